@@ -1,0 +1,31 @@
+/**
+ * tapcard CLI entry: one subcommand per part of the system (ARCHITECTURE.md "The parts").
+ * Each subcommand lives in its own module and exports `run(argv): Promise<number>` (the exit code).
+ */
+import { EXIT } from './exit-codes';
+
+type Command = { summary: string; load: () => Promise<{ run(argv: string[]): Promise<number> }> };
+
+const COMMANDS: Record<string, Command> = {};
+
+export function usage(): string {
+  const lines = ['usage: tapcard <command> [options]', '', 'commands:'];
+  for (const name of Object.keys(COMMANDS).sort()) lines.push(`  ${name.padEnd(10)} ${COMMANDS[name].summary}`);
+  lines.push('', "Run 'tapcard <command> --help' for a command's options.");
+  return lines.join('\n');
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    console.log(usage());
+    return name ? EXIT.OK : EXIT.USAGE;
+  }
+  const cmd = COMMANDS[name];
+  if (!cmd) {
+    console.error(`tapcard: unknown command '${name}'\n\n${usage()}`);
+    return EXIT.USAGE;
+  }
+  const mod = await cmd.load();
+  return mod.run(rest);
+}

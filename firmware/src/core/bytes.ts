@@ -1,0 +1,78 @@
+/**
+ * Byte helpers for the portable core. They work on caller-owned buffers with explicit offsets and
+ * never allocate, so they are safe on the APDU path. Only `Uint8Array` indexing, `.length` and
+ * `subarray` are used (the subset the Lua Uint8Array shim provides; docs/portable-core.md).
+ */
+import { shr } from './bits';
+
+/** Copies len bytes; overlapping ranges are handled like memmove. */
+export function copy(src: Uint8Array, srcOff: number, dst: Uint8Array, dstOff: number, len: number): void {
+  if (src === dst && srcOff < dstOff) {
+    for (let i = len - 1; i >= 0; i--) dst[dstOff + i] = src[srcOff + i];
+  } else {
+    for (let i = 0; i < len; i++) dst[dstOff + i] = src[srcOff + i];
+  }
+}
+
+export function fill(dst: Uint8Array, off: number, len: number, value: number): void {
+  for (let i = 0; i < len; i++) dst[off + i] = value & 0xff;
+}
+
+/** Overwrites secret material with zeros. */
+export function wipe(dst: Uint8Array): void {
+  fill(dst, 0, dst.length, 0);
+}
+
+/** Constant-time comparison of two ranges (for MACs and cryptograms). */
+export function equalCt(a: Uint8Array, aOff: number, b: Uint8Array, bOff: number, len: number): boolean {
+  let diff = 0;
+  for (let i = 0; i < len; i++) diff = diff | (a[aOff + i] ^ b[bOff + i]);
+  return diff === 0;
+}
+
+/** Plain comparison of two ranges (for identifiers such as AIDs). */
+export function equalBytes(a: Uint8Array, aOff: number, b: Uint8Array, bOff: number, len: number): boolean {
+  for (let i = 0; i < len; i++) if (a[aOff + i] !== b[bOff + i]) return false;
+  return true;
+}
+
+export function xorInto(dst: Uint8Array, dstOff: number, src: Uint8Array, srcOff: number, len: number): void {
+  for (let i = 0; i < len; i++) dst[dstOff + i] = (dst[dstOff + i] ^ src[srcOff + i]) & 0xff;
+}
+
+export function readU16(b: Uint8Array, off: number): number {
+  return (b[off] << 8) | b[off + 1];
+}
+
+export function writeU16(b: Uint8Array, off: number, v: number): void {
+  b[off] = shr(v, 8) & 0xff;
+  b[off + 1] = v & 0xff;
+}
+
+/** Reads a big-endian 24-bit value. */
+export function readU24(b: Uint8Array, off: number): number {
+  return (b[off] << 16) | (b[off + 1] << 8) | b[off + 2];
+}
+
+export function writeU24(b: Uint8Array, off: number, v: number): void {
+  b[off] = shr(v, 16) & 0xff;
+  b[off + 1] = shr(v, 8) & 0xff;
+  b[off + 2] = v & 0xff;
+}
+
+/**
+ * Reads a big-endian 32-bit value whose top bit is clear (amounts, balances: below 2^31 by the
+ * portable-core rule). Returns -1 if the top bit is set, so callers can reject it.
+ */
+export function readU31(b: Uint8Array, off: number): number {
+  if ((b[off] & 0x80) !== 0) return -1;
+  return (b[off] << 24) | (b[off + 1] << 16) | (b[off + 2] << 8) | b[off + 3];
+}
+
+/** Writes a value in 0..2^31-1 as 4 big-endian bytes. */
+export function writeU31(b: Uint8Array, off: number, v: number): void {
+  b[off] = shr(v, 24) & 0x7f;
+  b[off + 1] = shr(v, 16) & 0xff;
+  b[off + 2] = shr(v, 8) & 0xff;
+  b[off + 3] = v & 0xff;
+}
