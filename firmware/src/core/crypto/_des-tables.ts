@@ -1,0 +1,89 @@
+/**
+ * DES tables (FIPS 46-3 §3 and Appendix 1), kept as text in the standard's layout and unpacked
+ * into byte arrays once at load. Text keeps the source small on Espruino, where an array literal
+ * of numbers costs far more memory than a string. Bit positions are 1-based, bit 1 = MSB.
+ */
+import { shr } from '../bits';
+
+function decimalTable(text: string, n: number): Uint8Array {
+  const out = new Uint8Array(n);
+  // Each entry is two decimal digits followed by one space.
+  for (let i = 0; i < n; i++) out[i] = (text.charCodeAt(3 * i) - 48) * 10 + (text.charCodeAt(3 * i + 1) - 48);
+  return out;
+}
+
+function hexDigit(text: string, i: number): number {
+  const c = text.charCodeAt(i);
+  return c <= 57 ? c - 48 : c - 87; // '0'..'9', 'a'..'f'
+}
+
+/** Initial permutation IP. */
+export const IP = decimalTable(
+  '58 50 42 34 26 18 10 02 60 52 44 36 28 20 12 04 62 54 46 38 30 22 14 06 64 56 48 40 32 24 16 08 ' +
+    '57 49 41 33 25 17 09 01 59 51 43 35 27 19 11 03 61 53 45 37 29 21 13 05 63 55 47 39 31 23 15 07 ',
+  64,
+);
+
+/** IP^-1, the inverse of IP. */
+export const FP = new Uint8Array(64);
+for (let i = 0; i < 64; i++) FP[IP[i] - 1] = i + 1;
+
+/** Permuted choice 1: key bits into C (first 28) and D (last 28). */
+export const PC1 = decimalTable(
+  '57 49 41 33 25 17 09 01 58 50 42 34 26 18 10 02 59 51 43 35 27 19 11 03 60 52 44 36 ' +
+    '63 55 47 39 31 23 15 07 62 54 46 38 30 22 14 06 61 53 45 37 29 21 13 05 28 20 12 04 ',
+  56,
+);
+
+/** Permuted choice 2: 48 of the 56 bits of C||D into a round key. */
+export const PC2 = decimalTable(
+  '14 17 11 24 01 05 03 28 15 06 21 10 23 19 12 04 26 08 16 07 27 20 13 02 ' +
+    '41 52 31 37 47 55 30 40 51 45 33 48 44 49 39 56 34 53 46 42 50 36 29 32 ',
+  48,
+);
+
+/** Left rotations of C and D before each of the 16 rounds. */
+export const KEY_SHIFTS = decimalTable('01 01 02 02 02 02 02 02 01 02 02 02 02 02 02 01 ', 16);
+
+/** Permutation P applied to the S-box outputs. */
+const P = decimalTable(
+  '16 07 20 21 29 12 28 17 01 15 23 26 05 18 31 10 02 08 24 14 32 27 03 09 19 13 30 06 22 11 04 25 ',
+  32,
+);
+
+/** S-boxes S1..S8, each 4 rows of 16 hex digits (row = outer bits, column = inner 4 bits). */
+const S_BOXES = [
+  'e4d12fb83a6c5907 0f74e2d1a6cb9538 41e8d62bfc973a50 fc8249175b3ea06d',
+  'f18e6b34972dc05a 3d47f28ec01a69b5 0e7ba4d158c6932f d8a13f42b67c05e9',
+  'a09e63f51dc7b428 d709346a285ecbf1 d6498f30b12c5ae7 1ad069874fe3b52c',
+  '7de3069a1285bc4f d8b56f03472c1ae9 a690cb7df13e5284 3f06a1d8945bc72e',
+  '2c417ab6853fd0e9 eb2c47d150fa3986 421bad78f9c5630e b8c71e2d6f09a453',
+  'c1af92680d34e75b af427c9561de0b38 9ef528c3704a1db6 432c95fabe17608d',
+  '4b2ef08d3c975a61 d0b7491ae35c2f86 14bdc37eaf680592 6bd814a7950fe23c',
+  'd2846fb1a93e50c7 1fd8a374c56b0e92 7b419ce206adf358 21e74a8dfc90356b',
+];
+
+/**
+ * SP[(j * 64 + x) * 4 .. +3]: the 32-bit value P(S_j(x) placed at output bits 4j+1..4j+4), as
+ * four big-endian bytes, so a round is eight lookups and byte XORs with no 32-bit word.
+ */
+export const SP = new Uint8Array(8 * 64 * 4);
+
+function buildSp(): void {
+  for (let j = 0; j < 8; j++) {
+    const box = S_BOXES[j];
+    for (let x = 0; x < 64; x++) {
+      const row = (shr(x & 0x20, 4) | (x & 1));
+      const col = shr(x, 1) & 0x0f;
+      const s = hexDigit(box, row * 17 + col); // 16 digits and a space per row
+      for (let i = 0; i < 32; i++) {
+        const q = P[i] - 1; // output bit i (0-based) takes pre-P bit q
+        if (shr(q, 2) === j && (shr(s, 3 - (q & 3)) & 1) !== 0) {
+          const at = (j * 64 + x) * 4 + shr(i, 3);
+          SP[at] = SP[at] | shr(0x80, i & 7);
+        }
+      }
+    }
+  }
+}
+buildSp();
