@@ -1,0 +1,109 @@
+-- Fixed-size byte array standing in for JavaScript's Uint8Array in the typescript-to-lua build of
+-- firmware/src/core (runtimes.md §4; docs/portable-core.md "Buffers").
+--
+-- TSTL has no typed arrays. It compiles `new Uint8Array(n)` to `__TS__New(Uint8Array, n)`,
+-- `b[i]` to a raw 0-based index, `b.length` to a field read and `b.subarray(s, e)` to a method
+-- call, so this class has TSTL's class shape (prototype, ____constructor, constructor) and
+-- serves indexing through metamethods. Supported: new Uint8Array(length), b[i] reads and writes,
+-- b.length, #b, b:subarray(begin, end) (a view sharing storage), tostring(b). Nothing else.
+--
+-- An instance keeps three raw fields and never a numeric key, so every b[i] reaches __index or
+-- __newindex: length, ____bytes (1-based storage table, shared by views) and ____offset.
+
+local floor, ceil, mtype, huge = math.floor, math.ceil, math.type, math.huge
+
+local Uint8Array = { name = "Uint8Array", prototype = {} }
+local prototype = Uint8Array.prototype
+prototype.constructor = Uint8Array
+
+-- ECMAScript ToIntegerOrInfinity: truncate toward zero; NaN is 0.
+local function toInteger(v)
+    if v ~= v then return 0 end
+    if v >= 0 then return floor(v) end
+    return ceil(v)
+end
+
+-- ECMAScript ToUint8 (the conversion a Uint8Array store applies): integer modulo 2^8;
+-- NaN and infinities store 0.
+local function toUint8(v)
+    if mtype(v) == "integer" then return v & 0xff end
+    if v ~= v or v == huge or v == -huge then return 0 end
+    return floor(toInteger(v) % 256)
+end
+
+-- The storage slot of an integer index, or nil when JavaScript would read undefined or ignore
+-- the write (out of range or not an integer).
+local function slot(self, key)
+    if key ~= floor(key) or key < 0 or key >= rawget(self, "length") then return nil end
+    return rawget(self, "____offset") + key + 1
+end
+
+local function view(bytes, offset, length)
+    return setmetatable({ length = length, ____bytes = bytes, ____offset = offset }, prototype)
+end
+
+function prototype.__index(self, key)
+    if type(key) == "number" then
+        local i = slot(self, key)
+        if i == nil then return nil end
+        return rawget(self, "____bytes")[i]
+    end
+    return prototype[key]
+end
+
+function prototype.__newindex(self, key, value)
+    if type(key) ~= "number" then
+        rawset(self, key, value)
+        return
+    end
+    if type(value) ~= "number" then
+        error("Uint8Array: cannot store a " .. type(value) .. " (the portable core stores numbers only)", 2)
+    end
+    local i = slot(self, key)
+    if i ~= nil then rawget(self, "____bytes")[i] = toUint8(value) end
+end
+
+function prototype.__len(self)
+    return rawget(self, "length")
+end
+
+-- Same text as JavaScript's String(uint8array): the bytes in decimal, comma separated.
+function prototype.__tostring(self)
+    local parts = {}
+    local bytes, offset = rawget(self, "____bytes"), rawget(self, "____offset")
+    for i = 1, rawget(self, "length") do parts[i] = tostring(bytes[offset + i]) end
+    return table.concat(parts, ",")
+end
+
+function prototype.____constructor(self, length)
+    if type(length) ~= "number" then
+        error("Uint8Array: only new Uint8Array(length) is supported (docs/portable-core.md)", 3)
+    end
+    local n = toInteger(length)
+    if n < 0 or n == huge then
+        error("RangeError: Invalid typed array length: " .. tostring(length), 3)
+    end
+    n = floor(n)
+    local bytes = {}
+    for i = 1, n do bytes[i] = 0 end
+    rawset(self, "length", n)
+    rawset(self, "____bytes", bytes)
+    rawset(self, "____offset", 0)
+end
+
+-- %TypedArray%.prototype.subarray: negative positions count from the end, both are clamped to
+-- 0..length, and an undefined end means length. The result shares storage with self.
+function prototype.subarray(self, first, last)
+    local length = rawget(self, "length")
+    local function position(v, default)
+        if v == nil then return default end
+        local p = toInteger(v)
+        if p < 0 then return math.max(length + p, 0) end
+        return math.min(p, length)
+    end
+    local from = position(first, 0)
+    local to = position(last, length)
+    return view(rawget(self, "____bytes"), rawget(self, "____offset") + from, math.max(to - from, 0))
+end
+
+return Uint8Array
