@@ -15,7 +15,7 @@ export function keysetFromHex(kic: string = TEST_KIC, kid: string = TEST_KID, ke
 
 /** Counter store in memory that counts writes, so tests can prove "no state change". */
 export class MemoryCounterStore implements CounterStore {
-  value = new Uint8Array(CNTR_LEN);
+  value: Uint8Array = new Uint8Array(CNTR_LEN);
   writes = 0;
 
   constructor(initialHex = '0000000000') {

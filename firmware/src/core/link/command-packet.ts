@@ -15,8 +15,8 @@
  *
  * The link's minimum security level: CC, ciphering and a checked counter (SPI octet 1 = 0x16 or
  * 0x1E). Anything weaker is refused with status 0A. The receiver checks, in this order, the
- * layout (06), the TAR (09), the security level (0A), the key set (06), the cipher text (05), the
- * CC (01) and the counter (02/03/04); only a packet passing all of them changes the stored counter.
+ * layout (06), the TAR (09), the security level (0A), the key set (06), the cipher text length (05),
+ * the CC (01), the padding counter (05) and the counter (02/03/04); only a packet passing all of them changes the stored counter.
  */
 import { shr } from '../bits';
 import { copy, fill, readU16, readU24, writeU16, writeU24 } from '../bytes';
@@ -164,11 +164,13 @@ export class CommandOpener {
     const w = this.data;
     copy(packet, off, w, 0, CMD_AT_CNTR);
     cbcDecrypt(keys.kic, ZERO_ICV, 0, packet, off + CMD_AT_CNTR, ciphered, w, CMD_AT_CNTR);
-    const pad = w[CMD_AT_PCNTR];
-    if (pad > 15 || pad > len - CMD_AT_DATA) return this.refuse(len, POR.CIPHERING_ERROR);
+    // The CC covers the padding whatever PCNTR says, so it is checked first: tampering always
+    // reads as RC/CC/DS failed, and a bad PCNTR can only come from a sender holding the keys.
     if (!checksumMatches(keys, null, w, 0, CMD_AT_CC, w, CMD_AT_DATA, len - CMD_AT_DATA, w, CMD_AT_CC)) {
       return this.refuse(len, POR.RC_CC_DS_FAILED);
     }
+    const pad = w[CMD_AT_PCNTR];
+    if (pad > 15 || pad > len - CMD_AT_DATA) return this.refuse(len, POR.CIPHERING_ERROR);
     this.authenticated = true;
     copy(w, CMD_AT_CNTR, this.cntr, 0, CNTR_LEN);
     const status = this.checkCounter(sec.counter);

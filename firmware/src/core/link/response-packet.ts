@@ -148,11 +148,11 @@ export class ResponseOpener {
     const w = this.data;
     copy(packet, off, w, 0, RSP_AT_CNTR);
     cbcDecrypt(keys.kic, ZERO_ICV, 0, packet, off + RSP_AT_CNTR, ciphered, w, RSP_AT_CNTR);
-    const pad = w[RSP_AT_PCNTR];
-    if (pad > 15 || pad > len - RSP_AT_DATA_SECURED) return this.refuse(len, RESPONSE.CIPHERING_ERROR);
     if (!checksumMatches(keys, POR_CC_PREFIX, w, 0, RSP_AT_CC, w, RSP_AT_DATA_SECURED, len - RSP_AT_DATA_SECURED, w, RSP_AT_CC)) {
       return this.refuse(len, RESPONSE.CHECKSUM_FAILED);
     }
+    const pad = w[RSP_AT_PCNTR];
+    if (pad > 15 || pad > len - RSP_AT_DATA_SECURED) return this.refuse(len, RESPONSE.CIPHERING_ERROR);
     copy(w, RSP_AT_CNTR, this.cntr, 0, CNTR_LEN);
     this.status = w[RSP_AT_STATUS];
     this.dataLen = len - RSP_AT_DATA_SECURED - pad;
