@@ -84,7 +84,7 @@ export class SoftAes implements BlockCipher {
       throw new Error(`AES key: expected 16, 24 or 32 bytes, got ${len}`);
     }
     assertRange('AES key', key, off, len);
-    const nk = len / 4;
+    const nk = Math.floor(len / 4);
     const rounds = nk + 6;
     const w = this.roundKeys;
     for (let i = 0; i < len; i++) w[i] = key[off + i];

@@ -52,12 +52,11 @@ export function scp03Derive(
   out: Uint8Array,
   outOff: number,
 ): void {
-  if (mac.size !== PRF_BLOCK) throw new Error(`SCP03 KDF: expected a 16-byte-block CMAC, got ${mac.size}`);
   if (constant < 0 || constant > 0xff) throw new Error(`SCP03 KDF: constant must be one byte, got ${constant}`);
   if (lengthBits <= 0 || lengthBits % 8 !== 0 || lengthBits > MAX_LENGTH_BITS) {
     throw new Error(`SCP03 KDF: expected a length of 8..${MAX_LENGTH_BITS} bits in whole bytes, got ${lengthBits}`);
   }
-  const outLen = lengthBits / 8;
+  const outLen = Math.floor(lengthBits / 8);
   assertRange('SCP03 KDF context', context, ctxOff, ctxLen);
   assertRange('SCP03 KDF output', out, outOff, outLen);
   fill(fixedInput, 0, LABEL_LEN, 0);

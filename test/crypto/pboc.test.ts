@@ -1,0 +1,86 @@
+import { describe, expect, it } from 'vitest';
+import { PbocCrypto, pbocTacKey } from '../../firmware/src/core/crypto/pboc';
+import { fromHex, toHex } from '../../firmware/src/core/hex';
+import { nodeEcb } from './_reference';
+
+// Vectors: cards.md §3.3. Load: zoukankan ttss-p-4280376 / ncuisine.com "基于PBOC的電子錢包的圈存過程";
+// purchase: csdn slj_win/42240845, twblogs "基於PBOC的電子錢包消費交易過程".
+const KEY = '11223344556677888877665544332211'; // DLK = DPK in both examples
+
+function mac(pboc: PbocCrypto, keyHex: string, dataHex: string): string {
+  const data = fromHex(dataHex);
+  const out = new Uint8Array(4);
+  pboc.mac(fromHex(keyHex), 0, data, 0, data.length, out, 0);
+  return toHex(out);
+}
+
+function sessionKey(pboc: PbocCrypto, input: string): string {
+  const out = new Uint8Array(8);
+  pboc.sessionKey(fromHex(KEY), 0, fromHex(input), 0, out, 0);
+  return toHex(out);
+}
+
+describe('PBOC e-purse crypto (JR/T 0025, cards.md §3.2)', () => {
+  const pboc = new PbocCrypto();
+
+  it('load: SESLK, MAC1 and MAC2', () => {
+    // SESLK = EDE(DLK, random 11223344 || online counter 0000 || 8000)
+    const seslk = sessionKey(pboc, '11223344' + '0000' + '8000');
+    expect(seslk).toBe('9b1d924e05595603');
+    // MAC1 over old balance || amount || type 01 || terminal id
+    expect(mac(pboc, seslk, '00000000' + '00001000' + '01' + '001122334455')).toBe('2988ae5a');
+    // MAC2 over amount || type || terminal id || date || time
+    expect(mac(pboc, seslk, '00001000' + '01' + '001122334455' + '20111221' + '214822')).toBe('3a845bf0');
+  });
+
+  it('purchase: SESPK, MAC1 and MAC2', () => {
+    // SESPK = EDE(DPK, random 11223344 || offline counter 0000 || last 2 bytes of serial 0001)
+    const sespk = sessionKey(pboc, '11223344' + '0000' + '0001');
+    expect(sespk).toBe('003238abc57659dd');
+    expect(mac(pboc, sespk, '00001000' + '06' + '001122334455' + '20120229' + '135100')).toBe('f15cab75');
+    // MAC2 over the amount alone: 4 bytes, one padded block
+    expect(mac(pboc, sespk, '00001000')).toBe('56988a13');
+  });
+
+  it('TAC key and the two TAC values of cards.md §3.3 (self-computed there, consistency only)', () => {
+    const tacKey = new Uint8Array(8);
+    pbocTacKey(fromHex('479e71beff107a76138d34f84b2031ff'), 0, tacKey, 0);
+    expect(toHex(tacKey)).toBe('54134546b4304b89');
+    const purchase = '00001000' + '06' + '001122334455' + '00000001' + '20120229' + '135100';
+    expect(mac(pboc, toHex(tacKey), purchase)).toBe('7ad0436a');
+    const load = '00001000' + '0000' + '00001000' + '01' + '001122334455' + '20111221' + '214822';
+    expect(mac(pboc, toHex(tacKey), load)).toBe('5b35865c');
+  });
+
+  it('pads with a full 80 00.. block when the data is block-aligned', () => {
+    // 8 data bytes: CBC over two blocks; the second is exactly 80 00 00 00 00 00 00 00.
+    const key = fromHex('9b1d924e05595603');
+    const doubled = fromHex('9b1d924e05595603' + '9b1d924e05595603'); // EDE with K1 = K2 is single DES
+    const first = nodeEcb('des-ede-ecb', doubled, fromHex('0000100000001000'), false);
+    const second = fromHex('8000000000000000');
+    for (let i = 0; i < 8; i++) second[i] ^= first[i];
+    const expected = toHex(nodeEcb('des-ede-ecb', doubled, second, false), 0, 4);
+    expect(mac(pboc, toHex(key), '0000100000001000')).toBe(expected);
+  });
+
+  it('diversify: left = 3DES(MK, D), right = 3DES(MK, D xor FF..FF), also in place', () => {
+    const mk = fromHex(KEY);
+    const d = fromHex('0102030405060708');
+    const out = new Uint8Array(16);
+    pboc.diversify(mk, 0, d, 0, out, 0);
+    const left = nodeEcb('des-ede-ecb', mk, d, false);
+    const right = nodeEcb('des-ede-ecb', mk, fromHex('fefdfcfbfaf9f8f7'), false);
+    expect(toHex(out)).toBe(toHex(left) + toHex(right));
+    const buf = fromHex('0102030405060708' + '0000000000000000');
+    pboc.diversify(mk, 0, buf, 0, buf, 0);
+    expect(toHex(buf)).toBe(toHex(out));
+  });
+
+  it('rejects keys and buffers that are too short', () => {
+    expect(() => pboc.mac(new Uint8Array(4), 0, new Uint8Array(4), 0, 4, new Uint8Array(4), 0)).toThrow(/does not fit/);
+    expect(() => pboc.mac(new Uint8Array(8), 0, new Uint8Array(4), 0, 8, new Uint8Array(4), 0)).toThrow(/does not fit/);
+    expect(() => pboc.sessionKey(new Uint8Array(8), 0, new Uint8Array(8), 0, new Uint8Array(8), 0)).toThrow(/does not fit/);
+    expect(() => pboc.diversify(fromHex(KEY), 0, new Uint8Array(8), 0, new Uint8Array(12), 0)).toThrow(/does not fit/);
+    expect(() => pbocTacKey(new Uint8Array(8), 0, new Uint8Array(8), 0)).toThrow(/does not fit/);
+  });
+});
