@@ -33,7 +33,7 @@ describe('SoftDes (FIPS 46-3)', () => {
     }
   });
 
-  it('NBS SP 500-20 variable-plaintext known answers (key 0101010101010101)', () => {
+  it('variable-plaintext known answers, NIST SP 800-17 Appendix B (from NBS SP 500-20), key 0101010101010101', () => {
     const des = new SoftDes();
     expect(encrypt(des, '0101010101010101', '8000000000000000')).toBe('95f8a5e5dd31d900');
     expect(encrypt(des, '0101010101010101', '4000000000000000')).toBe('dd7f121ca5015619');

@@ -58,8 +58,9 @@ export class PbocCrypto {
   }
 
   /**
-   * Diversified 16-byte key: left = 3DES-ECB(MK, D), right = 3DES-ECB(MK, D xor FF..FF), with D
-   * the 8-byte diversification data (cards.md §3.2). out may overlap d.
+   * Diversified 16-byte card key: left = 3DES-ECB(MK, D), right = 3DES-ECB(MK, D xor FF..FF), with
+   * D the 8-byte diversification data (JR/T 0025 / PBOC key dispersion; cards.md does not cover
+   * it). out may start at d.
    */
   diversify(masterKey: Uint8Array, mkOff: number, d: Uint8Array, dOff: number, out: Uint8Array, outOff: number): void {
     assertRange('PBOC diversification data', d, dOff, BLOCK);
