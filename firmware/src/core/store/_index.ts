@@ -1,0 +1,92 @@
+/**
+ * The RAM index of committed values: one 8-byte entry per live key, sorted by key, in one buffer
+ * allocated at construction (no Map in the portable core; docs/portable-core.md).
+ *
+ *   entry:  0      1      3              6       8
+ *           +------+------+--------------+-------+
+ *           | type | id   | flash address| len   |
+ *           +------+------+--------------+-------+
+ *
+ * The key is type * 65536 + id (24 bits); the address is the record's first byte on flash.
+ */
+import { copy, readU16, readU24, writeU16, writeU24 } from '../bytes';
+
+const ENTRY_SIZE = 8;
+const E_ADDR = 3;
+const E_LEN = 6;
+
+export function storeKey(type: number, id: number): number {
+  return type * 65536 + id;
+}
+
+export class KeyIndex {
+  readonly capacity: number;
+  count = 0;
+  private readonly entries: Uint8Array;
+
+  constructor(capacity: number) {
+    this.capacity = capacity;
+    this.entries = new Uint8Array(capacity * ENTRY_SIZE);
+  }
+
+  clear(): void {
+    this.count = 0;
+  }
+
+  keyAt(i: number): number {
+    return readU24(this.entries, i * ENTRY_SIZE);
+  }
+
+  addrAt(i: number): number {
+    return readU24(this.entries, i * ENTRY_SIZE + E_ADDR);
+  }
+
+  lenAt(i: number): number {
+    return readU16(this.entries, i * ENTRY_SIZE + E_LEN);
+  }
+
+  setAddr(i: number, addr: number): void {
+    writeU24(this.entries, i * ENTRY_SIZE + E_ADDR, addr);
+  }
+
+  /** First position whose key is >= key (count when none). */
+  lowerBound(key: number): number {
+    let lo = 0;
+    let hi = this.count;
+    while (lo < hi) {
+      const mid = Math.floor((lo + hi) / 2);
+      if (this.keyAt(mid) < key) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  /** Position of key, or -1. */
+  find(key: number): number {
+    const i = this.lowerBound(key);
+    return i < this.count && this.keyAt(i) === key ? i : -1;
+  }
+
+  /** Inserts a new key at position i (from lowerBound). The caller checks count < capacity. */
+  insertAt(i: number, key: number, addr: number, len: number): void {
+    if (this.count >= this.capacity) throw new Error(`store index full (${this.capacity} keys)`);
+    const at = i * ENTRY_SIZE;
+    copy(this.entries, at, this.entries, at + ENTRY_SIZE, (this.count - i) * ENTRY_SIZE);
+    writeU24(this.entries, at, key);
+    writeU24(this.entries, at + E_ADDR, addr);
+    writeU16(this.entries, at + E_LEN, len);
+    this.count++;
+  }
+
+  /** Points an existing entry at a new version of its value. */
+  replaceAt(i: number, addr: number, len: number): void {
+    writeU24(this.entries, i * ENTRY_SIZE + E_ADDR, addr);
+    writeU16(this.entries, i * ENTRY_SIZE + E_LEN, len);
+  }
+
+  removeAt(i: number): void {
+    const at = i * ENTRY_SIZE;
+    copy(this.entries, at + ENTRY_SIZE, this.entries, at, (this.count - i - 1) * ENTRY_SIZE);
+    this.count--;
+  }
+}

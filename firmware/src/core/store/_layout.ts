@@ -1,0 +1,209 @@
+/**
+ * On-flash layout of the journaled store (docs/store.md). All integers are big-endian; sequence
+ * numbers are 31-bit (docs/portable-core.md). Unwritten bytes stay 0xFF, the erased state, so the
+ * end of a page's records is the first record header that is all 0xFF.
+ *
+ * Flash is a ring of pages. The pages in use have consecutive page sequence numbers from the tail
+ * (oldest) to the head (where records are appended); the page after the head is always erased
+ * (the spare that compaction copies into).
+ *
+ *   page:  0            16                                                  pageSize
+ *          +------------+----------+----------+-----+----------+------------+
+ *          | header     | record   | record   | ... | record   | FF FF ...  |
+ *          +------------+----------+----------+-----+----------+------------+
+ *
+ *   page header (PAGE_HEADER_SIZE = 16):
+ *          0      2         3      4       8         12          14      16
+ *          +------+---------+------+-------+---------+-----------+-------+
+ *          | 'TJ' | version | 00   | seq   | tailSeq | pageCount | crc16 |
+ *          +------+---------+------+-------+---------+-----------+-------+
+ *     seq       this page's sequence number (its generation: +1 for every page opened)
+ *     tailSeq   pages whose seq is below this are obsolete (compacted away, maybe not yet erased)
+ *     crc16     CRC-16/CCITT over bytes 0..13
+ *
+ *   record (RECORD_HEADER_SIZE = 12, then the value, then FF padding to a multiple of 4):
+ *          0      1       5      6      8      10      12             12+len
+ *          +------+-------+------+------+------+-------+--------------+
+ *          | kind | seq   | type | id   | len  | crc16 | value        |
+ *          +------+-------+------+------+------+-------+--------------+
+ *     kind   PUT / DEL (part of transaction `seq`, visible once its COMMIT is on flash),
+ *            COPY (a live value moved by compaction; valid by itself), COMMIT
+ *     crc16  CRC-16/CCITT over bytes 0..9 and the value
+ *
+ *   COMMIT value (COMMIT_VALUE_SIZE = 8), type and id are 0:
+ *          0       2              6         8
+ *          +-------+--------------+---------+
+ *          | count | firstPageSeq | firstOff|
+ *          +-------+--------------+---------+
+ *     count         PUT/DEL records of the transaction
+ *     firstPageSeq  page sequence number and offset of its first record
+ */
+import { readU16, readU31, writeU16, writeU31 } from '../bytes';
+import { CRC16_INIT, crc16 } from './crc16';
+
+/** Largest value one record holds (a GP LOAD block is at most 255 bytes). */
+export const STORE_MAX_VALUE = 1024;
+
+export const PAGE_HEADER_SIZE = 16;
+export const RECORD_HEADER_SIZE = 12;
+const RECORD_ALIGN = 4;
+
+/** Flash bytes a record with a value of `len` bytes occupies (header, value, padding). */
+export function recordSpace(len: number): number {
+  return Math.floor((RECORD_HEADER_SIZE + len + RECORD_ALIGN - 1) / RECORD_ALIGN) * RECORD_ALIGN;
+}
+
+export const MAX_RECORD_SPACE = recordSpace(STORE_MAX_VALUE);
+export const COMMIT_VALUE_SIZE = 8;
+export const COMMIT_SPACE = recordSpace(COMMIT_VALUE_SIZE);
+
+export const KIND_PUT = 0x50;
+export const KIND_DEL = 0x44;
+export const KIND_COPY = 0x43;
+export const KIND_COMMIT = 0xc3;
+export const ERASED = 0xff;
+
+const MAGIC_0 = 0x54; // 'T'
+const MAGIC_1 = 0x4a; // 'J'
+export const LAYOUT_VERSION = 1;
+
+const HDR_SEQ = 4;
+const HDR_TAIL_SEQ = 8;
+const HDR_PAGE_COUNT = 12;
+const HDR_CRC = 14;
+
+const REC_SEQ = 1;
+const REC_TYPE = 5;
+const REC_ID = 6;
+const REC_LEN = 8;
+const REC_CRC = 10;
+
+const COMMIT_COUNT = RECORD_HEADER_SIZE;
+const COMMIT_FIRST_PAGE_SEQ = RECORD_HEADER_SIZE + 2;
+const COMMIT_FIRST_OFF = RECORD_HEADER_SIZE + 6;
+
+/** Decoded page header fields (one instance per reader, reused). */
+export class PageHeader {
+  seq = 0;
+  tailSeq = 0;
+  pageCount = 0;
+  version = 0;
+}
+
+export const HEADER_BLANK = 0;
+export const HEADER_VALID = 1;
+export const HEADER_INVALID = 2;
+
+export function encodePageHeader(out: Uint8Array, seq: number, tailSeq: number, pageCount: number): void {
+  out[0] = MAGIC_0;
+  out[1] = MAGIC_1;
+  out[2] = LAYOUT_VERSION;
+  out[3] = 0;
+  writeU31(out, HDR_SEQ, seq);
+  writeU31(out, HDR_TAIL_SEQ, tailSeq);
+  writeU16(out, HDR_PAGE_COUNT, pageCount);
+  writeU16(out, HDR_CRC, crc16(out, 0, HDR_CRC, CRC16_INIT));
+}
+
+/**
+ * Reads a page header from b[0..16). HEADER_BLANK: all 0xFF (the page may still hold a torn erase
+ * or copies without their header, so callers check the whole page before writing); HEADER_INVALID:
+ * torn or foreign; HEADER_VALID: h is filled (callers still compare version and pageCount).
+ */
+export function decodePageHeader(b: Uint8Array, h: PageHeader): number {
+  let blank = true;
+  for (let i = 0; i < PAGE_HEADER_SIZE; i++) if (b[i] !== ERASED) blank = false;
+  if (blank) return HEADER_BLANK;
+  if (b[0] !== MAGIC_0 || b[1] !== MAGIC_1 || b[3] !== 0) return HEADER_INVALID;
+  if (crc16(b, 0, HDR_CRC, CRC16_INIT) !== readU16(b, HDR_CRC)) return HEADER_INVALID;
+  const seq = readU31(b, HDR_SEQ);
+  const tailSeq = readU31(b, HDR_TAIL_SEQ);
+  if (seq < 1 || tailSeq < 1 || tailSeq > seq) return HEADER_INVALID;
+  h.version = b[2];
+  h.seq = seq;
+  h.tailSeq = tailSeq;
+  h.pageCount = readU16(b, HDR_PAGE_COUNT);
+  return HEADER_VALID;
+}
+
+/** Writes record header bytes 0..9 into b; the value goes at b[12..], then sealRecord(). */
+export function encodeRecordHeader(b: Uint8Array, kind: number, seq: number, type: number, id: number, len: number): void {
+  b[0] = kind & 0xff;
+  writeU31(b, REC_SEQ, seq);
+  b[REC_TYPE] = type & 0xff;
+  writeU16(b, REC_ID, id);
+  writeU16(b, REC_LEN, len);
+}
+
+function recordCrc(b: Uint8Array, len: number): number {
+  return crc16(b, RECORD_HEADER_SIZE, len, crc16(b, 0, REC_CRC, CRC16_INIT));
+}
+
+/** Computes and stores the CRC of the record held in b[0 .. 12+len). */
+export function sealRecord(b: Uint8Array, len: number): void {
+  writeU16(b, REC_CRC, recordCrc(b, len));
+}
+
+export function encodeCommitValue(b: Uint8Array, count: number, firstPageSeq: number, firstOff: number): void {
+  writeU16(b, COMMIT_COUNT, count);
+  writeU31(b, COMMIT_FIRST_PAGE_SEQ, firstPageSeq);
+  writeU16(b, COMMIT_FIRST_OFF, firstOff);
+}
+
+export const RECORD_OK = 0;
+/** No record here: the header is erased, or there is no room left in the page for one. */
+export const RECORD_END = 1;
+/** Not a whole record: torn by a power cut, or corrupt. Nothing after it in the page is read. */
+export const RECORD_BAD = 2;
+
+/** Decoded record fields; the record bytes themselves stay in `buf` (header at 0, value at 12). */
+export class RecordFields {
+  kind = 0;
+  seq = 0;
+  type = 0;
+  id = 0;
+  len = 0;
+  space = 0;
+  count = 0;
+  firstPageSeq = 0;
+  firstOff = 0;
+}
+
+/**
+ * Validates and decodes the record header in b[0..12) that sits at page offset `off`, checking
+ * that it fits a page of `pageSize`. The value must then be read into b[12..] and passed to
+ * checkRecordCrc(). Returns RECORD_OK, RECORD_END or RECORD_BAD.
+ */
+export function decodeRecordHeader(b: Uint8Array, off: number, pageSize: number, r: RecordFields): number {
+  let blank = true;
+  for (let i = 0; i < RECORD_HEADER_SIZE; i++) if (b[i] !== ERASED) blank = false;
+  if (blank) return RECORD_END;
+  const kind = b[0];
+  if (kind !== KIND_PUT && kind !== KIND_DEL && kind !== KIND_COPY && kind !== KIND_COMMIT) return RECORD_BAD;
+  const seq = readU31(b, REC_SEQ);
+  const len = readU16(b, REC_LEN);
+  if (seq < 1 || len > STORE_MAX_VALUE || off + RECORD_HEADER_SIZE + len > pageSize) return RECORD_BAD;
+  if (kind === KIND_DEL && len !== 0) return RECORD_BAD;
+  if (kind === KIND_COMMIT && (len !== COMMIT_VALUE_SIZE || b[REC_TYPE] !== 0 || readU16(b, REC_ID) !== 0)) {
+    return RECORD_BAD;
+  }
+  r.kind = kind;
+  r.seq = seq;
+  r.type = b[REC_TYPE];
+  r.id = readU16(b, REC_ID);
+  r.len = len;
+  r.space = recordSpace(len);
+  return RECORD_OK;
+}
+
+/** True when the CRC matches; for a COMMIT it also decodes the commit value into r. */
+export function checkRecordCrc(b: Uint8Array, r: RecordFields): boolean {
+  if (recordCrc(b, r.len) !== readU16(b, REC_CRC)) return false;
+  if (r.kind === KIND_COMMIT) {
+    r.count = readU16(b, COMMIT_COUNT);
+    r.firstPageSeq = readU31(b, COMMIT_FIRST_PAGE_SEQ);
+    r.firstOff = readU16(b, COMMIT_FIRST_OFF);
+    if (r.firstPageSeq < 1) return false;
+  }
+  return true;
+}

@@ -1,0 +1,144 @@
+/**
+ * The store's log state: where the tail and head pages are, where the next record goes, the RAM
+ * index of committed values and how many live bytes each page holds. Buffers are allocated here,
+ * once; nothing below allocates per operation. Layout: _layout.ts.
+ */
+import type { Flash } from '../../hal/flash';
+import { shr } from '../bits';
+import { KeyIndex, storeKey } from './_index';
+import { MAX_RECORD_SPACE, PAGE_HEADER_SIZE, PageHeader, RECORD_HEADER_SIZE, recordSpace } from './_layout';
+import { RecordReader } from './_reader';
+
+/** Index entries a Store holds unless told otherwise (8 bytes of RAM each). */
+export const DEFAULT_MAX_KEYS = 1024;
+/** Index addresses are 24-bit. */
+const MAX_FLASH_BYTES = 16777216;
+const MIN_PAGES = 3;
+
+export class Log {
+  readonly flash: Flash;
+  readonly pageSize: number;
+  readonly pageCount: number;
+  readonly index: KeyIndex;
+  /** The record being written: header at 0, value at RECORD_HEADER_SIZE. */
+  readonly out: Uint8Array;
+  /** The page header being written or read, and its decoded fields. */
+  readonly headerBuf: Uint8Array;
+  readonly header: PageHeader;
+  /** Reads records for compaction copies and blank checks. */
+  readonly reader: RecordReader;
+  /** Live (indexed) record bytes per page, 16-bit each. */
+  private readonly live: Uint8Array;
+
+  /** -1 while the store holds no page. */
+  headPhys = -1;
+  headSeq = 0;
+  /** Next record offset in the head page; pageSize once the page is full or sealed. */
+  headOff = 0;
+  tailPhys = -1;
+  tailSeq = 0;
+
+  constructor(flash: Flash, maxKeys: number) {
+    const pageSize = flash.pageSize;
+    const pageCount = flash.pageCount;
+    if (pageSize % 4 !== 0 || pageSize < PAGE_HEADER_SIZE + 2 * MAX_RECORD_SPACE || pageSize > 65536) {
+      throw new Error(`store: page size ${pageSize} unsupported (multiple of 4, ${PAGE_HEADER_SIZE + 2 * MAX_RECORD_SPACE}..65536)`);
+    }
+    if (pageCount < MIN_PAGES || pageCount > 65535 || pageCount * pageSize > MAX_FLASH_BYTES) {
+      throw new Error(`store: ${pageCount} pages of ${pageSize} bytes unsupported (at least ${MIN_PAGES}, at most 16 MiB)`);
+    }
+    if (maxKeys < 1 || maxKeys !== Math.floor(maxKeys)) throw new Error(`store: maxKeys must be a positive integer, got ${maxKeys}`);
+    this.flash = flash;
+    this.pageSize = pageSize;
+    this.pageCount = pageCount;
+    this.index = new KeyIndex(maxKeys);
+    this.out = new Uint8Array(MAX_RECORD_SPACE);
+    this.headerBuf = new Uint8Array(PAGE_HEADER_SIZE);
+    this.header = new PageHeader();
+    this.reader = new RecordReader(flash);
+    this.live = new Uint8Array(pageCount * 2);
+  }
+
+  /** Forgets everything in RAM (before a scan). */
+  reset(): void {
+    this.index.clear();
+    for (let i = 0; i < this.live.length; i++) this.live[i] = 0;
+    this.headPhys = -1;
+    this.headSeq = 0;
+    this.headOff = 0;
+    this.tailPhys = -1;
+    this.tailSeq = 0;
+  }
+
+  /** Pages from tail to head. */
+  usedPages(): number {
+    return this.headPhys < 0 ? 0 : this.headSeq - this.tailSeq + 1;
+  }
+
+  /** True when page `phys` lies between tail and head. */
+  inUse(phys: number): boolean {
+    return this.headPhys >= 0 && (phys - this.tailPhys + this.pageCount) % this.pageCount < this.usedPages();
+  }
+
+  physOfSeq(seq: number): number {
+    return (this.tailPhys + (seq - this.tailSeq)) % this.pageCount;
+  }
+
+  seqOfPhys(phys: number): number {
+    return this.tailSeq + ((phys - this.tailPhys + this.pageCount) % this.pageCount);
+  }
+
+  pageOf(addr: number): number {
+    return Math.floor(addr / this.pageSize);
+  }
+
+  /** Bytes left for records in the head page (0 when there is none). */
+  headRoom(): number {
+    return this.headPhys < 0 ? 0 : this.pageSize - this.headOff;
+  }
+
+  liveBytes(phys: number): number {
+    return (this.live[phys * 2] << 8) | this.live[phys * 2 + 1];
+  }
+
+  setLiveBytes(phys: number, n: number): void {
+    this.live[phys * 2] = shr(n, 8) & 0xff;
+    this.live[phys * 2 + 1] = n & 0xff;
+  }
+
+  private addLive(addr: number, len: number, sign: number): void {
+    const phys = this.pageOf(addr);
+    this.setLiveBytes(phys, this.liveBytes(phys) + sign * recordSpace(len));
+  }
+
+  /** Makes the record at addr the committed value of (type, id). Throws when the index is full. */
+  applyPut(type: number, id: number, addr: number, len: number): void {
+    const key = storeKey(type, id);
+    const i = this.index.lowerBound(key);
+    if (i < this.index.count && this.index.keyAt(i) === key) {
+      this.addLive(this.index.addrAt(i), this.index.lenAt(i), -1);
+      this.index.replaceAt(i, addr, len);
+    } else {
+      this.index.insertAt(i, key, addr, len);
+    }
+    this.addLive(addr, len, 1);
+  }
+
+  applyDel(type: number, id: number): void {
+    const i = this.index.find(storeKey(type, id));
+    if (i < 0) return;
+    this.addLive(this.index.addrAt(i), this.index.lenAt(i), -1);
+    this.index.removeAt(i);
+  }
+
+  /**
+   * Programs the record prepared in `out` (value of `len` bytes, sealed) at the head and returns its
+   * address. The caller has made sure it fits (headRoom() >= recordSpace(len)).
+   */
+  append(len: number): number {
+    const addr = this.headPhys * this.pageSize + this.headOff;
+    this.flash.program(addr, this.out, 0, RECORD_HEADER_SIZE + len);
+    this.headOff += recordSpace(len);
+    return addr;
+  }
+}

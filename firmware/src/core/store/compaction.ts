@@ -1,0 +1,122 @@
+/**
+ * Moving the head to a new page, and compaction with it (docs/store.md "Compaction").
+ *
+ * The pages in use form a ring segment tail..head and the page after the head is always erased.
+ * Opening that spare page as the new head must leave the page after it erased again: when the
+ * ring is full, that page is the tail, so its live records (those the index points at) are copied
+ * to the start of the new page as COPY records, then the new page's header is programmed with
+ * tailSeq = old tail + 1, then the old tail is erased. A power cut before the header is whole
+ * leaves a header-less page that mount() erases (roll back); after it, the old tail is obsolete
+ * by the header and mount() erases whatever a torn erase left of it (roll forward).
+ *
+ * Copies always fit: they are a subset of one page's records, at the same sizes. The page holding
+ * an open transaction's first record is never compacted (its records are not in the index yet);
+ * a transaction that would need that is too big and its put() fails.
+ */
+import { Log } from './_log';
+import { KIND_COPY, PAGE_HEADER_SIZE, RECORD_HEADER_SIZE, RECORD_OK, encodePageHeader, sealRecord } from './_layout';
+import { storeKey } from './_index';
+
+/**
+ * Record bytes the k-th page opened from now (k >= 1) would offer, or -1 when it cannot be opened:
+ * the ring has been gone round once, or opening it would compact `stopPhys` (-1: no such page).
+ */
+export function openingRoom(log: Log, k: number, stopPhys: number): number {
+  const n = log.pageCount;
+  if (k > n - 1) return -1;
+  const room = log.pageSize - PAGE_HEADER_SIZE;
+  // Each opening without compaction adds a page in use, until only the spare is left.
+  const usedBefore = log.usedPages() + k - 1;
+  if (usedBefore < n - 1) return room;
+  const base = log.headPhys < 0 ? n - 1 : log.headPhys;
+  const victim = (base + k + 1) % n;
+  if (victim === stopPhys) return -1;
+  return room - log.liveBytes(victim);
+}
+
+/** Pages to open before `space` bytes fit at the head: 0 if they fit now, -1 if they never will. */
+export function pagesToOpen(log: Log, space: number, stopPhys: number): number {
+  if (log.headRoom() >= space) return 0;
+  for (let k = 1; k < log.pageCount; k++) {
+    const room = openingRoom(log, k, stopPhys);
+    if (room < 0) return -1;
+    if (room >= space) return k;
+  }
+  return -1;
+}
+
+/**
+ * Record bytes that can still be appended from the head on, counting every page that can be
+ * opened and losing up to `slack` bytes at the end of each page to a record that no longer fits.
+ */
+export function appendableBytes(log: Log, slack: number, stopPhys: number): number {
+  const head = log.headRoom();
+  let total = head > slack ? head - slack : 0;
+  for (let k = 1; k < log.pageCount; k++) {
+    const room = openingRoom(log, k, stopPhys);
+    if (room < 0) break;
+    if (room > slack) total += room - slack;
+  }
+  return total;
+}
+
+/** Copies the live records of page `victim` to page `to` from PAGE_HEADER_SIZE on; returns the end offset. */
+function copyLiveRecords(log: Log, victim: number, to: number): number {
+  const ps = log.pageSize;
+  const index = log.index;
+  const r = log.reader;
+  let off = PAGE_HEADER_SIZE;
+  for (let i = 0; i < index.count; i++) {
+    const addr = index.addrAt(i);
+    if (log.pageOf(addr) !== victim) continue;
+    if (r.read(victim, addr - victim * ps) !== RECORD_OK || storeKey(r.type, r.id) !== index.keyAt(i) || r.len !== index.lenAt(i)) {
+      throw new Error(`store: live record at ${addr} does not match the index; run check()`);
+    }
+    r.buf[0] = KIND_COPY;
+    sealRecord(r.buf, r.len);
+    log.flash.program(to * ps + off, r.buf, 0, RECORD_HEADER_SIZE + r.len);
+    index.setAddr(i, to * ps + off);
+    off += r.space;
+  }
+  return off;
+}
+
+/**
+ * Opens the spare page as the new head, compacting the tail into it when the ring is full.
+ * Returns false (nothing written) when that would compact `stopPhys`.
+ */
+export function openPage(log: Log, stopPhys: number): boolean {
+  const n = log.pageCount;
+  const fresh = log.headPhys < 0;
+  const page = fresh ? 0 : (log.headPhys + 1) % n;
+  const victim = (page + 1) % n;
+  const compact = log.usedPages() === n - 1;
+  if (compact && victim === stopPhys) return false;
+  const off = compact ? copyLiveRecords(log, victim, page) : PAGE_HEADER_SIZE;
+  const seq = fresh ? 1 : log.headSeq + 1;
+  const tailSeq = fresh ? 1 : compact ? log.tailSeq + 1 : log.tailSeq;
+  encodePageHeader(log.headerBuf, seq, tailSeq, n);
+  log.flash.program(page * log.pageSize, log.headerBuf, 0, PAGE_HEADER_SIZE);
+  if (compact) {
+    log.flash.erase(victim);
+    log.setLiveBytes(page, log.liveBytes(victim));
+    log.setLiveBytes(victim, 0);
+    log.tailPhys = (victim + 1) % n;
+  }
+  if (fresh) log.tailPhys = page;
+  log.tailSeq = tailSeq;
+  log.headPhys = page;
+  log.headSeq = seq;
+  log.headOff = off;
+  return true;
+}
+
+/** Makes `space` bytes fit at the head, opening (and compacting) pages as needed. False if it cannot. */
+export function makeRoom(log: Log, space: number, stopPhys: number): boolean {
+  const k = pagesToOpen(log, space, stopPhys);
+  if (k < 0) return false;
+  for (let i = 0; i < k; i++) {
+    if (!openPage(log, stopPhys)) throw new Error('store: compaction plan and pages disagree');
+  }
+  return true;
+}

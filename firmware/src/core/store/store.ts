@@ -1,0 +1,298 @@
+/**
+ * The SE's journaled key/value store over a Flash HAL (docs/store.md): keys are a record type
+ * (0..255) and a 16-bit id, values 0..STORE_MAX_VALUE bytes. Writes are transactions: put/remove
+ * records go to flash as they come (a GP LOAD writes each block as its APDU arrives) and become
+ * visible together when commit() has written the COMMIT record whole. A power cut at any flash
+ * operation leaves, after mount(), exactly the state before or after the transaction.
+ *
+ * Reads (get/has/length/nextId) always see committed state, also while a transaction is open.
+ * put/remove/commit return false, never throw, when the flash or the index is full; misuse (put
+ * outside a transaction, out-of-range arguments) throws. After the Flash itself throws (power
+ * cut), the Store must be mount()ed again before use.
+ *
+ * Usage:
+ *   const store = new Store(flash);
+ *   store.mount();
+ *   store.begin();
+ *   if (!store.reserve(2, 300) || !store.put(REC_ELF, 7, buf, 0, 40) || !store.remove(REC_APP, 1) || !store.commit()) {
+ *     store.abort(); // answer 6A84
+ *   }
+ */
+import type { Flash } from '../../hal/flash';
+import { shr } from '../bits';
+import { copy } from '../bytes';
+import { KeyIndex, storeKey } from './_index';
+import { DEFAULT_MAX_KEYS, Log } from './_log';
+import {
+  COMMIT_SPACE,
+  COMMIT_VALUE_SIZE,
+  KIND_COMMIT,
+  KIND_DEL,
+  KIND_PUT,
+  RECORD_HEADER_SIZE,
+  STORE_MAX_VALUE,
+  encodeCommitValue,
+  encodeRecordHeader,
+  recordSpace,
+  sealRecord,
+} from './_layout';
+import { RecordReader } from './_reader';
+import { replayTransaction } from './_replay';
+import { appendableBytes, makeRoom } from './compaction';
+import { checkStore } from './check';
+import { ScanReport, eraseUnusedPages, scanLog } from './mount';
+
+export { STORE_MAX_VALUE, recordSpace };
+
+/** Most records one transaction may hold (the COMMIT counts them in 16 bits). */
+export const STORE_MAX_TXN_RECORDS = 65535;
+/** Highest transaction sequence number (31-bit, docs/portable-core.md). */
+const MAX_SEQ = 2147483646;
+
+function checkType(type: number): void {
+  if (type < 0 || type > 255 || type !== Math.floor(type)) throw new Error(`store: record type must be 0..255, got ${type}`);
+}
+
+function checkId(id: number): void {
+  if (id < 0 || id > 65535 || id !== Math.floor(id)) throw new Error(`store: id must be 0..65535, got ${id}`);
+}
+
+export interface StoreCheck {
+  ok: boolean;
+  problems: string[];
+}
+
+export class Store {
+  private readonly log: Log;
+  private readonly index: KeyIndex;
+  private readonly scanReader: RecordReader;
+  private readonly replayReader: RecordReader;
+  private readonly report: ScanReport;
+  private mounted = false;
+  private nextSeq = 1;
+  private txnOpen = false;
+  /** A put/remove failed: the transaction can only be aborted. */
+  private txnFailed = false;
+  private txnSeq = 0;
+  private txnCount = 0;
+  /** Puts of keys not in the index (an upper bound on the index entries commit adds). */
+  private txnNewKeys = 0;
+  private txnFirstPhys = -1;
+  private txnFirstPageSeq = 0;
+  private txnFirstOff = 0;
+
+  /** maxKeys: committed keys the RAM index holds (8 bytes each); DEFAULT_MAX_KEYS when omitted. */
+  constructor(flash: Flash, maxKeys?: number) {
+    this.log = new Log(flash, maxKeys === undefined ? DEFAULT_MAX_KEYS : maxKeys);
+    this.index = this.log.index;
+    this.scanReader = new RecordReader(flash);
+    this.replayReader = new RecordReader(flash);
+    this.report = new ScanReport();
+  }
+
+  /**
+   * Recovery at boot: finds the newest consistent state, drops uncommitted and torn records, rolls
+   * an interrupted compaction back or forward. Also discards any open transaction.
+   */
+  mount(): void {
+    this.mounted = false;
+    this.txnOpen = false;
+    scanLog(this.log, this.scanReader, this.replayReader, this.report);
+    eraseUnusedPages(this.log);
+    this.nextSeq = this.report.maxSeq + 1;
+    this.mounted = true;
+  }
+
+  /** Length of the committed value of (type, id), or -1 when there is none. */
+  length(type: number, id: number): number {
+    const i = this.findKey(type, id);
+    return i < 0 ? -1 : this.index.lenAt(i);
+  }
+
+  has(type: number, id: number): boolean {
+    return this.findKey(type, id) >= 0;
+  }
+
+  /** Copies the committed value into out[outOff..]; returns its length, or -1 when there is none. */
+  get(type: number, id: number, out: Uint8Array, outOff: number): number {
+    const i = this.findKey(type, id);
+    if (i < 0) return -1;
+    const len = this.index.lenAt(i);
+    if (outOff < 0 || outOff + len > out.length) {
+      throw new Error(`store.get: value of ${len} bytes does not fit out[${outOff}..${out.length})`);
+    }
+    this.log.flash.read(this.index.addrAt(i) + RECORD_HEADER_SIZE, out, outOff, len);
+    return len;
+  }
+
+  /** The smallest id of `type` above afterId (-1 to start), or -1 when there is none. */
+  nextId(type: number, afterId: number): number {
+    this.requireMounted();
+    checkType(type);
+    if (afterId >= 65535) return -1;
+    const i = this.index.lowerBound(storeKey(type, afterId < 0 ? 0 : afterId + 1));
+    if (i >= this.index.count) return -1;
+    const key = this.index.keyAt(i);
+    return shr(key, 16) === type ? key & 0xffff : -1;
+  }
+
+  begin(): void {
+    this.requireMounted();
+    if (this.txnOpen) throw new Error('store.begin: a transaction is already open');
+    if (this.nextSeq > MAX_SEQ) throw new Error('store.begin: transaction sequence numbers exhausted');
+    this.txnOpen = true;
+    this.txnFailed = false;
+    this.txnSeq = this.nextSeq;
+    this.txnCount = 0;
+    this.txnNewKeys = 0;
+    this.txnFirstPhys = -1;
+    this.txnFirstPageSeq = 0;
+    this.txnFirstOff = 0;
+  }
+
+  /**
+   * True when `records` more records holding `valueBytes` value bytes in all, and the COMMIT, are
+   * sure to fit (compaction included), so those puts and the commit will not fail for space.
+   * Writes nothing: compaction happens page by page as the records are appended.
+   */
+  reserve(records: number, valueBytes: number): boolean {
+    this.requireTxn('reserve');
+    if (records < 0 || valueBytes < 0 || records > STORE_MAX_TXN_RECORDS - this.txnCount) return false;
+    if (this.txnFailed || this.index.count + this.txnNewKeys + records > this.index.capacity) return false;
+    const largestValue = valueBytes < STORE_MAX_VALUE ? valueBytes : STORE_MAX_VALUE;
+    const largest = recordSpace(largestValue) > COMMIT_SPACE ? recordSpace(largestValue) : COMMIT_SPACE;
+    // recordSpace(len) <= RECORD_HEADER_SIZE + len + 3 (padding to 4).
+    const need = records * (RECORD_HEADER_SIZE + 3) + valueBytes + COMMIT_SPACE;
+    return appendableBytes(this.log, largest - 1, this.stopPage()) >= need;
+  }
+
+  /** Writes (type, id) = data[off .. off+len) into the open transaction. False when full. */
+  put(type: number, id: number, data: Uint8Array, off: number, len: number): boolean {
+    this.requireTxn('put');
+    checkType(type);
+    checkId(id);
+    if (len < 0 || len > STORE_MAX_VALUE || off < 0 || off + len > data.length) {
+      throw new Error(`store.put: value data[${off}..${off + len}) invalid (buffer ${data.length}, max ${STORE_MAX_VALUE})`);
+    }
+    const newKey = this.findKey(type, id) < 0;
+    if (newKey && this.index.count + this.txnNewKeys >= this.index.capacity) return this.fail();
+    if (!this.writeRecord(KIND_PUT, type, id, data, off, len)) return this.fail();
+    if (newKey) this.txnNewKeys++;
+    return true;
+  }
+
+  /** Deletes (type, id) in the open transaction (also when it has no value). False when full. */
+  remove(type: number, id: number): boolean {
+    this.requireTxn('remove');
+    checkType(type);
+    checkId(id);
+    if (!this.writeRecord(KIND_DEL, type, id, this.log.out, 0, 0)) return this.fail();
+    return true;
+  }
+
+  /**
+   * Writes the COMMIT record and applies the transaction. False (and the transaction is dropped,
+   * nothing changed) when a put/remove failed or the COMMIT does not fit.
+   */
+  commit(): boolean {
+    this.requireTxn('commit');
+    if (this.txnFailed || this.txnCount === 0) {
+      const ok = !this.txnFailed;
+      this.abort();
+      return ok;
+    }
+    if (!makeRoom(this.log, COMMIT_SPACE, this.txnFirstPhys)) {
+      this.abort();
+      return false;
+    }
+    const out = this.log.out;
+    encodeRecordHeader(out, KIND_COMMIT, this.txnSeq, 0, 0, COMMIT_VALUE_SIZE);
+    encodeCommitValue(out, this.txnCount, this.txnFirstPageSeq, this.txnFirstOff);
+    sealRecord(out, COMMIT_VALUE_SIZE);
+    const addr = this.log.append(COMMIT_VALUE_SIZE);
+    const ps = this.log.pageSize;
+    const applied = replayTransaction(
+      this.log,
+      this.replayReader,
+      this.txnSeq,
+      this.txnFirstPhys,
+      this.txnFirstOff,
+      this.log.pageOf(addr),
+      addr % ps,
+    );
+    if (applied !== this.txnCount) throw new Error(`store.commit: applied ${applied} of ${this.txnCount} records`);
+    this.nextSeq = this.txnSeq + 1;
+    this.txnOpen = false;
+    return true;
+  }
+
+  /** Drops the open transaction (no-op when none is open); its records become garbage. */
+  abort(): void {
+    if (this.txnOpen && this.txnCount > 0) this.nextSeq = this.txnSeq + 1;
+    this.txnOpen = false;
+  }
+
+  /**
+   * Record bytes a transaction could still write (compaction included, COMMIT deducted), without
+   * the loss at page ends; an upper bound. reserve() tells whether a given transaction fits.
+   */
+  freeBytes(): number {
+    this.requireMounted();
+    const free = appendableBytes(this.log, 0, this.stopPage()) - COMMIT_SPACE;
+    return free > 0 ? free : 0;
+  }
+
+  /**
+   * Consistency check for tests and tools (allocates; not for the APDU path): page chain and
+   * headers, CRC of every live record, one live version per key, committed transactions complete,
+   * RAM state equal to a fresh scan of flash, unused pages erased.
+   */
+  check(): StoreCheck {
+    this.requireMounted();
+    const problems = checkStore(this.log);
+    return { ok: problems.length === 0, problems };
+  }
+
+  private findKey(type: number, id: number): number {
+    this.requireMounted();
+    checkType(type);
+    checkId(id);
+    return this.index.find(storeKey(type, id));
+  }
+
+  /** The page compaction must not touch: the one with this transaction's first record (or the head). */
+  private stopPage(): number {
+    return this.txnOpen && this.txnFirstPhys >= 0 ? this.txnFirstPhys : this.log.headPhys;
+  }
+
+  private writeRecord(kind: number, type: number, id: number, data: Uint8Array, off: number, len: number): boolean {
+    if (this.txnFailed || this.txnCount >= STORE_MAX_TXN_RECORDS) return false;
+    if (!makeRoom(this.log, recordSpace(len), this.txnFirstPhys)) return false;
+    const out = this.log.out;
+    encodeRecordHeader(out, kind, this.txnSeq, type, id, len);
+    copy(data, off, out, RECORD_HEADER_SIZE, len);
+    sealRecord(out, len);
+    const addr = this.log.append(len);
+    if (this.txnCount === 0) {
+      this.txnFirstPhys = this.log.headPhys;
+      this.txnFirstPageSeq = this.log.headSeq;
+      this.txnFirstOff = addr - this.log.headPhys * this.log.pageSize;
+    }
+    this.txnCount++;
+    return true;
+  }
+
+  private fail(): boolean {
+    this.txnFailed = true;
+    return false;
+  }
+
+  private requireMounted(): void {
+    if (!this.mounted) throw new Error('store: mount() first');
+  }
+
+  private requireTxn(op: string): void {
+    this.requireMounted();
+    if (!this.txnOpen) throw new Error(`store.${op}: no open transaction (begin() first)`);
+  }
+}
