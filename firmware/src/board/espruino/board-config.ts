@@ -1,0 +1,32 @@
+/**
+ * Wiring and timing of the ESP32 + PN532 board (docs/board.md "Wiring"). One place, so a board with
+ * other pins changes one file.
+ */
+
+/** ESP32 default I2C pins (Espruino I2C1 on ESP32: any GPIO; these match most PN532 breakouts' docs). */
+export const I2C_SDA_PIN = 'D21';
+export const I2C_SCL_PIN = 'D22';
+/** 400 kHz fast mode; the PN532 supports it (UM §6.2.4) and a 275-byte read then takes ~7 ms. */
+export const I2C_BITRATE = 400000;
+/** PN532 RSTPDN, driven low to hard-reset the chip when it stops answering. */
+export const PN532_RESET_PIN = 'D4';
+
+/** 7-bit I2C address of the PN532 (cards.md §5.3: 0x48 write / 0x49 read). */
+export const PN532_I2C_ADDRESS = 0x24;
+
+/** Storage file holding the provisioning bundle (written by `tapcard flash --provision`). */
+export const PROVISIONING_FILE = 'tapcard.prov';
+/** Prefix of the Storage files that back the flash HAL, one per 4 KB page ("tcf0", "tcf1", ...). */
+export const FLASH_FILE_PREFIX = 'tcf';
+/** Flash pages the store gets: 64 x 4 KB = 256 KB of Storage's 896 KB (runtimes.md §1 Storage). */
+export const FLASH_PAGE_COUNT = 64;
+
+/** What a reader sees of the emulated card (TgInitAsTarget; cards.md §4-§5). */
+export const SENS_RES = [0x04, 0x00];
+/** NFCID1t; the reader sees 08 || these 3 bytes. */
+export const NFCID1T = [0x54, 0x43, 0x01];
+/** ATS historical bytes: "TC" plus a format byte, also the ATR's T1..Tk (cards.md §4). */
+export const HISTORICAL_BYTES = [0x80, 0x54, 0x43];
+
+/** Largest C-APDU and R-APDU the board moves (extended APDUs up to this size, chained over RF). */
+export const APDU_BUFFER_SIZE = 1024;

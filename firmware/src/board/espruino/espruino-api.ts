@@ -1,0 +1,110 @@
+/**
+ * The part of Espruino's API the firmware uses (runtimes.md §1; espruino.com/Reference), typed
+ * once here so the rest of the board code never touches an untyped global. Built-in modules are
+ * reached through require() with a literal name; the build keeps those calls as they are and the
+ * board JSON lists the names as built-in, so the uploader never tries to fetch them.
+ *
+ * The declarations are module-local: they do not leak into the Node typings of host code.
+ */
+
+/** Espruino's I2C object (src/jswrap_spi_i2c.c): synchronous, blocking transfers. */
+export interface EspruinoI2C {
+  setup(options: { scl: EspruinoPin; sda: EspruinoPin; bitrate?: number }): void;
+  writeTo(address: number, data: Uint8Array): void;
+  /** Returns a new Uint8Array of `quantity` bytes. */
+  readFrom(address: number, quantity: number): Uint8Array;
+}
+
+export interface EspruinoPin {
+  write(value: boolean): void;
+  read(): boolean;
+}
+
+/** require('Storage') (src/jswrap_storage.c). */
+export interface EspruinoStorage {
+  write(name: string, data: string | Uint8Array, offset?: number, size?: number): boolean;
+  read(name: string, offset?: number, length?: number): string | undefined;
+  readArrayBuffer(name: string): ArrayBuffer | undefined;
+  readJSON(name: string, noExceptions?: boolean): unknown;
+  erase(name: string): void;
+  list(pattern?: RegExp): string[];
+  getFree(): number;
+  compact(): void;
+}
+
+/** require('crypto').AES (libs/crypto/jswrap_crypto.c); returns a new ArrayBuffer. */
+export interface EspruinoAes {
+  encrypt(message: Uint8Array, key: Uint8Array, options: { mode: string }): ArrayBuffer;
+  decrypt(message: Uint8Array, key: Uint8Array, options: { mode: string }): ArrayBuffer;
+}
+
+export interface EspruinoCrypto {
+  AES: EspruinoAes;
+}
+
+export interface EspruinoProcessMemory {
+  free: number;
+  usage: number;
+  total: number;
+}
+
+declare const I2C1: EspruinoI2C;
+declare const E: { getSerial(): string };
+declare const process: { memory(): EspruinoProcessMemory; env: { VERSION?: string; BOARD?: string } };
+declare const global: { [name: string]: unknown };
+declare function require(name: 'Storage'): EspruinoStorage;
+declare function require(name: 'crypto'): EspruinoCrypto;
+declare function print(...values: unknown[]): void;
+declare function setTimeout(callback: () => void, ms: number): unknown;
+declare function clearTimeout(handle: unknown): void;
+
+/** A timer handle from setTimer(); only clearTimer() reads it. */
+export type TimerHandle = unknown;
+
+/** Runs callback once after ms milliseconds (Espruino's setTimeout). */
+export function setTimer(ms: number, callback: () => void): TimerHandle {
+  return setTimeout(callback, ms);
+}
+
+export function clearTimer(handle: TimerHandle): void {
+  clearTimeout(handle);
+}
+
+export function i2c1(): EspruinoI2C {
+  return I2C1;
+}
+
+/** Pins are globals named D0..D39 on ESP32. */
+export function pin(name: string): EspruinoPin {
+  return global[name] as EspruinoPin;
+}
+
+export function storage(): EspruinoStorage {
+  return require('Storage');
+}
+
+export function aes(): EspruinoAes {
+  return require('crypto').AES;
+}
+
+export function memory(): EspruinoProcessMemory {
+  return process.memory();
+}
+
+export function firmwareVersion(): string {
+  return process.env.VERSION === undefined ? 'unknown' : process.env.VERSION;
+}
+
+export function serialNumber(): string {
+  return E.getSerial();
+}
+
+/** Prints one line on the Espruino console. */
+export function consoleLine(text: string): void {
+  print(text);
+}
+
+/** Makes a function callable from the REPL (`status()`). */
+export function exposeOnConsole(name: string, fn: (...args: string[]) => void): void {
+  global[name] = fn;
+}

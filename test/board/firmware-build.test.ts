@@ -1,0 +1,41 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { buildFirmware, MAX_BUNDLE_BYTES } from '../../tools/firmware/build-firmware';
+import { checkEspruinoSyntax } from '../../tools/firmware/syntax-gate';
+
+const tmpOut = () => path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'fw-test-')), 'espruino.js');
+
+describe('firmware build (tools/firmware/build-firmware.ts)', () => {
+  it('writes one ASCII IIFE within 96 KB that passes the syntax gate', async () => {
+    const outFile = tmpOut();
+    const result = await buildFirmware({ outFile, buildLabel: 'test' });
+    expect(result.problems).toEqual([]);
+    expect(result.ok).toBe(true);
+    const code = fs.readFileSync(outFile, 'latin1');
+    expect(code.length).toBe(result.bytes);
+    expect(result.bytes).toBeLessThanOrEqual(MAX_BUNDLE_BYTES);
+    expect(/^[\x09\x0a\x0d\x20-\x7e]*$/.test(code)).toBe(true);
+    expect(code.startsWith('(function(){')).toBe(true);
+    expect(checkEspruinoSyntax(code)).toEqual([]);
+    expect(code).toContain('require("Storage")');
+    expect(code).toContain('"test"');
+  });
+
+  it('fails on a construct Espruino lacks, naming it, and writes nothing', async () => {
+    const outFile = tmpOut();
+    const result = await buildFirmware({ outFile, entry: path.join(__dirname, 'fixtures/labelled-loop.ts') });
+    expect(result.ok).toBe(false);
+    expect(result.problems.join('\n')).toMatch(/espruino\.js:\d+:\d+: label: /);
+    expect(fs.existsSync(outFile)).toBe(false);
+  });
+
+  it('fails when the bundle is over the size limit', async () => {
+    const outFile = tmpOut();
+    const result = await buildFirmware({ outFile, maxBytes: 1000 });
+    expect(result.ok).toBe(false);
+    expect(result.problems.join('\n')).toMatch(/over the 1000-byte limit/);
+    expect(fs.existsSync(outFile)).toBe(false);
+  });
+});

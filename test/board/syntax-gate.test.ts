@@ -1,0 +1,91 @@
+import { describe, expect, it } from 'vitest';
+import { checkEspruinoSyntax } from '../../tools/firmware/syntax-gate';
+
+function constructs(code: string): string[] {
+  return checkEspruinoSyntax(code).map((v) => v.construct);
+}
+
+describe('Espruino syntax gate (runtimes.md §1)', () => {
+  const forbidden: [string, string][] = [
+    ['destructuring', 'var o = {a: 1}; var { a } = o;'],
+    ['destructuring', 'var [x, y] = [1, 2];'],
+    ['spread', 'var a = [1]; var b = [0].concat([...a]);'],
+    ['spread', 'function f(a, b) { return a + b; } f(...[1, 2]);'],
+    ['rest parameter', 'function f(a, ...rest) { return rest; }'],
+    ['default parameter', 'function f(a = 1) { return a; }'],
+    ['default parameter', 'var g = (a = 1) => a;'],
+    ['for..of', 'for (var x of [1, 2]) x;'],
+    ['generator', 'function* gen() { yield 1; }'],
+    ['async', 'async function f() { await 1; }'],
+    ['async', 'var f = async () => 1;'],
+    ['Map', 'var m = new Map();'],
+    ['Set', 'var s = new Set();'],
+    ['WeakMap', 'var w = new WeakMap();'],
+    ['Symbol', 'var s = Symbol("x");'],
+    ['Promise.finally', 'Promise.resolve(1).finally(function () {});'],
+    ['Object.freeze', 'var o = Object.freeze({});'],
+    ['**', 'var x = 2 ** 10;'],
+    ['**', 'var x = 2; x **= 3;'],
+    ['optional chaining', 'var o = {}; var v = o?.a;'],
+    ['label', 'outer: for (var i = 0; i < 2; i++) { break outer; }'],
+    ['with', 'var o = {a: 1}; with (o) { a; }'],
+    ['import/export (modules)', 'import x from "y";'],
+    ['class field', 'class A { x = 1; }'],
+    ['logical assignment', 'var a = null; a ??= 1;'],
+    ['tagged template', 'function t(s) { return s; } t`x`;'],
+  ];
+  for (const [construct, code] of forbidden) {
+    it(`rejects ${construct}: ${code}`, () => {
+      expect(constructs(code)).toContain(construct);
+    });
+  }
+
+  it('names the position of the construct', () => {
+    const [v] = checkEspruinoSyntax('var a = 1;\nvar b = 2 ** a;');
+    expect(v).toMatchObject({ construct: '**', line: 2, column: 9 });
+  });
+
+  it('accepts what Espruino has: ES5, arrows, classes, template literals, let/const, ??, optional catch binding', () => {
+    const code = [
+      'var a = [1, 2].map((x) => x * 2);',
+      'class B { constructor() { this.v = 1; } get x() { return this.v; } static make() { return new B(); } }',
+      'class C extends B { constructor() { super(); } }',
+      'let t = `v=${a[0]}`; const n = null ?? 3;',
+      'try { JSON.parse("{"); } catch { t = ""; }',
+      'var o = { get y() { return 1; } }; var u = new Uint8Array(4).subarray(1, 2);',
+    ].join('\n');
+    expect(checkEspruinoSyntax(code)).toEqual([]);
+  });
+});
+
+describe('define-before-use check (Espruino does not hoist)', () => {
+  it('rejects a call to a function declared further down', () => {
+    const v = checkEspruinoSyntax('f();\nfunction f() { return 1; }');
+    expect(v.map((x) => x.construct)).toEqual(['use before definition']);
+    expect(v[0].detail).toContain("'f'");
+  });
+
+  it('rejects a call whose callee touches something defined later', () => {
+    const v = checkEspruinoSyntax('function f() { return g(); }\nf();\nfunction g() { return 1; }');
+    expect(v.map((x) => x.detail)).toEqual([expect.stringContaining("'g'")]);
+  });
+
+  it('rejects reading a var before its definition runs, inside the bundle IIFE too', () => {
+    expect(constructs('(function(){ var a = b + 1; var b = 2; })();')).toEqual(['use before definition']);
+  });
+
+  it('accepts forward references that only run later (callbacks, function bodies)', () => {
+    const code = '(function(){ function f() { return g(); } var h = function () { return k; }; function g() { return 1; } var k = 2; f(); h(); })();';
+    expect(checkEspruinoSyntax(code)).toEqual([]);
+  });
+
+  it('resolves shadowing: a local with the same short name is not the top-level one', () => {
+    const code = '(function(){ function a(b) { var c = b; return c; } var d = a(1); function c() {} })();';
+    expect(checkEspruinoSyntax(code)).toEqual([]);
+  });
+
+  it('follows constructors: new C() touches what the class body uses', () => {
+    const code = '(function(){ var C = (function () { function C() { this.x = D; } return C; })(); var o = new C(); var D = 1; })();';
+    expect(constructs(code)).toEqual(['use before definition']);
+  });
+});

@@ -1,0 +1,144 @@
+/**
+ * Firmware bundle for Espruino (issue 5 §1; runtimes.md §1 "Function declarations are not hoisted"):
+ *
+ *   1. tsc, target ES5 / module ES2015, from the entry firmware/src/board/espruino/entry.ts into a
+ *      temporary directory (tsc lowers classes, arrows, destructuring and spread to ES5);
+ *   2. esbuild bundles those ES modules with scope hoisting, so every module's code comes after
+ *      the modules it imports, minified, ES5, ASCII only (EspruinoTools replaces any character
+ *      above 255 with "?", core/codeWriter.js), wrapped in one IIFE. Espruino's built-in modules
+ *      stay `require("Storage")` etc. (format cjs keeps require calls as they are);
+ *   3. the syntax gate (syntax-gate.ts) on the exact output bytes;
+ *   4. the size limit: at most 96 KB.
+ *
+ * Nothing is written unless every step passes.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import ts from 'typescript';
+import { build as esbuild } from 'esbuild';
+import { checkEspruinoSyntax, formatViolations } from './syntax-gate';
+
+export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export const FIRMWARE_SRC = path.join(REPO_ROOT, 'firmware/src');
+export const ENTRY = path.join(FIRMWARE_SRC, 'board/espruino/entry.ts');
+export const DEFAULT_BUNDLE = path.join(REPO_ROOT, 'dist/firmware/espruino.js');
+/** Issue 5: the minified bundle stays at or below 96 KB. */
+export const MAX_BUNDLE_BYTES = 96 * 1024;
+/** Espruino modules the bundle requires; listed as built-in in the board JSON (host/flash-tool). */
+export const ESPRUINO_BUILTIN_MODULES = ['Storage', 'crypto', 'net', 'Wifi', 'tls'];
+
+export interface FirmwareBuildOptions {
+  outFile?: string;
+  /** Entry module (default: the board's entry.ts); tests pass small programs under the repository. */
+  entry?: string;
+  /** Build label baked into the bundle (status() prints it); default "<version>+<git short hash>". */
+  buildLabel?: string;
+  /** Size limit in bytes (tests lower it to check the limit). */
+  maxBytes?: number;
+}
+
+export interface FirmwareBuildResult {
+  ok: boolean;
+  /** Problems, one per line, each naming file, position and construct. Empty when ok. */
+  problems: string[];
+  bytes: number;
+  outFile: string;
+  code: string;
+}
+
+export class FirmwareBuildError extends Error {
+  readonly problems: string[];
+  constructor(problems: string[]) {
+    super('firmware build failed:\n' + problems.join('\n'));
+    this.problems = problems;
+  }
+}
+
+function defaultBuildLabel(): string {
+  const pkg = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string };
+  let rev = 'nogit';
+  try {
+    rev = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: REPO_ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  } catch {
+    // not a checkout: keep "nogit"
+  }
+  return `${pkg.version}+${rev}`;
+}
+
+/** Step 1: TypeScript to ES5 ES modules; returns the emitted entry file or problems. */
+function compileToEs5(entry: string, outDir: string): { entry: string; problems: string[] } {
+  const options: ts.CompilerOptions = {
+    target: ts.ScriptTarget.ES5,
+    module: ts.ModuleKind.ES2015,
+    moduleResolution: ts.ModuleResolutionKind.Bundler,
+    lib: ['lib.es2022.d.ts'],
+    types: [],
+    strict: true,
+    noImplicitReturns: true,
+    noFallthroughCasesInSwitch: true,
+    skipLibCheck: true,
+    removeComments: true,
+    noEmitOnError: true,
+    importHelpers: false,
+    // TypeScript 6 deprecates target ES5; Espruino needs it (runtimes.md §1), so keep it until esbuild lowers instead.
+    ignoreDeprecations: '6.0',
+    rootDir: REPO_ROOT,
+    outDir,
+  };
+  const program = ts.createProgram([entry], options);
+  const emit = program.emit();
+  const diagnostics = ts.getPreEmitDiagnostics(program).concat(emit.diagnostics);
+  const problems = diagnostics.map((d) => {
+    const text = ts.flattenDiagnosticMessageText(d.messageText, '\n');
+    if (d.file && d.start !== undefined) {
+      const { line, character } = d.file.getLineAndCharacterOfPosition(d.start);
+      return `${path.relative(REPO_ROOT, d.file.fileName)}:${line + 1}:${character + 1}: tsc: ${text}`;
+    }
+    return `tsc: ${text}`;
+  });
+  return { entry: path.join(outDir, path.relative(REPO_ROOT, entry).replace(/\.ts$/, '.js')), problems: Array.from(new Set(problems)) };
+}
+
+/** Runs the whole build; writes the bundle only when it passes. */
+export async function buildFirmware(options: FirmwareBuildOptions = {}): Promise<FirmwareBuildResult> {
+  const outFile = options.outFile ?? DEFAULT_BUNDLE;
+  const maxBytes = options.maxBytes ?? MAX_BUNDLE_BYTES;
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'tapcard-fw-'));
+  try {
+    const compiled = compileToEs5(options.entry ?? ENTRY, tmp);
+    if (compiled.problems.length > 0) return { ok: false, problems: compiled.problems, bytes: 0, outFile, code: '' };
+
+    const bundled = await esbuild({
+      entryPoints: [compiled.entry],
+      bundle: true,
+      write: false,
+      format: 'cjs',
+      platform: 'node',
+      target: 'es5',
+      minify: true,
+      charset: 'ascii',
+      legalComments: 'none',
+      external: ESPRUINO_BUILTIN_MODULES,
+      define: { TAPCARD_BUILD: JSON.stringify(options.buildLabel ?? defaultBuildLabel()) },
+      banner: { js: '(function(){' },
+      footer: { js: '})();' },
+      logLevel: 'silent',
+    });
+    const code = bundled.outputFiles[0].text;
+    const problems: string[] = [];
+    const violations = checkEspruinoSyntax(code);
+    if (violations.length > 0) problems.push(formatViolations(path.basename(outFile), violations));
+    const bytes = Buffer.byteLength(code, 'latin1');
+    if (bytes > maxBytes) problems.push(`bundle is ${bytes} bytes, over the ${maxBytes}-byte limit (issue 5: 96 KB)`);
+    if (problems.length > 0) return { ok: false, problems, bytes, outFile, code };
+
+    fs.mkdirSync(path.dirname(outFile), { recursive: true });
+    fs.writeFileSync(outFile, code, 'latin1');
+    return { ok: true, problems: [], bytes, outFile, code };
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+}

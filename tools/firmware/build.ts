@@ -1,0 +1,25 @@
+/**
+ * `npm run build:firmware`: builds dist/firmware/espruino.js (build-firmware.ts) and prints its
+ * size. Exit 0 on success, 1 with every problem listed (tsc errors, syntax-gate findings with
+ * position and construct, size over 96 KB).
+ *
+ * Usage: npx tsx tools/firmware/build.ts [--out FILE]
+ */
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { buildFirmware, DEFAULT_BUNDLE, MAX_BUNDLE_BYTES, REPO_ROOT } from './build-firmware';
+
+const { values } = parseArgs({ options: { out: { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
+if (values.help) {
+  console.log('usage: tsx tools/firmware/build.ts [--out FILE]   (default dist/firmware/espruino.js)');
+  process.exit(0);
+}
+const result = await buildFirmware({ outFile: values.out ? path.resolve(values.out) : DEFAULT_BUNDLE });
+const where = path.relative(REPO_ROOT, result.outFile);
+if (!result.ok) {
+  console.error(result.problems.join('\n'));
+  console.error(`firmware build failed; ${where} not written`);
+  process.exit(1);
+}
+const kb = (result.bytes / 1024).toFixed(1);
+console.log(`${where}: ${result.bytes} bytes (${kb} KB of ${MAX_BUNDLE_BYTES / 1024} KB)`);

@@ -1,0 +1,184 @@
+/**
+ * Espruino syntax gate: does this JavaScript use only what Espruino's interpreter runs?
+ * (runtimes.md §1 "Language": ES5 minus labels and `with`, plus arrow functions, classes, template
+ * literals, let/const, `??`, optional catch binding; no destructuring, spread/rest, default
+ * parameters, for..of, generators, async, `**`, `?.`, modules, Map/Set/WeakMap/Symbol,
+ * Promise.finally, Object.freeze/seal.)
+ *
+ * V8 accepts all of these, so a bundle that runs under Node can still fail on the board; the build
+ * runs this gate on the exact bytes it flashes. The code is parsed at the newest ECMAScript level so
+ * a forbidden construct is reported by name and position instead of as a bare parse error.
+ */
+import { parse, type Options } from 'acorn';
+import { type AstNode, children, isFunctionNode, locationOf } from './ast';
+import { findUsesBeforeDefinition } from './define-before-use';
+
+export interface GateViolation {
+  /** Short name of the construct, e.g. "destructuring". */
+  construct: string;
+  line: number;
+  column: number;
+  detail: string;
+}
+
+const PARSE_OPTIONS: Options = { ecmaVersion: 'latest', sourceType: 'script', locations: true, allowReturnOutsideFunction: false };
+
+/** Globals Espruino does not have (runtimes.md §1 "Not supported"). */
+const MISSING_GLOBALS: { [name: string]: string } = {
+  Map: 'Map',
+  Set: 'Set',
+  WeakMap: 'WeakMap',
+  WeakSet: 'WeakSet',
+  WeakRef: 'WeakRef',
+  Symbol: 'Symbol',
+  Proxy: 'Proxy',
+  Reflect: 'Reflect',
+  BigInt: 'BigInt',
+};
+
+/** Methods Espruino does not have, flagged wherever they are named as a property. */
+const MISSING_METHODS: { [name: string]: string } = {
+  finally: 'Promise.finally',
+  freeze: 'Object.freeze',
+  seal: 'Object.seal',
+  lastIndexOf: 'lastIndexOf',
+};
+
+/** Parses `code` and returns every construct Espruino cannot run, in source order. */
+export function checkEspruinoSyntax(code: string): GateViolation[] {
+  let program: AstNode;
+  try {
+    program = parse(code, PARSE_OPTIONS) as unknown as AstNode;
+  } catch (err) {
+    const e = err as SyntaxError & { loc?: { line: number; column: number } };
+    const moduleSyntax = /'import' and 'export'/.test(e.message);
+    return [
+      {
+        construct: moduleSyntax ? 'import/export (modules)' : 'syntax error',
+        line: e.loc ? e.loc.line : 0,
+        column: e.loc ? e.loc.column + 1 : 0,
+        detail: e.message,
+      },
+    ];
+  }
+  const violations: GateViolation[] = [];
+  visit(program, null, violations);
+  for (const use of findUsesBeforeDefinition(program)) {
+    violations.push({
+      construct: 'use before definition',
+      line: use.line,
+      column: use.column,
+      detail: `'${use.name}' is used before its top-level definition runs (Espruino does not hoist; runtimes.md §1)`,
+    });
+  }
+  violations.sort((a, b) => a.line - b.line || a.column - b.column);
+  return violations;
+}
+
+/** One line per violation, for build output. */
+export function formatViolations(file: string, violations: GateViolation[]): string {
+  return violations.map((v) => `${file}:${v.line}:${v.column}: ${v.construct}: ${v.detail}`).join('\n');
+}
+
+function report(out: GateViolation[], node: AstNode, construct: string, detail: string): void {
+  const loc = locationOf(node);
+  out.push({ construct, line: loc.line, column: loc.column, detail });
+}
+
+function visit(node: AstNode, parent: AstNode | null, out: GateViolation[]): void {
+  checkNode(node, parent, out);
+  for (const child of children(node)) visit(child, node, out);
+}
+
+function checkNode(node: AstNode, parent: AstNode | null, out: GateViolation[]): void {
+  switch (node.type) {
+    case 'ObjectPattern':
+    case 'ArrayPattern':
+      report(out, node, 'destructuring', 'destructuring patterns are not supported by Espruino');
+      return;
+    case 'SpreadElement':
+      report(out, node, 'spread', 'spread (...) is not supported by Espruino');
+      return;
+    case 'RestElement':
+      report(out, node, 'rest parameter', 'rest elements (...) are not supported by Espruino');
+      return;
+    case 'AssignmentPattern':
+      report(out, node, 'default parameter', 'default values in parameters/patterns are not supported by Espruino');
+      return;
+    case 'ForOfStatement':
+      report(out, node, 'for..of', 'for..of needs iterators, which Espruino lacks');
+      return;
+    case 'YieldExpression':
+      report(out, node, 'generator', 'yield is not supported by Espruino');
+      return;
+    case 'AwaitExpression':
+      report(out, node, 'async', 'await is not supported by Espruino');
+      return;
+    case 'ChainExpression':
+      report(out, node, 'optional chaining', '?. is not supported by Espruino');
+      return;
+    case 'LabeledStatement':
+      report(out, node, 'label', 'labelled statements are not supported by Espruino');
+      return;
+    case 'WithStatement':
+      report(out, node, 'with', 'with is not supported by Espruino');
+      return;
+    case 'TaggedTemplateExpression':
+      report(out, node, 'tagged template', 'tagged templates are not supported by Espruino');
+      return;
+    case 'MetaProperty':
+      report(out, node, 'meta property', 'new.target / import.meta are not supported by Espruino');
+      return;
+    case 'ImportExpression':
+      report(out, node, 'import/export (modules)', 'dynamic import() is not supported by Espruino');
+      return;
+    case 'PropertyDefinition':
+    case 'PrivateIdentifier':
+    case 'StaticBlock':
+      report(out, node, 'class field', 'class fields and static blocks are not supported by Espruino');
+      return;
+    case 'BinaryExpression':
+      if (node.operator === '**') report(out, node, '**', 'the ** operator is not supported by Espruino');
+      return;
+    case 'AssignmentExpression':
+      if (node.operator === '**=') report(out, node, '**', 'the **= operator is not supported by Espruino');
+      if (node.operator === '??=' || node.operator === '||=' || node.operator === '&&=') {
+        report(out, node, 'logical assignment', `${String(node.operator)} is not supported by Espruino`);
+      }
+      return;
+    case 'Literal':
+      if (typeof node.bigint === 'string') report(out, node, 'BigInt', 'BigInt literals are not supported by Espruino');
+      return;
+    case 'Property':
+      if (node.computed === true) report(out, node, 'computed key', 'computed object keys are not listed in Espruino features');
+      if (node.shorthand === true || node.method === true) {
+        report(out, node, 'object shorthand', 'ES2015 shorthand properties/methods are not listed in Espruino features');
+      }
+      return;
+    case 'Identifier':
+      checkIdentifier(node, parent, out);
+      return;
+    default:
+      if (isFunctionNode(node)) {
+        if (node.generator === true) report(out, node, 'generator', 'generator functions are not supported by Espruino');
+        if (node.async === true) report(out, node, 'async', 'async functions are not supported by Espruino');
+      }
+  }
+}
+
+function checkIdentifier(node: AstNode, parent: AstNode | null, out: GateViolation[]): void {
+  const name = node.name as string;
+  const isPropertyName =
+    parent !== null &&
+    ((parent.type === 'MemberExpression' && parent.property === node && parent.computed !== true) ||
+      ((parent.type === 'Property' || parent.type === 'MethodDefinition') && parent.key === node && parent.computed !== true));
+  if (isPropertyName) {
+    if (Object.prototype.hasOwnProperty.call(MISSING_METHODS, name)) {
+      report(out, node, MISSING_METHODS[name], `${MISSING_METHODS[name]} does not exist in Espruino`);
+    }
+    return;
+  }
+  if (Object.prototype.hasOwnProperty.call(MISSING_GLOBALS, name)) {
+    report(out, node, MISSING_GLOBALS[name], `${name} does not exist in Espruino`);
+  }
+}
