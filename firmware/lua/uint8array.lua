@@ -4,8 +4,9 @@
 -- TSTL has no typed arrays. It compiles `new Uint8Array(n)` to `__TS__New(Uint8Array, n)`,
 -- `b[i]` to a raw 0-based index, `b.length` to a field read and `b.subarray(s, e)` to a method
 -- call, so this class has TSTL's class shape (prototype, ____constructor, constructor) and
--- serves indexing through metamethods. Supported: new Uint8Array(length), b[i] reads and writes,
--- b.length, #b, b:subarray(begin, end) (a view sharing storage), tostring(b). Nothing else.
+-- serves indexing through metamethods. Supported: new Uint8Array(length), new Uint8Array([bytes])
+-- from an array literal, b[i] reads and writes, b.length, #b, b:subarray(begin, end) (a view
+-- sharing storage), tostring(b). Nothing else.
 --
 -- An instance keeps three raw fields and never a numeric key, so every b[i] reaches __index or
 -- __newindex: length, ____bytes (1-based storage table, shared by views) and ____offset.
@@ -75,17 +76,29 @@ function prototype.__tostring(self)
     return table.concat(parts, ",")
 end
 
-function prototype.____constructor(self, length)
-    if type(length) ~= "number" then
-        error("Uint8Array: only new Uint8Array(length) is supported (docs/portable-core.md)", 3)
+-- new Uint8Array(length), or new Uint8Array([b0, b1, ...]) from an array literal (a Lua sequence
+-- in TSTL output), each element converted as a store would.
+function prototype.____constructor(self, source)
+    local bytes, n = {}, nil
+    if type(source) == "number" then
+        n = toInteger(source)
+        if n < 0 or n == huge then
+            error("RangeError: Invalid typed array length: " .. tostring(source), 3)
+        end
+        n = floor(n)
+        for i = 1, n do bytes[i] = 0 end
+    elseif type(source) == "table" and getmetatable(source) == nil then
+        n = #source
+        for i = 1, n do
+            local v = source[i]
+            if type(v) ~= "number" then
+                error("Uint8Array: element " .. (i - 1) .. " is a " .. type(v) .. ", not a number", 3)
+            end
+            bytes[i] = toUint8(v)
+        end
+    else
+        error("Uint8Array: only new Uint8Array(length) and new Uint8Array([bytes]) are supported (docs/portable-core.md)", 3)
     end
-    local n = toInteger(length)
-    if n < 0 or n == huge then
-        error("RangeError: Invalid typed array length: " .. tostring(length), 3)
-    end
-    n = floor(n)
-    local bytes = {}
-    for i = 1, n do bytes[i] = 0 end
     rawset(self, "length", n)
     rawset(self, "____bytes", bytes)
     rawset(self, "____offset", 0)

@@ -41,10 +41,10 @@ export function lintProgram(program: ts.Program, exclude: ReadonlySet<string> = 
   return findings;
 }
 
-/** Lints the portable core under dir (bits.ts, the per-runtime shift helper, is exempt). */
+/** Lints the portable core under dir (its bits.ts, the per-runtime shift helper, is exempt). */
 export function lintCore(dir: string = CORE_DIR): LintFinding[] {
-  const program = createCoreProgram(listCoreFiles(dir));
-  return lintProgram(program, new Set([SHIFT_HELPER_FILE]));
+  const program = createCoreProgram(listCoreFiles(dir), undefined, path.dirname(dir));
+  return lintProgram(program, new Set([path.join(dir, path.basename(SHIFT_HELPER_FILE))]));
 }
 
 export function formatFinding(f: LintFinding): string {
@@ -224,8 +224,14 @@ function lintFile(sf: ts.SourceFile, checker: ts.TypeChecker, findings: LintFind
   const checkNew = (n: ts.NewExpression): void => {
     if (!ts.isIdentifier(n.expression) || n.expression.text !== 'Uint8Array' || !isGlobalReference(n.expression)) return;
     const args = n.arguments ?? ts.factory.createNodeArray();
-    if (args.length !== 1 || !isNumberLike(checker.getTypeAtLocation(args[0]))) {
-      report(n, 'uint8array', 'only new Uint8Array(length) is supported by the Lua byte array');
+    const arg = args.length === 1 ? args[0] : undefined;
+    const ok =
+      arg !== undefined &&
+      (isNumberLike(checker.getTypeAtLocation(arg)) ||
+        (ts.isArrayLiteralExpression(arg) &&
+          arg.elements.every((e) => !ts.isSpreadElement(e) && isNumberLike(checker.getTypeAtLocation(e)))));
+    if (!ok) {
+      report(n, 'uint8array', 'only new Uint8Array(length) and new Uint8Array([byte, ...]) (an array literal) work with the Lua byte array');
     }
   };
 
