@@ -1,0 +1,142 @@
+/**
+ * The issuer security domain (ISD, AID A000000151000000): GlobalPlatform card content management
+ * behind SCP03. Commands are found in a const table (STYLE.md §4); secure messaging is removed
+ * before dispatch and added to the response after it (AmdD 6.2).
+ */
+import type { CommandApdu } from '../apdu';
+import { SW } from '../sw';
+import { TlvWriter } from '../tlv';
+import { ISD_AID } from './aid';
+import type { ApduResponse } from './applet';
+import type { ContentInstaller } from './content-installer';
+import type { ContentLoader } from './content-loader';
+import type { GetStatus } from './get-status';
+import type { SecureChannelModule } from './secure-channel-module';
+
+export const CLA_GP = 0x80;
+export const CLA_GP_SM = 0x84;
+export const INS_INITIALIZE_UPDATE = 0x50;
+export const INS_EXTERNAL_AUTHENTICATE = 0x82;
+export const INS_INSTALL = 0xe6;
+export const INS_LOAD = 0xe8;
+export const INS_DELETE = 0xe4;
+export const INS_GET_STATUS = 0xf2;
+export const INS_GET_DATA = 0xca;
+export const INS_PUT_KEY = 0xd8;
+export const P1_FOR_LOAD = 0x02;
+
+/** GPCS H.2 card recognition data (tag 66): GP 2.3.1, SCP03 i=70. */
+const CARD_DATA = new Uint8Array([
+  0x66, 0x31, 0x73, 0x2f, 0x06, 0x07, 0x2a, 0x86, 0x48, 0x86, 0xfc, 0x6b, 0x01, 0x60, 0x0c, 0x06, 0x0a, 0x2a, 0x86, 0x48,
+  0x86, 0xfc, 0x6b, 0x02, 0x02, 0x03, 0x01, 0x63, 0x09, 0x06, 0x07, 0x2a, 0x86, 0x48, 0x86, 0xfc, 0x6b, 0x03, 0x64, 0x0b,
+  0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xfc, 0x6b, 0x04, 0x03, 0x70,
+]);
+/** Max command data length the ISD takes (FCI tag 9F65). */
+export const MAX_COMMAND_DATA = 0xff;
+
+interface IsdCommand {
+  name: string;
+  ins: number;
+  /** Needs an authenticated SCP03 session. */
+  secured: boolean;
+  run: (isd: Isd, cmd: CommandApdu, rsp: ApduResponse) => number;
+}
+
+const COMMANDS: IsdCommand[] = [
+  { name: 'INSTALL', ins: INS_INSTALL, secured: true, run: (isd, cmd, rsp) => isd.install(cmd, rsp) },
+  { name: 'LOAD', ins: INS_LOAD, secured: true, run: (isd, cmd, rsp) => isd.loader.load(cmd, rsp) },
+  { name: 'DELETE', ins: INS_DELETE, secured: true, run: (isd, cmd, rsp) => isd.installer.delete(cmd, rsp) },
+  { name: 'GET STATUS', ins: INS_GET_STATUS, secured: true, run: (isd, cmd, rsp) => isd.status.handle(cmd, isd.cardLifeCycle, rsp) },
+  { name: 'PUT KEY', ins: INS_PUT_KEY, secured: true, run: (isd, cmd, rsp) => isd.scm.putKey(cmd, rsp) },
+  { name: 'GET DATA', ins: INS_GET_DATA, secured: false, run: (isd, cmd, rsp) => isd.getData(cmd, rsp) },
+];
+
+export class Isd {
+  readonly scm: SecureChannelModule;
+  readonly loader: ContentLoader;
+  readonly installer: ContentInstaller;
+  readonly status: GetStatus;
+  cardLifeCycle = 0x0f;
+  private readonly writer = new TlvWriter();
+
+  constructor(scm: SecureChannelModule, loader: ContentLoader, installer: ContentInstaller, status: GetStatus) {
+    this.scm = scm;
+    this.loader = loader;
+    this.installer = installer;
+    this.status = status;
+  }
+
+  /** SELECT answer: FCI 6F { 84 AID, A5 { 9F65 max command data } } (GPCS 11.9.3). */
+  select(rsp: ApduResponse): number {
+    this.deselect();
+    const w = this.writer.reset(rsp.buf, 0);
+    w.open(0x6f);
+    w.tlv(0x84, ISD_AID, 0, ISD_AID.length);
+    w.open(0xa5);
+    w.byteTlv(0x9f65, MAX_COMMAND_DATA);
+    w.close();
+    w.close();
+    rsp.len = w.pos;
+    return SW.OK;
+  }
+
+  /** Deselect, reset or power loss: the session ends and a partial load is discarded. */
+  deselect(): void {
+    this.scm.session.close();
+    this.loader.abort();
+    this.status.reset();
+  }
+
+  process(cmd: CommandApdu, rsp: ApduResponse): number {
+    const session = this.scm.session;
+    const cla = cmd.cla;
+    if (cla !== CLA_GP && cla !== CLA_GP_SM && cla !== 0x00) return SW.ERR_CLA_NOT_SUPPORTED;
+    // A LOAD sequence must not be interleaved with other commands (GPCS 11.6.2).
+    if (cmd.ins !== INS_LOAD) this.loader.abort();
+    if (cmd.ins === INS_INITIALIZE_UPDATE && cla === CLA_GP) return this.scm.initializeUpdate(cmd, rsp);
+    if (cmd.ins === INS_EXTERNAL_AUTHENTICATE && cla === CLA_GP_SM) return session.externalAuthenticate(cmd);
+    if (session.state === 'AUTHENTICATED') {
+      const sw = session.unwrapCommand(cmd);
+      if (sw !== 0) {
+        this.loader.abort();
+        return sw;
+      }
+    } else if ((cla & 0x04) !== 0) {
+      return SW.ERR_SECURITY_STATUS;
+    }
+    let entry: IsdCommand | null = null;
+    for (let i = 0; i < COMMANDS.length; i++) if (COMMANDS[i].ins === cmd.ins) entry = COMMANDS[i];
+    if (entry === null) return SW.ERR_INS_NOT_SUPPORTED;
+    if (cmd.cla !== CLA_GP) return SW.ERR_CLA_NOT_SUPPORTED;
+    if (entry.secured && session.state !== 'AUTHENTICATED') return SW.ERR_SECURITY_STATUS;
+    const sw = entry.run(this, cmd, rsp);
+    if (sw !== SW.OK && sw !== SW.WARN_MORE_DATA) rsp.len = 0;
+    rsp.len = session.wrapResponse(rsp.buf, rsp.len, sw);
+    return sw;
+  }
+
+  install(cmd: CommandApdu, rsp: ApduResponse): number {
+    const p1 = cmd.p1 & 0x7f;
+    if (p1 === P1_FOR_LOAD) return this.loader.installForLoad(cmd, rsp);
+    if ((p1 & 0x04) !== 0 && (p1 & ~0x0c) === 0) return this.installer.install(cmd, rsp);
+    return SW.ERR_WRONG_P1P2;
+  }
+
+  /** GET DATA (GPCS 11.3): 00E0 key information template, 0066 card data. */
+  getData(cmd: CommandApdu, rsp: ApduResponse): number {
+    const tag = (cmd.p1 << 8) | cmd.p2;
+    if (tag === 0x00e0) {
+      const w = this.writer.reset(rsp.buf, 0);
+      this.scm.writeKeyInformation(w);
+      if (w.overflow) return SW.ERR_NO_PRECISE_DIAGNOSIS;
+      rsp.len = w.pos;
+      return SW.OK;
+    }
+    if (tag === 0x0066) {
+      for (let i = 0; i < CARD_DATA.length; i++) rsp.buf[i] = CARD_DATA[i];
+      rsp.len = CARD_DATA.length;
+      return SW.OK;
+    }
+    return SW.ERR_REFERENCED_DATA_NOT_FOUND;
+  }
+}

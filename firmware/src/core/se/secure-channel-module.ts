@@ -1,0 +1,245 @@
+/**
+ * The secure channel module: the only code that holds the SE's keys. It keeps the ISD key sets
+ * (store records REC_KEY_SET) and the SCP03 sequence counter, answers INITIALIZE UPDATE by
+ * deriving the pseudo-random card challenge and the session keys (AmdD 6.2.1-6.2.2, i = 70), and
+ * replaces key sets with PUT KEY (GPCS 11.8, keys under K-DEK, AmdD 7.x). Static keys are read into
+ * a scratch buffer only for the derivation and wiped straight after.
+ */
+import type { CommandApdu } from '../apdu';
+import { copy, equalCt, fill, readU24, writeU24 } from '../bytes';
+import type { BlockCipher, CipherFactory } from '../crypto/block-cipher';
+import { cbcDecrypt } from '../crypto/cbc';
+import { Cmac } from '../crypto/cmac';
+import { KCV_LEN, kcvAes } from '../crypto/kcv';
+import { DERIVE_CARD_CHALLENGE, DERIVE_S_ENC, DERIVE_S_MAC, DERIVE_S_RMAC, scp03Derive } from '../crypto/kdf';
+import type { Store } from '../store/store';
+import { SW } from '../sw';
+import type { TlvWriter } from '../tlv';
+import { ISD_AID } from './aid';
+import type { ApduResponse } from './applet';
+import { REC_KEY_SET, REC_SE_STATE, STATE_RECORD_LEN, STATE_SEQ, LC_CARD_SECURED, STATE_LIFE_CYCLE } from './records';
+import { CHALLENGE_LEN, INIT_UPDATE_RESPONSE_LEN, KDD_LEN, Scp03CardSession, SEQ_LEN } from './scp03-card';
+
+/** AmdD: key type AES. */
+export const KEY_TYPE_AES = 0x88;
+export const KVN_MIN = 0x30;
+export const KVN_MAX = 0x3f;
+/** i parameter: pseudo-random card challenge (b5), R-MAC and R-ENC supported (b6, b7); AmdD Table 5-1. */
+export const SCP03_I = 0x70;
+const SEQ_MAX = 0xffffff;
+const MAX_KEY_LEN = 32;
+/** keyType(1) | keyLen(1) | K-ENC | K-MAC | K-DEK */
+const KEYSET_HEADER = 2;
+const KEYSET_MAX_LEN = KEYSET_HEADER + 3 * MAX_KEY_LEN;
+const ZERO_ICV = new Uint8Array(16);
+
+export class SecureChannelModule {
+  readonly session: Scp03CardSession;
+  private readonly store: Store;
+  private readonly kdd = new Uint8Array(KDD_LEN);
+  private readonly staticCipher: BlockCipher;
+  private readonly staticCmac: Cmac;
+  private readonly keySet = new Uint8Array(KEYSET_MAX_LEN);
+  private readonly sessionKeys = new Uint8Array(3 * MAX_KEY_LEN);
+  private readonly state = new Uint8Array(STATE_RECORD_LEN);
+  private readonly context = new Uint8Array(2 * CHALLENGE_LEN + ISD_AID.length);
+  private readonly cardChallenge = new Uint8Array(CHALLENGE_LEN);
+  private readonly newKeys = new Uint8Array(3 * MAX_KEY_LEN);
+  private readonly kcv = new Uint8Array(KCV_LEN);
+  /** KVN of the key set the current session was opened with (its K-DEK protects PUT KEY). */
+  private sessionKvn = 0;
+  private readonly kcvAt: number[] = [0, 0, 0];
+  private readonly keyInfo = new Uint8Array(4);
+
+  constructor(store: Store, aes: CipherFactory, kdd: Uint8Array) {
+    this.store = store;
+    this.session = new Scp03CardSession(aes);
+    this.staticCipher = aes();
+    this.staticCmac = new Cmac(this.staticCipher);
+    copy(kdd, 0, this.kdd, 0, KDD_LEN);
+  }
+
+  /** First boot: stores the initial ISD key set and SE state inside the caller's transaction. */
+  personalize(kvn: number, keyLen: number, enc: Uint8Array, mac: Uint8Array, dek: Uint8Array): boolean {
+    this.keySet[0] = KEY_TYPE_AES;
+    this.keySet[1] = keyLen;
+    copy(enc, 0, this.keySet, KEYSET_HEADER, keyLen);
+    copy(mac, 0, this.keySet, KEYSET_HEADER + keyLen, keyLen);
+    copy(dek, 0, this.keySet, KEYSET_HEADER + 2 * keyLen, keyLen);
+    const ok = this.store.put(REC_KEY_SET, kvn, this.keySet, 0, KEYSET_HEADER + 3 * keyLen);
+    fill(this.keySet, 0, KEYSET_MAX_LEN, 0);
+    this.state[STATE_LIFE_CYCLE] = LC_CARD_SECURED;
+    writeU24(this.state, STATE_SEQ, 1);
+    return ok && this.store.put(REC_SE_STATE, 0, this.state, 0, STATE_RECORD_LEN);
+  }
+
+  /** INITIALIZE UPDATE `80 50 KVN 00 08 hostChallenge 00` (cards.md §1.2; AmdD 7.1). */
+  initializeUpdate(cmd: CommandApdu, rsp: ApduResponse): number {
+    this.session.close();
+    if (cmd.p2 !== 0) return SW.ERR_WRONG_P1P2;
+    if (cmd.lc !== CHALLENGE_LEN) return SW.ERR_CHECKING_WRONG_LENGTH;
+    const kvn = cmd.p1 === 0 ? this.firstKvn() : cmd.p1;
+    const keyLen = kvn < 0 ? -1 : this.loadKeySet(kvn);
+    if (keyLen < 0) return SW.ERR_REFERENCED_DATA_NOT_FOUND;
+    if (this.store.get(REC_SE_STATE, 0, this.state, 0) !== STATE_RECORD_LEN) {
+      this.wipeKeys();
+      return SW.ERR_MEMORY_FAILURE;
+    }
+    const seq = readU24(this.state, STATE_SEQ);
+    if (seq >= SEQ_MAX) {
+      this.wipeKeys();
+      return SW.ERR_CONDITIONS_NOT_SATISFIED;
+    }
+    // Card challenge = KDF(K-ENC, 02, seq || ISD AID), AmdD 6.2.2.1.
+    this.staticCipher.setKey(this.keySet, KEYSET_HEADER, keyLen);
+    copy(this.state, STATE_SEQ, this.context, 0, SEQ_LEN);
+    copy(ISD_AID, 0, this.context, SEQ_LEN, ISD_AID.length);
+    scp03Derive(this.staticCmac, DERIVE_CARD_CHALLENGE, this.context, 0, SEQ_LEN + ISD_AID.length, 64, this.cardChallenge, 0);
+    // Session keys over host challenge || card challenge (AmdD 6.2.1).
+    copy(cmd.buf, cmd.dataOff, this.context, 0, CHALLENGE_LEN);
+    copy(this.cardChallenge, 0, this.context, CHALLENGE_LEN, CHALLENGE_LEN);
+    const bits = keyLen * 8;
+    scp03Derive(this.staticCmac, DERIVE_S_ENC, this.context, 0, 2 * CHALLENGE_LEN, bits, this.sessionKeys, 0);
+    this.staticCipher.setKey(this.keySet, KEYSET_HEADER + keyLen, keyLen);
+    scp03Derive(this.staticCmac, DERIVE_S_MAC, this.context, 0, 2 * CHALLENGE_LEN, bits, this.sessionKeys, keyLen);
+    scp03Derive(this.staticCmac, DERIVE_S_RMAC, this.context, 0, 2 * CHALLENGE_LEN, bits, this.sessionKeys, 2 * keyLen);
+    this.wipeKeys();
+    // The counter moves before the card answers, so a challenge is never reused (even after a power cut).
+    writeU24(this.state, STATE_SEQ, seq + 1);
+    this.store.begin();
+    if (!this.store.put(REC_SE_STATE, 0, this.state, 0, STATE_RECORD_LEN) || !this.store.commit()) {
+      this.store.abort();
+      fill(this.sessionKeys, 0, this.sessionKeys.length, 0);
+      return SW.ERR_MEMORY_FAILURE;
+    }
+    writeU24(this.state, STATE_SEQ, seq);
+    this.session.begin(this.sessionKeys, keyLen, this.kdd, kvn, SCP03_I, cmd.buf, cmd.dataOff, this.cardChallenge, this.state.subarray(STATE_SEQ, STATE_SEQ + SEQ_LEN), rsp.buf);
+    fill(this.sessionKeys, 0, this.sessionKeys.length, 0);
+    this.sessionKvn = kvn;
+    rsp.len = INIT_UPDATE_RESPONSE_LEN;
+    return SW.OK;
+  }
+
+  /**
+   * PUT KEY (GPCS 11.8; AES key data per AmdD / GPPro): P1 = KVN to replace (00 adds a set),
+   * P2 = 81 (key id 1, several keys). Data: newKVN || 3 x { 88 | L | keyLen | E(K-DEK, key) | 03 | KCV }.
+   * Answers newKVN || 3 KCVs. Every key and KCV is checked before anything is stored.
+   */
+  putKey(cmd: CommandApdu, rsp: ApduResponse): number {
+    if (this.session.state !== 'AUTHENTICATED') return SW.ERR_SECURITY_STATUS;
+    if (cmd.p2 !== 0x81) return SW.ERR_WRONG_P1P2;
+    const replace = cmd.p1;
+    if (replace !== 0 && this.loadKeySet(replace) < 0) return SW.ERR_REFERENCED_DATA_NOT_FOUND;
+    this.wipeKeys();
+    const b = cmd.buf;
+    const end = cmd.dataOff + cmd.lc;
+    let p = cmd.dataOff;
+    if (cmd.lc < 1) return SW.ERR_CHECKING_WRONG_LENGTH;
+    const newKvn = b[p++];
+    if (newKvn < KVN_MIN || newKvn > KVN_MAX) return SW.ERR_WRONG_DATA;
+    if (replace === 0 && this.loadKeySet(newKvn) >= 0) {
+      this.wipeKeys();
+      return SW.ERR_WRONG_DATA;
+    }
+    const dekLen = this.loadKeySet(this.sessionKvn);
+    if (dekLen < 0) return SW.ERR_REFERENCED_DATA_NOT_FOUND;
+    this.staticCipher.setKey(this.keySet, KEYSET_HEADER + 2 * dekLen, dekLen);
+    fill(this.keySet, 0, KEYSET_MAX_LEN, 0);
+    let keyLen = -1;
+    // Pass 1: decrypt the three keys under K-DEK (AES-CBC, zero ICV), noting where each KCV is.
+    for (let k = 0; k < 3; k++) {
+      if (p + 3 > end || b[p] !== KEY_TYPE_AES) return this.failPutKey(SW.ERR_WRONG_DATA);
+      const blockLen = b[p + 1] - 1;
+      const len = b[p + 2];
+      p += 3;
+      if ((len !== 16 && len !== 24 && len !== 32) || (keyLen >= 0 && len !== keyLen)) return this.failPutKey(SW.ERR_WRONG_DATA);
+      if (blockLen < len || blockLen % 16 !== 0 || blockLen > MAX_KEY_LEN || p + blockLen + 1 + KCV_LEN > end) {
+        return this.failPutKey(SW.ERR_WRONG_DATA);
+      }
+      keyLen = len;
+      cbcDecrypt(this.staticCipher, ZERO_ICV, 0, b, p, blockLen, this.keySet, 0);
+      copy(this.keySet, 0, this.newKeys, k * len, len);
+      p += blockLen;
+      if (b[p] !== KCV_LEN) return this.failPutKey(SW.ERR_WRONG_DATA);
+      this.kcvAt[k] = p + 1;
+      p += 1 + KCV_LEN;
+    }
+    // Pass 2: every key must match its check value.
+    for (let k = 0; k < 3; k++) {
+      this.keyCheck(this.newKeys, k * keyLen, keyLen);
+      if (!equalCt(this.kcv, 0, b, this.kcvAt[k], KCV_LEN)) return this.failPutKey(SW.ERR_WRONG_DATA);
+    }
+    if (p !== end) return this.failPutKey(SW.ERR_WRONG_DATA);
+    this.staticCipher.wipe();
+    // Store the new set (replacing the old one) in one transaction.
+    this.keySet[0] = KEY_TYPE_AES;
+    this.keySet[1] = keyLen;
+    copy(this.newKeys, 0, this.keySet, KEYSET_HEADER, 3 * keyLen);
+    this.store.begin();
+    let ok = this.store.put(REC_KEY_SET, newKvn, this.keySet, 0, KEYSET_HEADER + 3 * keyLen);
+    if (ok && replace !== 0 && replace !== newKvn) ok = this.store.remove(REC_KEY_SET, replace);
+    ok = ok && this.store.commit();
+    if (!ok) this.store.abort();
+    rsp.buf[0] = newKvn;
+    for (let k = 0; k < 3; k++) {
+      this.keyCheck(this.newKeys, k * keyLen, keyLen);
+      copy(this.kcv, 0, rsp.buf, 1 + k * KCV_LEN, KCV_LEN);
+    }
+    this.wipeKeys();
+    fill(this.newKeys, 0, this.newKeys.length, 0);
+    if (!ok) return SW.ERR_NOT_ENOUGH_MEMORY;
+    rsp.len = 1 + 3 * KCV_LEN;
+    return SW.OK;
+  }
+
+  /** Key information template entries (GET DATA 00E0; GPCS 11.3.3.1): C0 04 keyId KVN 88 keyLen. */
+  writeKeyInformation(w: TlvWriter): void {
+    w.open(0xe0);
+    for (let kvn = this.store.nextId(REC_KEY_SET, -1); kvn >= 0; kvn = this.store.nextId(REC_KEY_SET, kvn)) {
+      if (this.store.get(REC_KEY_SET, kvn, this.keySet, 0) < KEYSET_HEADER) continue;
+      const len = this.keySet[1];
+      fill(this.keySet, 0, KEYSET_MAX_LEN, 0);
+      for (let id = 1; id <= 3; id++) {
+        this.keyInfo[0] = id;
+        this.keyInfo[1] = kvn;
+        this.keyInfo[2] = KEY_TYPE_AES;
+        this.keyInfo[3] = len;
+        w.tlv(0xc0, this.keyInfo, 0, 4);
+      }
+    }
+    w.close();
+  }
+
+  /** Reads a key set into keySet; returns its key length, or -1. Callers wipe with wipeKeys(). */
+  private loadKeySet(kvn: number): number {
+    const n = this.store.get(REC_KEY_SET, kvn, this.keySet, 0);
+    if (n < KEYSET_HEADER || this.keySet[0] !== KEY_TYPE_AES || n !== KEYSET_HEADER + 3 * this.keySet[1]) {
+      fill(this.keySet, 0, KEYSET_MAX_LEN, 0);
+      return -1;
+    }
+    return this.keySet[1];
+  }
+
+  private firstKvn(): number {
+    return this.store.nextId(REC_KEY_SET, -1);
+  }
+
+  private keyCheck(keys: Uint8Array, off: number, len: number): void {
+    this.staticCipher.setKey(keys, off, len);
+    kcvAes(this.staticCipher, this.kcv, 0);
+    this.staticCipher.wipe();
+  }
+
+  private failPutKey(sw: number): number {
+    this.staticCipher.wipe();
+    this.wipeKeys();
+    fill(this.newKeys, 0, this.newKeys.length, 0);
+    return sw;
+  }
+
+  private wipeKeys(): void {
+    fill(this.keySet, 0, KEYSET_MAX_LEN, 0);
+    this.staticCipher.wipe();
+  }
+}
+

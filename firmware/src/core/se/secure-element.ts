@@ -1,0 +1,192 @@
+/**
+ * The SE chip: its store, its secure channel module and ISD, its smart card slots and card
+ * managers, and the contactless interface a reader talks to. Everything is allocated when the SE
+ * is built (boot); transceive() allocates nothing.
+ *
+ * Contactless routing (like a phone's AID routing table): SELECT by AID reaches the ISD or the
+ * slot whose application has that AID; other commands go to whatever is selected. After a reset
+ * the ISD is selected implicitly (GPCS 11.9: it holds the Card Reset privilege).
+ */
+import { CommandApdu, parseCommand } from '../apdu';
+import { shr } from '../bits';
+import { copy, equalBytes } from '../bytes';
+import type { CipherFactory } from '../crypto/block-cipher';
+import type { Flash } from '../../hal/flash';
+import type { Random } from '../../hal/random';
+import { BufferPool } from '../pool';
+import { Store } from '../store/store';
+import { SW } from '../sw';
+import { ISD_AID } from './aid';
+import { ApduResponse, type AppletClass, type SeServices } from './applet';
+import { ATR_MAX_LEN, buildContactlessAtr } from './atr';
+import { CardManager } from './card-manager';
+import { CardSlot } from './card-slot';
+import { ContentInstaller } from './content-installer';
+import { ContentLoader } from './content-loader';
+import { GetStatus } from './get-status';
+import { Isd } from './isd';
+import { APP_LIFE_CYCLE, LC_APP_SELECTABLE, REC_SE_STATE, SLOT_COUNT, STATE_LIFE_CYCLE, STATE_RECORD_LEN } from './records';
+import { Registry } from './registry';
+import { KDD_LEN } from './scp03-card';
+import { SecureChannelModule } from './secure-channel-module';
+
+export const INS_SELECT = 0xa4;
+export const P1_SELECT_BY_NAME = 0x04;
+export const P2_NEXT_OCCURRENCE = 0x02;
+/** Largest command the contactless interface accepts (extended length LOAD blocks included). */
+export const MAX_COMMAND_LEN = 4 + 3 + 1024 + 2;
+/** Response data room: 256 bytes plus R-ENC padding and R-MAC. */
+export const MAX_RESPONSE_DATA = 256 + 16 + 8;
+export const MAX_RESPONSE_LEN = MAX_RESPONSE_DATA + 2;
+/** Historical bytes of the SE's own ATR: "TAPCARD-SE". */
+const SE_HIST = new Uint8Array([0x54, 0x41, 0x50, 0x43, 0x41, 0x52, 0x44, 0x2d, 0x53, 0x45]);
+const SELECTED_ISD = -1;
+
+export interface SecureElementConfig {
+  flash: Flash;
+  random: Random;
+  aes: CipherFactory;
+  des: CipherFactory;
+  tripleDes: CipherFactory;
+  /** SE serial number, used as SCP03 key diversification data (10 bytes). */
+  serial: Uint8Array;
+  /** Application classes built into this SE. */
+  appletClasses: AppletClass[];
+  /** The ISD key set written at first boot (KVN 30..3F, AES keys). */
+  initialKeys: { kvn: number; enc: Uint8Array; mac: Uint8Array; dek: Uint8Array };
+}
+
+export class SecureElement {
+  readonly store: Store;
+  readonly slots: CardSlot[] = [];
+  readonly cardManager: CardManager;
+  readonly registry: Registry;
+  readonly isd: Isd;
+  readonly atr = new Uint8Array(ATR_MAX_LEN);
+  readonly atrLen: number;
+  private readonly config: SecureElementConfig;
+  private readonly scm: SecureChannelModule;
+  private readonly installer: ContentInstaller;
+  private readonly cmd = new CommandApdu();
+  private readonly rsp: ApduResponse;
+  private readonly state = new Uint8Array(STATE_RECORD_LEN);
+  /** SELECTED_ISD, or the slot index of the selected application. */
+  private selected = SELECTED_ISD;
+
+  constructor(config: SecureElementConfig) {
+    if (config.serial.length !== KDD_LEN) throw new Error(`SE serial must be ${KDD_LEN} bytes, got ${config.serial.length}`);
+    this.config = config;
+    const pool = new BufferPool(MAX_RESPONSE_DATA);
+    this.rsp = new ApduResponse(pool.take(MAX_RESPONSE_DATA));
+    pool.seal();
+    this.store = new Store(config.flash);
+    this.cardManager = new CardManager(this.store);
+    this.registry = new Registry(this.store);
+    for (let i = 0; i < SLOT_COUNT; i++) this.slots.push(new CardSlot(i));
+    const services: SeServices = {
+      store: this.store,
+      cardManager: this.cardManager,
+      random: config.random,
+      aes: config.aes,
+      des: config.des,
+      tripleDes: config.tripleDes,
+    };
+    this.scm = new SecureChannelModule(this.store, config.aes, config.serial);
+    const loader = new ContentLoader(this.store, this.registry);
+    this.installer = new ContentInstaller(this.store, this.registry, services, config.appletClasses, this.slots);
+    this.isd = new Isd(this.scm, loader, this.installer, new GetStatus(this.registry));
+    this.atrLen = buildContactlessAtr(SE_HIST, 0, SE_HIST.length, this.atr);
+  }
+
+  /** Mounts the store (recovering from any power cut), personalises a fresh SE, attaches installed cards. */
+  boot(): void {
+    this.store.mount();
+    if (!this.store.has(REC_SE_STATE, 0)) {
+      const k = this.config.initialKeys;
+      this.store.begin();
+      if (!this.scm.personalize(k.kvn, k.enc.length, k.enc, k.mac, k.dek) || !this.store.commit()) {
+        this.store.abort();
+        throw new Error('SE personalisation failed: store full or flash error');
+      }
+    }
+    this.store.get(REC_SE_STATE, 0, this.state, 0);
+    this.isd.cardLifeCycle = this.state[STATE_LIFE_CYCLE];
+    this.registry.reload();
+    this.installer.attachInstalled();
+    this.reset();
+  }
+
+  /** Field on / reset: every card is deselected, any session and partial load end. Returns the ATR length. */
+  reset(): number {
+    this.isd.deselect();
+    for (let i = 0; i < SLOT_COUNT; i++) this.slots[i].reset();
+    this.selected = SELECTED_ISD;
+    return this.atrLen;
+  }
+
+  powerOff(): void {
+    this.reset();
+  }
+
+  /**
+   * One command APDU in, one response APDU (data || SW1 SW2) out; returns the response length.
+   * `out` must hold MAX_RESPONSE_LEN bytes.
+   */
+  transceive(command: Uint8Array, len: number, out: Uint8Array): number {
+    if (out.length < MAX_RESPONSE_LEN) throw new Error(`transceive: response buffer must hold ${MAX_RESPONSE_LEN} bytes`);
+    const rsp = this.rsp;
+    rsp.len = 0;
+    let sw = parseCommand(command, len, this.cmd);
+    if (sw === 0) sw = this.dispatch(this.cmd, rsp);
+    if (sw !== SW.OK && sw !== SW.WARN_MORE_DATA && (sw & 0xff00) !== 0x6100 && !this.keepsData(sw)) rsp.len = 0;
+    copy(rsp.buf, 0, out, 0, rsp.len);
+    out[rsp.len] = shr(sw, 8) & 0xff;
+    out[rsp.len + 1] = sw & 0xff;
+    return rsp.len + 2;
+  }
+
+  /** Which slot is selected on the contactless interface (-1: the ISD). */
+  selectedSlot(): number {
+    return this.selected;
+  }
+
+  private dispatch(cmd: CommandApdu, rsp: ApduResponse): number {
+    if ((cmd.cla & 0x03) !== 0) return SW.ERR_LOGICAL_CHANNEL_NOT_SUPPORTED;
+    if (cmd.ins === INS_SELECT && cmd.cla === 0x00 && cmd.p1 === P1_SELECT_BY_NAME) return this.selectByName(cmd, rsp);
+    if (this.selected === SELECTED_ISD) return this.isd.process(cmd, rsp);
+    return this.slots[this.selected].exchange(cmd, rsp);
+  }
+
+  /** SELECT by DF name (ISO 7816-4 §11.2.2; GPCS 11.9). */
+  private selectByName(cmd: CommandApdu, rsp: ApduResponse): number {
+    const b = cmd.buf;
+    if (cmd.lc === 0 || (cmd.lc === ISD_AID.length && equalBytes(ISD_AID, 0, b, cmd.dataOff, cmd.lc))) {
+      this.deselectCurrent();
+      this.selected = SELECTED_ISD;
+      return this.isd.select(rsp);
+    }
+    const r = this.registry;
+    let slot = r.findApp(b, cmd.dataOff, cmd.lc);
+    if (slot < 0) {
+      const after = (cmd.p2 & 0x03) === P2_NEXT_OCCURRENCE && this.selected >= 0 ? this.selected : -1;
+      slot = r.findAppByPrefix(b, cmd.dataOff, cmd.lc, after);
+    }
+    if (slot < 0 || r.apps[r.appAt(slot) + APP_LIFE_CYCLE] !== LC_APP_SELECTABLE || this.slots[slot].applet === null) {
+      return SW.ERR_FILE_NOT_FOUND;
+    }
+    this.deselectCurrent();
+    this.selected = slot;
+    return this.slots[slot].select(cmd, rsp);
+  }
+
+  private deselectCurrent(): void {
+    if (this.selected === SELECTED_ISD) this.isd.deselect();
+    else this.slots[this.selected].deselect();
+  }
+
+  /** Warnings that carry data (62xx/63xx from applets, e.g. a PIN try counter). */
+  private keepsData(sw: number): boolean {
+    const sw1 = shr(sw, 8) & 0xff;
+    return sw1 === 0x62 || sw1 === 0x63;
+  }
+}

@@ -1,0 +1,110 @@
+/**
+ * The SE core on the host: a SecureElement over a file- or memory-backed flash, with the pure
+ * TypeScript ciphers and node:crypto randomness, exposed as a contactless CardDevice for the vpcd
+ * link. `tapcard se serve`, the terminal and the tests build their SE here.
+ */
+import { randomFillSync } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { SoftAes } from '../../firmware/src/core/crypto/aes';
+import { SoftDes, SoftTripleDes } from '../../firmware/src/core/crypto/des';
+import { fromHex } from '../../firmware/src/core/hex';
+import type { AppletClass } from '../../firmware/src/core/se/applet';
+import { MAX_RESPONSE_LEN, SecureElement } from '../../firmware/src/core/se/secure-element';
+import type { Flash } from '../../firmware/src/hal/flash';
+import type { Random } from '../../firmware/src/hal/random';
+import { FileFlash } from '../flash/file-flash';
+import type { CardDevice } from '../vpcd/card-device';
+import { BUILT_IN_APPLET_CLASSES } from '../../firmware/src/core/applets/built-in';
+
+/** GPPro's default test key (cards.md §1.6). Development only: never for a deployed SE. */
+export const DEV_ISD_KEY = '404142434445464748494a4b4c4d4e4f';
+export const DEV_KVN = 0x30;
+/** 256 pages of 4 KB: 1 MB of flash for the SE store. */
+export const DEFAULT_FLASH_PAGES = 256;
+export const STATE_FILE = 'se-flash.bin';
+
+export const nodeRandom: Random = {
+  fill(out, off, len) {
+    randomFillSync(out, off, len);
+  },
+};
+
+export interface VirtualSeOptions {
+  flash: Flash;
+  /** 10-byte SE serial (hex or bytes); random when absent. */
+  serial?: Uint8Array;
+  /** ISD key (K-ENC = K-MAC = K-DEK) for first boot; DEV_ISD_KEY when absent. */
+  isdKey?: Uint8Array;
+  kvn?: number;
+  appletClasses?: AppletClass[];
+}
+
+export function createSecureElement(options: VirtualSeOptions): SecureElement {
+  const key = options.isdKey ?? fromHex(DEV_ISD_KEY);
+  const serial = options.serial ?? randomSerial();
+  return new SecureElement({
+    flash: options.flash,
+    random: nodeRandom,
+    aes: () => new SoftAes(),
+    des: () => new SoftDes(),
+    tripleDes: () => new SoftTripleDes(),
+    serial,
+    appletClasses: options.appletClasses ?? BUILT_IN_APPLET_CLASSES,
+    initialKeys: { kvn: options.kvn ?? DEV_KVN, enc: key, mac: key, dek: key },
+  });
+}
+
+/** Opens (or creates) the SE state in dir: its flash image and its serial number. */
+export function openStateDir(dir: string, options: Omit<VirtualSeOptions, 'flash'> = {}): SecureElement {
+  fs.mkdirSync(dir, { recursive: true });
+  const serialFile = path.join(dir, 'se-serial.txt');
+  let serial = options.serial;
+  if (serial === undefined && fs.existsSync(serialFile)) serial = fromHex(fs.readFileSync(serialFile, 'utf8').trim());
+  serial ??= randomSerial();
+  if (!fs.existsSync(serialFile)) fs.writeFileSync(serialFile, Buffer.from(serial).toString('hex') + '\n');
+  const se = createSecureElement({ ...options, serial, flash: new FileFlash(path.join(dir, STATE_FILE), DEFAULT_FLASH_PAGES) });
+  se.boot();
+  return se;
+}
+
+function randomSerial(): Uint8Array {
+  const s = new Uint8Array(10);
+  nodeRandom.fill(s, 0, s.length);
+  return s;
+}
+
+/** The SE as the card side of a contactless link. */
+export class SeCardDevice implements CardDevice {
+  readonly se: SecureElement;
+  private readonly out = new Uint8Array(MAX_RESPONSE_LEN);
+
+  constructor(se: SecureElement) {
+    this.se = se;
+  }
+
+  powerOn(): Uint8Array {
+    return this.atrCopy(this.se.reset());
+  }
+
+  powerOff(): void {
+    this.se.powerOff();
+  }
+
+  reset(): Uint8Array {
+    return this.atrCopy(this.se.reset());
+  }
+
+  atr(): Uint8Array {
+    return this.atrCopy(this.se.atrLen);
+  }
+
+  transmit(apdu: Uint8Array): Uint8Array {
+    const n = this.se.transceive(apdu, apdu.length, this.out);
+    return this.out.slice(0, n);
+  }
+
+  private atrCopy(len: number): Uint8Array {
+    return this.se.atr.slice(0, len);
+  }
+}
