@@ -52,7 +52,7 @@ describe('GET STATUS reader', () => {
 
   it('reads several entries and ELF modules (P1 10)', () => {
     const elf = 'E3' + '25' + '4F07A0000001510001' + '9F700101' + 'CE020100' + '8408A000000151000101' + '8408A000000151000102';
-    const app = 'E3' + '10' + '4F08A000000151000101' + '9F700107' + 'C50100';
+    const app = 'E3' + '11' + '4F08A000000151000101' + '9F700107' + 'C50100';
     const { list, malformed } = entries(elf + app);
     expect(malformed).toBe(false);
     expect(list.map((e) => e.aid)).toEqual(['a0000001510001', 'a000000151000101']);

@@ -43,11 +43,12 @@ export function parseFci(buf: Uint8Array, off: number, len: number, out: Fci, ou
   const fciLen = outer.length;
   outer.reset(buf, fciOff, fciLen);
   while (outer.next()) {
-    if (outer.tag === TAG_DF_NAME) {
+    const tag: number = outer.tag;
+    if (tag === TAG_DF_NAME) {
       if (outer.length < 1 || outer.length > AID_MAX_LEN) return false;
       copy(buf, outer.valueOff, out.aid, 0, outer.length);
       out.aidLen = outer.length;
-    } else if (outer.tag === TAG_FCI_PROPRIETARY) {
+    } else if (tag === TAG_FCI_PROPRIETARY) {
       inner.reset(buf, outer.valueOff, outer.length);
       if (inner.find(TAG_MAX_COMMAND_DATA)) {
         if (inner.length === 1) out.maxCommandData = buf[inner.valueOff];
