@@ -1,0 +1,33 @@
+/**
+ * TS 102 225 counters of the platform link, per device and direction, in link_counters: a
+ * CounterStore (firmware/src/core/link/counter.ts) over the database. Each write is its own
+ * committed statement (synchronous FULL), so it is durable when write() returns.
+ */
+import { CNTR_LEN, type CounterStore } from '../../../firmware/src/core/link/counter';
+import type { PlatformDb } from './database';
+
+export type LinkDirection = 'down' | 'up';
+
+export class DbCounterStore implements CounterStore {
+  constructor(
+    private readonly db: PlatformDb,
+    private readonly deviceId: string,
+    private readonly direction: LinkDirection,
+  ) {}
+
+  read(out: Uint8Array, off: number): void {
+    const row = this.db
+      .prepare('SELECT counter FROM link_counters WHERE device_id = ? AND direction = ?')
+      .get(this.deviceId, this.direction) as { counter: Buffer } | undefined;
+    for (let i = 0; i < CNTR_LEN; i++) out[off + i] = row === undefined ? 0 : row.counter[i];
+  }
+
+  write(cntr: Uint8Array, off: number): void {
+    const value = Buffer.from(cntr.subarray(off, off + CNTR_LEN));
+    this.db
+      .prepare(
+        'INSERT INTO link_counters (device_id, direction, counter) VALUES (?, ?, ?) ON CONFLICT(device_id, direction) DO UPDATE SET counter = excluded.counter',
+      )
+      .run(this.deviceId, this.direction, value);
+  }
+}

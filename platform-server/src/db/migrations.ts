@@ -1,0 +1,203 @@
+/**
+ * The platform's schema as numbered migrations (applied in order, each once, by migrate.ts). Never
+ * edit a released migration; add the next number. Tables cover the platform link, provisioning and
+ * key store built with issue 4, and the jobs, cards, ledger and payment state the flows (issues 4
+ * and 6) persist.
+ *
+ * Conventions: times are ISO-8601 UTC text; identifiers of card-side objects (SE serial, card
+ * serial, AIDs) are lower-case hex text; amounts are integer minor units (cents, fen); secrets only
+ * appear as `sealed` blobs (key-store.ts) or one-way hashes.
+ */
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'initial schema',
+    sql: `
+CREATE TABLE platform_meta (
+  key   TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+);
+
+-- Secrets at rest, each sealed with the platform storage key (AES-256-GCM; key-store.ts).
+-- owner: 'platform' or 'device:<id>'; purpose: 'kmc', 'ca-key', 'link-kic', ...
+CREATE TABLE key_store (
+  owner      TEXT NOT NULL,
+  purpose    TEXT NOT NULL,
+  version    INTEGER NOT NULL DEFAULT 1,
+  sealed     BLOB NOT NULL,
+  kcv        TEXT,
+  created_at TEXT NOT NULL,
+  PRIMARY KEY (owner, purpose, version)
+);
+
+CREATE TABLE ses (
+  serial          TEXT PRIMARY KEY,           -- 10 bytes hex: GP key diversification data
+  isd_key_version INTEGER NOT NULL,
+  created_at      TEXT NOT NULL
+);
+
+CREATE TABLE devices (
+  id                 TEXT PRIMARY KEY,
+  se_serial          TEXT NOT NULL UNIQUE REFERENCES ses(serial),
+  status             TEXT NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'revoked')),
+  cert_serial        TEXT NOT NULL,
+  cert_pem           TEXT NOT NULL,
+  broker_secret_hash TEXT NOT NULL,           -- scrypt of the device's MQTT password (plain listener)
+  created_at         TEXT NOT NULL,
+  last_seen_at       TEXT
+);
+
+-- TS 102 225 CNTR per device and direction: 'down' = last counter the platform sent,
+-- 'up' = highest counter accepted from the device.
+CREATE TABLE link_counters (
+  device_id TEXT NOT NULL REFERENCES devices(id),
+  direction TEXT NOT NULL CHECK (direction IN ('down', 'up')),
+  counter   BLOB NOT NULL CHECK (length(counter) = 5),
+  PRIMARY KEY (device_id, direction)
+);
+
+-- Installable applications (the issuers' packages).
+CREATE TABLE applications (
+  id           TEXT PRIMARY KEY,              -- e.g. 'transit', 'ecash', 'loyalty'
+  issuer       TEXT NOT NULL CHECK (issuer IN ('transit', 'bank', 'merchant')),
+  name         TEXT NOT NULL,
+  version      TEXT NOT NULL,
+  package_aid  TEXT NOT NULL,
+  applet_aid   TEXT NOT NULL,
+  package_hash TEXT NOT NULL,
+  created_at   TEXT NOT NULL
+);
+
+-- Smart card slots of an SE and what the platform knows about them.
+CREATE TABLE cards (
+  se_serial   TEXT NOT NULL REFERENCES ses(serial),
+  slot        INTEGER NOT NULL,
+  card_serial TEXT NOT NULL UNIQUE,
+  state       TEXT NOT NULL DEFAULT 'empty' CHECK (state IN ('empty', 'installing', 'installed', 'deleting')),
+  updated_at  TEXT NOT NULL,
+  PRIMARY KEY (se_serial, slot)
+);
+
+-- Applications installed on cards, as the card manager reported them.
+CREATE TABLE installations (
+  card_serial    TEXT NOT NULL REFERENCES cards(card_serial),
+  application_id TEXT NOT NULL REFERENCES applications(id),
+  version        TEXT NOT NULL,
+  card_number    TEXT,                        -- the issuer's card number (PAN / transit card no.)
+  balance        INTEGER,                     -- last balance reported, minor units
+  installed_at   TEXT NOT NULL,
+  job_id         TEXT REFERENCES jobs(id),
+  PRIMARY KEY (card_serial, application_id)
+);
+
+-- Data processing unit jobs: persisted state machines that resume after a restart.
+CREATE TABLE jobs (
+  id             TEXT PRIMARY KEY,
+  kind           TEXT NOT NULL CHECK (kind IN ('permission', 'download', 'delete', 'status')),
+  device_id      TEXT NOT NULL REFERENCES devices(id),
+  application_id TEXT REFERENCES applications(id),
+  card_serial    TEXT,
+  state          TEXT NOT NULL,
+  acked_block    INTEGER NOT NULL DEFAULT -1, -- last block the device acknowledged
+  total_blocks   INTEGER,
+  attempts       INTEGER NOT NULL DEFAULT 0,
+  context        TEXT NOT NULL DEFAULT '{}',  -- JSON, never keys
+  error          TEXT,
+  created_at     TEXT NOT NULL,
+  updated_at     TEXT NOT NULL
+);
+CREATE INDEX jobs_by_device ON jobs(device_id, state);
+
+CREATE TABLE job_events (
+  id      INTEGER PRIMARY KEY AUTOINCREMENT,
+  job_id  TEXT NOT NULL REFERENCES jobs(id),
+  at      TEXT NOT NULL,
+  state   TEXT NOT NULL,
+  detail  TEXT
+);
+CREATE INDEX job_events_by_job ON job_events(job_id, id);
+
+-- Terminals (the seed's first..fourth terminals) calling the platform's HTTP API.
+CREATE TABLE terminals (
+  id              TEXT PRIMARY KEY,
+  role            TEXT NOT NULL CHECK (role IN ('transit', 'transit-payment', 'bank', 'merchant')),
+  credential_hash TEXT NOT NULL,
+  created_at      TEXT NOT NULL
+);
+
+-- Issuer settlement ledger (the transit server's load/purchase records, bank and merchant entries).
+CREATE TABLE ledger (
+  id             INTEGER PRIMARY KEY AUTOINCREMENT,
+  issuer         TEXT NOT NULL CHECK (issuer IN ('transit', 'bank', 'merchant')),
+  card_number    TEXT NOT NULL,
+  kind           TEXT NOT NULL,               -- 'load', 'purchase', 'deposit', 'debit', 'earn', 'redeem'
+  amount         INTEGER NOT NULL,
+  balance_before INTEGER,
+  balance_after  INTEGER,
+  card_txn_no    INTEGER,                     -- the purse's online/offline transaction counter
+  terminal_id    TEXT,
+  order_id       TEXT,
+  mac2           TEXT,
+  tac            TEXT,
+  state          TEXT NOT NULL CHECK (state IN ('authorised', 'confirmed', 'reversed')),
+  created_at     TEXT NOT NULL,
+  updated_at     TEXT NOT NULL,
+  UNIQUE (issuer, card_number, kind, card_txn_no)
+);
+CREATE INDEX ledger_by_order ON ledger(order_id);
+
+-- Accounts at the third-party payment system and the bank.
+CREATE TABLE accounts (
+  id         TEXT PRIMARY KEY,
+  system     TEXT NOT NULL CHECK (system IN ('payment', 'bank')),
+  owner      TEXT NOT NULL,
+  balance    INTEGER NOT NULL CHECK (balance >= 0),
+  currency   TEXT NOT NULL DEFAULT 'CNY',
+  created_at TEXT NOT NULL
+);
+
+-- Charges at the third-party payment system; the idempotency key is the order id end to end.
+CREATE TABLE payments (
+  id              TEXT PRIMARY KEY,
+  idempotency_key TEXT NOT NULL UNIQUE,
+  account_id      TEXT NOT NULL REFERENCES accounts(id),
+  amount          INTEGER NOT NULL CHECK (amount > 0),
+  currency        TEXT NOT NULL DEFAULT 'CNY',
+  request_hash    TEXT NOT NULL,              -- a retry with other parameters is refused
+  state           TEXT NOT NULL CHECK (state IN ('pending', 'paid', 'failed', 'refunded')),
+  response        TEXT,                       -- the first response, replayed to retries
+  created_at      TEXT NOT NULL,
+  updated_at      TEXT NOT NULL
+);
+
+-- Payment notifications as received; duplicates are recorded and ignored.
+CREATE TABLE payment_notifications (
+  id           INTEGER PRIMARY KEY AUTOINCREMENT,
+  payment_id   TEXT NOT NULL REFERENCES payments(id),
+  payload_hash TEXT NOT NULL,
+  duplicate    INTEGER NOT NULL DEFAULT 0,
+  received_at  TEXT NOT NULL
+);
+
+-- Append-only audit log: who did what to which subject. Never holds key material.
+CREATE TABLE audit_log (
+  id      INTEGER PRIMARY KEY AUTOINCREMENT,
+  at      TEXT NOT NULL,
+  actor   TEXT NOT NULL,
+  action  TEXT NOT NULL,
+  subject TEXT,
+  detail  TEXT
+);
+CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+`,
+  },
+];

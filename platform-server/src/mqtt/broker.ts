@@ -1,0 +1,157 @@
+/**
+ * The embedded MQTT broker (aedes 1.2): a plain listener and, optionally, a TLS listener that
+ * requires client certificates from the platform CA. Policy is injected, shaped like aedes' own
+ * hooks (STYLE.md §4): CONNECT decides an identity (identity.ts), PUBLISH and SUBSCRIBE go through
+ * the ACL (acl.ts), and a payload over the link's frame size is refused (reference/peers.md §2c).
+ *
+ * aedes 1.2 has no shared subscriptions (aedes issue #228): a "$share/<group>/<filter>" from the
+ * platform is narrowed to "<filter>". With one platform process per embedded broker that is the same
+ * delivery; several platform workers need an external broker (--broker), where $share is real.
+ *
+ * A refused PUBLISH closes the client's connection (aedes; MQTT 3.1.1 has no PUBLISH error code,
+ * §3.3.5); a refused SUBSCRIBE is answered with return code 0x80 in SUBACK. Logs carry client ids
+ * and reasons, never payloads or credentials.
+ */
+import { createServer as createNetServer, type AddressInfo, type Server } from 'node:net';
+import { createServer as createTlsServer } from 'node:tls';
+import { Aedes } from 'aedes';
+import type { Client } from 'aedes';
+import { SMS_USER_DATA_MAX } from '../../../firmware/src/core/link/udh';
+import { type BrokerIdentity, mayPublish, maySubscribe, stripSharePrefix } from './acl';
+import { type PasswordCheck, decideConnect } from './identity';
+
+export interface BrokerTls {
+  /** 0 = a free port. */
+  port: number;
+  keyPem: string;
+  certPem: string;
+  /** CA that signs acceptable client certificates. */
+  caPem: string;
+}
+
+export type BrokerLog = (event: string, detail: Record<string, unknown>) => void;
+
+export interface EmbeddedBrokerOptions {
+  /** Interface to listen on; 127.0.0.1 unless devices on other machines must reach it. */
+  host?: string;
+  /** Plain listener port; 0 = a free port. */
+  port: number;
+  tls?: BrokerTls;
+  checkPassword: PasswordCheck;
+  /** Largest PUBLISH payload accepted: the link frame size (140 unless set larger). */
+  maxPayload?: number;
+  log?: BrokerLog;
+}
+
+export interface EmbeddedBroker {
+  readonly host: string;
+  readonly port: number;
+  readonly tlsPort: number | null;
+  /** mqtt://host:port of the plain listener. */
+  readonly url: string;
+  /** mqtts://host:port of the TLS listener, or null. */
+  readonly tlsUrl: string | null;
+  close(): Promise<void>;
+}
+
+export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promise<EmbeddedBroker> {
+  const host = options.host ?? '127.0.0.1';
+  const maxPayload = options.maxPayload ?? SMS_USER_DATA_MAX;
+  const log: BrokerLog = options.log ?? (() => {});
+  const identities = new WeakMap<Client, BrokerIdentity>();
+
+  const aedes = await Aedes.createBroker({
+    authenticate(client, username, password, done) {
+      const verdict = decideConnect(client.conn, client.id, username, password, options.checkPassword);
+      if (!verdict.ok) {
+        log('connect.refused', { clientId: client.id, reason: verdict.reason });
+        const err = Object.assign(new Error(verdict.reason), { returnCode: verdict.returnCode });
+        done(err, false);
+        return;
+      }
+      identities.set(client, verdict.identity);
+      done(null, true);
+    },
+    authorizePublish(client, packet, done) {
+      if (client === null) {
+        done(new Error('publish without a client refused'));
+        return;
+      }
+      const who = identities.get(client);
+      if (who === undefined || !mayPublish(who, packet.topic)) {
+        log('publish.refused', { clientId: client.id, topic: packet.topic });
+        done(new Error(`not authorised to publish to ${packet.topic}`));
+        return;
+      }
+      if (packet.payload.length > maxPayload) {
+        log('publish.refused', { clientId: client.id, topic: packet.topic, reason: `payload ${packet.payload.length} > ${maxPayload} octets` });
+        done(new Error(`payload over ${maxPayload} octets`));
+        return;
+      }
+      done(null);
+    },
+    authorizeSubscribe(client, sub, done) {
+      const who = identities.get(client);
+      if (who === undefined || !maySubscribe(who, sub.topic)) {
+        log('subscribe.refused', { clientId: client.id, filter: sub.topic });
+        done(null, null);
+        return;
+      }
+      const plain = stripSharePrefix(sub.topic);
+      done(null, plain === null ? null : { ...sub, topic: plain });
+    },
+  });
+
+  aedes.on('clientError', (client, err) => log('client.error', { clientId: client.id, error: err.message }));
+  aedes.on('connectionError', (_client, err) => log('connection.error', { error: err.message }));
+
+  const servers: Server[] = [];
+  const close = async (): Promise<void> => {
+    await Promise.all(servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
+    await new Promise<void>((resolve) => aedes.close(() => resolve()));
+  };
+
+  try {
+    const plain = createNetServer(aedes.handle);
+    servers.push(plain);
+    const port = await listen(plain, host, options.port);
+    let tlsPort: number | null = null;
+    if (options.tls !== undefined) {
+      const secure = createTlsServer(
+        {
+          key: options.tls.keyPem,
+          cert: options.tls.certPem,
+          ca: options.tls.caPem,
+          requestCert: true,
+          rejectUnauthorized: true,
+          minVersion: 'TLSv1.2',
+        },
+        aedes.handle,
+      );
+      servers.push(secure);
+      tlsPort = await listen(secure, host, options.tls.port);
+    }
+    const urlHost = host.includes(':') ? `[${host}]` : host;
+    return {
+      host,
+      port,
+      tlsPort,
+      url: `mqtt://${urlHost}:${port}`,
+      tlsUrl: tlsPort === null ? null : `mqtts://${urlHost}:${tlsPort}`,
+      close,
+    };
+  } catch (err) {
+    await close();
+    throw err;
+  }
+}
+
+function listen(server: Server, host: string, port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve((server.address() as AddressInfo).port);
+    });
+  });
+}

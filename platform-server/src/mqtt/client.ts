@@ -1,0 +1,62 @@
+/**
+ * Connects an MQTT client (the `mqtt` package) the way the link needs it: a fixed client id and a
+ * persistent session (clean: false), so QoS 1 frames published while a side is offline are
+ * delivered when it comes back (ARCHITECTURE.md "Wire contracts"). mqtts:// URLs use the given CA
+ * and client certificate; the server certificate is always verified.
+ */
+import mqtt, { type MqttClient } from 'mqtt';
+
+export interface MqttEndpoint {
+  /** mqtt://host:port or mqtts://host:port; user:password@ in the URL is honoured. */
+  url: string;
+  clientId: string;
+  username?: string;
+  password?: string;
+  tls?: { caPem: string; certPem: string; keyPem: string };
+  /** Milliseconds between reconnection attempts; 0 = do not reconnect. */
+  reconnectPeriodMs?: number;
+}
+
+export class MqttConnectError extends Error {
+  readonly code = 'MQTT_CONNECT';
+}
+
+/**
+ * Creates the client at once (so the caller can attach 'message' before queued messages arrive)
+ * and a promise for the first CONNACK. The promise rejects on a refused connection or a timeout.
+ */
+export function openMqtt(ep: MqttEndpoint, connectTimeoutMs = 10_000): { client: MqttClient; connected: Promise<void> } {
+  const secure = ep.url.startsWith('mqtts:');
+  if (secure && ep.tls === undefined) throw new MqttConnectError(`${ep.url}: mqtts needs a CA and a client certificate`);
+  const client = mqtt.connect(ep.url, {
+    clientId: ep.clientId,
+    clean: false,
+    protocolVersion: 4,
+    username: ep.username,
+    password: ep.password,
+    reconnectPeriod: ep.reconnectPeriodMs ?? 1000,
+    connectTimeout: connectTimeoutMs,
+    ...(secure && ep.tls !== undefined ? { ca: ep.tls.caPem, cert: ep.tls.certPem, key: ep.tls.keyPem, rejectUnauthorized: true } : {}),
+  });
+  const connected = new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => fail(new MqttConnectError(`${ep.url}: no CONNACK within ${connectTimeoutMs} ms`)), connectTimeoutMs);
+    const onConnect = (): void => {
+      cleanup();
+      resolve();
+    };
+    const onError = (err: Error): void => fail(new MqttConnectError(`${ep.url}: ${err.message}`));
+    function fail(err: Error): void {
+      cleanup();
+      client.end(true);
+      reject(err);
+    }
+    function cleanup(): void {
+      clearTimeout(timer);
+      client.off('connect', onConnect);
+      client.off('error', onError);
+    }
+    client.on('connect', onConnect);
+    client.on('error', onError);
+  });
+  return { client, connected };
+}

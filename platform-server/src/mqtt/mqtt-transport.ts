@@ -1,0 +1,157 @@
+/**
+ * LinkTransport and DeviceLinkTransport over MQTT: QoS 1 on tapcard/v1/<id>/up|down with persistent
+ * sessions (topics.ts, client.ts). The platform subscribes through the shared subscription, so
+ * several platform processes split the devices' traffic on brokers that support it.
+ *
+ * Frames larger than the frame size are dropped on receipt (and logged with their size only); the
+ * reassembler would refuse them anyway, and no payload is ever logged. A persistent session
+ * delivers what queued while offline right after CONNACK, so frames that arrive before onFrame()
+ * are held (up to HELD_FRAMES_MAX) and handed over when it is called.
+ */
+import type { MqttClient } from 'mqtt';
+import { SMS_USER_DATA_MAX } from '../../../firmware/src/core/link/udh';
+import { type MqttEndpoint, openMqtt } from './client';
+import type { DeviceLinkTransport, LinkTransport } from './link-transport';
+import { SHARED_UP_FILTER, downTopic, parseLinkTopic, upTopic } from './topics';
+
+export type TransportLog = (event: string, detail: Record<string, unknown>) => void;
+
+export interface TransportOptions {
+  /** Largest frame accepted and sent (140 unless the deployment sets more). */
+  frameSize?: number;
+  log?: TransportLog;
+}
+
+/** Frames kept for a handler that is not registered yet; beyond this they are dropped and logged. */
+export const HELD_FRAMES_MAX = 1024;
+
+/** Delivers to the registered handler, or holds frames until there is one. */
+class FrameInbox<A extends unknown[]> {
+  private handler: ((...args: A) => void) | null = null;
+  private held: A[] = [];
+
+  constructor(private readonly log: TransportLog) {}
+
+  deliver(...args: A): void {
+    if (this.handler !== null) {
+      this.handler(...args);
+    } else if (this.held.length < HELD_FRAMES_MAX) {
+      this.held.push(args);
+    } else {
+      this.log('frame.dropped', { reason: 'no handler registered', held: this.held.length });
+    }
+  }
+
+  register(handler: (...args: A) => void): void {
+    this.handler = handler;
+    const held = this.held;
+    this.held = [];
+    for (const args of held) handler(...args);
+  }
+}
+
+export class SubscriptionRefusedError extends Error {
+  readonly code = 'SUBSCRIPTION_REFUSED';
+}
+
+async function subscribeQos1(client: MqttClient, filter: string): Promise<void> {
+  const granted = await client.subscribeAsync(filter, { qos: 1 });
+  if (granted.length !== 1 || granted[0].qos === 128) throw new SubscriptionRefusedError(`broker refused subscription to ${filter}`);
+}
+
+function checkFrame(frame: Uint8Array, frameSize: number): void {
+  if (frame.length === 0 || frame.length > frameSize) throw new RangeError(`frame of ${frame.length} octets: expected 1..${frameSize}`);
+}
+
+export class MqttPlatformTransport implements LinkTransport {
+  private constructor(
+    private readonly client: MqttClient,
+    private readonly frameSize: number,
+    private readonly inbox: FrameInbox<[string, Uint8Array]>,
+  ) {}
+
+  /** Connects, subscribes to every device's up topic (shared), and resolves when both are done. */
+  static async connect(ep: MqttEndpoint, options: TransportOptions = {}): Promise<MqttPlatformTransport> {
+    const frameSize = options.frameSize ?? SMS_USER_DATA_MAX;
+    const log = options.log ?? (() => {});
+    const { client, connected } = openMqtt(ep);
+    const t = new MqttPlatformTransport(client, frameSize, new FrameInbox(log));
+    client.on('message', (topic, payload) => {
+      const parsed = parseLinkTopic(topic);
+      if (parsed === null || parsed.direction !== 'up') return;
+      if (payload.length === 0 || payload.length > frameSize) {
+        log('frame.dropped', { deviceId: parsed.deviceId, octets: payload.length });
+        return;
+      }
+      t.inbox.deliver(parsed.deviceId, new Uint8Array(payload));
+    });
+    await connected;
+    try {
+      await subscribeQos1(client, SHARED_UP_FILTER);
+    } catch (err) {
+      await client.endAsync(true);
+      throw err;
+    }
+    return t;
+  }
+
+  async send(deviceId: string, frame: Uint8Array): Promise<void> {
+    checkFrame(frame, this.frameSize);
+    await this.client.publishAsync(downTopic(deviceId), Buffer.from(frame), { qos: 1 });
+  }
+
+  onFrame(handler: (deviceId: string, frame: Uint8Array) => void): void {
+    this.inbox.register(handler);
+  }
+
+  async close(): Promise<void> {
+    await this.client.endAsync();
+  }
+}
+
+export class MqttDeviceTransport implements DeviceLinkTransport {
+  private constructor(
+    readonly deviceId: string,
+    private readonly client: MqttClient,
+    private readonly frameSize: number,
+    private readonly inbox: FrameInbox<[Uint8Array]>,
+  ) {}
+
+  /** Connects as the device (client id = device id) and subscribes to its down topic. */
+  static async connect(deviceId: string, ep: MqttEndpoint, options: TransportOptions = {}): Promise<MqttDeviceTransport> {
+    const frameSize = options.frameSize ?? SMS_USER_DATA_MAX;
+    const log = options.log ?? (() => {});
+    const { client, connected } = openMqtt({ ...ep, clientId: deviceId });
+    const t = new MqttDeviceTransport(deviceId, client, frameSize, new FrameInbox(log));
+    const mine = downTopic(deviceId);
+    client.on('message', (topic, payload) => {
+      if (topic !== mine) return;
+      if (payload.length === 0 || payload.length > frameSize) {
+        log('frame.dropped', { deviceId, octets: payload.length });
+        return;
+      }
+      t.inbox.deliver(new Uint8Array(payload));
+    });
+    await connected;
+    try {
+      await subscribeQos1(client, mine);
+    } catch (err) {
+      await client.endAsync(true);
+      throw err;
+    }
+    return t;
+  }
+
+  async send(frame: Uint8Array): Promise<void> {
+    checkFrame(frame, this.frameSize);
+    await this.client.publishAsync(upTopic(this.deviceId), Buffer.from(frame), { qos: 1 });
+  }
+
+  onFrame(handler: (frame: Uint8Array) => void): void {
+    this.inbox.register(handler);
+  }
+
+  async close(): Promise<void> {
+    await this.client.endAsync();
+  }
+}

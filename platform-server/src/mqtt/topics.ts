@@ -1,0 +1,49 @@
+/**
+ * Topic names of the platform link (ARCHITECTURE.md "Wire contracts"):
+ *
+ *   tapcard/v1/<deviceId>/up     device -> platform (SMS-SUBMIT's role)
+ *   tapcard/v1/<deviceId>/down   platform -> device (SMS-DELIVER's role)
+ *
+ * Platform workers subscribe through the shared subscription $share/platform/tapcard/v1/+/up, so
+ * several processes can serve one broker (MQTT 5 §4.8.2; mosquitto also honours it for 3.1.1).
+ *
+ * Device ids are 1..23 letters, digits, '-' or '_' (first a letter or digit): safe in a topic level
+ * (no '/', '+', '#') and within the client id length every MQTT 3.1.1 server must accept (§3.1.3.1),
+ * since a device's client id is its device id.
+ */
+export const TOPIC_ROOT = 'tapcard/v1';
+export const SHARED_GROUP = 'platform';
+export const PLATFORM_UP_FILTER = `${TOPIC_ROOT}/+/up`;
+export const SHARED_UP_FILTER = `$share/${SHARED_GROUP}/${PLATFORM_UP_FILTER}`;
+
+const DEVICE_ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,22}$/;
+
+export type Direction = 'up' | 'down';
+
+export function isValidDeviceId(id: string): boolean {
+  return DEVICE_ID.test(id);
+}
+
+export function assertDeviceId(id: string): void {
+  if (!isValidDeviceId(id)) {
+    throw new Error(`device id '${id}': expected 1-23 letters, digits, '-' or '_', starting with a letter or digit`);
+  }
+}
+
+export function upTopic(deviceId: string): string {
+  assertDeviceId(deviceId);
+  return `${TOPIC_ROOT}/${deviceId}/up`;
+}
+
+export function downTopic(deviceId: string): string {
+  assertDeviceId(deviceId);
+  return `${TOPIC_ROOT}/${deviceId}/down`;
+}
+
+/** The device and direction of a concrete link topic, or null for any other topic. */
+export function parseLinkTopic(topic: string): { deviceId: string; direction: Direction } | null {
+  const parts = topic.split('/');
+  if (parts.length !== 4 || `${parts[0]}/${parts[1]}` !== TOPIC_ROOT) return null;
+  if (!isValidDeviceId(parts[2]) || (parts[3] !== 'up' && parts[3] !== 'down')) return null;
+  return { deviceId: parts[2], direction: parts[3] };
+}
