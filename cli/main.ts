@@ -6,7 +6,9 @@ import { EXIT } from './exit-codes';
 
 type Command = { summary: string; load: () => Promise<{ run(argv: string[]): Promise<number> }> };
 
-const COMMANDS: Record<string, Command> = {};
+const COMMANDS: Record<string, Command> = {
+  se: { summary: 'run the virtual secure element as a contactless card (vpcd)', load: () => import('./se') },
+};
 
 export function usage(): string {
   const lines = ['usage: tapcard <command> [options]', '', 'commands:'];

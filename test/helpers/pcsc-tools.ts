@@ -116,12 +116,19 @@ export async function runScriptor(lines: string[], reader = VPCD_READER_NAME): P
   const { stdout } = await runTool('scriptor', ['-r', reader], `${lines.join('\n')}\n`);
   const exchanges: Exchange[] = [];
   let command = '';
+  // A response longer than one line continues on indented lines until the ": <meaning>" suffix.
+  let pending: string | null = null;
   for (const line of stdout.split('\n')) {
     if (line.startsWith('> ')) command = compactHex(line.slice(2));
-    const answer = /^< ([0-9A-F ]+?) : /.exec(line);
-    if (answer) {
-      const response = compactHex(answer[1]);
+    if (line.startsWith('< ')) pending = '';
+    if (pending === null) continue;
+    const body = line.startsWith('< ') ? line.slice(2) : line;
+    const end = body.indexOf(' : ');
+    pending += ' ' + (end >= 0 ? body.slice(0, end) : body);
+    if (end >= 0 || /^[0-9A-F ]*90 00\s*$/.test(body)) {
+      const response = compactHex(pending);
       exchanges.push({ command, response, sw: response.slice(-4) });
+      pending = null;
     }
   }
   return exchanges;

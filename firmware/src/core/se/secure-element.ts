@@ -64,6 +64,8 @@ export class SecureElement {
   readonly isd: Isd;
   readonly atr = new Uint8Array(ATR_MAX_LEN);
   readonly atrLen: number;
+  /** SE serial number (SCP03 key diversification data). */
+  readonly serial: Uint8Array;
   private readonly config: SecureElementConfig;
   private readonly scm: SecureChannelModule;
   private readonly installer: ContentInstaller;
@@ -76,6 +78,7 @@ export class SecureElement {
   constructor(config: SecureElementConfig) {
     if (config.serial.length !== KDD_LEN) throw new Error(`SE serial must be ${KDD_LEN} bytes, got ${config.serial.length}`);
     this.config = config;
+    this.serial = config.serial;
     const pool = new BufferPool(MAX_RESPONSE_DATA);
     this.rsp = new ApduResponse(pool.take(MAX_RESPONSE_DATA));
     pool.seal();
