@@ -74,6 +74,11 @@ export class CardEmulation {
     this.fire('start');
   }
 
+  /** Stops the session: the running PN532 command is aborted and no timer stays armed. */
+  stop(): void {
+    this.fire('stop');
+  }
+
   private fire(event: SessionEvent): void {
     const next = step(this.state, event);
     if (next === ILLEGAL) {
@@ -90,6 +95,7 @@ export class CardEmulation {
     this.stopTimer();
     switch (this.state) {
       case 'off':
+        this.pn532.abort();
         return;
       case 'resetting':
         this.counters.resets++;

@@ -7,6 +7,7 @@
  *   receiving|responding --released--> listening        (reader left or RF error)
  *   listening --idle-check--> configuring                (periodic "is the chip alive?")
  *   any but off --link-failed--> resetting               (chip stopped answering: RSTPDN)
+ *   any --stop--> off
  */
 
 export type SessionState = 'off' | 'resetting' | 'configuring' | 'listening' | 'receiving' | 'responding';
@@ -20,12 +21,14 @@ export type SessionEvent =
   | 'responded'
   | 'released'
   | 'idle-check'
-  | 'link-failed';
+  | 'link-failed'
+  | 'stop';
 
 /** Returned for an event the state does not accept. */
 export const ILLEGAL = 'illegal';
 
 export function step(state: SessionState, event: SessionEvent): SessionState | typeof ILLEGAL {
+  if (event === 'stop') return 'off';
   if (event === 'link-failed') return state === 'off' ? ILLEGAL : 'resetting';
   switch (state) {
     case 'off':

@@ -100,6 +100,8 @@ export class Pn532 {
   private readonly resetLine: ResetLine;
   private readonly timing: Pn532Timing;
   private callback: (result: number) => void = ignoreResult;
+  /** An operation (possibly several chained commands, or a reset) is running. */
+  private running = false;
   // TgGetData chaining state
   private dataDst: Uint8Array = EMPTY;
   private dataLength = 0;
@@ -117,17 +119,17 @@ export class Pn532 {
 
   /** GetFirmwareVersion (UM §7.2.2); fills `firmware`. done(0) or an error. */
   getFirmwareVersion(done: (result: number) => void): void {
+    if (!this.begin(done)) return;
     const link = this.link;
     const n = buildGetFirmwareVersion(link.tx, link.pdOffset(1));
-    this.callback = done;
     link.send(n, FIRMWARE_VERSION_PD_LEN, this.timing.commandTimeoutMs, this.onFirmwareVersion);
   }
 
   /** SAMConfiguration normal mode, IRQ on (UM §7.2.10); needed before target mode. */
   samConfiguration(done: (result: number) => void): void {
+    if (!this.begin(done)) return;
     const link = this.link;
     const n = buildSamConfiguration(link.tx, link.pdOffset(4), SAM_MODE_NORMAL, SAM_TIMEOUT_DEFAULT, SAM_USE_IRQ);
-    this.callback = done;
     link.send(n, SAM_RESPONSE_PD_MAX, this.timing.commandTimeoutMs, this.onPlainResponse);
   }
 
@@ -136,14 +138,14 @@ export class Pn532 {
    * card: done(ModeActivated byte >= 0) or an error. Waits for the reader without a deadline.
    */
   initAsTarget(params: TargetParams, done: (result: number) => void): void {
+    if (!this.begin(done)) return;
     const link = this.link;
+    // pdOffset depends only on normal vs extended framing; every TgInitAsTarget PD is normal.
     const n = buildTgInitAsTarget(link.tx, link.pdOffset(INIT_TARGET_PD_MAX), params);
     if (n < 0) {
-      done(PN532_ERR.BAD_PARAMS);
+      this.complete(PN532_ERR.BAD_PARAMS);
       return;
     }
-    // pdOffset depends only on normal vs extended framing; every TgInitAsTarget PD is normal.
-    this.callback = done;
     link.send(n, INIT_TARGET_RESPONSE_PD_MAX, NO_TIMEOUT, this.onInitAsTarget);
   }
 
@@ -152,9 +154,9 @@ export class Pn532 {
    * dst[0..]. done(length >= 0), or an error (targetStatusError(0x29): the reader released us).
    */
   getData(dst: Uint8Array, done: (result: number) => void): void {
+    if (!this.begin(done)) return;
     this.dataDst = dst;
     this.dataLength = 0;
-    this.callback = done;
     this.requestData();
   }
 
@@ -163,20 +165,21 @@ export class Pn532 {
    * follows, the last with TgSetData (UM §7.3.16-§7.3.17). done(0) or an error.
    */
   setData(src: Uint8Array, length: number, done: (result: number) => void): void {
+    if (!this.begin(done)) return;
     this.sendSrc = src;
     this.sendLength = length;
     this.sendOffset = 0;
-    this.callback = done;
     this.sendPart();
   }
 
   /**
-   * Pulls RSTPDN low, then high, then waits for the chip to boot (UM §12.3). Any running command
-   * is forgotten. done(0) when the chip can take commands.
+   * Pulls RSTPDN low, then high, then waits for the chip to boot (UM §12.3). Any running operation
+   * is forgotten (its callback is dropped). done(0) when the chip can take commands.
    */
   hardReset(done: (result: number) => void): void {
     this.link.cancel();
     if (this.resetTimer !== undefined) clearTimer(this.resetTimer);
+    this.running = true;
     this.callback = done;
     this.resetLine.write(false);
     this.resetTimer = setTimer(this.timing.resetPulseMs, this.onResetPulseEnd);
@@ -186,6 +189,18 @@ export class Pn532 {
   abort(): void {
     this.link.abort();
     this.callback = ignoreResult;
+    this.running = false;
+  }
+
+  /** Starts an operation, or answers LINK.BUSY while another one runs. */
+  private begin(done: (result: number) => void): boolean {
+    if (this.running) {
+      done(LINK.BUSY);
+      return false;
+    }
+    this.running = true;
+    this.callback = done;
+    return true;
   }
 
   private readonly onResetPulseEnd = (): void => {
@@ -199,6 +214,7 @@ export class Pn532 {
   };
 
   private complete(result: number): void {
+    this.running = false;
     const cb = this.callback;
     this.callback = ignoreResult;
     cb(result);
