@@ -150,15 +150,23 @@ function splitExport(ref: string): [string, string] {
   return [ref.slice(0, at), ref.slice(at + 1)];
 }
 
+function isBytes(v: object): v is { u8: string } {
+  return 'u8' in v && typeof v.u8 === 'string';
+}
+
+function isRef(v: object): v is { ref: string } {
+  return 'ref' in v && typeof v.ref === 'string';
+}
+
 function toValue(v: VectorValue | undefined, vars: Map<string, unknown>): unknown {
   if (v === null || v === undefined) return undefined;
   if (typeof v !== 'object') return v;
   if (Array.isArray(v)) return v.map((x) => toValue(x, vars));
-  if (typeof v.u8 === 'string') {
+  if (isBytes(v)) {
     if (!/^([0-9a-f]{2})*$/i.test(v.u8)) throw new Error(`bad u8 hex '${v.u8}'`);
     return new Uint8Array(Buffer.from(v.u8, 'hex'));
   }
-  if (typeof v.ref === 'string') {
+  if (isRef(v)) {
     if (!vars.has(v.ref)) throw new Error(`ref '${v.ref}' is not bound by an earlier step`);
     return vars.get(v.ref);
   }
@@ -264,8 +272,8 @@ function luaValue(v: VectorValue | undefined): string {
   if (typeof v === 'boolean') return String(v);
   if (typeof v === 'string') return luaString(v);
   if (Array.isArray(v)) return '{' + v.map(luaValue).join(', ') + '}';
-  if (typeof v.u8 === 'string') return `C.u8(${luaString(v.u8)})`;
-  if (typeof v.ref === 'string') return `V[${luaString(v.ref)}]`;
+  if (isBytes(v)) return `C.u8(${luaString(v.u8)})`;
+  if (isRef(v)) return `V[${luaString(v.ref)}]`;
   const fields = Object.keys(v).map((k) => `[${luaString(k)}] = ${luaValue((v as Record<string, VectorValue>)[k])}`);
   return '{' + fields.join(', ') + '}';
 }

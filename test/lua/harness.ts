@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import fengari, { type LuaState } from 'fengari';
-import { buildLua } from '../../tools/lua/build';
+import { buildLua, readRuntime, renderBundle, UINT8ARRAY_MODULE } from '../../tools/lua/build';
 
 const { lua, lauxlib, lualib, to_luastring } = fengari;
 
@@ -54,6 +54,24 @@ export function coreBundle(): string {
   }
   if ('error' in builtBundle) throw builtBundle.error; // built once per process, failure included
   return builtBundle.path;
+}
+
+let runtimeOnly: string | undefined;
+
+/**
+ * A bundle of the hand-written Lua runtime alone (firmware/lua: Uint8Array, core.bits), for tests
+ * of the runtime that must not depend on the state of the rest of the core.
+ */
+export function runtimeBundle(): string {
+  if (runtimeOnly === undefined) {
+    const sources = new Map([
+      [UINT8ARRAY_MODULE, readRuntime('uint8array.lua')],
+      ['core.bits', readRuntime('bits.lua')],
+    ]);
+    runtimeOnly = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'tapcard-lua-runtime-')), 'runtime.lua');
+    fs.writeFileSync(runtimeOnly, renderBundle(sources));
+  }
+  return runtimeOnly;
 }
 
 /** Runs the bundle, then the snippet, in a fresh fengari state. */
@@ -124,6 +142,28 @@ export function runLuaEverywhere(snippet: string, bundlePath: string = coreBundl
   if (native !== undefined) outcomes.push(native);
   return outcomes;
 }
+
+/**
+ * Lua helpers a snippet can start with: new(Class, ...) as TSTL's `new`, u8("00a4") for a byte
+ * array from hex, hex(b[, off, len]) for the lower-case hex of a byte array (range).
+ */
+export const SNIPPET_HELPERS = `local function new(class, ...)
+  local o = setmetatable({}, class.prototype)
+  o:____constructor(...)
+  return o
+end
+local function u8(text)
+  local b = new(Uint8Array, #text // 2)
+  for i = 0, b.length - 1 do b[i] = tonumber(text:sub(2 * i + 1, 2 * i + 2), 16) end
+  return b
+end
+local function hex(b, off, len)
+  local parts = {}
+  off = off or 0
+  for i = off, off + (len or b.length - off) - 1 do parts[#parts + 1] = string.format("%02x", b[i]) end
+  return table.concat(parts)
+end
+`;
 
 /**
  * A Lua string literal holding exactly the UTF-8 bytes of s: printable ASCII as is, everything

@@ -64,7 +64,7 @@ function lintFile(sf: ts.SourceFile, checker: ts.TypeChecker, findings: LintFind
 
   /** A number or string tested for truth: 0 and '' are true in Lua. */
   const checkCondition = (expr: ts.Expression): void => {
-    const e = ts.skipOuterExpressions(expr);
+    const e = skipWrappers(expr);
     if (ts.isBinaryExpression(e) && isLogical(e.operatorToken.kind)) {
       checkCondition(e.left);
       checkCondition(e.right);
@@ -308,10 +308,33 @@ function isReference(id: ts.Identifier): boolean {
   if ((ts.isPropertyAssignment(parent) || ts.isPropertyDeclaration(parent) || ts.isMethodDeclaration(parent) ||
     ts.isPropertySignature(parent) || ts.isMethodSignature(parent) || ts.isGetAccessor(parent) ||
     ts.isSetAccessor(parent) || ts.isEnumMember(parent)) && parent.name === id) return false;
-  if (ts.isDeclaration(parent) && (parent as ts.NamedDeclaration).name === id) return false;
+  if (isNamedBy(parent, id)) return false;
   if (ts.isImportSpecifier(parent) || ts.isExportSpecifier(parent)) return false;
   if (ts.isLabeledStatement(parent) || ts.isBreakOrContinueStatement(parent)) return false;
   return true;
+}
+
+/** Parentheses, type assertions and `!` do not change what a condition tests. */
+function skipWrappers(e: ts.Expression): ts.Expression {
+  while (
+    ts.isParenthesizedExpression(e) || ts.isAsExpression(e) || ts.isNonNullExpression(e) ||
+    ts.isTypeAssertionExpression(e) || ts.isSatisfiesExpression(e)
+  ) {
+    e = e.expression;
+  }
+  return e;
+}
+
+/** The identifier is the name a declaration introduces (a local may be called `console`). */
+function isNamedBy(parent: ts.Node, id: ts.Identifier): boolean {
+  return (
+    (ts.isVariableDeclaration(parent) || ts.isFunctionDeclaration(parent) || ts.isFunctionExpression(parent) ||
+      ts.isClassDeclaration(parent) || ts.isClassExpression(parent) || ts.isParameter(parent) ||
+      ts.isBindingElement(parent) || ts.isInterfaceDeclaration(parent) || ts.isTypeAliasDeclaration(parent) ||
+      ts.isEnumDeclaration(parent) || ts.isModuleDeclaration(parent) || ts.isImportClause(parent) ||
+      ts.isNamespaceImport(parent) || ts.isImportEqualsDeclaration(parent) || ts.isTypeParameterDeclaration(parent)) &&
+    parent.name === id
+  );
 }
 
 function main(argv: string[]): number {
