@@ -4,6 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toHex } from '../../firmware/src/core/hex';
+import { pcscAvailable } from '../../host/pcsc/pcscd';
 import { QUICKACK_HOST } from '../../host/pcsc/quickack-route';
 import { acquirePcscd, insertCard, type InsertedCard, type PcscdLease } from '../helpers/pcsc';
 import { openscListReaders, pcscScanCards, runOpensc, runScriptor, waitForEmptyReader } from '../helpers/pcsc-tools';
@@ -30,6 +31,10 @@ describe.skipIf(missing)(SUITE, () => {
   afterAll(async () => {
     await inserted?.client.stop();
     await lease?.release();
+  });
+
+  it('pcscAvailable agrees this machine can run the PC/SC path', () => {
+    expect(pcscAvailable()).toEqual({ ok: true, why: expect.stringContaining('available') });
   });
 
   it('pcsc_scan shows the card and its ATR in the vpcd reader', async () => {
