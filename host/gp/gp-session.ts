@@ -30,6 +30,7 @@ import { TlvReader } from '../../firmware/src/core/tlv';
 import type { Transmit } from '../vpcd/vpcd-reader';
 import { checkSw, splitResponse, type CardResponse } from './check-sw';
 import { CardError, LoadFileError, SecureChannelError } from './errors';
+import { diversifyIsdKeys, wipeKeys, type StaticKeys } from './keys';
 import type { LoadFile, LoadFileHeaderParser } from './load-file';
 import { toRegistryItem, type CardRegistry, type EntryKind, type RegistryItem } from './registry';
 
@@ -38,12 +39,6 @@ const APDU_BUF_LEN = 261;
 const RESPONSE_BUF_LEN = 258 + 24;
 /** Privileges byte of an ordinary application (GPCS Table 11-7: none). */
 const NO_PRIVILEGES = Uint8Array.of(0x00);
-
-export interface StaticKeys {
-  enc: Uint8Array;
-  mac: Uint8Array;
-  dek: Uint8Array;
-}
 
 export interface GpSessionOptions {
   /** Source of host challenges; node:crypto by default. */
@@ -54,13 +49,15 @@ export interface GpSessionOptions {
   trace?: (direction: 'command' | 'response', apdu: Uint8Array) => void;
 }
 
-export interface OpenOptions {
-  keys: StaticKeys;
+/** Either the static keys, or the master key they are diversified from over the card's KDD. */
+export type OpenKeys = { keys: StaticKeys; masterKey?: undefined } | { masterKey: Uint8Array; keys?: undefined };
+
+export type OpenOptions = OpenKeys & {
   /** Key version to use; 0 (default) lets the card pick. */
   kvn?: number;
   /** EXTERNAL AUTHENTICATE P1: 01, 03, 11, 13 or 33 (default 01). */
   securityLevel?: number;
-}
+};
 
 export interface SecureChannelInfo {
   kvn: number;
@@ -164,10 +161,16 @@ export class GpSession {
     const s = this.scp;
     const level = options.securityLevel ?? SL_CMAC;
     if (!isSecurityLevel(level)) throw new SecureChannelError('open', SCP03_ERROR.BAD_ARGUMENT, 0);
-    this.must('keys', s.setStaticKeys(options.keys.enc, options.keys.mac, options.keys.dek));
+    if (options.keys !== undefined) this.must('keys', s.setStaticKeys(options.keys.enc, options.keys.mac, options.keys.dek));
     const challenge = this.random(CHALLENGE_LEN);
     const n = this.must('INITIALIZE UPDATE', s.buildInitializeUpdate(options.kvn ?? 0, challenge, this.cmd));
     const iu = await this.exchangePlain(this.cmd.subarray(0, n));
+    if (options.masterKey !== undefined && iu.length >= KDD_LEN + 2) {
+      // The card's KDD comes first in the answer (AmdD Table 7-2); its keys are derived from it.
+      const keys = diversifyIsdKeys(options.masterKey, iu.subarray(0, KDD_LEN), this.cipherFactory);
+      this.must('keys', s.setStaticKeys(keys.enc, keys.mac, keys.dek));
+      wipeKeys(keys);
+    }
     this.must('INITIALIZE UPDATE', s.parseInitializeUpdateResponse(iu, iu.length));
     const m = this.must('EXTERNAL AUTHENTICATE', s.buildExternalAuthenticate(level, this.cmd));
     const ea = await this.exchangePlain(this.cmd.subarray(0, m));

@@ -6,7 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { fromHex } from '../../firmware/src/core/hex';
 import { MemoryFlash } from '../../host/flash/memory-flash';
 import { CardError, LoadFileError, SecureChannelError } from '../../host/gp/errors';
-import { GpSession, type LoadProgress, type StaticKeys } from '../../host/gp/gp-session';
+import { GpSession, type LoadProgress } from '../../host/gp/gp-session';
+import { diversifyIsdKeys, type StaticKeys } from '../../host/gp/keys';
 import { parseLoadFile, tapcardPackageHeader } from '../../host/gp/load-file';
 import { createSecureElement, DEV_ISD_KEY, SeCardDevice } from '../../host/se/virtual-se';
 import type { Transmit } from '../../host/vpcd/vpcd-reader';
@@ -93,6 +94,20 @@ describe('GpSession against the SE core', () => {
     await expect(gp.openSecureChannel({ keys: k, kvn: 0x30 })).rejects.toMatchObject({ reason: 'CARD_CRYPTOGRAM' });
     await gp.selectIsd();
     expect((await gp.openSecureChannel({ keys: DEV_KEYS, kvn: 0x30 })).kvn).toBe(0x30);
+  });
+
+  it('opens with keys diversified from a master key over the SE serial (KDD)', async () => {
+    const { transmit } = newCard();
+    const gp = new GpSession(transmit);
+    const kmc = fromHex('000102030405060708090a0b0c0d0e0f');
+    await gp.selectIsd();
+    await gp.openSecureChannel({ keys: DEV_KEYS, securityLevel: 0x03 });
+    await gp.putKeySet(0x31, diversifyIsdKeys(kmc, fromHex(SERIAL)));
+    await gp.selectIsd();
+    const info = await gp.openSecureChannel({ masterKey: kmc, kvn: 0x31, securityLevel: 0x33 });
+    expect(info.kvn).toBe(0x31);
+    await gp.selectIsd();
+    await expect(gp.openSecureChannel({ masterKey: fromHex('ff' + '00'.repeat(15)), kvn: 0x31 })).rejects.toMatchObject({ reason: 'CARD_CRYPTOGRAM' });
   });
 
   it('replaces a key set with AES-256 keys (PUT KEY P1 = old KVN)', async () => {

@@ -164,7 +164,9 @@ describe('SCP03 host session refusals', () => {
   it('refuses bad arguments and out-of-order calls', () => {
     const s = new Scp03HostSession(() => new SoftAes());
     const out = new Uint8Array(64);
-    expect(s.buildInitializeUpdate(0x30, new Uint8Array(8), out)).toBe(SCP03_ERROR.NO_KEYS);
+    const rsp = fromHex(v.initUpdateRsp + OK);
+    expect(s.buildInitializeUpdate(0x30, new Uint8Array(8), out)).toBe(14);
+    expect(s.parseInitializeUpdateResponse(rsp, rsp.length)).toBe(SCP03_ERROR.NO_KEYS);
     expect(s.setStaticKeys(new Uint8Array(16), new Uint8Array(24), new Uint8Array(16))).toBe(SCP03_ERROR.BAD_ARGUMENT);
     expect(s.setStaticKeys(new Uint8Array(15), new Uint8Array(15), new Uint8Array(15))).toBe(SCP03_ERROR.BAD_ARGUMENT);
     s.setStaticKeys(new Uint8Array(16), new Uint8Array(16), new Uint8Array(16));
@@ -206,7 +208,21 @@ describe('SCP03 host session refusals', () => {
     const s = handshake(v);
     s.wipe();
     expect(s.state).toBe('CLOSED');
-    expect(s.buildInitializeUpdate(0x30, new Uint8Array(8), new Uint8Array(64))).toBe(SCP03_ERROR.NO_KEYS);
+    const iu = fromHex(v.initUpdateCmd);
+    s.buildInitializeUpdate(iu[2], iu.subarray(5, 13), new Uint8Array(64));
+    const rsp = fromHex(v.initUpdateRsp + OK);
+    expect(s.parseInitializeUpdateResponse(rsp, rsp.length)).toBe(SCP03_ERROR.NO_KEYS);
+  });
+
+  it('accepts the static keys after INITIALIZE UPDATE (keys diversified over the KDD)', () => {
+    const s = new Scp03HostSession(() => new SoftAes());
+    const iu = fromHex(v.initUpdateCmd);
+    const out = new Uint8Array(64);
+    expect(toHex(out, 0, s.buildInitializeUpdate(iu[2], iu.subarray(5, 13), out))).toBe(v.initUpdateCmd);
+    s.setStaticKeys(fromHex(v.enc), fromHex(v.mac), fromHex(v.dek));
+    const rsp = fromHex(v.initUpdateRsp + OK);
+    expect(s.parseInitializeUpdateResponse(rsp, rsp.length)).toBe(0);
+    expect(toHex(out, 0, s.buildExternalAuthenticate(0x11, out))).toBe(v.extAuthCmd);
   });
 });
 

@@ -140,9 +140,12 @@ export class Scp03HostSession {
     return 0;
   }
 
-  /** Writes INITIALIZE UPDATE (GPCS D.4.1): 80 50 KVN 00 08 hostChallenge 00. KVN 0 = any key set. */
+  /**
+   * Writes INITIALIZE UPDATE (GPCS D.4.1): 80 50 KVN 00 08 hostChallenge 00. KVN 0 = any key set.
+   * The static keys may be set before or after this (after: keys diversified over the KDD the
+   * card answers, diversify.ts), but before parseInitializeUpdateResponse.
+   */
   buildInitializeUpdate(kvn: number, hostChallenge: Uint8Array, out: Uint8Array): number {
-    if (this.keyLen === 0) return SCP03_ERROR.NO_KEYS;
     if (kvn < 0 || kvn > 0x7f || hostChallenge.length !== CHALLENGE_LEN) return SCP03_ERROR.BAD_ARGUMENT;
     if (out.length < INITIALIZE_UPDATE_LEN) return SCP03_ERROR.OUTPUT_TOO_SMALL;
     const n = this.enter('SEND_INITIALIZE_UPDATE');
@@ -165,6 +168,7 @@ export class Scp03HostSession {
     if (len < 2 || len > rapdu.length) return this.fail(SCP03_ERROR.RESPONSE_LENGTH);
     const sw = (rapdu[len - 2] << 8) | rapdu[len - 1];
     if (sw !== SW.OK) return this.failWithSw(sw);
+    if (this.keyLen === 0) return this.fail(SCP03_ERROR.NO_KEYS);
     const dataLen = len - 2;
     if (dataLen !== IU_RESPONSE_LEN && dataLen !== IU_RESPONSE_LEN_WITH_SEQUENCE) return this.fail(SCP03_ERROR.RESPONSE_LENGTH);
     if (rapdu[AT_SCP_ID] !== SCP03_ID) return this.fail(SCP03_ERROR.NOT_SCP03);
