@@ -1,20 +1,28 @@
 /**
  * Issue 7: the Lua build of the portable core gives the same answers as the TypeScript on Node,
  * under fengari (32-bit integers, like NodeMCU) and under Debian's lua5.3 (64-bit integers).
- * Every file in test/lua/vectors is replayed; published answers are pinned in the files.
+ * Every file in test/lua/vectors is replayed (published answers are pinned in the files), and so
+ * are the codecs' own VECTORS (codec-vectors.ts).
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { loadVectorFile, outputLines, runOnLua, runOnNode, VECTOR_DIR, type NodeRun } from './conformance';
+import { codecVectorFiles } from './codec-vectors';
+import { loadVectorFile, outputLines, runOnLua, runOnNode, VECTOR_DIR, type NodeRun, type VectorFile } from './conformance';
 import { hasLua53, type Interpreter, type LuaOutcome } from './harness';
 
-const FILES = fs.readdirSync(VECTOR_DIR).filter((f) => f.endsWith('.json')).sort();
+const FILES: [string, VectorFile][] = [
+  ...fs
+    .readdirSync(VECTOR_DIR)
+    .filter((f) => f.endsWith('.json'))
+    .sort()
+    .map((f): [string, VectorFile] => [f, loadVectorFile(path.join(VECTOR_DIR, f))]),
+  ...Object.entries(codecVectorFiles()),
+];
 
 if (!hasLua53()) console.warn('lua5.3 is not installed (apt-get install lua5.3): skipping the native Lua 5.3 runs; fengari still runs');
 
-describe.each(FILES)('vectors %s', (name) => {
-  const file = loadVectorFile(path.join(VECTOR_DIR, name));
+describe.each(FILES)('vectors %s', (_name, file) => {
   let node: NodeRun;
   let lua: Map<Interpreter, LuaOutcome>;
 
