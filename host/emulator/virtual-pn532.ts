@@ -197,6 +197,12 @@ export class VirtualPn532 extends EventEmitter<VirtualPn532Events> {
     }
   }
 
+  /** The board lost power: the chip starts from scratch (not counted as a reset pulse). */
+  powerCycle(): void {
+    this.inReset = false;
+    this.powerUpState();
+  }
+
   // ------------------------------------------------------------------ fault injection
 
   /** The chip stops answering (no ACK, never ready) until the next reset pulse. */

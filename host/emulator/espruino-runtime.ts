@@ -1,0 +1,209 @@
+/**
+ * One run of the emulated Espruino interpreter: a node:vm context holding the globals the firmware
+ * uses (print, timers, require('Storage'|'crypto'), I2C1, pins, E, process, reset/load), from
+ * power-on or reset() until the next reset() or power-off. API-compatible with Espruino on ESP32
+ * for what the firmware calls, not interpreter-exact: V8 runs the code (docs/board.md "Emulator").
+ *
+ * Uncaught exceptions in timer callbacks are printed as Espruino does ("Uncaught Error: ...") and
+ * the interpreter carries on.
+ */
+import crypto from 'node:crypto';
+import vm from 'node:vm';
+import { AllocationCounter } from './allocation-counter';
+import { EmulatedI2c, EmulatedPin, ESP32_PIN_COUNT, type I2cDevice } from './espruino-hardware';
+import type { EspruinoStorage } from './espruino-storage';
+import { formatPrintArgs, formatUncaught } from './espruino-values';
+
+/** Espruino firmware version the emulator reports (process.env.VERSION); Storage rules of 2v26. */
+export const EMULATED_VERSION = '2v26';
+/** ESP32 board file cap on JsVars (runtimes.md §1 Memory). */
+export const EMULATED_TOTAL_VARS = 16383;
+
+/** What the interpreter needs from the board it runs on. */
+export interface RuntimeBoard {
+  storage: EspruinoStorage;
+  i2cDevices: I2cDevice[];
+  wiring: { sda: string; scl: string };
+  /** Pin level changes (e.g. the PN532 reset line). */
+  onPinLevel(pin: string, high: boolean): void;
+  consoleWrite(text: string): void;
+  /** reset() and load() from the firmware or the console: done by the board after the current code returns. */
+  requestRestart(kind: 'reset' | 'load', file?: string): void;
+  setEcho(on: boolean): void;
+  serialNumber: string;
+}
+
+/** The modules Espruino has built in that the emulator provides (ESP32 build, runtimes.md §1). */
+export const EMULATED_MODULES = ['Storage', 'crypto'];
+
+function aesCipher(decrypt: boolean, message: Uint8Array, key: Uint8Array, options: { mode?: string; iv?: Uint8Array } | undefined): Buffer {
+  const mode = (options?.mode ?? 'CBC').toUpperCase();
+  const bits = key.length * 8;
+  if (bits !== 128 && bits !== 192 && bits !== 256) throw new Error('Invalid AES key length');
+  if (message.length % 16 !== 0) throw new Error('Message must be a multiple of 16 bytes');
+  if (mode !== 'ECB' && mode !== 'CBC') throw new Error(`AES mode ${mode} is not emulated (ECB and CBC are)`);
+  const iv = mode === 'CBC' ? Buffer.from(options?.iv ?? new Uint8Array(16)) : null;
+  const algorithm = `aes-${bits}-${mode.toLowerCase()}`;
+  const c = decrypt ? crypto.createDecipheriv(algorithm, key, iv) : crypto.createCipheriv(algorithm, key, iv);
+  c.setAutoPadding(false);
+  return Buffer.concat([c.update(message), c.final()]);
+}
+
+function bytesOf(v: unknown): Uint8Array {
+  if (typeof v === 'string') return Uint8Array.from(v, (ch) => ch.charCodeAt(0) & 0xff);
+  if (ArrayBuffer.isView(v)) return new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
+  if (Object.prototype.toString.call(v) === '[object ArrayBuffer]') return new Uint8Array(v as ArrayBuffer);
+  if (Array.isArray(v)) return Uint8Array.from(v as number[]);
+  throw new Error('Expecting a string or array of bytes');
+}
+
+export class EspruinoRuntime {
+  readonly context: vm.Context;
+  readonly allocations = new AllocationCounter();
+  private readonly board: RuntimeBoard;
+  private readonly timers = new Map<number, { handle: NodeJS.Timeout; repeat: boolean }>();
+  private nextTimerId = 1;
+  private alive = true;
+
+  constructor(board: RuntimeBoard) {
+    this.board = board;
+    this.context = vm.createContext({});
+    this.allocations.install(this.context);
+    this.installGlobals();
+  }
+
+  get running(): boolean {
+    return this.alive;
+  }
+
+  /** Runs code at the top level of the interpreter; exceptions propagate to the caller. */
+  run(code: string, filename: string): unknown {
+    if (!this.alive) throw new Error('interpreter is stopped');
+    return vm.runInContext(code, this.context, { filename });
+  }
+
+  /** Runs code and reports an exception the way Espruino does, instead of throwing. */
+  runReporting(code: string, filename: string): void {
+    try {
+      this.run(code, filename);
+    } catch (err) {
+      this.reportUncaught(err);
+    }
+  }
+
+  reportUncaught(err: unknown): void {
+    if (this.alive) this.board.consoleWrite(`${formatUncaught(err)}\r\n`);
+  }
+
+  /** Stops every timer; nothing of this interpreter runs afterwards. */
+  dispose(): void {
+    this.alive = false;
+    for (const t of this.timers.values()) clearTimeout(t.handle);
+    this.timers.clear();
+  }
+
+  private installGlobals(): void {
+    const g = vm.runInContext('globalThis', this.context) as { [name: string]: unknown };
+    const board = this.board;
+    g.global = g;
+    const print = (...args: unknown[]): void => {
+      if (this.alive) board.consoleWrite(`${formatPrintArgs(args)}\r\n`);
+    };
+    g.print = print;
+    g.console = { log: print, info: print, warn: print, error: print, debug: print };
+    g.setTimeout = (fn: unknown, ms?: number, ...args: unknown[]) => this.addTimer(fn, ms, args, false);
+    g.setInterval = (fn: unknown, ms?: number, ...args: unknown[]) => this.addTimer(fn, ms, args, true);
+    g.clearTimeout = g.clearInterval = (id?: number) => this.clearTimer(id);
+    g.getTime = () => Date.now() / 1000;
+    g.atob = (s: string) => Buffer.from(String(s), 'base64').toString('latin1');
+    g.btoa = (s: string) => Buffer.from(String(s), 'latin1').toString('base64');
+    g.reset = () => board.requestRestart('reset');
+    g.load = (file?: string) => board.requestRestart('load', file);
+    g.save = () => {
+      throw new Error('save() (RAM image) is not emulated: upload with Save on Send, which writes .bootcde');
+    };
+    g.echo = (on: unknown) => board.setEcho(Boolean(on));
+
+    const pins: EmulatedPin[] = [];
+    for (let i = 0; i < ESP32_PIN_COUNT; i++) {
+      const pin = new EmulatedPin(`D${i}`, (name, high) => board.onPinLevel(name, high));
+      pins.push(pin);
+      g[`D${i}`] = pin;
+    }
+    const pinOf = (p: unknown): EmulatedPin => {
+      if (p instanceof EmulatedPin) return p;
+      const found = pins.find((x) => x.name === String(p));
+      if (found === undefined) throw new Error(`Invalid pin ${String(p)}`);
+      return found;
+    };
+    g.digitalWrite = (p: unknown, v: unknown) => pinOf(p).write(v);
+    g.digitalRead = (p: unknown) => (pinOf(p).read() ? 1 : 0);
+    g.pinMode = (p: unknown, mode: string) => pinOf(p).mode(mode);
+    g.I2C1 = new EmulatedI2c(board.wiring, board.i2cDevices, this.allocations);
+
+    g.E = {
+      getSerial: () => board.serialNumber,
+      setBootCode: (code: string, alwaysExec?: boolean) => {
+        board.storage.erase('.bootcde');
+        board.storage.erase('.bootrst');
+        if (code) board.storage.write(alwaysExec ? '.bootrst' : '.bootcde', String(code));
+      },
+    };
+    g.process = {
+      version: EMULATED_VERSION,
+      env: {
+        VERSION: EMULATED_VERSION,
+        BOARD: 'ESP32',
+        CONSOLE: 'Serial1',
+        MODULES: EMULATED_MODULES.join(','),
+        SERIAL: board.serialNumber,
+        EMULATED: true,
+      },
+      memory: () => {
+        const usage = this.allocations.liveJsVars();
+        return { free: EMULATED_TOTAL_VARS - usage, usage, total: EMULATED_TOTAL_VARS, history: 0, blocksize: 14 };
+      },
+    };
+    const storage = board.storage;
+    const cryptoModule = {
+      AES: {
+        encrypt: (msg: unknown, key: unknown, options?: { mode?: string; iv?: Uint8Array }) =>
+          this.allocations.runtimeBuffer(aesCipher(false, bytesOf(msg), bytesOf(key), options)),
+        decrypt: (msg: unknown, key: unknown, options?: { mode?: string; iv?: Uint8Array }) =>
+          this.allocations.runtimeBuffer(aesCipher(true, bytesOf(msg), bytesOf(key), options)),
+      },
+    };
+    g.require = (name: string) => {
+      if (name === 'Storage') return storage;
+      if (name === 'crypto') return cryptoModule;
+      throw new Error(`Module ${name} not found`);
+    };
+  }
+
+  private addTimer(fn: unknown, ms: number | undefined, args: unknown[], repeat: boolean): number {
+    if (typeof fn !== 'function') throw new Error('setTimeout/setInterval: expecting a function');
+    const id = this.nextTimerId++;
+    const delay = Math.max(0, Number(ms) || 0);
+    const fire = (): void => {
+      if (!this.alive) return;
+      if (!repeat) this.timers.delete(id);
+      try {
+        (fn as (...a: unknown[]) => void)(...args);
+      } catch (err) {
+        this.reportUncaught(err);
+      }
+    };
+    const handle = repeat ? setInterval(fire, delay) : setTimeout(fire, delay);
+    this.timers.set(id, { handle, repeat });
+    return id;
+  }
+
+  private clearTimer(id?: number): void {
+    if (id === undefined) return;
+    const t = this.timers.get(id);
+    if (t === undefined) return;
+    if (t.repeat) clearInterval(t.handle);
+    else clearTimeout(t.handle);
+    this.timers.delete(id);
+  }
+}
