@@ -38,6 +38,8 @@ export interface EmbeddedBrokerOptions {
   port: number;
   tls?: BrokerTls;
   checkPassword: PasswordCheck;
+  /** Final say on an identity (e.g. a revoked device's still-valid certificate); default: admit. */
+  admit?: (identity: BrokerIdentity) => boolean;
   /** Largest PUBLISH payload accepted: the link frame size (140 unless set larger). */
   maxPayload?: number;
   log?: BrokerLog;
@@ -67,6 +69,11 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
         log('connect.refused', { clientId: client.id, reason: verdict.reason });
         const err = Object.assign(new Error(verdict.reason), { returnCode: verdict.returnCode });
         done(err, false);
+        return;
+      }
+      if (options.admit !== undefined && !options.admit(verdict.identity)) {
+        log('connect.refused', { clientId: client.id, reason: `${verdict.identity.role} '${verdict.identity.id}' not admitted` });
+        done(Object.assign(new Error('not authorised'), { returnCode: 5 as const }), false);
         return;
       }
       identities.set(client, verdict.identity);

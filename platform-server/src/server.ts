@@ -1,0 +1,152 @@
+/**
+ * `tapcard platform start`: the platform in one process (issue 4 §2). By default it runs the
+ * embedded broker (plain listener, and a TLS listener with client certificates when mqttsPort is
+ * given) and connects to it as the platform principal; with `broker` it joins an external broker
+ * instead (mqtts:// with the platform's client certificate). On top: the platform link
+ * (link/platform-link.ts) and the HTTP API.
+ *
+ * The link starts with no routes: every device request is answered TAR unknown until the data
+ * processing unit registers its handlers with `link.route(tar, handler)`.
+ */
+import { touchDevice } from './db/devices';
+import { META, requireMeta } from './db/meta';
+import { OWNER_PLATFORM } from './db/key-store';
+import { startHttp } from './http/server';
+import { PlatformLink } from './link/platform-link';
+import { countersFromDb, linkKeysFromStore } from './link/link-sources';
+import type { Log } from './log';
+import { startEmbeddedBroker, type EmbeddedBroker } from './mqtt/broker';
+import type { MqttEndpoint } from './mqtt/client';
+import type { LinkTransport } from './mqtt/link-transport';
+import { MqttPlatformTransport } from './mqtt/mqtt-transport';
+import { getDevice } from './db/devices';
+import { platformBrokerPassword, platformPasswordCheck } from './broker-credentials';
+import { PLATFORM_KEYS, PLATFORM_PRINCIPAL, type Platform } from './platform-home';
+import { SMS_USER_DATA_MAX } from '../../firmware/src/core/link/udh';
+
+export interface StartOptions {
+  /** Embedded broker plain port; 0 = a free port. Ignored with `broker`. */
+  mqttPort: number;
+  /** Embedded broker TLS port (client certificates required); undefined = no TLS listener. */
+  mqttsPort?: number;
+  /** HTTP API port; 0 = a free port. */
+  httpPort: number;
+  /** Interface for the embedded broker and the HTTP API. */
+  host?: string;
+  /** External broker URL (mqtt:// or mqtts://) instead of the embedded one. */
+  broker?: string;
+  /** Distinguishes platform workers sharing one broker (MQTT client id platform.<workerId>). */
+  workerId?: string;
+  frameSize?: number;
+  log: Log;
+}
+
+export interface RunningPlatform {
+  mqtt: { url: string; tlsUrl: string | null; embedded: boolean };
+  httpUrl: string;
+  link: PlatformLink;
+  close(): Promise<void>;
+}
+
+/** Minimum time between two last_seen_at updates of one device. */
+const SEEN_WRITE_INTERVAL_MS = 60_000;
+
+export async function startPlatform(p: Platform, opts: StartOptions): Promise<RunningPlatform> {
+  const log = opts.log;
+  const frameSize = opts.frameSize ?? SMS_USER_DATA_MAX;
+  const host = opts.host ?? '127.0.0.1';
+  const closers: (() => Promise<void>)[] = [];
+  const closeAll = async (): Promise<void> => {
+    for (const c of closers.reverse()) await c().catch((err: Error) => log('platform.close.error', { error: err.message }));
+    closers.length = 0;
+  };
+  try {
+    let broker: EmbeddedBroker | null = null;
+    let endpoint: MqttEndpoint;
+    const clientId = `${PLATFORM_PRINCIPAL}.${opts.workerId ?? 'main'}`;
+    if (opts.broker === undefined) {
+      broker = await startEmbeddedBroker({
+        host,
+        port: opts.mqttPort,
+        tls:
+          opts.mqttsPort === undefined
+            ? undefined
+            : {
+                port: opts.mqttsPort,
+                keyPem: p.keys.get(OWNER_PLATFORM, PLATFORM_KEYS.BROKER_SERVER_KEY).toString('utf8'),
+                certPem: requireMeta(p.db, META.BROKER_SERVER_CERT),
+                caPem: p.caCertPem(),
+              },
+        checkPassword: platformPasswordCheck(p),
+        admit: (who) => who.role === 'platform' || getDevice(p.db, who.id)?.status === 'active',
+        maxPayload: frameSize,
+        log: (event, detail) => log(`broker.${event}`, detail),
+      });
+      closers.push(() => (broker as EmbeddedBroker).close());
+      log('broker.started', { url: broker.url, tlsUrl: broker.tlsUrl });
+      endpoint = { url: broker.url, clientId, username: PLATFORM_PRINCIPAL, password: platformBrokerPassword(p) };
+    } else {
+      endpoint = { url: opts.broker, clientId };
+      if (opts.broker.startsWith('mqtts:')) {
+        endpoint.tls = {
+          caPem: p.caCertPem(),
+          certPem: requireMeta(p.db, META.PLATFORM_CLIENT_CERT),
+          keyPem: p.keys.get(OWNER_PLATFORM, PLATFORM_KEYS.PLATFORM_CLIENT_KEY).toString('utf8'),
+        };
+      }
+    }
+
+    const mqttTransport = await MqttPlatformTransport.connect(endpoint, { frameSize, log: (e, d) => log(`mqtt.${e}`, d) });
+    closers.push(() => mqttTransport.close());
+    log('platform.connected', { broker: redactUrl(endpoint.url), clientId });
+
+    const link = new PlatformLink({
+      transport: recordingLastSeen(mqttTransport, p),
+      keys: linkKeysFromStore(p),
+      counters: countersFromDb(p),
+      log,
+      frameSize,
+    });
+    closers.push(() => link.close());
+
+    const mqtt = broker === null ? { url: redactUrl(opts.broker as string), tlsUrl: null, embedded: false } : { url: broker.url, tlsUrl: broker.tlsUrl, embedded: true };
+    const http = await startHttp(p.db, { mqtt }, opts.httpPort, host);
+    closers.push(() => http.close());
+    log('http.started', { url: http.url });
+
+    return { mqtt, httpUrl: http.url, link, close: closeAll };
+  } catch (err) {
+    await closeAll();
+    throw err;
+  }
+}
+
+/** Passes frames through and notes when each device was last heard from. */
+function recordingLastSeen(inner: LinkTransport, p: Platform): LinkTransport {
+  const lastWrite = new Map<string, number>();
+  return {
+    send: (deviceId, frame) => inner.send(deviceId, frame),
+    close: () => inner.close(),
+    onFrame(handler) {
+      inner.onFrame((deviceId, frame) => {
+        const now = Date.now();
+        if ((lastWrite.get(deviceId) ?? 0) + SEEN_WRITE_INTERVAL_MS <= now) {
+          lastWrite.set(deviceId, now);
+          touchDevice(p.db, deviceId);
+        }
+        handler(deviceId, frame);
+      });
+    },
+  };
+}
+
+/** A broker URL without its password, for logs and status. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password !== '') u.password = '***';
+    return u.toString().replace(/\/$/, '');
+  } catch {
+    return url;
+  }
+}
