@@ -136,3 +136,15 @@ function expectStillWritable(flash: MemoryFlash, state: string): void {
   expect(dump(again)).toBe(state === '' ? probeLine : `${state}\n${probeLine}`);
   expect(again.check().problems).toEqual([]);
 }
+
+/** Deterministic pseudo-random integers in [0, n) (mulberry32), so failures replay. */
+export function seededRandom(seed: number): (n: number) => number {
+  let a = seed >>> 0;
+  return (n: number) => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return (((t ^ (t >>> 14)) >>> 0) % n);
+  };
+}

@@ -27,7 +27,9 @@
  *          | kind | seq   | type | id   | len  | crc16 | value        |
  *          +------+-------+------+------+------+-------+--------------+
  *     kind   PUT / DEL (part of transaction `seq`, visible once its COMMIT is on flash),
- *            COPY (a live value moved by compaction; valid by itself), COMMIT
+ *            COPY (a live value moved by compaction; valid by itself),
+ *            BACKUP (a live value moved by compaction while transaction `seq` was open and had
+ *            written the same key: valid only if that transaction never commits), COMMIT
  *     crc16  CRC-16/CCITT over bytes 0..9 and the value
  *
  *   COMMIT value (COMMIT_VALUE_SIZE = 8), type and id are 0:
@@ -60,6 +62,7 @@ export const COMMIT_SPACE = recordSpace(COMMIT_VALUE_SIZE);
 export const KIND_PUT = 0x50;
 export const KIND_DEL = 0x44;
 export const KIND_COPY = 0x43;
+export const KIND_BACKUP = 0x42;
 export const KIND_COMMIT = 0xc3;
 export const ERASED = 0xff;
 
@@ -144,6 +147,13 @@ export function sealRecord(b: Uint8Array, len: number): void {
   writeU16(b, REC_CRC, recordCrc(b, len));
 }
 
+/** Gives the record held in b (value of `len` bytes) a new kind and seq, and seals it again. */
+export function restampRecord(b: Uint8Array, len: number, kind: number, seq: number): void {
+  b[0] = kind & 0xff;
+  writeU31(b, REC_SEQ, seq);
+  sealRecord(b, len);
+}
+
 export function encodeCommitValue(b: Uint8Array, count: number, firstPageSeq: number, firstOff: number): void {
   writeU16(b, COMMIT_COUNT, count);
   writeU31(b, COMMIT_FIRST_PAGE_SEQ, firstPageSeq);
@@ -179,7 +189,7 @@ export function decodeRecordHeader(b: Uint8Array, off: number, pageSize: number,
   for (let i = 0; i < RECORD_HEADER_SIZE; i++) if (b[i] !== ERASED) blank = false;
   if (blank) return RECORD_END;
   const kind = b[0];
-  if (kind !== KIND_PUT && kind !== KIND_DEL && kind !== KIND_COPY && kind !== KIND_COMMIT) return RECORD_BAD;
+  if (kind !== KIND_PUT && kind !== KIND_DEL && kind !== KIND_COPY && kind !== KIND_BACKUP && kind !== KIND_COMMIT) return RECORD_BAD;
   const seq = readU31(b, REC_SEQ);
   const len = readU16(b, REC_LEN);
   if (seq < 1 || len > STORE_MAX_VALUE || off + RECORD_HEADER_SIZE + len > pageSize) return RECORD_BAD;

@@ -8,6 +8,7 @@ import { shr } from '../bits';
 import { KeyIndex, storeKey } from './_index';
 import { MAX_RECORD_SPACE, PAGE_HEADER_SIZE, PageHeader, RECORD_HEADER_SIZE, recordSpace } from './_layout';
 import { RecordReader } from './_reader';
+import { OpenTxn } from './_txn';
 
 /** Index entries a Store holds unless told otherwise (8 bytes of RAM each). */
 export const DEFAULT_MAX_KEYS = 1024;
@@ -27,6 +28,8 @@ export class Log {
   readonly header: PageHeader;
   /** Reads records for compaction copies and blank checks. */
   readonly reader: RecordReader;
+  /** The transaction being written, if any. */
+  readonly txn: OpenTxn;
   /** Live (indexed) record bytes per page, 16-bit each. */
   private readonly live: Uint8Array;
 
@@ -56,12 +59,14 @@ export class Log {
     this.headerBuf = new Uint8Array(PAGE_HEADER_SIZE);
     this.header = new PageHeader();
     this.reader = new RecordReader(flash);
+    this.txn = new OpenTxn(flash);
     this.live = new Uint8Array(pageCount * 2);
   }
 
   /** Forgets everything in RAM (before a scan). */
   reset(): void {
     this.index.clear();
+    this.txn.end();
     for (let i = 0; i < this.live.length; i++) this.live[i] = 0;
     this.headPhys = -1;
     this.headSeq = 0;

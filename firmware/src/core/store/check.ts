@@ -4,7 +4,7 @@
  */
 import { storeKey } from './_index';
 import { Log } from './_log';
-import { KIND_COPY, KIND_PUT, RECORD_OK, recordSpace } from './_layout';
+import { KIND_BACKUP, KIND_COPY, KIND_PUT, PAGE_HEADER_SIZE, RECORD_BAD, RECORD_OK, decodeRecordHeader, recordSpace } from './_layout';
 import { RecordReader } from './_reader';
 import { ScanReport, scanLog } from './mount';
 
@@ -24,7 +24,7 @@ function checkIndex(log: Log, problems: string[]): void {
     }
     const status = reader.read(phys, addr - phys * ps);
     if (status !== RECORD_OK) problems.push(`record at ${addr} (key ${key}): unreadable or bad CRC`);
-    else if (reader.kind !== KIND_PUT && reader.kind !== KIND_COPY) problems.push(`record at ${addr} (key ${key}): not a value record`);
+    else if (reader.kind !== KIND_PUT && reader.kind !== KIND_COPY && reader.kind !== KIND_BACKUP) problems.push(`record at ${addr} (key ${key}): not a value record`);
     else if (storeKey(reader.type, reader.id) !== key || reader.len !== index.lenAt(i)) {
       problems.push(`record at ${addr}: holds key ${storeKey(reader.type, reader.id)} len ${reader.len}, index says key ${key} len ${index.lenAt(i)}`);
     }
@@ -82,11 +82,36 @@ function checkUnusedPages(log: Log, problems: string[]): void {
   }
 }
 
+/**
+ * A power cut tears at most the last record written to a page, and mount() never appends after a
+ * torn one. So a whole record after a damaged one means corruption, which the scan cannot see (it
+ * stops at the damaged record): step over damaged records whose header still decodes and look.
+ */
+function checkDamagedRecords(log: Log, problems: string[]): void {
+  const reader = new RecordReader(log.flash);
+  for (let k = 0; k < log.usedPages(); k++) {
+    const phys = (log.tailPhys + k) % log.pageCount;
+    let off = PAGE_HEADER_SIZE;
+    let damagedAt = -1;
+    let status = reader.read(phys, off);
+    while (status === RECORD_OK || (status === RECORD_BAD && decodeRecordHeader(reader.buf, off, log.pageSize, reader) === RECORD_OK)) {
+      if (status === RECORD_BAD && damagedAt < 0) damagedAt = off;
+      if (status === RECORD_OK && damagedAt >= 0) {
+        problems.push(`page ${phys}: whole records after the damaged record at offset ${damagedAt} (corruption, not a torn write)`);
+        break;
+      }
+      off += reader.space;
+      status = reader.read(phys, off);
+    }
+  }
+}
+
 /** Every problem found, as text; empty when the store is consistent. */
 export function checkStore(log: Log): string[] {
   const problems: string[] = [];
   checkIndex(log, problems);
   compareWithScan(log, problems);
   checkUnusedPages(log, problems);
+  checkDamagedRecords(log, problems);
   return problems;
 }

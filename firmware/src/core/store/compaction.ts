@@ -14,7 +14,16 @@
  * a transaction that would need that is too big and its put() fails.
  */
 import { Log } from './_log';
-import { KIND_COPY, PAGE_HEADER_SIZE, RECORD_HEADER_SIZE, RECORD_OK, encodePageHeader, sealRecord } from './_layout';
+import {
+  COMMIT_SPACE,
+  KIND_BACKUP,
+  KIND_COPY,
+  PAGE_HEADER_SIZE,
+  RECORD_HEADER_SIZE,
+  RECORD_OK,
+  encodePageHeader,
+  restampRecord,
+} from './_layout';
 import { storeKey } from './_index';
 
 /**
@@ -60,7 +69,48 @@ export function appendableBytes(log: Log, slack: number, stopPhys: number): numb
   return total;
 }
 
-/** Copies the live records of page `victim` to page `to` from PAGE_HEADER_SIZE on; returns the end offset. */
+/**
+ * True when `need` bytes of records, none larger than slack + 1, are sure to fit from the head on.
+ * Every page the records run past loses at most `slack` bytes at its end; the page where they
+ * end loses nothing.
+ */
+export function fits(log: Log, need: number, slack: number, stopPhys: number): boolean {
+  let before = 0;
+  let room = log.headRoom();
+  for (let k = 1; ; k++) {
+    if (before + room >= need) return true;
+    if (room > slack) before += room - slack;
+    if (k >= log.pageCount) return false;
+    room = openingRoom(log, k, stopPhys);
+    if (room < 0) return false;
+  }
+}
+
+/**
+ * Bytes of small records (COMMIT or DEL sized) that could still be appended after a record of
+ * `space` bytes is placed where makeRoom() would put it; -1 when it cannot be placed. Pages
+ * skipped because the record does not fit them count as lost.
+ */
+export function smallRoomAfter(log: Log, space: number, stopPhys: number): number {
+  const k = pagesToOpen(log, space, stopPhys);
+  if (k < 0) return -1;
+  const slack = COMMIT_SPACE - 1;
+  const left = (k === 0 ? log.headRoom() : openingRoom(log, k, stopPhys)) - space;
+  let total = left > slack ? left - slack : 0;
+  for (let j = k + 1; j < log.pageCount; j++) {
+    const room = openingRoom(log, j, stopPhys);
+    if (room < 0) break;
+    if (room > slack) total += room - slack;
+  }
+  return total;
+}
+
+/**
+ * Copies the live records of page `victim` to page `to` from PAGE_HEADER_SIZE on; returns the end
+ * offset. A key the open transaction has written is copied as a BACKUP: should the transaction
+ * commit, its own record follows the backup in effect but may precede it on flash, and once its
+ * page is compacted away a plain COPY would bring the old value back.
+ */
 function copyLiveRecords(log: Log, victim: number, to: number): number {
   const ps = log.pageSize;
   const index = log.index;
@@ -69,11 +119,12 @@ function copyLiveRecords(log: Log, victim: number, to: number): number {
   for (let i = 0; i < index.count; i++) {
     const addr = index.addrAt(i);
     if (log.pageOf(addr) !== victim) continue;
-    if (r.read(victim, addr - victim * ps) !== RECORD_OK || storeKey(r.type, r.id) !== index.keyAt(i) || r.len !== index.lenAt(i)) {
+    const key = index.keyAt(i);
+    if (r.read(victim, addr - victim * ps) !== RECORD_OK || storeKey(r.type, r.id) !== key || r.len !== index.lenAt(i)) {
       throw new Error(`store: live record at ${addr} does not match the index; run check()`);
     }
-    r.buf[0] = KIND_COPY;
-    sealRecord(r.buf, r.len);
+    if (log.txn.touches(key, log.pageCount, log.headPhys)) restampRecord(r.buf, r.len, KIND_BACKUP, log.txn.seq);
+    else restampRecord(r.buf, r.len, KIND_COPY, r.seq);
     log.flash.program(to * ps + off, r.buf, 0, RECORD_HEADER_SIZE + r.len);
     index.setAddr(i, to * ps + off);
     off += r.space;

@@ -7,6 +7,7 @@
 import { Log } from './_log';
 import {
   HEADER_VALID,
+  KIND_BACKUP,
   KIND_COMMIT,
   KIND_COPY,
   LAYOUT_VERSION,
@@ -100,6 +101,27 @@ function applyCommit(log: Log, r: RecordReader, replay: RecordReader, phys: numb
   if (applied < 0 || (partial ? applied > expected : applied !== expected)) report.badCommits++;
 }
 
+/**
+ * True when transaction `seq` has a COMMIT after the record at (phys, off). Its records and
+ * compaction copies may come first; a record of another transaction, or the end of the log,
+ * means it never committed (transactions do not overlap).
+ */
+function commitsLater(log: Log, r: RecordReader, seq: number, phys: number, off: number): boolean {
+  let p = phys;
+  let o = off;
+  for (;;) {
+    if (r.read(p, o) === RECORD_OK) {
+      if (r.kind !== KIND_COPY && r.kind !== KIND_BACKUP && r.seq !== seq) return false;
+      if (r.kind === KIND_COMMIT) return true;
+      o += r.space;
+    } else {
+      if (p === log.headPhys) return false;
+      p = (p + 1) % log.pageCount;
+      o = PAGE_HEADER_SIZE;
+    }
+  }
+}
+
 /** Rebuilds log state and index from flash, without writing. */
 export function scanLog(log: Log, scan: RecordReader, replay: RecordReader, report: ScanReport): void {
   log.reset();
@@ -107,6 +129,9 @@ export function scanLog(log: Log, scan: RecordReader, replay: RecordReader, repo
   findPages(log, log.header, report);
   if (log.headPhys < 0) return;
   const ps = log.pageSize;
+  // BACKUP records come in runs for one transaction: remember whether it committed.
+  let backupSeq = 0;
+  let backupCommitted = false;
   for (let pageSeq = log.tailSeq; pageSeq <= log.headSeq; pageSeq++) {
     const phys = log.physOfSeq(pageSeq);
     let off = PAGE_HEADER_SIZE;
@@ -115,6 +140,13 @@ export function scanLog(log: Log, scan: RecordReader, replay: RecordReader, repo
       if (scan.seq > report.maxSeq) report.maxSeq = scan.seq;
       if (scan.kind === KIND_COPY) log.applyPut(scan.type, scan.id, phys * ps + off, scan.len);
       else if (scan.kind === KIND_COMMIT) applyCommit(log, scan, replay, phys, off, pageSeq, report);
+      else if (scan.kind === KIND_BACKUP) {
+        if (scan.seq !== backupSeq) {
+          backupSeq = scan.seq;
+          backupCommitted = commitsLater(log, replay, scan.seq, phys, off + scan.space);
+        }
+        if (!backupCommitted) log.applyPut(scan.type, scan.id, phys * ps + off, scan.len);
+      }
       off += scan.space;
       status = scan.read(phys, off);
     }

@@ -38,12 +38,19 @@ import {
 } from './_layout';
 import { RecordReader } from './_reader';
 import { replayTransaction } from './_replay';
-import { appendableBytes, makeRoom } from './compaction';
+import { OpenTxn } from './_txn';
+import { appendableBytes, fits, makeRoom, smallRoomAfter } from './compaction';
 import { checkStore } from './check';
 import { ScanReport, eraseUnusedPages, scanLog } from './mount';
 
 export { STORE_MAX_VALUE, recordSpace };
 
+/**
+ * Flash bytes puts leave free for transactions of removes: after any committed state, removes of
+ * up to (STORE_DELETE_RESERVE - COMMIT_SPACE) / 12 keys in one transaction always fit, so a full
+ * store can still delete (GP DELETE) and get its space back.
+ */
+export const STORE_DELETE_RESERVE = 1024;
 /** Most records one transaction may hold (the COMMIT counts them in 16 bits). */
 export const STORE_MAX_TXN_RECORDS = 65535;
 /** Highest transaction sequence number (31-bit, docs/portable-core.md). */
@@ -68,23 +75,20 @@ export class Store {
   private readonly scanReader: RecordReader;
   private readonly replayReader: RecordReader;
   private readonly report: ScanReport;
+  /** The open transaction's position and keys (shared with compaction). */
+  private readonly txn: OpenTxn;
   private mounted = false;
   private nextSeq = 1;
-  private txnOpen = false;
   /** A put/remove failed: the transaction can only be aborted. */
   private txnFailed = false;
-  private txnSeq = 0;
-  private txnCount = 0;
   /** Puts of keys not in the index (an upper bound on the index entries commit adds). */
   private txnNewKeys = 0;
-  private txnFirstPhys = -1;
-  private txnFirstPageSeq = 0;
-  private txnFirstOff = 0;
 
   /** maxKeys: committed keys the RAM index holds (8 bytes each); DEFAULT_MAX_KEYS when omitted. */
   constructor(flash: Flash, maxKeys?: number) {
     this.log = new Log(flash, maxKeys === undefined ? DEFAULT_MAX_KEYS : maxKeys);
     this.index = this.log.index;
+    this.txn = this.log.txn;
     this.scanReader = new RecordReader(flash);
     this.replayReader = new RecordReader(flash);
     this.report = new ScanReport();
@@ -96,7 +100,6 @@ export class Store {
    */
   mount(): void {
     this.mounted = false;
-    this.txnOpen = false;
     scanLog(this.log, this.scanReader, this.replayReader, this.report);
     eraseUnusedPages(this.log);
     this.nextSeq = this.report.maxSeq + 1;
@@ -138,32 +141,29 @@ export class Store {
 
   begin(): void {
     this.requireMounted();
-    if (this.txnOpen) throw new Error('store.begin: a transaction is already open');
+    if (this.txn.seq !== 0) throw new Error('store.begin: a transaction is already open');
     if (this.nextSeq > MAX_SEQ) throw new Error('store.begin: transaction sequence numbers exhausted');
-    this.txnOpen = true;
+    this.txn.begin(this.nextSeq);
     this.txnFailed = false;
-    this.txnSeq = this.nextSeq;
-    this.txnCount = 0;
     this.txnNewKeys = 0;
-    this.txnFirstPhys = -1;
-    this.txnFirstPageSeq = 0;
-    this.txnFirstOff = 0;
   }
 
   /**
    * True when `records` more records holding `valueBytes` value bytes in all, and the COMMIT, are
-   * sure to fit (compaction included), so those puts and the commit will not fail for space.
-   * Writes nothing: compaction happens page by page as the records are appended.
+   * sure to fit (compaction included) with STORE_DELETE_RESERVE left over, so those puts and the
+   * commit will not fail for space. Writes nothing: compaction happens page by page as records
+   * are appended.
    */
   reserve(records: number, valueBytes: number): boolean {
     this.requireTxn('reserve');
-    if (records < 0 || valueBytes < 0 || records > STORE_MAX_TXN_RECORDS - this.txnCount) return false;
+    if (records < 0 || valueBytes < 0 || records > STORE_MAX_TXN_RECORDS - this.txn.count) return false;
     if (this.txnFailed || this.index.count + this.txnNewKeys + records > this.index.capacity) return false;
     const largestValue = valueBytes < STORE_MAX_VALUE ? valueBytes : STORE_MAX_VALUE;
     const largest = recordSpace(largestValue) > COMMIT_SPACE ? recordSpace(largestValue) : COMMIT_SPACE;
-    // recordSpace(len) <= RECORD_HEADER_SIZE + len + 3 (padding to 4).
-    const need = records * (RECORD_HEADER_SIZE + 3) + valueBytes + COMMIT_SPACE;
-    return appendableBytes(this.log, largest - 1, this.stopPage()) >= need;
+    // recordSpace(len) <= RECORD_HEADER_SIZE + len + 3 (padding to 4). After the last put, each
+    // put wants the COMMIT and the delete reserve appendable as small records (smallRoomAfter).
+    const need = records * (RECORD_HEADER_SIZE + 3) + valueBytes + 2 * COMMIT_SPACE + STORE_DELETE_RESERVE;
+    return fits(this.log, need, largest - 1, this.stopPage());
   }
 
   /** Writes (type, id) = data[off .. off+len) into the open transaction. False when full. */
@@ -176,12 +176,14 @@ export class Store {
     }
     const newKey = this.findKey(type, id) < 0;
     if (newKey && this.index.count + this.txnNewKeys >= this.index.capacity) return this.fail();
+    // Keep the delete reserve and room for this transaction's COMMIT.
+    if (smallRoomAfter(this.log, recordSpace(len), this.stopPage()) < STORE_DELETE_RESERVE + COMMIT_SPACE) return this.fail();
     if (!this.writeRecord(KIND_PUT, type, id, data, off, len)) return this.fail();
     if (newKey) this.txnNewKeys++;
     return true;
   }
 
-  /** Deletes (type, id) in the open transaction (also when it has no value). False when full. */
+  /** Deletes (type, id) in the open transaction (also when it has no value); may use the delete reserve. False when full. */
   remove(type: number, id: number): boolean {
     this.requireTxn('remove');
     checkType(type);
@@ -196,49 +198,43 @@ export class Store {
    */
   commit(): boolean {
     this.requireTxn('commit');
-    if (this.txnFailed || this.txnCount === 0) {
+    const txn = this.txn;
+    if (this.txnFailed || txn.count === 0) {
       const ok = !this.txnFailed;
       this.abort();
       return ok;
     }
-    if (!makeRoom(this.log, COMMIT_SPACE, this.txnFirstPhys)) {
+    if (!makeRoom(this.log, COMMIT_SPACE, txn.firstPhys)) {
       this.abort();
       return false;
     }
     const out = this.log.out;
-    encodeRecordHeader(out, KIND_COMMIT, this.txnSeq, 0, 0, COMMIT_VALUE_SIZE);
-    encodeCommitValue(out, this.txnCount, this.txnFirstPageSeq, this.txnFirstOff);
+    encodeRecordHeader(out, KIND_COMMIT, txn.seq, 0, 0, COMMIT_VALUE_SIZE);
+    encodeCommitValue(out, txn.count, txn.firstPageSeq, txn.firstOff);
     sealRecord(out, COMMIT_VALUE_SIZE);
     const addr = this.log.append(COMMIT_VALUE_SIZE);
     const ps = this.log.pageSize;
-    const applied = replayTransaction(
-      this.log,
-      this.replayReader,
-      this.txnSeq,
-      this.txnFirstPhys,
-      this.txnFirstOff,
-      this.log.pageOf(addr),
-      addr % ps,
-    );
-    if (applied !== this.txnCount) throw new Error(`store.commit: applied ${applied} of ${this.txnCount} records`);
-    this.nextSeq = this.txnSeq + 1;
-    this.txnOpen = false;
+    const applied = replayTransaction(this.log, this.replayReader, txn.seq, txn.firstPhys, txn.firstOff, this.log.pageOf(addr), addr % ps);
+    if (applied !== txn.count) throw new Error(`store.commit: applied ${applied} of ${txn.count} records`);
+    this.nextSeq = txn.seq + 1;
+    txn.end();
     return true;
   }
 
   /** Drops the open transaction (no-op when none is open); its records become garbage. */
   abort(): void {
-    if (this.txnOpen && this.txnCount > 0) this.nextSeq = this.txnSeq + 1;
-    this.txnOpen = false;
+    if (this.txn.seq !== 0 && this.txn.count > 0) this.nextSeq = this.txn.seq + 1;
+    this.txn.end();
   }
 
   /**
-   * Record bytes a transaction could still write (compaction included, COMMIT deducted), without
-   * the loss at page ends; an upper bound. reserve() tells whether a given transaction fits.
+   * Record bytes a transaction of puts could still write (compaction included; COMMIT and the
+   * delete reserve deducted), without the loss at page ends: an upper bound. reserve() tells
+   * whether a given transaction fits.
    */
   freeBytes(): number {
     this.requireMounted();
-    const free = appendableBytes(this.log, 0, this.stopPage()) - COMMIT_SPACE;
+    const free = appendableBytes(this.log, 0, this.stopPage()) - COMMIT_SPACE - STORE_DELETE_RESERVE;
     return free > 0 ? free : 0;
   }
 
@@ -262,23 +258,19 @@ export class Store {
 
   /** The page compaction must not touch: the one with this transaction's first record (or the head). */
   private stopPage(): number {
-    return this.txnOpen && this.txnFirstPhys >= 0 ? this.txnFirstPhys : this.log.headPhys;
+    return this.txn.seq !== 0 && this.txn.firstPhys >= 0 ? this.txn.firstPhys : this.log.headPhys;
   }
 
   private writeRecord(kind: number, type: number, id: number, data: Uint8Array, off: number, len: number): boolean {
-    if (this.txnFailed || this.txnCount >= STORE_MAX_TXN_RECORDS) return false;
-    if (!makeRoom(this.log, recordSpace(len), this.txnFirstPhys)) return false;
-    const out = this.log.out;
-    encodeRecordHeader(out, kind, this.txnSeq, type, id, len);
+    const log = this.log;
+    if (this.txnFailed || this.txn.count >= STORE_MAX_TXN_RECORDS) return false;
+    if (!makeRoom(log, recordSpace(len), this.txn.firstPhys)) return false;
+    const out = log.out;
+    encodeRecordHeader(out, kind, this.txn.seq, type, id, len);
     copy(data, off, out, RECORD_HEADER_SIZE, len);
     sealRecord(out, len);
-    const addr = this.log.append(len);
-    if (this.txnCount === 0) {
-      this.txnFirstPhys = this.log.headPhys;
-      this.txnFirstPageSeq = this.log.headSeq;
-      this.txnFirstOff = addr - this.log.headPhys * this.log.pageSize;
-    }
-    this.txnCount++;
+    const addr = log.append(len);
+    this.txn.noteRecord(type, id, log.headPhys, log.headSeq, addr - log.headPhys * log.pageSize);
     return true;
   }
 
@@ -293,6 +285,6 @@ export class Store {
 
   private requireTxn(op: string): void {
     this.requireMounted();
-    if (!this.txnOpen) throw new Error(`store.${op}: no open transaction (begin() first)`);
+    if (this.txn.seq === 0) throw new Error(`store.${op}: no open transaction (begin() first)`);
   }
 }
