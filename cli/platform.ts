@@ -1,0 +1,261 @@
+/**
+ * `tapcard platform init | start | provision | devices`: the service platform (issue 4 §8).
+ * Every subcommand takes --data DIR (default ./.tapcard/platform) and --json; output never carries
+ * key material, only KCVs and serials.
+ */
+import { existsSync } from 'node:fs';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { listDevices } from '../platform-server/src/db/devices';
+import { deviceView } from '../platform-server/src/http/server';
+import { createLog } from '../platform-server/src/log';
+import { MqttConnectError } from '../platform-server/src/mqtt/client';
+import { writeBundle } from '../platform-server/src/pki/bundle';
+import { DEFAULT_DATA_DIR, Platform, initPlatform } from '../platform-server/src/platform-home';
+import { provisionDevice } from '../platform-server/src/provision';
+import { startPlatform } from '../platform-server/src/server';
+import { EXIT } from './exit-codes';
+
+const HELP = `usage: tapcard platform <init|start|provision|devices> [options]
+
+  init        create the platform in --data DIR: storage key, CA, master key, broker certificates
+  start       run the platform: embedded MQTT broker (or --broker URL), platform link, HTTP API
+  provision   create a device: key + certificate, SE serial + ISD keys, link keys -> bundle FILE
+  devices     list provisioned devices
+
+Common options:
+  --data DIR   platform data directory (default ${DEFAULT_DATA_DIR})
+  --json       machine-readable output
+  --help       this text, or a subcommand's ('tapcard platform start --help')
+`;
+
+const HELP_INIT = `usage: tapcard platform init [--data DIR] [--name NAME] [--broker-url URL] [--broker-host HOST]... [--json]
+
+Creates the platform in DIR (refuses an existing one): the SQLite database, the platform CA
+(DIR/ca.pem), the master key KMC, the embedded broker's TLS certificate and the platform's own MQTT
+client certificate. Secrets are sealed in the database under the storage key, taken from
+TAPCARD_STORAGE_KEY (64 hex digits) or, for development only, generated into DIR/storage.key.
+
+  --name NAME          name in the CA certificate (default dev)
+  --broker-url URL     broker URL written into provisioning bundles (default mqtt://127.0.0.1:1883)
+  --broker-host HOST   host name or address in the broker's TLS certificate (repeatable;
+                       default localhost, 127.0.0.1, ::1)
+`;
+
+const HELP_START = `usage: tapcard platform start [--data DIR] [--mqtt-port N] [--mqtts-port N] [--http-port N]
+                              [--host ADDR] [--broker URL] [--worker-id ID] [--json]
+
+Runs the platform until SIGINT or SIGTERM. Without --broker it starts the embedded MQTT broker.
+Ports given as 0 are picked free and printed.
+
+  --mqtt-port N    embedded broker, plain listener (default 1883)
+  --mqtts-port N   embedded broker, TLS listener requiring client certificates from the CA (off unless given)
+  --http-port N    HTTP API (default 8080)
+  --host ADDR      interface for the embedded broker and the HTTP API (default 127.0.0.1)
+  --broker URL     use an external broker (mqtt://[user:pass@]host:port or mqtts://host:port with
+                   the platform's client certificate) instead of the embedded one
+  --worker-id ID   MQTT client id suffix when several platform workers share one broker (default main)
+  --json           log as JSON lines on stdout; {"event":"platform.ready",...} says it is up
+`;
+
+const HELP_PROVISION = `usage: tapcard platform provision --device ID --out FILE [--data DIR] [--broker URL] [--json]
+
+Creates device ID: its key and certificate (CA-signed, CN=ID), a new SE serial with the SE's ISD
+keys diversified from the master key, a link key set (KIc/KID), and an MQTT password. Writes the
+provisioning bundle FILE (mode 0600, never overwritten). The bundle holds secrets: hand it to the
+device and delete it. Printed: serials and key check values only.
+
+  --device ID    1-23 letters, digits, '-' or '_'
+  --out FILE     bundle to write
+  --broker URL   broker URL for the device (default: the platform's, see init --broker-url)
+`;
+
+const HELP_DEVICES = `usage: tapcard platform devices [--data DIR] [--json]
+
+Lists provisioned devices: id, status, SE serial, certificate serial, created and last seen.
+`;
+
+const COMMON = {
+  data: { type: 'string', default: DEFAULT_DATA_DIR },
+  json: { type: 'boolean', default: false },
+  help: { type: 'boolean', short: 'h', default: false },
+} as const satisfies ParseArgsConfig['options'];
+
+class UsageError extends Error {}
+
+function parse<T extends NonNullable<ParseArgsConfig['options']>>(argv: string[], options: T) {
+  try {
+    return parseArgs({ args: argv, options: { ...COMMON, ...options }, allowPositionals: false, strict: true }).values;
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+}
+
+function port(name: string, value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new UsageError(`--${name}: expected a port 0..65535, got '${value}'`);
+  return n;
+}
+
+export async function run(argv: string[]): Promise<number> {
+  const [sub, ...rest] = argv;
+  if (sub === undefined || sub === '--help' || sub === '-h' || sub === 'help') {
+    console.log(HELP);
+    return sub === undefined ? EXIT.USAGE : EXIT.OK;
+  }
+  try {
+    switch (sub) {
+      case 'init':
+        return await init(rest);
+      case 'start':
+        return await start(rest);
+      case 'provision':
+        return await provision(rest);
+      case 'devices':
+        return devices(rest);
+      default:
+        console.error(`tapcard platform: unknown subcommand '${sub}'\n\n${HELP}`);
+        return EXIT.USAGE;
+    }
+  } catch (err) {
+    if (err instanceof UsageError) {
+      console.error(`tapcard platform ${sub}: ${err.message} (see 'tapcard platform ${sub} --help')`);
+      return EXIT.USAGE;
+    }
+    console.error(`tapcard platform ${sub}: ${(err as Error).message}`);
+    return err instanceof MqttConnectError ? EXIT.UNAVAILABLE : EXIT.FAILURE;
+  }
+}
+
+async function init(argv: string[]): Promise<number> {
+  const v = parse(argv, {
+    name: { type: 'string' },
+    'broker-url': { type: 'string' },
+    'broker-host': { type: 'string', multiple: true },
+  });
+  if (v.help) return help(HELP_INIT);
+  const s = await initPlatform(v.data, { name: v.name, brokerUrl: v['broker-url'], brokerHosts: v['broker-host'] });
+  if (v.json) {
+    console.log(JSON.stringify(s));
+  } else {
+    console.log(`platform initialised in ${s.dataDir}`);
+    console.log(`  database      ${s.dbFile}`);
+    console.log(`  CA cert       ${s.caCertFile}`);
+    console.log(
+      s.storageKey.source === 'file'
+        ? `  storage key   ${s.storageKey.file} (KCV ${s.storageKey.kcv}) -- DEVELOPMENT ONLY: set TAPCARD_STORAGE_KEY in production`
+        : `  storage key   from TAPCARD_STORAGE_KEY (KCV ${s.storageKey.kcv})`,
+    );
+    console.log(`  master key    KCV ${s.kmcKcv}`);
+    console.log(`  broker URL    ${s.brokerUrl} (for bundles)`);
+  }
+  return EXIT.OK;
+}
+
+async function start(argv: string[]): Promise<number> {
+  const v = parse(argv, {
+    'mqtt-port': { type: 'string', default: '1883' },
+    'mqtts-port': { type: 'string' },
+    'http-port': { type: 'string', default: '8080' },
+    host: { type: 'string', default: '127.0.0.1' },
+    broker: { type: 'string' },
+    'worker-id': { type: 'string' },
+  });
+  if (v.help) return help(HELP_START);
+  const mqttPort = port('mqtt-port', v['mqtt-port']);
+  const mqttsPort = v['mqtts-port'] === undefined ? undefined : port('mqtts-port', v['mqtts-port']);
+  const httpPort = port('http-port', v['http-port']);
+  if (v.broker !== undefined && !/^mqtts?:\/\/[^/]+/.test(v.broker)) throw new UsageError(`--broker: expected mqtt://host:port or mqtts://host:port`);
+  if (v['worker-id'] !== undefined && !/^[A-Za-z0-9_-]{1,12}$/.test(v['worker-id'])) throw new UsageError('--worker-id: 1-12 letters, digits, - or _');
+
+  const log = v.json ? createLog((line) => console.log(line), 'json') : createLog((line) => console.error(line), 'text');
+  const platform = Platform.open(v.data);
+  let running;
+  try {
+    running = await startPlatform(platform, {
+      mqttPort,
+      mqttsPort,
+      httpPort,
+      host: v.host,
+      broker: v.broker,
+      workerId: v['worker-id'],
+      log,
+    });
+  } catch (err) {
+    platform.close();
+    throw err;
+  }
+  if (v.json) {
+    log('platform.ready', { mqtt: running.mqtt, http: running.httpUrl, dataDir: platform.dataDir });
+  } else {
+    console.log(`platform running (data ${platform.dataDir})`);
+    console.log(`  mqtt   ${running.mqtt.url}${running.mqtt.embedded ? ' (embedded broker)' : ' (external broker)'}`);
+    if (running.mqtt.tlsUrl !== null) console.log(`  mqtts  ${running.mqtt.tlsUrl} (client certificates from ${platform.dataDir}/ca.pem)`);
+    console.log(`  http   ${running.httpUrl}`);
+    console.log('Ctrl-C stops.');
+  }
+  const signal = await new Promise<NodeJS.Signals>((resolve) => {
+    process.once('SIGINT', () => resolve('SIGINT'));
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+  });
+  log('platform.stopping', { signal });
+  await running.close();
+  platform.close();
+  log('platform.stopped', {});
+  return EXIT.OK;
+}
+
+async function provision(argv: string[]): Promise<number> {
+  const v = parse(argv, {
+    device: { type: 'string' },
+    out: { type: 'string' },
+    broker: { type: 'string' },
+  });
+  if (v.help) return help(HELP_PROVISION);
+  if (v.device === undefined || v.out === undefined) throw new UsageError('--device ID and --out FILE are required');
+  if (existsSync(v.out)) throw new UsageError(`--out ${v.out} exists; a bundle is never overwritten`);
+  const platform = Platform.open(v.data);
+  try {
+    const { bundle, summary } = await provisionDevice(platform, { deviceId: v.device, brokerUrl: v.broker });
+    writeBundle(v.out, bundle);
+    if (v.json) {
+      console.log(JSON.stringify({ ...summary, bundle: v.out }));
+    } else {
+      console.log(`device ${summary.deviceId} provisioned -> ${v.out} (mode 0600; holds secrets)`);
+      console.log(`  SE serial     ${summary.seSerial}`);
+      console.log(`  certificate   serial ${summary.certSerial}`);
+      console.log(`  broker        ${summary.brokerUrl}`);
+      console.log(`  ISD keys KCV  ENC ${summary.kcv.isdEnc}  MAC ${summary.kcv.isdMac}  DEK ${summary.kcv.isdDek}`);
+      console.log(`  link keys KCV KIc ${summary.kcv.kic}  KID ${summary.kcv.kid}`);
+    }
+    return EXIT.OK;
+  } finally {
+    platform.close();
+  }
+}
+
+function devices(argv: string[]): number {
+  const v = parse(argv, {});
+  if (v.help) return help(HELP_DEVICES);
+  const platform = Platform.open(v.data);
+  try {
+    const list = listDevices(platform.db).map(deviceView);
+    if (v.json) {
+      console.log(JSON.stringify({ devices: list }));
+    } else if (list.length === 0) {
+      console.log('no devices provisioned');
+    } else {
+      const rows = list.map((d) => [d.id, d.status, d.seSerial, d.createdAt, d.lastSeenAt ?? 'never'].map(String));
+      const head = ['DEVICE', 'STATUS', 'SE SERIAL', 'CREATED', 'LAST SEEN'];
+      const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+      for (const r of [head, ...rows]) console.log(r.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd());
+    }
+    return EXIT.OK;
+  } finally {
+    platform.close();
+  }
+}
+
+function help(text: string): number {
+  console.log(text);
+  return EXIT.OK;
+}
