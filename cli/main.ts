@@ -8,7 +8,6 @@ type Command = { summary: string; load: () => Promise<{ run(argv: string[]): Pro
 
 const COMMANDS: Record<string, Command> = {
   se: { summary: 'run the virtual secure element as a contactless card (vpcd)', load: () => import('./se') },
-  gp: { summary: 'GlobalPlatform host: list, install, delete, put-key over SCP03 (PC/SC or vpcd)', load: () => import('./gp') },
   platform: { summary: 'service platform: init, start (MQTT broker + link + HTTP), provision, devices', load: () => import('./platform') },
 };
 
