@@ -105,7 +105,14 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
         return;
       }
       const plain = stripSharePrefix(sub.topic);
-      done(null, plain === null ? null : { ...sub, topic: plain });
+      if (plain === null) {
+        done(null, null);
+        return;
+      }
+      // Rewritten in place (aedes' documented way): the same object is what aedes persists for a
+      // persistent session and routes QoS 1 by, so a copy would leave the session on "$share/...".
+      sub.topic = plain;
+      done(null, sub);
     },
   });
 

@@ -54,8 +54,14 @@ export class SubscriptionRefusedError extends Error {
   readonly code = 'SUBSCRIPTION_REFUSED';
 }
 
+/** Subscribes with QoS 1; a SUBACK 0x80 (which mqtt.js reports as an error) becomes SubscriptionRefusedError. */
 async function subscribeQos1(client: MqttClient, filter: string): Promise<void> {
-  const granted = await client.subscribeAsync(filter, { qos: 1 });
+  let granted;
+  try {
+    granted = await client.subscribeAsync(filter, { qos: 1 });
+  } catch (err) {
+    throw new SubscriptionRefusedError(`broker refused subscription to ${filter}: ${(err as Error).message}`);
+  }
   if (granted.length !== 1 || granted[0].qos === 128) throw new SubscriptionRefusedError(`broker refused subscription to ${filter}`);
 }
 
