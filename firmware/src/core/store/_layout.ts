@@ -12,33 +12,7 @@
  *          | header     | record   | record   | ... | record   | FF FF ...  |
  *          +------------+----------+----------+-----+----------+------------+
  *
- *   page header (PAGE_HEADER_SIZE = 16):
- *          0      2         3      4       8         12          14      16
- *          +------+---------+------+-------+---------+-----------+-------+
- *          | 'TJ' | version | 00   | seq   | tailSeq | pageCount | crc16 |
- *          +------+---------+------+-------+---------+-----------+-------+
- *     seq       this page's sequence number (its generation: +1 for every page opened)
- *     tailSeq   pages whose seq is below this are obsolete (compacted away, maybe not yet erased)
- *     crc16     CRC-16/CCITT over bytes 0..13
- *
- *   record (RECORD_HEADER_SIZE = 12, then the value, then FF padding to a multiple of 4):
- *          0      1       5      6      8      10      12             12+len
- *          +------+-------+------+------+------+-------+--------------+
- *          | kind | seq   | type | id   | len  | crc16 | value        |
- *          +------+-------+------+------+------+-------+--------------+
- *     kind   PUT / DEL (part of transaction `seq`, visible once its COMMIT is on flash),
- *            COPY (a live value moved by compaction; valid by itself),
- *            BACKUP (a live value moved by compaction while transaction `seq` was open and had
- *            written the same key: valid only if that transaction never commits), COMMIT
- *     crc16  CRC-16/CCITT over bytes 0..9 and the value
- *
- *   COMMIT value (COMMIT_VALUE_SIZE = 8), type and id are 0:
- *          0       2              6         8
- *          +-------+--------------+---------+
- *          | count | firstPageSeq | firstOff|
- *          +-------+--------------+---------+
- *     count         PUT/DEL records of the transaction
- *     firstPageSeq  page sequence number and offset of its first record
+ * The page header and record layouts are drawn above their parsers below.
  */
 import { readU16, readU31, writeU16, writeU31 } from '../bytes';
 import { CRC16_INIT, crc16 } from './crc16';
@@ -109,6 +83,16 @@ export function encodePageHeader(out: Uint8Array, seq: number, tailSeq: number, 
 }
 
 /**
+ * Page header (PAGE_HEADER_SIZE = 16):
+ *
+ *   0      2         3      4       8         12          14      16
+ *   +------+---------+------+-------+---------+-----------+-------+
+ *   | 'TJ' | version | 00   | seq   | tailSeq | pageCount | crc16 |
+ *   +------+---------+------+-------+---------+-----------+-------+
+ *   seq       this page's sequence number (its generation: +1 for every page opened)
+ *   tailSeq   pages whose seq is below this are obsolete (compacted away, maybe not yet erased)
+ *   crc16     CRC-16/CCITT over bytes 0..13
+ *
  * Reads a page header from b[0..16). HEADER_BLANK: all 0xFF (the page may still hold a torn erase
  * or copies without their header, so callers check the whole page before writing); HEADER_INVALID:
  * torn or foreign; HEADER_VALID: h is filled (callers still compare version and pageCount).
@@ -180,6 +164,28 @@ export class RecordFields {
 }
 
 /**
+ * Record (RECORD_HEADER_SIZE = 12, then the value, then FF padding to a multiple of 4):
+ *
+ *   0      1       5      6      8      10      12             12+len
+ *   +------+-------+------+------+------+-------+--------------+
+ *   | kind | seq   | type | id   | len  | crc16 | value        |
+ *   +------+-------+------+------+------+-------+--------------+
+ *   kind   PUT / DEL: part of transaction `seq`, visible once its COMMIT is on flash;
+ *          COPY: a live value moved by compaction, valid by itself;
+ *          BACKUP: a live value moved by compaction while transaction `seq` was open and had
+ *          written the same key, valid only if that transaction never commits;
+ *          COMMIT: ends transaction `seq`, value below
+ *   crc16  CRC-16/CCITT over bytes 0..9 and the value
+ *
+ * COMMIT value (COMMIT_VALUE_SIZE = 8; type and id are 0):
+ *
+ *   0       2              6          8
+ *   +-------+--------------+----------+
+ *   | count | firstPageSeq | firstOff |
+ *   +-------+--------------+----------+
+ *   count                   PUT/DEL records of the transaction
+ *   firstPageSeq, firstOff  page sequence number and offset of its first record
+ *
  * Validates and decodes the record header in b[0..12) that sits at page offset `off`, checking
  * that it fits a page of `pageSize`. The value must then be read into b[12..] and passed to
  * checkRecordCrc(). Returns RECORD_OK, RECORD_END or RECORD_BAD.
