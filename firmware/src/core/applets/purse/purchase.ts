@@ -1,0 +1,99 @@
+/**
+ * INITIALIZE FOR PURCHASE and DEBIT FOR PURCHASE (JR/T 0025; cards.md §3.1, §3.2).
+ *
+ *   80 50 01 P2 0B  keyIndex(1) | amount(4) | terminalId(6)                    Le 0F
+ *     -> balance(4) | offlineCounter(2) | overdraftLimit(3) | keyVersion(1) | algId(1) | random(4)
+ *   80 54 01 00 0F  termTxSerial(4) | date(4) | time(3) | MAC1(4)               Le 08
+ *     -> TAC(4) | MAC2(4)
+ * DEBIT derives SESPK (it needs the terminal serial), checks MAC1, then balance - amount, offline
+ * counter + 1, log record, prove data and card-manager record go to flash in one commit.
+ * tapcard's purses have no overdraft: the limit is always 000000.
+ */
+import { copy, equalCt, fill, readU31, writeU16, writeU31 } from '../../bytes';
+import type { CommandApdu } from '../../apdu';
+import { KEY_TYPE_PURCHASE, KEY_TYPE_TAC } from '../../package/format';
+import type { ApduResponse } from '../../se/applet';
+import { SW } from '../../sw';
+import { checkInitialize, startSession, writeLogEntry } from './load';
+import { DATE_TIME_LEN, MAC_LEN, RANDOM_LEN, TERMINAL_SERIAL_LEN } from './purse-crypto';
+import type { PurseCard } from './purse-card';
+import { CFG_FLAGS, FLAG_PIN, PURSE_ED, PURSE_LEN, P_BALANCE, P_OFFLINE, ST_MAC_TRIES, ST_PROVE_COUNTER, ST_PROVE_MAC, ST_PROVE_TAC, ST_PROVE_TYPE } from './records';
+
+export const DEBIT_DATA_LEN = 15;
+const PURCHASE_RESPONSE_LEN = 15;
+const MAX_COUNTER = 0xffff;
+
+export function initializeForPurchase(card: PurseCard, cmd: CommandApdu, rsp: ApduResponse): number {
+  const purse = checkInitialize(card, cmd);
+  if (purse < 0) return -purse;
+  const st = card.store;
+  // JR/T 0025: an ED (deposit) purchase needs the cardholder's PIN first.
+  if (purse === PURSE_ED && (st.config[CFG_FLAGS] & FLAG_PIN) !== 0 && !card.pinVerified) return SW.ERR_SECURITY_STATUS;
+  const keyIndex = cmd.buf[cmd.dataOff];
+  const balance = st.balance(purse);
+  const counter = st.offlineCounter(purse);
+  if (readU31(cmd.buf, cmd.dataOff + 1) > balance) return SW.PURSE_INSUFFICIENT_BALANCE;
+  if (counter >= MAX_COUNTER) return SW.PURSE_COUNTER_AT_MAX;
+  if (!st.findKey(KEY_TYPE_TAC, keyIndex) || !st.findKey(KEY_TYPE_PURCHASE, keyIndex)) return SW.PURSE_KEY_INDEX_NOT_SUPPORTED;
+  startSession(card, cmd, purse, card.purchaseType(purse), balance, counter);
+  const s = card.session;
+  const r = rsp.buf;
+  writeU31(r, 0, balance);
+  writeU16(r, 4, counter);
+  fill(r, 6, 3, 0);
+  r[9] = st.keyVersion;
+  r[10] = st.keyAlgorithm;
+  st.wipeKey();
+  copy(s.random, 0, r, 11, RANDOM_LEN);
+  rsp.len = PURCHASE_RESPONSE_LEN;
+  s.step('INITIALIZE_PURCHASE');
+  return SW.OK;
+}
+
+export function debitForPurchase(card: PurseCard, cmd: CommandApdu, rsp: ApduResponse): number {
+  const s = card.session;
+  if (!s.accepts('DEBIT')) return SW.ERR_CONDITIONS_NOT_SATISFIED;
+  const sw = debit(card, cmd, rsp);
+  if (sw === SW.OK) s.step('DEBIT');
+  card.endSession();
+  return sw;
+}
+
+function debit(card: PurseCard, cmd: CommandApdu, rsp: ApduResponse): number {
+  if (cmd.lc !== DEBIT_DATA_LEN) return SW.ERR_CHECKING_WRONG_LENGTH;
+  const s = card.session;
+  const st = card.store;
+  const b = cmd.buf;
+  const serial = cmd.dataOff;
+  const dateTime = serial + TERMINAL_SERIAL_LEN;
+  const mac1 = dateTime + DATE_TIME_LEN;
+  if (st.balance(s.purse) !== s.balance || st.offlineCounter(s.purse) !== s.counter) return SW.ERR_CONDITIONS_NOT_SATISFIED;
+  if (!st.findKey(KEY_TYPE_PURCHASE, s.keyIndex)) return SW.PURSE_KEY_INDEX_NOT_SUPPORTED;
+  card.crypto.startPurchase(st.key, 0, s.random, 0, s.counter, b, serial);
+  st.wipeKey();
+  let sw = st.spendTry(ST_MAC_TRIES);
+  if (sw !== SW.OK) return sw;
+  card.crypto.transactionMac(s.amount, s.txType, s.terminalId, 0, b, dateTime, card.expectedMac, 0);
+  const good = equalCt(card.expectedMac, 0, b, mac1, MAC_LEN);
+  fill(card.expectedMac, 0, MAC_LEN, 0);
+  if (!good) return SW.PURSE_MAC_INVALID;
+  if (!st.findKey(KEY_TYPE_TAC, s.keyIndex)) return SW.PURSE_MAC_UNAVAILABLE;
+
+  const n = st.next;
+  st.stage();
+  writeU31(n, s.purse * PURSE_LEN + P_BALANCE, s.balance - s.amount);
+  writeU16(n, s.purse * PURSE_LEN + P_OFFLINE, s.counter + 1);
+  const r = rsp.buf;
+  card.crypto.purchaseTac(st.key, 0, s.amount, s.txType, s.terminalId, 0, b, serial, b, dateTime, r, 0);
+  st.wipeKey();
+  card.crypto.purchaseMac2(s.amount, r, MAC_LEN);
+  n[ST_PROVE_TYPE] = s.txType;
+  writeU16(n, ST_PROVE_COUNTER, s.counter);
+  copy(r, MAC_LEN, n, ST_PROVE_MAC, MAC_LEN);
+  copy(r, 0, n, ST_PROVE_TAC, MAC_LEN);
+  writeLogEntry(card, b, dateTime);
+  sw = st.commitTransaction();
+  if (sw !== SW.OK) return sw;
+  rsp.len = 2 * MAC_LEN;
+  return SW.OK;
+}

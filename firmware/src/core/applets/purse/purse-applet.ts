@@ -1,0 +1,105 @@
+/**
+ * The purse application shared by the transit card and the bank e-cash card: SELECT answers the
+ * FCI, every other command goes through one dispatch table (handlers in load.ts, purchase.ts,
+ * purse-files.ts, pin.ts). The command set and its status words are in docs/apdu.md.
+ *
+ * FCI: 6F { 84 AID, A5 { 9F0C public information (SFI 15, 30 bytes) } } — transit readers find the
+ * card number there without a READ BINARY.
+ */
+import type { CommandApdu } from '../../apdu';
+import type { ApduResponse, Applet, AppletContext } from '../../se/applet';
+import { SW } from '../../sw';
+import { TlvWriter } from '../../tlv';
+import { initializeForLoad, creditForLoad } from './load';
+import { verifyPin } from './pin';
+import { debitForPurchase, initializeForPurchase } from './purchase';
+import { PurseCard, type PurseProfile } from './purse-card';
+import { getBalance, getTransactionProve, readBinary, readRecord } from './purse-files';
+import { CFG_PUBLIC_INFO, PUBLIC_INFO_LEN } from './records';
+
+export const CLA_ISO = 0x00;
+export const CLA_PROPRIETARY = 0x80;
+export const INS_INITIALIZE = 0x50;
+export const INS_CREDIT_FOR_LOAD = 0x52;
+export const INS_DEBIT_FOR_PURCHASE = 0x54;
+export const INS_GET_TRANSACTION_PROVE = 0x5a;
+export const INS_GET_BALANCE = 0x5c;
+export const INS_READ_BINARY = 0xb0;
+export const INS_READ_RECORD = 0xb2;
+export const INS_VERIFY = 0x20;
+const P1_INITIALIZE_LOAD = 0x00;
+const P1_INITIALIZE_PURCHASE = 0x01;
+/** SELECT P2 b4b3 = 11: no response data (ISO 7816-4 §11.2.2). */
+const P2_NO_FCI = 0x0c;
+const TAG_FCI = 0x6f;
+const TAG_DF_NAME = 0x84;
+const TAG_FCI_PROPRIETARY = 0xa5;
+const TAG_ISSUER_DISCRETIONARY = 0x9f0c;
+
+type Handler = (card: PurseCard, cmd: CommandApdu, rsp: ApduResponse) => number;
+interface Command {
+  name: string;
+  cla: number;
+  ins: number;
+  handler: Handler;
+}
+
+function initialize(card: PurseCard, cmd: CommandApdu, rsp: ApduResponse): number {
+  if (cmd.p1 === P1_INITIALIZE_LOAD) return initializeForLoad(card, cmd, rsp);
+  if (cmd.p1 === P1_INITIALIZE_PURCHASE) return initializeForPurchase(card, cmd, rsp);
+  card.endSession();
+  return SW.ERR_WRONG_P1P2;
+}
+
+const COMMANDS: Command[] = [
+  { name: 'GET BALANCE', cla: CLA_PROPRIETARY, ins: INS_GET_BALANCE, handler: getBalance },
+  { name: 'INITIALIZE FOR LOAD/PURCHASE', cla: CLA_PROPRIETARY, ins: INS_INITIALIZE, handler: initialize },
+  { name: 'CREDIT FOR LOAD', cla: CLA_PROPRIETARY, ins: INS_CREDIT_FOR_LOAD, handler: creditForLoad },
+  { name: 'DEBIT FOR PURCHASE', cla: CLA_PROPRIETARY, ins: INS_DEBIT_FOR_PURCHASE, handler: debitForPurchase },
+  { name: 'GET TRANSACTION PROVE', cla: CLA_PROPRIETARY, ins: INS_GET_TRANSACTION_PROVE, handler: getTransactionProve },
+  { name: 'READ BINARY', cla: CLA_ISO, ins: INS_READ_BINARY, handler: readBinary },
+  { name: 'READ RECORD', cla: CLA_ISO, ins: INS_READ_RECORD, handler: readRecord },
+  { name: 'VERIFY', cla: CLA_ISO, ins: INS_VERIFY, handler: verifyPin },
+];
+
+export class PurseApplet implements Applet {
+  private readonly card: PurseCard;
+  private readonly writer = new TlvWriter();
+
+  constructor(ctx: AppletContext, profile: PurseProfile) {
+    this.card = new PurseCard(ctx, profile);
+  }
+
+  select(cmd: CommandApdu, rsp: ApduResponse): number {
+    const card = this.card;
+    card.endSession();
+    card.pinVerified = false;
+    if (!card.ready) return SW.ERR_FILE_NOT_FOUND;
+    if ((cmd.p2 & P2_NO_FCI) === P2_NO_FCI) return SW.OK;
+    const w = this.writer.reset(rsp.buf, 0);
+    w.open(TAG_FCI);
+    w.tlv(TAG_DF_NAME, card.ctx.aid, 0, card.ctx.aidLen);
+    w.open(TAG_FCI_PROPRIETARY);
+    w.tlv(TAG_ISSUER_DISCRETIONARY, card.store.config, CFG_PUBLIC_INFO, PUBLIC_INFO_LEN);
+    w.close();
+    w.close();
+    rsp.len = w.pos;
+    return SW.OK;
+  }
+
+  process(cmd: CommandApdu, rsp: ApduResponse): number {
+    let claKnown = false;
+    for (let i = 0; i < COMMANDS.length; i++) {
+      const c = COMMANDS[i];
+      if (c.cla !== cmd.cla) continue;
+      claKnown = true;
+      if (c.ins === cmd.ins) return c.handler(this.card, cmd, rsp);
+    }
+    return claKnown ? SW.ERR_INS_NOT_SUPPORTED : SW.ERR_CLA_NOT_SUPPORTED;
+  }
+
+  deselect(): void {
+    this.card.endSession();
+    this.card.pinVerified = false;
+  }
+}

@@ -1,0 +1,64 @@
+/**
+ * One purse card instance at run time: its persistent state, its transaction session, its crypto
+ * and the scratch its command handlers share (load.ts, purchase.ts, purse-files.ts, pin.ts). All
+ * allocated when the instance is created; handlers allocate nothing.
+ */
+import type { AppletContext } from '../../se/applet';
+import { MAC_LEN, PurseCrypto } from './purse-crypto';
+import { PurseStore } from './purse-store';
+import { PurseSession } from './session';
+import { FLAG_ED, FLAG_EP, CFG_FLAGS, PURSE_ED, PURSE_EP, TX_ED_LOAD, TX_ED_PURCHASE, TX_EP_LOAD, TX_EP_PURCHASE } from './records';
+
+/** What tells a transit card from an e-cash card: the rest is the same purse engine. */
+export interface PurseProfile {
+  classId: number;
+  name: string;
+  /** SFI 15 byte 8. */
+  appType: number;
+  /** FLAG_ED and/or FLAG_EP: the purses this class has (P2 01 / 02 of the purse commands). */
+  purses: number;
+}
+
+export class PurseCard {
+  readonly ctx: AppletContext;
+  readonly profile: PurseProfile;
+  readonly store: PurseStore;
+  readonly session = new PurseSession();
+  readonly crypto = new PurseCrypto();
+  /** The MAC the card expects, compared in constant time with the one received. */
+  readonly expectedMac = new Uint8Array(MAC_LEN);
+  /** The PIN was verified since SELECT (e-cash ED purchases need it when the card has a PIN). */
+  pinVerified = false;
+  /** CONFIG and STATE were readable when the card was created. */
+  readonly ready: boolean;
+
+  constructor(ctx: AppletContext, profile: PurseProfile) {
+    this.ctx = ctx;
+    this.profile = profile;
+    this.store = new PurseStore(ctx);
+    this.ready = this.store.load();
+  }
+
+  /** The purse named by a command's P2 (01 ED, 02 EP), or -1 when this card has no such purse. */
+  purseOf(p2: number): number {
+    const flags = this.store.config[CFG_FLAGS];
+    if (p2 === 0x01 && (flags & FLAG_ED) !== 0) return PURSE_ED;
+    if (p2 === 0x02 && (flags & FLAG_EP) !== 0) return PURSE_EP;
+    return -1;
+  }
+
+  loadType(purse: number): number {
+    return purse === PURSE_ED ? TX_ED_LOAD : TX_EP_LOAD;
+  }
+
+  purchaseType(purse: number): number {
+    return purse === PURSE_ED ? TX_ED_PURCHASE : TX_EP_PURCHASE;
+  }
+
+  /** Ends any transaction and forgets session secrets (deselect, reset, a failed CREDIT/DEBIT). */
+  endSession(): void {
+    this.session.step('END');
+    this.crypto.clear();
+    this.store.wipeKey();
+  }
+}

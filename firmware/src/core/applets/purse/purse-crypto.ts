@@ -1,0 +1,114 @@
+/**
+ * The PBOC / JR/T 0025 e-purse MACs (cards.md §3.2), both sides of them: the card computes MAC1
+ * (load), checks MAC2 (load) and MAC1 (purchase), and computes MAC2 (purchase) and the TAC; the
+ * issuer's load host and the terminal's PSAM compute the same values with this class, so card and
+ * terminal cannot drift apart.
+ *
+ *   SESLK = 3DES(DLK, random(4) | onlineCounter(2) | 80 00)
+ *   SESPK = 3DES(DPK, random(4) | offlineCounter(2) | termTxSerial[2..4))
+ *   load MAC1     = MAC(SESLK, oldBalance(4) | amount(4) | type(1) | terminalId(6))
+ *   load MAC2     = MAC(SESLK, amount(4) | type(1) | terminalId(6) | date(4) | time(3))
+ *   purchase MAC1 = MAC(SESPK, amount(4) | type(1) | terminalId(6) | date(4) | time(3))
+ *   purchase MAC2 = MAC(SESPK, amount(4))
+ *   load TAC      = MAC(DTKL xor DTKR, newBalance(4) | onlineCounter(2) | amount(4) | type(1) | terminalId(6) | date | time)
+ *   purchase TAC  = MAC(DTKL xor DTKR, amount(4) | type(1) | terminalId(6) | termTxSerial(4) | date | time)
+ * MAC = single-DES CBC-MAC, ICV 0, 80-padding, leftmost 4 bytes (crypto/pboc.ts). The load TAC
+ * layout is from memory of JR/T 0025, not a retrieved source (cards.md §3.2 says so too).
+ */
+import { copy, fill, writeU16, writeU31 } from '../../bytes';
+import { PBOC_SESSION_KEY_LEN, PbocCrypto, pbocTacKey } from '../../crypto/pboc';
+
+export const TERMINAL_ID_LEN = 6;
+/** date(4) | time(3), BCD: YYYYMMDD hhmmss. */
+export const DATE_TIME_LEN = 7;
+export const RANDOM_LEN = 4;
+export const TERMINAL_SERIAL_LEN = 4;
+export const MAC_LEN = 4;
+
+/** The largest MAC input: the load TAC, 4+2+4+1+6+7 bytes. */
+const MAX_MESSAGE = 24;
+
+export class PurseCrypto {
+  private readonly pboc = new PbocCrypto();
+  private readonly sessionKey = new Uint8Array(PBOC_SESSION_KEY_LEN);
+  private readonly tacKey = new Uint8Array(PBOC_SESSION_KEY_LEN);
+  private readonly input = new Uint8Array(8);
+  private readonly msg = new Uint8Array(MAX_MESSAGE);
+
+  /** SESLK from the 16-byte DLK at dlk[off]. */
+  startLoad(dlk: Uint8Array, off: number, random: Uint8Array, rOff: number, onlineCounter: number): void {
+    copy(random, rOff, this.input, 0, RANDOM_LEN);
+    writeU16(this.input, 4, onlineCounter);
+    this.input[6] = 0x80;
+    this.input[7] = 0x00;
+    this.pboc.sessionKey(dlk, off, this.input, 0, this.sessionKey, 0);
+  }
+
+  /** SESPK from the 16-byte DPK at dpk[off]; termSerial is the 4-byte terminal transaction serial. */
+  startPurchase(dpk: Uint8Array, off: number, random: Uint8Array, rOff: number, offlineCounter: number, termSerial: Uint8Array, sOff: number): void {
+    copy(random, rOff, this.input, 0, RANDOM_LEN);
+    writeU16(this.input, 4, offlineCounter);
+    this.input[6] = termSerial[sOff + 2];
+    this.input[7] = termSerial[sOff + 3];
+    this.pboc.sessionKey(dpk, off, this.input, 0, this.sessionKey, 0);
+  }
+
+  loadMac1(oldBalance: number, amount: number, txType: number, termId: Uint8Array, tOff: number, out: Uint8Array, outOff: number): void {
+    const m = this.msg;
+    writeU31(m, 0, oldBalance);
+    writeU31(m, 4, amount);
+    m[8] = txType;
+    copy(termId, tOff, m, 9, TERMINAL_ID_LEN);
+    this.pboc.mac(this.sessionKey, 0, m, 0, 15, out, outOff);
+  }
+
+  /** Load MAC2 and purchase MAC1 cover the same fields: amount | type | terminal id | date | time. */
+  transactionMac(amount: number, txType: number, termId: Uint8Array, tOff: number, dateTime: Uint8Array, dOff: number, out: Uint8Array, outOff: number): void {
+    const m = this.msg;
+    writeU31(m, 0, amount);
+    m[4] = txType;
+    copy(termId, tOff, m, 5, TERMINAL_ID_LEN);
+    copy(dateTime, dOff, m, 11, DATE_TIME_LEN);
+    this.pboc.mac(this.sessionKey, 0, m, 0, 18, out, outOff);
+  }
+
+  purchaseMac2(amount: number, out: Uint8Array, outOff: number): void {
+    writeU31(this.msg, 0, amount);
+    this.pboc.mac(this.sessionKey, 0, this.msg, 0, 4, out, outOff);
+  }
+
+  loadTac(dtk: Uint8Array, dtkOff: number, newBalance: number, onlineCounter: number, amount: number, txType: number, termId: Uint8Array, tOff: number, dateTime: Uint8Array, dOff: number, out: Uint8Array, outOff: number): void {
+    const m = this.msg;
+    writeU31(m, 0, newBalance);
+    writeU16(m, 4, onlineCounter);
+    writeU31(m, 6, amount);
+    m[10] = txType;
+    copy(termId, tOff, m, 11, TERMINAL_ID_LEN);
+    copy(dateTime, dOff, m, 17, DATE_TIME_LEN);
+    this.tac(dtk, dtkOff, 24, out, outOff);
+  }
+
+  purchaseTac(dtk: Uint8Array, dtkOff: number, amount: number, txType: number, termId: Uint8Array, tOff: number, termSerial: Uint8Array, sOff: number, dateTime: Uint8Array, dOff: number, out: Uint8Array, outOff: number): void {
+    const m = this.msg;
+    writeU31(m, 0, amount);
+    m[4] = txType;
+    copy(termId, tOff, m, 5, TERMINAL_ID_LEN);
+    copy(termSerial, sOff, m, 11, TERMINAL_SERIAL_LEN);
+    copy(dateTime, dOff, m, 15, DATE_TIME_LEN);
+    this.tac(dtk, dtkOff, 22, out, outOff);
+  }
+
+  /** Forgets the session key and scratch (end of a transaction, deselect). */
+  clear(): void {
+    fill(this.sessionKey, 0, PBOC_SESSION_KEY_LEN, 0);
+    fill(this.input, 0, 8, 0);
+    fill(this.msg, 0, MAX_MESSAGE, 0);
+  }
+
+  private tac(dtk: Uint8Array, dtkOff: number, len: number, out: Uint8Array, outOff: number): void {
+    pbocTacKey(dtk, dtkOff, this.tacKey, 0);
+    this.pboc.mac(this.tacKey, 0, this.msg, 0, len, out, outOff);
+    fill(this.tacKey, 0, PBOC_SESSION_KEY_LEN, 0);
+    fill(this.msg, 0, MAX_MESSAGE, 0);
+  }
+}
