@@ -7,7 +7,9 @@ import { EXIT } from './exit-codes';
 type Command = { summary: string; load: () => Promise<{ run(argv: string[]): Promise<number> }> };
 
 const COMMANDS: Record<string, Command> = {
+  demo: { summary: 'run the system end to end on its embedded defaults', load: () => import('./demo') },
   se: { summary: 'run the virtual secure element as a contactless card (vpcd)', load: () => import('./se') },
+  gp: { summary: 'GlobalPlatform host: list, install, delete, put-key over SCP03 (PC/SC or vpcd)', load: () => import('./gp') },
   platform: { summary: 'service platform: init, start (MQTT broker + link + HTTP), provision, devices', load: () => import('./platform') },
 };
 
