@@ -246,7 +246,7 @@ export class Store {
   check(): StoreCheck {
     this.requireMounted();
     const problems = checkStore(this.log);
-    return { ok: problems.length === 0, problems };
+    return { ok: problems.length === 0, problems: problems };
   }
 
   private findKey(type: number, id: number): number {
