@@ -72,6 +72,8 @@ function spiOctets(): VectorFile {
       { call: 'core/link/spi#encodeSpi', args: [{ ref: 'spi' }, zeros(2), 0] },
     ],
   }));
+  // The table itself, as the Lua build compiled it (module core.link.spi_vectors).
+  cases.push({ name: 'the vector table', steps: [{ get: 'core/link/spi.vectors#VECTORS' }] });
   return { title: 'Security parameter indicator (core/link/spi)', source: 'firmware/src/core/link/spi.vectors.ts', cases };
 }
 

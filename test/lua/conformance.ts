@@ -255,8 +255,9 @@ function checkExpectation(label: string, step: VectorStep, thrown: unknown, resu
 // ---------------------------------------------------------------------------------------------
 // Lua: the same steps as a script over the bundle.
 
+/** TSTL's module name for a source path: "/" becomes "." and a dot in a file name "_" (x.vectors -> x_vectors). */
 function luaModule(mod: string): string {
-  return `require(${luaString(mod.split('/').join('.'))})`;
+  return `require(${luaString(mod.split('/').map((part) => part.replace(/\./g, '_')).join('.'))})`;
 }
 
 function luaNumber(v: number): string {
