@@ -37,6 +37,8 @@ export interface StartOptions {
   broker?: string;
   /** Distinguishes platform workers sharing one broker (MQTT client id platform.<workerId>). */
   workerId?: string;
+  /** Shared-subscription group of the platform workers (default 'platform'). */
+  shareGroup?: string;
   frameSize?: number;
   log: Log;
 }
@@ -96,7 +98,11 @@ export async function startPlatform(p: Platform, opts: StartOptions): Promise<Ru
       }
     }
 
-    const mqttTransport = await MqttPlatformTransport.connect(endpoint, { frameSize, log: (e, d) => log(`mqtt.${e}`, d) });
+    const mqttTransport = await MqttPlatformTransport.connect(endpoint, {
+      frameSize,
+      shareGroup: opts.shareGroup,
+      log: (e, d) => log(`mqtt.${e}`, d),
+    });
     closers.push(() => mqttTransport.close());
     log('platform.connected', { broker: redactUrl(endpoint.url), clientId });
 

@@ -12,7 +12,7 @@ import type { MqttClient } from 'mqtt';
 import { SMS_USER_DATA_MAX } from '../../../firmware/src/core/link/udh';
 import { type MqttEndpoint, openMqtt } from './client';
 import type { DeviceLinkTransport, LinkTransport } from './link-transport';
-import { SHARED_UP_FILTER, downTopic, parseLinkTopic, upTopic } from './topics';
+import { SHARED_GROUP, downTopic, parseLinkTopic, sharedUpFilter, upTopic } from './topics';
 
 export type TransportLog = (event: string, detail: Record<string, unknown>) => void;
 
@@ -20,6 +20,8 @@ export interface TransportOptions {
   /** Largest frame accepted and sent (140 unless the deployment sets more). */
   frameSize?: number;
   log?: TransportLog;
+  /** Platform only: the shared-subscription group (default 'platform'; topics.ts sharedUpFilter). */
+  shareGroup?: string;
 }
 
 /** Frames kept for a handler that is not registered yet; beyond this they are dropped and logged. */
@@ -80,6 +82,7 @@ export class MqttPlatformTransport implements LinkTransport {
   static async connect(ep: MqttEndpoint, options: TransportOptions = {}): Promise<MqttPlatformTransport> {
     const frameSize = options.frameSize ?? SMS_USER_DATA_MAX;
     const log = options.log ?? (() => {});
+    const filter = sharedUpFilter(options.shareGroup ?? SHARED_GROUP);
     const { client, connected } = openMqtt(ep);
     const t = new MqttPlatformTransport(client, frameSize, new FrameInbox(log));
     client.on('message', (topic, payload) => {
@@ -93,7 +96,7 @@ export class MqttPlatformTransport implements LinkTransport {
     });
     await connected;
     try {
-      await subscribeQos1(client, SHARED_UP_FILTER);
+      await subscribeQos1(client, filter);
     } catch (err) {
       await client.endAsync(true);
       throw err;

@@ -14,7 +14,17 @@
 export const TOPIC_ROOT = 'tapcard/v1';
 export const SHARED_GROUP = 'platform';
 export const PLATFORM_UP_FILTER = `${TOPIC_ROOT}/+/up`;
-export const SHARED_UP_FILTER = `$share/${SHARED_GROUP}/${PLATFORM_UP_FILTER}`;
+export const SHARED_UP_FILTER = sharedUpFilter(SHARED_GROUP);
+
+/**
+ * The shared subscription of one group of platform workers. Every persistent session in a group
+ * takes its turn, connected or not (mosquitto queues an offline member's share), so a group must
+ * only hold workers with stable client ids; tests use a group of their own.
+ */
+export function sharedUpFilter(group: string): string {
+  if (!/^[A-Za-z0-9_-]{1,32}$/.test(group)) throw new Error(`share group '${group}': expected 1-32 letters, digits, '-' or '_'`);
+  return `$share/${group}/${PLATFORM_UP_FILTER}`;
+}
 
 const DEVICE_ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,22}$/;
 

@@ -1,0 +1,148 @@
+/**
+ * The data security unit (issue 4 §3): the only flow code that touches SE keys.
+ *
+ * - isdKeys: the SE's ISD key set, diversified from KMC over the SE serial (pki/diversify.ts, the
+ *   one scheme `tapcard gp --kmc` uses too).
+ * - permissionGrant: that key set with an expiry, for the MCU (flow 1). It leaves the platform only
+ *   inside a secured PoR, ciphered and checksummed under the device's link keys.
+ * - SeChannel: the platform's SCP03 session with one SE for a download (flow 2), at C-MAC + C-DEC
+ *   + R-MAC + R-ENC, so what the MCU relays is neither readable nor changeable by it: the target
+ *   card information comes back R-ENC'd (GET STATUS) and the package goes down C-DEC'd (LOAD).
+ *   SCP03 wrapping is deterministic given the session's inputs, so a session survives a platform
+ *   restart without storing a key: restore() derives it again from KMC, the host challenge and the
+ *   card's INITIALIZE UPDATE answer (both public), and re-wraps the commands the SE already took.
+ *
+ * Keys are wiped after use; logs and the audit log only ever see KCVs.
+ */
+import { randomBytes } from 'node:crypto';
+import { SoftAes } from '../../../firmware/src/core/crypto/aes';
+import { buildSelect } from '../../../firmware/src/core/gp/select';
+import { Scp03HostSession } from '../../../firmware/src/core/gp/scp03-host';
+import { SCP03_ERROR } from '../../../firmware/src/core/gp/scp03-errors';
+import { encodeGrant, grantLength } from '../../../firmware/src/core/mcu/permission';
+import { ISD_AID } from '../../../firmware/src/core/se/aid';
+import { OWNER_PLATFORM } from '../db/key-store';
+import { diversifyIsdKeys, wipeIsdKeys, type IsdKeys } from '../pki/diversify';
+import { PLATFORM_KEYS, type Platform } from '../platform-home';
+
+/** C-MAC, C-DECRYPTION, R-MAC, R-ENCRYPTION. */
+export const DOWNLOAD_SECURITY_LEVEL = 0x33;
+export const MAX_APDU = 261 + 16;
+
+export function isdKeys(p: Platform, seSerialHex: string): IsdKeys {
+  const kmc = p.keys.get(OWNER_PLATFORM, PLATFORM_KEYS.KMC);
+  try {
+    return diversifyIsdKeys(kmc, Buffer.from(seSerialHex, 'hex'));
+  } finally {
+    kmc.fill(0);
+  }
+}
+
+/** The grant bytes for the MCU (core/mcu/permission.ts layout). The caller wipes them after sending. */
+export function permissionGrant(p: Platform, seSerialHex: string, kvn: number, expiresAt: number): Uint8Array {
+  const k = isdKeys(p, seSerialHex);
+  try {
+    const out = new Uint8Array(grantLength(k.enc.length));
+    if (encodeGrant(kvn, expiresAt, k.enc, k.mac, k.dek, out) < 0) throw new Error('permission grant: bad ISD key length');
+    return out;
+  } finally {
+    wipeIsdKeys(k);
+  }
+}
+
+export class SeChannelError extends Error {
+  constructor(
+    message: string,
+    /** SCP03_ERROR code, or the SE's status word in sw. */
+    readonly scpCode: number,
+    readonly sw: number,
+  ) {
+    super(message);
+  }
+}
+
+/** The public inputs a session is derived from (kept in the job's context). */
+export interface SessionSeed {
+  hostChallenge: string;
+  /** INITIALIZE UPDATE answer, data || SW, hex. */
+  initUpdateResponse: string;
+}
+
+export class SeChannel {
+  private readonly scp = new Scp03HostSession(() => new SoftAes());
+  private readonly out = new Uint8Array(MAX_APDU + 16);
+
+  private constructor(private readonly kvn: number) {}
+
+  /** Starts a session: keys for this SE, a fresh host challenge. Returns the channel and its seed half. */
+  static begin(p: Platform, seSerialHex: string, kvn: number): { channel: SeChannel; hostChallenge: string } {
+    const ch = new SeChannel(kvn);
+    ch.setKeys(p, seSerialHex);
+    return { channel: ch, hostChallenge: randomBytes(8).toString('hex') };
+  }
+
+  /** Rebuilds a session from its seed and re-wraps the commands the SE already accepted. */
+  static restore(p: Platform, seSerialHex: string, kvn: number, seed: SessionSeed, accepted: Uint8Array[]): SeChannel {
+    const ch = new SeChannel(kvn);
+    ch.setKeys(p, seSerialHex);
+    ch.initializeUpdate(seed.hostChallenge);
+    ch.externalAuthenticate(Buffer.from(seed.initUpdateResponse, 'hex'));
+    ch.authenticated(Uint8Array.from([0x90, 0x00]));
+    for (const c of accepted) ch.wrap(c);
+    return ch;
+  }
+
+  selectIsd(): Uint8Array {
+    const n = buildSelect(ISD_AID, this.out);
+    return this.out.slice(0, n);
+  }
+
+  initializeUpdate(hostChallengeHex: string): Uint8Array {
+    return this.check(this.scp.buildInitializeUpdate(this.kvn, Buffer.from(hostChallengeHex, 'hex'), this.out), 'INITIALIZE UPDATE');
+  }
+
+  /** Checks the card cryptogram in the INITIALIZE UPDATE answer; returns EXTERNAL AUTHENTICATE. */
+  externalAuthenticate(initUpdateResponse: Uint8Array): Uint8Array {
+    this.check(this.scp.parseInitializeUpdateResponse(initUpdateResponse, initUpdateResponse.length), 'INITIALIZE UPDATE response');
+    return this.check(this.scp.buildExternalAuthenticate(DOWNLOAD_SECURITY_LEVEL, this.out), 'EXTERNAL AUTHENTICATE');
+  }
+
+  authenticated(response: Uint8Array): void {
+    this.check(this.scp.checkExternalAuthenticateResponse(response, response.length), 'EXTERNAL AUTHENTICATE response');
+  }
+
+  /** The protected form of a plain command APDU. */
+  wrap(plain: Uint8Array): Uint8Array {
+    return this.check(this.scp.wrapCommand(plain, plain.length, this.out), 'wrap');
+  }
+
+  /** The plain answer (data || SW) of a protected response; throws on a bad R-MAC. */
+  unwrap(response: Uint8Array): Uint8Array {
+    const buf = new Uint8Array(response.length + 16);
+    const n = this.scp.unwrapResponse(response, response.length, buf);
+    if (n < 0) throw new SeChannelError(`response protection: SCP03 error ${n}`, n, 0);
+    return buf.slice(0, n);
+  }
+
+  close(): void {
+    this.scp.wipe();
+    this.out.fill(0);
+  }
+
+  private setKeys(p: Platform, seSerialHex: string): void {
+    const k = isdKeys(p, seSerialHex);
+    try {
+      this.scp.setStaticKeys(k.enc, k.mac, k.dek);
+    } finally {
+      wipeIsdKeys(k);
+    }
+  }
+
+  private check(n: number, what: string): Uint8Array {
+    if (n < 0) {
+      const sw = n === SCP03_ERROR.CARD_STATUS ? this.scp.lastSw : 0;
+      throw new SeChannelError(`${what}: SCP03 error ${n}${sw !== 0 ? ` (SW ${sw.toString(16)})` : ''}`, n, sw);
+    }
+    return this.out.slice(0, n);
+  }
+}

@@ -1,0 +1,104 @@
+/**
+ * Data processing unit jobs in the jobs / job_events tables (db/migrations.ts): one row per job,
+ * its state, the last command the device acknowledged (acked_block), the command count
+ * (total_blocks) and a JSON context that never holds a key. Every state change appends an event,
+ * so progress can be followed (`tapcard platform jobs`).
+ */
+import { randomUUID } from 'node:crypto';
+import { nowIso, type PlatformDb } from '../db/database';
+
+export type JobKind = 'permission' | 'download' | 'delete' | 'status';
+
+export interface JobRow {
+  id: string;
+  kind: JobKind;
+  device_id: string;
+  application_id: string | null;
+  card_serial: string | null;
+  state: string;
+  acked_block: number;
+  total_blocks: number | null;
+  attempts: number;
+  context: string;
+  error: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface Job<C> extends Omit<JobRow, 'context'> {
+  context: C;
+}
+
+export function createJob<C>(db: PlatformDb, kind: JobKind, deviceId: string, applicationId: string | null, state: string, context: C): Job<C> {
+  const id = randomUUID();
+  const at = nowIso();
+  db.transaction(() => {
+    db.prepare(
+      'INSERT INTO jobs (id, kind, device_id, application_id, state, context, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+    ).run(id, kind, deviceId, applicationId, state, JSON.stringify(context), at, at);
+    db.prepare('INSERT INTO job_events (job_id, at, state, detail) VALUES (?, ?, ?, ?)').run(id, at, state, null);
+  })();
+  return getJob<C>(db, id) as Job<C>;
+}
+
+export function getJob<C>(db: PlatformDb, id: string): Job<C> | undefined {
+  const row = db.prepare('SELECT * FROM jobs WHERE id = ?').get(id) as JobRow | undefined;
+  return row === undefined ? undefined : { ...row, context: JSON.parse(row.context) as C };
+}
+
+export function listJobs(db: PlatformDb, filter: { deviceId?: string; active?: boolean } = {}): JobRow[] {
+  const where: string[] = [];
+  const args: string[] = [];
+  if (filter.deviceId !== undefined) {
+    where.push('device_id = ?');
+    args.push(filter.deviceId);
+  }
+  if (filter.active === true) where.push("state NOT IN ('done', 'failed')");
+  const sql = `SELECT * FROM jobs${where.length > 0 ? ' WHERE ' + where.join(' AND ') : ''} ORDER BY created_at, id`;
+  return db.prepare(sql).all(...args) as JobRow[];
+}
+
+export interface JobUpdate<C> {
+  state?: string;
+  ackedBlock?: number;
+  totalBlocks?: number;
+  context?: C;
+  cardSerial?: string;
+  error?: string | null;
+  attempt?: boolean;
+  /** Appended to job_events when the state changes (or always, when given). */
+  detail?: Record<string, unknown>;
+}
+
+export function updateJob<C>(db: PlatformDb, job: Job<C>, u: JobUpdate<C>): Job<C> {
+  const at = nowIso();
+  const next: Job<C> = {
+    ...job,
+    state: u.state ?? job.state,
+    acked_block: u.ackedBlock ?? job.acked_block,
+    total_blocks: u.totalBlocks ?? job.total_blocks,
+    context: u.context ?? job.context,
+    card_serial: u.cardSerial ?? job.card_serial,
+    error: u.error === undefined ? job.error : u.error,
+    attempts: job.attempts + (u.attempt === true ? 1 : 0),
+    updated_at: at,
+  };
+  db.transaction(() => {
+    db.prepare(
+      'UPDATE jobs SET state = ?, acked_block = ?, total_blocks = ?, context = ?, card_serial = ?, error = ?, attempts = ?, updated_at = ? WHERE id = ?',
+    ).run(next.state, next.acked_block, next.total_blocks, JSON.stringify(next.context), next.card_serial, next.error, next.attempts, at, job.id);
+    if (next.state !== job.state || u.detail !== undefined) {
+      db.prepare('INSERT INTO job_events (job_id, at, state, detail) VALUES (?, ?, ?, ?)').run(
+        job.id,
+        at,
+        next.state,
+        u.detail === undefined ? null : JSON.stringify(u.detail),
+      );
+    }
+  })();
+  return next;
+}
+
+export function jobEvents(db: PlatformDb, jobId: string): { at: string; state: string; detail: string | null }[] {
+  return db.prepare('SELECT at, state, detail FROM job_events WHERE job_id = ? ORDER BY id').all(jobId) as { at: string; state: string; detail: string | null }[];
+}
