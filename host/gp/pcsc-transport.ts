@@ -7,6 +7,7 @@
  * T=0 cards answer 61xx (more data: GET RESPONSE) and 6Cxx (wrong Le: resend with Le = xx); the
  * transport resolves both (ISO 7816-4 §5.1.3, §5.3.4) so callers see one R-APDU per command.
  */
+import { unixSocketAlive } from '../pcsc/probes';
 import type { Transmit } from '../vpcd/vpcd-reader';
 import { NoCardError } from '../vpcd/errors';
 
@@ -15,6 +16,8 @@ const MAX_RESPONSE_LEN = 65538;
 /** Bound on GET RESPONSE rounds for one command (256 x 256 bytes is already more than Ne allows). */
 const MAX_GET_RESPONSE = 256;
 export const DEFAULT_PCSC_TIMEOUT_MS = 10_000;
+/** pcsc-lite's client socket; PCSCLITE_CSOCK_NAME moves it, as libpcsclite itself honours. */
+const DEFAULT_PCSCD_SOCKET = '/run/pcscd/pcscd.comm';
 
 /** PC/SC cannot be used here: the native module is missing, or pcscd is not running. */
 export class PcscUnavailableError extends Error {
@@ -79,6 +82,12 @@ async function loadPcsclite(): Promise<() => PcscContext> {
 export async function connectPcsc(options: PcscOptions = {}): Promise<PcscConnection> {
   const pcsclite = await loadPcsclite();
   const timeoutMs = options.timeoutMs ?? DEFAULT_PCSC_TIMEOUT_MS;
+  // The library's constructor retries SCardEstablishContext on the main thread for as long as
+  // pcscd is absent (it never returns), so make sure pcscd answers first.
+  const socket = process.env.PCSCLITE_CSOCK_NAME ?? DEFAULT_PCSCD_SOCKET;
+  if (!(await unixSocketAlive(socket))) {
+    throw new PcscUnavailableError(`pcscd is not running (nothing answers on ${socket}); start it, or use --vpcd-listen PORT instead`);
+  }
   let pcsc: PcscContext;
   try {
     pcsc = pcsclite();
