@@ -74,6 +74,7 @@ export type VirtualPn532Events = {
   armed: [];
   /** The chip left target mode (reset, abort, or a new TgInitAsTarget pending). */
   disarmed: [];
+  /** The chip restarted (reset pulse or power cycle): it is no card until armed again. */
   reset: [];
 };
 
@@ -201,6 +202,7 @@ export class VirtualPn532 extends EventEmitter<VirtualPn532Events> {
   powerCycle(): void {
     this.inReset = false;
     this.powerUpState();
+    this.emit('reset');
   }
 
   // ------------------------------------------------------------------ fault injection

@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { toHex } from '../../firmware/src/core/hex';
 import { LINK, type LinkTiming } from '../../firmware/src/board/espruino/pn532-link';
 import { Pn532, type Pn532Timing } from '../../firmware/src/board/espruino/pn532';
-import { CardEmulation, type ContactlessHandler } from '../../firmware/src/board/espruino/card-emulation';
+import { CardEmulation, type ContactlessCard } from '../../firmware/src/board/espruino/card-emulation';
 import { VECTORS } from '../../firmware/src/core/pn532/frame.vectors';
 import { VirtualPn532 } from '../../host/emulator/virtual-pn532';
 
@@ -131,15 +131,32 @@ describe('card emulation loop (TgInitAsTarget / TgGetData / TgSetData)', () => {
     for (const em of running.splice(0)) em.stop();
   });
 
-  function start(handler: ContactlessHandler, idleCheckMs = 60000) {
-    const { chip, pn532 } = setup();
-    const emulation = new CardEmulation(pn532, TARGET, handler, 1024, { idleCheckMs, recoveryDelayMs: 1, maxRecoveryDelayMs: 4 });
-    running.push(emulation);
-    emulation.start();
-    return { chip, pn532, emulation };
+  type Transceive = ContactlessCard['transceive'];
+
+  /** A card around a transceive function that also counts field-on resets and power-offs. */
+  function cardOf(transceive: Transceive): ContactlessCard & { resets: number; powerOffs: number } {
+    const card = {
+      resets: 0,
+      powerOffs: 0,
+      reset: () => card.resets++,
+      powerOff: () => {
+        card.powerOffs++;
+      },
+      transceive,
+    };
+    return card;
   }
 
-  const echoWith9000: ContactlessHandler = (cmd, len, rsp) => {
+  function start(transceive: Transceive, idleCheckMs = 60000) {
+    const { chip, pn532 } = setup();
+    const card = cardOf(transceive);
+    const emulation = new CardEmulation(pn532, TARGET, card, 1024, 1024, { idleCheckMs, recoveryDelayMs: 1, maxRecoveryDelayMs: 4 });
+    running.push(emulation);
+    emulation.start();
+    return { chip, pn532, emulation, card };
+  }
+
+  const echoWith9000: Transceive = (cmd, len, rsp) => {
     for (let i = 0; i < len; i++) rsp[i] = cmd[i];
     rsp[len] = 0x90;
     rsp[len + 1] = 0x00;
@@ -198,12 +215,12 @@ describe('card emulation loop (TgInitAsTarget / TgGetData / TgSetData)', () => {
     chip.activate();
     expect(toHex(await chip.transceive(Uint8Array.of(0x80, 0xca, 0x00, 0x00)))).toBe('6f00');
     expect(toHex(await chip.transceive(Uint8Array.of(0x80, 0xca, 0x00, 0x00)))).toBe('80ca00009000');
-    expect(em.counters.handlerErrors).toBe(1);
+    expect(em.counters.cardErrors).toBe(1);
     expect(em.lastError).toMatch(/boom/);
   });
 
-  it('goes back to listening when the reader releases the card', async () => {
-    const { chip, emulation: em } = start(echoWith9000);
+  it('goes back to listening when the reader releases the card, resetting the card on each activation', async () => {
+    const { chip, emulation: em, card } = start(echoWith9000);
     await until(() => chip.armed, 'TgInitAsTarget');
     chip.activate();
     await chip.transceive(Uint8Array.of(0x00, 0xb0, 0x00, 0x00, 0x00));
@@ -213,6 +230,8 @@ describe('card emulation loop (TgInitAsTarget / TgGetData / TgSetData)', () => {
     chip.activate();
     expect(toHex(await chip.transceive(Uint8Array.of(0x00, 0xb0, 0x00, 0x00, 0x01)))).toBe('00b00000019000');
     expect(em.counters.activations).toBe(2);
+    expect(card.resets).toBe(2);
+    expect(card.powerOffs).toBe(1);
   });
 
   it('recovers a chip that stopped answering: idle check fails, RSTPDN reset, armed again', async () => {

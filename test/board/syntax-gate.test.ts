@@ -33,6 +33,8 @@ describe('Espruino syntax gate (runtimes.md §1)', () => {
     ['class field', 'class A { x = 1; }'],
     ['logical assignment', 'var a = null; a ??= 1;'],
     ['tagged template', 'function t(s) { return s; } t`x`;'],
+    ['computed key', 'var k = "a"; var o = { [k]: 1 };'],
+    ['class extends expression', 'function mix(b) { return b; } class A {} class B extends mix(A) {}'],
   ];
   for (const [construct, code] of forbidden) {
     it(`rejects ${construct}: ${code}`, () => {
@@ -45,7 +47,7 @@ describe('Espruino syntax gate (runtimes.md §1)', () => {
     expect(v).toMatchObject({ construct: '**', line: 2, column: 9 });
   });
 
-  it('accepts what Espruino has: ES5, arrows, classes, template literals, let/const, ??, optional catch binding', () => {
+  it('accepts what Espruino has: ES5, arrows, classes, template literals, let/const, ??, optional catch binding, shorthand', () => {
     const code = [
       'var a = [1, 2].map((x) => x * 2);',
       'class B { constructor() { this.v = 1; } get x() { return this.v; } static make() { return new B(); } }',
@@ -53,6 +55,7 @@ describe('Espruino syntax gate (runtimes.md §1)', () => {
       'let t = `v=${a[0]}`; const n = null ?? 3;',
       'try { JSON.parse("{"); } catch { t = ""; }',
       'var o = { get y() { return 1; } }; var u = new Uint8Array(4).subarray(1, 2);',
+      'var q = { a, m() { return 1; } };',
     ].join('\n');
     expect(checkEspruinoSyntax(code)).toEqual([]);
   });

@@ -1,12 +1,17 @@
 /**
  * Firmware bundle for Espruino (issue 5 §1; runtimes.md §1 "Function declarations are not hoisted"):
  *
- *   1. tsc, target ES5 / module ES2015, from the entry firmware/src/board/espruino/entry.ts into a
- *      temporary directory (tsc lowers classes, arrows, destructuring and spread to ES5);
+ *   1. tsc, target and module ES2015, from the entry firmware/src/board/espruino/entry.ts into a
+ *      temporary directory. ES2015 keeps what Espruino runs natively (classes, arrow functions,
+ *      let/const, template literals, shorthand properties; src/jsparse.c), which is about 9 KB
+ *      smaller than tsc's ES5 lowering of classes; class fields become constructor assignments;
  *   2. esbuild bundles those ES modules with scope hoisting, so every module's code comes after
- *      the modules it imports, minified, ES5, ASCII only (EspruinoTools replaces any character
- *      above 255 with "?", core/codeWriter.js), wrapped in one IIFE. Espruino's built-in modules
- *      stay `require("Storage")` etc. (format cjs keeps require calls as they are);
+ *      the modules it imports, minified, ASCII only (EspruinoTools replaces any character above
+ *      255 with "?", core/codeWriter.js), wrapped in one IIFE. What Espruino lacks (destructuring,
+ *      spread, rest and default parameters, for..of, `**`, ...) is marked unsupported so esbuild
+ *      lowers it or fails. Names that are only private class members are shortened
+ *      (private-names.ts). Espruino's built-in modules stay `require("Storage")` etc. (format cjs
+ *      keeps require calls as they are);
  *   3. the syntax gate (syntax-gate.ts) on the exact output bytes;
  *   4. the size limit: at most 96 KB.
  *
@@ -20,6 +25,7 @@ import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
 import { build as esbuild } from 'esbuild';
 import { checkEspruinoSyntax, formatViolations } from './syntax-gate';
+import { privateOnlyPropertyNames } from './private-names';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const FIRMWARE_SRC = path.join(REPO_ROOT, 'firmware/src');
@@ -38,6 +44,8 @@ export interface FirmwareBuildOptions {
   buildLabel?: string;
   /** Size limit in bytes (tests lower it to check the limit). */
   maxBytes?: number;
+  /** false: readable output for debugging a gate finding (the size limit still applies). */
+  minify?: boolean;
 }
 
 export interface FirmwareBuildResult {
@@ -68,11 +76,40 @@ function defaultBuildLabel(): string {
   return `${pkg.version}+${rev}`;
 }
 
-/** Step 1: TypeScript to ES5 ES modules; returns the emitted entry file or problems. */
-function compileToEs5(entry: string, outDir: string): { entry: string; problems: string[] } {
+/**
+ * ES2015 features Espruino does not have (runtimes.md §1): esbuild must lower them or fail.
+ * Classes, arrows, let/const, template literals and object shorthand stay.
+ */
+const LOWERED_FOR_ESPRUINO = {
+  destructuring: false,
+  'default-argument': false,
+  'rest-argument': false,
+  'array-spread': false,
+  'object-rest-spread': false,
+  'for-of': false,
+  'exponent-operator': false,
+  generator: false,
+  'async-await': false,
+  'async-generator': false,
+  'optional-chain': false,
+  'nullish-coalescing': false,
+  'logical-assignment': false,
+  'class-field': false,
+  'class-static-field': false,
+  'class-private-field': false,
+  'class-private-method': false,
+  'class-static-blocks': false,
+  'optional-catch-binding': false,
+  bigint: false,
+  'regexp-sticky-and-unicode-flags': false,
+};
+
+/** Step 1: TypeScript to ES2015 modules; returns the emitted entry, the names to shorten, or problems. */
+function compileToEs2015(entry: string, outDir: string): { entry: string; privateNames: string[]; problems: string[] } {
   const options: ts.CompilerOptions = {
-    target: ts.ScriptTarget.ES5,
+    target: ts.ScriptTarget.ES2015,
     module: ts.ModuleKind.ES2015,
+    useDefineForClassFields: false,
     moduleResolution: ts.ModuleResolutionKind.Bundler,
     lib: ['lib.es2022.d.ts'],
     types: [],
@@ -83,8 +120,6 @@ function compileToEs5(entry: string, outDir: string): { entry: string; problems:
     removeComments: true,
     noEmitOnError: true,
     importHelpers: false,
-    // TypeScript 6 deprecates target ES5; Espruino needs it (runtimes.md §1), so keep it until esbuild lowers instead.
-    ignoreDeprecations: '6.0',
     rootDir: REPO_ROOT,
     outDir,
   };
@@ -99,7 +134,11 @@ function compileToEs5(entry: string, outDir: string): { entry: string; problems:
     }
     return `tsc: ${text}`;
   });
-  return { entry: path.join(outDir, path.relative(REPO_ROOT, entry).replace(/\.ts$/, '.js')), problems: Array.from(new Set(problems)) };
+  return {
+    entry: path.join(outDir, path.relative(REPO_ROOT, entry).replace(/\.ts$/, '.js')),
+    privateNames: problems.length === 0 ? privateOnlyPropertyNames(program) : [],
+    problems: Array.from(new Set(problems)),
+  };
 }
 
 /** Runs the whole build; writes the bundle only when it passes. */
@@ -108,7 +147,7 @@ export async function buildFirmware(options: FirmwareBuildOptions = {}): Promise
   const maxBytes = options.maxBytes ?? MAX_BUNDLE_BYTES;
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'tapcard-fw-'));
   try {
-    const compiled = compileToEs5(options.entry ?? ENTRY, tmp);
+    const compiled = compileToEs2015(options.entry ?? ENTRY, tmp);
     if (compiled.problems.length > 0) return { ok: false, problems: compiled.problems, bytes: 0, outFile, code: '' };
 
     const bundled = await esbuild({
@@ -117,8 +156,10 @@ export async function buildFirmware(options: FirmwareBuildOptions = {}): Promise
       write: false,
       format: 'cjs',
       platform: 'node',
-      target: 'es5',
-      minify: true,
+      target: 'es2015',
+      supported: LOWERED_FOR_ESPRUINO,
+      minify: options.minify ?? true,
+      mangleProps: compiled.privateNames.length > 0 ? new RegExp(`^(${compiled.privateNames.join('|')})$`) : undefined,
       charset: 'ascii',
       legalComments: 'none',
       external: ESPRUINO_BUILTIN_MODULES,

@@ -3,18 +3,23 @@
  * size. Exit 0 on success, 1 with every problem listed (tsc errors, syntax-gate findings with
  * position and construct, size over 96 KB).
  *
- * Usage: npx tsx tools/firmware/build.ts [--out FILE]
+ * Usage: npx tsx tools/firmware/build.ts [--out FILE] [--no-minify]
  */
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { buildFirmware, DEFAULT_BUNDLE, MAX_BUNDLE_BYTES, REPO_ROOT } from './build-firmware';
 
-const { values } = parseArgs({ options: { out: { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
+const { values } = parseArgs({
+  options: { out: { type: 'string' }, 'no-minify': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+});
 if (values.help) {
-  console.log('usage: tsx tools/firmware/build.ts [--out FILE]   (default dist/firmware/espruino.js)');
+  console.log('usage: tsx tools/firmware/build.ts [--out FILE] [--no-minify]   (default dist/firmware/espruino.js)');
   process.exit(0);
 }
-const result = await buildFirmware({ outFile: values.out ? path.resolve(values.out) : DEFAULT_BUNDLE });
+const result = await buildFirmware({
+  outFile: values.out ? path.resolve(values.out) : DEFAULT_BUNDLE,
+  minify: values['no-minify'] !== true,
+});
 const where = path.relative(REPO_ROOT, result.outFile);
 if (!result.ok) {
   console.error(result.problems.join('\n'));

@@ -31,6 +31,12 @@ export function findUsesBeforeDefinition(program: AstNode): EarlyUse[] {
   const deps = dependenciesOfDefinitions(statements, topNames);
   const defined = new Set<string>();
   const uses: EarlyUse[] = [];
+  const reported = new Set<string>();
+  const report = (use: EarlyUse): void => {
+    if (reported.has(use.name)) return;
+    reported.add(use.name);
+    uses.push(use);
+  };
 
   for (const stmt of statements) {
     if (stmt.type === 'FunctionDeclaration') {
@@ -39,22 +45,7 @@ export function findUsesBeforeDefinition(program: AstNode): EarlyUse[] {
     }
     const parts = stmt.type === 'VariableDeclaration' ? (stmt.declarations as AstNode[]) : [stmt];
     for (const part of parts) {
-      const eager = eagerUses(part, topNames);
-      const reported = new Set<string>();
-      for (const ref of eager.reads) {
-        if (!defined.has(ref.name) && !reported.has(ref.name)) {
-          reported.add(ref.name);
-          uses.push(ref);
-        }
-      }
-      for (const called of eager.calls) {
-        for (const name of closure(called.name, deps)) {
-          if (!defined.has(name) && !reported.has(name)) {
-            reported.add(name);
-            uses.push({ name, line: called.line, column: called.column });
-          }
-        }
-      }
+      checkEagerUses(part, topNames, deps, defined, report);
       if (part.type === 'VariableDeclarator') declaredBy(part.id as AstNode, defined, true);
       else declaredBy(part, defined, true);
     }
@@ -238,24 +229,26 @@ function closure(start: string, deps: Map<string, Set<string>>): Set<string> {
   return seen;
 }
 
-interface EagerUses {
-  reads: EarlyUse[];
-  calls: EarlyUse[];
-}
-
 /**
- * Top-level names a statement touches while it runs. Function bodies are skipped unless the
- * function is invoked on the spot (an IIFE); a call whose callee is rooted at a top-level name
- * (`f()`, `new C()`, `o.m()`) is recorded so its definition's dependencies are checked too.
+ * Walks what a statement runs, in evaluation order, and reports top-level names read before they
+ * are defined. Function bodies are skipped unless the function is invoked on the spot (an IIFE).
+ * A plain assignment `x = ...` to a top-level name defines it (Espruino creates the variable, as
+ * non-strict JavaScript does; esbuild emits `for (i = 0; ...)` before `var i`). A call whose
+ * callee is rooted at a top-level name (`f()`, `new C()`, `o.m()`) also needs everything that
+ * name's definition refers to.
  */
-function eagerUses(stmt: AstNode, topNames: Set<string>): EagerUses {
-  const result: EagerUses = { reads: [], calls: [] };
+function checkEagerUses(
+  stmt: AstNode,
+  topNames: Set<string>,
+  deps: Map<string, Set<string>>,
+  defined: Set<string>,
+  report: (use: EarlyUse) => void,
+): void {
+  const isTop = (name: string, scopes: Scope[]): boolean => topNames.has(name) && !isShadowed(name, scopes);
   const walk = (node: AstNode, parent: AstNode | null, scopes: Scope[]): void => {
     if (node.type === 'Identifier') {
       const name = node.name as string;
-      if (isReference(node, parent) && topNames.has(name) && !isShadowed(name, scopes)) {
-        result.reads.push({ name, ...locationOf(node) });
-      }
+      if (isReference(node, parent) && isTop(name, scopes) && !defined.has(name)) report({ name, ...locationOf(node) });
       return;
     }
     if (isFunctionNode(node)) {
@@ -269,10 +262,29 @@ function eagerUses(stmt: AstNode, topNames: Set<string>): EagerUses {
       if (isNode(node.superClass)) walk(node.superClass, node, scopes);
       return;
     }
+    if (node.type === 'VariableDeclarator') {
+      // a nested declaration (for-loop head, block): its names exist once the initialiser ran
+      if (isNode(node.init)) walk(node.init, node, scopes);
+      const names = new Set<string>();
+      declaredBy(node.id as AstNode, names, false);
+      names.forEach((name) => {
+        if (isTop(name, scopes)) defined.add(name);
+      });
+      return;
+    }
+    if (node.type === 'AssignmentExpression' && node.operator === '=' && (node.left as AstNode).type === 'Identifier') {
+      walk(node.right as AstNode, node, scopes);
+      const name = (node.left as AstNode).name as string;
+      if (isTop(name, scopes)) defined.add(name);
+      return;
+    }
     if (node.type === 'CallExpression' || node.type === 'NewExpression') {
       const root = rootName(node.callee as AstNode);
-      if (root !== null && topNames.has(root) && !isShadowed(root, scopes)) {
-        result.calls.push({ name: root, ...locationOf(node) });
+      if (root !== null && isTop(root, scopes)) {
+        const where = locationOf(node);
+        closure(root, deps).forEach((name) => {
+          if (!defined.has(name)) report({ name, line: where.line, column: where.column });
+        });
       }
     }
     let inner = scopes;
@@ -284,5 +296,4 @@ function eagerUses(stmt: AstNode, topNames: Set<string>): EagerUses {
     for (const child of children(node)) walk(child, node, inner);
   };
   walk(stmt, null, []);
-  return result;
 }

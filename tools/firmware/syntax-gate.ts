@@ -3,14 +3,18 @@
  * (runtimes.md §1 "Language": ES5 minus labels and `with`, plus arrow functions, classes, template
  * literals, let/const, `??`, optional catch binding; no destructuring, spread/rest, default
  * parameters, for..of, generators, async, `**`, `?.`, modules, Map/Set/WeakMap/Symbol,
- * Promise.finally, Object.freeze/seal.)
+ * Promise.finally, Object.freeze/seal.) Object shorthand `{a, m() {}}` is accepted: Espruino's
+ * parser has it unless built with SAVE_ON_FLASH, which the ESP32 build is not (src/jsparse.c
+ * jspeFactorObject, ESPR_NO_PROPERTY_SHORTHAND / ESPR_NO_OBJECT_METHODS in src/jsutils.h);
+ * computed keys `{[k]: v}` are not, and `class A extends B` needs a plain name after `extends`
+ * (jspeClassDefinition matches an identifier).
  *
  * V8 accepts all of these, so a bundle that runs under Node can still fail on the board; the build
  * runs this gate on the exact bytes it flashes. The code is parsed at the newest ECMAScript level so
  * a forbidden construct is reported by name and position instead of as a bare parse error.
  */
 import { parse, type Options } from 'acorn';
-import { type AstNode, children, isFunctionNode, locationOf } from './ast';
+import { type AstNode, children, isFunctionNode, isNode, locationOf } from './ast';
 import { findUsesBeforeDefinition } from './define-before-use';
 
 export interface GateViolation {
@@ -39,9 +43,15 @@ const MISSING_GLOBALS: { [name: string]: string } = {
 /** Methods Espruino does not have, flagged wherever they are named as a property. */
 const MISSING_METHODS: { [name: string]: string } = {
   finally: 'Promise.finally',
+  lastIndexOf: 'lastIndexOf',
+};
+
+/** Static methods of Object that Espruino does not have (only as `Object.x`). */
+const MISSING_OBJECT_STATICS: { [name: string]: string } = {
   freeze: 'Object.freeze',
   seal: 'Object.seal',
-  lastIndexOf: 'lastIndexOf',
+  isFrozen: 'Object.isFrozen',
+  isSealed: 'Object.isSealed',
 };
 
 /** Parses `code` and returns every construct Espruino cannot run, in source order. */
@@ -150,9 +160,15 @@ function checkNode(node: AstNode, parent: AstNode | null, out: GateViolation[]):
       if (typeof node.bigint === 'string') report(out, node, 'BigInt', 'BigInt literals are not supported by Espruino');
       return;
     case 'Property':
-      if (node.computed === true) report(out, node, 'computed key', 'computed object keys are not listed in Espruino features');
-      if (node.shorthand === true || node.method === true) {
-        report(out, node, 'object shorthand', 'ES2015 shorthand properties/methods are not listed in Espruino features');
+      if (node.computed === true) report(out, node, 'computed key', 'computed object keys are not parsed by Espruino');
+      return;
+    case 'MethodDefinition':
+      if (node.computed === true) report(out, node, 'computed key', 'computed method names are not parsed by Espruino');
+      return;
+    case 'ClassDeclaration':
+    case 'ClassExpression':
+      if (isNode(node.superClass) && node.superClass.type !== 'Identifier') {
+        report(out, node.superClass, 'class extends expression', 'Espruino needs a plain name after extends');
       }
       return;
     case 'Identifier':
@@ -173,9 +189,14 @@ function checkIdentifier(node: AstNode, parent: AstNode | null, out: GateViolati
     ((parent.type === 'MemberExpression' && parent.property === node && parent.computed !== true) ||
       ((parent.type === 'Property' || parent.type === 'MethodDefinition') && parent.key === node && parent.computed !== true));
   if (isPropertyName) {
-    if (Object.prototype.hasOwnProperty.call(MISSING_METHODS, name)) {
-      report(out, node, MISSING_METHODS[name], `${MISSING_METHODS[name]} does not exist in Espruino`);
-    }
+    const onObject = parent !== null && parent.type === 'MemberExpression' && (parent.object as AstNode).type === 'Identifier' &&
+      (parent.object as AstNode).name === 'Object';
+    const missing = Object.prototype.hasOwnProperty.call(MISSING_METHODS, name)
+      ? MISSING_METHODS[name]
+      : onObject && Object.prototype.hasOwnProperty.call(MISSING_OBJECT_STATICS, name)
+        ? MISSING_OBJECT_STATICS[name]
+        : null;
+    if (missing !== null) report(out, node, missing, `${missing} does not exist in Espruino`);
     return;
   }
   if (Object.prototype.hasOwnProperty.call(MISSING_GLOBALS, name)) {

@@ -25,8 +25,3 @@ export const FLASH_PAGE_COUNT = 64;
 export const SENS_RES = [0x04, 0x00];
 /** NFCID1t; the reader sees 08 || these 3 bytes. */
 export const NFCID1T = [0x54, 0x43, 0x01];
-/** ATS historical bytes: "TC" plus a format byte, also the ATR's T1..Tk (cards.md §4). */
-export const HISTORICAL_BYTES = [0x80, 0x54, 0x43];
-
-/** Largest C-APDU and R-APDU the board moves (extended APDUs up to this size, chained over RF). */
-export const APDU_BUFFER_SIZE = 1024;

@@ -1,10 +1,11 @@
 /**
  * Runs the PN532 as an ISO 14443-4 card (cards.md §5.2 "Emulation flow"): TgInitAsTarget, then
- * TgGetData -> contactless handler -> TgSetData until the reader leaves, with recovery through
+ * TgGetData -> the card's transceive() -> TgSetData until the reader leaves, with recovery through
  * RSTPDN when the chip stops answering. The states and their order are in emulation-session.ts.
  *
- * The C-APDU and R-APDU buffers are allocated once here; the handler gets them as
- * (cmd, cmdLen, rsp) and returns the response length including SW1 SW2.
+ * The C-APDU and R-APDU buffers are allocated once here; the card gets them as
+ * (cmd, cmdLen, rsp) and returns the response length including SW1 SW2. Activation by a reader is
+ * the card's field-on reset; the reader leaving is its power-off.
  */
 import { TimerHandle, clearTimer, setTimer } from './espruino-api';
 import { SW } from '../../core/sw';
@@ -15,8 +16,15 @@ import { LINK } from './pn532-link';
 import { PN532_ERR, Pn532, pn532ErrorName, targetStatusError } from './pn532';
 import { ILLEGAL, SessionEvent, SessionState, step } from './emulation-session';
 
-/** The SE's contactless entry point: C-APDU in cmd[0..cmdLen), R-APDU (with SW) into rsp; returns its length. */
-export type ContactlessHandler = (cmd: Uint8Array, cmdLen: number, rsp: Uint8Array) => number;
+/** What the PN532 presents to a reader: the SE's contactless interface (SecureElement fits). */
+export interface ContactlessCard {
+  /** Field on: every application deselected, sessions closed. */
+  reset(): unknown;
+  /** Field off. */
+  powerOff(): void;
+  /** C-APDU in cmd[0..cmdLen), R-APDU (with SW) into rsp; returns its length. */
+  transceive(cmd: Uint8Array, cmdLen: number, rsp: Uint8Array): number;
+}
 
 export interface EmulationTiming {
   /** While no reader is present, re-check the chip this often (abort TgInitAsTarget, GetFirmwareVersion). */
@@ -39,35 +47,34 @@ export interface EmulationCounters {
   activations: number;
   /** Hard resets through RSTPDN (the first one at start included). */
   resets: number;
-  /** Handler exceptions answered with 6F00. */
-  handlerErrors: number;
+  /** Card exceptions answered with 6F00. */
+  cardErrors: number;
 }
 
 const SW_LEN = 2;
 
 export class CardEmulation {
   state: SessionState = 'off';
-  readonly counters: EmulationCounters = { apdus: 0, activations: 0, resets: 0, handlerErrors: 0 };
+  readonly counters: EmulationCounters = { apdus: 0, activations: 0, resets: 0, cardErrors: 0 };
   /** Last error, by name, for status(). */
   lastError = '';
   private readonly pn532: Pn532;
   private readonly target: TargetParams;
-  private readonly handler: ContactlessHandler;
+  private readonly card: ContactlessCard;
   private readonly timing: EmulationTiming;
   private readonly cmd: Uint8Array;
   private readonly rsp: Uint8Array;
   private cmdLength = 0;
-  private rspLength = 0;
   private failuresInARow = 0;
   private timer: TimerHandle = undefined;
 
-  constructor(pn532: Pn532, target: TargetParams, handler: ContactlessHandler, apduBufferSize: number, timing: EmulationTiming) {
+  constructor(pn532: Pn532, target: TargetParams, card: ContactlessCard, commandBufferSize: number, responseBufferSize: number, timing: EmulationTiming) {
     this.pn532 = pn532;
     this.target = target;
-    this.handler = handler;
+    this.card = card;
     this.timing = timing;
-    this.cmd = new Uint8Array(apduBufferSize);
-    this.rsp = new Uint8Array(apduBufferSize);
+    this.cmd = new Uint8Array(commandBufferSize);
+    this.rsp = new Uint8Array(responseBufferSize);
   }
 
   start(): void {
@@ -165,6 +172,7 @@ export class CardEmulation {
   private readonly onActivated = (result: number): void => {
     if (result >= 0) {
       this.counters.activations++;
+      this.card.reset();
       this.fire('activated');
     } else if (result <= PN532_ERR.TARGET_STATUS_BASE) {
       this.lastError = pn532ErrorName(result);
@@ -180,6 +188,7 @@ export class CardEmulation {
       this.fire('command');
     } else if (result <= PN532_ERR.TARGET_STATUS_BASE || result === PN532_ERR.OVERFLOW) {
       if (result !== targetStatusError(STATUS_RELEASED)) this.lastError = pn532ErrorName(result);
+      this.card.powerOff();
       this.fire('released');
     } else {
       this.linkFailed(result);
@@ -189,18 +198,17 @@ export class CardEmulation {
   private respond(): void {
     let n = 0;
     try {
-      n = this.handler(this.cmd, this.cmdLength, this.rsp);
+      n = this.card.transceive(this.cmd, this.cmdLength, this.rsp);
     } catch (err) {
-      this.counters.handlerErrors++;
-      this.lastError = 'handler: ' + String(err);
+      this.counters.cardErrors++;
+      this.lastError = 'card: ' + String(err);
       n = 0;
     }
     if (n < SW_LEN || n > this.rsp.length) {
       writeU16(this.rsp, 0, SW.ERR_NO_PRECISE_DIAGNOSIS);
       n = SW_LEN;
     }
-    this.rspLength = n;
-    this.pn532.setData(this.rsp, this.rspLength, this.onResponded);
+    this.pn532.setData(this.rsp, n, this.onResponded);
   }
 
   private readonly onResponded = (result: number): void => {
@@ -209,6 +217,7 @@ export class CardEmulation {
       this.fire('responded');
     } else if (result <= PN532_ERR.TARGET_STATUS_BASE) {
       this.lastError = pn532ErrorName(result);
+      this.card.powerOff();
       this.fire('released');
     } else {
       this.linkFailed(result);

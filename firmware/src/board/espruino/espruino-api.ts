@@ -49,7 +49,7 @@ export interface EspruinoProcessMemory {
 }
 
 declare const I2C1: EspruinoI2C;
-declare const E: { getSerial(): string };
+declare const E: { getSerial(): string; hwRand(): number };
 declare const process: { memory(): EspruinoProcessMemory; env: { VERSION?: string; BOARD?: string } };
 declare const global: { [name: string]: unknown };
 declare function require(name: 'Storage'): EspruinoStorage;
@@ -97,6 +97,11 @@ export function firmwareVersion(): string {
 
 export function serialNumber(): string {
   return E.getSerial();
+}
+
+/** 32 random bits from the chip's hardware RNG (E.hwRand; ESP32: esp_random). */
+export function hardwareRandom(): number {
+  return E.hwRand();
 }
 
 /** Prints one line on the Espruino console. */

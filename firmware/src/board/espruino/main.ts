@@ -2,14 +2,18 @@
  * Board start-up (runs from .bootcde at power-on and after load()):
  *
  *   1. provisioning bundle from Storage (provisioning.ts)
- *   2. Flash HAL on Storage (storage-flash.ts) for the store
- *   3. PN532 on I2C1: card emulation feeding the SE's contactless entry point, or, while there is
- *      no SE in the build, a chip check only (chip-check.ts)
- *   4. REPL commands (status() ...)
+ *   2. Flash HAL on Storage (storage-flash.ts) and the SE on it (se-boot.ts): store mounted (a
+ *      power cut during an earlier write is recovered here), personalised at first boot
+ *   3. PN532 on I2C1 as an ISO 14443-4 card feeding the SE's contactless interface
+ *      (card-emulation.ts); without an SE (not provisioned) only a chip check (chip-check.ts)
+ *   4. REPL commands: status(), cards(), balance()
  *
- * Parts that are not in this build yet are reported by status() as such; see docs/board.md
- * "What runs on the board".
+ * Not in this build yet: the MCU (download/delete flows) and the MQTT link to the platform;
+ * status() says so. See docs/board.md "What runs on the board".
  */
+import { toHex } from '../../core/hex';
+import { MAX_COMMAND_LEN, MAX_RESPONSE_LEN, SecureElement } from '../../core/se/secure-element';
+import { SLOT_COUNT } from '../../core/se/records';
 import {
   FLASH_FILE_PREFIX, FLASH_PAGE_COUNT, I2C_BITRATE, I2C_SCL_PIN, I2C_SDA_PIN, PN532_I2C_ADDRESS, PN532_RESET_PIN,
   PROVISIONING_FILE,
@@ -18,42 +22,78 @@ import { consoleLine, exposeOnConsole, firmwareVersion, i2c1, memory, pin, stora
 import { loadProvisioning } from './provisioning';
 import { StorageFlash } from './storage-flash';
 import { DEFAULT_PN532_TIMING, Pn532 } from './pn532';
+import { CardEmulation, DEFAULT_EMULATION_TIMING } from './card-emulation';
 import { ChipCheck } from './chip-check';
+import { bootSecureElement, targetParamsFor } from './se-boot';
+import { balanceLines, cardLines } from './card-commands';
 import { statusLines } from './status-report';
 
 /** Replaced at build time by tools/firmware/build.ts (package version + git revision). */
 declare const TAPCARD_BUILD: string;
+
+function printLines(lines: string[]): void {
+  for (let i = 0; i < lines.length; i++) consoleLine(lines[i]);
+}
+
+function installedCards(se: SecureElement): number {
+  let n = 0;
+  for (let slot = 0; slot < SLOT_COUNT; slot++) if (se.cardManager.load(slot)) n++;
+  return n;
+}
 
 export function main(): void {
   const st = storage();
   const provisioning = loadProvisioning(st, PROVISIONING_FILE);
   const flash = new StorageFlash(st, FLASH_FILE_PREFIX, FLASH_PAGE_COUNT);
 
+  let se: SecureElement | null = null;
+  let seProblem = '';
+  if (provisioning.bundle === null) {
+    seProblem = 'not started: ' + provisioning.problem;
+  } else {
+    try {
+      se = bootSecureElement(flash, provisioning.bundle.se);
+    } catch (err) {
+      seProblem = 'boot failed: ' + String(err);
+    }
+  }
+
   const bus = i2c1();
   bus.setup({ scl: pin(I2C_SCL_PIN), sda: pin(I2C_SDA_PIN), bitrate: I2C_BITRATE });
   const pn532 = new Pn532(bus, PN532_I2C_ADDRESS, pin(PN532_RESET_PIN), DEFAULT_PN532_TIMING);
-  // TODO(SE core): boot the SecureElement on `flash` and run CardEmulation with its contactless
-  // entry point; until it exists there is nothing to emulate, so only the chip is checked.
-  const chip = new ChipCheck(pn532);
-  chip.start();
+  let emulation: CardEmulation | null = null;
+  let chip: ChipCheck | null = null;
+  if (se !== null) {
+    emulation = new CardEmulation(pn532, targetParamsFor(se), se, MAX_COMMAND_LEN, MAX_RESPONSE_LEN, DEFAULT_EMULATION_TIMING);
+    emulation.start();
+  } else {
+    chip = new ChipCheck(pn532);
+    chip.start();
+  }
 
   exposeOnConsole('status', () => {
     const mem = memory();
-    const lines = statusLines({
-      build: TAPCARD_BUILD,
-      espruino: firmwareVersion(),
-      deviceId: provisioning.bundle === null ? null : provisioning.bundle.deviceId,
-      provisioningProblem: provisioning.problem,
-      pn532Firmware: pn532.firmware,
-      pn532State: chip.state,
-      pn532LastError: pn532.link.lastBusError,
-      emulation: null,
-      secureElement: 'not in this build (no SecureElement in firmware/src/core/se yet)',
-      store: 'not in this build; flash HAL ready on Storage, ' + flash.pageCount + ' pages of ' + flash.pageSize + ' B',
-      link: 'not in this build (no MCU/link wiring yet)',
-      memoryFree: mem.free,
-      memoryTotal: mem.total,
-    });
-    for (let i = 0; i < lines.length; i++) consoleLine(lines[i]);
+    printLines(
+      statusLines({
+        build: TAPCARD_BUILD,
+        espruino: firmwareVersion(),
+        deviceId: provisioning.bundle === null ? null : provisioning.bundle.deviceId,
+        provisioningProblem: provisioning.problem,
+        pn532Firmware: pn532.firmware,
+        pn532State: emulation !== null ? emulation.state : chip !== null ? chip.state : 'off',
+        pn532LastError: emulation !== null && emulation.lastError !== '' ? emulation.lastError : pn532.link.lastBusError,
+        emulation: emulation !== null ? emulation.counters : null,
+        secureElement: se !== null ? 'serial ' + toHex(se.serial) + ', ' + installedCards(se) + ' of ' + SLOT_COUNT + ' card slots used' : seProblem,
+        store: 'on Storage, ' + flash.pageCount + ' pages of ' + flash.pageSize + ' B',
+        link: 'not in this build (MCU and MQTT link to come)',
+        memoryFree: mem.free,
+        memoryTotal: mem.total,
+      }),
+    );
   });
+  if (se !== null) {
+    const booted = se;
+    exposeOnConsole('cards', () => printLines(cardLines(booted)));
+    exposeOnConsole('balance', () => printLines(balanceLines(booted)));
+  }
 }

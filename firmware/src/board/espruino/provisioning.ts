@@ -1,56 +1,139 @@
 /**
- * The provisioning bundle: a JSON file in Storage (PROVISIONING_FILE), written by
- * `tapcard flash --provision FILE` or by the emulator from `--provision FILE`. The board reads the
- * fields it needs here; everything else is handed through untouched to the parts that own it.
+ * The provisioning bundle ("tapcard-provisioning/1", platform-server/src/pki/bundle.ts) as the
+ * board reads it from Storage (PROVISIONING_FILE), written there by `tapcard flash --provision`
+ * or by the emulator's `--provision`. The board takes what it uses and checks it field by field:
  *
- *   { "deviceId": "dev-0001",                  required: MQTT topics tapcard/v1/<deviceId>/...
- *     "broker": "mqtt://host:1883",            optional: platform broker
- *     "wifi": { "ssid": "...", "password": "..." },   optional: real boards only
- *     ... }                                     the rest (SE identity, keys) for the SE and the MCU
+ *   deviceId                     MQTT client id and topic level
+ *   broker.url, upTopic, downTopic, username, password, frameSize
+ *   se.serial (10 bytes hex), se.isdKeyVersion, se.isd.enc/mac/dek (AES-128 hex)
+ *   link.keyIndex, link.kic, link.kid (TS 102 225 keys, AES-128 hex)
+ *
+ * The TLS PEMs are not used on the board (MQTT over the plain listener; docs/board.md).
+ * Keys leave this module only as byte arrays for the SE and the link, never as text in logs.
  */
+import { fromHex } from '../../core/hex';
 import type { EspruinoStorage } from './espruino-api';
+
+export const BUNDLE_FORMAT = 'tapcard-provisioning/1';
+const SE_SERIAL_LEN = 10;
+const AES128_LEN = 16;
+
+export interface BrokerSettings {
+  url: string;
+  upTopic: string;
+  downTopic: string;
+  username: string;
+  password: string;
+  frameSize: number;
+}
+
+export interface SeProvisioning {
+  serial: Uint8Array;
+  isdKeyVersion: number;
+  enc: Uint8Array;
+  mac: Uint8Array;
+  dek: Uint8Array;
+}
+
+export interface LinkKeys {
+  keyIndex: number;
+  kic: Uint8Array;
+  kid: Uint8Array;
+}
 
 export interface ProvisioningBundle {
   deviceId: string;
-  broker: string | null;
-  wifiSsid: string | null;
-  wifiPassword: string | null;
-  /** The parsed JSON as stored, for the SE and MCU to read their own fields. */
-  raw: { [key: string]: unknown };
+  broker: BrokerSettings;
+  se: SeProvisioning;
+  link: LinkKeys;
 }
 
-/** Outcome of loading: the bundle, or why there is none (status() prints it). */
+/** The bundle, or why there is none (status() prints it). */
 export interface ProvisioningResult {
   bundle: ProvisioningBundle | null;
   problem: string;
 }
 
-function stringOrNull(v: unknown): string | null {
-  return typeof v === 'string' ? v : null;
+type Json = { [key: string]: unknown };
+
+/** Field errors are plain Errors: tsc's ES5 output of `extends Error` loses the subclass (instanceof). */
+function fieldError(message: string): Error {
+  return new Error(message);
+}
+
+function objectField(o: Json, name: string, path: string): Json {
+  const v = o[name];
+  if (typeof v !== 'object' || v === null) throw fieldError(path + name + ': expected an object');
+  return v as Json;
+}
+
+function stringField(o: Json, name: string, path: string): string {
+  const v = o[name];
+  if (typeof v !== 'string' || v.length === 0) throw fieldError(path + name + ': expected a string');
+  return v;
+}
+
+function intField(o: Json, name: string, path: string, min: number, max: number): number {
+  const v = o[name];
+  if (typeof v !== 'number' || Math.floor(v) !== v || v < min || v > max) {
+    throw fieldError(path + name + ': expected an integer ' + min + '..' + max);
+  }
+  return v;
+}
+
+function bytesField(o: Json, name: string, path: string, length: number): Uint8Array {
+  const text = stringField(o, name, path);
+  if (text.length !== 2 * length || !/^[0-9a-f]*$/.test(text)) {
+    throw fieldError(path + name + ': expected ' + 2 * length + ' lower-case hex digits');
+  }
+  return fromHex(text);
+}
+
+export function parseProvisioning(raw: unknown): ProvisioningBundle {
+  if (typeof raw !== 'object' || raw === null) throw fieldError('(root): expected a JSON object');
+  const b = raw as Json;
+  if (b.format !== BUNDLE_FORMAT) throw fieldError('format: expected "' + BUNDLE_FORMAT + '"');
+  const broker = objectField(b, 'broker', '');
+  const se = objectField(b, 'se', '');
+  const isd = objectField(se, 'isd', 'se.');
+  const link = objectField(b, 'link', '');
+  return {
+    deviceId: stringField(b, 'deviceId', ''),
+    broker: {
+      url: stringField(broker, 'url', 'broker.'),
+      upTopic: stringField(broker, 'upTopic', 'broker.'),
+      downTopic: stringField(broker, 'downTopic', 'broker.'),
+      username: stringField(broker, 'username', 'broker.'),
+      password: stringField(broker, 'password', 'broker.'),
+      frameSize: intField(broker, 'frameSize', 'broker.', 10, 65535),
+    },
+    se: {
+      serial: bytesField(se, 'serial', 'se.', SE_SERIAL_LEN),
+      isdKeyVersion: intField(se, 'isdKeyVersion', 'se.', 1, 0x7f),
+      enc: bytesField(isd, 'enc', 'se.isd.', AES128_LEN),
+      mac: bytesField(isd, 'mac', 'se.isd.', AES128_LEN),
+      dek: bytesField(isd, 'dek', 'se.isd.', AES128_LEN),
+    },
+    link: {
+      keyIndex: intField(link, 'keyIndex', 'link.', 1, 15),
+      kic: bytesField(link, 'kic', 'link.', AES128_LEN),
+      kid: bytesField(link, 'kid', 'link.', AES128_LEN),
+    },
+  };
 }
 
 export function loadProvisioning(storage: EspruinoStorage, fileName: string): ProvisioningResult {
   const text = storage.read(fileName);
   if (text === undefined) return { bundle: null, problem: 'no ' + fileName + ' in Storage (not provisioned)' };
-  let parsed: unknown;
+  let json: unknown;
   try {
-    parsed = JSON.parse(text);
+    json = JSON.parse(text);
   } catch (err) {
-    return { bundle: null, problem: fileName + ' is not JSON: ' + String(err) };
+    return { bundle: null, problem: fileName + ': not JSON' };
   }
-  if (typeof parsed !== 'object' || parsed === null) return { bundle: null, problem: fileName + ' is not a JSON object' };
-  const raw = parsed as { [key: string]: unknown };
-  const deviceId = stringOrNull(raw.deviceId);
-  if (deviceId === null || deviceId.length === 0) return { bundle: null, problem: fileName + ' has no deviceId' };
-  const wifi = typeof raw.wifi === 'object' && raw.wifi !== null ? (raw.wifi as { [key: string]: unknown }) : {};
-  return {
-    bundle: {
-      deviceId: deviceId,
-      broker: stringOrNull(raw.broker),
-      wifiSsid: stringOrNull(wifi.ssid),
-      wifiPassword: stringOrNull(wifi.password),
-      raw: raw,
-    },
-    problem: '',
-  };
+  try {
+    return { bundle: parseProvisioning(json), problem: '' };
+  } catch (err) {
+    return { bundle: null, problem: fileName + ': ' + (err as Error).message };
+  }
 }

@@ -49,7 +49,7 @@ export function statusLines(s: BoardStatus): string[] {
   );
   const e = s.emulation;
   if (e !== null) {
-    lines.push('rf: ' + e.activations + ' activations, ' + e.apdus + ' APDUs, ' + e.resets + ' chip resets, ' + e.handlerErrors + ' handler errors');
+    lines.push('rf: ' + e.activations + ' activations, ' + e.apdus + ' APDUs, ' + e.resets + ' chip resets, ' + e.cardErrors + ' card errors');
   }
   lines.push('se: ' + s.secureElement);
   lines.push('store: ' + s.store);

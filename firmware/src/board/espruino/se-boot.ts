@@ -1,0 +1,48 @@
+/**
+ * Builds and boots the SE on the board: its store on the Storage-backed flash, Espruino's native
+ * AES (with the pure-TS DES/3DES the PBOC purse needs), the hardware RNG, and the serial and ISD
+ * keys from the provisioning bundle (used at first boot to personalise; afterwards the store
+ * holds the keys and the bundle's copy is not read again by the SE).
+ */
+import { SoftDes, SoftTripleDes } from '../../core/crypto/des';
+import { BUILT_IN_APPLET_CLASSES } from '../../core/applets/built-in';
+import type { TargetParams } from '../../core/pn532/commands';
+import { SecureElement } from '../../core/se/secure-element';
+import type { Flash } from '../../hal/flash';
+import { NFCID1T, SENS_RES } from './board-config';
+import { aes } from './espruino-api';
+import { EspruinoAesCipher } from './espruino-aes';
+import { espruinoRandom } from './espruino-random';
+import type { SeProvisioning } from './provisioning';
+
+export function bootSecureElement(flash: Flash, provisioning: SeProvisioning): SecureElement {
+  const nativeAes = aes();
+  const se = new SecureElement({
+    flash: flash,
+    random: espruinoRandom,
+    aes: () => new EspruinoAesCipher(nativeAes),
+    des: () => new SoftDes(),
+    tripleDes: () => new SoftTripleDes(),
+    serial: provisioning.serial,
+    appletClasses: BUILT_IN_APPLET_CLASSES,
+    initialKeys: { kvn: provisioning.isdKeyVersion, enc: provisioning.enc, mac: provisioning.mac, dek: provisioning.dek },
+  });
+  se.boot();
+  return se;
+}
+
+function bytes(values: number[]): Uint8Array {
+  const out = new Uint8Array(values.length);
+  for (let i = 0; i < values.length; i++) out[i] = values[i] & 0xff;
+  return out;
+}
+
+/**
+ * TgInitAsTarget parameters: the ATS historical bytes are the SE ATR's (3B 8n 80 01 T1..Tn TCK,
+ * cards.md §4), so a reader's PC/SC ATR for the board equals the SE's own.
+ */
+export function targetParamsFor(se: SecureElement): TargetParams {
+  const n = se.atr[1] & 0x0f;
+  const historical = se.atr.subarray(4, 4 + n);
+  return { sensRes: bytes(SENS_RES), nfcid1t: bytes(NFCID1T), historical: historical, historicalLength: n };
+}
