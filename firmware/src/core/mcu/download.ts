@@ -1,0 +1,125 @@
+/**
+ * The MCU's side of the download flow (ARCHITECTURE.md flow 2; docs/flows.md §2): a relay between
+ * the platform and the SE's secure channel module. The platform's SCP03 session protects every
+ * command (C-MAC + C-DECRYPTION) and every answer (R-MAC + R-ENCRYPTION), so the MCU passes bytes
+ * it cannot read or change unnoticed.
+ *
+ * The link delivers a command at least once (a PoR lost on a dropped link makes the platform send
+ * it again under a new counter). The SE must not see a protected command twice, so the relay
+ * remembers the last command and its answer: the same (job, seq, bytes) again gets the stored
+ * answer, not a second trip to the SE.
+ *
+ * State machine (downloadStep):
+ *   IDLE --APDU--> RELAYING --APDU/REPEAT--> RELAYING --COMPLETE--> DONE --APDU--> RELAYING
+ *   COMPLETE is a read (card-manager record), legal in every state.
+ */
+import { copy, equalBytes } from '../bytes';
+import { CM_RECORD_LEN } from '../se/card-manager';
+import { MAX_COMMAND_LEN, MAX_RESPONSE_LEN, SecureElement } from '../se/secure-element';
+import {
+  OP_APDU, OP_COMPLETE, RESULT_MALFORMED, RESULT_NOT_FOUND, RESULT_OK, RelayCommand, parseRelayCommand,
+} from './relay-message';
+
+export type DownloadState = 'IDLE' | 'RELAYING' | 'DONE';
+export type DownloadEvent = 'APDU' | 'REPEAT' | 'COMPLETE';
+
+export function downloadStep(state: DownloadState, event: DownloadEvent): DownloadState {
+  switch (event) {
+    case 'APDU':
+      return 'RELAYING';
+    case 'REPEAT':
+      return state;
+    case 'COMPLETE':
+      return 'DONE';
+    default:
+      return exhaustive(event);
+  }
+}
+
+function exhaustive(event: never): DownloadState {
+  throw new Error('downloadStep: unknown event ' + String(event));
+}
+
+/** Largest answer: result(1) + a response APDU. */
+export const RELAY_ANSWER_MAX = 1 + MAX_RESPONSE_LEN;
+
+export class DownloadRelay {
+  state: DownloadState = 'IDLE';
+  /** Progress of the current job as the platform numbers it. */
+  job = -1;
+  seq = -1;
+  total = 0;
+  /** Commands passed to the SE and repeats answered from memory, since boot. */
+  relayed = 0;
+  repeated = 0;
+  private readonly se: SecureElement;
+  private readonly cmd = new RelayCommand();
+  private readonly last = new Uint8Array(MAX_COMMAND_LEN);
+  private lastLen = -1;
+  private lastJob = -1;
+  private lastSeq = -1;
+  private readonly lastAnswer = new Uint8Array(RELAY_ANSWER_MAX);
+  private lastAnswerLen = 0;
+  private readonly rsp = new Uint8Array(MAX_RESPONSE_LEN);
+
+  constructor(se: SecureElement) {
+    this.se = se;
+  }
+
+  /** Handles one relay command msg[0, len); writes the answer into out and returns its length. */
+  handle(msg: Uint8Array, len: number, out: Uint8Array): number {
+    if (out.length < RELAY_ANSWER_MAX) throw new Error('DownloadRelay: answer buffer must hold ' + RELAY_ANSWER_MAX + ' bytes');
+    const c = this.cmd;
+    if (!parseRelayCommand(msg, len, c)) {
+      out[0] = RESULT_MALFORMED;
+      return 1;
+    }
+    if (c.op === OP_COMPLETE) return this.complete(msg, c, out);
+    if (c.op !== OP_APDU || c.bodyLen < 4 || c.bodyLen > MAX_COMMAND_LEN) {
+      out[0] = RESULT_MALFORMED;
+      return 1;
+    }
+    if (this.isRepeat(msg, c)) {
+      this.state = downloadStep(this.state, 'REPEAT');
+      this.repeated = this.repeated + 1;
+      copy(this.lastAnswer, 0, out, 0, this.lastAnswerLen);
+      return this.lastAnswerLen;
+    }
+    this.state = downloadStep(this.state, 'APDU');
+    this.job = c.job;
+    this.seq = c.seq;
+    this.total = c.total;
+    copy(msg, c.bodyOff, this.last, 0, c.bodyLen);
+    const n = this.se.transceive(this.last, c.bodyLen, this.rsp);
+    this.relayed = this.relayed + 1;
+    this.lastLen = c.bodyLen;
+    this.lastJob = c.job;
+    this.lastSeq = c.seq;
+    out[0] = RESULT_OK;
+    copy(this.rsp, 0, out, 1, n);
+    copy(out, 0, this.lastAnswer, 0, n + 1);
+    this.lastAnswerLen = n + 1;
+    return n + 1;
+  }
+
+  private isRepeat(msg: Uint8Array, c: RelayCommand): boolean {
+    return c.job === this.lastJob && c.seq === this.lastSeq && c.bodyLen === this.lastLen && equalBytes(msg, c.bodyOff, this.last, 0, c.bodyLen);
+  }
+
+  /** The installed card's slot and card-manager record (the seed's service information). */
+  private complete(msg: Uint8Array, c: RelayCommand, out: Uint8Array): number {
+    const slot = this.se.registry.findApp(msg, c.bodyOff, c.bodyLen);
+    if (slot < 0 || !this.se.cardManager.load(slot)) {
+      out[0] = RESULT_NOT_FOUND;
+      return 1;
+    }
+    this.state = downloadStep(this.state, 'COMPLETE');
+    this.job = c.job;
+    this.seq = c.seq;
+    this.total = c.total;
+    out[0] = RESULT_OK;
+    out[1] = slot;
+    copy(this.se.cardManager.record, 0, out, 2, CM_RECORD_LEN);
+    return 2 + CM_RECORD_LEN;
+  }
+}

@@ -1,0 +1,66 @@
+/**
+ * What the platform sends the MCU's relay (TAR_MCU_RELAY) during a download, and what the relay
+ * answers in the PoR data (docs/flows.md §2):
+ *
+ *   command   off 0 op(1) | 1 job(4, 31-bit) | 5 seq(2) | 7 total(2) | 9 body
+ *     OP_APDU       body = one command APDU for the SE, protected by the platform's SCP03 session
+ *                   (C-MAC + C-DECRYPTION): the MCU passes it on and cannot read it
+ *     OP_COMPLETE   body = instance AID of the installed application; the MCU answers with the
+ *                   card-manager record of the card that holds it
+ *   answer    off 0 result(1) | 1 body
+ *     RESULT_OK         OP_APDU: the SE's response APDU (protected by R-MAC + R-ENC);
+ *                       OP_COMPLETE: slot(1) | card-manager record (se/card-manager.ts)
+ *     RESULT_MALFORMED  the command did not parse; body empty
+ *     RESULT_NOT_FOUND  OP_COMPLETE: no card holds that application
+ *
+ * seq numbers the job's commands from 0; total is the job's command count as the platform sees
+ * it now (it shows progress; it may grow once the platform has chosen the target card).
+ */
+import { readU16, readU31, writeU16, writeU31 } from '../bytes';
+
+export const OP_APDU = 0x01;
+export const OP_COMPLETE = 0x02;
+
+export const RESULT_OK = 0x00;
+export const RESULT_MALFORMED = 0x01;
+export const RESULT_NOT_FOUND = 0x02;
+
+export const RELAY_AT_OP = 0;
+export const RELAY_AT_JOB = 1;
+export const RELAY_AT_SEQ = 5;
+export const RELAY_AT_TOTAL = 7;
+export const RELAY_AT_BODY = 9;
+export const RELAY_HEADER_LEN = 9;
+
+/** A parsed relay command; body is msg[bodyOff, bodyOff + bodyLen). */
+export class RelayCommand {
+  op = 0;
+  job = 0;
+  seq = 0;
+  total = 0;
+  bodyOff = 0;
+  bodyLen = 0;
+}
+
+/** Parses msg[0, len) into out; false when it is shorter than the header or names no known op. */
+export function parseRelayCommand(msg: Uint8Array, len: number, out: RelayCommand): boolean {
+  if (len < RELAY_HEADER_LEN || len > msg.length) return false;
+  const op = msg[RELAY_AT_OP];
+  if (op !== OP_APDU && op !== OP_COMPLETE) return false;
+  if ((msg[RELAY_AT_JOB] & 0x80) !== 0) return false;
+  out.op = op;
+  out.job = readU31(msg, RELAY_AT_JOB);
+  out.seq = readU16(msg, RELAY_AT_SEQ);
+  out.total = readU16(msg, RELAY_AT_TOTAL);
+  out.bodyOff = RELAY_HEADER_LEN;
+  out.bodyLen = len - RELAY_HEADER_LEN;
+  return true;
+}
+
+/** Writes the header into out[0..9); the caller puts the body at RELAY_AT_BODY. */
+export function writeRelayHeader(op: number, job: number, seq: number, total: number, out: Uint8Array): void {
+  out[RELAY_AT_OP] = op;
+  writeU31(out, RELAY_AT_JOB, job);
+  writeU16(out, RELAY_AT_SEQ, seq);
+  writeU16(out, RELAY_AT_TOTAL, total);
+}

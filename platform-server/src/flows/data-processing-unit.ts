@@ -1,0 +1,475 @@
+/**
+ * The data processing unit (issue 4 §3): permission and download jobs as persisted state machines
+ * (jobs.ts) driven over the platform link (link/platform-link.ts). Docs: docs/flows.md.
+ *
+ * Permission (TAR_PERMISSION, flow 1): the device's request names its SE serial; an active device
+ * whose SE it is gets the ISD key set with an expiry (data-security-unit.ts); every answer is
+ * audited with KCVs only.
+ *
+ * Download (flow 2), one job per (device, application), jobs of a device run one after another:
+ *
+ *   queued -> opening -> targeting -> loading -> completing -> done        (any -> failed)
+ *
+ *   opening     SELECT ISD, INITIALIZE UPDATE, EXTERNAL AUTHENTICATE relayed through the MCU; the
+ *               session seed (host challenge, card answer) is persisted, never a key
+ *   targeting   GET STATUS (applications, load files) under R-ENC: the target card information
+ *               only the data security unit can read; the issuer's package for this SE is fetched
+ *               and kept sealed in the key store; the target is a free card or the one already
+ *               holding the package (deleted first)
+ *   loading     the install script (download-script.ts), protected command by command; acked_block
+ *               is the last command the SE answered, persisted before the next is sent
+ *   completing  the MCU reports the card-manager record of the installed card; cards and
+ *               installations rows are written
+ *
+ * A command whose PoR does not come (dropped link) is sent again, byte for byte; the MCU answers a
+ * repeat from memory (core/mcu/download.ts). After a platform restart, start() resumes every
+ * active job from its last acknowledged command: the SCP03 session is derived again from its seed
+ * (SeChannel.restore). When the SE lost the session (terminal rebooted), the job opens a new one
+ * and starts over; the SE discards a partial load by itself.
+ */
+import { randomInt } from 'node:crypto';
+import { toHex } from '../../../firmware/src/core/hex';
+import { GetStatusReader, RegistryEntry, buildGetStatus } from '../../../firmware/src/core/gp/get-status';
+import { P1_STATUS_APPS, P1_STATUS_LOAD_FILES } from '../../../firmware/src/core/gp/constants';
+import { SW } from '../../../firmware/src/core/sw';
+import { POR, porText } from '../../../firmware/src/core/link/por-status';
+import { GRANT_DENIED, SE_SERIAL_LEN } from '../../../firmware/src/core/mcu/permission';
+import { decodeDownloadRequest } from '../../../firmware/src/core/mcu/download-request';
+import { OP_APDU, OP_COMPLETE, RELAY_HEADER_LEN, RESULT_OK, writeRelayHeader } from '../../../firmware/src/core/mcu/relay-message';
+import { TAR_DOWNLOAD_REQUEST, TAR_MCU_RELAY, TAR_PERMISSION } from '../../../firmware/src/core/mcu/tars';
+import { CARD_NUMBER_LEN, CM_BALANCE, CM_CARD_NUMBER, CM_RECORD_LEN } from '../../../firmware/src/core/se/card-manager';
+import { SLOT_COUNT } from '../../../firmware/src/core/se/records';
+import { audit } from '../db/audit';
+import { nowIso } from '../db/database';
+import { getDevice } from '../db/devices';
+import { LinkError, type PlatformLink } from '../link/platform-link';
+import type { Log } from '../log';
+import type { Platform } from '../platform-home';
+import { aesKcv } from '../pki/diversify';
+import { DOWNLOAD_SECURITY_LEVEL, SeChannel, SeChannelError, isdKeys, permissionGrant, type SessionSeed } from './data-security-unit';
+import { buildInstallScript, type ScriptCommand } from './download-script';
+import { IssuerError, type IssuedPackage, type IssuerDirectory } from './issuers/issuer';
+import { createJob, getJob, listJobs, updateJob, type Job } from './jobs';
+
+export type DownloadState = 'queued' | 'opening' | 'targeting' | 'loading' | 'completing' | 'done' | 'failed';
+
+/** The package as the job keeps it in its context: everything but the load file, which is sealed. */
+interface PackageInfo {
+  packageAid: string;
+  moduleAid: string;
+  instanceAid: string;
+  privileges: string;
+  installParams: string | null;
+  cardNumber: string | null;
+  size: number;
+}
+
+export interface DownloadContext {
+  /** The relay's job field for this attempt (31-bit, fresh per attempt). */
+  relayRef: number;
+  seed: SessionSeed | null;
+  deleteFirst: boolean;
+  pkg: PackageInfo | null;
+  slot: number | null;
+}
+
+export interface DpuOptions {
+  /** How long to wait for one PoR. */
+  porTimeoutMs?: number;
+  /** Sends of one command before the job fails (dropped link). */
+  sendLimit?: number;
+  /** Fresh sessions per job before it fails (SE lost its session). */
+  attemptLimit?: number;
+  /** Seconds a permission grant stays valid. */
+  grantTtlS?: number;
+}
+
+/** Relay seq numbers: 0..4 open and target, then the script, then COMPLETE. */
+const SEQ_SELECT = 0;
+const SEQ_INIT_UPDATE = 1;
+const SEQ_EXT_AUTH = 2;
+const SEQ_STATUS_APPS = 3;
+const SEQ_STATUS_FILES = 4;
+const SEQ_SCRIPT = 5;
+const PACKAGE_PURPOSE = 'package';
+
+class SessionLost extends Error {}
+
+function jobOwner(jobId: string): string {
+  return `job:${jobId}`;
+}
+
+export class DataProcessingUnit {
+  private readonly porTimeoutMs: number;
+  private readonly sendLimit: number;
+  private readonly attemptLimit: number;
+  private readonly grantTtlS: number;
+  /** One chain per device: its jobs run one after another. */
+  private readonly chains = new Map<string, Promise<void>>();
+  private readonly waiters = new Map<string, ((job: Job<DownloadContext>) => void)[]>();
+  private closed = false;
+
+  constructor(
+    private readonly p: Platform,
+    private readonly link: PlatformLink,
+    private readonly issuers: IssuerDirectory,
+    private readonly log: Log,
+    opts: DpuOptions = {},
+  ) {
+    this.porTimeoutMs = opts.porTimeoutMs ?? 10_000;
+    this.sendLimit = opts.sendLimit ?? 20;
+    this.attemptLimit = opts.attemptLimit ?? 3;
+    this.grantTtlS = opts.grantTtlS ?? 300;
+  }
+
+  /** Registers the platform's link applications, the issuers' applications, and resumes active jobs. */
+  start(): void {
+    const at = nowIso();
+    for (const a of this.issuers.applications()) {
+      this.p.db
+        .prepare(
+          `INSERT INTO applications (id, issuer, name, version, package_aid, applet_aid, package_hash, created_at) VALUES (?, ?, ?, ?, 'per-card', 'per-card', 'per-card', ?)
+           ON CONFLICT(id) DO UPDATE SET name = excluded.name, version = excluded.version`,
+        )
+        .run(a.id, a.issuer, a.name, a.version, at);
+    }
+    this.link.route(TAR_PERMISSION, async (req) => this.onPermissionRequest(req.deviceId, req.data));
+    this.link.route(TAR_DOWNLOAD_REQUEST, async (req) => this.onDownloadRequest(req.deviceId, req.data));
+    for (const row of listJobs(this.p.db, { active: true })) {
+      if (row.kind !== 'download') continue;
+      this.log('dpu.job.resume', { jobId: row.id, deviceId: row.device_id, state: row.state, ackedBlock: row.acked_block });
+      this.schedule(row.device_id, row.id);
+    }
+  }
+
+  close(): void {
+    this.closed = true;
+  }
+
+  /** Creates a download job (or returns the active one for the same device and application) and runs it. */
+  requestDownload(deviceId: string, applicationId: string, actor: string): Job<DownloadContext> {
+    const device = getDevice(this.p.db, deviceId);
+    if (device === undefined || device.status !== 'active') throw new IssuerError(`device '${deviceId}' is not active`, 'ISSUER_REFUSED');
+    this.issuers.find(applicationId);
+    const active = listJobs(this.p.db, { deviceId, active: true }).find((j) => j.kind === 'download' && j.application_id === applicationId);
+    if (active !== undefined) return getJob<DownloadContext>(this.p.db, active.id) as Job<DownloadContext>;
+    const job = createJob<DownloadContext>(this.p.db, 'download', deviceId, applicationId, 'queued', {
+      relayRef: randomInt(1, 0x7fffffff),
+      seed: null,
+      deleteFirst: false,
+      pkg: null,
+      slot: null,
+    });
+    audit(this.p.db, actor, 'download.requested', deviceId, { jobId: job.id, applicationId });
+    this.log('dpu.job.created', { jobId: job.id, deviceId, applicationId });
+    this.schedule(deviceId, job.id);
+    return job;
+  }
+
+  /** Resolves when the job is done or failed. */
+  waitFor(jobId: string): Promise<Job<DownloadContext>> {
+    const now = getJob<DownloadContext>(this.p.db, jobId);
+    if (now === undefined) return Promise.reject(new Error(`no job '${jobId}'`));
+    if (now.state === 'done' || now.state === 'failed') return Promise.resolve(now);
+    return new Promise((resolve) => {
+      const list = this.waiters.get(jobId) ?? [];
+      list.push(resolve);
+      this.waiters.set(jobId, list);
+    });
+  }
+
+  private schedule(deviceId: string, jobId: string): void {
+    const prev = this.chains.get(deviceId) ?? Promise.resolve();
+    const next = prev.then(() => this.run(jobId)).catch((err: Error) => this.log('dpu.job.crashed', { jobId, error: err.message }));
+    this.chains.set(deviceId, next);
+  }
+
+  private async onPermissionRequest(deviceId: string, data: Uint8Array): Promise<Uint8Array> {
+    const device = getDevice(this.p.db, deviceId);
+    const serial = Buffer.from(data).toString('hex');
+    if (device === undefined || device.status !== 'active' || data.length !== SE_SERIAL_LEN || serial !== device.seSerial) {
+      audit(this.p.db, `device:${deviceId}`, 'permission.denied', deviceId, { seSerial: data.length === SE_SERIAL_LEN ? serial : null });
+      this.log('dpu.permission.denied', { deviceId });
+      return Uint8Array.from([GRANT_DENIED]);
+    }
+    const expiresAt = Math.floor(Date.now() / 1000) + this.grantTtlS;
+    const keys = isdKeys(this.p, device.seSerial);
+    const kcv = { isdEnc: aesKcv(keys.enc), isdMac: aesKcv(keys.mac), isdDek: aesKcv(keys.dek) };
+    keys.enc.fill(0);
+    keys.mac.fill(0);
+    keys.dek.fill(0);
+    const job = createJob(this.p.db, 'permission', deviceId, null, 'done', { expiresAt, kcv });
+    audit(this.p.db, `device:${deviceId}`, 'permission.granted', deviceId, { jobId: job.id, seSerial: device.seSerial, kvn: device.isdKeyVersion, expiresAt, kcv });
+    this.log('dpu.permission.granted', { deviceId, jobId: job.id, expiresAt });
+    // The link seals the grant into the PoR and the caller's copy is dropped with the request.
+    return permissionGrant(this.p, device.seSerial, device.isdKeyVersion, expiresAt);
+  }
+
+  private async onDownloadRequest(deviceId: string, data: Uint8Array): Promise<Uint8Array> {
+    const appId = decodeDownloadRequest(data, data.length);
+    try {
+      if (appId === '') throw new IssuerError('malformed application id', 'UNKNOWN_APPLICATION');
+      const job = this.requestDownload(deviceId, appId, `device:${deviceId}`);
+      return new TextEncoder().encode(`job:${job.id}`);
+    } catch (err) {
+      return new TextEncoder().encode(`refused:${(err as Error).message}`.slice(0, 200));
+    }
+  }
+
+  private async run(jobId: string): Promise<void> {
+    let job = getJob<DownloadContext>(this.p.db, jobId) as Job<DownloadContext>;
+    const device = getDevice(this.p.db, job.device_id);
+    if (device === undefined) {
+      this.finish(updateJob(this.p.db, job, { state: 'failed', error: 'device gone' }));
+      return;
+    }
+    while (!this.closed && job.state !== 'done' && job.state !== 'failed') {
+      try {
+        job = await this.advance(job, device.seSerial, device.isdKeyVersion);
+      } catch (err) {
+        if (this.closed) return;
+        if (err instanceof SessionLost && job.attempts + 1 < this.attemptLimit) {
+          job = getJob<DownloadContext>(this.p.db, jobId) as Job<DownloadContext>;
+          this.log('dpu.job.restart', { jobId, reason: (err as Error).message });
+          job = updateJob(this.p.db, job, {
+            state: 'opening',
+            attempt: true,
+            ackedBlock: -1,
+            context: { ...job.context, relayRef: randomInt(1, 0x7fffffff), seed: null },
+            detail: { restart: (err as Error).message },
+          });
+          continue;
+        }
+        const latest = getJob<DownloadContext>(this.p.db, jobId) as Job<DownloadContext>;
+        job = updateJob(this.p.db, latest, { state: 'failed', error: (err as Error).message });
+        audit(this.p.db, 'platform', 'download.failed', job.device_id, { jobId, error: (err as Error).message });
+        this.log('dpu.job.failed', { jobId, error: (err as Error).message });
+      }
+    }
+    if (job.state === 'done' || job.state === 'failed') this.finish(job);
+  }
+
+  private finish(job: Job<DownloadContext>): void {
+    const list = this.waiters.get(job.id) ?? [];
+    this.waiters.delete(job.id);
+    for (const w of list) w(job);
+  }
+
+  /** One state of the job; returns the job in its next state. */
+  private async advance(job: Job<DownloadContext>, seSerial: string, kvn: number): Promise<Job<DownloadContext>> {
+    const db = this.p.db;
+    const state = job.state as DownloadState;
+    if (state === 'queued' || state === 'opening' || job.context.seed === null) {
+      if (state === 'queued') job = updateJob(db, job, { state: 'opening' });
+      return this.open(job, seSerial, kvn);
+    }
+    const pkg = job.context.pkg === null ? null : this.loadPackage(job);
+    const script = pkg === null ? [] : buildInstallScript(pkg, job.context.deleteFirst);
+    const accepted: Uint8Array[] = [];
+    if (state === 'loading' || state === 'completing') {
+      accepted.push(statusCommand(P1_STATUS_APPS), statusCommand(P1_STATUS_LOAD_FILES));
+      for (let i = 0; i <= job.acked_block && i < script.length; i++) accepted.push(script[i].apdu);
+    }
+    const channel = SeChannel.restore(this.p, seSerial, kvn, job.context.seed as SessionSeed, accepted);
+    try {
+      switch (state) {
+        case 'targeting':
+          return await this.target(job, channel, seSerial);
+        case 'loading':
+          return await this.load(job, channel, script);
+        case 'completing':
+          return await this.complete(job, script.length);
+        default:
+          throw new Error(`job ${job.id} in unknown state '${state}'`);
+      }
+    } finally {
+      channel.close();
+    }
+  }
+
+  private async open(job: Job<DownloadContext>, seSerial: string, kvn: number): Promise<Job<DownloadContext>> {
+    const { channel, hostChallenge } = SeChannel.begin(this.p, seSerial, kvn);
+    try {
+      const sel = await this.relay(job, SEQ_SELECT, channel.selectIsd());
+      if (swOf(sel) !== SW.OK) throw new Error(`SELECT ISD: SW ${swOf(sel).toString(16)}`);
+      const iu = await this.relay(job, SEQ_INIT_UPDATE, channel.initializeUpdate(hostChallenge));
+      const ea = channel.externalAuthenticate(iu);
+      const seed: SessionSeed = { hostChallenge, initUpdateResponse: Buffer.from(iu).toString('hex') };
+      channel.authenticated(await this.relay(job, SEQ_EXT_AUTH, ea));
+      this.log('dpu.job.session', { jobId: job.id, securityLevel: DOWNLOAD_SECURITY_LEVEL });
+      return updateJob(this.p.db, job, { state: 'targeting', context: { ...job.context, seed } });
+    } catch (err) {
+      if (err instanceof SeChannelError) throw new SessionLost(err.message);
+      throw err;
+    } finally {
+      channel.close();
+    }
+  }
+
+  private async target(job: Job<DownloadContext>, channel: SeChannel, seSerial: string): Promise<Job<DownloadContext>> {
+    const apps = await this.protectedCommand(job, channel, SEQ_STATUS_APPS, statusCommand(P1_STATUS_APPS), [SW.OK, SW.ERR_REFERENCED_DATA_NOT_FOUND]);
+    const files = await this.protectedCommand(job, channel, SEQ_STATUS_FILES, statusCommand(P1_STATUS_LOAD_FILES), [SW.OK, SW.ERR_REFERENCED_DATA_NOT_FOUND]);
+    const appAids = registryAids(apps);
+    const fileAids = registryAids(files);
+    const stored = job.context.pkg === null ? await this.issuePackage(job, seSerial) : this.loadPackage(job);
+    const instance = toHex(stored.instanceAid).toLowerCase();
+    const pkgAid = toHex(stored.packageAid).toLowerCase();
+    const deleteFirst = appAids.includes(instance) || fileAids.includes(pkgAid);
+    if (!deleteFirst && appAids.length >= SLOT_COUNT) throw new Error(`SE ${seSerial} has no free card (${appAids.length} of ${SLOT_COUNT} in use)`);
+    const script = buildInstallScript(stored, deleteFirst);
+    this.log('dpu.job.target', { jobId: job.id, cardsInUse: appAids.length, replaces: deleteFirst, commands: script.length });
+    const ctx = { ...job.context, deleteFirst, pkg: job.context.pkg ?? infoOf(stored) };
+    return updateJob(this.p.db, job, { state: 'loading', context: ctx, ackedBlock: -1, totalBlocks: script.length, detail: { cardsInUse: appAids.length, replaces: deleteFirst } });
+  }
+
+  private async load(job: Job<DownloadContext>, channel: SeChannel, script: ScriptCommand[]): Promise<Job<DownloadContext>> {
+    for (let i = job.acked_block + 1; i < script.length; i++) {
+      await this.protectedCommand(job, channel, SEQ_SCRIPT + i, script[i].apdu, [SW.OK], script.length + SEQ_SCRIPT + 1);
+      job = updateJob(this.p.db, job, { ackedBlock: i });
+      this.log('dpu.job.progress', { jobId: job.id, acked: i + 1, total: script.length, command: script[i].name });
+    }
+    return updateJob(this.p.db, job, { state: 'completing' });
+  }
+
+  private async complete(job: Job<DownloadContext>, scriptLength: number): Promise<Job<DownloadContext>> {
+    const pkg = job.context.pkg as PackageInfo;
+    const seq = SEQ_SCRIPT + scriptLength;
+    const answer = await this.relayRaw(job, OP_COMPLETE, seq, Buffer.from(pkg.instanceAid, 'hex'), seq + 1);
+    if (answer[0] !== RESULT_OK || answer.length !== 2 + CM_RECORD_LEN) throw new Error('the terminal reports no card holding the installed application');
+    const slot = answer[1];
+    const record = answer.subarray(2);
+    const device = getDevice(this.p.db, job.device_id);
+    const seSerial = (device?.seSerial ?? '').toLowerCase();
+    const cardSerial = `${seSerial}${slot.toString(16).padStart(2, '0')}`;
+    const cardNumber = Buffer.from(record.subarray(CM_CARD_NUMBER, CM_CARD_NUMBER + CARD_NUMBER_LEN)).toString('hex');
+    const balance = (record[CM_BALANCE] << 24) | (record[CM_BALANCE + 1] << 16) | (record[CM_BALANCE + 2] << 8) | record[CM_BALANCE + 3];
+    const at = nowIso();
+    const db = this.p.db;
+    let done = job;
+    db.transaction(() => {
+      db.prepare('DELETE FROM installations WHERE card_serial IN (SELECT card_serial FROM cards WHERE se_serial = ? AND slot = ?) AND application_id = ?').run(
+        seSerial,
+        slot,
+        job.application_id,
+      );
+      db.prepare(
+        `INSERT INTO cards (se_serial, slot, card_serial, state, updated_at) VALUES (?, ?, ?, 'installed', ?)
+         ON CONFLICT(se_serial, slot) DO UPDATE SET card_serial = excluded.card_serial, state = 'installed', updated_at = excluded.updated_at`,
+      ).run(seSerial, slot, cardSerial, at);
+      db.prepare(
+        `INSERT INTO installations (card_serial, application_id, version, card_number, balance, installed_at, job_id) VALUES (?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT(card_serial, application_id) DO UPDATE SET version = excluded.version, card_number = excluded.card_number,
+           balance = excluded.balance, installed_at = excluded.installed_at, job_id = excluded.job_id`,
+      ).run(cardSerial, job.application_id, versionOf(record), cardNumber, balance, at, job.id);
+      done = updateJob(db, job, { state: 'done', cardSerial, context: { ...job.context, slot }, detail: { slot, cardSerial } });
+      audit(db, 'platform', 'download.installed', job.device_id, { jobId: job.id, applicationId: job.application_id, cardSerial, slot });
+    })();
+    this.p.db.prepare('DELETE FROM key_store WHERE owner = ?').run(jobOwner(job.id));
+    this.log('dpu.job.done', { jobId: job.id, cardSerial, slot });
+    return done;
+  }
+
+  private async issuePackage(job: Job<DownloadContext>, seSerial: string): Promise<IssuedPackage> {
+    const { adapter } = this.issuers.find(job.application_id as string);
+    const pkg = await adapter.issuePackage({ applicationId: job.application_id as string, deviceId: job.device_id, seSerial, jobId: job.id });
+    this.p.db.prepare('DELETE FROM key_store WHERE owner = ? AND purpose = ?').run(jobOwner(job.id), PACKAGE_PURPOSE);
+    this.p.keys.put(jobOwner(job.id), PACKAGE_PURPOSE, pkg.loadFile);
+    this.log('dpu.job.package', { jobId: job.id, octets: pkg.loadFile.length });
+    return pkg;
+  }
+
+  private loadPackage(job: Job<DownloadContext>): IssuedPackage {
+    const info = job.context.pkg as PackageInfo;
+    const loadFile = new Uint8Array(this.p.keys.get(jobOwner(job.id), PACKAGE_PURPOSE));
+    return {
+      loadFile,
+      packageAid: Buffer.from(info.packageAid, 'hex'),
+      moduleAid: Buffer.from(info.moduleAid, 'hex'),
+      instanceAid: Buffer.from(info.instanceAid, 'hex'),
+      privileges: Buffer.from(info.privileges, 'hex'),
+      installParams: info.installParams === null ? null : Buffer.from(info.installParams, 'hex'),
+      cardNumber: info.cardNumber,
+    };
+  }
+
+  /** Wraps, relays and unwraps one command; a status outside `ok` fails the job (or restarts it when the SE lost the session). */
+  private async protectedCommand(job: Job<DownloadContext>, channel: SeChannel, seq: number, plain: Uint8Array, ok: number[], total?: number): Promise<Uint8Array> {
+    const answer = await this.relay(job, seq, channel.wrap(plain), total);
+    const sw = swOf(answer);
+    if (sw === SW.ERR_SECURITY_STATUS || sw === SW.ERR_CLA_NOT_SUPPORTED) throw new SessionLost(`SE answered ${sw.toString(16)}: its session is gone`);
+    let plainAnswer: Uint8Array;
+    try {
+      plainAnswer = channel.unwrap(answer);
+    } catch (err) {
+      throw new SessionLost((err as Error).message);
+    }
+    const psw = swOf(plainAnswer);
+    if (!ok.includes(psw)) throw new Error(`${commandName(plain)}: SE answered SW ${psw.toString(16).padStart(4, '0')}`);
+    return plainAnswer;
+  }
+
+  private relay(job: Job<DownloadContext>, seq: number, apdu: Uint8Array, total?: number): Promise<Uint8Array> {
+    return this.relayRaw(job, OP_APDU, seq, apdu, total ?? SEQ_SCRIPT).then((answer) => {
+      if (answer[0] !== RESULT_OK || answer.length < 3) throw new Error(`relay refused the command (result ${answer[0]})`);
+      return answer.subarray(1);
+    });
+  }
+
+  /** Sends one relay command until its PoR comes (the same bytes every time), up to sendLimit. */
+  private async relayRaw(job: Job<DownloadContext>, op: number, seq: number, body: Uint8Array, total: number): Promise<Uint8Array> {
+    const msg = new Uint8Array(RELAY_HEADER_LEN + body.length);
+    writeRelayHeader(op, job.context.relayRef, seq, total, msg);
+    msg.set(body, RELAY_HEADER_LEN);
+    for (let sent = 1; ; sent++) {
+      if (this.closed) throw new LinkError('platform closing', 'CLOSED');
+      try {
+        const por = await this.link.sendCommand(job.device_id, TAR_MCU_RELAY, msg, this.porTimeoutMs);
+        if (por.status !== POR.OK || !por.verified) throw new Error(`terminal refused the relay command: ${porText(por.status)}`);
+        return por.data;
+      } catch (err) {
+        if (!(err instanceof LinkError) || err.code !== 'POR_TIMEOUT' || sent >= this.sendLimit) throw err;
+        this.log('dpu.job.resend', { jobId: job.id, seq, sent });
+      }
+    }
+  }
+}
+
+function statusCommand(p1: number): Uint8Array {
+  const buf = new Uint8Array(16);
+  return buf.slice(0, buildGetStatus(p1, false, buf));
+}
+
+function swOf(rapdu: Uint8Array): number {
+  return rapdu.length < 2 ? 0 : (rapdu[rapdu.length - 2] << 8) | rapdu[rapdu.length - 1];
+}
+
+function registryAids(plainAnswer: Uint8Array): string[] {
+  const aids: string[] = [];
+  if (swOf(plainAnswer) !== SW.OK) return aids;
+  const reader = new GetStatusReader().reset(plainAnswer, 0, plainAnswer.length - 2);
+  const e = new RegistryEntry();
+  while (reader.next(e)) aids.push(toHex(e.aid, 0, e.aidLen).toLowerCase());
+  return aids;
+}
+
+function infoOf(pkg: IssuedPackage): PackageInfo {
+  const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
+  return {
+    packageAid: hex(pkg.packageAid),
+    moduleAid: hex(pkg.moduleAid),
+    instanceAid: hex(pkg.instanceAid),
+    privileges: hex(pkg.privileges),
+    installParams: pkg.installParams === null ? null : hex(pkg.installParams),
+    cardNumber: pkg.cardNumber,
+    size: pkg.loadFile.length,
+  };
+}
+
+function versionOf(record: Uint8Array): string {
+  const v = (record[48] << 8) | record[49];
+  return `${(v >> 8) & 0xff}.${v & 0xff}`;
+}
+
+function commandName(apdu: Uint8Array): string {
+  return `command ${Buffer.from(apdu.subarray(0, 4)).toString('hex')}`;
+}
