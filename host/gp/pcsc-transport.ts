@@ -94,25 +94,38 @@ export async function connectPcsc(options: PcscOptions = {}): Promise<PcscConnec
   } catch (e) {
     throw new PcscUnavailableError(`PC/SC: ${(e as Error).message} (is pcscd running?)`);
   }
+  // Every reader monitors its slot until closed; all are closed with the context.
+  const readers: PcscReader[] = [];
+  const shutdown = (): void => {
+    for (const r of readers) r.close();
+    pcsc.close();
+  };
   return new Promise<PcscConnection>((resolve, reject) => {
     let settled = false;
+    // Errors after settling (pcscd going away while we hold the card) reach the caller through
+    // transmit; the listeners stay so that the emitters never throw them unhandled.
     const finish = (err: Error | null, conn?: PcscConnection): void => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
       if (err !== null) {
-        pcsc.close();
+        shutdown();
         reject(err);
       } else {
         resolve(conn!);
       }
     };
-    const timer = setTimeout(() => finish(new NoCardError(timeoutMs)), timeoutMs);
+    const timer = setTimeout(() => {
+      const e = new NoCardError(timeoutMs);
+      e.message = `no PC/SC reader${options.reader !== undefined ? ` matching '${options.reader}'` : ''} with a card within ${timeoutMs} ms`;
+      finish(e);
+    }, timeoutMs);
     pcsc.on('error', (err) => finish(new PcscUnavailableError(`PC/SC: ${err.message} (is pcscd running?)`)));
     pcsc.on('reader', (reader) => {
+      readers.push(reader);
+      reader.on('error', (err) => finish(new PcscUnavailableError(`PC/SC reader ${reader.name}: ${err.message}`)));
       if (options.reader !== undefined && !reader.name.includes(options.reader)) return;
       let connecting = false;
-      reader.on('error', (err) => finish(new PcscUnavailableError(`PC/SC reader ${reader.name}: ${err.message}`)));
       reader.on('status', (status) => {
         if (settled || connecting || (status.state & reader.SCARD_STATE_PRESENT) === 0) return;
         connecting = true;
@@ -122,14 +135,14 @@ export async function connectPcsc(options: PcscOptions = {}): Promise<PcscConnec
             return;
           }
           const atr = new Uint8Array(status.atr ?? Buffer.alloc(0));
-          finish(null, makeConnection(pcsc, reader, protocol, atr));
+          finish(null, makeConnection(shutdown, reader, protocol, atr));
         });
       });
     });
   });
 }
 
-function makeConnection(pcsc: PcscContext, reader: PcscReader, protocol: number, atr: Uint8Array): PcscConnection {
+function makeConnection(shutdown: () => void, reader: PcscReader, protocol: number, atr: Uint8Array): PcscConnection {
   const raw = (apdu: Uint8Array): Promise<Uint8Array> =>
     new Promise((resolve, reject) => {
       reader.transmit(Buffer.from(apdu), MAX_RESPONSE_LEN, protocol, (err, data) => {
@@ -160,7 +173,7 @@ function makeConnection(pcsc: PcscContext, reader: PcscReader, protocol: number,
     close: () =>
       new Promise<void>((resolve) => {
         reader.disconnect(reader.SCARD_LEAVE_CARD, () => {
-          pcsc.close();
+          shutdown();
           resolve();
         });
       }),
