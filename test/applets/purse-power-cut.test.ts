@@ -8,7 +8,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { readU31 } from '../../firmware/src/core/bytes';
-import { fromHex, toHex } from '../../firmware/src/core/hex';
+import { fromHex } from '../../firmware/src/core/hex';
 import { diversifyPurseKeys } from '../../firmware/src/core/package/card-keys';
 import { devTransitMasterKeys } from '../../firmware/src/core/package/dev-keys';
 import { CM_BALANCE } from '../../firmware/src/core/se/card-manager';

@@ -5,7 +5,9 @@
  *
  * Contactless routing (like a phone's AID routing table): SELECT by AID reaches the ISD or the
  * slot whose application has that AID; other commands go to whatever is selected. After a reset
- * the ISD is selected implicitly (GPCS 11.9: it holds the Card Reset privilege).
+ * the ISD is selected implicitly (GPCS 11.9: it holds the Card Reset privilege), unless an
+ * application holds that privilege: then that default card answers the first command that is not
+ * a SELECT. SELECT of 2PAY.SYS.DDF01 lists the payment applications (applets/payment-directory.ts).
  */
 import { CommandApdu, parseCommand } from '../apdu';
 import { shr } from '../bits';
@@ -17,6 +19,7 @@ import { BufferPool } from '../pool';
 import { Store } from '../store/store';
 import { SW } from '../sw';
 import { ISD_AID } from './aid';
+import { PaymentDirectory } from '../applets/payment-directory';
 import { ApduResponse, type AppletClass, type SeServices } from './applet';
 import { ATR_MAX_LEN, buildContactlessAtr } from './atr';
 import { CardManager } from './card-manager';
@@ -25,7 +28,7 @@ import { ContentInstaller } from './content-installer';
 import { ContentLoader } from './content-loader';
 import { GetStatus } from './get-status';
 import { Isd } from './isd';
-import { APP_LIFE_CYCLE, LC_APP_SELECTABLE, REC_SE_STATE, SLOT_COUNT, STATE_LIFE_CYCLE, STATE_RECORD_LEN } from './records';
+import { APP_LIFE_CYCLE, APP_PRIVILEGES, LC_APP_SELECTABLE, REC_SE_STATE, SLOT_COUNT, STATE_LIFE_CYCLE, STATE_RECORD_LEN } from './records';
 import { Registry } from './registry';
 import { KDD_LEN } from './scp03-card';
 import { SecureChannelModule } from './secure-channel-module';
@@ -41,6 +44,9 @@ export const MAX_RESPONSE_LEN = MAX_RESPONSE_DATA + 2;
 /** Historical bytes of the SE's own ATR: "TAPCARD-SE". */
 const SE_HIST = new Uint8Array([0x54, 0x41, 0x50, 0x43, 0x41, 0x52, 0x44, 0x2d, 0x53, 0x45]);
 const SELECTED_ISD = -1;
+const SELECTED_PPSE = -2;
+/** GPCS 11.1.2 privilege byte 1: Card Reset, the application is implicitly selected after reset. */
+const PRIVILEGE_CARD_RESET = 0x04;
 
 export interface SecureElementConfig {
   flash: Flash;
@@ -72,8 +78,11 @@ export class SecureElement {
   private readonly cmd = new CommandApdu();
   private readonly rsp: ApduResponse;
   private readonly state = new Uint8Array(STATE_RECORD_LEN);
-  /** SELECTED_ISD, or the slot index of the selected application. */
+  /** SELECTED_ISD, SELECTED_PPSE, or the slot index of the selected application. */
   private selected = SELECTED_ISD;
+  /** No SELECT has succeeded since reset: the default card, if any, takes the next command. */
+  private implicit = true;
+  private readonly directory: PaymentDirectory;
 
   constructor(config: SecureElementConfig) {
     if (config.serial.length !== KDD_LEN) throw new Error(`SE serial must be ${KDD_LEN} bytes, got ${config.serial.length}`);
@@ -98,6 +107,7 @@ export class SecureElement {
     const loader = new ContentLoader(this.store, this.registry);
     this.installer = new ContentInstaller(this.store, this.registry, services, config.appletClasses, this.slots);
     this.isd = new Isd(this.scm, loader, this.installer, new GetStatus(this.registry));
+    this.directory = new PaymentDirectory(this.registry, config.appletClasses);
     this.atrLen = buildContactlessAtr(SE_HIST, 0, SE_HIST.length, this.atr);
   }
 
@@ -124,6 +134,7 @@ export class SecureElement {
     this.isd.deselect();
     for (let i = 0; i < SLOT_COUNT; i++) this.slots[i].reset();
     this.selected = SELECTED_ISD;
+    this.implicit = true;
     return this.atrLen;
   }
 
@@ -156,6 +167,8 @@ export class SecureElement {
   private dispatch(cmd: CommandApdu, rsp: ApduResponse): number {
     if ((cmd.cla & 0x03) !== 0) return SW.ERR_LOGICAL_CHANNEL_NOT_SUPPORTED;
     if (cmd.ins === INS_SELECT && cmd.cla === 0x00 && cmd.p1 === P1_SELECT_BY_NAME) return this.selectByName(cmd, rsp);
+    if (this.implicit) this.selectDefaultCard(cmd, rsp);
+    if (this.selected === SELECTED_PPSE) return SW.ERR_INS_NOT_SUPPORTED;
     if (this.selected === SELECTED_ISD) return this.isd.process(cmd, rsp);
     return this.slots[this.selected].exchange(cmd, rsp);
   }
@@ -166,10 +179,17 @@ export class SecureElement {
     if (cmd.lc === 0 || (cmd.lc === ISD_AID.length && equalBytes(ISD_AID, 0, b, cmd.dataOff, cmd.lc))) {
       this.deselectCurrent();
       this.selected = SELECTED_ISD;
+      this.implicit = false;
       return this.isd.select(rsp);
     }
     const r = this.registry;
     let slot = r.findApp(b, cmd.dataOff, cmd.lc);
+    if (slot < 0 && this.directory.isPpse(b, cmd.dataOff, cmd.lc)) {
+      this.deselectCurrent();
+      this.selected = SELECTED_PPSE;
+      this.implicit = false;
+      return this.directory.answer(rsp, this.defaultCard());
+    }
     if (slot < 0) {
       const after = (cmd.p2 & 0x03) === P2_NEXT_OCCURRENCE && this.selected >= 0 ? this.selected : -1;
       slot = r.findAppByPrefix(b, cmd.dataOff, cmd.lc, after);
@@ -179,12 +199,35 @@ export class SecureElement {
     }
     this.deselectCurrent();
     this.selected = slot;
+    this.implicit = false;
     return this.slots[slot].select(cmd, rsp);
+  }
+
+  /** The selectable application with the Card Reset privilege, or -1 (the ISD stays the default). */
+  private defaultCard(): number {
+    const r = this.registry;
+    for (let s = 0; s < SLOT_COUNT; s++) {
+      const a = r.appAt(s);
+      if (r.appUsed[s] && r.apps[a + APP_LIFE_CYCLE] === LC_APP_SELECTABLE && (r.apps[a + APP_PRIVILEGES] & PRIVILEGE_CARD_RESET) !== 0 && this.slots[s].applet !== null) return s;
+    }
+    return -1;
+  }
+
+  /** First command after reset without a SELECT: the default card is selected for it (its FCI is dropped). */
+  private selectDefaultCard(cmd: CommandApdu, rsp: ApduResponse): void {
+    this.implicit = false;
+    const slot = this.defaultCard();
+    if (slot < 0) return;
+    this.deselectCurrent();
+    this.selected = slot;
+    this.slots[slot].select(cmd, rsp);
+    rsp.len = 0;
+    if (!this.slots[slot].selected) this.selected = SELECTED_ISD;
   }
 
   private deselectCurrent(): void {
     if (this.selected === SELECTED_ISD) this.isd.deselect();
-    else this.slots[this.selected].deselect();
+    else if (this.selected >= 0) this.slots[this.selected].deselect();
   }
 
   /** Warnings that carry data (62xx/63xx from applets, e.g. a PIN try counter). */
