@@ -104,6 +104,7 @@ describe('provision', () => {
   it('refuses a second device with the same id, and a bad id', async () => {
     await expect(provisionDevice(t.platform, { deviceId: 'term-01' })).rejects.toThrow(ProvisionError);
     await expect(provisionDevice(t.platform, { deviceId: 'bad/id' })).rejects.toThrow(/device id/);
+    await expect(provisionDevice(t.platform, { deviceId: 'Platform' })).rejects.toThrow(/not 'platform'/);
   });
 
   it('writes a 0600 bundle that reads back, never over an existing file, and validates fields', () => {

@@ -68,7 +68,8 @@ export interface DownloadContext {
   /** The relay's job field for this attempt (31-bit, fresh per attempt). */
   relayRef: number;
   seed: SessionSeed | null;
-  deleteFirst: boolean;
+  /** Load file AID to DELETE (with its applications) before loading, when the SE already holds the application or package. */
+  deleteAid: string | null;
   pkg: PackageInfo | null;
   slot: number | null;
 }
@@ -156,7 +157,7 @@ export class DataProcessingUnit {
     const job = createJob<DownloadContext>(this.p.db, 'download', deviceId, applicationId, 'queued', {
       relayRef: randomInt(1, 0x7fffffff),
       seed: null,
-      deleteFirst: false,
+      deleteAid: null,
       pkg: null,
       slot: null,
     });
@@ -264,7 +265,7 @@ export class DataProcessingUnit {
       return this.open(job, seSerial, kvn);
     }
     const pkg = job.context.pkg === null ? null : this.loadPackage(job);
-    const script = pkg === null ? [] : buildInstallScript(pkg, job.context.deleteFirst);
+    const script = pkg === null ? [] : buildInstallScript(pkg, job.context.deleteAid);
     const accepted: Uint8Array[] = [];
     if (state === 'loading' || state === 'completing') {
       accepted.push(statusCommand(P1_STATUS_APPS), statusCommand(P1_STATUS_LOAD_FILES));
@@ -309,17 +310,20 @@ export class DataProcessingUnit {
   private async target(job: Job<DownloadContext>, channel: SeChannel, seSerial: string): Promise<Job<DownloadContext>> {
     const apps = await this.protectedCommand(job, channel, SEQ_STATUS_APPS, statusCommand(P1_STATUS_APPS), [SW.OK, SW.ERR_REFERENCED_DATA_NOT_FOUND]);
     const files = await this.protectedCommand(job, channel, SEQ_STATUS_FILES, statusCommand(P1_STATUS_LOAD_FILES), [SW.OK, SW.ERR_REFERENCED_DATA_NOT_FOUND]);
-    const appAids = registryAids(apps);
-    const fileAids = registryAids(files);
+    const appEntries = registryEntries(apps);
+    const fileEntries = registryEntries(files);
     const stored = job.context.pkg === null ? await this.issuePackage(job, seSerial) : this.loadPackage(job);
     const instance = toHex(stored.instanceAid).toLowerCase();
     const pkgAid = toHex(stored.packageAid).toLowerCase();
-    const deleteFirst = appAids.includes(instance) || fileAids.includes(pkgAid);
-    if (!deleteFirst && appAids.length >= SLOT_COUNT) throw new Error(`SE ${seSerial} has no free card (${appAids.length} of ${SLOT_COUNT} in use)`);
-    const script = buildInstallScript(stored, deleteFirst);
-    this.log('dpu.job.target', { jobId: job.id, cardsInUse: appAids.length, replaces: deleteFirst, commands: script.length });
-    const ctx = { ...job.context, deleteFirst, pkg: job.context.pkg ?? infoOf(stored) };
-    return updateJob(this.p.db, job, { state: 'loading', context: ctx, ackedBlock: -1, totalBlocks: script.length, detail: { cardsInUse: appAids.length, replaces: deleteFirst } });
+    // The target: the card already holding the application (its load file goes first), else a free one.
+    const holder = appEntries.find((e) => e.aid === instance);
+    const deleteAid = holder !== undefined && holder.elfAid !== '' ? holder.elfAid : fileEntries.some((e) => e.aid === pkgAid) ? pkgAid : null;
+    if (deleteAid === null && appEntries.length >= SLOT_COUNT) throw new Error(`SE ${seSerial} has no free card (${appEntries.length} of ${SLOT_COUNT} in use)`);
+    const script = buildInstallScript(stored, deleteAid);
+    const replaces = deleteAid !== null;
+    this.log('dpu.job.target', { jobId: job.id, cardsInUse: appEntries.length, replaces, commands: script.length });
+    const ctx = { ...job.context, deleteAid, pkg: job.context.pkg ?? infoOf(stored) };
+    return updateJob(this.p.db, job, { state: 'loading', context: ctx, ackedBlock: -1, totalBlocks: script.length, detail: { cardsInUse: appEntries.length, replaces } });
   }
 
   private async load(job: Job<DownloadContext>, channel: SeChannel, script: ScriptCommand[]): Promise<Job<DownloadContext>> {
@@ -443,13 +447,14 @@ function swOf(rapdu: Uint8Array): number {
   return rapdu.length < 2 ? 0 : (rapdu[rapdu.length - 2] << 8) | rapdu[rapdu.length - 1];
 }
 
-function registryAids(plainAnswer: Uint8Array): string[] {
-  const aids: string[] = [];
-  if (swOf(plainAnswer) !== SW.OK) return aids;
+/** The decrypted target card information: registry entries (AID, and an application's load file AID). */
+function registryEntries(plainAnswer: Uint8Array): { aid: string; elfAid: string }[] {
+  const out: { aid: string; elfAid: string }[] = [];
+  if (swOf(plainAnswer) !== SW.OK) return out;
   const reader = new GetStatusReader().reset(plainAnswer, 0, plainAnswer.length - 2);
   const e = new RegistryEntry();
-  while (reader.next(e)) aids.push(toHex(e.aid, 0, e.aidLen).toLowerCase());
-  return aids;
+  while (reader.next(e)) out.push({ aid: toHex(e.aid, 0, e.aidLen).toLowerCase(), elfAid: toHex(e.elfAid, 0, e.elfAidLen).toLowerCase() });
+  return out;
 }
 
 function infoOf(pkg: IssuedPackage): PackageInfo {

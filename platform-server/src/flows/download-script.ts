@@ -1,7 +1,7 @@
 /**
  * The GP script that installs one package on an SE (GPCS 11.5, 11.6; ARCHITECTURE.md flow 2), as
  * plain APDUs the data security unit then protects one by one:
- *   [DELETE package (and its applications), when the SE already holds it]
+ *   [DELETE the load file (and its applications) already holding the application or package]
  *   INSTALL [for load] -> LOAD block 0..n-1 -> INSTALL [for install and make selectable]
  * Rebuilt identically from the same package and decision, so a resumed job re-sends byte for byte
  * what it sent before.
@@ -21,14 +21,15 @@ export interface ScriptCommand {
   block?: number;
 }
 
-export function buildInstallScript(pkg: IssuedPackage, deleteFirst: boolean): ScriptCommand[] {
+/** deleteAid: hex AID of a load file to delete (with its applications) first, or null. */
+export function buildInstallScript(pkg: IssuedPackage, deleteAid: string | null): ScriptCommand[] {
   const buf = new Uint8Array(300);
   const take = (n: number, what: string): Uint8Array => {
     if (n < 0) throw new Error(`${what}: the package's AIDs or sizes do not fit the command`);
     return buf.slice(0, n);
   };
   const script: ScriptCommand[] = [];
-  if (deleteFirst) script.push({ name: 'DELETE', apdu: take(buildDelete(pkg.packageAid, true, buf), 'DELETE') });
+  if (deleteAid !== null) script.push({ name: 'DELETE', apdu: take(buildDelete(Buffer.from(deleteAid, 'hex'), true, buf), 'DELETE') });
   script.push({ name: 'INSTALL [for load]', apdu: take(buildInstallForLoad(pkg.packageAid, ISD_AID, null, null, null, buf), 'INSTALL [for load]') });
   const blockSize = loadBlockSize(MAX_COMMAND_DATA, DOWNLOAD_SECURITY_LEVEL);
   const blocks = loadBlockCount(pkg.loadFile.length, blockSize);

@@ -9,7 +9,9 @@
  *
  * Device ids are 1..23 letters, digits, '-' or '_' (first a letter or digit): safe in a topic level
  * (no '/', '+', '#') and within the client id length every MQTT 3.1.1 server must accept (§3.1.3.1),
- * since a device's client id is its device id.
+ * since a device's client id is its device id. "platform" is reserved: it is the platform's
+ * certificate CN, and brokers that take the CN as user name (mosquitto use_identity_as_username)
+ * must never confuse a device with the platform.
  */
 export const TOPIC_ROOT = 'tapcard/v1';
 export const SHARED_GROUP = 'platform';
@@ -27,16 +29,17 @@ export function sharedUpFilter(group: string): string {
 }
 
 const DEVICE_ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,22}$/;
+const RESERVED_IDS = ['platform'];
 
 export type Direction = 'up' | 'down';
 
 export function isValidDeviceId(id: string): boolean {
-  return DEVICE_ID.test(id);
+  return DEVICE_ID.test(id) && !RESERVED_IDS.includes(id.toLowerCase());
 }
 
 export function assertDeviceId(id: string): void {
   if (!isValidDeviceId(id)) {
-    throw new Error(`device id '${id}': expected 1-23 letters, digits, '-' or '_', starting with a letter or digit`);
+    throw new Error(`device id '${id}': expected 1-23 letters, digits, '-' or '_', starting with a letter or digit, not 'platform'`);
   }
 }
 
