@@ -14,7 +14,7 @@
  * (AmdD 5.6: it terminates the current session).
  */
 import { shr } from '../bits';
-import { copy, equalCt, fill, wipe } from '../bytes';
+import { copy, equalCt, fill, readU24, wipe } from '../bytes';
 import { encodeCommand, CommandApdu, LE_ABSENT, parseCommand } from '../apdu';
 import { BlockCipher, CipherFactory } from '../crypto/block-cipher';
 import { cbcDecrypt, cbcEncrypt } from '../crypto/cbc';
@@ -180,9 +180,7 @@ export class Scp03HostSession {
     copy(rapdu, 0, this.kddBytes, 0, KDD_LEN);
     this.keyVersion = rapdu[AT_KVN];
     this.iParameter = i;
-    this.sequenceCounter = withSequence
-      ? (rapdu[AT_SEQUENCE] << 16) | (rapdu[AT_SEQUENCE + 1] << 8) | rapdu[AT_SEQUENCE + 2]
-      : -1;
+    this.sequenceCounter = withSequence ? readU24(rapdu, AT_SEQUENCE) : -1;
     copy(rapdu, AT_CARD_CHALLENGE, this.context, CHALLENGE_LEN, CHALLENGE_LEN);
     this.deriveSessionKeys();
     scp03Derive(this.cMac, DERIVE_CARD_CRYPTOGRAM, this.context, 0, this.context.length, 8 * CRYPTOGRAM_LEN, this.scratch, 0);
@@ -211,7 +209,8 @@ export class Scp03HostSession {
     fill(this.mcv, 0, BLOCK, 0);
     this.appendCMac(out, SHORT_HEADER_LEN + CRYPTOGRAM_LEN);
     this.level = securityLevel;
-    return this.enter('SEND_EXTERNAL_AUTHENTICATE') === 0 ? EXTERNAL_AUTHENTICATE_LEN : SCP03_ERROR.WRONG_STATE;
+    this.enter('SEND_EXTERNAL_AUTHENTICATE');
+    return EXTERNAL_AUTHENTICATE_LEN;
   }
 
   /** The EXTERNAL AUTHENTICATE answer: exactly SW 9000 opens the session (no R-MAC, AmdD 6.2.5). */
@@ -232,7 +231,7 @@ export class Scp03HostSession {
    * counter moves for every command, with or without data. Returns the wrapped length.
    */
   wrapCommand(apdu: Uint8Array, len: number, out: Uint8Array): number {
-    if (this.stateNow !== 'AUTHENTICATED') return SCP03_ERROR.WRONG_STATE;
+    if (this.enter('PROTECT') !== 0) return SCP03_ERROR.WRONG_STATE;
     const cmd = this.parsed;
     if (parseCommand(apdu, len, cmd) !== 0 || cmd.extended) return SCP03_ERROR.MALFORMED_COMMAND;
     // Basic logical channels 0..3 without command chaining (GPCS 11.1.4); others are not wrapped here.
@@ -272,7 +271,7 @@ export class Scp03HostSession {
    * protection and pass through. A wrong R-MAC closes the session. Returns the plain length.
    */
   unwrapResponse(rapdu: Uint8Array, len: number, out: Uint8Array): number {
-    if (this.stateNow !== 'AUTHENTICATED') return SCP03_ERROR.WRONG_STATE;
+    if (this.enter('PROTECT') !== 0) return SCP03_ERROR.WRONG_STATE;
     if (len < 2 || len > rapdu.length) return SCP03_ERROR.RESPONSE_LENGTH;
     const sw1 = rapdu[len - 2];
     const sw2 = rapdu[len - 1];
