@@ -6,6 +6,7 @@
  */
 import type { CommandApdu } from '../apdu';
 import { copy, equalBytes, fill, readU24 } from '../bytes';
+import { P1_INSTALL_FOR_MAKE_SELECTABLE, P2_DELETE_RELATED, TAG_AID } from '../gp/constants';
 import type { Store } from '../store/store';
 import { SW } from '../sw';
 import { TlvReader } from '../tlv';
@@ -34,10 +35,6 @@ import {
 } from './records';
 import type { Registry } from './registry';
 
-export const P1_INSTALL = 0x04;
-export const P1_MAKE_SELECTABLE = 0x08;
-export const P2_DELETE_RELATED = 0x80;
-const TAG_AID = 0x4f;
 const TAG_APP_PARAMS = 0xc9;
 /** GPCS 11.1.5: application installed but not selectable. */
 const LC_APP_INSTALLED = 0x03;
@@ -119,7 +116,7 @@ export class ContentInstaller {
     copy(b, offs[2], this.app, APP_AID, lens[2]);
     this.app[APP_ELF] = elfIndex;
     copy(b, offs[3], this.app, APP_PRIVILEGES, lens[3]);
-    this.app[APP_LIFE_CYCLE] = (cmd.p1 & P1_MAKE_SELECTABLE) !== 0 ? LC_APP_SELECTABLE : LC_APP_INSTALLED;
+    this.app[APP_LIFE_CYCLE] = (cmd.p1 & P1_INSTALL_FOR_MAKE_SELECTABLE) !== 0 ? LC_APP_SELECTABLE : LC_APP_INSTALLED;
     this.app[APP_CLASS] = appClass.classId;
 
     // Installing allocates the instance's context and runtime object, as a Java Card install does.

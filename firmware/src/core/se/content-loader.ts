@@ -10,6 +10,7 @@
  */
 import type { CommandApdu } from '../apdu';
 import { copy, fill, writeU16, writeU24 } from '../bytes';
+import { P1_LAST_BLOCK } from '../gp/constants';
 import type { Store } from '../store/store';
 import { SW } from '../sw';
 import { validAidLength } from './aid';
@@ -30,7 +31,6 @@ import {
 } from './records';
 import type { Registry } from './registry';
 
-export const P1_LAST_BLOCK = 0x80;
 const TAG_LOAD_FILE_DATA_BLOCK = 0xc4;
 /** Largest Load File Data Block accepted (3-byte length field of the ELF record). */
 export const MAX_LOAD_FILE_LEN = 0xfffff;

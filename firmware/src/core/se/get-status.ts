@@ -9,6 +9,14 @@
  */
 import type { CommandApdu } from '../apdu';
 import { equalBytes } from '../bytes';
+import {
+  P1_STATUS_APPS,
+  P1_STATUS_ISD,
+  P1_STATUS_LOAD_FILES,
+  P1_STATUS_LOAD_FILES_AND_MODULES,
+  P2_STATUS_TLV_FIRST,
+  P2_STATUS_TLV_NEXT,
+} from '../gp/constants';
 import { SW } from '../sw';
 import { TlvReader, TlvWriter } from '../tlv';
 import { ISD_AID } from './aid';
@@ -30,12 +38,10 @@ import {
 } from './records';
 import type { Registry } from './registry';
 
-export const P1_ISD = 0x80;
-export const P1_APPS = 0x40;
-export const P1_ELFS = 0x20;
-export const P1_ELFS_MODULES = 0x10;
-export const P2_TLV_FIRST = 0x02;
-export const P2_TLV_NEXT = 0x03;
+const P1_ISD = P1_STATUS_ISD;
+const P1_APPS = P1_STATUS_APPS;
+const P1_ELFS = P1_STATUS_LOAD_FILES;
+const P1_ELFS_MODULES = P1_STATUS_LOAD_FILES_AND_MODULES;
 /** ISD privileges: Security Domain, Card Lock, Card Terminate, Card Reset, CVM | Trusted Path, Authorized Mgmt... (GPCS 11.1.2). */
 const ISD_PRIVILEGES = new Uint8Array([0x9e, 0xfe, 0x80]);
 /** Largest response data, leaving room for R-ENC padding and R-MAC within 256 bytes. */
@@ -66,10 +72,10 @@ export class GetStatus {
     const p1 = cmd.p1;
     if (p1 !== P1_ISD && p1 !== P1_APPS && p1 !== P1_ELFS && p1 !== P1_ELFS_MODULES) return SW.ERR_WRONG_P1P2;
     let start = 0;
-    if (cmd.p2 === P2_TLV_NEXT) {
+    if (cmd.p2 === P2_STATUS_TLV_NEXT) {
       if (this.next < 0 || this.pendingP1 !== p1) return SW.ERR_WRONG_P1P2;
       start = this.next;
-    } else if (cmd.p2 === P2_TLV_FIRST) {
+    } else if (cmd.p2 === P2_STATUS_TLV_FIRST) {
       const c = this.criteria.reset(cmd.buf, cmd.dataOff, cmd.lc);
       if (!c.next() || c.tag !== 0x4f || c.length > 16) return SW.ERR_WRONG_DATA;
       for (let i = 0; i < c.length; i++) this.filterBuf[i] = cmd.buf[c.valueOff + i];

@@ -4,6 +4,21 @@
  * before dispatch and added to the response after it (AmdD 6.2).
  */
 import type { CommandApdu } from '../apdu';
+import {
+  CLA_GP,
+  CLA_SECURE_MESSAGING_BIT,
+  INS_DELETE,
+  INS_EXTERNAL_AUTHENTICATE,
+  INS_GET_DATA,
+  INS_GET_STATUS,
+  INS_INITIALIZE_UPDATE,
+  INS_INSTALL,
+  INS_LOAD,
+  INS_PUT_KEY,
+  P1_INSTALL_FOR_LOAD,
+  TAG_CARD_DATA,
+  TAG_KEY_INFORMATION_TEMPLATE,
+} from '../gp/constants';
 import { SW } from '../sw';
 import { TlvWriter } from '../tlv';
 import { ISD_AID } from './aid';
@@ -13,17 +28,7 @@ import type { ContentLoader } from './content-loader';
 import type { GetStatus } from './get-status';
 import type { SecureChannelModule } from './secure-channel-module';
 
-export const CLA_GP = 0x80;
-export const CLA_GP_SM = 0x84;
-export const INS_INITIALIZE_UPDATE = 0x50;
-export const INS_EXTERNAL_AUTHENTICATE = 0x82;
-export const INS_INSTALL = 0xe6;
-export const INS_LOAD = 0xe8;
-export const INS_DELETE = 0xe4;
-export const INS_GET_STATUS = 0xf2;
-export const INS_GET_DATA = 0xca;
-export const INS_PUT_KEY = 0xd8;
-export const P1_FOR_LOAD = 0x02;
+const CLA_GP_SM = CLA_GP | CLA_SECURE_MESSAGING_BIT;
 
 /** GPCS H.2 card recognition data (tag 66): GP 2.3.1, SCP03 i=70. */
 const CARD_DATA = new Uint8Array([
@@ -117,7 +122,7 @@ export class Isd {
 
   install(cmd: CommandApdu, rsp: ApduResponse): number {
     const p1 = cmd.p1 & 0x7f;
-    if (p1 === P1_FOR_LOAD) return this.loader.installForLoad(cmd, rsp);
+    if (p1 === P1_INSTALL_FOR_LOAD) return this.loader.installForLoad(cmd, rsp);
     if ((p1 & 0x04) !== 0 && (p1 & ~0x0c) === 0) return this.installer.install(cmd, rsp);
     return SW.ERR_WRONG_P1P2;
   }
@@ -125,14 +130,14 @@ export class Isd {
   /** GET DATA (GPCS 11.3): 00E0 key information template, 0066 card data. */
   getData(cmd: CommandApdu, rsp: ApduResponse): number {
     const tag = (cmd.p1 << 8) | cmd.p2;
-    if (tag === 0x00e0) {
+    if (tag === TAG_KEY_INFORMATION_TEMPLATE) {
       const w = this.writer.reset(rsp.buf, 0);
       this.scm.writeKeyInformation(w);
       if (w.overflow) return SW.ERR_NO_PRECISE_DIAGNOSIS;
       rsp.len = w.pos;
       return SW.OK;
     }
-    if (tag === 0x0066) {
+    if (tag === TAG_CARD_DATA) {
       for (let i = 0; i < CARD_DATA.length; i++) rsp.buf[i] = CARD_DATA[i];
       rsp.len = CARD_DATA.length;
       return SW.OK;
