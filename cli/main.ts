@@ -11,6 +11,8 @@ const COMMANDS: Record<string, Command> = {
   se: { summary: 'run the virtual secure element as a contactless card (vpcd)', load: () => import('./se') },
   gp: { summary: 'GlobalPlatform host: list, install, delete, put-key over SCP03 (PC/SC or vpcd)', load: () => import('./gp') },
   platform: { summary: 'service platform: init, start (MQTT broker + link + HTTP), provision, devices', load: () => import('./platform') },
+  emulate: { summary: 'run the firmware bundle on an emulated ESP32 + PN532 board (vpcd, serial console)', load: () => import('./emulate') },
+  flash: { summary: 'build the firmware and save it on an Espruino board over serial or tcp://', load: () => import('./flash') },
 };
 
 export function usage(): string {
