@@ -8,21 +8,20 @@
  * The link starts with no routes: every device request is answered TAR unknown until the data
  * processing unit registers its handlers with `link.route(tar, handler)`.
  */
-import { touchDevice } from './db/devices';
-import { META, requireMeta } from './db/meta';
+import { SMS_USER_DATA_MAX } from '../../firmware/src/core/link/udh';
+import { platformBrokerPassword, platformPasswordCheck } from './broker-credentials';
+import { getDevice, touchDevice } from './db/devices';
 import { OWNER_PLATFORM } from './db/key-store';
+import { META, requireMeta } from './db/meta';
 import { startHttp } from './http/server';
-import { PlatformLink } from './link/platform-link';
 import { countersFromDb, linkKeysFromStore } from './link/link-sources';
+import { PlatformLink } from './link/platform-link';
 import type { Log } from './log';
 import { startEmbeddedBroker, type EmbeddedBroker } from './mqtt/broker';
 import type { MqttEndpoint } from './mqtt/client';
 import type { LinkTransport } from './mqtt/link-transport';
 import { MqttPlatformTransport } from './mqtt/mqtt-transport';
-import { getDevice } from './db/devices';
-import { platformBrokerPassword, platformPasswordCheck } from './broker-credentials';
 import { PLATFORM_KEYS, PLATFORM_PRINCIPAL, type Platform } from './platform-home';
-import { SMS_USER_DATA_MAX } from '../../firmware/src/core/link/udh';
 
 export interface StartOptions {
   /** Embedded broker plain port; 0 = a free port. Ignored with `broker`. */

@@ -65,8 +65,9 @@ export function buildPackageFile(spec: PackageSpec, key: IssuerSigningKey | null
 
 export type SignatureCheck = 'unsigned' | 'valid' | 'invalid' | 'unknown-key';
 
-/** Checks a parsed package's signature against the issuer's public key. */
+/** Checks a parsed package's signature against the issuer's public key; a malformed package is 'invalid'. */
 export function verifyPackageSignature(file: Uint8Array, parsed: ParsedPackage, publicKey: Uint8Array): SignatureCheck {
+  if (parsed.error !== '') return 'invalid';
   const sig = parsed.signature;
   if (sig === null) return 'unsigned';
   if (sig.algorithm !== SIGNATURE_ED25519 || Buffer.compare(Buffer.from(sig.keyId), Buffer.from(issuerKeyId(publicKey))) !== 0) return 'unknown-key';

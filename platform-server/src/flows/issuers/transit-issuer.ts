@@ -16,6 +16,11 @@ export const TRANSIT_APPLICATION_ID = 'transit';
 /** City issuer id (cards.md: issuer ids are 16-bit). */
 export const TRANSIT_ISSUER_ID = 1000;
 const PACKAGE_BUFFER = 16384;
+/** The card's terms of use, carried in the package's resources (a realistic size: many LOAD blocks). */
+const TERMS_OF_USE = Array.from(
+  { length: 24 },
+  (_, i) => `${i + 1}. The city transit purse holds at most 1000.00 CNY; loads and fares are recorded by the transit company and settled daily. `,
+).join('');
 
 export interface TransitIssuerOptions {
   masterKeys?: PurseMasterKeys;
@@ -52,7 +57,7 @@ export class TransitIssuer implements IssuerAdapter {
       pin: null,
       issuerData: null,
       cardFaceName: new TextEncoder().encode('City transit'),
-      terms: null,
+      terms: new TextEncoder().encode(TERMS_OF_USE),
     });
     const body = new Uint8Array(PACKAGE_BUFFER);
     const out = new Uint8Array(PACKAGE_BUFFER + 8);
