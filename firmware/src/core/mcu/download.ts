@@ -54,7 +54,9 @@ export class DownloadRelay {
   repeated = 0;
   private readonly se: SecureElement;
   private readonly cmd = new RelayCommand();
+  /** The last command as it came (the SE unwraps in place, so it gets a copy in `work`). */
   private readonly last = new Uint8Array(MAX_COMMAND_LEN);
+  private readonly work = new Uint8Array(MAX_COMMAND_LEN);
   private lastLen = -1;
   private lastJob = -1;
   private lastSeq = -1;
@@ -90,7 +92,8 @@ export class DownloadRelay {
     this.seq = c.seq;
     this.total = c.total;
     copy(msg, c.bodyOff, this.last, 0, c.bodyLen);
-    const n = this.se.transceive(this.last, c.bodyLen, this.rsp);
+    copy(msg, c.bodyOff, this.work, 0, c.bodyLen);
+    const n = this.se.transceive(this.work, c.bodyLen, this.rsp);
     this.relayed = this.relayed + 1;
     this.lastLen = c.bodyLen;
     this.lastJob = c.job;

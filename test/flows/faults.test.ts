@@ -1,0 +1,169 @@
+/**
+ * Download under faults (issue 4 tests): the link dropped at several points of a download and the
+ * platform restarted mid-download both end with exactly one installed card; replayed, truncated,
+ * reordered or tampered segments are refused and change nothing.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import type { DeviceLinkTransport } from '../../platform-server/src/mqtt/link-transport';
+import { getJob } from '../../platform-server/src/flows/jobs';
+import { TAR_MCU_RELAY } from '../../firmware/src/core/mcu/tars';
+import { bundleSecrets, flowWorld, type FlowWorld } from './_world';
+
+let world: FlowWorld | null = null;
+afterEach(async () => {
+  await world?.close();
+  world = null;
+});
+
+/** A device transport that loses the frames whose numbers (counted both ways from 1) fall in `drop`. */
+function lossy(inner: DeviceLinkTransport, drop: (n: number) => boolean): DeviceLinkTransport & { frames: () => number } {
+  let n = 0;
+  return {
+    deviceId: inner.deviceId,
+    frames: () => n,
+    send: async (frame) => {
+      n++;
+      if (!drop(n)) await inner.send(frame);
+    },
+    onFrame: (h) =>
+      inner.onFrame((frame) => {
+        n++;
+        if (!drop(n)) h(frame);
+      }),
+    close: () => inner.close(),
+  };
+}
+
+function installedRows(w: FlowWorld, seSerial: string): number {
+  return (w.platform.db.prepare("SELECT count(*) AS n FROM cards WHERE se_serial = ? AND state = 'installed'").get(seSerial) as { n: number }).n;
+}
+
+describe('dropped link', () => {
+  for (const window of [
+    { from: 3, len: 2, where: 'while opening the session' },
+    { from: 12, len: 3, where: 'while targeting' },
+    { from: 30, len: 4, where: 'in the middle of LOAD' },
+    { from: 61, len: 6, where: 'near the end of LOAD' },
+  ]) {
+    it(`frames lost ${window.where}: one installed card, resumed from the last acknowledged block`, async () => {
+      world = await flowWorld();
+      const bundle = await world.provision('term-1');
+      const link = lossy(world.network.device('term-1'), (n) => n >= window.from && n < window.from + window.len);
+      const t = await world.terminal(bundle, link);
+      const job = await world.dpu.waitFor(world.dpu.requestDownload('term-1', 'transit', 'test').id);
+      expect(job.state).toBe('done');
+      expect(job.attempts).toBe(0); // resumed within the same session, never restarted from scratch
+      expect(t.cards()).toHaveLength(1);
+      expect(installedRows(world, bundle.se.serial)).toBe(1);
+      expect(world.lines.some((l) => l.includes('dpu.job.resend'))).toBe(true);
+    });
+  }
+});
+
+describe('platform restart', () => {
+  it('a platform restarted mid-LOAD resumes the job from its last acknowledged block: one installed card', async () => {
+    world = await flowWorld();
+    const w = world;
+    const bundle = await w.provision('term-1');
+    const t = await w.terminal(bundle);
+    const job = w.dpu.requestDownload('term-1', 'transit', 'test');
+    // Wait until a few LOAD blocks are acknowledged, then stop the platform and start it again.
+    for (;;) {
+      const now = getJob(w.platform.db, job.id);
+      if (now !== undefined && now.state === 'loading' && now.acked_block >= 3) break;
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    const relayedBefore = t.relay.relayed;
+    await w.restartPlatform();
+    const resumedAt = (getJob(w.platform.db, job.id) as { acked_block: number }).acked_block;
+    expect(resumedAt).toBeGreaterThanOrEqual(3);
+    const done = await w.dpu.waitFor(job.id);
+    expect(done.state).toBe('done');
+    expect(done.attempts).toBe(0);
+    expect(t.cards()).toHaveLength(1);
+    expect(installedRows(w, bundle.se.serial)).toBe(1);
+    // Only the rest of the script went to the SE, not the whole of it again.
+    expect(t.relay.relayed - relayedBefore).toBeLessThan((done.total_blocks as number) - resumedAt + 3);
+    expect(w.lines.some((l) => l.includes('dpu.job.resume'))).toBe(true);
+    for (const s of bundleSecrets(bundle)) expect(w.lines.join('\n')).not.toContain(s);
+  });
+
+  it('a terminal restarted mid-LOAD (SE session lost) makes the job start over: still one installed card', async () => {
+    world = await flowWorld();
+    const w = world;
+    const bundle = await w.provision('term-1');
+    let t = await w.terminal(bundle);
+    const job = w.dpu.requestDownload('term-1', 'transit', 'test');
+    for (;;) {
+      const now = getJob(w.platform.db, job.id);
+      if (now !== undefined && now.state === 'loading' && now.acked_block >= 2) break;
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    await t.close();
+    t = await w.terminal(bundle);
+    const done = await w.dpu.waitFor(job.id);
+    expect(done.state).toBe('done');
+    expect(done.attempts).toBe(1);
+    expect(t.cards()).toHaveLength(1);
+    expect(installedRows(w, bundle.se.serial)).toBe(1);
+  });
+});
+
+describe('segments', () => {
+  /** Sends a relay command from the platform and captures its frames on the way down. */
+  async function capture(w: FlowWorld, deviceId: string): Promise<{ frames: Uint8Array[]; deliver: (f: Uint8Array) => void; relayed: () => number }> {
+    const frames: Uint8Array[] = [];
+    const inner = w.network.device(deviceId);
+    let handler: (f: Uint8Array) => void = () => {};
+    const tap: DeviceLinkTransport = {
+      deviceId,
+      send: (f) => inner.send(f),
+      onFrame: (h) => {
+        handler = h;
+        inner.onFrame((f) => {
+          frames.push(f.slice());
+          h(f);
+        });
+      },
+      close: () => inner.close(),
+    };
+    const t = await w.terminal(await w.provision(deviceId), tap);
+    return { frames, deliver: (f) => handler(f), relayed: () => t.relay.relayed };
+  }
+
+  it('a replayed, truncated, reordered or tampered segment is refused and nothing changes', async () => {
+    world = await flowWorld();
+    const w = world;
+    const cap = await capture(w, 'term-1');
+    // A relay command of three frames: SELECT ISD wrapped in a relay header, padded so it segments.
+    const select = Uint8Array.from([0x00, 0xa4, 0x04, 0x00, 0x08, 0xa0, 0x00, 0x00, 0x01, 0x51, 0x00, 0x00, 0x00, 0x00]);
+    const msg = new Uint8Array(9 + select.length);
+    msg.set([0x01, 0x00, 0x00, 0x00, 0x07, 0x00, 0x00, 0x00, 0x01]);
+    msg.set(select, 9);
+    const por = await w.link.sendCommand('term-1', TAR_MCU_RELAY, msg);
+    expect(por.status).toBe(0);
+    expect(cap.relayed()).toBe(1);
+    const sent = cap.frames.slice();
+    const counter = () => w.platform.db.prepare("SELECT hex(counter) AS c FROM link_counters WHERE device_id = 'term-1'").all();
+    const before = JSON.stringify(counter());
+    const fileBefore = cap.relayed();
+
+    // Replay: the very same frames again. Reassembly takes them as a new packet, the counter refuses it.
+    for (const f of sent) cap.deliver(f);
+    // Truncated: the last octet cut off.
+    for (const f of sent) cap.deliver(f.subarray(0, f.length - 1));
+    // Tampered: one octet of ciphertext flipped (a fresh reference so it is not a duplicate).
+    for (const f of sent) {
+      const g = f.slice();
+      if (g.length > 20) g[g.length - 3] ^= 0x01;
+      cap.deliver(g);
+    }
+    // Reordered: frames delivered last-first.
+    for (const f of [...sent].reverse()) cap.deliver(f);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(cap.relayed()).toBe(fileBefore);
+    expect(JSON.stringify(counter())).toBe(before);
+    const refused = w.lines.filter((l) => l.includes('link.command.refused') || l.includes('link.frame.refused'));
+    expect(refused.length).toBeGreaterThanOrEqual(3);
+  });
+});
