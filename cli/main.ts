@@ -10,6 +10,7 @@ const COMMANDS: Record<string, Command> = {
   demo: { summary: 'run the system end to end on its embedded defaults', load: () => import('./demo') },
   se: { summary: 'run the virtual secure element as a contactless card (vpcd)', load: () => import('./se') },
   gp: { summary: 'GlobalPlatform host: list, install, delete, put-key over SCP03 (PC/SC or vpcd)', load: () => import('./gp') },
+  package: { summary: 'build and inspect card install packages (transit, ecash, loyalty)', load: () => import('./package') },
   platform: { summary: 'service platform: init, start (MQTT broker + link + HTTP), provision, devices', load: () => import('./platform') },
   emulate: { summary: 'run the firmware bundle on an emulated ESP32 + PN532 board (vpcd, serial console)', load: () => import('./emulate') },
   flash: { summary: 'build the firmware and save it on an Espruino board over serial or tcp://', load: () => import('./flash') },

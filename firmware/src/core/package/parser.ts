@@ -129,9 +129,9 @@ function fail(p: ParsedPackage, error: string): ParsedPackage {
 
 export function parsePackage(file: Uint8Array): ParsedPackage {
   const p = emptyPackage();
+  if (file.length === 0 || file[0] !== TAG_LOAD_FILE_DATA_BLOCK) return fail(p, 'not a Load File Data Block: expected tag C4 at offset 0');
   const outer = new TlvReader().reset(file, 0, file.length);
-  if (!outer.next() || outer.tag !== TAG_LOAD_FILE_DATA_BLOCK) return fail(p, 'not a Load File Data Block: expected tag C4 at offset 0');
-  if (outer.valueOff + outer.length !== file.length) return fail(p, `C4 length ${outer.length} does not end the file (${file.length} bytes)`);
+  if (!outer.next() || outer.valueOff + outer.length !== file.length) return fail(p, `the C4 length does not match the file's ${file.length} bytes`);
   p.valueLen = outer.length;
   p.signedOff = outer.valueOff;
   const top = new TlvReader().reset(file, outer.valueOff, outer.length);
