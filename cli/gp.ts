@@ -9,7 +9,7 @@ import { fromHex, toHex } from '../firmware/src/core/hex';
 import { DEFAULT_ISD_AID_HEX } from '../firmware/src/core/gp/constants';
 import { isSecurityLevel } from '../firmware/src/core/gp/security-level';
 import { swText } from '../firmware/src/core/sw';
-import { CardError, LoadFileError, SecureChannelError } from '../host/gp/errors';
+import { CardError, CardResponseError, GpArgumentError, LoadFileError, SecureChannelError } from '../host/gp/errors';
 import { formatRegistry } from '../host/gp/format';
 import { GpSession, type InstallResult, type OpenKeys, type SecureChannelInfo, type SelectedIsd } from '../host/gp/gp-session';
 import { sameKeyForAll } from '../host/gp/keys';
@@ -354,10 +354,11 @@ function progress(options: Options, text: string, last: boolean): void {
 function fail(options: Options, report: Report, e: unknown): number {
   const err = e as Error & { code?: string; sw?: number };
   let code: number = EXIT.FAILURE;
-  if (e instanceof CardError || e instanceof SecureChannelError) code = EXIT.CARD_ERROR;
+  if (e instanceof CardError || e instanceof CardResponseError || e instanceof SecureChannelError) code = EXIT.CARD_ERROR;
   else if (e instanceof NoCardError) code = EXIT.NOT_FOUND;
   else if (e instanceof CardRemovedError) code = EXIT.CARD_REMOVED;
   else if (e instanceof PcscUnavailableError) code = EXIT.UNAVAILABLE;
+  else if (e instanceof GpArgumentError) code = EXIT.USAGE;
   else if (!(e instanceof Error)) throw e;
   const sw = typeof err.sw === 'number' && err.sw !== 0 ? err.sw : undefined;
   if (options.json) {

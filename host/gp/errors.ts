@@ -20,6 +20,16 @@ export class CardError extends Error {
   }
 }
 
+/** The card answered 9000 but with data the protocol does not allow (malformed TLV, wrong KCVs). */
+export class CardResponseError extends Error {
+  readonly code = 'BAD_RESPONSE';
+
+  constructor(message: string) {
+    super(message);
+    this.name = 'CardResponseError';
+  }
+}
+
 /**
  * The SCP03 session failed: wrong keys (card cryptogram), a forged or broken response (R-MAC,
  * R-ENC), an unsupported option, or the card refused a handshake step (sw set).
@@ -46,5 +56,15 @@ export class LoadFileError extends Error {
   constructor(message: string) {
     super(message);
     this.name = 'LoadFileError';
+  }
+}
+
+/** An argument the command cannot carry (AID not 5..16 bytes, key or KVN out of range). */
+export class GpArgumentError extends Error {
+  readonly code = 'BAD_ARGUMENT';
+
+  constructor(message: string) {
+    super(message);
+    this.name = 'GpArgumentError';
   }
 }

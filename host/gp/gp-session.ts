@@ -29,7 +29,7 @@ import { SW } from '../../firmware/src/core/sw';
 import { TlvReader } from '../../firmware/src/core/tlv';
 import type { Transmit } from '../vpcd/vpcd-reader';
 import { checkSw, splitResponse, type CardResponse } from './check-sw';
-import { CardError, LoadFileError, SecureChannelError } from './errors';
+import { CardError, CardResponseError, GpArgumentError, LoadFileError, SecureChannelError } from './errors';
 import { diversifyIsdKeys, wipeKeys, type StaticKeys } from './keys';
 import type { LoadFile, LoadFileHeaderParser } from './load-file';
 import { toRegistryItem, type CardRegistry, type EntryKind, type RegistryItem } from './registry';
@@ -144,7 +144,7 @@ export class GpSession {
   async selectIsd(aid: Uint8Array = fromHex(DEFAULT_ISD_AID_HEX)): Promise<SelectedIsd> {
     this.scp.wipe();
     const n = buildSelect(aid, this.cmd);
-    if (n < 0) throw new LoadFileError(`ISD AID must be 5..16 bytes, got ${aid.length}`);
+    if (n < 0) throw new GpArgumentError(`ISD AID must be 5..16 bytes, got ${aid.length}`);
     const r = checkSw(await this.exchangePlain(this.cmd.subarray(0, n)), 'SELECT ISD');
     const fci = new Fci();
     const selected: SelectedIsd = { aid, maxCommandData: -1 };
@@ -206,7 +206,7 @@ export class GpSession {
       if (r.sw === SW.ERR_REFERENCED_DATA_NOT_FOUND) return items;
       reader.reset(r.data, 0, r.data.length);
       while (reader.next(entry)) items.push(toRegistryItem(kind, entry));
-      if (reader.malformed) throw new CardError('GET STATUS (malformed registry entry)', r.sw);
+      if (reader.malformed) throw new CardResponseError('GET STATUS: malformed registry entry (GPCS Tables 11-36/37)');
       if (r.sw !== SW.WARN_MORE_DATA) return items;
     }
   }
@@ -233,7 +233,7 @@ export class GpSession {
     const k = new KeyInformation();
     const keys: KeyInfoItem[] = [];
     while (reader.next(k)) keys.push({ id: k.id, version: k.version, type: k.type, length: k.length });
-    if (reader.malformed) throw new CardError('GET DATA (malformed key information)', r.sw);
+    if (reader.malformed) throw new CardResponseError('GET DATA 00E0: malformed key information template (GPCS 11.3.3.1)');
     return keys;
   }
 
@@ -265,7 +265,7 @@ export class GpSession {
   async installForLoad(packageAid: Uint8Array): Promise<void> {
     const sd = this.isd?.aid ?? null;
     const n = buildInstallForLoad(packageAid, sd, null, null, null, this.cmd);
-    if (n < 0) throw new LoadFileError(`INSTALL [for load]: package AID must be 5..16 bytes, got ${packageAid.length}`);
+    if (n < 0) throw new GpArgumentError(`INSTALL [for load]: package AID must be 5..16 bytes, got ${packageAid.length}`);
     await this.command(n, 'INSTALL [for load]');
   }
 
@@ -290,7 +290,7 @@ export class GpSession {
   ): Promise<void> {
     const n = buildInstallForInstall(packageAid, moduleAid, instanceAid, privileges, params, null, this.cmd);
     if (n < 0) {
-      throw new LoadFileError('INSTALL [for install]: AIDs must be 5..16 bytes, privileges 1 or 3 bytes, and the command at most 255 bytes');
+      throw new GpArgumentError('INSTALL [for install]: AIDs must be 5..16 bytes, privileges 1 or 3 bytes, and the command at most 255 bytes');
     }
     await this.command(n, 'INSTALL [for install and make selectable]');
   }
@@ -298,7 +298,7 @@ export class GpSession {
   /** DELETE an application or load file; `related` also deletes a load file's applications (P2 80). */
   async delete(aid: Uint8Array, related = true): Promise<void> {
     const n = buildDelete(aid, related, this.cmd);
-    if (n < 0) throw new LoadFileError(`DELETE: AID must be 5..16 bytes, got ${aid.length}`);
+    if (n < 0) throw new GpArgumentError(`DELETE: AID must be 5..16 bytes, got ${aid.length}`);
     await this.command(n, 'DELETE');
   }
 
@@ -309,11 +309,11 @@ export class GpSession {
   async putKeySet(newKvn: number, keys: StaticKeys, replaceKvn = 0): Promise<string[]> {
     if (!this.secured) throw new SecureChannelError('PUT KEY', SCP03_ERROR.WRONG_STATE, 0);
     const n = buildPutKeySet(replaceKvn, newKvn, keys.enc, keys.mac, keys.dek, this.scp, this.cipherFactory(), this.cmd);
-    if (n < 0) throw new LoadFileError('PUT KEY: keys must be 16, 24 or 32 bytes, all three alike; KVN 1..7F');
+    if (n < 0) throw new GpArgumentError('PUT KEY: keys must be 16, 24 or 32 bytes, all three alike; KVN 1..7F');
     const command = this.cmd.slice(0, n);
     const r = await this.command(n, 'PUT KEY');
     if (!putKeyAnswerMatches(command, r.data, 0, r.data.length)) {
-      throw new CardError('PUT KEY (key check values differ from the keys sent)', r.sw);
+      throw new CardResponseError('PUT KEY: the card confirmed other key check values than those of the keys sent');
     }
     const kcvs: string[] = [];
     for (let k = 0; k < 3; k++) kcvs.push(Buffer.from(r.data.subarray(1 + 3 * k, 4 + 3 * k)).toString('hex').toUpperCase());
