@@ -1,0 +1,150 @@
+/**
+ * The transit side of the benchmarks: a transit card package built with the development issuer
+ * keys, installed through GpSession over SCP03, and the purse host that stands in for the transit
+ * server's security module (MAC1 of a purchase, MAC2 of a load) using the core PBOC code with the
+ * card's diversified keys (cards.md §3.2).
+ */
+import { fromHex, toHex } from '../firmware/src/core/hex';
+import { PurseCrypto } from '../firmware/src/core/applets/purse/purse-crypto';
+import { encodeBcd } from '../firmware/src/core/package/bcd';
+import { encodeLoadFileDataBlock, encodePackageBody, type PackageSpec } from '../firmware/src/core/package/builder';
+import { makePackageSpec } from '../firmware/src/core/package/card-package';
+import { diversifyPurseKeys, type PurseCardKeys } from '../firmware/src/core/package/card-keys';
+import { devTransitMasterKeys } from '../firmware/src/core/package/dev-keys';
+import { APP_CLASS_TRANSIT } from '../firmware/src/core/se/package-header';
+import { GpSession } from '../host/gp/gp-session';
+import { sameKeyForAll } from '../host/gp/keys';
+import { parseLoadFile } from '../host/gp/load-file';
+import { DEV_ISD_KEY } from '../host/se/virtual-se';
+
+export type Transmit = (apdu: Uint8Array) => Promise<Uint8Array>;
+
+export const CARD_NUMBER = '31041000000000012345';
+export const TERMINAL_ID = fromHex('001122334455');
+/** EP (electronic purse) in P2 of INITIALIZE FOR LOAD / PURCHASE (cards.md §3). */
+const P2_EP = 0x02;
+const TX_LOAD_EP = 0x02;
+const TX_PURCHASE_EP = 0x06;
+const BODY_ROOM = 128 * 1024;
+
+export interface TransitPackage {
+  spec: PackageSpec;
+  file: Uint8Array;
+}
+
+/** A transit card package; `termsLength` bytes of terms of use set its size (and LOAD block count). */
+export function transitPackage(termsLength: number, cardNumber = CARD_NUMBER): TransitPackage {
+  const spec = makePackageSpec({
+    appClass: APP_CLASS_TRANSIT,
+    issuerId: 1000,
+    cardNumber: encodeBcd(cardNumber, 10)!,
+    purseKeys: devTransitMasterKeys(),
+    loyaltyKeys: null,
+    applicationAid: null,
+    tunion: false,
+    defaultCard: false,
+    validFrom: fromHex('20240101'),
+    validTo: fromHex('20291231'),
+    ceiling: null,
+    pin: null,
+    issuerData: null,
+    cardFaceName: new TextEncoder().encode('transit card'),
+    terms: termsLength > 0 ? new TextEncoder().encode('T'.repeat(termsLength)) : null,
+  });
+  const body = new Uint8Array(BODY_ROOM);
+  const n = encodePackageBody(spec, body, 0);
+  if (n <= 0) throw new Error(`transit package body does not fit ${BODY_ROOM} bytes (terms ${termsLength})`);
+  const out = new Uint8Array(n + 8);
+  const len = encodeLoadFileDataBlock(body, 0, n, null, out);
+  if (len <= 0) throw new Error('load file data block encoding failed');
+  return { spec, file: out.slice(0, len) };
+}
+
+/** SELECT ISD, SCP03 at `securityLevel`, INSTALL [for load], LOAD..., INSTALL [for install]. */
+export async function installTransit(transmit: Transmit, pkg: TransitPackage, securityLevel = 0x03) {
+  const gp = new GpSession(transmit);
+  await gp.selectIsd();
+  await gp.openSecureChannel({ keys: sameKeyForAll(fromHex(DEV_ISD_KEY)), securityLevel });
+  const result = await gp.install(parseLoadFile(pkg.file), {
+    packageAid: pkg.spec.packageAid,
+    moduleAid: pkg.spec.moduleAid,
+    instanceAid: pkg.spec.instanceAid,
+    privileges: pkg.spec.privileges,
+  });
+  gp.close();
+  return result;
+}
+
+export class CardRefusedError extends Error {
+  readonly sw: number;
+  constructor(what: string, sw: number) {
+    super(`${what}: card answered SW ${sw.toString(16).padStart(4, '0')}`);
+    this.sw = sw;
+  }
+}
+
+/** Data of a response, or a CardRefusedError unless SW is 9000. */
+export function expectOk(what: string, r: Uint8Array): Uint8Array {
+  const sw = (r[r.length - 2] << 8) | r[r.length - 1];
+  if (sw !== 0x9000) throw new CardRefusedError(what, sw);
+  return r.subarray(0, r.length - 2);
+}
+
+function u32(n: number): string {
+  return n.toString(16).padStart(8, '0');
+}
+
+/** The transit server's security module for one card: builds the APDUs a POS sends, with their MACs. */
+export class TransitHost {
+  private readonly crypto = new PurseCrypto();
+  private readonly keys: PurseCardKeys;
+  private readonly keyIndex: number;
+  readonly selectApdu: Uint8Array;
+  private serial = 0;
+
+  constructor(spec: PackageSpec, cardNumber = CARD_NUMBER) {
+    const master = devTransitMasterKeys();
+    this.keys = diversifyPurseKeys(master, fromHex(cardNumber));
+    this.keyIndex = master.keyIndex;
+    const aid = toHex(spec.instanceAid);
+    this.selectApdu = fromHex(`00a40400${(aid.length / 2).toString(16).padStart(2, '0')}${aid}00`);
+  }
+
+  initPurchase(amount: number): Uint8Array {
+    return fromHex(`805001${hex8(P2_EP)}0b${hex8(this.keyIndex)}${u32(amount)}${toHex(TERMINAL_ID)}0f`);
+  }
+
+  /** DEBIT FOR PURCHASE with MAC1 for the INITIALIZE FOR PURCHASE answer (JR/T 0025 §purchase). */
+  debit(initData: Uint8Array, amount: number, dateTime: Uint8Array): Uint8Array {
+    if (initData.length !== 15) throw new Error(`INITIALIZE FOR PURCHASE answer: expected 15 bytes, got ${initData.length}`);
+    const counter = (initData[4] << 8) | initData[5];
+    const serial = fromHex(u32(++this.serial));
+    const mac = new Uint8Array(4);
+    this.crypto.startPurchase(this.keys.purchase, 0, initData, 11, counter, serial, 0);
+    this.crypto.transactionMac(amount, TX_PURCHASE_EP, TERMINAL_ID, 0, dateTime, 0, mac, 0);
+    return fromHex(`805401000f${toHex(serial)}${toHex(dateTime)}${toHex(mac)}08`);
+  }
+
+  initLoad(amount: number): Uint8Array {
+    return fromHex(`805000${hex8(P2_EP)}0b${hex8(this.keyIndex)}${u32(amount)}${toHex(TERMINAL_ID)}10`);
+  }
+
+  /** CREDIT FOR LOAD with MAC2 for the INITIALIZE FOR LOAD answer, after checking its MAC1. */
+  credit(initData: Uint8Array, amount: number, dateTime: Uint8Array): Uint8Array {
+    if (initData.length !== 16) throw new Error(`INITIALIZE FOR LOAD answer: expected 16 bytes, got ${initData.length}`);
+    const balance = (initData[0] << 24) | (initData[1] << 16) | (initData[2] << 8) | initData[3];
+    const counter = (initData[4] << 8) | initData[5];
+    const mac = new Uint8Array(4);
+    this.crypto.startLoad(this.keys.load, 0, initData, 8, counter);
+    this.crypto.loadMac1(balance, amount, TX_LOAD_EP, TERMINAL_ID, 0, mac, 0);
+    if (toHex(mac) !== toHex(initData, 12, 4)) throw new Error('INITIALIZE FOR LOAD: the card\'s MAC1 does not verify');
+    this.crypto.transactionMac(amount, TX_LOAD_EP, TERMINAL_ID, 0, dateTime, 0, mac, 0);
+    return fromHex(`805200000b${toHex(dateTime)}${toHex(mac)}04`);
+  }
+}
+
+function hex8(n: number): string {
+  return n.toString(16).padStart(2, '0');
+}
+
+export const GET_BALANCE_EP = fromHex('805c000204');

@@ -1,0 +1,193 @@
+/**
+ * Firmware footprint (issue 8 item 4): the Espruino bundle's size against its 96 KB limit, the
+ * bytes of fixed buffers the SE holds after boot, and typed-array allocations per APDU after
+ * boot (goal 0, docs/portable-core.md "Buffers") for a realistic mix: SELECT ISD, SCP03 open and
+ * GET STATUS, SELECT of a transit card, GET BALANCE, INITIALIZE FOR PURCHASE, DEBIT FOR PURCHASE.
+ * Allocations are counted twice: in the bundle on the emulated board (its own counter, firmware
+ * vs Espruino runtime), and for the SE core in this process (constructors wrapped around transceive).
+ */
+import { fromHex, toHex } from '../firmware/src/core/hex';
+import { MAX_RESPONSE_LEN } from '../firmware/src/core/se/secure-element';
+import { MAX_BUNDLE_BYTES } from '../tools/firmware/build-firmware';
+import { MemoryFlash } from '../host/flash/memory-flash';
+import { GpSession } from '../host/gp/gp-session';
+import { sameKeyForAll } from '../host/gp/keys';
+import { createSecureElement, DEV_ISD_KEY } from '../host/se/virtual-se';
+import { countAllocations, emptyCount, reachableBufferBytes, type AllocationCount } from './_alloc-count';
+import { firmwareBundle, tapBoard, type TappedBoard } from './_board';
+import { machineInfo, type BenchOptions, type BenchResult } from './_report';
+import { CardRefusedError, expectOk, GET_BALANCE_EP, installTransit, TransitHost, transitPackage, type Transmit } from './_transit';
+
+const KEYS = sameKeyForAll(fromHex(DEV_ISD_KEY));
+const DATE_TIME = fromHex('20240315123000');
+/** INS names for the per-command breakdown. */
+const INS_NAMES: Record<number, string> = {
+  0xa4: 'SELECT', 0x50: 'INITIALIZE UPDATE / FOR PURCHASE', 0x82: 'EXTERNAL AUTHENTICATE', 0xf2: 'GET STATUS',
+  0x5c: 'GET BALANCE', 0x54: 'DEBIT FOR PURCHASE', 0x52: 'CREDIT FOR LOAD',
+};
+
+/** Allocation tally per command, filled by a counting transmit. */
+class PerCommand {
+  readonly apdus: Record<string, number> = {};
+  readonly allocations: Record<string, number> = {};
+  total = 0;
+  count = 0;
+
+  add(apdu: Uint8Array, allocations: number): void {
+    const name = INS_NAMES[apdu[1]] ?? `INS ${toHex(apdu, 1, 1)}`;
+    this.apdus[name] = (this.apdus[name] ?? 0) + 1;
+    this.allocations[name] = (this.allocations[name] ?? 0) + allocations;
+    this.total += allocations;
+    this.count++;
+  }
+}
+
+/** One round of the mix; the purchase only when `purse` (see onBoard). */
+async function mixRound(transmit: Transmit, host: TransitHost, amount: number, purse = true): Promise<void> {
+  const gp = new GpSession(transmit);
+  await gp.selectIsd();
+  await gp.openSecureChannel({ keys: KEYS, securityLevel: 0x03 });
+  await gp.list();
+  gp.close();
+  expectOk('SELECT transit', await transmit(host.selectApdu));
+  expectOk('GET BALANCE', await transmit(GET_BALANCE_EP));
+  if (!purse) return;
+  const init = expectOk('INITIALIZE FOR PURCHASE', await transmit(host.initPurchase(amount)));
+  expectOk('DEBIT FOR PURCHASE', await transmit(host.debit(init, amount, DATE_TIME)));
+}
+
+async function credit(transmit: Transmit, host: TransitHost, amount: number): Promise<void> {
+  expectOk('SELECT transit', await transmit(host.selectApdu));
+  const init = expectOk('INITIALIZE FOR LOAD', await transmit(host.initLoad(amount)));
+  expectOk('CREDIT FOR LOAD', await transmit(host.credit(init, amount, DATE_TIME)));
+}
+
+async function inProcess(rounds: number) {
+  const flash = new MemoryFlash(64);
+  const se = createSecureElement({ flash, serial: fromHex('0102030405060708090a') });
+  se.boot();
+  const fixed = reachableBufferBytes(se, [flash]);
+  const out = new Uint8Array(MAX_RESPONSE_LEN);
+  let measuring = false;
+  const tally = new PerCommand();
+  const transmit: Transmit = async (apdu) => {
+    if (!measuring) return out.slice(0, se.transceive(apdu, apdu.length, out));
+    const c: AllocationCount = emptyCount();
+    const n = countAllocations(() => se.transceive(apdu, apdu.length, out), c);
+    tally.add(apdu, c.total);
+    for (const k of Object.keys(c.bySite)) sites[k] = (sites[k] ?? 0) + c.bySite[k];
+    return out.slice(0, n);
+  };
+  const sites: Record<string, number> = {};
+  const pkg = transitPackage(2500);
+  await installTransit(transmit, pkg);
+  const host = new TransitHost(pkg.spec);
+  await credit(transmit, host, 100000);
+  await mixRound(transmit, host, 1); // warm-up: first use of every path
+  measuring = true;
+  for (let i = 0; i < rounds; i++) await mixRound(transmit, host, 1);
+  return { fixed, tally, sites };
+}
+
+/** The card error the firmware noted last (status() prints it as "last error"). */
+function lastCardError(board: TappedBoard): string {
+  let out = '';
+  const listener = (t: string) => {
+    out += t;
+  };
+  board.emulator.board.on('output', listener);
+  board.emulator.board.console.input('status()\n');
+  board.emulator.board.off('output', listener);
+  const m = /last error ([^\r\n]*)/.exec(out);
+  return m === null ? 'unknown' : m[1];
+}
+
+async function onBoard(firmwareFile: string, rounds: number) {
+  const board = await tapBoard(firmwareFile);
+  try {
+    const counter = () => board.emulator.board.interpreter!.allocations.snapshot();
+    let measuring = false;
+    const tally = new PerCommand();
+    let runtime = 0;
+    const transmit: Transmit = async (apdu) => {
+      if (!measuring) return board.reader.transmit(apdu);
+      const before = counter();
+      const r = await board.reader.transmit(apdu);
+      const after = counter();
+      tally.add(apdu, after.firmware - before.firmware);
+      runtime += after.runtime - before.runtime;
+      return r;
+    };
+    const pkg = transitPackage(2500);
+    await installTransit(transmit, pkg);
+    const host = new TransitHost(pkg.spec);
+    // The purse commands draw a random from the board's RNG; where the emulated board cannot
+    // (a card error), the mix on the board leaves the purchase out and says so.
+    let purseError: string | null = null;
+    try {
+      await credit(transmit, host, 100000);
+    } catch (err) {
+      if (!(err instanceof CardRefusedError)) throw err;
+      purseError = `${err.message}; board status: ${lastCardError(board)}`;
+    }
+    await mixRound(transmit, host, 1, purseError === null);
+    measuring = true;
+    for (let i = 0; i < rounds; i++) await mixRound(transmit, host, 1, purseError === null);
+    return { tally, runtime, purseError, jsVars: board.emulator.board.interpreter!.allocations.liveJsVars() };
+  } finally {
+    await board.close();
+  }
+}
+
+export async function firmwareBench(opts: BenchOptions): Promise<BenchResult> {
+  const rounds = opts.smoke ? 2 : 20;
+  const bundle = await firmwareBundle(opts.smoke);
+  const core = await inProcess(rounds);
+  const board = await onBoard(bundle.file, opts.smoke ? 1 : 5);
+  const coreOnly = Object.keys(core.sites).filter((k) => k.includes(' at firmware/src/core/')).reduce((n, k) => n + core.sites[k], 0);
+  const perApdu = (t: PerCommand) => (t.count === 0 ? 0 : t.total / t.count);
+  const commands = Object.keys({ ...core.tally.apdus, ...board.tally.apdus });
+  const notes = [
+    `bundle ${bundle.fresh ? 'built now from the sources' : 'reused from dist/firmware/espruino.js (smoke run)'}; limit ${MAX_BUNDLE_BYTES} bytes (issue 5).`,
+    'fixed buffers: distinct ArrayBuffers reachable from the booted SecureElement (store, registry, card manager, SCP03, slots, response pool), flash image excluded.',
+    'board: allocations made by the bundle\'s own code, counted by the emulator (host/emulator/allocation-counter.ts); Espruino runtime arrays (I2C readFrom results) are counted apart.',
+    'core: new TypedArray/ArrayBuffer/DataView, subarray() and slice() inside SecureElement.transceive on the host (bench/_alloc-count.ts).',
+  ];
+  for (const site of Object.keys(core.sites)) notes.push(`core allocates: ${site} (${core.sites[site]} times in ${core.tally.count} APDUs).`);
+  if (board.purseError !== null) notes.push(`board: the purchase was left out of the board's mix: ${board.purseError}.`);
+  return {
+    bench: 'firmware',
+    smoke: opts.smoke,
+    machine: machineInfo(),
+    tables: [
+      {
+        title: 'Firmware footprint',
+        columns: ['figure', 'value', 'unit'],
+        rows: [
+          ['bundle size', bundle.bytes, 'bytes'],
+          ['bundle limit', MAX_BUNDLE_BYTES, 'bytes'],
+          ['fixed buffers of the SE after boot', core.fixed.bytes, 'bytes'],
+          ['  in distinct ArrayBuffers', core.fixed.buffers, 'buffers'],
+          ['allocations per APDU, bundle on the board (goal 0)', perApdu(board.tally), 'per APDU'],
+          ['  Espruino runtime arrays per APDU (not ours)', board.tally.count === 0 ? 0 : board.runtime / board.tally.count, 'per APDU'],
+          ['allocations per APDU, SE on the host, in process (goal 0)', perApdu(core.tally), 'per APDU'],
+          ['  of which in firmware/src/core', core.tally.count === 0 ? 0 : coreOnly / core.tally.count, 'per APDU'],
+        ],
+      },
+      {
+        title: 'Allocations by command (after warm-up)',
+        columns: ['command', 'APDUs (board)', 'allocations (board)', 'APDUs (core)', 'allocations (core)'],
+        rows: commands.map((c) => [c, board.tally.apdus[c] ?? 0, board.tally.allocations[c] ?? 0, core.tally.apdus[c] ?? 0, core.tally.allocations[c] ?? 0]),
+      },
+    ],
+    notes,
+    figures: {
+      bundleBytes: bundle.bytes,
+      bundleLimitBytes: MAX_BUNDLE_BYTES,
+      fixedBufferBytes: core.fixed.bytes,
+      fixedBuffers: core.fixed.buffers,
+      board: { apdus: board.tally.count, allocations: board.tally.total, perApdu: perApdu(board.tally), runtimeArrays: board.runtime, byCommand: board.tally.allocations, liveJsVars: board.jsVars },
+      core: { inFirmwareCore: coreOnly, apdus: core.tally.count, allocations: core.tally.total, perApdu: perApdu(core.tally), byCommand: core.tally.allocations, bySite: core.sites },
+    },
+  };
+}
