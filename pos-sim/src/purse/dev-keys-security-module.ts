@@ -1,0 +1,72 @@
+/**
+ * PurseSecurityModule with the issuer master keys in process: the card keys are diversified per
+ * card number (package/card-keys.ts) and every MAC is the core PurseCrypto the card itself runs, so
+ * the two sides cannot drift. For development and tests with the development transit keys
+ * (package/dev-keys.ts); a deployment asks the platform's transit server instead.
+ */
+import { equalCt } from '../../../firmware/src/core/bytes';
+import { PurseCrypto, MAC_LEN } from '../../../firmware/src/core/applets/purse/purse-crypto';
+import { diversifyPurseKeys } from '../../../firmware/src/core/package/card-keys';
+import { devTransitMasterKeys, type PurseMasterKeys } from '../../../firmware/src/core/package/dev-keys';
+import { CardProofError, PurseDeclinedError } from './errors';
+import type { PurchaseProof } from './purse-apdus';
+import type { LoadRequest, PurchaseRequest, PurseSecurityModule } from './security-module';
+
+export class DevKeysSecurityModule implements PurseSecurityModule {
+  private readonly master: PurseMasterKeys;
+  private readonly crypto = new PurseCrypto();
+
+  constructor(master: PurseMasterKeys = devTransitMasterKeys()) {
+    this.master = master;
+  }
+
+  async purchaseMac1(tx: PurchaseRequest): Promise<Uint8Array> {
+    this.checkKey(tx.keyIndex, tx.keyVersion);
+    const keys = diversifyPurseKeys(this.master, tx.cardNumber);
+    this.crypto.startPurchase(keys.purchase, 0, tx.random, 0, tx.offlineCounter, tx.terminalSerial, 0);
+    const mac1 = new Uint8Array(MAC_LEN);
+    this.crypto.transactionMac(tx.amount, tx.txType, tx.terminalId, 0, tx.dateTime, 0, mac1, 0);
+    this.crypto.clear();
+    return mac1;
+  }
+
+  async verifyPurchase(tx: PurchaseRequest, proof: PurchaseProof): Promise<boolean> {
+    const keys = diversifyPurseKeys(this.master, tx.cardNumber);
+    const expected = new Uint8Array(2 * MAC_LEN);
+    this.crypto.purchaseTac(keys.tac, 0, tx.amount, tx.txType, tx.terminalId, 0, tx.terminalSerial, 0, tx.dateTime, 0, expected, 0);
+    this.crypto.startPurchase(keys.purchase, 0, tx.random, 0, tx.offlineCounter, tx.terminalSerial, 0);
+    this.crypto.purchaseMac2(tx.amount, expected, MAC_LEN);
+    this.crypto.clear();
+    return equalCt(expected, 0, proof.tac, 0, MAC_LEN) && equalCt(expected, MAC_LEN, proof.mac2, 0, MAC_LEN);
+  }
+
+  async loadMac2(tx: LoadRequest, mac1: Uint8Array): Promise<Uint8Array> {
+    this.checkKey(tx.keyIndex, tx.keyVersion);
+    const keys = diversifyPurseKeys(this.master, tx.cardNumber);
+    this.crypto.startLoad(keys.load, 0, tx.random, 0, tx.onlineCounter);
+    const expected = new Uint8Array(MAC_LEN);
+    this.crypto.loadMac1(tx.balance, tx.amount, tx.txType, tx.terminalId, 0, expected, 0);
+    if (mac1.length !== MAC_LEN || !equalCt(expected, 0, mac1, 0, MAC_LEN)) {
+      this.crypto.clear();
+      throw new CardProofError('MAC1 of INITIALIZE FOR LOAD');
+    }
+    const mac2 = new Uint8Array(MAC_LEN);
+    this.crypto.transactionMac(tx.amount, tx.txType, tx.terminalId, 0, tx.dateTime, 0, mac2, 0);
+    this.crypto.clear();
+    return mac2;
+  }
+
+  async verifyLoadTac(tx: LoadRequest, tac: Uint8Array): Promise<boolean> {
+    const keys = diversifyPurseKeys(this.master, tx.cardNumber);
+    const expected = new Uint8Array(MAC_LEN);
+    this.crypto.loadTac(keys.tac, 0, tx.balance + tx.amount, tx.onlineCounter, tx.amount, tx.txType, tx.terminalId, 0, tx.dateTime, 0, expected, 0);
+    return tac.length === MAC_LEN && equalCt(expected, 0, tac, 0, MAC_LEN);
+  }
+
+  /** The card names the key it holds; these master keys can only serve that index and version. */
+  private checkKey(keyIndex: number, keyVersion: number): void {
+    if (keyIndex !== this.master.keyIndex || keyVersion !== this.master.keyVersion) {
+      throw new PurseDeclinedError(`the security module has no key index ${keyIndex} version ${keyVersion}`);
+    }
+  }
+}

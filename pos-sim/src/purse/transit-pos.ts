@@ -1,0 +1,274 @@
+/**
+ * The POS above the reader, one code path for both transports: wait for a card (ATR), SELECT the
+ * transit application, read it, settle a transaction a previous tap left open, then run the
+ * terminal side of a PBOC purchase or load (JR/T 0025; cards.md §3.1, §3.2):
+ *
+ *   purchase  INITIALIZE FOR PURCHASE -> MAC1 (security module) -> journal -> DEBIT FOR PURCHASE
+ *             -> MAC2 and TAC checked (security module)
+ *   load      INITIALIZE FOR LOAD -> MAC1 checked and MAC2 made (security module) -> journal
+ *             -> CREDIT FOR LOAD -> TAC checked (security module)
+ *
+ * The journal entry is written before DEBIT/CREDIT. If the card leaves the field before answering,
+ * the next tap of that card asks GET TRANSACTION PROVE (or, if the card's proof is gone, its log)
+ * whether the transaction happened: a debit is counted once or not at all, never twice.
+ */
+import { fromHex, toHex } from '../../../firmware/src/core/hex';
+import { writeU31 } from '../../../firmware/src/core/bytes';
+import { TX_EP_LOAD, TX_EP_PURCHASE } from '../../../firmware/src/core/applets/purse/records';
+import { TERMINAL_SERIAL_LEN } from '../../../firmware/src/core/applets/purse/purse-crypto';
+import { CardError } from '../../../host/gp/errors';
+import type { Reader } from '../reader/reader';
+import { CardProofError } from './errors';
+import { MemoryJournal, type PendingTransaction, type TransactionJournal } from './journal';
+import { bcdDateTime } from './money';
+import { P2_EP, type LogRecord } from './purse-apdus';
+import type { LoadRequest, PurchaseRequest, PurseSecurityModule } from './security-module';
+import { TransitCard } from './transit-card';
+
+/** pos-sim's terminal id (6 bytes) unless told otherwise. */
+export const DEFAULT_TERMINAL_ID = fromHex('504f53000001'); // "POS" 00 00 01
+/** Key index 01: the one tapcard's transit issuer uses (package/dev-keys.ts). */
+export const DEFAULT_KEY_INDEX = 0x01;
+export const DEFAULT_CARD_TIMEOUT_MS = 10_000;
+
+export interface TransitPosOptions {
+  reader: Reader;
+  securityModule: PurseSecurityModule;
+  journal?: TransactionJournal;
+  terminalId?: Uint8Array;
+  keyIndex?: number;
+  clock?: () => Date;
+}
+
+/** How a transaction a previous tap left open was settled. */
+export interface Recovery {
+  kind: 'purchase' | 'load';
+  amount: number;
+  counter: number;
+  /** completed: the card did it (count it once); not-done: the card never did, no money moved. */
+  outcome: 'completed' | 'not-done';
+  /** prove: GET TRANSACTION PROVE, TAC verified; log: found in the card's log (proof overwritten). */
+  evidence: 'prove' | 'log' | 'none';
+  tac: string | null;
+}
+
+export interface CardReading {
+  reader: string;
+  atr: string;
+  aid: string;
+  cardNumber: string;
+  validFrom: string;
+  validTo: string;
+  balance: number;
+  log: LogRecord[];
+  recovered: Recovery | null;
+}
+
+export interface TransactionResult {
+  kind: 'purchase' | 'load';
+  reader: string;
+  atr: string;
+  aid: string;
+  cardNumber: string;
+  amount: number;
+  balanceBefore: number;
+  balanceAfter: number;
+  /** The card's offline (purchase) or online (load) counter this transaction used. */
+  counter: number;
+  tac: string;
+  terminalId: string;
+  /** Purchase only (else ''). */
+  terminalSerial: string;
+  dateTime: string;
+  recovered: Recovery | null;
+}
+
+type Tapped = { card: TransitCard; atr: Uint8Array; recovered: Recovery | null };
+
+export class TransitPos {
+  private readonly reader: Reader;
+  private readonly sm: PurseSecurityModule;
+  private readonly journal: TransactionJournal;
+  private readonly terminalId: Uint8Array;
+  private readonly keyIndex: number;
+  private readonly clock: () => Date;
+
+  constructor(options: TransitPosOptions) {
+    this.reader = options.reader;
+    this.sm = options.securityModule;
+    this.journal = options.journal ?? new MemoryJournal();
+    this.terminalId = options.terminalId ?? DEFAULT_TERMINAL_ID;
+    this.keyIndex = options.keyIndex ?? DEFAULT_KEY_INDEX;
+    this.clock = options.clock ?? (() => new Date());
+  }
+
+  /** Card number, validity, balance and the newest `logRecords` log records. */
+  read(timeoutMs = DEFAULT_CARD_TIMEOUT_MS, logRecords = 10): Promise<CardReading> {
+    return this.session(timeoutMs, async ({ card, atr, recovered }) => ({
+      reader: this.reader.name,
+      atr: hex(atr),
+      aid: hex(card.aid),
+      cardNumber: card.info.cardNumber,
+      validFrom: card.info.validFrom,
+      validTo: card.info.validTo,
+      balance: await card.balance(P2_EP),
+      log: await card.log(logRecords),
+      recovered,
+    }));
+  }
+
+  /** A purchase of `amount` fen. Rejects with PurseDeclinedError (9401) with no money moved. */
+  debit(amount: number, timeoutMs = DEFAULT_CARD_TIMEOUT_MS): Promise<TransactionResult> {
+    return this.session(timeoutMs, (tapped) => this.purchase(tapped, amount));
+  }
+
+  /** A load of `amount` fen. */
+  recharge(amount: number, timeoutMs = DEFAULT_CARD_TIMEOUT_MS): Promise<TransactionResult> {
+    return this.session(timeoutMs, (tapped) => this.load(tapped, amount));
+  }
+
+  private async session<T>(timeoutMs: number, body: (tapped: Tapped) => Promise<T>): Promise<T> {
+    const atr = await this.reader.waitForCard(timeoutMs);
+    try {
+      const card = await TransitCard.select(this.reader.transmit);
+      const recovered = await this.recover(card);
+      return await body({ card, atr, recovered });
+    } finally {
+      await this.reader.powerOff().catch(() => undefined);
+    }
+  }
+
+  private async purchase({ card, atr, recovered }: Tapped, amount: number): Promise<TransactionResult> {
+    const txType = TX_EP_PURCHASE;
+    const init = await card.initializeForPurchase(P2_EP, this.keyIndex, amount, this.terminalId);
+    const serial = new Uint8Array(TERMINAL_SERIAL_LEN);
+    writeU31(serial, 0, await this.journal.nextTerminalSerial());
+    const dateTime = bcdDateTime(this.clock());
+    const req: PurchaseRequest = {
+      cardNumber: card.info.cardNumberBcd, keyIndex: this.keyIndex, keyVersion: init.keyVersion, algorithm: init.algorithm,
+      amount, txType, terminalId: this.terminalId, offlineCounter: init.offlineCounter, random: init.random,
+      terminalSerial: serial, dateTime,
+    };
+    const mac1 = await this.sm.purchaseMac1(req);
+    await this.journal.begin(pending('purchase', card, req, init.offlineCounter, init.balance));
+    const proof = await this.moneyCommand(card, () => card.debitForPurchase(serial, dateTime, mac1));
+    // The card has debited; the journal entry is done with whether or not its proof verifies.
+    await this.journal.settle(card.info.cardNumber);
+    if (!(await this.sm.verifyPurchase(req, proof))) throw new CardProofError('MAC2/TAC of DEBIT FOR PURCHASE');
+    return this.result('purchase', card, atr, recovered, req, init.balance, init.offlineCounter, proof.tac, toHex(serial));
+  }
+
+  private async load({ card, atr, recovered }: Tapped, amount: number): Promise<TransactionResult> {
+    const txType = TX_EP_LOAD;
+    const init = await card.initializeForLoad(P2_EP, this.keyIndex, amount, this.terminalId);
+    const dateTime = bcdDateTime(this.clock());
+    const req: LoadRequest = {
+      cardNumber: card.info.cardNumberBcd, keyIndex: this.keyIndex, keyVersion: init.keyVersion, algorithm: init.algorithm,
+      amount, txType, terminalId: this.terminalId, balance: init.balance, onlineCounter: init.onlineCounter,
+      random: init.random, dateTime,
+    };
+    const mac2 = await this.sm.loadMac2(req, init.mac1);
+    await this.journal.begin(pending('load', card, req, init.onlineCounter, init.balance));
+    const tac = await this.moneyCommand(card, () => card.creditForLoad(dateTime, mac2));
+    await this.journal.settle(card.info.cardNumber);
+    if (!(await this.sm.verifyLoadTac(req, tac))) throw new CardProofError('TAC of CREDIT FOR LOAD');
+    return this.result('load', card, atr, recovered, req, init.balance, init.onlineCounter, tac, '');
+  }
+
+  /**
+   * DEBIT / CREDIT. A status word refusal means the card changed nothing: the entry is settled. Any
+   * other failure (card removed, garbled answer) leaves it open for the next tap to resolve.
+   */
+  private async moneyCommand<T>(card: TransitCard, command: () => Promise<T>): Promise<T> {
+    try {
+      return await command();
+    } catch (e) {
+      if (e instanceof CardError) await this.journal.settle(card.info.cardNumber);
+      throw e;
+    }
+  }
+
+  private result(kind: 'purchase' | 'load', card: TransitCard, atr: Uint8Array, recovered: Recovery | null,
+    req: PurchaseRequest | LoadRequest, balanceBefore: number, counter: number, tac: Uint8Array, terminalSerial: string): TransactionResult {
+    return {
+      kind,
+      reader: this.reader.name,
+      atr: hex(atr),
+      aid: hex(card.aid),
+      cardNumber: card.info.cardNumber,
+      amount: req.amount,
+      balanceBefore,
+      balanceAfter: kind === 'purchase' ? balanceBefore - req.amount : balanceBefore + req.amount,
+      counter,
+      tac: hex(tac),
+      terminalId: hex(req.terminalId),
+      terminalSerial: terminalSerial.toUpperCase(),
+      dateTime: dateTimeText(toHex(req.dateTime)),
+      recovered,
+    };
+  }
+
+  /** Settles this card's open journal entry, if any (cards.md §3.1 GET TRANSACTION PROVE). */
+  private async recover(card: TransitCard): Promise<Recovery | null> {
+    const p = await this.journal.pending(card.info.cardNumber);
+    if (p === null) return null;
+    const prove = await card.transactionProve(p.txType, p.counter);
+    let evidence: Recovery['evidence'] = 'none';
+    if (prove !== null && (await this.proofMatches(card, p, prove))) evidence = 'prove';
+    else if ((await card.log()).some((r) => sameTransaction(r, p))) evidence = 'log';
+    await this.journal.settle(p.cardNumber);
+    return {
+      kind: p.kind,
+      amount: p.amount,
+      counter: p.counter,
+      outcome: evidence === 'none' ? 'not-done' : 'completed',
+      evidence,
+      tac: evidence === 'prove' ? hex(prove!.tac) : null,
+    };
+  }
+
+  /** The proof is this transaction's (the same type and counter may be another terminal's, after ours never happened). */
+  private proofMatches(card: TransitCard, p: PendingTransaction, prove: { mac: Uint8Array; tac: Uint8Array }): Promise<boolean> {
+    const common = {
+      cardNumber: card.info.cardNumberBcd, keyIndex: p.keyIndex, keyVersion: p.keyVersion, algorithm: p.algorithm,
+      amount: p.amount, txType: p.txType, terminalId: fromHex(p.terminalId), random: fromHex(p.random), dateTime: fromHex(p.dateTime),
+    };
+    if (p.kind === 'purchase') {
+      return this.sm.verifyPurchase({ ...common, offlineCounter: p.counter, terminalSerial: fromHex(p.terminalSerial) }, { tac: prove.tac, mac2: prove.mac });
+    }
+    return this.sm.verifyLoadTac({ ...common, balance: p.balanceBefore, onlineCounter: p.counter }, prove.tac);
+  }
+}
+
+function pending(kind: 'purchase' | 'load', card: TransitCard, req: PurchaseRequest | LoadRequest, counter: number, balanceBefore: number): PendingTransaction {
+  return {
+    kind,
+    cardNumber: card.info.cardNumber,
+    txType: req.txType,
+    counter,
+    amount: req.amount,
+    balanceBefore,
+    keyIndex: req.keyIndex,
+    keyVersion: req.keyVersion,
+    algorithm: req.algorithm,
+    terminalId: toHex(req.terminalId),
+    random: toHex(req.random),
+    dateTime: toHex(req.dateTime),
+    terminalSerial: 'terminalSerial' in req ? toHex(req.terminalSerial) : '',
+  };
+}
+
+/** A log record is the pending transaction when counter, type, amount, terminal and time agree. */
+function sameTransaction(r: LogRecord, p: PendingTransaction): boolean {
+  return r.counter === p.counter && r.type === p.txType && r.amount === p.amount &&
+    r.terminalId === p.terminalId.toUpperCase() && r.dateTime === dateTimeText(p.dateTime);
+}
+
+/** "20240315123000" -> "2024-03-15 12:30:00" (the LogRecord form). */
+function dateTimeText(digits: string): string {
+  return `${digits.slice(0, 4)}-${digits.slice(4, 6)}-${digits.slice(6, 8)} ${digits.slice(8, 10)}:${digits.slice(10, 12)}:${digits.slice(12, 14)}`;
+}
+
+function hex(b: Uint8Array): string {
+  return toHex(b).toUpperCase();
+}
