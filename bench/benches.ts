@@ -1,9 +1,11 @@
 /** The benchmarks `npm run bench` knows, in the order it runs them. */
 import { firmwareBench } from './firmware';
+import { tapBench } from './tap';
 import type { BenchOptions, BenchResult } from './_report';
 
 export const BENCHES = {
   firmware: firmwareBench,
+  tap: tapBench,
 } satisfies Record<string, (opts: BenchOptions) => Promise<BenchResult>>;
 
 export type BenchName = keyof typeof BENCHES;
