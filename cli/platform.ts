@@ -13,14 +13,18 @@ import { writeBundle } from '../platform-server/src/pki/bundle';
 import { DEFAULT_DATA_DIR, Platform, initPlatform } from '../platform-server/src/platform-home';
 import { provisionDevice } from '../platform-server/src/provision';
 import { startPlatform } from '../platform-server/src/server';
+import { attachFlows } from '../platform-server/src/flows/flows';
+import { downloadCommand, jobsCommand } from '../platform-server/src/flows/cli-jobs';
 import { EXIT } from './exit-codes';
 
-const HELP = `usage: tapcard platform <init|start|provision|devices> [options]
+const HELP = `usage: tapcard platform <init|start|provision|devices|jobs|download> [options]
 
   init        create the platform in --data DIR: storage key, CA, master key, broker certificates
   start       run the platform: embedded MQTT broker (or --broker URL), platform link, HTTP API
   provision   create a device: key + certificate, SE serial + ISD keys, link keys -> bundle FILE
   devices     list provisioned devices
+  jobs        list permission and download jobs with their progress
+  download    queue an application download to a device (--device ID --app APP [--wait])
 
 Common options:
   --data DIR   platform data directory (default ${DEFAULT_DATA_DIR})
@@ -112,6 +116,10 @@ export async function run(argv: string[]): Promise<number> {
         return await provision(rest);
       case 'devices':
         return devices(rest);
+      case 'jobs':
+        return jobsCommand(rest);
+      case 'download':
+        return await downloadCommand(rest);
       default:
         console.error(`tapcard platform: unknown subcommand '${sub}'\n\n${HELP}`);
         return EXIT.USAGE;
@@ -184,6 +192,7 @@ async function start(argv: string[]): Promise<number> {
     platform.close();
     throw err;
   }
+  const dpu = attachFlows(platform, running.link, log);
   if (v.json) {
     log('platform.ready', { mqtt: running.mqtt, http: running.httpUrl, dataDir: platform.dataDir });
   } else {
@@ -198,6 +207,7 @@ async function start(argv: string[]): Promise<number> {
     process.once('SIGTERM', () => resolve('SIGTERM'));
   });
   log('platform.stopping', { signal });
+  dpu.close();
   await running.close();
   platform.close();
   log('platform.stopped', {});

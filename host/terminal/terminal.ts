@@ -131,9 +131,12 @@ export class Terminal {
   }
 }
 
+export const SERIAL_FILE = 'se-serial.txt';
+
 /** The SE with the bundle's serial and ISD key set (first boot only; later boots keep the store's). */
 export function bootSe(b: ProvisioningBundle, dir: string): SecureElement {
   fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  fs.writeFileSync(path.join(dir, SERIAL_FILE), b.se.serial + '\n');
   const se = new SecureElement({
     flash: new FileFlash(path.join(dir, STATE_FILE), DEFAULT_FLASH_PAGES),
     random: nodeRandom,
@@ -143,6 +146,32 @@ export function bootSe(b: ProvisioningBundle, dir: string): SecureElement {
     serial: fromHex(b.se.serial),
     appletClasses: BUILT_IN_APPLET_CLASSES,
     initialKeys: { kvn: b.se.isdKeyVersion, enc: fromHex(b.se.isd.enc), mac: fromHex(b.se.isd.mac), dek: fromHex(b.se.isd.dek) },
+  });
+  se.boot();
+  return se;
+}
+
+export class TerminalStateError extends Error {
+  readonly code = 'NO_TERMINAL_STATE';
+}
+
+/** Opens the SE of an existing state directory (for reading its cards; no key is needed or set). */
+export function openSeState(dir: string): SecureElement {
+  const serialFile = path.join(dir, SERIAL_FILE);
+  if (!fs.existsSync(serialFile) || !fs.existsSync(path.join(dir, STATE_FILE))) {
+    throw new TerminalStateError(`no terminal state in ${dir}: run 'tapcard terminal --provision FILE --state ${dir}' first`);
+  }
+  const none = new Uint8Array(16);
+  const se = new SecureElement({
+    flash: new FileFlash(path.join(dir, STATE_FILE), DEFAULT_FLASH_PAGES),
+    random: nodeRandom,
+    aes: () => new SoftAes(),
+    des: () => new SoftDes(),
+    tripleDes: () => new SoftTripleDes(),
+    serial: fromHex(fs.readFileSync(serialFile, 'utf8').trim()),
+    appletClasses: BUILT_IN_APPLET_CLASSES,
+    // Only used to personalise a blank store, which an existing state never is.
+    initialKeys: { kvn: 0x30, enc: none, mac: none, dek: none },
   });
   se.boot();
   return se;

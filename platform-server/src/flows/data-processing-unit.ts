@@ -93,8 +93,32 @@ const SEQ_STATUS_APPS = 3;
 const SEQ_STATUS_FILES = 4;
 const SEQ_SCRIPT = 5;
 const PACKAGE_PURPOSE = 'package';
+const QUEUE_POLL_MS = 1000;
 
 class SessionLost extends Error {}
+
+/**
+ * Writes a queued download job (or returns the active one for the same device and application).
+ * A running data processing unit picks it up; `tapcard platform download` calls this directly.
+ */
+export function queueDownload(p: Platform, deviceId: string, applicationId: string, actor: string): Job<DownloadContext> {
+  const device = getDevice(p.db, deviceId);
+  if (device === undefined || device.status !== 'active') throw new IssuerError(`device '${deviceId}' is not provisioned or not active`, 'ISSUER_REFUSED');
+  if (p.db.prepare('SELECT id FROM applications WHERE id = ?').get(applicationId) === undefined) {
+    throw new IssuerError(`no application '${applicationId}' (applications are registered when the platform starts)`, 'UNKNOWN_APPLICATION');
+  }
+  const active = listJobs(p.db, { deviceId, active: true }).find((j) => j.kind === 'download' && j.application_id === applicationId);
+  if (active !== undefined) return getJob<DownloadContext>(p.db, active.id) as Job<DownloadContext>;
+  const job = createJob<DownloadContext>(p.db, 'download', deviceId, applicationId, 'queued', {
+    relayRef: randomInt(1, 0x7fffffff),
+    seed: null,
+    deleteAid: null,
+    pkg: null,
+    slot: null,
+  });
+  audit(p.db, actor, 'download.requested', deviceId, { jobId: job.id, applicationId });
+  return job;
+}
 
 function jobOwner(jobId: string): string {
   return `job:${jobId}`;
@@ -108,6 +132,9 @@ export class DataProcessingUnit {
   /** One chain per device: its jobs run one after another. */
   private readonly chains = new Map<string, Promise<void>>();
   private readonly waiters = new Map<string, ((job: Job<DownloadContext>) => void)[]>();
+  /** Jobs handed to a chain, so the queue poller does not schedule one twice. */
+  private readonly scheduled = new Set<string>();
+  private poller: NodeJS.Timeout | null = null;
   private closed = false;
 
   constructor(
@@ -141,29 +168,24 @@ export class DataProcessingUnit {
       this.log('dpu.job.resume', { jobId: row.id, deviceId: row.device_id, state: row.state, ackedBlock: row.acked_block });
       this.schedule(row.device_id, row.id);
     }
+    // Jobs queued by another process (`tapcard platform download` writes them to the database).
+    this.poller = setInterval(() => {
+      for (const row of listJobs(this.p.db, { active: true })) if (row.kind === 'download' && !this.scheduled.has(row.id)) this.schedule(row.device_id, row.id);
+    }, QUEUE_POLL_MS);
+    this.poller.unref();
   }
 
   close(): void {
     this.closed = true;
+    if (this.poller !== null) clearInterval(this.poller);
   }
 
   /** Creates a download job (or returns the active one for the same device and application) and runs it. */
   requestDownload(deviceId: string, applicationId: string, actor: string): Job<DownloadContext> {
-    const device = getDevice(this.p.db, deviceId);
-    if (device === undefined || device.status !== 'active') throw new IssuerError(`device '${deviceId}' is not active`, 'ISSUER_REFUSED');
     this.issuers.find(applicationId);
-    const active = listJobs(this.p.db, { deviceId, active: true }).find((j) => j.kind === 'download' && j.application_id === applicationId);
-    if (active !== undefined) return getJob<DownloadContext>(this.p.db, active.id) as Job<DownloadContext>;
-    const job = createJob<DownloadContext>(this.p.db, 'download', deviceId, applicationId, 'queued', {
-      relayRef: randomInt(1, 0x7fffffff),
-      seed: null,
-      deleteAid: null,
-      pkg: null,
-      slot: null,
-    });
-    audit(this.p.db, actor, 'download.requested', deviceId, { jobId: job.id, applicationId });
+    const job = queueDownload(this.p, deviceId, applicationId, actor);
     this.log('dpu.job.created', { jobId: job.id, deviceId, applicationId });
-    this.schedule(deviceId, job.id);
+    if (!this.scheduled.has(job.id)) this.schedule(deviceId, job.id);
     return job;
   }
 
@@ -180,6 +202,7 @@ export class DataProcessingUnit {
   }
 
   private schedule(deviceId: string, jobId: string): void {
+    this.scheduled.add(jobId);
     const prev = this.chains.get(deviceId) ?? Promise.resolve();
     const next = prev.then(() => this.run(jobId)).catch((err: Error) => this.log('dpu.job.crashed', { jobId, error: err.message }));
     this.chains.set(deviceId, next);

@@ -1,0 +1,119 @@
+/**
+ * `tapcard terminal`: the MCU and the SE in-process as one terminal (issue 4 §8), with its state in
+ * --state DIR, joined to the platform over MQTT with the provisioning bundle's identity.
+ *
+ *   tapcard terminal --provision FILE --state DIR [--broker URL] [--download APP] [--json]
+ *   tapcard terminal cards --state DIR [--json]
+ */
+import { parseArgs } from 'node:util';
+import { readBundle } from '../platform-server/src/pki/bundle';
+import { MqttConnectError } from '../platform-server/src/mqtt/client';
+import { readCards } from '../host/terminal/cards';
+import { Terminal, TerminalStateError, openSeState } from '../host/terminal/terminal';
+import { EXIT } from './exit-codes';
+
+const HELP = `usage: tapcard terminal --provision FILE --state DIR [--broker URL] [--download APP] [--json]
+       tapcard terminal cards --state DIR [--json]
+
+Runs one terminal: the main control unit and the secure element in this process, the SE's flash
+and the link counters in DIR, connected to the platform's MQTT broker with the identity in the
+provisioning bundle FILE ('tapcard platform provision'). It relays downloads the platform starts
+('tapcard platform download') and logs their progress. Ctrl-C stops it; DIR keeps its cards.
+
+  --provision FILE  provisioning bundle (holds secrets: keep it like a key)
+  --state DIR       terminal state directory (created on first run)
+  --broker URL      broker URL instead of the bundle's (mqtt:// or mqtts://)
+  --download APP    ask the platform for application APP once connected (e.g. transit)
+  --json            log as JSON lines
+
+cards               list the cards in DIR: slot, card serial, AID and card-manager record
+`;
+
+export async function run(argv: string[]): Promise<number> {
+  if (argv[0] === 'cards') return cards(argv.slice(1));
+  let v;
+  try {
+    v = parseArgs({
+      args: argv,
+      options: {
+        provision: { type: 'string' },
+        state: { type: 'string' },
+        broker: { type: 'string' },
+        download: { type: 'string' },
+        json: { type: 'boolean', default: false },
+        help: { type: 'boolean', default: false },
+      },
+    }).values;
+  } catch (err) {
+    console.error(`tapcard terminal: ${(err as Error).message}\n\n${HELP}`);
+    return EXIT.USAGE;
+  }
+  if (v.help) {
+    console.log(HELP);
+    return EXIT.OK;
+  }
+  if (v.provision === undefined || v.state === undefined) {
+    console.error(`tapcard terminal: --provision and --state are required\n\n${HELP}`);
+    return EXIT.USAGE;
+  }
+  const json = v.json;
+  const log = (event: string, detail: Record<string, unknown> = {}): void => {
+    if (json) console.log(JSON.stringify({ at: new Date().toISOString(), event, ...detail }));
+    else console.error(`${new Date().toISOString()} ${event} ${Object.entries(detail).map(([k, x]) => `${k}=${typeof x === 'string' ? x : JSON.stringify(x)}`).join(' ')}`);
+  };
+  let terminal: Terminal;
+  try {
+    terminal = await Terminal.start({ bundle: readBundle(v.provision), stateDir: v.state, brokerUrl: v.broker, log });
+  } catch (err) {
+    console.error(`tapcard terminal: ${(err as Error).message}`);
+    return err instanceof MqttConnectError ? EXIT.UNAVAILABLE : EXIT.FAILURE;
+  }
+  log('terminal.ready', { deviceId: terminal.deviceId, cards: terminal.cards().length });
+  if (v.download !== undefined) {
+    try {
+      log('terminal.download.requested', { app: v.download, jobId: await terminal.requestDownload(v.download) });
+    } catch (err) {
+      log('terminal.download.refused', { app: v.download, error: (err as Error).message });
+    }
+  }
+  const signal = await new Promise<NodeJS.Signals>((resolve) => {
+    process.once('SIGINT', () => resolve('SIGINT'));
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+  });
+  log('terminal.stopping', { signal });
+  await terminal.close();
+  return EXIT.OK;
+}
+
+function cards(argv: string[]): number {
+  let v;
+  try {
+    v = parseArgs({ args: argv, options: { state: { type: 'string' }, json: { type: 'boolean', default: false }, help: { type: 'boolean', default: false } } }).values;
+  } catch (err) {
+    console.error(`tapcard terminal cards: ${(err as Error).message}`);
+    return EXIT.USAGE;
+  }
+  if (v.help) {
+    console.log(HELP);
+    return EXIT.OK;
+  }
+  if (v.state === undefined) {
+    console.error('tapcard terminal cards: --state DIR is required');
+    return EXIT.USAGE;
+  }
+  try {
+    const se = openSeState(v.state);
+    const list = readCards(se);
+    if (v.json) console.log(JSON.stringify({ cards: list }, null, 2));
+    else if (list.length === 0) console.log('no cards');
+    else
+      for (const c of list) {
+        const cm = c.cardManager;
+        console.log(`slot ${c.slot}  card ${c.cardSerial}  aid ${c.aid}${cm === null ? '' : `  class ${cm.appClass}  number ${cm.cardNumber}  balance ${cm.balance}`}`);
+      }
+    return EXIT.OK;
+  } catch (err) {
+    console.error(`tapcard terminal cards: ${(err as Error).message}`);
+    return err instanceof TerminalStateError ? EXIT.NOT_FOUND : EXIT.FAILURE;
+  }
+}

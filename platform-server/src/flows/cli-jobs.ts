@@ -1,0 +1,134 @@
+/**
+ * `tapcard platform jobs` and `tapcard platform download` (issue 4 §8), wired from cli/platform.ts.
+ * Both work on the data directory: download queues a job that the running platform (`tapcard
+ * platform start` on the same --data) picks up within a second; --wait follows it in the database
+ * until it is done or failed. Output carries ids, states and progress, never keys.
+ */
+import { parseArgs } from 'node:util';
+import { EXIT } from '../../../cli/exit-codes';
+import { DEFAULT_DATA_DIR, Platform } from '../platform-home';
+import { queueDownload } from './data-processing-unit';
+import { getJob, listJobs, type JobRow } from './jobs';
+
+export const HELP_JOBS = `usage: tapcard platform jobs [--data DIR] [--device ID] [--active] [--json]
+
+Lists the data processing unit's jobs (permission, download): state, progress (acknowledged
+commands of the install script) and the card they produced.
+
+  --device ID   only this device's jobs
+  --active      only jobs not yet done or failed
+`;
+
+export const HELP_DOWNLOAD = `usage: tapcard platform download --device ID --app APP [--wait] [--timeout S] [--data DIR] [--json]
+
+Queues the download of application APP (e.g. transit) to the device's SE. The running platform
+(tapcard platform start --data DIR) carries it out: secure channel with the SE, target card, issuer
+package, LOAD block by block, card-manager record. With --wait, prints progress until the job ends
+(exit 0 when installed, 1 when failed, 7 on --timeout).
+`;
+
+
+function jobView(j: JobRow): Record<string, unknown> {
+  return {
+    id: j.id,
+    kind: j.kind,
+    deviceId: j.device_id,
+    applicationId: j.application_id,
+    state: j.state,
+    acked: j.acked_block + 1,
+    total: j.total_blocks,
+    cardSerial: j.card_serial,
+    attempts: j.attempts,
+    error: j.error,
+    createdAt: j.created_at,
+    updatedAt: j.updated_at,
+  };
+}
+
+function line(j: JobRow): string {
+  const progress = j.total_blocks === null ? '' : ` ${j.acked_block + 1}/${j.total_blocks}`;
+  const card = j.card_serial === null ? '' : ` card ${j.card_serial}`;
+  const err = j.error === null ? '' : ` error: ${j.error}`;
+  return `${j.id}  ${j.kind.padEnd(10)} ${j.device_id.padEnd(12)} ${(j.application_id ?? '-').padEnd(8)} ${j.state}${progress}${card}${err}`;
+}
+
+export function jobsCommand(argv: string[]): number {
+  const { values: v } = parseArgs({
+    args: argv,
+    options: { data: { type: 'string', default: DEFAULT_DATA_DIR }, device: { type: 'string' }, active: { type: 'boolean', default: false }, json: { type: 'boolean', default: false }, help: { type: 'boolean', default: false } },
+  });
+  if (v.help) {
+    console.log(HELP_JOBS);
+    return 0;
+  }
+  const p = Platform.open(v.data);
+  try {
+    const jobs = listJobs(p.db, { deviceId: v.device, active: v.active });
+    if (v.json) console.log(JSON.stringify({ jobs: jobs.map(jobView) }, null, 2));
+    else if (jobs.length === 0) console.log('no jobs');
+    else for (const j of jobs) console.log(line(j));
+    return 0;
+  } finally {
+    p.close();
+  }
+}
+
+export async function downloadCommand(argv: string[]): Promise<number> {
+  const { values: v } = parseArgs({
+    args: argv,
+    options: {
+      data: { type: 'string', default: DEFAULT_DATA_DIR },
+      device: { type: 'string' },
+      app: { type: 'string' },
+      wait: { type: 'boolean', default: false },
+      timeout: { type: 'string', default: '300' },
+      json: { type: 'boolean', default: false },
+      help: { type: 'boolean', default: false },
+    },
+  });
+  if (v.help) {
+    console.log(HELP_DOWNLOAD);
+    return 0;
+  }
+  if (v.device === undefined || v.app === undefined) {
+    console.error(`tapcard platform download: --device and --app are required\n\n${HELP_DOWNLOAD}`);
+    return EXIT.USAGE;
+  }
+  const timeoutS = Number(v.timeout);
+  if (!Number.isFinite(timeoutS) || timeoutS <= 0) {
+    console.error('tapcard platform download: --timeout: expected seconds > 0');
+    return EXIT.USAGE;
+  }
+  const p = Platform.open(v.data);
+  try {
+    const job = queueDownload(p, v.device, v.app, 'cli');
+    if (!v.json) console.log(`download job ${job.id} queued for ${v.device}: ${v.app}`);
+    if (!v.wait) {
+      if (v.json) console.log(JSON.stringify(jobView({ ...job, context: '' }), null, 2));
+      return 0;
+    }
+    const deadline = Date.now() + timeoutS * 1000;
+    let shown = '';
+    for (;;) {
+      const now = getJob(p.db, job.id) as unknown as JobRow;
+      const text = line(now);
+      if (!v.json && text !== shown) console.log(`  ${now.state}${now.total_blocks === null ? '' : ` ${now.acked_block + 1}/${now.total_blocks}`}`);
+      shown = text;
+      if (now.state === 'done' || now.state === 'failed') {
+        if (v.json) console.log(JSON.stringify(jobView(now), null, 2));
+        else console.log(now.state === 'done' ? `installed: card ${now.card_serial}` : `failed: ${now.error}`);
+        return now.state === 'done' ? EXIT.OK : EXIT.FAILURE;
+      }
+      if (Date.now() > deadline) {
+        console.error(`tapcard platform download: job ${job.id} still ${now.state} after ${timeoutS} s (is 'tapcard platform start --data ${v.data}' running?)`);
+        return EXIT.UNAVAILABLE;
+      }
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  } catch (err) {
+    console.error(`tapcard platform download: ${(err as Error).message}`);
+    return EXIT.FAILURE;
+  } finally {
+    p.close();
+  }
+}
