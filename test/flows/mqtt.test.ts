@@ -1,0 +1,105 @@
+/**
+ * The download flow over real MQTT (issue 4 tests): `startPlatform` with the embedded aedes broker,
+ * and again with Debian's mosquitto as the external broker (TAPCARD_MOSQUITTO_URL, else spawned
+ * here; skipped with a plain message when mosquitto is not installed). Device ids are unique per
+ * run, since persistent sessions outlive a test on a shared broker.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Terminal } from '../../host/terminal/terminal';
+import { attachFlows } from '../../platform-server/src/flows/flows';
+import { createLog } from '../../platform-server/src/log';
+import { MqttDeviceTransport } from '../../platform-server/src/mqtt/mqtt-transport';
+import { provisionDevice } from '../../platform-server/src/provision';
+import { startPlatform } from '../../platform-server/src/server';
+import { requireDebian } from '../helpers/skip';
+import { tempPlatform } from '../platform/_fixtures';
+import { FAST, bundleSecrets } from './_world';
+
+const run = Math.random().toString(36).slice(2, 8);
+
+async function downloadOver(broker: string | undefined, deviceId: string): Promise<void> {
+  const tp = await tempPlatform();
+  const lines: string[] = [];
+  const log = createLog((l) => lines.push(l), 'json');
+  const state = mkdtempSync(path.join(tmpdir(), 'tapcard-terminal-'));
+  const running = await startPlatform(tp.platform, { mqttPort: 0, httpPort: 0, broker, workerId: run, log });
+  const dpu = attachFlows(tp.platform, running.link, log, { ...FAST, porTimeoutMs: 2000 });
+  let terminal: Terminal | null = null;
+  try {
+    const { bundle } = await provisionDevice(tp.platform, { deviceId });
+    terminal = await Terminal.start({
+      bundle,
+      stateDir: state,
+      brokerUrl: broker ?? running.mqtt.url,
+      log: (event, detail) => lines.push(JSON.stringify({ event, ...detail })),
+    });
+    const permitted = await terminal.withPermission((s) => s.state);
+    expect(permitted).toBe('OPEN');
+    const job = await dpu.waitFor(dpu.requestDownload(deviceId, 'transit', 'test').id);
+    expect(job.error).toBeNull();
+    expect(job.state).toBe('done');
+    const cards = terminal.cards();
+    expect(cards).toHaveLength(1);
+    expect(cards[0].cardManager).not.toBeNull();
+    const row = tp.platform.db.prepare("SELECT state FROM cards WHERE card_serial = ?").get(cards[0].cardSerial) as { state: string };
+    expect(row.state).toBe('installed');
+    for (const s of bundleSecrets(bundle)) expect(lines.join('\n')).not.toContain(s);
+  } finally {
+    await terminal?.close();
+    dpu.close();
+    await running.close();
+    tp.cleanup();
+    rmSync(state, { recursive: true, force: true });
+  }
+}
+
+describe('download over MQTT', () => {
+  it('provision -> permission -> download through the embedded broker', async () => {
+    await downloadOver(undefined, `emb-${run}`);
+  }, 60_000);
+});
+
+const envUrl = process.env.TAPCARD_MOSQUITTO_URL;
+const skip = envUrl === undefined || envUrl === '' ? requireDebian('download flow over mosquitto', ['mosquitto']) : false;
+
+describe.skipIf(skip)('download over mosquitto', () => {
+  let url = envUrl ?? '';
+  let mosquitto: ChildProcess | null = null;
+
+  beforeAll(async () => {
+    if (url !== '') return;
+    const s = createServer();
+    await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
+    const port = (s.address() as AddressInfo).port;
+    await new Promise<void>((r) => s.close(() => r()));
+    mosquitto = spawn('mosquitto', ['-p', String(port)], { stdio: ['ignore', 'ignore', 'pipe'] });
+    url = `mqtt://127.0.0.1:${port}`;
+    for (let i = 0; ; i++) {
+      try {
+        const probe = await MqttDeviceTransport.connect(`probe-${run}`, { url, clientId: '', reconnectPeriodMs: 0 });
+        await probe.close();
+        break;
+      } catch (err) {
+        if (i > 100) throw err;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    }
+  });
+
+  afterAll(async () => {
+    if (mosquitto !== null) {
+      const exited = new Promise((r) => mosquitto!.once('exit', r));
+      mosquitto.kill('SIGTERM');
+      await exited;
+    }
+  });
+
+  it('provision -> permission -> download through mosquitto', async () => {
+    await downloadOver(url, `mosq-${run}`);
+  }, 60_000);
+});
