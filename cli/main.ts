@@ -11,6 +11,7 @@ const COMMANDS: Record<string, Command> = {
   se: { summary: 'run the virtual secure element as a contactless card (vpcd)', load: () => import('./se') },
   gp: { summary: 'GlobalPlatform host: list, install, delete, put-key over SCP03 (PC/SC or vpcd)', load: () => import('./gp') },
   package: { summary: 'build and inspect card install packages (transit, ecash, loyalty)', load: () => import('./package') },
+  pos: { summary: 'POS simulator: read a transit card, tap a debit or recharge (direct vpcd reader or PC/SC)', load: () => import('./pos') },
   platform: { summary: 'service platform: init, start (MQTT broker + link + HTTP), provision, devices', load: () => import('./platform') },
   terminal: { summary: 'one terminal in-process (MCU + SE) over MQTT; cards in its state DIR', load: () => import('./terminal') },
   emulate: { summary: 'run the firmware bundle on an emulated ESP32 + PN532 board (vpcd, serial console)', load: () => import('./emulate') },
