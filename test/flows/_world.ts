@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { attachFlows } from '../../platform-server/src/flows/flows';
+import type { IssuerAdapter } from '../../platform-server/src/flows/issuers/issuer';
 import type { DataProcessingUnit, DpuOptions } from '../../platform-server/src/flows/data-processing-unit';
 import { PlatformLink } from '../../platform-server/src/link/platform-link';
 import { countersFromDb, linkKeysFromStore } from '../../platform-server/src/link/link-sources';
@@ -38,7 +39,7 @@ export interface FlowWorld {
 
 export const FAST: DpuOptions = { porTimeoutMs: 400, sendLimit: 50 };
 
-export async function flowWorld(opts: { dpu?: DpuOptions; platformTransport?: (network: MemoryLinkNetwork) => LinkTransport } = {}): Promise<FlowWorld> {
+export async function flowWorld(opts: { dpu?: DpuOptions & { issuers?: IssuerAdapter[] }; platformTransport?: (network: MemoryLinkNetwork) => LinkTransport } = {}): Promise<FlowWorld> {
   const tp = await tempPlatform();
   const lines: string[] = [];
   const log = createLog((l) => lines.push(l), 'json');
