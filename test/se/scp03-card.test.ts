@@ -86,7 +86,7 @@ function openSession(row: Row): Scp03CardSession {
   const out = new Uint8Array(INIT_UPDATE_RESPONSE_LEN);
   const cardChallenge = resp.subarray(13, 21);
   const host = fromHex(row.hostChallenge);
-  session.begin(sessionKeys(host, cardChallenge), 16, resp.subarray(0, 10), 0x30, 0x70, host, 0, cardChallenge, resp.subarray(29, 32), out);
+  session.begin(sessionKeys(host, cardChallenge), 16, resp.subarray(0, 10), 0x30, 0x70, host, 0, cardChallenge, resp, 29, out);
   expect(toHex(out)).toBe(row.initUpdateResponse);
   return session;
 }

@@ -76,6 +76,7 @@ export class Scp03CardSession {
     hostOff: number,
     cardChallenge: Uint8Array,
     seq: Uint8Array,
+    seqOff: number,
     rsp: Uint8Array,
   ): void {
     this.close();
@@ -94,7 +95,7 @@ export class Scp03CardSession {
     o += CHALLENGE_LEN;
     scp03Derive(this.macCmac, DERIVE_CARD_CRYPTOGRAM, this.context, 0, 2 * CHALLENGE_LEN, 64, rsp, o);
     o += CRYPTOGRAM_LEN;
-    copy(seq, 0, rsp, o, SEQ_LEN);
+    copy(seq, seqOff, rsp, o, SEQ_LEN);
     this.state = 'INIT_UPDATED';
   }
 

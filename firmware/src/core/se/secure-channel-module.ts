@@ -113,7 +113,7 @@ export class SecureChannelModule {
       return SW.ERR_MEMORY_FAILURE;
     }
     writeU24(this.state, STATE_SEQ, seq);
-    this.session.begin(this.sessionKeys, keyLen, this.kdd, kvn, SCP03_I, cmd.buf, cmd.dataOff, this.cardChallenge, this.state.subarray(STATE_SEQ, STATE_SEQ + SEQ_LEN), rsp.buf);
+    this.session.begin(this.sessionKeys, keyLen, this.kdd, kvn, SCP03_I, cmd.buf, cmd.dataOff, this.cardChallenge, this.state, STATE_SEQ, rsp.buf);
     fill(this.sessionKeys, 0, this.sessionKeys.length, 0);
     this.sessionKvn = kvn;
     rsp.len = INIT_UPDATE_RESPONSE_LEN;
