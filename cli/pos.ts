@@ -152,7 +152,9 @@ function exitCodeOf(e: Error): number {
 
 function fail(o: Options, e: Error): number {
   const code = exitCodeOf(e);
-  const hint = e instanceof CardRemovedError && o.command === 'tap' ? '; tap the card again to settle the transaction' : '';
+  let hint = '';
+  if (e instanceof CardRemovedError && o.command === 'tap') hint = '; tap the card again to settle the transaction';
+  if (e instanceof PcscUnavailableError) hint = ' (here: --reader direct:PORT)';
   console.error(`tapcard pos: ${e.message}${hint}`);
   if (o.json) {
     const sw = (e as { sw?: number }).sw;
