@@ -52,20 +52,20 @@ export function readProvisioning(file: string, broker?: string): string {
 }
 
 export async function startEmulator(options: EmulatorOptions): Promise<RunningEmulator> {
-  const board = new EmulatedBoard(path.resolve(options.stateDir));
-  if (options.firmwareFile !== null) {
-    if (!fs.existsSync(options.firmwareFile)) {
-      throw new EmulatorSetupError(`firmware bundle ${options.firmwareFile} not found; run: npm run build:firmware`);
-    }
-    board.installFirmware(fs.readFileSync(options.firmwareFile, 'latin1'));
+  // check every input before the state directory is touched
+  const provisioning = options.provisionFile !== undefined ? readProvisioning(options.provisionFile, options.broker) : null;
+  if (options.firmwareFile !== null && !fs.existsSync(options.firmwareFile)) {
+    throw new EmulatorSetupError(`firmware bundle ${options.firmwareFile} not found; run: npm run build:firmware`);
   }
-  if (options.provisionFile !== undefined) board.writeProvisioning(readProvisioning(options.provisionFile, options.broker));
+  const serialSpec = options.serial !== undefined ? parseSerialSpec(options.serial) : null;
+  const board = new EmulatedBoard(path.resolve(options.stateDir));
+  if (options.firmwareFile !== null) board.installFirmware(fs.readFileSync(options.firmwareFile, 'latin1'));
+  if (provisioning !== null) board.writeProvisioning(provisioning);
 
   let serial: SerialEndpoint | null = null;
-  if (options.serial !== undefined) {
-    const spec = parseSerialSpec(options.serial);
-    serial = spec.kind === 'tcp'
-      ? await startTcpConsole(board, spec.host, spec.port)
+  if (serialSpec !== null) {
+    serial = serialSpec.kind === 'tcp'
+      ? await startTcpConsole(board, serialSpec.host, serialSpec.port)
       : await startPtyConsole(board, path.join(board.stateDir, 'tty'));
   }
   let rf: RfCardLink | null = null;

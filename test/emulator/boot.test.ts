@@ -63,7 +63,7 @@ describe('emulator boots the firmware bundle', () => {
     const out = captureConsole(emu.board);
     emu.board.console.input('status()\n');
     await until(() => /memory: /.test(out.text()), 'status() output');
-    expect(out.text()).toContain('device: not provisioned (no tapcard.prov in Storage (not provisioned))');
+    expect(out.text()).toContain('device: not provisioned (no tapcard.prov in Storage)');
     expect(out.text()).toContain('se: not started: no tapcard.prov in Storage');
     expect(emu.board.pn532.armed).toBe(false);
   });

@@ -124,7 +124,7 @@ export function parseProvisioning(raw: unknown): ProvisioningBundle {
 
 export function loadProvisioning(storage: EspruinoStorage, fileName: string): ProvisioningResult {
   const text = storage.read(fileName);
-  if (text === undefined) return { bundle: null, problem: 'no ' + fileName + ' in Storage (not provisioned)' };
+  if (text === undefined) return { bundle: null, problem: 'no ' + fileName + ' in Storage' };
   let json: unknown;
   try {
     json = JSON.parse(text);
