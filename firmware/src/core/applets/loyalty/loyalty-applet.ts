@@ -18,7 +18,7 @@ import type { CommandApdu } from '../../apdu';
 import { copy, equalCt, fill, readU16, readU31, writeU16, writeU31 } from '../../bytes';
 import type { ApduResponse, Applet, AppletContext } from '../../se/applet';
 import { CM_STATUS_ACTIVE, CM_STATUS_LOCKED } from '../../se/card-manager';
-import { KEY_AT_VALUE, KEY_ENTRY_LEN } from '../../package/format';
+import { CARD_NUMBER_LEN, KEY_AT_VALUE, KEY_ENTRY_LEN } from '../../package/format';
 import { SW } from '../../sw';
 import { TlvWriter } from '../../tlv';
 import { DATE_TIME_LEN, LOYALTY_MAC_LEN, MerchantMac, TERMINAL_ID_LEN } from './merchant-mac';
@@ -54,7 +54,6 @@ const AT_DATE_TIME = AT_TERMINAL + TERMINAL_ID_LEN;
 const AT_MAC = AT_DATE_TIME + DATE_TIME_LEN;
 const MAX_COUNTER = 0xffff;
 const P2_NO_FCI = 0x0c;
-const CARD_NUMBER_LEN = 10;
 
 export class LoyaltyApplet implements Applet {
   private readonly ctx: AppletContext;

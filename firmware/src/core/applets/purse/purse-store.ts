@@ -80,8 +80,9 @@ export class PurseStore {
     return this.state[ST_MAC_TRIES] === 0;
   }
 
-  /** Copies the key of this type and index into `key`; false when the card has none (9403). */
+  /** Copies the key of this type and index into `key`; false (and `key` zeroed) when the card has none (9403). */
   findKey(type: number, index: number): boolean {
+    this.wipeKey();
     const n = this.store.get(this.ctx.dataType, REC_KEYS, this.keys, 0);
     let found = false;
     for (let at = 0; at + KEY_ENTRY_LEN <= n && !found; at += KEY_ENTRY_LEN) {
