@@ -2,12 +2,14 @@
 import { firmwareBench } from './firmware';
 import { tapBench } from './tap';
 import { downloadBench } from './download';
+import { platformBench } from './platform';
 import type { BenchOptions, BenchResult } from './_report';
 
 export const BENCHES = {
   firmware: firmwareBench,
   tap: tapBench,
   download: downloadBench,
+  platform: platformBench,
 } satisfies Record<string, (opts: BenchOptions) => Promise<BenchResult>>;
 
 export type BenchName = keyof typeof BENCHES;

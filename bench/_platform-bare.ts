@@ -1,0 +1,83 @@
+/**
+ * The bare broker carrying the same messages as a platform run: a fresh embedded aedes broker
+ * (startEmbeddedBroker, same ACL and payload limit), one MQTT client per device and one platform
+ * client, on the same transports as the link (QoS 1, persistent sessions: mqtt-transport.ts), and
+ * for every device the same number and sizes of frames up and down as its terminal exchanged.
+ * No link security, no flows, no SE: each device publishes its up frames one after another (each
+ * awaiting its PUBACK), the platform publishes each device's down frames the same way, all devices
+ * at once; the time runs from the first publish to the last frame received.
+ */
+import { randomBytes } from 'node:crypto';
+import { MqttDeviceTransport, MqttPlatformTransport } from '../platform-server/src/mqtt/mqtt-transport';
+import { PLATFORM_PRINCIPAL } from '../platform-server/src/platform-home';
+import type { ProvisioningBundle } from '../platform-server/src/pki/bundle';
+import { BenchCredentials, startBenchBroker } from './_platform-fleet';
+import type { FrameLog } from './_platform-frames';
+import { msSince } from './_report';
+
+export interface BareFigure {
+  messages: number;
+  octets: number;
+  ms: number;
+  messagesPerS: number;
+}
+
+/** Clients connect this many at a time (aedes and the 2-core machine keep up without CONNACK timeouts). */
+const CONNECT_BATCH = 50;
+
+export async function replayOnBareBroker(devices: { bundle: ProvisioningBundle; frames: FrameLog }[]): Promise<BareFigure> {
+  const creds = new BenchCredentials();
+  const platformPassword = randomBytes(18).toString('base64url');
+  creds.add(PLATFORM_PRINCIPAL, platformPassword, { role: 'platform', id: PLATFORM_PRINCIPAL });
+  for (const d of devices) creds.add(d.bundle.deviceId, d.bundle.broker.password, { role: 'device', id: d.bundle.deviceId });
+  const { broker } = await startBenchBroker(null, creds);
+  const clients: { close(): Promise<void> }[] = [];
+  try {
+    const platform = await MqttPlatformTransport.connect({ url: broker.url, clientId: `${PLATFORM_PRINCIPAL}.bare`, username: PLATFORM_PRINCIPAL, password: platformPassword });
+    clients.push(platform);
+    let expected = 0;
+    let octets = 0;
+    for (const d of devices) {
+      expected += d.frames.up.length + d.frames.down.length;
+      for (const n of d.frames.up) octets += n;
+      for (const n of d.frames.down) octets += n;
+    }
+    let received = 0;
+    let allReceived: () => void = () => {};
+    const done = new Promise<void>((resolve) => (allReceived = resolve));
+    const count = (): void => {
+      if (++received === expected) allReceived();
+    };
+    platform.onFrame(count);
+    const transports: MqttDeviceTransport[] = [];
+    for (let i = 0; i < devices.length; i += CONNECT_BATCH) {
+      const batch = devices.slice(i, i + CONNECT_BATCH);
+      const connected = await Promise.all(
+        batch.map((d) => MqttDeviceTransport.connect(d.bundle.deviceId, { url: broker.url, clientId: d.bundle.deviceId, username: d.bundle.deviceId, password: d.bundle.broker.password })),
+      );
+      for (const t of connected) {
+        t.onFrame(count);
+        transports.push(t);
+        clients.push(t);
+      }
+    }
+    const start = process.hrtime.bigint();
+    const sends: Promise<void>[] = [];
+    devices.forEach((d, i) => {
+      sends.push(
+        (async () => {
+          for (const n of d.frames.up) await transports[i].send(new Uint8Array(n));
+        })(),
+        (async () => {
+          for (const n of d.frames.down) await platform.send(d.bundle.deviceId, new Uint8Array(n));
+        })(),
+      );
+    });
+    if (expected > 0) await Promise.all([...sends, done]);
+    const ms = msSince(start);
+    return { messages: expected, octets, ms, messagesPerS: expected / (ms / 1000) };
+  } finally {
+    for (const c of clients) await c.close().catch(() => {});
+    await broker.close();
+  }
+}

@@ -1,0 +1,68 @@
+/**
+ * A bench-only issuer adapter: the transit package (bench/_transit.ts, development issuer keys)
+ * at a chosen size, handed to the platform through the issuer interface
+ * (platform-server/src/flows/issuers/issuer.ts) like any in-process issuer. The production transit
+ * issuer has no size setting, so the benches plug this one in with `attachFlows(..., { issuers })`
+ * instead; no production code path changes. Each package personalises its own card number, kept
+ * per device so a bench can tap the card it installed.
+ */
+import { MAX_LOAD_BLOCKS, loadBlockSize } from '../firmware/src/core/gp/load-script';
+import { MAX_COMMAND_DATA } from '../firmware/src/core/se/isd';
+import { DOWNLOAD_SECURITY_LEVEL } from '../platform-server/src/flows/data-security-unit';
+import { IssuerError, type ApplicationInfo, type IssuedPackage, type IssuerAdapter, type PackageRequest } from '../platform-server/src/flows/issuers/issuer';
+import { CARD_NUMBER, transitPackage, type TransitPackage } from './_transit';
+
+export const BENCH_APPLICATION_ID = 'bench-transit';
+/** Load file bytes one LOAD carries at the platform's download security level (C-MAC + C-DEC). */
+export const PLATFORM_BLOCK_SIZE = loadBlockSize(MAX_COMMAND_DATA, DOWNLOAD_SECURITY_LEVEL);
+
+/**
+ * The transit package of the largest terms length that stays within `bytes` and within
+ * MAX_LOAD_BLOCKS blocks of `block` bytes (GP numbers LOAD blocks in one byte, GPCS 11.6.2.2).
+ */
+export function sizedTransitPackage(bytes: number, block: number, cardNumber = CARD_NUMBER): TransitPackage {
+  const limit = Math.min(bytes, MAX_LOAD_BLOCKS * block);
+  const overhead = transitPackage(0, cardNumber).file.length;
+  let terms = Math.max(0, limit - overhead);
+  let pkg = transitPackage(terms, cardNumber);
+  while (pkg.file.length > limit && terms > 0) {
+    terms = Math.max(0, terms - (pkg.file.length - limit));
+    pkg = transitPackage(terms, cardNumber);
+  }
+  return pkg;
+}
+
+export interface IssuedCard {
+  cardNumber: string;
+  pkg: TransitPackage;
+}
+
+export class SizedTransitIssuer implements IssuerAdapter {
+  readonly issuer = 'transit' as const;
+  /** The last package issued for each device. */
+  readonly issued = new Map<string, IssuedCard>();
+  private serial = 0;
+
+  /** targetBytes: load file size to issue (0 = the smallest transit package). */
+  constructor(public targetBytes: number) {}
+
+  applications(): ApplicationInfo[] {
+    return [{ id: BENCH_APPLICATION_ID, issuer: 'transit', name: 'Transit purse (bench, sized)', version: '1.0' }];
+  }
+
+  async issuePackage(req: PackageRequest): Promise<IssuedPackage> {
+    if (req.applicationId !== BENCH_APPLICATION_ID) throw new IssuerError(`bench issuer has no '${req.applicationId}'`, 'UNKNOWN_APPLICATION');
+    const cardNumber = `31041000${String(++this.serial).padStart(12, '0')}`;
+    const pkg = sizedTransitPackage(this.targetBytes, PLATFORM_BLOCK_SIZE, cardNumber);
+    this.issued.set(req.deviceId, { cardNumber, pkg });
+    return {
+      loadFile: pkg.file.slice(),
+      packageAid: pkg.spec.packageAid,
+      moduleAid: pkg.spec.moduleAid,
+      instanceAid: pkg.spec.instanceAid,
+      privileges: pkg.spec.privileges,
+      installParams: null,
+      cardNumber,
+    };
+  }
+}

@@ -1,0 +1,113 @@
+/**
+ * A platform and in-process terminals (MCU + SE core, host/terminal) over the embedded aedes
+ * broker, for the end-to-end benches. Two set-ups:
+ *
+ * - provisioned: `startPlatform` runs its own embedded broker and devices come from
+ *   `provisionDevice` (certificate, scrypt password): exactly what `tapcard platform start` and
+ *   `tapcard terminal` do. For a few devices (the download bench).
+ * - fleet: the bench broker and bench enrolment of bench/_platform-fleet.ts, with the platform
+ *   joined as to an external broker: for hundreds of devices (the platform bench).
+ *
+ * Both use the bench issuer (bench/_platform-issuer.ts) through `attachFlows({ issuers })`, and every
+ * terminal's frames are counted (bench/_platform-frames.ts). Logs are dropped.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Terminal } from '../host/terminal/terminal';
+import type { DataProcessingUnit, DpuOptions } from '../platform-server/src/flows/data-processing-unit';
+import { attachFlows } from '../platform-server/src/flows/flows';
+import { silentLog } from '../platform-server/src/log';
+import type { EmbeddedBroker } from '../platform-server/src/mqtt/broker';
+import { MqttDeviceTransport } from '../platform-server/src/mqtt/mqtt-transport';
+import type { ProvisioningBundle } from '../platform-server/src/pki/bundle';
+import { Platform, initPlatform } from '../platform-server/src/platform-home';
+import { provisionDevice } from '../platform-server/src/provision';
+import { startPlatform, type RunningPlatform } from '../platform-server/src/server';
+import { BenchCredentials, enrolBenchDevices, startBenchBroker } from './_platform-fleet';
+import { countingTransport, type FrameLog } from './_platform-frames';
+import { SizedTransitIssuer } from './_platform-issuer';
+
+/** No TAPCARD_STORAGE_KEY: the temporary platform uses a development key file in its directory. */
+const DEV_ENV: NodeJS.ProcessEnv = {};
+
+export interface BenchTerminal {
+  terminal: Terminal;
+  frames: FrameLog;
+}
+
+export interface BenchWorld {
+  platform: Platform;
+  dpu: DataProcessingUnit;
+  issuer: SizedTransitIssuer;
+  /** Bundles for these device ids (provisioned or enrolled, by set-up). */
+  devices(ids: string[]): Promise<ProvisioningBundle[]>;
+  /** A terminal joined over MQTT, its frames counted. */
+  terminal(bundle: ProvisioningBundle): Promise<BenchTerminal>;
+  close(): Promise<void>;
+}
+
+export async function benchWorld(setup: 'provisioned' | 'fleet', issuer: SizedTransitIssuer, dpuOptions: DpuOptions): Promise<BenchWorld> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'tapcard-bench-platform-'));
+  const stateRoot = mkdtempSync(path.join(tmpdir(), 'tapcard-bench-terminals-'));
+  await initPlatform(dir, { env: DEV_ENV });
+  const platform = Platform.open(dir, DEV_ENV);
+  const terminals: Terminal[] = [];
+  let benchBroker: EmbeddedBroker | null = null;
+  let running: RunningPlatform | null = null;
+  let dpu: DataProcessingUnit | null = null;
+  const close = async (): Promise<void> => {
+    for (const t of terminals) await t.close().catch(() => {});
+    dpu?.close();
+    await running?.close();
+    await benchBroker?.close();
+    platform.close();
+    rmSync(dir, { recursive: true, force: true });
+    rmSync(stateRoot, { recursive: true, force: true });
+  };
+  try {
+    const creds = new BenchCredentials();
+    let brokerUrl: string;
+    if (setup === 'fleet') {
+      const started = await startBenchBroker(platform, creds);
+      benchBroker = started.broker;
+      brokerUrl = started.broker.url;
+      running = await startPlatform(platform, { mqttPort: 0, httpPort: 0, broker: started.platformUrl as string, workerId: 'bench', log: silentLog });
+    } else {
+      running = await startPlatform(platform, { mqttPort: 0, httpPort: 0, log: silentLog });
+      brokerUrl = running.mqtt.url;
+    }
+    dpu = attachFlows(platform, running.link, silentLog, { ...dpuOptions, issuers: [issuer] });
+    const world: BenchWorld = {
+      platform,
+      dpu,
+      issuer,
+      async devices(ids) {
+        if (setup === 'fleet') return enrolBenchDevices(platform, ids, brokerUrl, creds);
+        const out: ProvisioningBundle[] = [];
+        for (const deviceId of ids) out.push((await provisionDevice(platform, { deviceId, brokerUrl })).bundle);
+        return out;
+      },
+      async terminal(bundle) {
+        const frames: FrameLog = { up: [], down: [] };
+        const mqtt = await MqttDeviceTransport.connect(
+          bundle.deviceId,
+          { url: brokerUrl, clientId: bundle.deviceId, username: bundle.broker.username, password: bundle.broker.password },
+          { frameSize: bundle.broker.frameSize },
+        );
+        const terminal = await Terminal.start({
+          bundle,
+          stateDir: path.join(stateRoot, bundle.deviceId),
+          transport: countingTransport(mqtt, frames),
+        });
+        terminals.push(terminal);
+        return { terminal, frames };
+      },
+      close,
+    };
+    return world;
+  } catch (err) {
+    await close();
+    throw err;
+  }
+}
