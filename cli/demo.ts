@@ -1,111 +1,127 @@
 /**
- * `npm run demo`: the system end to end on its embedded defaults, with nothing else running.
- * Each step prints what it does; the run ends with a summary table and cleans up after itself.
+ * `npm run demo`: tapcard end to end on its embedded defaults, with nothing else running.
+ * Every step says what it does; the run ends with a summary table and removes what it created.
  *
- * Today's demo covers what has landed: the virtual SE as a contactless card on a vpcd link, a
- * GlobalPlatform host installing a package into it over SCP03 block by block, the registry, the
- * card manager record, and deletion. Steps for the platform download, the emulated board and the
- * POS flows are added as those parts land.
+ *   service platform (embedded MQTT broker, SQLite) -> device provisioning (CA, SE keys)
+ *   -> terminal (MCU + SE) on MQTT -> over-the-air downloads (permission, SCP03, LOAD blocks)
+ *   -> POS reader taps the terminal over the RF link (vpcd): recharge, debit
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { toHex } from '../firmware/src/core/hex';
-import { CM_RECORD_LEN } from '../firmware/src/core/se/card-manager';
-import { GpSession } from '../host/gp/gp-session';
-import { sameKeyForAll } from '../host/gp/keys';
-import { parseLoadFile, tapcardPackageHeader } from '../host/gp/load-file';
-import { DEV_ISD_KEY, SeCardDevice, openStateDir } from '../host/se/virtual-se';
+import { APP_CLASS_ECASH, APP_CLASS_LOYALTY, APP_CLASS_TRANSIT } from '../firmware/src/core/se/package-header';
+import { attachFlows } from '../platform-server/src/flows/flows';
+import { getJob } from '../platform-server/src/flows/jobs';
+import { createLog } from '../platform-server/src/log';
+import { Platform, initPlatform } from '../platform-server/src/platform-home';
+import { provisionDevice } from '../platform-server/src/provision';
+import { startPlatform } from '../platform-server/src/server';
+import { SeCardDevice } from '../host/se/virtual-se';
+import { Terminal } from '../host/terminal/terminal';
 import { VpcdCardClient } from '../host/vpcd/vpcd-card-client';
-import { VpcdReader } from '../host/vpcd/vpcd-reader';
-import { fromHex } from '../firmware/src/core/hex';
+import { DevKeysSecurityModule } from '../pos-sim/src/purse/dev-keys-security-module';
+import { TransitPos, type TransactionResult } from '../pos-sim/src/purse/transit-pos';
+import { DirectReader } from '../pos-sim/src/reader/direct-reader';
 import { EXIT } from './exit-codes';
-import { demoPackages } from './demo-packages';
 
-const HELP = `usage: tapcard demo [--keep DIR]
+const HELP = `usage: tapcard demo [--keep DIR] [--verbose]
 
 Runs tapcard end to end on its embedded defaults and exits 0 on success:
-  1. boots a virtual secure element (state in a temporary directory)
-  2. puts it in the field of a vpcd reader (the POS side of the RF link)
-  3. opens SCP03 with the SE's issuer security domain (development key 4041..4F)
-  4. installs the card packages block by block, with progress
-  5. lists the SE's registry and the card managers' service records
-  6. deletes one card again
-  --keep DIR   keep the SE state in DIR instead of a temporary directory`;
+  1. starts the service platform: embedded MQTT broker (aedes), SQLite, CA
+  2. provisions a device: certificate, SE serial, diversified ISD keys, link keys
+  3. boots the terminal (main control unit + secure element) and connects it over MQTT
+  4. downloads a transit card over the air: permission, SCP03, LOAD block by block, install
+  5. taps the terminal on a POS reader (vpcd RF link): recharge 50.00, then debit 2.00
+  6. prints a summary table and cleans up
+  --keep DIR   keep platform and terminal state in DIR instead of a temporary directory
+  --verbose    print the platform's log lines (keys never appear in them)`;
+
+const yuan = (fen: number): string => (fen / 100).toFixed(2);
+const APP_NAMES: Record<number, string> = { [APP_CLASS_TRANSIT]: 'transit card', [APP_CLASS_ECASH]: 'bank e-cash card', [APP_CLASS_LOYALTY]: 'loyalty card' };
 
 export async function run(argv: string[]): Promise<number> {
-  const { values } = parseArgs({ args: argv, options: { keep: { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
+  let values;
+  try {
+    values = parseArgs({ args: argv, options: { keep: { type: 'string' }, verbose: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } }).values;
+  } catch (e) {
+    console.error(`tapcard demo: ${(e as Error).message}\n\n${HELP}`);
+    return EXIT.USAGE;
+  }
   if (values.help) {
     console.log(HELP);
     return EXIT.OK;
   }
   const started = Date.now();
-  const dir = values.keep ?? fs.mkdtempSync(path.join(os.tmpdir(), 'tapcard-demo-'));
+  const root = values.keep ?? fs.mkdtempSync(path.join(os.tmpdir(), 'tapcard-demo-'));
   const step = (n: number, text: string) => console.log(`\n[${n}] ${text}`);
-  const reader = new VpcdReader();
-  let client: VpcdCardClient | null = null;
+  const log = createLog((line) => values.verbose && console.error(line), 'text');
+  const cleanups: (() => Promise<void> | void)[] = [];
   try {
-    step(1, `booting the secure element (state in ${dir})`);
-    const se = openStateDir(dir);
-    console.log(`    SE serial ${toHex(se.serial)}, ${se.slots.length} smart card slots, store ${se.store.freeBytes()} bytes free`);
+    step(1, 'starting the service platform (embedded MQTT broker, SQLite)');
+    const dataDir = path.join(root, 'platform');
+    await initPlatform(dataDir, { name: 'tapcard demo' });
+    const platform = Platform.open(dataDir);
+    cleanups.push(() => platform.close());
+    const running = await startPlatform(platform, { mqttPort: 0, httpPort: 0, log });
+    cleanups.push(() => running.close());
+    const dpu = attachFlows(platform, running.link, log);
+    cleanups.push(() => dpu.close());
+    console.log(`    broker ${running.mqtt.url}, HTTP ${running.httpUrl}, data in ${dataDir}`);
 
-    step(2, 'tapping the SE onto a vpcd reader');
-    const port = await reader.listen(0);
-    client = new VpcdCardClient({ host: '127.0.0.1', port, card: new SeCardDevice(se) });
+    step(2, 'provisioning device demo-phone (certificate, SE serial, diversified ISD keys, link keys)');
+    const { bundle, summary } = await provisionDevice(platform, { deviceId: 'demo-phone', brokerUrl: running.mqtt.url });
+    console.log(`    SE serial ${summary.seSerial}, ISD key check values ENC ${summary.kcv.isdEnc} MAC ${summary.kcv.isdMac} DEK ${summary.kcv.isdDek}`);
+
+    step(3, 'booting the terminal: main control unit + secure element, MQTT link to the platform');
+    const terminal = await Terminal.start({ bundle, stateDir: path.join(root, 'terminal') });
+    cleanups.push(() => terminal.close());
+    console.log(`    SE ${toHex(terminal.se.serial)}: ${terminal.se.slots.length} smart card slots, store ${terminal.se.store.freeBytes()} bytes free`);
+
+    step(4, 'downloading a transit card over the air');
+    const job = dpu.requestDownload('demo-phone', 'transit', 'demo');
+    const progress = setInterval(() => {
+      const j = getJob(platform.db, job.id);
+      if (!j || j.total_blocks === null) return;
+      const line = `    ${j.state.padEnd(10)} block ${j.acked_block + 1}/${j.total_blocks}`;
+      if (process.stdout.isTTY) process.stdout.write(`\r${line}`);
+    }, 100);
+    const done = await dpu.waitFor(job.id).finally(() => clearInterval(progress));
+    if (process.stdout.isTTY) process.stdout.write('\n');
+    if (done.state !== 'done') throw new Error(`download ${job.id} ended ${done.state}: ${done.error}`);
+    console.log(`    job ${done.id}: ${done.total_blocks} LOAD blocks relayed, card installed`);
+    const cards = terminal.cards();
+    for (const c of cards) console.log(`    slot ${c.slot}: ${APP_NAMES[c.cardManager?.appClass ?? -1] ?? 'card'} ${c.cardManager?.cardNumber ?? ''}, balance ${yuan(c.cardManager?.balance ?? 0)}`);
+
+    step(5, 'tapping the terminal on the POS reader (ISO 14443-4 over the vpcd link)');
+    const reader = await DirectReader.listen(0);
+    cleanups.push(() => reader.close());
+    const client = new VpcdCardClient({ host: '127.0.0.1', port: reader.boundPort, card: new SeCardDevice(terminal.se) });
     client.start();
-    await reader.waitForCard(5000);
-    console.log(`    card in the field of 127.0.0.1:${port}, ATR ${toHex(await reader.powerOn()).toUpperCase()}`);
-
-    step(3, 'opening SCP03 with the issuer security domain (security level 33: C-DEC, C-MAC, R-ENC, R-MAC)');
-    const gp = new GpSession(reader.transmit);
-    await gp.selectIsd();
-    const sc = await gp.openSecureChannel({ keys: sameKeyForAll(fromHex(DEV_ISD_KEY)), securityLevel: 0x33 });
-    console.log(`    key set ${sc.kvn.toString(16)}, i=${sc.i.toString(16)}, sequence counter ${sc.sequenceCounter}`);
-
-    step(4, 'installing the card packages block by block');
-    const rows: string[][] = [];
-    for (const pkg of demoPackages()) {
-      const file = parseLoadFile(pkg.loadFile);
-      const result = await gp.install(file, {
-        parser: tapcardPackageHeader,
-        instanceAid: pkg.instanceAid,
-        params: pkg.params,
-        onProgress: (p) => {
-          // A progress line redrawn in place on a terminal; only the final count in a log.
-          if (process.stdout.isTTY) process.stdout.write(`\r    ${pkg.name.padEnd(10)} block ${String(p.block).padStart(3)}/${p.blocks}  ${p.bytes}/${p.totalBytes} bytes`);
-          else if (p.block === p.blocks) process.stdout.write(`    ${pkg.name.padEnd(10)} ${p.blocks} LOAD blocks, ${p.totalBytes} bytes`);
-        },
-      });
-      process.stdout.write('\n');
-      rows.push([pkg.name, result.instanceAid, String(file.bytes.length), String(result.blocks)]);
-    }
-
-    step(5, 'the SE registry (GET STATUS) and the card managers');
-    const registry = await gp.list();
-    for (const a of registry.apps) console.log(`    APP ${a.aid} ${a.lifeCycleName} from ${a.loadFile}`);
-    for (const f of registry.loadFiles) console.log(`    PKG ${f.aid} v${f.version} modules ${f.modules?.join(',')}`);
-    for (const slot of se.slots) {
-      const has = se.cardManager.load(slot.index);
-      console.log(`    slot ${slot.index}: ${has ? `card manager record ${toHex(se.cardManager.record, 0, CM_RECORD_LEN).slice(0, 36)}...` : 'free'}`);
-    }
-
-    step(6, `deleting ${rows[rows.length - 1][0]} again`);
-    await gp.delete(fromHex(demoPackages()[rows.length - 1].packageAid), true);
-    const after = await gp.list();
-    console.log(`    ${after.apps.length} applications remain; store check: ${se.store.check().ok ? 'consistent' : 'PROBLEMS'}`);
+    cleanups.push(() => client.stop());
+    const pos = new TransitPos({ reader, securityModule: new DevKeysSecurityModule() });
+    const taps: TransactionResult[] = [];
+    taps.push(await pos.recharge(5000));
+    console.log(`    recharge 50.00: balance ${yuan(taps[0].balanceBefore)} -> ${yuan(taps[0].balanceAfter)}, TAC ${taps[0].tac}`);
+    taps.push(await pos.debit(200));
+    console.log(`    debit 2.00:     balance ${yuan(taps[1].balanceBefore)} -> ${yuan(taps[1].balanceAfter)}, TAC ${taps[1].tac}`);
+    const after = terminal.cards().find((c) => c.cardManager?.cardNumber === taps[1].cardNumber);
+    console.log(`    card manager record agrees: balance ${yuan(after?.cardManager?.balance ?? -1)}`);
 
     console.log('\nsummary');
-    console.log('  card        instance AID                      bytes  LOAD blocks');
-    for (const r of rows) console.log(`  ${r[0].padEnd(10)}  ${r[1].padEnd(32)}  ${r[2].padStart(5)}  ${r[3].padStart(11)}`);
+    console.log('  step                 card               amount   balance after  TAC');
+    for (const t of taps) {
+      const what = t.kind === 'load' ? 'transit recharge' : 'transit debit';
+      console.log(`  ${what.padEnd(19)}  ${t.cardNumber.padEnd(17)}  ${yuan(t.amount).padStart(6)}  ${yuan(t.balanceAfter).padStart(13)}  ${t.tac}`);
+    }
     console.log(`\ndemo finished in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     return EXIT.OK;
   } catch (e) {
-    console.error(`\ndemo failed: ${(e as Error).message}`);
+    console.error(`\ndemo failed: ${(e as Error).stack ?? e}`);
     return EXIT.FAILURE;
   } finally {
-    await client?.stop();
-    await reader.close();
-    if (values.keep === undefined) fs.rmSync(dir, { recursive: true, force: true });
+    for (const c of cleanups.reverse()) await Promise.resolve(c()).catch(() => undefined);
+    if (values.keep === undefined) fs.rmSync(root, { recursive: true, force: true });
   }
 }

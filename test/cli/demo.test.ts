@@ -6,7 +6,7 @@ describe('npm run demo', () => {
   it('runs end to end on embedded defaults and exits 0 with a summary', () => {
     const out = execFileSync(process.execPath, ['bin/tapcard.mjs', 'demo'], { encoding: 'utf8', timeout: 120_000 });
     expect(out).toMatch(/summary/);
-    expect(out).toMatch(/store check: consistent/);
+    expect(out).toMatch(/card manager record agrees: balance 48.00/);
     expect(out).toMatch(/demo finished/);
   }, 130_000);
 });
