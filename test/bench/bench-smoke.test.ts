@@ -44,4 +44,28 @@ describe('bench figures that do not depend on time', () => {
       expect(s.debit.cardBlocksPerTap.des).toBeGreaterThan(0);
     }
   }, 60_000);
+
+  it('download: the end-to-end run loads the same bytes as the raw install, in 140-octet segments both ways', async () => {
+    const r = await BENCHES.download({ smoke: true });
+    const downloads = r.figures.downloads as { packageBytes: number; e2e: { blocks: number; segmentsDown: number; segmentsUp: number; octets: number }; rawFile: { blocks: number } }[];
+    expect(downloads.length).toBeGreaterThan(0);
+    for (const d of downloads) {
+      expect(d.e2e.blocks).toBe(d.rawFile.blocks);
+      // Every LOAD block (239 bytes) is more than one segment, so the package alone needs more segments than bytes / 140.
+      expect(d.e2e.segmentsDown).toBeGreaterThan(Math.ceil(d.packageBytes / 140));
+      expect(d.e2e.segmentsUp).toBeGreaterThan(d.e2e.blocks);
+      expect(d.e2e.octets).toBeLessThanOrEqual(140 * (d.e2e.segmentsDown + d.e2e.segmentsUp));
+    }
+  }, 120_000);
+
+  it('platform: every terminal ends its job, and the bare broker carries exactly the messages the flows sent', async () => {
+    const r = await BENCHES.platform({ smoke: true });
+    const fleets = r.figures.fleets as { terminals: number; messages: number; octets: number; bare: { messages: number; octets: number } }[];
+    for (const f of fleets) {
+      expect(f.messages).toBeGreaterThan(0);
+      expect(f.messages % f.terminals).toBe(0);
+      expect(f.bare.messages).toBe(f.messages);
+      expect(f.bare.octets).toBe(f.octets);
+    }
+  }, 120_000);
 });
