@@ -9,8 +9,8 @@
  *      the modules it imports, minified, ASCII only (EspruinoTools replaces any character above
  *      255 with "?", core/codeWriter.js), wrapped in one IIFE. What Espruino lacks (destructuring,
  *      spread, rest and default parameters, for..of, `**`, ...) is marked unsupported so esbuild
- *      lowers it or fails. Names that are only private class members are shortened
- *      (private-names.ts). Espruino's built-in modules stay `require("Storage")` etc. (format cjs
+ *      lowers it or fails. Property names the firmware provably owns are shortened
+ *      (owned-names.ts, short-names.ts; about 20 KB). Espruino's built-in modules stay `require("Storage")` etc. (format cjs
  *      keeps require calls as they are);
  *   3. the syntax gate (syntax-gate.ts) on the exact output bytes;
  *   4. the size limit: at most 96 KB.
@@ -25,7 +25,8 @@ import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
 import { build as esbuild } from 'esbuild';
 import { checkEspruinoSyntax, formatViolations } from './syntax-gate';
-import { privateOnlyPropertyNames } from './private-names';
+import { ownedPropertyNames } from './owned-names';
+import { shortNameMap, wordCounts } from './short-names';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const FIRMWARE_SRC = path.join(REPO_ROOT, 'firmware/src');
@@ -104,8 +105,24 @@ const LOWERED_FOR_ESPRUINO = {
   'regexp-sticky-and-unicode-flags': false,
 };
 
-/** Step 1: TypeScript to ES2015 modules; returns the emitted entry, the names to shorten, or problems. */
-function compileToEs2015(entry: string, outDir: string): { entry: string; privateNames: string[]; problems: string[] } {
+/** Declarations of Espruino's API: their member names are Espruino's, never renamed. */
+export const ESPRUINO_API_FILE = path.join(FIRMWARE_SRC, 'board/espruino/espruino-api.ts');
+
+function isFirmwareOwnFile(fileName: string): boolean {
+  const f = path.resolve(fileName);
+  return f.startsWith(FIRMWARE_SRC + path.sep) && f !== ESPRUINO_API_FILE && !f.endsWith('.d.ts');
+}
+
+function emittedCode(dir: string): string {
+  let all = '';
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true, recursive: true })) {
+    if (entry.isFile() && entry.name.endsWith('.js')) all += fs.readFileSync(path.join(entry.parentPath, entry.name), 'utf8');
+  }
+  return all;
+}
+
+/** Step 1: TypeScript to ES2015 modules; returns the emitted entry, the property renaming, or problems. */
+function compileToEs2015(entry: string, outDir: string): { entry: string; renames: Record<string, string>; problems: string[] } {
   const options: ts.CompilerOptions = {
     target: ts.ScriptTarget.ES2015,
     module: ts.ModuleKind.ES2015,
@@ -134,11 +151,23 @@ function compileToEs2015(entry: string, outDir: string): { entry: string; privat
     }
     return `tsc: ${text}`;
   });
+  let renames: Record<string, string> = {};
+  if (problems.length === 0) {
+    const names = ownedPropertyNames(program, isFirmwareOwnFile);
+    renames = shortNameMap(names.owned, names.kept, wordCounts(emittedCode(outDir)));
+  }
   return {
     entry: path.join(outDir, path.relative(REPO_ROOT, entry).replace(/\.ts$/, '.js')),
-    privateNames: problems.length === 0 ? privateOnlyPropertyNames(program) : [],
+    renames,
     problems: Array.from(new Set(problems)),
   };
+}
+
+/** esbuild renames exactly the names in the map, to the names in the map. */
+function manglePropsOptions(renames: Record<string, string>): { mangleProps?: RegExp; mangleCache?: Record<string, string> } {
+  const names = Object.keys(renames);
+  if (names.length === 0) return {};
+  return { mangleProps: new RegExp(`^(${names.map((n) => n.replace(/\$/g, '\\$')).join('|')})$`), mangleCache: renames };
 }
 
 /** Runs the whole build; writes the bundle only when it passes. */
@@ -159,7 +188,7 @@ export async function buildFirmware(options: FirmwareBuildOptions = {}): Promise
       target: 'es2015',
       supported: LOWERED_FOR_ESPRUINO,
       minify: options.minify ?? true,
-      mangleProps: compiled.privateNames.length > 0 ? new RegExp(`^(${compiled.privateNames.join('|')})$`) : undefined,
+      ...manglePropsOptions(compiled.renames),
       charset: 'ascii',
       legalComments: 'none',
       external: ESPRUINO_BUILTIN_MODULES,
