@@ -104,8 +104,7 @@ export function ownedPropertyNames(program: ts.Program, isOwnedFile: (fileName: 
   const ownedLiterals = new Set<ts.ObjectLiteralExpression>();
   for (const [sym, lit] of literalConsts) if (!escaped.has(sym)) ownedLiterals.add(lit);
 
-  const literalKeyIsOwned = (prop: ts.ObjectLiteralElementLike, name: string): boolean => {
-    const lit = prop.parent;
+  const literalKeyIsOwned = (lit: ts.ObjectLiteralExpression, name: string): boolean => {
     if (ownedLiterals.has(lit)) return true;
     const ct = checker.getContextualType(lit);
     if (ct === undefined) return false;
@@ -130,7 +129,7 @@ export function ownedPropertyNames(program: ts.Program, isOwnedFile: (fileName: 
         if (name !== null) {
           if (!owned || ts.isEnumMember(node) || !ts.isIdentifier(node.name)) kept.add(name);
           else if ((ts.isPropertyAssignment(node) || ts.isShorthandPropertyAssignment(node) || ts.isMethodDeclaration(node)) &&
-            ts.isObjectLiteralExpression(node.parent) && !literalKeyIsOwned(node, name)) kept.add(name);
+            ts.isObjectLiteralExpression(node.parent) && !literalKeyIsOwned(node.parent, name)) kept.add(name);
           else candidates.add(name);
         }
       } else if (!owned) {
