@@ -12,7 +12,7 @@
  * §3.3.5); a refused SUBSCRIBE is answered with return code 0x80 in SUBACK. Logs carry client ids
  * and reasons, never payloads or credentials.
  */
-import { createServer as createNetServer, type AddressInfo, type Server } from 'node:net';
+import { createServer as createNetServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { createServer as createTlsServer } from 'node:tls';
 import { Aedes } from 'aedes';
 import type { Client } from 'aedes';
@@ -126,7 +126,13 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
   };
 
   try {
-    const plain = createNetServer(aedes.handle);
+    // Frames are small and each waits for its PUBACK: without TCP_NODELAY, Nagle holds every one
+    // back for the peer's delayed ACK (bench/download.ts measured 2.6x on a 1 KB download).
+    const handle = (socket: Socket): void => {
+      socket.setNoDelay(true);
+      aedes.handle(socket);
+    };
+    const plain = createNetServer(handle);
     servers.push(plain);
     const port = await listen(plain, host, options.port);
     let tlsPort: number | null = null;
@@ -140,7 +146,7 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
           rejectUnauthorized: true,
           minVersion: 'TLSv1.2',
         },
-        aedes.handle,
+        handle,
       );
       servers.push(secure);
       tlsPort = await listen(secure, host, options.tls.port);

@@ -38,6 +38,11 @@ export function openMqtt(ep: MqttEndpoint, connectTimeoutMs = 10_000): { client:
     connectTimeout: connectTimeoutMs,
     ...(secure && ep.tls !== undefined ? { ca: ep.tls.caPem, cert: ep.tls.certPem, key: ep.tls.keyPem, rejectUnauthorized: true } : {}),
   });
+  // Small frames, each waiting for its PUBACK: turn Nagle off on every (re)connected socket.
+  client.on('connect', () => {
+    const stream = client.stream as unknown as { setNoDelay?: (on: boolean) => void };
+    stream.setNoDelay?.(true);
+  });
   const connected = new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => fail(new MqttConnectError(`${ep.url}: no CONNACK within ${connectTimeoutMs} ms`)), connectTimeoutMs);
     const onConnect = (): void => {
