@@ -13,7 +13,7 @@ import { platformBrokerPassword, platformPasswordCheck } from './broker-credenti
 import { getDevice, touchDevice } from './db/devices';
 import { OWNER_PLATFORM } from './db/key-store';
 import { META, requireMeta } from './db/meta';
-import { startHttp } from './http/server';
+import { startHttp, type HttpRoutes } from './http/server';
 import { countersFromDb, linkKeysFromStore } from './link/link-sources';
 import { PlatformLink } from './link/platform-link';
 import type { Log } from './log';
@@ -39,6 +39,8 @@ export interface StartOptions {
   /** Shared-subscription group of the platform workers (default 'platform'). */
   shareGroup?: string;
   frameSize?: number;
+  /** Routes mounted on the HTTP API beside the status ones (the terminal API). */
+  httpRoutes?: HttpRoutes[];
   log: Log;
 }
 
@@ -115,7 +117,7 @@ export async function startPlatform(p: Platform, opts: StartOptions): Promise<Ru
     closers.push(() => link.close());
 
     const mqtt = broker === null ? { url: redactUrl(opts.broker as string), tlsUrl: null, embedded: false } : { url: broker.url, tlsUrl: broker.tlsUrl, embedded: true };
-    const http = await startHttp(p.db, { mqtt }, opts.httpPort, host);
+    const http = await startHttp(p.db, { mqtt }, opts.httpPort, host, opts.httpRoutes);
     closers.push(() => http.close());
     log('http.started', { url: http.url });
 

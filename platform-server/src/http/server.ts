@@ -13,6 +13,12 @@ export interface HttpStatus {
   mqtt: { url: string; tlsUrl: string | null; embedded: boolean };
 }
 
+/** Routes another part mounts on this server (the terminal API, terminals/terminal-api.ts); it answers its own requests. */
+export interface HttpRoutes {
+  handles(pathname: string): boolean;
+  handle(req: IncomingMessage, res: ServerResponse, url: URL): void;
+}
+
 export interface PlatformHttp {
   readonly url: string;
   readonly port: number;
@@ -32,8 +38,13 @@ export function deviceView(d: DeviceRecord): Record<string, unknown> {
   };
 }
 
-export async function startHttp(db: PlatformDb, status: HttpStatus, port: number, host = '127.0.0.1'): Promise<PlatformHttp> {
-  const server = createServer((req, res) => handle(db, status, req, res));
+export async function startHttp(db: PlatformDb, status: HttpStatus, port: number, host = '127.0.0.1', mounted: HttpRoutes[] = []): Promise<PlatformHttp> {
+  const server = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://platform');
+    const routes = mounted.find((m) => m.handles(url.pathname));
+    if (routes !== undefined) routes.handle(req, res, url);
+    else handle(db, status, req, res);
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => {

@@ -38,6 +38,8 @@ export interface TransitPosOptions {
   terminalId?: Uint8Array;
   keyIndex?: number;
   clock?: () => Date;
+  /** The purse application to SELECT (default the T-Union transit AID; the bank's e-cash AID for the third terminal). */
+  aid?: Uint8Array;
 }
 
 /** How a transaction a previous tap left open was settled. */
@@ -92,6 +94,7 @@ export class TransitPos {
   private readonly terminalId: Uint8Array;
   private readonly keyIndex: number;
   private readonly clock: () => Date;
+  private readonly aid: Uint8Array | undefined;
 
   constructor(options: TransitPosOptions) {
     this.reader = options.reader;
@@ -100,6 +103,7 @@ export class TransitPos {
     this.terminalId = options.terminalId ?? DEFAULT_TERMINAL_ID;
     this.keyIndex = options.keyIndex ?? DEFAULT_KEY_INDEX;
     this.clock = options.clock ?? (() => new Date());
+    this.aid = options.aid;
   }
 
   /** Card number, validity, balance and the newest `logRecords` log records. */
@@ -130,7 +134,7 @@ export class TransitPos {
   private async session<T>(timeoutMs: number, body: (tapped: Tapped) => Promise<T>): Promise<T> {
     const atr = await this.reader.waitForCard(timeoutMs);
     try {
-      const card = await TransitCard.select(this.reader.transmit);
+      const card = await TransitCard.select(this.reader.transmit, this.aid);
       const recovered = await this.recover(card);
       return await body({ card, atr, recovered });
     } finally {

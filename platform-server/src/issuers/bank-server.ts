@@ -1,0 +1,71 @@
+/**
+ * The bank's server, in process (issue 6 item 2, third terminal): it issues e-cash cards (the
+ * purse engine with the bank's keys and AID, docs/package-format.md), authorises deposits (loads)
+ * paid from a bank account and debits (purchases) on the e-cash purse with the bank's master keys,
+ * and keeps its settlement ledger (purse-issuer-server.ts).
+ *
+ * A deposit takes the amount from the customer's account when it is authorised (order id
+ * `account:<id>` on the ledger row). If the card never does that load (a later authorisation at the
+ * same online counter proves it), the amount goes back to the account: no money made or lost.
+ */
+import { devBankMasterKeys, type PurseMasterKeys } from '../../../firmware/src/core/package/dev-keys';
+import type { LoadRequest } from '../../../pos-sim/src/purse/security-module';
+import { APP_CLASS_ECASH } from '../../../firmware/src/core/se/package-header';
+import { fromHex } from '../../../firmware/src/core/hex';
+import type { PlatformDb } from '../db/database';
+import { IssuerError, type ApplicationInfo, type IssuedPackage, type IssuerAdapter, type PackageRequest } from '../flows/issuers/issuer';
+import { creditAccount, debitAccount } from './accounts';
+import { cardNumberBcd, issueCardPackage, newCardNumber } from './card-package-file';
+import type { LedgerRow } from './ledger';
+import { PurseIssuerServer } from './purse-issuer-server';
+
+export const ECASH_APPLICATION_ID = 'ecash';
+/** The bank's issuer id: e-cash AID F0 'TAPC' 'EC' 0BB8. */
+export const BANK_ISSUER_ID = 3000;
+const CARD_PREFIX = '62273000';
+const ACCOUNT_ORDER = 'account:';
+export const BANK_APPLICATIONS: readonly ApplicationInfo[] = [{ id: ECASH_APPLICATION_ID, issuer: 'bank', name: 'Bank e-cash purse', version: '1.0' }];
+
+export interface BankServerOptions {
+  masterKeys?: PurseMasterKeys;
+  nextCardNumber?: () => string;
+}
+
+export class BankServer extends PurseIssuerServer implements IssuerAdapter {
+  readonly issuer = 'bank' as const;
+  private readonly masterKeys: PurseMasterKeys;
+  private readonly nextCardNumber: () => string;
+
+  constructor(db: PlatformDb, options: BankServerOptions = {}) {
+    const masterKeys = options.masterKeys ?? devBankMasterKeys();
+    super(db, masterKeys);
+    this.masterKeys = masterKeys;
+    this.nextCardNumber = options.nextCardNumber ?? (() => newCardNumber(CARD_PREFIX));
+  }
+
+  applications(): ApplicationInfo[] {
+    return [...BANK_APPLICATIONS];
+  }
+
+  async issuePackage(req: PackageRequest): Promise<IssuedPackage> {
+    if (req.applicationId !== ECASH_APPLICATION_ID) throw new IssuerError(`bank issuer has no '${req.applicationId}'`, 'UNKNOWN_APPLICATION');
+    const digits = this.nextCardNumber();
+    return issueCardPackage({
+      appClass: APP_CLASS_ECASH, issuerId: BANK_ISSUER_ID, cardNumber: cardNumberBcd(digits), purseKeys: this.masterKeys, loyaltyKeys: null,
+      applicationAid: null, tunion: false, defaultCard: false, validFrom: fromHex('20240101'), validTo: fromHex('20291231'), ceiling: null,
+      pin: null, issuerData: null, cardFaceName: new TextEncoder().encode('Bank e-cash'), terms: null,
+    }, digits);
+  }
+
+  /** A deposit from bank account `accountId` onto the card's e-cash purse: MAC2, the account debited. */
+  authoriseDeposit(tx: LoadRequest, mac1: Uint8Array, accountId: string): Promise<Uint8Array> {
+    return this.authoriseLoad(tx, mac1, { orderId: ACCOUNT_ORDER + accountId, hold: () => debitAccount(this.db, 'bank', accountId, tx.amount) });
+  }
+
+  /** A deposit the card never did: its amount goes back to the account. */
+  protected override released(row: LedgerRow): void {
+    if (row.kind === 'load' && row.orderId !== null && row.orderId.startsWith(ACCOUNT_ORDER)) {
+      creditAccount(this.db, 'bank', row.orderId.slice(ACCOUNT_ORDER.length), row.amount);
+    }
+  }
+}

@@ -1,0 +1,152 @@
+/**
+ * The issuers' settlement ledger (table `ledger`, db/migrations.ts): one row per card transaction,
+ * keyed by issuer, card number and the card counter the transaction used (the purse's online
+ * counter for a load, its offline counter for a purchase; the loyalty card's counter), holding the
+ * card's TAC (purse) or receipt (loyalty) once the transaction is confirmed.
+ *
+ *   authorised  the issuer made the MAC that lets the card do it; the card's answer is not in yet
+ *   confirmed   the card's TAC / receipt verified: it happened, exactly once
+ *   reversed    it never happened on the card (a later authorisation at the same counter proves it)
+ *
+ * A counter is used by one transaction only: the card moves it when (and only when) a transaction
+ * commits. So a new authorisation at a counter that has an `authorised` row proves that row's
+ * transaction never reached the card: the row is taken over (its history stays in the audit log)
+ * and the caller is told, so it can release what that row held (a bank account debit).
+ */
+import { nowIso, type PlatformDb } from '../db/database';
+import { IssuerRefusal } from './errors';
+
+export type LedgerIssuer = 'transit' | 'bank' | 'merchant';
+export type LedgerState = 'authorised' | 'confirmed' | 'reversed';
+
+export interface LedgerRow {
+  id: number;
+  issuer: LedgerIssuer;
+  cardNumber: string;
+  kind: string;
+  amount: number;
+  balanceBefore: number | null;
+  balanceAfter: number | null;
+  counter: number;
+  terminalId: string;
+  orderId: string | null;
+  /** The authorisation's MAC as the issuer made it (purse MAC2 of a load, merchant MAC), hex. */
+  mac: string | null;
+  /** The card's TAC (purse) or receipt (loyalty), hex, once confirmed. */
+  tac: string | null;
+  state: LedgerState;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface LedgerAuthorisation {
+  issuer: LedgerIssuer;
+  cardNumber: string;
+  kind: string;
+  amount: number;
+  balanceBefore: number | null;
+  balanceAfter: number | null;
+  counter: number;
+  terminalId: string;
+  orderId: string | null;
+  mac: string | null;
+}
+
+interface Row {
+  id: number;
+  issuer: LedgerIssuer;
+  card_number: string;
+  kind: string;
+  amount: number;
+  balance_before: number | null;
+  balance_after: number | null;
+  card_txn_no: number;
+  terminal_id: string;
+  order_id: string | null;
+  mac2: string | null;
+  tac: string | null;
+  state: LedgerState;
+  created_at: string;
+  updated_at: string;
+}
+
+function fromRow(r: Row): LedgerRow {
+  return {
+    id: r.id, issuer: r.issuer, cardNumber: r.card_number, kind: r.kind, amount: r.amount, balanceBefore: r.balance_before,
+    balanceAfter: r.balance_after, counter: r.card_txn_no, terminalId: r.terminal_id, orderId: r.order_id, mac: r.mac2, tac: r.tac,
+    state: r.state, createdAt: r.created_at, updatedAt: r.updated_at,
+  };
+}
+
+/**
+ * The row at (issuer, card, counter) among `kinds` (kinds that share one counter), or undefined.
+ * Purse loads and purchases have counters of their own; a loyalty card's operations share one.
+ */
+export function findAtCounter(db: PlatformDb, issuer: LedgerIssuer, cardNumber: string, kinds: readonly string[], counter: number): LedgerRow | undefined {
+  const marks = kinds.map(() => '?').join(', ');
+  const r = db
+    .prepare(`SELECT * FROM ledger WHERE issuer = ? AND card_number = ? AND card_txn_no = ? AND kind IN (${marks})`)
+    .get(issuer, cardNumber, counter, ...kinds) as Row | undefined;
+  return r === undefined ? undefined : fromRow(r);
+}
+
+/**
+ * Records an authorisation; returns the earlier `authorised` row it takes over (that transaction
+ * never happened), or null. A confirmed row at that counter means the card reports a counter it
+ * already used: CONFLICT, nothing written. Call inside the caller's transaction.
+ */
+export function authorise(db: PlatformDb, a: LedgerAuthorisation, counterKinds: readonly string[]): LedgerRow | null {
+  const existing = findAtCounter(db, a.issuer, a.cardNumber, counterKinds, a.counter);
+  if (existing !== undefined && existing.state === 'confirmed') {
+    throw new IssuerRefusal('CONFLICT', `card ${a.cardNumber}: counter ${a.counter} already settled a ${existing.kind}`);
+  }
+  const now = nowIso();
+  if (existing === undefined) {
+    db.prepare(
+      `INSERT INTO ledger (issuer, card_number, kind, amount, balance_before, balance_after, card_txn_no, terminal_id, order_id, mac2, tac, state, created_at, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, 'authorised', ?, ?)`,
+    ).run(a.issuer, a.cardNumber, a.kind, a.amount, a.balanceBefore, a.balanceAfter, a.counter, a.terminalId, a.orderId, a.mac, now, now);
+    return null;
+  }
+  db.prepare(
+    `UPDATE ledger SET kind = ?, amount = ?, balance_before = ?, balance_after = ?, terminal_id = ?, order_id = ?, mac2 = ?, tac = NULL,
+       state = 'authorised', created_at = ?, updated_at = ? WHERE id = ?`,
+  ).run(a.kind, a.amount, a.balanceBefore, a.balanceAfter, a.terminalId, a.orderId, a.mac, now, now, existing.id);
+  return existing.state === 'authorised' ? existing : null;
+}
+
+/** Marks the row confirmed with the card's TAC / receipt (and the balance after, when now known). Idempotent. */
+export function confirm(db: PlatformDb, id: number, tac: string, balanceAfter: number | null): LedgerRow {
+  db.prepare(`UPDATE ledger SET state = 'confirmed', tac = ?, balance_after = COALESCE(?, balance_after), updated_at = ? WHERE id = ?`).run(
+    tac, balanceAfter, nowIso(), id,
+  );
+  return ledgerRow(db, id);
+}
+
+/** Marks an authorised row reversed: the card never did it. */
+export function reverse(db: PlatformDb, id: number): LedgerRow {
+  db.prepare(`UPDATE ledger SET state = 'reversed', updated_at = ? WHERE id = ? AND state = 'authorised'`).run(nowIso(), id);
+  return ledgerRow(db, id);
+}
+
+export function ledgerRow(db: PlatformDb, id: number): LedgerRow {
+  return fromRow(db.prepare('SELECT * FROM ledger WHERE id = ?').get(id) as Row);
+}
+
+/** A card's rows, oldest counter first within each kind. */
+export function cardLedger(db: PlatformDb, issuer: LedgerIssuer, cardNumber: string): LedgerRow[] {
+  return (db.prepare('SELECT * FROM ledger WHERE issuer = ? AND card_number = ? ORDER BY kind, card_txn_no').all(issuer, cardNumber) as Row[]).map(fromRow);
+}
+
+export function orderLedger(db: PlatformDb, orderId: string): LedgerRow[] {
+  return (db.prepare('SELECT * FROM ledger WHERE order_id = ? ORDER BY id').all(orderId) as Row[]).map(fromRow);
+}
+
+/** True when the platform installed this card number with an application of this issuer (installations table). */
+export function cardKnown(db: PlatformDb, issuer: LedgerIssuer, cardNumber: string): boolean {
+  return (
+    db
+      .prepare('SELECT 1 FROM installations i JOIN applications a ON a.id = i.application_id WHERE i.card_number = ? AND a.issuer = ?')
+      .get(cardNumber, issuer) !== undefined
+  );
+}

@@ -1,0 +1,191 @@
+/**
+ * The merchant's server, in process (issue 6 item 2, fourth terminal): it issues loyalty cards and
+ * authorises each change of points or coupons with the MAC the applet expects (docs/apdu.md
+ * "Loyalty cards", firmware/src/core/applets/loyalty/merchant-mac.ts):
+ *
+ *   MAC     = CMAC(K, 00 | INS | value(4) | cardCounter(2) | terminalId(6) | dateTime(7)), 8 bytes
+ *   receipt = CMAC(K, 01 | INS | value(4) | newCounter(2) | newPoints(4) | terminalId(6) | dateTime(7))
+ *
+ * K is the card's loyalty key, derived from the merchant master key over the card number
+ * (package/card-keys.ts). The points ledger (ledger.ts, issuer 'merchant') keeps one row per card
+ * counter: authorised with the MAC, confirmed with the card's receipt.
+ *
+ * The loyalty MAC has no card challenge, so an authorisation stays usable until the card's counter
+ * moves. The server therefore keeps at most one open authorisation per card counter, and only the
+ * terminal that holds it may replace it; a later tap settles it by the card's counter (settle()).
+ */
+import { SoftAes } from '../../../firmware/src/core/crypto/aes';
+import { fromHex, toHex } from '../../../firmware/src/core/hex';
+import { MerchantMac, LOYALTY_MAC_LEN } from '../../../firmware/src/core/applets/loyalty/merchant-mac';
+import { INS_ADD_COUPON, INS_EARN, INS_REDEEM, INS_USE_COUPON } from '../../../firmware/src/core/applets/loyalty/loyalty-applet';
+import { deriveLoyaltyKey } from '../../../firmware/src/core/package/card-keys';
+import { devMerchantMasterKeys, type LoyaltyMasterKeys } from '../../../firmware/src/core/package/dev-keys';
+import { APP_CLASS_LOYALTY } from '../../../firmware/src/core/se/package-header';
+import type { PlatformDb } from '../db/database';
+import { IssuerError, type ApplicationInfo, type IssuedPackage, type IssuerAdapter, type PackageRequest } from '../flows/issuers/issuer';
+import { cardNumberBcd, issueCardPackage, newCardNumber } from './card-package-file';
+import { IssuerRefusal } from './errors';
+import { authorise, cardKnown, cardLedger, confirm, findAtCounter, type LedgerRow } from './ledger';
+
+export const LOYALTY_APPLICATION_ID = 'loyalty';
+/** The merchant's issuer id: loyalty AID F0 'TAPC' 'LY' 01F4. */
+export const MERCHANT_ISSUER_ID = 500;
+const CARD_PREFIX = '88000500';
+export const MERCHANT_APPLICATIONS: readonly ApplicationInfo[] = [{ id: LOYALTY_APPLICATION_ID, issuer: 'merchant', name: 'Merchant loyalty card', version: '1.0' }];
+
+export const LOYALTY_OPERATIONS = ['earn', 'redeem', 'coupon-add', 'coupon-use'] as const;
+export type LoyaltyOperation = (typeof LOYALTY_OPERATIONS)[number];
+export const OPERATION_INS: Record<LoyaltyOperation, number> = {
+  earn: INS_EARN,
+  redeem: INS_REDEEM,
+  'coupon-add': INS_ADD_COUPON,
+  'coupon-use': INS_USE_COUPON,
+};
+
+/** One change the terminal asks for, with what GET POINTS answered just before. */
+export interface LoyaltyRequest {
+  /** 20 digits. */
+  cardNumber: string;
+  operation: LoyaltyOperation;
+  /** Points (earn, redeem) or coupon id (coupon-add, coupon-use). */
+  value: number;
+  /** The card's counter and points from GET POINTS. */
+  counter: number;
+  points: number;
+  terminalId: Uint8Array;
+  /** 7 bytes BCD YYYYMMDDhhmmss. */
+  dateTime: Uint8Array;
+}
+
+/** What the card answered: points and counter after the change, and its receipt. */
+export interface LoyaltyReceipt {
+  points: number;
+  counter: number;
+  receipt: Uint8Array;
+}
+
+export interface MerchantServerOptions {
+  masterKeys?: LoyaltyMasterKeys;
+  /** Points for a purchase of `fen` (the merchant's earning rule); default 1 point per whole yuan. */
+  pointsFor?: (fen: number) => number;
+  nextCardNumber?: () => string;
+}
+
+export class MerchantServer implements IssuerAdapter {
+  readonly issuer = 'merchant' as const;
+  private readonly masterKeys: LoyaltyMasterKeys;
+  private readonly mac = new MerchantMac(new SoftAes());
+  private readonly rule: (fen: number) => number;
+  private readonly nextCardNumber: () => string;
+
+  constructor(
+    private readonly db: PlatformDb,
+    options: MerchantServerOptions = {},
+  ) {
+    this.masterKeys = options.masterKeys ?? devMerchantMasterKeys();
+    this.rule = options.pointsFor ?? ((fen) => Math.floor(fen / 100));
+    this.nextCardNumber = options.nextCardNumber ?? (() => newCardNumber(CARD_PREFIX));
+  }
+
+  applications(): ApplicationInfo[] {
+    return [...MERCHANT_APPLICATIONS];
+  }
+
+  async issuePackage(req: PackageRequest): Promise<IssuedPackage> {
+    if (req.applicationId !== LOYALTY_APPLICATION_ID) throw new IssuerError(`merchant issuer has no '${req.applicationId}'`, 'UNKNOWN_APPLICATION');
+    const digits = this.nextCardNumber();
+    return issueCardPackage({
+      appClass: APP_CLASS_LOYALTY, issuerId: MERCHANT_ISSUER_ID, cardNumber: cardNumberBcd(digits), purseKeys: null, loyaltyKeys: this.masterKeys,
+      applicationAid: null, tunion: false, defaultCard: false, validFrom: fromHex('20240101'), validTo: fromHex('20291231'), ceiling: null,
+      pin: null, issuerData: null, cardFaceName: new TextEncoder().encode('Merchant loyalty'), terms: null,
+    }, digits);
+  }
+
+  /** The points a purchase of `fen` earns. */
+  pointsFor(fen: number): number {
+    return this.rule(fen);
+  }
+
+  requireCard(cardNumber: string): void {
+    if (!cardKnown(this.db, 'merchant', cardNumber)) throw new IssuerRefusal('UNKNOWN_CARD', `the merchant does not know card ${cardNumber}`);
+  }
+
+  /** The MAC for this change at the card's counter; the ledger holds it as authorised. */
+  authorise(req: LoyaltyRequest): Uint8Array {
+    this.requireCard(req.cardNumber);
+    if (req.operation === 'redeem' && req.value > req.points) {
+      throw new IssuerRefusal('DECLINED', `card ${req.cardNumber} holds ${req.points} points, cannot redeem ${req.value}`);
+    }
+    const mac = this.authorisationMac(req);
+    const terminalId = toHex(req.terminalId);
+    this.db.transaction(() => {
+      const open = findAtCounter(this.db, 'merchant', req.cardNumber, LOYALTY_OPERATIONS, req.counter);
+      if (open !== undefined && open.state === 'authorised' && open.terminalId !== terminalId) {
+        throw new IssuerRefusal('CONFLICT', `card ${req.cardNumber}: terminal ${open.terminalId} holds an unsettled ${open.kind} at counter ${req.counter}`);
+      }
+      authorise(this.db, {
+        issuer: 'merchant', cardNumber: req.cardNumber, kind: req.operation, amount: req.value, balanceBefore: req.points,
+        balanceAfter: pointsAfter(req), counter: req.counter, terminalId, orderId: null, mac: toHex(mac),
+      }, LOYALTY_OPERATIONS);
+    })();
+    return mac;
+  }
+
+  /** Checks the card's receipt; a genuine one confirms the ledger row. Returns the row, or null when not genuine. */
+  confirm(req: LoyaltyRequest, answer: LoyaltyReceipt): LedgerRow | null {
+    this.requireCard(req.cardNumber);
+    const row = findAtCounter(this.db, 'merchant', req.cardNumber, LOYALTY_OPERATIONS, req.counter);
+    if (row === undefined || row.state === 'reversed' || row.mac !== toHex(this.authorisationMac(req))) {
+      throw new IssuerRefusal('CONFLICT', `card ${req.cardNumber}: no such ${req.operation} authorised at counter ${req.counter}`);
+    }
+    const expected = this.receiptMac(req, answer);
+    if (answer.counter !== req.counter + 1 || toHex(expected) !== toHex(answer.receipt)) return null;
+    if (row.state === 'confirmed') return row;
+    return confirm(this.db, row.id, toHex(answer.receipt), answer.points);
+  }
+
+  /**
+   * Settles the card's open authorisations by its counter (GET POINTS at the next tap): one below
+   * the card's counter happened (only this server's MAC moves it, one authorisation per counter);
+   * the receipt is then unknown (tac null). Returns the rows it confirmed.
+   */
+  settle(cardNumber: string, cardCounter: number): LedgerRow[] {
+    this.requireCard(cardNumber);
+    const done: LedgerRow[] = [];
+    this.db.transaction(() => {
+      for (const row of cardLedger(this.db, 'merchant', cardNumber)) {
+        if (row.state === 'authorised' && row.counter < cardCounter) {
+          this.db.prepare(`UPDATE ledger SET state = 'confirmed', updated_at = ? WHERE id = ?`).run(new Date().toISOString(), row.id);
+          done.push({ ...row, state: 'confirmed' });
+        }
+      }
+    })();
+    return done;
+  }
+
+  ledger(cardNumber: string): LedgerRow[] {
+    return cardLedger(this.db, 'merchant', cardNumber);
+  }
+
+  private authorisationMac(req: LoyaltyRequest): Uint8Array {
+    const key = deriveLoyaltyKey(this.masterKeys, cardNumberBcd(req.cardNumber));
+    const out = new Uint8Array(LOYALTY_MAC_LEN);
+    this.mac.authorisation(key, 0, OPERATION_INS[req.operation], req.value, req.counter, req.terminalId, 0, req.dateTime, 0, out, 0);
+    key.fill(0);
+    return out;
+  }
+
+  private receiptMac(req: LoyaltyRequest, answer: LoyaltyReceipt): Uint8Array {
+    const key = deriveLoyaltyKey(this.masterKeys, cardNumberBcd(req.cardNumber));
+    const out = new Uint8Array(LOYALTY_MAC_LEN);
+    this.mac.receipt(key, 0, OPERATION_INS[req.operation], req.value, answer.counter, answer.points, req.terminalId, 0, req.dateTime, 0, out, 0);
+    key.fill(0);
+    return out;
+  }
+}
+
+function pointsAfter(req: LoyaltyRequest): number {
+  if (req.operation === 'earn') return req.points + req.value;
+  if (req.operation === 'redeem') return req.points - req.value;
+  return req.points;
+}

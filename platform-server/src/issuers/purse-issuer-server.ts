@@ -1,0 +1,147 @@
+/**
+ * The purse issuers' server side, shared by the transit company's server and the bank's: the
+ * load/purchase security module (cards.md §3.2: it derives each card's DLK/DPK/DTK from the
+ * issuer's master keys over the card number, makes purchase MAC1, checks load MAC1 and makes load
+ * MAC2, verifies purchase MAC2/TAC and load TAC) and the settlement ledger (ledger.ts).
+ *
+ * The MACs are the core PurseCrypto the card itself runs, through pos-sim's key-holding security
+ * module (the same class a POS uses offline with development keys), so card, POS and issuer cannot
+ * drift. Every request carries the whole transaction; the server keeps only the ledger.
+ */
+import { toHex } from '../../../firmware/src/core/hex';
+import type { PurseMasterKeys } from '../../../firmware/src/core/package/dev-keys';
+import { DevKeysSecurityModule } from '../../../pos-sim/src/purse/dev-keys-security-module';
+import { CardProofError, PurseDeclinedError } from '../../../pos-sim/src/purse/errors';
+import type { PurchaseProof } from '../../../pos-sim/src/purse/purse-apdus';
+import type { LoadRequest, PurchaseRequest } from '../../../pos-sim/src/purse/security-module';
+import type { PlatformDb } from '../db/database';
+import { IssuerRefusal } from './errors';
+import { authorise, cardKnown, cardLedger, confirm, findAtCounter, type LedgerRow } from './ledger';
+
+export type PurseIssuerKind = 'transit' | 'bank';
+
+/** How a load is paid for; `hold` runs inside the ledger transaction and may refuse (nothing is written then). */
+export interface LoadFunding {
+  orderId: string | null;
+  hold?: () => void;
+}
+
+function hex(b: Uint8Array): string {
+  return toHex(b);
+}
+
+/** The card number in digits: the BCD bytes of SFI 15 read as hex. */
+export function cardDigits(bcd: Uint8Array): string {
+  return toHex(bcd);
+}
+
+export abstract class PurseIssuerServer {
+  abstract readonly issuer: PurseIssuerKind;
+  private readonly sm: DevKeysSecurityModule;
+
+  protected constructor(
+    protected readonly db: PlatformDb,
+    masterKeys: PurseMasterKeys,
+  ) {
+    this.sm = new DevKeysSecurityModule(masterKeys);
+  }
+
+  /** Refuses a card this issuer did not issue (or the platform never installed). */
+  requireCard(cardNumber: string): void {
+    if (!cardKnown(this.db, this.issuer, cardNumber)) throw new IssuerRefusal('UNKNOWN_CARD', `the ${this.issuer} issuer does not know card ${cardNumber}`);
+  }
+
+  /** Purchase MAC1 for DEBIT FOR PURCHASE; the ledger holds the purchase as authorised. */
+  async authorisePurchase(tx: PurchaseRequest): Promise<Uint8Array> {
+    const card = cardDigits(tx.cardNumber);
+    this.requireCard(card);
+    const mac1 = await this.securityModule(() => this.sm.purchaseMac1(tx));
+    this.db.transaction(() => {
+      const replaced = authorise(this.db, {
+        issuer: this.issuer, cardNumber: card, kind: 'purchase', amount: tx.amount, balanceBefore: null, balanceAfter: null,
+        counter: tx.offlineCounter, terminalId: hex(tx.terminalId), orderId: null, mac: null,
+      }, ['purchase']);
+      if (replaced !== null) this.released(replaced);
+    })();
+    return mac1;
+  }
+
+  /** Checks the card's MAC2 and TAC; genuine ones confirm the ledger row. Returns the row, or null when not genuine. */
+  async confirmPurchase(tx: PurchaseRequest, proof: PurchaseProof): Promise<LedgerRow | null> {
+    const card = cardDigits(tx.cardNumber);
+    this.requireCard(card);
+    if (!(await this.sm.verifyPurchase(tx, proof))) return null;
+    const row = this.authorisedRow(card, 'purchase', tx.offlineCounter, tx.amount, hex(tx.terminalId));
+    return this.settle(row, hex(proof.tac), null);
+  }
+
+  /** Checks load MAC1 (CARD_PROOF when wrong), makes MAC2; the ledger holds the load as authorised. */
+  async authoriseLoad(tx: LoadRequest, mac1: Uint8Array, funding: LoadFunding): Promise<Uint8Array> {
+    const card = cardDigits(tx.cardNumber);
+    this.requireCard(card);
+    const mac2 = await this.securityModule(() => this.sm.loadMac2(tx, mac1));
+    this.db.transaction(() => {
+      funding.hold?.();
+      const replaced = authorise(this.db, {
+        issuer: this.issuer, cardNumber: card, kind: 'load', amount: tx.amount, balanceBefore: tx.balance, balanceAfter: tx.balance + tx.amount,
+        counter: tx.onlineCounter, terminalId: hex(tx.terminalId), orderId: funding.orderId, mac: hex(mac2),
+      }, ['load']);
+      if (replaced !== null) this.released(replaced);
+    })();
+    return mac2;
+  }
+
+  /** Checks the card's load TAC; a genuine one confirms the ledger row. Returns the row, or null when not genuine. */
+  async confirmLoad(tx: LoadRequest, tac: Uint8Array): Promise<LedgerRow | null> {
+    const card = cardDigits(tx.cardNumber);
+    this.requireCard(card);
+    if (!(await this.sm.verifyLoadTac(tx, tac))) return null;
+    const row = this.authorisedRow(card, 'load', tx.onlineCounter, tx.amount, hex(tx.terminalId));
+    return this.settle(row, hex(tac), tx.balance + tx.amount);
+  }
+
+  /** True when this purchase's MAC2/TAC (or this load's TAC) are the card's: reconciliation re-checks the records with it. */
+  proofValid(kind: 'purchase', tx: PurchaseRequest, proof: PurchaseProof): Promise<boolean>;
+  proofValid(kind: 'load', tx: LoadRequest, proof: { tac: Uint8Array }): Promise<boolean>;
+  proofValid(kind: 'purchase' | 'load', tx: PurchaseRequest | LoadRequest, proof: PurchaseProof | { tac: Uint8Array }): Promise<boolean> {
+    if (kind === 'purchase') return this.sm.verifyPurchase(tx as PurchaseRequest, proof as PurchaseProof);
+    return this.sm.verifyLoadTac(tx as LoadRequest, proof.tac);
+  }
+
+  ledger(cardNumber: string): LedgerRow[] {
+    return cardLedger(this.db, this.issuer, cardNumber);
+  }
+
+  /** A row this issuer's authorisation left, taken over by a later one at its counter: it never happened. */
+  protected released(_row: LedgerRow): void {}
+
+  private authorisedRow(card: string, kind: 'purchase' | 'load', counter: number, amount: number, terminalId: string): LedgerRow {
+    const row = findAtCounter(this.db, this.issuer, card, [kind], counter);
+    if (row === undefined || row.state === 'reversed') {
+      throw new IssuerRefusal('CONFLICT', `card ${card}: no ${kind} authorised at counter ${counter}`);
+    }
+    if (row.amount !== amount || row.terminalId !== terminalId) {
+      throw new IssuerRefusal('CONFLICT', `card ${card}: the ${kind} at counter ${counter} was authorised for another amount or terminal`);
+    }
+    return row;
+  }
+
+  private settle(row: LedgerRow, tac: string, balanceAfter: number | null): LedgerRow {
+    if (row.state === 'confirmed') {
+      if (row.tac !== tac) throw new IssuerRefusal('CONFLICT', `card ${row.cardNumber}: counter ${row.counter} already settled with another TAC`);
+      return row;
+    }
+    return confirm(this.db, row.id, tac, balanceAfter);
+  }
+
+  /** The security module's own refusals as the issuer's. */
+  private async securityModule<T>(work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (e) {
+      if (e instanceof CardProofError) throw new IssuerRefusal('CARD_PROOF', e.message);
+      if (e instanceof PurseDeclinedError) throw new IssuerRefusal('DECLINED', e.message);
+      throw e;
+    }
+  }
+}

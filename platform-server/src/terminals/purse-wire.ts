@@ -1,0 +1,36 @@
+/**
+ * Schemas of the terminal API's purse bodies (docs/terminal-api.md "Purse transactions"); the JSON
+ * shapes and their decoding are pos-sim's (pos-sim/src/online/purse-wire.ts), so terminal and
+ * platform agree by construction.
+ */
+import type { Schema } from './validate';
+
+const BYTE = { kind: 'int', min: 0, max: 0xff } as const;
+/** Amounts and balances are 31-bit fen (docs/portable-core.md). */
+const FEN = { kind: 'int', min: 0, max: 0x7fffffff } as const;
+const COUNTER = { kind: 'int', min: 0, max: 0xffff } as const;
+/** Idempotency keys and account ids. */
+export const KEY_TEXT = { kind: 'text', max: 100, pattern: /^[A-Za-z0-9._:-]+$/ } as const;
+
+const COMMON: Schema = {
+  cardNumber: { kind: 'digits', length: 20 },
+  keyIndex: BYTE,
+  keyVersion: BYTE,
+  algorithm: BYTE,
+  amount: { kind: 'int', min: 1, max: 0x7fffffff },
+  txType: BYTE,
+  terminalId: { kind: 'hex', bytes: 6 },
+  random: { kind: 'hex', bytes: 4 },
+  dateTime: { kind: 'hex', bytes: 7 },
+};
+
+export const PURCHASE_SCHEMA: Schema = { ...COMMON, offlineCounter: COUNTER, terminalSerial: { kind: 'hex', bytes: 4 } };
+export const PURCHASE_CONFIRM_SCHEMA: Schema = { ...PURCHASE_SCHEMA, tac: { kind: 'hex', bytes: 4 }, mac2: { kind: 'hex', bytes: 4 } };
+export const LOAD_SCHEMA: Schema = { ...COMMON, balance: FEN, onlineCounter: COUNTER };
+export const LOAD_AUTHORISE_SCHEMA: Schema = {
+  ...LOAD_SCHEMA,
+  mac1: { kind: 'hex', bytes: 4 },
+  orderId: { ...KEY_TEXT, optional: true },
+  accountId: { ...KEY_TEXT, optional: true },
+};
+export const LOAD_CONFIRM_SCHEMA: Schema = { ...LOAD_SCHEMA, tac: { kind: 'hex', bytes: 4 } };

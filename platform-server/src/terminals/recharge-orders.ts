@@ -1,0 +1,74 @@
+/**
+ * Recharge orders of the second terminal (issue 6 item 2; ARCHITECTURE.md flow 4): a transit
+ * recharge paid through the third-party payment system. One idempotency key names the order from
+ * the payment to the card: the charge's key, and the order id on the transit ledger's load row.
+ *
+ *   1. POST recharge-orders {idempotencyKey, accountId, amount}: the payment FIRST (a retry with
+ *      the same key is the same charge, never a second one)
+ *   2. load authorisation with orderId = the key: allowed only while the order is paid and no load
+ *      of it is confirmed (loadGuard, inside the ledger's transaction)
+ *   3. the card's TAC confirms the load: the order is loaded
+ *
+ * If the card leaves after the payment, the order stays paid: the next tap settles the open load
+ * with GET TRANSACTION PROVE (it happened: loaded) or loads it then; or the order is refunded,
+ * which is refused while a load of it may have reached a card.
+ */
+import type { PlatformDb } from '../db/database';
+import { IssuerRefusal } from '../issuers/errors';
+import { orderLedger } from '../issuers/ledger';
+import type { PaymentSystem } from '../issuers/payment-system';
+
+export type OrderState = 'paid' | 'loading' | 'loaded' | 'refunded';
+
+export interface RechargeOrder {
+  idempotencyKey: string;
+  paymentId: string;
+  accountId: string;
+  amount: number;
+  /** paid: no load yet; loading: a load is authorised, its card's answer not in; loaded: the card's TAC is in. */
+  state: OrderState;
+  cardNumber: string | null;
+  counter: number | null;
+  tac: string | null;
+  balanceAfter: number | null;
+}
+
+export function rechargeOrder(db: PlatformDb, payments: PaymentSystem, key: string): RechargeOrder {
+  const p = payments.find(key);
+  if (p === undefined) throw new IssuerRefusal('NOT_FOUND', `no recharge order '${key}'`);
+  const rows = orderLedger(db, key).filter((r) => r.state !== 'reversed');
+  const load = rows.find((r) => r.state === 'confirmed') ?? rows.find((r) => r.state === 'authorised');
+  let state: OrderState = 'paid';
+  if (p.state === 'refunded') state = 'refunded';
+  else if (load?.state === 'confirmed') state = 'loaded';
+  else if (load !== undefined) state = 'loading';
+  return {
+    idempotencyKey: key, paymentId: p.id, accountId: p.accountId, amount: p.amount, state,
+    cardNumber: load?.cardNumber ?? null, counter: load?.counter ?? null, tac: load?.tac ?? null, balanceAfter: load?.balanceAfter ?? null,
+  };
+}
+
+/**
+ * May the order `key` pay for a load of `amount` on card at online counter? A load of it authorised
+ * at that same card and counter may be taken over (it never happened: the counter did not move).
+ */
+export function loadGuard(db: PlatformDb, payments: PaymentSystem, key: string, cardNumber: string, counter: number, amount: number): void {
+  const order = rechargeOrder(db, payments, key);
+  if (order.state === 'refunded') throw new IssuerRefusal('CONFLICT', `order '${key}' was refunded`);
+  if (order.state === 'loaded') throw new IssuerRefusal('CONFLICT', `order '${key}' is already loaded onto card ${order.cardNumber} (TAC ${order.tac})`);
+  if (order.amount !== amount) throw new IssuerRefusal('DECLINED', `order '${key}' paid ${order.amount}, the load asks ${amount}`);
+  if (order.state === 'loading' && (order.cardNumber !== cardNumber || order.counter !== counter)) {
+    throw new IssuerRefusal('CONFLICT', `order '${key}' has an unsettled load on card ${order.cardNumber} at counter ${order.counter}: tap that card to settle it`);
+  }
+}
+
+/** Refunds an order no card holds; refused while a load of it is loaded or unsettled. */
+export function refundOrder(db: PlatformDb, payments: PaymentSystem, key: string): RechargeOrder {
+  const order = rechargeOrder(db, payments, key);
+  if (order.state === 'loaded') throw new IssuerRefusal('CONFLICT', `order '${key}' is loaded onto card ${order.cardNumber}: nothing to refund`);
+  if (order.state === 'loading') {
+    throw new IssuerRefusal('CONFLICT', `order '${key}' has an unsettled load on card ${order.cardNumber}: tap that card to settle it before a refund`);
+  }
+  payments.refund(key);
+  return rechargeOrder(db, payments, key);
+}

@@ -1,0 +1,296 @@
+/**
+ * The terminals' HTTP API on the platform (issue 6 item 2; docs/terminal-api.md), mounted under
+ * /v1/terminal/ on the platform's HTTP server. JSON in and out, every body checked against its
+ * schema, every request authenticated as one registered terminal (credentials.ts):
+ *
+ *   Authorization: Bearer <terminal key>      Tapcard-Terminal: <terminal id>
+ *
+ * Bad credentials answer 401 before anything is read or changed; a role that may not run the flow
+ * 403. The platform forwards each request to the issuer server behind it and keeps its own record
+ * of every transaction a card confirmed (audit log), which reconciliation compares with the
+ * issuers' ledgers and the card's TACs.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { fromHex, toHex } from '../../../firmware/src/core/hex';
+import { loadFromJson, purchaseFromJson, type LoadJson, type PurchaseJson } from '../../../pos-sim/src/online/purse-wire';
+import { audit } from '../db/audit';
+import type { HttpRoutes } from '../http/server';
+import { IssuerRefusal, type IssuerRefusalCode } from '../issuers/errors';
+import { LOYALTY_OPERATIONS, type LoyaltyOperation, type LoyaltyRequest } from '../issuers/merchant-server';
+import type { PurseIssuerServer } from '../issuers/purse-issuer-server';
+import type { Log } from '../log';
+import { authenticateTerminal, type TerminalIdentity, type TerminalRole } from './credentials';
+import { readJson, sendJson } from './http-io';
+import { KEY_TEXT, LOAD_AUTHORISE_SCHEMA, LOAD_CONFIRM_SCHEMA, PURCHASE_CONFIRM_SCHEMA, PURCHASE_SCHEMA } from './purse-wire';
+import { reconcilePurseCard, purseRecordAction, type PurseRecord } from './reconciliation';
+import { loadGuard, rechargeOrder, refundOrder } from './recharge-orders';
+import type { TerminalServices } from './terminal-services';
+import { validate, ValidationError, type Schema } from './validate';
+
+export const TERMINAL_API_PREFIX = '/v1/terminal/';
+export const TERMINAL_ID_HEADER = 'tapcard-terminal';
+
+const STATUS: Record<IssuerRefusalCode, number> = {
+  UNKNOWN_CARD: 404,
+  NOT_FOUND: 404,
+  DECLINED: 402,
+  INSUFFICIENT_FUNDS: 402,
+  CARD_PROOF: 422,
+  CONFLICT: 409,
+};
+
+class HttpFailure extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+interface Call {
+  terminal: TerminalIdentity;
+  match: RegExpExecArray;
+  url: URL;
+  body: unknown;
+}
+
+interface Route {
+  method: 'GET' | 'POST';
+  path: RegExp;
+  roles: readonly TerminalRole[];
+  run(call: Call): Promise<{ status?: number; body: unknown }>;
+}
+
+const PURSE_ROLES: Record<'transit' | 'bank', readonly TerminalRole[]> = { transit: ['transit', 'transit-payment'], bank: ['bank'] };
+
+const ORDER_SCHEMA: Schema = { idempotencyKey: KEY_TEXT, accountId: KEY_TEXT, amount: { kind: 'int', min: 1, max: 0x7fffffff } };
+const LOYALTY_COMMON: Schema = {
+  cardNumber: { kind: 'digits', length: 20 },
+  operation: { kind: 'enum', values: LOYALTY_OPERATIONS },
+  counter: { kind: 'int', min: 0, max: 0xfffe },
+  points: { kind: 'int', min: 0, max: 0x7fffffff },
+  terminalId: { kind: 'hex', bytes: 6 },
+  dateTime: { kind: 'hex', bytes: 7 },
+};
+const LOYALTY_AUTHORISE_SCHEMA: Schema = {
+  ...LOYALTY_COMMON,
+  value: { kind: 'int', min: 1, max: 0x7fffffff, optional: true },
+  purchaseAmount: { kind: 'int', min: 1, max: 0x7fffffff, optional: true },
+};
+const LOYALTY_CONFIRM_SCHEMA: Schema = {
+  ...LOYALTY_COMMON,
+  value: { kind: 'int', min: 1, max: 0x7fffffff },
+  newPoints: { kind: 'int', min: 0, max: 0x7fffffff },
+  newCounter: { kind: 'int', min: 1, max: 0xffff },
+  receipt: { kind: 'hex', bytes: 8 },
+};
+const LOYALTY_SETTLE_SCHEMA: Schema = { cardNumber: { kind: 'digits', length: 20 }, counter: { kind: 'int', min: 0, max: 0xffff } };
+
+type LoyaltyJson = { cardNumber: string; operation: LoyaltyOperation; counter: number; points: number; terminalId: string; dateTime: string; value?: number; purchaseAmount?: number };
+
+function loyaltyRequest(j: LoyaltyJson, value: number): LoyaltyRequest {
+  return { cardNumber: j.cardNumber, operation: j.operation, value, counter: j.counter, points: j.points, terminalId: fromHex(j.terminalId), dateTime: fromHex(j.dateTime) };
+}
+
+export function terminalApi(s: TerminalServices, log: Log): HttpRoutes {
+  const record = (t: TerminalIdentity, issuer: string, r: PurseRecord, card: string): void => {
+    audit(s.db, `terminal:${t.id}`, purseRecordAction(issuer, r.kind), card, r as unknown as Record<string, unknown>);
+  };
+
+  const purseRoutes = (issuer: 'transit' | 'bank', server: PurseIssuerServer): Route[] => [
+    {
+      method: 'POST',
+      path: new RegExp(`^/v1/terminal/${issuer}/purchase/authorise$`),
+      roles: issuer === 'transit' ? ['transit'] : PURSE_ROLES.bank,
+      async run({ terminal, body }) {
+        const j = validate<PurchaseJson>(PURCHASE_SCHEMA, body);
+        const mac1 = await server.authorisePurchase(purchaseFromJson(j));
+        audit(s.db, `terminal:${terminal.id}`, `terminal.${issuer}.purchase.authorised`, j.cardNumber, { counter: j.offlineCounter, amount: j.amount });
+        return { body: { mac1: toHex(mac1) } };
+      },
+    },
+    {
+      method: 'POST',
+      path: new RegExp(`^/v1/terminal/${issuer}/purchase/confirm$`),
+      roles: PURSE_ROLES[issuer],
+      async run({ terminal, body }) {
+        const j = validate<PurchaseJson & { tac: string; mac2: string }>(PURCHASE_CONFIRM_SCHEMA, body);
+        const { tac, mac2, ...request } = j;
+        const row = await server.confirmPurchase(purchaseFromJson(request), { tac: fromHex(tac), mac2: fromHex(mac2) });
+        if (row === null) return { body: { verified: false } };
+        record(terminal, issuer, { kind: 'purchase', counter: j.offlineCounter, amount: j.amount, tac: row.tac ?? '', mac2: mac2.toLowerCase(), request }, j.cardNumber);
+        return { body: { verified: true, tac: row.tac } };
+      },
+    },
+    {
+      method: 'POST',
+      path: new RegExp(`^/v1/terminal/${issuer}/load/authorise$`),
+      roles: PURSE_ROLES[issuer],
+      async run({ terminal, body }) {
+        const j = validate<LoadJson & { mac1: string; orderId?: string; accountId?: string }>(LOAD_AUTHORISE_SCHEMA, body);
+        const { mac1, orderId, accountId, ...request } = j;
+        const tx = loadFromJson(request);
+        let mac2: Uint8Array;
+        if (issuer === 'bank') {
+          if (accountId === undefined || orderId !== undefined) throw new ValidationError('a bank deposit names accountId (and no orderId)');
+          mac2 = await s.bank.authoriseDeposit(tx, fromHex(mac1), accountId);
+        } else {
+          if (accountId !== undefined) throw new ValidationError('accountId: a transit load is paid in cash (first terminal) or by orderId (second terminal)');
+          if (terminal.role === 'transit-payment' && orderId === undefined) throw new ValidationError('orderId: the second terminal loads paid recharge orders only');
+          const hold = orderId === undefined ? undefined : () => loadGuard(s.db, s.payments, orderId, j.cardNumber, j.onlineCounter, j.amount);
+          mac2 = await server.authoriseLoad(tx, fromHex(mac1), { orderId: orderId ?? null, hold });
+        }
+        audit(s.db, `terminal:${terminal.id}`, `terminal.${issuer}.load.authorised`, j.cardNumber, { counter: j.onlineCounter, amount: j.amount, orderId: orderId ?? null });
+        return { body: { mac2: toHex(mac2) } };
+      },
+    },
+    {
+      method: 'POST',
+      path: new RegExp(`^/v1/terminal/${issuer}/load/confirm$`),
+      roles: PURSE_ROLES[issuer],
+      async run({ terminal, body }) {
+        const j = validate<LoadJson & { tac: string }>(LOAD_CONFIRM_SCHEMA, body);
+        const { tac, ...request } = j;
+        const row = await server.confirmLoad(loadFromJson(request), fromHex(tac));
+        if (row === null) return { body: { verified: false } };
+        record(terminal, issuer, { kind: 'load', counter: j.onlineCounter, amount: j.amount, tac: row.tac ?? '', mac2: null, request }, j.cardNumber);
+        return { body: { verified: true, tac: row.tac, orderId: row.orderId, balanceAfter: row.balanceAfter } };
+      },
+    },
+    {
+      method: 'GET',
+      path: new RegExp(`^/v1/terminal/${issuer}/cards/(\\d{20})/reconciliation$`),
+      roles: PURSE_ROLES[issuer],
+      async run({ match, url }) {
+        server.requireCard(match[1]);
+        const b = url.searchParams.get('balance');
+        if (b !== null && !/^\d{1,10}$/.test(b)) throw new ValidationError(`balance: expected fen as digits, got '${b}'`);
+        return { body: await reconcilePurseCard(s.db, server, match[1], b === null ? null : Number(b)) };
+      },
+    },
+  ];
+
+  const routes: Route[] = [
+    ...purseRoutes('transit', s.transit),
+    ...purseRoutes('bank', s.bank),
+    {
+      method: 'POST',
+      path: /^\/v1\/terminal\/recharge-orders$/,
+      roles: ['transit-payment'],
+      async run({ terminal, body }) {
+        const j = validate<{ idempotencyKey: string; accountId: string; amount: number }>(ORDER_SCHEMA, body);
+        const { replayed } = s.payments.charge(j);
+        if (!replayed) audit(s.db, `terminal:${terminal.id}`, 'terminal.recharge-order.paid', j.idempotencyKey, { amount: j.amount });
+        return { status: replayed ? 200 : 201, body: rechargeOrder(s.db, s.payments, j.idempotencyKey) };
+      },
+    },
+    {
+      method: 'GET',
+      path: /^\/v1\/terminal\/recharge-orders\/([A-Za-z0-9._:-]{1,100})$/,
+      roles: ['transit-payment'],
+      async run({ match }) {
+        return { body: rechargeOrder(s.db, s.payments, match[1]) };
+      },
+    },
+    {
+      method: 'POST',
+      path: /^\/v1\/terminal\/recharge-orders\/([A-Za-z0-9._:-]{1,100})\/refund$/,
+      roles: ['transit-payment'],
+      async run({ terminal, match }) {
+        const order = refundOrder(s.db, s.payments, match[1]);
+        audit(s.db, `terminal:${terminal.id}`, 'terminal.recharge-order.refunded', match[1], { amount: order.amount });
+        return { body: order };
+      },
+    },
+    {
+      method: 'POST',
+      path: /^\/v1\/terminal\/merchant\/authorise$/,
+      roles: ['merchant'],
+      async run({ terminal, body }) {
+        const j = validate<LoyaltyJson>(LOYALTY_AUTHORISE_SCHEMA, body);
+        let value = j.value;
+        if (j.operation === 'earn') {
+          if (j.purchaseAmount === undefined || value !== undefined) throw new ValidationError('an earn names purchaseAmount (the merchant server decides the points)');
+          value = s.merchant.pointsFor(j.purchaseAmount);
+          if (value < 1) throw new IssuerRefusal('DECLINED', `a purchase of ${j.purchaseAmount} fen earns no points`);
+        } else if (value === undefined || j.purchaseAmount !== undefined) {
+          throw new ValidationError(`a ${j.operation} names value (points or coupon id)`);
+        }
+        const mac = s.merchant.authorise(loyaltyRequest(j, value));
+        audit(s.db, `terminal:${terminal.id}`, `terminal.merchant.${j.operation}.authorised`, j.cardNumber, { counter: j.counter, value });
+        return { body: { value, mac: toHex(mac) } };
+      },
+    },
+    {
+      method: 'POST',
+      path: /^\/v1\/terminal\/merchant\/confirm$/,
+      roles: ['merchant'],
+      async run({ terminal, body }) {
+        const j = validate<LoyaltyJson & { value: number; newPoints: number; newCounter: number; receipt: string }>(LOYALTY_CONFIRM_SCHEMA, body);
+        const row = s.merchant.confirm(loyaltyRequest(j, j.value), { points: j.newPoints, counter: j.newCounter, receipt: fromHex(j.receipt) });
+        if (row === null) return { body: { verified: false } };
+        audit(s.db, `terminal:${terminal.id}`, `terminal.merchant.${j.operation}`, j.cardNumber, { counter: j.counter, value: j.value, points: j.newPoints, receipt: row.tac });
+        return { body: { verified: true } };
+      },
+    },
+    {
+      method: 'POST',
+      path: /^\/v1\/terminal\/merchant\/settle$/,
+      roles: ['merchant'],
+      async run({ body }) {
+        const j = validate<{ cardNumber: string; counter: number }>(LOYALTY_SETTLE_SCHEMA, body);
+        const settled = s.merchant.settle(j.cardNumber, j.counter);
+        return { body: { settled: settled.map((r) => ({ operation: r.kind, value: r.amount, counter: r.counter, pointsAfter: r.balanceAfter })) } };
+      },
+    },
+    {
+      method: 'GET',
+      path: /^\/v1\/terminal\/merchant\/cards\/(\d{20})\/ledger$/,
+      roles: ['merchant'],
+      async run({ match }) {
+        s.merchant.requireCard(match[1]);
+        return { body: { cardNumber: match[1], entries: s.merchant.ledger(match[1]) } };
+      },
+    },
+  ];
+
+  async function handle(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+    try {
+      const terminal = authenticate(req);
+      const route = routes.find((r) => r.path.test(url.pathname));
+      if (route === undefined) throw new HttpFailure(404, 'NO_RESOURCE', `no resource ${url.pathname}`);
+      if (req.method !== route.method) throw new HttpFailure(405, 'METHOD', `method ${req.method} not allowed`);
+      if (!route.roles.includes(terminal.role)) throw new HttpFailure(403, 'FORBIDDEN', `a ${terminal.role} terminal may not call ${url.pathname}`);
+      const body = route.method === 'POST' ? await readJson(req) : undefined;
+      const out = await route.run({ terminal, match: route.path.exec(url.pathname) as RegExpExecArray, url, body });
+      sendJson(res, out.status ?? 200, out.body);
+    } catch (e) {
+      const f = failure(e);
+      if (f.status === 500) log('terminal-api.error', { path: url.pathname, error: (e as Error).message });
+      sendJson(res, f.status, { error: f.message, code: f.code }, f.status === 401 ? { 'www-authenticate': 'Bearer realm="tapcard terminals"' } : {});
+    }
+  }
+
+  function authenticate(req: IncomingMessage): TerminalIdentity {
+    const id = req.headers[TERMINAL_ID_HEADER];
+    const auth = req.headers.authorization;
+    const key = typeof auth === 'string' && auth.startsWith('Bearer ') ? auth.slice('Bearer '.length) : '';
+    const who = typeof id === 'string' && key !== '' ? authenticateTerminal(s.db, id, key) : null;
+    if (who === null) throw new HttpFailure(401, 'UNAUTHORISED', 'unknown terminal or wrong key');
+    return who;
+  }
+
+  return {
+    handles: (pathname) => pathname.startsWith(TERMINAL_API_PREFIX),
+    handle: (req, res, url) => void handle(req, res, url),
+  };
+}
+
+function failure(e: unknown): { status: number; code: string; message: string } {
+  if (e instanceof HttpFailure) return { status: e.status, code: e.code, message: e.message };
+  if (e instanceof ValidationError) return { status: 400, code: e.code, message: e.message };
+  if (e instanceof IssuerRefusal) return { status: STATUS[e.code], code: e.code, message: e.message };
+  return { status: 500, code: 'INTERNAL', message: 'internal error' };
+}
