@@ -1,0 +1,84 @@
+/**
+ * The second terminal's recharge (ARCHITECTURE.md flow 4; docs/terminal-api.md "Recharge
+ * orders"): paid from a third-party payment account, one idempotency key from the payment to the
+ * card.
+ *
+ *   1. POST /v1/terminal/recharge-orders {idempotencyKey, accountId, amount}: the payment FIRST;
+ *      the same key again is the same charge (never a second debit)
+ *   2. the load, authorised against that order (TransitPos + OnlineSecurityModule with orderId)
+ *
+ * Run it again with the same key after anything went wrong: a paid order is loaded now; a load
+ * the card did while leaving the field is proven by this tap's GET TRANSACTION PROVE (the platform
+ * then refuses a second load of the order, and the order reads loaded); a loaded order is only
+ * reported. Money is never lost (the order stays paid until a card holds it, or is refunded) nor
+ * doubled (one charge per key, one confirmed load per order).
+ */
+import type { Reader } from '../reader/reader';
+import type { TransactionJournal } from '../purse/journal';
+import { TransitPos, type TransactionResult } from '../purse/transit-pos';
+import { OnlineSecurityModule } from './online-security-module';
+import { PlatformError, type PlatformClient } from './platform-client';
+
+/** The platform's view of an order (platform-server/src/terminals/recharge-orders.ts). */
+export interface RechargeOrder {
+  idempotencyKey: string;
+  paymentId: string;
+  accountId: string;
+  amount: number;
+  state: 'paid' | 'loading' | 'loaded' | 'refunded';
+  cardNumber: string | null;
+  counter: number | null;
+  tac: string | null;
+  balanceAfter: number | null;
+}
+
+export interface ThirdPartyRechargeOptions {
+  reader: Reader;
+  client: PlatformClient;
+  journal?: TransactionJournal;
+  idempotencyKey: string;
+  accountId: string;
+  amount: number;
+  terminalId?: Uint8Array;
+  timeoutMs?: number;
+  clock?: () => Date;
+}
+
+export interface ThirdPartyRecharge {
+  order: RechargeOrder;
+  /** This tap's load, or null when the order was already loaded (by an earlier tap, or proven on this one). */
+  transaction: TransactionResult | null;
+}
+
+export function orderPath(key: string): string {
+  return `/v1/terminal/recharge-orders/${encodeURIComponent(key)}`;
+}
+
+export async function rechargeWithThirdParty(o: ThirdPartyRechargeOptions): Promise<ThirdPartyRecharge> {
+  const order = await o.client.post<RechargeOrder>('/v1/terminal/recharge-orders', { idempotencyKey: o.idempotencyKey, accountId: o.accountId, amount: o.amount });
+  if (order.state === 'loaded') return { order, transaction: null };
+  if (order.state === 'refunded') throw new PlatformError(`order '${o.idempotencyKey}' was refunded`, 409, 'CONFLICT');
+  const pos = new TransitPos({
+    reader: o.reader,
+    securityModule: new OnlineSecurityModule(o.client, 'transit', { orderId: o.idempotencyKey }),
+    journal: o.journal,
+    terminalId: o.terminalId,
+    clock: o.clock,
+  });
+  try {
+    const transaction = await pos.recharge(o.amount, o.timeoutMs);
+    return { order: await o.client.get<RechargeOrder>(orderPath(o.idempotencyKey)), transaction };
+  } catch (e) {
+    // This tap's recovery may just have proven the order's earlier load; the platform then refuses another.
+    if (e instanceof PlatformError && e.code === 'CONFLICT') {
+      const now = await o.client.get<RechargeOrder>(orderPath(o.idempotencyKey));
+      if (now.state === 'loaded') return { order: now, transaction: null };
+    }
+    throw e;
+  }
+}
+
+/** Gives the payment back; the platform refuses while a card may hold the load. */
+export function refundRecharge(client: PlatformClient, idempotencyKey: string): Promise<RechargeOrder> {
+  return client.post<RechargeOrder>(`${orderPath(idempotencyKey)}/refund`, {});
+}
