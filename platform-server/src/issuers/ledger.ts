@@ -133,9 +133,9 @@ export function ledgerRow(db: PlatformDb, id: number): LedgerRow {
   return fromRow(db.prepare('SELECT * FROM ledger WHERE id = ?').get(id) as Row);
 }
 
-/** A card's rows, oldest counter first within each kind. */
+/** A card's rows by counter (a purse's loads and purchases each count on their own). */
 export function cardLedger(db: PlatformDb, issuer: LedgerIssuer, cardNumber: string): LedgerRow[] {
-  return (db.prepare('SELECT * FROM ledger WHERE issuer = ? AND card_number = ? ORDER BY kind, card_txn_no').all(issuer, cardNumber) as Row[]).map(fromRow);
+  return (db.prepare('SELECT * FROM ledger WHERE issuer = ? AND card_number = ? ORDER BY card_txn_no, kind').all(issuer, cardNumber) as Row[]).map(fromRow);
 }
 
 export function orderLedger(db: PlatformDb, orderId: string): LedgerRow[] {
