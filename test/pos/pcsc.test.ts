@@ -4,14 +4,14 @@
  * recharges 50.00 and debits 2.00 through libpcsclite, and pcsc-tools' scriptor reads the balance
  * from the same card with plain APDUs.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXIT } from '../../cli/exit-codes';
-import { acquirePcscd, type PcscdLease } from '../helpers/pcsc';
-import { runScriptor, waitForCardInReader, waitForEmptyReader } from '../helpers/pcsc-tools';
+import type { PcscdLease } from '../helpers/pcsc';
+import { runScriptor } from '../helpers/pcsc-tools';
+import { serveSeInPcscd, type ServedSe } from '../helpers/se-serve';
 import { requireDebian } from '../helpers/skip';
 import { runPos } from './_cli';
 import { CARD_NUMBER, TRANSIT_APP_AID, transitStateDir } from './_transit-se';
@@ -20,32 +20,20 @@ const SUITE = 'tapcard pos through pcscd + vsmartcard-vpcd';
 const missing = requireDebian(SUITE, ['pcscd', 'vsmartcard-vpcd', 'libpcsclite-dev', 'pcsc-tools'], { root: true });
 
 describe.skipIf(missing)(SUITE, () => {
+  let served: ServedSe;
   let lease: PcscdLease;
-  let se: ChildProcess;
   let dir: string;
-  let output = '';
+  const output = (): string => served.output();
 
   beforeAll(async () => {
-    lease = await acquirePcscd();
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tapcard-pos-pcsc-'));
     await transitStateDir(path.join(dir, 'se'));
-    const vpcd = `${lease.pcscd.cardHost}:${lease.pcscd.cardPort}`;
-    se = spawn(process.execPath, ['bin/tapcard.mjs', 'se', 'serve', '--vpcd', vpcd, '--state', path.join(dir, 'se')], { stdio: ['ignore', 'pipe', 'pipe'] });
-    se.stdout!.on('data', (d) => (output += d));
-    se.stderr!.on('data', (d) => (output += d));
-    await waitForCardInReader(lease.pcscd.readerName, 20_000);
+    served = await serveSeInPcscd(path.join(dir, 'se'));
+    lease = served.lease;
   }, 60_000);
 
   afterAll(async () => {
-    if (se && se.exitCode === null) {
-      const exited = new Promise((r) => se.once('exit', r));
-      se.kill('SIGTERM');
-      await exited;
-    }
-    if (lease) {
-      await waitForEmptyReader(lease.pcscd.readerName).catch(() => undefined);
-      await lease.release();
-    }
+    await served?.stop();
     if (dir) fs.rmSync(dir, { recursive: true, force: true });
   });
 
@@ -54,11 +42,11 @@ describe.skipIf(missing)(SUITE, () => {
     const journal = path.join(dir, 'journal.json');
     const common = ['--reader', reader, '--journal', journal, '--dev-keys', '--json'];
     const load = await runPos(['tap', '--flow', 'transit-recharge', '--amount', '50.00', ...common]);
-    expect(load.code, load.stderr + output).toBe(EXIT.OK);
+    expect(load.code, load.stderr + output()).toBe(EXIT.OK);
     expect(JSON.parse(load.stdout)).toMatchObject({ kind: 'load', reader: lease.pcscd.readerName, aid: TRANSIT_APP_AID, balanceBefore: 0, balanceAfter: 5000 });
 
     const debit = await runPos(['tap', '--flow', 'transit-debit', '--amount', '2.00', ...common]);
-    expect(debit.code, debit.stderr + output).toBe(EXIT.OK);
+    expect(debit.code, debit.stderr + output()).toBe(EXIT.OK);
     expect(JSON.parse(debit.stdout)).toMatchObject({ kind: 'purchase', cardNumber: CARD_NUMBER, balanceBefore: 5000, balanceAfter: 4800 });
 
     const read = await runPos(['read', '--reader', reader, '--journal', journal, '--json']);

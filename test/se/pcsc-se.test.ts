@@ -2,13 +2,12 @@
  * `tapcard se serve` seen by real PC/SC programs through pcscd + vsmartcard-vpcd (issue 2 item 3):
  * pcsc_scan shows the SE's ATR, opensc-tool and scriptor SELECT the ISD and get its FCI.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { acquirePcscd, type PcscdLease } from '../helpers/pcsc';
-import { pcscScanCards, runOpensc, runScriptor, waitForCardInReader, waitForEmptyReader } from '../helpers/pcsc-tools';
+import { pcscScanCards, runOpensc, runScriptor } from '../helpers/pcsc-tools';
+import { serveSeInPcscd, type ServedSe } from '../helpers/se-serve';
 import { requireDebian } from '../helpers/skip';
 
 const SUITE = 'tapcard se serve through pcscd';
@@ -16,38 +15,23 @@ const missing = requireDebian(SUITE, ['pcscd', 'vsmartcard-vpcd', 'pcsc-tools', 
 const ISD_FCI = '6f108408a000000151000000a5049f6501ff';
 
 describe.skipIf(missing)(SUITE, () => {
-  let lease: PcscdLease;
-  let se: ChildProcess;
+  let served: ServedSe;
   let stateDir: string;
-  let output = '';
 
   beforeAll(async () => {
-    lease = await acquirePcscd();
     stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tapcard-se-'));
-    const vpcd = `${lease.pcscd.cardHost}:${lease.pcscd.cardPort}`;
-    se = spawn(process.execPath, ['bin/tapcard.mjs', 'se', 'serve', '--vpcd', vpcd, '--state', stateDir], { stdio: ['ignore', 'pipe', 'pipe'] });
-    se.stdout!.on('data', (d) => (output += d));
-    se.stderr!.on('data', (d) => (output += d));
-    await waitForCardInReader(lease.pcscd.readerName, 20_000);
+    served = await serveSeInPcscd(stateDir);
   }, 60_000);
 
   afterAll(async () => {
-    if (se && se.exitCode === null) {
-      const exited = new Promise((r) => se.once('exit', r));
-      se.kill('SIGTERM');
-      await exited;
-    }
-    if (lease) {
-      await waitForEmptyReader(lease.pcscd.readerName).catch(() => undefined);
-      await lease.release();
-    }
+    await served?.stop();
     fs.rmSync(stateDir, { recursive: true, force: true });
   });
 
   it('pcsc_scan shows the SE with its contactless ATR', async () => {
-    const slot = (await pcscScanCards()).find((s) => s.reader === lease.pcscd.readerName);
+    const slot = (await pcscScanCards()).find((s) => s.reader === served.lease.pcscd.readerName);
     expect(slot?.atr).toBe('3b8a8001544150434152442d534561');
-    expect(output).toMatch(/in the field/);
+    expect(served.output()).toMatch(/in the field/);
   });
 
   it('opensc-tool selects the ISD and gets its FCI + 9000', async () => {
