@@ -13,6 +13,7 @@ import { AllocationCounter } from './allocation-counter';
 import { EmulatedI2c, EmulatedPin, ESP32_PIN_COUNT, type I2cDevice } from './espruino-hardware';
 import type { EspruinoStorage } from './espruino-storage';
 import { formatPrintArgs, formatUncaught } from './espruino-values';
+import { mqttModule, netModule, type NetworkHost, wifiModule } from './espruino-network';
 
 /** Espruino firmware version the emulator reports (process.env.VERSION); Storage rules of 2v26. */
 export const EMULATED_VERSION = '2v26';
@@ -34,7 +35,7 @@ export interface RuntimeBoard {
 }
 
 /** The modules Espruino has built in that the emulator provides (ESP32 build, runtimes.md §1). */
-export const EMULATED_MODULES = ['Storage', 'crypto'];
+export const EMULATED_MODULES = ['Storage', 'crypto', 'net', 'Wifi'];
 
 function aesCipher(decrypt: boolean, message: Uint8Array, key: Uint8Array, options: { mode?: string; iv?: Uint8Array } | undefined): Buffer {
   const mode = (options?.mode ?? 'CBC').toUpperCase();
@@ -64,6 +65,8 @@ export class EspruinoRuntime {
   private readonly timers = new Map<number, { handle: NodeJS.Timeout; repeat: boolean }>();
   private nextTimerId = 1;
   private alive = true;
+  /** Sockets and MQTT clients to close when this interpreter stops. */
+  private readonly closers: (() => void)[] = [];
 
   constructor(board: RuntimeBoard) {
     this.board = board;
@@ -100,6 +103,7 @@ export class EspruinoRuntime {
     this.alive = false;
     for (const t of this.timers.values()) clearTimeout(t.handle);
     this.timers.clear();
+    for (const close of this.closers.splice(0)) close();
   }
 
   private installGlobals(): void {
@@ -173,9 +177,30 @@ export class EspruinoRuntime {
           this.allocations.runtimeBuffer(aesCipher(true, bytesOf(msg), bytesOf(key), options)),
       },
     };
+    const network: NetworkHost = {
+      call: (fn, args) => {
+        if (!this.alive || typeof fn !== 'function') return;
+        try {
+          (fn as (...a: unknown[]) => void)(...args);
+        } catch (err) {
+          this.reportUncaught(err);
+        }
+      },
+      track: (close) => {
+        if (this.alive) this.closers.push(close);
+        else close();
+      },
+    };
+    const modules: { [name: string]: object } = {
+      Storage: storage,
+      crypto: cryptoModule,
+      net: netModule(network),
+      Wifi: wifiModule(network),
+      // a JavaScript module on the board (EspruinoDocs modules/MQTT.js), sent by the uploader
+      MQTT: mqttModule(network),
+    };
     g.require = (name: string) => {
-      if (name === 'Storage') return storage;
-      if (name === 'crypto') return cryptoModule;
+      if (Object.prototype.hasOwnProperty.call(modules, name)) return modules[name];
       throw new Error(`Module ${name} not found`);
     };
   }

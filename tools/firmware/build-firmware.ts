@@ -36,6 +36,11 @@ export const DEFAULT_BUNDLE = path.join(REPO_ROOT, 'dist/firmware/espruino.js');
 export const MAX_BUNDLE_BYTES = 96 * 1024;
 /** Espruino modules the bundle requires; listed as built-in in the board JSON (host/flash-tool). */
 export const ESPRUINO_BUILTIN_MODULES = ['Storage', 'crypto', 'net', 'Wifi', 'tls'];
+/**
+ * JavaScript modules the bundle requires but does not contain: the uploader (EspruinoTools) sends
+ * them with the code, as for any Espruino program (MQTT: EspruinoDocs modules/MQTT.js).
+ */
+export const ESPRUINO_UPLOADED_MODULES = ['MQTT'];
 
 export interface FirmwareBuildOptions {
   outFile?: string;
@@ -191,7 +196,7 @@ export async function buildFirmware(options: FirmwareBuildOptions = {}): Promise
       ...manglePropsOptions(compiled.renames),
       charset: 'ascii',
       legalComments: 'none',
-      external: ESPRUINO_BUILTIN_MODULES,
+      external: ESPRUINO_BUILTIN_MODULES.concat(ESPRUINO_UPLOADED_MODULES),
       define: { TAPCARD_BUILD: JSON.stringify(options.buildLabel ?? defaultBuildLabel()) },
       banner: { js: '(function(){' },
       footer: { js: '})();' },

@@ -25,3 +25,8 @@ export const FLASH_PAGE_COUNT = 64;
 export const SENS_RES = [0x04, 0x00];
 /** NFCID1t; the reader sees 08 || these 3 bytes. */
 export const NFCID1T = [0x54, 0x43, 0x01];
+
+/** Storage files holding the link counters, written one after the other (link-counters.ts). */
+export const LINK_COUNTER_FILES = ['tapcard.cn0', 'tapcard.cn1'];
+/** How long a request to the platform waits for its PoR. */
+export const POR_TIMEOUT_MS = 30000;

@@ -42,6 +42,45 @@ export interface EspruinoCrypto {
   AES: EspruinoAes;
 }
 
+/**
+ * require('MQTT') (EspruinoDocs modules/MQTT.js, runtimes.md §1): an MQTT 3.1.1 client over
+ * require('net'), loaded by the uploader as a module (not in the bundle). Messages are strings of
+ * bytes (0..255 per character), so binary frames travel as binary strings.
+ */
+export interface EspruinoMqttOptions {
+  client_id: string;
+  keep_alive: number;
+  port: number;
+  clean_session: boolean;
+  username: string;
+  password: string;
+}
+
+export interface EspruinoMqttPublished {
+  topic: string;
+  message: string;
+}
+
+export interface EspruinoMqttClient {
+  connected: boolean;
+  connect(): void;
+  disconnect(): void;
+  publish(topic: string, message: string, options: { qos: number }): void;
+  subscribe(topic: string, options: { qos: number }): void;
+  on(event: 'connected' | 'disconnected', listener: () => void): void;
+  on(event: 'publish', listener: (published: EspruinoMqttPublished) => void): void;
+  on(event: 'error', listener: (error: unknown) => void): void;
+}
+
+export interface EspruinoMqttModule {
+  create(host: string, options: EspruinoMqttOptions): EspruinoMqttClient;
+}
+
+/** require('Wifi') (libs/network/jswrap_wifi.c): the board joins the network saved with wifi.save(). */
+export interface EspruinoWifi {
+  getIP(): { ip: string };
+}
+
 export interface EspruinoProcessMemory {
   free: number;
   usage: number;
@@ -54,6 +93,8 @@ declare const process: { memory(): EspruinoProcessMemory; env: { VERSION?: strin
 declare const global: { [name: string]: unknown };
 declare function require(name: 'Storage'): EspruinoStorage;
 declare function require(name: 'crypto'): EspruinoCrypto;
+declare function require(name: 'MQTT'): EspruinoMqttModule;
+declare function require(name: 'Wifi'): EspruinoWifi;
 declare function print(...values: unknown[]): void;
 declare function setTimeout(callback: () => void, ms: number): unknown;
 declare function clearTimeout(handle: unknown): void;
@@ -85,6 +126,19 @@ export function storage(): EspruinoStorage {
 
 export function aes(): EspruinoAes {
   return require('crypto').AES;
+}
+
+export function mqttModule(): EspruinoMqttModule {
+  return require('MQTT');
+}
+
+export function wifi(): EspruinoWifi {
+  return require('Wifi');
+}
+
+/** Wall-clock seconds (Unix time; grant expiry, reassembly timeouts). */
+export function nowSeconds(): number {
+  return Math.floor(Date.now() / 1000);
 }
 
 export function memory(): EspruinoProcessMemory {

@@ -6,10 +6,10 @@
  *      power cut during an earlier write is recovered here), personalised at first boot
  *   3. PN532 on I2C1 as an ISO 14443-4 card feeding the SE's contactless interface
  *      (card-emulation.ts); without an SE (not provisioned) only a chip check (chip-check.ts)
- *   4. REPL commands: status(), cards(), balance()
+ *   4. the MCU on the platform link (mcu-link.ts): Wi-Fi, MQTT, download relay, link counters
+ *   5. REPL commands: status(), cards(), balance(), download(app)
  *
- * Not in this build yet: the MCU (download/delete flows) and the MQTT link to the platform;
- * status() says so. See docs/board.md "What runs on the board".
+ * See docs/board.md "What runs on the board".
  */
 import { toHex } from '../../core/hex';
 import { MAX_COMMAND_LEN, MAX_RESPONSE_LEN, SecureElement } from '../../core/se/secure-element';
@@ -27,6 +27,7 @@ import { ChipCheck } from './chip-check';
 import { bootSecureElement, targetParamsFor } from './se-boot';
 import { balanceLines, cardLines } from './card-commands';
 import { statusLines } from './status-report';
+import { McuLink } from './mcu-link';
 
 /** Replaced at build time by tools/firmware/build.ts (package version + git revision). */
 declare const TAPCARD_BUILD: string;
@@ -71,6 +72,12 @@ export function main(): void {
     chip.start();
   }
 
+  let mcu: McuLink | null = null;
+  if (se !== null && provisioning.bundle !== null) {
+    mcu = new McuLink(provisioning.bundle, se, st, consoleLine);
+    mcu.start();
+  }
+
   exposeOnConsole('status', () => {
     const mem = memory();
     printLines(
@@ -85,7 +92,7 @@ export function main(): void {
         emulation: emulation !== null ? emulation.counters : null,
         secureElement: se !== null ? 'serial ' + toHex(se.serial) + ', ' + installedCards(se) + ' of ' + SLOT_COUNT + ' card slots used' : seProblem,
         store: 'on Storage, ' + flash.pageCount + ' pages of ' + flash.pageSize + ' B',
-        link: 'not in this build (MCU and MQTT link to come)',
+        link: mcu !== null ? mcu.statusText() : 'off (no SE)',
         memoryFree: mem.free,
         memoryTotal: mem.total,
       }),
@@ -95,5 +102,9 @@ export function main(): void {
     const booted = se;
     exposeOnConsole('cards', () => printLines(cardLines(booted)));
     exposeOnConsole('balance', () => printLines(balanceLines(booted)));
+  }
+  if (mcu !== null) {
+    const link = mcu;
+    exposeOnConsole('download', (app: string) => link.requestDownload(app));
   }
 }

@@ -1,0 +1,111 @@
+/**
+ * The board's broker connection (docs/link.md "Topics and MQTT"): Espruino's MQTT module over
+ * require('net'), client id = device id, QoS 1 on tapcard/v1/<id>/up and /down, clean_session false
+ * so frames the platform sent while the board was away arrive when it returns. Frames travel as
+ * binary strings (one character per octet). It waits for Wi-Fi (joined by the Wifi module from
+ * wifi.save()) and connects again after a drop, backing off from 2 s to 60 s.
+ */
+import type { BrokerSettings } from './provisioning';
+import { type EspruinoMqttClient, type EspruinoMqttPublished, mqttModule, setTimer, wifi } from './espruino-api';
+
+const RETRY_FIRST_MS = 2000;
+const RETRY_MAX_MS = 60000;
+const KEEP_ALIVE_S = 60;
+const QOS1 = { qos: 1 };
+
+/** mqtt://HOST[:PORT] -> host and port (1883 by default); null for anything else (mqtts is not on the board). */
+export function parseBrokerUrl(url: string): { host: string; port: number } | null {
+  const m = /^mqtt:\/\/([^:/]+)(:(\d+))?\/?$/.exec(url);
+  if (m === null) return null;
+  return { host: m[1], port: m[3] === undefined ? 1883 : parseInt(m[3], 10) };
+}
+
+export class MqttSession {
+  /** 'waiting for Wi-Fi', 'connecting', 'online', 'offline' or why it cannot start. */
+  state = 'starting';
+  lastError = '';
+  framesIn = 0;
+  framesOut = 0;
+  /** Frames not sent because the broker was away (the platform sends again; requests time out). */
+  framesDropped = 0;
+  private client: EspruinoMqttClient | null = null;
+  private retryMs = RETRY_FIRST_MS;
+  private readonly frame: Uint8Array;
+
+  constructor(
+    private readonly deviceId: string,
+    private readonly broker: BrokerSettings,
+    private readonly onFrame: (frame: Uint8Array, len: number) => void,
+  ) {
+    this.frame = new Uint8Array(broker.frameSize);
+  }
+
+  start(): void {
+    const where = parseBrokerUrl(this.broker.url);
+    if (where === null) {
+      this.state = 'not started: broker ' + this.broker.url + ' is not mqtt://HOST:PORT';
+      return;
+    }
+    if (wifi().getIP().ip === '0.0.0.0') {
+      this.state = 'waiting for Wi-Fi';
+      this.retry();
+      return;
+    }
+    this.state = 'connecting';
+    const c = mqttModule().create(where.host, {
+      client_id: this.deviceId,
+      keep_alive: KEEP_ALIVE_S,
+      port: where.port,
+      clean_session: false,
+      username: this.broker.username,
+      password: this.broker.password,
+    });
+    this.client = c;
+    const session = this;
+    c.on('connected', () => {
+      session.state = 'online';
+      session.retryMs = RETRY_FIRST_MS;
+      c.subscribe(session.broker.downTopic, QOS1);
+    });
+    c.on('publish', (p: EspruinoMqttPublished) => session.deliver(p));
+    c.on('disconnected', () => session.dropped());
+    c.on('error', (e: unknown) => {
+      session.lastError = String(e);
+    });
+    c.connect();
+  }
+
+  /** Publishes one frame on the up topic; counted as dropped while offline. */
+  send(frame: Uint8Array): void {
+    const c = this.client;
+    if (c === null || this.state !== 'online') {
+      this.framesDropped++;
+      return;
+    }
+    let text = '';
+    for (let i = 0; i < frame.length; i++) text += String.fromCharCode(frame[i]);
+    c.publish(this.broker.upTopic, text, QOS1);
+    this.framesOut++;
+  }
+
+  private deliver(p: EspruinoMqttPublished): void {
+    const m = p.message;
+    if (p.topic !== this.broker.downTopic || m.length === 0 || m.length > this.frame.length) return;
+    for (let i = 0; i < m.length; i++) this.frame[i] = m.charCodeAt(i) & 0xff;
+    this.framesIn++;
+    this.onFrame(this.frame, m.length);
+  }
+
+  private dropped(): void {
+    if (this.client === null) return;
+    this.client = null;
+    this.state = 'offline';
+    this.retry();
+  }
+
+  private retry(): void {
+    const session = this;
+    setTimer(this.retryMs, () => session.start());
+    this.retryMs = Math.min(2 * this.retryMs, RETRY_MAX_MS);
+  }
+}

@@ -1,0 +1,86 @@
+/**
+ * A download from the platform into the emulated board (issue 5 tests): the platform with its
+ * embedded broker in-process, a provisioned device, the emulator booting the firmware bundle with
+ * that provisioning file and the platform's broker; download("transit") on the board's console
+ * asks the platform for the application, the platform's job drives the install through the MCU
+ * relay in the bundle, and cards() on the console then shows the transit card, which the
+ * platform records as installed.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { attachFlows } from '../../platform-server/src/flows/flows';
+import { createLog } from '../../platform-server/src/log';
+import { provisionDevice } from '../../platform-server/src/provision';
+import { startPlatform } from '../../platform-server/src/server';
+import { type RunningEmulator, startEmulator } from '../../host/emulator/emulator';
+import { tempPlatform, type TempPlatform } from '../platform/_fixtures';
+import { buildTestFirmware, captureConsole, tempDir, until } from './helpers';
+
+const run = Math.random().toString(36).slice(2, 8);
+let cleanup: (() => Promise<void>)[] = [];
+
+afterEach(async () => {
+  for (const c of cleanup.reverse()) await c();
+  cleanup = [];
+});
+
+describe('download from the platform into the emulated board', () => {
+  it('download("transit") on the console installs a transit card through the MCU relay in the bundle', async () => {
+    const firmware = await buildTestFirmware();
+    const tp: TempPlatform = await tempPlatform();
+    cleanup.push(async () => tp.cleanup());
+    const lines: string[] = [];
+    const log = createLog((l) => lines.push(l), 'json');
+    const running = await startPlatform(tp.platform, { mqttPort: 0, httpPort: 0, workerId: run, log });
+    const dpu = attachFlows(tp.platform, running.link, log, { porTimeoutMs: 3000, sendLimit: 50 });
+    cleanup.push(async () => {
+      dpu.close();
+      await running.close();
+    });
+
+    const deviceId = `board-${run}`;
+    const { bundle } = await provisionDevice(tp.platform, { deviceId });
+    const dir = tempDir('board-download');
+    const provisionFile = path.join(dir, 'provision.json');
+    fs.writeFileSync(provisionFile, JSON.stringify(bundle), { mode: 0o600 });
+    const emulator: RunningEmulator = await startEmulator({
+      stateDir: path.join(dir, 'state'),
+      provisionFile,
+      firmwareFile: firmware,
+      broker: running.mqtt.url,
+    });
+    cleanup.push(async () => emulator.stop());
+    const board = emulator.board;
+    const out = captureConsole(board);
+
+    const status = (): string => {
+      out.clear();
+      board.evaluate('status()');
+      return out.text();
+    };
+    await until(() => /link: mqtt:\/\/\S+ as board-\w+, online/.test(status()), 'the board online on the platform broker');
+
+    out.clear();
+    board.evaluate('download("transit")');
+    await until(() => /download: transit job (\S+) queued/.test(out.text()), 'the platform to answer with a job');
+    const jobId = /download: transit job (\S+) queued/.exec(out.text())![1];
+    const job = await dpu.waitFor(jobId);
+    expect(job.error).toBeNull();
+    expect(job.state).toBe('done');
+    await until(() => /download: job \d+ installed in slot (\d)/.test(out.text()), 'the board to report the install');
+    const slot = Number(/installed in slot (\d)/.exec(out.text())![1]);
+
+    out.clear();
+    board.evaluate('cards()');
+    const cards = out.text();
+    expect(cards).toMatch(new RegExp(`slot ${slot}: AID [0-9A-Fa-f]+, class \\d+, issuer \\d+, card 31041000`));
+
+    const row = tp.platform.db.prepare('SELECT state, slot FROM cards WHERE se_serial = ?').get(bundle.se.serial) as { state: string; slot: number };
+    expect(row).toEqual({ state: 'installed', slot });
+    expect(status()).toMatch(/relay \d+ commands, job \d+ at (\d+)\/\1; download job \d+ installed in slot/);
+    for (const secret of [bundle.link.kic, bundle.link.kid, bundle.se.isd.enc, bundle.broker.password]) {
+      expect(lines.join('\n')).not.toContain(secret);
+    }
+  }, 90_000);
+});
