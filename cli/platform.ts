@@ -15,9 +15,12 @@ import { provisionDevice } from '../platform-server/src/provision';
 import { startPlatform } from '../platform-server/src/server';
 import { attachFlows } from '../platform-server/src/flows/flows';
 import { downloadCommand, jobsCommand } from '../platform-server/src/flows/cli-jobs';
+import { accountAddCommand, terminalAddCommand } from '../platform-server/src/terminals/cli-terminals';
+import { terminalApi } from '../platform-server/src/terminals/terminal-api';
+import { createTerminalServices, issuerAdapters } from '../platform-server/src/terminals/terminal-services';
 import { EXIT } from './exit-codes';
 
-const HELP = `usage: tapcard platform <init|start|provision|devices|jobs|download> [options]
+const HELP = `usage: tapcard platform <init|start|provision|devices|jobs|download|terminal-add|account-add> [options]
 
   init        create the platform in --data DIR: storage key, CA, master key, broker certificates
   start       run the platform: embedded MQTT broker (or --broker URL), platform link, HTTP API
@@ -25,6 +28,8 @@ const HELP = `usage: tapcard platform <init|start|provision|devices|jobs|downloa
   devices     list provisioned devices
   jobs        list permission and download jobs with their progress
   download    queue an application download to a device (--device ID --app APP [--wait])
+  terminal-add  register a POS terminal of the terminal API (--id ID --role ROLE); prints its key once
+  account-add   open a payment-system or bank account (--system payment|bank --id ID --balance A)
 
 Common options:
   --data DIR   platform data directory (default ${DEFAULT_DATA_DIR})
@@ -120,6 +125,10 @@ export async function run(argv: string[]): Promise<number> {
         return jobsCommand(rest);
       case 'download':
         return await downloadCommand(rest);
+      case 'terminal-add':
+        return terminalAddCommand(rest);
+      case 'account-add':
+        return accountAddCommand(rest);
       default:
         console.error(`tapcard platform: unknown subcommand '${sub}'\n\n${HELP}`);
         return EXIT.USAGE;
@@ -177,9 +186,12 @@ async function start(argv: string[]): Promise<number> {
 
   const log = v.json ? createLog((line) => console.log(line), 'json') : createLog((line) => console.error(line), 'text');
   const platform = Platform.open(v.data);
+  // The issuers (transit, bank, merchant, third-party payment) in process: download adapters and the terminal API behind /v1/terminal/.
+  const services = createTerminalServices(platform.db);
   let running;
   try {
     running = await startPlatform(platform, {
+      httpRoutes: [terminalApi(services, log)],
       mqttPort,
       mqttsPort,
       httpPort,
@@ -192,7 +204,7 @@ async function start(argv: string[]): Promise<number> {
     platform.close();
     throw err;
   }
-  const dpu = attachFlows(platform, running.link, log);
+  const dpu = attachFlows(platform, running.link, log, { issuers: issuerAdapters(services) });
   if (v.json) {
     log('platform.ready', { mqtt: running.mqtt, http: running.httpUrl, dataDir: platform.dataDir });
   } else {

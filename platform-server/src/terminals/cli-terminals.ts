@@ -1,0 +1,85 @@
+/**
+ * `tapcard platform terminal-add` and `tapcard platform account-add`, wired from cli/platform.ts:
+ * register a terminal of the terminal API (its key is printed once and stored only hashed) and
+ * open a payment-system or bank account for the recharge and deposit flows. Both work on the data
+ * directory; the running platform sees them at once (one SQLite file).
+ */
+import { parseArgs } from 'node:util';
+import { EXIT } from '../../../cli/exit-codes';
+import { openAccount } from '../issuers/accounts';
+import { DEFAULT_DATA_DIR, Platform } from '../platform-home';
+import { registerTerminal, TERMINAL_ROLES, type TerminalRole } from './credentials';
+
+export const HELP_TERMINAL_ADD = `usage: tapcard platform terminal-add --id ID --role ROLE [--data DIR] [--json]
+
+Registers a terminal of the terminal API (docs/terminal-api.md) and prints its key, once: the
+platform keeps only its SHA-256. Give the key to the POS (tapcard pos tap --terminal-id ID
+--terminal-key KEY, or TAPCARD_TERMINAL_KEY).
+
+  --role ROLE   transit          first terminal: transit debit and recharge (cash)
+                transit-payment  second terminal: recharge paid through the third-party payment system
+                bank             third terminal: e-cash deposit and debit
+                merchant         fourth terminal: loyalty earn, redeem, coupons
+`;
+
+export const HELP_ACCOUNT_ADD = `usage: tapcard platform account-add --system payment|bank --id ID --balance A [--owner NAME] [--data DIR] [--json]
+
+Opens an account at the in-process third-party payment system (payment) or bank (bank) with a
+balance of A yuan (e.g. 100.00), for 'tapcard pos tap --pay third-party --account ID' and
+'--flow bank-deposit --account ID'.
+`;
+
+function fen(text: string): number | null {
+  const m = /^(\d{1,8})(?:\.(\d{1,2}))?$/.exec(text);
+  return m === null ? null : Number(m[1]) * 100 + Number((m[2] ?? '').padEnd(2, '0'));
+}
+
+export function terminalAddCommand(argv: string[]): number {
+  const { values: v } = parseArgs({
+    args: argv,
+    options: { data: { type: 'string', default: DEFAULT_DATA_DIR }, id: { type: 'string' }, role: { type: 'string' }, json: { type: 'boolean', default: false }, help: { type: 'boolean', default: false } },
+  });
+  if (v.help) {
+    console.log(HELP_TERMINAL_ADD);
+    return EXIT.OK;
+  }
+  if (v.id === undefined || v.role === undefined || !(TERMINAL_ROLES as readonly string[]).includes(v.role)) {
+    console.error(`tapcard platform terminal-add: needs --id and --role ${TERMINAL_ROLES.join('|')}\n\n${HELP_TERMINAL_ADD}`);
+    return EXIT.USAGE;
+  }
+  const p = Platform.open(v.data);
+  try {
+    const key = registerTerminal(p.db, v.id, v.role as TerminalRole);
+    console.log(v.json ? JSON.stringify({ id: v.id, role: v.role, key }) : `terminal ${v.id} (${v.role})\n  key  ${key}\n(shown once: the platform keeps only its hash)`);
+    return EXIT.OK;
+  } finally {
+    p.close();
+  }
+}
+
+export function accountAddCommand(argv: string[]): number {
+  const { values: v } = parseArgs({
+    args: argv,
+    options: {
+      data: { type: 'string', default: DEFAULT_DATA_DIR }, system: { type: 'string' }, id: { type: 'string' }, owner: { type: 'string' },
+      balance: { type: 'string' }, json: { type: 'boolean', default: false }, help: { type: 'boolean', default: false },
+    },
+  });
+  if (v.help) {
+    console.log(HELP_ACCOUNT_ADD);
+    return EXIT.OK;
+  }
+  const balance = v.balance === undefined ? null : fen(v.balance);
+  if ((v.system !== 'payment' && v.system !== 'bank') || v.id === undefined || balance === null) {
+    console.error(`tapcard platform account-add: needs --system payment|bank, --id and --balance A\n\n${HELP_ACCOUNT_ADD}`);
+    return EXIT.USAGE;
+  }
+  const p = Platform.open(v.data);
+  try {
+    const a = openAccount(p.db, v.system, v.id, v.owner ?? v.id, balance);
+    console.log(v.json ? JSON.stringify(a) : `${a.system} account ${a.id} (${a.owner}): ${(a.balance / 100).toFixed(2)} ${a.currency}`);
+    return EXIT.OK;
+  } finally {
+    p.close();
+  }
+}
