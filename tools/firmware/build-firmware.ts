@@ -34,13 +34,19 @@ export const ENTRY = path.join(FIRMWARE_SRC, 'board/espruino/entry.ts');
 export const DEFAULT_BUNDLE = path.join(REPO_ROOT, 'dist/firmware/espruino.js');
 /** Issue 5: the minified bundle stays at or below 96 KB. */
 export const MAX_BUNDLE_BYTES = 96 * 1024;
-/** Espruino modules the bundle requires; listed as built-in in the board JSON (host/flash-tool). */
-export const ESPRUINO_BUILTIN_MODULES = ['Storage', 'crypto', 'net', 'Wifi', 'tls'];
+/** Espruino's native modules the bundle requires (ESP32 build). */
+export const ESPRUINO_NATIVE_MODULES = ['Storage', 'crypto', 'net', 'Wifi', 'tls'];
 /**
- * JavaScript modules the bundle requires but does not contain: the uploader (EspruinoTools) sends
- * them with the code, as for any Espruino program (MQTT: EspruinoDocs modules/MQTT.js).
+ * JavaScript modules the bundle requires but does not contain: the board loads each from the
+ * Storage file of that name (Espruino 2v00+), installed once (docs/board.md "Wi-Fi and broker").
+ * MQTT is EspruinoDocs modules/MQTT.js.
  */
-export const ESPRUINO_UPLOADED_MODULES = ['MQTT'];
+export const ESPRUINO_STORAGE_MODULES = ['MQTT'];
+/**
+ * Modules the uploader must not fetch (the board JSON's builtin_modules, host/flash-tool): native
+ * ones and those the board keeps in Storage.
+ */
+export const ESPRUINO_BUILTIN_MODULES = ESPRUINO_NATIVE_MODULES.concat(ESPRUINO_STORAGE_MODULES);
 
 export interface FirmwareBuildOptions {
   outFile?: string;
@@ -196,7 +202,7 @@ export async function buildFirmware(options: FirmwareBuildOptions = {}): Promise
       ...manglePropsOptions(compiled.renames),
       charset: 'ascii',
       legalComments: 'none',
-      external: ESPRUINO_BUILTIN_MODULES.concat(ESPRUINO_UPLOADED_MODULES),
+      external: ESPRUINO_BUILTIN_MODULES,
       define: { TAPCARD_BUILD: JSON.stringify(options.buildLabel ?? defaultBuildLabel()) },
       banner: { js: '(function(){' },
       footer: { js: '})();' },

@@ -51,15 +51,22 @@ export class MqttSession {
       this.retry();
       return;
     }
+    let c: EspruinoMqttClient;
+    try {
+      c = mqttModule().create(where.host, {
+        client_id: this.deviceId,
+        keep_alive: KEEP_ALIVE_S,
+        port: where.port,
+        clean_session: false,
+        username: this.broker.username,
+        password: this.broker.password,
+      });
+    } catch (err) {
+      // the MQTT module lives in a Storage file named MQTT (docs/board.md "Wi-Fi and broker")
+      this.state = 'not started: ' + (err as Error).message;
+      return;
+    }
     this.state = 'connecting';
-    const c = mqttModule().create(where.host, {
-      client_id: this.deviceId,
-      keep_alive: KEEP_ALIVE_S,
-      port: where.port,
-      clean_session: false,
-      username: this.broker.username,
-      password: this.broker.password,
-    });
     this.client = c;
     const session = this;
     c.on('connected', () => {
