@@ -135,7 +135,7 @@ export class MerchantServer implements IssuerAdapter {
   confirm(req: LoyaltyRequest, answer: LoyaltyReceipt): LedgerRow | null {
     this.requireCard(req.cardNumber);
     const row = findAtCounter(this.db, 'merchant', req.cardNumber, LOYALTY_OPERATIONS, req.counter);
-    if (row === undefined || row.state === 'reversed' || row.mac !== toHex(this.authorisationMac(req))) {
+    if (row === undefined || row.mac !== toHex(this.authorisationMac(req))) {
       throw new IssuerRefusal('CONFLICT', `card ${req.cardNumber}: no such ${req.operation} authorised at counter ${req.counter}`);
     }
     const expected = this.receiptMac(req, answer);

@@ -117,7 +117,7 @@ export abstract class PurseIssuerServer {
 
   private authorisedRow(card: string, kind: 'purchase' | 'load', counter: number, amount: number, terminalId: string): LedgerRow {
     const row = findAtCounter(this.db, this.issuer, card, [kind], counter);
-    if (row === undefined || row.state === 'reversed') {
+    if (row === undefined) {
       throw new IssuerRefusal('CONFLICT', `card ${card}: no ${kind} authorised at counter ${counter}`);
     }
     if (row.amount !== amount || row.terminalId !== terminalId) {

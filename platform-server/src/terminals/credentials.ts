@@ -22,11 +22,11 @@ function hashKey(key: string): string {
   return HASH_PREFIX + createHash('sha256').update(key, 'utf8').digest('hex');
 }
 
-/** Registers a terminal; returns its key (base64url), which is not stored. */
+/** Registers a terminal; returns its key (64 hex digits: never mistaken for an option), which is not stored. */
 export function registerTerminal(db: PlatformDb, id: string, role: TerminalRole): string {
   if (!ID_PATTERN.test(id)) throw new Error(`terminal id must be 1..64 of A-Z a-z 0-9 . _ -, got '${id}'`);
   if (!TERMINAL_ROLES.includes(role)) throw new Error(`terminal role must be one of ${TERMINAL_ROLES.join(', ')}, got '${role}'`);
-  const key = randomBytes(32).toString('base64url');
+  const key = randomBytes(32).toString('hex');
   db.prepare('INSERT INTO terminals (id, role, credential_hash, created_at) VALUES (?, ?, ?, ?)').run(id, role, hashKey(key), nowIso());
   return key;
 }
@@ -40,8 +40,4 @@ export function authenticateTerminal(db: PlatformDb, id: string, key: string): T
   const stored = Buffer.from(row?.credential_hash ?? hashKey(''));
   const same = given.length === stored.length && timingSafeEqual(given, stored);
   return row !== undefined && same ? { id: row.id, role: row.role } : null;
-}
-
-export function listTerminals(db: PlatformDb): (TerminalIdentity & { createdAt: string })[] {
-  return db.prepare('SELECT id, role, created_at AS createdAt FROM terminals ORDER BY id').all() as (TerminalIdentity & { createdAt: string })[];
 }

@@ -36,7 +36,7 @@ export interface RechargeOrder {
 export function rechargeOrder(db: PlatformDb, payments: PaymentSystem, key: string): RechargeOrder {
   const p = payments.find(key);
   if (p === undefined) throw new IssuerRefusal('NOT_FOUND', `no recharge order '${key}'`);
-  const rows = orderLedger(db, key).filter((r) => r.state !== 'reversed');
+  const rows = orderLedger(db, key);
   const load = rows.find((r) => r.state === 'confirmed') ?? rows.find((r) => r.state === 'authorised');
   let state: OrderState = 'paid';
   if (p.state === 'refunded') state = 'refunded';

@@ -55,10 +55,6 @@ export class PlatformUnreachableError extends Error {
 export class PlatformClient {
   constructor(private readonly endpoint: PlatformEndpoint) {}
 
-  get terminalId(): string {
-    return this.endpoint.terminalId;
-  }
-
   post<T>(path: string, body: unknown): Promise<T> {
     return this.call<T>('POST', path, body);
   }
