@@ -15,19 +15,22 @@ import { provisionDevice } from '../platform-server/src/provision';
 import { startPlatform } from '../platform-server/src/server';
 import { attachFlows } from '../platform-server/src/flows/flows';
 import { downloadCommand, jobsCommand } from '../platform-server/src/flows/cli-jobs';
+import { deleteCommand, statusCommand } from '../platform-server/src/flows/cli-delete-status';
 import { accountAddCommand, terminalAddCommand } from '../platform-server/src/terminals/cli-terminals';
 import { terminalApi } from '../platform-server/src/terminals/terminal-api';
 import { createTerminalServices, issuerAdapters } from '../platform-server/src/terminals/terminal-services';
 import { EXIT } from './exit-codes';
 
-const HELP = `usage: tapcard platform <init|start|provision|devices|jobs|download|terminal-add|account-add> [options]
+const HELP = `usage: tapcard platform <init|start|provision|devices|jobs|download|delete|status|terminal-add|account-add> [options]
 
   init        create the platform in --data DIR: storage key, CA, master key, broker certificates
   start       run the platform: embedded MQTT broker (or --broker URL), platform link, HTTP API
   provision   create a device: key + certificate, SE serial + ISD keys, link keys -> bundle FILE
   devices     list provisioned devices
-  jobs        list permission and download jobs with their progress
+  jobs        list permission, download, delete and status jobs with their progress
   download    queue an application download to a device (--device ID --app APP [--wait])
+  delete      queue the removal of an application from a device's SE (--device ID --app APP|--aid AID [--wait])
+  status      read a device's SE registry, reconcile it with the platform's records (--device ID [--wait])
   terminal-add  register a POS terminal of the terminal API (--id ID --role ROLE); prints its key once
   account-add   open a payment-system or bank account (--system payment|bank --id ID --balance A)
 
@@ -125,6 +128,10 @@ export async function run(argv: string[]): Promise<number> {
         return jobsCommand(rest);
       case 'download':
         return await downloadCommand(rest);
+      case 'delete':
+        return await deleteCommand(rest);
+      case 'status':
+        return await statusCommand(rest);
       case 'terminal-add':
         return terminalAddCommand(rest);
       case 'account-add':

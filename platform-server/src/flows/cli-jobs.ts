@@ -1,8 +1,9 @@
 /**
- * `tapcard platform jobs` and `tapcard platform download` (issue 4 §8), wired from cli/platform.ts.
- * Both work on the data directory: download queues a job that the running platform (`tapcard
- * platform start` on the same --data) picks up within a second; --wait follows it in the database
- * until it is done or failed. Output carries ids, states and progress, never keys.
+ * `tapcard platform jobs` and `tapcard platform download` (issue 4 §8), wired from cli/platform.ts
+ * (delete and status: cli-delete-status.ts). Both work on the data directory: download queues a
+ * job that the running platform (`tapcard platform start` on the same --data) picks up within a
+ * second; --wait follows it in the database until it is done or failed. Output carries ids, states
+ * and progress, never keys.
  */
 import { parseArgs } from 'node:util';
 import { EXIT } from '../../../cli/exit-codes';
@@ -12,8 +13,8 @@ import { getJob, listJobs, type JobRow } from './jobs';
 
 export const HELP_JOBS = `usage: tapcard platform jobs [--data DIR] [--device ID] [--active] [--json]
 
-Lists the data processing unit's jobs (permission, download): state, progress (acknowledged
-commands of the install script) and the card they produced.
+Lists the data processing unit's jobs (permission, download, delete, status): state, progress
+(acknowledged commands of the install script, or the DELETE) and the card they concern.
 
   --device ID   only this device's jobs
   --active      only jobs not yet done or failed
@@ -28,7 +29,7 @@ package, LOAD block by block, card-manager record. With --wait, prints progress 
 `;
 
 
-function jobView(j: JobRow): Record<string, unknown> {
+export function jobView(j: JobRow): Record<string, unknown> {
   return {
     id: j.id,
     kind: j.kind,
@@ -45,7 +46,7 @@ function jobView(j: JobRow): Record<string, unknown> {
   };
 }
 
-function line(j: JobRow): string {
+export function line(j: JobRow): string {
   const progress = j.total_blocks === null ? '' : ` ${j.acked_block + 1}/${j.total_blocks}`;
   const card = j.card_serial === null ? '' : ` card ${j.card_serial}`;
   const err = j.error === null ? '' : ` error: ${j.error}`;
@@ -107,28 +108,36 @@ export async function downloadCommand(argv: string[]): Promise<number> {
       if (v.json) console.log(JSON.stringify(jobView({ ...job, context: '' }), null, 2));
       return 0;
     }
-    const deadline = Date.now() + timeoutS * 1000;
-    let shown = '';
-    for (;;) {
-      const now = getJob(p.db, job.id) as unknown as JobRow;
-      const text = line(now);
-      if (!v.json && text !== shown) console.log(`  ${now.state}${now.total_blocks === null ? '' : ` ${now.acked_block + 1}/${now.total_blocks}`}`);
-      shown = text;
-      if (now.state === 'done' || now.state === 'failed') {
-        if (v.json) console.log(JSON.stringify(jobView(now), null, 2));
-        else console.log(now.state === 'done' ? `installed: card ${now.card_serial}` : `failed: ${now.error}`);
-        return now.state === 'done' ? EXIT.OK : EXIT.FAILURE;
-      }
-      if (Date.now() > deadline) {
-        console.error(`tapcard platform download: job ${job.id} still ${now.state} after ${timeoutS} s (is 'tapcard platform start --data ${v.data}' running?)`);
-        return EXIT.UNAVAILABLE;
-      }
-      await new Promise((r) => setTimeout(r, 250));
-    }
+    const now = await followJob(p, job.id, { json: v.json, timeoutS, command: 'download', dataDir: v.data });
+    if (now === null) return EXIT.UNAVAILABLE;
+    if (v.json) console.log(JSON.stringify(jobView(now), null, 2));
+    else console.log(now.state === 'done' ? `installed: card ${now.card_serial}` : `failed: ${now.error}`);
+    return now.state === 'done' ? EXIT.OK : EXIT.FAILURE;
   } catch (err) {
     console.error(`tapcard platform download: ${(err as Error).message}`);
     return EXIT.FAILURE;
   } finally {
     p.close();
+  }
+}
+
+/**
+ * Follows a job in the database until it is done or failed, printing each new state and progress
+ * unless json. Returns the finished row, or null (after saying so) when timeoutS passed first.
+ */
+export async function followJob(p: Platform, jobId: string, o: { json: boolean; timeoutS: number; command: string; dataDir: string }): Promise<JobRow | null> {
+  const deadline = Date.now() + o.timeoutS * 1000;
+  let shown = '';
+  for (;;) {
+    const now = getJob(p.db, jobId) as unknown as JobRow;
+    const text = line(now);
+    if (!o.json && text !== shown) console.log(`  ${now.state}${now.total_blocks === null ? '' : ` ${now.acked_block + 1}/${now.total_blocks}`}`);
+    shown = text;
+    if (now.state === 'done' || now.state === 'failed') return now;
+    if (Date.now() > deadline) {
+      console.error(`tapcard platform ${o.command}: job ${jobId} still ${now.state} after ${o.timeoutS} s (is 'tapcard platform start --data ${o.dataDir}' running?)`);
+      return null;
+    }
+    await new Promise((r) => setTimeout(r, 250));
   }
 }

@@ -29,27 +29,28 @@
  */
 import { randomInt } from 'node:crypto';
 import { toHex } from '../../../firmware/src/core/hex';
-import { GetStatusReader, RegistryEntry, buildGetStatus } from '../../../firmware/src/core/gp/get-status';
 import { P1_STATUS_APPS, P1_STATUS_LOAD_FILES } from '../../../firmware/src/core/gp/constants';
 import { SW } from '../../../firmware/src/core/sw';
-import { POR, porText } from '../../../firmware/src/core/link/por-status';
 import { GRANT_DENIED, SE_SERIAL_LEN } from '../../../firmware/src/core/mcu/permission';
 import { decodeDownloadRequest } from '../../../firmware/src/core/mcu/download-request';
-import { OP_APDU, OP_COMPLETE, RELAY_HEADER_LEN, RESULT_OK, writeRelayHeader } from '../../../firmware/src/core/mcu/relay-message';
-import { TAR_DOWNLOAD_REQUEST, TAR_MCU_RELAY, TAR_PERMISSION } from '../../../firmware/src/core/mcu/tars';
+import { OP_COMPLETE, RESULT_OK } from '../../../firmware/src/core/mcu/relay-message';
+import { TAR_DOWNLOAD_REQUEST, TAR_PERMISSION } from '../../../firmware/src/core/mcu/tars';
 import { CARD_NUMBER_LEN, CM_BALANCE, CM_CARD_NUMBER, CM_RECORD_LEN } from '../../../firmware/src/core/se/card-manager';
 import { SLOT_COUNT } from '../../../firmware/src/core/se/records';
 import { audit } from '../db/audit';
 import { nowIso } from '../db/database';
 import { getDevice } from '../db/devices';
-import { LinkError, type PlatformLink } from '../link/platform-link';
+import type { PlatformLink } from '../link/platform-link';
 import type { Log } from '../log';
 import type { Platform } from '../platform-home';
 import { aesKcv } from '../pki/diversify';
-import { DOWNLOAD_SECURITY_LEVEL, SeChannel, SeChannelError, isdKeys, permissionGrant, type SessionSeed } from './data-security-unit';
+import { SeChannel, isdKeys, permissionGrant, type SessionSeed } from './data-security-unit';
+import { advanceDelete, queueDelete, type DeleteTarget } from './delete-job';
 import { buildInstallScript, type ScriptCommand } from './download-script';
 import { IssuerError, type IssuedPackage, type IssuerDirectory } from './issuers/issuer';
-import { createJob, getJob, listJobs, updateJob, type Job } from './jobs';
+import { createJob, getJob, listJobs, updateJob, type Job, type JobKind } from './jobs';
+import { SeRelay, SessionLost, registryEntries, statusCommand, type RelayContext, type SeJobEnv } from './se-relay';
+import { advanceStatus, queueStatus } from './status-job';
 
 export type DownloadState = 'queued' | 'opening' | 'targeting' | 'loading' | 'completing' | 'done' | 'failed';
 
@@ -64,10 +65,7 @@ interface PackageInfo {
   size: number;
 }
 
-export interface DownloadContext {
-  /** The relay's job field for this attempt (31-bit, fresh per attempt). */
-  relayRef: number;
-  seed: SessionSeed | null;
+export interface DownloadContext extends RelayContext {
   /** Load file AID to DELETE (with its applications) before loading, when the SE already holds the application or package. */
   deleteAid: string | null;
   pkg: PackageInfo | null;
@@ -85,17 +83,14 @@ export interface DpuOptions {
   grantTtlS?: number;
 }
 
-/** Relay seq numbers: 0..4 open and target, then the script, then COMPLETE. */
-const SEQ_SELECT = 0;
-const SEQ_INIT_UPDATE = 1;
-const SEQ_EXT_AUTH = 2;
+/** Relay seq numbers: 0..2 open (se-relay.ts), 3..4 target, then the script, then COMPLETE. */
 const SEQ_STATUS_APPS = 3;
 const SEQ_STATUS_FILES = 4;
 const SEQ_SCRIPT = 5;
 const PACKAGE_PURPOSE = 'package';
 const QUEUE_POLL_MS = 1000;
-
-class SessionLost extends Error {}
+/** Job kinds that run a session with the SE through the relay, one after another per device. */
+const SE_JOB_KINDS: readonly JobKind[] = ['download', 'delete', 'status'];
 
 /**
  * Writes a queued download job (or returns the active one for the same device and application).
@@ -131,11 +126,12 @@ export class DataProcessingUnit {
   private readonly grantTtlS: number;
   /** One chain per device: its jobs run one after another. */
   private readonly chains = new Map<string, Promise<void>>();
-  private readonly waiters = new Map<string, ((job: Job<DownloadContext>) => void)[]>();
+  private readonly waiters = new Map<string, ((job: Job<RelayContext>) => void)[]>();
   /** Jobs handed to a chain, so the queue poller does not schedule one twice. */
   private readonly scheduled = new Set<string>();
   private poller: NodeJS.Timeout | null = null;
   private closed = false;
+  private readonly env: SeJobEnv;
 
   constructor(
     private readonly p: Platform,
@@ -148,6 +144,8 @@ export class DataProcessingUnit {
     this.sendLimit = opts.sendLimit ?? 20;
     this.attemptLimit = opts.attemptLimit ?? 3;
     this.grantTtlS = opts.grantTtlS ?? 300;
+    const relay = new SeRelay(p, link, log, { porTimeoutMs: this.porTimeoutMs, sendLimit: this.sendLimit }, () => this.closed);
+    this.env = { p, relay, log };
   }
 
   /** Registers the platform's link applications, the issuers' applications, and resumes active jobs. */
@@ -164,13 +162,13 @@ export class DataProcessingUnit {
     this.link.route(TAR_PERMISSION, async (req) => this.onPermissionRequest(req.deviceId, req.data));
     this.link.route(TAR_DOWNLOAD_REQUEST, async (req) => this.onDownloadRequest(req.deviceId, req.data));
     for (const row of listJobs(this.p.db, { active: true })) {
-      if (row.kind !== 'download') continue;
+      if (!SE_JOB_KINDS.includes(row.kind)) continue;
       this.log('dpu.job.resume', { jobId: row.id, deviceId: row.device_id, state: row.state, ackedBlock: row.acked_block });
       this.schedule(row.device_id, row.id);
     }
-    // Jobs queued by another process (`tapcard platform download` writes them to the database).
+    // Jobs queued by another process (`tapcard platform download|delete|status` write them to the database).
     this.poller = setInterval(() => {
-      for (const row of listJobs(this.p.db, { active: true })) if (row.kind === 'download' && !this.scheduled.has(row.id)) this.schedule(row.device_id, row.id);
+      for (const row of listJobs(this.p.db, { active: true })) if (SE_JOB_KINDS.includes(row.kind) && !this.scheduled.has(row.id)) this.schedule(row.device_id, row.id);
     }, QUEUE_POLL_MS);
     this.poller.unref();
   }
@@ -189,14 +187,30 @@ export class DataProcessingUnit {
     return job;
   }
 
+  /** Creates a delete job (or returns the active one for the same target) and runs it (delete-job.ts). */
+  requestDelete(deviceId: string, target: DeleteTarget, actor: string): Job<RelayContext> {
+    const job = queueDelete(this.p, deviceId, target, actor);
+    this.log('dpu.job.created', { jobId: job.id, deviceId, kind: 'delete' });
+    if (!this.scheduled.has(job.id)) this.schedule(deviceId, job.id);
+    return job;
+  }
+
+  /** Creates a status job (or returns the active one for the device) and runs it (status-job.ts). */
+  requestStatus(deviceId: string, actor: string): Job<RelayContext> {
+    const job = queueStatus(this.p, deviceId, actor);
+    this.log('dpu.job.created', { jobId: job.id, deviceId, kind: 'status' });
+    if (!this.scheduled.has(job.id)) this.schedule(deviceId, job.id);
+    return job;
+  }
+
   /** Resolves when the job is done or failed. */
-  waitFor(jobId: string): Promise<Job<DownloadContext>> {
-    const now = getJob<DownloadContext>(this.p.db, jobId);
+  waitFor<C extends RelayContext = DownloadContext>(jobId: string): Promise<Job<C>> {
+    const now = getJob<C>(this.p.db, jobId);
     if (now === undefined) return Promise.reject(new Error(`no job '${jobId}'`));
     if (now.state === 'done' || now.state === 'failed') return Promise.resolve(now);
     return new Promise((resolve) => {
       const list = this.waiters.get(jobId) ?? [];
-      list.push(resolve);
+      list.push((job) => resolve(job as Job<C>));
       this.waiters.set(jobId, list);
     });
   }
@@ -241,7 +255,7 @@ export class DataProcessingUnit {
   }
 
   private async run(jobId: string): Promise<void> {
-    let job = getJob<DownloadContext>(this.p.db, jobId) as Job<DownloadContext>;
+    let job = getJob<RelayContext>(this.p.db, jobId) as Job<RelayContext>;
     const device = getDevice(this.p.db, job.device_id);
     if (device === undefined) {
       this.finish(updateJob(this.p.db, job, { state: 'failed', error: 'device gone' }));
@@ -249,11 +263,11 @@ export class DataProcessingUnit {
     }
     while (!this.closed && job.state !== 'done' && job.state !== 'failed') {
       try {
-        job = await this.advance(job, device.seSerial, device.isdKeyVersion);
+        job = await this.step(job, device.seSerial, device.isdKeyVersion);
       } catch (err) {
         if (this.closed) return;
         if (err instanceof SessionLost && job.attempts + 1 < this.attemptLimit) {
-          job = getJob<DownloadContext>(this.p.db, jobId) as Job<DownloadContext>;
+          job = getJob<RelayContext>(this.p.db, jobId) as Job<RelayContext>;
           this.log('dpu.job.restart', { jobId, reason: (err as Error).message });
           job = updateJob(this.p.db, job, {
             state: 'opening',
@@ -264,22 +278,36 @@ export class DataProcessingUnit {
           });
           continue;
         }
-        const latest = getJob<DownloadContext>(this.p.db, jobId) as Job<DownloadContext>;
+        const latest = getJob<RelayContext>(this.p.db, jobId) as Job<RelayContext>;
         job = updateJob(this.p.db, latest, { state: 'failed', error: (err as Error).message });
-        audit(this.p.db, 'platform', 'download.failed', job.device_id, { jobId, error: (err as Error).message });
+        audit(this.p.db, 'platform', `${job.kind}.failed`, job.device_id, { jobId, error: (err as Error).message });
         this.log('dpu.job.failed', { jobId, error: (err as Error).message });
       }
     }
     if (job.state === 'done' || job.state === 'failed') this.finish(job);
   }
 
-  private finish(job: Job<DownloadContext>): void {
+  private finish(job: Job<RelayContext>): void {
     const list = this.waiters.get(job.id) ?? [];
     this.waiters.delete(job.id);
     for (const w of list) w(job);
   }
 
-  /** One state of the job; returns the job in its next state. */
+  /** One state of a job of any SE kind; returns the job in its next state. */
+  private step(job: Job<RelayContext>, seSerial: string, kvn: number): Promise<Job<RelayContext>> {
+    switch (job.kind) {
+      case 'download':
+        return this.advance(job as Job<DownloadContext>, seSerial, kvn);
+      case 'delete':
+        return advanceDelete(this.env, job, seSerial, kvn);
+      case 'status':
+        return advanceStatus(this.env, job, seSerial, kvn);
+      default:
+        throw new Error(`job ${job.id}: kind '${job.kind}' has no session with the SE`);
+    }
+  }
+
+  /** One state of a download job; returns the job in its next state. */
   private async advance(job: Job<DownloadContext>, seSerial: string, kvn: number): Promise<Job<DownloadContext>> {
     const db = this.p.db;
     const state = job.state as DownloadState;
@@ -312,27 +340,13 @@ export class DataProcessingUnit {
   }
 
   private async open(job: Job<DownloadContext>, seSerial: string, kvn: number): Promise<Job<DownloadContext>> {
-    const { channel, hostChallenge } = SeChannel.begin(this.p, seSerial, kvn);
-    try {
-      const sel = await this.relay(job, SEQ_SELECT, channel.selectIsd());
-      if (swOf(sel) !== SW.OK) throw new Error(`SELECT ISD: SW ${swOf(sel).toString(16)}`);
-      const iu = await this.relay(job, SEQ_INIT_UPDATE, channel.initializeUpdate(hostChallenge));
-      const ea = channel.externalAuthenticate(iu);
-      const seed: SessionSeed = { hostChallenge, initUpdateResponse: Buffer.from(iu).toString('hex') };
-      channel.authenticated(await this.relay(job, SEQ_EXT_AUTH, ea));
-      this.log('dpu.job.session', { jobId: job.id, securityLevel: DOWNLOAD_SECURITY_LEVEL });
-      return updateJob(this.p.db, job, { state: 'targeting', context: { ...job.context, seed } });
-    } catch (err) {
-      if (err instanceof SeChannelError) throw new SessionLost(err.message);
-      throw err;
-    } finally {
-      channel.close();
-    }
+    const seed = await this.env.relay.open(job, seSerial, kvn, SEQ_SCRIPT);
+    return updateJob(this.p.db, job, { state: 'targeting', context: { ...job.context, seed } });
   }
 
   private async target(job: Job<DownloadContext>, channel: SeChannel, seSerial: string): Promise<Job<DownloadContext>> {
-    const apps = await this.protectedCommand(job, channel, SEQ_STATUS_APPS, statusCommand(P1_STATUS_APPS), [SW.OK, SW.ERR_REFERENCED_DATA_NOT_FOUND]);
-    const files = await this.protectedCommand(job, channel, SEQ_STATUS_FILES, statusCommand(P1_STATUS_LOAD_FILES), [SW.OK, SW.ERR_REFERENCED_DATA_NOT_FOUND]);
+    const apps = await this.env.relay.protectedCommand(job, channel, SEQ_STATUS_APPS, statusCommand(P1_STATUS_APPS), [SW.OK, SW.ERR_REFERENCED_DATA_NOT_FOUND], SEQ_SCRIPT);
+    const files = await this.env.relay.protectedCommand(job, channel, SEQ_STATUS_FILES, statusCommand(P1_STATUS_LOAD_FILES), [SW.OK, SW.ERR_REFERENCED_DATA_NOT_FOUND], SEQ_SCRIPT);
     const appEntries = registryEntries(apps);
     const fileEntries = registryEntries(files);
     const stored = job.context.pkg === null ? await this.issuePackage(job, seSerial) : this.loadPackage(job);
@@ -351,7 +365,7 @@ export class DataProcessingUnit {
 
   private async load(job: Job<DownloadContext>, channel: SeChannel, script: ScriptCommand[]): Promise<Job<DownloadContext>> {
     for (let i = job.acked_block + 1; i < script.length; i++) {
-      await this.protectedCommand(job, channel, SEQ_SCRIPT + i, script[i].apdu, [SW.OK], script.length + SEQ_SCRIPT + 1);
+      await this.env.relay.protectedCommand(job, channel, SEQ_SCRIPT + i, script[i].apdu, [SW.OK], script.length + SEQ_SCRIPT + 1);
       job = updateJob(this.p.db, job, { ackedBlock: i });
       this.log('dpu.job.progress', { jobId: job.id, acked: i + 1, total: script.length, command: script[i].name });
     }
@@ -361,7 +375,7 @@ export class DataProcessingUnit {
   private async complete(job: Job<DownloadContext>, scriptLength: number): Promise<Job<DownloadContext>> {
     const pkg = job.context.pkg as PackageInfo;
     const seq = SEQ_SCRIPT + scriptLength;
-    const answer = await this.relayRaw(job, OP_COMPLETE, seq, Buffer.from(pkg.instanceAid, 'hex'), seq + 1);
+    const answer = await this.env.relay.relayRaw(job, OP_COMPLETE, seq, Buffer.from(pkg.instanceAid, 'hex'), seq + 1);
     if (answer[0] !== RESULT_OK || answer.length !== 2 + CM_RECORD_LEN) throw new Error('the terminal reports no card holding the installed application');
     const slot = answer[1];
     const record = answer.subarray(2);
@@ -418,66 +432,6 @@ export class DataProcessingUnit {
       cardNumber: info.cardNumber,
     };
   }
-
-  /** Wraps, relays and unwraps one command; a status outside `ok` fails the job (or restarts it when the SE lost the session). */
-  private async protectedCommand(job: Job<DownloadContext>, channel: SeChannel, seq: number, plain: Uint8Array, ok: number[], total?: number): Promise<Uint8Array> {
-    const answer = await this.relay(job, seq, channel.wrap(plain), total);
-    const sw = swOf(answer);
-    if (sw === SW.ERR_SECURITY_STATUS || sw === SW.ERR_CLA_NOT_SUPPORTED) throw new SessionLost(`SE answered ${sw.toString(16)}: its session is gone`);
-    let plainAnswer: Uint8Array;
-    try {
-      plainAnswer = channel.unwrap(answer);
-    } catch (err) {
-      throw new SessionLost((err as Error).message);
-    }
-    const psw = swOf(plainAnswer);
-    if (!ok.includes(psw)) throw new Error(`${commandName(plain)}: SE answered SW ${psw.toString(16).padStart(4, '0')}`);
-    return plainAnswer;
-  }
-
-  private relay(job: Job<DownloadContext>, seq: number, apdu: Uint8Array, total?: number): Promise<Uint8Array> {
-    return this.relayRaw(job, OP_APDU, seq, apdu, total ?? SEQ_SCRIPT).then((answer) => {
-      if (answer[0] !== RESULT_OK || answer.length < 3) throw new Error(`relay refused the command (result ${answer[0]})`);
-      return answer.subarray(1);
-    });
-  }
-
-  /** Sends one relay command until its PoR comes (the same bytes every time), up to sendLimit. */
-  private async relayRaw(job: Job<DownloadContext>, op: number, seq: number, body: Uint8Array, total: number): Promise<Uint8Array> {
-    const msg = new Uint8Array(RELAY_HEADER_LEN + body.length);
-    writeRelayHeader(op, job.context.relayRef, seq, total, msg);
-    msg.set(body, RELAY_HEADER_LEN);
-    for (let sent = 1; ; sent++) {
-      if (this.closed) throw new LinkError('platform closing', 'CLOSED');
-      try {
-        const por = await this.link.sendCommand(job.device_id, TAR_MCU_RELAY, msg, this.porTimeoutMs);
-        if (por.status !== POR.OK || !por.verified) throw new Error(`terminal refused the relay command: ${porText(por.status)}`);
-        return por.data;
-      } catch (err) {
-        if (!(err instanceof LinkError) || err.code !== 'POR_TIMEOUT' || sent >= this.sendLimit) throw err;
-        this.log('dpu.job.resend', { jobId: job.id, seq, sent });
-      }
-    }
-  }
-}
-
-function statusCommand(p1: number): Uint8Array {
-  const buf = new Uint8Array(16);
-  return buf.slice(0, buildGetStatus(p1, false, buf));
-}
-
-function swOf(rapdu: Uint8Array): number {
-  return rapdu.length < 2 ? 0 : (rapdu[rapdu.length - 2] << 8) | rapdu[rapdu.length - 1];
-}
-
-/** The decrypted target card information: registry entries (AID, and an application's load file AID). */
-function registryEntries(plainAnswer: Uint8Array): { aid: string; elfAid: string }[] {
-  const out: { aid: string; elfAid: string }[] = [];
-  if (swOf(plainAnswer) !== SW.OK) return out;
-  const reader = new GetStatusReader().reset(plainAnswer, 0, plainAnswer.length - 2);
-  const e = new RegistryEntry();
-  while (reader.next(e)) out.push({ aid: toHex(e.aid, 0, e.aidLen).toLowerCase(), elfAid: toHex(e.elfAid, 0, e.elfAidLen).toLowerCase() });
-  return out;
 }
 
 function infoOf(pkg: IssuedPackage): PackageInfo {
@@ -496,8 +450,4 @@ function infoOf(pkg: IssuedPackage): PackageInfo {
 function versionOf(record: Uint8Array): string {
   const v = (record[48] << 8) | record[49];
   return `${(v >> 8) & 0xff}.${v & 0xff}`;
-}
-
-function commandName(apdu: Uint8Array): string {
-  return `command ${Buffer.from(apdu.subarray(0, 4)).toString('hex')}`;
 }

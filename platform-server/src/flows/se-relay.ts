@@ -1,0 +1,179 @@
+/**
+ * The platform's end of the MCU relay (core/mcu/relay-message.ts, TAR_MCU_RELAY), shared by the
+ * download, delete and status jobs (docs/flows.md §2, §5, §6): one relay command sent until its
+ * PoR comes (the same bytes every time, so the MCU can answer a repeat from memory), the SCP03
+ * session opened through it, and protected commands wrapped, relayed and unwrapped.
+ *
+ * A job's relay reference (its `relayRef`, fresh per attempt) and seq number name each command;
+ * the MCU only ever sees protected bytes it cannot read (SCP03 SL 33).
+ */
+import { GetStatusReader, RegistryEntry, buildGetStatus } from '../../../firmware/src/core/gp/get-status';
+import { toHex } from '../../../firmware/src/core/hex';
+import { POR, porText } from '../../../firmware/src/core/link/por-status';
+import { OP_APDU, RELAY_HEADER_LEN, RESULT_OK, writeRelayHeader } from '../../../firmware/src/core/mcu/relay-message';
+import { TAR_MCU_RELAY } from '../../../firmware/src/core/mcu/tars';
+import { SW } from '../../../firmware/src/core/sw';
+import { LinkError, type PlatformLink } from '../link/platform-link';
+import type { Log } from '../log';
+import type { Platform } from '../platform-home';
+import { DOWNLOAD_SECURITY_LEVEL, SeChannel, SeChannelError, type SessionSeed } from './data-security-unit';
+
+/** The SE lost its session (terminal rebooted, or a bad R-MAC): the job opens a new one. */
+export class SessionLost extends Error {}
+
+/** What every SE job keeps in its context: the relay reference of this attempt and the session seed. */
+export interface RelayContext {
+  /** The relay's job field for this attempt (31-bit, fresh per attempt). */
+  relayRef: number;
+  seed: SessionSeed | null;
+}
+
+/** The part of a job the relay needs. */
+export interface RelayJob {
+  id: string;
+  device_id: string;
+  context: RelayContext;
+}
+
+/** Relay seq numbers of the session opening, the same for every job kind. */
+export const SEQ_SELECT = 0;
+export const SEQ_INIT_UPDATE = 1;
+export const SEQ_EXT_AUTH = 2;
+/** First seq after the opening. */
+export const SEQ_AFTER_OPEN = 3;
+
+/** What a job kind's step function gets from the data processing unit. */
+export interface SeJobEnv {
+  p: Platform;
+  relay: SeRelay;
+  log: Log;
+}
+
+export interface SeRelayOptions {
+  porTimeoutMs: number;
+  sendLimit: number;
+}
+
+export class SeRelay {
+  constructor(
+    private readonly p: Platform,
+    private readonly link: PlatformLink,
+    private readonly log: Log,
+    private readonly opts: SeRelayOptions,
+    private readonly closed: () => boolean,
+  ) {}
+
+  /**
+   * SELECT ISD, INITIALIZE UPDATE, EXTERNAL AUTHENTICATE (seq 0-2) relayed through the MCU; returns
+   * the session seed (both public halves) for the job to persist. Never a key.
+   */
+  async open(job: RelayJob, seSerial: string, kvn: number, total: number): Promise<SessionSeed> {
+    const { channel, hostChallenge } = SeChannel.begin(this.p, seSerial, kvn);
+    try {
+      const sel = await this.relay(job, SEQ_SELECT, channel.selectIsd(), total);
+      if (swOf(sel) !== SW.OK) throw new Error(`SELECT ISD: SW ${swOf(sel).toString(16)}`);
+      const iu = await this.relay(job, SEQ_INIT_UPDATE, channel.initializeUpdate(hostChallenge), total);
+      const ea = channel.externalAuthenticate(iu);
+      const seed: SessionSeed = { hostChallenge, initUpdateResponse: Buffer.from(iu).toString('hex') };
+      channel.authenticated(await this.relay(job, SEQ_EXT_AUTH, ea, total));
+      this.log('dpu.job.session', { jobId: job.id, securityLevel: DOWNLOAD_SECURITY_LEVEL });
+      return seed;
+    } catch (err) {
+      if (err instanceof SeChannelError) throw new SessionLost(err.message);
+      throw err;
+    } finally {
+      channel.close();
+    }
+  }
+
+  /** Wraps, relays and unwraps one command; a status outside `ok` fails the job (or restarts it when the SE lost the session). */
+  async protectedCommand(job: RelayJob, channel: SeChannel, seq: number, plain: Uint8Array, ok: number[], total: number): Promise<Uint8Array> {
+    const answer = await this.relay(job, seq, channel.wrap(plain), total);
+    const sw = swOf(answer);
+    if (sw === SW.ERR_SECURITY_STATUS || sw === SW.ERR_CLA_NOT_SUPPORTED) throw new SessionLost(`SE answered ${sw.toString(16)}: its session is gone`);
+    let plainAnswer: Uint8Array;
+    try {
+      plainAnswer = channel.unwrap(answer);
+    } catch (err) {
+      throw new SessionLost((err as Error).message);
+    }
+    const psw = swOf(plainAnswer);
+    if (!ok.includes(psw)) throw new Error(`${commandName(plain)}: SE answered SW ${psw.toString(16).padStart(4, '0')}`);
+    return plainAnswer;
+  }
+
+  /** One OP_APDU relay command; returns the SE's response APDU. */
+  async relay(job: RelayJob, seq: number, apdu: Uint8Array, total: number): Promise<Uint8Array> {
+    const answer = await this.relayRaw(job, OP_APDU, seq, apdu, total);
+    if (answer[0] !== RESULT_OK || answer.length < 3) throw new Error(`relay refused the command (result ${answer[0]})`);
+    return answer.subarray(1);
+  }
+
+  /** Sends one relay command until its PoR comes (the same bytes every time), up to sendLimit. */
+  async relayRaw(job: RelayJob, op: number, seq: number, body: Uint8Array, total: number): Promise<Uint8Array> {
+    const msg = new Uint8Array(RELAY_HEADER_LEN + body.length);
+    writeRelayHeader(op, job.context.relayRef, seq, total, msg);
+    msg.set(body, RELAY_HEADER_LEN);
+    for (let sent = 1; ; sent++) {
+      if (this.closed()) throw new LinkError('platform closing', 'CLOSED');
+      try {
+        const por = await this.link.sendCommand(job.device_id, TAR_MCU_RELAY, msg, this.opts.porTimeoutMs);
+        if (por.status !== POR.OK || !por.verified) throw new Error(`terminal refused the relay command: ${porText(por.status)}`);
+        return por.data;
+      } catch (err) {
+        if (!(err instanceof LinkError) || err.code !== 'POR_TIMEOUT' || sent >= this.opts.sendLimit) throw err;
+        this.log('dpu.job.resend', { jobId: job.id, seq, sent });
+      }
+    }
+  }
+}
+
+/** GET STATUS, first (P2 02) or next (P2 03) occurrence, for registry part p1 (GPCS 11.4). */
+export function statusCommand(p1: number, next = false): Uint8Array {
+  const buf = new Uint8Array(16);
+  return buf.slice(0, buildGetStatus(p1, next, buf));
+}
+
+export function swOf(rapdu: Uint8Array): number {
+  return rapdu.length < 2 ? 0 : (rapdu[rapdu.length - 2] << 8) | rapdu[rapdu.length - 1];
+}
+
+/** One registry entry as the platform keeps it (GPCS Tables 11-36, 11-37), AIDs in lower-case hex. */
+export interface RegistryView {
+  aid: string;
+  /** An application's load file AID ('' for the ISD and load files). */
+  elfAid: string;
+  lifeCycle: number;
+  /** Privileges, hex ('' when absent). */
+  privileges: string;
+  /** A load file's version 'major.minor', or null. */
+  version: string | null;
+}
+
+/** The entries of one decrypted GET STATUS answer (data || SW, SW 9000 or 6310), and whether one did not parse. */
+export function readRegistry(plainAnswer: Uint8Array): { entries: RegistryView[]; malformed: boolean } {
+  const entries: RegistryView[] = [];
+  const sw = swOf(plainAnswer);
+  if (sw !== SW.OK && sw !== SW.WARN_MORE_DATA) return { entries, malformed: false };
+  const reader = new GetStatusReader().reset(plainAnswer, 0, plainAnswer.length - 2);
+  const e = new RegistryEntry();
+  while (reader.next(e)) {
+    entries.push({
+      aid: toHex(e.aid, 0, e.aidLen).toLowerCase(),
+      elfAid: toHex(e.elfAid, 0, e.elfAidLen).toLowerCase(),
+      lifeCycle: e.lifeCycle,
+      privileges: toHex(e.privileges, 0, e.privilegesLen).toLowerCase(),
+      version: e.version < 0 ? null : `${(e.version >> 8) & 0xff}.${e.version & 0xff}`,
+    });
+  }
+  return { entries, malformed: reader.malformed };
+}
+
+/** The target card information of a complete (9000) GET STATUS answer: registry entries, or none. */
+export function registryEntries(plainAnswer: Uint8Array): RegistryView[] {
+  return swOf(plainAnswer) === SW.OK ? readRegistry(plainAnswer).entries : [];
+}
+
+function commandName(apdu: Uint8Array): string {
+  return `command ${Buffer.from(apdu.subarray(0, 4)).toString('hex')}`;
+}
