@@ -4,6 +4,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildFirmware, MAX_BUNDLE_BYTES } from '../../tools/firmware/build-firmware';
 import { checkEspruinoSyntax } from '../../tools/firmware/syntax-gate';
+import { bootCheck } from '../../tools/firmware/boot-check';
 
 const tmpOut = () => path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'fw-test-')), 'espruino.js');
 
@@ -37,5 +38,17 @@ describe('firmware build (tools/firmware/build-firmware.ts)', () => {
     expect(result.ok).toBe(false);
     expect(result.problems.join('\n')).toMatch(/over the 1000-byte limit/);
     expect(fs.existsSync(outFile)).toBe(false);
+  });
+});
+
+describe('boot check (tools/firmware/boot-check.ts)', () => {
+  it('passes the built bundle and names what a broken one failed to print', async () => {
+    const result = await buildFirmware({ outFile: tmpOut(), buildLabel: 'test' });
+    expect(result.ok).toBe(true);
+    expect(bootCheck(result.code)).toEqual([]);
+    // a JSON field name the board reads, changed as a bad renaming would change it
+    const broken = result.code.replace('"deviceId"', '"deviceIx"');
+    expect(broken).not.toBe(result.code);
+    expect(bootCheck(broken).join('\n')).toMatch(/did not print "device: boot-check"/);
   });
 });

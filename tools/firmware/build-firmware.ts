@@ -13,7 +13,8 @@
  *      (owned-names.ts, short-names.ts; about 20 KB). Espruino's built-in modules stay `require("Storage")` etc. (format cjs
  *      keeps require calls as they are);
  *   3. the syntax gate (syntax-gate.ts) on the exact output bytes;
- *   4. the size limit: at most 96 KB.
+ *   4. the size limit: at most 96 KB;
+ *   5. the boot check (boot-check.ts): the bundle boots in the emulator and answers its console.
  *
  * Nothing is written unless every step passes.
  */
@@ -27,6 +28,7 @@ import { build as esbuild } from 'esbuild';
 import { checkEspruinoSyntax, formatViolations } from './syntax-gate';
 import { ownedPropertyNames } from './owned-names';
 import { shortNameMap, wordCounts } from './short-names';
+import { bootCheck } from './boot-check';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const FIRMWARE_SRC = path.join(REPO_ROOT, 'firmware/src');
@@ -214,6 +216,7 @@ export async function buildFirmware(options: FirmwareBuildOptions = {}): Promise
     if (violations.length > 0) problems.push(formatViolations(path.basename(outFile), violations));
     const bytes = Buffer.byteLength(code, 'latin1');
     if (bytes > maxBytes) problems.push(`bundle is ${bytes} bytes, over the ${maxBytes}-byte limit (issue 5: 96 KB)`);
+    if (problems.length === 0 && options.entry === undefined) problems.push(...bootCheck(code));
     if (problems.length > 0) return { ok: false, problems, bytes, outFile, code };
 
     fs.mkdirSync(path.dirname(outFile), { recursive: true });
