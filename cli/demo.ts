@@ -2,9 +2,10 @@
  * `npm run demo`: tapcard end to end on its embedded defaults, with nothing else running.
  * Every step says what it does; the run ends with a summary table and removes what it created.
  *
- *   service platform (embedded MQTT broker, SQLite) -> device provisioning (CA, SE keys)
- *   -> terminal (MCU + SE) on MQTT -> over-the-air downloads (permission, SCP03, LOAD blocks)
- *   -> POS reader taps the terminal over the RF link (vpcd): recharge, debit
+ *   service platform (embedded MQTT broker, SQLite, issuers) -> device provisioning (CA, SE keys)
+ *   -> terminal (MCU + SE) on MQTT -> over-the-air downloads of a transit, an e-cash and a loyalty
+ *   card -> POS taps over the RF link (vpcd): recharge paid by third-party payment (second
+ *   terminal), transit debit (first), bank deposit (third), merchant points (fourth)
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -12,34 +13,51 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { toHex } from '../firmware/src/core/hex';
 import { APP_CLASS_ECASH, APP_CLASS_LOYALTY, APP_CLASS_TRANSIT } from '../firmware/src/core/se/package-header';
+import { SeCardDevice } from '../host/se/virtual-se';
+import { Terminal } from '../host/terminal/terminal';
+import { VpcdCardClient } from '../host/vpcd/vpcd-card-client';
 import { attachFlows } from '../platform-server/src/flows/flows';
+import { TRANSIT_APPLICATION_ID } from '../platform-server/src/flows/issuers/transit-issuer';
 import { getJob } from '../platform-server/src/flows/jobs';
+import { openAccount } from '../platform-server/src/issuers/accounts';
+import { ECASH_APPLICATION_ID } from '../platform-server/src/issuers/bank-server';
+import { LOYALTY_APPLICATION_ID } from '../platform-server/src/issuers/merchant-server';
 import { createLog } from '../platform-server/src/log';
 import { Platform, initPlatform } from '../platform-server/src/platform-home';
 import { provisionDevice } from '../platform-server/src/provision';
 import { startPlatform } from '../platform-server/src/server';
-import { SeCardDevice } from '../host/se/virtual-se';
-import { Terminal } from '../host/terminal/terminal';
-import { VpcdCardClient } from '../host/vpcd/vpcd-card-client';
-import { DevKeysSecurityModule } from '../pos-sim/src/purse/dev-keys-security-module';
-import { TransitPos, type TransactionResult } from '../pos-sim/src/purse/transit-pos';
+import { registerTerminal, type TerminalRole } from '../platform-server/src/terminals/credentials';
+import type { Reconciliation } from '../platform-server/src/terminals/reconciliation';
+import { terminalApi } from '../platform-server/src/terminals/terminal-api';
+import { createTerminalServices, issuerAdapters } from '../platform-server/src/terminals/terminal-services';
+import { BankPos } from '../pos-sim/src/bank/bank-pos';
+import { LoyaltyPos } from '../pos-sim/src/loyalty/loyalty-pos';
+import { OnlineSecurityModule } from '../pos-sim/src/online/online-security-module';
+import { PlatformClient, type PlatformEndpoint } from '../pos-sim/src/online/platform-client';
+import { rechargeWithThirdParty } from '../pos-sim/src/online/third-party-recharge';
+import { MemoryJournal } from '../pos-sim/src/purse/journal';
+import { TransitPos } from '../pos-sim/src/purse/transit-pos';
 import { DirectReader } from '../pos-sim/src/reader/direct-reader';
 import { EXIT } from './exit-codes';
 
 const HELP = `usage: tapcard demo [--keep DIR] [--verbose]
 
 Runs tapcard end to end on its embedded defaults and exits 0 on success:
-  1. starts the service platform: embedded MQTT broker (aedes), SQLite, CA
+  1. starts the service platform: embedded MQTT broker (aedes), SQLite, CA, and the in-process
+     transit, bank, merchant and third-party payment servers
   2. provisions a device: certificate, SE serial, diversified ISD keys, link keys
   3. boots the terminal (main control unit + secure element) and connects it over MQTT
-  4. downloads a transit card over the air: permission, SCP03, LOAD block by block, install
-  5. taps the terminal on a POS reader (vpcd RF link): recharge 50.00, then debit 2.00
-  6. prints a summary table and cleans up
+  4. downloads a transit, a bank e-cash and a loyalty card over the air (permission, SCP03,
+     LOAD block by block, install) with progress
+  5. taps the terminal on POS readers over the vpcd RF link, each terminal online through the
+     platform: recharge 50.00 paid by third-party payment, transit debit 2.00, bank deposit
+     30.00, merchant points for a 128.50 purchase
+  6. reconciles the transit ledger against the card's TACs, prints a summary, cleans up
   --keep DIR   keep platform and terminal state in DIR instead of a temporary directory
   --verbose    print the platform's log lines (keys never appear in them)`;
 
 const yuan = (fen: number): string => (fen / 100).toFixed(2);
-const APP_NAMES: Record<number, string> = { [APP_CLASS_TRANSIT]: 'transit card', [APP_CLASS_ECASH]: 'bank e-cash card', [APP_CLASS_LOYALTY]: 'loyalty card' };
+const APP_NAMES: Record<number, string> = { [APP_CLASS_TRANSIT]: 'transit', [APP_CLASS_ECASH]: 'bank e-cash', [APP_CLASS_LOYALTY]: 'loyalty' };
 
 export async function run(argv: string[]): Promise<number> {
   let values;
@@ -59,14 +77,15 @@ export async function run(argv: string[]): Promise<number> {
   const log = createLog((line) => values.verbose && console.error(line), 'text');
   const cleanups: (() => Promise<void> | void)[] = [];
   try {
-    step(1, 'starting the service platform (embedded MQTT broker, SQLite)');
+    step(1, 'starting the service platform (embedded MQTT broker, SQLite, issuer servers)');
     const dataDir = path.join(root, 'platform');
     await initPlatform(dataDir, { name: 'tapcard demo' });
     const platform = Platform.open(dataDir);
     cleanups.push(() => platform.close());
-    const running = await startPlatform(platform, { mqttPort: 0, httpPort: 0, log });
+    const services = createTerminalServices(platform.db);
+    const running = await startPlatform(platform, { mqttPort: 0, httpPort: 0, log, httpRoutes: [terminalApi(services, log)] });
     cleanups.push(() => running.close());
-    const dpu = attachFlows(platform, running.link, log);
+    const dpu = attachFlows(platform, running.link, log, { issuers: issuerAdapters(services) });
     cleanups.push(() => dpu.close());
     console.log(`    broker ${running.mqtt.url}, HTTP ${running.httpUrl}, data in ${dataDir}`);
 
@@ -79,42 +98,71 @@ export async function run(argv: string[]): Promise<number> {
     cleanups.push(() => terminal.close());
     console.log(`    SE ${toHex(terminal.se.serial)}: ${terminal.se.slots.length} smart card slots, store ${terminal.se.store.freeBytes()} bytes free`);
 
-    step(4, 'downloading a transit card over the air');
-    const job = dpu.requestDownload('demo-phone', 'transit', 'demo');
-    const progress = setInterval(() => {
-      const j = getJob(platform.db, job.id);
-      if (!j || j.total_blocks === null) return;
-      const line = `    ${j.state.padEnd(10)} block ${j.acked_block + 1}/${j.total_blocks}`;
-      if (process.stdout.isTTY) process.stdout.write(`\r${line}`);
-    }, 100);
-    const done = await dpu.waitFor(job.id).finally(() => clearInterval(progress));
-    if (process.stdout.isTTY) process.stdout.write('\n');
-    if (done.state !== 'done') throw new Error(`download ${job.id} ended ${done.state}: ${done.error}`);
-    console.log(`    job ${done.id}: ${done.total_blocks} LOAD blocks relayed, card installed`);
+    step(4, 'downloading three cards over the air');
+    for (const app of [TRANSIT_APPLICATION_ID, ECASH_APPLICATION_ID, LOYALTY_APPLICATION_ID]) {
+      const job = dpu.requestDownload('demo-phone', app, 'demo');
+      const progress = setInterval(() => {
+        const j = getJob(platform.db, job.id);
+        if (process.stdout.isTTY && j && j.total_blocks !== null) process.stdout.write(`\r    ${app.padEnd(8)} ${j.state.padEnd(10)} block ${j.acked_block + 1}/${j.total_blocks}`);
+      }, 100);
+      const done = await dpu.waitFor(job.id).finally(() => clearInterval(progress));
+      if (process.stdout.isTTY) process.stdout.write('\r');
+      if (done.state !== 'done') throw new Error(`download of ${app} ended ${done.state}: ${done.error}`);
+      console.log(`    ${app.padEnd(8)} installed: ${done.total_blocks} LOAD blocks relayed through the MCU (job ${done.id.slice(0, 8)})`);
+    }
     const cards = terminal.cards();
-    for (const c of cards) console.log(`    slot ${c.slot}: ${APP_NAMES[c.cardManager?.appClass ?? -1] ?? 'card'} ${c.cardManager?.cardNumber ?? ''}, balance ${yuan(c.cardManager?.balance ?? 0)}`);
+    const numberOf = (appClass: number): string => cards.find((c) => c.cardManager?.appClass === appClass)?.cardManager?.cardNumber ?? '?';
+    for (const c of cards) console.log(`    slot ${c.slot}: ${APP_NAMES[c.cardManager?.appClass ?? -1] ?? 'card'} card ${c.cardManager?.cardNumber ?? ''}`);
 
-    step(5, 'tapping the terminal on the POS reader (ISO 14443-4 over the vpcd link)');
+    step(5, 'tapping the terminal on the POS readers (ISO 14443-4 over the vpcd link), online through the platform');
+    const endpoint = (id: string, role: TerminalRole): PlatformEndpoint => ({ url: running.httpUrl, terminalId: id, terminalKey: registerTerminal(platform.db, id, role) });
+    const first = endpoint('first-terminal', 'transit');
+    const second = endpoint('second-terminal', 'transit-payment');
+    const third = endpoint('third-terminal', 'bank');
+    const fourth = endpoint('fourth-terminal', 'merchant');
+    services.payments.openAccount('alice', 'Alice (payment account)', 100_00);
+    openAccount(platform.db, 'bank', 'alice-bank', 'Alice (bank account)', 100_00);
     const reader = await DirectReader.listen(0);
     cleanups.push(() => reader.close());
     const client = new VpcdCardClient({ host: '127.0.0.1', port: reader.boundPort, card: new SeCardDevice(terminal.se) });
     client.start();
     cleanups.push(() => client.stop());
-    const pos = new TransitPos({ reader, securityModule: new DevKeysSecurityModule() });
-    const taps: TransactionResult[] = [];
-    taps.push(await pos.recharge(5000));
-    console.log(`    recharge 50.00: balance ${yuan(taps[0].balanceBefore)} -> ${yuan(taps[0].balanceAfter)}, TAC ${taps[0].tac}`);
-    taps.push(await pos.debit(200));
-    console.log(`    debit 2.00:     balance ${yuan(taps[1].balanceBefore)} -> ${yuan(taps[1].balanceAfter)}, TAC ${taps[1].tac}`);
-    const after = terminal.cards().find((c) => c.cardManager?.cardNumber === taps[1].cardNumber);
-    console.log(`    card manager record agrees: balance ${yuan(after?.cardManager?.balance ?? -1)}`);
+    const journal = new MemoryJournal();
+    const rows: string[][] = [];
+
+    const paid = await rechargeWithThirdParty({ reader, client: new PlatformClient(second), journal, idempotencyKey: `demo-${Date.now()}`, accountId: 'alice', amount: 50_00 });
+    const load = paid.transaction!;
+    console.log(`    second terminal: recharge 50.00 paid by third-party (order ${paid.order.idempotencyKey}): ${yuan(load.balanceBefore)} -> ${yuan(load.balanceAfter)}, TAC ${load.tac}`);
+    rows.push(['second + payment', 'transit recharge', load.cardNumber, yuan(load.amount), yuan(load.balanceAfter), load.tac]);
+
+    const debit = await new TransitPos({ reader, securityModule: new OnlineSecurityModule(new PlatformClient(first), 'transit'), journal }).debit(2_00);
+    console.log(`    first terminal: transit debit 2.00: ${yuan(debit.balanceBefore)} -> ${yuan(debit.balanceAfter)}, TAC ${debit.tac}`);
+    rows.push(['first', 'transit debit', debit.cardNumber, yuan(debit.amount), yuan(debit.balanceAfter), debit.tac]);
+
+    const deposit = await new BankPos({ reader, client: new PlatformClient(third), journal }).deposit(30_00, 'alice-bank');
+    console.log(`    third terminal: bank deposit 30.00 from the bank account: ${yuan(deposit.balanceBefore)} -> ${yuan(deposit.balanceAfter)}, TAC ${deposit.tac}`);
+    rows.push(['third', 'bank deposit', deposit.cardNumber, yuan(deposit.amount), yuan(deposit.balanceAfter), deposit.tac]);
+
+    const earn = await new LoyaltyPos({ reader, client: new PlatformClient(fourth) }).earn(128_50);
+    console.log(`    fourth terminal: points for a 128.50 purchase: ${earn.pointsBefore} -> ${earn.pointsAfter} points, receipt ${earn.receipt}`);
+    rows.push(['fourth', 'merchant earn', earn.cardNumber, `${earn.value} pt`, `${earn.pointsAfter} pt`, earn.receipt]);
+
+    step(6, 'reconciling the transit ledger against the card');
+    const rec = await new PlatformClient(first).get<Reconciliation>(`/v1/terminal/transit/cards/${numberOf(APP_CLASS_TRANSIT)}/reconciliation?balance=${debit.balanceAfter}`);
+    console.log(`    ledger settled balance ${yuan(rec.settledBalance)}, card ${yuan(rec.cardBalance ?? -1)}, ${rec.entries.length} TACs verified, ${rec.mismatches.length === 0 ? 'no mismatches' : `MISMATCHES: ${rec.mismatches.join('; ')}`}`);
+    if (rec.mismatches.length !== 0) throw new Error('the transit ledger does not reconcile with the card');
+    const after = terminal.cards();
+    for (const c of after) {
+      const cm = c.cardManager;
+      if (cm) console.log(`    card manager, slot ${c.slot}: ${APP_NAMES[cm.appClass] ?? 'card'} ${cm.cardNumber} ${cm.appClass === APP_CLASS_LOYALTY ? `${cm.balance} points` : `balance ${yuan(cm.balance)}`}`);
+    }
 
     console.log('\nsummary');
-    console.log('  step                 card               amount   balance after  TAC');
-    for (const t of taps) {
-      const what = t.kind === 'load' ? 'transit recharge' : 'transit debit';
-      console.log(`  ${what.padEnd(19)}  ${t.cardNumber.padEnd(17)}  ${yuan(t.amount).padStart(6)}  ${yuan(t.balanceAfter).padStart(13)}  ${t.tac}`);
-    }
+    const head = ['terminal', 'business', 'card', 'amount', 'after', 'TAC / receipt'];
+    const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+    const line = (r: string[]) => '  ' + r.map((c, i) => (i === 3 || i === 4 ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ');
+    console.log(line(head));
+    for (const r of rows) console.log(line(r));
     console.log(`\ndemo finished in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     return EXIT.OK;
   } catch (e) {
