@@ -1,6 +1,7 @@
 /**
- * The data processing unit (issue 4 §3): permission and download jobs as persisted state machines
- * (jobs.ts) driven over the platform link (link/platform-link.ts). Docs: docs/flows.md.
+ * The data processing unit (issue 4 §3): permission and download jobs (here), delete and status
+ * jobs (delete-job.ts, status-job.ts), as persisted state machines (jobs.ts) driven over the
+ * platform link (link/platform-link.ts) and the MCU relay (se-relay.ts). Docs: docs/flows.md.
  *
  * Permission (TAR_PERMISSION, flow 1): the device's request names its SE serial; an active device
  * whose SE it is gets the ISD key set with an expiry (data-security-unit.ts); every answer is

@@ -10,7 +10,8 @@
  *   0-2        opening     SELECT ISD, INITIALIZE UPDATE, EXTERNAL AUTHENTICATE (se-relay.ts)
  *   3-4        targeting   GET STATUS applications and load files (R-ENC); what to delete: the
  *                          instance's load file with its related objects (GPCS 11.2.2.1, P2 80)
- *                          when it holds only this instance, else the instance alone
+ *                          when it holds no other instance, else the instance alone; a load file
+ *                          left behind by an instance deleted out of band goes too
  *   5          targeting   the card-manager record of the card holding the instance: its slot
  *   6          deleting    DELETE; 9000, or 6A88 when the SE no longer holds it (already gone:
  *                          the job is done all the same and the rows are fixed)
@@ -45,11 +46,13 @@ export interface DeleteContext extends RelayContext {
   instanceAid: string;
   /** The platform's card holding it, when it has one. */
   cardSerial: string | null;
+  /** The load file the platform installed it from, when known. */
+  loadFileAid: string | null;
   /** What the DELETE names, once targeted. */
   deleteAid: string | null;
   slot: number | null;
   cardNumber: string | null;
-  /** The SE answered 6A88: it held nothing by that AID. */
+  /** The SE no longer held the instance when the job looked (or answered DELETE with 6A88). */
   alreadyGone: boolean;
 }
 
@@ -93,6 +96,7 @@ export function queueDelete(p: Platform, deviceId: string, target: DeleteTarget,
     seed: null,
     instanceAid,
     cardSerial,
+    loadFileAid: card?.loadFileAid ?? null,
     deleteAid: null,
     slot: card?.slot ?? null,
     cardNumber: card?.cardNumber ?? null,
@@ -140,13 +144,15 @@ async function target(env: SeJobEnv, job: Job<DeleteContext>, channel: SeChannel
   const aid = job.context.instanceAid;
   const holder = apps.find((e) => e.aid === aid);
   // The load file goes with its instance only when it holds no other application (GPCS 11.2.2.1).
-  const soleElf = holder !== undefined && holder.elfAid !== '' && apps.filter((e) => e.elfAid === holder.elfAid).length === 1;
-  const deleteAid = soleElf ? (holder as { elfAid: string }).elfAid : aid;
+  const elf = holder !== undefined && holder.elfAid !== '' ? holder.elfAid : job.context.loadFileAid;
+  const soleElf = elf !== null && files.some((f) => f.aid === elf) && !apps.some((e) => e.elfAid === elf && e.aid !== aid);
+  const deleteAid = soleElf ? (elf as string) : aid;
   const record = await readCardRecord(env.relay, job, SEQ_READ_RECORD, aid, DELETE_TOTAL);
   const db = env.p.db;
   const ctx: DeleteContext = {
     ...job.context,
     deleteAid,
+    alreadyGone: holder === undefined && !files.some((f) => f.aid === aid),
     slot: record?.slot ?? job.context.slot,
     cardNumber: record?.cardNumber ?? job.context.cardNumber,
     cardSerial: record === null ? job.context.cardSerial : `${seSerial.toLowerCase()}${record.slot.toString(16).padStart(2, '0')}`,
@@ -165,7 +171,7 @@ async function remove(env: SeJobEnv, job: Job<DeleteContext>, channel: SeChannel
   const n = buildDelete(Buffer.from(job.context.deleteAid as string, 'hex'), true, buf);
   if (n < 0) throw new Error(`DELETE: AID ${job.context.deleteAid} does not fit the command`);
   const answer = await env.relay.protectedCommand(job, channel, SEQ_DELETE, buf.slice(0, n), [SW.OK, SW.ERR_REFERENCED_DATA_NOT_FOUND], DELETE_TOTAL);
-  const alreadyGone = (answer[answer.length - 2] << 8 | answer[answer.length - 1]) === SW.ERR_REFERENCED_DATA_NOT_FOUND;
+  const alreadyGone = job.context.alreadyGone || ((answer[answer.length - 2] << 8) | answer[answer.length - 1]) === SW.ERR_REFERENCED_DATA_NOT_FOUND;
   env.log('dpu.job.progress', { jobId: job.id, acked: 1, total: 1, command: 'DELETE', alreadyGone });
   return updateJob(env.p.db, job, { state: 'confirming', ackedBlock: 0, context: { ...job.context, alreadyGone } });
 }

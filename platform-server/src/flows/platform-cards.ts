@@ -13,6 +13,8 @@ export interface PlatformCard {
   cardNumber: string | null;
   /** Instance AID the download installed (lower-case hex), when known. */
   instanceAid: string | null;
+  /** Load file AID it was installed from, when known. */
+  loadFileAid: string | null;
   jobId: string | null;
 }
 
@@ -40,14 +42,16 @@ export function platformCards(db: PlatformDb, seSerial: string): PlatformCard[] 
     state: r.state,
     applicationId: r.application_id,
     cardNumber: r.card_number,
-    instanceAid: instanceOf(r.context),
+    instanceAid: packageField(r.context, 'instanceAid'),
+    loadFileAid: packageField(r.context, 'packageAid'),
     jobId: r.job_id,
   }));
 }
 
-/** The download context's package instance AID (data-processing-unit.ts DownloadContext.pkg). */
-function instanceOf(context: string | null): string | null {
+/** An AID of the download context's package (data-processing-unit.ts DownloadContext.pkg). */
+function packageField(context: string | null, field: 'instanceAid' | 'packageAid'): string | null {
   if (context === null) return null;
-  const pkg = (JSON.parse(context) as { pkg?: { instanceAid?: unknown } | null }).pkg;
-  return pkg !== null && pkg !== undefined && typeof pkg.instanceAid === 'string' ? pkg.instanceAid.toLowerCase() : null;
+  const pkg = (JSON.parse(context) as { pkg?: Record<string, unknown> | null }).pkg;
+  const v = pkg === null || pkg === undefined ? undefined : pkg[field];
+  return typeof v === 'string' ? v.toLowerCase() : null;
 }
