@@ -281,6 +281,7 @@ describe('tapcard platform delete | status', () => {
     expect((await cli(['delete', '--data', data, '--device', 'term-1'])).code).toBe(EXIT.USAGE);
     expect((await cli(['delete', '--data', data, '--device', 'term-1', '--app', 'transit', '--aid', 'a000000000'])).code).toBe(EXIT.USAGE);
     expect((await cli(['status', '--data', data, '--device', 'nobody'])).code).toBe(EXIT.NOT_FOUND);
+    expect((await cli(['status', '--data', data, '--device', 'term-1', '--bogus'])).code).toBe(EXIT.USAGE);
     expect((await cli(['delete', '--help'])).out).toContain('--aid AID');
   });
 });

@@ -55,6 +55,16 @@ const WAIT_OPTIONS = {
   help: { type: 'boolean', short: 'h', default: false },
 } as const;
 
+/** parseArgs, with an unknown or malformed option reported as a usage error. */
+function parseOptions<T extends typeof WAIT_OPTIONS>(command: string, argv: string[], options: T): ReturnType<typeof parseArgs<{ args: string[]; options: T }>>['values'] | null {
+  try {
+    return parseArgs({ args: argv, options }).values;
+  } catch (err) {
+    console.error(`tapcard platform ${command}: ${(err as Error).message} (see 'tapcard platform ${command} --help')`);
+    return null;
+  }
+}
+
 function requestFailure(command: string, err: unknown): number {
   console.error(`tapcard platform ${command}: ${(err as Error).message}`);
   if (err instanceof JobRequestError) return err.code === 'BAD_REQUEST' ? EXIT.USAGE : EXIT.NOT_FOUND;
@@ -69,7 +79,8 @@ function timeoutSeconds(command: string, text: string): number | null {
 }
 
 export async function deleteCommand(argv: string[]): Promise<number> {
-  const { values: v } = parseArgs({ args: argv, options: { ...WAIT_OPTIONS, app: { type: 'string' }, aid: { type: 'string' } } });
+  const v = parseOptions('delete', argv, { ...WAIT_OPTIONS, app: { type: 'string' }, aid: { type: 'string' } } as const);
+  if (v === null) return EXIT.USAGE;
   if (v.help) {
     console.log(HELP_DELETE);
     return EXIT.OK;
@@ -104,7 +115,8 @@ export async function deleteCommand(argv: string[]): Promise<number> {
 }
 
 export async function statusCommand(argv: string[]): Promise<number> {
-  const { values: v } = parseArgs({ args: argv, options: WAIT_OPTIONS });
+  const v = parseOptions('status', argv, WAIT_OPTIONS);
+  if (v === null) return EXIT.USAGE;
   if (v.help) {
     console.log(HELP_STATUS);
     return EXIT.OK;
