@@ -3,7 +3,7 @@
  * Every step says what it does; the run ends with a summary table and removes what it created.
  *
  *   service platform (embedded MQTT broker, SQLite, issuers) -> device provisioning (CA, SE keys)
- *   -> terminal (MCU + SE) on MQTT -> over-the-air downloads of a transit, an e-cash and a loyalty
+ *   -> the firmware bundle on the emulated board (MCU + SE + PN532) on MQTT -> over-the-air downloads of a transit, an e-cash and a loyalty
  *   card -> POS taps over the RF link (vpcd): recharge paid by third-party payment (second
  *   terminal), transit debit (first), bank deposit (third), merchant points (fourth)
  */
@@ -11,11 +11,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { toHex } from '../firmware/src/core/hex';
-import { APP_CLASS_ECASH, APP_CLASS_LOYALTY, APP_CLASS_TRANSIT } from '../firmware/src/core/se/package-header';
-import { SeCardDevice } from '../host/se/virtual-se';
-import { Terminal } from '../host/terminal/terminal';
-import { VpcdCardClient } from '../host/vpcd/vpcd-card-client';
+import { startEmulator } from '../host/emulator/emulator';
 import { attachFlows } from '../platform-server/src/flows/flows';
 import { TRANSIT_APPLICATION_ID } from '../platform-server/src/flows/issuers/transit-issuer';
 import { getJob } from '../platform-server/src/flows/jobs';
@@ -38,6 +34,7 @@ import { rechargeWithThirdParty } from '../pos-sim/src/online/third-party-rechar
 import { MemoryJournal } from '../pos-sim/src/purse/journal';
 import { TransitPos } from '../pos-sim/src/purse/transit-pos';
 import { DirectReader } from '../pos-sim/src/reader/direct-reader';
+import { buildFirmware } from '../tools/firmware/build-firmware';
 import { EXIT } from './exit-codes';
 
 const HELP = `usage: tapcard demo [--keep DIR] [--verbose]
@@ -46,7 +43,8 @@ Runs tapcard end to end on its embedded defaults and exits 0 on success:
   1. starts the service platform: embedded MQTT broker (aedes), SQLite, CA, and the in-process
      transit, bank, merchant and third-party payment servers
   2. provisions a device: certificate, SE serial, diversified ISD keys, link keys
-  3. boots the terminal (main control unit + secure element) and connects it over MQTT
+  3. builds the Espruino firmware bundle and boots it on the emulated ESP32 + PN532 board,
+     which connects to the platform over MQTT
   4. downloads a transit, a bank e-cash and a loyalty card over the air (permission, SCP03,
      LOAD block by block, install) with progress
   5. taps the terminal on POS readers over the vpcd RF link, each terminal online through the
@@ -57,7 +55,15 @@ Runs tapcard end to end on its embedded defaults and exits 0 on success:
   --verbose    print the platform's log lines (keys never appear in them)`;
 
 const yuan = (fen: number): string => (fen / 100).toFixed(2);
-const APP_NAMES: Record<number, string> = { [APP_CLASS_TRANSIT]: 'transit', [APP_CLASS_ECASH]: 'bank e-cash', [APP_CLASS_LOYALTY]: 'loyalty' };
+
+/** Polls cond() every 100 ms until it holds or limitMs passes. */
+async function until(cond: () => boolean, what: string, limitMs = 20_000): Promise<void> {
+  const deadline = Date.now() + limitMs;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
 
 export async function run(argv: string[]): Promise<number> {
   let values;
@@ -93,10 +99,34 @@ export async function run(argv: string[]): Promise<number> {
     const { bundle, summary } = await provisionDevice(platform, { deviceId: 'demo-phone', brokerUrl: running.mqtt.url });
     console.log(`    SE serial ${summary.seSerial}, ISD key check values ENC ${summary.kcv.isdEnc} MAC ${summary.kcv.isdMac} DEK ${summary.kcv.isdDek}`);
 
-    step(3, 'booting the terminal: main control unit + secure element, MQTT link to the platform');
-    const terminal = await Terminal.start({ bundle, stateDir: path.join(root, 'terminal') });
-    cleanups.push(() => terminal.close());
-    console.log(`    SE ${toHex(terminal.se.serial)}: ${terminal.se.slots.length} smart card slots, store ${terminal.se.store.freeBytes()} bytes free`);
+    step(3, 'building the firmware bundle and booting it on the emulated board (ESP32 + PN532, Espruino API)');
+    const firmwareFile = path.join(root, 'espruino.js');
+    const built = await buildFirmware({ outFile: firmwareFile });
+    if (!built.ok) throw new Error(`firmware build failed: ${built.problems.join('; ')}`);
+    console.log(`    ${firmwareFile}: ${built.bytes} bytes (limit 98304)`);
+    const provisionFile = path.join(root, 'demo-phone.provision.json');
+    fs.writeFileSync(provisionFile, JSON.stringify(bundle), { mode: 0o600 });
+    // The POS reader listens first: the board's PN532 taps it as soon as it is in the field.
+    const reader = await DirectReader.listen(0);
+    cleanups.push(() => reader.close());
+    const emulator = await startEmulator({
+      stateDir: path.join(root, 'board'),
+      provisionFile,
+      firmwareFile,
+      broker: running.mqtt.url,
+      vpcd: { host: '127.0.0.1', port: reader.boundPort },
+    });
+    cleanups.push(() => emulator.stop());
+    const board = emulator.board;
+    let consoleText = '';
+    board.on('output', (t: string) => (consoleText += t));
+    const onConsole = (expr: string): string => {
+      consoleText = '';
+      board.evaluate(expr);
+      return consoleText;
+    };
+    await until(() => /link: \S+ as demo-phone, online/.test(onConsole('status()')), 'the board to come online on the platform broker');
+    console.log(`    ${onConsole('status()').split(/\r?\n/).filter((l) => /SE|link|PN532/.test(l)).map((l) => l.trim()).join('\n    ')}`);
 
     step(4, 'downloading three cards over the air');
     for (const app of [TRANSIT_APPLICATION_ID, ECASH_APPLICATION_ID, LOYALTY_APPLICATION_ID]) {
@@ -110,11 +140,11 @@ export async function run(argv: string[]): Promise<number> {
       if (done.state !== 'done') throw new Error(`download of ${app} ended ${done.state}: ${done.error}`);
       console.log(`    ${app.padEnd(8)} installed: ${done.total_blocks} LOAD blocks relayed through the MCU (job ${done.id.slice(0, 8)})`);
     }
-    const cards = terminal.cards();
-    const numberOf = (appClass: number): string => cards.find((c) => c.cardManager?.appClass === appClass)?.cardManager?.cardNumber ?? '?';
-    for (const c of cards) console.log(`    slot ${c.slot}: ${APP_NAMES[c.cardManager?.appClass ?? -1] ?? 'card'} card ${c.cardManager?.cardNumber ?? ''}`);
+    const installed = platform.db.prepare('SELECT application_id AS app, card_number AS number FROM installations').all() as { app: string; number: string }[];
+    const numberOf = (app: string): string => installed.find((i) => i.app === app)?.number ?? '?';
+    console.log(`    the board's card managers:\n    ${onConsole('cards()').trim().split(/\r?\n/).map((l) => l.trim()).join('\n    ')}`);
 
-    step(5, 'tapping the terminal on the POS readers (ISO 14443-4 over the vpcd link), online through the platform');
+    step(5, 'tapping the board on the POS readers (PN532 card emulation -> ISO 14443-4 over the vpcd link), online through the platform');
     const endpoint = (id: string, role: TerminalRole): PlatformEndpoint => ({ url: running.httpUrl, terminalId: id, terminalKey: registerTerminal(platform.db, id, role) });
     const first = endpoint('first-terminal', 'transit');
     const second = endpoint('second-terminal', 'transit-payment');
@@ -122,11 +152,6 @@ export async function run(argv: string[]): Promise<number> {
     const fourth = endpoint('fourth-terminal', 'merchant');
     services.payments.openAccount('alice', 'Alice (payment account)', 100_00);
     openAccount(platform.db, 'bank', 'alice-bank', 'Alice (bank account)', 100_00);
-    const reader = await DirectReader.listen(0);
-    cleanups.push(() => reader.close());
-    const client = new VpcdCardClient({ host: '127.0.0.1', port: reader.boundPort, card: new SeCardDevice(terminal.se) });
-    client.start();
-    cleanups.push(() => client.stop());
     const journal = new MemoryJournal();
     const rows: string[][] = [];
 
@@ -148,14 +173,10 @@ export async function run(argv: string[]): Promise<number> {
     rows.push(['fourth', 'merchant earn', earn.cardNumber, `${earn.value} pt`, `${earn.pointsAfter} pt`, earn.receipt]);
 
     step(6, 'reconciling the transit ledger against the card');
-    const rec = await new PlatformClient(first).get<Reconciliation>(`/v1/terminal/transit/cards/${numberOf(APP_CLASS_TRANSIT)}/reconciliation?balance=${debit.balanceAfter}`);
+    const rec = await new PlatformClient(first).get<Reconciliation>(`/v1/terminal/transit/cards/${numberOf(TRANSIT_APPLICATION_ID)}/reconciliation?balance=${debit.balanceAfter}`);
     console.log(`    ledger settled balance ${yuan(rec.settledBalance)}, card ${yuan(rec.cardBalance ?? -1)}, ${rec.entries.length} TACs verified, ${rec.mismatches.length === 0 ? 'no mismatches' : `MISMATCHES: ${rec.mismatches.join('; ')}`}`);
     if (rec.mismatches.length !== 0) throw new Error('the transit ledger does not reconcile with the card');
-    const after = terminal.cards();
-    for (const c of after) {
-      const cm = c.cardManager;
-      if (cm) console.log(`    card manager, slot ${c.slot}: ${APP_NAMES[cm.appClass] ?? 'card'} ${cm.cardNumber} ${cm.appClass === APP_CLASS_LOYALTY ? `${cm.balance} points` : `balance ${yuan(cm.balance)}`}`);
-    }
+    console.log(`    the board's card managers after the taps (balance() on its console):\n    ${onConsole('balance()').trim().split(/\r?\n/).map((l) => l.trim()).join('\n    ')}`);
 
     console.log('\nsummary');
     const head = ['terminal', 'business', 'card', 'amount', 'after', 'TAC / receipt'];

@@ -147,6 +147,8 @@ export class EspruinoRuntime {
 
     g.E = {
       getSerial: () => board.serialNumber,
+      // 32 random bits as a signed integer, as Espruino's E.hwRand() returns them (the ESP32 RNG).
+      hwRand: () => crypto.randomBytes(4).readInt32LE(0),
       setBootCode: (code: string, alwaysExec?: boolean) => {
         board.storage.erase('.bootcde');
         board.storage.erase('.bootrst');
