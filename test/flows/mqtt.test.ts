@@ -4,19 +4,16 @@
  * here; skipped with a plain message when mosquitto is not installed). Device ids are unique per
  * run, since persistent sessions outlive a test on a shared broker.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Terminal } from '../../host/terminal/terminal';
 import { attachFlows } from '../../platform-server/src/flows/flows';
 import { createLog } from '../../platform-server/src/log';
-import { MqttDeviceTransport } from '../../platform-server/src/mqtt/mqtt-transport';
 import { provisionDevice } from '../../platform-server/src/provision';
 import { startPlatform } from '../../platform-server/src/server';
-import { requireDebian } from '../helpers/skip';
+import { mosquittoMissing, useMosquitto, type MosquittoBroker } from '../helpers/mosquitto';
 import { tempPlatform } from '../platform/_fixtures';
 import { FAST, bundleSecrets } from './_world';
 
@@ -64,42 +61,20 @@ describe('download over MQTT', () => {
   }, 60_000);
 });
 
-const envUrl = process.env.TAPCARD_MOSQUITTO_URL;
-const skip = envUrl === undefined || envUrl === '' ? requireDebian('download flow over mosquitto', ['mosquitto']) : false;
+const skip = mosquittoMissing('download flow over mosquitto');
 
 describe.skipIf(skip)('download over mosquitto', () => {
-  let url = envUrl ?? '';
-  let mosquitto: ChildProcess | null = null;
+  let broker: MosquittoBroker | null = null;
 
   beforeAll(async () => {
-    if (url !== '') return;
-    const s = createServer();
-    await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
-    const port = (s.address() as AddressInfo).port;
-    await new Promise<void>((r) => s.close(() => r()));
-    mosquitto = spawn('mosquitto', ['-p', String(port)], { stdio: ['ignore', 'ignore', 'pipe'] });
-    url = `mqtt://127.0.0.1:${port}`;
-    for (let i = 0; ; i++) {
-      try {
-        const probe = await MqttDeviceTransport.connect(`probe-${run}`, { url, clientId: '', reconnectPeriodMs: 0 });
-        await probe.close();
-        break;
-      } catch (err) {
-        if (i > 100) throw err;
-        await new Promise((r) => setTimeout(r, 50));
-      }
-    }
+    broker = await useMosquitto(`probe-${run}`);
   });
 
   afterAll(async () => {
-    if (mosquitto !== null) {
-      const exited = new Promise((r) => mosquitto!.once('exit', r));
-      mosquitto.kill('SIGTERM');
-      await exited;
-    }
+    await broker?.stop();
   });
 
   it('provision -> permission -> download through mosquitto', async () => {
-    await downloadOver(url, `mosq-${run}`);
+    await downloadOver(broker!.url, `mosq-${run}`);
   }, 60_000);
 });

@@ -6,8 +6,6 @@
  * duplicates, and a persistent session keeps QoS 1 frames for a device that was offline. Each test
  * uses its own share group and client ids: on a shared broker, persistent sessions outlive a test.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer, type AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fromHex, toHex } from '../../firmware/src/core/hex';
 import { CommandHeader, CommandOpener, sealCommand } from '../../firmware/src/core/link/command-packet';
@@ -16,24 +14,15 @@ import { REASSEMBLY, Reassembler, ReassemblerSettings } from '../../firmware/src
 import { Segmenter, SegmenterSettings } from '../../firmware/src/core/link/segmenter';
 import { PACKET_COMMAND } from '../../firmware/src/core/link/udh';
 import { MqttDeviceTransport, MqttPlatformTransport } from '../../platform-server/src/mqtt/mqtt-transport';
-import { requireDebian } from '../helpers/skip';
+import { mosquittoMissing, useMosquitto, type MosquittoBroker } from '../helpers/mosquitto';
 import { MemoryCounterStore, keysetFromHex } from '../link/_link-fixtures';
 
-const envUrl = process.env.TAPCARD_MOSQUITTO_URL;
-const skip = envUrl === undefined || envUrl === '' ? requireDebian('MQTT interop over mosquitto', ['mosquitto']) : false;
+const skip = mosquittoMissing('MQTT interop over mosquitto');
 
-let url = envUrl ?? '';
-let mosquitto: ChildProcess | null = null;
+let url = '';
+let broker: MosquittoBroker | null = null;
 /** Unique per run, so sessions on a shared CI broker never collide. */
 const run = Math.random().toString(36).slice(2, 8);
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
-  const port = (s.address() as AddressInfo).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
 
 async function waitFor(cond: () => boolean, what: string): Promise<void> {
   for (let i = 0; i < 400 && !cond(); i++) await new Promise((r) => setTimeout(r, 25));
@@ -42,29 +31,12 @@ async function waitFor(cond: () => boolean, what: string): Promise<void> {
 
 describe.skipIf(skip)('link frames over mosquitto', () => {
   beforeAll(async () => {
-    if (url !== '') return;
-    const port = await freePort();
-    mosquitto = spawn('mosquitto', ['-p', String(port)], { stdio: ['ignore', 'ignore', 'pipe'] });
-    url = `mqtt://127.0.0.1:${port}`;
-    // Ready when a client can connect.
-    for (let i = 0; ; i++) {
-      try {
-        const probe = await MqttDeviceTransport.connect(`probe-${run}`, { url, clientId: '', reconnectPeriodMs: 0 });
-        await probe.close();
-        break;
-      } catch (err) {
-        if (i > 100) throw err;
-        await new Promise((r) => setTimeout(r, 50));
-      }
-    }
+    broker = await useMosquitto(`probe-${run}`);
+    url = broker.url;
   });
 
   afterAll(async () => {
-    if (mosquitto !== null) {
-      const exited = new Promise((r) => mosquitto!.once('exit', r));
-      mosquitto.kill('SIGTERM');
-      await exited;
-    }
+    await broker?.stop();
   });
 
   it('carries a segmented secured command packet up and a frame down', async () => {
