@@ -7,7 +7,7 @@
  * slot whose application has that AID; other commands go to whatever is selected. After a reset
  * the ISD is selected implicitly (GPCS 11.9: it holds the Card Reset privilege), unless an
  * application holds that privilege: then that default card answers the first command that is not
- * a SELECT. SELECT of 2PAY.SYS.DDF01 lists the payment applications (applets/payment-directory.ts).
+ * a SELECT. SELECT of 2PAY.SYS.DDF01 lists the payment applications (payment-directory.ts).
  */
 import { CommandApdu, parseCommand } from '../apdu';
 import { shr } from '../bits';
@@ -19,7 +19,7 @@ import { BufferPool } from '../pool';
 import { Store } from '../store/store';
 import { SW } from '../sw';
 import { ISD_AID } from './aid';
-import { PaymentDirectory } from '../applets/payment-directory';
+import { PaymentDirectory } from './payment-directory';
 import { ApduResponse, type AppletClass, type SeServices } from './applet';
 import { ATR_MAX_LEN, buildContactlessAtr } from './atr';
 import { CardManager } from './card-manager';

@@ -7,11 +7,11 @@
  * The default card (Card Reset privilege) comes first with priority 1, then the others by slot.
  * The label is the application class name (applet.ts AppletClass.name).
  */
-import type { ApduResponse, AppletClass } from '../se/applet';
+import type { ApduResponse, AppletClass } from './applet';
 import { equalBytes } from '../bytes';
-import { APP_AID, APP_AID_LEN, APP_CLASS, APP_LIFE_CYCLE, LC_APP_SELECTABLE, SLOT_COUNT } from '../se/records';
-import type { Registry } from '../se/registry';
-import { APP_CLASS_ECASH, APP_CLASS_TRANSIT } from '../se/package-header';
+import { APP_AID, APP_AID_LEN, APP_CLASS, APP_LIFE_CYCLE, LC_APP_SELECTABLE, SLOT_COUNT } from './records';
+import type { Registry } from './registry';
+import { APP_CLASS_ECASH, APP_CLASS_TRANSIT } from './package-header';
 import { SW } from '../sw';
 import { TlvWriter } from '../tlv';
 
