@@ -9,7 +9,7 @@ import { CardRemovedError } from '../../host/vpcd/errors';
 import { getAccount, openAccount } from '../../platform-server/src/issuers/accounts';
 import { BankPos } from '../../pos-sim/src/bank/bank-pos';
 import { PlatformClient, TerminalAuthError, type PlatformEndpoint } from '../../pos-sim/src/online/platform-client';
-import { PurseDeclinedError } from '../../pos-sim/src/purse/errors';
+import { PurseDeclinedError } from '../../platform-server/src/issuers/purse-errors';
 import { MemoryJournal } from '../../pos-sim/src/purse/journal';
 import { CardLeavingAt, onlineWorld, type OnlineWorld } from './_world';
 

@@ -9,10 +9,10 @@ import { CardRemovedError } from '../../host/vpcd/errors';
 import { getAccount } from '../../platform-server/src/issuers/accounts';
 import { PlatformClient, PlatformError, type PlatformEndpoint } from '../../pos-sim/src/online/platform-client';
 import { rechargeWithThirdParty, refundRecharge } from '../../pos-sim/src/online/third-party-recharge';
-import { PurseDeclinedError } from '../../pos-sim/src/purse/errors';
+import { PurseDeclinedError } from '../../platform-server/src/issuers/purse-errors';
 import { MemoryJournal } from '../../pos-sim/src/purse/journal';
 import { TransitPos } from '../../pos-sim/src/purse/transit-pos';
-import { DevKeysSecurityModule } from '../../pos-sim/src/purse/dev-keys-security-module';
+import { DevKeysSecurityModule } from '../../platform-server/src/issuers/purse-security-module';
 import { CardLeavingAt, onlineWorld, type OnlineWorld } from './_world';
 
 const INS_CREDIT = 0x52;

@@ -4,16 +4,14 @@
  * issuer's master keys over the card number, makes purchase MAC1, checks load MAC1 and makes load
  * MAC2, verifies purchase MAC2/TAC and load TAC) and the settlement ledger (ledger.ts).
  *
- * The MACs are the core PurseCrypto the card itself runs, through pos-sim's key-holding security
- * module (the same class a POS uses offline with development keys), so card, POS and issuer cannot
- * drift. Every request carries the whole transaction; the server keeps only the ledger.
+ * The MACs are the core PurseCrypto the card itself runs, through the key-holding security module
+ * (purse-security-module.ts, the same class a POS uses offline with development keys), so card, POS
+ * and issuer cannot drift. Every request carries the whole transaction; the server keeps only the ledger.
  */
 import { toHex } from '../../../firmware/src/core/hex';
 import type { PurseMasterKeys } from '../../../firmware/src/core/package/dev-keys';
-import { DevKeysSecurityModule } from '../../../pos-sim/src/purse/dev-keys-security-module';
-import { CardProofError, PurseDeclinedError } from '../../../pos-sim/src/purse/errors';
-import type { PurchaseProof } from '../../../pos-sim/src/purse/purse-apdus';
-import type { LoadRequest, PurchaseRequest } from '../../../pos-sim/src/purse/security-module';
+import { CardProofError, PurseDeclinedError } from './purse-errors';
+import { DevKeysSecurityModule, type LoadRequest, type PurchaseProof, type PurchaseRequest } from './purse-security-module';
 import type { PlatformDb } from '../db/database';
 import { IssuerRefusal } from './errors';
 import { authorise, cardKnown, cardLedger, confirm, findAtCounter, type LedgerRow } from './ledger';

@@ -1,7 +1,7 @@
 /**
  * Schemas of the terminal API's purse bodies (docs/terminal-api.md "Purse transactions"); the JSON
- * shapes and their decoding are pos-sim's (pos-sim/src/online/purse-wire.ts), so terminal and
- * platform agree by construction.
+ * shapes and their codecs are purse-json.ts, which the POS encodes with, so terminal and platform
+ * agree by construction.
  */
 import type { Schema } from './validate';
 

@@ -12,7 +12,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { fromHex, toHex } from '../../../firmware/src/core/hex';
-import { loadFromJson, purchaseFromJson, type LoadJson, type PurchaseJson } from '../../../pos-sim/src/online/purse-wire';
+import { loadFromJson, purchaseFromJson, type LoadJson, type PurchaseJson } from './purse-json';
 import { audit } from '../db/audit';
 import type { HttpRoutes } from '../http/server';
 import { IssuerRefusal, type IssuerRefusalCode } from '../issuers/errors';

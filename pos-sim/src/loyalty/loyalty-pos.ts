@@ -15,7 +15,7 @@ import { SW } from '../../../firmware/src/core/sw';
 import { checkSw, splitResponse } from '../../../host/gp/check-sw';
 import { CardError } from '../../../host/gp/errors';
 import type { Reader } from '../reader/reader';
-import { CardProofError, PurseDeclinedError } from '../purse/errors';
+import { CardProofError, PurseDeclinedError } from '../../../platform-server/src/issuers/purse-errors';
 import { bcdDateTime } from '../purse/money';
 import { DEFAULT_CARD_TIMEOUT_MS, DEFAULT_TERMINAL_ID } from '../purse/transit-pos';
 import { buildSelect } from '../purse/purse-apdus';

@@ -12,10 +12,9 @@
  * second (orderId = its idempotency key), a bank account at the third (accountId).
  */
 import { fromHex, toHex } from '../../../firmware/src/core/hex';
-import type { PurchaseProof } from '../purse/purse-apdus';
-import type { LoadRequest, PurchaseRequest, PurseSecurityModule } from '../purse/security-module';
+import type { LoadRequest, PurchaseProof, PurchaseRequest, PurseSecurityModule } from '../../../platform-server/src/issuers/purse-security-module';
 import type { PlatformClient } from './platform-client';
-import { loadJson, purchaseJson } from './purse-wire';
+import { loadJson, purchaseJson } from '../../../platform-server/src/terminals/purse-json';
 
 export type PurseIssuerPath = 'transit' | 'bank';
 

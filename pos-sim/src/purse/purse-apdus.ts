@@ -31,6 +31,7 @@ import {
 import { DATE_TIME_LEN, MAC_LEN, RANDOM_LEN, TERMINAL_ID_LEN, TERMINAL_SERIAL_LEN } from '../../../firmware/src/core/applets/purse/purse-crypto';
 import { CARD_NUMBER_LEN, DATE_LEN, ISSUER_DATA_LEN } from '../../../firmware/src/core/package/format';
 import { TlvReader } from '../../../firmware/src/core/tlv';
+import type { PurchaseProof } from '../../../platform-server/src/issuers/purse-security-module';
 
 /** The T-Union transit AID; the SE answers it by partial name for issuer-suffixed AIDs (package/aids.ts). */
 export const TRANSIT_AID = Uint8Array.from(TUNION_AID);
@@ -308,11 +309,6 @@ export function buildDebitForPurchase(terminalSerial: Uint8Array, dateTime: Uint
   d.set(dateTime, TERMINAL_SERIAL_LEN);
   d.set(mac1, TERMINAL_SERIAL_LEN + DATE_TIME_LEN);
   return header(CLA_PROPRIETARY, INS_DEBIT_FOR_PURCHASE, 0x01, 0x00, d, 2 * MAC_LEN);
-}
-
-export interface PurchaseProof {
-  tac: Uint8Array;
-  mac2: Uint8Array;
 }
 
 export function parseDebitForPurchase(data: Uint8Array): PurchaseProof {

@@ -7,14 +7,16 @@ import { SW } from '../../../firmware/src/core/sw';
 import { checkSw, splitResponse } from '../../../host/gp/check-sw';
 import { CardError } from '../../../host/gp/errors';
 import type { Transmit } from '../reader/reader';
-import { NoTransitApplicationError, PurseDeclinedError } from './errors';
+import { NoTransitApplicationError } from './errors';
+import { PurseDeclinedError } from '../../../platform-server/src/issuers/purse-errors';
 import {
   buildCreditForLoad, buildDebitForPurchase, buildGetBalance, buildGetTransactionProve, buildInitializeForLoad,
   buildInitializeForPurchase, buildReadLogRecord, buildReadPublicInfo, buildSelect, parseBalance, parseCreditForLoad,
   parseDebitForPurchase, parseGetTransactionProve, parseInitializeForLoad, parseInitializeForPurchase, parseLogRecord,
   parsePublicInfo, parseSelectResponse, TRANSIT_AID,
-  type InitializeForLoadResponse, type InitializeForPurchaseResponse, type LogRecord, type PublicInfo, type PurchaseProof,
+  type InitializeForLoadResponse, type InitializeForPurchaseResponse, type LogRecord, type PublicInfo,
 } from './purse-apdus';
+import type { PurchaseProof } from '../../../platform-server/src/issuers/purse-security-module';
 
 /** The cyclic log holds 10 records (records.ts LOG_RECORDS); READ RECORD past the last answers 6A83. */
 export const MAX_LOG_RECORDS = 10;

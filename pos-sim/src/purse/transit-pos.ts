@@ -18,11 +18,11 @@ import { TX_EP_LOAD, TX_EP_PURCHASE } from '../../../firmware/src/core/applets/p
 import { TERMINAL_SERIAL_LEN } from '../../../firmware/src/core/applets/purse/purse-crypto';
 import { CardError } from '../../../host/gp/errors';
 import type { Reader } from '../reader/reader';
-import { CardProofError } from './errors';
+import { CardProofError } from '../../../platform-server/src/issuers/purse-errors';
 import { MemoryJournal, type PendingTransaction, type TransactionJournal } from './journal';
 import { bcdDateTime } from './money';
 import { P2_EP, type LogRecord } from './purse-apdus';
-import type { LoadRequest, PurchaseRequest, PurseSecurityModule } from './security-module';
+import type { LoadRequest, PurchaseRequest, PurseSecurityModule } from '../../../platform-server/src/issuers/purse-security-module';
 import { TransitCard } from './transit-card';
 
 /** pos-sim's terminal id (6 bytes) unless told otherwise. */
