@@ -2,7 +2,7 @@
  * One card's install package as the issuer interface hands it over (flows/issuers/issuer.ts
  * IssuedPackage): the core package builder (firmware/src/core/package) over a card request, with
  * the card keys wiped from the spec and the scratch buffers once the file is built. Used by the
- * bank and merchant servers; the transit server delegates to flows/issuers/transit-issuer.ts.
+ * transit, bank and merchant servers.
  */
 import { randomInt } from 'node:crypto';
 import { encodeBcd } from '../../../firmware/src/core/package/bcd';

@@ -4,18 +4,14 @@
  * master keys over the card number, personalisation). Development master keys unless given.
  * The load/purchase security module role (MAC1/MAC2/TAC, ledger) belongs to the transaction flows.
  */
-import { randomInt } from 'node:crypto';
-import { encodeBcd } from '../../../../firmware/src/core/package/bcd';
-import { encodeLoadFileDataBlock, encodePackageBody } from '../../../../firmware/src/core/package/builder';
-import { makePackageSpec } from '../../../../firmware/src/core/package/card-package';
 import { devTransitMasterKeys, type PurseMasterKeys } from '../../../../firmware/src/core/package/dev-keys';
 import { APP_CLASS_TRANSIT } from '../../../../firmware/src/core/se/package-header';
+import { cardNumberBcd, issueCardPackage, newCardNumber } from '../../issuers/card-package-file';
 import { IssuerError, type ApplicationInfo, type IssuedPackage, type IssuerAdapter, type PackageRequest } from './issuer';
 
 export const TRANSIT_APPLICATION_ID = 'transit';
 /** City issuer id (cards.md: issuer ids are 16-bit). */
 export const TRANSIT_ISSUER_ID = 1000;
-const PACKAGE_BUFFER = 16384;
 /** The card's terms of use, carried in the package's resources (a realistic size: many LOAD blocks). */
 const TERMS_OF_USE = Array.from(
   { length: 24 },
@@ -39,45 +35,26 @@ export class TransitIssuer implements IssuerAdapter {
 
   async issuePackage(req: PackageRequest): Promise<IssuedPackage> {
     if (req.applicationId !== TRANSIT_APPLICATION_ID) throw new IssuerError(`transit issuer has no '${req.applicationId}'`, 'UNKNOWN_APPLICATION');
-    const digits = this.options.nextCardNumber?.() ?? `3104${TRANSIT_ISSUER_ID}${String(randomInt(0, 1e12)).padStart(12, '0')}`;
-    const cardNumber = encodeBcd(digits, 10);
-    if (cardNumber === null) throw new IssuerError(`card number '${digits}' is not 20 digits`, 'ISSUER_REFUSED');
-    const spec = makePackageSpec({
-      appClass: APP_CLASS_TRANSIT,
-      issuerId: TRANSIT_ISSUER_ID,
-      cardNumber,
-      purseKeys: this.options.masterKeys ?? devTransitMasterKeys(),
-      loyaltyKeys: null,
-      applicationAid: null,
-      tunion: false,
-      defaultCard: false,
-      validFrom: Uint8Array.from([0x20, 0x24, 0x01, 0x01]),
-      validTo: Uint8Array.from([0x20, 0x29, 0x12, 0x31]),
-      ceiling: null,
-      pin: null,
-      issuerData: null,
-      cardFaceName: new TextEncoder().encode('City transit'),
-      terms: new TextEncoder().encode(TERMS_OF_USE),
-    });
-    const body = new Uint8Array(PACKAGE_BUFFER);
-    const out = new Uint8Array(PACKAGE_BUFFER + 8);
-    try {
-      const n = encodePackageBody(spec, body, 0);
-      const len = n < 0 ? -1 : encodeLoadFileDataBlock(body, 0, n, null, out);
-      if (len < 0) throw new IssuerError('transit package does not fit the package buffer', 'ISSUER_REFUSED');
-      return {
-        loadFile: out.slice(0, len),
-        packageAid: spec.packageAid,
-        moduleAid: spec.moduleAid,
-        instanceAid: spec.instanceAid,
-        privileges: spec.privileges,
-        installParams: null,
-        cardNumber: digits,
-      };
-    } finally {
-      body.fill(0);
-      out.fill(0);
-      for (const k of spec.keys) k.value.fill(0);
-    }
+    const digits = this.options.nextCardNumber?.() ?? newCardNumber(`3104${TRANSIT_ISSUER_ID}`);
+    return issueCardPackage(
+      {
+        appClass: APP_CLASS_TRANSIT,
+        issuerId: TRANSIT_ISSUER_ID,
+        cardNumber: cardNumberBcd(digits),
+        purseKeys: this.options.masterKeys ?? devTransitMasterKeys(),
+        loyaltyKeys: null,
+        applicationAid: null,
+        tunion: false,
+        defaultCard: false,
+        validFrom: Uint8Array.from([0x20, 0x24, 0x01, 0x01]),
+        validTo: Uint8Array.from([0x20, 0x29, 0x12, 0x31]),
+        ceiling: null,
+        pin: null,
+        issuerData: null,
+        cardFaceName: new TextEncoder().encode('City transit'),
+        terms: new TextEncoder().encode(TERMS_OF_USE),
+      },
+      digits,
+    );
   }
 }
