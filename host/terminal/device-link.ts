@@ -9,8 +9,8 @@
  */
 import { performance } from 'node:perf_hooks';
 import { SoftAes } from '../../firmware/src/core/crypto/aes';
-import { CommandHeader, CommandOpener, SPI1_LINK, SPI2_POR_SECURED, sealCommand } from '../../firmware/src/core/link/command-packet';
-import { CNTR_LEN, takeNextCounter, type CounterStore } from '../../firmware/src/core/link/counter';
+import { CommandOpener } from '../../firmware/src/core/link/command-packet';
+import type { CounterStore } from '../../firmware/src/core/link/counter';
 import { LinkKeyset } from '../../firmware/src/core/link/keyset';
 import { POR, porText } from '../../firmware/src/core/link/por-status';
 import { REASSEMBLY, Reassembler, ReassemblerSettings, isReassemblyRejection } from '../../firmware/src/core/link/reassembler';
@@ -18,6 +18,7 @@ import { RESPONSE, ResponseOpener, sealClearResponse, sealResponse } from '../..
 import { SEGMENT_TOO_LONG, Segmenter, SegmenterSettings } from '../../firmware/src/core/link/segmenter';
 import { POR_ALWAYS, POR_ON_ERROR } from '../../firmware/src/core/link/spi';
 import { PACKET_COMMAND, PACKET_RESPONSE, SMS_USER_DATA_MAX } from '../../firmware/src/core/link/udh';
+import { sealLinkCommand } from '../../platform-server/src/link/seal-link-command';
 import type { DeviceLinkTransport } from '../../platform-server/src/mqtt/link-transport';
 
 export type TerminalLog = (event: string, detail?: Record<string, unknown>) => void;
@@ -108,25 +109,17 @@ export class DeviceLink {
   /** Sends data to the platform application at tar and resolves with its PoR. */
   async request(tar: number, data: Uint8Array, timeoutMs = 30_000): Promise<DevicePor> {
     if (this.closed) throw new DeviceLinkError('link closed', 'CLOSED');
-    const cntr = new Uint8Array(CNTR_LEN);
-    if (!takeNextCounter(this.opts.counters.up, new Uint8Array(CNTR_LEN), cntr, 0)) {
-      throw new DeviceLinkError('up counter exhausted, a new key set is needed', 'COUNTER_EXHAUSTED');
+    const sealed = sealLinkCommand(this.keys, this.opts.counters.up, tar, data, this.maxPacket);
+    if (!sealed.ok) {
+      throw sealed.error === 'COUNTER_EXHAUSTED'
+        ? new DeviceLinkError('up counter exhausted, a new key set is needed', 'COUNTER_EXHAUSTED')
+        : new DeviceLinkError(`request of ${data.length} octets does not fit the link`, 'PACKET_TOO_LONG');
     }
-    const header = new CommandHeader();
-    header.spi1 = SPI1_LINK;
-    header.spi2 = SPI2_POR_SECURED;
-    header.tar = tar;
-    const packet = new Uint8Array(this.maxPacket);
-    let len: number;
-    try {
-      len = sealCommand(header, this.keys, cntr, 0, data, 0, data.length, packet, 0);
-    } catch {
-      throw new DeviceLinkError(`request of ${data.length} octets does not fit the link`, 'PACKET_TOO_LONG');
-    }
+    const { packet, len } = sealed;
     const por = new Promise<DevicePor>((resolve, reject) => {
       const entry: Pending = {
         tar,
-        cntr: Buffer.from(cntr).toString('hex'),
+        cntr: sealed.cntrHex,
         resolve,
         reject,
         timer: setTimeout(() => {

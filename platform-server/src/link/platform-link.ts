@@ -17,8 +17,8 @@
  */
 import { performance } from 'node:perf_hooks';
 import { SoftAes } from '../../../firmware/src/core/crypto/aes';
-import { CommandHeader, CommandOpener, SPI1_LINK, SPI2_POR_SECURED, sealCommand } from '../../../firmware/src/core/link/command-packet';
-import { CNTR_LEN, takeNextCounter, type CounterStore } from '../../../firmware/src/core/link/counter';
+import { CommandOpener } from '../../../firmware/src/core/link/command-packet';
+import type { CounterStore } from '../../../firmware/src/core/link/counter';
 import { LinkKeyset } from '../../../firmware/src/core/link/keyset';
 import { POR, porText } from '../../../firmware/src/core/link/por-status';
 import { REASSEMBLY, Reassembler, ReassemblerSettings, isReassemblyRejection } from '../../../firmware/src/core/link/reassembler';
@@ -27,6 +27,7 @@ import { SEGMENT_TOO_LONG, Segmenter, SegmenterSettings } from '../../../firmwar
 import { POR_ALWAYS, POR_ON_ERROR } from '../../../firmware/src/core/link/spi';
 import { PACKET_COMMAND, PACKET_RESPONSE, SMS_USER_DATA_MAX } from '../../../firmware/src/core/link/udh';
 import type { Log } from '../log';
+import { sealLinkCommand } from './seal-link-command';
 import type { LinkTransport } from '../mqtt/link-transport';
 
 export interface UplinkRequest {
@@ -119,25 +120,17 @@ export class PlatformLink {
     if (this.closed) throw new LinkError('link closed', 'CLOSED');
     const dev = this.device(deviceId);
     if (dev === null) throw new LinkError(`device '${deviceId}' has no active link keys`, 'UNKNOWN_DEVICE');
-    const cntr = new Uint8Array(CNTR_LEN);
-    if (!takeNextCounter(this.opts.counters(deviceId, 'down'), new Uint8Array(CNTR_LEN), cntr, 0)) {
-      throw new LinkError(`device '${deviceId}': down counter exhausted, a new key set is needed`, 'COUNTER_EXHAUSTED');
+    const sealed = sealLinkCommand(dev.keys, this.opts.counters(deviceId, 'down'), tar, data, this.maxPacket);
+    if (!sealed.ok) {
+      throw sealed.error === 'COUNTER_EXHAUSTED'
+        ? new LinkError(`device '${deviceId}': down counter exhausted, a new key set is needed`, 'COUNTER_EXHAUSTED')
+        : new LinkError(`command of ${data.length} octets does not fit ${this.maxParts} frames`, 'PACKET_TOO_LONG');
     }
-    const header = new CommandHeader();
-    header.spi1 = SPI1_LINK;
-    header.spi2 = SPI2_POR_SECURED;
-    header.tar = tar;
-    const packet = new Uint8Array(this.maxPacket);
-    let len: number;
-    try {
-      len = sealCommand(header, dev.keys, cntr, 0, data, 0, data.length, packet, 0);
-    } catch {
-      throw new LinkError(`command of ${data.length} octets does not fit ${this.maxParts} frames`, 'PACKET_TOO_LONG');
-    }
+    const { packet, len } = sealed;
     const por = new Promise<PorResult>((resolve, reject) => {
       const entry: Pending = {
         tar,
-        cntr: Buffer.from(cntr).toString('hex'),
+        cntr: sealed.cntrHex,
         resolve,
         reject,
         timer: setTimeout(() => {
