@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { checkEspruinoSyntax } from '../../tools/firmware/syntax-gate';
+import { makeEspruinoCompatible } from '../../tools/firmware/espruino-compat';
 
 function constructs(code: string): string[] {
   return checkEspruinoSyntax(code).map((v) => v.construct);
@@ -35,6 +36,17 @@ describe('Espruino syntax gate (runtimes.md §1)', () => {
     ['tagged template', 'function t(s) { return s; } t`x`;'],
     ['computed key', 'var k = "a"; var o = { [k]: 1 };'],
     ['class extends expression', 'function mix(b) { return b; } class A {} class B extends mix(A) {}'],
+    // the four ways the bundle failed on Espruino 2v29 (issue 11)
+    ['reserved word as name', 'var of = 1; var b = of + 1;'],
+    ['reserved word as name', 'function f(static) { return static; }'],
+    ['reserved word as class member', 'class A { delete(x) { return x; } }'],
+    ['regular expression', 'var m = /^mqtt:\\/\\/([^:/]+)$/.exec("mqtt://h");'],
+    ['regular expression', 'var m = /^a(:(\\d+))?$/.exec("a:1");'],
+    ['regular expression', 'var ok = /^a{2,3}$/.test("aa");'],
+    ['regular expression', 'var ok = /^(?:ab)$/.test("ab");'],
+    ['regular expression', 'var ok = /\\bword/.test("a word");'],
+    ['bare return at function end', 'function f(c) { for (var i = 0; i < 2; i++) if (c[i]) return }'],
+    ['bare return at function end', 'var o = { m(a) { a++; return } };'],
   ];
   for (const [construct, code] of forbidden) {
     it(`rejects ${construct}: ${code}`, () => {
@@ -56,8 +68,25 @@ describe('Espruino syntax gate (runtimes.md §1)', () => {
       'try { JSON.parse("{"); } catch { t = ""; }',
       'var o = { get y() { return 1; } }; var u = new Uint8Array(4).subarray(1, 2);',
       'var q = { a, m() { return 1; } };',
+      // what Espruino reads as V8 does: reserved words as property names, simple regexes, `return;}`
+      'var p = { delete: 1, of: 2 }; p.delete = p.of; var z = { delete() { return 1; } };',
+      'var r = /^[0-9a-f]*$/i.test("0a") && /^mqtt:\\/\\/([^:\\/]+):(\\d+)$/.exec("mqtt://h:1");',
+      'function g(a) { if (a) { return } a++; return; }',
     ].join('\n');
     expect(checkEspruinoSyntax(code)).toEqual([]);
+  });
+});
+
+describe('compat pass (tools/firmware/espruino-compat.ts)', () => {
+  it('renames a variable Espruino reserves and ends a bare return before the closing brace', () => {
+    const code = '(function(){var of=2,b={of};function f(c){if(c)return}return of+f(b.of)})();';
+    const fixed = makeEspruinoCompatible(code);
+    expect(constructs(code)).toEqual(expect.arrayContaining(['reserved word as name', 'bare return at function end']));
+    expect(checkEspruinoSyntax(fixed)).toEqual([]);
+    expect(fixed).toContain('b={of:$of0}');
+    expect(fixed).toContain('if(c)return;}');
+    // same behaviour under V8
+    expect(eval(fixed)).toBe(eval(code));
   });
 });
 

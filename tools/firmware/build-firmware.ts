@@ -12,7 +12,8 @@
  *      lowers it or fails. Property names the firmware provably owns are shortened
  *      (owned-names.ts, short-names.ts; about 20 KB). Espruino's built-in modules stay `require("Storage")` etc. (format cjs
  *      keeps require calls as they are);
- *   3. the syntax gate (syntax-gate.ts) on the exact output bytes;
+ *   3. the compat pass (espruino-compat.ts: names Espruino reserves, `return}`), then the syntax
+ *      gate (syntax-gate.ts) on the exact output bytes;
  *   4. the size limit: at most 96 KB;
  *   5. the boot check (boot-check.ts): the bundle boots in the emulator and answers its console.
  *
@@ -26,6 +27,7 @@ import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
 import { build as esbuild } from 'esbuild';
 import { checkEspruinoSyntax, formatViolations } from './syntax-gate';
+import { makeEspruinoCompatible } from './espruino-compat';
 import { ownedPropertyNames } from './owned-names';
 import { shortNameMap, wordCounts } from './short-names';
 import { bootCheck } from './boot-check';
@@ -210,7 +212,7 @@ export async function buildFirmware(options: FirmwareBuildOptions = {}): Promise
       footer: { js: '})();' },
       logLevel: 'silent',
     });
-    const code = bundled.outputFiles[0].text;
+    const code = makeEspruinoCompatible(bundled.outputFiles[0].text);
     const problems: string[] = [];
     const violations = checkEspruinoSyntax(code);
     if (violations.length > 0) problems.push(formatViolations(path.basename(outFile), violations));

@@ -16,6 +16,8 @@
 import { parse, type Options } from 'acorn';
 import { type AstNode, children, isFunctionNode, isNode, locationOf } from './ast';
 import { findUsesBeforeDefinition } from './define-before-use';
+import { ESPRUINO_RESERVED_WORDS } from './espruino-lexer';
+import { espruinoRegexProblem } from './espruino-regex';
 
 export interface GateViolation {
   /** Short name of the construct, e.g. "destructuring". */
@@ -73,6 +75,10 @@ export function checkEspruinoSyntax(code: string): GateViolation[] {
   }
   const violations: GateViolation[] = [];
   visit(program, null, violations);
+  for (const node of bareReturnsClosingAFunction(program, code)) {
+    report(violations, node, 'bare return at function end',
+      "a 'return' with no value and no ';' just before the function's '}': Espruino stores the body without that '}' and the return meets end of input (write 'return;')");
+  }
   for (const use of findUsesBeforeDefinition(program)) {
     violations.push({
       construct: 'use before definition',
@@ -156,15 +162,24 @@ function checkNode(node: AstNode, parent: AstNode | null, out: GateViolation[]):
         report(out, node, 'logical assignment', `${String(node.operator)} is not supported by Espruino`);
       }
       return;
-    case 'Literal':
+    case 'Literal': {
       if (typeof node.bigint === 'string') report(out, node, 'BigInt', 'BigInt literals are not supported by Espruino');
+      const regex = node.regex as { pattern: string; flags: string } | undefined;
+      const problem = regex === undefined ? null : espruinoRegexProblem(regex.pattern, regex.flags);
+      if (problem !== null) report(out, node, 'regular expression', `/${regex!.pattern}/${regex!.flags}: ${problem}`);
       return;
+    }
     case 'Property':
       if (node.computed === true) report(out, node, 'computed key', 'computed object keys are not parsed by Espruino');
       return;
-    case 'MethodDefinition':
+    case 'MethodDefinition': {
       if (node.computed === true) report(out, node, 'computed key', 'computed method names are not parsed by Espruino');
+      const key = node.key as AstNode;
+      if (key.type === 'Identifier' && ESPRUINO_RESERVED_WORDS.has(key.name as string)) {
+        report(out, key, 'reserved word as class member', `a class member named '${String(key.name)}': Espruino's class parser reads it as the keyword`);
+      }
       return;
+    }
     case 'ClassDeclaration':
     case 'ClassExpression':
       if (isNode(node.superClass) && node.superClass.type !== 'Identifier') {
@@ -199,7 +214,45 @@ function checkIdentifier(node: AstNode, parent: AstNode | null, out: GateViolati
     if (missing !== null) report(out, node, missing, `${missing} does not exist in Espruino`);
     return;
   }
+  if (ESPRUINO_RESERVED_WORDS.has(name) && (name !== 'undefined' || isBinding(node, parent))) {
+    report(out, node, 'reserved word as name', `'${name}' is a reserved word in Espruino's lexer and cannot name a variable`);
+    return;
+  }
   if (Object.prototype.hasOwnProperty.call(MISSING_GLOBALS, name)) {
     report(out, node, MISSING_GLOBALS[name], `${name} does not exist in Espruino`);
   }
+}
+
+/** Is this identifier declared here (variable, parameter, function or class name)? */
+export function isBinding(node: AstNode, parent: AstNode | null): boolean {
+  if (parent === null) return false;
+  if (parent.type === 'VariableDeclarator') return parent.id === node;
+  if (isFunctionNode(parent)) return parent.id === node || (parent.params as AstNode[]).includes(node);
+  if (parent.type === 'ClassDeclaration' || parent.type === 'ClassExpression') return parent.id === node;
+  if (parent.type === 'CatchClause') return parent.param === node;
+  return false;
+}
+
+/** `return` with no value and no `;` whose next token is the `}` closing a function body. */
+export function bareReturnsClosingAFunction(program: AstNode, code: string): AstNode[] {
+  const bodyEnds = new Set<number>();
+  const returns: AstNode[] = [];
+  const walk = (node: AstNode): void => {
+    if (isFunctionNode(node) && (node.body as AstNode).type === 'BlockStatement') bodyEnds.add((node.body as AstNode).end - 1);
+    if (node.type === 'ReturnStatement' && node.argument === null && code[node.end - 1] !== ';') returns.push(node);
+    for (const child of children(node)) walk(child);
+  };
+  walk(program);
+  return returns.filter((r) => bodyEnds.has(nextTokenAt(code, r.end)));
+}
+
+/** Index of the first character at or after `i` that is not whitespace or a comment. */
+function nextTokenAt(code: string, i: number): number {
+  while (i < code.length) {
+    if (/\s/.test(code[i])) i++;
+    else if (code.startsWith('//', i)) i = code.indexOf('\n', i) < 0 ? code.length : code.indexOf('\n', i);
+    else if (code.startsWith('/*', i)) i = code.indexOf('*/', i + 2) < 0 ? code.length : code.indexOf('*/', i + 2) + 2;
+    else return i;
+  }
+  return i;
 }

@@ -132,8 +132,13 @@ export function mqttModule(): EspruinoMqttModule {
   return require('MQTT');
 }
 
-export function wifi(): EspruinoWifi {
-  return require('Wifi');
+/** The Wifi module, or null on a build without one (wired network, the Linux interpreter). */
+export function wifi(): EspruinoWifi | null {
+  try {
+    return require('Wifi');
+  } catch (err) {
+    return null;
+  }
 }
 
 /** Wall-clock seconds (Unix time; grant expiry, reassembly timeouts). */

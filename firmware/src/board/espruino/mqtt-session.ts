@@ -13,11 +13,24 @@ const RETRY_MAX_MS = 60000;
 const KEEP_ALIVE_S = 60;
 const QOS1 = { qos: 1 };
 
-/** mqtt://HOST[:PORT] -> host and port (1883 by default); null for anything else (mqtts is not on the board). */
+const SCHEME = 'mqtt://';
+
+/**
+ * mqtt://HOST[:PORT][/] -> host and port (1883 by default); null for anything else (mqtts is not on
+ * the board). Written without a regular expression: Espruino's has no optional groups.
+ */
 export function parseBrokerUrl(url: string): { host: string; port: number } | null {
-  const m = /^mqtt:\/\/([^:/]+)(:(\d+))?\/?$/.exec(url);
-  if (m === null) return null;
-  return { host: m[1], port: m[3] === undefined ? 1883 : parseInt(m[3], 10) };
+  if (url.substring(0, SCHEME.length) !== SCHEME) return null;
+  let rest = url.substring(SCHEME.length);
+  if (rest.charAt(rest.length - 1) === '/') rest = rest.substring(0, rest.length - 1);
+  const colon = rest.indexOf(':');
+  const host = colon < 0 ? rest : rest.substring(0, colon);
+  if (host === '' || host.indexOf('/') >= 0) return null;
+  if (colon < 0) return { host, port: 1883 };
+  const digits = rest.substring(colon + 1);
+  if (digits === '' || digits.length > 5) return null;
+  for (let i = 0; i < digits.length; i++) if (digits.charCodeAt(i) < 0x30 || digits.charCodeAt(i) > 0x39) return null;
+  return { host, port: parseInt(digits, 10) };
 }
 
 export class MqttSession {
@@ -46,7 +59,8 @@ export class MqttSession {
       this.state = 'not started: broker ' + this.broker.url + ' is not mqtt://HOST:PORT';
       return;
     }
-    if (wifi().getIP().ip === '0.0.0.0') {
+    const w = wifi();
+    if (w !== null && w.getIP().ip === '0.0.0.0') {
       this.state = 'waiting for Wi-Fi';
       this.retry();
       return;

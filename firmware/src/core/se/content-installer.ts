@@ -141,7 +141,7 @@ export class ContentInstaller {
   }
 
   /** DELETE `80 E4 00 P2 Lc 4F len AID` (P2 80: with related objects). */
-  delete(cmd: CommandApdu, rsp: ApduResponse): number {
+  deleteContent(cmd: CommandApdu, rsp: ApduResponse): number {
     if ((cmd.p2 & 0x7f) !== 0) return SW.ERR_WRONG_P1P2;
     const r = this.tlv.reset(cmd.buf, cmd.dataOff, cmd.lc);
     if (!r.next() || r.tag !== TAG_AID || !validAidLength(r.length)) return SW.ERR_WRONG_DATA;

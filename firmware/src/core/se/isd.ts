@@ -50,7 +50,7 @@ interface IsdCommand {
 const COMMANDS: IsdCommand[] = [
   { name: 'INSTALL', ins: INS_INSTALL, secured: true, run: (isd, cmd, rsp) => isd.install(cmd, rsp) },
   { name: 'LOAD', ins: INS_LOAD, secured: true, run: (isd, cmd, rsp) => isd.loader.load(cmd, rsp) },
-  { name: 'DELETE', ins: INS_DELETE, secured: true, run: (isd, cmd, rsp) => isd.installer.delete(cmd, rsp) },
+  { name: 'DELETE', ins: INS_DELETE, secured: true, run: (isd, cmd, rsp) => isd.installer.deleteContent(cmd, rsp) },
   { name: 'GET STATUS', ins: INS_GET_STATUS, secured: true, run: (isd, cmd, rsp) => isd.status.handle(cmd, isd.cardLifeCycle, rsp) },
   { name: 'PUT KEY', ins: INS_PUT_KEY, secured: true, run: (isd, cmd, rsp) => isd.scm.putKey(cmd, rsp) },
   { name: 'GET DATA', ins: INS_GET_DATA, secured: false, run: (isd, cmd, rsp) => isd.getData(cmd, rsp) },
