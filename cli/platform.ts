@@ -59,7 +59,8 @@ const HELP_START = `usage: tapcard platform start [--data DIR] [--mqtt-port N] [
 Runs the platform until SIGINT or SIGTERM. Without --broker it starts the embedded MQTT broker.
 Ports given as 0 are picked free and printed.
 
-  --mqtt-port N    embedded broker, plain listener (default 1883)
+  --mqtt-port N    embedded broker, plain listener with user name + password (default 1883);
+                   'off': no plain listener, devices connect over TLS only (needs --mqtts-port)
   --mqtts-port N   embedded broker, TLS listener requiring client certificates from the CA (off unless given)
   --http-port N    HTTP API (default 8080)
   --host ADDR      interface for the embedded broker and the HTTP API (default 127.0.0.1)
@@ -185,8 +186,9 @@ async function start(argv: string[]): Promise<number> {
     'worker-id': { type: 'string' },
   });
   if (v.help) return help(HELP_START);
-  const mqttPort = port('mqtt-port', v['mqtt-port']);
+  const mqttPort = v['mqtt-port'] === 'off' ? null : port('mqtt-port', v['mqtt-port']);
   const mqttsPort = v['mqtts-port'] === undefined ? undefined : port('mqtts-port', v['mqtts-port']);
+  if (mqttPort === null && mqttsPort === undefined && v.broker === undefined) throw new UsageError('--mqtt-port off: give --mqtts-port, or devices cannot connect');
   const httpPort = port('http-port', v['http-port']);
   if (v.broker !== undefined && !/^mqtts?:\/\/[^/]+/.test(v.broker)) throw new UsageError(`--broker: expected mqtt://host:port or mqtts://host:port`);
   if (v['worker-id'] !== undefined && !/^[A-Za-z0-9_-]{1,12}$/.test(v['worker-id'])) throw new UsageError('--worker-id: 1-12 letters, digits, - or _');
@@ -216,7 +218,7 @@ async function start(argv: string[]): Promise<number> {
     log('platform.ready', { mqtt: running.mqtt, http: running.httpUrl, dataDir: platform.dataDir });
   } else {
     console.log(`platform running (data ${platform.dataDir})`);
-    console.log(`  mqtt   ${running.mqtt.url}${running.mqtt.embedded ? ' (embedded broker)' : ' (external broker)'}`);
+    if (running.mqtt.url !== running.mqtt.tlsUrl) console.log(`  mqtt   ${running.mqtt.url}${running.mqtt.embedded ? ' (embedded broker)' : ' (external broker)'}`);
     if (running.mqtt.tlsUrl !== null) console.log(`  mqtts  ${running.mqtt.tlsUrl} (client certificates from ${platform.dataDir}/ca.pem)`);
     console.log(`  http   ${running.httpUrl}`);
     console.log('Ctrl-C stops.');

@@ -1,18 +1,18 @@
 /**
  * The embedded broker's password check for its plain listener, backed by the platform database:
  * the platform principal's password is sealed in the key store, each device's is stored as a
- * scrypt hash (pki/secrets.ts). A revoked or unknown device is refused.
+ * scrypt hash (pki/secrets.ts), checked on the thread pool. A revoked or unknown device is refused.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { getDevice } from './db/devices';
 import { OWNER_PLATFORM } from './db/key-store';
 import type { PasswordCheck } from './mqtt/identity';
 import { isValidDeviceId } from './mqtt/topics';
-import { verifySecret } from './pki/secrets';
+import { verifySecretAsync } from './pki/secrets';
 import { PLATFORM_KEYS, PLATFORM_PRINCIPAL, type Platform } from './platform-home';
 
 export function platformPasswordCheck(p: Platform): PasswordCheck {
-  return (username, password) => {
+  return async (username, password) => {
     if (username === PLATFORM_PRINCIPAL) {
       const expected = p.keys.get(OWNER_PLATFORM, PLATFORM_KEYS.BROKER_PASSWORD);
       const same = timingSafeEqual(sha256(expected), sha256(password));
@@ -22,7 +22,7 @@ export function platformPasswordCheck(p: Platform): PasswordCheck {
     if (!isValidDeviceId(username)) return null;
     const device = getDevice(p.db, username);
     if (device === undefined || device.status !== 'active') return null;
-    return verifySecret(password, device.brokerSecretHash) ? { role: 'device', id: device.id } : null;
+    return (await verifySecretAsync(password, device.brokerSecretHash)) ? { role: 'device', id: device.id } : null;
   };
 }
 

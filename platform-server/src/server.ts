@@ -9,7 +9,7 @@
  * processing unit registers its handlers with `link.route(tar, handler)`.
  */
 import { SMS_USER_DATA_MAX } from '../../firmware/src/core/link/udh';
-import { platformBrokerPassword, platformPasswordCheck } from './broker-credentials';
+import { platformPasswordCheck } from './broker-credentials';
 import { getDevice, touchDevice } from './db/devices';
 import { OWNER_PLATFORM } from './db/key-store';
 import { META, requireMeta } from './db/meta';
@@ -24,8 +24,11 @@ import { MqttPlatformTransport } from './mqtt/mqtt-transport';
 import { PLATFORM_KEYS, PLATFORM_PRINCIPAL, type Platform } from './platform-home';
 
 export interface StartOptions {
-  /** Embedded broker plain port; 0 = a free port. Ignored with `broker`. */
-  mqttPort: number;
+  /**
+   * Embedded broker plain (user name + password) port; 0 = a free port; null = no plain listener,
+   * devices connect over TLS only. Ignored with `broker`.
+   */
+  mqttPort: number | null;
   /** Embedded broker TLS port (client certificates required); undefined = no TLS listener. */
   mqttsPort?: number;
   /** HTTP API port; 0 = a free port. */
@@ -45,6 +48,7 @@ export interface StartOptions {
 }
 
 export interface RunningPlatform {
+  /** url: where devices connect (the plain listener, or the TLS one when plain is off). */
   mqtt: { url: string; tlsUrl: string | null; embedded: boolean };
   httpUrl: string;
   link: PlatformLink;
@@ -85,9 +89,11 @@ export async function startPlatform(p: Platform, opts: StartOptions): Promise<Ru
         maxPayload: frameSize,
         log: (event, detail) => log(`broker.${event}`, detail),
       });
-      closers.push(() => (broker as EmbeddedBroker).close());
+      const embedded: EmbeddedBroker = broker;
+      closers.push(() => embedded.close());
       log('broker.started', { url: broker.url, tlsUrl: broker.tlsUrl });
-      endpoint = { url: broker.url, clientId, username: PLATFORM_PRINCIPAL, password: platformBrokerPassword(p) };
+      // The platform's own client needs no listener: it connects inside this process.
+      endpoint = { url: 'in-process', clientId, inProcess: () => embedded.connectInProcess({ role: 'platform', id: PLATFORM_PRINCIPAL }) };
     } else {
       endpoint = { url: opts.broker, clientId };
       if (opts.broker.startsWith('mqtts:')) {

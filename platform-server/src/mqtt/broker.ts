@@ -8,17 +8,29 @@
  * platform is narrowed to "<filter>". With one platform process per embedded broker that is the same
  * delivery; several platform workers need an external broker (--broker), where $share is real.
  *
+ * Hostile or broken clients are bounded (connection-guard.ts: packet sizes before and after CONNECT,
+ * half-open connections per address; `connectTimeoutMs` for the time before CONNECT) and password
+ * checks run off the event loop, a few at a time (check-limiter.ts). The plain listener can be off
+ * (`port: null`) so that devices only reach the broker over TLS with client certificates; the
+ * platform's own client then connects in process (connectInProcess()), needing no listener at all.
+ *
  * A refused PUBLISH closes the client's connection (aedes; MQTT 3.1.1 has no PUBLISH error code,
  * §3.3.5); a refused SUBSCRIBE is answered with return code 0x80 in SUBACK. Logs carry client ids
  * and reasons, never payloads or credentials.
  */
 import { createServer as createNetServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { duplexPair } from './duplex-pair';
 import { createServer as createTlsServer } from 'node:tls';
 import { Aedes } from 'aedes';
-import type { Client } from 'aedes';
+import type { AuthenticateError, Client } from 'aedes';
+
+type AuthenticateDone = (error: AuthenticateError | null, success: boolean | null) => void;
 import { SMS_USER_DATA_MAX } from '../../../firmware/src/core/link/udh';
 import { type BrokerIdentity, mayPublish, maySubscribe, stripSharePrefix } from './acl';
-import { type PasswordCheck, decideConnect } from './identity';
+import { type ConnectVerdict, type PasswordCheck, decideConnect } from './identity';
+import { ConnectionGuard } from './connection-guard';
+import { CheckLimiter } from './check-limiter';
 
 export interface BrokerTls {
   /** 0 = a free port. */
@@ -34,25 +46,45 @@ export type BrokerLog = (event: string, detail: Record<string, unknown>) => void
 export interface EmbeddedBrokerOptions {
   /** Interface to listen on; 127.0.0.1 unless devices on other machines must reach it. */
   host?: string;
-  /** Plain listener port; 0 = a free port. */
-  port: number;
+  /** Plain listener port; 0 = a free port; null = no plain listener (TLS and in-process only). */
+  port: number | null;
   tls?: BrokerTls;
   checkPassword: PasswordCheck;
   /** Final say on an identity (e.g. a revoked device's still-valid certificate); default: admit. */
   admit?: (identity: BrokerIdentity) => boolean;
   /** Largest PUBLISH payload accepted: the link frame size (140 unless set larger). */
   maxPayload?: number;
+  /** Time a connection has to send its CONNECT (default 10 s). */
+  connectTimeoutMs?: number;
+  /** Connections from one address still without an accepted CONNECT (default 8). */
+  maxPendingPerAddress?: number;
+  /** Password checks running at once, and waiting (defaults 2 and 32). */
+  passwordChecks?: { concurrent: number; queued: number };
   log?: BrokerLog;
 }
 
+/** A CONNECT carries a client id, a user name and a password: far below this. */
+export const MAX_CONNECT_PACKET = 1024;
+/** Topic, packet id and MQTT 5 properties beside a frame's payload: far below this. */
+const PACKET_OVERHEAD = 512;
+
 export interface EmbeddedBroker {
   readonly host: string;
-  readonly port: number;
+  /** Plain listener port, or null when it is off. */
+  readonly port: number | null;
   readonly tlsPort: number | null;
-  /** mqtt://host:port of the plain listener. */
+  /**
+   * Where devices connect: mqtt://host:port of the plain listener, or the TLS listener's URL when the
+   * plain one is off.
+   */
   readonly url: string;
   /** mqtts://host:port of the TLS listener, or null. */
   readonly tlsUrl: string | null;
+  /**
+   * A connection from inside this process with the given identity (the platform's own client):
+   * no listener, no password. Hand it to the MQTT client as its stream.
+   */
+  connectInProcess(identity: BrokerIdentity): Duplex;
   close(): Promise<void>;
 }
 
@@ -61,23 +93,21 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
   const maxPayload = options.maxPayload ?? SMS_USER_DATA_MAX;
   const log: BrokerLog = options.log ?? (() => {});
   const identities = new WeakMap<Client, BrokerIdentity>();
+  const inProcess = new WeakMap<object, BrokerIdentity>();
+  const guard = new ConnectionGuard(
+    { maxConnectPacket: MAX_CONNECT_PACKET, maxPacket: maxPayload + PACKET_OVERHEAD, maxPendingPerAddress: options.maxPendingPerAddress ?? 8 },
+    log,
+  );
+  const checks = options.passwordChecks ?? { concurrent: 2, queued: 32 };
+  const limiter = new CheckLimiter(checks.concurrent, checks.queued);
 
   const aedes = await Aedes.createBroker({
+    connectTimeout: options.connectTimeoutMs ?? 10_000,
     authenticate(client, username, password, done) {
-      const verdict = decideConnect(client.conn, client.id, username, password, options.checkPassword);
-      if (!verdict.ok) {
-        log('connect.refused', { clientId: client.id, reason: verdict.reason });
-        const err = Object.assign(new Error(verdict.reason), { returnCode: verdict.returnCode });
-        done(err, false);
-        return;
-      }
-      if (options.admit !== undefined && !options.admit(verdict.identity)) {
-        log('connect.refused', { clientId: client.id, reason: `${verdict.identity.role} '${verdict.identity.id}' not admitted` });
-        done(Object.assign(new Error('not authorised'), { returnCode: 5 as const }), false);
-        return;
-      }
-      identities.set(client, verdict.identity);
-      done(null, true);
+      void decideConnect(client.conn, client.id, username, password, options.checkPassword, limiter, inProcess.get(client.conn)).then(
+        (verdict) => decided(client, verdict, done),
+        (err: Error) => decided(client, { ok: false, returnCode: 3, reason: `password check failed: ${err.message}` }, done),
+      );
     },
     authorizePublish(client, packet, done) {
       if (client === null) {
@@ -116,6 +146,22 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
     },
   });
 
+  function decided(client: Client, verdict: ConnectVerdict, done: AuthenticateDone): void {
+    if (!verdict.ok) {
+      log('connect.refused', { clientId: client.id, reason: verdict.reason });
+      done(Object.assign(new Error(verdict.reason), { returnCode: verdict.returnCode }), false);
+      return;
+    }
+    if (options.admit !== undefined && !options.admit(verdict.identity)) {
+      log('connect.refused', { clientId: client.id, reason: `${verdict.identity.role} '${verdict.identity.id}' not admitted` });
+      done(Object.assign(new Error('not authorised'), { returnCode: 5 as const }), false);
+      return;
+    }
+    identities.set(client, verdict.identity);
+    guard.accepted(client.conn);
+    done(null, true);
+  }
+
   aedes.on('clientError', (client, err) => log('client.error', { clientId: client.id, error: err.message }));
   aedes.on('connectionError', (_client, err) => log('connection.error', { error: err.message }));
 
@@ -130,11 +176,14 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
     // back for the peer's delayed ACK (bench/download.ts measured 2.6x on a 1 KB download).
     const handle = (socket: Socket): void => {
       socket.setNoDelay(true);
-      aedes.handle(socket);
+      if (guard.admit(socket)) aedes.handle(socket);
     };
-    const plain = createNetServer(handle);
-    servers.push(plain);
-    const port = await listen(plain, host, options.port);
+    let port: number | null = null;
+    if (options.port !== null) {
+      const plain = createNetServer(handle);
+      servers.push(plain);
+      port = await listen(plain, host, options.port);
+    }
     let tlsPort: number | null = null;
     if (options.tls !== undefined) {
       const secure = createTlsServer(
@@ -151,13 +200,20 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
       servers.push(secure);
       tlsPort = await listen(secure, host, options.tls.port);
     }
+    if (port === null && tlsPort === null) throw new Error('the embedded broker needs a plain or a TLS listener');
     const urlHost = host.includes(':') ? `[${host}]` : host;
     return {
       host,
       port,
       tlsPort,
-      url: `mqtt://${urlHost}:${port}`,
+      url: port === null ? `mqtts://${urlHost}:${tlsPort}` : `mqtt://${urlHost}:${port}`,
       tlsUrl: tlsPort === null ? null : `mqtts://${urlHost}:${tlsPort}`,
+      connectInProcess(identity) {
+        const [clientSide, brokerSide] = duplexPair();
+        inProcess.set(brokerSide, identity);
+        aedes.handle(brokerSide);
+        return clientSide;
+      },
       close,
     };
   } catch (err) {

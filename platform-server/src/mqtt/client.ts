@@ -4,11 +4,14 @@
  * delivered when it comes back (ARCHITECTURE.md "Wire contracts"). mqtts:// URLs use the given CA
  * and client certificate; the server certificate is always verified.
  */
-import mqtt, { type MqttClient } from 'mqtt';
+import type { Duplex } from 'node:stream';
+import mqtt, { type IClientOptions, MqttClient } from 'mqtt';
 
 export interface MqttEndpoint {
-  /** mqtt://host:port or mqtts://host:port; user:password@ in the URL is honoured. */
+  /** mqtt://host:port or mqtts://host:port; user:password@ in the URL is honoured. For logs only with `inProcess`. */
   url: string;
+  /** A fresh in-process connection to an embedded broker, used instead of `url` (broker.ts connectInProcess). */
+  inProcess?: () => Duplex;
   clientId: string;
   username?: string;
   password?: string;
@@ -28,7 +31,7 @@ export class MqttConnectError extends Error {
 export function openMqtt(ep: MqttEndpoint, connectTimeoutMs = 10_000): { client: MqttClient; connected: Promise<void> } {
   const secure = ep.url.startsWith('mqtts:');
   if (secure && ep.tls === undefined) throw new MqttConnectError(`${ep.url}: mqtts needs a CA and a client certificate`);
-  const client = mqtt.connect(ep.url, {
+  const options: IClientOptions = {
     clientId: ep.clientId,
     clean: false,
     protocolVersion: 4,
@@ -37,7 +40,9 @@ export function openMqtt(ep: MqttEndpoint, connectTimeoutMs = 10_000): { client:
     reconnectPeriod: ep.reconnectPeriodMs ?? 1000,
     connectTimeout: connectTimeoutMs,
     ...(secure && ep.tls !== undefined ? { ca: ep.tls.caPem, cert: ep.tls.certPem, key: ep.tls.keyPem, rejectUnauthorized: true } : {}),
-  });
+  };
+  const inProcess = ep.inProcess;
+  const client = inProcess !== undefined ? new MqttClient(() => inProcess(), options) : mqtt.connect(ep.url, options);
   // Small frames, each waiting for its PUBACK: turn Nagle off on every (re)connected socket.
   client.on('connect', () => {
     const stream = client.stream as unknown as { setNoDelay?: (on: boolean) => void };

@@ -7,9 +7,11 @@
  */
 import { TLSSocket } from 'node:tls';
 import type { BrokerIdentity } from './acl';
+import type { CheckLimiter } from './check-limiter';
 import { isValidDeviceId } from './topics';
 
-export type PasswordCheck = (username: string, password: Buffer) => BrokerIdentity | null;
+/** Checks a user name and password (may run off the event loop: a slow hash is expected). */
+export type PasswordCheck = (username: string, password: Buffer) => BrokerIdentity | null | Promise<BrokerIdentity | null>;
 
 /** The identity in a verified client certificate, or null (no certificate, not verified, unknown role). */
 export function identityFromCertificate(socket: TLSSocket): BrokerIdentity | null {
@@ -28,21 +30,26 @@ function single(v: string | string[] | undefined): string | undefined {
   return Array.isArray(v) ? (v.length === 1 ? v[0] : undefined) : v;
 }
 
-export type ConnectVerdict = { ok: true; identity: BrokerIdentity } | { ok: false; returnCode: 4 | 5; reason: string };
+export type ConnectVerdict = { ok: true; identity: BrokerIdentity } | { ok: false; returnCode: 3 | 4 | 5; reason: string };
 
 /**
- * Decides a CONNECT. returnCode 4 = bad user name or password, 5 = not authorised (MQTT 3.1.1
- * §3.2.2.3).
+ * Decides a CONNECT. returnCode 3 = server unavailable (too many checks waiting), 4 = bad user name
+ * or password, 5 = not authorised (MQTT 3.1.1 §3.2.2.3). `trusted` is the identity of a connection
+ * the broker opened in process for the platform itself (no password crosses it).
  */
-export function decideConnect(
+export async function decideConnect(
   conn: unknown,
   clientId: string,
   username: string | undefined,
   password: Buffer | undefined,
   checkPassword: PasswordCheck,
-): ConnectVerdict {
+  limiter: CheckLimiter,
+  trusted: BrokerIdentity | undefined,
+): Promise<ConnectVerdict> {
   let identity: BrokerIdentity | null;
-  if (conn instanceof TLSSocket) {
+  if (trusted !== undefined) {
+    identity = trusted;
+  } else if (conn instanceof TLSSocket) {
     identity = identityFromCertificate(conn);
     if (identity === null) return { ok: false, returnCode: 5, reason: 'no verified client certificate with a known role' };
     if (username !== undefined && username !== '' && username !== identity.id) {
@@ -50,7 +57,9 @@ export function decideConnect(
     }
   } else {
     if (username === undefined || password === undefined) return { ok: false, returnCode: 4, reason: 'no user name or password' };
-    identity = checkPassword(username, password);
+    const checked = limiter.run(async () => checkPassword(username, password));
+    if (checked === null) return { ok: false, returnCode: 3, reason: 'too many password checks waiting' };
+    identity = await checked;
     if (identity === null) return { ok: false, returnCode: 4, reason: `bad user name or password for '${username}'` };
   }
   if (identity.role === 'device' && clientId !== identity.id) {

@@ -4,7 +4,7 @@
  *
  *   stored = "scrypt$<N>$<r>$<p>$<salt b64url>$<hash b64url>"
  */
-import { randomBytes, scryptSync, timingSafeEqual } from 'node:crypto';
+import { randomBytes, scrypt, scryptSync, timingSafeEqual } from 'node:crypto';
 
 const N = 16384;
 const R = 8;
@@ -22,12 +22,41 @@ export function hashSecret(secret: string): string {
   return ['scrypt', N, R, P, salt.toString('base64url'), hash.toString('base64url')].join('$');
 }
 
-export function verifySecret(secret: string | Buffer, stored: string): boolean {
+interface StoredHash {
+  salt: Buffer;
+  expected: Buffer;
+  options: { N: number; r: number; p: number; maxmem: number };
+}
+
+function parseStored(stored: string): StoredHash | null {
   const parts = stored.split('$');
-  if (parts.length !== 6 || parts[0] !== 'scrypt') return false;
+  if (parts.length !== 6 || parts[0] !== 'scrypt') return null;
   const [n, r, p] = [Number(parts[1]), Number(parts[2]), Number(parts[3])];
-  if (![n, r, p].every((x) => Number.isInteger(x) && x > 0)) return false;
-  const expected = Buffer.from(parts[5], 'base64url');
-  const actual = scryptSync(secret, Buffer.from(parts[4], 'base64url'), expected.length, { N: n, r, p, maxmem: 256 * n * r + 1024 * 1024 });
-  return actual.length === expected.length && timingSafeEqual(actual, expected);
+  if (![n, r, p].every((x) => Number.isInteger(x) && x > 0)) return null;
+  return {
+    salt: Buffer.from(parts[4], 'base64url'),
+    expected: Buffer.from(parts[5], 'base64url'),
+    options: { N: n, r, p, maxmem: 256 * n * r + 1024 * 1024 },
+  };
+}
+
+function sameHash(actual: Buffer, h: StoredHash): boolean {
+  return actual.length === h.expected.length && timingSafeEqual(actual, h.expected);
+}
+
+export function verifySecret(secret: string | Buffer, stored: string): boolean {
+  const h = parseStored(stored);
+  return h !== null && sameHash(scryptSync(secret, h.salt, h.expected.length, h.options), h);
+}
+
+/**
+ * verifySecret on libuv's thread pool: scrypt at N=16384 takes tens of milliseconds, which on the
+ * event loop would stall every connection of the broker while one CONNECT is checked.
+ */
+export function verifySecretAsync(secret: string | Buffer, stored: string): Promise<boolean> {
+  const h = parseStored(stored);
+  if (h === null) return Promise.resolve(false);
+  return new Promise((resolve) => {
+    scrypt(secret, h.salt, h.expected.length, h.options, (err, actual) => resolve(err === null && sameHash(actual, h)));
+  });
 }
