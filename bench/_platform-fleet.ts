@@ -25,6 +25,9 @@ import { newSecret } from '../platform-server/src/pki/secrets';
 import { PLATFORM_KEYS, PLATFORM_PRINCIPAL, type Platform } from '../platform-server/src/platform-home';
 import { LINK_KEYS, LINK_KEY_INDEX } from '../platform-server/src/provision';
 
+/** The simulated fleet connects from one host, in batches: the broker's per-address bound must let it. */
+export const BENCH_MAX_PENDING = 100_000;
+
 /** What the bench broker admits: user name -> SHA-256 of the password, and the identity it gets. */
 export class BenchCredentials {
   private readonly table = new Map<string, { digest: Buffer; identity: BrokerIdentity }>();
@@ -47,7 +50,7 @@ function sha256(b: Uint8Array): Buffer {
 /** The embedded broker with the bench's password table; the platform principal is admitted with its own password. */
 export async function startBenchBroker(p: Platform | null, creds: BenchCredentials): Promise<{ broker: EmbeddedBroker; platformUrl: string | null }> {
   let platformUrl: string | null = null;
-  const broker = await startEmbeddedBroker({ port: 0, checkPassword: creds.check, maxPayload: SMS_USER_DATA_MAX });
+  const broker = await startEmbeddedBroker({ port: 0, checkPassword: creds.check, maxPayload: SMS_USER_DATA_MAX, maxPendingPerAddress: BENCH_MAX_PENDING });
   if (p !== null) {
     const password = platformBrokerPassword(p);
     creds.add(PLATFORM_PRINCIPAL, password, { role: 'platform', id: PLATFORM_PRINCIPAL });

@@ -24,7 +24,7 @@ import type { ProvisioningBundle } from '../platform-server/src/pki/bundle';
 import { Platform, initPlatform } from '../platform-server/src/platform-home';
 import { provisionDevice } from '../platform-server/src/provision';
 import { startPlatform, type RunningPlatform } from '../platform-server/src/server';
-import { BenchCredentials, enrolBenchDevices, startBenchBroker } from './_platform-fleet';
+import { BENCH_MAX_PENDING, BenchCredentials, enrolBenchDevices, startBenchBroker } from './_platform-fleet';
 import { countingTransport, type FrameLog } from './_platform-frames';
 import { SizedTransitIssuer } from './_platform-issuer';
 
@@ -74,7 +74,8 @@ export async function benchWorld(setup: 'provisioned' | 'fleet', issuer: SizedTr
       brokerUrl = started.broker.url;
       running = await startPlatform(platform, { mqttPort: 0, httpPort: 0, broker: started.platformUrl as string, workerId: 'bench', log: silentLog });
     } else {
-      running = await startPlatform(platform, { mqttPort: 0, httpPort: 0, log: silentLog });
+      // the whole fleet connects from this one host
+      running = await startPlatform(platform, { mqttPort: 0, httpPort: 0, maxPendingPerAddress: BENCH_MAX_PENDING, log: silentLog });
       brokerUrl = running.mqtt.url;
     }
     dpu = attachFlows(platform, running.link, silentLog, { ...dpuOptions, issuers: [issuer] });

@@ -29,6 +29,11 @@ export interface StartOptions {
    * devices connect over TLS only. Ignored with `broker`.
    */
   mqttPort: number | null;
+  /**
+   * Embedded broker: connections from one address allowed at once before their CONNECT is accepted
+   * (default 8; broker.ts). A simulated fleet on one host raises it.
+   */
+  maxPendingPerAddress?: number;
   /** Embedded broker TLS port (client certificates required); undefined = no TLS listener. */
   mqttsPort?: number;
   /** HTTP API port; 0 = a free port. */
@@ -87,6 +92,7 @@ export async function startPlatform(p: Platform, opts: StartOptions): Promise<Ru
         checkPassword: platformPasswordCheck(p),
         admit: (who) => who.role === 'platform' || getDevice(p.db, who.id)?.status === 'active',
         maxPayload: frameSize,
+        maxPendingPerAddress: opts.maxPendingPerAddress,
         log: (event, detail) => log(`broker.${event}`, detail),
       });
       const embedded: EmbeddedBroker = broker;
