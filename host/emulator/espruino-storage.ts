@@ -250,9 +250,10 @@ export class EspruinoStorage {
     const files: { [name: string]: string } = {};
     for (const [name, data] of this.files) files[name] = Buffer.from(data).toString('base64');
     const state = { version: STATE_VERSION, trashBytes: this.trashBytes, trashCount: this.trashCount, files };
-    fs.mkdirSync(path.dirname(this.stateFile), { recursive: true });
+    fs.mkdirSync(path.dirname(this.stateFile), { recursive: true, mode: 0o700 });
     const tmp = `${this.stateFile}.tmp`;
-    fs.writeFileSync(tmp, JSON.stringify(state));
+    // Storage holds the provisioning bundle and the SE's flash pages, keys included: owner only.
+    fs.writeFileSync(tmp, JSON.stringify(state), { mode: 0o600 });
     fs.renameSync(tmp, this.stateFile);
   }
 

@@ -29,8 +29,10 @@ export class FileFlash implements Flash {
         throw new Error(`flash image ${path} is ${actual} bytes, expected ${size} (${pageCount} pages of ${FLASH_PAGE_SIZE})`);
       }
       this.memory = new MemoryFlash(pageCount, fs.readFileSync(path));
+      // The image holds the SE's keys: readable by its owner only, even if it was copied in wider.
+      if ((fs.statSync(path).mode & 0o077) !== 0) fs.chmodSync(path, 0o600);
     } else {
-      fs.writeFileSync(path, new Uint8Array(size).fill(0xff), { flag: 'wx' });
+      fs.writeFileSync(path, new Uint8Array(size).fill(0xff), { flag: 'wx', mode: 0o600 });
       this.memory = new MemoryFlash(pageCount);
     }
     this.fd = fs.openSync(path, 'r+');

@@ -57,7 +57,7 @@ export function createSecureElement(options: VirtualSeOptions): SecureElement {
 
 /** Opens (or creates) the SE state in dir: its flash image and its serial number. */
 export function openStateDir(dir: string, options: Omit<VirtualSeOptions, 'flash'> = {}): SecureElement {
-  fs.mkdirSync(dir, { recursive: true });
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
   const serialFile = path.join(dir, 'se-serial.txt');
   let serial = options.serial;
   if (serial === undefined && fs.existsSync(serialFile)) serial = fromHex(fs.readFileSync(serialFile, 'utf8').trim());

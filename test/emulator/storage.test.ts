@@ -83,6 +83,8 @@ describe('Storage persistence and power cuts', () => {
     const b = new EspruinoStorage(file);
     expect(b.read('.bootcde')).toBe('print(1)');
     expect(Array.from(new Uint8Array(b.readArrayBuffer('data')!))).toEqual([0, 1, 2, 255, 255, 255, 255, 255]);
+    // it holds the provisioning bundle and the SE's pages, keys included: owner only
+    expect(fs.statSync(file).mode & 0o777).toBe(0o600);
   });
 
   it('a cut in the middle of a write keeps only the bytes that reached flash, and switches the board off', () => {

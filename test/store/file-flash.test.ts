@@ -23,6 +23,15 @@ describe('FileFlash', () => {
     expect(image.every((b) => b === 0xff)).toBe(true);
   });
 
+  it('keeps the image (which holds the SE keys) readable by its owner only, also one copied in with mode 0644', () => {
+    const file = path.join(dir, 'se.bin');
+    new FileFlash(file, 1).close();
+    expect(fs.statSync(file).mode & 0o777).toBe(0o600);
+    fs.chmodSync(file, 0o644);
+    new FileFlash(file, 1).close();
+    expect(fs.statSync(file).mode & 0o777).toBe(0o600);
+  });
+
   it('writes programs and erases through to the file, at their positions', () => {
     const file = path.join(dir, 'se.bin');
     const flash = new FileFlash(file, 2);
