@@ -5,7 +5,7 @@
  *
  * Boot as on Espruino (src/jsflash.c jsfLoadBootCodeFromFlash): .boot0 .. .boot3, then .bootrst,
  * or .bootcde when there is no .bootrst and this is a power-on or load(); reset() runs .bootrst
- * only. Firmware is installed the way EspruinoTools' Save on Send writes it (1024-byte
+ * only. A boot file Espruino could not load is not run (load-gate.ts). Firmware is installed the way EspruinoTools' Save on Send writes it (1024-byte
  * Storage.write chunks into .bootcde, runtimes.md §2).
  */
 import { EventEmitter } from 'node:events';
@@ -16,6 +16,7 @@ import { I2C_SCL_PIN, I2C_SDA_PIN, PN532_RESET_PIN, PROVISIONING_FILE } from '..
 import { EspruinoConsole } from './espruino-console';
 import { EspruinoRuntime, EMULATED_VERSION } from './espruino-runtime';
 import { EspruinoStorage } from './espruino-storage';
+import { espruinoLoadError } from './load-gate';
 import { VirtualPn532 } from './virtual-pn532';
 
 export const BOOT_FILE = '.bootcde';
@@ -142,7 +143,9 @@ export class EmulatedBoard extends EventEmitter<BoardEvents> {
   private runStored(name: string): void {
     const code = this.storage.read(name);
     if (code === undefined || this.runtime === null) return;
-    this.runtime.runReporting(code, name);
+    const refused = espruinoLoadError(code, name);
+    if (refused !== null) this.emit('output', `${refused}\r\n`);
+    else this.runtime.runReporting(code, name);
   }
 
   /** reset()/load() take effect after the code that called them returns. */

@@ -1,11 +1,9 @@
 /**
- * ESP32 peripherals as the firmware sees them in the emulator: pins D0..D39 and I2C1 (Espruino's
- * src/jswrap_pin.c, src/jswrap_spi_i2c.c). The JavaScript objects are made per interpreter; the
- * devices behind them (the PN532) belong to the board and survive reset().
+ * ESP32's I2C1 as the firmware sees it in the emulator (Espruino's src/jswrap_spi_i2c.c), and the
+ * data arguments Espruino's I2C and Serial writes take. The JavaScript objects are made per
+ * interpreter; the devices behind them (the PN532) belong to the board and survive reset().
  */
 import type { AllocationCounter } from './allocation-counter';
-
-export const ESP32_PIN_COUNT = 40;
 
 /** A device on the I2C bus, addressed by its 7-bit address. */
 export interface I2cDevice {
@@ -21,47 +19,24 @@ export class I2cBusError extends Error {
   }
 }
 
-/** Espruino pin object: write/read/set/reset/mode. Level changes go to the board's wiring. */
-export class EmulatedPin {
-  private level = true;
-  private pinMode = 'input_pullup';
-  constructor(
-    readonly name: string,
-    private readonly onLevel: (name: string, high: boolean) => void,
-  ) {}
-
-  write(value: unknown): void {
-    this.level = Boolean(value);
-    this.pinMode = 'output';
-    this.onLevel(this.name, this.level);
-  }
-  set(): void {
-    this.write(true);
-  }
-  reset(): void {
-    this.write(false);
-  }
-  read(): boolean {
-    return this.level;
-  }
-  mode(mode: string): void {
-    this.pinMode = mode;
-  }
-  getMode(): string {
-    return this.pinMode;
-  }
-  toString(): string {
-    return this.name;
-  }
+/** DataView of any realm (the interpreter's objects come from its vm context). */
+export function isDataView(v: unknown): v is DataView {
+  return Object.prototype.toString.call(v) === '[object DataView]';
 }
 
-/** Flattens Espruino's data arguments (numbers, strings, arrays, typed arrays, {data,count}). */
+/**
+ * Flattens Espruino's data arguments to bytes (src/jsvariterator.c jsvIterateCallback): numbers and
+ * booleans by their low byte, strings by character, arrays and typed arrays element by element,
+ * ArrayBuffers by byte, {data,count} repeated.
+ */
 export function flattenData(args: unknown[]): number[] {
   const out: number[] = [];
   const add = (v: unknown): void => {
-    if (typeof v === 'number') out.push(v & 0xff);
+    if (typeof v === 'number' || typeof v === 'boolean') out.push(Number(v) & 0xff);
     else if (typeof v === 'string') for (let i = 0; i < v.length; i++) out.push(v.charCodeAt(i) & 0xff);
-    else if (ArrayBuffer.isView(v)) for (const b of new Uint8Array(v.buffer, v.byteOffset, v.byteLength)) out.push(b);
+    else if (isDataView(v)) for (const b of new Uint8Array(v.buffer, v.byteOffset, v.byteLength)) out.push(b);
+    else if (ArrayBuffer.isView(v)) for (const e of Array.from(v as unknown as ArrayLike<number>)) out.push(e & 0xff);
+    else if (Object.prototype.toString.call(v) === '[object ArrayBuffer]') for (const b of new Uint8Array(v as ArrayBuffer)) out.push(b);
     else if (Array.isArray(v)) v.forEach(add);
     else if (typeof v === 'object' && v !== null && 'data' in v) {
       const { data, count } = v as { data: unknown; count?: number };
@@ -87,8 +62,12 @@ export class EmulatedI2c {
     private readonly allocations: AllocationCounter,
   ) {}
 
+  /** The options of the last setup(), for E.dumpStr(). */
+  setupOptions: object | null = null;
+
   setup(options: { sda?: unknown; scl?: unknown; bitrate?: number }): void {
     this.configuredOn = `${String(options.sda)}/${String(options.scl)}`;
+    this.setupOptions = options;
   }
 
   writeTo(address: unknown, ...data: unknown[]): void {

@@ -1,7 +1,7 @@
 /**
  * One run of the emulated Espruino interpreter: a node:vm context holding the globals the firmware
- * uses (print, timers, require('Storage'|'crypto'), I2C1, pins, E, process, reset/load), from
- * power-on or reset() until the next reset() or power-off. API-compatible with Espruino on ESP32
+ * and the tools use (print, timers, require('Storage'|'crypto'), I2C1, Serial1, pins, E, process,
+ * reset/load), from power-on or reset() until the next reset() or power-off. API-compatible with Espruino on ESP32
  * for what the firmware calls, not interpreter-exact: V8 runs the code (docs/board.md "Emulator").
  *
  * Uncaught exceptions in timer callbacks are printed as Espruino does ("Uncaught Error: ...") and
@@ -10,7 +10,10 @@
 import crypto from 'node:crypto';
 import vm from 'node:vm';
 import { AllocationCounter } from './allocation-counter';
-import { EmulatedI2c, EmulatedPin, ESP32_PIN_COUNT, type I2cDevice } from './espruino-hardware';
+import { dumpState } from './espruino-dump';
+import { EmulatedI2c, type I2cDevice } from './espruino-hardware';
+import { EmulatedPins } from './espruino-pins';
+import { EmulatedSerial } from './espruino-serial';
 import type { EspruinoStorage } from './espruino-storage';
 import { formatPrintArgs, formatUncaught } from './espruino-values';
 import { mqttModule, netModule, type NetworkHost, wifiModule } from './espruino-network';
@@ -58,11 +61,22 @@ function bytesOf(v: unknown): Uint8Array {
   throw new Error('Expecting a string or array of bytes');
 }
 
+interface Timer {
+  handle: NodeJS.Timeout;
+  callback: unknown;
+  /** setInterval's period; null for setTimeout. */
+  intervalMs: number | null;
+  /** performance.now() when it next fires. */
+  due: number;
+}
+
 export class EspruinoRuntime {
   readonly context: vm.Context;
   readonly allocations = new AllocationCounter();
   private readonly board: RuntimeBoard;
-  private readonly timers = new Map<number, { handle: NodeJS.Timeout; repeat: boolean }>();
+  private readonly timers = new Map<number, Timer>();
+  private pins: EmulatedPins | null = null;
+  private readonly builtins = new Set<string>();
   private nextTimerId = 1;
   private alive = true;
   /** Sockets and MQTT clients to close when this interpreter stops. */
@@ -103,6 +117,7 @@ export class EspruinoRuntime {
     this.alive = false;
     for (const t of this.timers.values()) clearTimeout(t.handle);
     this.timers.clear();
+    this.pins?.dispose();
     for (const close of this.closers.splice(0)) close();
   }
 
@@ -110,8 +125,9 @@ export class EspruinoRuntime {
     const g = vm.runInContext('globalThis', this.context) as { [name: string]: unknown };
     const board = this.board;
     g.global = g;
+    // console output turns each "\n" into "\r\n" (src/jsinteractive.c jsiConsolePrintStringVar)
     const print = (...args: unknown[]): void => {
-      if (this.alive) board.consoleWrite(`${formatPrintArgs(args)}\r\n`);
+      if (this.alive) board.consoleWrite(`${formatPrintArgs(args).replace(/\n/g, '\r\n')}\r\n`);
     };
     g.print = print;
     g.console = { log: print, info: print, warn: print, error: print, debug: print };
@@ -128,22 +144,17 @@ export class EspruinoRuntime {
     };
     g.echo = (on: unknown) => board.setEcho(Boolean(on));
 
-    const pins: EmulatedPin[] = [];
-    for (let i = 0; i < ESP32_PIN_COUNT; i++) {
-      const pin = new EmulatedPin(`D${i}`, (name, high) => board.onPinLevel(name, high));
-      pins.push(pin);
-      g[`D${i}`] = pin;
-    }
-    const pinOf = (p: unknown): EmulatedPin => {
-      if (p instanceof EmulatedPin) return p;
-      const found = pins.find((x) => x.name === String(p));
-      if (found === undefined) throw new Error(`Invalid pin ${String(p)}`);
-      return found;
-    };
-    g.digitalWrite = (p: unknown, v: unknown) => pinOf(p).write(v);
-    g.digitalRead = (p: unknown) => (pinOf(p).read() ? 1 : 0);
-    g.pinMode = (p: unknown, mode: string) => pinOf(p).mode(mode);
-    g.I2C1 = new EmulatedI2c(board.wiring, board.i2cDevices, this.allocations);
+    // errors of the interpreter's own Error class, so `e instanceof Error` holds in its code
+    const ContextError = vm.runInContext('Error', this.context) as ErrorConstructor;
+    const pins = new EmulatedPins((name, high) => board.onPinLevel(name, high), (message) => new ContextError(message));
+    this.pins = pins;
+    pins.install(g);
+    const i2c = new EmulatedI2c(board.wiring, board.i2cDevices, this.allocations);
+    g.I2C1 = i2c;
+    g.Serial = EmulatedSerial;
+    g.Serial1 = new EmulatedSerial((bytes) => {
+      if (this.alive) board.consoleWrite(bytes);
+    });
 
     g.E = {
       getSerial: () => board.serialNumber,
@@ -154,6 +165,15 @@ export class EspruinoRuntime {
         board.storage.erase('.bootrst');
         if (code) board.storage.write(alwaysExec ? '.bootrst' : '.bootcde', String(code));
       },
+      dumpStr: () =>
+        dumpState({
+          global: g,
+          builtins: this.builtins,
+          timers: [...this.timers].map(([id, t]) => ({ id, callback: t.callback, intervalMs: t.intervalMs, dueInMs: t.due - performance.now() })),
+          i2cSetup: i2c.setupOptions,
+          pins: pins.all,
+          bootCode: board.storage.read('.bootrst') ?? board.storage.read('.bootcde'),
+        }),
     };
     g.process = {
       version: EMULATED_VERSION,
@@ -205,6 +225,8 @@ export class EspruinoRuntime {
       if (Object.prototype.hasOwnProperty.call(modules, name)) return modules[name];
       throw new Error(`Module ${name} not found`);
     };
+    // what E.dumpStr() leaves out: the interpreter's own globals
+    for (const name of Object.keys(g)) this.builtins.add(name);
   }
 
   private addTimer(fn: unknown, ms: number | undefined, args: unknown[], repeat: boolean): number {
@@ -214,6 +236,7 @@ export class EspruinoRuntime {
     const fire = (): void => {
       if (!this.alive) return;
       if (!repeat) this.timers.delete(id);
+      else timer.due = performance.now() + delay;
       try {
         (fn as (...a: unknown[]) => void)(...args);
       } catch (err) {
@@ -221,7 +244,8 @@ export class EspruinoRuntime {
       }
     };
     const handle = repeat ? setInterval(fire, delay) : setTimeout(fire, delay);
-    this.timers.set(id, { handle, repeat });
+    const timer: Timer = { handle, callback: fn, intervalMs: repeat ? delay : null, due: performance.now() + delay };
+    this.timers.set(id, timer);
     return id;
   }
 
@@ -229,7 +253,7 @@ export class EspruinoRuntime {
     if (id === undefined) return;
     const t = this.timers.get(id);
     if (t === undefined) return;
-    if (t.repeat) clearInterval(t.handle);
+    if (t.intervalMs !== null) clearInterval(t.handle);
     else clearTimeout(t.handle);
     this.timers.delete(id);
   }
