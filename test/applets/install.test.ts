@@ -16,6 +16,7 @@ import { GpSession } from '../../host/gp/gp-session';
 import { sameKeyForAll } from '../../host/gp/keys';
 import { DEV_ISD_KEY } from '../../host/se/virtual-se';
 import { TestSe, cardRequest, installPackage, packageFile } from './_harness';
+import { checkStore } from '../../firmware/src/core/store/check';
 
 const CARD = '31041000000000012345';
 
@@ -35,7 +36,7 @@ async function refused(mutate: (spec: ReturnType<typeof makePackageSpec>) => voi
   expect(t.se.registry.findApp(spec.instanceAid, 0, spec.instanceAid.length)).toBe(-1);
   expect(t.se.cardManager.load(0)).toBe(false);
   expect(recordsOf(t, 0)).toBe(0);
-  expect(t.se.store.check().ok).toBe(true);
+  expect(checkStore(t.se.store).ok).toBe(true);
 }
 
 describe('installing card packages', () => {

@@ -15,6 +15,7 @@ import { CM_BALANCE } from '../../firmware/src/core/se/card-manager';
 import { MemoryFlash, PowerCutError } from '../../host/flash/memory-flash';
 import { TestSe, cardPackage, installPackage } from './_harness';
 import { PurseTerminal, load, purchase } from './_terminal';
+import { checkStore } from '../../firmware/src/core/store/check';
 
 const CARD_NUMBER = '31041000000000077777';
 const AID = 'a00000063201010503e8';
@@ -31,7 +32,7 @@ interface Purse {
 }
 
 function observe(t: TestSe): Purse {
-  expect(t.se.store.check()).toEqual({ ok: true, problems: [] });
+  expect(checkStore(t.se.store)).toEqual({ ok: true, problems: [] });
   t.ok(SELECT);
   const balance = parseInt(t.ok('805c000204'), 16);
   const counters = t.ok(TERMINAL.initLoad(2, 1)).slice(8, 12) + t.ok(TERMINAL.initPurchase(2, 1)).slice(8, 12);

@@ -16,6 +16,7 @@ import { VpcdCardClient } from '../../host/vpcd/vpcd-card-client';
 import { VpcdReader } from '../../host/vpcd/vpcd-reader';
 import { TestSe, cardPackage, installPackage } from './_harness';
 import { PurseTerminal, TERMINAL_ID } from './_terminal';
+import { checkStore } from '../../firmware/src/core/store/check';
 
 const CARD_NUMBER = '31041000000000012345';
 
@@ -68,7 +69,7 @@ async function lifeCycle(se: SecureElement, transmit: Transmit) {
   expect(readU31(cm, CM_LAST_AMOUNT)).toBe(200);
   expect(readU16(cm, CM_LAST_COUNTER)).toBe(0);
   expect(toHex(cm, CM_LAST_DATETIME, 7)).toBe('20240315123000');
-  expect(se.store.check().ok).toBe(true);
+  expect(checkStore(se.store).ok).toBe(true);
 }
 
 let cleanups: (() => Promise<void>)[] = [];

@@ -15,6 +15,7 @@ import { DEV_ISD_KEY, SeCardDevice, createSecureElement } from '../../host/se/vi
 import { VpcdCardClient } from '../../host/vpcd/vpcd-card-client';
 import { VpcdReader } from '../../host/vpcd/vpcd-reader';
 import { plainLoadFile } from '../helpers/plain-package';
+import { checkStore } from '../../firmware/src/core/store/check';
 
 const PKG = 'a0000001510001';
 const MODULE = 'a000000151000101';
@@ -68,7 +69,7 @@ describe.each([0x01, 0x03, 0x11, 0x13, 0x33])('GP life cycle over vpcd at securi
     expect(after.apps).toEqual([]);
     expect(after.loadFiles).toEqual([]);
     expect(se.cardManager.load(0)).toBe(false);
-    expect(se.store.check().ok).toBe(true);
+    expect(checkStore(se.store).ok).toBe(true);
   });
 });
 

@@ -13,6 +13,7 @@ import { sameKeyForAll } from '../../host/gp/keys';
 import { parseLoadFile, tapcardPackageHeader } from '../../host/gp/load-file';
 import { DEV_ISD_KEY, SeCardDevice, createSecureElement } from '../../host/se/virtual-se';
 import { plainLoadFile } from '../helpers/plain-package';
+import { checkStore } from '../../firmware/src/core/store/check';
 
 const PAGES = 16;
 const SERIAL = fromHex('a1a2a3a4a5a6a7a8a9aa');
@@ -36,7 +37,7 @@ async function session(flash: MemoryFlash, keys = KEYS) {
 async function observe(flash: MemoryFlash): Promise<Snapshot> {
   const se = createSecureElement({ flash, serial: SERIAL });
   se.boot();
-  expect(se.store.check()).toEqual({ ok: true, problems: [] });
+  expect(checkStore(se.store)).toEqual({ ok: true, problems: [] });
   const kvns: number[] = [];
   for (let k = se.store.nextId(0x02, -1); k >= 0; k = se.store.nextId(0x02, k)) kvns.push(k);
   const card = new SeCardDevice(se);

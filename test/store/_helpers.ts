@@ -5,6 +5,7 @@
 import { expect } from 'vitest';
 import { MemoryFlash, PowerCutError } from '../../host/flash/memory-flash';
 import { STORE_MAX_VALUE, Store } from '../../firmware/src/core/store/store';
+import { checkStore } from '../../firmware/src/core/store/check';
 
 /** Every committed key and value, one "type:id=hex" line each, in key order. */
 export function dump(store: Store): string {
@@ -98,7 +99,7 @@ export function runWithEveryCut(base: Uint8Array, pageCount: number, steps: Step
     let k = 0;
     while (k < stepEnds.length && stepEnds[k] <= n) k++;
     expect(dump(recovered), `state after a cut at op ${n}: ${k} of ${steps.length} steps committed`).toBe(states[k]);
-    expect(recovered.check().problems, `check() after a cut at op ${n}`).toEqual([]);
+    expect(checkStore(recovered).problems, `check() after a cut at op ${n}`).toEqual([]);
     recoveredTo[k]++;
     expectStillWritable(flash, states[k]);
   }
@@ -115,7 +116,7 @@ function cutEveryMountOp(flash: MemoryFlash, pageCount: number): void {
     copy.cutAfter(m);
     expect(() => mountStore(copy), `mount cut at its op ${m}`).toThrow(PowerCutError);
     copy.reboot();
-    expect(mountStore(copy).check().problems).toEqual([]);
+    expect(checkStore(mountStore(copy)).problems).toEqual([]);
   }
   // Leave `flash` itself with a recovery interrupted at its first operation, when it has one.
   if (probe.opCount > 0) {
@@ -134,7 +135,7 @@ function expectStillWritable(flash: MemoryFlash, state: string): void {
   const again = mountStore(flash);
   const probeLine = `${PROBE_TYPE}:1=${Buffer.from(value(99, 3)).toString('hex')}`;
   expect(dump(again)).toBe(state === '' ? probeLine : `${state}\n${probeLine}`);
-  expect(again.check().problems).toEqual([]);
+  expect(checkStore(again).problems).toEqual([]);
 }
 
 /** Deterministic pseudo-random integers in [0, n) (mulberry32), so failures replay. */

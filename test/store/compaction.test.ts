@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { MemoryFlash } from '../../host/flash/memory-flash';
 import { STORE_MAX_VALUE, type Store } from '../../firmware/src/core/store/store';
 import { type Step, dump, mountStore, must, putAll, runWithEveryCut, seededRandom, value } from './_helpers';
+import { checkStore } from '../../firmware/src/core/store/check';
 
 const PAGES = 4;
 const ELF = 3;
@@ -50,7 +51,7 @@ describe('compaction', () => {
     const expected = [0, 1, 2, 3, 4, 5, 6, 7].map((id) => `3:${id}=${Buffer.from(value(1 + (id === 0 ? 0 : id), 600)).toString('hex')}`);
     expect(dump(store)).toBe(expected.join('\n'));
     expect(dump(mountStore(flash))).toBe(dump(store));
-    expect(store.check().problems).toEqual([]);
+    expect(checkStore(store).problems).toEqual([]);
   });
 
   it('survives a power cut at every program/erase, including inside compaction and recovery', () => {
@@ -129,7 +130,7 @@ describe('compaction during a transaction that rewrites a key being moved', () =
     churn(store);
     const again = mountStore(flash);
     expect(again.has(ELF, 0)).toBe(false);
-    expect(again.check().problems).toEqual([]);
+    expect(checkStore(again).problems).toEqual([]);
   });
 
   it('keeps the old value after abort, however many compactions follow', () => {
@@ -141,7 +142,7 @@ describe('compaction during a transaction that rewrites a key being moved', () =
     const again = mountStore(flash);
     expect(again.get(ELF, 0, out, 0)).toBe(600);
     expect(Array.from(out)).toEqual(Array.from(value(1, 600)));
-    expect(again.check().problems).toEqual([]);
+    expect(checkStore(again).problems).toEqual([]);
   });
 
   it('recovers exactly at every cut point of remove, compaction and commit', () => {
@@ -198,7 +199,7 @@ describe('a full store', () => {
     expect(store.commit()).toBe(false);
     expect(dump(store)).toBe(before);
     expect(dump(mountStore(flash))).toBe(before);
-    expect(store.check().problems).toEqual([]);
+    expect(checkStore(store).problems).toEqual([]);
   });
 
   it('can still delete, and then takes new values in the space it got back', () => {
@@ -216,7 +217,7 @@ describe('a full store', () => {
     expect(again.has(ELF, 0)).toBe(false);
     expect(again.has(ELF, 101)).toBe(true);
     expect(again.has(ELF, count - 1)).toBe(true);
-    expect(again.check().problems).toEqual([]);
+    expect(checkStore(again).problems).toEqual([]);
   });
 
   it('stays consistent with a power cut at every operation of delete-then-refill', () => {
@@ -273,7 +274,7 @@ describe('reserve()', () => {
       promised++;
       lens.forEach((len, i) => expect(store.put(ELF_CHUNK, i, value(i, len), 0, len), `trial ${trial} put ${i}`).toBe(true));
       expect(store.commit(), `trial ${trial} commit`).toBe(true);
-      expect(store.check().problems).toEqual([]);
+      expect(checkStore(store).problems).toEqual([]);
     }
     expect(promised).toBeGreaterThan(20);
     expect(refused).toBeGreaterThan(20);

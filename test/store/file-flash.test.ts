@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FileFlash } from '../../host/flash/file-flash';
 import { FlashRuleError } from '../../host/flash/memory-flash';
 import { Store } from '../../firmware/src/core/store/store';
+import { checkStore } from '../../firmware/src/core/store/check';
 
 let dir: string;
 beforeEach(() => {
@@ -72,7 +73,7 @@ describe('FileFlash', () => {
     const out = new Uint8Array(2);
     expect(again.get(3, 7, out, 0)).toBe(2);
     expect(Array.from(out)).toEqual([0xca, 0xfe]);
-    expect(again.check().ok).toBe(true);
+    expect(checkStore(again).ok).toBe(true);
     second.close();
   });
 });

@@ -14,6 +14,7 @@ import { runFengari, runLua53 } from '../lua/harness';
 import { MemoryFlash, PowerCutError } from '../../host/flash/memory-flash';
 import { CRC16_INIT, crc16 } from '../../firmware/src/core/store/crc16';
 import { Store } from '../../firmware/src/core/store/store';
+import { checkStore } from '../../firmware/src/core/store/check';
 
 const SRC = path.resolve(__dirname, '../../firmware/src');
 
@@ -38,6 +39,7 @@ const PAGES = 3;
 const SNIPPET = `
 local storeModule = require("core.store.store")
 local crcModule = require("core.store.crc16")
+local checkModule = require("core.store.check")
 
 local Flash = {}
 Flash.__index = Flash
@@ -97,7 +99,7 @@ local function summary(store, flash)
       id = store:nextId(t, id)
     end
   end
-  print("image " .. crcModule.crc16(flash.bytes, 0, ${PAGES} * 4096, 65535) .. " check " .. tostring(store:check().ok))
+  print("image " .. crcModule.crc16(flash.bytes, 0, ${PAGES} * 4096, 65535) .. " check " .. tostring(checkModule.checkStore(store).ok))
 end
 
 local flash = newFlash(${PAGES})
@@ -144,7 +146,7 @@ function runOnNode(): string[] {
         lines.push(`${t}:${id} ${len} ${crc16(out, 0, len, CRC16_INIT)}`);
       }
     }
-    lines.push(`image ${crc16(flash.snapshot(), 0, PAGES * 4096, CRC16_INIT)} check ${store.check().ok}`);
+    lines.push(`image ${crc16(flash.snapshot(), 0, PAGES * 4096, CRC16_INIT)} check ${checkStore(store).ok}`);
   };
   const flash = new MemoryFlash(PAGES);
   let store = new Store(flash);

@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { MemoryFlash, PowerCutError } from '../../host/flash/memory-flash';
 import { type Step, dump, mountStore, must, putAll, runWithEveryCut, value } from './_helpers';
+import { checkStore } from '../../firmware/src/core/store/check';
 
 const PAGES = 8;
 const ELF = 3;
@@ -115,7 +116,7 @@ describe('torn page header', () => {
     expect(dump(recovered)).toBe(before);
     flash.read(4096, torn, 0, 16);
     expect(Array.from(torn)).toEqual(new Array(16).fill(0xff));
-    expect(recovered.check().problems).toEqual([]);
+    expect(checkStore(recovered).problems).toEqual([]);
     recovered.begin();
     must(recovered.put(ELF, 5, big, 0, 1000), 'put after recovery');
     must(recovered.commit(), 'commit after recovery');
@@ -147,7 +148,7 @@ describe('torn record at the head', () => {
     expect(() => store.put(ELF, 2, value(2, 100), 0, 100)).toThrow(PowerCutError);
     flash.reboot();
     const recovered = mountStore(flash);
-    expect(recovered.check().problems).toEqual([]);
+    expect(checkStore(recovered).problems).toEqual([]);
     recovered.begin();
     putAll(recovered, ELF, [3], 3, 100);
     must(recovered.commit(), 'commit after the torn record');

@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { MemoryFlash, PowerCutError } from '../../host/flash/memory-flash';
 import { dump, mountStore, seededRandom, value } from './_helpers';
+import { checkStore } from '../../firmware/src/core/store/check';
 
 const TYPES = [3, 0x40];
 
@@ -59,13 +60,13 @@ describe('random workload with power cuts', () => {
         flash.reboot();
         store = mountStore(flash);
         expect(dump(store), `after the cut in transaction ${txn}`).toBe(modelDump(model));
-        expect(store.check().problems).toEqual([]);
+        expect(checkStore(store).problems).toEqual([]);
       }
       flash.reboot();
       if (txn % 50 === 49) {
         store = mountStore(flash);
         expect(dump(store)).toBe(modelDump(model));
-        expect(store.check().problems).toEqual([]);
+        expect(checkStore(store).problems).toEqual([]);
       }
     }
     expect(dump(store)).toBe(modelDump(model));

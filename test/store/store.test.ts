@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { MemoryFlash } from '../../host/flash/memory-flash';
 import { STORE_MAX_VALUE, Store } from '../../firmware/src/core/store/store';
 import { dump, mountStore, value } from './_helpers';
+import { checkStore } from '../../firmware/src/core/store/check';
 
 const ELF = 3;
 const APP = 4;
@@ -38,7 +39,7 @@ describe('Store transactions', () => {
     expect(read(again, APP, 2)).toEqual([]);
     expect(again.length(APP, 2)).toBe(0);
     expect(again.length(APP, 9)).toBe(-1);
-    expect(again.check()).toEqual({ ok: true, problems: [] });
+    expect(checkStore(again)).toEqual({ ok: true, problems: [] });
   });
 
   it('discards an aborted transaction, before and after a mount', () => {
@@ -63,7 +64,7 @@ describe('Store transactions', () => {
     expect(store.put(ELF, 1, Uint8Array.of(2), 0, 1)).toBe(true);
     const again = mountStore(flash);
     expect(again.has(ELF, 1)).toBe(false);
-    expect(again.check().ok).toBe(true);
+    expect(checkStore(again).ok).toBe(true);
   });
 
   it('shows only committed state to reads while a transaction is open', () => {
@@ -90,7 +91,7 @@ describe('Store transactions', () => {
     store.put(ELF, 3, Uint8Array.of(4), 0, 1);
     expect(store.commit()).toBe(true);
     expect(dump(store)).toBe('3:1=02\n3:3=04');
-    expect(store.check().ok).toBe(true);
+    expect(checkStore(store).ok).toBe(true);
   });
 
   it('commits an empty transaction without writing', () => {
@@ -185,7 +186,7 @@ describe('Store misuse and limits', () => {
   });
 });
 
-describe('Store.check()', () => {
+describe('checkStore()', () => {
   it('reports a committed record whose bytes changed on flash', () => {
     const flash = new MemoryFlash(4);
     const store = mountStore(flash);
@@ -197,7 +198,7 @@ describe('Store.check()', () => {
     // First record of page 0: page header (16) + record header (12), then the value.
     image[16 + 12 + 1] ^= 0x40;
     const damaged = mountStore(new MemoryFlash(4, image));
-    const result = damaged.check();
+    const result = checkStore(damaged);
     expect(result.ok).toBe(false);
     expect(result.problems.join('\n')).toMatch(/whole records after the damaged record at offset 16/);
   });

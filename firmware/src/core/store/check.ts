@@ -1,12 +1,19 @@
 /**
- * The store's own consistency check (Store.check()): rescans flash into a second, fresh state and
- * compares, then checks what the scan cannot see. For tests and tools: it allocates.
+ * The store's own consistency check: rescans flash into a second, fresh state and compares, then
+ * checks what the scan cannot see. For tests and tools: it allocates, and the firmware never calls
+ * it, so it stays out of the board's bundle.
  */
 import { storeKey } from './_index';
 import { Log } from './_log';
 import { KIND_BACKUP, KIND_COPY, KIND_PUT, PAGE_HEADER_SIZE, RECORD_BAD, RECORD_OK, decodeRecordHeader, recordSpace } from './_layout';
 import { RecordReader } from './_reader';
 import { ScanReport, scanLog } from './mount';
+import type { Store } from './store';
+
+export interface StoreCheck {
+  ok: boolean;
+  problems: string[];
+}
 
 /** Live records: whole, of the key and length the index says, keys strictly ascending. */
 function checkIndex(log: Log, problems: string[]): void {
@@ -106,12 +113,17 @@ function checkDamagedRecords(log: Log, problems: string[]): void {
   }
 }
 
-/** Every problem found, as text; empty when the store is consistent. */
-export function checkStore(log: Log): string[] {
+/**
+ * Checks a mounted store: page chain and headers, CRC of every live record, one live version per
+ * key, committed transactions complete, RAM state equal to a fresh scan of flash, unused pages
+ * erased. Every problem found is listed as text.
+ */
+export function checkStore(store: Store): StoreCheck {
+  const log = store.log;
   const problems: string[] = [];
   checkIndex(log, problems);
   compareWithScan(log, problems);
   checkUnusedPages(log, problems);
   checkDamagedRecords(log, problems);
-  return problems;
+  return { ok: problems.length === 0, problems: problems };
 }

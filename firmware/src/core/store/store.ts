@@ -40,7 +40,6 @@ import { RecordReader } from './_reader';
 import { replayTransaction } from './_replay';
 import { OpenTxn } from './_txn';
 import { appendableBytes, fits, makeRoom, smallRoomAfter } from './compaction';
-import { checkStore } from './check';
 import { ScanReport, eraseUnusedPages, scanLog } from './mount';
 
 export { STORE_MAX_VALUE, recordSpace };
@@ -64,13 +63,9 @@ function checkId(id: number): void {
   if (id < 0 || id > 65535 || id !== Math.floor(id)) throw new Error(`store: id must be 0..65535, got ${id}`);
 }
 
-export interface StoreCheck {
-  ok: boolean;
-  problems: string[];
-}
-
 export class Store {
-  private readonly log: Log;
+  /** The page log (the consistency check, check.ts, rescans it). */
+  readonly log: Log;
   private readonly index: KeyIndex;
   private readonly scanReader: RecordReader;
   private readonly replayReader: RecordReader;
@@ -236,17 +231,6 @@ export class Store {
     this.requireMounted();
     const free = appendableBytes(this.log, 0, this.stopPage()) - COMMIT_SPACE - STORE_DELETE_RESERVE;
     return free > 0 ? free : 0;
-  }
-
-  /**
-   * Consistency check for tests and tools (allocates; not for the APDU path): page chain and
-   * headers, CRC of every live record, one live version per key, committed transactions complete,
-   * RAM state equal to a fresh scan of flash, unused pages erased.
-   */
-  check(): StoreCheck {
-    this.requireMounted();
-    const problems = checkStore(this.log);
-    return { ok: problems.length === 0, problems: problems };
   }
 
   private findKey(type: number, id: number): number {
