@@ -3,7 +3,7 @@
  * list, install, delete and load keys on a card's ISD over SCP03, with the card reached through
  * PC/SC (pcscd) or directly as a vpcd reader that a card (`tapcard se serve`) connects to.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { fromHex, toHex } from '../firmware/src/core/hex';
 import { DEFAULT_ISD_AID_HEX } from '../firmware/src/core/gp/constants';
@@ -195,6 +195,7 @@ function parseOptions(argv: string[]): Options | 'help' {
   };
   if (v.delete !== undefined) options.delete = aid('--delete', v.delete);
   if (v.install !== undefined) {
+    if (!existsSync(v.install)) throw new UsageError(`--install ${v.install}: no such file`);
     options.install = { file: v.install };
     if (v.package !== undefined) options.install.packageAid = aid('--package', v.package);
     if (v.module !== undefined) options.install.moduleAid = aid('--module', v.module);

@@ -37,5 +37,13 @@ export async function main(argv: string[]): Promise<number> {
     return EXIT.USAGE;
   }
   const mod = await cmd.load();
-  return mod.run(rest);
+  try {
+    return await mod.run(rest);
+  } catch (err) {
+    // Anything a subcommand did not turn into its own message: one line, no stack trace
+    // (TAPCARD_DEBUG=1 shows it).
+    if (process.env.TAPCARD_DEBUG === '1') console.error(err);
+    else console.error(`tapcard ${name}: ${err instanceof Error ? err.message : String(err)}`);
+    return EXIT.FAILURE;
+  }
 }

@@ -5,6 +5,7 @@
 import { parseArgs } from 'node:util';
 import { fromHex, toHex } from '../firmware/src/core/hex';
 import { swText } from '../firmware/src/core/sw';
+import { existsSync, statSync } from 'node:fs';
 import { DEV_ISD_KEY, SeCardDevice, openStateDir } from '../host/se/virtual-se';
 import { VpcdCardClient } from '../host/vpcd/vpcd-card-client';
 import { EXIT } from './exit-codes';
@@ -66,6 +67,10 @@ export async function run(argv: string[]): Promise<number> {
       console.error(`tapcard se: --isd-key must be 16, 24 or 32 bytes, got ${isdKey.length}`);
       return EXIT.USAGE;
     }
+  }
+  if (existsSync(values.state) && !statSync(values.state).isDirectory()) {
+    console.error(`tapcard se: --state ${values.state}: not a directory`);
+    return EXIT.USAGE;
   }
   const se = openStateDir(values.state, { isdKey });
   const card = new SeCardDevice(se);

@@ -55,12 +55,18 @@ export function createSecureElement(options: VirtualSeOptions): SecureElement {
   });
 }
 
+function readSerialFile(file: string): Uint8Array {
+  const text = fs.readFileSync(file, 'utf8').trim();
+  if (!/^([0-9a-fA-F]{2}){1,16}$/.test(text)) throw new Error(`${file}: expected the SE serial as hex (e.g. 20 digits), got '${text.slice(0, 40)}'`);
+  return fromHex(text);
+}
+
 /** Opens (or creates) the SE state in dir: its flash image and its serial number. */
 export function openStateDir(dir: string, options: Omit<VirtualSeOptions, 'flash'> = {}): SecureElement {
   fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
   const serialFile = path.join(dir, 'se-serial.txt');
   let serial = options.serial;
-  if (serial === undefined && fs.existsSync(serialFile)) serial = fromHex(fs.readFileSync(serialFile, 'utf8').trim());
+  if (serial === undefined && fs.existsSync(serialFile)) serial = readSerialFile(serialFile);
   serial ??= randomSerial();
   if (!fs.existsSync(serialFile)) fs.writeFileSync(serialFile, Buffer.from(serial).toString('hex') + '\n');
   const se = createSecureElement({ ...options, serial, flash: new FileFlash(path.join(dir, STATE_FILE), DEFAULT_FLASH_PAGES) });

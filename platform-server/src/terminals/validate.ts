@@ -44,7 +44,8 @@ function check(field: string, rule: Rule, v: unknown): void {
 export function validate<T>(schema: Schema, body: unknown): T {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new ValidationError('body: expected a JSON object');
   const o = body as Record<string, unknown>;
-  for (const key of Object.keys(o)) if (!(key in schema)) throw new ValidationError(`${key}: unknown field`);
+  // own properties only: `__proto__`, `constructor` and other inherited names are unknown fields
+  for (const key of Object.keys(o)) if (!Object.prototype.hasOwnProperty.call(schema, key)) throw new ValidationError(`${key}: unknown field`);
   for (const [field, rule] of Object.entries(schema)) {
     if (o[field] === undefined || o[field] === null) {
       if (rule.optional === true) continue;

@@ -19,8 +19,13 @@ export class FileJournal extends MemoryJournal {
   static open(file: string): FileJournal {
     let state: JournalState = { lastTerminalSerial: 0, pending: [] };
     if (fs.existsSync(file)) {
-      const parsed = JSON.parse(fs.readFileSync(file, 'utf8')) as Partial<JournalState>;
-      if (typeof parsed.lastTerminalSerial !== 'number' || !Array.isArray(parsed.pending)) {
+      let parsed: Partial<JournalState>;
+      try {
+        parsed = JSON.parse(fs.readFileSync(file, 'utf8')) as Partial<JournalState>;
+      } catch (err) {
+        throw new Error(`${file}: not a POS journal (${(err as Error).message})`);
+      }
+      if (typeof parsed !== 'object' || parsed === null || typeof parsed.lastTerminalSerial !== 'number' || !Array.isArray(parsed.pending)) {
         throw new Error(`${file} is not a POS journal (needs lastTerminalSerial and pending)`);
       }
       state = { lastTerminalSerial: parsed.lastTerminalSerial, pending: parsed.pending };
