@@ -16,6 +16,7 @@ import { attachFlows } from '../platform-server/src/flows/flows';
 import { TRANSIT_APPLICATION_ID } from '../platform-server/src/flows/issuers/transit-issuer';
 import { getJob } from '../platform-server/src/flows/jobs';
 import { openAccount } from '../platform-server/src/issuers/accounts';
+import { issuePayerCode } from '../platform-server/src/issuers/payer-authorisation';
 import { ECASH_APPLICATION_ID } from '../platform-server/src/issuers/bank-server';
 import { LOYALTY_APPLICATION_ID } from '../platform-server/src/issuers/merchant-server';
 import { createLog } from '../platform-server/src/log';
@@ -155,7 +156,9 @@ export async function run(argv: string[]): Promise<number> {
     const journal = new MemoryJournal();
     const rows: string[][] = [];
 
-    const paid = await rechargeWithThirdParty({ reader, client: new PlatformClient(second), journal, idempotencyKey: `demo-${Date.now()}`, accountId: 'alice', amount: 50_00 });
+    // Alice's payment app shows a one-use payment code; the till charges her account with it.
+    const aliceCode = issuePayerCode(platform.db, 'payment', 'alice', 50_00).code;
+    const paid = await rechargeWithThirdParty({ reader, client: new PlatformClient(second), journal, idempotencyKey: `demo-${Date.now()}`, accountId: 'alice', payerCode: aliceCode, amount: 50_00 });
     const load = paid.transaction!;
     console.log(`    second terminal: recharge 50.00 paid by third-party (order ${paid.order.idempotencyKey}): ${yuan(load.balanceBefore)} -> ${yuan(load.balanceAfter)}, TAC ${load.tac}`);
     rows.push(['second + payment', 'transit recharge', load.cardNumber, yuan(load.amount), yuan(load.balanceAfter), load.tac]);
@@ -164,7 +167,8 @@ export async function run(argv: string[]): Promise<number> {
     console.log(`    first terminal: transit debit 2.00: ${yuan(debit.balanceBefore)} -> ${yuan(debit.balanceAfter)}, TAC ${debit.tac}`);
     rows.push(['first', 'transit debit', debit.cardNumber, yuan(debit.amount), yuan(debit.balanceAfter), debit.tac]);
 
-    const deposit = await new BankPos({ reader, client: new PlatformClient(third), journal }).deposit(30_00, 'alice-bank');
+    const bankCode = issuePayerCode(platform.db, 'bank', 'alice-bank', 30_00).code;
+    const deposit = await new BankPos({ reader, client: new PlatformClient(third), journal }).deposit(30_00, 'alice-bank', bankCode);
     console.log(`    third terminal: bank deposit 30.00 from the bank account: ${yuan(deposit.balanceBefore)} -> ${yuan(deposit.balanceAfter)}, TAC ${deposit.tac}`);
     rows.push(['third', 'bank deposit', deposit.cardNumber, yuan(deposit.amount), yuan(deposit.balanceAfter), deposit.tac]);
 

@@ -16,12 +16,12 @@ import { startPlatform } from '../platform-server/src/server';
 import { attachFlows } from '../platform-server/src/flows/flows';
 import { downloadCommand, jobsCommand } from '../platform-server/src/flows/cli-jobs';
 import { deleteCommand, statusCommand } from '../platform-server/src/flows/cli-delete-status';
-import { accountAddCommand, terminalAddCommand } from '../platform-server/src/terminals/cli-terminals';
+import { accountAddCommand, payerCodeCommand, terminalAddCommand } from '../platform-server/src/terminals/cli-terminals';
 import { terminalApi } from '../platform-server/src/terminals/terminal-api';
 import { createTerminalServices, issuerAdapters } from '../platform-server/src/terminals/terminal-services';
 import { EXIT } from './exit-codes';
 
-const HELP = `usage: tapcard platform <init|start|provision|devices|jobs|download|delete|status|terminal-add|account-add> [options]
+const HELP = `usage: tapcard platform <init|start|provision|devices|jobs|download|delete|status|terminal-add|account-add|payer-code> [options]
 
   init        create the platform in --data DIR: storage key, CA, master key, broker certificates
   start       run the platform: embedded MQTT broker (or --broker URL), platform link, HTTP API
@@ -33,6 +33,7 @@ const HELP = `usage: tapcard platform <init|start|provision|devices|jobs|downloa
   status      read a device's SE registry, reconcile it with the platform's records (--device ID [--wait])
   terminal-add  register a POS terminal of the terminal API (--id ID --role ROLE); prints its key once
   account-add   open a payment-system or bank account (--system payment|bank --id ID --balance A)
+  payer-code    a one-use payment code from an account's holder (--system payment|bank --id ID --max A)
 
 Common options:
   --data DIR   platform data directory (default ${DEFAULT_DATA_DIR})
@@ -137,6 +138,8 @@ export async function run(argv: string[]): Promise<number> {
         return terminalAddCommand(rest);
       case 'account-add':
         return accountAddCommand(rest);
+      case 'payer-code':
+        return payerCodeCommand(rest);
       default:
         console.error(`tapcard platform: unknown subcommand '${sub}'\n\n${HELP}`);
         return EXIT.USAGE;

@@ -39,7 +39,8 @@ const KEY_ENV = 'TAPCARD_TERMINAL_KEY';
 
 const HELP = `usage: tapcard pos read [--reader SPEC] [--wait S] [--json]
        tapcard pos tap --flow FLOW --amount A [--dev-keys | --platform URL --terminal-id ID --terminal-key KEY]
-                       [--pay third-party --account ID [--order-key KEY]] [--account ID]
+                       [--pay third-party --account ID --payer-code CODE [--order-key KEY]]
+                       [--account ID --payer-code CODE]
                        [--reader SPEC] [--wait S] [--journal FILE] [--json]
 
 The POS simulator's reader. 'read' waits for a card, selects the transit application and shows
@@ -49,6 +50,10 @@ card number, validity, balance and the newest log records. 'tap' runs one transa
   transit-recharge  PBOC load of A yuan; paid in cash, or with --pay third-party from payment
                     account --account ID, payment first (second terminal)
   bank-deposit      load of A yuan onto the bank e-cash card from bank account --account ID
+
+Charging an account needs its holder's consent: --payer-code CODE, the one-use payment code the
+holder's app shows ('tapcard platform payer-code' issues one). A retry with the same --order-key
+needs none: the order is paid already.
   bank-debit        purchase of A yuan on the bank e-cash card        (third terminal)
   merchant-earn     loyalty points for a purchase of A yuan (the merchant's rule)
   merchant-redeem   redeem A points (a whole number) on the loyalty card  (fourth terminal)
@@ -90,6 +95,7 @@ interface Options {
   platform: PlatformEndpoint | null;
   payThirdParty: boolean;
   account: string | null;
+  payerCode: string | null;
   orderKey: string | null;
 }
 
@@ -109,6 +115,7 @@ function parse(argv: string[]): Options | 'help' {
       'terminal-key': { type: 'string' },
       pay: { type: 'string' },
       account: { type: 'string' },
+      'payer-code': { type: 'string' },
       'order-key': { type: 'string' },
       json: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
@@ -122,7 +129,7 @@ function parse(argv: string[]): Options | 'help' {
   const wait = Number(v.wait);
   if (!Number.isFinite(wait) || wait <= 0) throw new UsageError(`--wait must be a positive number of seconds, got '${v.wait}'`);
   const options: Options = {
-    command, reader, waitMs: wait * 1000, journal: v.journal!, json: v.json!, flow: null, amount: 0, platform: null, payThirdParty: false, account: null, orderKey: null,
+    command, reader, waitMs: wait * 1000, journal: v.journal!, json: v.json!, flow: null, amount: 0, platform: null, payThirdParty: false, account: null, payerCode: null, orderKey: null,
   };
   if (command === 'read') {
     if (v.flow !== undefined || v.amount !== undefined) throw new UsageError('--flow and --amount belong to tap');
@@ -160,7 +167,13 @@ function parse(argv: string[]): Options | 'help' {
   if (!needsAccount && v.account !== undefined) throw new UsageError('--account belongs to bank-deposit and --pay third-party');
   options.flow = flow;
   options.amount = amount;
+  if (v['payer-code'] !== undefined && !needsAccount) throw new UsageError('--payer-code goes with --account');
+  if (v['payer-code'] !== undefined && !/^\d{18}$/.test(v['payer-code'])) throw new UsageError('--payer-code: the 18-digit payment code from the account holder');
+  if (needsAccount && v['payer-code'] === undefined && v['order-key'] === undefined) {
+    throw new UsageError('charging an account needs --payer-code CODE from its holder (tapcard platform payer-code)');
+  }
   options.account = v.account ?? null;
+  options.payerCode = v['payer-code'] ?? null;
   options.orderKey = options.payThirdParty ? (v['order-key'] ?? `pos-${randomUUID()}`) : null;
   return options;
 }
@@ -212,13 +225,13 @@ async function tap(o: Options, reader: Reader, journal: FileJournal): Promise<vo
     return;
   }
   if (flow === 'transit-recharge') {
-    const r = await rechargeWithThirdParty({ reader, client, journal, idempotencyKey: o.orderKey as string, accountId: o.account as string, amount: o.amount, timeoutMs: o.waitMs });
+    const r = await rechargeWithThirdParty({ reader, client, journal, idempotencyKey: o.orderKey as string, accountId: o.account as string, payerCode: o.payerCode ?? undefined, amount: o.amount, timeoutMs: o.waitMs });
     console.log(o.json ? JSON.stringify(r) : orderText(r));
     return;
   }
   if (flow === 'bank-deposit' || flow === 'bank-debit') {
     const bank = new BankPos({ reader, client, journal });
-    const result = flow === 'bank-deposit' ? await bank.deposit(o.amount, o.account as string, o.waitMs) : await bank.debit(o.amount, o.waitMs);
+    const result = flow === 'bank-deposit' ? await bank.deposit(o.amount, o.account as string, o.payerCode as string, o.waitMs) : await bank.debit(o.amount, o.waitMs);
     console.log(o.json ? JSON.stringify(result) : resultText(result));
     return;
   }

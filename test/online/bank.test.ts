@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CardRemovedError } from '../../host/vpcd/errors';
 import { getAccount, openAccount } from '../../platform-server/src/issuers/accounts';
+import { issuePayerCode } from '../../platform-server/src/issuers/payer-authorisation';
 import { BankPos } from '../../pos-sim/src/bank/bank-pos';
 import { PlatformClient, TerminalAuthError, type PlatformEndpoint } from '../../pos-sim/src/online/platform-client';
 import { PurseDeclinedError } from '../../platform-server/src/issuers/purse-errors';
@@ -30,13 +31,15 @@ afterAll(async () => {
 
 const bank = (endpoint: PlatformEndpoint = third): BankPos => new BankPos({ reader: w.reader, client: new PlatformClient(endpoint), journal });
 const bob = (): number => getAccount(w.services.db, 'bank', 'bob').balance;
+/** What the account holder's payment app gives the till. */
+const payerCode = (account: string, max: number, ttlSeconds?: number): string => issuePayerCode(w.services.db, 'bank', account, max, ttlSeconds).code;
 const reconcile = (balance: number) =>
   new PlatformClient(third).get<{ mismatches: string[]; settledBalance: number; open: number }>(`/v1/terminal/bank/cards/${w.cards.ecash}/reconciliation?balance=${balance}`);
 
 describe('third terminal: bank e-cash deposit and debit', () => {
   it('deposits 30.00 from the account and debits 12.50 on the e-cash card; ledger and card agree', async () => {
     w.tap();
-    const dep = await bank().deposit(3000, 'bob');
+    const dep = await bank().deposit(3000, 'bob', payerCode('bob', 3000));
     expect(dep).toMatchObject({ cardNumber: w.cards.ecash, balanceBefore: 0, balanceAfter: 3000 });
     expect(dep.aid).toMatch(/^F05441504345430BB8$/);
     expect(bob()).toBe(7000);
@@ -54,8 +57,8 @@ describe('third terminal: bank e-cash deposit and debit', () => {
 
   it('declines a deposit the account cannot cover (402) and a debit over the balance (9401); nothing moves', async () => {
     w.tap();
-    await expect(bank().deposit(7001, 'bob')).rejects.toBeInstanceOf(PurseDeclinedError);
-    await expect(bank().deposit(100, 'nobody')).rejects.toMatchObject({ status: 404 });
+    await expect(bank().deposit(7001, 'bob', payerCode('bob', 7001))).rejects.toBeInstanceOf(PurseDeclinedError);
+    await expect(bank().deposit(100, 'nobody', '123456789012345678')).rejects.toMatchObject({ status: 404 });
     const over = await bank().debit(1751).catch((e: unknown) => e);
     expect((over as PurseDeclinedError).sw).toBe(0x9401);
     const transit = w.terminal('first-x', 'transit');
@@ -70,14 +73,31 @@ describe('third terminal: bank e-cash deposit and debit', () => {
     const card = new CardLeavingAt(w.se);
     const client = w.tap(card);
     card.arm(INS_CREDIT, 'before', () => void client.stop());
-    await expect(bank().deposit(1000, 'bob')).rejects.toBeInstanceOf(CardRemovedError);
+    await expect(bank().deposit(1000, 'bob', payerCode('bob', 1000))).rejects.toBeInstanceOf(CardRemovedError);
     expect(bob()).toBe(6000); // held while the card's answer is unknown
 
     w.tap();
-    const next = await bank().deposit(500, 'bob');
+    const next = await bank().deposit(500, 'bob', payerCode('bob', 500));
     expect(next).toMatchObject({ balanceBefore: 1750, balanceAfter: 2250, recovered: { outcome: 'not-done', amount: 1000 } });
     expect(bob()).toBe(6500);
     expect(await reconcile(2250)).toMatchObject({ mismatches: [], settledBalance: 2250, open: 0 });
     await w.leave();
   });
+
+  it('refuses a deposit without the account holder\'s payment code (403): unknown, another account\'s, used, expired or too small; nothing moves', async () => {
+    openAccount(w.services.db, 'bank', 'carol', 'Carol', 5000);
+    w.tap();
+    const before = bob();
+    const expiring = payerCode('bob', 100, 1);
+    const used = payerCode('bob', 100);
+    await bank().deposit(100, 'bob', used);
+    await new Promise((r) => setTimeout(r, 1100)); // `expiring` has expired
+    for (const code of ['000000000000000000', payerCode('carol', 100), used, expiring, payerCode('bob', 99)]) {
+      await expect(bank().deposit(100, 'bob', code)).rejects.toMatchObject({ status: 403 });
+    }
+    expect(bob()).toBe(before - 100);
+    expect(getAccount(w.services.db, 'bank', 'carol').balance).toBe(5000);
+    await w.leave();
+  });
+
 });

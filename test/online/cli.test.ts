@@ -13,6 +13,7 @@ import { EXIT } from '../../cli/exit-codes';
 import { SeCardDevice } from '../../host/se/virtual-se';
 import { VpcdCardClient } from '../../host/vpcd/vpcd-card-client';
 import { getAccount, openAccount } from '../../platform-server/src/issuers/accounts';
+import { issuePayerCode } from '../../platform-server/src/issuers/payer-authorisation';
 import type { PlatformEndpoint } from '../../pos-sim/src/online/platform-client';
 import { runPos } from '../pos/_cli';
 import { transitSe } from '../pos/_transit-se';
@@ -72,7 +73,8 @@ describe('tapcard pos tap online', () => {
   });
 
   it('third-party recharge: paid first, loaded once; the same --order-key again charges and loads nothing', async () => {
-    const args = ['tap', '--flow', 'transit-recharge', '--amount', '10', '--pay', 'third-party', '--account', 'carol', '--order-key', 'cli-order-1'];
+    const code = issuePayerCode(w.services.db, 'payment', 'carol', 1000).code;
+    const args = ['tap', '--flow', 'transit-recharge', '--amount', '10', '--pay', 'third-party', '--account', 'carol', '--payer-code', code, '--order-key', 'cli-order-1'];
     const first = await runPos([...args, ...(await at('second'))]);
     expect(first.code, first.stderr).toBe(EXIT.OK);
     expect(first.stdout).toContain('order    cli-order-1 paid 10.00 from account carol');
@@ -84,7 +86,8 @@ describe('tapcard pos tap online', () => {
   });
 
   it('bank deposit and debit; merchant earn and redeem', async () => {
-    const dep = await runPos(['tap', '--flow', 'bank-deposit', '--amount', '20', '--account', 'carol-bank', ...(await at('third'))]);
+    const code = issuePayerCode(w.services.db, 'bank', 'carol-bank', 2000).code;
+    const dep = await runPos(['tap', '--flow', 'bank-deposit', '--amount', '20', '--account', 'carol-bank', '--payer-code', code, ...(await at('third'))]);
     expect(dep.code, dep.stderr).toBe(EXIT.OK);
     expect(dep.stdout).toContain(`card     ${w.cards.ecash}`);
     expect(dep.stdout).toContain('balance  0.00 -> 20.00');

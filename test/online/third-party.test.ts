@@ -6,9 +6,10 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CardRemovedError } from '../../host/vpcd/errors';
+import { issuePayerCode } from '../../platform-server/src/issuers/payer-authorisation';
 import { getAccount } from '../../platform-server/src/issuers/accounts';
 import { PlatformClient, PlatformError, type PlatformEndpoint } from '../../pos-sim/src/online/platform-client';
-import { rechargeWithThirdParty, refundRecharge } from '../../pos-sim/src/online/third-party-recharge';
+import { orderPath, rechargeWithThirdParty, refundRecharge } from '../../pos-sim/src/online/third-party-recharge';
 import { PurseDeclinedError } from '../../platform-server/src/issuers/purse-errors';
 import { MemoryJournal } from '../../pos-sim/src/purse/journal';
 import { TransitPos } from '../../pos-sim/src/purse/transit-pos';
@@ -30,8 +31,11 @@ afterAll(async () => {
   await w?.close();
 });
 
+/** Alice's payment app shows a fresh one-use payment code for each purchase. */
+const aliceCode = (max: number): string => issuePayerCode(w.services.db, 'payment', 'alice', max).code;
+
 function recharge(key: string, amount: number) {
-  return rechargeWithThirdParty({ reader: w.reader, client: new PlatformClient(second), journal, idempotencyKey: key, accountId: 'alice', amount });
+  return rechargeWithThirdParty({ reader: w.reader, client: new PlatformClient(second), journal, idempotencyKey: key, accountId: 'alice', payerCode: aliceCode(amount), amount });
 }
 
 const alice = (): number => getAccount(w.services.db, 'payment', 'alice').balance;
@@ -109,7 +113,7 @@ describe('second terminal: recharge paid by the third-party payment system', () 
 
   it('a paid order no card took is refunded once; it can no longer be loaded', async () => {
     const c = new PlatformClient(second);
-    await c.post('/v1/terminal/recharge-orders', { idempotencyKey: 'order-4', accountId: 'alice', amount: 700 });
+    await c.post('/v1/terminal/recharge-orders', { idempotencyKey: 'order-4', accountId: 'alice', amount: 700, payerCode: aliceCode(700) });
     expect(alice()).toBe(12_800);
     expect(await refundRecharge(c, 'order-4')).toMatchObject({ state: 'refunded' });
     expect(await refundRecharge(c, 'order-4')).toMatchObject({ state: 'refunded' });
@@ -121,5 +125,26 @@ describe('second terminal: recharge paid by the third-party payment system', () 
     const rec = await c.get<{ mismatches: string[]; settledBalance: number }>(`/v1/terminal/transit/cards/${w.cards.transit}/reconciliation?balance=6500`);
     expect(rec).toMatchObject({ mismatches: [], settledBalance: 6500 });
     await w.leave();
+  });
+
+  it('an order is its terminal\'s: another terminal may not read, refund, load or reuse its key (403); a charge needs the payer\'s code', async () => {
+    const mine = new PlatformClient(second);
+    const other = new PlatformClient(w.terminal('second-2', 'transit-payment'));
+    await mine.post('/v1/terminal/recharge-orders', { idempotencyKey: 'order-5', accountId: 'alice', amount: 300, payerCode: aliceCode(300) });
+    const paid = alice();
+    await expect(other.get(orderPath('order-5'))).rejects.toMatchObject({ status: 403 });
+    await expect(refundRecharge(other, 'order-5')).rejects.toMatchObject({ status: 403 });
+    await expect(other.post('/v1/terminal/recharge-orders', { idempotencyKey: 'order-5', accountId: 'alice', amount: 300, payerCode: aliceCode(300) })).rejects.toMatchObject({ status: 403 });
+    w.tap();
+    await expect(
+      rechargeWithThirdParty({ reader: w.reader, client: other, journal, idempotencyKey: 'order-5', accountId: 'alice', amount: 300 }),
+    ).rejects.toMatchObject({ status: 403 });
+    await w.leave();
+    // no payer code, or a code for less: nothing charged, and the key stays free
+    await expect(other.post('/v1/terminal/recharge-orders', { idempotencyKey: 'order-6', accountId: 'alice', amount: 300 })).rejects.toMatchObject({ status: 403 });
+    await expect(other.post('/v1/terminal/recharge-orders', { idempotencyKey: 'order-6', accountId: 'alice', amount: 300, payerCode: aliceCode(299) })).rejects.toMatchObject({ status: 403 });
+    expect(alice()).toBe(paid);
+    expect(await refundRecharge(mine, 'order-5')).toMatchObject({ state: 'refunded' });
+    expect(alice()).toBe(paid + 300);
   });
 });

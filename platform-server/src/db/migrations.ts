@@ -200,4 +200,32 @@ CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
 BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
 `,
   },
+  {
+    version: 2,
+    name: 'order owners and payer authorisations',
+    sql: `
+-- The platform's recharge orders and the terminal that created each: only it may read, load or
+-- refund the order. The order's key is also the payment's idempotency key.
+CREATE TABLE recharge_orders (
+  idempotency_key TEXT PRIMARY KEY,
+  terminal_id     TEXT NOT NULL,
+  created_at      TEXT NOT NULL
+);
+
+-- Payment codes an account holder gives a till (as a payment app shows one): one use, up to
+-- max_amount, before expires_at. Only SHA-256 of the code is kept. used_for names what consumed it
+-- (a payment's idempotency key, a deposit's card and counter), so a retry of that same thing may
+-- present it again.
+CREATE TABLE payer_authorisations (
+  code_hash   TEXT PRIMARY KEY,
+  system      TEXT NOT NULL CHECK (system IN ('payment', 'bank')),
+  account_id  TEXT NOT NULL,
+  max_amount  INTEGER NOT NULL CHECK (max_amount > 0),
+  created_at  TEXT NOT NULL,
+  expires_at  TEXT NOT NULL,
+  used_at     TEXT,
+  used_for    TEXT
+);
+`,
+  },
 ];

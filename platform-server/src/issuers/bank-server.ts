@@ -17,7 +17,8 @@ import { IssuerError, type ApplicationInfo, type IssuedPackage, type IssuerAdapt
 import { creditAccount, debitAccount } from './accounts';
 import { cardNumberBcd, issueCardPackage, newCardNumber } from './card-package-file';
 import type { LedgerRow } from './ledger';
-import { PurseIssuerServer } from './purse-issuer-server';
+import { cardDigits, PurseIssuerServer } from './purse-issuer-server';
+import { consumePayerCode } from './payer-authorisation';
 
 export const ECASH_APPLICATION_ID = 'ecash';
 /** The bank's issuer id: e-cash AID F0 'TAPC' 'EC' 0BB8. */
@@ -58,8 +59,19 @@ export class BankServer extends PurseIssuerServer implements IssuerAdapter {
   }
 
   /** A deposit from bank account `accountId` onto the card's e-cash purse: MAC2, the account debited. */
-  authoriseDeposit(tx: LoadRequest, mac1: Uint8Array, accountId: string): Promise<Uint8Array> {
-    return this.authoriseLoad(tx, mac1, { orderId: ACCOUNT_ORDER + accountId, hold: () => debitAccount(this.db, 'bank', accountId, tx.amount) });
+  /**
+   * A deposit from bank account `accountId` onto the card, with the account holder's payment code
+   * (payer-authorisation.ts): the same code may come again with a retry at the same card counter.
+   */
+  authoriseDeposit(tx: LoadRequest, mac1: Uint8Array, accountId: string, payerCode: string | undefined): Promise<Uint8Array> {
+    const usedFor = `deposit:${cardDigits(tx.cardNumber)}/${tx.onlineCounter}`;
+    return this.authoriseLoad(tx, mac1, {
+      orderId: ACCOUNT_ORDER + accountId,
+      hold: () => {
+        consumePayerCode(this.db, 'bank', accountId, tx.amount, payerCode, usedFor);
+        debitAccount(this.db, 'bank', accountId, tx.amount);
+      },
+    });
   }
 
   /** A deposit the card never did: its amount goes back to the account. */

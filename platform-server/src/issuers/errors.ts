@@ -15,7 +15,9 @@ export type IssuerRefusalCode =
   /** A MAC from the card did not verify: not the card it claims to be. */
   | 'CARD_PROOF'
   /** The request contradicts the ledger (already settled, or an earlier transaction still open). */
-  | 'CONFLICT';
+  | 'CONFLICT'
+  /** Not this caller's to do: another terminal's order, a charge without the payer's authorisation. */
+  | 'FORBIDDEN';
 
 export class IssuerRefusal extends Error {
   constructor(

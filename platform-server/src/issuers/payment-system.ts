@@ -12,6 +12,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { nowIso, type PlatformDb } from '../db/database';
 import { creditAccount, debitAccount, openAccount, type Account } from './accounts';
 import { IssuerRefusal } from './errors';
+import { consumePayerCode } from './payer-authorisation';
 
 export type PaymentState = 'paid' | 'refunded';
 
@@ -30,6 +31,8 @@ export interface ChargeRequest {
   idempotencyKey: string;
   accountId: string;
   amount: number;
+  /** The account holder's payment code (payer-authorisation.ts); a replay of a charge needs none. */
+  payerCode?: string;
 }
 
 /** What the payment system tells the platform after a state change. */
@@ -59,7 +62,7 @@ function fromRow(r: Row): Payment {
   };
 }
 
-function requestHash(req: ChargeRequest): string {
+function requestHash(req: Pick<ChargeRequest, 'accountId' | 'amount'>): string {
   return createHash('sha256').update(JSON.stringify([req.accountId, req.amount])).digest('hex');
 }
 
@@ -77,7 +80,10 @@ export class PaymentSystem {
     return openAccount(this.db, 'payment', id, owner, balance);
   }
 
-  /** Debits the account once per idempotency key; INSUFFICIENT_FUNDS / NOT_FOUND leave no trace. */
+  /**
+   * Debits the account once per idempotency key, with the account holder's payment code;
+   * FORBIDDEN / INSUFFICIENT_FUNDS / NOT_FOUND leave no trace.
+   */
   charge(req: ChargeRequest): { payment: Payment; replayed: boolean } {
     if (!Number.isInteger(req.amount) || req.amount <= 0) throw new IssuerRefusal('DECLINED', `amount must be a positive number of fen, got ${req.amount}`);
     const hash = requestHash(req);
@@ -87,6 +93,7 @@ export class PaymentSystem {
         if (seen.request_hash !== hash) throw new IssuerRefusal('CONFLICT', `idempotency key '${req.idempotencyKey}' was used for another charge`);
         return { payment: fromRow(seen), replayed: true };
       }
+      consumePayerCode(this.db, 'payment', req.accountId, req.amount, req.payerCode, req.idempotencyKey);
       debitAccount(this.db, 'payment', req.accountId, req.amount);
       const now = nowIso();
       const id = `pay_${randomUUID()}`;

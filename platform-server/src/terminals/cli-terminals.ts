@@ -1,5 +1,5 @@
 /**
- * `tapcard platform terminal-add` and `tapcard platform account-add`, wired from cli/platform.ts:
+ * `tapcard platform terminal-add`, `account-add` and `payer-code`, wired from cli/platform.ts:
  * register a terminal of the terminal API (its key is printed once and stored only hashed) and
  * open a payment-system or bank account for the recharge and deposit flows. Both work on the data
  * directory; the running platform sees them at once (one SQLite file).
@@ -7,6 +7,7 @@
 import { parseArgs } from 'node:util';
 import { EXIT } from '../../../cli/exit-codes';
 import { openAccount } from '../issuers/accounts';
+import { issuePayerCode, PAYER_CODE_TTL_S } from '../issuers/payer-authorisation';
 import { DEFAULT_DATA_DIR, Platform } from '../platform-home';
 import { registerTerminal, TERMINAL_ROLES, type TerminalRole } from './credentials';
 
@@ -26,7 +27,7 @@ export const HELP_ACCOUNT_ADD = `usage: tapcard platform account-add --system pa
 
 Opens an account at the in-process third-party payment system (payment) or bank (bank) with a
 balance of A yuan (e.g. 100.00), for 'tapcard pos tap --pay third-party --account ID' and
-'--flow bank-deposit --account ID'.
+'--flow bank-deposit --account ID' (each charge with a code from 'tapcard platform payer-code').
 `;
 
 function fen(text: string): number | null {
@@ -78,6 +79,42 @@ export function accountAddCommand(argv: string[]): number {
   try {
     const a = openAccount(p.db, v.system, v.id, v.owner ?? v.id, balance);
     console.log(v.json ? JSON.stringify(a) : `${a.system} account ${a.id} (${a.owner}): ${(a.balance / 100).toFixed(2)} ${a.currency}`);
+    return EXIT.OK;
+  } finally {
+    p.close();
+  }
+}
+
+export const HELP_PAYER_CODE = `usage: tapcard platform payer-code --system payment|bank --id ID --max A [--ttl S] [--data DIR] [--json]
+
+What the account holder's payment app does: issues a one-use payment code for account ID at the
+payment system (payment) or bank (bank), good for one charge of up to A yuan within S seconds
+(default ${PAYER_CODE_TTL_S}). The holder gives it to the till: 'tapcard pos tap ... --account ID
+--payer-code CODE'. Without one, charging the account is refused (403).
+`;
+
+export function payerCodeCommand(argv: string[]): number {
+  const { values: v } = parseArgs({
+    args: argv,
+    options: {
+      data: { type: 'string', default: DEFAULT_DATA_DIR }, system: { type: 'string' }, id: { type: 'string' }, max: { type: 'string' },
+      ttl: { type: 'string' }, json: { type: 'boolean', default: false }, help: { type: 'boolean', default: false },
+    },
+  });
+  if (v.help) {
+    console.log(HELP_PAYER_CODE);
+    return EXIT.OK;
+  }
+  const max = v.max === undefined ? null : fen(v.max);
+  const ttl = v.ttl === undefined ? PAYER_CODE_TTL_S : /^\d{1,6}$/.test(v.ttl) && Number(v.ttl) > 0 ? Number(v.ttl) : null;
+  if ((v.system !== 'payment' && v.system !== 'bank') || v.id === undefined || max === null || max === 0 || ttl === null) {
+    console.error(`tapcard platform payer-code: needs --system payment|bank, --id, --max A (above 0) and an optional --ttl S\n\n${HELP_PAYER_CODE}`);
+    return EXIT.USAGE;
+  }
+  const p = Platform.open(v.data);
+  try {
+    const c = issuePayerCode(p.db, v.system, v.id, max, ttl);
+    console.log(v.json ? JSON.stringify(c) : `${c.code}  (${c.system} account ${c.accountId}, up to ${(c.maxAmount / 100).toFixed(2)}, until ${c.expiresAt})`);
     return EXIT.OK;
   } finally {
     p.close();

@@ -3,6 +3,7 @@
  * shapes and their codecs are purse-json.ts, which the POS encodes with, so terminal and platform
  * agree by construction.
  */
+import { PAYER_CODE_DIGITS } from '../issuers/payer-authorisation';
 import type { Schema } from './validate';
 
 const BYTE = { kind: 'int', min: 0, max: 0xff } as const;
@@ -11,6 +12,7 @@ const FEN = { kind: 'int', min: 0, max: 0x7fffffff } as const;
 const COUNTER = { kind: 'int', min: 0, max: 0xffff } as const;
 /** Idempotency keys and account ids. */
 export const KEY_TEXT = { kind: 'text', max: 100, pattern: /^[A-Za-z0-9._:-]+$/ } as const;
+export const PAYER_CODE = { kind: 'digits', length: PAYER_CODE_DIGITS } as const;
 
 const COMMON: Schema = {
   cardNumber: { kind: 'digits', length: 20 },
@@ -32,5 +34,7 @@ export const LOAD_AUTHORISE_SCHEMA: Schema = {
   mac1: { kind: 'hex', bytes: 4 },
   orderId: { ...KEY_TEXT, optional: true },
   accountId: { ...KEY_TEXT, optional: true },
+  /** With accountId: the account holder's payment code (issuers/payer-authorisation.ts). */
+  payerCode: { ...PAYER_CODE, optional: true },
 };
 export const LOAD_CONFIRM_SCHEMA: Schema = { ...LOAD_SCHEMA, tac: { kind: 'hex', bytes: 4 } };

@@ -9,14 +9,18 @@
  *      of it is confirmed (loadGuard, inside the ledger's transaction)
  *   3. the card's TAC confirms the load: the order is loaded
  *
+ * An order belongs to the terminal that created it: another terminal may not read, load or refund
+ * it, nor create one under its key (FORBIDDEN); the payment needs the payer's payment code
+ * (issuers/payer-authorisation.ts).
+ *
  * If the card leaves after the payment, the order stays paid: the next tap settles the open load
  * with GET TRANSACTION PROVE (it happened: loaded) or loads it then; or the order is refunded,
  * which is refused while a load of it may have reached a card.
  */
-import type { PlatformDb } from '../db/database';
+import { nowIso, type PlatformDb } from '../db/database';
 import { IssuerRefusal } from '../issuers/errors';
 import { orderLedger } from '../issuers/ledger';
-import type { PaymentSystem } from '../issuers/payment-system';
+import type { ChargeRequest, PaymentSystem } from '../issuers/payment-system';
 
 export type OrderState = 'paid' | 'loading' | 'loaded' | 'refunded';
 
@@ -33,7 +37,33 @@ export interface RechargeOrder {
   balanceAfter: number | null;
 }
 
-export function rechargeOrder(db: PlatformDb, payments: PaymentSystem, key: string): RechargeOrder {
+/** FORBIDDEN unless `terminalId` created order `key` (NOT_FOUND when there is no such order). */
+function requireOwner(db: PlatformDb, terminalId: string, key: string): void {
+  const row = db.prepare('SELECT terminal_id FROM recharge_orders WHERE idempotency_key = ?').get(key) as { terminal_id: string } | undefined;
+  if (row === undefined) throw new IssuerRefusal('NOT_FOUND', `no recharge order '${key}'`);
+  if (row.terminal_id !== terminalId) throw new IssuerRefusal('FORBIDDEN', `recharge order '${key}' belongs to another terminal`);
+}
+
+/**
+ * Pays a new order for `terminalId`, or answers the same order again to its creator's retry. The
+ * key is claimed for the terminal in the payment's transaction, so a refused payment claims nothing.
+ */
+export function createOrder(db: PlatformDb, payments: PaymentSystem, terminalId: string, req: ChargeRequest): { order: RechargeOrder; replayed: boolean } {
+  const replayed = db.transaction(() => {
+    db.prepare('INSERT OR IGNORE INTO recharge_orders (idempotency_key, terminal_id, created_at) VALUES (?, ?, ?)').run(req.idempotencyKey, terminalId, nowIso());
+    requireOwner(db, terminalId, req.idempotencyKey);
+    return payments.charge(req).replayed;
+  })();
+  return { order: orderState(db, payments, req.idempotencyKey), replayed };
+}
+
+/** The order `key` as its creator `terminalId` sees it. */
+export function rechargeOrder(db: PlatformDb, payments: PaymentSystem, terminalId: string, key: string): RechargeOrder {
+  requireOwner(db, terminalId, key);
+  return orderState(db, payments, key);
+}
+
+function orderState(db: PlatformDb, payments: PaymentSystem, key: string): RechargeOrder {
   const p = payments.find(key);
   if (p === undefined) throw new IssuerRefusal('NOT_FOUND', `no recharge order '${key}'`);
   const rows = orderLedger(db, key);
@@ -52,8 +82,8 @@ export function rechargeOrder(db: PlatformDb, payments: PaymentSystem, key: stri
  * May the order `key` pay for a load of `amount` on card at online counter? A load of it authorised
  * at that same card and counter may be taken over (it never happened: the counter did not move).
  */
-export function loadGuard(db: PlatformDb, payments: PaymentSystem, key: string, cardNumber: string, counter: number, amount: number): void {
-  const order = rechargeOrder(db, payments, key);
+export function loadGuard(db: PlatformDb, payments: PaymentSystem, terminalId: string, key: string, cardNumber: string, counter: number, amount: number): void {
+  const order = rechargeOrder(db, payments, terminalId, key);
   if (order.state === 'refunded') throw new IssuerRefusal('CONFLICT', `order '${key}' was refunded`);
   if (order.state === 'loaded') throw new IssuerRefusal('CONFLICT', `order '${key}' is already loaded onto card ${order.cardNumber} (TAC ${order.tac})`);
   if (order.amount !== amount) throw new IssuerRefusal('DECLINED', `order '${key}' paid ${order.amount}, the load asks ${amount}`);
@@ -63,12 +93,12 @@ export function loadGuard(db: PlatformDb, payments: PaymentSystem, key: string, 
 }
 
 /** Refunds an order no card holds; refused while a load of it is loaded or unsettled. */
-export function refundOrder(db: PlatformDb, payments: PaymentSystem, key: string): RechargeOrder {
-  const order = rechargeOrder(db, payments, key);
+export function refundOrder(db: PlatformDb, payments: PaymentSystem, terminalId: string, key: string): RechargeOrder {
+  const order = rechargeOrder(db, payments, terminalId, key);
   if (order.state === 'loaded') throw new IssuerRefusal('CONFLICT', `order '${key}' is loaded onto card ${order.cardNumber}: nothing to refund`);
   if (order.state === 'loading') {
     throw new IssuerRefusal('CONFLICT', `order '${key}' has an unsettled load on card ${order.cardNumber}: tap that card to settle it before a refund`);
   }
   payments.refund(key);
-  return rechargeOrder(db, payments, key);
+  return orderState(db, payments, key);
 }

@@ -21,9 +21,10 @@ import type { PurseIssuerServer } from '../issuers/purse-issuer-server';
 import type { Log } from '../log';
 import { authenticateTerminal, type TerminalIdentity, type TerminalRole } from './credentials';
 import { readJson, sendJson } from './http-io';
-import { KEY_TEXT, LOAD_AUTHORISE_SCHEMA, LOAD_CONFIRM_SCHEMA, PURCHASE_CONFIRM_SCHEMA, PURCHASE_SCHEMA } from './purse-wire';
+import { KEY_TEXT, PAYER_CODE, LOAD_AUTHORISE_SCHEMA, LOAD_CONFIRM_SCHEMA, PURCHASE_CONFIRM_SCHEMA, PURCHASE_SCHEMA } from './purse-wire';
 import { reconcilePurseCard, purseRecordAction, type PurseRecord } from './reconciliation';
-import { loadGuard, rechargeOrder, refundOrder } from './recharge-orders';
+import { createOrder, loadGuard, rechargeOrder, refundOrder } from './recharge-orders';
+import type { ChargeRequest } from '../issuers/payment-system';
 import type { TerminalServices } from './terminal-services';
 import { validate, ValidationError, type Schema } from './validate';
 
@@ -37,6 +38,7 @@ const STATUS: Record<IssuerRefusalCode, number> = {
   INSUFFICIENT_FUNDS: 402,
   CARD_PROOF: 422,
   CONFLICT: 409,
+  FORBIDDEN: 403,
 };
 
 class HttpFailure extends Error {
@@ -65,7 +67,7 @@ interface Route {
 
 const PURSE_ROLES: Record<'transit' | 'bank', readonly TerminalRole[]> = { transit: ['transit', 'transit-payment'], bank: ['bank'] };
 
-const ORDER_SCHEMA: Schema = { idempotencyKey: KEY_TEXT, accountId: KEY_TEXT, amount: { kind: 'int', min: 1, max: 0x7fffffff } };
+const ORDER_SCHEMA: Schema = { idempotencyKey: KEY_TEXT, accountId: KEY_TEXT, amount: { kind: 'int', min: 1, max: 0x7fffffff }, payerCode: { ...PAYER_CODE, optional: true } };
 const LOYALTY_COMMON: Schema = {
   cardNumber: { kind: 'digits', length: 20 },
   operation: { kind: 'enum', values: LOYALTY_OPERATIONS },
@@ -129,17 +131,19 @@ export function terminalApi(s: TerminalServices, log: Log): HttpRoutes {
       path: new RegExp(`^/v1/terminal/${issuer}/load/authorise$`),
       roles: PURSE_ROLES[issuer],
       async run({ terminal, body }) {
-        const j = validate<LoadJson & { mac1: string; orderId?: string; accountId?: string }>(LOAD_AUTHORISE_SCHEMA, body);
-        const { mac1, orderId, accountId, ...request } = j;
+        const j = validate<LoadJson & { mac1: string; orderId?: string; accountId?: string; payerCode?: string }>(LOAD_AUTHORISE_SCHEMA, body);
+        const { mac1, orderId, accountId, payerCode, ...request } = j;
         const tx = loadFromJson(request);
         let mac2: Uint8Array;
         if (issuer === 'bank') {
           if (accountId === undefined || orderId !== undefined) throw new ValidationError('a bank deposit names accountId (and no orderId)');
-          mac2 = await s.bank.authoriseDeposit(tx, fromHex(mac1), accountId);
+          mac2 = await s.bank.authoriseDeposit(tx, fromHex(mac1), accountId, payerCode);
         } else {
-          if (accountId !== undefined) throw new ValidationError('accountId: a transit load is paid in cash (first terminal) or by orderId (second terminal)');
+          if (accountId !== undefined || payerCode !== undefined) {
+            throw new ValidationError('accountId: a transit load is paid in cash (first terminal) or by orderId (second terminal)');
+          }
           if (terminal.role === 'transit-payment' && orderId === undefined) throw new ValidationError('orderId: the second terminal loads paid recharge orders only');
-          const hold = orderId === undefined ? undefined : () => loadGuard(s.db, s.payments, orderId, j.cardNumber, j.onlineCounter, j.amount);
+          const hold = orderId === undefined ? undefined : () => loadGuard(s.db, s.payments, terminal.id, orderId, j.cardNumber, j.onlineCounter, j.amount);
           mac2 = await server.authoriseLoad(tx, fromHex(mac1), { orderId: orderId ?? null, hold });
         }
         audit(s.db, `terminal:${terminal.id}`, `terminal.${issuer}.load.authorised`, j.cardNumber, { counter: j.onlineCounter, amount: j.amount, orderId: orderId ?? null });
@@ -180,18 +184,18 @@ export function terminalApi(s: TerminalServices, log: Log): HttpRoutes {
       path: /^\/v1\/terminal\/recharge-orders$/,
       roles: ['transit-payment'],
       async run({ terminal, body }) {
-        const j = validate<{ idempotencyKey: string; accountId: string; amount: number }>(ORDER_SCHEMA, body);
-        const { replayed } = s.payments.charge(j);
+        const j = validate<ChargeRequest>(ORDER_SCHEMA, body);
+        const { order, replayed } = createOrder(s.db, s.payments, terminal.id, j);
         if (!replayed) audit(s.db, `terminal:${terminal.id}`, 'terminal.recharge-order.paid', j.idempotencyKey, { amount: j.amount });
-        return { status: replayed ? 200 : 201, body: rechargeOrder(s.db, s.payments, j.idempotencyKey) };
+        return { status: replayed ? 200 : 201, body: order };
       },
     },
     {
       method: 'GET',
       path: /^\/v1\/terminal\/recharge-orders\/([A-Za-z0-9._:-]{1,100})$/,
       roles: ['transit-payment'],
-      async run({ match }) {
-        return { body: rechargeOrder(s.db, s.payments, match[1]) };
+      async run({ terminal, match }) {
+        return { body: rechargeOrder(s.db, s.payments, terminal.id, match[1]) };
       },
     },
     {
@@ -199,7 +203,7 @@ export function terminalApi(s: TerminalServices, log: Log): HttpRoutes {
       path: /^\/v1\/terminal\/recharge-orders\/([A-Za-z0-9._:-]{1,100})\/refund$/,
       roles: ['transit-payment'],
       async run({ terminal, match }) {
-        const order = refundOrder(s.db, s.payments, match[1]);
+        const order = refundOrder(s.db, s.payments, terminal.id, match[1]);
         audit(s.db, `terminal:${terminal.id}`, 'terminal.recharge-order.refunded', match[1], { amount: order.amount });
         return { body: order };
       },

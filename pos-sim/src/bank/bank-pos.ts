@@ -12,7 +12,7 @@ import { fromHex } from '../../../firmware/src/core/hex';
 import type { TransactionJournal } from '../purse/journal';
 import { TransitPos, type CardReading, type TransactionResult } from '../purse/transit-pos';
 import type { Reader } from '../reader/reader';
-import { OnlineSecurityModule } from '../online/online-security-module';
+import { type LoadFunding, OnlineSecurityModule } from '../online/online-security-module';
 import type { PlatformClient } from '../online/platform-client';
 
 /** F0 'TAPC' 'EC': any bank's e-cash application, selected by partial name (package/aids.ts). */
@@ -29,9 +29,9 @@ export interface BankPosOptions {
 export class BankPos {
   constructor(private readonly o: BankPosOptions) {}
 
-  /** A deposit of `amount` fen from bank account `accountId` onto the card. */
-  deposit(amount: number, accountId: string, timeoutMs?: number): Promise<TransactionResult> {
-    return this.pos({ accountId }).recharge(amount, timeoutMs);
+  /** A deposit of `amount` fen from bank account `accountId` onto the card, with its holder's payment code. */
+  deposit(amount: number, accountId: string, payerCode: string, timeoutMs?: number): Promise<TransactionResult> {
+    return this.pos({ accountId, payerCode }).recharge(amount, timeoutMs);
   }
 
   /** A debit of `amount` fen from the card's e-cash purse. */
@@ -43,7 +43,7 @@ export class BankPos {
     return this.pos({}).read(timeoutMs);
   }
 
-  private pos(funding: { accountId?: string }): TransitPos {
+  private pos(funding: LoadFunding): TransitPos {
     return new TransitPos({
       reader: this.o.reader,
       securityModule: new OnlineSecurityModule(this.o.client, 'bank', funding),

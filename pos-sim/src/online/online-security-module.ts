@@ -21,6 +21,8 @@ export type PurseIssuerPath = 'transit' | 'bank';
 export interface LoadFunding {
   orderId?: string;
   accountId?: string;
+  /** With accountId: the account holder's payment code. */
+  payerCode?: string;
 }
 
 export class OnlineSecurityModule implements PurseSecurityModule {

@@ -38,6 +38,8 @@ export interface ThirdPartyRechargeOptions {
   journal?: TransactionJournal;
   idempotencyKey: string;
   accountId: string;
+  /** The account holder's payment code (a retry of the same order needs none: it is paid). */
+  payerCode?: string;
   amount: number;
   terminalId?: Uint8Array;
   timeoutMs?: number;
@@ -55,7 +57,9 @@ export function orderPath(key: string): string {
 }
 
 export async function rechargeWithThirdParty(o: ThirdPartyRechargeOptions): Promise<ThirdPartyRecharge> {
-  const order = await o.client.post<RechargeOrder>('/v1/terminal/recharge-orders', { idempotencyKey: o.idempotencyKey, accountId: o.accountId, amount: o.amount });
+  const order = await o.client.post<RechargeOrder>('/v1/terminal/recharge-orders', {
+    idempotencyKey: o.idempotencyKey, accountId: o.accountId, amount: o.amount, payerCode: o.payerCode,
+  });
   if (order.state === 'loaded') return { order, transaction: null };
   if (order.state === 'refunded') throw new PlatformError(`order '${o.idempotencyKey}' was refunded`, 409, 'CONFLICT');
   const pos = new TransitPos({
