@@ -167,16 +167,31 @@ describe('Reassembler', () => {
     expect(push(r, fromHex('0700030109017000aa'))).toBe(REASSEMBLY.TOO_MANY_PARTS); // 9 parts > 8
   });
 
-  it('bounds concurrent reassemblies (4) and refuses a fifth without evicting', () => {
+  it('bounds concurrent reassemblies (4): a fifth evicts the open one with the fewest parts, least recently fed', () => {
     const r = new Reassembler(new ReassemblerSettings());
     const firsts = [1, 2, 3, 4, 5].map((ref) => frames(packet(300, ref), PACKET_COMMAND, ref));
     for (let i = 0; i < 4; i++) expect(push(r, firsts[i][0])).toBe(REASSEMBLY.PART_STORED);
-    expect(push(r, firsts[4][0])).toBe(REASSEMBLY.TOO_MANY_REASSEMBLIES);
+    expect(push(r, firsts[0][1])).toBe(REASSEMBLY.PART_STORED); // 1 now holds two parts
+    expect(push(r, firsts[4][0])).toBe(REASSEMBLY.PART_STORED); // evicts 2: one part, fed before 3 and 4
     expect(r.pending()).toBe(4);
-    push(r, firsts[0][1]);
     expect(push(r, firsts[0][2])).toBe(REASSEMBLY.COMPLETE);
-    // A finished slot is reusable at once.
-    expect(push(r, firsts[4][0])).toBe(REASSEMBLY.PART_STORED);
+    expect(delivered(r)).toBe(toHex(packet(300, 1)));
+    // 2 starts again from its first part
+    expect(push(r, firsts[1][1])).toBe(REASSEMBLY.PART_STORED);
+  });
+
+  it('junk first parts cannot hold every slot: a real transfer evicts them and keeps its slot while its parts come', () => {
+    const r = new Reassembler(new ReassemblerSettings());
+    const junk = [11, 12, 13, 14, 15, 16].map((ref) => frames(packet(300, ref), PACKET_COMMAND, ref)[0]);
+    for (let i = 0; i < 4; i++) expect(push(r, junk[i])).toBe(REASSEMBLY.PART_STORED);
+    const real = frames(packet(300, 7), PACKET_COMMAND, 7);
+    expect(push(r, real[0])).toBe(REASSEMBLY.PART_STORED); // evicts junk[0]
+    expect(push(r, real[1])).toBe(REASSEMBLY.PART_STORED);
+    // more junk evicts junk, not the transfer holding two parts
+    for (const j of junk.slice(4)) expect(push(r, j)).toBe(REASSEMBLY.PART_STORED);
+    expect(push(r, real[2])).toBe(REASSEMBLY.COMPLETE);
+    expect(delivered(r)).toBe(toHex(packet(300, 7)));
+    expect(r.pending()).toBe(3); // junk[3..5]; junk[0..2] were evicted, least recently fed first
   });
 
   it('drops an unfinished reassembly after the timeout (time passed in)', () => {

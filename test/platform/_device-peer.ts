@@ -49,15 +49,21 @@ export class DevicePeer {
 
   /** Seals and sends a request; resolves with the next PoR that arrives. */
   async request(tar: number, data: Uint8Array): Promise<Por> {
+    const frames = this.requestFrames(tar, data);
+    const por = this.nextPor();
+    for (const f of frames) await this.transport.send(f);
+    return por;
+  }
+
+  /** The frames of a sealed request with the next counter, kept in `sent` but not sent (tests send them as they like). */
+  requestFrames(tar: number, data: Uint8Array): Uint8Array[] {
     const cntr = new Uint8Array(5);
     takeNextCounter(this.upCounter, new Uint8Array(5), cntr, 0);
     const h = new CommandHeader();
     h.tar = tar;
     const out = new Uint8Array(1200);
     const n = sealCommand(h, this.keys, cntr, 0, data, 0, data.length, out, 0);
-    const por = this.nextPor();
-    await this.sendPacket(out.subarray(0, n), PACKET_COMMAND);
-    return por;
+    return this.framesOf(out.subarray(0, n), PACKET_COMMAND);
   }
 
   /** Resolves with the next PoR received (for replays sent by hand). */
@@ -70,13 +76,15 @@ export class DevicePeer {
   }
 
   private async sendPacket(packet: Uint8Array, kind: number): Promise<void> {
+    for (const f of this.framesOf(packet, kind)) await this.transport.send(f);
+  }
+
+  private framesOf(packet: Uint8Array, kind: number): Uint8Array[] {
     const parts = this.seg.begin(packet, 0, packet.length, kind, this.ref++ & 0xff);
     const frames: Uint8Array[] = [];
     for (let i = 0; i < parts; i++) frames.push(this.seg.next()!.slice());
-    for (const f of frames) {
-      this.sent.push(f);
-      await this.transport.send(f);
-    }
+    this.sent.push(...frames);
+    return frames;
   }
 
   private receive(frame: Uint8Array): void {

@@ -8,7 +8,10 @@
  * - a different part under a number already held is a conflicting duplicate: the reassembly is
  *   dropped, since neither copy can be trusted, and the sender's retry starts afresh;
  * - malformed headers, frames over the frame size and packets over maxParts are refused;
- * - at most maxConcurrent reassemblies are open; a part for another one is refused, not evicting;
+ * - at most maxConcurrent reassemblies are open; a first part for another one when all are open
+ *   evicts one: the one holding the fewest parts, and among those the one fed least recently. Junk
+ *   first parts that never continue cannot hold every slot, and a real transfer, whose parts come
+ *   back to back, is not the one that goes;
  * - a reassembly older than timeoutS is dropped; time is passed in (seconds on any monotonic clock
  *   below 2^31), the core has no timers.
  *
@@ -33,7 +36,6 @@ export const REASSEMBLY = {
   FRAME_TOO_LONG: 17,
   TOO_MANY_PARTS: 18,
   CONFLICTING_DUPLICATE: 19,
-  TOO_MANY_REASSEMBLIES: 20,
   /** The completed packet's CPL/RPL disagrees with its length (truncated or padded segment). */
   LENGTH_MISMATCH: 21,
 } as const;
@@ -55,6 +57,8 @@ export class ReassemblerSettings {
   timeoutS = 60;
 }
 
+const FEEDS_MAX = 0x3fffffff;
+
 const SLOT_FREE = 0;
 const SLOT_COLLECTING = 1;
 /** Complete and delivered; kept until timeout or reuse so that late duplicates are recognised. */
@@ -68,6 +72,8 @@ class Slot {
   received = 0;
   packetId = 0;
   startedAt = 0;
+  /** Reassembler.feeds when its last part arrived (eviction order). */
+  fedAt = 0;
   /** Part seq's data sits at (seq - 1) * frameSize. */
   readonly parts: Uint8Array;
   /** Part lengths as 16-bit values; 0 = not received (every part carries at least one octet). */
@@ -91,6 +97,8 @@ export class Reassembler {
   private readonly timeoutS: number;
   private readonly slots: Slot[];
   private readonly header = new FrameHeader();
+  /** Parts stored so far (eviction order, nextFeed()). */
+  private feeds = 0;
 
   constructor(settings: ReassemblerSettings) {
     if (settings.maxParts < 1 || settings.maxParts > 255) {
@@ -128,7 +136,6 @@ export class Reassembler {
     }
     if (slot === null) {
       slot = this.open(h, now);
-      if (slot === null) return REASSEMBLY.TOO_MANY_REASSEMBLIES;
     } else if (readU16(slot.lengths, (h.seq - 1) * 2) !== 0) {
       if (this.holdsSame(slot, frame, h)) return REASSEMBLY.DUPLICATE;
       slot.state = SLOT_FREE;
@@ -137,6 +144,7 @@ export class Reassembler {
     copy(frame, h.dataOff, slot.parts, (h.seq - 1) * this.frameSize, h.dataLen);
     writeU16(slot.lengths, (h.seq - 1) * 2, h.dataLen);
     slot.received = slot.received + 1;
+    slot.fedAt = this.nextFeed();
     if (h.packetId !== 0) slot.packetId = h.packetId;
     if (slot.received < slot.total) return REASSEMBLY.PART_STORED;
     return this.complete(slot);
@@ -172,9 +180,13 @@ export class Reassembler {
     return null;
   }
 
-  /** A free slot, else the oldest remembered (done) one; never an open reassembly. */
-  private open(h: FrameHeader, now: number): Slot | null {
+  /**
+   * A free slot, else the oldest remembered (done) one, else an open reassembly, which is dropped:
+   * the one with the fewest parts, least recently fed among those.
+   */
+  private open(h: FrameHeader, now: number): Slot {
     let pick: Slot | null = null;
+    let victim = this.slots[0];
     for (let i = 0; i < this.slots.length; i++) {
       const s = this.slots[i];
       if (s.state === SLOT_FREE) {
@@ -182,8 +194,9 @@ export class Reassembler {
         break;
       }
       if (s.state === SLOT_DONE && (pick === null || s.startedAt < pick.startedAt)) pick = s;
+      if (s.received < victim.received || (s.received === victim.received && s.fedAt < victim.fedAt)) victim = s;
     }
-    if (pick === null) return null;
+    if (pick === null) pick = victim;
     pick.state = SLOT_COLLECTING;
     pick.refWidth = h.refWidth;
     pick.ref = h.ref;
@@ -191,8 +204,19 @@ export class Reassembler {
     pick.received = 0;
     pick.packetId = 0;
     pick.startedAt = now;
+    pick.fedAt = 0;
     for (let i = 0; i < h.total * 2; i++) pick.lengths[i] = 0;
     return pick;
+  }
+
+  /** Feed order; renumbered before it could reach 2^30 (values stay below 2^31 for Lua). */
+  private nextFeed(): number {
+    if (this.feeds >= FEEDS_MAX) {
+      for (let i = 0; i < this.slots.length; i++) this.slots[i].fedAt = 0;
+      this.feeds = 0;
+    }
+    this.feeds = this.feeds + 1;
+    return this.feeds;
   }
 
   private holdsSame(slot: Slot, frame: Uint8Array, h: FrameHeader): boolean {
