@@ -1,15 +1,17 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { parse } from 'acorn';
 import { describe, expect, it } from 'vitest';
 import { buildFirmware, MAX_BUNDLE_BYTES } from '../../tools/firmware/build-firmware';
+import { ESPRUINO_GLOBALS } from '../../tools/firmware/global-scope';
 import { checkEspruinoSyntax } from '../../tools/firmware/syntax-gate';
 import { bootCheck } from '../../tools/firmware/boot-check';
 
 const tmpOut = () => path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'fw-test-')), 'espruino.js');
 
 describe('firmware build (tools/firmware/build-firmware.ts)', () => {
-  it('writes one ASCII IIFE within 96 KB that passes the syntax gate', async () => {
+  it('writes one ASCII script within 96 KB that passes the syntax gate, its top-level names clear of Espruino\'s globals', async () => {
     const outFile = tmpOut();
     const result = await buildFirmware({ outFile, buildLabel: 'test' });
     expect(result.problems).toEqual([]);
@@ -18,7 +20,12 @@ describe('firmware build (tools/firmware/build-firmware.ts)', () => {
     expect(code.length).toBe(result.bytes);
     expect(result.bytes).toBeLessThanOrEqual(MAX_BUNDLE_BYTES);
     expect(/^[\x09\x0a\x0d\x20-\x7e]*$/.test(code)).toBe(true);
-    expect(code.startsWith('(function(){')).toBe(true);
+    const program = parse(code, { ecmaVersion: 'latest', sourceType: 'script' });
+    const topNames = program.body.flatMap((s) =>
+      s.type === 'VariableDeclaration' ? s.declarations.map((d) => (d.id.type === 'Identifier' ? d.id.name : '')) : 'id' in s && s.id ? [s.id.name] : [],
+    );
+    expect(topNames.length).toBeGreaterThan(100);
+    expect(topNames.filter((n) => n.length < 2 || ESPRUINO_GLOBALS.has(n))).toEqual([]);
     expect(checkEspruinoSyntax(code)).toEqual([]);
     expect(code).toContain('require("Storage")');
     expect(code).toContain('"test"');

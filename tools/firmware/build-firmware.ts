@@ -12,7 +12,11 @@
  *      lowers it or fails. Property names the firmware provably owns are shortened
  *      (owned-names.ts, short-names.ts; about 20 KB). Espruino's built-in modules stay `require("Storage")` etc. (format cjs
  *      keeps require calls as they are);
- *   3. the compat pass (espruino-compat.ts: names Espruino reserves, `return}`), then the syntax
+ *   3. top-level numeric constants and tables of numbers become literals (inline-constants.ts:
+ *      each top-level name is a JsVar on the board for as long as the firmware runs); the IIFE
+ *      goes, so the top level runs in Espruino's global scope (global-scope.ts: a function created
+ *      inside a scope costs a JsVar more);
+ *      the compat pass (espruino-compat.ts: names Espruino reserves, `return}`), then the syntax
  *      gate (syntax-gate.ts) on the exact output bytes;
  *   4. the size limit: at most 96 KB;
  *   5. the boot check (boot-check.ts): the bundle boots in the emulator and answers its console.
@@ -28,6 +32,8 @@ import ts from 'typescript';
 import { build as esbuild } from 'esbuild';
 import { checkEspruinoSyntax, formatViolations } from './syntax-gate';
 import { makeEspruinoCompatible } from './espruino-compat';
+import { inlineNumericConstants } from './inline-constants';
+import { toGlobalScope } from './global-scope';
 import { ownedPropertyNames } from './owned-names';
 import { shortNameMap, wordCounts } from './short-names';
 import { bootCheck } from './boot-check';
@@ -212,8 +218,9 @@ export async function buildFirmware(options: FirmwareBuildOptions = {}): Promise
       footer: { js: '})();' },
       logLevel: 'silent',
     });
-    const code = makeEspruinoCompatible(bundled.outputFiles[0].text);
-    const problems: string[] = [];
+    const global = toGlobalScope(inlineNumericConstants(bundled.outputFiles[0].text).code);
+    const code = makeEspruinoCompatible(global.code);
+    const problems: string[] = [...global.problems];
     const violations = checkEspruinoSyntax(code);
     if (violations.length > 0) problems.push(formatViolations(path.basename(outFile), violations));
     const bytes = Buffer.byteLength(code, 'latin1');

@@ -9,7 +9,7 @@
  *   bare return reads on into end of input; it becomes `return;}`.
  */
 import { parse } from 'acorn';
-import { type AstNode, children } from './ast';
+import { type AstNode, children, isPropertyName } from './ast';
 import { ESPRUINO_RESERVED_WORDS } from './espruino-lexer';
 import { bareReturnsClosingAFunction } from './syntax-gate';
 
@@ -48,9 +48,3 @@ export function makeEspruinoCompatible(code: string): string {
   return out;
 }
 
-function isPropertyName(node: AstNode, parent: AstNode | null): boolean {
-  if (parent === null) return false;
-  if (parent.type === 'MemberExpression') return parent.property === node && parent.computed !== true;
-  if (parent.type === 'Property' || parent.type === 'MethodDefinition') return parent.key === node && parent.computed !== true && parent.shorthand !== true;
-  return false;
-}
