@@ -1,5 +1,6 @@
 /**
- * INSTALL [for install (and make selectable)] and DELETE (GPCS 11.5.2.4, 11.2; cards.md §1.2).
+ * INSTALL [for install (and make selectable)], INSTALL [for make selectable] and DELETE (GP Card
+ * Specification v2.3.1 §11.5, §11.2).
  * An instance goes into a free smart card slot; its registry record, its applet's records and its
  * card-manager record are written in one store transaction. DELETE removes the same set (plus the
  * load file with P2 80) in one transaction.
@@ -67,24 +68,10 @@ export class ContentInstaller {
    *   len | install params (C9 len app-params [EF ...]) | len | token
    */
   install(cmd: CommandApdu, rsp: ApduResponse): number {
+    if (!this.readFields(cmd)) return SW.ERR_WRONG_DATA;
     const b = cmd.buf;
-    const end = cmd.dataOff + cmd.lc;
-    let p = cmd.dataOff;
     const offs = this.fieldOff;
     const lens = this.fieldLen;
-    for (let f = 0; f < 6; f++) {
-      if (p >= end) return SW.ERR_WRONG_DATA;
-      let l = b[p++];
-      if (l === 0x81 && f === 4) {
-        if (p >= end) return SW.ERR_WRONG_DATA;
-        l = b[p++];
-      }
-      if (p + l > end) return SW.ERR_WRONG_DATA;
-      offs[f] = p;
-      lens[f] = l;
-      p += l;
-    }
-    if (p !== end) return SW.ERR_WRONG_DATA;
     if (!validAidLength(lens[0]) || !validAidLength(lens[1]) || !validAidLength(lens[2])) return SW.ERR_WRONG_DATA;
     if (lens[3] !== 1 && lens[3] !== 3) return SW.ERR_WRONG_DATA;
     const elfIndex = this.registry.findElf(b, offs[0], lens[0]);
@@ -138,6 +125,55 @@ export class ContentInstaller {
     rsp.buf[0] = 0;
     rsp.len = 1;
     return SW.OK;
+  }
+
+  /**
+   * INSTALL [for make selectable] (GPCS 11.5.2.3.4, Table 11-45): the same six LV fields with the
+   * load file and module AIDs empty; an application installed by INSTALL [for install] alone (life
+   * cycle INSTALLED) becomes SELECTABLE, with the privileges given if any.
+   */
+  makeSelectable(cmd: CommandApdu, rsp: ApduResponse): number {
+    if (!this.readFields(cmd)) return SW.ERR_WRONG_DATA;
+    const lens = this.fieldLen;
+    if (lens[0] !== 0 || lens[1] !== 0 || !validAidLength(lens[2]) || (lens[3] !== 0 && lens[3] !== 1 && lens[3] !== 3)) return SW.ERR_WRONG_DATA;
+    const slot = this.registry.findApp(cmd.buf, this.fieldOff[2], lens[2]);
+    if (slot < 0) return SW.ERR_REFERENCED_DATA_NOT_FOUND;
+    copy(this.registry.apps, this.registry.appAt(slot), this.app, 0, APP_RECORD_LEN);
+    if (this.app[APP_LIFE_CYCLE] !== LC_APP_INSTALLED) return SW.ERR_CONDITIONS_NOT_SATISFIED;
+    this.app[APP_LIFE_CYCLE] = LC_APP_SELECTABLE;
+    if (lens[3] > 0) {
+      fill(this.app, APP_PRIVILEGES, 3, 0);
+      copy(cmd.buf, this.fieldOff[3], this.app, APP_PRIVILEGES, lens[3]);
+    }
+    this.store.begin();
+    if (!this.store.put(REC_APP, slot, this.app, 0, APP_RECORD_LEN) || !this.store.commit()) {
+      this.store.abort();
+      return SW.ERR_MEMORY_FAILURE;
+    }
+    this.registry.reload();
+    rsp.buf[0] = 0;
+    rsp.len = 1;
+    return SW.OK;
+  }
+
+  /** The six LV fields of INSTALL [for install] / [for make selectable] into fieldOff/fieldLen; false if malformed. */
+  private readFields(cmd: CommandApdu): boolean {
+    const b = cmd.buf;
+    const end = cmd.dataOff + cmd.lc;
+    let p = cmd.dataOff;
+    for (let f = 0; f < 6; f++) {
+      if (p >= end) return false;
+      let l = b[p++];
+      if (l === 0x81 && f === 4) {
+        if (p >= end) return false;
+        l = b[p++];
+      }
+      if (p + l > end) return false;
+      this.fieldOff[f] = p;
+      this.fieldLen[f] = l;
+      p += l;
+    }
+    return p === end;
   }
 
   /** DELETE `80 E4 00 P2 Lc 4F len AID` (P2 80: with related objects). */

@@ -16,6 +16,7 @@ import {
   INS_LOAD,
   INS_PUT_KEY,
   P1_INSTALL_FOR_LOAD,
+  P1_INSTALL_FOR_MAKE_SELECTABLE,
   TAG_CARD_DATA,
   TAG_KEY_INFORMATION_TEMPLATE,
 } from '../gp/constants';
@@ -44,16 +45,18 @@ interface IsdCommand {
   ins: number;
   /** Needs an authenticated SCP03 session. */
   secured: boolean;
+  /** Also takes the ISO class 00 (GP Card Specification v2.3.1 §11.3.1: GET DATA, CLA 00-0F or 80-8F). */
+  isoClass: boolean;
   run: (isd: Isd, cmd: CommandApdu, rsp: ApduResponse) => number;
 }
 
 const COMMANDS: IsdCommand[] = [
-  { name: 'INSTALL', ins: INS_INSTALL, secured: true, run: (isd, cmd, rsp) => isd.install(cmd, rsp) },
-  { name: 'LOAD', ins: INS_LOAD, secured: true, run: (isd, cmd, rsp) => isd.loader.load(cmd, rsp) },
-  { name: 'DELETE', ins: INS_DELETE, secured: true, run: (isd, cmd, rsp) => isd.installer.deleteContent(cmd, rsp) },
-  { name: 'GET STATUS', ins: INS_GET_STATUS, secured: true, run: (isd, cmd, rsp) => isd.status.handle(cmd, isd.cardLifeCycle, rsp) },
-  { name: 'PUT KEY', ins: INS_PUT_KEY, secured: true, run: (isd, cmd, rsp) => isd.scm.putKey(cmd, rsp) },
-  { name: 'GET DATA', ins: INS_GET_DATA, secured: false, run: (isd, cmd, rsp) => isd.getData(cmd, rsp) },
+  { name: 'INSTALL', ins: INS_INSTALL, secured: true, isoClass: false, run: (isd, cmd, rsp) => isd.install(cmd, rsp) },
+  { name: 'LOAD', ins: INS_LOAD, secured: true, isoClass: false, run: (isd, cmd, rsp) => isd.loader.load(cmd, rsp) },
+  { name: 'DELETE', ins: INS_DELETE, secured: true, isoClass: false, run: (isd, cmd, rsp) => isd.installer.deleteContent(cmd, rsp) },
+  { name: 'GET STATUS', ins: INS_GET_STATUS, secured: true, isoClass: false, run: (isd, cmd, rsp) => isd.status.handle(cmd, isd.cardLifeCycle, rsp) },
+  { name: 'PUT KEY', ins: INS_PUT_KEY, secured: true, isoClass: false, run: (isd, cmd, rsp) => isd.scm.putKey(cmd, rsp) },
+  { name: 'GET DATA', ins: INS_GET_DATA, secured: false, isoClass: true, run: (isd, cmd, rsp) => isd.getData(cmd, rsp) },
 ];
 
 export class Isd {
@@ -112,7 +115,7 @@ export class Isd {
     let entry: IsdCommand | null = null;
     for (let i = 0; i < COMMANDS.length; i++) if (COMMANDS[i].ins === cmd.ins) entry = COMMANDS[i];
     if (entry === null) return SW.ERR_INS_NOT_SUPPORTED;
-    if (cmd.cla !== CLA_GP) return SW.ERR_CLA_NOT_SUPPORTED;
+    if (cmd.cla !== CLA_GP && !(entry.isoClass && cmd.cla === 0x00)) return SW.ERR_CLA_NOT_SUPPORTED;
     if (entry.secured && session.state !== 'AUTHENTICATED') return SW.ERR_SECURITY_STATUS;
     const sw = entry.run(this, cmd, rsp);
     if (sw !== SW.OK && sw !== SW.WARN_MORE_DATA) rsp.len = 0;
@@ -123,6 +126,7 @@ export class Isd {
   install(cmd: CommandApdu, rsp: ApduResponse): number {
     const p1 = cmd.p1 & 0x7f;
     if (p1 === P1_INSTALL_FOR_LOAD) return this.loader.installForLoad(cmd, rsp);
+    if (p1 === P1_INSTALL_FOR_MAKE_SELECTABLE) return this.installer.makeSelectable(cmd, rsp);
     if ((p1 & 0x04) !== 0 && (p1 & ~0x0c) === 0) return this.installer.install(cmd, rsp);
     return SW.ERR_WRONG_P1P2;
   }
