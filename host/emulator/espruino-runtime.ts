@@ -18,8 +18,8 @@ import type { EspruinoStorage } from './espruino-storage';
 import { formatPrintArgs, formatUncaught } from './espruino-values';
 import { mqttModule, netModule, type NetworkHost, wifiModule } from './espruino-network';
 
-/** Espruino firmware version the emulator reports (process.env.VERSION); Storage rules of 2v26. */
-export const EMULATED_VERSION = '2v26';
+/** Espruino firmware version the emulator reports (process.env.VERSION): the interpreter it imitates, vendored in ../shared/vendor/espruino. */
+export const EMULATED_VERSION = '2v29';
 /** ESP32 board file cap on JsVars (runtimes.md §1 Memory). */
 export const EMULATED_TOTAL_VARS = 16383;
 

@@ -50,7 +50,7 @@ describe('emulator boots the firmware bundle', () => {
     emu.board.console.input('status()\n');
     await until(() => /memory: /.test(out.text()), 'status() output');
     const text = out.text();
-    expect(text).toContain('tapcard: boot-test on Espruino 2v26');
+    expect(text).toContain('tapcard: boot-test on Espruino 2v29');
     expect(text).toContain(`device: ${TEST_DEVICE_ID}`);
     expect(text).toMatch(/pn532: IC 32 v1\.6 \(14443A,14443B,18092\), state listening/);
     expect(text).toContain(`se: serial ${TEST_SE_SERIAL}, 0 of 4 card slots used`);

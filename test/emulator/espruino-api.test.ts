@@ -38,7 +38,7 @@ describe('the console UART: Serial1', () => {
     const { b, out } = board();
     out.clear();
     b.console.input('\x10eval(process.env.CONSOLE).println(JSON.stringify({v:process.env.VERSION,b:process.env.BOARD}))\n');
-    expect(out.text()).toBe('{"v":"2v26","b":"ESP32"}\r\n');
+    expect(out.text()).toBe('{"v":"2v29","b":"ESP32"}\r\n');
   });
 
   it('print and println send a string (arrays joined, undefined as text) with no newline conversion; write sends bytes', () => {

@@ -62,7 +62,7 @@ describe('tapcard flash through the emulator console', () => {
       expect(r.code).toBe(0);
       const result = JSON.parse(r.stdout) as { ok: boolean; status: string[]; chunks: number; bundleBytes: number };
       expect(result.ok).toBe(true);
-      expect(result.status[0]).toBe('tapcard: flash-test on Espruino 2v26');
+      expect(result.status[0]).toBe('tapcard: flash-test on Espruino 2v29');
       expect(result.status).toContain(`device: ${TEST_DEVICE_ID}`);
       const stored = emu.board.storage.read('.bootcde');
       expect(stored).toBe(fs.readFileSync(firmware, 'latin1'));
