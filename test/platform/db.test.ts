@@ -28,7 +28,8 @@ afterEach(() => {
 
 const TABLES = [
   'accounts', 'applications', 'audit_log', 'cards', 'devices', 'installations', 'job_events', 'jobs', 'key_store',
-  'ledger', 'link_counters', 'payment_notifications', 'payments', 'platform_meta', 'schema_migrations', 'ses', 'terminals',
+  'ledger', 'link_counters', 'payer_authorisations', 'payment_notifications', 'payments', 'platform_meta', 'recharge_orders', 'schema_migrations', 'ses',
+  'terminals',
 ];
 
 describe('migrations', () => {
