@@ -109,7 +109,7 @@ function cards(argv: string[]): number {
     else
       for (const c of list) {
         const cm = c.cardManager;
-        console.log(`slot ${c.slot}  card ${c.cardSerial}  aid ${c.aid}${cm === null ? '' : `  class ${cm.appClass}  number ${cm.cardNumber}  balance ${cm.balance}`}`);
+        console.log(`slot ${c.slot}  card ${c.cardSerial}  aid ${c.aid}${cm === null ? '' : `  ${cm.appClassName}  number ${cm.cardNumber}  balance ${cm.balance}`}`);
       }
     return EXIT.OK;
   } catch (err) {

@@ -3,6 +3,7 @@
  * and its card-manager record (service information). Read straight from the SE's store; no key is
  * involved.
  */
+import { appletClassName } from '../../firmware/src/core/applets/built-in';
 import { readU16, readU31 } from '../../firmware/src/core/bytes';
 import { toHex } from '../../firmware/src/core/hex';
 import {
@@ -19,6 +20,8 @@ export interface TerminalCard {
   lifeCycle: number;
   cardManager: {
     appClass: number;
+    /** The class by name: transit, ecash, loyalty. */
+    appClassName: string;
     aid: string;
     issuer: number;
     cardNumber: string;
@@ -51,6 +54,7 @@ export function readCards(se: SecureElement): TerminalCard[] {
           ? null
           : {
               appClass: rec[CM_APP_CLASS],
+              appClassName: appletClassName(rec[CM_APP_CLASS]),
               aid: toHex(rec, CM_AID, rec[CM_AID_LEN]),
               issuer: readU16(rec, CM_ISSUER),
               cardNumber: toHex(rec, CM_CARD_NUMBER, CARD_NUMBER_LEN),

@@ -209,7 +209,7 @@ describe('status job', () => {
       slot: card.slot,
       cardSerial,
       instanceAid,
-      record: { cardNumber: card.cardManager?.cardNumber.toLowerCase(), appClass: card.cardManager?.appClass },
+      record: { cardNumber: card.cardManager?.cardNumber.toLowerCase(), appClass: card.cardManager?.appClass, appClassName: 'transit' },
       platform: { state: 'installed', applicationId: 'transit' },
     });
     expect(report?.loadFiles.map((f) => f.aid)).toEqual([report?.cards[0].loadFileAid]);

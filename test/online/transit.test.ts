@@ -63,7 +63,7 @@ describe('first terminal: transit online', () => {
     expect(rec.entries.every((e) => e.tacVerified === true && e.platformTac === e.ledgerTac)).toBe(true);
     // The card manager's balance followed the card.
     const cm = (await import('../../host/terminal/cards')).readCards(w.se).find((c) => c.cardManager?.cardNumber === w.cards.transit);
-    expect(cm?.cardManager?.balance).toBe(4800);
+    expect(cm?.cardManager).toMatchObject({ balance: 4800, appClass: 1, appClassName: 'transit' });
     await w.leave();
   });
 

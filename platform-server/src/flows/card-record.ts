@@ -4,6 +4,7 @@
  * `00 | slot | record(51)` or `02` when no card holds it (core/mcu/relay-message.ts). The record is
  * not secret; the MCU reads it from the SE's card manager without a session.
  */
+import { appletClassName } from '../../../firmware/src/core/applets/built-in';
 import { readU16, readU31 } from '../../../firmware/src/core/bytes';
 import { OP_COMPLETE, RESULT_NOT_FOUND, RESULT_OK } from '../../../firmware/src/core/mcu/relay-message';
 import {
@@ -14,6 +15,8 @@ import type { RelayJob, SeRelay } from './se-relay';
 export interface CardRecordView {
   slot: number;
   appClass: number;
+  /** The class by name: transit, ecash, loyalty. */
+  appClassName: string;
   /** The application AID the record names, lower-case hex. */
   aid: string;
   issuer: number;
@@ -33,6 +36,7 @@ export function decodeCardRecord(slot: number, record: Uint8Array): CardRecordVi
   return {
     slot,
     appClass: record[CM_APP_CLASS],
+    appClassName: appletClassName(record[CM_APP_CLASS]),
     aid: hex(record.subarray(CM_AID, CM_AID + aidLen)),
     issuer: readU16(record, CM_ISSUER),
     cardNumber: hex(record.subarray(CM_CARD_NUMBER, CM_CARD_NUMBER + CARD_NUMBER_LEN)),

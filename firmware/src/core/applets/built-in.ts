@@ -6,3 +6,9 @@ import { plainAppletClass } from './plain';
 import { transitAppletClass } from './transit';
 
 export const BUILT_IN_APPLET_CLASSES: AppletClass[] = [plainAppletClass, transitAppletClass, ecashAppletClass, loyaltyAppletClass];
+
+/** The name of application class `classId` ('transit', 'ecash', 'loyalty', ...), or 'unknown'. */
+export function appletClassName(classId: number): string {
+  for (let i = 0; i < BUILT_IN_APPLET_CLASSES.length; i++) if (BUILT_IN_APPLET_CLASSES[i].classId === classId) return BUILT_IN_APPLET_CLASSES[i].name;
+  return 'unknown';
+}
