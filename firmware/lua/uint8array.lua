@@ -6,7 +6,7 @@
 -- call, so this class has TSTL's class shape (prototype, ____constructor, constructor) and
 -- serves indexing through metamethods. Supported: new Uint8Array(length), new Uint8Array([bytes])
 -- from an array literal, b[i] reads and writes, b.length, #b, b:subarray(begin, end) (a view
--- sharing storage), tostring(b). Nothing else.
+-- sharing storage), b:set(source, offset), b:fill(value, begin, end), tostring(b). Nothing else.
 --
 -- An instance keeps three raw fields and never a numeric key, so every b[i] reaches __index or
 -- __newindex: length, ____bytes (1-based storage table, shared by views) and ____offset.
@@ -104,19 +104,49 @@ function prototype.____constructor(self, source)
     rawset(self, "____offset", 0)
 end
 
+-- A begin/end argument of subarray and fill: negative positions count from the end, both are
+-- clamped to 0..length, undefined means `default`.
+local function position(v, length, default)
+    if v == nil then return default end
+    local p = toInteger(v)
+    if p < 0 then return math.max(length + p, 0) end
+    return math.min(p, length)
+end
+
 -- %TypedArray%.prototype.subarray: negative positions count from the end, both are clamped to
 -- 0..length, and an undefined end means length. The result shares storage with self.
 function prototype.subarray(self, first, last)
     local length = rawget(self, "length")
-    local function position(v, default)
-        if v == nil then return default end
-        local p = toInteger(v)
-        if p < 0 then return math.max(length + p, 0) end
-        return math.min(p, length)
-    end
-    local from = position(first, 0)
-    local to = position(last, length)
+    local from = position(first, length, 0)
+    local to = position(last, length, length)
     return view(rawget(self, "____bytes"), rawget(self, "____offset") + from, math.max(to - from, 0))
+end
+
+-- %TypedArray%.prototype.set with a Uint8Array source: source's bytes to self from offset (0 when
+-- undefined); a RangeError when they do not fit. Overlapping views of one storage copy like
+-- memmove, as the specification's clone of the source does.
+function prototype.set(self, source, offset)
+    local at = offset == nil and 0 or toInteger(offset)
+    local n = rawget(source, "length")
+    if at < 0 or at + n > rawget(self, "length") then
+        error("RangeError: offset is out of bounds", 2)
+    end
+    local dst, dOff = rawget(self, "____bytes"), rawget(self, "____offset") + at
+    local src, sOff = rawget(source, "____bytes"), rawget(source, "____offset")
+    if dst == src and sOff < dOff then
+        for i = n, 1, -1 do dst[dOff + i] = src[sOff + i] end
+    else
+        for i = 1, n do dst[dOff + i] = src[sOff + i] end
+    end
+end
+
+-- %TypedArray%.prototype.fill: value (converted as a store) over begin..end, positions as in
+-- subarray. Returns self.
+function prototype.fill(self, value, first, last)
+    local length = rawget(self, "length")
+    local bytes, offset, byte = rawget(self, "____bytes"), rawget(self, "____offset"), toUint8(value)
+    for i = position(first, length, 0) + 1, position(last, length, length) do bytes[offset + i] = byte end
+    return self
 end
 
 return Uint8Array

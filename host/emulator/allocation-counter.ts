@@ -6,6 +6,9 @@
  * `new Uint8Array(n)`, `subarray()` (species construction) and `new Uint8Array(buffer)` by the
  * firmware are all seen. Arrays the emulated runtime hands out (I2C readFrom results, AES output)
  * are counted apart as "runtime": on a real board those are Espruino's allocations, not ours.
+ * Views on an existing buffer (subarray(), the one core/bytes.ts copy() makes for a native set())
+ * hold no bytes and Espruino frees them as soon as they are dropped: they are counted apart as
+ * "views", not as allocations.
  *
  * It also keeps a live estimate of the JsVars those buffers would take on the board (one variable
  * per array object plus one per 12 data bytes; views on an existing buffer add no data), dropped
@@ -23,8 +26,10 @@ export const COUNTED_TYPES = [
 export const BYTES_PER_JSVAR = 12;
 
 export interface AllocationSnapshot {
-  /** Allocations made by code running in the interpreter (the firmware). */
+  /** Buffers (new bytes) allocated by code running in the interpreter (the firmware). */
   firmware: number;
+  /** Views the firmware made on existing buffers (no new bytes). */
+  views: number;
   /** Arrays created by the emulated Espruino API for the firmware. */
   runtime: number;
   byType: { [type: string]: number };
@@ -32,6 +37,7 @@ export interface AllocationSnapshot {
 
 export class AllocationCounter {
   private firmware = 0;
+  private views = 0;
   private runtime = 0;
   private readonly byType: { [type: string]: number } = {};
   /** The context's original Uint8Array, for runtime-made arrays that bypass the count. */
@@ -45,6 +51,10 @@ export class AllocationCounter {
   /** Installs the counting constructors in a fresh context (before any firmware runs). */
   install(context: vm.Context): void {
     const note = (type: string, made: object, newBytes: number): void => {
+      if (newBytes === 0 && type !== 'ArrayBuffer') {
+        this.views++;
+        return;
+      }
       this.firmware++;
       this.byType[type] = (this.byType[type] ?? 0) + 1;
       const vars = 1 + Math.ceil(newBytes / BYTES_PER_JSVAR);
@@ -101,6 +111,6 @@ export class AllocationCounter {
   }
 
   snapshot(): AllocationSnapshot {
-    return { firmware: this.firmware, runtime: this.runtime, byType: { ...this.byType } };
+    return { firmware: this.firmware, views: this.views, runtime: this.runtime, byType: { ...this.byType } };
   }
 }

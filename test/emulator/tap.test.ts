@@ -93,7 +93,7 @@ describe('tap through vpcd reaches the SE inside the firmware bundle', () => {
     expect(out.text()).toContain(`slot 0: AID ${INSTANCE_AID.toLowerCase()}`);
   });
 
-  it('allocates no typed arrays in the firmware per APDU once warmed up', async () => {
+  it('allocates no buffers in the firmware per APDU once warmed up', async () => {
     const r = await reader();
     const emu = await board(r, tempDir('tap-alloc'), true);
     await r.waitForCard(10_000);

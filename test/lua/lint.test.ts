@@ -95,8 +95,9 @@ export function optional(a: number, b?: number): number {
 `,
   'buffers.ts': `export function f(b: Uint8Array, list: number[]): number {
   const head = b.slice(0, 2); // uint8array
-  b.fill(0); // uint8array
-  b.set(head, 0); // uint8array
+  b.fill(0, 1, 2);
+  b.set(b.subarray(0, 1), 1);
+  b.copyWithin(0, 1); // uint8array
   const c = Uint8Array.from(list); // uint8array
   const d = new Uint8Array(b); // uint8array
   const e = new Uint8Array(list); // uint8array

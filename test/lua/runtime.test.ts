@@ -48,6 +48,22 @@ const PROBES: Probe[] = [
     lua: 'local p = seq(6); local v = p:subarray(1, 5); local w = v:subarray(2); v[0] = 0xaa; w[1] = 0xbb; w[2] = 0xcc; return tostring(p)',
     js: () => { const p = seq(6); const v = p.subarray(1, 5); const w = v.subarray(2); v[0] = 0xaa; w[1] = 0xbb; w[2] = 0xcc; return String(p); },
   },
+  { name: 'set(source, 2)', lua: 'local b = U(5); b:set(seq(2), 2); return tostring(b)', js: () => { const b = u8(5); b.set(seq(2), 2); return String(b); } },
+  { name: 'set(source) at 0', lua: 'local b = U(3); b:set(seq(3)); return tostring(b)', js: () => { const b = u8(3); b.set(seq(3)); return String(b); } },
+  {
+    name: 'set from an overlapping view of the same bytes copies like memmove, both ways',
+    lua: 'local a = seq(6); a:set(a:subarray(0, 4), 2); local b = seq(6); b:set(b:subarray(2), 0); return tostring(a) .. " " .. tostring(b)',
+    js: () => { const a = seq(6); a.set(a.subarray(0, 4), 2); const b = seq(6); b.set(b.subarray(2), 0); return `${String(a)} ${String(b)}`; },
+  },
+  {
+    name: 'set past the end throws RangeError',
+    lua: 'local ok, e = pcall(function() U(3):set(seq(2), 2) end); return (not ok) and tostring(e):match("RangeError") or "no error"',
+    js: () => { try { u8(3).set(seq(2), 2); return 'no error'; } catch (e) { return (e as Error).name; } },
+  },
+  { name: 'fill(0x1ff, 1, 3) stores like b[i] = 0x1ff', lua: 'return tostring(seq(5):fill(0x1ff, 1, 3))', js: () => String(seq(5).fill(0x1ff, 1, 3)) },
+  { name: 'fill(7) fills the whole', lua: 'return tostring(U(3):fill(7))', js: () => String(u8(3).fill(7)) },
+  { name: 'fill(9, -2) counts from the end', lua: 'return tostring(seq(5):fill(9, -2))', js: () => String(seq(5).fill(9, -2)) },
+  { name: 'fill of a view stays inside it', lua: 'local p = seq(5); p:subarray(1, 3):fill(0); return tostring(p)', js: () => { const p = seq(5); p.subarray(1, 3).fill(0); return String(p); } },
   {
     name: 'negative length throws RangeError',
     lua: 'local ok, e = pcall(U, -1); return (not ok) and tostring(e):match("RangeError") or "no error"',

@@ -25,7 +25,7 @@ const PLATFORM_GLOBALS = new Set([
 ]);
 // Missing on Espruino (runtimes.md §1) and only partly emulated by TSTL's lualib.
 const ES6_GLOBALS = new Set(['Map', 'Set', 'WeakMap', 'WeakSet', 'Symbol']);
-const UINT8ARRAY_MEMBERS = new Set(['length', 'subarray']);
+const UINT8ARRAY_MEMBERS = new Set(['length', 'subarray', 'set', 'fill']);
 const ROUNDING = new Set(['floor', 'ceil', 'round']);
 const LIMIT_31 = 2147483648;
 
@@ -217,7 +217,7 @@ function lintFile(sf: ts.SourceFile, checker: ts.TypeChecker, findings: LintFind
       return;
     }
     if (!UINT8ARRAY_MEMBERS.has(member) && isUint8Array(checker.getTypeAtLocation(p.expression))) {
-      report(p.name, 'uint8array', `.${member} on a Uint8Array: only indexing, .length and .subarray work in Lua; use bytes.ts helpers`);
+      report(p.name, 'uint8array', `.${member} on a Uint8Array: only indexing, .length, .subarray, .set and .fill work in Lua; use bytes.ts helpers`);
     }
   };
 

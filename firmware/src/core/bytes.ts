@@ -1,21 +1,23 @@
 /**
  * Byte helpers for the portable core. They work on caller-owned buffers with explicit offsets and
- * never allocate, so they are safe on the APDU path. Only `Uint8Array` indexing, `.length` and
- * `subarray` are used (the subset the Lua Uint8Array shim provides; docs/portable-core.md).
+ * hold no buffer of their own, so they are safe on the APDU path. Only `Uint8Array` indexing,
+ * `.length`, `subarray`, `set` and `fill` are used (the subset the Lua Uint8Array shim provides;
+ * docs/portable-core.md).
+ *
+ * copy() and fill() are one native call each: Espruino runs a JavaScript byte loop from source, at
+ * about two empty-loop iterations per byte, while set() and fill() run in C
+ * (src/jswrap_arraybuffer.c). copy()'s subarray is a view that holds no bytes; Espruino frees it
+ * by reference count as soon as set() returns.
  */
 import { shr } from './bits';
 
-/** Copies len bytes; overlapping ranges are handled like memmove. */
+/** Copies len bytes; overlapping ranges are handled like memmove (ECMA-262 %TypedArray%.prototype.set). */
 export function copy(src: Uint8Array, srcOff: number, dst: Uint8Array, dstOff: number, len: number): void {
-  if (src === dst && srcOff < dstOff) {
-    for (let i = len - 1; i >= 0; i--) dst[dstOff + i] = src[srcOff + i];
-  } else {
-    for (let i = 0; i < len; i++) dst[dstOff + i] = src[srcOff + i];
-  }
+  if (len > 0) dst.set(src.subarray(srcOff, srcOff + len), dstOff);
 }
 
 export function fill(dst: Uint8Array, off: number, len: number, value: number): void {
-  for (let i = 0; i < len; i++) dst[off + i] = value & 0xff;
+  if (len > 0) dst.fill(value & 0xff, off, off + len);
 }
 
 /** Overwrites secret material with zeros. */

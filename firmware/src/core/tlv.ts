@@ -10,6 +10,7 @@
  * reader over [valueOff, valueOff + length).
  */
 import { shr } from './bits';
+import { copy } from './bytes';
 
 export const TLV_MAX_TAG_BYTES = 3;
 
@@ -124,9 +125,9 @@ export function writeLength(buf: Uint8Array, off: number, len: number): number {
  */
 export function writeTlv(buf: Uint8Array, off: number, tag: number, value: Uint8Array, valueOff: number, len: number): number {
   if (off + tagSize(tag) + lengthSize(len) + len > buf.length) return -1;
-  let o = writeLength(buf, writeTag(buf, off, tag), len);
-  for (let i = 0; i < len; i++) buf[o++] = value[valueOff + i];
-  return o;
+  const o = writeLength(buf, writeTag(buf, off, tag), len);
+  copy(value, valueOff, buf, o, len);
+  return o + len;
 }
 
 /**
@@ -188,7 +189,8 @@ export class TlvWriter {
 
   raw(value: Uint8Array, off: number, len: number): void {
     if (!this.room(len)) return;
-    for (let i = 0; i < len; i++) this.buf[this.pos++] = value[off + i];
+    copy(value, off, this.buf, this.pos, len);
+    this.pos += len;
   }
 
   private room(n: number): boolean {

@@ -16,6 +16,7 @@
  * drops all of them (creating may compact Storage, which moves files).
  */
 import type { Flash } from '../../hal/flash';
+import { copy, fill } from '../../core/bytes';
 import type { EspruinoStorage } from './espruino-api';
 
 export const FLASH_PAGE_SIZE = 4096;
@@ -52,11 +53,8 @@ export class StorageFlash implements Flash {
       const off = a - page * FLASH_PAGE_SIZE;
       const n = Math.min(len - done, FLASH_PAGE_SIZE - off);
       const view = this.pageView(page);
-      if (view === null) {
-        for (let i = 0; i < n; i++) out[outOff + done + i] = 0xff;
-      } else {
-        for (let i = 0; i < n; i++) out[outOff + done + i] = view[off + i];
-      }
+      if (view === null) fill(out, outOff + done, n, 0xff);
+      else copy(view, off, out, outOff + done, n);
       done += n;
     }
   }

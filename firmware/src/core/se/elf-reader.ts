@@ -3,6 +3,7 @@
  * chunks under REC_ELF_CHUNK_BASE + elf index. Applets read their package sections through it at
  * INSTALL time, so the whole load file never sits in RAM.
  */
+import { copy } from '../bytes';
 import type { Store } from '../store/store';
 import { ELF_CHUNK_LEN, REC_ELF_CHUNK_BASE } from './records';
 
@@ -38,7 +39,7 @@ export class ElfReader {
       const inChunk = at - index * ELF_CHUNK_LEN;
       let take = ELF_CHUNK_LEN - inChunk;
       if (take > len - done) take = len - done;
-      for (let i = 0; i < take; i++) out[outOff + done + i] = this.chunk[inChunk + i];
+      copy(this.chunk, inChunk, out, outOff + done, take);
       done += take;
     }
     return true;

@@ -4,6 +4,7 @@
  * before dispatch and added to the response after it (AmdD 6.2).
  */
 import type { CommandApdu } from '../apdu';
+import { copy } from '../bytes';
 import {
   CLA_GP,
   CLA_SECURE_MESSAGING_BIT,
@@ -142,7 +143,7 @@ export class Isd {
       return SW.OK;
     }
     if (tag === TAG_CARD_DATA) {
-      for (let i = 0; i < CARD_DATA.length; i++) rsp.buf[i] = CARD_DATA[i];
+      copy(CARD_DATA, 0, rsp.buf, 0, CARD_DATA.length);
       rsp.len = CARD_DATA.length;
       return SW.OK;
     }
