@@ -6,6 +6,7 @@
  */
 import { fromHex, toHex } from '../firmware/src/core/hex';
 import { PurseCrypto } from '../firmware/src/core/applets/purse/purse-crypto';
+import { softPbocCrypto } from '../firmware/src/core/crypto/soft-pboc';
 import { encodeBcd } from '../firmware/src/core/package/bcd';
 import { encodeLoadFileDataBlock, encodePackageBody, type PackageSpec } from '../firmware/src/core/package/builder';
 import { makePackageSpec } from '../firmware/src/core/package/card-package';
@@ -96,7 +97,7 @@ function u32(n: number): string {
 
 /** The transit server's security module for one card: builds the APDUs a POS sends, with their MACs. */
 export class TransitHost {
-  private readonly crypto = new PurseCrypto();
+  private readonly crypto = new PurseCrypto(softPbocCrypto());
   private readonly keys: PurseCardKeys;
   private readonly keyIndex: number;
   readonly selectApdu: Uint8Array;

@@ -6,6 +6,7 @@
 import { expect } from 'vitest';
 import { fromHex, toHex } from '../../firmware/src/core/hex';
 import { PurseCrypto } from '../../firmware/src/core/applets/purse/purse-crypto';
+import { softPbocCrypto } from '../../firmware/src/core/crypto/soft-pboc';
 import type { PurseCardKeys } from '../../firmware/src/core/package/card-keys';
 
 export const TERMINAL_ID = '001122334455';
@@ -15,7 +16,7 @@ function u32(n: number): string {
 }
 
 export class PurseTerminal {
-  private readonly crypto = new PurseCrypto();
+  private readonly crypto = new PurseCrypto(softPbocCrypto());
   readonly keys: PurseCardKeys;
   readonly keyIndex: number;
 

@@ -52,7 +52,7 @@ local desm = require("core.crypto.des")
 local cbc = require("core.crypto.cbc")
 local cmacm = require("core.crypto.cmac")
 local kdf = require("core.crypto.kdf")
-local pboc = require("core.crypto.pboc")
+local softPboc = require("core.crypto.soft-pboc")
 
 local aes = new(aesm.SoftAes)
 for _, v in ipairs({
@@ -95,7 +95,7 @@ aes:setKey(smac, 0, 32)
 kdf.scp03Derive(mac, kdf.DERIVE_CARD_CRYPTOGRAM, ctx, 0, 16, 64, out, 0)
 print("card-cryptogram " .. hex(out, 0, 8))
 
-local p = new(pboc.PbocCrypto)
+local p = softPboc.softPbocCrypto()
 local sk = u8("0000000000000000")
 p:sessionKey(u8("11223344556677888877665544332211"), 0, u8("1122334400008000"), 0, sk, 0)
 local data = u8("0000000000001000" .. "01" .. "001122334455")

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { PbocCrypto, pbocTacKey } from '../../firmware/src/core/crypto/pboc';
+import { softPbocCrypto } from '../../firmware/src/core/crypto/soft-pboc';
 import { fromHex, toHex } from '../../firmware/src/core/hex';
 import { nodeEcb } from './_reference';
 
@@ -21,7 +22,7 @@ function sessionKey(pboc: PbocCrypto, input: string): string {
 }
 
 describe('PBOC e-purse crypto (JR/T 0025, cards.md §3.2)', () => {
-  const pboc = new PbocCrypto();
+  const pboc = softPbocCrypto();
 
   it('load: SESLK, MAC1 and MAC2', () => {
     // SESLK = EDE(DLK, random 11223344 || online counter 0000 || 8000)

@@ -10,6 +10,7 @@
  */
 import { equalCt } from '../../../firmware/src/core/bytes';
 import { PurseCrypto, MAC_LEN } from '../../../firmware/src/core/applets/purse/purse-crypto';
+import { softPbocCrypto } from '../../../firmware/src/core/crypto/soft-pboc';
 import { diversifyPurseKeys } from '../../../firmware/src/core/package/card-keys';
 import { devTransitMasterKeys, type PurseMasterKeys } from '../../../firmware/src/core/package/dev-keys';
 import { CardProofError, PurseDeclinedError } from './purse-errors';
@@ -80,7 +81,7 @@ export interface PurseSecurityModule {
  */
 export class DevKeysSecurityModule implements PurseSecurityModule {
   private readonly master: PurseMasterKeys;
-  private readonly crypto = new PurseCrypto();
+  private readonly crypto = new PurseCrypto(softPbocCrypto());
 
   constructor(master: PurseMasterKeys = devTransitMasterKeys()) {
     this.master = master;

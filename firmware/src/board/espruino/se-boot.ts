@@ -1,10 +1,9 @@
 /**
  * Builds and boots the SE on the board: its store on the Storage-backed flash, Espruino's native
- * AES (with the pure-TS DES/3DES the PBOC purse needs), the hardware RNG, and the serial and ISD
+ * AES, DES/3DES on 32-bit words for the PBOC purse (word-des.ts), the hardware RNG, and the serial and ISD
  * keys from the provisioning bundle (used at first boot to personalise; afterwards the store
  * holds the keys and the bundle's copy is not read again by the SE).
  */
-import { SoftDes, SoftTripleDes } from '../../core/crypto/des';
 import { BUILT_IN_APPLET_CLASSES } from '../../core/applets/built-in';
 import type { TargetParams } from '../../core/pn532/commands';
 import { SecureElement } from '../../core/se/secure-element';
@@ -13,6 +12,7 @@ import { NFCID1T, SENS_RES } from './board-config';
 import { aes } from './espruino-api';
 import { EspruinoAesCipher } from './espruino-aes';
 import { espruinoRandom } from './espruino-random';
+import { WordDes, WordTripleDes } from './word-des';
 import type { SeProvisioning } from './provisioning';
 
 export function bootSecureElement(flash: Flash, provisioning: SeProvisioning): SecureElement {
@@ -21,8 +21,8 @@ export function bootSecureElement(flash: Flash, provisioning: SeProvisioning): S
     flash: flash,
     random: espruinoRandom,
     aes: () => new EspruinoAesCipher(nativeAes),
-    des: () => new SoftDes(),
-    tripleDes: () => new SoftTripleDes(),
+    des: () => new WordDes(),
+    tripleDes: () => new WordTripleDes(),
     serial: provisioning.serial,
     appletClasses: BUILT_IN_APPLET_CLASSES,
     initialKeys: { kvn: provisioning.isdKeyVersion, enc: provisioning.enc, mac: provisioning.mac, dek: provisioning.dek },

@@ -1,6 +1,6 @@
 /**
  * DES tables (FIPS 46-3 §3 and Appendix 1), kept as text in the standard's layout and unpacked
- * into byte arrays once at load. Text keeps the source small on Espruino, where an array literal
+ * into byte arrays once at load; each DES engine builds its own round tables from them. Text keeps the source small on Espruino, where an array literal
  * of numbers costs far more memory than a string. Bit positions are 1-based, bit 1 = MSB.
  */
 import { shr } from '../bits';
@@ -46,7 +46,7 @@ export const PC2 = decimalTable(
 export const KEY_SHIFTS = decimalTable('01 01 02 02 02 02 02 02 01 02 02 02 02 02 02 01 ', 16);
 
 /** Permutation P applied to the S-box outputs. */
-const P = decimalTable(
+export const P = decimalTable(
   '16 07 20 21 29 12 28 17 01 15 23 26 05 18 31 10 02 08 24 14 32 27 03 09 19 13 30 06 22 11 04 25 ',
   32,
 );
@@ -63,27 +63,9 @@ const S_BOXES = [
   'd2846fb1a93e50c7 1fd8a374c56b0e92 7b419ce206adf358 21e74a8dfc90356b',
 ];
 
-/**
- * SP[(j * 64 + x) * 4 .. +3]: the 32-bit value P(S_j(x) placed at output bits 4j+1..4j+4), as
- * four big-endian bytes, so a round is eight lookups and byte XORs with no 32-bit word.
- */
-export const SP = new Uint8Array(8 * 64 * 4);
-
-function buildSp(): void {
-  for (let j = 0; j < 8; j++) {
-    const box = S_BOXES[j];
-    for (let x = 0; x < 64; x++) {
-      const row = (shr(x & 0x20, 4) | (x & 1));
-      const col = shr(x, 1) & 0x0f;
-      const s = hexDigit(box, row * 17 + col); // 16 digits and a space per row
-      for (let i = 0; i < 32; i++) {
-        const q = P[i] - 1; // output bit i (0-based) takes pre-P bit q
-        if (shr(q, 2) === j && (shr(s, 3 - (q & 3)) & 1) !== 0) {
-          const at = (j * 64 + x) * 4 + shr(i, 3);
-          SP[at] = SP[at] | shr(0x80, i & 7);
-        }
-      }
-    }
-  }
+/** S-box j (0..7) of the 6-bit input x (E-bit 1 of its group as bit 5): a 4-bit output. */
+export function sBox(j: number, x: number): number {
+  const row = shr(x & 0x20, 4) | (x & 1);
+  const col = shr(x, 1) & 0x0f;
+  return hexDigit(S_BOXES[j], row * 17 + col); // 16 digits and a space per row
 }
-buildSp();

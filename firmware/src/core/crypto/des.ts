@@ -6,11 +6,30 @@
 import { shr } from '../bits';
 import { fill } from '../bytes';
 import { BlockCipher, assertRange } from './block-cipher';
-import { FP, IP, KEY_SHIFTS, PC1, PC2, SP } from './_des-tables';
+import { FP, IP, KEY_SHIFTS, P, PC1, PC2, sBox } from './_des-tables';
+import { TripleDes } from './triple-des';
 
 const BLOCK = 8;
 const ROUNDS = 16;
 const HALF_MASK = 0x0fffffff; // 28 bits
+
+/**
+ * SP[(j * 64 + x) * 4 .. +3]: the 32-bit value P(S_j(x) placed at output bits 4j+1..4j+4), as
+ * four big-endian bytes, so a round is eight lookups and byte XORs with no 32-bit word.
+ */
+const SP = new Uint8Array(8 * 64 * 4);
+for (let j = 0; j < 8; j++) {
+  for (let x = 0; x < 64; x++) {
+    const s = sBox(j, x);
+    for (let i = 0; i < 32; i++) {
+      const q = P[i] - 1; // output bit i (0-based) takes pre-P bit q
+      if (shr(q, 2) === j && (shr(s, 3 - (q & 3)) & 1) !== 0) {
+        const at = (j * 64 + x) * 4 + shr(i, 3);
+        SP[at] = SP[at] | shr(0x80, i & 7);
+      }
+    }
+  }
+}
 
 /** Bit `bit` (0-based, MSB first) of buf[off..]. */
 function bitAt(buf: Uint8Array, off: number, bit: number): number {
@@ -133,36 +152,9 @@ export class SoftDes implements BlockCipher {
   }
 }
 
-/** Triple DES EDE (SP 800-67 §3): 16-byte keys are K1||K2 with K3 = K1, 24-byte keys K1||K2||K3. */
-export class SoftTripleDes implements BlockCipher {
-  readonly blockSize = BLOCK;
-  private readonly k1 = new SoftDes();
-  private readonly k2 = new SoftDes();
-  private readonly k3 = new SoftDes();
-
-  setKey(key: Uint8Array, off: number, len: number): void {
-    if (len !== 16 && len !== 24) throw new Error(`3DES key: expected 16 or 24 bytes, got ${len}`);
-    assertRange('3DES key', key, off, len);
-    this.k1.setKey(key, off, 8);
-    this.k2.setKey(key, off + 8, 8);
-    this.k3.setKey(key, len === 24 ? off + 16 : off, 8);
-  }
-
-  encryptBlock(src: Uint8Array, srcOff: number, dst: Uint8Array, dstOff: number): void {
-    this.k1.encryptBlock(src, srcOff, dst, dstOff);
-    this.k2.decryptBlock(dst, dstOff, dst, dstOff);
-    this.k3.encryptBlock(dst, dstOff, dst, dstOff);
-  }
-
-  decryptBlock(src: Uint8Array, srcOff: number, dst: Uint8Array, dstOff: number): void {
-    this.k3.decryptBlock(src, srcOff, dst, dstOff);
-    this.k2.encryptBlock(dst, dstOff, dst, dstOff);
-    this.k1.decryptBlock(dst, dstOff, dst, dstOff);
-  }
-
-  wipe(): void {
-    this.k1.wipe();
-    this.k2.wipe();
-    this.k3.wipe();
+/** Triple DES EDE on SoftDes (triple-des.ts). */
+export class SoftTripleDes extends TripleDes {
+  constructor() {
+    super(() => new SoftDes());
   }
 }

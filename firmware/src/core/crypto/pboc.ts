@@ -3,8 +3,7 @@
  * CBC-MAC used for MAC1/MAC2/TAC, session keys, the TAC key and key diversification.
  */
 import { fill } from '../bytes';
-import { assertRange } from './block-cipher';
-import { SoftDes, SoftTripleDes } from './des';
+import { assertRange, type BlockCipher } from './block-cipher';
 
 const BLOCK = 8;
 /** MAC1, MAC2 and TAC are the leftmost 4 bytes of the CBC-MAC (cards.md §3.2). */
@@ -19,11 +18,20 @@ export function pbocTacKey(dtk: Uint8Array, off: number, out: Uint8Array, outOff
   for (let i = 0; i < BLOCK; i++) out[outOff + i] = dtk[off + i] ^ dtk[off + BLOCK + i];
 }
 
-/** Holds the DES engines and one block of scratch; keys are wiped after every operation. */
+/**
+ * Holds the DES engines and one block of scratch; keys are wiped after every operation. The
+ * engines are given: the portable SoftDes/SoftTripleDes (soft-pboc.ts), or a board's faster ones.
+ */
 export class PbocCrypto {
-  private readonly des = new SoftDes();
-  private readonly tdes = new SoftTripleDes();
+  private readonly des: BlockCipher;
+  private readonly tdes: BlockCipher;
   private readonly block = new Uint8Array(BLOCK);
+
+  /** des: single DES; tripleDes: Triple DES EDE taking 16-byte keys. */
+  constructor(des: BlockCipher, tripleDes: BlockCipher) {
+    this.des = des;
+    this.tdes = tripleDes;
+  }
 
   /**
    * Single-DES CBC-MAC of data[off .. off+len) with the 8-byte key at key[keyOff], ICV 00 x 8 and

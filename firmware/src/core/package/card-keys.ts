@@ -13,7 +13,8 @@
 import { SoftAes } from '../crypto/aes';
 import { Cmac } from '../crypto/cmac';
 import { scp03Derive } from '../crypto/kdf';
-import { PbocCrypto } from '../crypto/pboc';
+import type { PbocCrypto } from '../crypto/pboc';
+import { softPbocCrypto } from '../crypto/soft-pboc';
 import type { LoyaltyMasterKeys, PurseMasterKeys } from './dev-keys';
 import { CARD_NUMBER_LEN, KEY_VALUE_LEN } from './format';
 
@@ -41,7 +42,7 @@ export function diversifyPurseKey(pboc: PbocCrypto, masterKey: Uint8Array, cardN
 }
 
 export function diversifyPurseKeys(master: PurseMasterKeys, cardNumber: Uint8Array): PurseCardKeys {
-  const pboc = new PbocCrypto();
+  const pboc = softPbocCrypto();
   return {
     load: diversifyPurseKey(pboc, master.load, cardNumber),
     purchase: diversifyPurseKey(pboc, master.purchase, cardNumber),

@@ -3,6 +3,7 @@
  * and the scratch its command handlers share (load.ts, purchase.ts, purse-files.ts, pin.ts). All
  * allocated when the instance is created; handlers allocate nothing.
  */
+import { PbocCrypto } from '../../crypto/pboc';
 import type { AppletContext } from '../../se/applet';
 import { MAC_LEN, PurseCrypto } from './purse-crypto';
 import { PurseStore } from './purse-store';
@@ -24,7 +25,7 @@ export class PurseCard {
   readonly profile: PurseProfile;
   readonly store: PurseStore;
   readonly session = new PurseSession();
-  readonly crypto = new PurseCrypto();
+  readonly crypto: PurseCrypto;
   /** The MAC the card expects, compared in constant time with the one received. */
   readonly expectedMac = new Uint8Array(MAC_LEN);
   /** The PIN was verified since SELECT (e-cash ED purchases need it when the card has a PIN). */
@@ -35,6 +36,7 @@ export class PurseCard {
   constructor(ctx: AppletContext, profile: PurseProfile) {
     this.ctx = ctx;
     this.profile = profile;
+    this.crypto = new PurseCrypto(new PbocCrypto(ctx.services.des(), ctx.services.tripleDes()));
     this.store = new PurseStore(ctx);
     this.ready = this.store.load();
   }

@@ -29,11 +29,15 @@ export const MAC_LEN = 4;
 const MAX_MESSAGE = 24;
 
 export class PurseCrypto {
-  private readonly pboc = new PbocCrypto();
+  private readonly pboc: PbocCrypto;
   private readonly sessionKey = new Uint8Array(PBOC_SESSION_KEY_LEN);
   private readonly tacKey = new Uint8Array(PBOC_SESSION_KEY_LEN);
   private readonly input = new Uint8Array(8);
   private readonly msg = new Uint8Array(MAX_MESSAGE);
+
+  constructor(pboc: PbocCrypto) {
+    this.pboc = pboc;
+  }
 
   /** SESLK from the 16-byte DLK at dlk[off]. */
   startLoad(dlk: Uint8Array, off: number, random: Uint8Array, rOff: number, onlineCounter: number): void {

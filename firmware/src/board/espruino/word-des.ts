@@ -1,0 +1,203 @@
+/**
+ * DES (FIPS 46-3) and Triple DES EDE (SP 800-67) on 32-bit words, for the board's PBOC purse MACs.
+ * The portable core's SoftDes (core/crypto/des.ts) keeps every value below 2^31 for Lua and so
+ * works byte by byte; on Espruino, which interprets every token, a word-wide round is about ten
+ * times cheaper. Same BlockCipher seam, same answers (test/crypto/des.test.ts runs both).
+ *
+ * - IP and IP^-1 are five swaps of bit groups between the two halves, a network equal to FIPS
+ *   46-3 §3's IP table (the known answers and the OpenSSL comparison in the tests cover it).
+ * - f(R, K): the E expansion's eight 6-bit groups are read straight out of R rotated right by one
+ *   (groups 0, 2, 4, 6 at bits 31..26, 23..18, 15..10, 7..2) and that word rotated left by four
+ *   (groups 1, 3, 5, 7 at the same places), so a round key is two words laid out the same way and
+ *   a round is two XORs and eight lookups in SP tables (P of each S-box output, as a word). Both
+ *   halves stay rotated right by one through the rounds, and so do the SP words.
+ * - The key schedule rotates the 28-bit halves C and D and reads PC-2 from nibble tables: each of
+ *   the 14 nibbles of C||D gives its share of both round-key words.
+ *
+ * Tables: SP 8 x 64 words and PC-2 14 x 16 x 2 words, 3,840 bytes built once at load; a keyed
+ * engine holds 32 words. Uses >>> and full 32-bit values, so it lives here, outside the portable core.
+ */
+import { assertRange, type BlockCipher } from '../../core/crypto/block-cipher';
+import { KEY_SHIFTS, P, PC1, PC2, sBox } from '../../core/crypto/_des-tables';
+import { TripleDes } from '../../core/crypto/triple-des';
+
+const BLOCK = 8;
+const ROUNDS = 16;
+const HALF_MASK = 0x0fffffff;
+
+/** SP[j][x]: P(S_j(x) at output bits 4j+1..4j+4), bit 1 the word's bit 31, rotated right by one. */
+const SP: Int32Array[] = [];
+/** PC2_WORDS[(n * 16 + v) * 2 + w]: the bits of round-key word w (0: groups 0 2 4 6, 1: groups 1 3 5 7) that nibble n of C||D brings when it is v. */
+const PC2_WORDS = new Int32Array(14 * 16 * 2);
+
+/** Where round-key bit b (0..47) sits: in word (b / 6) & 1, at the word bit returned. */
+function roundKeyBit(b: number): number {
+  const group = Math.floor(b / 6);
+  return (32 >>> (b % 6)) << (26 - 8 * (group >>> 1));
+}
+
+function buildTables(): void {
+  for (let j = 0; j < 8; j++) {
+    SP.push(new Int32Array(64));
+    for (let x = 0; x < 64; x++) {
+      const s = sBox(j, x);
+      let word = 0;
+      for (let i = 0; i < 32; i++) {
+        const q = P[i] - 1; // output bit i takes pre-P bit q
+        if (q >>> 2 === j && ((s >>> (3 - (q & 3))) & 1) !== 0) word |= 1 << (31 - i);
+      }
+      SP[j][x] = (word >>> 1) | (word << 31); // rotated like the halves in crypt()
+    }
+  }
+  for (let b = 0; b < 48; b++) {
+    const src = PC2[b] - 1; // 0..55 over C||D
+    const n = src >>> 2;
+    const nibbleBit = 8 >>> (src & 3);
+    for (let v = 0; v < 16; v++) {
+      if ((v & nibbleBit) !== 0) PC2_WORDS[(n * 16 + v) * 2 + (Math.floor(b / 6) & 1)] |= roundKeyBit(b);
+    }
+  }
+}
+buildTables();
+
+function readWord(b: Uint8Array, off: number): number {
+  return (b[off] << 24) | (b[off + 1] << 16) | (b[off + 2] << 8) | b[off + 3];
+}
+
+function writeWord(b: Uint8Array, off: number, v: number): void {
+  b[off] = (v >>> 24) & 0xff;
+  b[off + 1] = (v >>> 16) & 0xff;
+  b[off + 2] = (v >>> 8) & 0xff;
+  b[off + 3] = v & 0xff;
+}
+
+export class WordDes implements BlockCipher {
+  readonly blockSize = BLOCK;
+  /** Round r's key words at 2r (groups 0 2 4 6) and 2r+1 (groups 1 3 5 7). */
+  private readonly keys = new Int32Array(2 * ROUNDS);
+  private keyed = false;
+
+  setKey(key: Uint8Array, off: number, len: number): void {
+    if (len !== 8) throw new Error('DES key: expected 8 bytes, got ' + len);
+    assertRange('DES key', key, off, len);
+    // PC-1 (parity bits dropped) into the 28-bit halves C and D.
+    let c = 0;
+    let d = 0;
+    for (let i = 0; i < 28; i++) {
+      const p = PC1[i] - 1;
+      const q = PC1[i + 28] - 1;
+      c = (c << 1) | ((key[off + (p >>> 3)] >>> (7 - (p & 7))) & 1);
+      d = (d << 1) | ((key[off + (q >>> 3)] >>> (7 - (q & 7))) & 1);
+    }
+    const t = PC2_WORDS;
+    const k = this.keys;
+    for (let r = 0; r < ROUNDS; r++) {
+      const s = KEY_SHIFTS[r];
+      c = ((c << s) | (c >>> (28 - s))) & HALF_MASK;
+      d = ((d << s) | (d >>> (28 - s))) & HALF_MASK;
+      let even = 0;
+      let odd = 0;
+      for (let n = 0; n < 7; n++) {
+        const ci = ((n * 16 + ((c >>> (24 - 4 * n)) & 15)) * 2);
+        const di = (((n + 7) * 16 + ((d >>> (24 - 4 * n)) & 15)) * 2);
+        even |= t[ci] | t[di];
+        odd |= t[ci + 1] | t[di + 1];
+      }
+      k[2 * r] = even;
+      k[2 * r + 1] = odd;
+    }
+    this.keyed = true;
+  }
+
+  encryptBlock(src: Uint8Array, srcOff: number, dst: Uint8Array, dstOff: number): void {
+    this.crypt(src, srcOff, dst, dstOff, 0, 2);
+  }
+
+  /** Decryption is the same network with the round keys in reverse order. */
+  decryptBlock(src: Uint8Array, srcOff: number, dst: Uint8Array, dstOff: number): void {
+    this.crypt(src, srcOff, dst, dstOff, 2 * ROUNDS - 2, -2);
+  }
+
+  wipe(): void {
+    this.keys.fill(0);
+    this.keyed = false;
+  }
+
+  private crypt(src: Uint8Array, srcOff: number, dst: Uint8Array, dstOff: number, first: number, step: number): void {
+    if (!this.keyed) throw new Error('DES: no key set');
+    assertRange('DES input block', src, srcOff, BLOCK);
+    assertRange('DES output block', dst, dstOff, BLOCK);
+    let l = readWord(src, srcOff);
+    let r = readWord(src, srcOff + 4);
+    // IP
+    let t = ((l >>> 4) ^ r) & 0x0f0f0f0f;
+    r ^= t;
+    l ^= t << 4;
+    t = ((l >>> 16) ^ r) & 0x0000ffff;
+    r ^= t;
+    l ^= t << 16;
+    t = ((r >>> 2) ^ l) & 0x33333333;
+    l ^= t;
+    r ^= t << 2;
+    t = ((r >>> 8) ^ l) & 0x00ff00ff;
+    l ^= t;
+    r ^= t << 8;
+    t = ((l >>> 1) ^ r) & 0x55555555;
+    r ^= t;
+    l ^= t << 1;
+    // Both halves rotated right by one: f then reads R's E groups without rotating per round.
+    l = (l >>> 1) | (l << 31);
+    r = (r >>> 1) | (r << 31);
+    // Locals in the order of use: Espruino finds a name by walking the scope's list.
+    let w = 0;
+    let x = 0;
+    const k = this.keys;
+    const s0 = SP[0];
+    const s1 = SP[1];
+    const s2 = SP[2];
+    const s3 = SP[3];
+    const s4 = SP[4];
+    const s5 = SP[5];
+    const s6 = SP[6];
+    const s7 = SP[7];
+    // Two rounds per pass, so the halves trade roles instead of places.
+    for (let i = 0, at = first; i < ROUNDS; i += 2, at += 2 * step) {
+      w = r ^ k[at];
+      x = ((r << 4) | (r >>> 28)) ^ k[at + 1];
+      l ^= s0[w >>> 26] | s2[(w >>> 18) & 63] | s4[(w >>> 10) & 63] | s6[(w >>> 2) & 63] | s1[x >>> 26] | s3[(x >>> 18) & 63] | s5[(x >>> 10) & 63] | s7[(x >>> 2) & 63];
+      w = l ^ k[at + step];
+      x = ((l << 4) | (l >>> 28)) ^ k[at + step + 1];
+      r ^= s0[w >>> 26] | s2[(w >>> 18) & 63] | s4[(w >>> 10) & 63] | s6[(w >>> 2) & 63] | s1[x >>> 26] | s3[(x >>> 18) & 63] | s5[(x >>> 10) & 63] | s7[(x >>> 2) & 63];
+    }
+    l = (l << 1) | (l >>> 31);
+    r = (r << 1) | (r >>> 31);
+    // The preoutput is R16 || L16; IP^-1 is the swaps of IP in reverse order.
+    t = r;
+    r = l;
+    l = t;
+    t = ((l >>> 1) ^ r) & 0x55555555;
+    r ^= t;
+    l ^= t << 1;
+    t = ((r >>> 8) ^ l) & 0x00ff00ff;
+    l ^= t;
+    r ^= t << 8;
+    t = ((r >>> 2) ^ l) & 0x33333333;
+    l ^= t;
+    r ^= t << 2;
+    t = ((l >>> 16) ^ r) & 0x0000ffff;
+    r ^= t;
+    l ^= t << 16;
+    t = ((l >>> 4) ^ r) & 0x0f0f0f0f;
+    r ^= t;
+    l ^= t << 4;
+    writeWord(dst, dstOff, l);
+    writeWord(dst, dstOff + 4, r);
+  }
+}
+
+/** Triple DES EDE (core/crypto/triple-des.ts) on WordDes. */
+export class WordTripleDes extends TripleDes {
+  constructor() {
+    super(() => new WordDes());
+  }
+}
