@@ -39,6 +39,16 @@ describe('firmware build (tools/firmware/build-firmware.ts)', () => {
     expect(fs.existsSync(outFile)).toBe(false);
   });
 
+  it("writes the core's shr(x, n) as x >>> n, with the same values", async () => {
+    const result = await buildFirmware({ outFile: tmpOut(), entry: path.join(__dirname, 'fixtures/inlined-shr.ts'), minify: false });
+    expect(result.problems).toEqual([]);
+    const printed: unknown[][] = [];
+    new Function('print', result.code)((...values: unknown[]) => printed.push(values));
+    expect(printed).toEqual([[0x7fff, 31]]);
+    expect(result.code).toContain('print(2147418112 >>> 16, 255 >>> 3);');
+    expect(result.code).not.toMatch(/function shr\b/);
+  });
+
   it('fails when the bundle is over the size limit', async () => {
     const outFile = tmpOut();
     const result = await buildFirmware({ outFile, maxBytes: 1000 });

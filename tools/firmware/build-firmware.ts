@@ -5,6 +5,8 @@
  *      temporary directory. ES2015 keeps what Espruino runs natively (classes, arrow functions,
  *      let/const, template literals, shorthand properties; src/jsparse.c), which is about 9 KB
  *      smaller than tsc's ES5 lowering of classes; class fields become constructor assignments;
+ *      the core's shr(x, n) calls become `x >>> n` (inline-shr.ts): a call costs Espruino more
+ *      than the operator;
  *   2. esbuild bundles those ES modules with scope hoisting, so every module's code comes after
  *      the modules it imports, minified, ASCII only (EspruinoTools replaces any character above
  *      255 with "?", core/codeWriter.js), wrapped in one IIFE. What Espruino lacks (destructuring,
@@ -37,6 +39,7 @@ import { toGlobalScope } from './global-scope';
 import { ownedPropertyNames } from './owned-names';
 import { shortNameMap, wordCounts } from './short-names';
 import { bootCheck } from './boot-check';
+import { inlineShr } from './inline-shr';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const FIRMWARE_SRC = path.join(REPO_ROOT, 'firmware/src');
@@ -77,6 +80,8 @@ export interface FirmwareBuildResult {
   bytes: number;
   outFile: string;
   code: string;
+  /** Property names the build shortened, original -> short (for reading a profile of the bundle). */
+  renames: Record<string, string>;
 }
 
 export class FirmwareBuildError extends Error {
@@ -162,7 +167,9 @@ function compileToEs2015(entry: string, outDir: string): { entry: string; rename
     outDir,
   };
   const program = ts.createProgram([entry], options);
-  const emit = program.emit();
+  const emit = program.emit(undefined, undefined, undefined, false, {
+    before: [inlineShr(program.getTypeChecker(), path.join(FIRMWARE_SRC, 'core/bits.ts'))],
+  });
   const diagnostics = ts.getPreEmitDiagnostics(program).concat(emit.diagnostics);
   const problems = diagnostics.map((d) => {
     const text = ts.flattenDiagnosticMessageText(d.messageText, '\n');
@@ -198,7 +205,7 @@ export async function buildFirmware(options: FirmwareBuildOptions = {}): Promise
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'tapcard-fw-'));
   try {
     const compiled = compileToEs2015(options.entry ?? ENTRY, tmp);
-    if (compiled.problems.length > 0) return { ok: false, problems: compiled.problems, bytes: 0, outFile, code: '' };
+    if (compiled.problems.length > 0) return { ok: false, problems: compiled.problems, bytes: 0, outFile, code: '', renames: {} };
 
     const bundled = await esbuild({
       entryPoints: [compiled.entry],
@@ -226,11 +233,11 @@ export async function buildFirmware(options: FirmwareBuildOptions = {}): Promise
     const bytes = Buffer.byteLength(code, 'latin1');
     if (bytes > maxBytes) problems.push(`bundle is ${bytes} bytes, over the ${maxBytes}-byte limit (issue 5: 96 KB)`);
     if (problems.length === 0 && options.entry === undefined) problems.push(...bootCheck(code));
-    if (problems.length > 0) return { ok: false, problems, bytes, outFile, code };
+    if (problems.length > 0) return { ok: false, problems, bytes, outFile, code, renames: compiled.renames };
 
     fs.mkdirSync(path.dirname(outFile), { recursive: true });
     fs.writeFileSync(outFile, code, 'latin1');
-    return { ok: true, problems: [], bytes, outFile, code };
+    return { ok: true, problems: [], bytes, outFile, code, renames: compiled.renames };
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
   }

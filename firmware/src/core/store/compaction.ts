@@ -87,22 +87,24 @@ export function fits(log: Log, need: number, slack: number, stopPhys: number): b
 }
 
 /**
- * Bytes of small records (COMMIT or DEL sized) that could still be appended after a record of
- * `space` bytes is placed where makeRoom() would put it; -1 when it cannot be placed. Pages
- * skipped because the record does not fit them count as lost.
+ * True when, after a record of `space` bytes is placed where makeRoom() would put it, small
+ * records (COMMIT or DEL sized) of `need` bytes could still be appended; false also when the
+ * record cannot be placed. Pages skipped because the record does not fit them count as lost.
+ * Stops at the first page that makes up `need`: a put asks this every time, and the store may
+ * have many pages.
  */
-export function smallRoomAfter(log: Log, space: number, stopPhys: number): number {
+export function smallRoomAfter(log: Log, space: number, need: number, stopPhys: number): boolean {
   const k = pagesToOpen(log, space, stopPhys);
-  if (k < 0) return -1;
+  if (k < 0) return false;
   const slack = COMMIT_SPACE - 1;
   const left = (k === 0 ? log.headRoom() : openingRoom(log, k, stopPhys)) - space;
   let total = left > slack ? left - slack : 0;
-  for (let j = k + 1; j < log.pageCount; j++) {
+  for (let j = k + 1; j < log.pageCount && total < need; j++) {
     const room = openingRoom(log, j, stopPhys);
     if (room < 0) break;
     if (room > slack) total += room - slack;
   }
-  return total;
+  return total >= need;
 }
 
 /**

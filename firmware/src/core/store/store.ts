@@ -172,7 +172,7 @@ export class Store {
     const newKey = this.findKey(type, id) < 0;
     if (newKey && this.index.count + this.txnNewKeys >= this.index.capacity) return this.fail();
     // Keep the delete reserve and room for this transaction's COMMIT.
-    if (smallRoomAfter(this.log, recordSpace(len), this.stopPage()) < STORE_DELETE_RESERVE + COMMIT_SPACE) return this.fail();
+    if (!smallRoomAfter(this.log, recordSpace(len), STORE_DELETE_RESERVE + COMMIT_SPACE, this.stopPage())) return this.fail();
     if (!this.writeRecord(KIND_PUT, type, id, data, off, len)) return this.fail();
     if (newKey) this.txnNewKeys++;
     return true;
