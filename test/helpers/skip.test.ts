@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { requireDebian } from './skip';
+import { requireDebian, requireEspruino } from './skip';
 
 afterEach(() => {
   vi.restoreAllMocks();
@@ -47,5 +47,34 @@ describe('requireDebian', () => {
     vi.stubEnv('TAPCARD_REQUIRE_ALL', '1');
     asNonRoot();
     expect(() => requireDebian('demo suite', [], { root: true })).toThrow(/forbids skipping/);
+  });
+});
+
+describe('requireEspruino', () => {
+  it('skips naming the variable and how to build the interpreter', () => {
+    vi.stubEnv('CI', '');
+    vi.stubEnv('TAPCARD_REQUIRE_ALL', '');
+    vi.stubEnv('TAPCARD_ESPRUINO', '');
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    expect(requireEspruino('interpreter suite')).toBe(true);
+    expect(warn).toHaveBeenCalledWith(
+      'SKIPPED: interpreter suite needs TAPCARD_ESPRUINO (build it with ../shared/vendor/espruino/build.sh DIR, then set TAPCARD_ESPRUINO=DIR/bin/espruino; the build needs build-essential, python3, git)',
+    );
+  });
+
+  it('fails instead of skipping under CI', () => {
+    vi.stubEnv('CI', '1');
+    vi.stubEnv('TAPCARD_ESPRUINO', '');
+    expect(() => requireEspruino('interpreter suite')).toThrow(/FAILED: interpreter suite needs TAPCARD_ESPRUINO/);
+  });
+
+  it('rejects a variable that names no executable', () => {
+    vi.stubEnv('TAPCARD_ESPRUINO', '/nonexistent/espruino');
+    expect(() => requireEspruino('interpreter suite')).toThrow(/is not an executable file/);
+  });
+
+  it('runs the suite when the binary is there', () => {
+    vi.stubEnv('TAPCARD_ESPRUINO', process.execPath); // any executable stands for it here
+    expect(requireEspruino('interpreter suite')).toBe(false);
   });
 });

@@ -1,10 +1,11 @@
 /**
- * Suites that need Debian packages (pcscd, mosquitto, lua5.3...) skip on a machine without them, and
- * say so plainly. In CI (CI=1 or TAPCARD_REQUIRE_ALL=1) a missing package fails instead: CI skips nothing.
+ * Suites that need Debian packages (pcscd, mosquitto, lua5.3...) or the real Espruino interpreter
+ * skip on a machine without them, and say so plainly. In CI (CI=1 or TAPCARD_REQUIRE_ALL=1) a missing package fails instead: CI skips nothing.
  *
  *   describe.skipIf(requireDebian('pcscd integration', ['pcscd', 'vsmartcard-vpcd'], { root: true }))(...)
  */
 import { fileExists, findExecutable, isRoot } from '../../host/pcsc/probes';
+import { ESPRUINO_BUILD_HINT, ESPRUINO_ENV, espruinoBinary } from '../../host/interpreter/espruino-binary';
 
 /** How to tell each package is installed: a file it ships, so this also works off Debian. */
 const PROBES = {
@@ -25,6 +26,13 @@ export function ciRequiresAll(): boolean {
   return on(process.env.CI) || on(process.env.TAPCARD_REQUIRE_ALL);
 }
 
+/** Prints why a suite skips, or throws when CI requires everything to run. Always returns true. */
+function skipOrFail(message: string): true {
+  if (ciRequiresAll()) throw new Error(`FAILED: ${message}; CI=1/TAPCARD_REQUIRE_ALL=1 forbids skipping`);
+  console.warn(`SKIPPED: ${message}`);
+  return true;
+}
+
 /**
  * The `describe.skipIf` condition for a suite that needs these packages (and root, if asked).
  * Prints why when it skips; throws when CI requires everything to run.
@@ -37,8 +45,14 @@ export function requireDebian(suite: string, pkgs: DebianPackage[], options: { r
   }
   if (options.root === true && !isRoot()) reasons.push('root (it starts system daemons)');
   if (reasons.length === 0) return false;
-  const message = `${suite} needs ${reasons.join(' and ')}`;
-  if (ciRequiresAll()) throw new Error(`FAILED: ${message}; CI=1/TAPCARD_REQUIRE_ALL=1 forbids skipping`);
-  console.warn(`SKIPPED: ${message}`);
-  return true;
+  return skipOrFail(`${suite} needs ${reasons.join(' and ')}`);
+}
+
+/**
+ * The `describe.skipIf` condition for a suite that runs the real Espruino interpreter (the binary
+ * TAPCARD_ESPRUINO names; host/interpreter/espruino-binary.ts).
+ */
+export function requireEspruino(suite: string): boolean {
+  if (espruinoBinary() !== null) return false;
+  return skipOrFail(`${suite} needs ${ESPRUINO_ENV} (${ESPRUINO_BUILD_HINT})`);
 }

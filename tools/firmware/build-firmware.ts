@@ -18,10 +18,13 @@
  *      each top-level name is a JsVar on the board for as long as the firmware runs); the IIFE
  *      goes, so the top level runs in Espruino's global scope (global-scope.ts: a function created
  *      inside a scope costs a JsVar more);
- *      the compat pass (espruino-compat.ts: names Espruino reserves, `return}`), then the syntax
- *      gate (syntax-gate.ts) on the exact output bytes;
+ *      the compat pass (espruino-compat.ts: names Espruino reserves, `return}`), lines cut to
+ *      about 256 characters (line-breaks.ts: Espruino's stack traces grow with the column), then
+ *      the syntax gate (syntax-gate.ts) on the exact output bytes;
  *   4. the size limit: at most 96 KB;
- *   5. the boot check (boot-check.ts): the bundle boots in the emulator and answers its console.
+ *   5. the boot check (boot-check.ts): the bundle boots in the emulator and answers its console,
+ *      and does the same on the real interpreter when TAPCARD_ESPRUINO names it
+ *      (interpreter-boot-check.ts).
  *
  * Nothing is written unless every step passes.
  */
@@ -36,10 +39,13 @@ import { checkEspruinoSyntax, formatViolations } from './syntax-gate';
 import { makeEspruinoCompatible } from './espruino-compat';
 import { inlineNumericConstants } from './inline-constants';
 import { toGlobalScope } from './global-scope';
+import { breakLongLines } from './line-breaks';
 import { ownedPropertyNames } from './owned-names';
 import { shortNameMap, wordCounts } from './short-names';
 import { bootCheck } from './boot-check';
 import { inlineShr } from './inline-shr';
+import { interpreterBootCheck } from './interpreter-boot-check';
+import { espruinoBinary } from '../../host/interpreter/espruino-binary';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const FIRMWARE_SRC = path.join(REPO_ROOT, 'firmware/src');
@@ -71,6 +77,8 @@ export interface FirmwareBuildOptions {
   maxBytes?: number;
   /** false: readable output for debugging a gate finding (the size limit still applies). */
   minify?: boolean;
+  /** The espruino binary for the boot check on the real interpreter; default TAPCARD_ESPRUINO, null: skip it. */
+  espruino?: string | null;
 }
 
 export interface FirmwareBuildResult {
@@ -82,6 +90,8 @@ export interface FirmwareBuildResult {
   code: string;
   /** Property names the build shortened, original -> short (for reading a profile of the bundle). */
   renames: Record<string, string>;
+  /** JsVars in use after boot on the real interpreter (its boot check), when it ran. */
+  interpreterVars?: { afterBoot: number; total: number };
 }
 
 export class FirmwareBuildError extends Error {
@@ -226,18 +236,25 @@ export async function buildFirmware(options: FirmwareBuildOptions = {}): Promise
       logLevel: 'silent',
     });
     const global = toGlobalScope(inlineNumericConstants(bundled.outputFiles[0].text).code);
-    const code = makeEspruinoCompatible(global.code);
+    const code = breakLongLines(makeEspruinoCompatible(global.code));
     const problems: string[] = [...global.problems];
     const violations = checkEspruinoSyntax(code);
     if (violations.length > 0) problems.push(formatViolations(path.basename(outFile), violations));
     const bytes = Buffer.byteLength(code, 'latin1');
     if (bytes > maxBytes) problems.push(`bundle is ${bytes} bytes, over the ${maxBytes}-byte limit (issue 5: 96 KB)`);
     if (problems.length === 0 && options.entry === undefined) problems.push(...bootCheck(code));
+    let interpreterVars: FirmwareBuildResult['interpreterVars'];
+    const espruino = options.espruino === undefined ? espruinoBinary() : options.espruino;
+    if (problems.length === 0 && options.entry === undefined && espruino !== null) {
+      const real = await interpreterBootCheck(code, espruino);
+      problems.push(...real.problems);
+      if (real.varsAfterBoot !== null && real.totalVars !== null) interpreterVars = { afterBoot: real.varsAfterBoot, total: real.totalVars };
+    }
     if (problems.length > 0) return { ok: false, problems, bytes, outFile, code, renames: compiled.renames };
 
     fs.mkdirSync(path.dirname(outFile), { recursive: true });
     fs.writeFileSync(outFile, code, 'latin1');
-    return { ok: true, problems: [], bytes, outFile, code, renames: compiled.renames };
+    return { ok: true, problems: [], bytes, outFile, code, renames: compiled.renames, interpreterVars };
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
   }
