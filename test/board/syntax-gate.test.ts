@@ -121,3 +121,19 @@ describe('define-before-use check (Espruino does not hoist)', () => {
     expect(constructs(code)).toEqual(['use before definition']);
   });
 });
+
+describe('throwing property in an object literal inside try (tools/firmware/try-object-literal.ts)', () => {
+  it('flags a value that may throw with more properties after it, in a try block of the same function', () => {
+    expect(constructs('function f(j){try{return{a:g(j),b:""}}catch(e){return null}}')).toEqual(['throwing property in try']);
+    expect(constructs('function f(){try{var o={a:{w:g(),q:1}}}catch(e){}}')).toEqual(['throwing property in try']);
+    expect(constructs('function f(x){try{x={a:x.y,b:1}}catch(e){}}')).toEqual(['throwing property in try']);
+  });
+
+  it('accepts what Espruino catches: the throwing value last, call arguments, arrays, another function, no try', () => {
+    expect(constructs('function f(j){try{return{b:"",a:g(j)}}catch(e){return null}}')).toEqual([]);
+    expect(constructs('function f(){try{h({a:g(),b:1});var o=[{a:g(),b:1}]}catch(e){}}')).toEqual([]);
+    expect(constructs('function f(){try{return function(){return{a:g(),b:1}}}catch(e){}}')).toEqual([]);
+    expect(constructs('function f(){return{a:g(),b:1}}')).toEqual([]);
+    expect(constructs('function f(){try{return{a:this.x,b:1,c:[1,2],d:"s"+1}}catch(e){}}')).toEqual([]);
+  });
+});

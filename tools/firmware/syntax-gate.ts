@@ -18,6 +18,7 @@ import { type AstNode, children, isFunctionNode, isNode, locationOf } from './as
 import { findUsesBeforeDefinition } from './define-before-use';
 import { ESPRUINO_RESERVED_WORDS } from './espruino-lexer';
 import { espruinoRegexProblem } from './espruino-regex';
+import { throwingPropertiesInTry } from './try-object-literal';
 
 export interface GateViolation {
   /** Short name of the construct, e.g. "destructuring". */
@@ -78,6 +79,10 @@ export function checkEspruinoSyntax(code: string): GateViolation[] {
   for (const node of bareReturnsClosingAFunction(program, code)) {
     report(violations, node, 'bare return at function end',
       "a 'return' with no value and no ';' just before the function's '}': Espruino stores the body without that '}' and the return meets end of input (write 'return;')");
+  }
+  for (const node of throwingPropertiesInTry(program)) {
+    report(violations, node, 'throwing property in try',
+      'a value that may throw inside an object literal in a try block, with more properties after it: Espruino reports that exception as Uncaught instead of running the catch (compute the value first, or make it the last property)');
   }
   for (const use of findUsesBeforeDefinition(program)) {
     violations.push({

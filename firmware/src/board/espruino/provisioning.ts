@@ -132,7 +132,9 @@ export function loadProvisioning(storage: EspruinoStorage, fileName: string): Pr
     return { bundle: null, problem: fileName + ': not JSON' };
   }
   try {
-    return { bundle: parseProvisioning(json), problem: '' };
+    // the call that may throw is the literal's last property: Espruino loses an exception thrown
+    // by an earlier one inside a try (tools/firmware/try-object-literal.ts)
+    return { problem: '', bundle: parseProvisioning(json) };
   } catch (err) {
     return { bundle: null, problem: fileName + ': ' + (err as Error).message };
   }
