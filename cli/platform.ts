@@ -4,6 +4,7 @@
  * key material, only KCVs and serials.
  */
 import { existsSync } from 'node:fs';
+import path from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { listDevices } from '../platform-server/src/db/devices';
 import { deviceView } from '../platform-server/src/http/server';
@@ -16,12 +17,13 @@ import { startPlatform } from '../platform-server/src/server';
 import { attachFlows } from '../platform-server/src/flows/flows';
 import { downloadCommand, jobsCommand } from '../platform-server/src/flows/cli-jobs';
 import { deleteCommand, statusCommand } from '../platform-server/src/flows/cli-delete-status';
+import { writeMosquittoFiles } from '../platform-server/src/mosquitto-files';
 import { accountAddCommand, payerCodeCommand, terminalAddCommand } from '../platform-server/src/terminals/cli-terminals';
 import { terminalApi } from '../platform-server/src/terminals/terminal-api';
 import { createTerminalServices, issuerAdapters } from '../platform-server/src/terminals/terminal-services';
 import { EXIT } from './exit-codes';
 
-const HELP = `usage: tapcard platform <init|start|provision|devices|jobs|download|delete|status|terminal-add|account-add|payer-code> [options]
+const HELP = `usage: tapcard platform <init|start|provision|devices|jobs|download|delete|status|terminal-add|account-add|payer-code|broker-cert> [options]
 
   init        create the platform in --data DIR: storage key, CA, master key, broker certificates
   start       run the platform: embedded MQTT broker (or --broker URL), platform link, HTTP API
@@ -33,6 +35,7 @@ const HELP = `usage: tapcard platform <init|start|provision|devices|jobs|downloa
   status      read a device's SE registry, reconcile it with the platform's records (--device ID [--wait])
   terminal-add  register a POS terminal of the terminal API (--id ID --role ROLE); prints its key once
   account-add   open a payment-system or bank account (--system payment|bank --id ID --balance A)
+  broker-cert   mosquitto's TLS certificate, key, ACL and configuration from the platform CA (--out DIR)
   payer-code    a one-use payment code from an account's holder (--system payment|bank --id ID --max A)
 
 Common options:
@@ -140,6 +143,8 @@ export async function run(argv: string[]): Promise<number> {
         return accountAddCommand(rest);
       case 'payer-code':
         return payerCodeCommand(rest);
+      case 'broker-cert':
+        return brokerCert(rest);
       default:
         console.error(`tapcard platform: unknown subcommand '${sub}'\n\n${HELP}`);
         return EXIT.USAGE;
@@ -282,6 +287,35 @@ function devices(argv: string[]): number {
       const head = ['DEVICE', 'STATUS', 'SE SERIAL', 'CREATED', 'LAST SEEN'];
       const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
       for (const r of [head, ...rows]) console.log(r.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd());
+    }
+    return EXIT.OK;
+  } finally {
+    platform.close();
+  }
+}
+
+const HELP_BROKER_CERT = `usage: tapcard platform broker-cert --out DIR [--port N] [--bind ADDR] [--data DIR] [--json]
+
+Writes what mosquitto needs to carry the link with TLS client certificates from the platform CA
+(platform-server/README.md "External broker"): DIR/ca.pem, DIR/broker.crt, DIR/broker.key (mode
+0600: the broker's private key), DIR/tapcard.acl (each device reads and writes only its own topics,
+the platform all of them) and DIR/mosquitto.conf (listener on port N, default 8883). Start it with
+'mosquitto -c DIR/mosquitto.conf' (mosquitto must be able to read broker.key: chown it to the user
+mosquitto runs as), then 'tapcard platform start --broker mqtts://HOST:N'.
+`;
+
+function brokerCert(argv: string[]): number {
+  const v = parse(argv, { out: { type: 'string' }, port: { type: 'string', default: '8883' }, bind: { type: 'string', default: '0.0.0.0' } });
+  if (v.help) return help(HELP_BROKER_CERT);
+  if (v.out === undefined) throw new UsageError('--out DIR: where to write the broker files');
+  const listenPort = port('port', v.port as string);
+  const platform = Platform.open(v.data);
+  try {
+    const files = writeMosquittoFiles(platform, path.resolve(v.out), listenPort, v.bind as string);
+    if (v.json) console.log(JSON.stringify(files));
+    else {
+      for (const file of [files.caFile, files.certFile, files.keyFile, files.aclFile, files.confFile]) console.log(`wrote ${file}`);
+      console.log(`start the broker: mosquitto -c ${files.confFile}`);
     }
     return EXIT.OK;
   } finally {

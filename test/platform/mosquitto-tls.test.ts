@@ -1,13 +1,13 @@
 /**
- * The platform on an external broker over TLS: a mosquitto this suite spawns with the configuration
- * platform-server/README.md documents (client certificates from the platform CA, CN as user name,
+ * The platform on an external broker over TLS: a mosquitto this suite spawns with the files
+ * `tapcard platform broker-cert` writes (client certificates from the platform CA, CN as user name,
  * the tapcard ACL). `tapcard platform start --broker mqtts://...` code path (startPlatform) connects
  * with the platform's client certificate; a device with its bundle gets answers through the link,
  * and a device reaching for another device's topics gets nothing. Skips with a message when
  * mosquitto is not installed.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, chmodSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { createServer, type AddressInfo } from 'node:net';
 import path from 'node:path';
@@ -15,11 +15,9 @@ import mqtt, { type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { POR } from '../../firmware/src/core/link/por-status';
 import { RESPONSE } from '../../firmware/src/core/link/response-packet';
-import { OWNER_PLATFORM } from '../../platform-server/src/db/key-store';
-import { META, requireMeta } from '../../platform-server/src/db/meta';
 import { MqttDeviceTransport } from '../../platform-server/src/mqtt/mqtt-transport';
 import type { ProvisioningBundle } from '../../platform-server/src/pki/bundle';
-import { PLATFORM_KEYS } from '../../platform-server/src/platform-home';
+import { run } from '../../cli/platform';
 import { provisionDevice } from '../../platform-server/src/provision';
 import { startPlatform, type RunningPlatform } from '../../platform-server/src/server';
 import { requireDebian } from '../helpers/skip';
@@ -68,32 +66,17 @@ describe.skipIf(skip)('platform on mosquitto over TLS with the documented ACL', 
     const port = await freePort();
     // mosquitto started as root drops to the 'mosquitto' user, which cannot enter the 0700 data
     // directory: its files go to a directory of their own that it can read (test keys only).
-    const brokerDir = mkdtempSync(path.join(tmpdir(), 'tapcard-mosquitto-'));
-    chmodSync(brokerDir, 0o755);
-    cleanupDirs.push(brokerDir);
+    const brokerDir = path.join(mkdtempSync(path.join(tmpdir(), 'tapcard-mosquitto-')), 'broker');
+    cleanupDirs.push(path.dirname(brokerDir));
+    chmodSync(path.dirname(brokerDir), 0o755); // mosquitto, dropped to its own user, must reach the files
+    // What an operator runs (tapcard platform broker-cert), with a free port on loopback.
+    expect(await run(['broker-cert', '--data', t.platform.dataDir, '--out', brokerDir, '--port', String(port), '--bind', '127.0.0.1'])).toBe(0);
     const f = (name: string): string => path.join(brokerDir, name);
-    writeFileSync(f('ca.pem'), t.platform.caCertPem(), { mode: 0o644 });
-    writeFileSync(f('broker.crt'), requireMeta(t.platform.db, META.BROKER_SERVER_CERT), { mode: 0o644 });
-    writeFileSync(f('broker.key'), t.platform.keys.get(OWNER_PLATFORM, PLATFORM_KEYS.BROKER_SERVER_KEY), { mode: 0o644 });
-    writeFileSync(
-      f('tapcard.acl'),
-      ['user platform', 'topic read tapcard/v1/+/up', 'topic write tapcard/v1/+/down', 'pattern write tapcard/v1/%u/up', 'pattern read tapcard/v1/%u/down', ''].join('\n'),
-    );
-    writeFileSync(
-      f('mosquitto.conf'),
-      [
-        `listener ${port} 127.0.0.1`,
-        `cafile ${f('ca.pem')}`,
-        `certfile ${f('broker.crt')}`,
-        `keyfile ${f('broker.key')}`,
-        'require_certificate true',
-        'use_identity_as_username true',
-        `acl_file ${f('tapcard.acl')}`,
-        'persistence false',
-        'log_dest stderr',
-        '',
-      ].join('\n'),
-    );
+    expect(statSync(f('broker.key')).mode & 0o777).toBe(0o600);
+    // mosquitto started as root drops to the 'mosquitto' user, which cannot read root's 0600 key
+    // (an operator chowns it): the test key is opened to it here.
+    chmodSync(f('broker.key'), 0o644);
+    appendFileSync(f('mosquitto.conf'), 'persistence false\nlog_dest stderr\n');
     broker = spawn('mosquitto', ['-c', f('mosquitto.conf')], { stdio: ['ignore', 'ignore', 'pipe'] });
     let brokerLog = '';
     broker.stderr!.setEncoding('utf8').on('data', (s: string) => (brokerLog += s));
