@@ -12,19 +12,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { EmulatedBoard } from '../../host/emulator/emulated-board';
-import { ciRequiresAll } from '../helpers/skip';
+import { requireEspruino } from '../helpers/skip';
+import { requireEspruinoBinary } from '../../host/interpreter/espruino-binary';
 import { captureConsole, tempDir } from './helpers';
-
-const ESPRUINO_ENV = 'TAPCARD_ESPRUINO';
-
-function realInterpreterMissing(): boolean {
-  const bin = process.env[ESPRUINO_ENV];
-  if (bin !== undefined && bin !== '' && fs.existsSync(bin)) return false;
-  const message = `emulator parity with the real interpreter needs ${ESPRUINO_ENV}=path/to/espruino (../shared/vendor/espruino/build.sh DIR builds DIR/bin/espruino)`;
-  if (ciRequiresAll()) throw new Error(`FAILED: ${message}; CI=1/TAPCARD_REQUIRE_ALL=1 forbids skipping`);
-  console.warn(`SKIPPED: ${message}`);
-  return true;
-}
 
 const BEGIN = '<<parity>>';
 const END = '<</parity>>';
@@ -34,7 +24,7 @@ function onRealInterpreter(script: string): string {
   const dir = tempDir('parity');
   const file = path.join(dir, 'script.js');
   fs.writeFileSync(file, `print(${JSON.stringify(BEGIN)});\n${script}\nprint(${JSON.stringify(END)});\n`, 'latin1');
-  const run = spawnSync(process.env[ESPRUINO_ENV] as string, [file], { cwd: dir, input: '', timeout: 20_000, encoding: 'latin1' });
+  const run = spawnSync(requireEspruinoBinary(), [file], { cwd: dir, input: '', timeout: 20_000, encoding: 'latin1' });
   const out = run.stdout;
   const from = out.indexOf(`${BEGIN}\r\n`);
   const to = out.indexOf(END, from);
@@ -63,7 +53,7 @@ const TRY = `function t(f) {
 }
 `;
 
-describe.skipIf(realInterpreterMissing())('emulator and real interpreter print the same', () => {
+describe.skipIf(requireEspruino('emulator parity with the real interpreter'))('emulator and real interpreter print the same', () => {
   it('Serial: print and println as strings, write as bytes, on the console device', () => {
     const script = `var C = eval(process.env.CONSOLE);
 C.print("P1\\nP2"); C.println([1, 2, 3]); C.println({a: 1}); C.println(); C.print(undefined); C.print(null);
