@@ -25,13 +25,4 @@ export class BufferPool {
   seal(): void {
     this.sealed = true;
   }
-
-  /** Bytes handed out so far (the firmware benchmark reports it). */
-  bytesUsed(): number {
-    return this.used;
-  }
-
-  capacity(): number {
-    return this.memory.length;
-  }
 }

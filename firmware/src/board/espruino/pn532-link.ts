@@ -137,10 +137,6 @@ export class Pn532Link {
     return pdOffsetFor(pdLength);
   }
 
-  get busy(): boolean {
-    return this.phase !== PHASE_IDLE;
-  }
-
   /**
    * Frames the PD in `tx` and runs the exchange. `responsePdMax` bounds the response read;
    * `timeoutMs` is the response deadline after the ACK (NO_TIMEOUT: wait for the reader).

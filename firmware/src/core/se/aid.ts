@@ -1,5 +1,5 @@
 /** Application identifiers (ISO/IEC 7816-5): 5..16 bytes, kept in fixed 16-byte fields. */
-import { copy, equalBytes, fill } from '../bytes';
+import { copy, fill } from '../bytes';
 import { MAX_AID_LEN, MIN_AID_LEN } from './records';
 
 /** GPCS H.1.3 default issuer security domain. */
@@ -20,15 +20,6 @@ export class Aid {
   clear(): void {
     fill(this.bytes, 0, MAX_AID_LEN, 0);
     this.length = 0;
-  }
-
-  equals(src: Uint8Array, off: number, len: number): boolean {
-    return len === this.length && this.length > 0 && equalBytes(this.bytes, 0, src, off, len);
-  }
-
-  /** True when this AID starts with the given partial AID (SELECT by partial name, ISO 7816-4 §5.3.1). */
-  startsWith(src: Uint8Array, off: number, len: number): boolean {
-    return len <= this.length && this.length > 0 && equalBytes(this.bytes, 0, src, off, len);
   }
 }
 

@@ -19,10 +19,6 @@ export class ApduResponse {
   constructor(buf: Uint8Array) {
     this.buf = buf;
   }
-  /** Room left for data (callers check before writing). */
-  room(): number {
-    return this.buf.length - this.len;
-  }
 }
 
 /** What the SE lends an applet. */

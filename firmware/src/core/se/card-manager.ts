@@ -8,7 +8,7 @@
  *   30 balance(4, 31-bit: fen or points) | 34 lastType(1) | 35 lastAmount(4) | 39 lastCounter(2)
  *   41 lastDateTime(7, BCD YYYYMMDDhhmmss) | 48 packageVersion(2) | 50 status(1)
  */
-import { copy, fill, readU16, readU31, writeU16, writeU31 } from '../bytes';
+import { copy, fill, readU31, writeU16, writeU31 } from '../bytes';
 import type { Store } from '../store/store';
 import { MAX_AID_LEN, REC_CARD_MANAGER } from './records';
 
@@ -77,10 +77,6 @@ export class CardManager {
 
   balance(): number {
     return readU31(this.record, CM_BALANCE);
-  }
-
-  issuer(): number {
-    return readU16(this.record, CM_ISSUER);
   }
 
   /** Writes `record` for the slot into the caller's open transaction; false when the store is full. */

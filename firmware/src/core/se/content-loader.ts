@@ -56,11 +56,6 @@ export class ContentLoader {
     this.registry = registry;
   }
 
-  /** True between INSTALL [for load] and the last LOAD block. */
-  busy(): boolean {
-    return this.state !== 'IDLE';
-  }
-
   /**
    * INSTALL [for load] data (GPCS Table 11-42):
    *   len | load file AID | len | SD AID (00 or ISD) | len | hash | len | load params | len | token

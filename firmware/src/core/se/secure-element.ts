@@ -159,11 +159,6 @@ export class SecureElement {
     return rsp.len + 2;
   }
 
-  /** Which slot is selected on the contactless interface (-1: the ISD). */
-  selectedSlot(): number {
-    return this.selected;
-  }
-
   private dispatch(cmd: CommandApdu, rsp: ApduResponse): number {
     if ((cmd.cla & 0x03) !== 0) return SW.ERR_LOGICAL_CHANNEL_NOT_SUPPORTED;
     if (cmd.ins === INS_SELECT && cmd.cla === 0x00 && cmd.p1 === P1_SELECT_BY_NAME) return this.selectByName(cmd, rsp);

@@ -89,10 +89,6 @@ export class Log {
     return (this.tailPhys + (seq - this.tailSeq)) % this.pageCount;
   }
 
-  seqOfPhys(phys: number): number {
-    return this.tailSeq + ((phys - this.tailPhys + this.pageCount) % this.pageCount);
-  }
-
   pageOf(addr: number): number {
     return Math.floor(addr / this.pageSize);
   }
