@@ -5,6 +5,7 @@ import { parse } from 'acorn';
 import { describe, expect, it } from 'vitest';
 import { buildFirmware, MAX_BUNDLE_BYTES } from '../../tools/firmware/build-firmware';
 import { ESPRUINO_GLOBALS } from '../../tools/firmware/global-scope';
+import { LINE_TARGET } from '../../tools/firmware/espruino-compat';
 import { checkEspruinoSyntax } from '../../tools/firmware/syntax-gate';
 import { bootCheck } from '../../tools/firmware/boot-check';
 
@@ -29,6 +30,9 @@ describe('firmware build (tools/firmware/build-firmware.ts)', () => {
     expect(checkEspruinoSyntax(code)).toEqual([]);
     expect(code).toContain('require("Storage")');
     expect(code).toContain('"test"');
+    // An exception raised from Storage copies its source line into the stack text: lines stay short.
+    const longest = Math.max(...code.split('\n').map((l) => l.length));
+    expect(longest).toBeLessThan(3 * LINE_TARGET);
   });
 
   it('fails on a construct Espruino lacks, naming it, and writes nothing', async () => {

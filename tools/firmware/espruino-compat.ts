@@ -6,12 +6,20 @@
  *   occurrence of that name is renamed to one that appears nowhere in the bundle, which keeps each
  *   binding and its references together whatever the scopes;
  * - `return}` at the end of a function body: Espruino keeps the body without its last `}`, so a
- *   bare return reads on into end of input; it becomes `return;}`.
+ *   bare return reads on into end of input; it becomes `return;}`;
+ * - one line of ~100 KB: code that runs from Storage (.bootcde) builds an exception's stack text
+ *   from the source line it was raised on plus a caret line as long as its column (Espruino
+ *   src/jsparse.c jspeiAddStackTrace / jslPrintTokenLineMarker), so one caught exception cost
+ *   thousands of JsVars. A newline goes before the first statement or class member after every
+ *   LINE_TARGET characters; a newline there never changes what a statement means.
  */
 import { parse } from 'acorn';
 import { type AstNode, children, isPropertyName } from './ast';
 import { ESPRUINO_RESERVED_WORDS } from './espruino-lexer';
 import { bareReturnsClosingAFunction } from './syntax-gate';
+
+/** Longest stretch of code between inserted newlines (a statement can make a line longer). */
+export const LINE_TARGET = 1500;
 
 interface Edit {
   at: number;
@@ -42,9 +50,28 @@ export function makeEspruinoCompatible(code: string): string {
   };
   walk(program, null);
   for (const r of bareReturnsClosingAFunction(program, code)) edits.push({ at: r.end, end: r.end, text: ';' });
+  let lineStart = 0;
+  for (const at of statementStarts(program)) {
+    const newline = code.lastIndexOf('\n', at - 1);
+    if (newline >= lineStart) lineStart = newline + 1;
+    if (at - lineStart < LINE_TARGET) continue;
+    edits.push({ at, end: at, text: '\n' });
+    lineStart = at;
+  }
   edits.sort((a, b) => b.at - a.at);
   let out = code;
   for (const e of edits) out = out.slice(0, e.at) + e.text + out.slice(e.end);
   return out;
 }
 
+/** Where each statement of a statement list and each class member starts, ascending. */
+function statementStarts(program: AstNode): number[] {
+  const starts: number[] = [];
+  const walk = (node: AstNode): void => {
+    const list = node.type === 'Program' || node.type === 'BlockStatement' || node.type === 'ClassBody' ? (node.body as AstNode[]) : node.type === 'SwitchCase' ? (node.consequent as AstNode[]) : null;
+    if (list !== null) for (const s of list) starts.push(s.start);
+    for (const child of children(node)) walk(child);
+  };
+  walk(program);
+  return starts.sort((a, b) => a - b);
+}

@@ -89,7 +89,7 @@ export interface EspruinoProcessMemory {
 
 declare const I2C1: EspruinoI2C;
 declare const E: { getSerial(): string; hwRand(): number };
-declare const process: { memory(): EspruinoProcessMemory; env: { VERSION?: string; BOARD?: string } };
+declare const process: { memory(): EspruinoProcessMemory; env: { VERSION?: string; BOARD?: string; MODULES?: string } };
 declare const global: { [name: string]: unknown };
 declare function require(name: 'Storage'): EspruinoStorage;
 declare function require(name: 'crypto'): EspruinoCrypto;
@@ -132,13 +132,15 @@ export function mqttModule(): EspruinoMqttModule {
   return require('MQTT');
 }
 
-/** The Wifi module, or null on a build without one (wired network, the Linux interpreter). */
+/**
+ * The Wifi module, or null on a build without one (wired network, the Linux interpreter). Asked
+ * through process.env.MODULES (the built-in modules, src/jswrap_process.c) rather than a failing
+ * require: an exception raised in the bundle's one long line copies that line into its stack
+ * text, thousands of JsVars at boot.
+ */
 export function wifi(): EspruinoWifi | null {
-  try {
-    return require('Wifi');
-  } catch (err) {
-    return null;
-  }
+  const modules = process.env.MODULES;
+  return modules !== undefined && modules.indexOf('Wifi') >= 0 ? require('Wifi') : null;
 }
 
 /** Wall-clock seconds (Unix time; grant expiry, reassembly timeouts). */
