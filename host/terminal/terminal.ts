@@ -13,12 +13,19 @@ import path from 'node:path';
 import { SoftAes } from '../../firmware/src/core/crypto/aes';
 import { SoftDes, SoftTripleDes } from '../../firmware/src/core/crypto/des';
 import { fromHex, toHex } from '../../firmware/src/core/hex';
-import { DownloadRelay, RELAY_ANSWER_MAX } from '../../firmware/src/core/mcu/download';
-import { ManagementSession } from '../../firmware/src/core/mcu/management-session';
-import { TAR_DOWNLOAD_REQUEST, TAR_MCU_RELAY, TAR_PERMISSION } from '../../firmware/src/core/mcu/tars';
+import { LINK_COMMAND_REFUSED, LINK_FRAME_REFUSED, LINK_POR_REFUSED } from '../../firmware/src/core/link/link-notes';
+import { LinkKeyset } from '../../firmware/src/core/link/keyset';
+import { porText } from '../../firmware/src/core/link/por-status';
+import { SMS_USER_DATA_MAX } from '../../firmware/src/core/link/udh';
+import type { DownloadRelay } from '../../firmware/src/core/mcu/download';
+import type { ManagementSession } from '../../firmware/src/core/mcu/management-session';
+import { Mcu, type McuShell } from '../../firmware/src/core/mcu/mcu';
+import {
+  NOTE_DOWNLOAD_QUEUED, NOTE_DOWNLOAD_REFUSED, NOTE_INSTALLED, NOTE_NO_ANSWER, NOTE_PERMISSION_DONE, NOTE_PERMISSION_REFUSED,
+  NOTE_RELAYED, NOTE_REQUEST_REFUSED,
+} from '../../firmware/src/core/mcu/mcu-notes';
 import { BUILT_IN_APPLET_CLASSES } from '../../firmware/src/core/applets/built-in';
 import { SecureElement } from '../../firmware/src/core/se/secure-element';
-import { POR, porText } from '../../firmware/src/core/link/por-status';
 import type { DeviceLinkTransport } from '../../platform-server/src/mqtt/link-transport';
 import { MqttDeviceTransport } from '../../platform-server/src/mqtt/mqtt-transport';
 import type { ProvisioningBundle } from '../../platform-server/src/pki/bundle';
@@ -26,8 +33,8 @@ import { FileFlash } from '../flash/file-flash';
 import { DEFAULT_FLASH_PAGES, STATE_FILE, nodeRandom } from '../se/virtual-se';
 import { readCards, type TerminalCard } from './cards';
 import { fileCounters } from './counter-file';
-import { DeviceLink, type TerminalLog } from './device-link';
-import { encodeDownloadRequest } from '../../firmware/src/core/mcu/download-request';
+
+export type TerminalLog = (event: string, detail?: Record<string, unknown>) => void;
 
 export interface TerminalOptions {
   bundle: ProvisioningBundle;
@@ -37,88 +44,119 @@ export interface TerminalOptions {
   /** A ready transport (tests, in-memory network) instead of MQTT. */
   transport?: DeviceLinkTransport;
   log?: TerminalLog;
+  /** How long a request waits for the platform's PoR (default 30 s). */
+  porTimeoutMs?: number;
 }
 
 export class TerminalError extends Error {
   constructor(
     message: string,
-    readonly code: 'PERMISSION_DENIED' | 'SE_REFUSED' | 'LINK_REFUSED',
+    readonly code: 'PERMISSION_DENIED' | 'SE_REFUSED' | 'LINK_REFUSED' | 'NO_ANSWER' | 'CLOSED',
   ) {
     super(message);
   }
 }
 
-export class Terminal {
+/** The request the user is waiting on: its outcome settles the promise. */
+interface Waiting {
+  resolve(value: unknown): void;
+  reject(err: Error): void;
+  work?: (session: ManagementSession) => unknown;
+  result?: unknown;
+  error?: unknown;
+}
+
+const POR_TIMEOUT_MS = 30_000;
+
+function nowSeconds(): number {
+  return Math.floor(Date.now() / 1000);
+}
+
+/**
+ * The host's shell around the MCU (core/mcu/mcu.ts, the same MCU the board runs): the SE with its
+ * flash in the state directory, frames over a DeviceLinkTransport, promises for the user's
+ * requests (one at a time, in order), and the log.
+ */
+export class Terminal implements McuShell {
+  readonly mcu: Mcu;
+  private waiting: Waiting | null = null;
+  private queue: Promise<unknown> = Promise.resolve();
+  private timer: NodeJS.Timeout | null = null;
+  private closed = false;
+
   private constructor(
     readonly deviceId: string,
     readonly se: SecureElement,
-    readonly relay: DownloadRelay,
-    readonly link: DeviceLink,
+    private readonly transport: DeviceLinkTransport,
+    b: ProvisioningBundle,
+    stateDir: string,
     private readonly log: TerminalLog,
-  ) {}
+    private readonly porTimeoutMs: number,
+  ) {
+    const kic = new SoftAes();
+    const kid = new SoftAes();
+    const kicKey = fromHex(b.link.kic);
+    const kidKey = fromHex(b.link.kid);
+    kic.setKey(kicKey, 0, kicKey.length);
+    kid.setKey(kidKey, 0, kidKey.length);
+    kicKey.fill(0);
+    kidKey.fill(0);
+    const counters = fileCounters(stateDir);
+    this.mcu = new Mcu(
+      se,
+      new LinkKeyset(kic, kid, b.link.keyIndex),
+      counters.up,
+      counters.down,
+      b.broker.frameSize ?? SMS_USER_DATA_MAX,
+      () => new SoftAes(),
+      nodeRandom,
+      Math.ceil(porTimeoutMs / 1000),
+      this,
+    );
+    transport.onFrame((frame) => {
+      if (!this.closed) this.mcu.receive(frame, frame.length, nowSeconds());
+    });
+  }
 
   static async start(opts: TerminalOptions): Promise<Terminal> {
     const b = opts.bundle;
     const log = opts.log ?? (() => {});
     fs.mkdirSync(opts.stateDir, { recursive: true, mode: 0o700 });
     const se = bootSe(b, opts.stateDir);
+    const url = opts.brokerUrl ?? b.broker.url;
     const transport =
       opts.transport ??
       (await MqttDeviceTransport.connect(
         b.deviceId,
-        (opts.brokerUrl ?? b.broker.url).startsWith('mqtts:')
-          ? { url: opts.brokerUrl ?? b.broker.url, clientId: b.deviceId, tls: { caPem: b.tls.caCertPem, certPem: b.tls.certPem, keyPem: b.tls.keyPem } }
-          : { url: opts.brokerUrl ?? b.broker.url, clientId: b.deviceId, username: b.broker.username, password: b.broker.password },
+        url.startsWith('mqtts:')
+          ? { url, clientId: b.deviceId, tls: { caPem: b.tls.caCertPem, certPem: b.tls.certPem, keyPem: b.tls.keyPem } }
+          : { url, clientId: b.deviceId, username: b.broker.username, password: b.broker.password },
         { frameSize: b.broker.frameSize, log: (e, d) => log(`mqtt.${e}`, d) },
       ));
-    const link = new DeviceLink({
-      transport,
-      keyIndex: b.link.keyIndex,
-      kic: fromHex(b.link.kic),
-      kid: fromHex(b.link.kid),
-      counters: fileCounters(opts.stateDir),
-      frameSize: b.broker.frameSize,
-      log,
-    });
-    const relay = new DownloadRelay(se);
-    const t = new Terminal(b.deviceId, se, relay, link, log);
-    const answer = new Uint8Array(RELAY_ANSWER_MAX);
-    link.route(TAR_MCU_RELAY, (data) => {
-      const n = relay.handle(data, data.length, answer);
-      log('terminal.download.progress', { job: relay.job, seq: relay.seq, total: relay.total, state: relay.state });
-      return answer.slice(0, n);
-    });
+    const t = new Terminal(b.deviceId, se, transport, b, opts.stateDir, log, opts.porTimeoutMs ?? POR_TIMEOUT_MS);
     log('terminal.started', { deviceId: b.deviceId, seSerial: toHex(se.serial) });
     return t;
   }
 
+  get relay(): DownloadRelay {
+    return this.mcu.relay;
+  }
+
   /**
-   * Flow 1: asks the platform for the right to manage the SE, opens SCP03 with the grant, runs
-   * `work` in the session, and wipes the keys whatever happens.
+   * Flow 1: asks the platform for the right to manage the SE; the MCU opens SCP03 with the grant,
+   * `work` runs in the session, and the MCU wipes the keys whatever happens.
    */
-  async withPermission<T>(work: (session: ManagementSession) => T): Promise<T> {
-    const session = new ManagementSession(this.se, () => new SoftAes(), nodeRandom);
-    session.requested();
-    const por = await this.link.request(TAR_PERMISSION, this.se.serial.slice());
-    if (por.status !== POR.OK || !por.verified) throw new TerminalError(`permission request refused by the link: ${porText(por.status)}`, 'LINK_REFUSED');
-    const rc = session.open(por.data, por.data.length, Math.floor(Date.now() / 1000));
-    if (rc !== 0) throw new TerminalError(`permission not usable (code ${rc}, SW ${session.lastSw.toString(16)})`, 'PERMISSION_DENIED');
-    this.log('terminal.permission.open', { seSerial: toHex(this.se.serial) });
-    try {
-      return work(session);
-    } finally {
-      session.close();
-      this.log('terminal.permission.closed', { keysWiped: session.keysWiped() });
-    }
+  withPermission<T>(work: (session: ManagementSession) => T): Promise<T> {
+    return this.ask<T>({ work }, () => this.mcu.requestPermission(nowSeconds()));
   }
 
   /** Flow 2 from the terminal's side: the user picked an application; the platform answers with its job id. */
-  async requestDownload(applicationId: string): Promise<string> {
-    const por = await this.link.request(TAR_DOWNLOAD_REQUEST, encodeDownloadRequest(applicationId));
-    if (por.status !== POR.OK || !por.verified) throw new TerminalError(`download request refused by the link: ${porText(por.status)}`, 'LINK_REFUSED');
-    const text = Buffer.from(por.data).toString('utf8');
-    if (!text.startsWith('job:')) throw new TerminalError(`download request refused: ${text}`, 'PERMISSION_DENIED');
-    return text.slice(4);
+  requestDownload(applicationId: string): Promise<string> {
+    return this.ask<string>({}, () => {
+      const rc = this.mcu.requestDownload(applicationId, nowSeconds());
+      if (rc === -1) throw new TerminalError(`application id '${applicationId}' must be 1..32 characters of a-z, 0-9 and -`, 'PERMISSION_DENIED');
+      return rc === 0;
+    });
   }
 
   cards(): TerminalCard[] {
@@ -126,8 +164,99 @@ export class Terminal {
   }
 
   async close(): Promise<void> {
-    await this.link.close();
+    this.closed = true;
+    this.finish(new TerminalError('terminal closed', 'CLOSED'));
+    this.mcu.link.keys.wipe();
+    await this.transport.close();
     this.se.powerOff();
+  }
+
+  sendFrame(frame: Uint8Array): void {
+    this.transport.send(frame.slice()).catch((err: Error) => this.log('link.send.failed', { error: err.message }));
+  }
+
+  manage(session: ManagementSession): void {
+    const w = this.waiting;
+    this.log('terminal.permission.open', { seSerial: toHex(this.se.serial) });
+    if (w === null || w.work === undefined) return;
+    try {
+      w.result = w.work(session);
+    } catch (err) {
+      w.error = err;
+    }
+  }
+
+  tell(note: number, value: number, text: string): void {
+    const r = this.mcu.relay;
+    switch (note) {
+      case LINK_FRAME_REFUSED:
+        return this.log('link.frame.refused', { code: value });
+      case LINK_COMMAND_REFUSED:
+        return this.log('link.command.refused', { status: porText(value) });
+      case LINK_POR_REFUSED:
+        return this.log('link.por.refused', { code: value });
+      case NOTE_RELAYED:
+        return this.log('terminal.download.progress', { job: r.job, seq: r.seq, total: r.total, state: r.state });
+      case NOTE_INSTALLED:
+        return this.log('terminal.download.installed', { job: r.job, slot: value });
+      case NOTE_PERMISSION_DONE: {
+        this.log('terminal.permission.closed', { keysWiped: this.mcu.session.state === 'IDLE' });
+        const w = this.waiting;
+        if (w !== null && w.error !== undefined) return this.finish(w.error as Error);
+        return this.finish(null, w?.result);
+      }
+      case NOTE_PERMISSION_REFUSED:
+        return this.finish(new TerminalError(`permission not usable (code ${value}, SW ${this.mcu.session.lastSw.toString(16)})`, 'PERMISSION_DENIED'));
+      case NOTE_DOWNLOAD_QUEUED:
+        return this.finish(null, text);
+      case NOTE_DOWNLOAD_REFUSED:
+        return this.finish(new TerminalError(`download request refused: ${text}`, 'PERMISSION_DENIED'));
+      case NOTE_REQUEST_REFUSED:
+        return this.finish(new TerminalError(`request refused by the link: ${porText(value)}`, 'LINK_REFUSED'));
+      case NOTE_NO_ANSWER:
+        return this.finish(new TerminalError(`no answer from the platform within ${this.porTimeoutMs} ms`, 'NO_ANSWER'));
+      default:
+        return undefined;
+    }
+  }
+
+  /** Runs one request after the ones before it; `send` returns false when nothing could be sent. */
+  private ask<T>(waiting: Omit<Waiting, 'resolve' | 'reject'>, send: () => boolean): Promise<T> {
+    const run = (): Promise<T> =>
+      new Promise<T>((resolve, reject) => {
+        if (this.closed) return reject(new TerminalError('terminal closed', 'CLOSED'));
+        this.waiting = { ...waiting, resolve: resolve as (v: unknown) => void, reject };
+        let sent: boolean;
+        try {
+          sent = send();
+        } catch (err) {
+          this.waiting = null;
+          return reject(err);
+        }
+        if (!sent) return this.finish(new TerminalError('request not sent (up counter exhausted or too long for the link)', 'LINK_REFUSED'));
+        this.armTimer(Math.ceil(this.porTimeoutMs / 1000) * 1000);
+      });
+    const next = this.queue.then(run, run);
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  /** The MCU gives the request up once its deadline (whole seconds) has passed; until then, check again. */
+  private armTimer(ms: number): void {
+    this.timer = setTimeout(() => {
+      this.mcu.tick(nowSeconds());
+      if (this.waiting !== null) this.armTimer(100);
+    }, ms);
+  }
+
+  private finish(err: Error | null, value?: unknown): void {
+    const w = this.waiting;
+    this.waiting = null;
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.timer = null;
+    if (w === null) return;
+    if (err !== null) w.reject(err);
+    else w.resolve(value);
   }
 }
 

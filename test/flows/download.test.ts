@@ -23,7 +23,7 @@ describe('permission flow', () => {
     const t = await world.terminal(bundle);
     let sessionWasOpen = false;
     const answer = await t.withPermission((s) => {
-      sessionWasOpen = s.state === 'OPEN';
+      sessionWasOpen = s.state === 'AUTHENTICATED' && s.securityLevel === 0x33;
       const cmd = new Uint8Array(16);
       const n = buildGetStatus(P1_STATUS_ISD, false, cmd);
       const out = new Uint8Array(300);

@@ -36,7 +36,7 @@ async function downloadOver(broker: string | undefined, deviceId: string): Promi
       log: (event, detail) => lines.push(JSON.stringify({ event, ...detail })),
     });
     const permitted = await terminal.withPermission((s) => s.state);
-    expect(permitted).toBe('OPEN');
+    expect(permitted).toBe('AUTHENTICATED');
     const job = await dpu.waitFor(dpu.requestDownload(deviceId, 'transit', 'test').id);
     expect(job.error).toBeNull();
     expect(job.state).toBe('done');

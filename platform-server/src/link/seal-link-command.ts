@@ -1,7 +1,8 @@
 /**
- * The sending half both link ends share (platform-link.ts toward a device, host/terminal's
- * device-link.ts toward the platform): take the next counter (persisted before use, "must be
- * higher"), then seal a TS 102 225 command packet with a secured PoR requested.
+ * The platform's sending half (platform-link.ts toward a device; the device's end does the same
+ * in firmware/src/core/link/device-link.ts with buffers of its own): take the next counter
+ * (persisted before use, "must be higher"), then seal a TS 102 225 command packet with a secured
+ * PoR requested.
  */
 import { CommandHeader, SPI1_LINK, SPI2_POR_SECURED, sealCommand } from '../../../firmware/src/core/link/command-packet';
 import { CNTR_LEN, takeNextCounter, type CounterStore } from '../../../firmware/src/core/link/counter';

@@ -6,8 +6,9 @@
  *      power cut during an earlier write is recovered here), personalised at first boot
  *   3. PN532 on I2C1 as an ISO 14443-4 card feeding the SE's contactless interface
  *      (card-emulation.ts); without an SE (not provisioned) only a chip check (chip-check.ts)
- *   4. the MCU on the platform link (mcu-link.ts): Wi-Fi, MQTT, download relay, link counters
- *   5. REPL commands: status(), cards(), balance(), download(app)
+ *   4. the MCU on the platform link (mcu-link.ts around core/mcu/mcu.ts): Wi-Fi, MQTT, link
+ *      counters, the relay, download and permission requests
+ *   5. REPL commands: status(), cards(), balance(), download(app), permission()
  *
  * See docs/board.md "What runs on the board".
  */
@@ -106,5 +107,6 @@ export function main(): void {
   if (mcu !== null) {
     const link = mcu;
     exposeOnConsole('download', (app: string) => link.requestDownload(app));
+    exposeOnConsole('permission', () => link.requestPermission());
   }
 }

@@ -1,39 +1,39 @@
 /**
- * The MCU on the board (docs/flows.md, the board's host/terminal): the platform link keyed from the
- * provisioning bundle, its counters in Storage, and the download relay between the platform's
- * SCP03 session and the SE (core/mcu/download.ts), over the broker connection (mqtt-session.ts).
- * The console asks for a download (TAR_DOWNLOAD_REQUEST); the platform then drives the install
- * through the relay, and the board prints when the card is in.
+ * The board's shell around the MCU (core/mcu/mcu.ts, the same MCU `tapcard terminal` runs): the
+ * link keyed from the provisioning bundle, its counters in Storage, frames over the broker
+ * connection (mqtt-session.ts), the clock, and the console. The console asks for a download
+ * (download(app)) or for the right to manage the SE (permission()); the board prints what the MCU
+ * tells it: the platform's answer, the card installed by the relay, the management session.
  */
-import { copy } from '../../core/bytes';
 import { LinkKeyset } from '../../core/link/keyset';
-import { POR } from '../../core/link/por-status';
-import { DownloadRelay, RELAY_ANSWER_MAX } from '../../core/mcu/download';
-import { encodeDownloadRequest } from '../../core/mcu/download-request';
-import { MAX_COMMAND_LEN } from '../../core/se/secure-element';
-import type { SecureElement } from '../../core/se/secure-element';
-import { RELAY_HEADER_LEN, RESULT_MALFORMED } from '../../core/mcu/relay-message';
-import { TAR_DOWNLOAD_REQUEST, TAR_MCU_RELAY } from '../../core/mcu/tars';
+import { TAG_REGISTRY_ENTRY } from '../../core/gp/constants';
+import { toHex } from '../../core/hex';
+import type { ManagementSession } from '../../core/mcu/management-session';
+import { Mcu, type McuShell } from '../../core/mcu/mcu';
+import {
+  MGMT_GRANT_REFUSED, NOTE_DOWNLOAD_QUEUED, NOTE_DOWNLOAD_REFUSED, NOTE_INSTALLED, NOTE_NO_ANSWER, NOTE_PERMISSION_DONE,
+  NOTE_PERMISSION_REFUSED, NOTE_REQUEST_REFUSED, REQUEST_PERMISSION,
+} from '../../core/mcu/mcu-notes';
+import { MAX_RESPONSE_LEN, type SecureElement } from '../../core/se/secure-element';
 import { LINK_COUNTER_FILES, POR_TIMEOUT_MS } from './board-config';
-import { BoardLink } from './board-link';
-import { aes, clearTimer, type EspruinoStorage, nowSeconds, setTimer, type TimerHandle } from './espruino-api';
+import { aes, type EspruinoStorage, nowSeconds, setTimer } from './espruino-api';
 import { EspruinoAesCipher } from './espruino-aes';
+import { espruinoRandom } from './espruino-random';
 import { LinkCounters } from './link-counters';
 import { MqttSession } from './mqtt-session';
 import type { ProvisioningBundle } from './provisioning';
 
-function hex2(v: number): string {
-  return (v < 16 ? '0' : '') + v.toString(16);
-}
+/** GET STATUS of the applications, TLV answer, any AID: 80 F2 40 02 02 4F 00 00 (GPCS 11.4.2). */
+const GET_STATUS_APPS = new Uint8Array([0x80, 0xf2, 0x40, 0x02, 0x02, 0x4f, 0x00, 0x00]);
 
-export class McuLink {
-  readonly relay: DownloadRelay;
-  readonly link: BoardLink;
+export class McuLink implements McuShell {
+  readonly mcu: Mcu;
   readonly mqtt: MqttSession;
-  /** The last download request's outcome, for status(). */
+  /** The outcome of the last download and permission requests, for status(). */
   lastDownload = 'none';
-  private readonly relayIn = new Uint8Array(RELAY_HEADER_LEN + MAX_COMMAND_LEN);
-  private timer: TimerHandle | null = null;
+  lastPermission = 'none';
+  private app = '';
+  private readonly rsp = new Uint8Array(MAX_RESPONSE_LEN);
 
   constructor(
     private readonly bundle: ProvisioningBundle,
@@ -50,19 +50,18 @@ export class McuLink {
     keys.kic.fill(0);
     keys.kid.fill(0);
     const counters = new LinkCounters(storage, LINK_COUNTER_FILES);
-    const relay = new DownloadRelay(se);
-    this.relay = relay;
-    const mcu = this;
-    this.mqtt = new MqttSession(bundle.deviceId, bundle.broker, (frame, len) => mcu.link.receive(frame, len, nowSeconds()));
-    this.link = new BoardLink(
+    const shell = this;
+    this.mqtt = new MqttSession(bundle.deviceId, bundle.broker, (frame, len) => shell.mcu.receive(frame, len, nowSeconds()));
+    this.mcu = new Mcu(
+      se,
       new LinkKeyset(kic, kid, keys.keyIndex),
       counters.up,
       counters.down,
-      TAR_MCU_RELAY,
-      (data, off, len, answer) => mcu.relayCommand(data, off, len, answer),
-      RELAY_ANSWER_MAX,
       bundle.broker.frameSize,
-      (frame) => mcu.mqtt.send(frame),
+      () => new EspruinoAesCipher(native),
+      espruinoRandom,
+      POR_TIMEOUT_MS / 1000,
+      this,
     );
   }
 
@@ -72,66 +71,70 @@ export class McuLink {
 
   /** Console download(app): asks the platform to install an application; it answers with a job. */
   requestDownload(app: string): void {
-    let request: Uint8Array;
-    try {
-      request = encodeDownloadRequest(String(app));
-    } catch (err) {
-      this.say('download: ' + (err as Error).message);
-      return;
-    }
-    if (this.mqtt.state !== 'online') {
-      this.say('download: link is ' + this.mqtt.state + ', try again when it is online');
-      return;
-    }
-    const mcu = this;
-    const sent = this.link.request(TAR_DOWNLOAD_REQUEST, request, request.length, (status, verified, data, off, len) => {
-      clearTimer(mcu.timer);
-      let text = '';
-      for (let i = 0; i < len; i++) text += String.fromCharCode(data[off + i]);
-      if (status !== POR.OK || !verified) mcu.lastDownload = app + ' refused by the link (PoR ' + hex2(status) + ')';
-      else if (text.indexOf('job:') === 0) mcu.lastDownload = app + ' job ' + text.substring(4) + ' queued';
-      else mcu.lastDownload = app + ' refused: ' + text;
-      mcu.say('download: ' + mcu.lastDownload);
-    });
-    if (!sent) {
-      this.say('download: ' + (this.link.busy ? 'a request is still waiting for the platform' : 'request not sent'));
-      return;
-    }
-    this.lastDownload = app + ' requested';
-    this.say('download: ' + app + ' requested');
-    this.timer = setTimer(POR_TIMEOUT_MS, () => {
-      mcu.link.cancel();
-      mcu.lastDownload = app + ': no answer from the platform';
-      mcu.say('download: ' + mcu.lastDownload);
-    });
+    const rc = this.mqtt.state === 'online' ? this.mcu.requestDownload(String(app), nowSeconds()) : -2;
+    if (rc === -1) this.say('download: bad application id');
+    else if (this.sent('download', rc === 0)) this.lastDownload = (this.app = app) + ' requested';
   }
 
-  /** The platform's relay command in data[off, off + len), to the SE (core/mcu/download.ts). */
-  private relayCommand(data: Uint8Array, off: number, len: number, answer: Uint8Array): number {
-    if (len > this.relayIn.length) {
-      answer[0] = RESULT_MALFORMED;
-      return 1;
+  /** Console permission(): flow 1, the platform's grant opens an SCP03 session with the SE. */
+  requestPermission(): void {
+    if (this.sent('permission', this.mqtt.state === 'online' && this.mcu.requestPermission(nowSeconds()))) this.lastPermission = 'requested';
+  }
+
+  sendFrame(frame: Uint8Array): void {
+    this.mqtt.send(frame);
+  }
+
+  /**
+   * The session is open with the granted keys: reads the SE's applications (GET STATUS under
+   * C-MAC, C-DEC, R-MAC, R-ENC) and counts their registry entries (GPCS 11.4.2, tag E3).
+   */
+  manage(session: ManagementSession): void {
+    const r = this.rsp;
+    const m = session.send(GET_STATUS_APPS, GET_STATUS_APPS.length, r);
+    let apps = 0;
+    // Each entry is E3 len ..., with a one-octet length (an entry is far below 128 octets).
+    for (let p = 0; p + 2 <= m - 2 && r[p] === TAG_REGISTRY_ENTRY; p += 2 + r[p + 1]) apps++;
+    this.lastPermission = 'SL 33 session, ' + apps + ' applications, SW ' + (m < 2 ? m : toHex(r, m - 2, 2));
+    r.fill(0);
+  }
+
+  tell(note: number, value: number, text: string): void {
+    let d = '';
+    let p = '';
+    if (note === NOTE_DOWNLOAD_QUEUED) d = this.app + ' job ' + text + ' queued';
+    else if (note === NOTE_DOWNLOAD_REFUSED) d = this.app + ' refused: ' + text;
+    else if (note === NOTE_INSTALLED) d = 'job ' + this.mcu.relay.job + ' installed in slot ' + value;
+    else if (note === NOTE_PERMISSION_DONE) p = this.lastPermission + ', keys wiped';
+    else if (note === NOTE_PERMISSION_REFUSED) p = value === MGMT_GRANT_REFUSED ? 'grant refused' : 'SE refused, SW ' + this.mcu.session.lastSw.toString(16);
+    else if (note === NOTE_REQUEST_REFUSED || note === NOTE_NO_ANSWER) {
+      const why = note === NOTE_NO_ANSWER ? 'no answer' : 'refused by the link, PoR ' + value;
+      if (this.mcu.settled === REQUEST_PERMISSION) p = why;
+      else d = why;
     }
-    copy(data, off, this.relayIn, 0, len);
-    const before = this.relay.state;
-    const n = this.relay.handle(this.relayIn, len, answer);
-    if (this.relay.state === 'DONE' && before !== 'DONE' && n > 1) {
-      this.lastDownload = 'job ' + this.relay.job + ' installed in slot ' + answer[1];
-      this.say('download: ' + this.lastDownload);
-    }
-    return n;
+    if (d !== '') this.say('download: ' + (this.lastDownload = d));
+    if (p !== '') this.say('permission: ' + (this.lastPermission = p));
+  }
+
+  /** Reports a request sent (and arms its deadline) or why not. */
+  private sent(what: string, ok: boolean): boolean {
+    this.say(what + ': ' + (ok ? 'requested' : this.mcu.pending !== 0 ? 'busy' : 'not sent, link ' + this.mqtt.state));
+    const mcu = this.mcu;
+    if (ok) setTimer(POR_TIMEOUT_MS, () => mcu.tick(nowSeconds()));
+    return ok;
   }
 
   /** status()'s link line. */
   statusText(): string {
     const m = this.mqtt;
+    const r = this.mcu.relay;
     return (
       this.bundle.broker.url + ' as ' + this.bundle.deviceId + ', ' + m.state +
       (m.lastError === '' ? '' : ' (last error ' + m.lastError + ')') +
       ', frames ' + m.framesIn + ' in ' + m.framesOut + ' out ' + m.framesDropped + ' dropped, ' +
-      this.link.refused + ' refused; relay ' + this.relay.relayed + ' commands' +
-      (this.relay.job < 0 ? '' : ', job ' + this.relay.job + ' at ' + (this.relay.seq + 1) + '/' + this.relay.total) +
-      '; download ' + this.lastDownload
+      this.mcu.link.refused + ' refused; relay ' + r.relayed + ' commands' +
+      (r.job < 0 ? '' : ', job ' + r.job + ' at ' + (r.seq + 1) + '/' + r.total) +
+      '; download ' + this.lastDownload + '; permission ' + this.lastPermission
     );
   }
 }

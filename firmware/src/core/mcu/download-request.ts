@@ -9,17 +9,16 @@ function isIdChar(c: number): boolean {
   return (c >= 0x61 && c <= 0x7a) || (c >= 0x30 && c <= 0x39) || c === 0x2d;
 }
 
-/** ASCII bytes of the id; throws for an id outside the alphabet (a caller error). */
-export function encodeDownloadRequest(applicationId: string): Uint8Array {
+/** Writes the id's ASCII bytes into out; returns their count, or 0 for an id outside the alphabet. */
+export function writeDownloadRequest(applicationId: string, out: Uint8Array): number {
   const n = applicationId.length;
-  if (n < 1 || n > APP_ID_MAX) throw new Error('download request: application id must be 1..' + APP_ID_MAX + ' characters');
-  const out = new Uint8Array(n);
+  if (n < 1 || n > APP_ID_MAX || n > out.length) return 0;
   for (let i = 0; i < n; i++) {
     const c = applicationId.charCodeAt(i);
-    if (!isIdChar(c)) throw new Error('download request: application id may hold a-z, 0-9 and - only');
+    if (!isIdChar(c)) return 0;
     out[i] = c;
   }
-  return out;
+  return n;
 }
 
 /** The id in b[0, len), or '' when it is not a valid id. */

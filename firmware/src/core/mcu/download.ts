@@ -9,9 +9,8 @@
  * remembers the last command and its answer: the same (job, seq, bytes) again gets the stored
  * answer, not a second trip to the SE.
  *
- * State machine (downloadStep):
- *   IDLE --APDU--> RELAYING --APDU/REPEAT--> RELAYING --COMPLETE--> DONE --APDU--> RELAYING
- *   COMPLETE is a read (card-manager record), legal in every state.
+ * States: IDLE --APDU--> RELAYING --APDU or a repeat--> RELAYING --COMPLETE--> DONE --APDU-->
+ * RELAYING. COMPLETE is a read (card-manager record), legal in every state.
  */
 import { copy, equalBytes } from '../bytes';
 import { CM_RECORD_LEN } from '../se/card-manager';
@@ -21,24 +20,6 @@ import {
 } from './relay-message';
 
 export type DownloadState = 'IDLE' | 'RELAYING' | 'DONE';
-export type DownloadEvent = 'APDU' | 'REPEAT' | 'COMPLETE';
-
-export function downloadStep(state: DownloadState, event: DownloadEvent): DownloadState {
-  switch (event) {
-    case 'APDU':
-      return 'RELAYING';
-    case 'REPEAT':
-      return state;
-    case 'COMPLETE':
-      return 'DONE';
-    default:
-      return exhaustive(event);
-  }
-}
-
-function exhaustive(event: never): DownloadState {
-  throw new Error('downloadStep: unknown event ' + String(event));
-}
 
 /** Largest answer: result(1) + a response APDU. */
 export const RELAY_ANSWER_MAX = 1 + MAX_RESPONSE_LEN;
@@ -56,23 +37,26 @@ export class DownloadRelay {
   private readonly cmd = new RelayCommand();
   /** The last command as it came (the SE unwraps in place, so it gets a copy in `work`). */
   private readonly last = new Uint8Array(MAX_COMMAND_LEN);
-  private readonly work = new Uint8Array(MAX_COMMAND_LEN);
+  /** The command and answer buffers of an SE exchange (the management session borrows them). */
+  readonly work = new Uint8Array(MAX_COMMAND_LEN);
+  readonly rsp = new Uint8Array(MAX_RESPONSE_LEN);
   private lastLen = -1;
   private lastJob = -1;
   private lastSeq = -1;
   private readonly lastAnswer = new Uint8Array(RELAY_ANSWER_MAX);
   private lastAnswerLen = 0;
-  private readonly rsp = new Uint8Array(MAX_RESPONSE_LEN);
 
   constructor(se: SecureElement) {
     this.se = se;
   }
 
-  /** Handles one relay command msg[0, len); writes the answer into out and returns its length. */
-  handle(msg: Uint8Array, len: number, out: Uint8Array): number {
-    if (out.length < RELAY_ANSWER_MAX) throw new Error('DownloadRelay: answer buffer must hold ' + RELAY_ANSWER_MAX + ' bytes');
+  /**
+   * Handles one relay command msg[off, off + len); writes the answer into out (RELAY_ANSWER_MAX
+   * bytes) and returns its length.
+   */
+  handle(msg: Uint8Array, off: number, len: number, out: Uint8Array): number {
     const c = this.cmd;
-    if (!parseRelayCommand(msg, len, c)) {
+    if (!parseRelayCommand(msg, off, len, c)) {
       out[0] = RESULT_MALFORMED;
       return 1;
     }
@@ -82,12 +66,11 @@ export class DownloadRelay {
       return 1;
     }
     if (this.isRepeat(msg, c)) {
-      this.state = downloadStep(this.state, 'REPEAT');
       this.repeated = this.repeated + 1;
       copy(this.lastAnswer, 0, out, 0, this.lastAnswerLen);
       return this.lastAnswerLen;
     }
-    this.state = downloadStep(this.state, 'APDU');
+    this.state = 'RELAYING';
     this.job = c.job;
     this.seq = c.seq;
     this.total = c.total;
@@ -116,7 +99,7 @@ export class DownloadRelay {
       out[0] = RESULT_NOT_FOUND;
       return 1;
     }
-    this.state = downloadStep(this.state, 'COMPLETE');
+    this.state = 'DONE';
     this.job = c.job;
     this.seq = c.seq;
     this.total = c.total;

@@ -7,8 +7,8 @@
  *   grant    result(1) | kvn(1) | expiresAt(4, Unix seconds, 31-bit) | keyLen(1) | K-ENC | K-MAC | K-DEK
  *            result GRANT_OK; any other result carries nothing after it.
  *
- * State machine (permissionStep): IDLE --REQUEST--> REQUESTED --GRANT--> GRANTED --OPENED--> OPEN
- *   --CLOSE--> IDLE;  REQUESTED --DENY--> IDLE;  any --EXPIRE or CLOSE--> IDLE (keys wiped).
+ * The MCU (mcu.ts) waits for the grant as its pending request; the session it opens with it is
+ * management-session.ts.
  */
 import { readU31, writeU31 } from '../bytes';
 
@@ -20,32 +20,6 @@ export const GRANT_AT_EXPIRES = 2;
 export const GRANT_AT_KEY_LEN = 6;
 export const GRANT_AT_KEYS = 7;
 export const SE_SERIAL_LEN = 10;
-
-export type PermissionState = 'IDLE' | 'REQUESTED' | 'GRANTED' | 'OPEN';
-export type PermissionEvent = 'REQUEST' | 'GRANT' | 'DENY' | 'OPENED' | 'EXPIRE' | 'CLOSE';
-
-/** The next state, or 'ILLEGAL' for an event the state does not take. */
-export function permissionStep(state: PermissionState, event: PermissionEvent): PermissionState | 'ILLEGAL' {
-  switch (event) {
-    case 'REQUEST':
-      return state === 'IDLE' ? 'REQUESTED' : 'ILLEGAL';
-    case 'GRANT':
-      return state === 'REQUESTED' ? 'GRANTED' : 'ILLEGAL';
-    case 'DENY':
-      return state === 'REQUESTED' ? 'IDLE' : 'ILLEGAL';
-    case 'OPENED':
-      return state === 'GRANTED' ? 'OPEN' : 'ILLEGAL';
-    case 'EXPIRE':
-    case 'CLOSE':
-      return 'IDLE';
-    default:
-      return exhaustive(event);
-  }
-}
-
-function exhaustive(event: never): PermissionState {
-  throw new Error('permissionStep: unknown event ' + String(event));
-}
 
 /** Length of a grant carrying keys of keyLen bytes. */
 export function grantLength(keyLen: number): number {
@@ -70,14 +44,14 @@ export function encodeGrant(kvn: number, expiresAt: number, enc: Uint8Array, mac
 }
 
 /**
- * Checks a grant in g[0, len): GRANT_OK with a whole key set and an expiry after now. Returns the
- * key length, or -1 (denied, malformed or expired).
+ * Checks a grant in g[off, off + len): GRANT_OK with a whole key set and an expiry after now.
+ * Returns the key length, or -1 (denied, malformed or expired).
  */
-export function checkGrant(g: Uint8Array, len: number, nowSeconds: number): number {
-  if (len < 1 || len > g.length || g[GRANT_AT_RESULT] !== GRANT_OK || len < GRANT_AT_KEYS) return -1;
-  const n = g[GRANT_AT_KEY_LEN];
+export function checkGrant(g: Uint8Array, off: number, len: number, nowSeconds: number): number {
+  if (len < GRANT_AT_KEYS || off + len > g.length || g[off + GRANT_AT_RESULT] !== GRANT_OK) return -1;
+  const n = g[off + GRANT_AT_KEY_LEN];
   if ((n !== 16 && n !== 24 && n !== 32) || len !== grantLength(n)) return -1;
-  const expires = readU31(g, GRANT_AT_EXPIRES);
+  const expires = readU31(g, off + GRANT_AT_EXPIRES);
   if (expires < 0 || expires <= nowSeconds) return -1;
   return n;
 }

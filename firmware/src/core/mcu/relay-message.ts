@@ -32,7 +32,7 @@ export const RELAY_AT_TOTAL = 7;
 export const RELAY_AT_BODY = 9;
 export const RELAY_HEADER_LEN = 9;
 
-/** A parsed relay command; body is msg[bodyOff, bodyOff + bodyLen). */
+/** A parsed relay command; its body is msg[bodyOff, bodyOff + bodyLen). */
 export class RelayCommand {
   op = 0;
   job = 0;
@@ -42,17 +42,17 @@ export class RelayCommand {
   bodyLen = 0;
 }
 
-/** Parses msg[0, len) into out; false when it is shorter than the header or names no known op. */
-export function parseRelayCommand(msg: Uint8Array, len: number, out: RelayCommand): boolean {
-  if (len < RELAY_HEADER_LEN || len > msg.length) return false;
-  const op = msg[RELAY_AT_OP];
+/** Parses msg[off, off + len) into out; false when it is shorter than the header or names no known op. */
+export function parseRelayCommand(msg: Uint8Array, off: number, len: number, out: RelayCommand): boolean {
+  if (len < RELAY_HEADER_LEN || off + len > msg.length) return false;
+  const op = msg[off + RELAY_AT_OP];
   if (op !== OP_APDU && op !== OP_COMPLETE) return false;
-  if ((msg[RELAY_AT_JOB] & 0x80) !== 0) return false;
+  if ((msg[off + RELAY_AT_JOB] & 0x80) !== 0) return false;
   out.op = op;
-  out.job = readU31(msg, RELAY_AT_JOB);
-  out.seq = readU16(msg, RELAY_AT_SEQ);
-  out.total = readU16(msg, RELAY_AT_TOTAL);
-  out.bodyOff = RELAY_HEADER_LEN;
+  out.job = readU31(msg, off + RELAY_AT_JOB);
+  out.seq = readU16(msg, off + RELAY_AT_SEQ);
+  out.total = readU16(msg, off + RELAY_AT_TOTAL);
+  out.bodyOff = off + RELAY_HEADER_LEN;
   out.bodyLen = len - RELAY_HEADER_LEN;
   return true;
 }

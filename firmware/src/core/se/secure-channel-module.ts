@@ -11,14 +11,15 @@ import type { BlockCipher, CipherFactory } from '../crypto/block-cipher';
 import { cbcDecrypt } from '../crypto/cbc';
 import { Cmac } from '../crypto/cmac';
 import { KCV_LEN, kcvAes } from '../crypto/kcv';
-import { DERIVE_CARD_CHALLENGE, DERIVE_S_ENC, DERIVE_S_MAC, DERIVE_S_RMAC, scp03Derive } from '../crypto/kdf';
+import { DERIVE_CARD_CHALLENGE, scp03Derive } from '../crypto/kdf';
+import { CHALLENGE_LEN, deriveSessionKeys } from '../gp/scp03-session';
 import type { Store } from '../store/store';
 import { SW } from '../sw';
 import type { TlvWriter } from '../tlv';
 import { ISD_AID } from './aid';
 import type { ApduResponse } from './applet';
 import { REC_KEY_SET, REC_SE_STATE, STATE_RECORD_LEN, STATE_SEQ, LC_CARD_SECURED, STATE_LIFE_CYCLE } from './records';
-import { CHALLENGE_LEN, INIT_UPDATE_RESPONSE_LEN, KDD_LEN, Scp03CardSession, SEQ_LEN } from './scp03-card';
+import { INIT_UPDATE_RESPONSE_LEN, KDD_LEN, Scp03CardSession, SEQ_LEN } from './scp03-card';
 
 /** AmdD: key type AES. */
 export const KEY_TYPE_AES = 0x88;
@@ -98,11 +99,7 @@ export class SecureChannelModule {
     // Session keys over host challenge || card challenge (AmdD 6.2.1).
     copy(cmd.buf, cmd.dataOff, this.context, 0, CHALLENGE_LEN);
     copy(this.cardChallenge, 0, this.context, CHALLENGE_LEN, CHALLENGE_LEN);
-    const bits = keyLen * 8;
-    scp03Derive(this.staticCmac, DERIVE_S_ENC, this.context, 0, 2 * CHALLENGE_LEN, bits, this.sessionKeys, 0);
-    this.staticCipher.setKey(this.keySet, KEYSET_HEADER + keyLen, keyLen);
-    scp03Derive(this.staticCmac, DERIVE_S_MAC, this.context, 0, 2 * CHALLENGE_LEN, bits, this.sessionKeys, keyLen);
-    scp03Derive(this.staticCmac, DERIVE_S_RMAC, this.context, 0, 2 * CHALLENGE_LEN, bits, this.sessionKeys, 2 * keyLen);
+    deriveSessionKeys(this.staticCmac, this.keySet, KEYSET_HEADER, KEYSET_HEADER + keyLen, keyLen, this.context, this.sessionKeys);
     this.wipeKeys();
     // The counter moves before the card answers, so a challenge is never reused (even after a power cut).
     writeU24(this.state, STATE_SEQ, seq + 1);

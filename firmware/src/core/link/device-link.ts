@@ -1,0 +1,178 @@
+/**
+ * The device's end of the platform link (docs/link.md; the mirror of
+ * platform-server/src/link/platform-link.ts), sans-I/O and allocation-free: frames go in through
+ * receive() and out through the sink. Command packets from the platform are reassembled, opened with
+ * the device's key set and down counter (TS 102 225 §5.1) and handed to the one device application
+ * (the MCU), whose answer goes back in a secured PoR; request() seals data for a platform TAR under
+ * the next up counter, one request at a time, and the application gets the platform's PoR. A
+ * refused packet reaches no application and changes no counter; the sink is told why.
+ */
+import { equalBytes, fill } from '../bytes';
+import { CommandHeader, CommandOpener, sealCommand } from './command-packet';
+import { CNTR_LEN, type CounterStore, takeNextCounter } from './counter';
+import type { LinkKeyset } from './keyset';
+import { POR } from './por-status';
+import { REASSEMBLY, Reassembler, ReassemblerSettings, isReassemblyRejection } from './reassembler';
+import { RESPONSE, ResponseOpener, sealClearResponse, sealResponse } from './response-packet';
+import { SEGMENT_TOO_LONG, Segmenter, SegmenterSettings } from './segmenter';
+import { POR_ALWAYS, POR_ON_ERROR } from './spi';
+import { LINK_COMMAND_REFUSED, LINK_FRAME_REFUSED, LINK_POR_REFUSED } from './link-notes';
+import { PACKET_COMMAND, PACKET_RESPONSE } from './udh';
+
+/** The application behind the device's TAR. */
+export interface LinkApp {
+  /** One command for the device TAR: data[off, off + len) in, the PoR data written to answer; returns its length. */
+  command(data: Uint8Array, off: number, len: number, answer: Uint8Array): number;
+  /** The platform's PoR for the outstanding request: status, whether it verified, its data. */
+  por(status: number, verified: boolean, data: Uint8Array, off: number, len: number): void;
+}
+
+/** Where frames go (the broker connection) and who hears about refusals. */
+export interface LinkSink {
+  /** One frame to publish; a view valid until the next call (copy it to keep it). */
+  sendFrame(frame: Uint8Array): void;
+  tell(note: number, value: number, text: string): void;
+}
+
+/** Packets of up to MAX_PARTS frames (docs/link.md "Frames": default 8). */
+const MAX_PARTS = 8;
+
+export class DeviceLink {
+  /** Packets refused since start, for status displays. */
+  refused = 0;
+  private readonly reassembler: Reassembler;
+  private readonly segmenter: Segmenter;
+  private readonly commandOpener: CommandOpener;
+  private readonly responseOpener: ResponseOpener;
+  private readonly out: Uint8Array;
+  private readonly answer: Uint8Array;
+  private readonly header = new CommandHeader();
+  private readonly pendingCntr = new Uint8Array(CNTR_LEN);
+  private readonly scratch = new Uint8Array(CNTR_LEN);
+  private pendingTar = -1;
+  private nextRef: number;
+
+  /**
+   * keys: the device's link key set; up: the last counter sent; counter: the highest accepted
+   * from the platform (with keys and acceptsTar, the CommandSecurity commands are opened under).
+   */
+  constructor(
+    readonly keys: LinkKeyset,
+    private readonly up: CounterStore,
+    readonly counter: CounterStore,
+    private readonly deviceTar: number,
+    private readonly app: LinkApp,
+    private readonly sink: LinkSink,
+    answerMax: number,
+    frameSize: number,
+    firstRef: number,
+  ) {
+    const rs = new ReassemblerSettings();
+    rs.frameSize = frameSize;
+    rs.maxParts = MAX_PARTS;
+    this.reassembler = new Reassembler(rs);
+    const ss = new SegmenterSettings();
+    ss.frameSize = frameSize;
+    ss.maxParts = MAX_PARTS;
+    this.segmenter = new Segmenter(ss);
+    const maxPacket = frameSize * MAX_PARTS;
+    this.commandOpener = new CommandOpener(maxPacket);
+    this.responseOpener = new ResponseOpener(maxPacket);
+    this.out = new Uint8Array(maxPacket);
+    this.answer = new Uint8Array(answerMax);
+    this.nextRef = firstRef & 0xff;
+  }
+
+  /** One frame from the broker; nowSeconds ages out partial packets. */
+  receive(frame: Uint8Array, len: number, nowSeconds: number): void {
+    const r = this.reassembler;
+    const code = r.push(frame, 0, len, nowSeconds);
+    if (isReassemblyRejection(code)) {
+      this.refuse(LINK_FRAME_REFUSED, code);
+      return;
+    }
+    if (code !== REASSEMBLY.COMPLETE) return;
+    if (r.packetKind === PACKET_COMMAND) this.onCommand(r.packet, r.packetLength);
+    else if (r.packetKind === PACKET_RESPONSE) this.onResponse(r.packet, r.packetLength);
+  }
+
+  /**
+   * Seals data[off, off + len) for the platform application at tar and sends it; the app gets the
+   * PoR. Returns false (nothing sent) while another request is outstanding, when the up counter
+   * is exhausted, or when the packet does not fit the link.
+   */
+  request(tar: number, data: Uint8Array, off: number, len: number): boolean {
+    if (this.pendingTar >= 0 || !takeNextCounter(this.up, this.scratch, this.pendingCntr, 0)) return false;
+    this.header.tar = tar;
+    let n: number;
+    try {
+      n = sealCommand(this.header, this.keys, this.pendingCntr, 0, data, off, len, this.out, 0);
+    } catch (err) {
+      return false;
+    }
+    if (!this.sendPacket(n, PACKET_COMMAND)) return false;
+    this.pendingTar = tar;
+    return true;
+  }
+
+  /** Gives up on the outstanding request (its PoR, if it comes later, is refused as unmatched). */
+  cancel(): void {
+    this.pendingTar = -1;
+  }
+
+  private onCommand(packet: Uint8Array, len: number): void {
+    const o = this.commandOpener;
+    const status = o.open(packet, 0, len, this);
+    const porMode = o.spi2 & 0x03;
+    if (status !== POR.OK) {
+      this.refuse(LINK_COMMAND_REFUSED, status);
+      if (porMode !== POR_ALWAYS && porMode !== POR_ON_ERROR) return;
+      const n = o.authenticated
+        ? sealResponse(this.keys, o.tar, o.cntr, 0, status, this.answer, 0, 0, this.out, 0)
+        : sealClearResponse(o.tar, status, this.out, 0);
+      this.sendPacket(n, PACKET_RESPONSE);
+      return;
+    }
+    const m = this.app.command(o.data, o.dataOff, o.dataLen, this.answer);
+    fill(o.data, 0, len, 0);
+    if (porMode !== POR_ALWAYS) return;
+    const n = sealResponse(this.keys, o.tar, o.cntr, 0, POR.OK, this.answer, 0, m, this.out, 0);
+    this.sendPacket(n, PACKET_RESPONSE);
+  }
+
+  /** Commands are for the one device application. */
+  acceptsTar(tar: number): boolean {
+    return tar === this.deviceTar;
+  }
+
+  private onResponse(packet: Uint8Array, len: number): void {
+    const o = this.responseOpener;
+    const code = o.open(packet, 0, len, this.keys);
+    const matches = o.tar === this.pendingTar;
+    if (code === RESPONSE.VERIFIED && matches && equalBytes(o.cntr, 0, this.pendingCntr, 0, CNTR_LEN)) {
+      this.cancel();
+      this.app.por(o.status, true, o.data, o.dataOff, o.dataLen);
+      fill(o.data, 0, len, 0);
+      return;
+    }
+    if (code === RESPONSE.CLEAR && matches) {
+      this.cancel();
+      this.app.por(o.status, false, o.data, 0, 0);
+      return;
+    }
+    this.refuse(LINK_POR_REFUSED, code);
+  }
+
+  private refuse(note: number, code: number): void {
+    this.refused++;
+    this.sink.tell(note, code, '');
+  }
+
+  private sendPacket(len: number, kind: number): boolean {
+    const ref = this.nextRef;
+    this.nextRef = (ref + 1) & 0xff;
+    if (this.segmenter.begin(this.out, 0, len, kind, ref) === SEGMENT_TOO_LONG) return false;
+    for (let f = this.segmenter.next(); f !== null; f = this.segmenter.next()) this.sink.sendFrame(f);
+    return true;
+  }
+}
