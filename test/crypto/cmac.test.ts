@@ -26,6 +26,30 @@ function keyedAes(): SoftAes {
 }
 
 describe('AES-CMAC (RFC 4493)', () => {
+  it('startSameKey() keeps the subkeys of the last start(), and derives them again after wipe() and a new key', () => {
+    const aes = keyedAes();
+    const mac = new Cmac(aes);
+    const msg = fromHex(M);
+    const out = new Uint8Array(16);
+    mac.start();
+    mac.update(msg, 0, 40);
+    mac.finish(out, 0);
+    mac.startSameKey();
+    mac.update(msg, 0, 64);
+    mac.finish(out, 0);
+    expect(toHex(out)).toBe('51f0bebf7e3b9d92fc49741779363cfe');
+    mac.wipe();
+    aes.setKey(fromHex('000102030405060708090a0b0c0d0e0f'), 0, 16);
+    mac.startSameKey();
+    mac.update(msg, 0, 64);
+    mac.finish(out, 0);
+    const fresh = new Uint8Array(16);
+    mac.start();
+    mac.update(msg, 0, 64);
+    mac.finish(fresh, 0);
+    expect(toHex(out)).toBe(toHex(fresh));
+  });
+
   it('generates the RFC 4493 §4 subkeys K1 and K2', () => {
     const k1 = new Uint8Array(16);
     const k2 = new Uint8Array(16);

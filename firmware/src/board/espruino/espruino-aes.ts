@@ -1,10 +1,12 @@
 /**
  * BlockCipher (core/crypto/block-cipher.ts) on Espruino's native AES: require('crypto').AES in ECB
- * mode, one 16-byte block per call (runtimes.md §1 crypto: ECB handles whole blocks only). Modes,
- * CMAC and the SCP03 KDF stay in the portable core on top of this seam.
+ * mode for one block, and in CBC mode for the seam's bulk calls (libs/crypto/jswrap_crypto.c,
+ * mbedtls_aes_crypt_cbc with the options' iv): CMAC over a LOAD block and its C-DEC decryption are
+ * one native call each instead of a JavaScript step per block. Modes, CMAC and the SCP03 KDF stay
+ * in the portable core on top of this seam.
  *
- * Espruino expands the key on every call and returns a new ArrayBuffer; the key is kept in a
- * private buffer and wiped by wipe().
+ * Espruino expands the key on every call and returns a new ArrayBuffer (dropped at once); the key
+ * is kept in a private buffer and wiped by wipe().
  */
 import type { BlockCipher } from '../../core/crypto/block-cipher';
 import { assertRange } from '../../core/crypto/block-cipher';
@@ -21,7 +23,6 @@ export class EspruinoAesCipher implements BlockCipher {
   /** Views of keyBytes of the three AES key lengths, made once. */
   private readonly keyViews: Uint8Array[];
   private key: Uint8Array | null = null;
-  private readonly block = new Uint8Array(BLOCK);
 
   constructor(aes: EspruinoAes) {
     this.aes = aes;
@@ -37,27 +38,38 @@ export class EspruinoAesCipher implements BlockCipher {
   }
 
   encryptBlock(src: Uint8Array, srcOff: number, dst: Uint8Array, dstOff: number): void {
-    this.run(true, src, srcOff, dst, dstOff);
+    dst.set(new Uint8Array(this.aes.encrypt(this.input(src, srcOff, BLOCK, dst, dstOff, BLOCK), this.keyOrThrow(), ECB)), dstOff);
   }
 
   decryptBlock(src: Uint8Array, srcOff: number, dst: Uint8Array, dstOff: number): void {
-    this.run(false, src, srcOff, dst, dstOff);
+    dst.set(new Uint8Array(this.aes.decrypt(this.input(src, srcOff, BLOCK, dst, dstOff, BLOCK), this.keyOrThrow(), ECB)), dstOff);
+  }
+
+  cbcMac(iv: Uint8Array, ivOff: number, src: Uint8Array, srcOff: number, len: number): void {
+    const out = this.aes.encrypt(this.input(src, srcOff, len, iv, ivOff, BLOCK), this.keyOrThrow(), { mode: 'CBC', iv: iv.subarray(ivOff, ivOff + BLOCK) });
+    iv.set(new Uint8Array(out, len - BLOCK, BLOCK), ivOff);
+  }
+
+  cbcDecrypt(iv: Uint8Array, ivOff: number, src: Uint8Array, srcOff: number, len: number, dst: Uint8Array, dstOff: number): void {
+    const out = this.aes.decrypt(this.input(src, srcOff, len, dst, dstOff, len), this.keyOrThrow(), { mode: 'CBC', iv: iv.subarray(ivOff, ivOff + BLOCK) });
+    dst.set(new Uint8Array(out), dstOff);
   }
 
   wipe(): void {
     wipe(this.keyBytes);
-    wipe(this.block);
     this.key = null;
   }
 
-  private run(encrypt: boolean, src: Uint8Array, srcOff: number, dst: Uint8Array, dstOff: number): void {
-    const key = this.key;
-    if (key === null) throw new Error('AES: no key set');
-    assertRange('AES input', src, srcOff, BLOCK);
-    assertRange('AES output', dst, dstOff, BLOCK);
-    copy(src, srcOff, this.block, 0, BLOCK);
-    const out = encrypt ? this.aes.encrypt(this.block, key, ECB) : this.aes.decrypt(this.block, key, ECB);
-    const bytes = new Uint8Array(out);
-    copy(bytes, 0, dst, dstOff, BLOCK);
+  private keyOrThrow(): Uint8Array {
+    if (this.key === null) throw new Error('AES: no key set');
+    return this.key;
+  }
+
+  /** A view of src[srcOff..+len), whole blocks, after checking it and dst[dstOff..+outLen) lie inside their buffers. */
+  private input(src: Uint8Array, srcOff: number, len: number, dst: Uint8Array, dstOff: number, outLen: number): Uint8Array {
+    if (len <= 0 || len % BLOCK !== 0) throw new Error('AES: expected whole blocks, got ' + len + ' bytes');
+    assertRange('AES input', src, srcOff, len);
+    assertRange('AES output', dst, dstOff, outLen);
+    return src.subarray(srcOff, srcOff + len);
   }
 }

@@ -34,8 +34,8 @@ export interface EspruinoStorage {
 
 /** require('crypto').AES (libs/crypto/jswrap_crypto.c); returns a new ArrayBuffer. */
 export interface EspruinoAes {
-  encrypt(message: Uint8Array, key: Uint8Array, options: { mode: string }): ArrayBuffer;
-  decrypt(message: Uint8Array, key: Uint8Array, options: { mode: string }): ArrayBuffer;
+  encrypt(message: Uint8Array, key: Uint8Array, options: { mode: string; iv?: Uint8Array }): ArrayBuffer;
+  decrypt(message: Uint8Array, key: Uint8Array, options: { mode: string; iv?: Uint8Array }): ArrayBuffer;
 }
 
 export interface EspruinoCrypto {

@@ -17,6 +17,15 @@ export interface BlockCipher {
   decryptBlock(src: Uint8Array, srcOff: number, dst: Uint8Array, dstOff: number): void;
   /** Zeroes the key schedule and scratch; block operations then throw until setKey. */
   wipe(): void;
+  /**
+   * Optional whole-block CBC, for a cipher that does many blocks in one call (a board's native
+   * AES): the modes (cbc.ts) and CMAC (cmac.ts) use these when present and go block by block
+   * otherwise. len is a multiple of blockSize and above 0.
+   */
+  /** CBC encryption of src[srcOff..+len) under iv[ivOff..], keeping only the last block: into iv. */
+  cbcMac?(iv: Uint8Array, ivOff: number, src: Uint8Array, srcOff: number, len: number): void;
+  /** CBC decryption of src[srcOff..+len) under iv[ivOff..] to dst[dstOff..]; dst may be src. */
+  cbcDecrypt?(iv: Uint8Array, ivOff: number, src: Uint8Array, srcOff: number, len: number, dst: Uint8Array, dstOff: number): void;
 }
 
 /** Makes a fresh, unkeyed cipher (one per role, created at boot). */

@@ -64,6 +64,10 @@ export function cbcDecrypt(
   const bs = c.blockSize;
   checkRanges(c, src, srcOff, len, dst, dstOff);
   assertRange('CBC IV', iv, ivOff, bs);
+  if (c.cbcDecrypt !== undefined && len > 0) {
+    c.cbcDecrypt(iv, ivOff, src, srcOff, len, dst, dstOff);
+    return;
+  }
   for (let i = len - bs; i >= 0; i -= bs) {
     const at = dstOff + i;
     c.decryptBlock(src, srcOff + i, dst, at);

@@ -46,6 +46,8 @@ export class Cmac {
   private readonly pending = new Uint8Array(BLOCK);
   private pendingLen = 0;
   private started = false;
+  /** k1/k2 belong to the cipher's key since the last start() (cleared by wipe()). */
+  private subkeysValid = false;
 
   constructor(cipher: BlockCipher) {
     checkCipher(cipher);
@@ -58,19 +60,43 @@ export class Cmac {
    */
   start(): void {
     generateSubkeys(this.cipher, this.k1, this.k2);
-    fill(this.x, 0, BLOCK, 0);
-    this.pendingLen = 0;
-    this.started = true;
+    this.subkeysValid = true;
+    this.begin();
+  }
+
+  /**
+   * Begins a MAC under the same key as the last start(), keeping its subkeys (one AES block and
+   * two doublings less per MAC: SCP03 MACs every command of a session under one S-MAC). Only for
+   * a cipher that has not been re-keyed since; after wipe() the subkeys are derived again.
+   */
+  startSameKey(): void {
+    if (!this.subkeysValid) {
+      generateSubkeys(this.cipher, this.k1, this.k2);
+      this.subkeysValid = true;
+    }
+    this.begin();
   }
 
   update(data: Uint8Array, off: number, len: number): void {
     if (!this.started) throw new Error('CMAC: update() before start()');
     assertRange('CMAC data', data, off, len);
-    for (let i = 0; i < len; i++) {
-      // The last block gets the subkey treatment, so only absorb a full block once more follows.
+    // The last block gets the subkey treatment, so a full block is absorbed only once more follows.
+    let at = off;
+    let left = len;
+    while (left > 0) {
       if (this.pendingLen === BLOCK) this.absorbPending();
-      this.pending[this.pendingLen] = data[off + i];
-      this.pendingLen++;
+      if (this.pendingLen === 0 && left > BLOCK) {
+        // Whole blocks straight from the data, all but the last.
+        const n = (left - 1) - ((left - 1) % BLOCK);
+        this.absorb(data, at, n);
+        at += n;
+        left -= n;
+      }
+      const take = left < BLOCK - this.pendingLen ? left : BLOCK - this.pendingLen;
+      copy(data, at, this.pending, this.pendingLen, take);
+      this.pendingLen += take;
+      at += take;
+      left -= take;
     }
   }
 
@@ -95,13 +121,32 @@ export class Cmac {
   wipe(): void {
     fill(this.k1, 0, BLOCK, 0);
     fill(this.k2, 0, BLOCK, 0);
+    this.subkeysValid = false;
     this.clearState();
   }
 
-  private absorbPending(): void {
-    for (let i = 0; i < BLOCK; i++) this.x[i] = this.x[i] ^ this.pending[i];
-    this.cipher.encryptBlock(this.x, 0, this.x, 0);
+  private begin(): void {
+    fill(this.x, 0, BLOCK, 0);
     this.pendingLen = 0;
+    this.started = true;
+  }
+
+  private absorbPending(): void {
+    this.absorb(this.pending, 0, BLOCK);
+    this.pendingLen = 0;
+  }
+
+  /** X = CBC-MAC step over whole blocks data[off..+len). */
+  private absorb(data: Uint8Array, off: number, len: number): void {
+    const c = this.cipher;
+    if (c.cbcMac !== undefined) {
+      c.cbcMac(this.x, 0, data, off, len);
+      return;
+    }
+    for (let b = off; b < off + len; b += BLOCK) {
+      for (let i = 0; i < BLOCK; i++) this.x[i] = this.x[i] ^ data[b + i];
+      c.encryptBlock(this.x, 0, this.x, 0);
+    }
   }
 
   private clearState(): void {

@@ -88,7 +88,7 @@ export class Scp03Session {
   /** CMAC(S-MAC, MCV || buf[0, end)) into scratch: the C-MAC of a command whose header and data end at `end` (AmdD 6.2.4). */
   protected commandMac(buf: Uint8Array, end: number): void {
     const m = this.macCmac;
-    m.start();
+    m.startSameKey(); // one key per session: its subkeys serve every command
     m.update(this.mcv, 0, BLOCK);
     m.update(buf, 0, end);
     m.finish(this.scratch, 0);
@@ -97,7 +97,7 @@ export class Scp03Session {
   /** CMAC(S-RMAC, MCV || buf[0, len) || SW) into scratch: the R-MAC (AmdD 6.2.5). */
   protected responseMac(buf: Uint8Array, len: number, sw1: number, sw2: number): void {
     const m = this.rmacCmac;
-    m.start();
+    m.startSameKey();
     m.update(this.mcv, 0, BLOCK);
     m.update(buf, 0, len);
     this.scratch[0] = sw1;
