@@ -1,8 +1,9 @@
 /**
  * Counts typed-array allocations made by code in this process while fn runs: the global typed
  * array and ArrayBuffer constructors are swapped for counting subclasses (so `new Uint8Array(n)`
- * in the core is seen), and subarray()/slice() are wrapped (views and copies are allocations too,
- * docs/portable-core.md "Buffers"). Everything is put back when fn returns. For the core on the
+ * in the core is seen), and slice() is wrapped (a copy is an allocation, docs/portable-core.md
+ * "Buffers"); subarray() views, which hold no bytes (core/bytes.ts copy() makes one for a native
+ * set()), are counted apart. Everything is put back when fn returns. For the core on the
  * host; the emulator counts the bundle's allocations itself (host/emulator/allocation-counter.ts).
  */
 const TYPES = ['Uint8Array', 'Int8Array', 'Uint16Array', 'Int16Array', 'Uint32Array', 'Int32Array', 'Float32Array', 'Float64Array', 'ArrayBuffer', 'DataView'] as const;
@@ -10,6 +11,8 @@ const VIEW_METHODS = ['subarray', 'slice'] as const;
 
 export interface AllocationCount {
   total: number;
+  /** subarray() views made (no new bytes). */
+  views: number;
   byKind: Record<string, number>;
   /** "kind at file:line" of the code that allocated, for finding the allocation. */
   bySite: Record<string, number>;
@@ -56,7 +59,8 @@ export function countAllocations<T>(fn: () => T, into: AllocationCount): T {
     const original = proto[m];
     savedMethods[m] = original;
     proto[m] = function (this: unknown, ...args: unknown[]) {
-      note(m);
+      if (m === 'subarray') into.views++;
+      else note(m);
       return original.apply(this, args);
     };
   }
@@ -69,7 +73,7 @@ export function countAllocations<T>(fn: () => T, into: AllocationCount): T {
 }
 
 export function emptyCount(): AllocationCount {
-  return { total: 0, byKind: {}, bySite: {} };
+  return { total: 0, views: 0, byKind: {}, bySite: {} };
 }
 
 /**

@@ -1,5 +1,7 @@
 /**
- * Firmware footprint (issue 8 item 4): the Espruino bundle's size against its 96 KB limit, the
+ * Firmware speed and memory on the real Espruino interpreter (_interpreter-speed.ts: the SE's
+ * time per command in ms and loop units against the budgets, its JsVars), when TAPCARD_ESPRUINO
+ * names the binary; then the footprint (issue 8 item 4): the Espruino bundle's size against its 96 KB limit, the
  * bytes of fixed buffers the SE holds after boot, and typed-array allocations per APDU after
  * boot (goal 0, docs/portable-core.md "Buffers") for a realistic mix: SELECT ISD, SCP03 open and
  * GET STATUS, SELECT of a transit card, GET BALANCE, INITIALIZE FOR PURCHASE, DEBIT FOR PURCHASE.
@@ -15,6 +17,7 @@ import { sameKeyForAll } from '../host/gp/keys';
 import { createSecureElement, DEV_ISD_KEY } from '../host/se/virtual-se';
 import { countAllocations, emptyCount, reachableBufferBytes, type AllocationCount } from './_alloc-count';
 import { firmwareBundle, tapBoard, type TappedBoard } from './_board';
+import { interpreterSection } from './_interpreter-speed';
 import { machineInfo, type BenchOptions, type BenchResult } from './_report';
 import { CardRefusedError, expectOk, GET_BALANCE_EP, installTransit, TransitHost, transitPackage, type Transmit } from './_transit';
 
@@ -75,10 +78,12 @@ async function inProcess(rounds: number) {
     const c: AllocationCount = emptyCount();
     const n = countAllocations(() => se.transceive(apdu, apdu.length, out), c);
     tally.add(apdu, c.total);
+    views += c.views;
     for (const k of Object.keys(c.bySite)) sites[k] = (sites[k] ?? 0) + c.bySite[k];
     return out.slice(0, n);
   };
   const sites: Record<string, number> = {};
+  let views = 0;
   const pkg = transitPackage(2500);
   await installTransit(transmit, pkg);
   const host = new TransitHost(pkg.spec);
@@ -86,7 +91,7 @@ async function inProcess(rounds: number) {
   await mixRound(transmit, host, 1); // warm-up: first use of every path
   measuring = true;
   for (let i = 0; i < rounds; i++) await mixRound(transmit, host, 1);
-  return { fixed, tally, sites };
+  return { fixed, tally, sites, views };
 }
 
 /** The card error the firmware noted last (status() prints it as "last error"). */
@@ -139,19 +144,29 @@ async function onBoard(firmwareFile: string, rounds: number) {
   }
 }
 
+/** Progress lines go to stderr, so the report on stdout stays the tables. */
+function progress(line: string): void {
+  console.error(line);
+}
+
 export async function firmwareBench(opts: BenchOptions): Promise<BenchResult> {
   const rounds = opts.smoke ? 2 : 20;
+  const interpreter = await interpreterSection(opts.smoke, progress);
+  progress('firmware: building the bundle');
   const bundle = await firmwareBundle(opts.smoke);
+  progress('firmware: counting allocations of the SE core on the host');
   const core = await inProcess(rounds);
+  progress('firmware: counting allocations of the bundle on the emulated board');
   const board = await onBoard(bundle.file, opts.smoke ? 1 : 5);
   const coreOnly = Object.keys(core.sites).filter((k) => k.includes(' at firmware/src/core/')).reduce((n, k) => n + core.sites[k], 0);
   const perApdu = (t: PerCommand) => (t.count === 0 ? 0 : t.total / t.count);
   const commands = Object.keys({ ...core.tally.apdus, ...board.tally.apdus });
   const notes = [
+    ...interpreter.notes,
     `bundle ${bundle.fresh ? 'built now from the sources' : 'reused from dist/firmware/espruino.js (smoke run)'}; limit ${MAX_BUNDLE_BYTES} bytes (issue 5).`,
     'fixed buffers: distinct ArrayBuffers reachable from the booted SecureElement (store, registry, card manager, SCP03, slots, response pool), flash image excluded.',
     'board: allocations made by the bundle\'s own code, counted by the emulator (host/emulator/allocation-counter.ts); Espruino runtime arrays (I2C readFrom results) are counted apart.',
-    'core: new TypedArray/ArrayBuffer/DataView, subarray() and slice() inside SecureElement.transceive on the host (bench/_alloc-count.ts).',
+    'core: new TypedArray/ArrayBuffer/DataView and slice() inside SecureElement.transceive on the host (bench/_alloc-count.ts); subarray() views hold no bytes and are counted apart (views per APDU).',
   ];
   for (const site of Object.keys(core.sites)) notes.push(`core allocates: ${site} (${core.sites[site]} times in ${core.tally.count} APDUs).`);
   if (board.purseError !== null) notes.push(`board: the purchase was left out of the board's mix: ${board.purseError}.`);
@@ -160,6 +175,7 @@ export async function firmwareBench(opts: BenchOptions): Promise<BenchResult> {
     smoke: opts.smoke,
     machine: machineInfo(),
     tables: [
+      ...interpreter.tables,
       {
         title: 'Firmware footprint',
         columns: ['figure', 'value', 'unit'],
@@ -172,6 +188,7 @@ export async function firmwareBench(opts: BenchOptions): Promise<BenchResult> {
           ['  Espruino runtime arrays per APDU (not ours)', board.tally.count === 0 ? 0 : board.runtime / board.tally.count, 'per APDU'],
           ['allocations per APDU, SE on the host, in process (goal 0)', perApdu(core.tally), 'per APDU'],
           ['  of which in firmware/src/core', core.tally.count === 0 ? 0 : coreOnly / core.tally.count, 'per APDU'],
+          ['views (subarray, no bytes) per APDU, SE on the host', core.tally.count === 0 ? 0 : core.views / core.tally.count, 'per APDU'],
         ],
       },
       {
@@ -182,6 +199,7 @@ export async function firmwareBench(opts: BenchOptions): Promise<BenchResult> {
     ],
     notes,
     figures: {
+      interpreter: interpreter.figures,
       bundleBytes: bundle.bytes,
       bundleLimitBytes: MAX_BUNDLE_BYTES,
       fixedBufferBytes: core.fixed.bytes,

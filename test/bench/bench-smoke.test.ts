@@ -8,6 +8,9 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BENCHES, type BenchName } from '../../bench/benches';
 import { renderResult, writeResult, type BenchResult } from '../../bench/_report';
+import { BUDGET_UNITS, interpreterSection } from '../../bench/_interpreter-speed';
+import { espruinoBinary } from '../../bench/_interpreter-se';
+import { ciRequiresAll } from '../helpers/skip';
 
 function expectWellFormed(r: BenchResult, name: string): void {
   expect(r.bench).toBe(name);
@@ -35,6 +38,28 @@ describe.each(Object.keys(BENCHES) as BenchName[])('bench %s in smoke mode', (na
 });
 
 describe('bench figures that do not depend on time', () => {
+  it('firmware: on the real interpreter, every budgeted command has ms and loop units, and the SE its JsVars; without it, a SKIPPED note', async () => {
+    const section = await interpreterSection(true, () => undefined);
+    if (espruinoBinary() === null) {
+      if (ciRequiresAll()) throw new Error('FAILED: the firmware bench needs TAPCARD_ESPRUINO; CI=1/TAPCARD_REQUIRE_ALL=1 forbids skipping');
+      expect(section.tables).toEqual([]);
+      expect(section.notes.join('\n')).toMatch(/^SKIPPED: real-interpreter speed and memory \(set TAPCARD_ESPRUINO/);
+      return;
+    }
+    const [speed, memory] = section.tables;
+    const budgeted = speed.rows.filter((r) => r[1] !== '-');
+    expect(budgeted.map((r) => r[1]).sort()).toEqual([BUDGET_UNITS.select, BUDGET_UNITS.select, BUDGET_UNITS.loadBlock, BUDGET_UNITS.transitDebit].sort());
+    for (const row of speed.rows) {
+      const [ms, flashMs, units, withoutFlash] = row.slice(2, 6) as number[];
+      expect(ms).toBeGreaterThan(0);
+      expect(flashMs).toBeLessThanOrEqual(ms);
+      expect(withoutFlash).toBeLessThanOrEqual(units);
+    }
+    const booted = memory.rows[0][1] as number;
+    expect(booted).toBeGreaterThan(0);
+    expect(memory.rows[1][1] as number).toBeGreaterThanOrEqual(booted - 500);
+  }, 300_000);
+
   it('tap: a debit and a recharge are three APDUs each, with block operations on the card', async () => {
     const r = await BENCHES.tap({ smoke: true });
     const setups = r.figures.setups as Record<string, { debit: { apdusPerTap: number; cardBlocksPerTap: { des: number } }; recharge: { apdusPerTap: number } }>;
