@@ -5,7 +5,8 @@
  */
 import { shr } from '../bits';
 
-function decimalTable(text: string, n: number): Uint8Array {
+/** A table of 1-based bit positions, two decimal digits and a space each, as bytes. */
+export function decimalTable(text: string, n: number): Uint8Array {
   const out = new Uint8Array(n);
   // Each entry is two decimal digits followed by one space.
   for (let i = 0; i < n; i++) out[i] = (text.charCodeAt(3 * i) - 48) * 10 + (text.charCodeAt(3 * i + 1) - 48);
@@ -16,17 +17,6 @@ function hexDigit(text: string, i: number): number {
   const c = text.charCodeAt(i);
   return c <= 57 ? c - 48 : c - 87; // '0'..'9', 'a'..'f'
 }
-
-/** Initial permutation IP. */
-export const IP = decimalTable(
-  '58 50 42 34 26 18 10 02 60 52 44 36 28 20 12 04 62 54 46 38 30 22 14 06 64 56 48 40 32 24 16 08 ' +
-    '57 49 41 33 25 17 09 01 59 51 43 35 27 19 11 03 61 53 45 37 29 21 13 05 63 55 47 39 31 23 15 07 ',
-  64,
-);
-
-/** IP^-1, the inverse of IP. */
-export const FP = new Uint8Array(64);
-for (let i = 0; i < 64; i++) FP[IP[i] - 1] = i + 1;
 
 /** Permuted choice 1: key bits into C (first 28) and D (last 28). */
 export const PC1 = decimalTable(
@@ -51,21 +41,21 @@ export const P = decimalTable(
   32,
 );
 
-/** S-boxes S1..S8, each 4 rows of 16 hex digits (row = outer bits, column = inner 4 bits). */
+/** S-boxes S1..S8, each 4 rows of 16 hex digits one after the other (row = outer bits, column = inner 4 bits). */
 const S_BOXES = [
-  'e4d12fb83a6c5907 0f74e2d1a6cb9538 41e8d62bfc973a50 fc8249175b3ea06d',
-  'f18e6b34972dc05a 3d47f28ec01a69b5 0e7ba4d158c6932f d8a13f42b67c05e9',
-  'a09e63f51dc7b428 d709346a285ecbf1 d6498f30b12c5ae7 1ad069874fe3b52c',
-  '7de3069a1285bc4f d8b56f03472c1ae9 a690cb7df13e5284 3f06a1d8945bc72e',
-  '2c417ab6853fd0e9 eb2c47d150fa3986 421bad78f9c5630e b8c71e2d6f09a453',
-  'c1af92680d34e75b af427c9561de0b38 9ef528c3704a1db6 432c95fabe17608d',
-  '4b2ef08d3c975a61 d0b7491ae35c2f86 14bdc37eaf680592 6bd814a7950fe23c',
-  'd2846fb1a93e50c7 1fd8a374c56b0e92 7b419ce206adf358 21e74a8dfc90356b',
+  'e4d12fb83a6c59070f74e2d1a6cb953841e8d62bfc973a50fc8249175b3ea06d',
+  'f18e6b34972dc05a3d47f28ec01a69b50e7ba4d158c6932fd8a13f42b67c05e9',
+  'a09e63f51dc7b428d709346a285ecbf1d6498f30b12c5ae71ad069874fe3b52c',
+  '7de3069a1285bc4fd8b56f03472c1ae9a690cb7df13e52843f06a1d8945bc72e',
+  '2c417ab6853fd0e9eb2c47d150fa3986421bad78f9c5630eb8c71e2d6f09a453',
+  'c1af92680d34e75baf427c9561de0b389ef528c3704a1db6432c95fabe17608d',
+  '4b2ef08d3c975a61d0b7491ae35c2f8614bdc37eaf6805926bd814a7950fe23c',
+  'd2846fb1a93e50c71fd8a374c56b0e927b419ce206adf35821e74a8dfc90356b',
 ];
 
 /** S-box j (0..7) of the 6-bit input x (E-bit 1 of its group as bit 5): a 4-bit output. */
 export function sBox(j: number, x: number): number {
   const row = shr(x & 0x20, 4) | (x & 1);
   const col = shr(x, 1) & 0x0f;
-  return hexDigit(S_BOXES[j], row * 17 + col); // 16 digits and a space per row
+  return hexDigit(S_BOXES[j], row * 16 + col);
 }

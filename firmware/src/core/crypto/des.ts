@@ -6,12 +6,23 @@
 import { shr } from '../bits';
 import { fill } from '../bytes';
 import { BlockCipher, assertRange } from './block-cipher';
-import { FP, IP, KEY_SHIFTS, P, PC1, PC2, sBox } from './_des-tables';
+import { decimalTable, KEY_SHIFTS, P, PC1, PC2, sBox } from './_des-tables';
 import { TripleDes } from './triple-des';
 
 const BLOCK = 8;
 const ROUNDS = 16;
 const HALF_MASK = 0x0fffffff; // 28 bits
+
+/** Initial permutation IP. */
+const IP = decimalTable(
+  '58 50 42 34 26 18 10 02 60 52 44 36 28 20 12 04 62 54 46 38 30 22 14 06 64 56 48 40 32 24 16 08 ' +
+    '57 49 41 33 25 17 09 01 59 51 43 35 27 19 11 03 61 53 45 37 29 21 13 05 63 55 47 39 31 23 15 07 ',
+  64,
+);
+
+/** IP^-1, the inverse of IP. */
+const FP = new Uint8Array(64);
+for (let i = 0; i < 64; i++) FP[IP[i] - 1] = i + 1;
 
 /**
  * SP[(j * 64 + x) * 4 .. +3]: the 32-bit value P(S_j(x) placed at output bits 4j+1..4j+4), as
