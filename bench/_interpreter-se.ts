@@ -159,13 +159,14 @@ export function replay(espruino: string, dir: string, probeFile: string, steps: 
     fs.writeFileSync(path.join(dir, 'store.js'), `require("Storage").write(".bootcde", require("fs").readFileSync(${JSON.stringify(probeFile)}));`);
     execFileSync(espruino, ['store.js'], { cwd: dir, input: '', stdio: ['pipe', 'ignore', 'inherit'] });
   } else {
+    // Each top-level statement as "<length>:<text>" (statements may span lines), evaluated at
+    // the top level so that eval declares the probe's names globally, as the board does.
     const statements = (parse(probe, { ecmaVersion: 2020 }).body as { start: number; end: number }[]).map((st) => probe.slice(st.start, st.end));
-    if (statements.some((st) => st.includes('\n'))) throw new Error('probe statement spans lines: cannot load it line by line');
-    fs.writeFileSync(path.join(dir, 'statements.txt'), statements.join('\n') + '\n', 'latin1');
-    // At the top level, so that eval declares the probe's names globally, as the board does.
-    load = 'var __f=E.openFile("statements.txt","r"),__b="",__c,__i;' +
-      'while((__c=__f.read(2048))!==undefined){__b+=__c;while((__i=__b.indexOf("\\n"))>=0){eval(__b.substr(0,__i));__b=__b.substr(__i+1);}}' +
-      '__f.close();__f=__b=__c=__i=undefined;';
+    fs.writeFileSync(path.join(dir, 'statements.txt'), statements.map((st) => `${st.length}:${st}`).join(''), 'latin1');
+    load = 'var __f=E.openFile("statements.txt","r"),__b="",__c,__n=-1,__i;' +
+      'while((__c=__f.read(2048))!==undefined){__b+=__c;for(;;){if(__n<0){__i=__b.indexOf(":");if(__i<0)break;__n=+__b.substr(0,__i);__b=__b.substr(__i+1);}' +
+      'if(__b.length<__n)break;eval(__b.substr(0,__n));__b=__b.substr(__n);__n=-1;}}' +
+      '__f.close();__f=__b=__c=__n=__i=undefined;';
   }
   const driver = `${RAND_SOURCE}${load}
 print("BOOT "+process.memory().usage);
