@@ -1,7 +1,7 @@
 /**
  * Firmware speed and memory on the real Espruino interpreter (_interpreter-speed.ts: the SE's
  * time per command in ms and loop units against the budgets, its JsVars), when TAPCARD_ESPRUINO
- * names the binary; then the footprint (issue 8 item 4): the Espruino bundle's size against its 96 KB limit, the
+ * names the binary; then the footprint (issue 8 item 4): the Espruino bundle's size against its 128 KB limit, the
  * bytes of fixed buffers the SE holds after boot, and typed-array allocations per APDU after
  * boot (goal 0, docs/portable-core.md "Buffers") for a realistic mix: SELECT ISD, SCP03 open and
  * GET STATUS, SELECT of a transit card, GET BALANCE, INITIALIZE FOR PURCHASE, DEBIT FOR PURCHASE.
@@ -163,7 +163,7 @@ export async function firmwareBench(opts: BenchOptions): Promise<BenchResult> {
   const commands = Object.keys({ ...core.tally.apdus, ...board.tally.apdus });
   const notes = [
     ...interpreter.notes,
-    `bundle ${bundle.fresh ? 'built now from the sources' : 'reused from dist/firmware/espruino.js (smoke run)'}; limit ${MAX_BUNDLE_BYTES} bytes (issue 5).`,
+    `bundle ${bundle.fresh ? 'built now from the sources' : 'reused from dist/firmware/espruino.js (smoke run)'}; limit ${MAX_BUNDLE_BYTES} bytes.`,
     'fixed buffers: distinct ArrayBuffers reachable from the booted SecureElement (store, registry, card manager, SCP03, slots, response pool), flash image excluded.',
     'board: allocations made by the bundle\'s own code, counted by the emulator (host/emulator/allocation-counter.ts); Espruino runtime arrays (I2C readFrom results) are counted apart.',
     'core: new TypedArray/ArrayBuffer/DataView and slice() inside SecureElement.transceive on the host (bench/_alloc-count.ts); subarray() views hold no bytes and are counted apart (views per APDU).',

@@ -12,7 +12,7 @@ import { bootCheck } from '../../tools/firmware/boot-check';
 const tmpOut = () => path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'fw-test-')), 'espruino.js');
 
 describe('firmware build (tools/firmware/build-firmware.ts)', () => {
-  it('writes one ASCII script within 96 KB that passes the syntax gate, its top-level names clear of Espruino\'s globals', async () => {
+  it('writes one ASCII script within 128 KB that passes the syntax gate, its top-level names clear of Espruino\'s globals', async () => {
     const outFile = tmpOut();
     const result = await buildFirmware({ outFile, buildLabel: 'test' });
     expect(result.problems).toEqual([]);

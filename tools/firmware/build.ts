@@ -2,7 +2,7 @@
  * `npm run build:firmware`: builds dist/firmware/espruino.js (build-firmware.ts) and prints its
  * size and, when the boot check ran on the real interpreter (TAPCARD_ESPRUINO), the JsVars in use
  * after boot there. Exit 0 on success, 1 with every problem listed (tsc errors, syntax-gate
- * findings with position and construct, size over 96 KB, boot check findings).
+ * findings with position and construct, size over 128 KB, boot check findings).
  *
  * Usage: npx tsx tools/firmware/build.ts [--out FILE] [--no-minify]
  */
