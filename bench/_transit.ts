@@ -2,7 +2,7 @@
  * The transit side of the benchmarks: a transit card package built with the development issuer
  * keys, installed through GpSession over SCP03, and the purse host that stands in for the transit
  * server's security module (MAC1 of a purchase, MAC2 of a load) using the core PBOC code with the
- * card's diversified keys (cards.md §3.2).
+ * card's diversified keys (JR/T 0025 e-purse security).
  */
 import { fromHex, toHex } from '../firmware/src/core/hex';
 import { PurseCrypto } from '../firmware/src/core/applets/purse/purse-crypto';
@@ -22,7 +22,7 @@ export type Transmit = (apdu: Uint8Array) => Promise<Uint8Array>;
 
 export const CARD_NUMBER = '31041000000000012345';
 export const TERMINAL_ID = fromHex('001122334455');
-/** EP (electronic purse) in P2 of INITIALIZE FOR LOAD / PURCHASE (cards.md §3). */
+/** EP (electronic purse) in P2 of INITIALIZE FOR LOAD / PURCHASE (JR/T 0025). */
 const P2_EP = 0x02;
 const TX_LOAD_EP = 0x02;
 const TX_PURCHASE_EP = 0x06;

@@ -1,5 +1,5 @@
 /**
- * Download throughput (issue 8 item 2): transit packages of about 4, 16 and 64 KB, each measured
+ * Download throughput: transit packages of about 4, 16 and 64 KB, each measured
  * twice in the same run with the same load file bytes:
  *
  * - raw: GpSession -> SecureElement.transceive in one process, SCP03 at the platform's download

@@ -1,7 +1,7 @@
 /**
  * Firmware speed and memory on the real Espruino interpreter (_interpreter-speed.ts: the SE's
  * time per command in ms and loop units against the budgets, its JsVars), when TAPCARD_ESPRUINO
- * names the binary; then the footprint (issue 8 item 4): the Espruino bundle's size against its 128 KB limit, the
+ * names the binary; then the footprint: the Espruino bundle's size against its 128 KB limit, the
  * bytes of fixed buffers the SE holds after boot, and typed-array allocations per APDU after
  * boot (goal 0, docs/portable-core.md "Buffers") for a realistic mix: SELECT ISD, SCP03 open and
  * GET STATUS, SELECT of a transit card, GET BALANCE, INITIALIZE FOR PURCHASE, DEBIT FOR PURCHASE.

@@ -1,5 +1,5 @@
 /**
- * Platform scale (issue 8 item 3): 100 and 1,000 terminals at once (in-process MCU + SE core,
+ * Platform scale: 100 and 1,000 terminals at once (in-process MCU + SE core,
  * host/terminal; not the emulated board), each doing one job: the permission flow (grant, SCP03
  * with its SE, GET STATUS, keys wiped), a download of a small transit package the terminal asks for
  * (the platform's download job over the embedded aedes broker, 140-octet segments), and a recharge
@@ -25,7 +25,7 @@ import { BENCH_APPLICATION_ID, PLATFORM_BLOCK_SIZE, SizedTransitIssuer, type Iss
 import { benchWorld, type BenchWorld } from './_platform-world';
 import { TransitHost, expectOk, type Transmit } from './_transit';
 
-/** mosquitto, one node: about 50k messages/s (issue 8). */
+/** mosquitto, one node: about 50k messages/s. */
 export const MOSQUITTO_MSG_PER_S = 50_000;
 const FLEETS = [100, 1000];
 const SMOKE_FLEETS = [3];

@@ -1,5 +1,5 @@
 /**
- * Tap latency (issue 8 item 1): a transit debit (SELECT, INITIALIZE FOR PURCHASE, DEBIT FOR
+ * Tap latency: a transit debit (SELECT, INITIALIZE FOR PURCHASE, DEBIT FOR
  * PURCHASE with MAC1 from the transit server's security module) and a recharge (SELECT,
  * INITIALIZE FOR LOAD, CREDIT FOR LOAD with MAC2), each tap timed from the first command to the
  * last answer, beside the 400 ms transaction window of DB31/T 239-2020 and Suica's ~100 ms.

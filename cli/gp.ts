@@ -1,5 +1,5 @@
 /**
- * `tapcard gp`: a GlobalPlatform host in the spirit of GlobalPlatformPro's `gp` (issue 2 item 4):
+ * `tapcard gp`: a GlobalPlatform host in the spirit of GlobalPlatformPro's `gp`:
  * list, install, delete and load keys on a card's ISD over SCP03, with the card reached through
  * PC/SC (pcscd) or directly as a vpcd reader that a card (`tapcard se serve`) connects to.
  */
@@ -20,7 +20,7 @@ import { CardRemovedError, NoCardError } from '../host/vpcd/errors';
 import { VpcdReader, type Transmit } from '../host/vpcd/vpcd-reader';
 import { EXIT } from './exit-codes';
 
-/** GPPro's default test key (cards.md §1.6): development cards only. */
+/** GPPro's default test key (docs/standards.md "Keys"): development cards only. */
 const DEV_KEY_HEX = '404142434445464748494A4B4C4D4E4F';
 const DEFAULT_WAIT_S = 30;
 

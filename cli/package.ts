@@ -1,5 +1,5 @@
 /**
- * `tapcard package`: build a card's install package (issue 3 item 1; docs/package-format.md) and
+ * `tapcard package`: build a card's install package (docs/package-format.md) and
  * inspect one. The file holds the Load File Data Block exactly as the LOAD commands carry it
  * (`C4 len ...`), so any GlobalPlatform host can install it with the AIDs `inspect --json` names.
  */

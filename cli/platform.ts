@@ -1,5 +1,5 @@
 /**
- * `tapcard platform init | start | provision | devices`: the service platform (issue 4 §8).
+ * `tapcard platform init | start | provision | devices`: the service platform.
  * Every subcommand takes --data DIR (default ./.tapcard/platform) and --json; output never carries
  * key material, only KCVs and serials.
  */

@@ -1,5 +1,5 @@
 /**
- * `tapcard terminal`: the MCU and the SE in-process as one terminal (issue 4 §8), with its state in
+ * `tapcard terminal`: the MCU and the SE in-process as one terminal, with its state in
  * --state DIR, joined to the platform over MQTT with the provisioning bundle's identity.
  *
  *   tapcard terminal --provision FILE --state DIR [--broker URL] [--download APP] [--json]

@@ -1,5 +1,5 @@
 -- Lua 5.3 implementation of firmware/src/core/bits.ts, which the Lua build leaves out
--- (docs/portable-core.md "Numbers"; runtimes.md §4). TSTL would turn `x >>> n` into a mask
+-- (docs/portable-core.md "Numbers"; docs/portable-core.md "The Lua build"). TSTL would turn `x >>> n` into a mask
 -- with the constant 2^32-1 followed by `>>`, and that constant is a float on 32-bit-integer Lua
 -- (NodeMCU, fengari), so the shift fails there. Values in the core stay in 0..2^31-1, where a native `>>` is the
 -- same logical shift on 32-bit and 64-bit integer builds.

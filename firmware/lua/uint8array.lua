@@ -1,5 +1,5 @@
 -- Fixed-size byte array standing in for JavaScript's Uint8Array in the typescript-to-lua build of
--- firmware/src/core (runtimes.md §4; docs/portable-core.md "Buffers").
+-- firmware/src/core (docs/portable-core.md "The Lua build"; docs/portable-core.md "Buffers").
 --
 -- TSTL has no typed arrays. It compiles `new Uint8Array(n)` to `__TS__New(Uint8Array, n)`,
 -- `b[i]` to a raw 0-based index, `b.length` to a field read and `b.subarray(s, e)` to a method

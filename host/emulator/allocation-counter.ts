@@ -22,7 +22,7 @@ export const COUNTED_TYPES = [
   'Uint32Array', 'Int32Array', 'Float32Array', 'Float64Array', 'ArrayBuffer', 'DataView',
 ] as const;
 
-/** Espruino JsVar payload: 12 data bytes per variable on ESP32 (runtimes.md §1 Memory: 14-byte vars). */
+/** Espruino JsVar payload: 12 data bytes per variable on ESP32 (docs/espruino.md "Memory": 14-byte vars). */
 export const BYTES_PER_JSVAR = 12;
 
 export interface AllocationSnapshot {

@@ -6,7 +6,7 @@
  * Boot as on Espruino (src/jsflash.c jsfLoadBootCodeFromFlash): .boot0 .. .boot3, then .bootrst,
  * or .bootcde when there is no .bootrst and this is a power-on or load(); reset() runs .bootrst
  * only. A boot file Espruino could not load is not run (load-gate.ts). Firmware is installed the way EspruinoTools' Save on Send writes it (1024-byte
- * Storage.write chunks into .bootcde, runtimes.md §2).
+ * Storage.write chunks into .bootcde, docs/espruino.md "Uploading").
  */
 import { EventEmitter } from 'node:events';
 import crypto from 'node:crypto';
@@ -73,7 +73,7 @@ export class EmulatedBoard extends EventEmitter<BoardEvents> {
     return this.runtime;
   }
 
-  /** Writes code to .bootcde as EspruinoTools' Save on Send does (runtimes.md §2 step 5). */
+  /** Writes code to .bootcde as EspruinoTools' Save on Send does (docs/espruino.md "Uploading" step 5). */
   installFirmware(code: string): void {
     this.storage.erase(BOOT_FILE_ALWAYS);
     for (let i = 0; i < code.length; i += UPLOAD_CHUNK) {

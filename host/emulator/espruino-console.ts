@@ -1,6 +1,6 @@
 /**
  * The Espruino console protocol on the emulated serial port, the subset EspruinoTools relies on
- * (runtimes.md §2 "What goes on the wire"; Espruino src/jsinteractive.c):
+ * (docs/espruino.md "Uploading"; Espruino src/jsinteractive.c):
  *
  * - characters are echoed while echo is on; a line that starts with DLE (0x10) is not echoed and
  *   its "=result" is not printed;

@@ -20,7 +20,7 @@ import { mqttModule, netModule, type NetworkHost, wifiModule } from './espruino-
 
 /** Espruino firmware version the emulator reports (process.env.VERSION): the interpreter it imitates, vendored in ../shared/vendor/espruino. */
 export const EMULATED_VERSION = '2v29';
-/** ESP32 board file cap on JsVars (runtimes.md §1 Memory). */
+/** ESP32 board file cap on JsVars (docs/espruino.md "Memory"). */
 export const EMULATED_TOTAL_VARS = 16383;
 
 /** What the interpreter needs from the board it runs on. */
@@ -37,7 +37,7 @@ export interface RuntimeBoard {
   serialNumber: string;
 }
 
-/** The modules Espruino has built in that the emulator provides (ESP32 build, runtimes.md §1). */
+/** The modules Espruino has built in that the emulator provides (ESP32 build, docs/espruino.md). */
 export const EMULATED_MODULES = ['Storage', 'crypto', 'net', 'Wifi'];
 
 function aesCipher(decrypt: boolean, message: Uint8Array, key: Uint8Array, options: { mode?: string; iv?: Uint8Array } | undefined): Buffer {

@@ -1,5 +1,5 @@
 /**
- * require('Storage') with Espruino's flash rules (runtimes.md §1 Storage; Espruino src/jsflash.c
+ * require('Storage') with Espruino's flash rules (docs/espruino.md "Storage"; Espruino src/jsflash.c
  * jsfWriteFile, src/jswrap_storage.c), persisted to a file after every change.
  *
  * Rules kept:

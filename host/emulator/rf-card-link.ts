@@ -1,5 +1,5 @@
 /**
- * The RF side of the virtual PN532 as a vpcd card (pcsc.md §2; host/vpcd/wire.ts): the emulated
+ * The RF side of the virtual PN532 as a vpcd card (docs/vpcd-pcscd.md "vpcd protocol"; host/vpcd/wire.ts): the emulated
  * board, while its PN532 is armed as a target, is a contactless card that pcscd's vpcd or pos-sim
  * in direct mode can tap.
  *
@@ -10,7 +10,7 @@
  *   reader control 01 (power on)  -> the reader activates the card (completes TgInitAsTarget)
  *   reader control 00 (power off) -> the reader releases it (TgGetData sees status 29)
  *   reader control 02 (reset)     -> release, then activate
- *   reader control 04 (get ATR)   -> 3B 8n 80 01 T1..Tn TCK from the TgInitAsTarget historical bytes (cards.md §4)
+ *   reader control 04 (get ATR)   -> 3B 8n 80 01 T1..Tn TCK from the TgInitAsTarget historical bytes (ISO/IEC 7816-3 §8; PC/SC Part 3 §3.1.3.2.3)
  *   C-APDU                        -> TgGetData for the firmware; its TgSetData is the answer
  *
  * The card enters the field (connects) when the PN532 is first armed and leaves it (disconnects)
@@ -24,7 +24,7 @@ import type { VirtualPn532 } from './virtual-pn532';
 export const DEFAULT_RF_TIMEOUT_MS = 5000;
 export const RECONNECT_MS = 500;
 
-/** PC/SC contactless ATR for an ISO 14443-4 type A card from its ATS historical bytes (cards.md §4). */
+/** PC/SC contactless ATR for an ISO 14443-4 type A card from its ATS historical bytes (ISO/IEC 7816-3 §8; PC/SC Part 3 §3.1.3.2.3). */
 export function contactlessAtr(historical: Uint8Array): Uint8Array {
   const atr = new Uint8Array(ATR_MAX_LEN);
   const n = buildContactlessAtr(historical, 0, Math.min(historical.length, 15), atr);

@@ -1,5 +1,5 @@
 /**
- * The emulated board's UART console on the host (runtimes.md §2 "Fake board on a pty"):
+ * The emulated board's UART console on the host (docs/espruino.md "Uploading"):
  *
  * - tcp://HOST:PORT: a TCP listener; EspruinoTools connects with `-p tcp://HOST:PORT` (its socket
  *   transport), so `tapcard flash --port tcp://...` and `espruino -p tcp://...` both work;

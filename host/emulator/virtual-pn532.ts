@@ -1,8 +1,8 @@
 /**
- * A PN532 on the emulated I2C bus (PN532 User Manual §6.2, §7; cards.md §5): it speaks the real
+ * A PN532 on the emulated I2C bus (PN532 User Manual §6.2, §7): it speaks the real
  * host-link protocol byte for byte, so the firmware's driver runs unchanged against it.
  *
- * I2C (UM §6.2.4; cards.md §5.3): a write is one host frame. Every read starts with the status
+ * I2C (PN532 User Manual §6.2.4): a write is one host frame. Every read starts with the status
  * byte (01 = a frame is waiting) followed by that frame, zero-padded to the length read; a read
  * long enough to take the whole frame consumes it, a shorter one (the 1-byte status poll) does
  * not. After a command frame the chip queues an ACK, and the response once it has one.
@@ -18,7 +18,7 @@
 import { EventEmitter } from 'node:events';
 
 export const PN532_ADDRESS = 0x24;
-/** GetFirmwareVersion reply fields of a PN532 v1.6 (cards.md §5.2). */
+/** GetFirmwareVersion reply fields of a PN532 v1.6 (PN532 User Manual §7). */
 export const FIRMWARE = { ic: 0x32, version: 0x01, revision: 0x06, support: 0x07 };
 /**
  * ModeActivated for a 106 kbps ISO 14443-4 PICC activation: framing 00, baud 000, bit 3 assumed to
@@ -129,7 +129,7 @@ export class VirtualPn532 extends EventEmitter<VirtualPn532Events> {
   readonly wire: WireFrame[] = [];
   /** When true, the chip is not on the bus: every transfer fails with I2cNoAckError. */
   absent = false;
-  /** Historical bytes from the last TgInitAsTarget (for the ATR, cards.md §4). */
+  /** Historical bytes from the last TgInitAsTarget (for the ATR, ISO/IEC 7816-3 §8; PC/SC Part 3 §3.1.3.2.3). */
   historical: Uint8Array = new Uint8Array(0);
   resets = 0;
 

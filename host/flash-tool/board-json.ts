@@ -1,9 +1,9 @@
 /**
- * The board description EspruinoTools gets with `--board FILE` (runtimes.md §2): with it the CLI
+ * The board description EspruinoTools gets with `--board FILE` (docs/espruino.md "Uploading"): with it the CLI
  * skips the process.env query and the download of www.espruino.com/json/ESP32.json, knows the
  * firmware is new enough for Storage uploads (binary_version), and treats the modules the bundle
  * requires as built in instead of fetching them (core/modules.js isBuiltIn). saved_code is the
- * 2v26+ Storage partition (runtimes.md §1 Storage), used by `--ohex`.
+ * 2v26+ Storage partition (docs/espruino.md "Storage"), used by `--ohex`.
  */
 import fs from 'node:fs';
 import path from 'node:path';

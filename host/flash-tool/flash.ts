@@ -1,6 +1,6 @@
 /**
  * `tapcard flash`: build the firmware bundle and save it on a board running Espruino, with the
- * official EspruinoTools (runtimes.md §2-§3; @espruino-tools/core is browser-only and cannot reach
+ * official EspruinoTools (docs/espruino.md "Uploading"; @espruino-tools/core is browser-only and cannot reach
  * an ESP32 from Node):
  *
  *   1. build dist/firmware/espruino.js (tools/firmware/build-firmware.ts), unless a bundle is given;

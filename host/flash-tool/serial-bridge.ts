@@ -4,7 +4,7 @@
  *
  * - a serial device (/dev/ttyUSB0, a pty) is opened here with serialport at the given baud rate.
  *   The CLI itself only opens ports that SerialPort.list() reports, which needs udevadm and never
- *   lists ptys (runtimes.md §2 "Gotchas");
+ *   lists ptys (docs/espruino.md "Uploading");
  * - a tcp://HOST:PORT console (the emulator, a telnet-serial adapter) is connected to directly;
  * - every byte either way passes through the observer, which is how the upload's progress and
  *   the board's error messages are seen.

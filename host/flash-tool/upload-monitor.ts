@@ -1,6 +1,6 @@
 /**
  * Reads an EspruinoTools upload as it happens, because the CLI's exit code is 0 even when the
- * upload failed (runtimes.md §2 "Gotchas"):
+ * upload failed (docs/espruino.md "Uploading"):
  *
  * - progress: the CLI writes the code as `require("Storage").write(".bootcde", <1024 chars>, ...)`
  *   lines (plugins/saveOnSend.js); counting them in the bytes going to the board gives the share

@@ -1,5 +1,5 @@
 /**
- * Flash in RAM with the NOR rules of Espruino Storage (runtimes.md §1 Storage; hal/flash.ts):
+ * Flash in RAM with the NOR rules of Espruino Storage (docs/espruino.md "Storage"; hal/flash.ts):
  * a byte is programmed at most once between erases and only while it reads 0xFF; erase sets a
  * whole page to 0xFF. Breaking a rule throws FlashRuleError, so a store bug shows up on the host.
  *

@@ -32,7 +32,7 @@ export function diversifyIsdKeys(master: Uint8Array, kdd: Uint8Array, cipherFact
   return { enc: derive(DIVERSIFY_ENC), mac: derive(DIVERSIFY_MAC), dek: derive(DIVERSIFY_DEK) };
 }
 
-/** Key check value (hex) of an AES key: what may be logged instead of the key (cards.md §1.6). */
+/** Key check value (hex) of an AES key: what may be logged instead of the key (docs/standards.md "Keys"). */
 export function aesKcv(key: Uint8Array, cipherFactory: CipherFactory = () => new SoftAes()): string {
   const c = cipherFactory();
   const out = new Uint8Array(KCV_LEN);

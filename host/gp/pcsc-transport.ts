@@ -1,5 +1,5 @@
 /**
- * A `Transmit` over PC/SC (pcscd) with @pokusew/pcsclite (pcsc.md §5). The package is an optional
+ * A `Transmit` over PC/SC (pcscd) with @pokusew/pcsclite (docs/vpcd-pcscd.md "Node clients"). The package is an optional
  * dependency with a native build, so it is loaded with a dynamic import and its absence is a clear
  * PcscUnavailableError, not a crash at startup. The card is opened in SHARED mode so that other
  * PC/SC programs can reach it at the same time (the library defaults to EXCLUSIVE).

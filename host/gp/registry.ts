@@ -1,5 +1,5 @@
 /**
- * The card registry as the host shows it (GET STATUS; GPCS 11.4, 11.1.1-11.1.2; cards.md §1.3):
+ * The card registry as the host shows it (GET STATUS; GPCS 11.4, 11.1.1-11.1.2):
  * plain objects with hex AIDs, and the names of life cycle states and privileges.
  */
 import { toHex } from '../../firmware/src/core/hex';
@@ -52,7 +52,7 @@ export function toRegistryItem(kind: EntryKind, e: RegistryEntry): RegistryItem 
   return item;
 }
 
-/** GPCS 11.1.1 (card), 11.1.2 (applications, security domains), 11.1.3 (load files); cards.md §1.3. */
+/** GPCS 11.1.1 (card), 11.1.2 (applications, security domains), 11.1.3 (load files). */
 export function lifeCycleName(kind: EntryKind, state: number): string {
   if (kind === 'ISD') {
     const card: Record<number, string> = { 0x01: 'OP_READY', 0x07: 'INITIALIZED', 0x0f: 'SECURED', 0x7f: 'CARD_LOCKED', 0xff: 'TERMINATED' };
@@ -68,7 +68,7 @@ function hexState(state: number): string {
   return state.toString(16).padStart(2, '0').toUpperCase();
 }
 
-/** Privilege bits by byte (GPCS Table 11-7; cards.md §1.3). DAP and delegated management sit beside the SD bit. */
+/** Privilege bits by byte (GPCS Table 11-7). DAP and delegated management sit beside the SD bit. */
 const PRIVILEGE_BITS: Array<[byte: number, mask: number, name: string]> = [
   [0, 0x80, 'SecurityDomain'],
   [0, 0x40, 'DAPVerification'],

@@ -1,6 +1,6 @@
 /**
- * A private pcscd with only the vsmartcard-vpcd reader, for tests and local runs (pcsc.md §1, §6).
- * One pcscd per machine (its IPC socket path is fixed, pcsc.md §7), so a running one that already
+ * A private pcscd with only the vsmartcard-vpcd reader, for tests and local runs (docs/vpcd-pcscd.md "pcscd").
+ * One pcscd per machine (its IPC socket path is fixed, docs/vpcd-pcscd.md "Limits"), so a running one that already
  * serves vpcd (for instance started by .ci/run) is reused rather than replaced.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -12,13 +12,13 @@ import { addQuickackRoute, hasQuickackRoute, removeQuickackRoute, vpcdCardHost }
 export const PCSCD_SOCKET = '/run/pcscd/pcscd.comm';
 export const PCSCD_PIDFILE = '/run/pcscd/pcscd.pid';
 export const VPCD_DRIVER = '/usr/lib/pcsc/drivers/serial/libifdvpcd.so';
-/** vpcd slot 0 ("Virtual PCD 00 00") listens on 0x8C7B; slot 1 on the next port (pcsc.md §1). */
+/** vpcd slot 0 ("Virtual PCD 00 00") listens on 0x8C7B; slot 1 on the next port (docs/vpcd-pcscd.md "pcscd"). */
 export const VPCD_PORT = 35963;
 export const VPCD_READER_NAME = 'Virtual PCD 00 00';
 /** reader.conf.d holding only the vpcd entry; shared with scripts/pcscd/start.sh. */
 export const PRIVATE_CONF_DIR = fileURLToPath(new URL('../../scripts/pcscd/reader.conf.d', import.meta.url));
 
-/** pcsc.md §1 measured 0.1–0.3 s; leave room for a loaded CI machine. */
+/** docs/vpcd-pcscd.md "pcscd" measured 0.1–0.3 s; leave room for a loaded CI machine. */
 const READY_TIMEOUT_MS = 10_000;
 const POLL_MS = 50;
 const STOP_TIMEOUT_MS = 5_000;
@@ -40,7 +40,7 @@ export function pcscAvailable(): { ok: boolean; why: string } {
     const pkgs = [...new Set(missing.map((r) => r.pkg))];
     problems.push(`missing ${missing.map((r) => r.what).join(', ')} (apt-get install ${pkgs.join(' ')})`);
   }
-  // pcscd creates /run/pcscd itself; only root may (pcsc.md §1). A running pcscd needs no privileges.
+  // pcscd creates /run/pcscd itself; only root may (docs/vpcd-pcscd.md "pcscd"). A running pcscd needs no privileges.
   if (!isRoot() && !fileExists(PCSCD_SOCKET)) problems.push('not root, so cannot start pcscd (and no pcscd is running)');
   return problems.length === 0 ? { ok: true, why: 'pcscd, vpcd and the PC/SC tools are available' } : { ok: false, why: problems.join('; ') };
 }
@@ -83,7 +83,7 @@ export async function startPcscd(): Promise<Pcscd> {
 async function runningPcscd(): Promise<string | null> {
   if (!fileExists(PCSCD_SOCKET)) return null;
   if (await unixSocketAlive(PCSCD_SOCKET)) return `pid ${readPid() ?? 'unknown'}, socket ${PCSCD_SOCKET}`;
-  // pcsc.md §1: after a SIGKILL the stale socket blocks the next start.
+  // docs/vpcd-pcscd.md "pcscd": after a SIGKILL the stale socket blocks the next start.
   rmSync(PCSCD_SOCKET, { force: true });
   return null;
 }
@@ -100,7 +100,7 @@ function readPid(): number | null {
 async function spawnPcscd(dropRoute: () => void): Promise<Pcscd> {
   const bin = findExecutable('pcscd');
   if (bin === null) throw new Error('pcscd is not installed (apt-get install pcscd vsmartcard-vpcd)');
-  // --foreground keeps it our child; no --auto-exit, which would quit without PC/SC clients (pcsc.md §1).
+  // --foreground keeps it our child; no --auto-exit, which would quit without PC/SC clients (docs/vpcd-pcscd.md "pcscd").
   const child = spawn(bin, ['--foreground', '--error', '-c', PRIVATE_CONF_DIR], { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout!.on('data', (d: Buffer) => (output += d.toString()));

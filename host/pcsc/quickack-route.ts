@@ -1,5 +1,5 @@
 /**
- * The quickack loopback route (pcsc.md §4): Debian's vpcd sends length and payload in two writes
+ * The quickack loopback route (docs/vpcd-pcscd.md "The 44 ms stall"): Debian's vpcd sends length and payload in two writes
  * without TCP_NODELAY, so every message waits ~40 ms for a delayed ACK. A card that connects through
  * 127.0.0.2, routed with `quickack 1`, ACKs at once: ~0.2 ms per APDU instead of ~44 ms.
  * Needs CAP_NET_ADMIN; without it, cards use 127.0.0.1 and pay the delay.

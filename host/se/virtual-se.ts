@@ -17,7 +17,7 @@ import { FileFlash } from '../flash/file-flash';
 import type { CardDevice } from '../vpcd/card-device';
 import { BUILT_IN_APPLET_CLASSES } from '../../firmware/src/core/applets/built-in';
 
-/** GPPro's default test key (cards.md §1.6). Development only: never for a deployed SE. */
+/** GPPro's default test key (docs/standards.md "Keys"). Development only: never for a deployed SE. */
 export const DEV_ISD_KEY = '404142434445464748494a4b4c4d4e4f';
 export const DEV_KVN = 0x30;
 /** 256 pages of 4 KB: 1 MB of flash for the SE store. */

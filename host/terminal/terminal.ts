@@ -1,5 +1,5 @@
 /**
- * One terminal in-process (issue 4 §8): the MCU (firmware/src/core/mcu) and the SE core with its
+ * One terminal in-process: the MCU (firmware/src/core/mcu) and the SE core with its
  * flash image in a state directory, joined to the platform over a DeviceLinkTransport (MQTT from the
  * provisioning bundle by default). The SE is personalised at first boot with the serial and ISD key
  * set of the bundle, as a factory would; the MCU keeps no ISD key: it gets them through the

@@ -9,7 +9,7 @@ export interface CardDevice {
   powerOff(): void;
   /** Warm reset (vpcd control 02). Returns the ATR. */
   reset(): Uint8Array;
-  /** The current ATR (vpcd control 04, also pcscd's ~400 ms presence poll, pcsc.md §2). */
+  /** The current ATR (vpcd control 04, also pcscd's ~400 ms presence poll, docs/vpcd-pcscd.md "vpcd protocol"). */
   atr(): Uint8Array;
   /** One command APDU in, the response APDU out, status word included (ISO 7816-4 §5.1). */
   transmit(apdu: Uint8Array): Uint8Array;

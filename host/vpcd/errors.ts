@@ -4,7 +4,7 @@
  * Why the card is no longer usable:
  * - `absent`: no card in the field when the command was issued
  * - `closed`: the card's connection closed (card left the field)
- * - `zero-length`: the card answered with an empty frame, vpcd's removal signal (pcsc.md §2)
+ * - `zero-length`: the card answered with an empty frame, vpcd's removal signal (docs/vpcd-pcscd.md "vpcd protocol")
  * - `mute`: no answer within the response timeout; the reader drops the card like a real PCD would
  * - `reader-closed`: the reader itself was shut down
  */

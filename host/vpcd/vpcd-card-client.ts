@@ -1,5 +1,5 @@
 /**
- * Card side of the vpcd RF link (pcsc.md §2): connects to a reader (pcscd's vsmartcard-vpcd, or
+ * Card side of the vpcd RF link (docs/vpcd-pcscd.md "vpcd protocol"): connects to a reader (pcscd's vsmartcard-vpcd, or
  * VpcdReader in pos-sim's direct mode), answers control bytes and APDUs from a CardDevice, and keeps
  * reconnecting while it runs, so it may start before or after the reader.
  *
@@ -13,7 +13,7 @@ import {
   VPCD_CTRL_ATR, VPCD_CTRL_OFF, VPCD_CTRL_ON, VPCD_CTRL_RESET,
 } from './wire';
 
-/** vicc's retry period; pcscd accepts a waiting card only at its ~400 ms poll anyway (pcsc.md §2). */
+/** vicc's retry period; pcscd accepts a waiting card only at its ~400 ms poll anyway (docs/vpcd-pcscd.md "vpcd protocol"). */
 export const DEFAULT_RECONNECT_MS = 500;
 
 /** ISO 7816-4 §5.6: wrong length (answer to a command over our limit). */
@@ -138,7 +138,7 @@ export class VpcdCardClient extends EventEmitter<VpcdCardClientEvents> {
     }
   }
 
-  /** vpcd control bytes (pcsc.md §2): only get-ATR is answered. */
+  /** vpcd control bytes (docs/vpcd-pcscd.md "vpcd protocol"): only get-ATR is answered. */
   private onControl(socket: net.Socket, control: number): void {
     try {
       switch (control) {

@@ -1,5 +1,5 @@
 /**
- * Reader side of the vpcd RF link (what pcscd's vsmartcard-vpcd does, pcsc.md §2) as a TCP server:
+ * Reader side of the vpcd RF link (what pcscd's vsmartcard-vpcd does, docs/vpcd-pcscd.md "vpcd protocol") as a TCP server:
  * a card connecting is a card entering the field. One card at a time, like one reader slot.
  *
  * This is the transport of `tapcard gp --vpcd-listen PORT` and of pos-sim's direct mode: pass

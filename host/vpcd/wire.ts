@@ -1,5 +1,5 @@
 /**
- * vpcd wire format (vsmartcard's vpcd.c / ifd-vpcd.c; pcsc.md §2), shared by the card and the reader
+ * vpcd wire format (vsmartcard's vpcd.c / ifd-vpcd.c; docs/vpcd-pcscd.md "vpcd protocol"), shared by the card and the reader
  * side of the RF link.
  *
  *   +--------+--------+----------------------+
@@ -16,10 +16,10 @@ export const VPCD_CTRL_RESET = 0x02;
 export const VPCD_CTRL_ATR = 0x04;
 
 export const FRAME_HEADER_LEN = 2;
-/** The 16-bit length field caps every payload (pcsc.md §3: 65535-byte responses pass). */
+/** The 16-bit length field caps every payload (docs/vpcd-pcscd.md "Tools": 65535-byte responses pass). */
 export const MAX_FRAME_PAYLOAD = 0xffff;
 
-/** Header and payload in one buffer, so one write() sends both (the 44 ms Nagle stall, pcsc.md §4). */
+/** Header and payload in one buffer, so one write() sends both (the 44 ms Nagle stall, docs/vpcd-pcscd.md "The 44 ms stall"). */
 export function encodeFrame(payload: Uint8Array): Uint8Array {
   if (payload.length > MAX_FRAME_PAYLOAD) {
     throw new RangeError(`vpcd frame payload too large: at most ${MAX_FRAME_PAYLOAD} bytes, got ${payload.length}`);

@@ -1,5 +1,5 @@
 /**
- * Provisioning one device (issue 4 §7): its key and certificate from the platform CA, a fresh SE
+ * Provisioning one device: its key and certificate from the platform CA, a fresh SE
  * serial with the ISD keys diversified from KMC over it (pki/diversify.ts), a TS 102 225 link key
  * set (random KIc/KID), an MQTT password for the plain listener, and the bundle that carries all of
  * it to the device (pki/bundle.ts). The database keeps the link keys sealed and the password hashed;

@@ -1,5 +1,5 @@
 /**
- * `tapcard platform start`: the platform in one process (issue 4 §2). By default it runs the
+ * `tapcard platform start`: the platform in one process. By default it runs the
  * embedded broker (plain listener, and a TLS listener with client certificates when mqttsPort is
  * given) and connects to it as the platform principal; with `broker` it joins an external broker
  * instead (mqtts:// with the platform's client certificate). On top: the platform link

@@ -1,6 +1,6 @@
 /**
  * Refusals of the purse: each gets its JR/T 0025 / ISO status word and leaves balance, counters,
- * log and card-manager record exactly as they were (cards.md §3.2 status words; docs/apdu.md).
+ * log and card-manager record exactly as they were (JR/T 0025 status words; docs/apdu.md).
  */
 import { describe, expect, it } from 'vitest';
 import { fromHex, toHex } from '../../firmware/src/core/hex';

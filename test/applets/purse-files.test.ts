@@ -1,5 +1,5 @@
 /**
- * The purse's files as a transit reader reads them (cards.md §3.4): SFI 18 is a cyclic log that
+ * The purse's files as a transit reader reads them (JT/T 978 T-Union files): SFI 18 is a cyclic log that
  * keeps the newest 10 records, SFI 15 reads by offset and Le, GET BALANCE P1 01 (negative
  * balance) is zero.
  */

@@ -1,8 +1,8 @@
 /**
- * The published PBOC e-purse vectors (cards.md §3.3) through the installed applets, APDU for APDU:
+ * The published PBOC e-purse vectors (docs/standards.md "PBOC vectors") through the installed applets, APDU for APDU:
  * the load vector on the e-cash card's ED purse (P2 01, type 01), the purchase vector on the
  * transit card's EP purse (P2 02, type 06). The vectors' card keys are put straight into the
- * package; the card's random is the vectors' 11223344. TACs use DTK 479E71BE... (cards.md §3.3:
+ * package; the card's random is the vectors' 11223344. TACs use DTK 479E71BE... (docs/standards.md "PBOC vectors":
  * self-computed, consistency only).
  */
 import { describe, expect, it } from 'vitest';
@@ -34,7 +34,7 @@ async function installed(app: 'transit' | 'ecash') {
   return t;
 }
 
-describe('PBOC vectors through the purse applets (cards.md §3.3)', () => {
+describe('PBOC vectors through the purse applets (docs/standards.md "PBOC vectors")', () => {
   it('load: INITIALIZE FOR LOAD answers MAC1 2988AE5A, CREDIT FOR LOAD with MAC2 3A845BF0 answers TAC 5B35865C', async () => {
     const t = await installed('ecash');
     t.random.push('11223344');

@@ -1,5 +1,5 @@
 /**
- * Contactless routing with several cards in one SE (issue 3 §5): SELECT by AID reaches the card
+ * Contactless routing with several cards in one SE: SELECT by AID reaches the card
  * holding that AID (two transit cards from two cities side by side, and a T-Union reader's partial
  * SELECT), the default card answers when nothing was selected, and SELECT 2PAY.SYS.DDF01 lists the
  * payment applications.

@@ -1,5 +1,5 @@
 /**
- * Issue 3 life cycle of a transit card: a package built with the dev keys (several KB, so many
+ * The life cycle of a transit card: a package built with the dev keys (several KB, so many
  * LOAD blocks) is installed with GP LOAD over SCP03; then CREDIT 50.00, DEBIT 2.00; READ RECORD
  * shows both, GET BALANCE says 48.00 and the card manager's service record agrees. Run in process
  * and over the vpcd link (VpcdReader <-> VpcdCardClient with the SE as the card).

@@ -53,7 +53,7 @@ function wire(chip: VirtualPn532): string[] {
 }
 
 describe('PN532 driver over I2C against the virtual PN532', () => {
-  it('GetFirmwareVersion: command frame, ACK, response frame byte for byte (cards.md §5.1)', async () => {
+  it('GetFirmwareVersion: command frame, ACK, response frame byte for byte (PN532 User Manual §6.2.1)', async () => {
     const { chip, pn532 } = setup();
     expect(await call((d) => pn532.getFirmwareVersion(d))).toBe(LINK.OK);
     expect(pn532.firmware).toEqual({ ic: 0x32, version: 1, revision: 6, support: 7 });

@@ -14,7 +14,7 @@ function encode(tfi: number, pd: Uint8Array): Uint8Array {
   return out.subarray(0, n);
 }
 
-describe('PN532 frame codec (cards.md §5.1)', () => {
+describe('PN532 frame codec (PN532 User Manual §6.2.1)', () => {
   for (const v of VECTORS) {
     it(`encodes and decodes ${v.name}`, () => {
       expect(toHex(encode(v.tfi, fromHex(v.pd)))).toBe(v.hex);
@@ -94,7 +94,7 @@ describe('PN532 frame codec (cards.md §5.1)', () => {
   });
 });
 
-describe('PN532 target-mode command PDs (cards.md §5.2)', () => {
+describe('PN532 target-mode command PDs (PN532 User Manual §7)', () => {
   it('builds TgInitAsTarget for ISO 14443-4 PICC with historical bytes', () => {
     const out = new Uint8Array(64);
     const n = buildTgInitAsTarget(out, 0, {

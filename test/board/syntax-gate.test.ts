@@ -6,7 +6,7 @@ function constructs(code: string): string[] {
   return checkEspruinoSyntax(code).map((v) => v.construct);
 }
 
-describe('Espruino syntax gate (runtimes.md §1)', () => {
+describe('Espruino syntax gate (docs/espruino.md)', () => {
   const forbidden: [string, string][] = [
     ['destructuring', 'var o = {a: 1}; var { a } = o;'],
     ['destructuring', 'var [x, y] = [1, 2];'],
@@ -36,7 +36,7 @@ describe('Espruino syntax gate (runtimes.md §1)', () => {
     ['tagged template', 'function t(s) { return s; } t`x`;'],
     ['computed key', 'var k = "a"; var o = { [k]: 1 };'],
     ['class extends expression', 'function mix(b) { return b; } class A {} class B extends mix(A) {}'],
-    // the four ways the bundle failed on Espruino 2v29 (issue 11)
+    // the four ways the bundle failed on Espruino 2v29
     ['reserved word as name', 'var of = 1; var b = of + 1;'],
     ['reserved word as name', 'function f(static) { return static; }'],
     ['reserved word as class member', 'class A { delete(x) { return x; } }'],

@@ -3,7 +3,7 @@ import { classifyLine, UploadMonitor } from '../../host/flash-tool/upload-monito
 
 const chunk = (n: number, off: number) => `\x10require("Storage").write(".bootcde","${'x'.repeat(n)}",${off});\n`;
 
-describe('upload monitor (runtimes.md §2: the CLI exit code does not tell)', () => {
+describe('upload monitor (docs/espruino.md "Uploading": the CLI exit code does not tell)', () => {
   it('counts .bootcde chunks even when the CLI splits them into 19-byte writes', () => {
     const m = new UploadMonitor(2500);
     expect(m.totalChunks).toBe(3);

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { fromHex, toHex } from '../../firmware/src/core/hex';
 import { TlvReader, TlvWriter } from '../../firmware/src/core/tlv';
 
-// GET STATUS entry from GPPro TestParseTags.java (cards.md §1.2), abbreviated to its first fields.
+// GET STATUS entry from GPPro TestParseTags.java (GPCS ch. 11), abbreviated to its first fields.
 const E3 = 'e31d4f08a0000000030000009f700101c5039efe80cc08a000000003000000';
 
 describe('TlvReader', () => {

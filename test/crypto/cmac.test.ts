@@ -4,7 +4,7 @@ import { Cmac, cmac, generateSubkeys } from '../../firmware/src/core/crypto/cmac
 import { SoftDes } from '../../firmware/src/core/crypto/des';
 import { fromHex, toHex } from '../../firmware/src/core/hex';
 
-// RFC 4493 §4 and NIST SP 800-38B Appendix D.1 (AES-128), as listed in cards.md §2.6.
+// RFC 4493 §4 and NIST SP 800-38B Appendix D.1 (AES-128), as listed in RFC 4493 §4
 const KEY = '2b7e151628aed2a6abf7158809cf4f3c';
 const M =
   '6bc1bee22e409f96e93d7e117393172a' +

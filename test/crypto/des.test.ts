@@ -98,7 +98,7 @@ describe.each(ENGINES)('$name', (engines) => {
       }
     });
 
-    it('two-key known answers: PBOC session keys (cards.md §3.3, JR/T 0025 load and purchase examples)', () => {
+    it('two-key known answers: PBOC session keys (the published PBOC load and purchase worked examples, docs/standards.md "PBOC vectors")', () => {
       const tdes = engines.tripleDes();
       const dlk = '11223344556677888877665544332211';
       expect(encrypt(tdes, dlk, '1122334400008000')).toBe('9b1d924e05595603'); // SESLK

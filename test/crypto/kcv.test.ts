@@ -14,13 +14,13 @@ function aesKcv(keyHex: string): string {
 }
 
 describe('key check values (GPPro GPCrypto.kcv_aes / kcv_3des)', () => {
-  it('AES: the pySim SCP03 KVN 30 keys (cards.md §2.5)', () => {
+  it('AES: the pySim SCP03 KVN 30 keys (the pySim SCP03 test transcripts, osmocom/pysim tests/unittests/test_globalplatform.py)', () => {
     expect(aesKcv('000102030405060708090a0b0c0d0e0f')).toBe('c35280'); // K-ENC
     expect(aesKcv('101112131415161718191a1b1c1d1e1f')).toBe('013808'); // K-MAC
     expect(aesKcv('202122232425262728292a2b2c2d2e2f')).toBe('840de5'); // K-DEK
   });
 
-  it('AES and 3DES: the GP default test key 40..4F (cards.md §1.6)', () => {
+  it('AES and 3DES: the GP default test key 40..4F (docs/standards.md "Keys")', () => {
     expect(aesKcv('404142434445464748494a4b4c4d4e4f')).toBe('504a77');
     const tdes = new SoftTripleDes();
     tdes.setKey(fromHex('404142434445464748494a4b4c4d4e4f'), 0, 16);

@@ -19,7 +19,7 @@ import vectors from '../vectors/scp03-pysim.json';
 // (AES-128/192/256 x security level 11, 03, 33); see the "source" field of the JSON.
 type VectorSet = (typeof vectors.sets)[number] & { sessionKeys?: { sEnc: string; sMac: string; sRmac: string } };
 
-/* INITIALIZE UPDATE response (cards.md §2.5, AmdD 7.1.1.6, S8 mode with pseudo-random challenge):
+/* INITIALIZE UPDATE response (the pySim SCP03 test transcripts, osmocom/pysim tests/unittests/test_globalplatform.py, AmdD 7.1.1.6, S8 mode with pseudo-random challenge):
  *   0..9 key diversification data | 10..12 key info | 13..20 card challenge |
  *   21..28 card cryptogram | 29..31 sequence counter */
 const CARD_CHALLENGE_AT = 13;
@@ -51,7 +51,7 @@ class Session {
     return out;
   }
 
-  /** Full 16-byte CMAC over the concatenation of parts (the MCV chain of cards.md §2.2). */
+  /** Full 16-byte CMAC over the concatenation of parts (the MCV chain of AmdD §6.2.3-§6.2.4). */
   cmac(key: Uint8Array, ...parts: Uint8Array[]): Uint8Array {
     this.aes.setKey(key, 0, key.length);
     const out = new Uint8Array(16);
@@ -61,7 +61,7 @@ class Session {
     return out;
   }
 
-  /** AES-ECB(S-ENC, counter block) with the first byte forced for R-ENC (cards.md §2.3-2.4). */
+  /** AES-ECB(S-ENC, counter block) with the first byte forced for R-ENC (AmdD §6.2.5-§6.2.7). */
   icv(counter: number, firstByte: number): Uint8Array {
     const block = new Uint8Array(16);
     block[15] = counter;
@@ -74,7 +74,7 @@ class Session {
 
 const SETS = vectors.sets as VectorSet[];
 
-describe('scp03Derive (SP 800-108 counter mode, cards.md §2.1) on the pySim SCP03 vectors', () => {
+describe('scp03Derive (SP 800-108 counter mode, AmdD §4.1.5) on the pySim SCP03 vectors', () => {
   for (const v of SETS) {
     describe(v.name, () => {
       const s = new Session(v);
@@ -82,7 +82,7 @@ describe('scp03Derive (SP 800-108 counter mode, cards.md §2.1) on the pySim SCP
       const extAuth = fromHex(v.extAuthCmd);
 
       if (v.sessionKeys) {
-        it('derives the S-ENC, S-MAC and S-RMAC of cards.md §2.5', () => {
+        it('derives the S-ENC, S-MAC and S-RMAC of the pySim SCP03 test transcripts, osmocom/pysim tests/unittests/test_globalplatform.py', () => {
           expect([toHex(s.sEnc), toHex(s.sMac), toHex(s.sRmac)]).toEqual([
             v.sessionKeys!.sEnc,
             v.sessionKeys!.sMac,

@@ -115,7 +115,7 @@ const EXPECTED = [
   // SP 800-38A F.2.1
   'cbc 7649abac8119b246cee98e9b12e9197d5086cb9b507219ee95db113a917678b273bed6b8e3c1743b7116e69e222295163ff1caa1681fac09120eca307586e1a7',
   `card-cryptogram ${AES256_33.initUpdateRsp.slice(42, 58)}`, // pySim SCP03_Test_AES256_33
-  'pboc 9b1d924e05595603 2988ae5a', // cards.md §3.3 load: SESLK, MAC1
+  'pboc 9b1d924e05595603 2988ae5a', // docs/standards.md "PBOC vectors" load: SESLK, MAC1
 ];
 
 describe('crypto compiled to Lua 5.3 (typescript-to-lua)', () => {

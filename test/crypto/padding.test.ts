@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { pad80, unpad80 } from '../../firmware/src/core/crypto/padding';
 import { fromHex, toHex } from '../../firmware/src/core/hex';
 
-// ISO/IEC 9797-1 padding method 2 (cards.md §2.3: "always adds 80").
+// ISO/IEC 9797-1 padding method 2 (AmdD §6.2.6: "always adds 80").
 describe('pad80 / unpad80', () => {
   it('pads a partial block with 80 00..', () => {
     const buf = fromHex('ff' + 'bf3e035c015a' + 'eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee');

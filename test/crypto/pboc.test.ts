@@ -4,7 +4,7 @@ import { softPbocCrypto } from '../../firmware/src/core/crypto/soft-pboc';
 import { fromHex, toHex } from '../../firmware/src/core/hex';
 import { nodeEcb } from './_reference';
 
-// Vectors: cards.md §3.3. Load: zoukankan ttss-p-4280376 / ncuisine.com "基于PBOC的電子錢包的圈存過程";
+// Vectors: docs/standards.md "PBOC vectors". Load: zoukankan ttss-p-4280376 / ncuisine.com "基于PBOC的電子錢包的圈存過程";
 // purchase: csdn slj_win/42240845, twblogs "基於PBOC的電子錢包消費交易過程".
 const KEY = '11223344556677888877665544332211'; // DLK = DPK in both examples
 
@@ -21,7 +21,7 @@ function sessionKey(pboc: PbocCrypto, input: string): string {
   return toHex(out);
 }
 
-describe('PBOC e-purse crypto (JR/T 0025, cards.md §3.2)', () => {
+describe('PBOC e-purse crypto (JR/T 0025 e-purse security)', () => {
   const pboc = softPbocCrypto();
 
   it('load: SESLK, MAC1 and MAC2', () => {
@@ -43,7 +43,7 @@ describe('PBOC e-purse crypto (JR/T 0025, cards.md §3.2)', () => {
     expect(mac(pboc, sespk, '00001000')).toBe('56988a13');
   });
 
-  it('TAC key and the two TAC values of cards.md §3.3 (self-computed there, consistency only)', () => {
+  it('TAC key and the two TAC values of docs/standards.md "PBOC vectors" (self-computed there, consistency only)', () => {
     const tacKey = new Uint8Array(8);
     pbocTacKey(fromHex('479e71beff107a76138d34f84b2031ff'), 0, tacKey, 0);
     expect(toHex(tacKey)).toBe('54134546b4304b89');

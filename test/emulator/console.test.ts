@@ -1,6 +1,6 @@
 /**
  * The emulated console speaks the part of Espruino's REPL protocol that EspruinoTools relies on
- * (runtimes.md §2): echo, DLE echo-off lines, ESC LF continuation, bracket-balanced execution,
+ * (docs/espruino.md "Uploading"): echo, DLE echo-off lines, ESC LF continuation, bracket-balanced execution,
  * Ctrl-C, "=result", "Uncaught ...", the prompt.
  */
 import { describe, expect, it } from 'vitest';

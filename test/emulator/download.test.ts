@@ -1,5 +1,5 @@
 /**
- * A download from the platform into the emulated board (issue 5 tests): the platform with its
+ * A download from the platform into the emulated board: the platform with its
  * embedded broker in-process, a provisioned device, the emulator booting the firmware bundle with
  * that provisioning file and the platform's broker; download("transit") on the board's console
  * asks the platform for the application, the platform's job drives the install through the MCU

@@ -2,7 +2,7 @@
  * The emulated board seen by real PC/SC programs: pcscd with Debian's vsmartcard-vpcd is the
  * reader, pcsc_scan shows the ATR made from the PN532's ATS historical bytes, opensc-tool SELECTs
  * the ISD of the SE inside the firmware bundle; a GP host installs a transit card through PC/SC,
- * pos-sim in PC/SC mode recharges it, and pcsc-tools' scriptor reads its balance (issue 6).
+ * pos-sim in PC/SC mode recharges it, and pcsc-tools' scriptor reads its balance.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type RunningEmulator } from '../../host/emulator/emulator';

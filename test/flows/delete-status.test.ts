@@ -1,5 +1,5 @@
 /**
- * Delete and status jobs (issue 4 §3; docs/flows.md §5, §6): the platform removes an installed card
+ * Delete and status jobs (docs/flows.md §5, §6): the platform removes an installed card
  * from the SE through the MCU relay and fixes its rows, idempotently and across a dropped link or a
  * platform restart; the status job reads the SE's registry and card-manager records and reports
  * where they and the platform's rows disagree.

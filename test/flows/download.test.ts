@@ -1,5 +1,5 @@
 /**
- * Flows 1 and 2 end to end (issue 4 items 4, 5): provision -> permission -> download of a transit
+ * Flows 1 and 2 end to end: provision -> permission -> download of a transit
  * package -> installed, its card-manager record present, and the platform records it.
  */
 import { afterEach, describe, expect, it } from 'vitest';

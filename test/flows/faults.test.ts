@@ -1,5 +1,5 @@
 /**
- * Download under faults (issue 4 tests): the link dropped at several points of a download and the
+ * Download under faults: the link dropped at several points of a download and the
  * platform restarted mid-download both end with exactly one installed card; replayed, truncated,
  * reordered or tampered segments are refused and change nothing.
  */

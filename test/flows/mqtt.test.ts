@@ -1,5 +1,5 @@
 /**
- * The download flow over real MQTT (issue 4 tests): `startPlatform` with the embedded aedes broker,
+ * The download flow over real MQTT: `startPlatform` with the embedded aedes broker,
  * and again with Debian's mosquitto as the external broker (TAPCARD_MOSQUITTO_URL, else spawned
  * here; skipped with a plain message when mosquitto is not installed). Device ids are unique per
  * run, since persistent sessions outlive a test on a shared broker.

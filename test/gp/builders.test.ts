@@ -20,10 +20,10 @@ function built(n: number, out: Uint8Array): string {
   return toHex(out, 0, n);
 }
 
-describe('GP command builders (byte layouts of cards.md §1.2)', () => {
+describe('GP command builders (byte layouts of GPCS ch. 11)', () => {
   const out = new Uint8Array(300);
 
-  it('INSTALL [for install and make selectable]: the cards.md example', () => {
+  it('INSTALL [for install and make selectable]: the GPCS Table 11-43 example of docs/standards.md', () => {
     const n = buildInstallForInstall(PKG, APPLET, APPLET, Uint8Array.of(0x00), null, null, out);
     expect(built(n, out)).toBe('80e60c0020' + '07a0000001510001' + '08a000000151000101' + '08a000000151000101' + '0100' + '02c900' + '00' + '00');
   });
@@ -127,7 +127,7 @@ describe('PUT KEY (new SCP03 key set)', () => {
     const c = createCipheriv('aes-128-cbc', dek, Buffer.alloc(16));
     c.setAutoPadding(false);
     const cgram = toHex(c.update(key));
-    const field = '8811' + '10' + cgram + '03' + '504a77'; // KCV of 4041..4F (cards.md §1.6)
+    const field = '8811' + '10' + cgram + '03' + '504a77'; // KCV of 4041..4F (docs/standards.md "Keys")
     expect(toHex(out, 0, n)).toBe('80d8008146' + '31' + field + field + field + '00');
     expect(putKeyAnswerMatches(out.subarray(0, n), fromHex('31504a77504a77504a77'), 0, 10)).toBe(true);
     expect(putKeyAnswerMatches(out.subarray(0, n), fromHex('31504a77504a77504a78'), 0, 10)).toBe(false);

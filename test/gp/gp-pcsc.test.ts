@@ -1,5 +1,5 @@
 /**
- * `tapcard gp --pcsc` through a real pcscd with vsmartcard-vpcd (pcsc.md §1, §5): the SE core is
+ * `tapcard gp --pcsc` through a real pcscd with vsmartcard-vpcd (docs/vpcd-pcscd.md "pcscd", "Node clients"): the SE core is
  * the card in vpcd slot 0, the host side goes through libpcsclite via @pokusew/pcsclite.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

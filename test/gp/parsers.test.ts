@@ -27,7 +27,7 @@ function entries(hex: string): { list: Array<Record<string, unknown>>; malformed
 }
 
 describe('GET STATUS reader', () => {
-  it('reads the GlobalPlatformPro example entry (TestParseTags.java; cards.md §1.2)', () => {
+  it('reads the GlobalPlatformPro example entry (TestParseTags.java; GPCS ch. 11)', () => {
     const { list, malformed } = entries(
       'E3464F08A0000000030000009F700101C5039EFE80CF0140CF0141CF0142CF0143CF0180CF0181CF0182CF0183C40BD276000005AAFFCAFE0001CE020001CC08A000000003000000',
     );

@@ -50,7 +50,7 @@ function handshake(v: Scp03Vector): Scp03HostSession {
   return s;
 }
 
-describe('SCP03 host session on the pySim transcripts (cards.md §2.5)', () => {
+describe('SCP03 host session on the pySim transcripts (the pySim SCP03 test transcripts, osmocom/pysim tests/unittests/test_globalplatform.py)', () => {
   for (const v of SCP03_VECTORS) {
     it(`${v.name}: handshake, GET EID and ISO cases 1-4 byte for byte`, () => {
       const s = handshake(v);

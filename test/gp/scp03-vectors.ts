@@ -1,6 +1,6 @@
 /**
  * SCP03 transcripts from osmocom/pysim tests/unittests/test_globalplatform.py (SCP03_Test_AES128_11
- * .. SCP03_Test_AES256_33; cards.md §2.5), one row per key length x security level. Each row: the
+ * .. SCP03_Test_AES256_33; the pySim SCP03 test transcripts, osmocom/pysim tests/unittests/test_globalplatform.py), one row per key length x security level. Each row: the
  * handshake, a GET EID (case 4) with its answer, then the four ISO cases, all in one MAC chain.
  */
 export interface Scp03Vector {

@@ -1,6 +1,6 @@
 /**
  * A cross-process lock for machine-wide resources (one pcscd per machine, one card per vpcd slot,
- * pcsc.md §7): vitest runs test files in parallel processes, and two of them must not share a slot.
+ * docs/vpcd-pcscd.md "Limits"): vitest runs test files in parallel processes, and two of them must not share a slot.
  * mkdir is atomic; the owner's pid inside lets a crashed owner's lock be reclaimed.
  */
 import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';

@@ -6,7 +6,7 @@
 import { execFile } from 'node:child_process';
 import { VPCD_READER_NAME } from '../../host/pcsc/pcscd';
 
-/** opensc-tool -l can hang on a confused reader (pcsc.md §7); no tool call may stall a test run. */
+/** opensc-tool -l can hang on a confused reader (docs/vpcd-pcscd.md "Limits"); no tool call may stall a test run. */
 const TOOL_TIMEOUT_MS = 15_000;
 const POLL_MS = 100;
 
@@ -44,7 +44,7 @@ export async function pcscScanCards(): Promise<ReaderStatus[]> {
   return readers;
 }
 
-/** Polls pcsc_scan until the reader reports a card (pcscd sees a tap only at its ~400 ms poll, pcsc.md §7). */
+/** Polls pcsc_scan until the reader reports a card (pcscd sees a tap only at its ~400 ms poll, docs/vpcd-pcscd.md "Limits"). */
 export async function waitForCardInReader(reader = VPCD_READER_NAME, timeoutMs = 10_000): Promise<string> {
   return pollReader(reader, timeoutMs, 'a card', (s) => s.state.startsWith('Card inserted') && s.atr !== null);
 }
@@ -90,7 +90,7 @@ const OPENSC_DUMP_HEX_WIDTH = 16 * 3;
 
 /**
  * `opensc-tool -r N -c default -s APDU...`. `-c default` keeps OpenSC from probing the card with
- * its own APDUs first (pcsc.md §3), so the card sees exactly these commands.
+ * its own APDUs first (docs/vpcd-pcscd.md "Tools"), so the card sees exactly these commands.
  */
 export async function runOpensc(apdusHex: string | string[], reader = 0): Promise<Exchange[]> {
   const apdus = typeof apdusHex === 'string' ? [apdusHex] : apdusHex;

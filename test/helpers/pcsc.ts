@@ -1,6 +1,6 @@
 /**
  * pcscd for integration tests: one test file at a time holds the machine's pcscd and its vpcd slot 0
- * (pcsc.md §7), through a cross-process lock. Reuses a pcscd started by .ci/run, else starts one.
+ * (docs/vpcd-pcscd.md "Limits"), through a cross-process lock. Reuses a pcscd started by .ci/run, else starts one.
  *
  *   await withPcscd(async (pcscd) => {
  *     const card = await insertCard(pcscd, new TestCard());

@@ -5,7 +5,7 @@
 import { toHex } from '../../firmware/src/core/hex';
 import type { CardDevice } from '../../host/vpcd/card-device';
 
-/** pcsc.md §2: ISO 14443-4 card without historical bytes, T=1, TCK correct. */
+/** docs/vpcd-pcscd.md "vpcd protocol": ISO 14443-4 card without historical bytes, T=1, TCK correct. */
 export const TEST_ATR = Uint8Array.of(0x3b, 0x80, 0x80, 0x01, 0x01);
 /** Proprietary class, made-up instruction: answers the command's data field, then 9000. */
 export const CLA_TEST = 0x80;

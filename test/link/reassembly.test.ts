@@ -1,5 +1,5 @@
 /**
- * Segmentation and reassembly (TS 23.040 §9.2.3.24, reference/peers.md §2b): every frame fits
+ * Segmentation and reassembly (3GPP TS 23.040 §9.2.3.24.1): every frame fits
  * 140 octets, parts may come in any order or twice, and everything else is refused with a reason.
  */
 import { describe, expect, it } from 'vitest';

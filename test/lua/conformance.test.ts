@@ -1,5 +1,5 @@
 /**
- * Issue 7: the Lua build of the portable core gives the same answers as the TypeScript on Node,
+ * The Lua build of the portable core gives the same answers as the TypeScript on Node,
  * under fengari (32-bit integers, like NodeMCU) and under Debian's lua5.3 (64-bit integers).
  * Every file in test/lua/vectors is replayed (published answers are pinned in the files), and so
  * are the codecs' own VECTORS (codec-vectors.ts).

@@ -1,5 +1,5 @@
 /**
- * "Same vectors, same answers" (issue 7): a vector file is a list of cases, each a few steps that
+ * "Same vectors, same answers": a vector file is a list of cases, each a few steps that
  * call into the portable core. Node runs the steps on the TypeScript sources, Lua runs the same
  * steps on the Lua build, and both print one line per step in one text encoding; the lines must
  * be identical. Where a vector has a published answer (FIPS-197, RFC 4493...), the step's

@@ -1,5 +1,5 @@
 /**
- * Runs Lua against the Lua build of the portable core (issue 7) under two interpreters:
+ * Runs Lua against the Lua build of the portable core under two interpreters:
  *  - fengari inside Node: Lua 5.3 with 32-bit integers, the number model of NodeMCU on ESP32;
  *  - Debian's lua5.3 as a child process (64-bit integers), when it is installed.
  * A snippet runs after the bundle (tools/lua/build.ts), so it starts with `require("core.bytes")`.

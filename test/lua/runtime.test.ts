@@ -1,6 +1,6 @@
 /**
  * The hand-written Lua runtime of the core build (firmware/lua) and the two interpreters it is
- * checked under (runtimes.md §4): fengari must have NodeMCU's 32-bit integers, the Uint8Array
+ * checked under (docs/portable-core.md "The Lua build"): fengari must have NodeMCU's 32-bit integers, the Uint8Array
  * class must behave like JavaScript's on everything the core uses, and bits.shr like `>>>` on
  * the values the core allows.
  */

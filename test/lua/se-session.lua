@@ -1,4 +1,4 @@
--- The scripted SE session of issue 7, Lua side (se-session.ts records it on Node). Runs after the
+-- The scripted SE session, Lua side (se-session.ts records it on Node). Runs after the
 -- core bundle and SNIPPET_HELPERS (new, u8, hex), with PHASES (a list of phases, each a list of
 -- command hex strings) defined before it. Each phase boots a fresh SecureElement on the flash the
 -- previous phase left, sends its commands and prints each response as hex; at the end every flash

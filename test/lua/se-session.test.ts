@@ -1,5 +1,5 @@
 /**
- * Issue 7: the scripted SE session (GP SCP03 install of a transit package, a PBOC load and a
+ * The scripted SE session (GP SCP03 install of a transit package, a PBOC load and a
  * purchase, a reboot) gives the same responses and the same flash image on the Lua build as on
  * Node, under fengari (32-bit integers, like NodeMCU) and Debian's lua5.3 (64-bit integers).
  * The responses are recorded from the Node run (se-session.ts); Lua replays its commands.

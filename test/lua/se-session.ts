@@ -1,5 +1,5 @@
 /**
- * The scripted SE session of issue 7, Node side: the SE core on an in-memory flash with a
+ * The scripted SE session, Node side: the SE core on an in-memory flash with a
  * counting Random, driven by the GP host over SCP03 (SL 03: C-MAC) to install a transit package,
  * then by a PBOC terminal to load and purchase. Every command and its response is recorded; the
  * Lua runner (se-session.lua) replays the same commands on the Lua build and must print the same

@@ -1,5 +1,5 @@
 /**
- * Third terminal (issue 6 item 2): e-cash deposit from a bank account and debit on a bank card the
+ * Third terminal: e-cash deposit from a bank account and debit on a bank card the
  * platform downloaded, authorised by the bank's server with the bank's keys. Declines move no
  * money; a deposit that never reached the card goes back to the account; the bank's ledger
  * reconciles with the card's TACs.

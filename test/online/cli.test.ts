@@ -1,5 +1,5 @@
 /**
- * `tapcard pos tap` online (issue 6 item 3): every flow through --platform with a terminal's
+ * `tapcard pos tap` online: every flow through --platform with a terminal's
  * credentials over --reader direct:PORT, human output (card, balance before and after, TAC) and
  * --json, and the exit codes: declined (5), unknown card (4), credentials refused (5), a
  * third-party recharge retried with its --order-key charged and loaded once.

@@ -1,5 +1,5 @@
 /**
- * Fourth terminal (issue 6 item 2): earn and redeem points and a coupon on a merchant loyalty card
+ * Fourth terminal: earn and redeem points and a coupon on a merchant loyalty card
  * the platform downloaded, each change MACed by the merchant server over value, card counter,
  * terminal id and date-time, the card's receipt checked and kept in the points ledger. A card that
  * leaves mid-change is settled by its counter on the next tap.

@@ -1,5 +1,5 @@
 /**
- * Second terminal (issue 6 item 2): a transit recharge paid through the third-party payment
+ * Second terminal: a transit recharge paid through the third-party payment
  * system, payment first, one idempotency key from the payment to the card. Retries never charge
  * or load twice; a card leaving after the payment is settled on the next tap (GET TRANSACTION
  * PROVE) or the order is refunded; duplicate payment notifications change nothing.

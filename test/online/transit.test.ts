@@ -1,5 +1,5 @@
 /**
- * First terminal (issue 6 item 2): transit debit and recharge authorised online through the
+ * First terminal: transit debit and recharge authorised online through the
  * platform's terminal API and the transit server's security module, on a card the platform
  * downloaded, tapped over the direct vpcd link. Declines change nothing; a card leaving mid-debit
  * or mid-recharge is settled on the next tap; the ledger reconciles with the card's TACs.

@@ -1,5 +1,5 @@
 /**
- * The embedded broker's access control (issue 4 §7): over TLS a device is who its client
+ * The embedded broker's access control: over TLS a device is who its client
  * certificate says, and may only publish its own up topic and subscribe its own down topic. A
  * device that tries another device's topic is refused; so is a wrong client id, a foreign CA, a
  * wrong password, a revoked device and an over-sized frame.

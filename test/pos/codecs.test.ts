@@ -1,5 +1,5 @@
 /**
- * pos-sim's pure pieces: the purse APDUs against the bytes cards.md §3.1/§3.4 and the applet tests
+ * pos-sim's pure pieces: the purse APDUs against the bytes JR/T 0025 e-purse commands and the JT/T 978 files and the applet tests
  * use, the --reader spec, amounts in yuan, and pcsc-lite error codes in @pokusew/pcsclite messages.
  */
 import { describe, expect, it } from 'vitest';

@@ -1,5 +1,5 @@
 /**
- * pos-sim in direct mode (issue 6 item 1): pos-sim listens as the vpcd reader and the SE connects
+ * pos-sim in direct mode: pos-sim listens as the vpcd reader and the SE connects
  * to it as the card. Read, recharge 50.00, debit 2.00, balance 48.00 and a log showing both; a
  * declined debit; the card leaving the field mid-debit, settled on the next tap with GET
  * TRANSACTION PROVE (no money lost, none taken twice).

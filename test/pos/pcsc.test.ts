@@ -1,5 +1,5 @@
 /**
- * pos-sim in PC/SC mode (issue 6): `tapcard se serve` (a child process, its state directory holding
+ * pos-sim in PC/SC mode: `tapcard se serve` (a child process, its state directory holding
  * a transit card) is the card in pcscd's vsmartcard-vpcd slot; `tapcard pos --reader pcsc:...`
  * recharges 50.00 and debits 2.00 through libpcsclite, and pcsc-tools' scriptor reads the balance
  * from the same card with plain APDUs.

@@ -1,5 +1,5 @@
 /**
- * Issue 2, end to end over the vpcd link: the GP host (GpSession, as `tapcard gp` uses it) drives
+ * End to end over the vpcd link: the GP host (GpSession, as `tapcard gp` uses it) drives
  * the SE through SELECT -> INITIALIZE UPDATE -> EXTERNAL AUTHENTICATE -> INSTALL [for load] ->
  * LOAD x N -> INSTALL [for install] -> GET STATUS -> DELETE, at every security level.
  */

@@ -1,5 +1,5 @@
 /**
- * `tapcard se serve` seen by real PC/SC programs through pcscd + vsmartcard-vpcd (issue 2 item 3):
+ * `tapcard se serve` seen by real PC/SC programs through pcscd + vsmartcard-vpcd:
  * pcsc_scan shows the SE's ATR, opensc-tool and scriptor SELECT the ISD and get its FCI.
  */
 import fs from 'node:fs';

@@ -1,5 +1,5 @@
 /**
- * Issue 2: a power cut at every single flash program/erase during LOAD, INSTALL, DELETE and
+ * A power cut at every single flash program/erase during LOAD, INSTALL, DELETE and
  * PUT KEY. After reboot the store passes its own check and GET STATUS shows exactly the old or the
  * new state, never a mix. Also: out-of-order LOAD leaves no trace; a full store answers 6A84.
  */

@@ -1,5 +1,5 @@
 /**
- * Card side of SCP03 against the pySim transcripts (cards.md §2.5; osmocom/pysim
+ * Card side of SCP03 against the pySim transcripts (the pySim SCP03 test transcripts, osmocom/pysim tests/unittests/test_globalplatform.py; osmocom/pysim
  * tests/unittests/test_globalplatform.py): the card must accept exactly the host's wrapped
  * commands and produce exactly the recorded R-MAC / R-ENC responses.
  */

@@ -7,7 +7,7 @@ function bytes(flash: MemoryFlash, addr: number, len: number): number[] {
   return Array.from(out);
 }
 
-describe('MemoryFlash rules (Espruino Storage, runtimes.md §1)', () => {
+describe('MemoryFlash rules (Espruino Storage, docs/espruino.md)', () => {
   it('starts erased and reads back what was programmed', () => {
     const flash = new MemoryFlash(2);
     expect(flash.pageSize).toBe(4096);

@@ -1,6 +1,6 @@
 /**
  * The emulated card seen through real PC/SC: pcscd + Debian's vsmartcard-vpcd, driven by the stock
- * tools (pcsc_scan, opensc-tool, scriptor) exactly as a user would (pcsc.md §3).
+ * tools (pcsc_scan, opensc-tool, scriptor) exactly as a user would (docs/vpcd-pcscd.md "Tools").
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toHex } from '../../firmware/src/core/hex';
@@ -24,7 +24,7 @@ describe.skipIf(missing)(SUITE, () => {
     lease = await acquirePcscd();
     card = new TestCard();
     inserted = await insertCard(lease.pcscd, card);
-    const route = lease.pcscd.cardHost === QUICKACK_HOST ? 'quickack route' : 'plain loopback, ~44 ms per APDU (pcsc.md §4)';
+    const route = lease.pcscd.cardHost === QUICKACK_HOST ? 'quickack route' : 'plain loopback, ~44 ms per APDU (docs/vpcd-pcscd.md "The 44 ms stall")';
     console.log(`pcscd ${lease.pcscd.owned ? 'started' : 'reused'}; card at ${lease.pcscd.cardHost}:${lease.pcscd.cardPort} (${route})`);
   }, 60_000);
 
@@ -53,7 +53,7 @@ describe.skipIf(missing)(SUITE, () => {
     const before = card.log.length;
     const [select] = await runOpensc(SELECT_GP_ISD);
     expect(select).toEqual({ command: SELECT_GP_ISD.toLowerCase(), response: '9000', sw: '9000' });
-    // OpenSC probes the card with its own APDUs unless -c default (pcsc.md §3): none may arrive.
+    // OpenSC probes the card with its own APDUs unless -c default (docs/vpcd-pcscd.md "Tools"): none may arrive.
     expect(card.log.slice(before).filter((e) => e.startsWith('apdu'))).toEqual([`apdu ${SELECT_GP_ISD.toLowerCase()}`]);
   });
 

@@ -3,7 +3,7 @@ import { encodeFrame, FrameDecoder, MAX_FRAME_PAYLOAD } from '../../host/vpcd/wi
 
 const bytes = (...v: number[]): Uint8Array => Uint8Array.of(...v);
 
-describe('vpcd framing (pcsc.md §2)', () => {
+describe('vpcd framing (docs/vpcd-pcscd.md "vpcd protocol")', () => {
   it('prefixes a 2-byte big-endian length', () => {
     expect(encodeFrame(bytes(0x04))).toEqual(bytes(0x00, 0x01, 0x04));
     const big = new Uint8Array(0x1234);

@@ -1,5 +1,5 @@
 /**
- * Firmware bundle for Espruino (issue 5 §1; runtimes.md §1 "Function declarations are not hoisted"):
+ * Firmware bundle for Espruino (docs/espruino.md "Language"):
  *
  *   1. tsc, target and module ES2015, from the entry firmware/src/board/espruino/entry.ts into a
  *      temporary directory. ES2015 keeps what Espruino runs natively (classes, arrow functions,
@@ -119,7 +119,7 @@ function defaultBuildLabel(): string {
 }
 
 /**
- * ES2015 features Espruino does not have (runtimes.md §1): esbuild must lower them or fail.
+ * ES2015 features Espruino does not have (docs/espruino.md): esbuild must lower them or fail.
  * Classes, arrows, let/const, template literals and object shorthand stay.
  */
 const LOWERED_FOR_ESPRUINO = {

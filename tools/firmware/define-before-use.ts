@@ -1,6 +1,6 @@
 /**
  * "Nothing used before it is defined": Espruino parses while it executes and does not hoist
- * function declarations (runtimes.md §1, Espruino issue #274), so a top-level statement may only
+ * function declarations (docs/espruino.md, Espruino issue #274), so a top-level statement may only
  * touch names whose definitions have already run, including everything a function it calls
  * touches in turn.
  *

@@ -1,6 +1,6 @@
 /**
  * Espruino syntax gate: does this JavaScript use only what Espruino's interpreter runs?
- * (runtimes.md §1 "Language": ES5 minus labels and `with`, plus arrow functions, classes, template
+ * (docs/espruino.md "Language": ES5 minus labels and `with`, plus arrow functions, classes, template
  * literals, let/const, `??`, optional catch binding; no destructuring, spread/rest, default
  * parameters, for..of, generators, async, `**`, `?.`, modules, Map/Set/WeakMap/Symbol,
  * Promise.finally, Object.freeze/seal.) Object shorthand `{a, m() {}}` is accepted: Espruino's
@@ -30,7 +30,7 @@ export interface GateViolation {
 
 const PARSE_OPTIONS: Options = { ecmaVersion: 'latest', sourceType: 'script', locations: true, allowReturnOutsideFunction: false };
 
-/** Globals Espruino does not have (runtimes.md §1 "Not supported"). */
+/** Globals Espruino does not have (docs/espruino.md "Language"). */
 const MISSING_GLOBALS: { [name: string]: string } = {
   Map: 'Map',
   Set: 'Set',
@@ -89,7 +89,7 @@ export function checkEspruinoSyntax(code: string): GateViolation[] {
       construct: 'use before definition',
       line: use.line,
       column: use.column,
-      detail: `'${use.name}' is used before its top-level definition runs (Espruino does not hoist; runtimes.md §1)`,
+      detail: `'${use.name}' is used before its top-level definition runs (Espruino does not hoist; docs/espruino.md)`,
     });
   }
   violations.sort((a, b) => a.line - b.line || a.column - b.column);

@@ -1,5 +1,5 @@
 /**
- * Lua build of the portable core (issue 7; runtimes.md §4): firmware/src/core -> Lua 5.3 with
+ * Lua build of the portable core (docs/portable-core.md "The Lua build"): firmware/src/core -> Lua 5.3 with
  * typescript-to-lua, for NodeMCU on ESP32 (32-bit integers) and any stock Lua 5.3.
  *
  *   1. portable-core lint (lint.ts) over every file the build compiles;

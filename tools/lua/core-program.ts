@@ -1,6 +1,6 @@
 /**
  * The TypeScript program of the portable core as the Lua build sees it: every .ts file under
- * firmware/src/core, compiled with typescript-to-lua options for Lua 5.3 (runtimes.md §4).
+ * firmware/src/core, compiled with typescript-to-lua options for Lua 5.3 (docs/portable-core.md "The Lua build").
  * Shared by the build (build.ts) and the portable-core lint (lint.ts).
  */
 import fs from 'node:fs';

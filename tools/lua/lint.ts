@@ -1,6 +1,6 @@
 /**
  * Portable-core lint: rejects TypeScript that means one thing on Node and another on Espruino or
- * on Lua 5.3 with 32-bit integers (docs/portable-core.md; runtimes.md §4). It walks the TypeScript
+ * on Lua 5.3 with 32-bit integers (docs/portable-core.md "The Lua build"). It walks the TypeScript
  * AST with the type checker, so it sees types (a number used as a condition) and real global
  * references (a local named `console` is fine), not text.
  *
@@ -23,7 +23,7 @@ const PLATFORM_GLOBALS = new Set([
   'process', 'require', 'console', 'Buffer', 'globalThis',
   'setTimeout', 'setInterval', 'setImmediate', 'clearTimeout', 'clearInterval',
 ]);
-// Missing on Espruino (runtimes.md §1) and only partly emulated by TSTL's lualib.
+// Missing on Espruino (docs/espruino.md) and only partly emulated by TSTL's lualib.
 const ES6_GLOBALS = new Set(['Map', 'Set', 'WeakMap', 'WeakSet', 'Symbol']);
 const UINT8ARRAY_MEMBERS = new Set(['length', 'subarray', 'set', 'fill']);
 const ROUNDING = new Set(['floor', 'ceil', 'round']);

@@ -1,5 +1,5 @@
 /**
- * Flash HAL: NOR-flash rules as Espruino's Storage has them (runtimes.md §1 Storage):
+ * Flash HAL: NOR-flash rules as Espruino's Storage has them (docs/espruino.md "Storage"):
  * the device is `pageCount` pages of `pageSize` bytes (4096); erase sets a whole page to 0xFF;
  * a byte may be programmed once between erases (programming a byte that is not 0xFF is an error).
  * Implementations: host/flash (memory or file, with power-cut injection), board/espruino (Storage).

@@ -1,8 +1,7 @@
 /**
  * The platform's schema as numbered migrations (applied in order, each once, by migrate.ts). Never
  * edit a released migration; add the next number. Tables cover the platform link, provisioning and
- * key store built with issue 4, and the jobs, cards, ledger and payment state the flows (issues 4
- * and 6) persist.
+ * key store, and the jobs, cards, ledger and payment state the flows persist.
  *
  * Conventions: times are ISO-8601 UTC text; identifiers of card-side objects (SE serial, card
  * serial, AIDs) are lower-case hex text; amounts are integer minor units (cents, fen); secrets only

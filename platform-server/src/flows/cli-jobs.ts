@@ -1,5 +1,5 @@
 /**
- * `tapcard platform jobs` and `tapcard platform download` (issue 4 §8), wired from cli/platform.ts
+ * `tapcard platform jobs` and `tapcard platform download`, wired from cli/platform.ts
  * (delete and status: cli-delete-status.ts). Both work on the data directory: download queues a
  * job that the running platform (`tapcard platform start` on the same --data) picks up within a
  * second; --wait follows it in the database until it is done or failed. Output carries ids, states

@@ -1,5 +1,5 @@
 /**
- * The data processing unit (issue 4 §3): permission and download jobs (here), delete and status
+ * The data processing unit: permission and download jobs (here), delete and status
  * jobs (delete-job.ts, status-job.ts), as persisted state machines (jobs.ts) driven over the
  * platform link (link/platform-link.ts) and the MCU relay (se-relay.ts). Docs: docs/flows.md.
  *

@@ -1,5 +1,5 @@
 /**
- * The data security unit (issue 4 §3): the only flow code that touches SE keys.
+ * The data security unit: the only flow code that touches SE keys.
  *
  * - isdKeys: the SE's ISD key set, diversified from KMC over the SE serial (pki/diversify.ts, the
  *   one scheme `tapcard gp --kmc` uses too).

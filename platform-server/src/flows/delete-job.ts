@@ -1,5 +1,5 @@
 /**
- * The delete job (issue 4 §3; docs/flows.md §5): the platform removes an installed application
+ * The delete job (docs/flows.md §5): the platform removes an installed application
  * from a device's SE through the MCU relay, in its own SCP03 session at security level 33, so the
  * MCU can neither read nor change what is deleted. Persisted like a download and resumed the same
  * way (data-processing-unit.ts):

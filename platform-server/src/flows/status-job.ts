@@ -1,5 +1,5 @@
 /**
- * The status job (issue 4 §3; docs/flows.md §6): the platform reads a device's SE registry over its
+ * The status job (docs/flows.md §6): the platform reads a device's SE registry over its
  * own SCP03 session through the MCU relay (GET STATUS of the ISD, applications and load files,
  * R-ENC'd so the MCU cannot read them), and the card-manager record of every application, then
  * reconciles them with its cards and installations rows (registry-reconcile.ts) and stores the

@@ -1,5 +1,5 @@
 /**
- * The bank's server, in process (issue 6 item 2, third terminal): it issues e-cash cards (the
+ * The bank's server, in process (third terminal): it issues e-cash cards (the
  * purse engine with the bank's keys and AID, docs/package-format.md), authorises deposits (loads)
  * paid from a bank account and debits (purchases) on the e-cash purse with the bank's master keys,
  * and keeps its settlement ledger (purse-issuer-server.ts).

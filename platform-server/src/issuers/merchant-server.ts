@@ -1,5 +1,5 @@
 /**
- * The merchant's server, in process (issue 6 item 2, fourth terminal): it issues loyalty cards and
+ * The merchant's server, in process (fourth terminal): it issues loyalty cards and
  * authorises each change of points or coupons with the MAC the applet expects (docs/apdu.md
  * "Loyalty cards", firmware/src/core/applets/loyalty/merchant-mac.ts):
  *

@@ -1,5 +1,5 @@
 /**
- * The third-party payment system, in process (issue 4 §3, issue 6 item 2, second terminal):
+ * The third-party payment system, in process (second terminal):
  * payment accounts, charges with idempotency keys, refunds, and payment notifications to the
  * platform. Tables `accounts` (system 'payment') and `payments`.
  *

@@ -1,6 +1,6 @@
 /**
  * The purse issuers' server side, shared by the transit company's server and the bank's: the
- * load/purchase security module (cards.md §3.2: it derives each card's DLK/DPK/DTK from the
+ * load/purchase security module (JR/T 0025 e-purse security: it derives each card's DLK/DPK/DTK from the
  * issuer's master keys over the card number, makes purchase MAC1, checks load MAC1 and makes load
  * MAC2, verifies purchase MAC2/TAC and load TAC) and the settlement ledger (ledger.ts).
  *

@@ -1,5 +1,5 @@
 /**
- * The purse security module (cards.md §3.2): the PSAM role (purchase MAC1, checking the card's MAC2
+ * The purse security module (JR/T 0025 e-purse security): the PSAM role (purchase MAC1, checking the card's MAC2
  * and TAC) and the issuer's load host (checking load MAC1, making MAC2, checking the load TAC). It
  * is the issuer's: the purse issuer servers (purse-issuer-server.ts) hold one with their master
  * keys. A POS never holds a card key: it is injected with a PurseSecurityModule, either the

@@ -1,5 +1,5 @@
 /**
- * The transit company's server, in process (issue 4 §3, issue 6 item 2): the issuer adapter that
+ * The transit company's server, in process: the issuer adapter that
  * issues transit purse packages (flows/issuers/transit-issuer.ts, same master keys) and the
  * load/purchase security module with its settlement ledger (purse-issuer-server.ts). The terminals
  * reach it only through the platform's terminal API (terminals/terminal-api.ts); it never hands out

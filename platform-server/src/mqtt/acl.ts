@@ -1,5 +1,5 @@
 /**
- * Who may publish and subscribe to what on the broker (issue 4 §7): a device only to its own
+ * Who may publish and subscribe to what on the broker: a device only to its own
  * topics, the platform to every device's. Pure functions over an identity (identity.ts), used by
  * the embedded broker's authorizePublish/authorizeSubscribe hooks and testable on their own.
  *

@@ -2,7 +2,7 @@
  * The embedded MQTT broker (aedes 1.2): a plain listener and, optionally, a TLS listener that
  * requires client certificates from the platform CA. Policy is injected, shaped like aedes' own
  * hooks (STYLE.md §4): CONNECT decides an identity (identity.ts), PUBLISH and SUBSCRIBE go through
- * the ACL (acl.ts), and a payload over the link's frame size is refused (reference/peers.md §2c).
+ * the ACL (acl.ts), and a payload over the link's frame size is refused (docs/link.md).
  *
  * aedes 1.2 has no shared subscriptions (aedes issue #228): a "$share/<group>/<filter>" from the
  * platform is narrowed to "<filter>". With one platform process per embedded broker that is the same

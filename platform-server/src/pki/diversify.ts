@@ -35,7 +35,7 @@ export function diversifyIsdKeys(kmc: Uint8Array, seSerial: Uint8Array): IsdKeys
   return { enc: derive(DIVERSIFY_ENC), mac: derive(DIVERSIFY_MAC), dek: derive(DIVERSIFY_DEK) };
 }
 
-/** AES key check value as lower-case hex (cards.md §1.6): what logs and listings show instead of a key. */
+/** AES key check value as lower-case hex (docs/standards.md "Keys"): what logs and listings show instead of a key. */
 export function aesKcv(key: Uint8Array): string {
   const aes = new SoftAes();
   aes.setKey(key, 0, key.length);

@@ -53,7 +53,7 @@ export class StorageKey {
     return this.#key.toString('hex');
   }
 
-  /** Key check value: first 3 bytes of AES-256-ECB(16 x 01), as for card keys (cards.md §1.6). */
+  /** Key check value: first 3 bytes of AES-256-ECB(16 x 01), as for card keys (docs/standards.md "Keys"). */
   kcv(): string {
     const c = createCipheriv('aes-256-ecb', this.#key, null);
     c.setAutoPadding(false);

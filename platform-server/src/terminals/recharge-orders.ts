@@ -1,5 +1,5 @@
 /**
- * Recharge orders of the second terminal (issue 6 item 2; ARCHITECTURE.md flow 4): a transit
+ * Recharge orders of the second terminal (ARCHITECTURE.md flow 4): a transit
  * recharge paid through the third-party payment system. One idempotency key names the order from
  * the payment to the card: the charge's key, and the order id on the transit ledger's load row.
  *

@@ -1,5 +1,5 @@
 /**
- * Reconciliation of one purse card (issue 6 item 2): the issuer's ledger, the platform's own
+ * Reconciliation of one purse card: the issuer's ledger, the platform's own
  * records of what its terminals reported (audit log, action `terminal.<issuer>.<kind>`), and the
  * card's TACs must tell one story:
  *

@@ -1,5 +1,5 @@
 /**
- * The terminals' HTTP API on the platform (issue 6 item 2; docs/terminal-api.md), mounted under
+ * The terminals' HTTP API on the platform (docs/terminal-api.md), mounted under
  * /v1/terminal/ on the platform's HTTP server. JSON in and out, every body checked against its
  * schema, every request authenticated as one registered terminal (credentials.ts):
  *

@@ -1,7 +1,7 @@
 /**
  * What the POS writes down before the command that moves money (DEBIT / CREDIT), so a card that
  * leaves the field before the answer comes back is settled on its next tap with GET TRANSACTION
- * PROVE (cards.md §3.1): never a lost debit, never a second one. Also the terminal transaction
+ * PROVE (JR/T 0025 e-purse commands): never a lost debit, never a second one. Also the terminal transaction
  * serial (purchase MAC1 input), which must not repeat.
  *
  * Plain JSON values, so a journal can live in a file (file-journal.ts) or a database.

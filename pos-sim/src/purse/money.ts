@@ -16,7 +16,7 @@ export function formatAmount(fen: number): string {
   return `${Math.floor(fen / 100)}.${String(fen % 100).padStart(2, '0')}`;
 }
 
-/** The purse commands' date-time: 7 bytes BCD YYYYMMDDhhmmss, local time (cards.md §3.1). */
+/** The purse commands' date-time: 7 bytes BCD YYYYMMDDhhmmss, local time (JR/T 0025 e-purse commands). */
 export function bcdDateTime(d: Date): Uint8Array {
   const two = (n: number): string => String(n).padStart(2, '0');
   const digits = `${d.getFullYear()}${two(d.getMonth() + 1)}${two(d.getDate())}${two(d.getHours())}${two(d.getMinutes())}${two(d.getSeconds())}`;

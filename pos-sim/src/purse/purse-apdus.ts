@@ -1,5 +1,5 @@
 /**
- * The transit / e-purse commands a POS sends (JR/T 0025; cards.md §3.1, §3.4; the card side is
+ * The transit / e-purse commands a POS sends (JR/T 0025; JT/T 978 T-Union files; the card side is
  * firmware/src/core/applets/purse), as pure builders and parsers: bytes in, fields out. Each parser
  * checks the length first and names what it expected.
  *

@@ -1,7 +1,7 @@
 /**
  * The POS above the reader, one code path for both transports: wait for a card (ATR), SELECT the
  * transit application, read it, settle a transaction a previous tap left open, then run the
- * terminal side of a PBOC purchase or load (JR/T 0025; cards.md §3.1, §3.2):
+ * terminal side of a PBOC purchase or load (JR/T 0025):
  *
  *   purchase  INITIALIZE FOR PURCHASE -> MAC1 (security module) -> journal -> DEBIT FOR PURCHASE
  *             -> MAC2 and TAC checked (security module)
@@ -212,7 +212,7 @@ export class TransitPos {
     };
   }
 
-  /** Settles this card's open journal entry, if any (cards.md §3.1 GET TRANSACTION PROVE). */
+  /** Settles this card's open journal entry, if any (GET TRANSACTION PROVE, JR/T 0025). */
   private async recover(card: TransitCard): Promise<Recovery | null> {
     const p = await this.journal.pending(card.info.cardNumber);
     if (p === null) return null;

@@ -1,5 +1,5 @@
 /**
- * Direct transport: pos-sim is the reader of the vpcd RF link (pcsc.md §2) and the card connects
+ * Direct transport: pos-sim is the reader of the vpcd RF link (docs/vpcd-pcscd.md "vpcd protocol") and the card connects
  * to it, as `tapcard se serve --vpcd HOST:PORT` or the emulated board does. A thin layer over
  * VpcdReader, which already turns a lost connection into CardRemovedError.
  */

@@ -11,17 +11,17 @@ export const I2C_BITRATE = 400000;
 /** PN532 RSTPDN, driven low to hard-reset the chip when it stops answering. */
 export const PN532_RESET_PIN = 'D4';
 
-/** 7-bit I2C address of the PN532 (cards.md §5.3: 0x48 write / 0x49 read). */
+/** 7-bit I2C address of the PN532 (PN532 User Manual §6.2.4: 0x48 write / 0x49 read). */
 export const PN532_I2C_ADDRESS = 0x24;
 
 /** Storage file holding the provisioning bundle (written by `tapcard flash --provision`). */
 export const PROVISIONING_FILE = 'tapcard.prov';
 /** Prefix of the Storage files that back the flash HAL, one per 4 KB page ("tcf0", "tcf1", ...). */
 export const FLASH_FILE_PREFIX = 'tcf';
-/** Flash pages the store gets: 64 x 4 KB = 256 KB of Storage's 896 KB (runtimes.md §1 Storage). */
+/** Flash pages the store gets: 64 x 4 KB = 256 KB of Storage's 896 KB (docs/espruino.md "Storage"). */
 export const FLASH_PAGE_COUNT = 64;
 
-/** What a reader sees of the emulated card (TgInitAsTarget; cards.md §4-§5). */
+/** What a reader sees of the emulated card (TgInitAsTarget; ISO/IEC 7816-3 §8; PN532 User Manual §7.3.14). */
 export const SENS_RES = [0x04, 0x00];
 /** NFCID1t; the reader sees 08 || these 3 bytes. */
 export const NFCID1T = [0x54, 0x43, 0x01];

@@ -1,5 +1,5 @@
 /**
- * Runs the PN532 as an ISO 14443-4 card (cards.md §5.2 "Emulation flow"): TgInitAsTarget, then
+ * Runs the PN532 as an ISO 14443-4 card (PN532 User Manual §7): TgInitAsTarget, then
  * TgGetData -> the card's transceive() -> TgSetData until the reader leaves, with recovery through
  * RSTPDN when the chip stops answering. The states and their order are in emulation-session.ts.
  *

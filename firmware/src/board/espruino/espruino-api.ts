@@ -1,5 +1,5 @@
 /**
- * The part of Espruino's API the firmware uses (runtimes.md §1; espruino.com/Reference), typed
+ * The part of Espruino's API the firmware uses (docs/espruino.md; espruino.com/Reference), typed
  * once here so the rest of the board code never touches an untyped global. Built-in modules are
  * reached through require() with a literal name; the build keeps those calls as they are and the
  * board JSON lists the names as built-in, so the uploader never tries to fetch them.
@@ -43,7 +43,7 @@ export interface EspruinoCrypto {
 }
 
 /**
- * require('MQTT') (EspruinoDocs modules/MQTT.js, runtimes.md §1): an MQTT 3.1.1 client over
+ * require('MQTT') (EspruinoDocs modules/MQTT.js, docs/espruino.md): an MQTT 3.1.1 client over
  * require('net'), loaded by the uploader as a module (not in the bundle). Messages are strings of
  * bytes (0..255 per character), so binary frames travel as binary strings.
  */

@@ -1,5 +1,5 @@
 /**
- * PN532 host link over I2C (PN532 User Manual §6.2.2-§6.2.4; cards.md §5.1, §5.3): one command at a
+ * PN532 host link over I2C (PN532 User Manual §6.2.2-§6.2.4): one command at a
  * time, as the chip requires.
  *
  *   host                          PN532

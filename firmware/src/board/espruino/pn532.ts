@@ -1,9 +1,9 @@
 /**
- * PN532 driver for card emulation (PN532 User Manual §7.2-§7.3; cards.md §5.2): the commands the
+ * PN532 driver for card emulation (PN532 User Manual §7.2-§7.3): the commands the
  * board needs, on top of the I2C link, plus a hard reset through RSTPDN.
  *
  * Unlike EspruinoDocs' PN532 module (UID reading only, fixed delays, unchecked ACK and checksums;
- * runtimes.md §1), every exchange here polls the ready bit, checks ACK and checksums and reports a
+ * docs/espruino.md), every exchange here polls the ready bit, checks ACK and checksums and reports a
  * named error. Long data is chained: TgGetData repeats while the status has MI set, and a response
  * over 262 bytes goes out as TgSetMetaData parts plus a final TgSetData.
  *

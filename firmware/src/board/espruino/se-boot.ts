@@ -39,7 +39,7 @@ function bytes(values: number[]): Uint8Array {
 
 /**
  * TgInitAsTarget parameters: the ATS historical bytes are the SE ATR's (3B 8n 80 01 T1..Tn TCK,
- * cards.md §4), so a reader's PC/SC ATR for the board equals the SE's own.
+ * ISO/IEC 7816-3 §8; PC/SC Part 3 §3.1.3.2.3), so a reader's PC/SC ATR for the board equals the SE's own.
  */
 export function targetParamsFor(se: SecureElement): TargetParams {
   const n = se.atr[1] & 0x0f;

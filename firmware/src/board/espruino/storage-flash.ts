@@ -1,5 +1,5 @@
 /**
- * Flash HAL (firmware/src/hal/flash.ts) on Espruino's Storage (runtimes.md §1 Storage;
+ * Flash HAL (firmware/src/hal/flash.ts) on Espruino's Storage (docs/espruino.md "Storage";
  * src/jsflash.c jsfWriteFile):
  *
  * - one Storage file per 4 KB flash page, "tcf<page>", created on the first program of the page;

@@ -1,7 +1,7 @@
 /**
  * The bank e-cash card (package class 02): the PBOC / JR/T 0025 electronic deposit (ED, P2 01) and
  * electronic purse (EP, P2 02) with the bank's own keys and AID. When the package carries a PIN,
- * an ED purchase needs VERIFY first (cards.md §3.1).
+ * an ED purchase needs VERIFY first (JR/T 0025 e-purse commands).
  */
 import { APP_CLASS_ECASH } from '../se/package-header';
 import { makePurseClass } from './purse/purse-class';

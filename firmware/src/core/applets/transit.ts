@@ -1,6 +1,6 @@
 /**
  * The city transit card (package class 01): a PBOC / JR/T 0025 electronic purse (EP only) as
- * T-Union cards carry it (cards.md §3). Loads and purchases are authorised by the transit issuer's
+ * T-Union cards carry it (JR/T 0025). Loads and purchases are authorised by the transit issuer's
  * keys, diversified per card (package/card-keys.ts).
  */
 import { APP_CLASS_TRANSIT } from '../se/package-header';

@@ -1,7 +1,7 @@
 /**
  * AES-CMAC (RFC 4493; NIST SP 800-38B) over any keyed 16-byte-block BlockCipher, so a board's
  * native AES serves as well as SoftAes. Streaming, so SCP03 can MAC chaining value || header ||
- * data (cards.md §2.2) straight from the APDU buffer without concatenating.
+ * data (AmdD §6.2.3-§6.2.4) straight from the APDU buffer without concatenating.
  */
 import { shr } from '../bits';
 import { copy, fill } from '../bytes';

@@ -1,6 +1,6 @@
 /**
  * DES (FIPS 46-3) and two/three-key Triple DES EDE (NIST SP 800-67), for PBOC e-purse MACs and
- * session keys (cards.md §3.2). Byte-oriented: blocks are bytes, the key schedule uses 28-bit
+ * session keys (JR/T 0025 e-purse security). Byte-oriented: blocks are bytes, the key schedule uses 28-bit
  * halves, rounds use byte-wide SP tables; nothing reaches 2^31 (docs/portable-core.md).
  */
 import { shr } from '../bits';

@@ -1,5 +1,5 @@
 /**
- * Key check values (cards.md §1.6; GPPro GPCrypto.kcv_aes / kcv_3des): the first 3 bytes of the
+ * Key check values (docs/standards.md "Keys"; GPPro GPCrypto.kcv_aes / kcv_3des): the first 3 bytes of the
  * key's encryption of a fixed block. Log these, never keys.
  */
 import { fill } from '../bytes';

@@ -1,12 +1,12 @@
 /**
- * SCP03 key derivation (GP Amendment D §4.1.5; cards.md §2.1): NIST SP 800-108 KDF in counter
+ * SCP03 key derivation (GP Amendment D v1.1.1 §4.1.5): NIST SP 800-108 KDF in counter
  * mode with AES-CMAC as PRF. Derives session keys, cryptograms and pseudo-random card challenges.
  */
 import { copy, fill, writeU16 } from '../bytes';
 import { assertRange } from './block-cipher';
 import { Cmac } from './cmac';
 
-/** Derivation constants (AmdD Table 4-1; cards.md §2.1). */
+/** Derivation constants (AmdD Table 4-1). */
 export const DERIVE_CARD_CRYPTOGRAM = 0x00;
 export const DERIVE_HOST_CRYPTOGRAM = 0x01;
 export const DERIVE_CARD_CHALLENGE = 0x02;
@@ -19,7 +19,7 @@ const PRF_BLOCK = 16;
 const MAX_LENGTH_BITS = 255 * PRF_BLOCK * 8;
 
 /*
- * Fixed input before the context (cards.md §2.1):
+ * Fixed input before the context (AmdD §4.1.5):
  *   0..10  00 x 11 (label)
  *   11     derivation constant
  *   12     00 separation indicator

@@ -1,7 +1,7 @@
 /**
  * ISO/IEC 9797-1 padding method 2: append 80, then 00 up to a block boundary. Always adds at
  * least one byte (a full block when the data is already aligned). Used by SCP03 C-DEC/R-ENC
- * (cards.md §2.3) and the PBOC MAC (cards.md §3.2).
+ * (AmdD §6.2.6) and the PBOC MAC (JR/T 0025 e-purse security).
  */
 import { fill } from '../bytes';
 import { assertRange } from './block-cipher';

@@ -1,17 +1,17 @@
 /**
- * PBOC / JR/T 0025 electronic deposit and purse crypto, 3DES variant (cards.md §3.2): the DES
+ * PBOC / JR/T 0025 electronic deposit and purse crypto, 3DES variant (JR/T 0025 e-purse security): the DES
  * CBC-MAC used for MAC1/MAC2/TAC, session keys, the TAC key and key diversification.
  */
 import { fill } from '../bytes';
 import { assertRange, type BlockCipher } from './block-cipher';
 
 const BLOCK = 8;
-/** MAC1, MAC2 and TAC are the leftmost 4 bytes of the CBC-MAC (cards.md §3.2). */
+/** MAC1, MAC2 and TAC are the leftmost 4 bytes of the CBC-MAC (JR/T 0025 e-purse security). */
 export const PBOC_MAC_LEN = 4;
 export const PBOC_SESSION_KEY_LEN = 8;
 export const PBOC_KEY_LEN = 16;
 
-/** TAC key = DTK[0..7] xor DTK[8..15] (cards.md §3.2). */
+/** TAC key = DTK[0..7] xor DTK[8..15] (JR/T 0025 e-purse security). */
 export function pbocTacKey(dtk: Uint8Array, off: number, out: Uint8Array, outOff: number): void {
   assertRange('PBOC DTK', dtk, off, PBOC_KEY_LEN);
   assertRange('PBOC TAC key output', out, outOff, BLOCK);
@@ -35,7 +35,7 @@ export class PbocCrypto {
 
   /**
    * Single-DES CBC-MAC of data[off .. off+len) with the 8-byte key at key[keyOff], ICV 00 x 8 and
-   * 80 00.. padding always added; writes the first 4 bytes to out[outOff..] (cards.md §3.2).
+   * 80 00.. padding always added; writes the first 4 bytes to out[outOff..] (JR/T 0025 e-purse security).
    */
   mac(key: Uint8Array, keyOff: number, data: Uint8Array, off: number, len: number, out: Uint8Array, outOff: number): void {
     assertRange('PBOC MAC data', data, off, len);
@@ -57,7 +57,7 @@ export class PbocCrypto {
   }
 
   /**
-   * Session key = 3DES-EDE2-ECB(key16, input8): SESLK from DLK, SESPK from DPK (cards.md §3.2).
+   * Session key = 3DES-EDE2-ECB(key16, input8): SESLK from DLK, SESPK from DPK (JR/T 0025 e-purse security).
    */
   sessionKey(key: Uint8Array, keyOff: number, input: Uint8Array, inOff: number, out: Uint8Array, outOff: number): void {
     this.tdes.setKey(key, keyOff, PBOC_KEY_LEN);
@@ -67,7 +67,7 @@ export class PbocCrypto {
 
   /**
    * Diversified 16-byte card key: left = 3DES-ECB(MK, D), right = 3DES-ECB(MK, D xor FF..FF), with
-   * D the 8-byte diversification data (JR/T 0025 / PBOC key dispersion; cards.md does not cover
+   * D the 8-byte diversification data (JR/T 0025 / PBOC key dispersion; the PBOC worked examples do not cover
    * it). out may start at d.
    */
   diversify(masterKey: Uint8Array, mkOff: number, d: Uint8Array, dOff: number, out: Uint8Array, outOff: number): void {

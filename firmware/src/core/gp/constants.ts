@@ -1,5 +1,5 @@
 /**
- * GlobalPlatform card content management constants (GP Card Spec v2.3.1 = GPCS; cards.md §1),
+ * GlobalPlatform card content management constants (GP Card Spec v2.3.1 = GPCS; GPCS ch. 11),
  * named by role. The host-side builders and parsers in this folder use them; the card side may too.
  */
 

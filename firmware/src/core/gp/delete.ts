@@ -1,5 +1,5 @@
 /**
- * DELETE (GPCS 11.2; cards.md §1.2): 80 E4 00 P2 Lc 4F len AID 00, P2 00 = the object only,
+ * DELETE (GPCS 11.2): 80 E4 00 P2 Lc 4F len AID 00, P2 00 = the object only,
  * 80 = the object and its related objects (an ELF with its applications).
  */
 import { CLA_GP, INS_DELETE, P2_DELETE_OBJECT, P2_DELETE_RELATED, TAG_AID } from './constants';

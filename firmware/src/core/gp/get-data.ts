@@ -1,5 +1,5 @@
 /**
- * GET DATA (GPCS 11.3; cards.md §1.2): 80 CA P1 P2 00, P1P2 = the tag asked for (00E0 key
+ * GET DATA (GPCS 11.3): 80 CA P1 P2 00, P1P2 = the tag asked for (00E0 key
  * information template, 0066 card data), and a reader for the key information template.
  *
  * Key information template (GPCS 11.3.3.1, basic format):

@@ -1,5 +1,5 @@
 /**
- * GET STATUS (GPCS 11.4; cards.md §1.2): the command, and a reader for its TLV-format answer.
+ * GET STATUS (GPCS 11.4): the command, and a reader for its TLV-format answer.
  *
  * Command: 80 F2 P1 P2 02 4F 00 00 — search criteria "any AID"; P1 80 ISD, 40 applications and
  * SSDs, 20 ELFs, 10 ELFs with their modules; P2 02 first, 03 next after SW 6310.

@@ -1,5 +1,5 @@
 /**
- * INSTALL command builders (GPCS 11.5; cards.md §1.2). All write a short case 4 APDU
+ * INSTALL command builders (GPCS 11.5). All write a short case 4 APDU
  * `80 E6 P1 00 Lc data 00` into out[0..] and return its length, or -1 when an argument is out of
  * range or the command does not fit out (or 255 data bytes).
  */
@@ -42,7 +42,7 @@ export function buildInstallForLoad(
  *   len || ELF AID || len || module AID || len || instance AID || len || privileges (1 or 3)
  *   || len || install parameters || len || install token
  * The install parameters field is `C9 len applicationParams`: C9 is mandatory, `C9 00` when the
- * application takes none (cards.md §1.2); applicationParams is the value of C9, may be null.
+ * application takes none (GPCS ch. 11); applicationParams is the value of C9, may be null.
  */
 export function buildInstallForInstall(
   loadFileAid: Uint8Array,

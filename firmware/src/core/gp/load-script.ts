@@ -1,5 +1,5 @@
 /**
- * The LOAD part of a load script (GPCS 11.6; cards.md §1.2): how a load file is cut into LOAD
+ * The LOAD part of a load script (GPCS 11.6): how a load file is cut into LOAD
  * blocks and the LOAD command itself. The whole script is INSTALL [for load] (install.ts) ->
  * LOAD block 00..N-1 -> INSTALL [for install and make selectable] (install.ts).
  *

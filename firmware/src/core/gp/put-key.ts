@@ -1,5 +1,5 @@
 /**
- * PUT KEY for an SCP03 key set (GPCS 11.8; AmdD 6.2.8; cards.md §1.2): adds a key set (P1 00) or
+ * PUT KEY for an SCP03 key set (GPCS 11.8; AmdD 6.2.8): adds a key set (P1 00) or
  * replaces key set P1, three AES keys ENC, MAC, DEK with identifiers 1, 2, 3.
  *
  *   80 D8 P1 81 Lc  newKVN || keyData(ENC) || keyData(MAC) || keyData(DEK)  00
@@ -8,7 +8,7 @@
  * P2 81: several keys, the first with identifier 1 (GPCS Table 11-66). Key values are encrypted
  * under the static K-DEK, AES-CBC with a zero ICV (AmdD 6.2.8); the key component block starts
  * with the clear key length (GPCS Table 11-70), and a 24-byte key is padded with 8 zero bytes to a
- * whole block. KCV = first 3 bytes of E(key, 16 x 01) (cards.md §1.6; kcv.ts). The card answers
+ * whole block. KCV = first 3 bytes of E(key, 16 x 01) (GPCS Annex H.1; docs/standards.md "Keys"; kcv.ts). The card answers
  * newKVN || KCV(ENC) || KCV(MAC) || KCV(DEK).
  */
 import { copy, equalBytes, fill } from '../bytes';

@@ -1,7 +1,7 @@
 /**
  * SCP03 off-card (host) side, sans-I/O: builds INITIALIZE UPDATE and EXTERNAL AUTHENTICATE, checks
  * the card cryptogram, then wraps commands (C-MAC, C-DECRYPTION) and unwraps responses (R-MAC,
- * R-ENCRYPTION). GP Card Spec v2.2 Amendment D v1.1.1 (AmdD); cards.md §2.
+ * R-ENCRYPTION). GP Card Specification Amendment D v1.1.1 (AmdD)
  *
  * The transport is the caller's: it sends what the build/wrap methods write and hands back what the
  * card answered. Every method returns a length or 0 on success and a negative SCP03_ERROR code
@@ -42,7 +42,7 @@ const MAX_KEY_LEN = 32;
 const SCP03_ID = 0x03;
 
 /*
- * INITIALIZE UPDATE response data, S8 mode (AmdD Table 7-2; cards.md §1.2):
+ * INITIALIZE UPDATE response data, S8 mode (AmdD Table 7-2):
  *   0..9    key diversification data (10)
  *   10      key version number
  *   11      secure channel protocol identifier, 03

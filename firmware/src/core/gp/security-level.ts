@@ -1,5 +1,5 @@
 /**
- * SCP03 security levels: the P1 of EXTERNAL AUTHENTICATE (GP Amendment D Table 7-3; cards.md §1.4).
+ * SCP03 security levels: the P1 of EXTERNAL AUTHENTICATE (GP Amendment D v1.1.1 Table 7-3).
  *
  *   b6 R-ENCRYPTION | b5 R-MAC | b2 C-DECRYPTION | b1 C-MAC
  *
@@ -41,7 +41,7 @@ export function hasREnc(sl: number): boolean {
 }
 
 /*
- * The "i" parameter of the key information (AmdD Table 5-1; cards.md §2.1):
+ * The "i" parameter of the key information (AmdD Table 5-1):
  *   b1 S16 mode (AmdD v1.2) | b5 pseudo-random card challenge | b7b6 00 no R-MAC, 01 R-MAC, 11 R-MAC + R-ENC
  */
 export const I_S16_MODE = 0x01;

@@ -1,5 +1,5 @@
 /**
- * SELECT by AID and the FCI it returns (GPCS 11.9; cards.md §1.2).
+ * SELECT by AID and the FCI it returns (GPCS 11.9).
  *
  *   6F len                      FCI template
  *     84 len AID                DF name (the selected AID)

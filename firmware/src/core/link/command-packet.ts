@@ -1,6 +1,6 @@
 /**
- * Secured command packets, SMS dialect (ETSI TS 102 225 §5.1, 3GPP TS 31.115 §4; reference/peers.md
- * §2a). The CPI is the UDH's IEI 70 (udh.ts); the packet itself is:
+ * Secured command packets, SMS dialect (ETSI TS 102 225 §5.1, 3GPP TS 31.115
+ * §4). The CPI is the UDH's IEI 70 (udh.ts); the packet itself is:
  *
  *   off  0  CPL    2  octets from CHL to the end, padding included
  *        2  CHL    1  13 + 8 = 0x15: SPI .. PCNTR plus the 8-octet CC

@@ -1,6 +1,6 @@
 /**
- * The 5-octet replay counter CNTR of secured packets (ETSI TS 102 225 §5.1.1, reference/peers.md
- * §5 "Replay protection (OTA)"). 40-bit values do not fit the core's 31-bit integers, so counters
+ * The 5-octet replay counter CNTR of secured packets (ETSI TS 102 225 §5.1.1;
+ * 3GPP TS 31.115 §4). 40-bit values do not fit the core's 31-bit integers, so counters
  * stay big-endian byte strings and are compared and incremented octet by octet.
  */
 export const CNTR_LEN = 5;

@@ -1,6 +1,6 @@
 /**
  * Response status codes of a proof of receipt (ETSI TS 102 225 §5.2.2 table 5, TS 31.115 §7;
- * reference/peers.md §2a). The one place they are defined.
+ * ETSI TS 102 225 §5.1; 3GPP TS 31.115 §4). The one place they are defined.
  */
 export const POR = {
   OK: 0x00,

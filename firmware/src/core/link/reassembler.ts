@@ -1,6 +1,6 @@
 /**
  * Puts concatenated link frames back together into one secured packet (TS 23.040 §9.2.3.24.1;
- * hardening as in onomondo-uicc PR #58, reference/peers.md §2b):
+ * hardening as in onomondo-uicc PR #58, 3GPP TS 23.040 §9.2.3.24.1):
  *
  * - parts may arrive in any order; a reassembly is keyed by (reference width, reference, total);
  * - an exact duplicate of a part is ignored (MQTT QoS 1 redelivers, like an SMS retry), also for a

@@ -1,6 +1,6 @@
 /**
  * Response packets (proof of receipt), SMS dialect (ETSI TS 102 225 §5.2, 3GPP TS 31.115 §4-§7;
- * reference/peers.md §2a). The RPI is the UDH's IEI 71 (udh.ts); the packet is:
+ * ETSI TS 102 225 §5.1; 3GPP TS 31.115 §4). The RPI is the UDH's IEI 71 (udh.ts); the packet is:
  *
  *   off  0  RPL     2  octets from RHL to the end
  *        2  RHL     1  10 + CC length: 0x12 secured, 0x0A clear

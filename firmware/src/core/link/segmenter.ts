@@ -1,9 +1,9 @@
 /**
  * Splits one secured packet into SMS-sized link frames (TS 23.040 §9.2.3.24.1 concatenation,
- * TS 31.115 §4; reference/peers.md §2b). A packet that fits one frame goes out as UDH 02 70 00 |
+ * TS 31.115 §4; 3GPP TS 23.040 §9.2.3.24.1). A packet that fits one frame goes out as UDH 02 70 00 |
  * packet; a longer one as concatenated parts whose first part also carries the CPI/RPI.
  *
- * Capacity per frame at the default 140 octets (peers.md §2b): single 137; concatenated with an
+ * Capacity per frame at the default 140 octets (3GPP TS 23.040 §9.2.3.24.1): single 137; concatenated with an
  * 8-bit reference 132 in the first part and 134 in the others; with a 16-bit reference 131 / 133.
  *
  * Usage: `const n = seg.begin(packet, 0, len, PACKET_COMMAND, ref); for (let i = 0; i < n; i++)

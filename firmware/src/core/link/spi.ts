@@ -1,6 +1,6 @@
 /**
  * Security parameter indicator, KIc and KID of a command packet (ETSI TS 102 225 §5.1.1-§5.1.3,
- * TS 31.115 §4; reference/peers.md §2a).
+ * TS 31.115 §4; ETSI TS 102 225 §5.1; 3GPP TS 31.115 §4).
  *
  *   SPI octet 1: b2b1 RC/CC/DS (00 none, 01 RC, 10 CC, 11 DS), b3 ciphering,
  *                b5b4 counter (00 none, 01 present without check, 10 process only if higher,

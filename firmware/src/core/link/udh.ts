@@ -1,6 +1,6 @@
 /**
  * The SMS user data header that starts every link frame (3GPP TS 23.040 §9.2.3.24, TS 31.115 §4;
- * reference/peers.md §2b). One MQTT payload is one frame, shaped like the TP-UD of an SMS-PP
+ * 3GPP TS 23.040 §9.2.3.24.1). One MQTT payload is one frame, shaped like the TP-UD of an SMS-PP
  * message with UDHI set:
  *
  *   frame = UDHL(1) | IE ... | user data (part of a secured packet)

@@ -1,7 +1,7 @@
 /**
  * The AIDs a tapcard package names (docs/package-format.md "AIDs"). Built from tapcard's
  * proprietary RID F0 'TAPC' (format.ts), except the transit application, which uses the T-Union
- * AID (cards.md §3.4) with the issuer id appended, so a Beijing card and a Shanghai card live side
+ * AID (JT/T 978 T-Union files) with the issuer id appended, so a Beijing card and a Shanghai card live side
  * by side in one SE and a T-Union reader's SELECT of A000000632010105 still reaches them by
  * partial name (ISO 7816-4 §5.3.1; the SE answers the first, P2 02 the next).
  *

@@ -3,8 +3,8 @@
  * docs/package-format.md and README), so anything personalised with them is a test card.
  *
  * Purse issuers (transit, bank) hold three 16-byte 3DES master keys at key index 01, from which
- * each card's DLK / DPK / DTK are diversified over its card number (card-keys.ts, cards.md §3.2).
- * The transit values are fixed by issue 3; the bank's and the merchant's are tapcard's choice.
+ * each card's DLK / DPK / DTK are diversified over its card number (card-keys.ts, JR/T 0025 e-purse security).
+ * The transit values are fixed test values; the bank's and the merchant's are tapcard's choice.
  */
 import { fromHex } from '../hex';
 

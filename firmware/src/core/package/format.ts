@@ -1,6 +1,6 @@
 /**
  * The tapcard install package: what a GlobalPlatform Load File Data Block (the value of tag C4,
- * GPCS Table 11-58; cards.md §1.2) carries for tapcard's SE. Full description with examples in
+ * GPCS Table 11-58; GPCS ch. 11) carries for tapcard's SE. Full description with examples in
  * docs/package-format.md.
  *
  *   C4 len                                   Load File Data Block (the SE stores its value)
@@ -74,12 +74,12 @@ export const KEY_AT_VERSION = 2;
 export const KEY_AT_ALGORITHM = 3;
 export const KEY_AT_VALUE = 4;
 
-/** Key types: the PBOC purse keys (cards.md §3.2) and the loyalty card's merchant MAC key. */
+/** Key types: the PBOC purse keys (JR/T 0025 e-purse security) and the loyalty card's merchant MAC key. */
 export const KEY_TYPE_LOAD = 0x01;
 export const KEY_TYPE_PURCHASE = 0x02;
 export const KEY_TYPE_TAC = 0x03;
 export const KEY_TYPE_LOYALTY_MAC = 0x04;
-/** Algorithm ids: 00 = 3DES as in the PBOC algorithm id (cards.md §3.1); 10 = AES-128 (tapcard's). */
+/** Algorithm ids: 00 = 3DES as in the PBOC algorithm id (JR/T 0025 e-purse commands); 10 = AES-128 (tapcard's). */
 export const KEY_ALG_3DES = 0x00;
 export const KEY_ALG_AES128 = 0x10;
 
@@ -95,5 +95,5 @@ export const PRIVILEGE_CARD_RESET = 0x04;
  * unregistered proprietary use, so nothing collides with a registered application.
  */
 export const TAPCARD_RID = [0xf0, 0x54, 0x41, 0x50, 0x43];
-/** T-Union transit application (cards.md §3.4). */
+/** T-Union transit application (JT/T 978 T-Union files). */
 export const TUNION_AID = [0xa0, 0x00, 0x00, 0x06, 0x32, 0x01, 0x01, 0x05];

@@ -1,5 +1,5 @@
 /**
- * PN532 commands used for ISO 14443-4 card emulation (PN532 User Manual §7; cards.md §5.2), as PD
+ * PN532 commands used for ISO 14443-4 card emulation (PN532 User Manual §7), as PD
  * builders and response readers over caller-owned buffers. Each builder writes PD at `pd` and
  * returns its length; the caller frames it with encodeFrame (frame.ts).
  */
@@ -79,13 +79,13 @@ export interface TargetParams {
   sensRes: Uint8Array;
   /** 3 bytes; the UID the reader sees is 08 || nfcid1t. */
   nfcid1t: Uint8Array;
-  /** ATS historical bytes (also the T1..Tk of the contactless ATR, cards.md §4). */
+  /** ATS historical bytes (also the T1..Tk of the contactless ATR, ISO/IEC 7816-3 §8; PC/SC Part 3 §3.1.3.2.3). */
   historical: Uint8Array;
   historicalLength: number;
 }
 
 /**
- * PD of TgInitAsTarget in PICC-only mode (UM §7.3.14; cards.md §5.2):
+ * PD of TgInitAsTarget in PICC-only mode (PN532 User Manual §7.3.14):
  *   8C Mode | SENS_RES(2) NFCID1t(3) SEL_RES | FeliCa params(18) | NFCID3t(10) | LenGt Gt | LenTk Tk
  * FeliCa, NFCID3t and Gt are zero/empty: only ISO 14443-4 type A is offered.
  * Returns the PD length, or -1 if the parameters do not fit (checked before writing).

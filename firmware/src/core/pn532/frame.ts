@@ -1,5 +1,5 @@
 /**
- * PN532 host-link frames (NXP PN532 User Manual §6.2.1; cards.md §5.1), sans-I/O and allocation-free:
+ * PN532 host-link frames (NXP PN532 User Manual §6.2.1), sans-I/O and allocation-free:
  * the caller owns the buffers, so the same code runs on the APDU path of the board and in the
  * Lua build.
  *

@@ -1,5 +1,5 @@
 /**
- * PN532 frame vectors. Normal frames are the computed examples of cards.md §5.1 (checked against
+ * PN532 frame vectors. Normal frames are the computed examples of PN532 User Manual §6.2.1 (checked against
  * the PN532 User Manual §6.2.1 rules); the extended and error frames follow UM §6.2.1.2/§6.2.1.5.
  * Only tests import this file.
  */

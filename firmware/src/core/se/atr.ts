@@ -1,5 +1,5 @@
 /**
- * Answer-to-reset of a contactless card as PC/SC part 3 presents it (cards.md §4):
+ * Answer-to-reset of a contactless card as PC/SC part 3 presents it (ISO/IEC 7816-3 §8; PC/SC Part 3 §3.1.3.2.3):
  *   3B 8n 80 01 T1..Tn TCK   (TD1 -> TD2, T=1; n historical bytes <= 15; TCK = XOR of T0..Tn)
  */
 export const ATR_MAX_LEN = 5 + 15;

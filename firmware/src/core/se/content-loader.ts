@@ -1,5 +1,5 @@
 /**
- * Card content loading: INSTALL [for load] then LOAD blocks (GPCS 11.5.2.3 / 11.6; cards.md §1.2).
+ * Card content loading: INSTALL [for load] then LOAD blocks (GPCS 11.5.2.3 / 11.6).
  *
  * LOAD blocks must arrive with strictly sequential P2 block numbers (00, 01, ... modulo 256). The
  * Load File Data Block value (after `C4 len`) is cut into ELF_CHUNK_LEN chunks and written to the

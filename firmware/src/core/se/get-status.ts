@@ -1,5 +1,5 @@
 /**
- * GET STATUS (GPCS 11.4; cards.md §1.2): registry entries in TLV format (P2 02), continued with
+ * GET STATUS (GPCS 11.4): registry entries in TLV format (P2 02), continued with
  * P2 03 after 6310. Entries (Tables 11-36/37):
  *   ISD  (P1 80): E3 { 4F AID, 9F70 lifeCycle, C5 privileges(3) }
  *   apps (P1 40): E3 { 4F AID, 9F70 lifeCycle, C5 privileges(3), C4 ELF AID, CC ISD AID }

@@ -1,5 +1,5 @@
 /**
- * SCP03 secure channel, card side (GP Card Spec v2.3 Amendment D v1.1; cards.md §2), on the
+ * SCP03 secure channel, card side (GP Card Specification v2.3.1 Amendment D v1.1.1), on the
  * secure messaging both ends share (gp/scp03-session.ts).
  *
  * One session object per SE, built at boot; it holds only session keys (S-ENC, S-MAC, S-RMAC).

@@ -74,7 +74,7 @@ export class SecureChannelModule {
     return ok && this.store.put(REC_SE_STATE, 0, this.state, 0, STATE_RECORD_LEN);
   }
 
-  /** INITIALIZE UPDATE `80 50 KVN 00 08 hostChallenge 00` (cards.md §1.2; AmdD 7.1). */
+  /** INITIALIZE UPDATE `80 50 KVN 00 08 hostChallenge 00` (AmdD 7.1). */
   initializeUpdate(cmd: CommandApdu, rsp: ApduResponse): number {
     this.session.close();
     if (cmd.p2 !== 0) return SW.ERR_WRONG_P1P2;

@@ -1,5 +1,5 @@
 /**
- * The issuer interface (issue 4 §3): the data processing unit asks an issuer for the install
+ * The issuer interface: the data processing unit asks an issuer for the install
  * package of one card. One adapter per issuer; adapters run in-process by default, and
  * http-issuer.ts binds the same interface to a remote issuer server (docs/flows.md §4).
  *

@@ -10,7 +10,7 @@ import { cardNumberBcd, issueCardPackage, newCardNumber } from '../../issuers/ca
 import { IssuerError, type ApplicationInfo, type IssuedPackage, type IssuerAdapter, type PackageRequest } from './issuer';
 
 export const TRANSIT_APPLICATION_ID = 'transit';
-/** City issuer id (cards.md: issuer ids are 16-bit). */
+/** City issuer id (the package format's issuer id is 16-bit, docs/package-format.md). */
 export const TRANSIT_ISSUER_ID = 1000;
 /** The card's terms of use, carried in the package's resources (a realistic size: many LOAD blocks). */
 const TERMS_OF_USE = Array.from(

@@ -1,5 +1,5 @@
 /**
- * INITIALIZE FOR LOAD and CREDIT FOR LOAD (JR/T 0025; cards.md §3.1, §3.2).
+ * INITIALIZE FOR LOAD and CREDIT FOR LOAD (JR/T 0025).
  *
  *   80 50 00 P2 0B  keyIndex(1) | amount(4) | terminalId(6)              Le 10
  *     -> balance(4) | onlineCounter(2) | keyVersion(1) | algId(1) | random(4) | MAC1(4)

@@ -1,5 +1,5 @@
 /**
- * INITIALIZE FOR PURCHASE and DEBIT FOR PURCHASE (JR/T 0025; cards.md §3.1, §3.2).
+ * INITIALIZE FOR PURCHASE and DEBIT FOR PURCHASE (JR/T 0025).
  *
  *   80 50 01 P2 0B  keyIndex(1) | amount(4) | terminalId(6)                    Le 0F
  *     -> balance(4) | offlineCounter(2) | overdraftLimit(3) | keyVersion(1) | algId(1) | random(4)

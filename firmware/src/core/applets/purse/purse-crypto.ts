@@ -1,5 +1,5 @@
 /**
- * The PBOC / JR/T 0025 e-purse MACs (cards.md §3.2), both sides of them: the card computes MAC1
+ * The PBOC / JR/T 0025 e-purse MACs (JR/T 0025 e-purse security), both sides of them: the card computes MAC1
  * (load), checks MAC2 (load) and MAC1 (purchase), and computes MAC2 (purchase) and the TAC; the
  * issuer's load host and the terminal's PSAM compute the same values with this class, so card and
  * terminal cannot drift apart.
@@ -13,7 +13,7 @@
  *   load TAC      = MAC(DTKL xor DTKR, newBalance(4) | onlineCounter(2) | amount(4) | type(1) | terminalId(6) | date | time)
  *   purchase TAC  = MAC(DTKL xor DTKR, amount(4) | type(1) | terminalId(6) | termTxSerial(4) | date | time)
  * MAC = single-DES CBC-MAC, ICV 0, 80-padding, leftmost 4 bytes (crypto/pboc.ts). The load TAC
- * layout is from memory of JR/T 0025, not a retrieved source (cards.md §3.2 says so too).
+ * layout is from memory of JR/T 0025, not a retrieved source (docs/standards.md says so too).
  */
 import { copy, fill, writeU16, writeU31 } from '../../bytes';
 import { PBOC_SESSION_KEY_LEN, PbocCrypto, pbocTacKey } from '../../crypto/pboc';

@@ -1,5 +1,5 @@
 /**
- * The purse's read-only commands (cards.md §3.1, §3.4):
+ * The purse's read-only commands (JR/T 0025 e-purse commands; JT/T 978 T-Union files):
  *
  *   80 5C P1 P2 04        GET BALANCE: P2 01 ED / 02 EP; P1 00 balance, 01 negative balance
  *                         (T-Union readers ask both; always 0 here, there is no overdraft)

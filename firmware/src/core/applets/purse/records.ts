@@ -12,10 +12,10 @@
  *                 20 last transaction for GET TRANSACTION PROVE: type(1) | counter(2) | MAC(4) | TAC(4)
  *   id 10+i LOG   record i of the cyclic transaction log (SFI 18), 23 bytes; logHead is the newest
  *
- * SFI 15 public information (T-Union layout, cards.md §3.4):
+ * SFI 15 public information (T-Union layout, JT/T 978 T-Union files):
  *   0 issuer data(8) | 8 application type(1) | 9 application version(1) | 10 card number(10, BCD)
  *   20 valid from(4) | 24 valid to(4) | 28 RFU(2)
- * SFI 18 log record (cards.md §3.4):
+ * SFI 18 log record (JT/T 978 T-Union files):
  *   0 counter(2) | 2 overdraft(3) | 5 amount(4) | 9 type(1) | 10 terminal id(6) | 16 date-time(7, BCD)
  */
 export const REC_CONFIG = 0x00;
@@ -43,7 +43,7 @@ export const PI_VALID_TO = 24;
 export const KEY_TYPE_PIN = 0x10;
 export const MAX_KEY_ENTRIES = 8;
 
-/** Purse ids: the P2 of GET BALANCE / INITIALIZE (cards.md §3.1) minus one. */
+/** Purse ids: the P2 of GET BALANCE / INITIALIZE (JR/T 0025 e-purse commands) minus one. */
 export const PURSE_ED = 0;
 export const PURSE_EP = 1;
 export const PURSE_LEN = 8;
@@ -73,7 +73,7 @@ export const LOG_TYPE = 9;
 export const LOG_TERMINAL = 10;
 export const LOG_DATE_TIME = 16;
 
-/** Transaction type ids used in MACs and the log (cards.md §3.1). */
+/** Transaction type ids used in MACs and the log (JR/T 0025 e-purse commands). */
 export const TX_ED_LOAD = 0x01;
 export const TX_EP_LOAD = 0x02;
 export const TX_ED_PURCHASE = 0x05;

@@ -1,5 +1,5 @@
 /**
- * The purse transaction session (cards.md §3.1): INITIALIZE FOR LOAD must come right before CREDIT
+ * The purse transaction session (JR/T 0025 e-purse commands): INITIALIZE FOR LOAD must come right before CREDIT
  * FOR LOAD, INITIALIZE FOR PURCHASE right before DEBIT FOR PURCHASE. Other commands in between
  * (GET BALANCE, READ RECORD...) leave it alone; a failed CREDIT/DEBIT, a new INITIALIZE or a
  * deselect ends it, so a MAC2 or MAC1 is good for one attempt only.
