@@ -23,7 +23,7 @@ import { fromHex, toHex } from '../firmware/src/core/hex';
 import { BUILT_IN_APPLET_CLASSES } from '../firmware/src/core/applets/built-in';
 import { MAX_RESPONSE_LEN, SecureElement } from '../firmware/src/core/se/secure-element';
 import { FLASH_PAGE_COUNT } from '../firmware/src/board/espruino/board-config';
-import type { Random } from '../firmware/src/hal/random';
+import type { Random } from '../firmware/src/core/ports/random';
 import { MemoryFlash } from '../host/flash/memory-flash';
 import { GpSession } from '../host/gp/gp-session';
 import { sameKeyForAll } from '../host/gp/keys';

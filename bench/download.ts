@@ -21,7 +21,7 @@ import path from 'node:path';
 import { SL_CDEC_RENC_CMAC_RMAC } from '../firmware/src/core/gp/security-level';
 import { MAX_LOAD_BLOCKS, loadBlockCount } from '../firmware/src/core/gp/load-script';
 import { fromHex } from '../firmware/src/core/hex';
-import type { Flash } from '../firmware/src/hal/flash';
+import type { Flash } from '../firmware/src/core/ports/flash';
 import { MAX_RESPONSE_LEN } from '../firmware/src/core/se/secure-element';
 import { FileFlash } from '../host/flash/file-flash';
 import { MemoryFlash } from '../host/flash/memory-flash';

@@ -36,7 +36,7 @@ import { MemoryJournal } from '../pos-sim/src/purse/journal';
 import { TransitPos } from '../pos-sim/src/purse/transit-pos';
 import { DirectReader } from '../pos-sim/src/reader/direct-reader';
 import { buildFirmware } from '../tools/firmware/build-firmware';
-import { EXIT } from './exit-codes';
+import { EXIT } from '../contracts/exit-codes';
 
 const HELP = `usage: tapcard demo [--keep DIR] [--verbose]
 

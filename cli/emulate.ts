@@ -7,7 +7,7 @@ import { parseArgs } from 'node:util';
 import { DEFAULT_BUNDLE } from '../tools/firmware/build-firmware';
 import { EmulatorSetupError, startEmulator } from '../host/emulator/emulator';
 import { SerialSpecError } from '../host/emulator/serial-console';
-import { EXIT } from './exit-codes';
+import { EXIT } from '../contracts/exit-codes';
 
 const HELP = `usage: tapcard emulate --state DIR [--provision FILE] [--vpcd HOST:PORT] [--broker URL]
                        [--serial tcp://HOST:PORT|pty] [--firmware FILE|none] [--quiet] [--json]

@@ -5,7 +5,7 @@
 import { parseArgs } from 'node:util';
 import { FlashError, flashBoard, type FlashFailureKind } from '../host/flash-tool/flash';
 import { progressPrinter } from '../host/flash-tool/progress-bar';
-import { EXIT } from './exit-codes';
+import { EXIT } from '../contracts/exit-codes';
 
 const HELP = `usage: tapcard flash --port PORT [--baud 115200] [--provision FILE] [--bundle FILE]
                      [--no-verify] [--verbose] [--json]

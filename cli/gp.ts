@@ -18,7 +18,7 @@ import { connectPcsc, PcscUnavailableError } from '../host/gp/pcsc-transport';
 import type { CardRegistry } from '../host/gp/registry';
 import { CardRemovedError, NoCardError } from '../host/vpcd/errors';
 import { VpcdReader, type Transmit } from '../host/vpcd/vpcd-reader';
-import { EXIT } from './exit-codes';
+import { EXIT } from '../contracts/exit-codes';
 
 /** GPPro's default test key (docs/standards.md "Keys"): development cards only. */
 const DEV_KEY_HEX = '404142434445464748494A4B4C4D4E4F';

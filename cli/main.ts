@@ -2,7 +2,7 @@
  * tapcard CLI entry: one subcommand per part of the system (ARCHITECTURE.md "The parts").
  * Each subcommand lives in its own module and exports `run(argv): Promise<number>` (the exit code).
  */
-import { EXIT } from './exit-codes';
+import { EXIT } from '../contracts/exit-codes';
 
 type Command = { summary: string; load: () => Promise<{ run(argv: string[]): Promise<number> }> };
 

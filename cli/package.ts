@@ -21,7 +21,7 @@ import { loadBlockCount, loadBlockSize } from '../firmware/src/core/gp/load-scri
 import {
   buildPackageFile, devIssuerSigningKey, signingKeyFromSeed, verifyPackageSignature, type IssuerSigningKey, type SignatureCheck,
 } from '../platform-server/src/issuers/keys';
-import { EXIT } from './exit-codes';
+import { EXIT } from '../contracts/exit-codes';
 
 const HELP = `usage: tapcard package build --app transit|ecash|loyalty --issuer ID --card-number N
                               (--dev-keys | --master-keys FILE) --out FILE [options]

@@ -15,13 +15,13 @@ import { DEFAULT_DATA_DIR, Platform, initPlatform } from '../platform-server/src
 import { provisionDevice } from '../platform-server/src/provision';
 import { startPlatform } from '../platform-server/src/server';
 import { attachFlows } from '../platform-server/src/flows/flows';
-import { downloadCommand, jobsCommand } from '../platform-server/src/flows/cli-jobs';
-import { deleteCommand, statusCommand } from '../platform-server/src/flows/cli-delete-status';
+import { downloadCommand, jobsCommand } from './platform-jobs';
+import { deleteCommand, statusCommand } from './platform-delete-status';
 import { writeMosquittoFiles } from '../platform-server/src/mosquitto-files';
-import { accountAddCommand, payerCodeCommand, terminalAddCommand } from '../platform-server/src/terminals/cli-terminals';
+import { accountAddCommand, payerCodeCommand, terminalAddCommand } from './platform-terminals';
 import { terminalApi } from '../platform-server/src/terminals/terminal-api';
 import { createTerminalServices, issuerAdapters } from '../platform-server/src/terminals/terminal-services';
-import { EXIT } from './exit-codes';
+import { EXIT } from '../contracts/exit-codes';
 
 const HELP = `usage: tapcard platform <init|start|provision|devices|jobs|download|delete|status|terminal-add|account-add|payer-code|broker-cert> [options]
 

@@ -27,7 +27,7 @@ import {
 } from '../pos-sim/src/online/platform-client';
 import { rechargeWithThirdParty, type ThirdPartyRecharge } from '../pos-sim/src/online/third-party-recharge';
 import type { Reader } from '../pos-sim/src/reader/reader';
-import { EXIT } from './exit-codes';
+import { EXIT } from '../contracts/exit-codes';
 
 const DEFAULT_JOURNAL = './.tapcard/pos/journal.json';
 const DEFAULT_WAIT_S = 10;

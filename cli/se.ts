@@ -8,7 +8,7 @@ import { swText } from '../firmware/src/core/sw';
 import { existsSync, statSync } from 'node:fs';
 import { DEV_ISD_KEY, SeCardDevice, openStateDir } from '../host/se/virtual-se';
 import { VpcdCardClient } from '../host/vpcd/vpcd-card-client';
-import { EXIT } from './exit-codes';
+import { EXIT } from '../contracts/exit-codes';
 
 const HELP = `usage: tapcard se serve --vpcd HOST:PORT --state DIR [--isd-key HEX] [--verbose]
 

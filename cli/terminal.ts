@@ -10,7 +10,7 @@ import { readBundle } from '../platform-server/src/pki/bundle';
 import { MqttConnectError } from '../platform-server/src/mqtt/client';
 import { readCards } from '../host/terminal/cards';
 import { Terminal, TerminalStateError, openSeState } from '../host/terminal/terminal';
-import { EXIT } from './exit-codes';
+import { EXIT } from '../contracts/exit-codes';
 
 const HELP = `usage: tapcard terminal --provision FILE --state DIR [--broker URL] [--download APP] [--json]
        tapcard terminal cards --state DIR [--json]

@@ -5,7 +5,7 @@
  * before the call returns. The NOR rules are MemoryFlash's.
  */
 import fs from 'node:fs';
-import type { Flash } from '../../firmware/src/hal/flash';
+import type { Flash } from '../../firmware/src/core/ports/flash';
 import { FLASH_PAGE_SIZE, MemoryFlash } from './memory-flash';
 
 export class FileFlash implements Flash {

@@ -1,5 +1,5 @@
 /**
- * Flash in RAM with the NOR rules of Espruino Storage (docs/espruino.md "Storage"; hal/flash.ts):
+ * Flash in RAM with the NOR rules of Espruino Storage (docs/espruino.md "Storage"; core/ports/flash.ts):
  * a byte is programmed at most once between erases and only while it reads 0xFF; erase sets a
  * whole page to 0xFF. Breaking a rule throws FlashRuleError, so a store bug shows up on the host.
  *
@@ -9,7 +9,7 @@
  *   torn program: the first half of its bytes (rounded down) are written;
  *   torn erase:   the first half of the page reads 0xFF, the rest keeps its old contents.
  */
-import type { Flash } from '../../firmware/src/hal/flash';
+import type { Flash } from '../../firmware/src/core/ports/flash';
 
 export const FLASH_PAGE_SIZE = 4096;
 

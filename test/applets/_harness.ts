@@ -14,7 +14,7 @@ import { makePackageSpec, type CardPackageRequest } from '../../firmware/src/cor
 import { devBankMasterKeys, devMerchantMasterKeys, devTransitMasterKeys } from '../../firmware/src/core/package/dev-keys';
 import { APP_CLASS_ECASH, APP_CLASS_LOYALTY, APP_CLASS_TRANSIT } from '../../firmware/src/core/se/package-header';
 import { MAX_RESPONSE_LEN, SecureElement } from '../../firmware/src/core/se/secure-element';
-import type { Random } from '../../firmware/src/hal/random';
+import type { Random } from '../../firmware/src/core/ports/random';
 import { BUILT_IN_APPLET_CLASSES } from '../../firmware/src/core/applets/built-in';
 import { MemoryFlash } from '../../host/flash/memory-flash';
 import { GpSession } from '../../host/gp/gp-session';

@@ -14,7 +14,7 @@ import type { DeviceLinkTransport } from '../../platform-server/src/mqtt/link-tr
 import type { ProvisioningBundle } from '../../platform-server/src/pki/bundle';
 import type { Terminal } from '../../host/terminal/terminal';
 import { run as platformCli } from '../../cli/platform';
-import { EXIT } from '../../cli/exit-codes';
+import { EXIT } from '../../contracts/exit-codes';
 import { bundleSecrets, flowWorld, type FlowWorld } from './_world';
 
 let world: FlowWorld | null = null;

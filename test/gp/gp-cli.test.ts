@@ -1,6 +1,6 @@
 /** `tapcard gp` over its vpcd reader with the SE core as the card: output, JSON, exit codes. */
 import { describe, expect, it } from 'vitest';
-import { EXIT } from '../../cli/exit-codes';
+import { EXIT } from '../../contracts/exit-codes';
 import { fromHex } from '../../firmware/src/core/hex';
 import { GpSession } from '../../host/gp/gp-session';
 import { diversifyIsdKeys, sameKeyForAll } from '../../host/gp/keys';

@@ -3,7 +3,7 @@
  * the card in vpcd slot 0, the host side goes through libpcsclite via @pokusew/pcsclite.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EXIT } from '../../cli/exit-codes';
+import { EXIT } from '../../contracts/exit-codes';
 import { acquirePcscd, insertCard, type InsertedCard, type PcscdLease } from '../helpers/pcsc';
 import { requireDebian } from '../helpers/skip';
 import { newSeCard, runGp, tempFile } from './cli-harness';

@@ -15,7 +15,7 @@ local aesModule = require("core.crypto.aes")
 local desModule = require("core.crypto.des")
 local builtIn = require("core.applets.built-in")
 
--- NOR flash in a table, with the rules of hal/flash.ts: program only erased (0xFF) bytes.
+-- NOR flash in a table, with the rules of core/ports/flash.ts: program only erased (0xFF) bytes.
 local Flash = {}
 Flash.__index = Flash
 local function newFlash()

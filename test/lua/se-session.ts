@@ -16,7 +16,7 @@ import { diversifyPurseKeys } from '../../firmware/src/core/package/card-keys';
 import { devTransitMasterKeys } from '../../firmware/src/core/package/dev-keys';
 import { MAX_RESPONSE_LEN, SecureElement } from '../../firmware/src/core/se/secure-element';
 import { BUILT_IN_APPLET_CLASSES } from '../../firmware/src/core/applets/built-in';
-import type { Random } from '../../firmware/src/hal/random';
+import type { Random } from '../../firmware/src/core/ports/random';
 import { MemoryFlash } from '../../host/flash/memory-flash';
 import { GpSession } from '../../host/gp/gp-session';
 import { sameKeyForAll } from '../../host/gp/keys';

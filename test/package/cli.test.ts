@@ -10,7 +10,7 @@ import { fromHex, toHex } from '../../firmware/src/core/hex';
 import { diversifyPurseKeys } from '../../firmware/src/core/package/card-keys';
 import { devTransitMasterKeys } from '../../firmware/src/core/package/dev-keys';
 import { run } from '../../cli/package';
-import { EXIT } from '../../cli/exit-codes';
+import { EXIT } from '../../contracts/exit-codes';
 import { GpSession } from '../../host/gp/gp-session';
 import { sameKeyForAll } from '../../host/gp/keys';
 import { parseLoadFile } from '../../host/gp/load-file';

@@ -7,7 +7,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { EXIT } from '../../cli/exit-codes';
+import { EXIT } from '../../contracts/exit-codes';
 import { SeCardDevice } from '../../host/se/virtual-se';
 import { VpcdCardClient } from '../../host/vpcd/vpcd-card-client';
 import { runPos } from './_cli';

@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EXIT } from '../../cli/exit-codes';
+import { EXIT } from '../../contracts/exit-codes';
 import type { PcscdLease } from '../helpers/pcsc';
 import { runScriptor } from '../helpers/pcsc-tools';
 import { serveSeInPcscd, type ServedSe } from '../helpers/se-serve';

@@ -18,17 +18,17 @@ import { checkStore } from '../../firmware/src/core/store/check';
 
 const SRC = path.resolve(__dirname, '../../firmware/src');
 
-/** Builds bits, bytes and store/ (plus the Flash type) alone, so other core modules cannot break this. */
+/** Builds bits, bytes and store/ (plus the Flash port) alone, so other core modules cannot break this. */
 function buildStoreBundle(): string {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'tapcard-store-lua-'));
   const core = path.join(tmp, 'core');
   fs.mkdirSync(path.join(core, 'store'), { recursive: true });
-  fs.mkdirSync(path.join(tmp, 'hal'));
+  fs.mkdirSync(path.join(core, 'ports'));
   for (const f of ['bits.ts', 'bytes.ts']) fs.copyFileSync(path.join(SRC, 'core', f), path.join(core, f));
   for (const f of fs.readdirSync(path.join(SRC, 'core', 'store'))) {
     fs.copyFileSync(path.join(SRC, 'core', 'store', f), path.join(core, 'store', f));
   }
-  fs.copyFileSync(path.join(SRC, 'hal', 'flash.ts'), path.join(tmp, 'hal', 'flash.ts'));
+  fs.copyFileSync(path.join(SRC, 'core', 'ports', 'flash.ts'), path.join(core, 'ports', 'flash.ts'));
   const result = buildLua({ coreDir: core, outDir: path.join(tmp, 'out') });
   if (result.problems.length > 0) throw new Error(`Lua build of the store failed:\n${result.problems.join('\n')}`);
   return result.bundlePath;

@@ -241,7 +241,7 @@ function lintFile(sf: ts.SourceFile, checker: ts.TypeChecker, findings: LintFind
     const es6 = ES6_GLOBALS.has(name);
     if (!platform && !es6 && name !== 'RegExp') return;
     if (!isReference(id) || !isGlobalReference(id)) return;
-    if (platform) report(id, 'platform-global', `${name} is a platform global; the core gets I/O and time through firmware/src/hal`);
+    if (platform) report(id, 'platform-global', `${name} is a platform global; the core gets I/O and time through its ports (firmware/src/core/ports)`);
     else if (es6) report(id, 'es6-global', `${name} is missing on Espruino; use arrays or plain objects with explicit keys`);
     else report(id, 'regex', 'RegExp is not supported by typescript-to-lua; scan characters instead');
   };

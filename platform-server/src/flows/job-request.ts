@@ -1,6 +1,6 @@
 /**
  * Refusals when a delete or status job is asked for (before any job row exists), with a code the
- * CLI maps to an exit code (cli/exit-codes.ts).
+ * CLI maps to an exit code (contracts/exit-codes.ts).
  */
 import { getDevice, type DeviceRecord } from '../db/devices';
 import type { Platform } from '../platform-home';

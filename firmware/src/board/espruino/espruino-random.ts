@@ -1,11 +1,11 @@
 /**
- * Random HAL (hal/random.ts) on the ESP32's hardware RNG through Espruino's E.hwRand(), which
+ * Random port (core/ports/random.ts) on the ESP32's hardware RNG through Espruino's E.hwRand(), which
  * returns 32 random bits per call; each call gives four bytes. (The ESP32 RNG is a true RNG while
  * the radio runs; with Wi-Fi off it is pseudo-random: ESP-IDF esp_random(). The board keeps
  * Wi-Fi on.)
  */
 import { shr } from '../../core/bits';
-import type { Random } from '../../hal/random';
+import type { Random } from '../../core/ports/random';
 import { hardwareRandom } from './espruino-api';
 
 export const espruinoRandom: Random = {

@@ -7,7 +7,7 @@
 import { BUILT_IN_APPLET_CLASSES } from '../../core/applets/built-in';
 import type { TargetParams } from '../../core/pn532/commands';
 import { SecureElement } from '../../core/se/secure-element';
-import type { Flash } from '../../hal/flash';
+import type { Flash } from '../../core/ports/flash';
 import { NFCID1T, SENS_RES } from './board-config';
 import { aes } from './espruino-api';
 import { EspruinoAesCipher } from './espruino-aes';

@@ -1,5 +1,5 @@
 /**
- * Flash HAL (firmware/src/hal/flash.ts) on Espruino's Storage (docs/espruino.md "Storage";
+ * Flash HAL (firmware/src/core/ports/flash.ts) on Espruino's Storage (docs/espruino.md "Storage";
  * src/jsflash.c jsfWriteFile):
  *
  * - one Storage file per 4 KB flash page, "tcf<page>", created on the first program of the page;
@@ -15,7 +15,7 @@
  * are cached per page; a program of a page drops that page's view, and creating or erasing a file
  * drops all of them (creating may compact Storage, which moves files).
  */
-import type { Flash } from '../../hal/flash';
+import type { Flash } from '../../core/ports/flash';
 import { copy, fill } from '../../core/bytes';
 import type { EspruinoStorage } from './espruino-api';
 

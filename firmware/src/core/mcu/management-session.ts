@@ -18,7 +18,7 @@ import { pad80, unpad80 } from '../crypto/padding';
 import { BLOCK, CHALLENGE_LEN, CRYPTOGRAM_LEN, MAC_LEN, Scp03Session, deriveSessionKeys } from '../gp/scp03-session';
 import { ISD_AID } from '../se/aid';
 import type { SecureElement } from '../se/secure-element';
-import type { Random } from '../../hal/random';
+import type { Random } from '../ports/random';
 import { SW, isSuccess } from '../sw';
 import { MANAGEMENT_SECURITY_LEVEL, MGMT_GRANT_REFUSED, MGMT_ILLEGAL_STATE, MGMT_PROTECTION, MGMT_SE_REFUSED } from './mcu-notes';
 import { GRANT_AT_KEYS, GRANT_AT_KVN, checkGrant } from './permission';

@@ -26,7 +26,7 @@ import { DeviceLink, type LinkSink } from '../link/device-link';
 import type { LinkKeyset } from '../link/keyset';
 import { POR } from '../link/por-status';
 import type { SecureElement } from '../se/secure-element';
-import type { Random } from '../../hal/random';
+import type { Random } from '../ports/random';
 import { DownloadRelay, RELAY_ANSWER_MAX } from './download';
 import { APP_ID_MAX, writeDownloadRequest } from './download-request';
 import { ManagementSession } from './management-session';

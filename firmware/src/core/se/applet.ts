@@ -6,7 +6,7 @@
  */
 import type { CommandApdu } from '../apdu';
 import type { CipherFactory } from '../crypto/block-cipher';
-import type { Random } from '../../hal/random';
+import type { Random } from '../ports/random';
 import type { Store } from '../store/store';
 import type { CardManager } from './card-manager';
 import type { ElfReader } from './elf-reader';

@@ -3,7 +3,7 @@
  * index of committed values and how many live bytes each page holds. Buffers are allocated here,
  * once; nothing below allocates per operation. Layout: _layout.ts.
  */
-import type { Flash } from '../../hal/flash';
+import type { Flash } from '../ports/flash';
 import { shr } from '../bits';
 import { KeyIndex, storeKey } from './_index';
 import { MAX_RECORD_SPACE, PAGE_HEADER_SIZE, PageHeader, RECORD_HEADER_SIZE, recordSpace } from './_layout';

@@ -2,7 +2,7 @@
  * Reads one record from flash and validates it (layout in _layout.ts). Each reader owns the buffer
  * the record lands in, so a scan and a nested replay use two readers and never clobber each other.
  */
-import type { Flash } from '../../hal/flash';
+import type { Flash } from '../ports/flash';
 import {
   MAX_RECORD_SPACE,
   RECORD_BAD,

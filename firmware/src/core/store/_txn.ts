@@ -5,7 +5,7 @@
  * transaction rewrites is copied as a BACKUP, which stops counting once the transaction commits.
  */
 import { shr } from '../bits';
-import type { Flash } from '../../hal/flash';
+import type { Flash } from '../ports/flash';
 import { storeKey } from './_index';
 import { KIND_DEL, KIND_PUT, PAGE_HEADER_SIZE, RECORD_OK } from './_layout';
 import { RecordReader } from './_reader';

@@ -18,7 +18,7 @@
  *     store.abort(); // answer 6A84
  *   }
  */
-import type { Flash } from '../../hal/flash';
+import type { Flash } from '../ports/flash';
 import { shr } from '../bits';
 import { copy } from '../bytes';
 import { KeyIndex, storeKey } from './_index';

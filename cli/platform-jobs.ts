@@ -1,15 +1,15 @@
 /**
  * `tapcard platform jobs` and `tapcard platform download`, wired from cli/platform.ts
- * (delete and status: cli-delete-status.ts). Both work on the data directory: download queues a
+ * (delete and status: platform-delete-status.ts). Both work on the data directory: download queues a
  * job that the running platform (`tapcard platform start` on the same --data) picks up within a
  * second; --wait follows it in the database until it is done or failed. Output carries ids, states
  * and progress, never keys.
  */
 import { parseArgs } from 'node:util';
-import { EXIT } from '../../../cli/exit-codes';
-import { DEFAULT_DATA_DIR, Platform } from '../platform-home';
-import { queueDownload } from './data-processing-unit';
-import { getJob, listJobs, type JobRow } from './jobs';
+import { EXIT } from '../contracts/exit-codes';
+import { DEFAULT_DATA_DIR, Platform } from '../platform-server/src/platform-home';
+import { queueDownload } from '../platform-server/src/flows/data-processing-unit';
+import { getJob, listJobs, type JobRow } from '../platform-server/src/flows/jobs';
 
 export const HELP_JOBS = `usage: tapcard platform jobs [--data DIR] [--device ID] [--active] [--json]
 

@@ -5,11 +5,11 @@
  * directory; the running platform sees them at once (one SQLite file).
  */
 import { parseArgs } from 'node:util';
-import { EXIT } from '../../../cli/exit-codes';
-import { openAccount } from '../issuers/accounts';
-import { issuePayerCode, PAYER_CODE_TTL_S } from '../issuers/payer-authorisation';
-import { DEFAULT_DATA_DIR, Platform } from '../platform-home';
-import { registerTerminal, TERMINAL_ROLES, type TerminalRole } from './credentials';
+import { EXIT } from '../contracts/exit-codes';
+import { openAccount } from '../platform-server/src/issuers/accounts';
+import { issuePayerCode, PAYER_CODE_TTL_S } from '../platform-server/src/issuers/payer-authorisation';
+import { DEFAULT_DATA_DIR, Platform } from '../platform-server/src/platform-home';
+import { registerTerminal, TERMINAL_ROLES, type TerminalRole } from '../platform-server/src/terminals/credentials';
 
 export const HELP_TERMINAL_ADD = `usage: tapcard platform terminal-add --id ID --role ROLE [--data DIR] [--json]
 

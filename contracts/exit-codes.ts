@@ -16,3 +16,5 @@ export const EXIT = Object.freeze({
   /** A required service (pcscd, broker) is not available. */
   UNAVAILABLE: 7,
 });
+
+export type ExitCode = (typeof EXIT)[keyof typeof EXIT];

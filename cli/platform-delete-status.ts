@@ -1,17 +1,17 @@
 /**
  * `tapcard platform delete` and `tapcard platform status` (docs/flows.md §5, §6), wired from
  * cli/platform.ts. Like download, both queue a job in the data directory that the running platform
- * carries out; --wait follows it (cli-jobs.ts followJob). Output carries ids, AIDs, card numbers
+ * carries out; --wait follows it (platform-jobs.ts followJob). Output carries ids, AIDs, card numbers
  * and states, never keys.
  */
 import { parseArgs } from 'node:util';
-import { EXIT } from '../../../cli/exit-codes';
-import { DEFAULT_DATA_DIR, Platform } from '../platform-home';
-import { followJob, jobView } from './cli-jobs';
-import { queueDelete, type DeleteTarget } from './delete-job';
-import { JobRequestError } from './job-request';
-import { getJob, type Job } from './jobs';
-import { latestStatus, queueStatus, type StatusContext, type StatusReport } from './status-job';
+import { EXIT } from '../contracts/exit-codes';
+import { DEFAULT_DATA_DIR, Platform } from '../platform-server/src/platform-home';
+import { followJob, jobView } from './platform-jobs';
+import { queueDelete, type DeleteTarget } from '../platform-server/src/flows/delete-job';
+import { JobRequestError } from '../platform-server/src/flows/job-request';
+import { getJob, type Job } from '../platform-server/src/flows/jobs';
+import { latestStatus, queueStatus, type StatusContext, type StatusReport } from '../platform-server/src/flows/status-job';
 
 export const HELP_DELETE = `usage: tapcard platform delete --device ID (--app APP | --aid AID) [--wait] [--timeout S] [--data DIR] [--json]
 
