@@ -18,6 +18,7 @@ import { connectPcsc, PcscUnavailableError } from '../host/gp/pcsc-transport';
 import type { CardRegistry } from '../host/gp/registry';
 import { CardRemovedError, NoCardError } from '../host/vpcd/errors';
 import { VpcdReader, type Transmit } from '../host/vpcd/vpcd-reader';
+import { UsageError, usageFailure } from './command';
 import { EXIT } from '../contracts/exit-codes';
 
 /** GPPro's default test key (docs/standards.md "Keys"): development cards only. */
@@ -69,8 +70,6 @@ exit codes: 0 ok, 2 usage, 3 card error status word or secure channel failure, 4
 6 card removed, 7 PC/SC unavailable, 1 anything else.
 `;
 
-class UsageError extends Error {}
-
 interface Options {
   transport: { kind: 'vpcd'; host: string; port: number } | { kind: 'pcsc'; reader?: string };
   waitMs: number;
@@ -108,9 +107,9 @@ export async function run(argv: string[]): Promise<number> {
     }
     options = parsed;
   } catch (e) {
-    if (!(e instanceof UsageError) && !(e instanceof TypeError)) throw e;
-    console.error(`tapcard gp: ${(e as Error).message}\n\nRun 'tapcard gp --help' for the options.`);
-    return EXIT.USAGE;
+    if (e instanceof TypeError) return usageFailure('gp', new UsageError(e.message));
+    if (!(e instanceof UsageError)) throw e;
+    return usageFailure('gp', e);
   }
   const report: Report = {};
   try {

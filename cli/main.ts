@@ -2,6 +2,7 @@
  * tapcard CLI entry: one subcommand per part of the system (ARCHITECTURE.md "The parts").
  * Each subcommand lives in its own module and exports `run(argv): Promise<number>` (the exit code).
  */
+import { TapcardError } from '../contracts/errors';
 import { EXIT } from '../contracts/exit-codes';
 
 type Command = { summary: string; load: () => Promise<{ run(argv: string[]): Promise<number> }> };
@@ -41,9 +42,9 @@ export async function main(argv: string[]): Promise<number> {
     return await mod.run(rest);
   } catch (err) {
     // Anything a subcommand did not turn into its own message: one line, no stack trace
-    // (TAPCARD_DEBUG=1 shows it).
+    // (TAPCARD_DEBUG=1 shows it), and the exit code a TapcardError carries.
     if (process.env.TAPCARD_DEBUG === '1') console.error(err);
     else console.error(`tapcard ${name}: ${err instanceof Error ? err.message : String(err)}`);
-    return EXIT.FAILURE;
+    return err instanceof TapcardError ? err.code : EXIT.FAILURE;
   }
 }

@@ -21,6 +21,7 @@ import { loadBlockCount, loadBlockSize } from '../firmware/src/core/gp/load-scri
 import {
   buildPackageFile, devIssuerSigningKey, signingKeyFromSeed, verifyPackageSignature, type IssuerSigningKey, type SignatureCheck,
 } from '../platform-server/src/issuers/keys';
+import { isHelpWord, UsageError, usageFailure } from './command';
 import { EXIT } from '../contracts/exit-codes';
 
 const HELP = `usage: tapcard package build --app transit|ecash|loyalty --issuer ID --card-number N
@@ -59,15 +60,13 @@ inspect: prints the package's fields; never keys, only their check values (KCV).
 exit codes: 0 ok, 1 malformed package or I/O error, 2 usage.
 `;
 
-class UsageError extends Error {}
-
 const CLASSES: Record<string, number> = { transit: APP_CLASS_TRANSIT, ecash: APP_CLASS_ECASH, loyalty: APP_CLASS_LOYALTY };
 const CLASS_NAMES: Record<number, string> = { [APP_CLASS_TRANSIT]: 'transit', [APP_CLASS_ECASH]: 'ecash', [APP_CLASS_LOYALTY]: 'loyalty' };
 const KEY_TYPES: Record<number, string> = { 1: 'load', 2: 'purchase', 3: 'tac', 4: 'loyalty-mac' };
 
 export async function run(argv: string[]): Promise<number> {
   const [action, ...rest] = argv;
-  if (action === undefined || action === '--help' || action === '-h' || action === 'help') {
+  if (action === undefined || isHelpWord(action)) {
     console.log(HELP);
     return action === undefined ? EXIT.USAGE : EXIT.OK;
   }
@@ -76,10 +75,8 @@ export async function run(argv: string[]): Promise<number> {
     if (action === 'inspect') return inspect(rest);
     throw new UsageError(`unknown action '${action}' (build or inspect)`);
   } catch (e) {
-    if (e instanceof UsageError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
-      console.error(`tapcard package: ${(e as Error).message}\n\nRun 'tapcard package --help' for the options.`);
-      return EXIT.USAGE;
-    }
+    if (e instanceof UsageError) return usageFailure('package', e);
+    if ((e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) return usageFailure('package', new UsageError((e as Error).message));
     console.error(`tapcard package: ${(e as Error).message}`);
     return EXIT.FAILURE;
   }

@@ -5,7 +5,7 @@
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { parseArgs, type ParseArgsConfig } from 'node:util';
+import type { ParseArgsConfig } from 'node:util';
 import { listDevices } from '../platform-server/src/db/devices';
 import { deviceView } from '../platform-server/src/http/server';
 import { createLog } from '../platform-server/src/log';
@@ -21,6 +21,7 @@ import { writeMosquittoFiles } from '../platform-server/src/mosquitto-files';
 import { accountAddCommand, payerCodeCommand, terminalAddCommand } from './platform-terminals';
 import { terminalApi } from '../platform-server/src/terminals/terminal-api';
 import { createTerminalServices, issuerAdapters } from '../platform-server/src/terminals/terminal-services';
+import { isHelpWord, parseOptions, UsageError, usageFailure } from './command';
 import { EXIT } from '../contracts/exit-codes';
 
 const HELP = `usage: tapcard platform <init|start|provision|devices|jobs|download|delete|status|terminal-add|account-add|payer-code|broker-cert> [options]
@@ -97,14 +98,8 @@ const COMMON = {
   help: { type: 'boolean', short: 'h', default: false },
 } as const satisfies ParseArgsConfig['options'];
 
-class UsageError extends Error {}
-
 function parse<T extends NonNullable<ParseArgsConfig['options']>>(argv: string[], options: T) {
-  try {
-    return parseArgs({ args: argv, options: { ...COMMON, ...options }, allowPositionals: false, strict: true }).values;
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
+  return parseOptions(argv, { ...COMMON, ...options }).values;
 }
 
 function port(name: string, value: string): number {
@@ -115,7 +110,7 @@ function port(name: string, value: string): number {
 
 export async function run(argv: string[]): Promise<number> {
   const [sub, ...rest] = argv;
-  if (sub === undefined || sub === '--help' || sub === '-h' || sub === 'help') {
+  if (sub === undefined || isHelpWord(sub)) {
     console.log(HELP);
     return sub === undefined ? EXIT.USAGE : EXIT.OK;
   }
@@ -150,10 +145,7 @@ export async function run(argv: string[]): Promise<number> {
         return EXIT.USAGE;
     }
   } catch (err) {
-    if (err instanceof UsageError) {
-      console.error(`tapcard platform ${sub}: ${err.message} (see 'tapcard platform ${sub} --help')`);
-      return EXIT.USAGE;
-    }
+    if (err instanceof UsageError) return usageFailure(`platform ${sub}`, err);
     console.error(`tapcard platform ${sub}: ${(err as Error).message}`);
     return err instanceof MqttConnectError ? EXIT.UNAVAILABLE : EXIT.FAILURE;
   }

@@ -27,6 +27,7 @@ import {
 } from '../pos-sim/src/online/platform-client';
 import { rechargeWithThirdParty, type ThirdPartyRecharge } from '../pos-sim/src/online/third-party-recharge';
 import type { Reader } from '../pos-sim/src/reader/reader';
+import { UsageError, usageFailure } from './command';
 import { EXIT } from '../contracts/exit-codes';
 
 const DEFAULT_JOURNAL = './.tapcard/pos/journal.json';
@@ -80,8 +81,6 @@ exit codes: 0 ok, 1 other failure, 2 usage, 3 card error, 4 no card / no such ap
             card unknown to the issuer, 5 declined (insufficient balance or funds, credentials
             refused, order conflict), 6 card removed, 7 pcscd or platform unavailable
 `;
-
-class UsageError extends Error {}
 
 interface Options {
   command: 'read' | 'tap';
@@ -183,8 +182,7 @@ export async function run(argv: string[]): Promise<number> {
   try {
     options = parse(argv);
   } catch (e) {
-    console.error(`tapcard pos: ${(e as Error).message}\n\n${HELP}`);
-    return EXIT.USAGE;
+    return usageFailure('pos', e instanceof UsageError ? e : new UsageError((e as Error).message));
   }
   if (options === 'help') {
     console.log(HELP);
