@@ -114,6 +114,21 @@ describe('Store transactions', () => {
     expect(read(store, ELF, 1)).toEqual(Array.from(big));
     expect(store.length(ELF, 2)).toBe(0);
   });
+
+  it('a store with a smaller maxValue keeps values up to it across mount() and refuses longer ones', () => {
+    const flash = new MemoryFlash(4);
+    const store = new Store(flash, 16, 240);
+    store.mount();
+    const chunk = value(9, 240);
+    store.begin();
+    expect(store.put(ELF, 1, chunk, 0, 240)).toBe(true);
+    expect(() => store.put(ELF, 2, new Uint8Array(241), 0, 241)).toThrow(/max 240/);
+    expect(store.commit()).toBe(true);
+    const again = new Store(flash, 16, 240);
+    again.mount();
+    expect(read(again, ELF, 1)).toEqual(Array.from(chunk));
+    expect(() => new Store(flash, 16, STORE_MAX_VALUE + 1)).toThrow(/maxValue/);
+  });
 });
 
 describe('Store reads and iteration', () => {

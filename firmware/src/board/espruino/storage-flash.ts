@@ -11,9 +11,10 @@
  * asked to write at offset 0 while any byte is already written, so data never lives at offset 0;
  * the format byte is written once, when the file is created.
  *
- * Reads go through readArrayBuffer(), a view on memory-mapped flash that costs no RAM copy. Views
- * are cached per page; a program of a page drops that page's view, and creating or erasing a file
- * drops all of them (creating may compact Storage, which moves files).
+ * Reads go through readArrayBuffer(), a view on memory-mapped flash that costs no RAM copy. A few
+ * views are cached (direct-mapped by page number: each costs ~4 JsVars, so not one per page); a
+ * program of a page drops that page's view, and creating or erasing a file drops all of them
+ * (creating may compact Storage, which moves files).
  */
 import type { Flash } from '../../core/ports/flash';
 import { copy, fill } from '../../core/bytes';
@@ -23,25 +24,31 @@ export const FLASH_PAGE_SIZE = 4096;
 const FORMAT_BYTE_LEN = 1;
 const FILE_SIZE = FORMAT_BYTE_LEN + FLASH_PAGE_SIZE;
 const FORMAT_V0 = '\x00';
+/** Page views kept (a power of two): a tap reads the purse's records from a few pages. */
+const CACHED_VIEWS = 4;
+/** absent[page] values. */
+const UNKNOWN = 0;
+const NO_FILE = 1;
 
 export class StorageFlash implements Flash {
   readonly pageSize = FLASH_PAGE_SIZE;
   readonly pageCount: number;
   private readonly storage: EspruinoStorage;
-  private readonly names: string[] = [];
-  /** views[page]: the page's data bytes, or null when not looked up since the last change. */
+  private readonly prefix: string;
+  /** views[page % CACHED_VIEWS]: the data bytes of page viewPages[same], or null. */
   private readonly views: (Uint8Array | null)[] = [];
-  /** True when the page has no file (reads 0xFF), valid while views[page] is looked up. */
-  private readonly absent: boolean[] = [];
+  private readonly viewPages = new Int8Array(CACHED_VIEWS);
+  /** NO_FILE when the page was seen without a file (reads 0xFF) since the last file was created or erased. */
+  private readonly absent: Uint8Array;
 
   constructor(storage: EspruinoStorage, filePrefix: string, pageCount: number) {
+    if (pageCount > 127) throw new Error('flash: at most 127 pages, got ' + pageCount);
     this.storage = storage;
+    this.prefix = filePrefix;
     this.pageCount = pageCount;
-    for (let p = 0; p < pageCount; p++) {
-      this.names.push(filePrefix + p);
-      this.views.push(null);
-      this.absent.push(false);
-    }
+    this.absent = new Uint8Array(pageCount);
+    for (let i = 0; i < CACHED_VIEWS; i++) this.views.push(null);
+    this.viewPages.fill(-1);
   }
 
   read(addr: number, out: Uint8Array, outOff: number, len: number): void {
@@ -74,7 +81,7 @@ export class StorageFlash implements Flash {
 
   erase(page: number): void {
     if (page < 0 || page >= this.pageCount) throw new Error('flash erase: page ' + page + ' outside 0..' + (this.pageCount - 1));
-    this.storage.erase(this.names[page]);
+    this.storage.erase(this.prefix + page);
     this.dropAllViews();
   }
 
@@ -89,12 +96,12 @@ export class StorageFlash implements Flash {
         }
       }
     }
-    this.storage.write(this.names[page], data.subarray(off, off + n), FORMAT_BYTE_LEN + pageOff);
-    this.views[page] = null;
+    this.storage.write(this.prefix + page, data.subarray(off, off + n), FORMAT_BYTE_LEN + pageOff);
+    this.views[page & (CACHED_VIEWS - 1)] = null;
   }
 
   private createPage(page: number): void {
-    const name = this.names[page];
+    const name = this.prefix + page;
     if (this.storage.read(name, 0, 1) !== undefined) this.storage.erase(name); // wrong size: not ours
     this.storage.write(name, FORMAT_V0, 0, FILE_SIZE);
     this.dropAllViews();
@@ -102,24 +109,24 @@ export class StorageFlash implements Flash {
 
   /** The page's data bytes, or null if the page has no file (erased). */
   private pageView(page: number): Uint8Array | null {
-    const cached = this.views[page];
-    if (cached !== null) return cached;
-    if (this.absent[page]) return null;
-    const buffer = this.storage.readArrayBuffer(this.names[page]);
+    const slot = page & (CACHED_VIEWS - 1);
+    const cached = this.views[slot];
+    if (cached !== null && this.viewPages[slot] === page) return cached;
+    if (this.absent[page] === NO_FILE) return null;
+    const buffer = this.storage.readArrayBuffer(this.prefix + page);
     if (buffer === undefined || buffer.byteLength !== FILE_SIZE) {
-      this.absent[page] = true;
+      this.absent[page] = NO_FILE;
       return null;
     }
     const view = new Uint8Array(buffer, FORMAT_BYTE_LEN, FLASH_PAGE_SIZE);
-    this.views[page] = view;
+    this.views[slot] = view;
+    this.viewPages[slot] = page;
     return view;
   }
 
   private dropAllViews(): void {
-    for (let p = 0; p < this.pageCount; p++) {
-      this.views[p] = null;
-      this.absent[p] = false;
-    }
+    for (let i = 0; i < CACHED_VIEWS; i++) this.views[i] = null;
+    this.absent.fill(UNKNOWN);
   }
 
   private checkRange(addr: number, len: number): void {

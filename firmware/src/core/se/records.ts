@@ -25,6 +25,14 @@ export const MAX_ELFS = 16;
 export const SLOT_COUNT = 4;
 export const MAX_AID_LEN = 16;
 export const MIN_AID_LEN = 5;
+/**
+ * Keys the SE's store index holds (8 bytes of RAM each): 256 cover its fixed records, four cards'
+ * records and about 57 KB of load files in ELF chunks; a LOAD past that answers 6A84 (the store's
+ * reserve() counts index entries).
+ */
+export const SE_STORE_KEYS = 256;
+/** The SE's largest store value: an ELF chunk (ELF_CHUNK_LEN); every record buffer is sized to it. */
+export const SE_STORE_MAX_VALUE = 240;
 /** Load file data is stored in fixed chunks so any offset maps to one record (elf-reader.ts). */
 export const ELF_CHUNK_LEN = 240;
 

@@ -28,7 +28,7 @@ import { ContentInstaller } from './content-installer';
 import { ContentLoader } from './content-loader';
 import { GetStatus } from './get-status';
 import { Isd } from './isd';
-import { APP_LIFE_CYCLE, APP_PRIVILEGES, LC_APP_SELECTABLE, REC_SE_STATE, SLOT_COUNT, STATE_LIFE_CYCLE, STATE_RECORD_LEN } from './records';
+import { APP_LIFE_CYCLE, APP_PRIVILEGES, LC_APP_SELECTABLE, REC_SE_STATE, SE_STORE_KEYS, SE_STORE_MAX_VALUE, SLOT_COUNT, STATE_LIFE_CYCLE, STATE_RECORD_LEN } from './records';
 import { Registry } from './registry';
 import { KDD_LEN } from './scp03-card';
 import { SecureChannelModule } from './secure-channel-module';
@@ -91,7 +91,7 @@ export class SecureElement {
     const pool = new BufferPool(MAX_RESPONSE_DATA);
     this.rsp = new ApduResponse(pool.take(MAX_RESPONSE_DATA));
     pool.seal();
-    this.store = new Store(config.flash);
+    this.store = new Store(config.flash, SE_STORE_KEYS, SE_STORE_MAX_VALUE);
     this.cardManager = new CardManager(this.store);
     this.registry = new Registry(this.store);
     for (let i = 0; i < SLOT_COUNT; i++) this.slots.push(new CardSlot(i));

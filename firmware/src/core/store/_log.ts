@@ -6,7 +6,7 @@
 import type { Flash } from '../ports/flash';
 import { shr } from '../bits';
 import { KeyIndex, storeKey } from './_index';
-import { MAX_RECORD_SPACE, PAGE_HEADER_SIZE, PageHeader, RECORD_HEADER_SIZE, recordSpace } from './_layout';
+import { COMMIT_VALUE_SIZE, MAX_RECORD_SPACE, PAGE_HEADER_SIZE, PageHeader, RECORD_HEADER_SIZE, STORE_MAX_VALUE, recordSpace } from './_layout';
 import { RecordReader } from './_reader';
 import { OpenTxn } from './_txn';
 
@@ -21,6 +21,8 @@ export class Log {
   readonly pageSize: number;
   readonly pageCount: number;
   readonly index: KeyIndex;
+  /** Largest value a record of this store holds (at most STORE_MAX_VALUE); sizes every record buffer. */
+  readonly maxValue: number;
   /** The record being written: header at 0, value at RECORD_HEADER_SIZE. */
   readonly out: Uint8Array;
   /** The page header being written or read, and its decoded fields. */
@@ -41,7 +43,7 @@ export class Log {
   tailPhys = -1;
   tailSeq = 0;
 
-  constructor(flash: Flash, maxKeys: number) {
+  constructor(flash: Flash, maxKeys: number, maxValue: number) {
     const pageSize = flash.pageSize;
     const pageCount = flash.pageCount;
     if (pageSize % 4 !== 0 || pageSize < PAGE_HEADER_SIZE + 2 * MAX_RECORD_SPACE || pageSize > 65536) {
@@ -51,15 +53,19 @@ export class Log {
       throw new Error(`store: ${pageCount} pages of ${pageSize} bytes unsupported (at least ${MIN_PAGES}, at most 16 MiB)`);
     }
     if (maxKeys < 1 || maxKeys !== Math.floor(maxKeys)) throw new Error(`store: maxKeys must be a positive integer, got ${maxKeys}`);
+    if (maxValue < COMMIT_VALUE_SIZE || maxValue > STORE_MAX_VALUE || maxValue !== Math.floor(maxValue)) {
+      throw new Error(`store: maxValue must be ${COMMIT_VALUE_SIZE}..${STORE_MAX_VALUE}, got ${maxValue}`);
+    }
     this.flash = flash;
     this.pageSize = pageSize;
     this.pageCount = pageCount;
     this.index = new KeyIndex(maxKeys);
-    this.out = new Uint8Array(MAX_RECORD_SPACE);
+    this.maxValue = maxValue;
+    this.out = new Uint8Array(recordSpace(maxValue));
     this.headerBuf = new Uint8Array(PAGE_HEADER_SIZE);
     this.header = new PageHeader();
-    this.reader = new RecordReader(flash);
-    this.txn = new OpenTxn(flash);
+    this.reader = new RecordReader(flash, maxValue);
+    this.txn = new OpenTxn(flash, maxValue);
     this.live = new Uint8Array(pageCount * 2);
   }
 

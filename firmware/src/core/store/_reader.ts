@@ -1,10 +1,11 @@
 /**
  * Reads one record from flash and validates it (layout in _layout.ts). Each reader owns the buffer
  * the record lands in, so a scan and a nested replay use two readers and never clobber each other.
+ * The buffer holds a record of up to the store's maxValue bytes; a longer one reads as RECORD_BAD
+ * (this store never writes one).
  */
 import type { Flash } from '../ports/flash';
 import {
-  MAX_RECORD_SPACE,
   RECORD_BAD,
   RECORD_END,
   RECORD_HEADER_SIZE,
@@ -12,6 +13,7 @@ import {
   RecordFields,
   checkRecordCrc,
   decodeRecordHeader,
+  recordSpace,
 } from './_layout';
 
 export class RecordReader extends RecordFields {
@@ -19,10 +21,10 @@ export class RecordReader extends RecordFields {
   readonly buf: Uint8Array;
   private readonly flash: Flash;
 
-  constructor(flash: Flash) {
+  constructor(flash: Flash, maxValue: number) {
     super();
     this.flash = flash;
-    this.buf = new Uint8Array(MAX_RECORD_SPACE);
+    this.buf = new Uint8Array(recordSpace(maxValue));
   }
 
   /** Reads the record at page `phys`, offset `off`: RECORD_OK, RECORD_END or RECORD_BAD. */
@@ -33,6 +35,7 @@ export class RecordReader extends RecordFields {
     this.flash.read(addr, this.buf, 0, RECORD_HEADER_SIZE);
     const status = decodeRecordHeader(this.buf, off, pageSize, this);
     if (status !== RECORD_OK) return status;
+    if (RECORD_HEADER_SIZE + this.len > this.buf.length) return RECORD_BAD;
     this.flash.read(addr + RECORD_HEADER_SIZE, this.buf, RECORD_HEADER_SIZE, this.len);
     return checkRecordCrc(this.buf, this) ? RECORD_OK : RECORD_BAD;
   }

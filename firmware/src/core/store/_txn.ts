@@ -28,9 +28,9 @@ export class OpenTxn {
   private readonly filter: Uint8Array;
   private readonly walker: RecordReader;
 
-  constructor(flash: Flash) {
+  constructor(flash: Flash, maxValue: number) {
     this.filter = new Uint8Array(FILTER_BYTES);
-    this.walker = new RecordReader(flash);
+    this.walker = new RecordReader(flash, maxValue);
   }
 
   begin(seq: number): void {

@@ -18,7 +18,7 @@ export interface StoreCheck {
 /** Live records: whole, of the key and length the index says, keys strictly ascending. */
 function checkIndex(log: Log, problems: string[]): void {
   const index = log.index;
-  const reader = new RecordReader(log.flash);
+  const reader = new RecordReader(log.flash, log.maxValue);
   const ps = log.pageSize;
   for (let i = 0; i < index.count; i++) {
     const key = index.keyAt(i);
@@ -45,10 +45,10 @@ function checkIndex(log: Log, problems: string[]): void {
 
 /** RAM state equals a fresh scan of flash. */
 function compareWithScan(log: Log, problems: string[]): void {
-  const shadow = new Log(log.flash, log.index.capacity);
+  const shadow = new Log(log.flash, log.index.capacity, log.maxValue);
   const report = new ScanReport();
   try {
-    scanLog(shadow, new RecordReader(log.flash), new RecordReader(log.flash), report);
+    scanLog(shadow, new RecordReader(log.flash, log.maxValue), new RecordReader(log.flash, log.maxValue), report);
   } catch (e) {
     problems.push(`scan failed: ${(e as Error).message}`);
     return;
@@ -83,7 +83,7 @@ function compareWithScan(log: Log, problems: string[]): void {
 /** Pages outside tail..head are erased, and the spare after the head exists. */
 function checkUnusedPages(log: Log, problems: string[]): void {
   if (log.usedPages() > log.pageCount - 1) problems.push(`${log.usedPages()} pages in use: no spare page left`);
-  const reader = new RecordReader(log.flash);
+  const reader = new RecordReader(log.flash, log.maxValue);
   for (let phys = 0; phys < log.pageCount; phys++) {
     if (!log.inUse(phys) && !reader.isErased(phys, 0, log.pageSize)) problems.push(`page ${phys}: not in use but not erased`);
   }
@@ -95,7 +95,7 @@ function checkUnusedPages(log: Log, problems: string[]): void {
  * stops at the damaged record): step over damaged records whose header still decodes and look.
  */
 function checkDamagedRecords(log: Log, problems: string[]): void {
-  const reader = new RecordReader(log.flash);
+  const reader = new RecordReader(log.flash, log.maxValue);
   for (let k = 0; k < log.usedPages(); k++) {
     const phys = (log.tailPhys + k) % log.pageCount;
     let off = PAGE_HEADER_SIZE;

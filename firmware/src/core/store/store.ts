@@ -79,13 +79,17 @@ export class Store {
   /** Puts of keys not in the index (an upper bound on the index entries commit adds). */
   private txnNewKeys = 0;
 
-  /** maxKeys: committed keys the RAM index holds (8 bytes each); DEFAULT_MAX_KEYS when omitted. */
-  constructor(flash: Flash, maxKeys?: number) {
-    this.log = new Log(flash, maxKeys === undefined ? DEFAULT_MAX_KEYS : maxKeys);
+  /**
+   * maxKeys: committed keys the RAM index holds (8 bytes each); DEFAULT_MAX_KEYS when omitted.
+   * maxValue: the largest value put() accepts, STORE_MAX_VALUE when omitted; five record buffers
+   * of recordSpace(maxValue) bytes are held, and a longer record on flash reads as damaged.
+   */
+  constructor(flash: Flash, maxKeys?: number, maxValue?: number) {
+    this.log = new Log(flash, maxKeys === undefined ? DEFAULT_MAX_KEYS : maxKeys, maxValue === undefined ? STORE_MAX_VALUE : maxValue);
     this.index = this.log.index;
     this.txn = this.log.txn;
-    this.scanReader = new RecordReader(flash);
-    this.replayReader = new RecordReader(flash);
+    this.scanReader = new RecordReader(flash, this.log.maxValue);
+    this.replayReader = new RecordReader(flash, this.log.maxValue);
     this.report = new ScanReport();
   }
 
@@ -153,7 +157,7 @@ export class Store {
     this.requireTxn('reserve');
     if (records < 0 || valueBytes < 0 || records > STORE_MAX_TXN_RECORDS - this.txn.count) return false;
     if (this.txnFailed || this.index.count + this.txnNewKeys + records > this.index.capacity) return false;
-    const largestValue = valueBytes < STORE_MAX_VALUE ? valueBytes : STORE_MAX_VALUE;
+    const largestValue = valueBytes < this.log.maxValue ? valueBytes : this.log.maxValue;
     const largest = recordSpace(largestValue) > COMMIT_SPACE ? recordSpace(largestValue) : COMMIT_SPACE;
     // recordSpace(len) <= RECORD_HEADER_SIZE + len + 3 (padding to 4). After the last put, each
     // put wants the COMMIT and the delete reserve appendable as small records (smallRoomAfter).
@@ -166,8 +170,8 @@ export class Store {
     this.requireTxn('put');
     checkType(type);
     checkId(id);
-    if (len < 0 || len > STORE_MAX_VALUE || off < 0 || off + len > data.length) {
-      throw new Error(`store.put: value data[${off}..${off + len}) invalid (buffer ${data.length}, max ${STORE_MAX_VALUE})`);
+    if (len < 0 || len > this.log.maxValue || off < 0 || off + len > data.length) {
+      throw new Error(`store.put: value data[${off}..${off + len}) invalid (buffer ${data.length}, max ${this.log.maxValue})`);
     }
     const newKey = this.findKey(type, id) < 0;
     if (newKey && this.index.count + this.txnNewKeys >= this.index.capacity) return this.fail();
