@@ -20,6 +20,7 @@ import { deleteCommand, statusCommand } from './platform-delete-status';
 import { writeMosquittoFiles } from '../platform-server/src/mosquitto-files';
 import { accountAddCommand, payerCodeCommand, terminalAddCommand } from './platform-terminals';
 import { terminalApi } from '../platform-server/src/terminals/terminal-api';
+import { operatorConsole } from '../platform-server/src/web/console-api';
 import { createTerminalServices, issuerAdapters } from '../platform-server/src/terminals/terminal-services';
 import { isHelpWord, parseOptions, UsageError, usageFailure } from './command';
 import { EXIT } from '../contracts/exit-codes';
@@ -172,6 +173,7 @@ async function init(argv: string[]): Promise<number> {
     );
     console.log(`  master key    KCV ${s.kmcKcv}`);
     console.log(`  broker URL    ${s.brokerUrl} (for bundles)`);
+    console.log(`  operator      ${s.operatorCredential} (the console's credential at /console/; shown once, only its hash is kept)`);
   }
   return EXIT.OK;
 }
@@ -200,7 +202,7 @@ async function start(argv: string[]): Promise<number> {
   let running;
   try {
     running = await startPlatform(platform, {
-      httpRoutes: [terminalApi(services, log)],
+      httpRoutes: [terminalApi(services, log), operatorConsole(platform, services)],
       mqttPort,
       mqttsPort,
       httpPort,
@@ -220,7 +222,7 @@ async function start(argv: string[]): Promise<number> {
     console.log(`platform running (data ${platform.dataDir})`);
     if (running.mqtt.url !== running.mqtt.tlsUrl) console.log(`  mqtt   ${running.mqtt.url}${running.mqtt.embedded ? ' (embedded broker)' : ' (external broker)'}`);
     if (running.mqtt.tlsUrl !== null) console.log(`  mqtts  ${running.mqtt.tlsUrl} (client certificates from ${platform.dataDir}/ca.pem)`);
-    console.log(`  http   ${running.httpUrl}`);
+    console.log(`  http   ${running.httpUrl} (operator console ${running.httpUrl}/console/)`);
     console.log('Ctrl-C stops.');
   }
   const signal = await new Promise<NodeJS.Signals>((resolve) => {

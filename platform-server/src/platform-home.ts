@@ -20,6 +20,7 @@ import { createCertificateAuthority, issueCertificate, type CertificateAuthority
 import { aesKcv } from './pki/diversify';
 import { newSecret } from './pki/secrets';
 import { STORAGE_KEY_ENV, StorageKey, loadStorageKey, writeStorageKeyFile } from './pki/storage-key';
+import { rotateOperatorCredential } from './web/operator-credential';
 
 export const DEFAULT_DATA_DIR = './.tapcard/platform';
 export const DB_FILE = 'platform.db';
@@ -59,6 +60,8 @@ export interface InitSummary {
   storageKey: { source: 'env' | 'file'; file: string | null; kcv: string };
   kmcKcv: string;
   brokerUrl: string;
+  /** The operator console's credential, shown once (only its hash is kept). */
+  operatorCredential: string;
 }
 
 export async function initPlatform(dataDir: string, options: InitOptions = {}): Promise<InitSummary> {
@@ -81,6 +84,7 @@ export async function initPlatform(dataDir: string, options: InitOptions = {}): 
   const brokerUrl = options.brokerUrl ?? DEFAULT_BROKER_URL;
 
   const db = openDatabase(dbFile);
+  let operatorCredential = '';
   try {
     const keys = new KeyStore(db, storageKey);
     db.transaction(() => {
@@ -94,6 +98,7 @@ export async function initPlatform(dataDir: string, options: InitOptions = {}): 
       setMeta(db, META.BROKER_SERVER_CERT, brokerCert.certPem);
       setMeta(db, META.PLATFORM_CLIENT_CERT, platformCert.certPem);
       setMeta(db, META.BROKER_URL, brokerUrl);
+      operatorCredential = rotateOperatorCredential(db);
       audit(db, 'cli', 'platform.init', null, {
         kmcKcv,
         storageKeyKcv: storageKey.kcv(),
@@ -115,6 +120,7 @@ export async function initPlatform(dataDir: string, options: InitOptions = {}): 
     storageKey: { source: fromEnv ? 'env' : 'file', file: keyFile, kcv: storageKey.kcv() },
     kmcKcv,
     brokerUrl,
+    operatorCredential,
   };
   storageKey.wipe();
   return summary;

@@ -17,6 +17,7 @@ const PROBES = {
   mosquitto: () => findExecutable('mosquitto') !== null,
   'lua5.3': () => findExecutable('lua5.3') !== null,
   socat: () => findExecutable('socat') !== null,
+  chromium: () => fileExists('/usr/bin/chromium'),
 } satisfies Record<string, () => boolean>;
 
 export type DebianPackage = keyof typeof PROBES;

@@ -8,6 +8,8 @@
 import { APP_CLASS_ECASH, APP_CLASS_LOYALTY, APP_CLASS_TRANSIT } from '../../firmware/src/core/se/package-header';
 import type { SecureElement } from '../../firmware/src/core/se/secure-element';
 import type { IssuerAdapter } from '../../platform-server/src/flows/issuers/issuer';
+import type { LinkTransport } from '../../platform-server/src/mqtt/link-transport';
+import type { MemoryLinkNetwork } from '../../platform-server/src/mqtt/memory-transport';
 import { startHttp, type PlatformHttp } from '../../platform-server/src/http/server';
 import { BANK_APPLICATIONS, ECASH_APPLICATION_ID } from '../../platform-server/src/issuers/bank-server';
 import { LOYALTY_APPLICATION_ID, MERCHANT_APPLICATIONS } from '../../platform-server/src/issuers/merchant-server';
@@ -51,9 +53,9 @@ function lateAdapters(get: () => TerminalServices): IssuerAdapter[] {
   return [pick(0), pick(1), pick(2)];
 }
 
-export async function onlineWorld(): Promise<OnlineWorld> {
+export async function onlineWorld(opts: { platformTransport?: (network: MemoryLinkNetwork) => LinkTransport } = {}): Promise<OnlineWorld> {
   let services: TerminalServices | null = null;
-  const flow = await flowWorld({ dpu: { issuers: lateAdapters(() => services as TerminalServices) } });
+  const flow = await flowWorld({ dpu: { issuers: lateAdapters(() => services as TerminalServices) }, platformTransport: opts.platformTransport });
   services = createTerminalServices(flow.platform.db);
   const device = await flow.terminal(await flow.provision('term-1'));
   for (const app of [TRANSIT_APPLICATION_ID, ECASH_APPLICATION_ID, LOYALTY_APPLICATION_ID]) {
