@@ -17,7 +17,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { audit } from '../db/audit';
 import { nowIso } from '../db/database';
-import { jobView } from '../flows/cli-jobs';
 import { queueDownload } from '../flows/data-processing-unit';
 import { queueDelete } from '../flows/delete-job';
 import { IssuerError } from '../flows/issuers/issuer';
@@ -29,7 +28,7 @@ import { registerTerminal, type TerminalRole } from '../terminals/credentials';
 import { readJson, sendJson } from '../terminals/http-io';
 import type { TerminalServices } from '../terminals/terminal-services';
 import { ValidationError } from '../terminals/validate';
-import { consoleApplications, consoleDevices, consoleJobs, consoleLedgers, consoleTerminals, jobsChangedSince } from './console-views';
+import { consoleApplications, consoleDevices, consoleJob, consoleJobs, consoleLedgers, consoleTerminals, jobsChangedSince } from './console-views';
 import { verifyOperatorCredential } from './operator-credential';
 import { OperatorSessions, csrfOk, sameOrigin, type OperatorSession } from './operator-sessions';
 import { WebAssets } from './web-assets';
@@ -115,11 +114,11 @@ async function serve(p: Platform, services: TerminalServices, sessions: Operator
   if (m === null) throw new Refusal(404, `no resource ${path}`);
   const [, deviceId, action] = m;
   const actor = `console:${session.id.slice(0, 8)}`;
-  if (action === 'status') return sendJson(res, 202, jobView({ ...queueStatus(p, deviceId, actor), context: '' }));
+  if (action === 'status') return sendJson(res, 202, consoleJob({ ...queueStatus(p, deviceId, actor), context: '' }));
   const app = body.app;
   if (typeof app !== 'string' || !/^[a-z0-9-]{1,32}$/.test(app)) throw new ValidationError('app: expected an application id');
   const job = action === 'download' ? queueDownload(p, deviceId, app, actor) : queueDelete(p, deviceId, { applicationId: app }, actor);
-  sendJson(res, 202, jobView({ ...job, context: '' }));
+  sendJson(res, 202, consoleJob({ ...job, context: '' }));
 }
 
 async function login(p: Platform, sessions: OperatorSessions, req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -159,7 +158,7 @@ function streamJobEvents(p: Platform, res: ServerResponse): void {
       const mark = `${j.updated_at}|${j.state}|${j.acked_block}`;
       if (seen.get(j.id) === mark) continue;
       seen.set(j.id, mark);
-      res.write(`event: job\ndata: ${JSON.stringify(jobView(j))}\n\n`);
+      res.write(`event: job\ndata: ${JSON.stringify(consoleJob(j))}\n\n`);
       if (j.updated_at > since) since = j.updated_at;
     }
   }, EVENTS_POLL_MS);

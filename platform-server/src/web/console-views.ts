@@ -5,7 +5,6 @@
  */
 import type { PlatformDb } from '../db/database';
 import { listDevices } from '../db/devices';
-import { jobView } from '../flows/cli-jobs';
 import type { JobRow } from '../flows/jobs';
 import { platformCards } from '../flows/platform-cards';
 import { latestStatus } from '../flows/status-job';
@@ -13,7 +12,7 @@ import { deviceView } from '../http/server';
 import type { LedgerIssuer } from '../issuers/ledger';
 import { reconcilePurseCard } from '../terminals/reconciliation';
 import type { TerminalServices } from '../terminals/terminal-services';
-import type { ConsoleCard, ConsoleLedgerCard } from '../../../web/console/wire';
+import type { ConsoleCard, ConsoleJob, ConsoleLedgerCard } from '../../../web/console/wire';
 
 const JOBS_SHOWN = 50;
 
@@ -61,10 +60,18 @@ function installedBalances(db: PlatformDb, seSerial: string): Map<string, number
   return new Map(rows.map((r) => [r.card_serial, r.balance]));
 }
 
+/** A job as the console shows it: progress as commands acknowledged of the total. */
+export function consoleJob(j: JobRow): ConsoleJob {
+  return {
+    id: j.id, kind: j.kind, deviceId: j.device_id, applicationId: j.application_id, state: j.state,
+    acked: j.acked_block + 1, total: j.total_blocks, error: j.error, updatedAt: j.updated_at,
+  };
+}
+
 /** The newest jobs, newest first. */
-export function consoleJobs(db: PlatformDb): Record<string, unknown>[] {
+export function consoleJobs(db: PlatformDb): ConsoleJob[] {
   const rows = db.prepare('SELECT * FROM jobs ORDER BY created_at DESC, id DESC LIMIT ?').all(JOBS_SHOWN) as JobRow[];
-  return rows.map(jobView);
+  return rows.map(consoleJob);
 }
 
 /** Jobs changed at or after `since` (ISO time), for the live stream. */
