@@ -19,13 +19,14 @@ import { downloadCommand, jobsCommand } from './platform-jobs';
 import { deleteCommand, statusCommand } from './platform-delete-status';
 import { writeMosquittoFiles } from '../platform-server/src/mosquitto-files';
 import { accountAddCommand, payerCodeCommand, terminalAddCommand } from './platform-terminals';
+import { reconcileCommand } from './platform-reconcile';
 import { terminalApi } from '../platform-server/src/terminals/terminal-api';
 import { operatorConsole } from '../platform-server/src/web/console-api';
 import { createTerminalServices, issuerAdapters } from '../platform-server/src/terminals/terminal-services';
 import { isHelpWord, parseOptions, UsageError, usageFailure } from './command';
 import { EXIT } from '../contracts/exit-codes';
 
-const HELP = `usage: tapcard platform <init|start|provision|devices|jobs|download|delete|status|terminal-add|account-add|payer-code|broker-cert> [options]
+const HELP = `usage: tapcard platform <init|start|provision|devices|jobs|download|delete|status|terminal-add|account-add|payer-code|reconcile|broker-cert> [options]
 
   init        create the platform in --data DIR: storage key, CA, master key, broker certificates
   start       run the platform: embedded MQTT broker (or --broker URL), platform link, HTTP API
@@ -39,6 +40,7 @@ const HELP = `usage: tapcard platform <init|start|provision|devices|jobs|downloa
   account-add   open a payment-system or bank account (--system payment|bank --id ID --balance A)
   broker-cert   mosquitto's TLS certificate, key, ACL and configuration from the platform CA (--out DIR)
   payer-code    a one-use payment code from an account's holder (--system payment|bank --id ID --max A)
+  reconcile     money: cards, ledgers, recharge orders and accounts conserve it (--card NUMBER=AMOUNT ...), exit 1 on a mismatch
 
 Common options:
   --data DIR   platform data directory (default ${DEFAULT_DATA_DIR})
@@ -139,6 +141,8 @@ export async function run(argv: string[]): Promise<number> {
         return accountAddCommand(rest);
       case 'payer-code':
         return payerCodeCommand(rest);
+      case 'reconcile':
+        return await reconcileCommand(rest);
       case 'broker-cert':
         return brokerCert(rest);
       default:

@@ -2,6 +2,7 @@
  * Money accounts (table `accounts`) at the bank and at the third-party payment system, in minor
  * units (fen). A debit never takes a balance below zero (the table's CHECK backs this up).
  */
+import { audit } from '../db/audit';
 import { nowIso, type PlatformDb } from '../db/database';
 import { IssuerRefusal } from './errors';
 
@@ -15,10 +16,24 @@ export interface Account {
   currency: string;
 }
 
+/** The audit action that records an account's opening balance, which money reconciliation starts from. */
+export const ACCOUNT_OPENED = 'account.opened';
+
+export function accountSubject(system: AccountSystem, id: string): string {
+  return `${system}:${id}`;
+}
+
 export function openAccount(db: PlatformDb, system: AccountSystem, id: string, owner: string, balance: number): Account {
   if (!Number.isInteger(balance) || balance < 0) throw new RangeError(`opening balance must be a whole number of fen >= 0, got ${balance}`);
-  db.prepare('INSERT INTO accounts (id, system, owner, balance, created_at) VALUES (?, ?, ?, ?, ?)').run(id, system, owner, balance, nowIso());
+  db.transaction(() => {
+    db.prepare('INSERT INTO accounts (id, system, owner, balance, created_at) VALUES (?, ?, ?, ?, ?)').run(id, system, owner, balance, nowIso());
+    audit(db, system, ACCOUNT_OPENED, accountSubject(system, id), { balance });
+  })();
   return getAccount(db, system, id);
+}
+
+export function listAccounts(db: PlatformDb): Account[] {
+  return db.prepare('SELECT id, system, owner, balance, currency FROM accounts ORDER BY system, id').all() as Account[];
 }
 
 export function findAccount(db: PlatformDb, system: AccountSystem, id: string): Account | undefined {

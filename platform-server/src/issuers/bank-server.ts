@@ -24,7 +24,8 @@ export const ECASH_APPLICATION_ID = 'ecash';
 /** The bank's issuer id: e-cash AID F0 'TAPC' 'EC' 0BB8. */
 export const BANK_ISSUER_ID = 3000;
 const CARD_PREFIX = '62273000';
-const ACCOUNT_ORDER = 'account:';
+/** Order id of a deposit's ledger row: the bank account it is paid from. */
+export const DEPOSIT_ORDER_PREFIX = 'account:';
 export const BANK_APPLICATIONS: readonly ApplicationInfo[] = [{ id: ECASH_APPLICATION_ID, issuer: 'bank', name: 'Bank e-cash purse', version: '1.0' }];
 
 export interface BankServerOptions {
@@ -66,7 +67,7 @@ export class BankServer extends PurseIssuerServer implements IssuerAdapter {
   authoriseDeposit(tx: LoadRequest, mac1: Uint8Array, accountId: string, payerCode: string | undefined): Promise<Uint8Array> {
     const usedFor = `deposit:${cardDigits(tx.cardNumber)}/${tx.onlineCounter}`;
     return this.authoriseLoad(tx, mac1, {
-      orderId: ACCOUNT_ORDER + accountId,
+      orderId: DEPOSIT_ORDER_PREFIX + accountId,
       hold: () => {
         consumePayerCode(this.db, 'bank', accountId, tx.amount, payerCode, usedFor);
         debitAccount(this.db, 'bank', accountId, tx.amount);
@@ -76,8 +77,8 @@ export class BankServer extends PurseIssuerServer implements IssuerAdapter {
 
   /** A deposit the card never did: its amount goes back to the account. */
   protected override released(row: LedgerRow): void {
-    if (row.kind === 'load' && row.orderId !== null && row.orderId.startsWith(ACCOUNT_ORDER)) {
-      creditAccount(this.db, 'bank', row.orderId.slice(ACCOUNT_ORDER.length), row.amount);
+    if (row.kind === 'load' && row.orderId !== null && row.orderId.startsWith(DEPOSIT_ORDER_PREFIX)) {
+      creditAccount(this.db, 'bank', row.orderId.slice(DEPOSIT_ORDER_PREFIX.length), row.amount);
     }
   }
 }

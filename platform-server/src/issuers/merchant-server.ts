@@ -131,17 +131,27 @@ export class MerchantServer implements IssuerAdapter {
     return mac;
   }
 
-  /** Checks the card's receipt; a genuine one confirms the ledger row. Returns the row, or null when not genuine. */
-  confirm(req: LoyaltyRequest, answer: LoyaltyReceipt): LedgerRow | null {
+  /**
+   * Checks the card's receipt; a genuine one confirms the ledger row, and `recorded` runs in the same
+   * transaction the first time. Asked again, it answers the confirmed row and changes nothing.
+   * Returns the row, or null when not genuine.
+   */
+  confirm(req: LoyaltyRequest, answer: LoyaltyReceipt, recorded?: (row: LedgerRow) => void): LedgerRow | null {
     this.requireCard(req.cardNumber);
-    const row = findAtCounter(this.db, 'merchant', req.cardNumber, LOYALTY_OPERATIONS, req.counter);
-    if (row === undefined || row.mac !== toHex(this.authorisationMac(req))) {
-      throw new IssuerRefusal('CONFLICT', `card ${req.cardNumber}: no such ${req.operation} authorised at counter ${req.counter}`);
-    }
+    const mac = toHex(this.authorisationMac(req));
     const expected = this.receiptMac(req, answer);
-    if (answer.counter !== req.counter + 1 || toHex(expected) !== toHex(answer.receipt)) return null;
-    if (row.state === 'confirmed') return row;
-    return confirm(this.db, row.id, toHex(answer.receipt), answer.points);
+    const genuine = answer.counter === req.counter + 1 && toHex(expected) === toHex(answer.receipt);
+    return this.db.transaction(() => {
+      const row = findAtCounter(this.db, 'merchant', req.cardNumber, LOYALTY_OPERATIONS, req.counter);
+      if (row === undefined || row.mac !== mac) {
+        throw new IssuerRefusal('CONFLICT', `card ${req.cardNumber}: no such ${req.operation} authorised at counter ${req.counter}`);
+      }
+      if (!genuine) return null;
+      if (row.state === 'confirmed') return row;
+      const confirmed = confirm(this.db, row.id, toHex(answer.receipt), answer.points);
+      recorded?.(confirmed);
+      return confirmed;
+    })();
   }
 
   /**

@@ -64,13 +64,16 @@ export abstract class PurseIssuerServer {
     return mac1;
   }
 
-  /** Checks the card's MAC2 and TAC; genuine ones confirm the ledger row. Returns the row, or null when not genuine. */
-  async confirmPurchase(tx: PurchaseRequest, proof: PurchaseProof): Promise<LedgerRow | null> {
+  /**
+   * Checks the card's MAC2 and TAC; genuine ones confirm the ledger row, and `recorded` runs in the
+   * same transaction the first time (the platform's own record of it). Asked again, it answers the
+   * confirmed row and changes nothing. Returns the row, or null when not genuine.
+   */
+  async confirmPurchase(tx: PurchaseRequest, proof: PurchaseProof, recorded?: (row: LedgerRow) => void): Promise<LedgerRow | null> {
     const card = cardDigits(tx.cardNumber);
     this.requireCard(card);
     if (!(await this.sm.verifyPurchase(tx, proof))) return null;
-    const row = this.authorisedRow(card, 'purchase', tx.offlineCounter, tx.amount, hex(tx.terminalId));
-    return this.settle(row, hex(proof.tac), null);
+    return this.settle(card, 'purchase', tx.offlineCounter, tx.amount, hex(tx.terminalId), hex(proof.tac), null, recorded);
   }
 
   /** Checks load MAC1 (CARD_PROOF when wrong), makes MAC2; the ledger holds the load as authorised. */
@@ -89,13 +92,12 @@ export abstract class PurseIssuerServer {
     return mac2;
   }
 
-  /** Checks the card's load TAC; a genuine one confirms the ledger row. Returns the row, or null when not genuine. */
-  async confirmLoad(tx: LoadRequest, tac: Uint8Array): Promise<LedgerRow | null> {
+  /** Checks the card's load TAC; a genuine one confirms the ledger row, once, as confirmPurchase. */
+  async confirmLoad(tx: LoadRequest, tac: Uint8Array, recorded?: (row: LedgerRow) => void): Promise<LedgerRow | null> {
     const card = cardDigits(tx.cardNumber);
     this.requireCard(card);
     if (!(await this.sm.verifyLoadTac(tx, tac))) return null;
-    const row = this.authorisedRow(card, 'load', tx.onlineCounter, tx.amount, hex(tx.terminalId));
-    return this.settle(row, hex(tac), tx.balance + tx.amount);
+    return this.settle(card, 'load', tx.onlineCounter, tx.amount, hex(tx.terminalId), hex(tac), tx.balance + tx.amount, recorded);
   }
 
   /** True when this purchase's MAC2/TAC (or this load's TAC) are the card's: reconciliation re-checks the records with it. */
@@ -124,12 +126,21 @@ export abstract class PurseIssuerServer {
     return row;
   }
 
-  private settle(row: LedgerRow, tac: string, balanceAfter: number | null): LedgerRow {
-    if (row.state === 'confirmed') {
-      if (row.tac !== tac) throw new IssuerRefusal('CONFLICT', `card ${row.cardNumber}: counter ${row.counter} already settled with another TAC`);
-      return row;
-    }
-    return confirm(this.db, row.id, tac, balanceAfter);
+  /** The row read and confirmed in one transaction, with the caller's record of it: a kill leaves both or neither. */
+  private settle(
+    card: string, kind: 'purchase' | 'load', counter: number, amount: number, terminalId: string, tac: string, balanceAfter: number | null,
+    recorded: ((row: LedgerRow) => void) | undefined,
+  ): LedgerRow {
+    return this.db.transaction(() => {
+      const row = this.authorisedRow(card, kind, counter, amount, terminalId);
+      if (row.state === 'confirmed') {
+        if (row.tac !== tac) throw new IssuerRefusal('CONFLICT', `card ${row.cardNumber}: counter ${row.counter} already settled with another TAC`);
+        return row;
+      }
+      const confirmed = confirm(this.db, row.id, tac, balanceAfter);
+      recorded?.(confirmed);
+      return confirmed;
+    })();
   }
 
   /** The security module's own refusals as the issuer's. */

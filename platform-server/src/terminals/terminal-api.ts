@@ -19,6 +19,7 @@ import { IssuerRefusal, type IssuerRefusalCode } from '../issuers/errors';
 import { LOYALTY_OPERATIONS, type LoyaltyOperation, type LoyaltyRequest } from '../issuers/merchant-server';
 import type { PurseIssuerServer } from '../issuers/purse-issuer-server';
 import type { Log } from '../log';
+import { killPoint } from '../kill-point';
 import { authenticateTerminal, type TerminalIdentity, type TerminalRole } from './credentials';
 import { readJson, sendJson } from './http-io';
 import { KEY_TEXT, PAYER_CODE, LOAD_AUTHORISE_SCHEMA, LOAD_CONFIRM_SCHEMA, PURCHASE_CONFIRM_SCHEMA, PURCHASE_SCHEMA } from './purse-wire';
@@ -110,6 +111,7 @@ export function terminalApi(s: TerminalServices, log: Log): HttpRoutes {
         const j = validate<PurchaseJson>(PURCHASE_SCHEMA, body);
         const mac1 = await server.authorisePurchase(purchaseFromJson(j));
         audit(s.db, `terminal:${terminal.id}`, `terminal.${issuer}.purchase.authorised`, j.cardNumber, { counter: j.offlineCounter, amount: j.amount });
+        killPoint('platform.after-authorise');
         return { body: { mac1: toHex(mac1) } };
       },
     },
@@ -119,10 +121,12 @@ export function terminalApi(s: TerminalServices, log: Log): HttpRoutes {
       roles: PURSE_ROLES[issuer],
       async run({ terminal, body }) {
         const j = validate<PurchaseJson & { tac: string; mac2: string }>(PURCHASE_CONFIRM_SCHEMA, body);
+        killPoint('platform.after-card-answer');
         const { tac, mac2, ...request } = j;
-        const row = await server.confirmPurchase(purchaseFromJson(request), { tac: fromHex(tac), mac2: fromHex(mac2) });
+        const row = await server.confirmPurchase(purchaseFromJson(request), { tac: fromHex(tac), mac2: fromHex(mac2) }, (confirmed) =>
+          record(terminal, issuer, { kind: 'purchase', counter: j.offlineCounter, amount: j.amount, tac: confirmed.tac ?? '', mac2: mac2.toLowerCase(), request }, j.cardNumber));
+        killPoint('platform.after-confirm');
         if (row === null) return { body: { verified: false } };
-        record(terminal, issuer, { kind: 'purchase', counter: j.offlineCounter, amount: j.amount, tac: row.tac ?? '', mac2: mac2.toLowerCase(), request }, j.cardNumber);
         return { body: { verified: true, tac: row.tac } };
       },
     },
@@ -147,6 +151,7 @@ export function terminalApi(s: TerminalServices, log: Log): HttpRoutes {
           mac2 = await server.authoriseLoad(tx, fromHex(mac1), { orderId: orderId ?? null, hold });
         }
         audit(s.db, `terminal:${terminal.id}`, `terminal.${issuer}.load.authorised`, j.cardNumber, { counter: j.onlineCounter, amount: j.amount, orderId: orderId ?? null });
+        killPoint('platform.after-authorise');
         return { body: { mac2: toHex(mac2) } };
       },
     },
@@ -156,10 +161,12 @@ export function terminalApi(s: TerminalServices, log: Log): HttpRoutes {
       roles: PURSE_ROLES[issuer],
       async run({ terminal, body }) {
         const j = validate<LoadJson & { tac: string }>(LOAD_CONFIRM_SCHEMA, body);
+        killPoint('platform.after-card-answer');
         const { tac, ...request } = j;
-        const row = await server.confirmLoad(loadFromJson(request), fromHex(tac));
+        const row = await server.confirmLoad(loadFromJson(request), fromHex(tac), (confirmed) =>
+          record(terminal, issuer, { kind: 'load', counter: j.onlineCounter, amount: j.amount, tac: confirmed.tac ?? '', mac2: null, request }, j.cardNumber));
+        killPoint('platform.after-confirm');
         if (row === null) return { body: { verified: false } };
-        record(terminal, issuer, { kind: 'load', counter: j.onlineCounter, amount: j.amount, tac: row.tac ?? '', mac2: null, request }, j.cardNumber);
         return { body: { verified: true, tac: row.tac, orderId: row.orderId, balanceAfter: row.balanceAfter } };
       },
     },
@@ -187,6 +194,7 @@ export function terminalApi(s: TerminalServices, log: Log): HttpRoutes {
         const j = validate<ChargeRequest>(ORDER_SCHEMA, body);
         const { order, replayed } = createOrder(s.db, s.payments, terminal.id, j);
         if (!replayed) audit(s.db, `terminal:${terminal.id}`, 'terminal.recharge-order.paid', j.idempotencyKey, { amount: j.amount });
+        killPoint('platform.after-payment');
         return { status: replayed ? 200 : 201, body: order };
       },
     },
@@ -224,6 +232,7 @@ export function terminalApi(s: TerminalServices, log: Log): HttpRoutes {
         }
         const mac = s.merchant.authorise(loyaltyRequest(j, value));
         audit(s.db, `terminal:${terminal.id}`, `terminal.merchant.${j.operation}.authorised`, j.cardNumber, { counter: j.counter, value });
+        killPoint('platform.after-authorise');
         return { body: { value, mac: toHex(mac) } };
       },
     },
@@ -233,9 +242,11 @@ export function terminalApi(s: TerminalServices, log: Log): HttpRoutes {
       roles: ['merchant'],
       async run({ terminal, body }) {
         const j = validate<LoyaltyJson & { value: number; newPoints: number; newCounter: number; receipt: string }>(LOYALTY_CONFIRM_SCHEMA, body);
-        const row = s.merchant.confirm(loyaltyRequest(j, j.value), { points: j.newPoints, counter: j.newCounter, receipt: fromHex(j.receipt) });
+        killPoint('platform.after-card-answer');
+        const row = s.merchant.confirm(loyaltyRequest(j, j.value), { points: j.newPoints, counter: j.newCounter, receipt: fromHex(j.receipt) }, (confirmed) =>
+          audit(s.db, `terminal:${terminal.id}`, `terminal.merchant.${j.operation}`, j.cardNumber, { counter: j.counter, value: j.value, points: j.newPoints, receipt: confirmed.tac }));
+        killPoint('platform.after-confirm');
         if (row === null) return { body: { verified: false } };
-        audit(s.db, `terminal:${terminal.id}`, `terminal.merchant.${j.operation}`, j.cardNumber, { counter: j.counter, value: j.value, points: j.newPoints, receipt: row.tac });
         return { body: { verified: true } };
       },
     },

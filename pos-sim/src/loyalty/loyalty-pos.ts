@@ -20,6 +20,7 @@ import { bcdDateTime } from '../purse/money';
 import { DEFAULT_CARD_TIMEOUT_MS, DEFAULT_TERMINAL_ID } from '../purse/transit-pos';
 import { buildSelect } from '../purse/purse-apdus';
 import type { PlatformClient } from '../online/platform-client';
+import { killPoint } from '../../../platform-server/src/kill-point';
 import { buildGetCoupons, buildGetPoints, buildOperation, LOYALTY_AID_PREFIX, parseCoupons, parseLoyaltySelect, parseOperation, parsePoints } from './loyalty-apdus';
 
 /** The card in the field has no loyalty application (SELECT answered 6A82). */
@@ -110,13 +111,16 @@ export class LoyaltyPos {
       const dateTime = bcdDateTime(this.clock());
       const request = { cardNumber, operation, counter: status.counter, points: status.points, terminalId: toHex(this.terminalId), dateTime: toHex(dateTime) };
       const auth = await this.o.client.post<{ value: number; mac: string }>('/v1/terminal/merchant/authorise', { ...request, ...ask });
+      killPoint('pos.after-authorise');
       const r = splitResponse(await this.o.reader.transmit(buildOperation(INS[operation], auth.value, this.terminalId, dateTime, Buffer.from(auth.mac, 'hex'))));
       if (r.sw === SW.PURSE_INSUFFICIENT_BALANCE) throw new PurseDeclinedError('not enough points', r.sw);
       if (r.sw !== SW.OK) throw new CardError(operation.toUpperCase(), r.sw);
       const answer = parseOperation(r.data);
+      killPoint('pos.after-card-answer');
       const confirmed = await this.o.client.post<{ verified: boolean }>('/v1/terminal/merchant/confirm', {
         ...request, value: auth.value, newPoints: answer.points, newCounter: answer.counter, receipt: toHex(answer.receipt),
       });
+      killPoint('pos.after-confirm');
       if (!confirmed.verified) throw new CardProofError(`receipt of ${operation.toUpperCase()}`);
       return {
         reader: this.o.reader.name, cardNumber, operation, value: auth.value, pointsBefore: status.points, pointsAfter: answer.points,

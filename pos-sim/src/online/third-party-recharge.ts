@@ -18,6 +18,7 @@ import type { TransactionJournal } from '../purse/journal';
 import { TransitPos, type TransactionResult } from '../purse/transit-pos';
 import { OnlineSecurityModule } from './online-security-module';
 import { PlatformError, type PlatformClient } from './platform-client';
+import { killPoint } from '../../../platform-server/src/kill-point';
 
 /** The platform's view of an order (platform-server/src/terminals/recharge-orders.ts). */
 export interface RechargeOrder {
@@ -60,7 +61,11 @@ export async function rechargeWithThirdParty(o: ThirdPartyRechargeOptions): Prom
   const order = await o.client.post<RechargeOrder>('/v1/terminal/recharge-orders', {
     idempotencyKey: o.idempotencyKey, accountId: o.accountId, amount: o.amount, payerCode: o.payerCode,
   });
-  if (order.state === 'loaded') return { order, transaction: null };
+  killPoint('pos.after-payment');
+  if (order.state === 'loaded') {
+    await closeLoadedEntry(o.journal, order);
+    return { order, transaction: null };
+  }
   if (order.state === 'refunded') throw new PlatformError(`order '${o.idempotencyKey}' was refunded`, 409, 'CONFLICT');
   const pos = new TransitPos({
     reader: o.reader,
@@ -80,6 +85,16 @@ export async function rechargeWithThirdParty(o: ThirdPartyRechargeOptions): Prom
     }
     throw e;
   }
+}
+
+/**
+ * The platform has confirmed this order's load (its TAC is in): a journal entry this POS still holds
+ * for that load (it stopped between the platform's confirm and closing the entry) is done.
+ */
+async function closeLoadedEntry(journal: TransactionJournal | undefined, order: RechargeOrder): Promise<void> {
+  if (journal === undefined || order.cardNumber === null) return;
+  const p = await journal.pending(order.cardNumber);
+  if (p !== null && p.kind === 'load' && p.counter === order.counter && p.amount === order.amount) await journal.settle(order.cardNumber);
 }
 
 /** Gives the payment back; the platform refuses while a card may hold the load. */

@@ -1,7 +1,9 @@
 /**
- * The POS journal (journal.ts) in a JSON file, so a `tapcard pos tap` that lost the card settles it
- * on the next run. Written to a temporary file and renamed, so a crash leaves the old or the new
- * journal, never half of one.
+ * The POS journal (journal.ts) in a JSON file, so a `tapcard pos tap` that lost the card, or was
+ * killed, settles it on the next run. Written to a temporary file, flushed to the disk, renamed over
+ * the journal and the directory flushed (POSIX rename(2) is atomic): a crash or power cut leaves
+ * the old or the new journal, never half of one, and a begun entry is on the disk before the card
+ * sees the command.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -36,7 +38,19 @@ export class FileJournal extends MemoryJournal {
   protected async persist(): Promise<void> {
     fs.mkdirSync(path.dirname(this.file), { recursive: true });
     const tmp = `${this.file}.${process.pid}.tmp`;
-    fs.writeFileSync(tmp, JSON.stringify(this.state, null, 2) + '\n');
+    const fd = fs.openSync(tmp, 'w', 0o600);
+    try {
+      fs.writeFileSync(fd, JSON.stringify(this.state, null, 2) + '\n');
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
     fs.renameSync(tmp, this.file);
+    const dir = fs.openSync(path.dirname(this.file), 'r');
+    try {
+      fs.fsyncSync(dir);
+    } finally {
+      fs.closeSync(dir);
+    }
   }
 }

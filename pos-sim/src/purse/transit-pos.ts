@@ -8,9 +8,11 @@
  *   load      INITIALIZE FOR LOAD -> MAC1 checked and MAC2 made (security module) -> journal
  *             -> CREDIT FOR LOAD -> TAC checked (security module)
  *
- * The journal entry is written before DEBIT/CREDIT. If the card leaves the field before answering,
- * the next tap of that card asks GET TRANSACTION PROVE (or, if the card's proof is gone, its log)
- * whether the transaction happened: a debit is counted once or not at all, never twice.
+ * The journal entry is written before DEBIT/CREDIT and closed only when the security module (the
+ * platform, online) has confirmed the card's answer. If the card leaves the field, or the POS or the
+ * platform stops, anywhere in between, the next tap of that card asks GET TRANSACTION PROVE (or, if
+ * the card's proof is gone, its log) whether the transaction happened and confirms a proven one
+ * then: a debit is counted once or not at all, never twice, never lost to the ledger.
  */
 import { fromHex, toHex } from '../../../firmware/src/core/hex';
 import { writeU31 } from '../../../firmware/src/core/bytes';
@@ -24,6 +26,7 @@ import { bcdDateTime } from './money';
 import { P2_EP, type LogRecord } from './purse-apdus';
 import type { LoadRequest, PurchaseRequest, PurseSecurityModule } from '../../../platform-server/src/issuers/purse-security-module';
 import { TransitCard } from './transit-card';
+import { killPoint } from '../../../platform-server/src/kill-point';
 
 /** pos-sim's terminal id (6 bytes) unless told otherwise. */
 export const DEFAULT_TERMINAL_ID = fromHex('504f53000001'); // "POS" 00 00 01
@@ -154,11 +157,15 @@ export class TransitPos {
       terminalSerial: serial, dateTime,
     };
     const mac1 = await this.sm.purchaseMac1(req);
+    killPoint('pos.after-authorise');
     await this.journal.begin(pending('purchase', card, req, init.offlineCounter, init.balance));
     const proof = await this.moneyCommand(card, () => card.debitForPurchase(serial, dateTime, mac1));
-    // The card has debited; the journal entry is done with whether or not its proof verifies.
+    killPoint('pos.after-card-answer');
+    const verified = await this.sm.verifyPurchase(req, proof);
+    killPoint('pos.after-confirm');
+    // Confirmed (or refused as not the card's): the entry is done. A confirm that never answered leaves it for the next tap.
     await this.journal.settle(card.info.cardNumber);
-    if (!(await this.sm.verifyPurchase(req, proof))) throw new CardProofError('MAC2/TAC of DEBIT FOR PURCHASE');
+    if (!verified) throw new CardProofError('MAC2/TAC of DEBIT FOR PURCHASE');
     return this.result('purchase', card, atr, recovered, req, init.balance, init.offlineCounter, proof.tac, toHex(serial));
   }
 
@@ -172,10 +179,14 @@ export class TransitPos {
       random: init.random, dateTime,
     };
     const mac2 = await this.sm.loadMac2(req, init.mac1);
+    killPoint('pos.after-authorise');
     await this.journal.begin(pending('load', card, req, init.onlineCounter, init.balance));
     const tac = await this.moneyCommand(card, () => card.creditForLoad(dateTime, mac2));
+    killPoint('pos.after-card-answer');
+    const verified = await this.sm.verifyLoadTac(req, tac);
+    killPoint('pos.after-confirm');
     await this.journal.settle(card.info.cardNumber);
-    if (!(await this.sm.verifyLoadTac(req, tac))) throw new CardProofError('TAC of CREDIT FOR LOAD');
+    if (!verified) throw new CardProofError('TAC of CREDIT FOR LOAD');
     return this.result('load', card, atr, recovered, req, init.balance, init.onlineCounter, tac, '');
   }
 
@@ -212,7 +223,12 @@ export class TransitPos {
     };
   }
 
-  /** Settles this card's open journal entry, if any (GET TRANSACTION PROVE, JR/T 0025). */
+  /**
+   * Settles this card's open journal entry, if any (JR/T 0025 GET TRANSACTION PROVE): a proven
+   * transaction is confirmed through the security module (online: the platform's confirm, which
+   * applies once however often it is asked). The entry is closed only after that answer, so a
+   * platform that cannot be reached leaves it for the next tap.
+   */
   private async recover(card: TransitCard): Promise<Recovery | null> {
     const p = await this.journal.pending(card.info.cardNumber);
     if (p === null) return null;
@@ -231,8 +247,20 @@ export class TransitPos {
     };
   }
 
-  /** The proof is this transaction's (the same type and counter may be another terminal's, after ours never happened). */
-  private proofMatches(card: TransitCard, p: PendingTransaction, prove: { mac: Uint8Array; tac: Uint8Array }): Promise<boolean> {
+  /**
+   * The proof is this transaction's (the same type and counter may be another terminal's, after ours
+   * never happened: then the issuer's ledger holds that one at the counter and refuses ours, CONFLICT).
+   */
+  private async proofMatches(card: TransitCard, p: PendingTransaction, prove: { mac: Uint8Array; tac: Uint8Array }): Promise<boolean> {
+    try {
+      return await this.confirmPending(card, p, prove);
+    } catch (e) {
+      if ((e as { code?: unknown }).code === 'CONFLICT') return false;
+      throw e;
+    }
+  }
+
+  private confirmPending(card: TransitCard, p: PendingTransaction, prove: { mac: Uint8Array; tac: Uint8Array }): Promise<boolean> {
     const common = {
       cardNumber: card.info.cardNumberBcd, keyIndex: p.keyIndex, keyVersion: p.keyVersion, algorithm: p.algorithm,
       amount: p.amount, txType: p.txType, terminalId: fromHex(p.terminalId), random: fromHex(p.random), dateTime: fromHex(p.dateTime),
