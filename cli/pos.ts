@@ -38,7 +38,7 @@ type Flow = (typeof FLOWS)[number];
 const ONLINE_ONLY: readonly Flow[] = ['bank-deposit', 'bank-debit', 'merchant-earn', 'merchant-redeem'];
 const KEY_ENV = 'TAPCARD_TERMINAL_KEY';
 
-const HELP = `usage: tapcard pos read [--reader SPEC] [--wait S] [--json]
+const HELP = `usage: tapcard pos read [--platform URL --terminal-id ID --terminal-key KEY] [--reader SPEC] [--wait S] [--journal FILE] [--json]
        tapcard pos tap --flow FLOW --amount A [--dev-keys | --platform URL --terminal-id ID --terminal-key KEY]
                        [--pay third-party --account ID --payer-code CODE [--order-key KEY]]
                        [--account ID --payer-code CODE]
@@ -64,8 +64,10 @@ API (docs/terminal-api.md); the POS holds no key. The terminal key may come from
 instead of --terminal-key. OFFLINE (--dev-keys, transit only): a security module with the
 development transit master keys.
 
-A card that leaves the field during DEBIT/CREDIT is settled on its next tap (read or tap) with
-GET TRANSACTION PROVE, using the journal: never a lost or doubled amount. A third-party recharge
+A card that leaves the field during DEBIT/CREDIT, or a POS or platform stopped before the
+platform confirmed the card's answer, is settled on the card's next tap (read or tap) with GET
+TRANSACTION PROVE, using the journal, and confirmed with the platform: never a lost or doubled
+amount. After an online tap, read with --platform, so the platform hears of it. A third-party recharge
 is named by --order-key (default: a new one, printed): run the same command with the same key
 after a failure, and the paid order is loaded once (or reported loaded).
 
@@ -130,6 +132,13 @@ function parse(argv: string[]): Options | 'help' {
   const options: Options = {
     command, reader, waitMs: wait * 1000, journal: v.journal!, json: v.json!, flow: null, amount: 0, platform: null, payThirdParty: false, account: null, payerCode: null, orderKey: null,
   };
+  const key = v['terminal-key'] ?? process.env[KEY_ENV];
+  if (v.platform !== undefined) {
+    if (v['dev-keys']) throw new UsageError('give --dev-keys (offline) or --platform (online), not both');
+    if (!/^https?:\/\/[^/]+/.test(v.platform)) throw new UsageError(`--platform must be the platform's HTTP API URL (http://host:port), got '${v.platform}'`);
+    if (v['terminal-id'] === undefined || key === undefined || key === '') throw new UsageError(`--platform needs --terminal-id and --terminal-key (or ${KEY_ENV})`);
+    options.platform = { url: v.platform, terminalId: v['terminal-id'], terminalKey: key };
+  }
   if (command === 'read') {
     if (v.flow !== undefined || v.amount !== undefined) throw new UsageError('--flow and --amount belong to tap');
     return options;
@@ -143,15 +152,10 @@ function parse(argv: string[]): Options | 'help' {
       ? `--amount of merchant-redeem is a whole number of points, got '${v.amount}'`
       : `--amount must be a positive amount in yuan with at most two decimals (e.g. 2.00), got '${v.amount}'`);
   }
-  const key = v['terminal-key'] ?? process.env[KEY_ENV];
-  if (v.platform !== undefined) {
-    if (v['dev-keys']) throw new UsageError('give --dev-keys (offline) or --platform (online), not both');
-    if (!/^https?:\/\/[^/]+/.test(v.platform)) throw new UsageError(`--platform must be the platform's HTTP API URL (http://host:port), got '${v.platform}'`);
-    if (v['terminal-id'] === undefined || key === undefined || key === '') throw new UsageError(`--platform needs --terminal-id and --terminal-key (or ${KEY_ENV})`);
-    options.platform = { url: v.platform, terminalId: v['terminal-id'], terminalKey: key };
-  } else if (ONLINE_ONLY.includes(flow)) {
+  if (options.platform === null && ONLINE_ONLY.includes(flow)) {
     throw new UsageError(`--flow ${flow} needs the platform (no offline keys): give --platform URL --terminal-id ID --terminal-key KEY`);
-  } else if (!v['dev-keys']) {
+  }
+  if (options.platform === null && !v['dev-keys']) {
     throw new UsageError('tap is authorised offline with --dev-keys (development transit keys) or online through the terminal flows: --platform URL --terminal-id ID --terminal-key KEY');
   }
   if (v.pay !== undefined) {
@@ -197,7 +201,9 @@ export async function run(argv: string[]): Promise<number> {
         console.error(`waiting for a card on ${reader.name} (e.g. tapcard se serve --vpcd ${o.reader.host}:${o.reader.port} --state DIR)`);
       }
       if (o.command === 'read') {
-        const reading = await new TransitPos({ reader, securityModule: new DevKeysSecurityModule(), journal }).read(o.waitMs);
+        // A transaction an online tap left open is confirmed with the platform: give --platform to read after one.
+        const securityModule = o.platform === null ? new DevKeysSecurityModule() : new OnlineSecurityModule(new PlatformClient(o.platform), 'transit');
+        const reading = await new TransitPos({ reader, securityModule, journal }).read(o.waitMs);
         console.log(o.json ? JSON.stringify(reading) : readingText(reading));
       } else {
         await tap(o, reader, journal);

@@ -25,12 +25,10 @@ import { reconcileMoney } from '../../platform-server/src/terminals/money-reconc
 import { BankPos, ECASH_AID_PREFIX } from '../../pos-sim/src/bank/bank-pos';
 import { buildGetPoints, LOYALTY_AID_PREFIX, parsePoints } from '../../pos-sim/src/loyalty/loyalty-apdus';
 import { LoyaltyPos } from '../../pos-sim/src/loyalty/loyalty-pos';
-import { OnlineSecurityModule } from '../../pos-sim/src/online/online-security-module';
 import { PlatformClient, type PlatformEndpoint } from '../../pos-sim/src/online/platform-client';
 import { FileJournal } from '../../pos-sim/src/purse/file-journal';
 import { buildSelect, P2_EP } from '../../pos-sim/src/purse/purse-apdus';
 import { TransitCard } from '../../pos-sim/src/purse/transit-card';
-import { TransitPos } from '../../pos-sim/src/purse/transit-pos';
 import { DirectReader } from '../../pos-sim/src/reader/direct-reader';
 import { runPos } from '../pos/_cli';
 import { onlineWorld, type OnlineWorld } from '../online/_world';
@@ -161,14 +159,16 @@ async function holdings(): Promise<Holdings> {
 
 /** The next tap of the flow's card at its terminal: a read, which settles what the journal (or the merchant's ledger) holds open. */
 async function nextTap(flow: Flow): Promise<unknown> {
+  if (flow === 'transit-debit') {
+    const read = await tapWith(['read', ...terminalArgs('first'), '--json']);
+    expect(read.code, read.stderr).toBe(EXIT.OK);
+    return JSON.parse(read.stdout).recovered;
+  }
   const reader = await DirectReader.listen(0);
   const client = cardAt(reader.boundPort);
   const platformClient = new PlatformClient(endpoint(FLOWS[flow].terminal));
   const file = FileJournal.open(journal);
   try {
-    if (flow === 'transit-debit') {
-      return (await new TransitPos({ reader, securityModule: new OnlineSecurityModule(platformClient, 'transit'), journal: file }).read()).recovered;
-    }
     if (flow === 'bank-deposit') return (await new BankPos({ reader, client: platformClient, journal: file }).read()).recovered;
     return (await new LoyaltyPos({ reader, client: platformClient }).read()).settled;
   } finally {
