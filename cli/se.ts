@@ -6,7 +6,9 @@ import { parseArgs } from 'node:util';
 import { fromHex, toHex } from '../firmware/src/core/hex';
 import { swText } from '../firmware/src/core/sw';
 import { existsSync, statSync } from 'node:fs';
-import { DEV_ISD_KEY, SeCardDevice, openStateDir } from '../host/se/virtual-se';
+import path from 'node:path';
+import { STORE_CORRUPT } from '../firmware/src/core/store/store';
+import { DEV_ISD_KEY, STATE_FILE, SeCardDevice, openStateDir } from '../host/se/virtual-se';
 import { VpcdCardClient } from '../host/vpcd/vpcd-card-client';
 import { EXIT } from '../contracts/exit-codes';
 
@@ -21,6 +23,9 @@ can listen too). Reconnects when the reader goes away and comes back. Ctrl-C sto
   --isd-key HEX      ISD key (K-ENC = K-MAC = K-DEK, KVN 30) written at first boot;
                      default ${DEV_ISD_KEY.toUpperCase()} (development only)
   --verbose          log every APDU (never keys: they stay inside the SE)
+
+A flash image with damage a power cut cannot explain (flipped bits, overwritten bytes) is refused
+with exit code ${EXIT.CORRUPT}, unchanged: restore a copy, or move it away to start a fresh SE.
 `;
 
 export async function run(argv: string[]): Promise<number> {
@@ -72,7 +77,16 @@ export async function run(argv: string[]): Promise<number> {
     console.error(`tapcard se: --state ${values.state}: not a directory`);
     return EXIT.USAGE;
   }
-  const se = openStateDir(values.state, { isdKey });
+  let se;
+  try {
+    se = openStateDir(values.state, { isdKey });
+  } catch (e) {
+    const message = (e as Error).message;
+    if (!message.startsWith(STORE_CORRUPT)) throw e;
+    const image = path.join(values.state, STATE_FILE);
+    console.error(`tapcard se: ${image} is corrupt (${message.slice(STORE_CORRUPT.length)}); refusing to start, the image is unchanged`);
+    return EXIT.CORRUPT;
+  }
   const card = new SeCardDevice(se);
   const client = new VpcdCardClient({ host: m[1], port: Number(m[2]), card });
   client.on('connect', (ep) => console.log(`se: in the field of ${ep.host}:${ep.port}`));

@@ -15,6 +15,8 @@ export const EXIT = Object.freeze({
   CARD_REMOVED: 6,
   /** A required service (pcscd, broker) is not available. */
   UNAVAILABLE: 7,
+  /** Stored data failed its integrity check (a corrupt flash image); nothing was changed. */
+  CORRUPT: 8,
 });
 
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];

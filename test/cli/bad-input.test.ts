@@ -9,6 +9,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { validate, ValidationError } from '../../platform-server/src/terminals/validate';
+import { DEFAULT_FLASH_PAGES, STATE_FILE, openStateDir } from '../../host/se/virtual-se';
+import { EXIT } from '../../contracts/exit-codes';
 
 const ROOT = path.resolve(__dirname, '../..');
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tapcard-bad-input-'));
@@ -46,6 +48,26 @@ describe('CLI bad input', () => {
     r = tapcard('se', 'serve', '--vpcd', '127.0.0.1:1', '--state', file);
     expect(r.code).toBe(2);
     expectOneLine(r.stderr, `--state ${file}: not a directory`);
+  });
+
+  it('se serve: a corrupt flash image is refused with exit code 8, one line saying where, the image unchanged', () => {
+    // A personalised SE, then one bit of its first record flipped (page header 16, record header 12).
+    const flipped = path.join(dir, 'flipped');
+    openStateDir(flipped);
+    const image = fs.readFileSync(path.join(flipped, STATE_FILE));
+    image[16 + 12 + 1] ^= 0x04;
+    fs.writeFileSync(path.join(flipped, STATE_FILE), image);
+    let r = tapcard('se', 'serve', '--vpcd', '127.0.0.1:1', '--state', flipped);
+    expect(r.code).toBe(EXIT.CORRUPT);
+    expectOneLine(r.stderr, `${STATE_FILE} is corrupt (page 0 offset 16: a damaged record with data after it (not a torn write)); refusing to start`);
+    expect(fs.readFileSync(path.join(flipped, STATE_FILE)).equals(image)).toBe(true);
+
+    const zero = path.join(dir, 'zero');
+    fs.mkdirSync(zero);
+    fs.writeFileSync(path.join(zero, STATE_FILE), Buffer.alloc(DEFAULT_FLASH_PAGES * 4096));
+    r = tapcard('se', 'serve', '--vpcd', '127.0.0.1:1', '--state', zero);
+    expect(r.code).toBe(EXIT.CORRUPT);
+    expectOneLine(r.stderr, 'page 0 offset 0: page header damaged and no valid page found');
   });
 
   it('gp --install of a missing file is a usage error at once, not a wait for a card', () => {

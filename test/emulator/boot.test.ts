@@ -3,8 +3,11 @@
  * the emulated I2C bus, and status() answers on the serial console.
  */
 import net from 'node:net';
+import path from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type RunningEmulator } from '../../host/emulator/emulator';
+import { EspruinoStorage } from '../../host/emulator/espruino-storage';
+import { FLASH_FILE_PREFIX } from '../../firmware/src/board/espruino/board-config';
 import { buildTestFirmware, captureConsole, tempDir, TEST_DEVICE_ID, TEST_SE_SERIAL, until, writeTestBundle } from './helpers';
 
 let firmware = '';
@@ -17,8 +20,7 @@ afterEach(async () => {
   for (const e of running.splice(0)) await e.stop();
 });
 
-async function start(provisioned: boolean, serial?: string): Promise<RunningEmulator> {
-  const dir = tempDir('boot');
+async function start(provisioned: boolean, serial?: string, dir = tempDir('boot')): Promise<RunningEmulator> {
   const emu = await startEmulator({
     stateDir: dir,
     firmwareFile: firmware,
@@ -66,6 +68,29 @@ describe('emulator boots the firmware bundle', () => {
     expect(out.text()).toContain('device: not provisioned (no tapcard.prov in Storage)');
     expect(out.text()).toContain('se: not started: no tapcard.prov in Storage');
     expect(emu.board.pn532.armed).toBe(false);
+  });
+
+  it('a store damaged on flash is refused unchanged: status() says where, the SE stays off', async () => {
+    const dir = tempDir('boot');
+    const first = await start(true, undefined, dir);
+    await until(() => first.board.pn532.armed, 'first boot (personalises the SE)');
+    await first.stop();
+    running.splice(running.indexOf(first), 1);
+    // One bit of the first record on page 0 (page header 16 bytes, record header 12).
+    const storage = new EspruinoStorage(path.join(dir, 'storage.json'));
+    const page = new Uint8Array(storage.readArrayBuffer(FLASH_FILE_PREFIX + '0')!).slice();
+    page[16 + 12 + 1] ^= 0x10;
+    storage.write(FLASH_FILE_PREFIX + '0', page, 0, page.length);
+
+    const emu = await start(true, undefined, dir);
+    const out = captureConsole(emu.board);
+    emu.board.console.input('status()\n');
+    await until(() => /memory: /.test(out.text()), 'status() output');
+    const problem = 'se: boot failed: Error: store: flash image corrupt: page 0 offset 16: a damaged record with data after it (not a torn write)';
+    expect(out.text()).toContain(problem);
+    expect(emu.board.pn532.armed).toBe(false);
+    const after = new EspruinoStorage(path.join(dir, 'storage.json'));
+    expect(new Uint8Array(after.readArrayBuffer(FLASH_FILE_PREFIX + '0')!)).toEqual(page);
   });
 
   it('answers status() on the tcp serial console (echo, =result, prompt)', async () => {

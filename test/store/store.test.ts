@@ -201,8 +201,8 @@ describe('Store misuse and limits', () => {
   });
 });
 
-describe('checkStore()', () => {
-  it('reports a committed record whose bytes changed on flash', () => {
+describe('damaged flash', () => {
+  it('mount() refuses a committed record whose bytes changed on flash', () => {
     const flash = new MemoryFlash(4);
     const store = mountStore(flash);
     commitPuts(store, [
@@ -212,9 +212,8 @@ describe('checkStore()', () => {
     const image = flash.snapshot();
     // First record of page 0: page header (16) + record header (12), then the value.
     image[16 + 12 + 1] ^= 0x40;
-    const damaged = mountStore(new MemoryFlash(4, image));
-    const result = checkStore(damaged);
-    expect(result.ok).toBe(false);
-    expect(result.problems.join('\n')).toMatch(/whole records after the damaged record at offset 16/);
+    expect(() => mountStore(new MemoryFlash(4, image))).toThrow(
+      'store: flash image corrupt: page 0 offset 16: a damaged record with data after it (not a torn write)',
+    );
   });
 });

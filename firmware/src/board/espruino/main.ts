@@ -56,7 +56,9 @@ export function main(): void {
     try {
       se = bootSecureElement(flash, provisioning.bundle.se);
     } catch (err) {
+      // A corrupt store (STORE_CORRUPT) is refused unchanged: say so at once, status() repeats it.
       seProblem = 'boot failed: ' + String(err);
+      consoleLine('se: ' + seProblem);
     }
   }
 

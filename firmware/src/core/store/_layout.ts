@@ -14,7 +14,7 @@
  *
  * The page header and record layouts are drawn above their parsers below.
  */
-import { readU16, readU31, writeU16, writeU31 } from '../bytes';
+import { copy, readU16, readU31, writeU16, writeU31 } from '../bytes';
 import { CRC16_INIT, crc16 } from './crc16';
 
 /** Largest value one record holds (a GP LOAD block is at most 255 bytes). */
@@ -31,18 +31,24 @@ export function recordSpace(len: number): number {
 
 export const MAX_RECORD_SPACE = recordSpace(STORE_MAX_VALUE);
 export const COMMIT_VALUE_SIZE = 8;
-export const COMMIT_SPACE = recordSpace(COMMIT_VALUE_SIZE);
+/** One copy of a COMMIT record. */
+export const COMMIT_COPY_SPACE = recordSpace(COMMIT_VALUE_SIZE);
+/** A COMMIT is written as a pair: the record, then its MIRROR copy, in one program operation. */
+export const COMMIT_SPACE = 2 * COMMIT_COPY_SPACE;
 
 export const KIND_PUT = 0x50;
 export const KIND_DEL = 0x44;
 export const KIND_COPY = 0x43;
 export const KIND_BACKUP = 0x42;
 export const KIND_COMMIT = 0xc3;
+/** Second copy of a COMMIT; at least two bits away from every other kind. */
+export const KIND_MIRROR = 0x4d;
 export const ERASED = 0xff;
 
 const MAGIC_0 = 0x54; // 'T'
 const MAGIC_1 = 0x4a; // 'J'
-export const LAYOUT_VERSION = 1;
+/** 2: COMMIT pairs (version 1 wrote single COMMITs; mount() refuses such images, docs/store.md). */
+export const LAYOUT_VERSION = 2;
 
 const HDR_SEQ = 4;
 const HDR_TAIL_SEQ = 8;
@@ -113,6 +119,15 @@ export function decodePageHeader(b: Uint8Array, h: PageHeader): number {
   return HEADER_VALID;
 }
 
+/**
+ * True when the page header in b[0..16) can be a torn write of a valid one: programming clears
+ * bits, so each bit set in the magic and version is still set (a partly programmed byte holds
+ * the 1 bits of both its old 0xFF and its new value).
+ */
+export function isTornPageHeader(b: Uint8Array): boolean {
+  return (b[0] & MAGIC_0) === MAGIC_0 && (b[1] & MAGIC_1) === MAGIC_1 && (b[2] & LAYOUT_VERSION) === LAYOUT_VERSION;
+}
+
 /** Writes record header bytes 0..9 into b; the value goes at b[12..], then sealRecord(). */
 export function encodeRecordHeader(b: Uint8Array, kind: number, seq: number, type: number, id: number, len: number): void {
   b[0] = kind & 0xff;
@@ -122,13 +137,14 @@ export function encodeRecordHeader(b: Uint8Array, kind: number, seq: number, typ
   writeU16(b, REC_LEN, len);
 }
 
-function recordCrc(b: Uint8Array, len: number): number {
-  return crc16(b, RECORD_HEADER_SIZE, len, crc16(b, 0, REC_CRC, CRC16_INIT));
+/** CRC of the record held in b[at .. at+12+len). */
+function recordCrc(b: Uint8Array, at: number, len: number): number {
+  return crc16(b, at + RECORD_HEADER_SIZE, len, crc16(b, at, REC_CRC, CRC16_INIT));
 }
 
 /** Computes and stores the CRC of the record held in b[0 .. 12+len). */
 export function sealRecord(b: Uint8Array, len: number): void {
-  writeU16(b, REC_CRC, recordCrc(b, len));
+  writeU16(b, REC_CRC, recordCrc(b, 0, len));
 }
 
 /** Gives the record held in b (value of `len` bytes) a new kind and seq, and seals it again. */
@@ -138,10 +154,20 @@ export function restampRecord(b: Uint8Array, len: number, kind: number, seq: num
   sealRecord(b, len);
 }
 
-export function encodeCommitValue(b: Uint8Array, count: number, firstPageSeq: number, firstOff: number): void {
+/**
+ * Writes the COMMIT pair of transaction `seq` into b[0 .. COMMIT_SPACE): the COMMIT, then the same
+ * record as KIND_MIRROR with its own CRC. Either copy whole commits the transaction, so one
+ * flipped bit in a COMMIT loses nothing (RecordReader.read() says when a damaged pair still counts).
+ */
+export function encodeCommitPair(b: Uint8Array, seq: number, count: number, firstPageSeq: number, firstOff: number): void {
+  encodeRecordHeader(b, KIND_COMMIT, seq, 0, 0, COMMIT_VALUE_SIZE);
   writeU16(b, COMMIT_COUNT, count);
   writeU31(b, COMMIT_FIRST_PAGE_SEQ, firstPageSeq);
   writeU16(b, COMMIT_FIRST_OFF, firstOff);
+  sealRecord(b, COMMIT_VALUE_SIZE);
+  copy(b, 0, b, COMMIT_COPY_SPACE, COMMIT_COPY_SPACE);
+  b[COMMIT_COPY_SPACE] = KIND_MIRROR;
+  writeU16(b, COMMIT_COPY_SPACE + REC_CRC, recordCrc(b, COMMIT_COPY_SPACE, COMMIT_VALUE_SIZE));
 }
 
 export const RECORD_OK = 0;
@@ -174,7 +200,8 @@ export class RecordFields {
  *          COPY: a live value moved by compaction, valid by itself;
  *          BACKUP: a live value moved by compaction while transaction `seq` was open and had
  *          written the same key, valid only if that transaction never commits;
- *          COMMIT: ends transaction `seq`, value below
+ *          COMMIT: ends transaction `seq`, value below; always followed by its MIRROR, the same
+ *          record with kind MIRROR (and its own crc16): the pair takes COMMIT_SPACE = 40 bytes
  *   crc16  CRC-16/CCITT over bytes 0..9 and the value
  *
  * COMMIT value (COMMIT_VALUE_SIZE = 8; type and id are 0):
@@ -195,12 +222,14 @@ export function decodeRecordHeader(b: Uint8Array, off: number, pageSize: number,
   for (let i = 0; i < RECORD_HEADER_SIZE; i++) if (b[i] !== ERASED) blank = false;
   if (blank) return RECORD_END;
   const kind = b[0];
-  if (kind !== KIND_PUT && kind !== KIND_DEL && kind !== KIND_COPY && kind !== KIND_BACKUP && kind !== KIND_COMMIT) return RECORD_BAD;
+  if (kind !== KIND_PUT && kind !== KIND_DEL && kind !== KIND_COPY && kind !== KIND_BACKUP && kind !== KIND_COMMIT && kind !== KIND_MIRROR) {
+    return RECORD_BAD;
+  }
   const seq = readU31(b, REC_SEQ);
   const len = readU16(b, REC_LEN);
   if (seq < 1 || len > STORE_MAX_VALUE || off + RECORD_HEADER_SIZE + len > pageSize) return RECORD_BAD;
   if (kind === KIND_DEL && len !== 0) return RECORD_BAD;
-  if (kind === KIND_COMMIT && (len !== COMMIT_VALUE_SIZE || b[REC_TYPE] !== 0 || readU16(b, REC_ID) !== 0)) {
+  if ((kind === KIND_COMMIT || kind === KIND_MIRROR) && (len !== COMMIT_VALUE_SIZE || b[REC_TYPE] !== 0 || readU16(b, REC_ID) !== 0)) {
     return RECORD_BAD;
   }
   r.kind = kind;
@@ -212,10 +241,10 @@ export function decodeRecordHeader(b: Uint8Array, off: number, pageSize: number,
   return RECORD_OK;
 }
 
-/** True when the CRC matches; for a COMMIT it also decodes the commit value into r. */
+/** True when the CRC matches; for a COMMIT or MIRROR it also decodes the commit value into r. */
 export function checkRecordCrc(b: Uint8Array, r: RecordFields): boolean {
-  if (recordCrc(b, r.len) !== readU16(b, REC_CRC)) return false;
-  if (r.kind === KIND_COMMIT) {
+  if (recordCrc(b, 0, r.len) !== readU16(b, REC_CRC)) return false;
+  if (r.kind === KIND_COMMIT || r.kind === KIND_MIRROR) {
     r.count = readU16(b, COMMIT_COUNT);
     r.firstPageSeq = readU31(b, COMMIT_FIRST_PAGE_SEQ);
     r.firstOff = readU16(b, COMMIT_FIRST_OFF);

@@ -6,7 +6,7 @@
 import type { Flash } from '../ports/flash';
 import { shr } from '../bits';
 import { KeyIndex, storeKey } from './_index';
-import { COMMIT_VALUE_SIZE, MAX_RECORD_SPACE, PAGE_HEADER_SIZE, PageHeader, RECORD_HEADER_SIZE, STORE_MAX_VALUE, recordSpace } from './_layout';
+import { COMMIT_SPACE, COMMIT_VALUE_SIZE, MAX_RECORD_SPACE, PAGE_HEADER_SIZE, PageHeader, RECORD_HEADER_SIZE, STORE_MAX_VALUE, recordSpace } from './_layout';
 import { RecordReader } from './_reader';
 import { OpenTxn } from './_txn';
 
@@ -61,7 +61,8 @@ export class Log {
     this.pageCount = pageCount;
     this.index = new KeyIndex(maxKeys);
     this.maxValue = maxValue;
-    this.out = new Uint8Array(recordSpace(maxValue));
+    // Also holds a COMMIT pair.
+    this.out = new Uint8Array(recordSpace(maxValue) > COMMIT_SPACE ? recordSpace(maxValue) : COMMIT_SPACE);
     this.headerBuf = new Uint8Array(PAGE_HEADER_SIZE);
     this.header = new PageHeader();
     this.reader = new RecordReader(flash, maxValue);

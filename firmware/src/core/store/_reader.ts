@@ -3,9 +3,20 @@
  * the record lands in, so a scan and a nested replay use two readers and never clobber each other.
  * The buffer holds a record of up to the store's maxValue bytes; a longer one reads as RECORD_BAD
  * (this store never writes one).
+ *
+ * A COMMIT pair reads as one COMMIT record of COMMIT_SPACE bytes. The pair is one program
+ * operation, so a power cut that tears it leaves its second half erased (or, on flash that tears
+ * inside a byte run, partly written): the pair counts when the MIRROR is whole, or when the COMMIT
+ * is whole and the MIRROR is not blank. A bit flipped in either copy thus loses nothing, and a
+ * pair torn before its MIRROR began is not a commit.
  */
 import type { Flash } from '../ports/flash';
 import {
+  COMMIT_COPY_SPACE,
+  COMMIT_SPACE,
+  COMMIT_VALUE_SIZE,
+  KIND_COMMIT,
+  KIND_MIRROR,
   RECORD_BAD,
   RECORD_END,
   RECORD_HEADER_SIZE,
@@ -29,6 +40,40 @@ export class RecordReader extends RecordFields {
 
   /** Reads the record at page `phys`, offset `off`: RECORD_OK, RECORD_END or RECORD_BAD. */
   read(phys: number, off: number): number {
+    const status = this.readOne(phys, off);
+    if (status === RECORD_END || (status === RECORD_OK && this.kind !== KIND_COMMIT && this.kind !== KIND_MIRROR)) return status;
+    // A MIRROR where a record starts is damage; a COMMIT, or a damaged record that may be one,
+    // is decided by its pair.
+    if (status === RECORD_OK && this.kind === KIND_MIRROR) return RECORD_BAD;
+    return this.readCommitPair(phys, off, status === RECORD_OK);
+  }
+
+  private readCommitPair(phys: number, off: number, commitWhole: boolean): number {
+    if (off + COMMIT_SPACE > this.flash.pageSize) return RECORD_BAD;
+    const seq = this.seq;
+    const count = this.count;
+    const firstPageSeq = this.firstPageSeq;
+    const firstOff = this.firstOff;
+    const mirrorOff = off + COMMIT_COPY_SPACE;
+    if (this.readOne(phys, mirrorOff) === RECORD_OK && this.kind === KIND_MIRROR) {
+      this.kind = KIND_COMMIT;
+      this.space = COMMIT_SPACE;
+      return RECORD_OK;
+    }
+    if (!commitWhole || this.isErased(phys, mirrorOff, mirrorOff + COMMIT_COPY_SPACE)) return RECORD_BAD;
+    this.kind = KIND_COMMIT;
+    this.seq = seq;
+    this.type = 0;
+    this.id = 0;
+    this.len = COMMIT_VALUE_SIZE;
+    this.space = COMMIT_SPACE;
+    this.count = count;
+    this.firstPageSeq = firstPageSeq;
+    this.firstOff = firstOff;
+    return RECORD_OK;
+  }
+
+  private readOne(phys: number, off: number): number {
     const pageSize = this.flash.pageSize;
     if (off + RECORD_HEADER_SIZE > pageSize) return RECORD_END;
     const addr = phys * pageSize + off;

@@ -3,40 +3,89 @@
  * every page outside tail..head that is not blank (eraseUnusedPages): pages a torn page-open or an
  * interrupted compaction left behind. After both, the state is exactly that of the last COMMIT
  * (or compaction header) that reached flash whole (docs/store.md "Recovery").
+ *
+ * The scan also tells damage from a power cut. A cut tears the one operation under way; flash is
+ * programmed in address order, so nothing after a torn record was written, a torn page header is a
+ * prefix of a valid one, and a torn page's records never hold a commit newer than the head. What
+ * a cut cannot explain is reported (ScanReport.damage): mount() then refuses the image rather than
+ * silently lose committed data.
  */
 import { Log } from './_log';
 import {
+  COMMIT_SPACE,
+  HEADER_BLANK,
   HEADER_VALID,
   KIND_BACKUP,
   KIND_COMMIT,
   KIND_COPY,
+  KIND_PUT,
   LAYOUT_VERSION,
   PAGE_HEADER_SIZE,
   PageHeader,
   RECORD_END,
+  RECORD_HEADER_SIZE,
   RECORD_OK,
   decodePageHeader,
+  decodeRecordHeader,
+  isTornPageHeader,
+  recordSpace,
 } from './_layout';
 import { RecordReader } from './_reader';
 import { replayTransaction } from './_replay';
+
+export const DAMAGE_NONE = 0;
+/** A damaged record with data after it, or a damaged compaction copy. */
+export const DAMAGE_RECORD = 1;
+/** A page header that is neither valid nor a torn write of one, with no valid page anywhere. */
+export const DAMAGE_HEADER = 2;
+/** A page between tail and head missing or out of sequence, or two heads. */
+export const DAMAGE_CHAIN = 3;
+/** A COMMIT whose transaction's records are not all readable. */
+export const DAMAGE_COMMIT = 4;
+/** A COMMIT newer than every one in use, on a page outside tail..head. */
+export const DAMAGE_NEWER = 5;
 
 /** What a scan found besides the state itself (check() reports the counters). */
 export class ScanReport {
   /** Highest transaction sequence number seen; the next transaction uses one more. */
   maxSeq = 0;
-  /** Pages between tail and head whose header is missing or out of sequence. */
-  brokenChain = 0;
+  /** Highest sequence number of a COMMIT between tail and head. */
+  maxCommitSeq = 0;
+  /** The first damage found (DAMAGE_*), and where: page and offset (-1 when a whole page). */
+  damage = DAMAGE_NONE;
+  damagePage = -1;
+  damageOff = -1;
   /** Valid page headers sharing the head's sequence number. */
   duplicateHeads = 0;
-  /** COMMIT records whose transaction's records were not all found. */
-  badCommits = 0;
 
   clear(): void {
     this.maxSeq = 0;
-    this.brokenChain = 0;
+    this.maxCommitSeq = 0;
+    this.damage = DAMAGE_NONE;
+    this.damagePage = -1;
+    this.damageOff = -1;
     this.duplicateHeads = 0;
-    this.badCommits = 0;
   }
+
+  /** Notes damage of kind `what` at page `phys`, offset `off`; the first one found is kept. */
+  note(what: number, phys: number, off: number): void {
+    if (this.damage !== DAMAGE_NONE) return;
+    this.damage = what;
+    this.damagePage = phys;
+    this.damageOff = off;
+  }
+}
+
+/** One line saying what damage the report holds and where ('' when none). */
+export function damageText(report: ScanReport): string {
+  const at = `page ${report.damagePage}` + (report.damageOff >= 0 ? ` offset ${report.damageOff}` : '');
+  const d = report.damage;
+  if (d === DAMAGE_RECORD) return `${at}: a damaged record with data after it (not a torn write)`;
+  if (d === DAMAGE_HEADER) return `${at}: page header damaged and no valid page found`;
+  if (d === DAMAGE_CHAIN) return `${at}: page missing from the log, out of sequence or a second head`;
+  if (d === DAMAGE_COMMIT) return `${at}: a committed transaction's records are not all readable`;
+  if (d === DAMAGE_NEWER) return `${at}: holds a COMMIT newer than the log's head (the head's page header is damaged)`;
+  return '';
 }
 
 /** Reads page `phys`'s header into h; returns HEADER_BLANK, HEADER_VALID or HEADER_INVALID. */
@@ -65,17 +114,18 @@ function findPages(log: Log, h: PageHeader, report: ScanReport): void {
       report.duplicateHeads = 0;
     }
   }
+  if (report.duplicateHeads > 0) report.note(DAMAGE_CHAIN, log.headPhys, -1);
   if (log.headPhys < 0) return;
   let tailSeq = headTail;
   if (log.headSeq - tailSeq > n - 2) {
-    report.brokenChain++;
+    report.note(DAMAGE_CHAIN, log.headPhys, -1);
     tailSeq = log.headSeq - (n - 2);
   }
   // Walk back from the head: each earlier page must carry the previous sequence number.
   for (let seq = log.headSeq - 1; seq >= tailSeq; seq--) {
     const phys = (log.headPhys + n - (log.headSeq - seq)) % n;
     if (readPageHeader(log, phys, h) !== HEADER_VALID || h.seq !== seq) {
-      report.brokenChain++;
+      report.note(DAMAGE_CHAIN, phys, -1);
       tailSeq = seq + 1;
       break;
     }
@@ -87,8 +137,9 @@ function findPages(log: Log, h: PageHeader, report: ScanReport): void {
 /** Applies the transaction whose COMMIT `r` sits at (phys, off) of page `pageSeq`. */
 function applyCommit(log: Log, r: RecordReader, replay: RecordReader, phys: number, off: number, pageSeq: number, report: ScanReport): void {
   const first = r.firstPageSeq;
+  if (r.seq > report.maxCommitSeq) report.maxCommitSeq = r.seq;
   if (first > pageSeq || (first === pageSeq && r.firstOff >= off) || r.firstOff < PAGE_HEADER_SIZE) {
-    report.badCommits++;
+    report.note(DAMAGE_COMMIT, phys, off);
     return;
   }
   // A transaction whose first pages were compacted away: their live records come back as COPY
@@ -98,7 +149,52 @@ function applyCommit(log: Log, r: RecordReader, replay: RecordReader, phys: numb
   const startOff = partial ? PAGE_HEADER_SIZE : r.firstOff;
   const expected = r.count;
   const applied = replayTransaction(log, replay, r.seq, startPhys, startOff, phys, off);
-  if (applied < 0 || (partial ? applied > expected : applied !== expected)) report.badCommits++;
+  if (applied < 0 || (partial ? applied > expected : applied !== expected)) {
+    report.note(DAMAGE_COMMIT, phys, off);
+  }
+}
+
+/**
+ * True when the unreadable record at (phys, off) can be a torn write: nothing after it on the page
+ * was written. A header that does not decode was itself torn, so its value is blank too. A header
+ * that decodes gives the record's extent, unless a flipped bit enlarged its length: a whole record
+ * where the length with one bit cleared would end means damage. Compaction copies are programmed
+ * before the page header that makes them count, so a page with a valid header never holds a torn one.
+ */
+function tornWrite(log: Log, r: RecordReader, phys: number, off: number): boolean {
+  const ps = log.pageSize;
+  log.flash.read(phys * ps + off, r.buf, 0, RECORD_HEADER_SIZE);
+  if (decodeRecordHeader(r.buf, off, ps, r) !== RECORD_OK) return r.isErased(phys, off + RECORD_HEADER_SIZE, ps);
+  if (r.kind === KIND_COPY || r.kind === KIND_BACKUP) return false;
+  const end = off + (r.kind === KIND_COMMIT ? COMMIT_SPACE : r.space);
+  if (!r.isErased(phys, end < ps ? end : ps, ps)) return false;
+  if (r.kind !== KIND_PUT) return true;
+  const len = r.len;
+  for (let bit = 1; bit <= len; bit *= 2) {
+    if ((len & bit) !== 0 && r.read(phys, off + recordSpace(len - bit)) === RECORD_OK) return false;
+  }
+  return true;
+}
+
+/**
+ * Looks at the pages outside tail..head before they are erased. They may hold what a cut left (a
+ * torn page header, compaction copies without their header, a torn erase of an old tail), never a
+ * COMMIT newer than the head's: that means the head's own header was damaged. With no valid page
+ * at all, a non-blank header must be a torn one (an all-zero image is not an empty store).
+ */
+function checkUnusedPages(log: Log, r: RecordReader, report: ScanReport): void {
+  const h = log.header;
+  for (let phys = 0; phys < log.pageCount; phys++) {
+    if (log.inUse(phys)) continue;
+    const status = readPageHeader(log, phys, h);
+    if (status === HEADER_VALID) continue;
+    if (status !== HEADER_BLANK && log.headPhys < 0 && !isTornPageHeader(log.headerBuf)) report.note(DAMAGE_HEADER, phys, 0);
+    let off = PAGE_HEADER_SIZE;
+    while (r.read(phys, off) === RECORD_OK) {
+      if (r.kind === KIND_COMMIT && r.seq > report.maxCommitSeq) report.note(DAMAGE_NEWER, phys, off);
+      off += r.space;
+    }
+  }
 }
 
 /**
@@ -127,7 +223,10 @@ export function scanLog(log: Log, scan: RecordReader, replay: RecordReader, repo
   log.reset();
   report.clear();
   findPages(log, log.header, report);
-  if (log.headPhys < 0) return;
+  if (log.headPhys < 0) {
+    checkUnusedPages(log, scan, report);
+    return;
+  }
   const ps = log.pageSize;
   // BACKUP records come in runs for one transaction: remember whether it committed.
   let backupSeq = 0;
@@ -150,11 +249,13 @@ export function scanLog(log: Log, scan: RecordReader, replay: RecordReader, repo
       off += scan.space;
       status = scan.read(phys, off);
     }
+    if (status !== RECORD_END && !tornWrite(log, scan, phys, off)) report.note(DAMAGE_RECORD, phys, off);
     if (pageSeq === log.headSeq) {
       // Append after the last whole record only onto erased bytes; a torn record seals the page.
       log.headOff = status === RECORD_END && log.reader.isErased(phys, off, ps) ? off : ps;
     }
   }
+  checkUnusedPages(log, scan, report);
 }
 
 /** Erases the pages outside tail..head that are not blank. */

@@ -25,13 +25,11 @@ import { KeyIndex, storeKey } from './_index';
 import { DEFAULT_MAX_KEYS, Log } from './_log';
 import {
   COMMIT_SPACE,
-  COMMIT_VALUE_SIZE,
-  KIND_COMMIT,
   KIND_DEL,
   KIND_PUT,
   RECORD_HEADER_SIZE,
   STORE_MAX_VALUE,
-  encodeCommitValue,
+  encodeCommitPair,
   encodeRecordHeader,
   recordSpace,
   sealRecord,
@@ -40,7 +38,7 @@ import { RecordReader } from './_reader';
 import { replayTransaction } from './_replay';
 import { OpenTxn } from './_txn';
 import { appendableBytes, fits, makeRoom, smallRoomAfter } from './compaction';
-import { ScanReport, eraseUnusedPages, scanLog } from './mount';
+import { DAMAGE_NONE, ScanReport, damageText, eraseUnusedPages, scanLog } from './mount';
 
 export { STORE_MAX_VALUE, recordSpace };
 
@@ -52,6 +50,8 @@ export { STORE_MAX_VALUE, recordSpace };
 export const STORE_DELETE_RESERVE = 1024;
 /** Most records one transaction may hold (the COMMIT counts them in 16 bits). */
 export const STORE_MAX_TXN_RECORDS = 65535;
+/** Start of the message mount() throws for damage a power cut cannot explain. */
+export const STORE_CORRUPT = 'store: flash image corrupt: ';
 /** Highest transaction sequence number (31-bit, docs/portable-core.md). */
 const MAX_SEQ = 2147483646;
 
@@ -95,11 +95,15 @@ export class Store {
 
   /**
    * Recovery at boot: finds the newest consistent state, drops uncommitted and torn records, rolls
-   * an interrupted compaction back or forward. Also discards any open transaction.
+   * an interrupted compaction back or forward. Also discards any open transaction. Throws
+   * STORE_CORRUPT + where, writing nothing, when flash holds damage a power cut cannot explain
+   * (flipped bits, overwritten pages): the state it would recover to might silently miss
+   * committed data.
    */
   mount(): void {
     this.mounted = false;
     scanLog(this.log, this.scanReader, this.replayReader, this.report);
+    if (this.report.damage !== DAMAGE_NONE) throw new Error(STORE_CORRUPT + damageText(this.report));
     eraseUnusedPages(this.log);
     this.nextSeq = this.report.maxSeq + 1;
     this.mounted = true;
@@ -207,11 +211,9 @@ export class Store {
       this.abort();
       return false;
     }
-    const out = this.log.out;
-    encodeRecordHeader(out, KIND_COMMIT, txn.seq, 0, 0, COMMIT_VALUE_SIZE);
-    encodeCommitValue(out, txn.count, txn.firstPageSeq, txn.firstOff);
-    sealRecord(out, COMMIT_VALUE_SIZE);
-    const addr = this.log.append(COMMIT_VALUE_SIZE);
+    encodeCommitPair(this.log.out, txn.seq, txn.count, txn.firstPageSeq, txn.firstOff);
+    // The pair in one program operation: a power cut tears it or leaves it whole.
+    const addr = this.log.append(COMMIT_SPACE - RECORD_HEADER_SIZE);
     const ps = this.log.pageSize;
     const applied = replayTransaction(this.log, this.replayReader, txn.seq, txn.firstPhys, txn.firstOff, this.log.pageOf(addr), addr % ps);
     if (applied !== txn.count) throw new Error(`store.commit: applied ${applied} of ${txn.count} records`);
