@@ -1,7 +1,7 @@
 /**
  * Bad input to the CLI ends in one line naming the file or option, and an exit code a script can
- * act on (2 usage, 1 failure), never a stack trace; and the terminal API's schema check treats
- * inherited names such as __proto__ as unknown fields.
+ * act on (2 usage, 1 failure, 8 corrupt flash image), never a stack trace; and the terminal API's
+ * schema check treats inherited names such as __proto__ as unknown fields.
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
