@@ -18,6 +18,7 @@ import { createSecureElement, DEV_ISD_KEY } from '../host/se/virtual-se';
 import { countAllocations, emptyCount, reachableBufferBytes, type AllocationCount } from './_alloc-count';
 import { firmwareBundle, tapBoard, type TappedBoard } from './_board';
 import { interpreterSection } from './_interpreter-speed';
+import { memorySection } from './_interpreter-memory';
 import { machineInfo, type BenchOptions, type BenchResult } from './_report';
 import { CardRefusedError, expectOk, GET_BALANCE_EP, installTransit, TransitHost, transitPackage, type Transmit } from './_transit';
 
@@ -152,6 +153,7 @@ function progress(line: string): void {
 export async function firmwareBench(opts: BenchOptions): Promise<BenchResult> {
   const rounds = opts.smoke ? 2 : 20;
   const interpreter = await interpreterSection(opts.smoke, progress);
+  const memory = await memorySection(progress);
   progress('firmware: building the bundle');
   const bundle = await firmwareBundle(opts.smoke);
   progress('firmware: counting allocations of the SE core on the host');
@@ -163,6 +165,7 @@ export async function firmwareBench(opts: BenchOptions): Promise<BenchResult> {
   const commands = Object.keys({ ...core.tally.apdus, ...board.tally.apdus });
   const notes = [
     ...interpreter.notes,
+    ...memory.notes,
     `bundle ${bundle.fresh ? 'built now from the sources' : 'reused from dist/firmware/espruino.js (smoke run)'}; limit ${MAX_BUNDLE_BYTES} bytes.`,
     'fixed buffers: distinct ArrayBuffers reachable from the booted SecureElement (store, registry, card manager, SCP03, slots, response pool), flash image excluded.',
     'board: allocations made by the bundle\'s own code, counted by the emulator (host/emulator/allocation-counter.ts); Espruino runtime arrays (I2C readFrom results) are counted apart.',
@@ -176,6 +179,7 @@ export async function firmwareBench(opts: BenchOptions): Promise<BenchResult> {
     machine: machineInfo(),
     tables: [
       ...interpreter.tables,
+      ...memory.tables,
       {
         title: 'Firmware footprint',
         columns: ['figure', 'value', 'unit'],
@@ -200,6 +204,7 @@ export async function firmwareBench(opts: BenchOptions): Promise<BenchResult> {
     notes,
     figures: {
       interpreter: interpreter.figures,
+      boardMemory: memory.figures,
       bundleBytes: bundle.bytes,
       bundleLimitBytes: MAX_BUNDLE_BYTES,
       fixedBufferBytes: core.fixed.bytes,
