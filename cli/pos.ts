@@ -25,7 +25,7 @@ import { OnlineSecurityModule } from '../pos-sim/src/online/online-security-modu
 import {
   PlatformClient, PlatformError, PlatformUnreachableError, TerminalAuthError, UnknownCardError, type PlatformEndpoint,
 } from '../pos-sim/src/online/platform-client';
-import { rechargeWithThirdParty, type ThirdPartyRecharge } from '../pos-sim/src/online/third-party-recharge';
+import { rechargeWithThirdParty, refundWithCard, type ThirdPartyRecharge } from '../pos-sim/src/online/third-party-recharge';
 import type { Reader } from '../pos-sim/src/reader/reader';
 import { UsageError, usageFailure } from './command';
 import { EXIT } from '../contracts/exit-codes';
@@ -39,6 +39,7 @@ const ONLINE_ONLY: readonly Flow[] = ['bank-deposit', 'bank-debit', 'merchant-ea
 const KEY_ENV = 'TAPCARD_TERMINAL_KEY';
 
 const HELP = `usage: tapcard pos read [--platform URL --terminal-id ID --terminal-key KEY] [--reader SPEC] [--wait S] [--journal FILE] [--json]
+       tapcard pos refund --order-key KEY --platform URL --terminal-id ID --terminal-key KEY [--reader SPEC] [--journal FILE] [--json]
        tapcard pos tap --flow FLOW --amount A [--dev-keys | --platform URL --terminal-id ID --terminal-key KEY]
                        [--pay third-party --account ID --payer-code CODE [--order-key KEY]]
                        [--account ID --payer-code CODE]
@@ -69,7 +70,10 @@ platform confirmed the card's answer, is settled on the card's next tap (read or
 TRANSACTION PROVE, using the journal, and confirmed with the platform: never a lost or doubled
 amount. After an online tap, read with --platform, so the platform hears of it. A third-party recharge
 is named by --order-key (default: a new one, printed): run the same command with the same key
-after a failure, and the paid order is loaded once (or reported loaded).
+after a failure, and the paid order is loaded once (or reported loaded). Or 'refund' it: an order
+whose load was authorised but not done needs the card it was meant for in the field, which proves
+(a fresh INITIALIZE FOR LOAD at the same counter) that it never did the load; a card that did makes
+the order loaded and the refund is refused (exit 5).
 
   --reader SPEC     direct:[HOST:]PORT  listen as a vpcd reader; the card connects
                                         (tapcard se serve --vpcd HOST:PORT --state DIR)
@@ -85,7 +89,7 @@ exit codes: 0 ok, 1 other failure, 2 usage, 3 card error, 4 no card / no such ap
 `;
 
 interface Options {
-  command: 'read' | 'tap';
+  command: 'read' | 'tap' | 'refund';
   reader: ReaderSpec;
   waitMs: number;
   journal: string;
@@ -124,7 +128,7 @@ function parse(argv: string[]): Options | 'help' {
   });
   if (v.help) return 'help';
   const command = positionals[0];
-  if (positionals.length !== 1 || (command !== 'read' && command !== 'tap')) throw new UsageError("give one command: 'read' or 'tap'");
+  if (positionals.length !== 1 || (command !== 'read' && command !== 'tap' && command !== 'refund')) throw new UsageError("give one command: 'read', 'tap' or 'refund'");
   const reader = parseReaderSpec(v.reader!);
   if (reader === null) throw new UsageError(`--reader must be direct:[HOST:]PORT or pcsc[:NAME], got '${v.reader}'`);
   const wait = Number(v.wait);
@@ -141,6 +145,13 @@ function parse(argv: string[]): Options | 'help' {
   }
   if (command === 'read') {
     if (v.flow !== undefined || v.amount !== undefined) throw new UsageError('--flow and --amount belong to tap');
+    return options;
+  }
+  if (command === 'refund') {
+    if (v.flow !== undefined || v.amount !== undefined) throw new UsageError('--flow and --amount belong to tap');
+    if (options.platform === null || v['order-key'] === undefined) throw new UsageError('refund needs --order-key KEY and the platform (--platform URL --terminal-id ID --terminal-key KEY)');
+    if (!/^[A-Za-z0-9._:-]{1,100}$/.test(v['order-key'])) throw new UsageError('--order-key: 1..100 of A-Z a-z 0-9 . _ : -');
+    options.orderKey = v['order-key'];
     return options;
   }
   if (v.flow === undefined || v.amount === undefined) throw new UsageError('tap needs --flow and --amount');
@@ -205,6 +216,9 @@ export async function run(argv: string[]): Promise<number> {
         const securityModule = o.platform === null ? new DevKeysSecurityModule() : new OnlineSecurityModule(new PlatformClient(o.platform), 'transit');
         const reading = await new TransitPos({ reader, securityModule, journal }).read(o.waitMs);
         console.log(o.json ? JSON.stringify(reading) : readingText(reading));
+      } else if (o.command === 'refund') {
+        const order = await refundWithCard({ reader, client: new PlatformClient(o.platform as PlatformEndpoint), journal, idempotencyKey: o.orderKey as string, timeoutMs: o.waitMs });
+        console.log(o.json ? JSON.stringify(order) : `order    ${order.idempotencyKey} ${formatAmount(order.amount)} ${order.state} to account ${order.accountId}`);
       } else {
         await tap(o, reader, journal);
       }

@@ -236,6 +236,39 @@ describe('kill -9 between the payment and the confirm settles exactly once', () 
   }, 60_000);
 });
 
+describe('a refund after a kill', () => {
+  const refund = async (orderKey: string) => tapWith(['refund', '--order-key', orderKey, ...terminalArgs('second'), '--json']);
+
+  it('the card proves it never did the load (POS killed after the authorisation): the load is released, the payment goes back', async () => {
+    const before = await holdings();
+    const orderKey = 'refund-not-loaded';
+    const code = issuePayerCode(w.services.db, 'payment', 'payer', 500).code;
+    await killDuring('pos', 'after-authorise', ['tap', ...FLOWS['third-party-recharge'].args({ orderKey, code, retry: false }), ...terminalArgs('second')]);
+    // Without the card the platform cannot know the load never happened: 409.
+    const blind = await runPos(['refund', '--order-key', orderKey, ...terminalArgs('second'), '--reader', `direct:${await freePort()}`, '--wait', '1']);
+    expect(blind.code).not.toBe(EXIT.OK);
+    const r = await refund(orderKey);
+    expect(r.code, r.stderr).toBe(EXIT.OK);
+    expect(JSON.parse(r.stdout)).toMatchObject({ state: 'refunded', amount: 500 });
+    expect(await holdings()).toEqual(before);
+    const money = await reconcileMoney(w.services, new Map([[w.cards.transit, before.transit]]));
+    expect(money.mismatches).toEqual([]);
+    expect(money.open).toBe(0);
+  }, 60_000);
+
+  it('the card did the load (POS killed after its answer): the refund is refused, the order is loaded once', async () => {
+    const before = await holdings();
+    const orderKey = 'refund-loaded';
+    const code = issuePayerCode(w.services.db, 'payment', 'payer', 500).code;
+    await killDuring('pos', 'after-card-answer', ['tap', ...FLOWS['third-party-recharge'].args({ orderKey, code, retry: false }), ...terminalArgs('second')]);
+    const r = await refund(orderKey);
+    expect(r.code).toBe(EXIT.DECLINED);
+    expect(r.stderr).toContain('nothing to refund');
+    expectMoved(before, await holdings(), FLOWS['third-party-recharge'].moves);
+    expect((await reconcileMoney(w.services)).mismatches).toEqual([]);
+  }, 60_000);
+});
+
 describe('tapcard platform reconcile', () => {
   it('prints cards, orders and accounts; exit 0 when they conserve money, 1 with the mismatch when a card holds something else', async () => {
     const held = await holdings();
@@ -254,7 +287,8 @@ describe('tapcard platform reconcile', () => {
     }
     expect(ok).toBe(EXIT.OK);
     expect(out[0]).toContain('mismatches 0');
-    expect(out[0]).toContain(`order    money-pos-after-payment  5.00 from payer  loaded`);
+    expect(out[0]).toMatch(/^order {4}refund-loaded {2}5\.00 from payer {2}loaded$/m);
+    expect(out[0]).toMatch(/^order {4}refund-not-loaded {2}5\.00 from payer {2}refunded$/m);
     expect(out[0]).toMatch(/account {2}payment +payer {2}\d+\.\d\d {2}expected \d+\.\d\d/);
     expect(bad).toBe(EXIT.FAILURE);
     expect(out[1]).toContain(`MISMATCH transit card ${w.cards.transit}: the card holds ${held.transit + 100}, the ledger settles ${held.transit}`);

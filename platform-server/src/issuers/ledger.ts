@@ -6,7 +6,8 @@
  *
  *   authorised  the issuer made the MAC that lets the card do it; the card's answer is not in yet
  *   confirmed   the card's TAC / receipt verified: it happened, exactly once
- * (the schema's third state, reversed, is not used: a transaction that never happened is taken over)
+ *   reversed    the card proved its counter never moved past it (purse loads: a fresh INITIALIZE FOR
+ *               LOAD's MAC1 at that counter), so it never happened; released before a refund
  *
  * A counter is used by one transaction only: the card moves it when (and only when) a transaction
  * commits. So a new authorisation at a counter that has an `authorised` row proves that row's
@@ -120,6 +121,12 @@ export function confirm(db: PlatformDb, id: number, tac: string, balanceAfter: n
   db.prepare(`UPDATE ledger SET state = 'confirmed', tac = ?, balance_after = COALESCE(?, balance_after), updated_at = ? WHERE id = ?`).run(
     tac, balanceAfter, nowIso(), id,
   );
+  return ledgerRow(db, id);
+}
+
+/** Marks an authorised row reversed: its transaction never happened (the caller holds the card's proof). */
+export function reverse(db: PlatformDb, id: number): LedgerRow {
+  db.prepare(`UPDATE ledger SET state = 'reversed', updated_at = ? WHERE id = ? AND state = 'authorised'`).run(nowIso(), id);
   return ledgerRow(db, id);
 }
 

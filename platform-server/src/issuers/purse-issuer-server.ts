@@ -14,7 +14,7 @@ import { CardProofError, PurseDeclinedError } from './purse-errors';
 import { DevKeysSecurityModule, type LoadRequest, type PurchaseProof, type PurchaseRequest } from './purse-security-module';
 import type { PlatformDb } from '../db/database';
 import { IssuerRefusal } from './errors';
-import { authorise, cardKnown, cardLedger, confirm, findAtCounter, type LedgerRow } from './ledger';
+import { authorise, cardKnown, cardLedger, confirm, findAtCounter, reverse, type LedgerRow } from './ledger';
 
 export type PurseIssuerKind = 'transit' | 'bank';
 
@@ -98,6 +98,30 @@ export abstract class PurseIssuerServer {
     this.requireCard(card);
     if (!(await this.sm.verifyLoadTac(tx, tac))) return null;
     return this.settle(card, 'load', tx.onlineCounter, tx.amount, hex(tx.terminalId), hex(tac), tx.balance + tx.amount, recorded);
+  }
+
+  /**
+   * Releases the load authorised at the card's online counter, which the card proves it never did:
+   * `mac1` is a fresh INITIALIZE FOR LOAD's at that counter (the card moves it only when a load
+   * commits, and the new session's random voids the MAC2 handed out before). The row is reversed
+   * and what it held goes back (a bank deposit's amount); an order's load, `orderId`, becomes paid
+   * again, so it can be refunded. Returns the released row, or null when nothing is open at that
+   * counter. CARD_PROOF when MAC1 is not the card's; CONFLICT when the open load is another order's.
+   */
+  async releaseLoad(tx: LoadRequest, mac1: Uint8Array, orderId: string | null): Promise<LedgerRow | null> {
+    const card = cardDigits(tx.cardNumber);
+    this.requireCard(card);
+    await this.securityModule(() => this.sm.loadMac2(tx, mac1));
+    return this.db.transaction(() => {
+      const row = findAtCounter(this.db, this.issuer, card, ['load'], tx.onlineCounter);
+      if (row === undefined || row.state !== 'authorised') return null;
+      if (orderId !== null && row.orderId !== orderId) {
+        throw new IssuerRefusal('CONFLICT', `card ${card}: the open load at counter ${tx.onlineCounter} is not order '${orderId}''s`);
+      }
+      const reversed = reverse(this.db, row.id);
+      this.released(row);
+      return reversed;
+    })();
   }
 
   /** True when this purchase's MAC2/TAC (or this load's TAC) are the card's: reconciliation re-checks the records with it. */

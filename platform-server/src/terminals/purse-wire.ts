@@ -37,4 +37,6 @@ export const LOAD_AUTHORISE_SCHEMA: Schema = {
   /** With accountId: the account holder's payment code (issuers/payer-authorisation.ts). */
   payerCode: { ...PAYER_CODE, optional: true },
 };
+/** A fresh INITIALIZE FOR LOAD's MAC1, the card's proof that its online counter has not moved (load/release). */
+export const LOAD_RELEASE_SCHEMA: Schema = { ...LOAD_SCHEMA, mac1: { kind: 'hex', bytes: 4 }, orderId: { ...KEY_TEXT, optional: true } };
 export const LOAD_CONFIRM_SCHEMA: Schema = { ...LOAD_SCHEMA, tac: { kind: 'hex', bytes: 4 } };

@@ -22,7 +22,7 @@ import type { Log } from '../log';
 import { killPoint } from '../kill-point';
 import { authenticateTerminal, type TerminalIdentity, type TerminalRole } from './credentials';
 import { readJson, sendJson } from './http-io';
-import { KEY_TEXT, PAYER_CODE, LOAD_AUTHORISE_SCHEMA, LOAD_CONFIRM_SCHEMA, PURCHASE_CONFIRM_SCHEMA, PURCHASE_SCHEMA } from './purse-wire';
+import { KEY_TEXT, PAYER_CODE, LOAD_AUTHORISE_SCHEMA, LOAD_CONFIRM_SCHEMA, LOAD_RELEASE_SCHEMA, PURCHASE_CONFIRM_SCHEMA, PURCHASE_SCHEMA } from './purse-wire';
 import { reconcilePurseCard, purseRecordAction, type PurseRecord } from './reconciliation';
 import { createOrder, loadGuard, rechargeOrder, refundOrder } from './recharge-orders';
 import type { ChargeRequest } from '../issuers/payment-system';
@@ -168,6 +168,19 @@ export function terminalApi(s: TerminalServices, log: Log): HttpRoutes {
         killPoint('platform.after-confirm');
         if (row === null) return { body: { verified: false } };
         return { body: { verified: true, tac: row.tac, orderId: row.orderId, balanceAfter: row.balanceAfter } };
+      },
+    },
+    {
+      method: 'POST',
+      path: new RegExp(`^/v1/terminal/${issuer}/load/release$`),
+      roles: PURSE_ROLES[issuer],
+      async run({ terminal, body }) {
+        const j = validate<LoadJson & { mac1: string; orderId?: string }>(LOAD_RELEASE_SCHEMA, body);
+        const { mac1, orderId, ...request } = j;
+        if (orderId !== undefined) rechargeOrder(s.db, s.payments, terminal.id, orderId); // FORBIDDEN unless the caller's order
+        const row = await server.releaseLoad(loadFromJson(request), fromHex(mac1), orderId ?? null);
+        if (row !== null) audit(s.db, `terminal:${terminal.id}`, `terminal.${issuer}.load.released`, j.cardNumber, { counter: j.onlineCounter, amount: row.amount, orderId: row.orderId });
+        return { body: { released: row !== null, counter: j.onlineCounter, amount: row?.amount ?? null, orderId: row?.orderId ?? null } };
       },
     },
     {

@@ -17,6 +17,8 @@ import type { Reader } from '../reader/reader';
 import type { TransactionJournal } from '../purse/journal';
 import { TransitPos, type TransactionResult } from '../purse/transit-pos';
 import { OnlineSecurityModule } from './online-security-module';
+import { toHex } from '../../../firmware/src/core/hex';
+import { loadJson } from '../../../platform-server/src/terminals/purse-json';
 import { PlatformError, type PlatformClient } from './platform-client';
 import { killPoint } from '../../../platform-server/src/kill-point';
 
@@ -57,6 +59,17 @@ export function orderPath(key: string): string {
   return `/v1/terminal/recharge-orders/${encodeURIComponent(key)}`;
 }
 
+/** The POS that loads order `idempotencyKey`: every load it authorises names the order. */
+function orderPos(o: RefundWithCardOptions): TransitPos {
+  return new TransitPos({
+    reader: o.reader,
+    securityModule: new OnlineSecurityModule(o.client, 'transit', { orderId: o.idempotencyKey }),
+    journal: o.journal,
+    terminalId: o.terminalId,
+    clock: o.clock,
+  });
+}
+
 export async function rechargeWithThirdParty(o: ThirdPartyRechargeOptions): Promise<ThirdPartyRecharge> {
   const order = await o.client.post<RechargeOrder>('/v1/terminal/recharge-orders', {
     idempotencyKey: o.idempotencyKey, accountId: o.accountId, amount: o.amount, payerCode: o.payerCode,
@@ -67,13 +80,7 @@ export async function rechargeWithThirdParty(o: ThirdPartyRechargeOptions): Prom
     return { order, transaction: null };
   }
   if (order.state === 'refunded') throw new PlatformError(`order '${o.idempotencyKey}' was refunded`, 409, 'CONFLICT');
-  const pos = new TransitPos({
-    reader: o.reader,
-    securityModule: new OnlineSecurityModule(o.client, 'transit', { orderId: o.idempotencyKey }),
-    journal: o.journal,
-    terminalId: o.terminalId,
-    clock: o.clock,
-  });
+  const pos = orderPos(o);
   try {
     const transaction = await pos.recharge(o.amount, o.timeoutMs);
     return { order: await o.client.get<RechargeOrder>(orderPath(o.idempotencyKey)), transaction };
@@ -100,4 +107,27 @@ async function closeLoadedEntry(journal: TransactionJournal | undefined, order: 
 /** Gives the payment back; the platform refuses while a card may hold the load. */
 export function refundRecharge(client: PlatformClient, idempotencyKey: string): Promise<RechargeOrder> {
   return client.post<RechargeOrder>(`${orderPath(idempotencyKey)}/refund`, {});
+}
+
+export type RefundWithCardOptions = Omit<ThirdPartyRechargeOptions, 'accountId' | 'payerCode' | 'amount'>;
+
+/**
+ * Refunds an order whose load is authorised but unsettled (a POS or platform stopped before the
+ * card did it), with the card it was authorised for in the field: its open journal entry is settled
+ * first (GET TRANSACTION PROVE: if the card holds the load, the order is loaded and the refund is
+ * refused, 409); otherwise a fresh INITIALIZE FOR LOAD proves the card's online counter never moved,
+ * the platform releases the load, and the payment goes back. An order with no open load is simply
+ * refunded (no card needed).
+ */
+export async function refundWithCard(o: RefundWithCardOptions): Promise<RechargeOrder> {
+  const order = await o.client.get<RechargeOrder>(orderPath(o.idempotencyKey));
+  if (order.state === 'loading') {
+    const pos = orderPos(o);
+    const proof = await pos.proveLoadCounter(order.amount, o.timeoutMs);
+    const now = await o.client.get<RechargeOrder>(orderPath(o.idempotencyKey));
+    if (now.state === 'loading') {
+      await o.client.post('/v1/terminal/transit/load/release', { ...loadJson(proof.request), mac1: toHex(proof.mac1), orderId: o.idempotencyKey });
+    }
+  }
+  return refundRecharge(o.client, o.idempotencyKey);
 }

@@ -23,7 +23,7 @@ import type { Reader } from '../reader/reader';
 import { CardProofError } from '../../../platform-server/src/issuers/purse-errors';
 import { MemoryJournal, type PendingTransaction, type TransactionJournal } from './journal';
 import { bcdDateTime } from './money';
-import { P2_EP, type LogRecord } from './purse-apdus';
+import { P2_EP, type InitializeForLoadResponse, type LogRecord } from './purse-apdus';
 import type { LoadRequest, PurchaseRequest, PurseSecurityModule } from '../../../platform-server/src/issuers/purse-security-module';
 import { TransitCard } from './transit-card';
 import { killPoint } from '../../../platform-server/src/kill-point';
@@ -134,6 +134,18 @@ export class TransitPos {
     return this.session(timeoutMs, (tapped) => this.load(tapped, amount));
   }
 
+  /**
+   * The card's proof that its online counter has not moved: a fresh INITIALIZE FOR LOAD of `amount`
+   * (after this card's open journal entry is settled), no CREDIT. Its MAC1 at that counter lets the
+   * issuer release a load it authorised there (the card never did it) before a refund.
+   */
+  proveLoadCounter(amount: number, timeoutMs = DEFAULT_CARD_TIMEOUT_MS): Promise<{ request: LoadRequest; mac1: Uint8Array; recovered: Recovery | null }> {
+    return this.session(timeoutMs, async ({ card, recovered }) => {
+      const { init, req } = await this.initializeLoad(card, amount);
+      return { request: req, mac1: init.mac1, recovered };
+    });
+  }
+
   private async session<T>(timeoutMs: number, body: (tapped: Tapped) => Promise<T>): Promise<T> {
     const atr = await this.reader.waitForCard(timeoutMs);
     try {
@@ -169,15 +181,20 @@ export class TransitPos {
     return this.result('purchase', card, atr, recovered, req, init.balance, init.offlineCounter, proof.tac, toHex(serial));
   }
 
-  private async load({ card, atr, recovered }: Tapped, amount: number): Promise<TransactionResult> {
-    const txType = TX_EP_LOAD;
+  /** INITIALIZE FOR LOAD of `amount`, and the load request it makes (what the issuer checks MAC1 over). */
+  private async initializeLoad(card: TransitCard, amount: number): Promise<{ init: InitializeForLoadResponse; req: LoadRequest }> {
     const init = await card.initializeForLoad(P2_EP, this.keyIndex, amount, this.terminalId);
-    const dateTime = bcdDateTime(this.clock());
     const req: LoadRequest = {
       cardNumber: card.info.cardNumberBcd, keyIndex: this.keyIndex, keyVersion: init.keyVersion, algorithm: init.algorithm,
-      amount, txType, terminalId: this.terminalId, balance: init.balance, onlineCounter: init.onlineCounter,
-      random: init.random, dateTime,
+      amount, txType: TX_EP_LOAD, terminalId: this.terminalId, balance: init.balance, onlineCounter: init.onlineCounter,
+      random: init.random, dateTime: bcdDateTime(this.clock()),
     };
+    return { init, req };
+  }
+
+  private async load({ card, atr, recovered }: Tapped, amount: number): Promise<TransactionResult> {
+    const { init, req } = await this.initializeLoad(card, amount);
+    const dateTime = req.dateTime;
     const mac2 = await this.sm.loadMac2(req, init.mac1);
     killPoint('pos.after-authorise');
     await this.journal.begin(pending('load', card, req, init.onlineCounter, init.balance));
