@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { buildFirmware, DEFAULT_BUNDLE } from '../tools/firmware/build-firmware';
-import { BUNDLE_FORMAT, type ProvisioningBundle } from '../platform-server/src/pki/bundle';
+import { BUNDLE_FORMAT, type ProvisioningBundle } from '../contracts/provisioning-bundle';
 import { startEmulator, type RunningEmulator } from '../host/emulator/emulator';
 import { DEV_ISD_KEY } from '../host/se/virtual-se';
 import { VpcdReader } from '../host/vpcd/vpcd-reader';

@@ -10,7 +10,7 @@
 import { randomBytes } from 'node:crypto';
 import { MqttDeviceTransport, MqttPlatformTransport } from '../platform-server/src/mqtt/mqtt-transport';
 import { PLATFORM_PRINCIPAL } from '../platform-server/src/platform-home';
-import type { ProvisioningBundle } from '../platform-server/src/pki/bundle';
+import type { ProvisioningBundle } from '../contracts/provisioning-bundle';
 import { BenchCredentials, startBenchBroker } from './_platform-fleet';
 import type { FrameLog } from './_platform-frames';
 import { msSince } from './_report';

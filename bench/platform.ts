@@ -17,7 +17,7 @@ import { buildGetStatus } from '../firmware/src/core/gp/get-status';
 import { fromHex } from '../firmware/src/core/hex';
 import { MAX_RESPONSE_LEN } from '../firmware/src/core/se/secure-element';
 import type { Terminal } from '../host/terminal/terminal';
-import type { ProvisioningBundle } from '../platform-server/src/pki/bundle';
+import type { ProvisioningBundle } from '../contracts/provisioning-bundle';
 import { fmt, machineInfo, maxOf, msSince, percentile, type BenchOptions, type BenchResult } from './_report';
 import { replayOnBareBroker, type BareFigure } from './_platform-bare';
 import { frameCount, frameOctets, type FrameLog } from './_platform-frames';

@@ -6,7 +6,7 @@
  *   tapcard terminal cards --state DIR [--json]
  */
 import { parseArgs } from 'node:util';
-import { readBundle } from '../platform-server/src/pki/bundle';
+import { readBundle } from '../contracts/provisioning-bundle';
 import { MqttConnectError } from '../platform-server/src/mqtt/client';
 import { readCards } from '../host/terminal/cards';
 import { Terminal, TerminalStateError, openSeState } from '../host/terminal/terminal';

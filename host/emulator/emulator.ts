@@ -4,7 +4,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { readBundle } from '../../platform-server/src/pki/bundle';
+import { readBundle } from '../../contracts/provisioning-bundle';
 import { EmulatedBoard } from './emulated-board';
 import { RfCardLink } from './rf-card-link';
 import { parseSerialSpec, type SerialEndpoint, startPtyConsole, startTcpConsole } from './serial-console';

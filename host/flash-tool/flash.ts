@@ -16,7 +16,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { buildFirmware } from '../../tools/firmware/build-firmware';
 import { PROVISIONING_FILE } from '../../firmware/src/board/espruino/board-config';
-import { readBundle } from '../../platform-server/src/pki/bundle';
+import { readBundle } from '../../contracts/provisioning-bundle';
 import { writeBoardJson } from './board-json';
 import { runEspruinoCli } from './espruino-cli';
 import { openBridge, parsePortSpec, PortUnavailableError } from './serial-bridge';

@@ -28,7 +28,7 @@ import { BUILT_IN_APPLET_CLASSES } from '../../firmware/src/core/applets/built-i
 import { SecureElement } from '../../firmware/src/core/se/secure-element';
 import type { DeviceLinkTransport } from '../../platform-server/src/mqtt/link-transport';
 import { MqttDeviceTransport } from '../../platform-server/src/mqtt/mqtt-transport';
-import type { ProvisioningBundle } from '../../platform-server/src/pki/bundle';
+import type { ProvisioningBundle } from '../../contracts/provisioning-bundle';
 import { FileFlash } from '../flash/file-flash';
 import { DEFAULT_FLASH_PAGES, STATE_FILE, nodeRandom } from '../se/virtual-se';
 import { readCards, type TerminalCard } from './cards';

@@ -7,7 +7,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { getDevice } from './db/devices';
 import { OWNER_PLATFORM } from './db/key-store';
 import type { PasswordCheck } from './mqtt/identity';
-import { isValidDeviceId } from './mqtt/topics';
+import { isValidDeviceId } from '../../contracts/device-id';
 import { verifySecretAsync } from './pki/secrets';
 import { PLATFORM_KEYS, PLATFORM_PRINCIPAL, type Platform } from './platform-home';
 

@@ -11,6 +11,7 @@ import { bootCheck } from '../../tools/firmware/boot-check';
 
 const tmpOut = () => path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'fw-test-')), 'espruino.js');
 
+// A build takes ~10 s alone and several times that on a loaded 2-core CI machine.
 describe('firmware build (tools/firmware/build-firmware.ts)', () => {
   it('writes one ASCII script within 128 KB that passes the syntax gate, its top-level names clear of Espruino\'s globals', async () => {
     const outFile = tmpOut();
@@ -33,7 +34,7 @@ describe('firmware build (tools/firmware/build-firmware.ts)', () => {
     // An exception raised from Storage copies its source line into the stack text: lines stay short.
     const longest = Math.max(...code.split('\n').map((l) => l.length));
     expect(longest).toBeLessThan(3 * LINE_TARGET);
-  });
+  }, 180_000);
 
   it('fails on a construct Espruino lacks, naming it, and writes nothing', async () => {
     const outFile = tmpOut();

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { buildFirmware } from '../../tools/firmware/build-firmware';
-import { BUNDLE_FORMAT, type ProvisioningBundle } from '../../platform-server/src/pki/bundle';
+import { BUNDLE_FORMAT, type ProvisioningBundle } from '../../contracts/provisioning-bundle';
 import { DEV_ISD_KEY } from '../../host/se/virtual-se';
 import type { EmulatedBoard } from '../../host/emulator/emulated-board';
 

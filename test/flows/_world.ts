@@ -15,7 +15,7 @@ import { countersFromDb, linkKeysFromStore } from '../../platform-server/src/lin
 import { createLog, type Log } from '../../platform-server/src/log';
 import type { DeviceLinkTransport, LinkTransport } from '../../platform-server/src/mqtt/link-transport';
 import { MemoryLinkNetwork } from '../../platform-server/src/mqtt/memory-transport';
-import type { ProvisioningBundle } from '../../platform-server/src/pki/bundle';
+import type { ProvisioningBundle } from '../../contracts/provisioning-bundle';
 import { Platform } from '../../platform-server/src/platform-home';
 import { provisionDevice } from '../../platform-server/src/provision';
 import { Terminal } from '../../host/terminal/terminal';

@@ -11,7 +11,7 @@ import type { DeleteContext } from '../../platform-server/src/flows/delete-job';
 import { jobEvents, listJobs } from '../../platform-server/src/flows/jobs';
 import type { StatusContext } from '../../platform-server/src/flows/status-job';
 import type { DeviceLinkTransport } from '../../platform-server/src/mqtt/link-transport';
-import type { ProvisioningBundle } from '../../platform-server/src/pki/bundle';
+import type { ProvisioningBundle } from '../../contracts/provisioning-bundle';
 import type { Terminal } from '../../host/terminal/terminal';
 import { run as platformCli } from '../../cli/platform';
 import { EXIT } from '../../contracts/exit-codes';

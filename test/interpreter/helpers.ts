@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { InterpreterBoard, type InterpreterBoardOptions } from '../../host/interpreter/interpreter-board';
 import { tempDir, writeTestBundle } from '../emulator/helpers';
-import type { ProvisioningBundle } from '../../platform-server/src/pki/bundle';
+import type { ProvisioningBundle } from '../../contracts/provisioning-bundle';
 
 /** A port nothing listens on: the link starts, its connection is refused. */
 export const CLOSED_BROKER = 'mqtt://127.0.0.1:1';

@@ -13,7 +13,7 @@ import { RESPONSE, ResponseOpener, sealClearResponse, sealResponse } from '../..
 import { Segmenter, SegmenterSettings } from '../../firmware/src/core/link/segmenter';
 import { PACKET_COMMAND, PACKET_RESPONSE } from '../../firmware/src/core/link/udh';
 import type { DeviceLinkTransport } from '../../platform-server/src/mqtt/link-transport';
-import type { ProvisioningBundle } from '../../platform-server/src/pki/bundle';
+import type { ProvisioningBundle } from '../../contracts/provisioning-bundle';
 import { MemoryCounterStore } from '../link/_link-fixtures';
 
 export interface Por {

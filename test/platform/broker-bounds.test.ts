@@ -15,7 +15,7 @@ import { startEmbeddedBroker, type EmbeddedBroker } from '../../platform-server/
 import { platformPasswordCheck } from '../../platform-server/src/broker-credentials';
 import { MqttDeviceTransport } from '../../platform-server/src/mqtt/mqtt-transport';
 import { hashSecret, verifySecret, verifySecretAsync } from '../../platform-server/src/pki/secrets';
-import type { ProvisioningBundle } from '../../platform-server/src/pki/bundle';
+import type { ProvisioningBundle } from '../../contracts/provisioning-bundle';
 import { provisionDevice } from '../../platform-server/src/provision';
 import { startPlatform } from '../../platform-server/src/server';
 import { DevicePeer } from './_device-peer';

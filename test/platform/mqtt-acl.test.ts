@@ -13,7 +13,7 @@ import { META, requireMeta } from '../../platform-server/src/db/meta';
 import { OWNER_PLATFORM } from '../../platform-server/src/db/key-store';
 import { getDevice, setDeviceStatus } from '../../platform-server/src/db/devices';
 import { createCertificateAuthority, issueCertificate } from '../../platform-server/src/pki/certificates';
-import type { ProvisioningBundle } from '../../platform-server/src/pki/bundle';
+import type { ProvisioningBundle } from '../../contracts/provisioning-bundle';
 import { platformBrokerPassword, platformPasswordCheck } from '../../platform-server/src/broker-credentials';
 import { PLATFORM_KEYS, PLATFORM_PRINCIPAL } from '../../platform-server/src/platform-home';
 import { provisionDevice } from '../../platform-server/src/provision';

@@ -12,7 +12,7 @@ import { setDeviceStatus } from '../../platform-server/src/db/devices';
 import { PlatformLink, LinkError, type UplinkRequest } from '../../platform-server/src/link/platform-link';
 import { countersFromDb, linkKeysFromStore } from '../../platform-server/src/link/link-sources';
 import { MemoryLinkNetwork } from '../../platform-server/src/mqtt/memory-transport';
-import type { ProvisioningBundle } from '../../platform-server/src/pki/bundle';
+import type { ProvisioningBundle } from '../../contracts/provisioning-bundle';
 import { provisionDevice } from '../../platform-server/src/provision';
 import { DevicePeer } from './_device-peer';
 import { tempPlatform, type TempPlatform } from './_fixtures';

@@ -12,7 +12,7 @@ import { diversifyIsdKeys as gpDiversify } from '../../host/gp/keys';
 import { listAudit } from '../../platform-server/src/db/audit';
 import { getDevice } from '../../platform-server/src/db/devices';
 import { OWNER_PLATFORM } from '../../platform-server/src/db/key-store';
-import { BundleError, parseBundle, readBundle, writeBundle, type ProvisioningBundle } from '../../platform-server/src/pki/bundle';
+import { BundleError, parseBundle, readBundle, writeBundle, type ProvisioningBundle } from '../../contracts/provisioning-bundle';
 import { aesKcv } from '../../platform-server/src/pki/diversify';
 import { verifySecret } from '../../platform-server/src/pki/secrets';
 import { PLATFORM_KEYS, Platform, PlatformHomeError, initPlatform } from '../../platform-server/src/platform-home';

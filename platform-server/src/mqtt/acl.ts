@@ -8,7 +8,8 @@
  *                                                              tapcard/v1/<any>/up
  *   anyone      nothing else ($SYS included)
  */
-import { PLATFORM_UP_FILTER, TOPIC_ROOT, downTopic, isValidDeviceId, parseLinkTopic, upTopic } from './topics';
+import { isValidDeviceId } from '../../../contracts/device-id';
+import { PLATFORM_UP_FILTER, TOPIC_ROOT, downTopic, parseLinkTopic, upTopic } from './topics';
 
 export type Role = 'device' | 'platform';
 

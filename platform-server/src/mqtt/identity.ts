@@ -8,7 +8,7 @@
 import { TLSSocket } from 'node:tls';
 import type { BrokerIdentity } from './acl';
 import type { CheckLimiter } from './check-limiter';
-import { isValidDeviceId } from './topics';
+import { isValidDeviceId } from '../../../contracts/device-id';
 
 /** Checks a user name and password (may run off the event loop: a slow hash is expected). */
 export type PasswordCheck = (username: string, password: Buffer) => BrokerIdentity | null | Promise<BrokerIdentity | null>;

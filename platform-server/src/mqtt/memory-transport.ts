@@ -6,7 +6,7 @@
  */
 import { SMS_USER_DATA_MAX } from '../../../firmware/src/core/link/udh';
 import type { DeviceLinkTransport, LinkTransport } from './link-transport';
-import { assertDeviceId } from './topics';
+import { assertDeviceId } from '../../../contracts/device-id';
 
 type PlatformHandler = (deviceId: string, frame: Uint8Array) => void;
 type DeviceHandler = (frame: Uint8Array) => void;

@@ -7,12 +7,10 @@
  * Platform workers subscribe through the shared subscription $share/platform/tapcard/v1/+/up, so
  * several processes can serve one broker (MQTT 5 §4.8.2; mosquitto also honours it for 3.1.1).
  *
- * Device ids are 1..23 letters, digits, '-' or '_' (first a letter or digit): safe in a topic level
- * (no '/', '+', '#') and within the client id length every MQTT 3.1.1 server must accept (§3.1.3.1),
- * since a device's client id is its device id. "platform" is reserved: it is the platform's
- * certificate CN, and brokers that take the CN as user name (mosquitto use_identity_as_username)
- * must never confuse a device with the platform.
+ * Device ids: contracts/device-id.ts.
  */
+import { assertDeviceId, isValidDeviceId } from '../../../contracts/device-id';
+
 export const TOPIC_ROOT = 'tapcard/v1';
 export const SHARED_GROUP = 'platform';
 export const PLATFORM_UP_FILTER = `${TOPIC_ROOT}/+/up`;
@@ -28,20 +26,9 @@ export function sharedUpFilter(group: string): string {
   return `$share/${group}/${PLATFORM_UP_FILTER}`;
 }
 
-const DEVICE_ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,22}$/;
-const RESERVED_IDS = ['platform'];
 
 export type Direction = 'up' | 'down';
 
-export function isValidDeviceId(id: string): boolean {
-  return DEVICE_ID.test(id) && !RESERVED_IDS.includes(id.toLowerCase());
-}
-
-export function assertDeviceId(id: string): void {
-  if (!isValidDeviceId(id)) {
-    throw new Error(`device id '${id}': expected 1-23 letters, digits, '-' or '_', starting with a letter or digit, not 'platform'`);
-  }
-}
 
 export function upTopic(deviceId: string): string {
   assertDeviceId(deviceId);

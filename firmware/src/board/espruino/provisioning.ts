@@ -1,5 +1,5 @@
 /**
- * The provisioning bundle ("tapcard-provisioning/1", platform-server/src/pki/bundle.ts) as the
+ * The provisioning bundle ("tapcard-provisioning/1", contracts/provisioning-bundle.ts) as the
  * board reads it from Storage (PROVISIONING_FILE), written there by `tapcard flash --provision`
  * or by the emulator's `--provision`. The board takes what it uses and checks it field by field:
  *
@@ -12,9 +12,9 @@
  * Keys leave this module only as byte arrays for the SE and the link, never as text in logs.
  */
 import { fromHex } from '../../core/hex';
+import { BUNDLE_FORMAT } from '../../../../contracts/provisioning-format';
 import type { EspruinoStorage } from './espruino-api';
 
-export const BUNDLE_FORMAT = 'tapcard-provisioning/1';
 const SE_SERIAL_LEN = 10;
 const AES128_LEN = 16;
 
