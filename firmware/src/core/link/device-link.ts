@@ -36,6 +36,12 @@ export interface LinkSink {
 
 /** Packets of up to MAX_PARTS frames (docs/link.md "Frames": default 8). */
 const MAX_PARTS = 8;
+/**
+ * Reassemblies open at once (each holds MAX_PARTS frames of RAM): the broker delivers one sender's
+ * frames in order (MQTT 5.0 §4.6), so a packet's frames arrive together; the second slot lets a
+ * response to the device's one outstanding request overlap a platform command.
+ */
+const MAX_REASSEMBLIES = 2;
 
 export class DeviceLink {
   /** Packets refused since start, for status displays. */
@@ -70,6 +76,7 @@ export class DeviceLink {
     const rs = new ReassemblerSettings();
     rs.frameSize = frameSize;
     rs.maxParts = MAX_PARTS;
+    rs.maxConcurrent = MAX_REASSEMBLIES;
     this.reassembler = new Reassembler(rs);
     const ss = new SegmenterSettings();
     ss.frameSize = frameSize;
