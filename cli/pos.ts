@@ -29,6 +29,7 @@ import { rechargeWithThirdParty, refundWithCard, type ThirdPartyRecharge } from 
 import type { Reader } from '../pos-sim/src/reader/reader';
 import { UsageError, usageFailure } from './command';
 import { EXIT } from '../contracts/exit-codes';
+import { runPosWeb } from './pos-web';
 
 const DEFAULT_JOURNAL = './.tapcard/pos/journal.json';
 const DEFAULT_WAIT_S = 10;
@@ -44,6 +45,7 @@ const HELP = `usage: tapcard pos read [--platform URL --terminal-id ID --termina
                        [--pay third-party --account ID --payer-code CODE [--order-key KEY]]
                        [--account ID --payer-code CODE]
                        [--reader SPEC] [--wait S] [--journal FILE] [--json]
+       tapcard pos web [--reader SPEC] [--dev-keys | --platform URL ...] [--port N]   (the till as a web page: tapcard pos web --help)
 
 The POS simulator's reader. 'read' waits for a card, selects the transit application and shows
 card number, validity, balance and the newest log records. 'tap' runs one transaction:
@@ -193,6 +195,7 @@ function parse(argv: string[]): Options | 'help' {
 }
 
 export async function run(argv: string[]): Promise<number> {
+  if (argv[0] === 'web') return runPosWeb(argv.slice(1));
   let options: Options | 'help';
   try {
     options = parse(argv);

@@ -10,6 +10,7 @@ import { readBundle } from '../contracts/provisioning-bundle';
 import { MqttConnectError } from '../platform-server/src/mqtt/client';
 import { readCards } from '../host/terminal/cards';
 import { Terminal, TerminalStateError, openSeState } from '../host/terminal/terminal';
+import { startWalletWeb } from '../host/terminal/wallet-web';
 import { EXIT } from '../contracts/exit-codes';
 
 const HELP = `usage: tapcard terminal --provision FILE --state DIR [--broker URL] [--download APP] [--json]
@@ -24,6 +25,8 @@ provisioning bundle FILE ('tapcard platform provision'). It relays downloads the
   --state DIR       terminal state directory (created on first run)
   --broker URL      broker URL instead of the bundle's (mqtt:// or mqtts://)
   --download APP    ask the platform for application APP once connected (e.g. transit)
+  --wallet-port N   serve the card holder's wallet page on http://127.0.0.1:N/ (0 = a free port):
+                    cards, balances, recent transactions, and a button asking for a new card
   --json            log as JSON lines
 
 cards               list the cards in DIR: slot, card serial, AID and card-manager record
@@ -40,6 +43,7 @@ export async function run(argv: string[]): Promise<number> {
         state: { type: 'string' },
         broker: { type: 'string' },
         download: { type: 'string' },
+        'wallet-port': { type: 'string' },
         json: { type: 'boolean', default: false },
         help: { type: 'boolean', default: false },
       },
@@ -56,6 +60,11 @@ export async function run(argv: string[]): Promise<number> {
     console.error(`tapcard terminal: --provision and --state are required\n\n${HELP}`);
     return EXIT.USAGE;
   }
+  const walletPort = v['wallet-port'] === undefined ? null : Number(v['wallet-port']);
+  if (walletPort !== null && (!Number.isInteger(walletPort) || walletPort < 0 || walletPort > 65535)) {
+    console.error(`tapcard terminal: --wallet-port: expected 0..65535, got '${v['wallet-port']}'`);
+    return EXIT.USAGE;
+  }
   const json = v.json;
   const log = (event: string, detail: Record<string, unknown> = {}): void => {
     if (json) console.log(JSON.stringify({ at: new Date().toISOString(), event, ...detail }));
@@ -69,6 +78,8 @@ export async function run(argv: string[]): Promise<number> {
     return err instanceof MqttConnectError ? EXIT.UNAVAILABLE : EXIT.FAILURE;
   }
   log('terminal.ready', { deviceId: terminal.deviceId, cards: terminal.cards().length });
+  const wallet = walletPort === null ? null : await startWalletWeb(terminal, walletPort);
+  if (wallet !== null) log('terminal.wallet', { url: `${wallet.url}/` });
   if (v.download !== undefined) {
     try {
       log('terminal.download.requested', { app: v.download, jobId: await terminal.requestDownload(v.download) });
@@ -81,6 +92,7 @@ export async function run(argv: string[]): Promise<number> {
     process.once('SIGTERM', () => resolve('SIGTERM'));
   });
   log('terminal.stopping', { signal });
+  await wallet?.close();
   await terminal.close();
   return EXIT.OK;
 }

@@ -22,13 +22,15 @@ import type { CardDevice } from '../../host/vpcd/card-device';
 import { VpcdCardClient } from '../../host/vpcd/vpcd-card-client';
 import type { PlatformEndpoint } from '../../pos-sim/src/online/platform-client';
 import { DirectReader } from '../../pos-sim/src/reader/direct-reader';
+import type { Terminal } from '../../host/terminal/terminal';
 import { flowWorld, type FlowWorld } from '../flows/_world';
 
 export interface OnlineWorld {
   flow: FlowWorld;
   services: TerminalServices;
   http: PlatformHttp;
-  /** The device's SE, holding the three downloaded cards. */
+  /** The device (MCU + SE) and its SE, holding the three downloaded cards. */
+  device: Terminal;
   se: SecureElement;
   cards: { transit: string; ecash: string; loyalty: string };
   /** The POS reader; leave() replaces it, so make the POS after the card is tapped. */
@@ -73,7 +75,7 @@ export async function onlineWorld(opts: { platformTransport?: (network: MemoryLi
   const clients: VpcdCardClient[] = [];
   const s = services;
   return {
-    flow, services: s, http, se: device.se, cards,
+    flow, services: s, http, device, se: device.se, cards,
     get reader() {
       return reader;
     },

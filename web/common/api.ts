@@ -22,6 +22,7 @@ async function call<T>(method: 'GET' | 'POST', path: string, body?: unknown): Pr
   if (method === 'POST') {
     headers['content-type'] = 'application/json';
     if (csrf !== '') headers['x-tapcard-csrf'] = csrf;
+    headers['x-tapcard-page'] = '1'; // the till's and the wallet's servers take POSTs from their own page only
   }
   const res = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), credentials: 'same-origin' });
   const text = await res.text();

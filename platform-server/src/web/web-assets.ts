@@ -13,7 +13,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const WEB_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../web');
-export const WEB_PAGES = ['console'] as const;
+export const WEB_PAGES = ['console', 'pos', 'wallet'] as const;
 export type WebPage = (typeof WEB_PAGES)[number];
 
 const SECURITY_HEADERS = {
