@@ -276,6 +276,18 @@ describe('ResponseOpener', () => {
     expect(opener.open(out, 0, n, keys)).toBe(RESPONSE.UNSECURED_SUCCESS);
     expect(() => sealClearResponse(0, POR.OK, out, 0)).toThrow();
   });
+
+  it('opens into a buffer it shares with a CommandOpener, and refuses one smaller than its packets', () => {
+    const shared = new Uint8Array(300);
+    const opener = new ResponseOpener(300, shared);
+    const n = sealResponse(keys, 0x000000, fromHex('000000000a'), 0, POR.OK, fromHex('6a82'), 0, 2, out, 0);
+    expect(opener.open(out, 0, n, keys)).toBe(RESPONSE.VERIFIED);
+    expect(opener.data).toBe(shared);
+    expect(toHex(shared, opener.dataOff, opener.dataLen)).toBe('6a82');
+    expect(new CommandOpener(300, shared).data).toBe(shared);
+    expect(() => new ResponseOpener(300, new Uint8Array(299))).toThrow(/data buffer of 299 bytes/);
+    expect(() => new CommandOpener(300, new Uint8Array(10))).toThrow(/data buffer of 10 bytes/);
+  });
 });
 
 describe('end to end through segmentation', () => {

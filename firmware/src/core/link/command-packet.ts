@@ -134,9 +134,14 @@ export class CommandOpener {
 
   private readonly stored = new Uint8Array(CNTR_LEN);
 
-  /** maxPacket bounds the packets accepted (the Reassembler's packet buffer size). */
-  constructor(maxPacket: number) {
-    this.data = new Uint8Array(maxPacket);
+  /**
+   * maxPacket bounds the packets accepted (the Reassembler's packet buffer size). `data`, when
+   * given, is a buffer of at least maxPacket bytes to open into, shared with a ResponseOpener whose
+   * opened data is never in use at the same time (DeviceLink).
+   */
+  constructor(maxPacket: number, data?: Uint8Array) {
+    if (data !== undefined && data.length < maxPacket) throw new Error('CommandOpener: data buffer of ' + data.length + ' bytes, packets up to ' + maxPacket);
+    this.data = data === undefined ? new Uint8Array(maxPacket) : data;
   }
 
   /** Checks and deciphers packet[off, off+len); returns a POR status code. */

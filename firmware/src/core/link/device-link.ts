@@ -83,8 +83,10 @@ export class DeviceLink {
     ss.maxParts = MAX_PARTS;
     this.segmenter = new Segmenter(ss);
     const maxPacket = frameSize * MAX_PARTS;
-    this.commandOpener = new CommandOpener(maxPacket);
-    this.responseOpener = new ResponseOpener(maxPacket);
+    // A command and a PoR are opened, used and wiped within one receive(): one buffer serves both.
+    const opened = new Uint8Array(maxPacket);
+    this.commandOpener = new CommandOpener(maxPacket, opened);
+    this.responseOpener = new ResponseOpener(maxPacket, opened);
     this.out = new Uint8Array(maxPacket);
     this.answer = new Uint8Array(answerMax);
     this.nextRef = firstRef & 0xff;

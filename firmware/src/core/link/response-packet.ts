@@ -124,8 +124,10 @@ export class ResponseOpener {
   status = 0;
   readonly cntr = new Uint8Array(CNTR_LEN);
 
-  constructor(maxPacket: number) {
-    this.data = new Uint8Array(maxPacket);
+  /** `data`: as CommandOpener's, a buffer of at least maxPacket bytes to open into, or a new one. */
+  constructor(maxPacket: number, data?: Uint8Array) {
+    if (data !== undefined && data.length < maxPacket) throw new Error('ResponseOpener: data buffer of ' + data.length + ' bytes, packets up to ' + maxPacket);
+    this.data = data === undefined ? new Uint8Array(maxPacket) : data;
   }
 
   /** Checks and deciphers packet[off, off+len) under keys; returns a RESPONSE code. */
