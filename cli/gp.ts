@@ -9,7 +9,7 @@ import { fromHex, toHex } from '../firmware/src/core/hex';
 import { DEFAULT_ISD_AID_HEX } from '../firmware/src/core/gp/constants';
 import { isSecurityLevel } from '../firmware/src/core/gp/security-level';
 import { swText } from '../firmware/src/core/sw';
-import { CardError, CardResponseError, GpArgumentError, LoadFileError, SecureChannelError } from '../host/gp/errors';
+import { CardError, CardResponseError, GpArgumentError, LoadFileError, SecureChannelError } from '../contracts/card-errors';
 import { formatRegistry } from '../host/gp/format';
 import { GpSession, type InstallResult, type OpenKeys, type SecureChannelInfo, type SelectedIsd } from '../host/gp/gp-session';
 import { sameKeyForAll } from '../host/gp/keys';

@@ -7,12 +7,12 @@
  */
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import { CardError } from '../host/gp/errors';
+import { CardError } from '../contracts/card-errors';
 import { PcscUnavailableError } from '../host/gp/pcsc-transport';
 import { CardRemovedError, NoCardError } from '../host/vpcd/errors';
 import { DevKeysSecurityModule } from '../platform-server/src/issuers/purse-security-module';
 import { NoTransitApplicationError } from '../pos-sim/src/purse/errors';
-import { CardProofError, PurseDeclinedError } from '../platform-server/src/issuers/purse-errors';
+import { CardProofError, PurseDeclinedError } from '../contracts/purse-errors';
 import { FileJournal } from '../pos-sim/src/purse/file-journal';
 import { formatAmount, parseAmount } from '../pos-sim/src/purse/money';
 import { PurseResponseError, type LogRecord } from '../pos-sim/src/purse/purse-apdus';

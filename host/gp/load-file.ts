@@ -6,7 +6,7 @@
 import { TlvReader } from '../../firmware/src/core/tlv';
 import { findLoadFileDataBlock } from '../../firmware/src/core/gp/load-script';
 import { PackageHeader } from '../../firmware/src/core/se/package-header';
-import { LoadFileError } from './errors';
+import { LoadFileError } from '../../contracts/card-errors';
 
 export interface LoadFile {
   /** The whole load file, as LOAD sends it. */

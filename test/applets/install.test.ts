@@ -11,7 +11,7 @@ import { KEY_ALG_AES128 } from '../../firmware/src/core/package/format';
 import { makePackageSpec } from '../../firmware/src/core/package/card-package';
 import { CM_APP_CLASS, CM_BALANCE, CM_CARD_NUMBER, CM_ISSUER, CM_STATUS, CM_VERSION } from '../../firmware/src/core/se/card-manager';
 import { REC_APP_DATA_BASE } from '../../firmware/src/core/se/records';
-import { CardError } from '../../host/gp/errors';
+import { CardError } from '../../contracts/card-errors';
 import { GpSession } from '../../host/gp/gp-session';
 import { sameKeyForAll } from '../../host/gp/keys';
 import { DEV_ISD_KEY } from '../../host/se/virtual-se';

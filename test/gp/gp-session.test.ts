@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { fromHex, toHex } from '../../firmware/src/core/hex';
-import { CardError, CardResponseError, GpArgumentError } from '../../host/gp/errors';
+import { CardError, CardResponseError, GpArgumentError } from '../../contracts/card-errors';
 import { GpSession } from '../../host/gp/gp-session';
 
 /** A card that answers each command (hex, exact) from a table; anything else is 6D00. */

@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { fromHex } from '../../firmware/src/core/hex';
 import { MemoryFlash } from '../../host/flash/memory-flash';
-import { CardError, LoadFileError, SecureChannelError } from '../../host/gp/errors';
+import { CardError, LoadFileError, SecureChannelError } from '../../contracts/card-errors';
 import { GpSession, type LoadProgress } from '../../host/gp/gp-session';
 import { diversifyIsdKeys, type StaticKeys } from '../../host/gp/keys';
 import { parseLoadFile, tapcardPackageHeader } from '../../host/gp/load-file';

@@ -1,12 +1,12 @@
 /**
  * The platform and the POS as real processes (bin/tapcard.mjs), for the money kill tests: the
  * platform runs on a data directory and can be armed to kill itself at a point through a file
- * (TAPCARD_KILL_AT=file:PATH, platform-server/src/kill-point.ts); a POS tap runs with its kill point
+ * (TAPCARD_KILL_AT=file:PATH, contracts/kill-point.ts); a POS tap runs with its kill point
  * in TAPCARD_KILL_AT.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
-import { KILL_AT_ENV } from '../../platform-server/src/kill-point';
+import { KILL_AT_ENV } from '../../contracts/kill-point';
 
 const ROOT = path.resolve(__dirname, '../..');
 const TAPCARD = path.join(ROOT, 'bin/tapcard.mjs');

@@ -16,7 +16,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXIT } from '../../contracts/exit-codes';
 import { run as platformCli } from '../../cli/platform';
-import { checkSw } from '../../host/gp/check-sw';
+import { checkSw } from '../../contracts/check-sw';
 import { SeCardDevice } from '../../host/se/virtual-se';
 import { VpcdCardClient } from '../../host/vpcd/vpcd-card-client';
 import { getAccount, openAccount } from '../../platform-server/src/issuers/accounts';

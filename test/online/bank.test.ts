@@ -10,7 +10,7 @@ import { getAccount, openAccount } from '../../platform-server/src/issuers/accou
 import { issuePayerCode } from '../../platform-server/src/issuers/payer-authorisation';
 import { BankPos } from '../../pos-sim/src/bank/bank-pos';
 import { PlatformClient, TerminalAuthError, type PlatformEndpoint } from '../../pos-sim/src/online/platform-client';
-import { PurseDeclinedError } from '../../platform-server/src/issuers/purse-errors';
+import { PurseDeclinedError } from '../../contracts/purse-errors';
 import { MemoryJournal } from '../../pos-sim/src/purse/journal';
 import { CardLeavingAt, onlineWorld, type OnlineWorld } from './_world';
 

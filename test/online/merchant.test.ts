@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CardRemovedError } from '../../host/vpcd/errors';
 import { LoyaltyPos } from '../../pos-sim/src/loyalty/loyalty-pos';
 import { PlatformClient, TerminalAuthError, type PlatformEndpoint } from '../../pos-sim/src/online/platform-client';
-import { PurseDeclinedError } from '../../platform-server/src/issuers/purse-errors';
+import { PurseDeclinedError } from '../../contracts/purse-errors';
 import { CardLeavingAt, onlineWorld, type OnlineWorld } from './_world';
 
 const INS_EARN = 0x30;

@@ -10,7 +10,7 @@ import { issuePayerCode } from '../../platform-server/src/issuers/payer-authoris
 import { getAccount } from '../../platform-server/src/issuers/accounts';
 import { PlatformClient, PlatformError, type PlatformEndpoint } from '../../pos-sim/src/online/platform-client';
 import { orderPath, rechargeWithThirdParty, refundRecharge } from '../../pos-sim/src/online/third-party-recharge';
-import { PurseDeclinedError } from '../../platform-server/src/issuers/purse-errors';
+import { PurseDeclinedError } from '../../contracts/purse-errors';
 import { MemoryJournal } from '../../pos-sim/src/purse/journal';
 import { TransitPos } from '../../pos-sim/src/purse/transit-pos';
 import { DevKeysSecurityModule } from '../../platform-server/src/issuers/purse-security-module';

@@ -10,7 +10,7 @@ import { SeCardDevice } from '../../host/se/virtual-se';
 import type { Reconciliation } from '../../platform-server/src/terminals/reconciliation';
 import { OnlineSecurityModule } from '../../pos-sim/src/online/online-security-module';
 import { PlatformClient, TerminalAuthError, UnknownCardError, type PlatformEndpoint } from '../../pos-sim/src/online/platform-client';
-import { PurseDeclinedError } from '../../platform-server/src/issuers/purse-errors';
+import { PurseDeclinedError } from '../../contracts/purse-errors';
 import { MemoryJournal } from '../../pos-sim/src/purse/journal';
 import { TransitPos } from '../../pos-sim/src/purse/transit-pos';
 import { transitSe } from '../pos/_transit-se';

@@ -16,7 +16,7 @@ import { VpcdCardClient } from '../../host/vpcd/vpcd-card-client';
 import { DirectReader } from '../../pos-sim/src/reader/direct-reader';
 import { DevKeysSecurityModule } from '../../platform-server/src/issuers/purse-security-module';
 import { NoTransitApplicationError } from '../../pos-sim/src/purse/errors';
-import { PurseDeclinedError } from '../../platform-server/src/issuers/purse-errors';
+import { PurseDeclinedError } from '../../contracts/purse-errors';
 import { MemoryJournal } from '../../pos-sim/src/purse/journal';
 import { TransitPos } from '../../pos-sim/src/purse/transit-pos';
 import { PurseTerminal } from '../applets/_terminal';

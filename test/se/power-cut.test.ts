@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { fromHex, toHex } from '../../firmware/src/core/hex';
 import { SW } from '../../firmware/src/core/sw';
 import { MemoryFlash, PowerCutError } from '../../host/flash/memory-flash';
-import { CardError } from '../../host/gp/errors';
+import { CardError } from '../../contracts/card-errors';
 import { GpSession } from '../../host/gp/gp-session';
 import { sameKeyForAll } from '../../host/gp/keys';
 import { parseLoadFile, tapcardPackageHeader } from '../../host/gp/load-file';

@@ -9,7 +9,7 @@
  * same online counter proves it), the amount goes back to the account: no money made or lost.
  */
 import { devBankMasterKeys, type PurseMasterKeys } from '../../../firmware/src/core/package/dev-keys';
-import type { LoadRequest } from './purse-security-module';
+import type { LoadRequest } from '../../../contracts/purse-security-module';
 import { APP_CLASS_ECASH } from '../../../firmware/src/core/se/package-header';
 import { fromHex } from '../../../firmware/src/core/hex';
 import type { PlatformDb } from '../db/database';

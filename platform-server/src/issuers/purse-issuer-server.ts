@@ -10,8 +10,9 @@
  */
 import { toHex } from '../../../firmware/src/core/hex';
 import type { PurseMasterKeys } from '../../../firmware/src/core/package/dev-keys';
-import { CardProofError, PurseDeclinedError } from './purse-errors';
-import { DevKeysSecurityModule, type LoadRequest, type PurchaseProof, type PurchaseRequest } from './purse-security-module';
+import { CardProofError, PurseDeclinedError } from '../../../contracts/purse-errors';
+import type { LoadRequest, PurchaseProof, PurchaseRequest } from '../../../contracts/purse-security-module';
+import { DevKeysSecurityModule } from './purse-security-module';
 import type { PlatformDb } from '../db/database';
 import { IssuerRefusal } from './errors';
 import { authorise, cardKnown, cardLedger, confirm, findAtCounter, reverse, type LedgerRow } from './ledger';

@@ -1,6 +1,6 @@
 /**
  * Schemas of the terminal API's purse bodies (docs/terminal-api.md "Purse transactions"); the JSON
- * shapes and their codecs are purse-json.ts, which the POS encodes with, so terminal and platform
+ * shapes and their codecs are contracts/purse-messages.ts, which the POS encodes with, so terminal and platform
  * agree by construction.
  */
 import { PAYER_CODE_DIGITS } from '../issuers/payer-authorisation';

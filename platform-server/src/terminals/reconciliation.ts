@@ -14,7 +14,7 @@ import { fromHex } from '../../../firmware/src/core/hex';
 import { listAudit } from '../db/audit';
 import type { PlatformDb } from '../db/database';
 import type { PurseIssuerServer } from '../issuers/purse-issuer-server';
-import { loadFromJson, purchaseFromJson, type LoadJson, type PurchaseJson } from './purse-json';
+import { loadFromJson, purchaseFromJson, type LoadJson, type PurchaseJson } from '../../../contracts/purse-messages';
 
 /** What the platform writes when a terminal's confirmation of a purse transaction verified. */
 export interface PurseRecord {

@@ -12,14 +12,14 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { fromHex, toHex } from '../../../firmware/src/core/hex';
-import { loadFromJson, purchaseFromJson, type LoadJson, type PurchaseJson } from './purse-json';
+import { loadFromJson, purchaseFromJson, type LoadJson, type PurchaseJson } from '../../../contracts/purse-messages';
 import { audit } from '../db/audit';
 import type { HttpRoutes } from '../http/server';
 import { IssuerRefusal, type IssuerRefusalCode } from '../issuers/errors';
 import { LOYALTY_OPERATIONS, type LoyaltyOperation, type LoyaltyRequest } from '../issuers/merchant-server';
 import type { PurseIssuerServer } from '../issuers/purse-issuer-server';
 import type { Log } from '../log';
-import { killPoint } from '../kill-point';
+import { killPoint } from '../../../contracts/kill-point';
 import { authenticateTerminal, type TerminalIdentity, type TerminalRole } from './credentials';
 import { readJson, sendJson } from './http-io';
 import { KEY_TEXT, PAYER_CODE, LOAD_AUTHORISE_SCHEMA, LOAD_CONFIRM_SCHEMA, LOAD_RELEASE_SCHEMA, PURCHASE_CONFIRM_SCHEMA, PURCHASE_SCHEMA } from './purse-wire';

@@ -12,15 +12,15 @@
  */
 import { toHex } from '../../../firmware/src/core/hex';
 import { SW } from '../../../firmware/src/core/sw';
-import { checkSw, splitResponse } from '../../../host/gp/check-sw';
-import { CardError } from '../../../host/gp/errors';
+import { checkSw, splitResponse } from '../../../contracts/check-sw';
+import { CardError } from '../../../contracts/card-errors';
 import type { Reader } from '../reader/reader';
-import { CardProofError, PurseDeclinedError } from '../../../platform-server/src/issuers/purse-errors';
+import { CardProofError, PurseDeclinedError } from '../../../contracts/purse-errors';
 import { bcdDateTime } from '../purse/money';
 import { DEFAULT_CARD_TIMEOUT_MS, DEFAULT_TERMINAL_ID } from '../purse/transit-pos';
 import { buildSelect } from '../purse/purse-apdus';
 import type { PlatformClient } from '../online/platform-client';
-import { killPoint } from '../../../platform-server/src/kill-point';
+import { killPoint } from '../../../contracts/kill-point';
 import { buildGetCoupons, buildGetPoints, buildOperation, LOYALTY_AID_PREFIX, parseCoupons, parseLoyaltySelect, parseOperation, parsePoints } from './loyalty-apdus';
 
 /** The card in the field has no loyalty application (SELECT answered 6A82). */

@@ -12,9 +12,9 @@
  * second (orderId = its idempotency key), a bank account at the third (accountId).
  */
 import { fromHex, toHex } from '../../../firmware/src/core/hex';
-import type { LoadRequest, PurchaseProof, PurchaseRequest, PurseSecurityModule } from '../../../platform-server/src/issuers/purse-security-module';
+import type { LoadRequest, PurchaseProof, PurchaseRequest, PurseSecurityModule } from '../../../contracts/purse-security-module';
 import type { PlatformClient } from './platform-client';
-import { loadJson, purchaseJson } from '../../../platform-server/src/terminals/purse-json';
+import { loadJson, purchaseJson } from '../../../contracts/purse-messages';
 
 export type PurseIssuerPath = 'transit' | 'bank';
 

@@ -3,7 +3,7 @@
  * the terminal's id and bearer key on every request. An answer other than 2xx becomes a typed
  * error the POS flows act on: declined (no money moved), unknown card, bad credentials, conflict.
  */
-import { CardProofError, PurseDeclinedError } from '../../../platform-server/src/issuers/purse-errors';
+import { CardProofError, PurseDeclinedError } from '../../../contracts/purse-errors';
 
 export interface PlatformEndpoint {
   /** The platform's HTTP API, e.g. http://127.0.0.1:8080. */

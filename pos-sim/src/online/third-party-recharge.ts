@@ -18,9 +18,9 @@ import type { TransactionJournal } from '../purse/journal';
 import { TransitPos, type TransactionResult } from '../purse/transit-pos';
 import { OnlineSecurityModule } from './online-security-module';
 import { toHex } from '../../../firmware/src/core/hex';
-import { loadJson } from '../../../platform-server/src/terminals/purse-json';
+import { loadJson } from '../../../contracts/purse-messages';
 import { PlatformError, type PlatformClient } from './platform-client';
-import { killPoint } from '../../../platform-server/src/kill-point';
+import { killPoint } from '../../../contracts/kill-point';
 
 /** The platform's view of an order (platform-server/src/terminals/recharge-orders.ts). */
 export interface RechargeOrder {

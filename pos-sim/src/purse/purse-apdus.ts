@@ -31,7 +31,7 @@ import {
 import { DATE_TIME_LEN, MAC_LEN, RANDOM_LEN, TERMINAL_ID_LEN, TERMINAL_SERIAL_LEN } from '../../../firmware/src/core/applets/purse/purse-crypto';
 import { CARD_NUMBER_LEN, DATE_LEN, ISSUER_DATA_LEN } from '../../../firmware/src/core/package/format';
 import { TlvReader } from '../../../firmware/src/core/tlv';
-import type { PurchaseProof } from '../../../platform-server/src/issuers/purse-security-module';
+import type { PurchaseProof } from '../../../contracts/purse-security-module';
 
 /** The T-Union transit AID; the SE answers it by partial name for issuer-suffixed AIDs (package/aids.ts). */
 export const TRANSIT_AID = Uint8Array.from(TUNION_AID);

@@ -1,14 +1,14 @@
 /**
  * The transit application in the field, seen from the POS: SELECT by the T-Union AID, public
  * information, balance, log, and the four money commands, over any Transmit (reader.ts). Status
- * words go through the one gate (host/gp/check-sw.ts); the ones a POS acts on become typed errors.
+ * words go through the one gate (contracts/check-sw.ts); the ones a POS acts on become typed errors.
  */
 import { SW } from '../../../firmware/src/core/sw';
-import { checkSw, splitResponse } from '../../../host/gp/check-sw';
-import { CardError } from '../../../host/gp/errors';
+import { checkSw, splitResponse } from '../../../contracts/check-sw';
+import { CardError } from '../../../contracts/card-errors';
 import type { Transmit } from '../reader/reader';
 import { NoTransitApplicationError } from './errors';
-import { PurseDeclinedError } from '../../../platform-server/src/issuers/purse-errors';
+import { PurseDeclinedError } from '../../../contracts/purse-errors';
 import {
   buildCreditForLoad, buildDebitForPurchase, buildGetBalance, buildGetTransactionProve, buildInitializeForLoad,
   buildInitializeForPurchase, buildReadLogRecord, buildReadPublicInfo, buildSelect, parseBalance, parseCreditForLoad,
@@ -16,7 +16,7 @@ import {
   parsePublicInfo, parseSelectResponse, TRANSIT_AID,
   type InitializeForLoadResponse, type InitializeForPurchaseResponse, type LogRecord, type PublicInfo,
 } from './purse-apdus';
-import type { PurchaseProof } from '../../../platform-server/src/issuers/purse-security-module';
+import type { PurchaseProof } from '../../../contracts/purse-security-module';
 
 /** The cyclic log holds 10 records (records.ts LOG_RECORDS); READ RECORD past the last answers 6A83. */
 export const MAX_LOG_RECORDS = 10;

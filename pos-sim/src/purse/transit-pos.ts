@@ -18,15 +18,15 @@ import { fromHex, toHex } from '../../../firmware/src/core/hex';
 import { writeU31 } from '../../../firmware/src/core/bytes';
 import { TX_EP_LOAD, TX_EP_PURCHASE } from '../../../firmware/src/core/applets/purse/records';
 import { TERMINAL_SERIAL_LEN } from '../../../firmware/src/core/applets/purse/purse-crypto';
-import { CardError } from '../../../host/gp/errors';
+import { CardError } from '../../../contracts/card-errors';
 import type { Reader } from '../reader/reader';
-import { CardProofError } from '../../../platform-server/src/issuers/purse-errors';
+import { CardProofError } from '../../../contracts/purse-errors';
 import { MemoryJournal, type PendingTransaction, type TransactionJournal } from './journal';
 import { bcdDateTime } from './money';
 import { P2_EP, type InitializeForLoadResponse, type LogRecord } from './purse-apdus';
-import type { LoadRequest, PurchaseRequest, PurseSecurityModule } from '../../../platform-server/src/issuers/purse-security-module';
+import type { LoadRequest, PurchaseRequest, PurseSecurityModule } from '../../../contracts/purse-security-module';
 import { TransitCard } from './transit-card';
-import { killPoint } from '../../../platform-server/src/kill-point';
+import { killPoint } from '../../../contracts/kill-point';
 
 /** pos-sim's terminal id (6 bytes) unless told otherwise. */
 export const DEFAULT_TERMINAL_ID = fromHex('504f53000001'); // "POS" 00 00 01

@@ -1,6 +1,6 @@
 /**
  * Result codes of the SCP03 host session (negative, so a method can return a length or a code).
- * The host layer turns them into typed errors (host/gp/errors.ts); the MCU maps them to its own
+ * The host layer turns them into typed errors (contracts/card-errors.ts); the MCU maps them to its own
  * outcomes.
  */
 export const SCP03_ERROR = {

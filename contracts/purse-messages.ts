@@ -1,11 +1,11 @@
 /**
  * The purse transactions as the terminal API carries them (docs/terminal-api.md): the fields of
- * PurchaseRequest / LoadRequest (issuers/purse-security-module.ts) as JSON, bytes as lower-case
+ * PurchaseRequest / LoadRequest (purse-security-module.ts) as JSON, bytes as lower-case
  * hex, the card number as its 20 digits. The POS encodes them (pos-sim/src/online/online-security-module.ts);
  * the platform checks them against its schemas (purse-wire.ts) before decoding.
  */
-import { fromHex, toHex } from '../../../firmware/src/core/hex';
-import type { LoadRequest, PurchaseRequest } from '../issuers/purse-security-module';
+import { fromHex, toHex } from '../firmware/src/core/hex';
+import type { LoadRequest, PurchaseRequest } from './purse-security-module';
 
 export interface PurchaseJson {
   cardNumber: string;

@@ -2,8 +2,8 @@
  * The one status-word gate of the host side (STYLE.md §3): 9000 and the listed warnings pass,
  * anything else throws a CardError carrying the SW.
  */
-import { SW } from '../../firmware/src/core/sw';
-import { CardError } from './errors';
+import { SW } from '../firmware/src/core/sw';
+import { CardError } from './card-errors';
 
 /** An R-APDU split into its data and status word. */
 export interface CardResponse {

@@ -1,9 +1,10 @@
 /**
- * Typed errors of the GlobalPlatform host side, so `tapcard gp` and the platform can map them to
- * exit codes and messages: a card status word, a secure channel failure, a bad load file.
+ * Typed errors of a card's answers as every reader-side party sees them (the GP host, the POS, the
+ * platform), so each maps them to exit codes and messages: a card status word, a secure channel
+ * failure, a bad load file.
  */
-import { swText } from '../../firmware/src/core/sw';
-import { scp03ErrorName, scp03ErrorText } from '../../firmware/src/core/gp/scp03-errors';
+import { swText } from '../firmware/src/core/sw';
+import { scp03ErrorName, scp03ErrorText } from '../firmware/src/core/gp/scp03-errors';
 
 /** The card answered a command with a status word the caller does not accept. */
 export class CardError extends Error {

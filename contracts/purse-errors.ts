@@ -2,7 +2,7 @@
  * The purse security module's refusals (purse-security-module.ts), shared by the issuer servers and
  * the POS that asks them: the POS maps them to exit codes, the terminal API to IssuerRefusal codes.
  */
-import { swText } from '../../../firmware/src/core/sw';
+import { swText } from '../firmware/src/core/sw';
 
 /** The transaction was refused with no money moved: the card (9401 insufficient balance) or the security module said no. */
 export class PurseDeclinedError extends Error {

@@ -3,7 +3,8 @@
  * with SIGKILL when it reaches that point, as a power cut or `kill -9` would (no finally blocks, no
  * flushed buffers, no answer on the wire). TAPCARD_KILL_AT=file:PATH reads the point from PATH each
  * time a kill point is reached, so a running process can be armed (a missing or empty file: none).
- * Unset, a kill point costs one environment lookup.
+ * Unset, a kill point costs one environment lookup. The points name steps of the money protocol
+ * that the POS and the platform share, so both find them here.
  *
  * Points, named for what has just happened (docs/reliability.md "Money"):
  *   pos.after-payment         the POS has the paid recharge order's answer
