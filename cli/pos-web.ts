@@ -7,7 +7,8 @@ import { EXIT } from '../contracts/exit-codes';
 import { FileJournal } from '../pos-sim/src/purse/file-journal';
 import { openReader } from '../pos-sim/src/reader/open-reader';
 import { parseReaderSpec } from '../pos-sim/src/reader/reader';
-import { startPosWeb } from '../pos-sim/src/web/pos-web';
+import { startPosWeb } from './pos-web-server';
+import { DevKeysSecurityModule } from '../platform-server/src/issuers/purse-security-module';
 import { Till } from '../pos-sim/src/web/till';
 import { UsageError, isHelpWord, parseOptions, usageFailure } from './command';
 
@@ -78,7 +79,7 @@ export async function runPosWeb(argv: string[]): Promise<number> {
     throw err;
   }
   const reader = await openReader(readerSpec);
-  till = new Till({ reader, platform, journal, waitMs });
+  till = new Till({ reader, platform, journal, waitMs, offlineSecurityModule: new DevKeysSecurityModule() });
   const server = await startPosWeb(till, reader.name, port, host);
   console.log(`POS page on ${server.url}/ (reader ${reader.name}, ${platform === null ? 'offline, development keys' : `online through ${platform.url}`}); Ctrl-C stops`);
   await new Promise<void>((resolve) => {

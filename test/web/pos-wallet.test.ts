@@ -10,7 +10,7 @@ import type { PageServer } from '../../platform-server/src/web/page-server';
 import { startWalletWeb } from '../../host/terminal/wallet-web';
 import { MemoryJournal } from '../../pos-sim/src/purse/journal';
 import { Till } from '../../pos-sim/src/web/till';
-import { startPosWeb } from '../../pos-sim/src/web/pos-web';
+import { startPosWeb } from '../../cli/pos-web-server';
 import { launchBrowser, screenshotPath, type TestBrowser } from '../helpers/browser';
 import { requireDebian } from '../helpers/skip';
 import { webWorld, type WebWorld } from './_web-world';

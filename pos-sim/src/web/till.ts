@@ -6,8 +6,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { CardRemovedError, NoCardError } from '../../../host/vpcd/errors';
-import { CardProofError, PurseDeclinedError } from '../../../platform-server/src/issuers/purse-errors';
-import { DevKeysSecurityModule } from '../../../platform-server/src/issuers/purse-security-module';
+import { CardProofError, PurseDeclinedError } from '../../../contracts/purse-errors';
+import type { PurseSecurityModule } from '../../../contracts/purse-security-module';
 import { BankPos } from '../bank/bank-pos';
 import { LoyaltyPos, NoLoyaltyApplicationError } from '../loyalty/loyalty-pos';
 import { OnlineSecurityModule } from '../online/online-security-module';
@@ -33,8 +33,10 @@ export interface TapRequest {
 
 export interface TillOptions {
   reader: Reader;
-  /** null: offline with the development transit keys (transit flows only). */
+  /** null: offline with `offlineSecurityModule` (transit flows only). */
   platform: PlatformEndpoint | null;
+  /** The security module of an offline till (the CLI gives the development transit keys). */
+  offlineSecurityModule?: PurseSecurityModule;
   journal: TransactionJournal;
   waitMs: number;
 }
@@ -44,6 +46,11 @@ export class Till {
   private busy = false;
 
   constructor(private readonly o: TillOptions) {}
+
+  private offlineSecurityModule(): PurseSecurityModule {
+    if (this.o.offlineSecurityModule === undefined) throw new Error('an offline till needs a security module');
+    return this.o.offlineSecurityModule;
+  }
 
   flows(): TillFlow[] {
     return this.o.platform === null ? ['transit-debit', 'transit-recharge'] : [...TILL_FLOWS];
@@ -75,7 +82,7 @@ export class Till {
     switch (r.flow) {
       case 'transit-debit':
       case 'transit-recharge': {
-        const securityModule = client === null ? new DevKeysSecurityModule() : new OnlineSecurityModule(client, 'transit');
+        const securityModule = client === null ? this.offlineSecurityModule() : new OnlineSecurityModule(client, 'transit');
         const pos = new TransitPos({ reader, securityModule, journal });
         return purse(r.flow === 'transit-debit' ? await pos.debit(r.amount, waitMs) : await pos.recharge(r.amount, waitMs));
       }
