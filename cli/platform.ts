@@ -13,7 +13,8 @@ import { MqttConnectError } from '../platform-server/src/mqtt/client';
 import { writeBundle } from '../contracts/provisioning-bundle';
 import { DEFAULT_DATA_DIR, Platform, initPlatform } from '../platform-server/src/platform-home';
 import { provisionDevice } from '../platform-server/src/provision';
-import { startPlatform } from '../platform-server/src/server';
+import { startPlatform, type StartOptions } from '../platform-server/src/server';
+import { DeviceLeases } from '../platform-server/src/workers/device-leases';
 import { attachFlows } from '../platform-server/src/flows/flows';
 import { downloadCommand, jobsCommand } from './platform-jobs';
 import { deleteCommand, statusCommand } from './platform-delete-status';
@@ -26,10 +27,11 @@ import { createTerminalServices, issuerAdapters } from '../platform-server/src/t
 import { isHelpWord, parseOptions, UsageError, usageFailure } from './command';
 import { EXIT } from '../contracts/exit-codes';
 
-const HELP = `usage: tapcard platform <init|start|provision|devices|jobs|download|delete|status|terminal-add|account-add|payer-code|reconcile|broker-cert> [options]
+const HELP = `usage: tapcard platform <init|start|worker|provision|devices|jobs|download|delete|status|terminal-add|account-add|payer-code|reconcile|broker-cert> [options]
 
   init        create the platform in --data DIR: storage key, CA, master key, broker certificates
   start       run the platform: embedded MQTT broker (or --broker URL), platform link, HTTP API
+  worker      run one of several platform processes sharing an external broker and PostgreSQL
   provision   create a device: key + certificate, SE serial + ISD keys, link keys -> bundle FILE
   devices     list provisioned devices
   jobs        list permission, download, delete and status jobs with their progress
@@ -44,6 +46,9 @@ const HELP = `usage: tapcard platform <init|start|provision|devices|jobs|downloa
 
 Common options:
   --data DIR   platform data directory (default ${DEFAULT_DATA_DIR})
+  --db URL     the platform's database: postgres://user@host/db (several workers share it) or a
+               SQLite file (default: $TAPCARD_DB, else DIR/platform.db); the other subcommands
+               read TAPCARD_DB
   --json       machine-readable output
   --help       this text, or a subcommand's ('tapcard platform start --help')
 `;
@@ -78,6 +83,23 @@ Ports given as 0 are picked free and printed.
   --json           log as JSON lines on stdout; {"event":"platform.ready",...} says it is up
 `;
 
+const HELP_WORKER = `usage: tapcard platform worker --broker URL --worker-id ID [--db postgres://...] [--data DIR]
+                               [--http-port N] [--host ADDR] [--lease-ms N] [--json]
+
+Runs one platform worker until SIGINT or SIGTERM. Any number of workers share one external broker
+(MQTT shared subscriptions) and one PostgreSQL database (--db, or TAPCARD_DB); each serves the
+devices whose lease it holds, runs their jobs, and answers any terminal on its HTTP API. A worker
+that dies hands its devices over when its leases expire; its jobs resume from their last
+acknowledged command on another worker. See docs/deployment.md.
+
+  --broker URL     the shared broker (mqtt://[user:pass@]host:port or mqtts://host:port)
+  --worker-id ID   this worker's name, unique among the workers (1-12 letters, digits, - or _)
+  --http-port N    HTTP API (default 8080; 0 = a free port, printed)
+  --host ADDR      interface for the HTTP API (default 127.0.0.1)
+  --lease-ms N     how long a device stays with a silent worker before another takes it (default 10000)
+  --json           log as JSON lines on stdout; {"event":"platform.ready",...} says it is up
+`;
+
 const HELP_PROVISION = `usage: tapcard platform provision --device ID --out FILE [--data DIR] [--broker URL] [--json]
 
 Creates device ID: its key and certificate (CA-signed, CN=ID), a new SE serial with the SE's ISD
@@ -97,6 +119,7 @@ Lists provisioned devices: id, status, SE serial, certificate serial, created an
 
 const COMMON = {
   data: { type: 'string', default: DEFAULT_DATA_DIR },
+  db: { type: 'string' },
   json: { type: 'boolean', default: false },
   help: { type: 'boolean', short: 'h', default: false },
 } as const satisfies ParseArgsConfig['options'];
@@ -123,6 +146,8 @@ export async function run(argv: string[]): Promise<number> {
         return await init(rest);
       case 'start':
         return await start(rest);
+      case 'worker':
+        return await worker(rest);
       case 'provision':
         return await provision(rest);
       case 'devices':
@@ -163,7 +188,7 @@ async function init(argv: string[]): Promise<number> {
     'broker-host': { type: 'string', multiple: true },
   });
   if (v.help) return help(HELP_INIT);
-  const s = await initPlatform(v.data, { name: v.name, brokerUrl: v['broker-url'], brokerHosts: v['broker-host'] });
+  const s = await initPlatform(v.data, { db: v.db, name: v.name, brokerUrl: v['broker-url'], brokerHosts: v['broker-host'] });
   if (v.json) {
     console.log(JSON.stringify(s));
   } else {
@@ -197,33 +222,56 @@ async function start(argv: string[]): Promise<number> {
   if (mqttPort === null && mqttsPort === undefined && v.broker === undefined) throw new UsageError('--mqtt-port off: give --mqtts-port, or devices cannot connect');
   const httpPort = port('http-port', v['http-port']);
   if (v.broker !== undefined && !/^mqtts?:\/\/[^/]+/.test(v.broker)) throw new UsageError(`--broker: expected mqtt://host:port or mqtts://host:port`);
-  if (v['worker-id'] !== undefined && !/^[A-Za-z0-9_-]{1,12}$/.test(v['worker-id'])) throw new UsageError('--worker-id: 1-12 letters, digits, - or _');
+  if (v['worker-id'] !== undefined && !WORKER_ID.test(v['worker-id'])) throw new UsageError('--worker-id: 1-12 letters, digits, - or _');
 
-  const log = v.json ? createLog((line) => console.log(line), 'json') : createLog((line) => console.error(line), 'text');
-  const platform = Platform.open(v.data);
+  const platform = Platform.open(v.data, process.env, v.db);
+  return serve(platform, v.json, { mqttPort, mqttsPort, httpPort, host: v.host, broker: v.broker, workerId: v['worker-id'] }, null);
+}
+
+const WORKER_ID = /^[A-Za-z0-9_-]{1,12}$/;
+
+async function worker(argv: string[]): Promise<number> {
+  const v = parse(argv, {
+    'http-port': { type: 'string', default: '8080' },
+    host: { type: 'string', default: '127.0.0.1' },
+    broker: { type: 'string' },
+    'worker-id': { type: 'string' },
+    'lease-ms': { type: 'string', default: '10000' },
+  });
+  if (v.help) return help(HELP_WORKER);
+  if (v.broker === undefined || !/^mqtts?:\/\/[^/]+/.test(v.broker)) throw new UsageError('--broker: the shared broker, mqtt://host:port or mqtts://host:port');
+  if (v['worker-id'] === undefined || !WORKER_ID.test(v['worker-id'])) throw new UsageError('--worker-id: 1-12 letters, digits, - or _, unique among the workers');
+  const leaseMs = Number(v['lease-ms']);
+  if (!Number.isInteger(leaseMs) || leaseMs < 300 || leaseMs > 600_000) throw new UsageError('--lease-ms: 300..600000');
+  const httpPort = port('http-port', v['http-port']);
+  const platform = Platform.open(v.data, process.env, v.db);
+  if (platform.db.dialect !== 'postgres') {
+    platform.close();
+    throw new UsageError('workers share one PostgreSQL database: give --db postgres://... (or TAPCARD_DB)');
+  }
+  const leases = new DeviceLeases(platform.db, v['worker-id'], leaseMs);
+  return serve(platform, v.json, { mqttPort: null, httpPort, host: v.host, broker: v.broker, workerId: v['worker-id'], leases }, leases);
+}
+
+/** Runs the platform (alone, or as one worker with its leases) until SIGINT or SIGTERM. */
+async function serve(platform: Platform, json: boolean, opts: Omit<StartOptions, 'log' | 'httpRoutes'>, leases: DeviceLeases | null): Promise<number> {
+  const log = json ? createLog((line) => console.log(line), 'json') : createLog((line) => console.error(line), 'text');
   // The issuers (transit, bank, merchant, third-party payment) in process: download adapters and the terminal API behind /v1/terminal/.
   const services = createTerminalServices(platform.db);
+  leases?.start();
   let running;
   try {
-    running = await startPlatform(platform, {
-      httpRoutes: [terminalApi(services, log), operatorConsole(platform, services)],
-      mqttPort,
-      mqttsPort,
-      httpPort,
-      host: v.host,
-      broker: v.broker,
-      workerId: v['worker-id'],
-      log,
-    });
+    running = await startPlatform(platform, { ...opts, httpRoutes: [terminalApi(services, log), operatorConsole(platform, services)], log });
   } catch (err) {
+    leases?.release();
     platform.close();
     throw err;
   }
-  const dpu = attachFlows(platform, running.link, log, { issuers: issuerAdapters(services) });
-  if (v.json) {
-    log('platform.ready', { mqtt: running.mqtt, http: running.httpUrl, dataDir: platform.dataDir });
+  const dpu = attachFlows(platform, running.link, log, { issuers: issuerAdapters(services), leases: leases ?? undefined });
+  if (json) {
+    log('platform.ready', { mqtt: running.mqtt, http: running.httpUrl, dataDir: platform.dataDir, workerId: leases?.workerId ?? null });
   } else {
-    console.log(`platform running (data ${platform.dataDir})`);
+    console.log(`platform ${leases === null ? '' : `worker ${leases.workerId} `}running (data ${platform.dataDir})`);
     if (running.mqtt.url !== running.mqtt.tlsUrl) console.log(`  mqtt   ${running.mqtt.url}${running.mqtt.embedded ? ' (embedded broker)' : ' (external broker)'}`);
     if (running.mqtt.tlsUrl !== null) console.log(`  mqtts  ${running.mqtt.tlsUrl} (client certificates from ${platform.dataDir}/ca.pem)`);
     console.log(`  http   ${running.httpUrl} (operator console ${running.httpUrl}/console/)`);
@@ -235,6 +283,7 @@ async function start(argv: string[]): Promise<number> {
   });
   log('platform.stopping', { signal });
   dpu.close();
+  leases?.release();
   await running.close();
   platform.close();
   log('platform.stopped', {});
@@ -250,7 +299,7 @@ async function provision(argv: string[]): Promise<number> {
   if (v.help) return help(HELP_PROVISION);
   if (v.device === undefined || v.out === undefined) throw new UsageError('--device ID and --out FILE are required');
   if (existsSync(v.out)) throw new UsageError(`--out ${v.out} exists; a bundle is never overwritten`);
-  const platform = Platform.open(v.data);
+  const platform = Platform.open(v.data, process.env, v.db);
   try {
     const { bundle, summary } = await provisionDevice(platform, { deviceId: v.device, brokerUrl: v.broker });
     writeBundle(v.out, bundle);
@@ -273,7 +322,7 @@ async function provision(argv: string[]): Promise<number> {
 function devices(argv: string[]): number {
   const v = parse(argv, {});
   if (v.help) return help(HELP_DEVICES);
-  const platform = Platform.open(v.data);
+  const platform = Platform.open(v.data, process.env, v.db);
   try {
     const list = listDevices(platform.db).map(deviceView);
     if (v.json) {
@@ -307,7 +356,7 @@ function brokerCert(argv: string[]): number {
   if (v.help) return help(HELP_BROKER_CERT);
   if (v.out === undefined) throw new UsageError('--out DIR: where to write the broker files');
   const listenPort = port('port', v.port as string);
-  const platform = Platform.open(v.data);
+  const platform = Platform.open(v.data, process.env, v.db);
   try {
     const files = writeMosquittoFiles(platform, path.resolve(v.out), listenPort, v.bind as string);
     if (v.json) console.log(JSON.stringify(files));

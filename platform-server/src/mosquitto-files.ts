@@ -5,7 +5,8 @@
  * mosquitto.conf that uses them. The ACL's patterns cover every device, present and future: with
  * `use_identity_as_username` a device's user name is its certificate CN, its device id, so device X
  * may publish only tapcard/v1/X/up and read only tapcard/v1/X/down; the platform's certificate
- * (CN platform) reads every up topic and writes every down topic.
+ * (CN platform) reads every up topic and writes every down topic, and the platform workers'
+ * inboxes (a worker hands another the frames of a device that worker serves).
  */
 import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -18,6 +19,7 @@ export const MOSQUITTO_ACL = [
   `user ${PLATFORM_PRINCIPAL}`,
   'topic read tapcard/v1/+/up',
   'topic write tapcard/v1/+/down',
+  'topic readwrite tapcard/platform/+/in',
   'pattern write tapcard/v1/%u/up',
   'pattern read tapcard/v1/%u/down',
   '',

@@ -1,7 +1,8 @@
 /**
  * A platform's data directory and the handle every platform command works through.
  *
- *   <dir>/platform.db    SQLite (WAL): devices, SEs, jobs, ledgers, audit log, sealed keys
+ *   <dir>/platform.db    SQLite (WAL): devices, SEs, jobs, ledgers, audit log, sealed keys; or,
+ *                        with a postgres:// database (--db, TAPCARD_DB), the same tables there
  *   <dir>/ca.pem         the platform CA certificate (public; give it to an external broker)
  *   <dir>/storage.key    DEVELOPMENT ONLY: the storage key, when TAPCARD_STORAGE_KEY is not set
  *
@@ -14,6 +15,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { audit } from './db/audit';
 import { nowIso, openDatabase, type PlatformDb } from './db/database';
+import { isPostgresUrl } from './db/postgres';
 import { KeyStore, OWNER_PLATFORM } from './db/key-store';
 import { META, getMeta, setMeta } from './db/meta';
 import { createCertificateAuthority, issueCertificate, type CertificateAuthority } from './pki/certificates';
@@ -24,6 +26,8 @@ import { rotateOperatorCredential } from './web/operator-credential';
 
 export const DEFAULT_DATA_DIR = './.tapcard/platform';
 export const DB_FILE = 'platform.db';
+/** The database when neither --db nor this names one: DIR/platform.db (SQLite). */
+export const DB_ENV = 'TAPCARD_DB';
 export const CA_CERT_FILE = 'ca.pem';
 /** Default broker URL written into bundles until `provision --broker` or `init --broker-url` says otherwise. */
 export const DEFAULT_BROKER_URL = 'mqtt://127.0.0.1:1883';
@@ -51,6 +55,8 @@ export interface InitOptions {
   /** Host names/addresses for the embedded broker's TLS certificate (default localhost, 127.0.0.1, ::1). */
   brokerHosts?: string[];
   env?: NodeJS.ProcessEnv;
+  /** postgres:// URL or SQLite file (default: TAPCARD_DB, else DIR/platform.db). */
+  db?: string;
 }
 
 export interface InitSummary {
@@ -67,8 +73,8 @@ export interface InitSummary {
 export async function initPlatform(dataDir: string, options: InitOptions = {}): Promise<InitSummary> {
   const env = options.env ?? process.env;
   const dir = path.resolve(dataDir);
-  const dbFile = path.join(dir, DB_FILE);
-  if (existsSync(dbFile)) throw new PlatformHomeError(`${dir} already holds a platform (${DB_FILE}); refusing to initialise it again`);
+  const dbFile = databaseTarget(dir, env, options.db);
+  if (!isPostgresUrl(dbFile) && existsSync(dbFile)) throw new PlatformHomeError(`${dir} already holds a platform (${DB_FILE}); refusing to initialise it again`);
   mkdirSync(dir, { recursive: true, mode: 0o700 });
 
   const fromEnv = env[STORAGE_KEY_ENV] !== undefined && env[STORAGE_KEY_ENV] !== '';
@@ -86,6 +92,7 @@ export async function initPlatform(dataDir: string, options: InitOptions = {}): 
   const db = openDatabase(dbFile);
   let operatorCredential = '';
   try {
+    if (getMeta(db, META.CA_CERT) !== undefined) throw new PlatformHomeError(`${redactDbUrl(dbFile)} already holds a platform; refusing to initialise it again`);
     const keys = new KeyStore(db, storageKey);
     db.transaction(() => {
       keys.put(OWNER_PLATFORM, PLATFORM_KEYS.KMC, kmc, kmcKcv);
@@ -115,7 +122,7 @@ export async function initPlatform(dataDir: string, options: InitOptions = {}): 
   writeFileSync(caCertFile, ca.certPem, { mode: 0o644 });
   const summary: InitSummary = {
     dataDir: dir,
-    dbFile,
+    dbFile: redactDbUrl(dbFile),
     caCertFile,
     storageKey: { source: fromEnv ? 'env' : 'file', file: keyFile, kcv: storageKey.kcv() },
     kmcKcv,
@@ -135,20 +142,23 @@ export class Platform {
     readonly keys: KeyStore,
   ) {}
 
-  /** Opens dataDir; fails clearly when it is not initialised or the storage key does not fit. */
-  static open(dataDir: string, env: NodeJS.ProcessEnv = process.env): Platform {
+  /**
+   * Opens dataDir (and the database db names, default TAPCARD_DB, else DIR/platform.db); fails
+   * clearly when it is not initialised or the storage key does not fit.
+   */
+  static open(dataDir: string, env: NodeJS.ProcessEnv = process.env, db?: string): Platform {
     const dir = path.resolve(dataDir);
-    const dbFile = path.join(dir, DB_FILE);
-    if (!existsSync(dbFile)) throw new PlatformHomeError(`no platform in ${dir}: run 'tapcard platform init --data ${dataDir}' first`);
+    const dbFile = databaseTarget(dir, env, db);
+    if (!isPostgresUrl(dbFile) && !existsSync(dbFile)) throw new PlatformHomeError(`no platform in ${dir}: run 'tapcard platform init --data ${dataDir}' first`);
     const storageKey = loadStorageKey(dir, env);
-    const db = openDatabase(dbFile);
+    const opened = openDatabase(dbFile);
     try {
-      if (getMeta(db, META.CA_CERT) === undefined) throw new PlatformHomeError(`${dbFile} is not an initialised platform database`);
-      const keys = new KeyStore(db, storageKey);
+      if (getMeta(opened, META.CA_CERT) === undefined) throw new PlatformHomeError(`${redactDbUrl(dbFile)} is not an initialised platform database`);
+      const keys = new KeyStore(opened, storageKey);
       keys.get(OWNER_PLATFORM, PLATFORM_KEYS.KMC).fill(0); // proves the storage key opens this platform's secrets
-      return new Platform(dir, db, storageKey, keys);
+      return new Platform(dir, opened, storageKey, keys);
     } catch (err) {
-      db.close();
+      opened.close();
       storageKey.wipe();
       throw err;
     }
@@ -170,5 +180,23 @@ export class Platform {
   close(): void {
     this.db.close();
     this.storageKey.wipe();
+  }
+}
+
+/** Where the platform's tables live: the explicit target, TAPCARD_DB, or DIR/platform.db. */
+function databaseTarget(dir: string, env: NodeJS.ProcessEnv, explicit: string | undefined): string {
+  const named = explicit ?? env[DB_ENV];
+  return named === undefined || named === '' ? path.join(dir, DB_FILE) : named;
+}
+
+/** A database URL without its password, for output and errors. */
+export function redactDbUrl(target: string): string {
+  if (!isPostgresUrl(target)) return target;
+  try {
+    const u = new URL(target);
+    if (u.password !== '') u.password = '***';
+    return u.toString();
+  } catch {
+    return 'postgres://(unparsable URL)';
   }
 }

@@ -21,7 +21,9 @@ import { startEmbeddedBroker, type EmbeddedBroker } from './mqtt/broker';
 import type { MqttEndpoint } from './mqtt/client';
 import type { LinkTransport } from './mqtt/link-transport';
 import { MqttPlatformTransport } from './mqtt/mqtt-transport';
+import { LeasedTransport } from './mqtt/leased-transport';
 import { PLATFORM_KEYS, PLATFORM_PRINCIPAL, type Platform } from './platform-home';
+import type { DeviceLeases } from './workers/device-leases';
 
 export interface StartOptions {
   /**
@@ -47,6 +49,11 @@ export interface StartOptions {
   /** Shared-subscription group of the platform workers (default 'platform'). */
   shareGroup?: string;
   frameSize?: number;
+  /**
+   * One of several workers (needs `broker`): frames of a device go to the worker holding its lease
+   * (mqtt/leased-transport.ts); workerId is then the leases' worker id.
+   */
+  leases?: DeviceLeases;
   /** Routes mounted on the HTTP API beside the status ones (the terminal API). */
   httpRoutes?: HttpRoutes[];
   log: Log;
@@ -111,11 +118,10 @@ export async function startPlatform(p: Platform, opts: StartOptions): Promise<Ru
       }
     }
 
-    const mqttTransport = await MqttPlatformTransport.connect(endpoint, {
-      frameSize,
-      shareGroup: opts.shareGroup,
-      log: (e, d) => log(`mqtt.${e}`, d),
-    });
+    if (opts.leases !== undefined && broker !== null) throw new Error('platform workers share an external broker: give its URL');
+    const transportOptions = { frameSize, shareGroup: opts.shareGroup, log: (e: string, d: Record<string, unknown>) => log(`mqtt.${e}`, d) };
+    const mqttTransport =
+      opts.leases === undefined ? await MqttPlatformTransport.connect(endpoint, transportOptions) : await LeasedTransport.connect(endpoint, opts.leases, transportOptions);
     closers.push(() => mqttTransport.close());
     log('platform.connected', { broker: redactUrl(endpoint.url), clientId });
 

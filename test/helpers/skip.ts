@@ -4,6 +4,8 @@
  *
  *   describe.skipIf(requireDebian('pcscd integration', ['pcscd', 'vsmartcard-vpcd'], { root: true }))(...)
  */
+import { readdirSync } from 'node:fs';
+import path from 'node:path';
 import { fileExists, findExecutable, isRoot } from '../../host/pcsc/probes';
 import { ESPRUINO_BUILD_HINT, ESPRUINO_ENV, espruinoBinary } from '../../host/interpreter/espruino-binary';
 
@@ -18,7 +20,16 @@ const PROBES = {
   'lua5.3': () => findExecutable('lua5.3') !== null,
   socat: () => findExecutable('socat') !== null,
   chromium: () => fileExists('/usr/bin/chromium'),
+  // Debian keeps initdb and pg_ctl off PATH, in /usr/lib/postgresql/<major>/bin.
+  postgresql: () => findExecutable('initdb') !== null || debianInitdb() !== null,
 } satisfies Record<string, () => boolean>;
+
+function debianInitdb(): string | null {
+  const root = '/usr/lib/postgresql';
+  if (!fileExists(root)) return null;
+  const found = readdirSync(root).map((v) => path.join(root, v, 'bin', 'initdb')).filter(fileExists);
+  return found.length === 0 ? null : found[found.length - 1];
+}
 
 export type DebianPackage = keyof typeof PROBES;
 

@@ -1,45 +1,88 @@
 /**
- * Storage: numbered migrations applied once (idempotent), a newer database refused, the audit log
- * append-only, secrets sealed under the storage key and bound to their row, link counters durable.
+ * Storage, on SQLite and on PostgreSQL alike (the same migrations and queries): numbered
+ * migrations applied once (idempotent), a newer database refused, the audit log append-only,
+ * secrets sealed under the storage key and bound to their row, link counters durable.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { inspect } from 'node:util';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { audit, listAudit } from '../../platform-server/src/db/audit';
-import { openDatabase } from '../../platform-server/src/db/database';
+import { openDatabase, type PlatformDb } from '../../platform-server/src/db/database';
+import { SqliteDb } from '../../platform-server/src/db/sqlite';
 import { KeyStore } from '../../platform-server/src/db/key-store';
 import { DbCounterStore } from '../../platform-server/src/db/link-counters';
 import { migrate } from '../../platform-server/src/db/migrate';
 import { MIGRATIONS } from '../../platform-server/src/db/migrations';
 import { insertDevice } from '../../platform-server/src/db/devices';
 import { StorageKey, StorageKeyError } from '../../platform-server/src/pki/storage-key';
+import { postgresMissing, usePostgres, type PostgresCluster } from '../helpers/postgres';
 
 const dirs: string[] = [];
-function dbFile(): string {
-  const dir = mkdtempSync(path.join(tmpdir(), 'tapcard-db-'));
-  dirs.push(dir);
-  return path.join(dir, 'platform.db');
-}
 afterEach(() => {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 
+interface Engine {
+  /** A new, empty database: a file path or a postgres:// URL. */
+  fresh(): string;
+  tables(db: PlatformDb): string[];
+  /** The engine's stored bytes contain these (SQLite: the file; PostgreSQL: not inspected). */
+  storedBytesContain(target: string, bytes: Buffer): boolean | null;
+}
+
+const sqlite: Engine = {
+  fresh() {
+    const dir = mkdtempSync(path.join(tmpdir(), 'tapcard-db-'));
+    dirs.push(dir);
+    return path.join(dir, 'platform.db');
+  },
+  tables: (db) =>
+    (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name").all() as { name: string }[]).map((r) => r.name),
+  storedBytesContain: (file, bytes) => readFileSync(file).includes(bytes),
+};
+
+let cluster: PostgresCluster | null = null;
+const postgres: Engine = {
+  fresh: () => (cluster as PostgresCluster).freshDatabase(),
+  tables: (db) =>
+    (db.prepare("SELECT table_name AS name FROM information_schema.tables WHERE table_schema = current_schema() ORDER BY table_name").all() as { name: string }[]).map((r) => r.name),
+  storedBytesContain: () => null,
+};
+
+const noPostgres = postgresMissing('platform database on PostgreSQL');
+describe.skipIf(noPostgres)('PostgreSQL', () => {
+  beforeAll(() => {
+    cluster = usePostgres();
+  });
+  afterAll(() => cluster?.stop());
+  storageSuite(postgres);
+});
+describe('SQLite', () => {
+  it('runs in WAL mode', () => {
+    const db = openDatabase(sqlite.fresh()) as SqliteDb;
+    expect(db.native.pragma('journal_mode', { simple: true })).toBe('wal');
+    db.close();
+  });
+  storageSuite(sqlite);
+});
+
+function storageSuite(engine: Engine): void {
+  const dbFile = (): string => engine.fresh();
+
 const TABLES = [
-  'accounts', 'applications', 'audit_log', 'cards', 'devices', 'installations', 'job_events', 'jobs', 'key_store',
+  'accounts', 'applications', 'audit_log', 'cards', 'device_leases', 'devices', 'installations', 'job_events', 'jobs', 'key_store',
   'ledger', 'link_counters', 'payer_authorisations', 'payment_notifications', 'payments', 'platform_meta', 'recharge_orders', 'schema_migrations', 'ses',
   'terminals',
 ];
 
 describe('migrations', () => {
-  it('creates the whole schema in WAL mode and applies nothing the second time', () => {
+  it('creates the whole schema and applies nothing the second time', () => {
     const file = dbFile();
     const db = openDatabase(file, { migrate: false });
     expect(migrate(db).applied).toEqual(MIGRATIONS.map((m) => m.version));
-    expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
-    const tables = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name").all() as { name: string }[]).map((r) => r.name);
-    expect(tables).toEqual(TABLES);
+    expect(engine.tables(db)).toEqual(TABLES);
     expect(migrate(db).applied).toEqual([]);
     db.close();
     const again = openDatabase(file);
@@ -67,7 +110,7 @@ describe('migrations', () => {
     const db = openDatabase(dbFile());
     const broken = { version: 998, name: 'broken', sql: 'CREATE TABLE half (x INTEGER); INSERT INTO nowhere VALUES (1);' };
     expect(() => migrate(db, [...MIGRATIONS, broken])).toThrow();
-    expect(db.prepare("SELECT name FROM sqlite_master WHERE name = 'half'").get()).toBeUndefined();
+    expect(engine.tables(db)).not.toContain('half');
     expect(db.prepare('SELECT version FROM schema_migrations WHERE version = 998').get()).toBeUndefined();
     db.close();
   });
@@ -95,8 +138,7 @@ describe('key store', () => {
     expect(keys.get('platform', 'kmc').equals(secret)).toBe(true);
     expect(keys.kcv('platform', 'kmc')).toBe('abcdef');
     db.close();
-    const raw = readFileSync(file);
-    expect(raw.includes(secret)).toBe(false);
+    expect(engine.storedBytesContain(file, secret)).not.toBe(true);
   });
 
   it('refuses a blob moved to another row, and a wrong storage key', () => {
@@ -141,3 +183,4 @@ describe('link counters', () => {
     db.close();
   });
 });
+}

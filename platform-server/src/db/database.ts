@@ -1,26 +1,38 @@
 /**
- * Opens the platform's SQLite database (better-sqlite3): WAL journal so readers never block the
- * writer, synchronous FULL so a committed link counter survives a power cut (counter.ts: "durable
- * before it returns"), foreign keys on, and every pending migration applied.
+ * Opens the platform's database with every pending migration applied: a postgres:// URL opens
+ * PostgreSQL (postgres.ts; several workers share it), anything else is a SQLite file (sqlite.ts,
+ * the zero-setup default). Repositories see only the port (port.ts).
  */
-import Database from 'better-sqlite3';
 import { migrate } from './migrate';
+import type { PlatformDb } from './port';
+import { PostgresDb, isPostgresUrl } from './postgres';
+import { SqliteDb } from './sqlite';
 
-export type PlatformDb = Database.Database;
+export type { PlatformDb } from './port';
 
 export interface OpenOptions {
   /** Skip migrations (tests of migrate() itself). */
   migrate?: boolean;
 }
 
-export function openDatabase(file: string, options: OpenOptions = {}): PlatformDb {
-  const db = new Database(file);
+/** pg_advisory_lock key held while migrating, so workers starting together migrate once. */
+const MIGRATION_LOCK = 0x7461_7063; // 'tapc'
+
+export function openDatabase(target: string, options: OpenOptions = {}): PlatformDb {
+  const db: PlatformDb = isPostgresUrl(target) ? new PostgresDb(target) : new SqliteDb(target);
   try {
-    db.pragma('journal_mode = WAL');
-    db.pragma('synchronous = FULL');
-    db.pragma('foreign_keys = ON');
-    db.pragma('busy_timeout = 5000');
-    if (options.migrate !== false) migrate(db);
+    if (options.migrate !== false) {
+      if (db.dialect === 'postgres') {
+        db.prepare('SELECT pg_advisory_lock(?)').get(MIGRATION_LOCK);
+        try {
+          migrate(db);
+        } finally {
+          db.prepare('SELECT pg_advisory_unlock(?)').get(MIGRATION_LOCK);
+        }
+      } else {
+        migrate(db);
+      }
+    }
     return db;
   } catch (err) {
     db.close();

@@ -1,7 +1,10 @@
 /**
  * TS 102 225 counters of the platform link, per device and direction, in link_counters: a
  * CounterStore (firmware/src/core/link/counter.ts) over the database. Each write is its own
- * committed statement (synchronous FULL), so it is durable when write() returns.
+ * committed statement (synchronous FULL on SQLite; a PostgreSQL commit), so it is durable when
+ * write() returns. A write only ever raises the stored counter (5 octets big-endian compare as
+ * numbers): when two platform processes race on one device, the loser's write fails instead of
+ * sending or accepting a counter the other already used, which the card would refuse as a replay.
  */
 import { CNTR_LEN, type CounterStore } from '../../../firmware/src/core/link/counter';
 import type { PlatformDb } from './database';
@@ -24,10 +27,12 @@ export class DbCounterStore implements CounterStore {
 
   write(cntr: Uint8Array, off: number): void {
     const value = Buffer.from(cntr.subarray(off, off + CNTR_LEN));
-    this.db
+    const { changes } = this.db
       .prepare(
-        'INSERT INTO link_counters (device_id, direction, counter) VALUES (?, ?, ?) ON CONFLICT(device_id, direction) DO UPDATE SET counter = excluded.counter',
+        `INSERT INTO link_counters (device_id, direction, counter) VALUES (?, ?, ?)
+         ON CONFLICT(device_id, direction) DO UPDATE SET counter = excluded.counter WHERE link_counters.counter < excluded.counter`,
       )
       .run(this.deviceId, this.direction, value);
+    if (changes !== 1) throw new Error(`link counter ${this.direction} of '${this.deviceId}' moved on in another platform process`);
   }
 }

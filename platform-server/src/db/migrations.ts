@@ -6,11 +6,20 @@
  * Conventions: times are ISO-8601 UTC text; identifiers of card-side objects (SE serial, card
  * serial, AIDs) are lower-case hex text; amounts are integer minor units (cents, fen); secrets only
  * appear as `sealed` blobs (key-store.ts) or one-way hashes.
+ *
+ * Both engines run the same migrations (migrate.ts): a table comes after the tables it references
+ * (PostgreSQL resolves REFERENCES at once), and what only one engine can spell (triggers) sits in
+ * that engine's part.
  */
 export interface Migration {
   version: number;
   name: string;
+  /** Runs on both engines (migrate.ts translates the two SQLite spellings PostgreSQL lacks). */
   sql: string;
+  /** Runs after sql on SQLite only (triggers). */
+  sqlite?: string;
+  /** Runs after sql on PostgreSQL only. */
+  postgres?: string;
 }
 
 export const MIGRATIONS: readonly Migration[] = [
@@ -83,18 +92,6 @@ CREATE TABLE cards (
   PRIMARY KEY (se_serial, slot)
 );
 
--- Applications installed on cards, as the card manager reported them.
-CREATE TABLE installations (
-  card_serial    TEXT NOT NULL REFERENCES cards(card_serial),
-  application_id TEXT NOT NULL REFERENCES applications(id),
-  version        TEXT NOT NULL,
-  card_number    TEXT,                        -- the issuer's card number (PAN / transit card no.)
-  balance        INTEGER,                     -- last balance reported, minor units
-  installed_at   TEXT NOT NULL,
-  job_id         TEXT REFERENCES jobs(id),
-  PRIMARY KEY (card_serial, application_id)
-);
-
 -- Data processing unit jobs: persisted state machines that resume after a restart.
 CREATE TABLE jobs (
   id             TEXT PRIMARY KEY,
@@ -121,6 +118,18 @@ CREATE TABLE job_events (
   detail  TEXT
 );
 CREATE INDEX job_events_by_job ON job_events(job_id, id);
+
+-- Applications installed on cards, as the card manager reported them.
+CREATE TABLE installations (
+  card_serial    TEXT NOT NULL REFERENCES cards(card_serial),
+  application_id TEXT NOT NULL REFERENCES applications(id),
+  version        TEXT NOT NULL,
+  card_number    TEXT,                        -- the issuer's card number (PAN / transit card no.)
+  balance        INTEGER,                     -- last balance reported, minor units
+  installed_at   TEXT NOT NULL,
+  job_id         TEXT REFERENCES jobs(id),
+  PRIMARY KEY (card_serial, application_id)
+);
 
 -- Terminals (the seed's first..fourth terminals) calling the platform's HTTP API.
 CREATE TABLE terminals (
@@ -193,10 +202,18 @@ CREATE TABLE audit_log (
   subject TEXT,
   detail  TEXT
 );
+`,
+    sqlite: `
 CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
 BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
 CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
 BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+`,
+    postgres: `
+CREATE FUNCTION audit_log_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN RAISE EXCEPTION 'audit_log is append-only'; END $$;
+CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log FOR EACH ROW EXECUTE FUNCTION audit_log_append_only();
+CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log FOR EACH ROW EXECUTE FUNCTION audit_log_append_only();
 `,
   },
   {
@@ -225,6 +242,23 @@ CREATE TABLE payer_authorisations (
   used_at     TEXT,
   used_for    TEXT
 );
+`,
+  },
+  {
+    version: 3,
+    name: 'device leases of platform workers',
+    sql: `
+-- Which platform worker serves a device now (workers/device-leases.ts): it alone handles the
+-- device's frames and runs its jobs until expires_at (milliseconds since 1970, renewed while the
+-- worker lives). token goes up by one each time the device changes hands: the fencing token a
+-- worker re-checks before it writes a job's outcome.
+CREATE TABLE device_leases (
+  device_id  TEXT PRIMARY KEY REFERENCES devices(id),
+  owner      TEXT NOT NULL,
+  token      BIGINT NOT NULL,
+  expires_at BIGINT NOT NULL
+);
+CREATE INDEX device_leases_by_owner ON device_leases(owner);
 `,
   },
 ];

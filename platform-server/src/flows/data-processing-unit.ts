@@ -27,6 +27,11 @@
  * active job from its last acknowledged command: the SCP03 session is derived again from its seed
  * (SeChannel.restore). When the SE lost the session (terminal rebooted), the job opens a new one
  * and starts over; the SE discards a partial load by itself.
+ *
+ * With several platform workers (workers/device-leases.ts) a device's jobs run on the worker that
+ * holds its lease; a job whose device moved to another worker stops here without writing, and
+ * the new holder resumes it exactly as after a restart. The outcome of a download is written under
+ * the lease's fencing token.
  */
 import { randomInt } from 'node:crypto';
 import { toHex } from '../../../firmware/src/core/hex';
@@ -52,6 +57,7 @@ import { IssuerError, type IssuedPackage, type IssuerDirectory } from './issuers
 import { createJob, getJob, listJobs, updateJob, type Job, type JobKind } from './jobs';
 import { SeRelay, SessionLost, registryEntries, statusCommand, type RelayContext, type SeJobEnv } from './se-relay';
 import { advanceStatus, queueStatus } from './status-job';
+import { LeaseLost, type DeviceLeases } from '../workers/device-leases';
 
 export type DownloadState = 'queued' | 'opening' | 'targeting' | 'loading' | 'completing' | 'done' | 'failed';
 
@@ -82,6 +88,8 @@ export interface DpuOptions {
   attemptLimit?: number;
   /** Seconds a permission grant stays valid. */
   grantTtlS?: number;
+  /** Several workers: run a device's jobs only while this worker holds its lease. */
+  leases?: DeviceLeases;
 }
 
 /** Relay seq numbers: 0..2 open (se-relay.ts), 3..4 target, then the script, then COMPLETE. */
@@ -125,6 +133,7 @@ export class DataProcessingUnit {
   private readonly sendLimit: number;
   private readonly attemptLimit: number;
   private readonly grantTtlS: number;
+  private readonly leases: DeviceLeases | null;
   /** One chain per device: its jobs run one after another. */
   private readonly chains = new Map<string, Promise<void>>();
   private readonly waiters = new Map<string, ((job: Job<RelayContext>) => void)[]>();
@@ -145,6 +154,7 @@ export class DataProcessingUnit {
     this.sendLimit = opts.sendLimit ?? 20;
     this.attemptLimit = opts.attemptLimit ?? 3;
     this.grantTtlS = opts.grantTtlS ?? 300;
+    this.leases = opts.leases ?? null;
     const relay = new SeRelay(p, link, log, { porTimeoutMs: this.porTimeoutMs, sendLimit: this.sendLimit }, () => this.closed);
     this.env = { p, relay, log };
   }
@@ -163,13 +173,16 @@ export class DataProcessingUnit {
     this.link.route(TAR_PERMISSION, async (req) => this.onPermissionRequest(req.deviceId, req.data));
     this.link.route(TAR_DOWNLOAD_REQUEST, async (req) => this.onDownloadRequest(req.deviceId, req.data));
     for (const row of listJobs(this.p.db, { active: true })) {
-      if (!SE_JOB_KINDS.includes(row.kind)) continue;
+      if (!SE_JOB_KINDS.includes(row.kind) || !this.serves(row.device_id)) continue;
       this.log('dpu.job.resume', { jobId: row.id, deviceId: row.device_id, state: row.state, ackedBlock: row.acked_block });
       this.schedule(row.device_id, row.id);
     }
-    // Jobs queued by another process (`tapcard platform download|delete|status` write them to the database).
+    // Jobs queued by another process (`tapcard platform download|delete|status` write them to the
+    // database), and jobs of devices whose worker died (their leases expired).
     this.poller = setInterval(() => {
-      for (const row of listJobs(this.p.db, { active: true })) if (SE_JOB_KINDS.includes(row.kind) && !this.scheduled.has(row.id)) this.schedule(row.device_id, row.id);
+      for (const row of listJobs(this.p.db, { active: true })) {
+        if (SE_JOB_KINDS.includes(row.kind) && !this.scheduled.has(row.id) && this.serves(row.device_id)) this.schedule(row.device_id, row.id);
+      }
     }, QUEUE_POLL_MS);
     this.poller.unref();
   }
@@ -184,7 +197,7 @@ export class DataProcessingUnit {
     this.issuers.find(applicationId);
     const job = queueDownload(this.p, deviceId, applicationId, actor);
     this.log('dpu.job.created', { jobId: job.id, deviceId, applicationId });
-    if (!this.scheduled.has(job.id)) this.schedule(deviceId, job.id);
+    if (!this.scheduled.has(job.id) && this.serves(deviceId)) this.schedule(deviceId, job.id);
     return job;
   }
 
@@ -192,7 +205,7 @@ export class DataProcessingUnit {
   requestDelete(deviceId: string, target: DeleteTarget, actor: string): Job<RelayContext> {
     const job = queueDelete(this.p, deviceId, target, actor);
     this.log('dpu.job.created', { jobId: job.id, deviceId, kind: 'delete' });
-    if (!this.scheduled.has(job.id)) this.schedule(deviceId, job.id);
+    if (!this.scheduled.has(job.id) && this.serves(deviceId)) this.schedule(deviceId, job.id);
     return job;
   }
 
@@ -200,7 +213,7 @@ export class DataProcessingUnit {
   requestStatus(deviceId: string, actor: string): Job<RelayContext> {
     const job = queueStatus(this.p, deviceId, actor);
     this.log('dpu.job.created', { jobId: job.id, deviceId, kind: 'status' });
-    if (!this.scheduled.has(job.id)) this.schedule(deviceId, job.id);
+    if (!this.scheduled.has(job.id) && this.serves(deviceId)) this.schedule(deviceId, job.id);
     return job;
   }
 
@@ -214,6 +227,19 @@ export class DataProcessingUnit {
       list.push((job) => resolve(job as Job<C>));
       this.waiters.set(jobId, list);
     });
+  }
+
+  /** True when this process runs the device's jobs: always alone, else while it holds the lease. */
+  private serves(deviceId: string): boolean {
+    return this.leases === null || this.leases.claim(deviceId);
+  }
+
+  /** False once the device moved to another worker: the job is left to it, untouched. */
+  private stillServes(job: Job<RelayContext>): boolean {
+    if (this.leases === null || this.leases.holds(job.device_id)) return true;
+    this.scheduled.delete(job.id);
+    this.log('dpu.job.released', { jobId: job.id, deviceId: job.device_id, state: job.state });
+    return false;
   }
 
   private schedule(deviceId: string, jobId: string): void {
@@ -263,10 +289,11 @@ export class DataProcessingUnit {
       return;
     }
     while (!this.closed && job.state !== 'done' && job.state !== 'failed') {
+      if (!this.stillServes(job)) return;
       try {
         job = await this.step(job, device.seSerial, device.isdKeyVersion);
       } catch (err) {
-        if (this.closed) return;
+        if (this.closed || !this.stillServes(job)) return;
         if (err instanceof SessionLost && job.attempts + 1 < this.attemptLimit) {
           job = getJob<RelayContext>(this.p.db, jobId) as Job<RelayContext>;
           this.log('dpu.job.restart', { jobId, reason: (err as Error).message });
@@ -280,8 +307,16 @@ export class DataProcessingUnit {
           continue;
         }
         const latest = getJob<RelayContext>(this.p.db, jobId) as Job<RelayContext>;
-        job = updateJob(this.p.db, latest, { state: 'failed', error: (err as Error).message });
-        audit(this.p.db, 'platform', `${job.kind}.failed`, job.device_id, { jobId, error: (err as Error).message });
+        try {
+          this.p.db.transaction(() => {
+            this.leases?.fence(latest.device_id);
+            job = updateJob(this.p.db, latest, { state: 'failed', error: (err as Error).message });
+            audit(this.p.db, 'platform', `${job.kind}.failed`, job.device_id, { jobId, error: (err as Error).message });
+          })();
+        } catch (lost) {
+          if (this.stillServes(latest)) throw lost;
+          return;
+        }
         this.log('dpu.job.failed', { jobId, error: (err as Error).message });
       }
     }
@@ -366,6 +401,7 @@ export class DataProcessingUnit {
 
   private async load(job: Job<DownloadContext>, channel: SeChannel, script: ScriptCommand[]): Promise<Job<DownloadContext>> {
     for (let i = job.acked_block + 1; i < script.length; i++) {
+      if (!this.stillServes(job)) throw new LeaseLost(`device '${job.device_id}' moved to another worker`);
       await this.env.relay.protectedCommand(job, channel, SEQ_SCRIPT + i, script[i].apdu, [SW.OK], script.length + SEQ_SCRIPT + 1);
       job = updateJob(this.p.db, job, { ackedBlock: i });
       this.log('dpu.job.progress', { jobId: job.id, acked: i + 1, total: script.length, command: script[i].name });
@@ -389,6 +425,7 @@ export class DataProcessingUnit {
     const db = this.p.db;
     let done = job;
     db.transaction(() => {
+      this.leases?.fence(job.device_id);
       db.prepare('DELETE FROM installations WHERE card_serial IN (SELECT card_serial FROM cards WHERE se_serial = ? AND slot = ?) AND application_id = ?').run(
         seSerial,
         slot,

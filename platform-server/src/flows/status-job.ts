@@ -61,7 +61,12 @@ export function queueStatus(p: Platform, deviceId: string, actor: string): Job<S
 
 /** The device's latest finished status job (its report in context.report), if any. */
 export function latestStatus(db: PlatformDb, deviceId: string): Job<StatusContext> | undefined {
-  const row = db.prepare("SELECT id FROM jobs WHERE device_id = ? AND kind = 'status' AND state = 'done' ORDER BY updated_at DESC, rowid DESC LIMIT 1").get(deviceId) as
+  // Jobs finished in the same millisecond: the one whose last event was written last.
+  const row = db
+    .prepare(
+      "SELECT id FROM jobs WHERE device_id = ? AND kind = 'status' AND state = 'done' ORDER BY updated_at DESC, (SELECT MAX(e.id) FROM job_events e WHERE e.job_id = jobs.id) DESC LIMIT 1",
+    )
+    .get(deviceId) as
     | { id: string }
     | undefined;
   return row === undefined ? undefined : getJob<StatusContext>(db, row.id);

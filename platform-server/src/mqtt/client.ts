@@ -18,6 +18,8 @@ export interface MqttEndpoint {
   tls?: { caPem: string; certPem: string; keyPem: string };
   /** Milliseconds between reconnection attempts; 0 = do not reconnect. */
   reconnectPeriodMs?: number;
+  /** A clean session (nothing kept while offline) instead of the persistent default. */
+  cleanSession?: boolean;
 }
 
 export class MqttConnectError extends Error {
@@ -33,7 +35,7 @@ export function openMqtt(ep: MqttEndpoint, connectTimeoutMs = 10_000): { client:
   if (secure && ep.tls === undefined) throw new MqttConnectError(`${ep.url}: mqtts needs a CA and a client certificate`);
   const options: IClientOptions = {
     clientId: ep.clientId,
-    clean: false,
+    clean: ep.cleanSession === true,
     protocolVersion: 4,
     username: ep.username,
     password: ep.password,

@@ -57,7 +57,7 @@ export class SubscriptionRefusedError extends Error {
 }
 
 /** Subscribes with QoS 1; a SUBACK 0x80 (which mqtt.js reports as an error) becomes SubscriptionRefusedError. */
-async function subscribeQos1(client: MqttClient, filter: string): Promise<void> {
+export async function subscribeQos1(client: MqttClient, filter: string): Promise<void> {
   let granted;
   try {
     granted = await client.subscribeAsync(filter, { qos: 1 });

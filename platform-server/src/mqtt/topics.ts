@@ -26,6 +26,14 @@ export function sharedUpFilter(group: string): string {
   return `$share/${group}/${PLATFORM_UP_FILTER}`;
 }
 
+/**
+ * A platform worker's inbox: frames another worker received for a device this worker serves
+ * (mqtt/leased-transport.ts). Outside tapcard/v1/, so no device's ACL pattern reaches it.
+ */
+export function workerInboxTopic(workerId: string): string {
+  if (!/^[A-Za-z0-9_-]{1,32}$/.test(workerId)) throw new Error(`worker id '${workerId}': expected 1-32 letters, digits, '-' or '_'`);
+  return `tapcard/platform/${workerId}/in`;
+}
 
 export type Direction = 'up' | 'down';
 

@@ -50,7 +50,7 @@ function requireOwner(db: PlatformDb, terminalId: string, key: string): void {
  */
 export function createOrder(db: PlatformDb, payments: PaymentSystem, terminalId: string, req: ChargeRequest): { order: RechargeOrder; replayed: boolean } {
   const replayed = db.transaction(() => {
-    db.prepare('INSERT OR IGNORE INTO recharge_orders (idempotency_key, terminal_id, created_at) VALUES (?, ?, ?)').run(req.idempotencyKey, terminalId, nowIso());
+    db.prepare('INSERT INTO recharge_orders (idempotency_key, terminal_id, created_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING').run(req.idempotencyKey, terminalId, nowIso());
     requireOwner(db, terminalId, req.idempotencyKey);
     return payments.charge(req).replayed;
   })();

@@ -1,0 +1,38 @@
+/**
+ * The database port the platform's repositories are written against: prepared statements run
+ * synchronously, transactions are functions (nested ones become savepoints). Two engines serve it:
+ * SQLite through better-sqlite3 (sqlite.ts, the zero-setup default, one file) and PostgreSQL
+ * through node-postgres (postgres.ts, for several workers sharing one database).
+ *
+ * Synchronous on purpose: the link's replay counters are a CounterStore of the portable core, whose
+ * write must be durable before it returns (core/link/counter.ts), and every repository, flow and
+ * issuer is written as plain calls inside synchronous transactions. PostgreSQL's client is
+ * asynchronous, so postgres.ts runs it in a worker thread and blocks on each answer; a platform
+ * process issues one query at a time, and throughput grows by adding worker processes.
+ *
+ * SQL is written once, in the subset both engines share: `?` placeholders, INSERT ... ON CONFLICT,
+ * no rowid, no engine-specific functions. Schema differences (types, triggers) stay in migrations.ts.
+ */
+export type Dialect = 'sqlite' | 'postgres';
+
+export interface RunResult {
+  /** Rows inserted, updated or deleted. */
+  changes: number;
+}
+
+export interface Statement {
+  run(...params: unknown[]): RunResult;
+  /** The first row, or undefined. */
+  get(...params: unknown[]): unknown;
+  all(...params: unknown[]): unknown[];
+}
+
+export interface PlatformDb {
+  readonly dialect: Dialect;
+  prepare(sql: string): Statement;
+  /** Runs one or more statements without parameters (migrations). */
+  exec(sql: string): void;
+  /** Wraps fn in a transaction: committed when it returns, rolled back when it throws. */
+  transaction<T>(fn: () => T): () => T;
+  close(): void;
+}
