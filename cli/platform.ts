@@ -16,6 +16,7 @@ import { provisionDevice } from '../platform-server/src/provision';
 import { startPlatform, type StartOptions } from '../platform-server/src/server';
 import { DeviceLeases } from '../platform-server/src/workers/device-leases';
 import { attachFlows } from '../platform-server/src/flows/flows';
+import type { DpuOptions } from '../platform-server/src/flows/data-processing-unit';
 import { downloadCommand, jobsCommand } from './platform-jobs';
 import { deleteCommand, statusCommand } from './platform-delete-status';
 import { writeMosquittoFiles } from '../platform-server/src/mosquitto-files';
@@ -97,6 +98,7 @@ acknowledged command on another worker. See docs/deployment.md.
   --http-port N    HTTP API (default 8080; 0 = a free port, printed)
   --host ADDR      interface for the HTTP API (default 127.0.0.1)
   --lease-ms N     how long a device stays with a silent worker before another takes it (default 10000)
+  --por-timeout-ms N  how long a job waits for a device's PoR before sending the command again (default 10000)
   --json           log as JSON lines on stdout; {"event":"platform.ready",...} says it is up
 `;
 
@@ -225,7 +227,7 @@ async function start(argv: string[]): Promise<number> {
   if (v['worker-id'] !== undefined && !WORKER_ID.test(v['worker-id'])) throw new UsageError('--worker-id: 1-12 letters, digits, - or _');
 
   const platform = Platform.open(v.data, process.env, v.db);
-  return serve(platform, v.json, { mqttPort, mqttsPort, httpPort, host: v.host, broker: v.broker, workerId: v['worker-id'] }, null);
+  return serve(platform, v.json, { mqttPort, mqttsPort, httpPort, host: v.host, broker: v.broker, workerId: v['worker-id'] }, {});
 }
 
 const WORKER_ID = /^[A-Za-z0-9_-]{1,12}$/;
@@ -237,12 +239,15 @@ async function worker(argv: string[]): Promise<number> {
     broker: { type: 'string' },
     'worker-id': { type: 'string' },
     'lease-ms': { type: 'string', default: '10000' },
+    'por-timeout-ms': { type: 'string', default: '10000' },
   });
   if (v.help) return help(HELP_WORKER);
   if (v.broker === undefined || !/^mqtts?:\/\/[^/]+/.test(v.broker)) throw new UsageError('--broker: the shared broker, mqtt://host:port or mqtts://host:port');
   if (v['worker-id'] === undefined || !WORKER_ID.test(v['worker-id'])) throw new UsageError('--worker-id: 1-12 letters, digits, - or _, unique among the workers');
   const leaseMs = Number(v['lease-ms']);
   if (!Number.isInteger(leaseMs) || leaseMs < 300 || leaseMs > 600_000) throw new UsageError('--lease-ms: 300..600000');
+  const porTimeoutMs = Number(v['por-timeout-ms']);
+  if (!Number.isInteger(porTimeoutMs) || porTimeoutMs < 100 || porTimeoutMs > 600_000) throw new UsageError('--por-timeout-ms: 100..600000');
   const httpPort = port('http-port', v['http-port']);
   const platform = Platform.open(v.data, process.env, v.db);
   if (platform.db.dialect !== 'postgres') {
@@ -250,11 +255,12 @@ async function worker(argv: string[]): Promise<number> {
     throw new UsageError('workers share one PostgreSQL database: give --db postgres://... (or TAPCARD_DB)');
   }
   const leases = new DeviceLeases(platform.db, v['worker-id'], leaseMs);
-  return serve(platform, v.json, { mqttPort: null, httpPort, host: v.host, broker: v.broker, workerId: v['worker-id'], leases }, leases);
+  return serve(platform, v.json, { mqttPort: null, httpPort, host: v.host, broker: v.broker, workerId: v['worker-id'], leases }, { leases, porTimeoutMs });
 }
 
 /** Runs the platform (alone, or as one worker with its leases) until SIGINT or SIGTERM. */
-async function serve(platform: Platform, json: boolean, opts: Omit<StartOptions, 'log' | 'httpRoutes'>, leases: DeviceLeases | null): Promise<number> {
+async function serve(platform: Platform, json: boolean, opts: Omit<StartOptions, 'log' | 'httpRoutes'>, dpuOptions: DpuOptions): Promise<number> {
+  const leases = dpuOptions.leases ?? null;
   const log = json ? createLog((line) => console.log(line), 'json') : createLog((line) => console.error(line), 'text');
   // The issuers (transit, bank, merchant, third-party payment) in process: download adapters and the terminal API behind /v1/terminal/.
   const services = createTerminalServices(platform.db);
@@ -267,7 +273,7 @@ async function serve(platform: Platform, json: boolean, opts: Omit<StartOptions,
     platform.close();
     throw err;
   }
-  const dpu = attachFlows(platform, running.link, log, { issuers: issuerAdapters(services), leases: leases ?? undefined });
+  const dpu = attachFlows(platform, running.link, log, { ...dpuOptions, issuers: issuerAdapters(services) });
   if (json) {
     log('platform.ready', { mqtt: running.mqtt, http: running.httpUrl, dataDir: platform.dataDir, workerId: leases?.workerId ?? null });
   } else {

@@ -128,7 +128,7 @@ export async function startPlatform(p: Platform, opts: StartOptions): Promise<Ru
     const link = new PlatformLink({
       transport: recordingLastSeen(mqttTransport, p),
       keys: linkKeysFromStore(p),
-      counters: countersFromDb(p),
+      counters: countersFromDb(p, opts.leases === undefined ? null : (deviceId) => opts.leases?.fence(deviceId)),
       log,
       frameSize,
     });

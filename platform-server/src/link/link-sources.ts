@@ -23,6 +23,7 @@ export function linkKeysFromStore(p: Platform): LinkKeySource {
   };
 }
 
-export function countersFromDb(p: Platform): CounterSource {
-  return (deviceId, direction) => new DbCounterStore(p.db, deviceId, direction);
+/** fence: several workers (workers/device-leases.ts) write counters only under the device's lease. */
+export function countersFromDb(p: Platform, fence: ((deviceId: string) => void) | null = null): CounterSource {
+  return (deviceId, direction) => new DbCounterStore(p.db, deviceId, direction, fence);
 }

@@ -1,0 +1,162 @@
+/**
+ * Three platform workers (`tapcard platform worker`) on one mosquitto and one PostgreSQL, while
+ * one of them is killed with SIGKILL at random points and started again: every download is done
+ * exactly once (one 'done', one 'download.installed', none failed), and each terminal's
+ * card-manager records match the platform's cards and installations rows.
+ *
+ * The issue asks for 200 downloads; this suite runs TAPCARD_WORKER_DOWNLOADS of them (default 30
+ * on 10 terminals, so the whole suite fits a CI run on a shared 2-core machine). Needs Debian's
+ * postgresql and mosquitto (TAPCARD_POSTGRES_URL / TAPCARD_MOSQUITTO_URL, else started here).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Terminal } from '../../host/terminal/terminal';
+import { listAudit } from '../../platform-server/src/db/audit';
+import { queueDownload } from '../../platform-server/src/flows/data-processing-unit';
+import { getJob, jobEvents, listJobs } from '../../platform-server/src/flows/jobs';
+import { Platform, initPlatform } from '../../platform-server/src/platform-home';
+import { provisionDevice } from '../../platform-server/src/provision';
+import { mosquittoMissing, useMosquitto, type MosquittoBroker } from '../helpers/mosquitto';
+import { postgresMissing, usePostgres, type PostgresCluster } from '../helpers/postgres';
+
+const DOWNLOADS = Number(process.env.TAPCARD_WORKER_DOWNLOADS ?? 30);
+const TERMINALS = Math.min(10, DOWNLOADS);
+const WORKERS = 3;
+const CLI = path.resolve(__dirname, '../../bin/tapcard.mjs');
+const run = Math.random().toString(36).slice(2, 7);
+/** Development storage key file in the data directory: no TAPCARD_STORAGE_KEY. */
+const ENV: NodeJS.ProcessEnv = { ...process.env, TAPCARD_STORAGE_KEY: '' };
+
+const skip = postgresMissing('platform workers') || mosquittoMissing('platform workers');
+
+describe.skipIf(skip)(`${WORKERS} platform workers, one killed with SIGKILL at random points`, () => {
+  let cluster: PostgresCluster | null = null;
+  let broker: MosquittoBroker | null = null;
+  let dbUrl = '';
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'tapcard-workers-'));
+  const workers = new Map<string, ChildProcess>();
+  const terminals: Terminal[] = [];
+
+  beforeAll(async () => {
+    cluster = usePostgres();
+    dbUrl = cluster.freshDatabase();
+    broker = await useMosquitto(`probe-w${run}`);
+  });
+
+  afterAll(async () => {
+    for (const t of terminals) await t.close().catch(() => {});
+    for (const w of workers.values()) w.kill('SIGKILL');
+    await broker?.stop();
+    cluster?.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  /** Starts worker id; resolves when it says it is ready. */
+  function startWorker(id: string): Promise<void> {
+    const args = [CLI, 'platform', 'worker', '--data', dataDir, '--db', dbUrl, '--broker', (broker as MosquittoBroker).url];
+    args.push('--worker-id', id, '--http-port', '0', '--lease-ms', '1500', '--por-timeout-ms', '1500', '--json');
+    const child = spawn(process.execPath, args, { env: ENV, stdio: ['ignore', 'pipe', 'pipe'] });
+    workers.set(id, child);
+    child.stderr?.resume();
+    return new Promise((resolve, reject) => {
+      const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
+      lines.on('line', (line) => {
+        if (line.includes('"platform.ready"')) resolve();
+      });
+      child.once('exit', (code, signal) => reject(new Error(`worker ${id} exited (${code ?? signal}) before it was ready`)));
+    });
+  }
+
+  it(`does each of ${DOWNLOADS} downloads exactly once, and the cards match the platform's rows`, async () => {
+    await initPlatform(dataDir, { env: ENV, db: dbUrl });
+    const platform = Platform.open(dataDir, ENV, dbUrl);
+    const stateRoot = mkdtempSync(path.join(dataDir, 'terminals-'));
+    try {
+      const ids = Array.from({ length: WORKERS }, (_, i) => `w${i}${run}`);
+      await Promise.all(ids.map(startWorker));
+      const devices: { id: string; terminal: Terminal; seSerial: string }[] = [];
+      for (let i = 0; i < TERMINALS; i++) {
+        const deviceId = `wt${i}-${run}`;
+        const { bundle } = await provisionDevice(platform, { deviceId, brokerUrl: (broker as MosquittoBroker).url });
+        const terminal = await Terminal.start({ bundle, stateDir: path.join(stateRoot, deviceId), brokerUrl: (broker as MosquittoBroker).url });
+        terminals.push(terminal);
+        devices.push({ id: deviceId, terminal, seSerial: bundle.se.serial.toLowerCase() });
+      }
+
+      // Queue downloads device by device (a device runs one at a time) and kill a worker now and then.
+      const jobIds: string[] = [];
+      const queued = new Map<string, string>();
+      let kills = 0;
+      /** Jobs past 'queued' on a worker when it was killed. */
+      let interrupted = 0;
+      let nextKill = Date.now() + 300 + Math.random() * 1500;
+      const deadline = Date.now() + 20 * 60_000;
+      for (;;) {
+        const active = new Set(listJobs(platform.db, { active: true }).map((j) => j.device_id));
+        for (const d of devices) {
+          if (jobIds.length >= DOWNLOADS) break;
+          if (active.has(d.id)) continue;
+          const job = queueDownload(platform, d.id, 'transit', 'test');
+          jobIds.push(job.id);
+          queued.set(job.id, d.id);
+        }
+        if (jobIds.length >= DOWNLOADS && listJobs(platform.db, { active: true }).length === 0) break;
+        expect(Date.now()).toBeLessThan(deadline);
+        if (Date.now() >= nextKill) {
+          // The victim comes back under a new name: its devices change hands (fencing token + 1).
+          const slot = Math.floor(Math.random() * ids.length);
+          workers.get(ids[slot])?.kill('SIGKILL');
+          kills++;
+          interrupted += (
+            platform.db
+              .prepare(
+                `SELECT j.id FROM jobs j JOIN device_leases l ON l.device_id = j.device_id
+                 WHERE l.owner = ? AND j.state NOT IN ('queued', 'done', 'failed')`,
+              )
+              .all(ids[slot]) as unknown[]
+          ).length;
+          await new Promise((r) => setTimeout(r, 500 + Math.random() * 1500));
+          ids[slot] = `w${slot}k${kills}${run}`;
+          await startWorker(ids[slot]);
+          nextKill = Date.now() + 500 + Math.random() * 3000;
+        }
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      const { handovers } = platform.db.prepare('SELECT COALESCE(SUM(token - 1), 0) AS handovers FROM device_leases').get() as { handovers: number };
+      console.log(`workers: ${DOWNLOADS} downloads on ${TERMINALS} terminals, ${WORKERS} workers, ${kills} SIGKILLs, ${interrupted} jobs interrupted mid-way, ${handovers} device hand-overs`);
+      expect(interrupted).toBeGreaterThan(0);
+      expect(handovers).toBeGreaterThan(0);
+
+      for (const jobId of jobIds) {
+        const states = jobEvents(platform.db, jobId).map((e) => e.state);
+        const why = `job ${jobId}: ${states.join(' ')} ${getJob(platform.db, jobId)?.error ?? ''}`;
+        expect(states.filter((s) => s === 'done'), why).toHaveLength(1);
+        expect(states).not.toContain('failed');
+      }
+      const installed = listAudit(platform.db).filter((a) => a.action === 'download.installed');
+      expect(installed.map((a) => a.detail?.jobId).sort()).toEqual([...jobIds].sort());
+
+      for (const d of devices) {
+        const rows = platform.db
+          .prepare(
+            `SELECT c.slot, c.card_serial, i.card_number, i.balance, i.job_id FROM cards c JOIN installations i ON i.card_serial = c.card_serial
+             WHERE c.se_serial = ? AND c.state = 'installed' ORDER BY c.slot`,
+          )
+          .all(d.seSerial) as { slot: number; card_serial: string; card_number: string; balance: number; job_id: string }[];
+        const cards = d.terminal.cards();
+        expect(rows.map((r) => ({ slot: r.slot, cardSerial: r.card_serial, cardNumber: r.card_number, balance: r.balance }))).toEqual(
+          cards.map((c) => ({ slot: c.slot, cardSerial: c.cardSerial, cardNumber: c.cardManager?.cardNumber, balance: c.cardManager?.balance })),
+        );
+        // The card on the SE is the one the device's last download installed.
+        const last = jobIds.filter((j) => queued.get(j) === d.id).pop();
+        expect(rows.map((r) => r.job_id)).toEqual([last]);
+      }
+    } finally {
+      platform.close();
+    }
+  }, 30 * 60_000);
+});
