@@ -2,7 +2,9 @@
  * Three platform workers (`tapcard platform worker`) on one mosquitto and one PostgreSQL, while
  * one of them is killed with SIGKILL at random points and started again: every download is done
  * exactly once (one 'done', one 'download.installed', none failed), and each terminal's
- * card-manager records match the platform's cards and installations rows.
+ * card-manager records match the platform's cards and installations rows. Before that, any worker
+ * answers any POS terminal: an order paid through one is read through another and replayed
+ * through the third, charged once.
  *
  * The issue asks for 200 downloads; this suite runs TAPCARD_WORKER_DOWNLOADS of them (default 30
  * on 10 terminals, so the whole suite fits a CI run on a shared 2-core machine). Needs Debian's
@@ -18,7 +20,11 @@ import { Terminal } from '../../host/terminal/terminal';
 import { listAudit } from '../../platform-server/src/db/audit';
 import { queueDownload } from '../../platform-server/src/flows/data-processing-unit';
 import { getJob, jobEvents, listJobs } from '../../platform-server/src/flows/jobs';
+import { getAccount, openAccount } from '../../platform-server/src/issuers/accounts';
+import { issuePayerCode } from '../../platform-server/src/issuers/payer-authorisation';
 import { Platform, initPlatform } from '../../platform-server/src/platform-home';
+import { registerTerminal } from '../../platform-server/src/terminals/credentials';
+import { TERMINAL_ID_HEADER } from '../../platform-server/src/terminals/terminal-api';
 import { provisionDevice } from '../../platform-server/src/provision';
 import { mosquittoMissing, useMosquitto, type MosquittoBroker } from '../helpers/mosquitto';
 import { postgresMissing, usePostgres, type PostgresCluster } from '../helpers/postgres';
@@ -39,17 +45,24 @@ describe.skipIf(skip)(`${WORKERS} platform workers, one killed with SIGKILL at r
   let dbUrl = '';
   const dataDir = mkdtempSync(path.join(tmpdir(), 'tapcard-workers-'));
   const workers = new Map<string, ChildProcess>();
+  const httpUrls = new Map<string, string>();
   const terminals: Terminal[] = [];
+  const ids = Array.from({ length: WORKERS }, (_, i) => `w${i}${run}`);
+  let platform: Platform | null = null;
 
   beforeAll(async () => {
     cluster = usePostgres();
     dbUrl = cluster.freshDatabase();
     broker = await useMosquitto(`probe-w${run}`);
-  });
+    await initPlatform(dataDir, { env: ENV, db: dbUrl });
+    platform = Platform.open(dataDir, ENV, dbUrl);
+    await Promise.all(ids.map(startWorker));
+  }, 120_000);
 
   afterAll(async () => {
     for (const t of terminals) await t.close().catch(() => {});
     for (const w of workers.values()) w.kill('SIGKILL');
+    platform?.close();
     await broker?.stop();
     cluster?.stop();
     rmSync(dataDir, { recursive: true, force: true });
@@ -61,27 +74,49 @@ describe.skipIf(skip)(`${WORKERS} platform workers, one killed with SIGKILL at r
     args.push('--worker-id', id, '--http-port', '0', '--lease-ms', '1500', '--por-timeout-ms', '1500', '--json');
     const child = spawn(process.execPath, args, { env: ENV, stdio: ['ignore', 'pipe', 'pipe'] });
     workers.set(id, child);
-    child.stderr?.resume();
+    const errors: string[] = [];
+    child.stderr?.on('data', (chunk: Buffer) => errors.push(chunk.toString()));
     return new Promise((resolve, reject) => {
       const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
       lines.on('line', (line) => {
-        if (line.includes('"platform.ready"')) resolve();
+        if (!line.includes('"platform.ready"')) return;
+        httpUrls.set(id, (JSON.parse(line) as { http: string }).http);
+        resolve();
       });
-      child.once('exit', (code, signal) => reject(new Error(`worker ${id} exited (${code ?? signal}) before it was ready`)));
+      child.once('exit', (code, signal) => reject(new Error(`worker ${id} exited (${code ?? signal}) before it was ready: ${errors.join('').slice(-500)}`)));
     });
   }
 
+  it('answers any POS terminal on any worker: an order paid on one is read on another and replayed on the third, charged once', async () => {
+    const db = (platform as Platform).db;
+    const key = registerTerminal(db, `pos-${run}`, 'transit-payment');
+    openAccount(db, 'payment', `alice-${run}`, 'Alice', 20_000);
+    const order = { idempotencyKey: `order-${run}`, accountId: `alice-${run}`, amount: 500, payerCode: issuePayerCode(db, 'payment', `alice-${run}`, 500).code };
+    const call = async (worker: string, method: string, route: string, body?: unknown): Promise<{ status: number; json: Record<string, unknown> }> => {
+      const res = await fetch(`${httpUrls.get(worker)}${route}`, {
+        method,
+        headers: { authorization: `Bearer ${key}`, [TERMINAL_ID_HEADER]: `pos-${run}`, 'content-type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      return { status: res.status, json: (await res.json()) as Record<string, unknown> };
+    };
+    const paid = await call(ids[0], 'POST', '/v1/terminal/recharge-orders', order);
+    expect(paid.status).toBe(201);
+    const read = await call(ids[1], 'GET', `/v1/terminal/recharge-orders/${order.idempotencyKey}`);
+    expect(read).toEqual({ status: 200, json: paid.json });
+    const replayed = await call(ids[2], 'POST', '/v1/terminal/recharge-orders', order);
+    expect(replayed).toEqual({ status: 200, json: paid.json });
+    expect(getAccount(db, 'payment', `alice-${run}`).balance).toBe(19_500);
+  }, 60_000);
+
   it(`does each of ${DOWNLOADS} downloads exactly once, and the cards match the platform's rows`, async () => {
-    await initPlatform(dataDir, { env: ENV, db: dbUrl });
-    const platform = Platform.open(dataDir, ENV, dbUrl);
+    const p = platform as Platform;
     const stateRoot = mkdtempSync(path.join(dataDir, 'terminals-'));
-    try {
-      const ids = Array.from({ length: WORKERS }, (_, i) => `w${i}${run}`);
-      await Promise.all(ids.map(startWorker));
+    {
       const devices: { id: string; terminal: Terminal; seSerial: string }[] = [];
       for (let i = 0; i < TERMINALS; i++) {
         const deviceId = `wt${i}-${run}`;
-        const { bundle } = await provisionDevice(platform, { deviceId, brokerUrl: (broker as MosquittoBroker).url });
+        const { bundle } = await provisionDevice(p, { deviceId, brokerUrl: (broker as MosquittoBroker).url });
         const terminal = await Terminal.start({ bundle, stateDir: path.join(stateRoot, deviceId), brokerUrl: (broker as MosquittoBroker).url });
         terminals.push(terminal);
         devices.push({ id: deviceId, terminal, seSerial: bundle.se.serial.toLowerCase() });
@@ -96,15 +131,15 @@ describe.skipIf(skip)(`${WORKERS} platform workers, one killed with SIGKILL at r
       let nextKill = Date.now() + 300 + Math.random() * 1500;
       const deadline = Date.now() + 20 * 60_000;
       for (;;) {
-        const active = new Set(listJobs(platform.db, { active: true }).map((j) => j.device_id));
+        const active = new Set(listJobs(p.db, { active: true }).map((j) => j.device_id));
         for (const d of devices) {
           if (jobIds.length >= DOWNLOADS) break;
           if (active.has(d.id)) continue;
-          const job = queueDownload(platform, d.id, 'transit', 'test');
+          const job = queueDownload(p, d.id, 'transit', 'test');
           jobIds.push(job.id);
           queued.set(job.id, d.id);
         }
-        if (jobIds.length >= DOWNLOADS && listJobs(platform.db, { active: true }).length === 0) break;
+        if (jobIds.length >= DOWNLOADS && listJobs(p.db, { active: true }).length === 0) break;
         expect(Date.now()).toBeLessThan(deadline);
         if (Date.now() >= nextKill) {
           // The victim comes back under a new name: its devices change hands (fencing token + 1).
@@ -112,7 +147,7 @@ describe.skipIf(skip)(`${WORKERS} platform workers, one killed with SIGKILL at r
           workers.get(ids[slot])?.kill('SIGKILL');
           kills++;
           interrupted += (
-            platform.db
+            p.db
               .prepare(
                 `SELECT j.id FROM jobs j JOIN device_leases l ON l.device_id = j.device_id
                  WHERE l.owner = ? AND j.state NOT IN ('queued', 'done', 'failed')`,
@@ -126,22 +161,22 @@ describe.skipIf(skip)(`${WORKERS} platform workers, one killed with SIGKILL at r
         }
         await new Promise((r) => setTimeout(r, 200));
       }
-      const { handovers } = platform.db.prepare('SELECT COALESCE(SUM(token - 1), 0) AS handovers FROM device_leases').get() as { handovers: number };
+      const { handovers } = p.db.prepare('SELECT COALESCE(SUM(token - 1), 0) AS handovers FROM device_leases').get() as { handovers: number };
       console.log(`workers: ${DOWNLOADS} downloads on ${TERMINALS} terminals, ${WORKERS} workers, ${kills} SIGKILLs, ${interrupted} jobs interrupted mid-way, ${handovers} device hand-overs`);
       expect(interrupted).toBeGreaterThan(0);
       expect(handovers).toBeGreaterThan(0);
 
       for (const jobId of jobIds) {
-        const states = jobEvents(platform.db, jobId).map((e) => e.state);
-        const why = `job ${jobId}: ${states.join(' ')} ${getJob(platform.db, jobId)?.error ?? ''}`;
+        const states = jobEvents(p.db, jobId).map((e) => e.state);
+        const why = `job ${jobId}: ${states.join(' ')} ${getJob(p.db, jobId)?.error ?? ''}`;
         expect(states.filter((s) => s === 'done'), why).toHaveLength(1);
         expect(states).not.toContain('failed');
       }
-      const installed = listAudit(platform.db).filter((a) => a.action === 'download.installed');
+      const installed = listAudit(p.db).filter((a) => a.action === 'download.installed');
       expect(installed.map((a) => a.detail?.jobId).sort()).toEqual([...jobIds].sort());
 
       for (const d of devices) {
-        const rows = platform.db
+        const rows = p.db
           .prepare(
             `SELECT c.slot, c.card_serial, i.card_number, i.balance, i.job_id FROM cards c JOIN installations i ON i.card_serial = c.card_serial
              WHERE c.se_serial = ? AND c.state = 'installed' ORDER BY c.slot`,
@@ -155,8 +190,6 @@ describe.skipIf(skip)(`${WORKERS} platform workers, one killed with SIGKILL at r
         const last = jobIds.filter((j) => queued.get(j) === d.id).pop();
         expect(rows.map((r) => r.job_id)).toEqual([last]);
       }
-    } finally {
-      platform.close();
     }
   }, 30 * 60_000);
 });
