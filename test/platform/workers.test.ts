@@ -112,84 +112,82 @@ describe.skipIf(skip)(`${WORKERS} platform workers, one killed with SIGKILL at r
   it(`does each of ${DOWNLOADS} downloads exactly once, and the cards match the platform's rows`, async () => {
     const p = platform as Platform;
     const stateRoot = mkdtempSync(path.join(dataDir, 'terminals-'));
-    {
-      const devices: { id: string; terminal: Terminal; seSerial: string }[] = [];
-      for (let i = 0; i < TERMINALS; i++) {
-        const deviceId = `wt${i}-${run}`;
-        const { bundle } = await provisionDevice(p, { deviceId, brokerUrl: (broker as MosquittoBroker).url });
-        const terminal = await Terminal.start({ bundle, stateDir: path.join(stateRoot, deviceId), brokerUrl: (broker as MosquittoBroker).url });
-        terminals.push(terminal);
-        devices.push({ id: deviceId, terminal, seSerial: bundle.se.serial.toLowerCase() });
-      }
+    const devices: { id: string; terminal: Terminal; seSerial: string }[] = [];
+    for (let i = 0; i < TERMINALS; i++) {
+      const deviceId = `wt${i}-${run}`;
+      const { bundle } = await provisionDevice(p, { deviceId, brokerUrl: (broker as MosquittoBroker).url });
+      const terminal = await Terminal.start({ bundle, stateDir: path.join(stateRoot, deviceId), brokerUrl: (broker as MosquittoBroker).url });
+      terminals.push(terminal);
+      devices.push({ id: deviceId, terminal, seSerial: bundle.se.serial.toLowerCase() });
+    }
 
-      // Queue downloads device by device (a device runs one at a time) and kill a worker now and then.
-      const jobIds: string[] = [];
-      const queued = new Map<string, string>();
-      let kills = 0;
-      /** Jobs past 'queued' on a worker when it was killed. */
-      let interrupted = 0;
-      let nextKill = Date.now() + 300 + Math.random() * 1500;
-      const deadline = Date.now() + 20 * 60_000;
-      for (;;) {
-        const active = new Set(listJobs(p.db, { active: true }).map((j) => j.device_id));
-        for (const d of devices) {
-          if (jobIds.length >= DOWNLOADS) break;
-          if (active.has(d.id)) continue;
-          const job = queueDownload(p, d.id, 'transit', 'test');
-          jobIds.push(job.id);
-          queued.set(job.id, d.id);
-        }
-        if (jobIds.length >= DOWNLOADS && listJobs(p.db, { active: true }).length === 0) break;
-        expect(Date.now()).toBeLessThan(deadline);
-        if (Date.now() >= nextKill) {
-          // The victim comes back under a new name: its devices change hands (fencing token + 1).
-          const slot = Math.floor(Math.random() * ids.length);
-          workers.get(ids[slot])?.kill('SIGKILL');
-          kills++;
-          interrupted += (
-            p.db
-              .prepare(
-                `SELECT j.id FROM jobs j JOIN device_leases l ON l.device_id = j.device_id
-                 WHERE l.owner = ? AND j.state NOT IN ('queued', 'done', 'failed')`,
-              )
-              .all(ids[slot]) as unknown[]
-          ).length;
-          await new Promise((r) => setTimeout(r, 500 + Math.random() * 1500));
-          ids[slot] = `w${slot}k${kills}${run}`;
-          await startWorker(ids[slot]);
-          nextKill = Date.now() + 500 + Math.random() * 3000;
-        }
-        await new Promise((r) => setTimeout(r, 200));
-      }
-      const { handovers } = p.db.prepare('SELECT COALESCE(SUM(token - 1), 0) AS handovers FROM device_leases').get() as { handovers: number };
-      console.log(`workers: ${DOWNLOADS} downloads on ${TERMINALS} terminals, ${WORKERS} workers, ${kills} SIGKILLs, ${interrupted} jobs interrupted mid-way, ${handovers} device hand-overs`);
-      expect(interrupted).toBeGreaterThan(0);
-      expect(handovers).toBeGreaterThan(0);
-
-      for (const jobId of jobIds) {
-        const states = jobEvents(p.db, jobId).map((e) => e.state);
-        const why = `job ${jobId}: ${states.join(' ')} ${getJob(p.db, jobId)?.error ?? ''}`;
-        expect(states.filter((s) => s === 'done'), why).toHaveLength(1);
-        expect(states).not.toContain('failed');
-      }
-      const installed = listAudit(p.db).filter((a) => a.action === 'download.installed');
-      expect(installed.map((a) => a.detail?.jobId).sort()).toEqual([...jobIds].sort());
-
+    // Queue downloads device by device (a device runs one at a time) and kill a worker now and then.
+    const jobIds: string[] = [];
+    const queued = new Map<string, string>();
+    let kills = 0;
+    /** Jobs past 'queued' on a worker when it was killed. */
+    let interrupted = 0;
+    let nextKill = Date.now() + 300 + Math.random() * 1500;
+    const deadline = Date.now() + 20 * 60_000;
+    for (;;) {
+      const active = new Set(listJobs(p.db, { active: true }).map((j) => j.device_id));
       for (const d of devices) {
-        const rows = p.db
-          .prepare(
-            `SELECT c.slot, c.card_serial, i.card_number, i.balance, i.job_id FROM cards c JOIN installations i ON i.card_serial = c.card_serial
-             WHERE c.se_serial = ? AND c.state = 'installed' ORDER BY c.slot`,
-          )
-          .all(d.seSerial) as { slot: number; card_serial: string; card_number: string; balance: number; job_id: string }[];
-        const cards = d.terminal.cards();
-        expect(rows.map((r) => ({ slot: r.slot, cardSerial: r.card_serial, cardNumber: r.card_number, balance: r.balance }))).toEqual(
-          cards.map((c) => ({ slot: c.slot, cardSerial: c.cardSerial, cardNumber: c.cardManager?.cardNumber, balance: c.cardManager?.balance })),
-        );
-        // The card on the SE is the one the device's last download installed.
-        const last = jobIds.filter((j) => queued.get(j) === d.id).pop();
-        expect(rows.map((r) => r.job_id)).toEqual([last]);
+        if (jobIds.length >= DOWNLOADS) break;
+        if (active.has(d.id)) continue;
+        const job = queueDownload(p, d.id, 'transit', 'test');
+        jobIds.push(job.id);
+        queued.set(job.id, d.id);
       }
+      if (jobIds.length >= DOWNLOADS && listJobs(p.db, { active: true }).length === 0) break;
+      expect(Date.now()).toBeLessThan(deadline);
+      if (Date.now() >= nextKill) {
+        // The victim comes back under a new name: its devices change hands (fencing token + 1).
+        const slot = Math.floor(Math.random() * ids.length);
+        workers.get(ids[slot])?.kill('SIGKILL');
+        kills++;
+        interrupted += (
+          p.db
+            .prepare(
+              `SELECT j.id FROM jobs j JOIN device_leases l ON l.device_id = j.device_id
+               WHERE l.owner = ? AND j.state NOT IN ('queued', 'done', 'failed')`,
+            )
+            .all(ids[slot]) as unknown[]
+        ).length;
+        await new Promise((r) => setTimeout(r, 500 + Math.random() * 1500));
+        ids[slot] = `w${slot}k${kills}${run}`;
+        await startWorker(ids[slot]);
+        nextKill = Date.now() + 500 + Math.random() * 3000;
+      }
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    const { handovers } = p.db.prepare('SELECT COALESCE(SUM(token - 1), 0) AS handovers FROM device_leases').get() as { handovers: number };
+    console.log(`workers: ${DOWNLOADS} downloads on ${TERMINALS} terminals, ${WORKERS} workers, ${kills} SIGKILLs, ${interrupted} jobs interrupted mid-way, ${handovers} device hand-overs`);
+    expect(interrupted).toBeGreaterThan(0);
+    expect(handovers).toBeGreaterThan(0);
+
+    for (const jobId of jobIds) {
+      const states = jobEvents(p.db, jobId).map((e) => e.state);
+      const why = `job ${jobId}: ${states.join(' ')} ${getJob(p.db, jobId)?.error ?? ''}`;
+      expect(states.filter((s) => s === 'done'), why).toHaveLength(1);
+      expect(states).not.toContain('failed');
+    }
+    const installed = listAudit(p.db).filter((a) => a.action === 'download.installed');
+    expect(installed.map((a) => a.detail?.jobId).sort()).toEqual([...jobIds].sort());
+
+    for (const d of devices) {
+      const rows = p.db
+        .prepare(
+          `SELECT c.slot, c.card_serial, i.card_number, i.balance, i.job_id FROM cards c JOIN installations i ON i.card_serial = c.card_serial
+           WHERE c.se_serial = ? AND c.state = 'installed' ORDER BY c.slot`,
+        )
+        .all(d.seSerial) as { slot: number; card_serial: string; card_number: string; balance: number; job_id: string }[];
+      const cards = d.terminal.cards();
+      expect(rows.map((r) => ({ slot: r.slot, cardSerial: r.card_serial, cardNumber: r.card_number, balance: r.balance }))).toEqual(
+        cards.map((c) => ({ slot: c.slot, cardSerial: c.cardSerial, cardNumber: c.cardManager?.cardNumber, balance: c.cardManager?.balance })),
+      );
+      // The card on the SE is the one the device's last download installed.
+      const last = jobIds.filter((j) => queued.get(j) === d.id).pop();
+      expect(rows.map((r) => r.job_id)).toEqual([last]);
     }
   }, 30 * 60_000);
 });
