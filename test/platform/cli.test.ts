@@ -78,7 +78,12 @@ describe('tapcard platform', () => {
     expect((await cli('provision', '--data', data)).code).toBe(2);
     expect((await cli('start', '--mqtt-port', 'x', '--data', data)).code).toBe(2);
     expect((await cli('nonsense')).code).toBe(2);
-    for (const sub of ['init', 'start', 'provision', 'devices']) {
+    // A worker needs the shared broker, a name, and PostgreSQL (this platform is on SQLite).
+    expect((await cli('worker', '--data', data, '--worker-id', 'a')).code).toBe(2);
+    const onSqlite = await cli('worker', '--data', data, '--broker', 'mqtt://127.0.0.1:1', '--worker-id', 'a');
+    expect(onSqlite.code).toBe(2);
+    expect(onSqlite.err).toMatch(/PostgreSQL/);
+    for (const sub of ['init', 'start', 'worker', 'provision', 'devices']) {
       const r = await cli(sub, '--help');
       expect(r.code, sub).toBe(0);
       expect(r.out, sub).toContain(`tapcard platform ${sub}`);
