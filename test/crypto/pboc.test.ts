@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { PbocCrypto, pbocTacKey } from '../../firmware/src/core/crypto/pboc';
+import { SoftDes, SoftTripleDes } from '../../firmware/src/core/crypto/des';
 import { softPbocCrypto } from '../../firmware/src/core/crypto/soft-pboc';
 import { fromHex, toHex } from '../../firmware/src/core/hex';
 import { nodeEcb } from './_reference';
@@ -83,5 +84,32 @@ describe('PBOC e-purse crypto (JR/T 0025 e-purse security)', () => {
     expect(() => pboc.sessionKey(new Uint8Array(8), 0, new Uint8Array(8), 0, new Uint8Array(8), 0)).toThrow(/does not fit/);
     expect(() => pboc.diversify(fromHex(KEY), 0, new Uint8Array(8), 0, new Uint8Array(12), 0)).toThrow(/does not fit/);
     expect(() => pbocTacKey(new Uint8Array(8), 0, new Uint8Array(8), 0)).toThrow(/does not fit/);
+  });
+
+  it('a card keeping its key schedules gives the same answers, also when keys and purposes alternate', () => {
+    const card = new PbocCrypto(new SoftDes(), new SoftTripleDes(), new SoftDes());
+    const dtk = fromHex('479e71beff107a76138d34f84b2031ff');
+    const purchase = fromHex('00001000' + '06' + '001122334455' + '00000001' + '20120229' + '135100');
+    const tac = () => {
+      const out = new Uint8Array(4);
+      card.tac(dtk, 0, purchase, 0, purchase.length, out, 0);
+      return toHex(out);
+    };
+    for (let round = 0; round < 2; round++) {
+      expect(sessionKey(card, '11223344' + '0000' + '0001')).toBe('003238abc57659dd');
+      expect(mac(card, '003238abc57659dd', '00001000' + '06' + '001122334455' + '20120229' + '135100')).toBe('f15cab75');
+      expect(tac()).toBe('7ad0436a');
+      expect(mac(card, '003238abc57659dd', '00001000')).toBe('56988a13');
+      expect(sessionKey(card, '11223344' + '0000' + '8000')).toBe('9b1d924e05595603');
+      expect(mac(card, '9b1d924e05595603', '00000000' + '00001000' + '01' + '001122334455')).toBe('2988ae5a');
+      card.endSession();
+    }
+    // Another key of the same length is never answered from the kept schedule.
+    expect(sessionKey(card, '11223344' + '0000' + '0001')).toBe('003238abc57659dd');
+    const other = new Uint8Array(8);
+    card.sessionKey(fromHex('00112233445566778877665544332211'), 0, fromHex('1122334400000001'), 0, other, 0);
+    expect(toHex(other)).toBe(toHex(nodeEcb('des-ede-ecb', fromHex('00112233445566778877665544332211'), fromHex('1122334400000001'), false)));
+    card.forget();
+    expect(tac()).toBe('7ad0436a');
   });
 });

@@ -2,10 +2,16 @@
  * PBOC / JR/T 0025 electronic deposit and purse crypto, 3DES variant (JR/T 0025 e-purse security): the DES
  * CBC-MAC used for MAC1/MAC2/TAC, session keys, the TAC key and key diversification.
  */
-import { fill } from '../bytes';
+import { shr } from '../bits';
+import { copy, fill } from '../bytes';
 import { assertRange, type BlockCipher } from './block-cipher';
 
 const BLOCK = 8;
+/** Where PbocCrypto keeps the key each engine holds, and the engine's bit in `keyed` (at / 8). */
+const KEPT_DES = 0;
+const KEPT_TAC = 8;
+const KEPT_TDES = 16;
+const KEPT_LEN = 32;
 /** MAC1, MAC2 and TAC are the leftmost 4 bytes of the CBC-MAC (JR/T 0025 e-purse security). */
 export const PBOC_MAC_LEN = 4;
 export const PBOC_SESSION_KEY_LEN = 8;
@@ -19,18 +25,34 @@ export function pbocTacKey(dtk: Uint8Array, off: number, out: Uint8Array, outOff
 }
 
 /**
- * Holds the DES engines and one block of scratch; keys are wiped after every operation. The
- * engines are given: the portable SoftDes/SoftTripleDes (soft-pboc.ts), or a board's faster ones.
+ * Holds the DES engines and one block of scratch. The engines are given: the portable
+ * SoftDes/SoftTripleDes (soft-pboc.ts), or a board's faster ones.
+ *
+ * Key schedules in RAM: without `tacDes` (hosts: issuers, terminals, tests) every key is wiped
+ * after every operation. With it (a card), schedules are kept: the session-key MAC engine until
+ * endSession(), the 3DES engine (DPK/DLK) and the TAC engine until forget(), so a tap does one
+ * key schedule (its session key) instead of five. A kept schedule gives the key back to whoever
+ * reads the RAM; the card's keys are in its flash in clear anyway (docs/board.md "Speed").
  */
 export class PbocCrypto {
   private readonly des: BlockCipher;
   private readonly tdes: BlockCipher;
+  private readonly tacDes: BlockCipher;
+  private readonly keep: boolean;
+  /** The key each engine holds: des at KEPT_DES, tacDes at KEPT_TAC, tdes at KEPT_TDES. */
+  private readonly kept = new Uint8Array(KEPT_LEN);
+  /** Which of them hold a key: bit at / 8 for the engine whose key is kept at `at`. */
+  private keyed = 0;
   private readonly block = new Uint8Array(BLOCK);
+  private readonly tacKey = new Uint8Array(BLOCK);
 
-  /** des: single DES; tripleDes: Triple DES EDE taking 16-byte keys. */
-  constructor(des: BlockCipher, tripleDes: BlockCipher) {
+  /** des: single DES; tripleDes: Triple DES EDE taking 16-byte keys; tacDes: a second single DES, for the TAC key (keeps schedules, above). */
+  constructor(des: BlockCipher, tripleDes: BlockCipher, tacDes?: BlockCipher) {
     this.des = des;
     this.tdes = tripleDes;
+    this.keep = tacDes !== undefined;
+    // A host's TAC goes through `des`: it holds no key between operations anyway.
+    this.tacDes = tacDes === undefined ? des : tacDes;
   }
 
   /**
@@ -38,31 +60,25 @@ export class PbocCrypto {
    * 80 00.. padding always added; writes the first 4 bytes to out[outOff..] (JR/T 0025 e-purse security).
    */
   mac(key: Uint8Array, keyOff: number, data: Uint8Array, off: number, len: number, out: Uint8Array, outOff: number): void {
-    assertRange('PBOC MAC data', data, off, len);
-    assertRange('PBOC MAC output', out, outOff, PBOC_MAC_LEN);
-    this.des.setKey(key, keyOff, BLOCK);
-    const x = this.block;
-    fill(x, 0, BLOCK, 0);
-    for (let i = 0; i < len; i++) {
-      const at = i % BLOCK;
-      x[at] = x[at] ^ data[off + i];
-      if (at === BLOCK - 1) this.des.encryptBlock(x, 0, x, 0);
-    }
-    // The padding block: 80 then zeros, and XOR with zero changes nothing.
-    const tail = len % BLOCK;
-    x[tail] = x[tail] ^ 0x80;
-    this.des.encryptBlock(x, 0, x, 0);
-    for (let i = 0; i < PBOC_MAC_LEN; i++) out[outOff + i] = x[i];
-    this.clear();
+    this.macWith(this.use(this.des, KEPT_DES, BLOCK, key, keyOff), data, off, len, out, outOff);
+    this.done();
+  }
+
+  /** The TAC: mac() under the TAC key DTK[0..7] xor DTK[8..15] of the 16-byte DTK at dtk[dtkOff] (JR/T 0025 e-purse security). */
+  tac(dtk: Uint8Array, dtkOff: number, data: Uint8Array, off: number, len: number, out: Uint8Array, outOff: number): void {
+    pbocTacKey(dtk, dtkOff, this.tacKey, 0);
+    const des = this.use(this.tacDes, KEPT_TAC, BLOCK, this.tacKey, 0);
+    fill(this.tacKey, 0, BLOCK, 0);
+    this.macWith(des, data, off, len, out, outOff);
+    this.done();
   }
 
   /**
    * Session key = 3DES-EDE2-ECB(key16, input8): SESLK from DLK, SESPK from DPK (JR/T 0025 e-purse security).
    */
   sessionKey(key: Uint8Array, keyOff: number, input: Uint8Array, inOff: number, out: Uint8Array, outOff: number): void {
-    this.tdes.setKey(key, keyOff, PBOC_KEY_LEN);
-    this.tdes.encryptBlock(input, inOff, out, outOff);
-    this.clear();
+    this.use(this.tdes, KEPT_TDES, PBOC_KEY_LEN, key, keyOff).encryptBlock(input, inOff, out, outOff);
+    this.done();
   }
 
   /**
@@ -73,17 +89,75 @@ export class PbocCrypto {
   diversify(masterKey: Uint8Array, mkOff: number, d: Uint8Array, dOff: number, out: Uint8Array, outOff: number): void {
     assertRange('PBOC diversification data', d, dOff, BLOCK);
     assertRange('PBOC diversified key output', out, outOff, PBOC_KEY_LEN);
-    this.tdes.setKey(masterKey, mkOff, PBOC_KEY_LEN);
+    const tdes = this.use(this.tdes, KEPT_TDES, PBOC_KEY_LEN, masterKey, mkOff);
     const inverted = this.block;
     for (let i = 0; i < BLOCK; i++) inverted[i] = d[dOff + i] ^ 0xff;
-    this.tdes.encryptBlock(d, dOff, out, outOff);
-    this.tdes.encryptBlock(inverted, 0, out, outOff + BLOCK);
-    this.clear();
+    tdes.encryptBlock(d, dOff, out, outOff);
+    tdes.encryptBlock(inverted, 0, out, outOff + BLOCK);
+    fill(inverted, 0, BLOCK, 0);
+    this.done();
   }
 
-  private clear(): void {
-    this.des.wipe();
-    this.tdes.wipe();
-    fill(this.block, 0, BLOCK, 0);
+  /** Forgets the session key's schedule (end of a transaction). */
+  endSession(): void {
+    this.drop(this.des, KEPT_DES, BLOCK);
+  }
+
+  /** Forgets every key schedule. */
+  forget(): void {
+    this.drop(this.des, KEPT_DES, BLOCK);
+    this.drop(this.tacDes, KEPT_TAC, BLOCK);
+    this.drop(this.tdes, KEPT_TDES, PBOC_KEY_LEN);
+  }
+
+  /**
+   * The engine keyed with key[off .. off+len): the key schedule runs only when that key is not
+   * the one the engine holds (kept at kept[at..]), so a key used again (MAC1 then MAC2 under one
+   * session key, a card's DPK and TAC key tap after tap) costs a compare instead of a schedule.
+   */
+  private use(cipher: BlockCipher, at: number, len: number, key: Uint8Array, off: number): BlockCipher {
+    assertRange('PBOC key', key, off, len);
+    const k = this.kept;
+    const bit = 1 << shr(at, 3);
+    // Whole-length compare: how long it takes does not depend on where the keys differ.
+    let diff = (this.keyed & bit) === 0 ? 1 : 0;
+    for (let i = 0; i < len; i++) diff = diff | (k[at + i] ^ key[off + i]);
+    if (diff !== 0) {
+      this.keyed = this.keyed - (this.keyed & bit);
+      cipher.setKey(key, off, len);
+      copy(key, off, k, at, len);
+      this.keyed = this.keyed | bit;
+    }
+    return cipher;
+  }
+
+  private drop(cipher: BlockCipher, at: number, len: number): void {
+    cipher.wipe();
+    fill(this.kept, at, len, 0);
+    const bit = 1 << shr(at, 3);
+    this.keyed = this.keyed - (this.keyed & bit);
+  }
+
+  private macWith(des: BlockCipher, data: Uint8Array, off: number, len: number, out: Uint8Array, outOff: number): void {
+    assertRange('PBOC MAC data', data, off, len);
+    assertRange('PBOC MAC output', out, outOff, PBOC_MAC_LEN);
+    const x = this.block;
+    fill(x, 0, BLOCK, 0);
+    for (let i = 0; i < len; i++) {
+      const at = i % BLOCK;
+      x[at] = x[at] ^ data[off + i];
+      if (at === BLOCK - 1) des.encryptBlock(x, 0, x, 0);
+    }
+    // The padding block: 80 then zeros, and XOR with zero changes nothing.
+    const tail = len % BLOCK;
+    x[tail] = x[tail] ^ 0x80;
+    des.encryptBlock(x, 0, x, 0);
+    for (let i = 0; i < PBOC_MAC_LEN; i++) out[outOff + i] = x[i];
+    fill(x, 0, BLOCK, 0);
+  }
+
+  /** Hosts keep nothing: every schedule is wiped after each operation. */
+  private done(): void {
+    if (!this.keep) this.forget();
   }
 }

@@ -36,7 +36,8 @@ export class PurseCard {
   constructor(ctx: AppletContext, profile: PurseProfile) {
     this.ctx = ctx;
     this.profile = profile;
-    this.crypto = new PurseCrypto(new PbocCrypto(ctx.services.des(), ctx.services.tripleDes()));
+    // A third DES engine for the TAC key: the card keeps its key schedules between taps (pboc.ts).
+    this.crypto = new PurseCrypto(new PbocCrypto(ctx.services.des(), ctx.services.tripleDes(), ctx.services.des()));
     this.store = new PurseStore(ctx);
     this.ready = this.store.load();
   }

@@ -16,7 +16,7 @@
  * layout is from memory of JR/T 0025, not a retrieved source (docs/standards.md says so too).
  */
 import { copy, fill, writeU16, writeU31 } from '../../bytes';
-import { PBOC_SESSION_KEY_LEN, PbocCrypto, pbocTacKey } from '../../crypto/pboc';
+import { PBOC_SESSION_KEY_LEN, PbocCrypto } from '../../crypto/pboc';
 
 export const TERMINAL_ID_LEN = 6;
 /** date(4) | time(3), BCD: YYYYMMDD hhmmss. */
@@ -31,7 +31,6 @@ const MAX_MESSAGE = 24;
 export class PurseCrypto {
   private readonly pboc: PbocCrypto;
   private readonly sessionKey = new Uint8Array(PBOC_SESSION_KEY_LEN);
-  private readonly tacKey = new Uint8Array(PBOC_SESSION_KEY_LEN);
   private readonly input = new Uint8Array(8);
   private readonly msg = new Uint8Array(MAX_MESSAGE);
 
@@ -102,17 +101,16 @@ export class PurseCrypto {
     this.tac(dtk, dtkOff, 22, out, outOff);
   }
 
-  /** Forgets the session key and scratch (end of a transaction, deselect). */
+  /** Forgets the session key, its schedule and scratch (end of a transaction, deselect). */
   clear(): void {
+    this.pboc.endSession();
     fill(this.sessionKey, 0, PBOC_SESSION_KEY_LEN, 0);
     fill(this.input, 0, 8, 0);
     fill(this.msg, 0, MAX_MESSAGE, 0);
   }
 
   private tac(dtk: Uint8Array, dtkOff: number, len: number, out: Uint8Array, outOff: number): void {
-    pbocTacKey(dtk, dtkOff, this.tacKey, 0);
-    this.pboc.mac(this.tacKey, 0, this.msg, 0, len, out, outOff);
-    fill(this.tacKey, 0, PBOC_SESSION_KEY_LEN, 0);
+    this.pboc.tac(dtk, dtkOff, this.msg, 0, len, out, outOff);
     fill(this.msg, 0, MAX_MESSAGE, 0);
   }
 }
