@@ -3,6 +3,7 @@ import { MemoryFlash } from '../../host/flash/memory-flash';
 import { STORE_MAX_VALUE, Store } from '../../firmware/src/core/store/store';
 import { dump, mountStore, value } from './_helpers';
 import { checkStore } from '../../firmware/src/core/store/check';
+import { KEPT_RECORDS } from '../../firmware/src/core/store/_txn';
 
 const ELF = 3;
 const APP = 4;
@@ -40,6 +41,30 @@ describe('Store transactions', () => {
     expect(again.length(APP, 2)).toBe(0);
     expect(again.length(APP, 9)).toBe(-1);
     expect(checkStore(again)).toEqual({ ok: true, problems: [] });
+  });
+
+  it('applies transactions of up to and beyond the records it keeps in RAM in write order, as mount() does', () => {
+    for (const records of [KEPT_RECORDS - 1, KEPT_RECORDS, KEPT_RECORDS + 1, 3 * KEPT_RECORDS]) {
+      const flash = new MemoryFlash(8);
+      const store = mountStore(flash);
+      commitPuts(store, [[APP, 0, [7]], [APP, 1, [8]]]);
+      store.begin();
+      // Rewrites, removes and a put after a remove of the same key: only log order gives the answer.
+      for (let i = 0; i < records; i++) {
+        const id = i % 5;
+        if (i % 4 === 3) expect(store.remove(APP, id)).toBe(true);
+        else expect(store.put(APP, id, value(i, 1 + (i % 3)), 0, 1 + (i % 3))).toBe(true);
+      }
+      expect(store.commit()).toBe(true);
+      const expected = new Map<number, string>([[0, '07'], [1, '08']]);
+      for (let i = 0; i < records; i++) {
+        if (i % 4 === 3) expected.delete(i % 5);
+        else expected.set(i % 5, Buffer.from(value(i, 1 + (i % 3))).toString('hex'));
+      }
+      const want = [...expected.keys()].sort((a, b) => a - b).map((id) => `${APP}:${id}=${expected.get(id)}`).join('\n');
+      expect(dump(store), `${records} records`).toBe(want);
+      expect(dump(mountStore(flash)), `${records} records, mounted again`).toBe(want);
+    }
   });
 
   it('discards an aborted transaction, before and after a mount', () => {

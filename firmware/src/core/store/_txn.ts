@@ -3,14 +3,27 @@
  * record is, how many it has written, and which keys it wrote (a 256-bit filter, confirmed by
  * walking its records). Compaction asks touches(): the committed value of a key the open
  * transaction rewrites is copied as a BACKUP, which stops counting once the transaction commits.
+ *
+ * It also keeps the key, address and length of its first KEPT_RECORDS records, so commit()
+ * applies a transaction of that many records without reading them back from flash (each read
+ * back costs a flash read and a CRC over the value: on Espruino ~6 empty-loop times a byte).
  */
 import { shr } from '../bits';
+import { readU16, readU24, writeU16, writeU24 } from '../bytes';
 import type { Flash } from '../ports/flash';
 import { storeKey } from './_index';
 import { KIND_DEL, KIND_PUT, PAGE_HEADER_SIZE, RECORD_OK } from './_layout';
 import { RecordReader } from './_reader';
 
 const FILTER_BYTES = 32;
+/** Records whose place the transaction keeps in RAM (8 bytes each). */
+export const KEPT_RECORDS = 16;
+/** Kept entry: type(1) | id(2) | flash address(3) | value length(2), DEL_LEN for a remove. */
+const KEPT_ENTRY = 8;
+const K_ADDR = 3;
+const K_LEN = 6;
+/** A length no value has (STORE_MAX_VALUE is 1024): the record is a remove. */
+export const DEL_LEN = 0xffff;
 
 /** Bit of the key filter for `key` (0..255). */
 function filterBit(key: number): number {
@@ -27,10 +40,12 @@ export class OpenTxn {
   firstOff = 0;
   private readonly filter: Uint8Array;
   private readonly walker: RecordReader;
+  private readonly kept: Uint8Array;
 
   constructor(flash: Flash, maxValue: number) {
     this.filter = new Uint8Array(FILTER_BYTES);
     this.walker = new RecordReader(flash, maxValue);
+    this.kept = new Uint8Array(KEPT_RECORDS * KEPT_ENTRY);
   }
 
   begin(seq: number): void {
@@ -46,16 +61,43 @@ export class OpenTxn {
     this.seq = 0;
   }
 
-  /** Records that the transaction wrote (type, id) at page `phys` (sequence pageSeq), offset `off`. */
-  noteRecord(type: number, id: number, phys: number, pageSeq: number, off: number): void {
+  /**
+   * Records that the transaction wrote (type, id) at page `phys` (sequence pageSeq), offset `off`,
+   * flash address `addr`: a PUT of a `len`-byte value, or a DEL when len is DEL_LEN.
+   */
+  noteRecord(type: number, id: number, len: number, addr: number, phys: number, pageSeq: number, off: number): void {
     if (this.count === 0) {
       this.firstPhys = phys;
       this.firstPageSeq = pageSeq;
       this.firstOff = off;
     }
+    if (this.count < KEPT_RECORDS) {
+      const at = this.count * KEPT_ENTRY;
+      this.kept[at] = type;
+      writeU16(this.kept, at + 1, id);
+      writeU24(this.kept, at + K_ADDR, addr);
+      writeU16(this.kept, at + K_LEN, len);
+    }
     this.count++;
     const bit = filterBit(storeKey(type, id));
     this.filter[shr(bit, 3)] = this.filter[shr(bit, 3)] | (1 << (bit & 7));
+  }
+
+  /** Kept record i (below count and KEPT_RECORDS): its type, id, address and length (DEL_LEN: a remove). */
+  keptType(i: number): number {
+    return this.kept[i * KEPT_ENTRY];
+  }
+
+  keptId(i: number): number {
+    return readU16(this.kept, i * KEPT_ENTRY + 1);
+  }
+
+  keptAddr(i: number): number {
+    return readU24(this.kept, i * KEPT_ENTRY + K_ADDR);
+  }
+
+  keptLen(i: number): number {
+    return readU16(this.kept, i * KEPT_ENTRY + K_LEN);
   }
 
   /**

@@ -35,8 +35,8 @@ import {
   sealRecord,
 } from './_layout';
 import { RecordReader } from './_reader';
-import { replayTransaction } from './_replay';
-import { OpenTxn } from './_txn';
+import { applyKept, replayTransaction } from './_replay';
+import { DEL_LEN, KEPT_RECORDS, OpenTxn } from './_txn';
 import { appendableBytes, fits, makeRoom, smallRoomAfter } from './compaction';
 import { DAMAGE_NONE, ScanReport, damageText, eraseUnusedPages, scanLog } from './mount';
 
@@ -215,7 +215,11 @@ export class Store {
     // The pair in one program operation: a power cut tears it or leaves it whole.
     const addr = this.log.append(COMMIT_SPACE - RECORD_HEADER_SIZE);
     const ps = this.log.pageSize;
-    const applied = replayTransaction(this.log, this.replayReader, txn.seq, txn.firstPhys, txn.firstOff, this.log.pageOf(addr), addr % ps);
+    // A small transaction's records are applied from RAM; a larger one's are read back from flash.
+    const applied =
+      txn.count <= KEPT_RECORDS
+        ? applyKept(this.log, txn)
+        : replayTransaction(this.log, this.replayReader, txn.seq, txn.firstPhys, txn.firstOff, this.log.pageOf(addr), addr % ps);
     if (applied !== txn.count) throw new Error(`store.commit: applied ${applied} of ${txn.count} records`);
     this.nextSeq = txn.seq + 1;
     txn.end();
@@ -260,7 +264,7 @@ export class Store {
     copy(data, off, out, RECORD_HEADER_SIZE, len);
     sealRecord(out, len);
     const addr = log.append(len);
-    this.txn.noteRecord(type, id, log.headPhys, log.headSeq, addr - log.headPhys * log.pageSize);
+    this.txn.noteRecord(type, id, kind === KIND_DEL ? DEL_LEN : len, addr, log.headPhys, log.headSeq, addr - log.headPhys * log.pageSize);
     return true;
   }
 
