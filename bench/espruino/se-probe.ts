@@ -16,7 +16,7 @@
 import { bootSecureElement } from '../../firmware/src/board/espruino/se-boot';
 import { StorageFlash } from '../../firmware/src/board/espruino/storage-flash';
 import { FLASH_FILE_PREFIX, FLASH_PAGE_COUNT } from '../../firmware/src/board/espruino/board-config';
-import { storage, type EspruinoStorage } from '../../firmware/src/board/espruino/espruino-api';
+import { byteSum, storage, type EspruinoStorage } from '../../firmware/src/board/espruino/espruino-api';
 import { fromHex, toHex } from '../../firmware/src/core/hex';
 import { MAX_COMMAND_LEN, MAX_RESPONSE_LEN } from '../../firmware/src/core/se/secure-element';
 
@@ -63,7 +63,7 @@ function timedStorage(s: EspruinoStorage): EspruinoStorage {
 }
 
 const KEY = fromHex('404142434445464748494a4b4c4d4e4f');
-const se = bootSecureElement(new StorageFlash(timedStorage(storage()), FLASH_FILE_PREFIX, FLASH_PAGE_COUNT), {
+const se = bootSecureElement(new StorageFlash(timedStorage(storage()), FLASH_FILE_PREFIX, FLASH_PAGE_COUNT, byteSum), {
   serial: fromHex('0102030405060708090a'),
   isdKeyVersion: 0x30,
   enc: KEY,

@@ -160,6 +160,12 @@ export class EspruinoRuntime {
       getSerial: () => board.serialNumber,
       // 32 random bits as a signed integer, as Espruino's E.hwRand() returns them (the ESP32 RNG).
       hwRand: () => crypto.randomBytes(4).readInt32LE(0),
+      // E.sum: the sum of an array's or a view's elements.
+      sum: (values: ArrayLike<number>) => {
+        let total = 0;
+        for (let i = 0; i < values.length; i++) total += values[i];
+        return total;
+      },
       setBootCode: (code: string, alwaysExec?: boolean) => {
         board.storage.erase('.bootcde');
         board.storage.erase('.bootrst');

@@ -6,9 +6,12 @@ import { describe, expect, it } from 'vitest';
 import { StorageFlash, FLASH_PAGE_SIZE } from '../../firmware/src/board/espruino/storage-flash';
 import { EspruinoStorage } from '../../host/emulator/espruino-storage';
 
+/** E.sum, as the board's byteSum calls it. */
+const sum = (bytes: Uint8Array) => bytes.reduce((a, b) => a + b, 0);
+
 function flash(pages = 4) {
   const storage = new EspruinoStorage(null);
-  return { storage, flash: new StorageFlash(storage, 'tcf', pages) };
+  return { storage, flash: new StorageFlash(storage, 'tcf', pages, sum) };
 }
 
 const read = (f: StorageFlash, addr: number, len: number) => {
@@ -47,6 +50,9 @@ describe('Flash HAL on Storage (one file per 4 KB page)', () => {
     const { flash: f } = flash();
     f.program(10, Uint8Array.of(0x55), 0, 1);
     expect(() => f.program(10, Uint8Array.of(0x55), 0, 1)).toThrow(/byte 10 is not erased/);
+    // One written byte inside a longer range is found too, and nothing of the range is written.
+    expect(() => f.program(4, Uint8Array.of(1, 2, 3, 4, 5, 6, 7, 8), 0, 8)).toThrow(/byte 10 is not erased/);
+    expect(read(f, 4, 8)).toEqual([0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x55, 0xff]);
   });
 
   it('erase(page) makes the page read FF and writable again; other pages keep their data', () => {

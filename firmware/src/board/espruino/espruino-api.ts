@@ -88,7 +88,7 @@ export interface EspruinoProcessMemory {
 }
 
 declare const I2C1: EspruinoI2C;
-declare const E: { getSerial(): string; hwRand(): number };
+declare const E: { getSerial(): string; hwRand(): number; sum(values: Uint8Array): number };
 declare const process: { memory(): EspruinoProcessMemory; env: { VERSION?: string; BOARD?: string; MODULES?: string } };
 declare const global: { [name: string]: unknown };
 declare function require(name: 'Storage'): EspruinoStorage;
@@ -158,6 +158,11 @@ export function firmwareVersion(): string {
 
 export function serialNumber(): string {
   return E.getSerial();
+}
+
+/** The sum of a view's bytes, native (E.sum, src/jswrap_espruino.c). */
+export function byteSum(bytes: Uint8Array): number {
+  return E.sum(bytes);
 }
 
 /** 32 random bits from the chip's hardware RNG (E.hwRand; ESP32: esp_random). */

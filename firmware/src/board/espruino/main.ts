@@ -19,7 +19,7 @@ import {
   FLASH_FILE_PREFIX, FLASH_PAGE_COUNT, I2C_BITRATE, I2C_SCL_PIN, I2C_SDA_PIN, PN532_I2C_ADDRESS, PN532_RESET_PIN,
   PROVISIONING_FILE,
 } from './board-config';
-import { consoleLine, exposeOnConsole, firmwareVersion, i2c1, memory, pin, storage } from './espruino-api';
+import { byteSum, consoleLine, exposeOnConsole, firmwareVersion, i2c1, memory, pin, storage } from './espruino-api';
 import { loadProvisioning } from './provisioning';
 import { StorageFlash } from './storage-flash';
 import { DEFAULT_PN532_TIMING, Pn532 } from './pn532';
@@ -46,7 +46,7 @@ function installedCards(se: SecureElement): number {
 export function main(): void {
   const st = storage();
   const provisioning = loadProvisioning(st, PROVISIONING_FILE);
-  const flash = new StorageFlash(st, FLASH_FILE_PREFIX, FLASH_PAGE_COUNT);
+  const flash = new StorageFlash(st, FLASH_FILE_PREFIX, FLASH_PAGE_COUNT, byteSum);
 
   let se: SecureElement | null = null;
   let seProblem = '';

@@ -15,10 +15,17 @@
  * views are cached (direct-mapped by page number: each costs ~4 JsVars, so not one per page); a
  * program of a page drops that page's view, and creating or erasing a file drops all of them
  * (creating may compact Storage, which moves files).
+ *
+ * The NOR-rule check before a program sums the target bytes with one native call (E.sum on the
+ * board): all erased when the sum is 255 per byte. A loop over the bytes cost Espruino ~4
+ * empty-loop times a byte, most of a record's write.
  */
 import type { Flash } from '../../core/ports/flash';
 import { copy, fill } from '../../core/bytes';
 import type { EspruinoStorage } from './espruino-api';
+
+/** The sum of the bytes of a view, in one call (espruino-api.ts byteSum: E.sum). */
+export type ByteSum = (bytes: Uint8Array) => number;
 
 export const FLASH_PAGE_SIZE = 4096;
 const FORMAT_BYTE_LEN = 1;
@@ -34,6 +41,7 @@ export class StorageFlash implements Flash {
   readonly pageSize = FLASH_PAGE_SIZE;
   readonly pageCount: number;
   private readonly storage: EspruinoStorage;
+  private readonly sum: ByteSum;
   private readonly prefix: string;
   /** views[page % CACHED_VIEWS]: the data bytes of page viewPages[same], or null. */
   private readonly views: (Uint8Array | null)[] = [];
@@ -41,10 +49,11 @@ export class StorageFlash implements Flash {
   /** NO_FILE when the page was seen without a file (reads 0xFF) since the last file was created or erased. */
   private readonly absent: Uint8Array;
 
-  constructor(storage: EspruinoStorage, filePrefix: string, pageCount: number) {
+  constructor(storage: EspruinoStorage, filePrefix: string, pageCount: number, sum: ByteSum) {
     if (pageCount > 127) throw new Error('flash: at most 127 pages, got ' + pageCount);
     this.storage = storage;
     this.prefix = filePrefix;
+    this.sum = sum;
     this.pageCount = pageCount;
     this.absent = new Uint8Array(pageCount);
     for (let i = 0; i < CACHED_VIEWS; i++) this.views.push(null);
@@ -89,12 +98,10 @@ export class StorageFlash implements Flash {
     const view = this.pageView(page);
     if (view === null) {
       this.createPage(page);
-    } else {
-      for (let i = 0; i < n; i++) {
-        if (view[pageOff + i] !== 0xff) {
-          throw new Error('flash program: byte ' + (page * FLASH_PAGE_SIZE + pageOff + i) + ' is not erased');
-        }
-      }
+    } else if (this.sum(view.subarray(pageOff, pageOff + n)) !== 0xff * n) {
+      let i = 0;
+      while (view[pageOff + i] === 0xff) i++;
+      throw new Error('flash program: byte ' + (page * FLASH_PAGE_SIZE + pageOff + i) + ' is not erased');
     }
     this.storage.write(this.prefix + page, data.subarray(off, off + n), FORMAT_BYTE_LEN + pageOff);
     this.views[page & (CACHED_VIEWS - 1)] = null;
