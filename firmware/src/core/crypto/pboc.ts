@@ -32,7 +32,7 @@ export function pbocTacKey(dtk: Uint8Array, off: number, out: Uint8Array, outOff
  * after every operation. With it (a card), schedules are kept: the session-key MAC engine until
  * endSession(), the 3DES engine (DPK/DLK) and the TAC engine until forget(), so a tap does one
  * key schedule (its session key) instead of five. A kept schedule gives the key back to whoever
- * reads the RAM; the card's keys are in its flash in clear anyway (docs/board.md "Speed").
+ * reads the RAM; the card's keys are in its flash in clear anyway (docs/board.md "Keys in RAM").
  */
 export class PbocCrypto {
   private readonly des: BlockCipher;
@@ -61,7 +61,7 @@ export class PbocCrypto {
    */
   mac(key: Uint8Array, keyOff: number, data: Uint8Array, off: number, len: number, out: Uint8Array, outOff: number): void {
     this.macWith(this.use(this.des, KEPT_DES, BLOCK, key, keyOff), data, off, len, out, outOff);
-    this.done();
+    if (!this.keep) this.forget(); // hosts keep nothing between operations
   }
 
   /** The TAC: mac() under the TAC key DTK[0..7] xor DTK[8..15] of the 16-byte DTK at dtk[dtkOff] (JR/T 0025 e-purse security). */
@@ -70,7 +70,7 @@ export class PbocCrypto {
     const des = this.use(this.tacDes, KEPT_TAC, BLOCK, this.tacKey, 0);
     fill(this.tacKey, 0, BLOCK, 0);
     this.macWith(des, data, off, len, out, outOff);
-    this.done();
+    if (!this.keep) this.forget(); // hosts keep nothing between operations
   }
 
   /**
@@ -78,7 +78,7 @@ export class PbocCrypto {
    */
   sessionKey(key: Uint8Array, keyOff: number, input: Uint8Array, inOff: number, out: Uint8Array, outOff: number): void {
     this.use(this.tdes, KEPT_TDES, PBOC_KEY_LEN, key, keyOff).encryptBlock(input, inOff, out, outOff);
-    this.done();
+    if (!this.keep) this.forget(); // hosts keep nothing between operations
   }
 
   /**
@@ -95,7 +95,7 @@ export class PbocCrypto {
     tdes.encryptBlock(d, dOff, out, outOff);
     tdes.encryptBlock(inverted, 0, out, outOff + BLOCK);
     fill(inverted, 0, BLOCK, 0);
-    this.done();
+    if (!this.keep) this.forget(); // hosts keep nothing between operations
   }
 
   /** Forgets the session key's schedule (end of a transaction). */
@@ -154,10 +154,5 @@ export class PbocCrypto {
     des.encryptBlock(x, 0, x, 0);
     for (let i = 0; i < PBOC_MAC_LEN; i++) out[outOff + i] = x[i];
     fill(x, 0, BLOCK, 0);
-  }
-
-  /** Hosts keep nothing: every schedule is wiped after each operation. */
-  private done(): void {
-    if (!this.keep) this.forget();
   }
 }

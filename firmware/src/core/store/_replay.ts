@@ -6,20 +6,6 @@
 import { Log } from './_log';
 import { KIND_DEL, KIND_PUT, PAGE_HEADER_SIZE, RECORD_OK } from './_layout';
 import { RecordReader } from './_reader';
-import { DEL_LEN, type OpenTxn } from './_txn';
-
-/**
- * Applies the open transaction's records from what it kept in RAM (txn.count <= KEPT_RECORDS),
- * in the order they were written. Returns how many it applied.
- */
-export function applyKept(log: Log, txn: OpenTxn): number {
-  for (let i = 0; i < txn.count; i++) {
-    const len = txn.keptLen(i);
-    if (len === DEL_LEN) log.applyDel(txn.keptType(i), txn.keptId(i));
-    else log.applyPut(txn.keptType(i), txn.keptId(i), txn.keptAddr(i), len);
-  }
-  return txn.count;
-}
 
 /**
  * Applies transaction `seq`'s records found from (startPhys, startOff) up to its COMMIT at

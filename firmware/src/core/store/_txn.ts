@@ -12,6 +12,7 @@ import { shr } from '../bits';
 import { readU16, readU24, writeU16, writeU24 } from '../bytes';
 import type { Flash } from '../ports/flash';
 import { storeKey } from './_index';
+import type { Log } from './_log';
 import { KIND_DEL, KIND_PUT, PAGE_HEADER_SIZE, RECORD_OK } from './_layout';
 import { RecordReader } from './_reader';
 
@@ -83,21 +84,18 @@ export class OpenTxn {
     this.filter[shr(bit, 3)] = this.filter[shr(bit, 3)] | (1 << (bit & 7));
   }
 
-  /** Kept record i (below count and KEPT_RECORDS): its type, id, address and length (DEL_LEN: a remove). */
-  keptType(i: number): number {
-    return this.kept[i * KEPT_ENTRY];
-  }
-
-  keptId(i: number): number {
-    return readU16(this.kept, i * KEPT_ENTRY + 1);
-  }
-
-  keptAddr(i: number): number {
-    return readU24(this.kept, i * KEPT_ENTRY + K_ADDR);
-  }
-
-  keptLen(i: number): number {
-    return readU16(this.kept, i * KEPT_ENTRY + K_LEN);
+  /**
+   * Applies the transaction's records from what it kept in RAM (count <= KEPT_RECORDS), in the
+   * order they were written. Returns how many it applied.
+   */
+  applyKept(log: Log): number {
+    const k = this.kept;
+    for (let at = 0; at < this.count * KEPT_ENTRY; at += KEPT_ENTRY) {
+      const len = readU16(k, at + K_LEN);
+      if (len === DEL_LEN) log.applyDel(k[at], readU16(k, at + 1));
+      else log.applyPut(k[at], readU16(k, at + 1), readU24(k, at + K_ADDR), len);
+    }
+    return this.count;
   }
 
   /**

@@ -35,7 +35,7 @@ import {
   sealRecord,
 } from './_layout';
 import { RecordReader } from './_reader';
-import { applyKept, replayTransaction } from './_replay';
+import { replayTransaction } from './_replay';
 import { DEL_LEN, KEPT_RECORDS, OpenTxn } from './_txn';
 import { appendableBytes, fits, makeRoom, smallRoomAfter } from './compaction';
 import { DAMAGE_NONE, ScanReport, damageText, eraseUnusedPages, scanLog } from './mount';
@@ -218,7 +218,7 @@ export class Store {
     // A small transaction's records are applied from RAM; a larger one's are read back from flash.
     const applied =
       txn.count <= KEPT_RECORDS
-        ? applyKept(this.log, txn)
+        ? txn.applyKept(this.log)
         : replayTransaction(this.log, this.replayReader, txn.seq, txn.firstPhys, txn.firstOff, this.log.pageOf(addr), addr % ps);
     if (applied !== txn.count) throw new Error(`store.commit: applied ${applied} of ${txn.count} records`);
     this.nextSeq = txn.seq + 1;
