@@ -147,7 +147,7 @@ export async function runMemoryJourney(options: MemoryJourneyOptions): Promise<M
 
     const flags = (await board.evaluate('E.getErrorFlags()')).value as string[];
     const total = (await board.evaluate('process.memory().total')).value as number;
-    const walk = (await board.evaluate(memoryWalkExpression(mainLocalNames()), 120_000)).value as MemoryWalk;
+    const walk = (await board.evaluate(memoryWalkExpression(mainLocalNames()), 300_000)).value as MemoryWalk;
     return {
       total,
       afterBoot,
