@@ -3,6 +3,7 @@ import { firmwareBench } from './firmware';
 import { tapBench } from './tap';
 import { downloadBench } from './download';
 import { platformBench } from './platform';
+import { linkCryptoBench } from './link-crypto';
 import type { BenchOptions, BenchResult } from './_report';
 
 export const BENCHES = {
@@ -10,6 +11,7 @@ export const BENCHES = {
   tap: tapBench,
   download: downloadBench,
   platform: platformBench,
+  'link-crypto': linkCryptoBench,
 } satisfies Record<string, (opts: BenchOptions) => Promise<BenchResult>>;
 
 export type BenchName = keyof typeof BENCHES;

@@ -15,7 +15,7 @@
  * Keys are wiped after use; logs and the audit log only ever see KCVs.
  */
 import { randomBytes } from 'node:crypto';
-import { SoftAes } from '../../../firmware/src/core/crypto/aes';
+import { NodeAes } from '../crypto/node-aes';
 import { buildSelect } from '../../../firmware/src/core/gp/select';
 import { Scp03HostSession } from '../../../firmware/src/core/gp/scp03-host';
 import { SCP03_ERROR } from '../../../firmware/src/core/gp/scp03-errors';
@@ -69,7 +69,7 @@ export interface SessionSeed {
 }
 
 export class SeChannel {
-  private readonly scp = new Scp03HostSession(() => new SoftAes());
+  private readonly scp = new Scp03HostSession(() => new NodeAes());
   private readonly out = new Uint8Array(MAX_APDU + 16);
 
   private constructor(private readonly kvn: number) {}

@@ -14,7 +14,7 @@
  * moves. The server therefore keeps at most one open authorisation per card counter, and only the
  * terminal that holds it may replace it; a later tap settles it by the card's counter (settle()).
  */
-import { SoftAes } from '../../../firmware/src/core/crypto/aes';
+import { NodeAes } from '../crypto/node-aes';
 import { fromHex, toHex } from '../../../firmware/src/core/hex';
 import { MerchantMac, LOYALTY_MAC_LEN } from '../../../firmware/src/core/applets/loyalty/merchant-mac';
 import { INS_ADD_COUPON, INS_EARN, INS_REDEEM, INS_USE_COUPON } from '../../../firmware/src/core/applets/loyalty/loyalty-applet';
@@ -74,7 +74,7 @@ export interface MerchantServerOptions {
 export class MerchantServer implements IssuerAdapter {
   readonly issuer = 'merchant' as const;
   private readonly masterKeys: LoyaltyMasterKeys;
-  private readonly mac = new MerchantMac(new SoftAes());
+  private readonly mac = new MerchantMac(new NodeAes());
   private readonly rule: (fen: number) => number;
   private readonly nextCardNumber: () => string;
 

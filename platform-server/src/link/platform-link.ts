@@ -16,7 +16,7 @@
  * Logs carry device ids, TARs, sizes and status codes, never packet contents or keys.
  */
 import { performance } from 'node:perf_hooks';
-import { SoftAes } from '../../../firmware/src/core/crypto/aes';
+import { NodeAes } from '../crypto/node-aes';
 import { CommandOpener } from '../../../firmware/src/core/link/command-packet';
 import type { CounterStore } from '../../../firmware/src/core/link/counter';
 import { LinkKeyset } from '../../../firmware/src/core/link/keyset';
@@ -261,8 +261,8 @@ export class PlatformLink {
     if (known !== undefined) return known;
     const raw = this.opts.keys(deviceId);
     if (raw === null) return null;
-    const kic = new SoftAes();
-    const kid = new SoftAes();
+    const kic = new NodeAes();
+    const kid = new NodeAes();
     try {
       kic.setKey(raw.kic, 0, raw.kic.length);
       kid.setKey(raw.kid, 0, raw.kid.length);

@@ -7,7 +7,7 @@
  * The SE serial is what the SE returns as key diversification data in INITIALIZE UPDATE (its first
  * 10 bytes), so the platform, or `tapcard gp --kmc`, finds the keys of any SE it talks to.
  */
-import { SoftAes } from '../../../firmware/src/core/crypto/aes';
+import { NodeAes } from '../crypto/node-aes';
 import { Cmac } from '../../../firmware/src/core/crypto/cmac';
 import { kcvAes } from '../../../firmware/src/core/crypto/kcv';
 import { DIVERSIFY_DEK, DIVERSIFY_ENC, DIVERSIFY_MAC, diversifyKey } from '../../../firmware/src/core/gp/diversify';
@@ -24,7 +24,7 @@ export interface IsdKeys {
 
 export function diversifyIsdKeys(kmc: Uint8Array, seSerial: Uint8Array): IsdKeys {
   if (seSerial.length !== SE_SERIAL_LEN) throw new Error(`SE serial: expected ${SE_SERIAL_LEN} bytes, got ${seSerial.length}`);
-  const mac = new Cmac(new SoftAes());
+  const mac = new Cmac(new NodeAes());
   const derive = (purpose: number): Uint8Array => {
     const out = new Uint8Array(kmc.length);
     if (diversifyKey(mac, kmc, purpose, seSerial, 0, seSerial.length, out, 0) < 0) {
@@ -37,7 +37,7 @@ export function diversifyIsdKeys(kmc: Uint8Array, seSerial: Uint8Array): IsdKeys
 
 /** AES key check value as lower-case hex (docs/standards.md "Keys"): what logs and listings show instead of a key. */
 export function aesKcv(key: Uint8Array): string {
-  const aes = new SoftAes();
+  const aes = new NodeAes();
   aes.setKey(key, 0, key.length);
   const out = new Uint8Array(3);
   kcvAes(aes, out, 0);

@@ -24,6 +24,8 @@ export interface BlockCipher {
    */
   /** CBC encryption of src[srcOff..+len) under iv[ivOff..], keeping only the last block: into iv. */
   cbcMac?(iv: Uint8Array, ivOff: number, src: Uint8Array, srcOff: number, len: number): void;
+  /** CBC encryption of src[srcOff..+len) under iv[ivOff..] to dst[dstOff..]; dst may be src. */
+  cbcEncrypt?(iv: Uint8Array, ivOff: number, src: Uint8Array, srcOff: number, len: number, dst: Uint8Array, dstOff: number): void;
   /** CBC decryption of src[srcOff..+len) under iv[ivOff..] to dst[dstOff..]; dst may be src. */
   cbcDecrypt?(iv: Uint8Array, ivOff: number, src: Uint8Array, srcOff: number, len: number, dst: Uint8Array, dstOff: number): void;
 }

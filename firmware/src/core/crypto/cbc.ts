@@ -36,6 +36,10 @@ export function cbcEncrypt(
   const bs = c.blockSize;
   checkRanges(c, src, srcOff, len, dst, dstOff);
   assertRange('CBC IV', iv, ivOff, bs);
+  if (c.cbcEncrypt !== undefined && len > 0) {
+    c.cbcEncrypt(iv, ivOff, src, srcOff, len, dst, dstOff);
+    return;
+  }
   let chain = iv;
   let chainOff = ivOff;
   for (let i = 0; i < len; i += bs) {
