@@ -14,7 +14,9 @@ import type { ThreadRequest, ThreadResponse } from './postgres-protocol';
 
 /** Longest wait for one answer (a lock held by another worker included). */
 const ANSWER_TIMEOUT_MS = 60_000;
-const RETRY_LIMIT = 20;
+const RETRY_LIMIT = 30;
+/** Longest pause before running a transaction again (it grows with each attempt, with jitter). */
+const RETRY_PAUSE_MAX_MS = 200;
 const RETRYABLE = new Set(['40001', '40P01']);
 
 export class PostgresError extends Error {
@@ -37,6 +39,8 @@ export class PostgresDb implements PlatformDb {
   private readonly port: MessagePort;
   private readonly flag = new Int32Array(new SharedArrayBuffer(4));
   private readonly positional = new Map<string, string>();
+  /** Never notified: Atomics.wait on it is a synchronous pause. */
+  private readonly pause = new Int32Array(new SharedArrayBuffer(4));
   private nextId = 1;
   private depth = 0;
   private closed = false;
@@ -91,6 +95,8 @@ export class PostgresDb implements PlatformDb {
       } catch (err) {
         this.exec('ROLLBACK');
         if (!(err instanceof PostgresError && err.code !== null && RETRYABLE.has(err.code)) || attempt >= RETRY_LIMIT) throw err;
+        // Run again once the conflicting transactions are likely done, not at once into them.
+        Atomics.wait(this.pause, 0, 0, Math.random() * Math.min(RETRY_PAUSE_MAX_MS, 2 ** attempt));
       } finally {
         this.depth = 0;
       }
