@@ -13,7 +13,8 @@ import path from 'node:path';
 import { SoftAes } from '../../firmware/src/core/crypto/aes';
 import { SoftDes, SoftTripleDes } from '../../firmware/src/core/crypto/des';
 import { fromHex, toHex } from '../../firmware/src/core/hex';
-import { LINK_COMMAND_REFUSED, LINK_FRAME_REFUSED, LINK_POR_REFUSED } from '../../firmware/src/core/link/link-notes';
+import { COPY_OF_POR, LINK_COMMAND_REFUSED, LINK_COPY, LINK_FRAME_REFUSED, LINK_POR_REFUSED } from '../../firmware/src/core/link/link-notes';
+import { COPY_OF_LAST } from '../../firmware/src/core/link/answered-command';
 import { LinkKeyset } from '../../firmware/src/core/link/keyset';
 import { porText } from '../../firmware/src/core/link/por-status';
 import { SMS_USER_DATA_MAX } from '../../firmware/src/core/link/udh';
@@ -195,6 +196,8 @@ export class Terminal implements McuShell {
         return this.log('link.command.refused', { status: porText(value) });
       case LINK_POR_REFUSED:
         return this.log('link.por.refused', { code: value });
+      case LINK_COPY:
+        return this.log('link.copy', { of: value === COPY_OF_POR ? 'PoR, dropped' : value === COPY_OF_LAST ? 'last command, PoR sent again' : 'earlier command, dropped' });
       case NOTE_RELAYED:
         return this.log('terminal.download.progress', { job: r.job, seq: r.seq, total: r.total, state: r.state });
       case NOTE_INSTALLED:

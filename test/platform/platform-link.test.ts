@@ -18,6 +18,7 @@ import { DevicePeer } from './_device-peer';
 import { tempPlatform, type TempPlatform } from './_fixtures';
 
 const TAR_MGMT = 0x544301; // an application the test routes
+const TAR_SLOW = 0x544302; // one whose handler answers when the test lets it
 
 let t: TempPlatform;
 let bundle: ProvisioningBundle;
@@ -78,16 +79,52 @@ describe('platform link, device -> platform', () => {
     expect(por.data).toBe(Buffer.from([...data].reverse()).toString('hex'));
   });
 
-  it('refuses a replayed packet with CNTR low, without calling the handler or moving the counter', async () => {
+  it('answers a copy of the last request with its PoR again, drops a copy of a recent one, refuses an older one with CNTR low; none reaches the handler or moves the counter', async () => {
     const dev = new DevicePeer(bundle, net.device('term-1'));
     dev.upCounter.value = Buffer.from(upCounter(), 'hex');
-    await dev.request(TAR_MGMT, Uint8Array.of(7));
+    const first = await dev.request(TAR_MGMT, Uint8Array.of(7));
+    const oldest = dev.sent.slice();
+    for (let i = 0; i < 4; i++) await dev.request(TAR_MGMT, Uint8Array.of(i));
+    const recent = dev.sent.slice(oldest.length + 2, oldest.length + 3);
+    const last = dev.sent.slice(-1);
     const before = { calls: handled.length, counter: upCounter() };
-    const replayPor = dev.nextPor();
-    for (const f of dev.sent) await dev.sendFrame(f);
-    const por = await replayPor;
-    expect(por).toMatchObject({ code: RESPONSE.VERIFIED, status: POR.CNTR_LOW, data: '' });
+
+    const again = dev.nextPor();
+    for (const f of last) await dev.sendFrame(f);
+    expect(await again).toEqual({ code: RESPONSE.VERIFIED, status: POR.OK, data: '03' });
+
+    for (const f of recent) await dev.sendFrame(f);
+    await settle();
+    expect(dev.pors).toHaveLength(6);
+
+    const replay = dev.nextPor();
+    for (const f of oldest) await dev.sendFrame(f);
+    expect(await replay).toMatchObject({ code: RESPONSE.VERIFIED, status: POR.CNTR_LOW, data: '' });
+    expect(first).toMatchObject({ status: POR.OK, data: '07' });
     expect({ calls: handled.length, counter: upCounter() }).toEqual(before);
+  });
+
+  it('drops a copy that arrives while the handler is still answering the first: one handler call, one PoR', async () => {
+    let open: () => void = () => {};
+    const gate = new Promise<void>((r) => (open = r));
+    let slowCalls = 0;
+    link.route(TAR_SLOW, async (req) => {
+      slowCalls++;
+      await gate;
+      return req.data;
+    });
+    const dev = new DevicePeer(bundle, net.device('term-1'));
+    dev.upCounter.value = Buffer.from(upCounter(), 'hex');
+    const frames = dev.requestFrames(TAR_SLOW, Uint8Array.of(1, 2));
+    const por = dev.nextPor();
+    for (const f of frames) await dev.sendFrame(f);
+    for (const f of frames) await dev.sendFrame(f);
+    await settle();
+    expect(dev.pors).toHaveLength(0);
+    open();
+    expect(await por).toEqual({ code: RESPONSE.VERIFIED, status: POR.OK, data: '0102' });
+    await settle();
+    expect({ calls: slowCalls, pors: dev.pors.length }).toEqual({ calls: 1, pors: 1 });
   });
 
   it('answers an unrouted TAR with a clear "TAR unknown" PoR', async () => {

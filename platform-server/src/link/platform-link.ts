@@ -13,10 +13,15 @@
  *
  * Handlers see a request at least once per counter value: a device that got no PoR resends with a
  * new counter, so handlers must be idempotent (the flows key their state by job, not by packet).
+ * A copy of a recent request (MQTT QoS 1 redelivery; firmware/src/core/link/answered-command.ts)
+ * reaches no handler: a copy of the last one gets the same PoR once the handler has answered (and
+ * nothing before), a copy of an earlier one nothing. A PoR for a command already settled matches
+ * nothing and is dropped.
  * Logs carry device ids, TARs, sizes and status codes, never packet contents or keys.
  */
 import { performance } from 'node:perf_hooks';
 import { NodeAes } from '../crypto/node-aes';
+import { AnsweredCommands, COPY_OF_LAST, NOT_A_COPY } from '../../../firmware/src/core/link/answered-command';
 import { CommandOpener } from '../../../firmware/src/core/link/command-packet';
 import type { CounterStore } from '../../../firmware/src/core/link/counter';
 import { LinkKeyset } from '../../../firmware/src/core/link/keyset';
@@ -84,6 +89,11 @@ interface DeviceState {
   segmenter: Segmenter;
   nextRef: number;
   pending: Pending[];
+  /** The last requests accepted, and the data of the last one's PoR once its handler has answered (null before). */
+  answered: AnsweredCommands;
+  answer: Uint8Array | null;
+  /** Requests accepted, so a handler's late answer is kept only while its request is still the last. */
+  accepted: number;
 }
 
 const MAX_PACKET_PARTS_DEFAULT = 8;
@@ -189,6 +199,16 @@ export class PlatformLink {
     });
     const tar = o.tar;
     const porMode = o.spi2 & 0x03;
+    const copyOf = dev.answered.copyOf(o, status);
+    if (copyOf !== NOT_A_COPY) {
+      const answer = copyOf === COPY_OF_LAST ? dev.answer : null;
+      this.opts.log('link.command.copy', { deviceId, tar: tarHex(tar), of: copyOf === COPY_OF_LAST ? 'last' : 'earlier', answerAgain: answer !== null });
+      if (answer === null || porMode !== POR_ALWAYS) return;
+      const out = new Uint8Array(this.maxPacket);
+      const len = sealResponse(dev.keys, tar, o.cntr, 0, POR.OK, answer, 0, answer.length, out, 0);
+      await this.sendPacket(deviceId, dev, out, len, PACKET_RESPONSE);
+      return;
+    }
     if (status !== POR.OK) {
       this.opts.log('link.command.refused', { deviceId, tar: tarHex(tar), status: porText(status) });
       if (porMode !== POR_ALWAYS && porMode !== POR_ON_ERROR) return;
@@ -202,9 +222,13 @@ export class PlatformLink {
     const request: UplinkRequest = { deviceId, tar, data: o.data.slice(o.dataOff, o.dataOff + o.dataLen) };
     const cntr = o.cntr.slice();
     o.data.fill(0);
+    dev.answered.accept(o);
+    dev.answer = null;
+    const accepted = ++dev.accepted;
     this.opts.log('link.command.received', { deviceId, tar: tarHex(tar), octets: request.data.length });
     const handler = this.routes.get(tar) as RequestHandler;
     const answer = await handler(request);
+    if (dev.accepted === accepted) dev.answer = answer.slice();
     if (porMode !== POR_ALWAYS) return;
     const out = new Uint8Array(this.maxPacket);
     const len = sealResponse(dev.keys, tar, cntr, 0, POR.OK, answer, 0, answer.length, out, 0);
@@ -282,6 +306,9 @@ export class PlatformLink {
       segmenter: new Segmenter(ss),
       nextRef: Math.floor(Math.random() * 256),
       pending: [],
+      answered: new AnsweredCommands(),
+      answer: null,
+      accepted: 0,
     };
     this.devices.set(deviceId, state);
     return state;

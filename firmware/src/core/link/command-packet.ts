@@ -131,6 +131,8 @@ export class CommandOpener {
   readonly cntr = new Uint8Array(CNTR_LEN);
   /** True once the checksum verified: only then may a PoR be secured and echo the counter. */
   authenticated = false;
+  /** The packet's CC once it verified (zeros otherwise): under one key set it names the packet. */
+  readonly cc = new Uint8Array(CC_LEN);
 
   private readonly stored = new Uint8Array(CNTR_LEN);
 
@@ -150,6 +152,7 @@ export class CommandOpener {
     this.authenticated = false;
     this.tar = 0;
     fill(this.cntr, 0, CNTR_LEN, 0);
+    fill(this.cc, 0, CC_LEN, 0);
     if (len < CMD_AT_DATA + 2 || len > this.data.length || off + len > packet.length) return POR.UNIDENTIFIED_SECURITY_ERROR;
     if (readU16(packet, off + CMD_AT_CPL) + 2 !== len) return POR.UNIDENTIFIED_SECURITY_ERROR;
     this.spi1 = packet[off + CMD_AT_SPI];
@@ -178,6 +181,7 @@ export class CommandOpener {
     if (pad > 15 || pad > len - CMD_AT_DATA) return this.refuse(len, POR.CIPHERING_ERROR);
     this.authenticated = true;
     copy(w, CMD_AT_CNTR, this.cntr, 0, CNTR_LEN);
+    copy(w, CMD_AT_CC, this.cc, 0, CC_LEN);
     const status = this.checkCounter(sec.counter);
     if (status !== POR.OK) return this.refuse(len, status);
     sec.counter.write(this.cntr, 0);

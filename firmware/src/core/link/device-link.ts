@@ -6,17 +6,23 @@
  * (the MCU), whose answer goes back in a secured PoR; request() seals data for a platform TAR under
  * the next up counter, one request at a time, and the application gets the platform's PoR. A
  * refused packet reaches no application and changes no counter; the sink is told why.
+ *
+ * Copies (MQTT QoS 1 redelivery, a repeat on the path) are recognised, not refused: a copy of the
+ * last command gets the PoR the first got, from the answer kept in `answer`, a copy of an earlier
+ * one is dropped (answered-command.ts), and so is a PoR of an earlier request (only the platform can
+ * seal one, so it is a copy). None counts as refused.
  */
-import { equalBytes, fill } from '../bytes';
+import { fill } from '../bytes';
+import { AnsweredCommands, COPY_OF_LAST, NOT_A_COPY } from './answered-command';
 import { CommandHeader, CommandOpener, sealCommand } from './command-packet';
-import { CNTR_LEN, type CounterStore, takeNextCounter } from './counter';
+import { CNTR_LEN, type CounterStore, compareCounter, takeNextCounter } from './counter';
 import type { LinkKeyset } from './keyset';
 import { POR } from './por-status';
 import { REASSEMBLY, Reassembler, ReassemblerSettings, isReassemblyRejection } from './reassembler';
 import { RESPONSE, ResponseOpener, sealClearResponse, sealResponse } from './response-packet';
 import { SEGMENT_TOO_LONG, Segmenter, SegmenterSettings } from './segmenter';
 import { POR_ALWAYS, POR_ON_ERROR } from './spi';
-import { LINK_COMMAND_REFUSED, LINK_FRAME_REFUSED, LINK_POR_REFUSED } from './link-notes';
+import { COPY_OF_POR, LINK_COMMAND_REFUSED, LINK_COPY, LINK_FRAME_REFUSED, LINK_POR_REFUSED } from './link-notes';
 import { PACKET_COMMAND, PACKET_RESPONSE } from './udh';
 
 /** The application behind the device's TAR. */
@@ -51,7 +57,10 @@ export class DeviceLink {
   private readonly commandOpener: CommandOpener;
   private readonly responseOpener: ResponseOpener;
   private readonly out: Uint8Array;
+  /** The answer to the last command accepted, kept for its copies until the next one. */
   private readonly answer: Uint8Array;
+  private answerLen = 0;
+  private readonly answered = new AnsweredCommands();
   private readonly header = new CommandHeader();
   private readonly pendingCntr = new Uint8Array(CNTR_LEN);
   private readonly scratch = new Uint8Array(CNTR_LEN);
@@ -133,6 +142,12 @@ export class DeviceLink {
     const o = this.commandOpener;
     const status = o.open(packet, 0, len, this);
     const porMode = o.spi2 & 0x03;
+    const copyOf = this.answered.copyOf(o, status);
+    if (copyOf !== NOT_A_COPY) {
+      this.sink.tell(LINK_COPY, copyOf, '');
+      if (copyOf === COPY_OF_LAST && porMode === POR_ALWAYS) this.sendPor(this.answerLen);
+      return;
+    }
     if (status !== POR.OK) {
       this.refuse(LINK_COMMAND_REFUSED, status);
       if (porMode !== POR_ALWAYS && porMode !== POR_ON_ERROR) return;
@@ -142,11 +157,16 @@ export class DeviceLink {
       this.sendPacket(n, PACKET_RESPONSE);
       return;
     }
-    const m = this.app.command(o.data, o.dataOff, o.dataLen, this.answer);
+    this.answered.accept(o);
+    this.answerLen = this.app.command(o.data, o.dataOff, o.dataLen, this.answer);
     fill(o.data, 0, len, 0);
-    if (porMode !== POR_ALWAYS) return;
-    const n = sealResponse(this.keys, o.tar, o.cntr, 0, POR.OK, this.answer, 0, m, this.out, 0);
-    this.sendPacket(n, PACKET_RESPONSE);
+    if (porMode === POR_ALWAYS) this.sendPor(this.answerLen);
+  }
+
+  /** The PoR of the last command accepted, carrying answer[0, len). */
+  private sendPor(len: number): void {
+    const a = this.answered;
+    this.sendPacket(sealResponse(this.keys, a.tar, a.cntr, 0, POR.OK, this.answer, 0, len, this.out, 0), PACKET_RESPONSE);
   }
 
   /** Commands are for the one device application. */
@@ -158,11 +178,20 @@ export class DeviceLink {
     const o = this.responseOpener;
     const code = o.open(packet, 0, len, this.keys);
     const matches = o.tar === this.pendingTar;
-    if (code === RESPONSE.VERIFIED && matches && equalBytes(o.cntr, 0, this.pendingCntr, 0, CNTR_LEN)) {
-      this.cancel();
-      this.app.por(o.status, true, o.data, o.dataOff, o.dataLen);
+    if (code === RESPONSE.VERIFIED) {
+      const age = compareCounter(o.cntr, 0, this.pendingCntr, 0);
+      if (matches && age === 0) {
+        this.cancel();
+        this.app.por(o.status, true, o.data, o.dataOff, o.dataLen);
+        fill(o.data, 0, len, 0);
+        return;
+      }
       fill(o.data, 0, len, 0);
-      return;
+      if (age <= 0) {
+        // A PoR of a request settled or given up: a copy, it changes nothing.
+        this.sink.tell(LINK_COPY, COPY_OF_POR, '');
+        return;
+      }
     }
     if (code === RESPONSE.CLEAR && matches) {
       this.cancel();
