@@ -1,7 +1,8 @@
 /**
- * The platform's end of the link: frames from a LinkTransport are reassembled per device, secured
- * packets opened with that device's key set and counters, and answered (TS 102 225 §5;
- * firmware/src/core/link). Two directions:
+ * The platform's end of the link: one LinkEndpoint per device (firmware/src/core/link/link-endpoint.ts,
+ * the endpoint the terminal's MCU runs too) with that device's key set and counters, fed the frames
+ * of a LinkTransport; this file is its I/O shell: routes, promises, timers, logs (TS 102 225 §5).
+ * Two directions:
  *
  * - up: a device's command packet (a request from its MCU) goes to the handler routed for its TAR;
  *   what the handler returns travels back as the data of a secured PoR. No route for the TAR means
@@ -21,18 +22,17 @@
  */
 import { performance } from 'node:perf_hooks';
 import { NodeAes } from '../crypto/node-aes';
-import { AnsweredCommands, COPY_OF_LAST, NOT_A_COPY } from '../../../firmware/src/core/link/answered-command';
-import { CommandOpener } from '../../../firmware/src/core/link/command-packet';
+import { COPY_OF_LAST } from '../../../firmware/src/core/link/answered-command';
 import type { CounterStore } from '../../../firmware/src/core/link/counter';
 import { LinkKeyset } from '../../../firmware/src/core/link/keyset';
-import { POR, porText } from '../../../firmware/src/core/link/por-status';
-import { REASSEMBLY, Reassembler, ReassemblerSettings, isReassemblyRejection } from '../../../firmware/src/core/link/reassembler';
-import { RESPONSE, ResponseOpener, sealClearResponse, sealResponse } from '../../../firmware/src/core/link/response-packet';
-import { SEGMENT_TOO_LONG, Segmenter, SegmenterSettings } from '../../../firmware/src/core/link/segmenter';
-import { POR_ALWAYS, POR_ON_ERROR } from '../../../firmware/src/core/link/spi';
-import { PACKET_COMMAND, PACKET_RESPONSE, SMS_USER_DATA_MAX } from '../../../firmware/src/core/link/udh';
+import {
+  LinkEndpoint, RECEIVED_COMMAND, RECEIVED_POR, REQUEST_COUNTER_EXHAUSTED, REQUEST_SENT,
+} from '../../../firmware/src/core/link/link-endpoint';
+import { LINK_COMMAND_REFUSED, LINK_COPY, LINK_FRAME_REFUSED, LINK_POR_REFUSED } from '../../../firmware/src/core/link/link-notes';
+import { porText } from '../../../firmware/src/core/link/por-status';
+import { REASSEMBLY } from '../../../firmware/src/core/link/reassembler';
+import { SMS_USER_DATA_MAX } from '../../../firmware/src/core/link/udh';
 import type { Log } from '../log';
-import { sealLinkCommand } from './seal-link-command';
 import type { LinkTransport } from '../mqtt/link-transport';
 
 export interface UplinkRequest {
@@ -84,39 +84,28 @@ interface Pending {
 }
 
 interface DeviceState {
-  keys: LinkKeyset;
-  reassembler: Reassembler;
-  segmenter: Segmenter;
-  nextRef: number;
+  endpoint: LinkEndpoint;
+  /** Frames the endpoint produced, waiting to be sent in order. */
+  outbox: Uint8Array[];
   pending: Pending[];
-  /** The last requests accepted, and the data of the last one's PoR once its handler has answered (null before). */
-  answered: AnsweredCommands;
-  answer: Uint8Array | null;
-  /** Requests accepted, so a handler's late answer is kept only while its request is still the last. */
-  accepted: number;
 }
 
 const MAX_PACKET_PARTS_DEFAULT = 8;
-const NO_DATA = new Uint8Array(0);
+/** Reassemblies open at once per device: room for junk first parts beside a real transfer (reassembler.ts). */
+const REASSEMBLIES_PER_DEVICE = 4;
 
 export class PlatformLink {
   private readonly routes = new Map<number, RequestHandler>();
   private readonly devices = new Map<string, DeviceState>();
   private readonly frameSize: number;
   private readonly maxParts: number;
-  private readonly maxPacket: number;
   private readonly porTimeoutMs: number;
-  private readonly commandOpener: CommandOpener;
-  private readonly responseOpener: ResponseOpener;
   private closed = false;
 
   constructor(private readonly opts: PlatformLinkOptions) {
     this.frameSize = opts.frameSize ?? SMS_USER_DATA_MAX;
     this.maxParts = opts.maxParts ?? MAX_PACKET_PARTS_DEFAULT;
-    this.maxPacket = this.frameSize * this.maxParts;
     this.porTimeoutMs = opts.porTimeoutMs ?? 30_000;
-    this.commandOpener = new CommandOpener(this.maxPacket);
-    this.responseOpener = new ResponseOpener(this.maxPacket);
     opts.transport.onFrame((deviceId, frame) => this.onFrame(deviceId, frame));
   }
 
@@ -130,17 +119,18 @@ export class PlatformLink {
     if (this.closed) throw new LinkError('link closed', 'CLOSED');
     const dev = this.device(deviceId);
     if (dev === null) throw new LinkError(`device '${deviceId}' has no active link keys`, 'UNKNOWN_DEVICE');
-    const sealed = sealLinkCommand(dev.keys, this.opts.counters(deviceId, 'down'), tar, data, this.maxPacket);
-    if (!sealed.ok) {
-      throw sealed.error === 'COUNTER_EXHAUSTED'
+    const ep = dev.endpoint;
+    const sent = ep.request(tar, data, 0, data.length);
+    if (sent !== REQUEST_SENT) {
+      dev.outbox.length = 0;
+      throw sent === REQUEST_COUNTER_EXHAUSTED
         ? new LinkError(`device '${deviceId}': down counter exhausted, a new key set is needed`, 'COUNTER_EXHAUSTED')
         : new LinkError(`command of ${data.length} octets does not fit ${this.maxParts} frames`, 'PACKET_TOO_LONG');
     }
-    const { packet, len } = sealed;
     const por = new Promise<PorResult>((resolve, reject) => {
       const entry: Pending = {
         tar,
-        cntr: sealed.cntrHex,
+        cntr: Buffer.from(ep.sentCntr).toString('hex'),
         resolve,
         reject,
         timer: setTimeout(() => {
@@ -151,8 +141,9 @@ export class PlatformLink {
       dev.pending.push(entry);
     });
     por.catch(() => {}); // the caller gets the rejection through the returned promise
-    await this.sendPacket(deviceId, dev, packet, len, PACKET_COMMAND);
-    this.opts.log('link.command.sent', { deviceId, tar: tarHex(tar), octets: len });
+    const octets = dev.outbox.reduce((n, f) => n + f.length, 0);
+    await this.flush(deviceId, dev);
+    this.opts.log('link.command.sent', { deviceId, tar: tarHex(tar), octets });
     return por;
   }
 
@@ -163,7 +154,7 @@ export class PlatformLink {
         clearTimeout(p.timer);
         p.reject(new LinkError('link closed', 'CLOSED'));
       }
-      dev.keys.wipe();
+      dev.endpoint.keys.wipe();
     }
     this.devices.clear();
   }
@@ -175,70 +166,47 @@ export class PlatformLink {
       this.opts.log('link.frame.dropped', { deviceId, reason: 'unknown or revoked device' });
       return;
     }
-    const code = dev.reassembler.push(frame, 0, frame.length, nowSeconds());
-    if (isReassemblyRejection(code)) {
-      this.opts.log('link.frame.refused', { deviceId, reason: reassemblyReason(code), octets: frame.length });
-      return;
+    const ep = dev.endpoint;
+    try {
+      const got = ep.receive(frame, frame.length, nowSeconds());
+      if (got === RECEIVED_COMMAND) this.onCommand(deviceId, dev);
+      else if (got === RECEIVED_POR) this.onPor(deviceId, dev);
+    } catch (err) {
+      // A counter store that refuses the write (another worker holds the device's lease).
+      this.opts.log('link.request.failed', { deviceId, error: (err as Error).message });
+    } finally {
+      ep.forget();
     }
-    if (code !== REASSEMBLY.COMPLETE) return;
-    const r = dev.reassembler;
-    const packet = r.packet.slice(0, r.packetLength);
-    if (r.packetKind === PACKET_COMMAND) {
-      this.onCommand(deviceId, dev, packet).catch((err: Error) => this.opts.log('link.request.failed', { deviceId, error: err.message }));
-    } else if (r.packetKind === PACKET_RESPONSE) {
-      this.onResponse(deviceId, dev, packet);
-    }
+    this.flush(deviceId, dev).catch((err: Error) => this.opts.log('link.send.failed', { deviceId, error: err.message }));
   }
 
-  private async onCommand(deviceId: string, dev: DeviceState, packet: Uint8Array): Promise<void> {
-    const o = this.commandOpener;
-    const status = o.open(packet, 0, packet.length, {
-      acceptsTar: (tar) => this.routes.has(tar),
-      keys: dev.keys,
-      counter: this.opts.counters(deviceId, 'up'),
-    });
-    const tar = o.tar;
-    const porMode = o.spi2 & 0x03;
-    const copyOf = dev.answered.copyOf(o, status);
-    if (copyOf !== NOT_A_COPY) {
-      const answer = copyOf === COPY_OF_LAST ? dev.answer : null;
-      this.opts.log('link.command.copy', { deviceId, tar: tarHex(tar), of: copyOf === COPY_OF_LAST ? 'last' : 'earlier', answerAgain: answer !== null });
-      if (answer === null || porMode !== POR_ALWAYS) return;
-      const out = new Uint8Array(this.maxPacket);
-      const len = sealResponse(dev.keys, tar, o.cntr, 0, POR.OK, answer, 0, answer.length, out, 0);
-      await this.sendPacket(deviceId, dev, out, len, PACKET_RESPONSE);
-      return;
-    }
-    if (status !== POR.OK) {
-      this.opts.log('link.command.refused', { deviceId, tar: tarHex(tar), status: porText(status) });
-      if (porMode !== POR_ALWAYS && porMode !== POR_ON_ERROR) return;
-      const out = new Uint8Array(this.maxPacket);
-      const len = o.authenticated
-        ? sealResponse(dev.keys, tar, o.cntr, 0, status, NO_DATA, 0, 0, out, 0)
-        : sealClearResponse(tar, status, out, 0);
-      await this.sendPacket(deviceId, dev, out, len, PACKET_RESPONSE);
-      return;
-    }
-    const request: UplinkRequest = { deviceId, tar, data: o.data.slice(o.dataOff, o.dataOff + o.dataLen) };
-    const cntr = o.cntr.slice();
-    o.data.fill(0);
-    dev.answered.accept(o);
-    dev.answer = null;
-    const accepted = ++dev.accepted;
+  /** A new request: its handler answers it (the endpoint keeps the answer for copies of it). */
+  private onCommand(deviceId: string, dev: DeviceState): void {
+    const c = dev.endpoint.command;
+    const tar = c.tar;
+    const cntr = c.cntr.slice();
+    const porMode = c.spi2 & 0x03;
+    const request: UplinkRequest = { deviceId, tar, data: c.data.slice(c.dataOff, c.dataOff + c.dataLen) };
     this.opts.log('link.command.received', { deviceId, tar: tarHex(tar), octets: request.data.length });
     const handler = this.routes.get(tar) as RequestHandler;
-    const answer = await handler(request);
-    if (dev.accepted === accepted) dev.answer = answer.slice();
-    if (porMode !== POR_ALWAYS) return;
-    const out = new Uint8Array(this.maxPacket);
-    const len = sealResponse(dev.keys, tar, cntr, 0, POR.OK, answer, 0, answer.length, out, 0);
-    await this.sendPacket(deviceId, dev, out, len, PACKET_RESPONSE);
+    handler(request)
+      .then(async (answer) => {
+        if (this.devices.get(deviceId) !== dev) return;
+        dev.endpoint.answer(tar, cntr, 0, porMode, answer, 0, answer.length);
+        await this.flush(deviceId, dev);
+      })
+      .catch((err: Error) => this.opts.log('link.request.failed', { deviceId, error: err.message }));
   }
 
-  private onResponse(deviceId: string, dev: DeviceState, packet: Uint8Array): void {
-    const o = this.responseOpener;
-    const code = o.open(packet, 0, packet.length, dev.keys);
-    if (code === RESPONSE.VERIFIED) {
+  /**
+   * A PoR: a verified one settles the command it echoes (TAR and counter); a clear refusal carries
+   * no counter and answers the oldest command outstanding for its TAR. A PoR matching nothing
+   * outstanding (a copy, or one for a command given up) is dropped.
+   */
+  private onPor(deviceId: string, dev: DeviceState): void {
+    const ep = dev.endpoint;
+    const o = ep.por;
+    if (ep.porVerified) {
       const cntr = Buffer.from(o.cntr).toString('hex');
       const entry = dev.pending.find((p) => p.tar === o.tar && p.cntr === cntr);
       if (entry === undefined) {
@@ -246,17 +214,11 @@ export class PlatformLink {
         return;
       }
       this.settle(dev, entry, { status: o.status, data: o.data.slice(o.dataOff, o.dataOff + o.dataLen), verified: true });
-      o.data.fill(0);
       return;
     }
-    if (code === RESPONSE.CLEAR) {
-      // A clear refusal carries no counter: it answers the oldest command outstanding for that TAR.
-      const entry = dev.pending.find((p) => p.tar === o.tar);
-      this.opts.log('link.por.clear', { deviceId, tar: tarHex(o.tar), status: porText(o.status), matched: entry !== undefined });
-      if (entry !== undefined) this.settle(dev, entry, { status: o.status, data: new Uint8Array(0), verified: false });
-      return;
-    }
-    this.opts.log('link.por.refused', { deviceId, code });
+    const entry = dev.pending.find((p) => p.tar === o.tar);
+    this.opts.log('link.por.clear', { deviceId, tar: tarHex(o.tar), status: porText(o.status), matched: entry !== undefined });
+    if (entry !== undefined) this.settle(dev, entry, { status: o.status, data: new Uint8Array(0), verified: false });
   }
 
   private settle(dev: DeviceState, entry: Pending, result: PorResult): void {
@@ -270,14 +232,19 @@ export class PlatformLink {
     if (i >= 0) dev.pending.splice(i, 1);
   }
 
-  private async sendPacket(deviceId: string, dev: DeviceState, packet: Uint8Array, len: number, kind: number): Promise<void> {
-    const ref = dev.nextRef;
-    dev.nextRef = (dev.nextRef + 1) & 0xff;
-    const parts = dev.segmenter.begin(packet, 0, len, kind, ref);
-    if (parts === SEGMENT_TOO_LONG) throw new LinkError(`packet of ${len} octets does not fit ${this.maxParts} frames`, 'PACKET_TOO_LONG');
-    const frames: Uint8Array[] = [];
-    for (let f = dev.segmenter.next(); f !== null; f = dev.segmenter.next()) frames.push(f.slice());
+  /** Sends the frames the endpoint produced, in order. */
+  private async flush(deviceId: string, dev: DeviceState): Promise<void> {
+    const frames = dev.outbox.splice(0);
     for (const f of frames) await this.opts.transport.send(deviceId, f);
+  }
+
+  /** What the endpoint did on its own: refusals and copies. */
+  private told(deviceId: string, ep: LinkEndpoint, note: number, value: number): void {
+    const log = this.opts.log;
+    if (note === LINK_FRAME_REFUSED) log('link.frame.refused', { deviceId, reason: reassemblyReason(value) });
+    else if (note === LINK_COMMAND_REFUSED) log('link.command.refused', { deviceId, tar: tarHex(ep.command.tar), status: porText(value) });
+    else if (note === LINK_POR_REFUSED) log('link.por.refused', { deviceId, code: value });
+    else if (note === LINK_COPY) log('link.command.copy', { deviceId, tar: tarHex(ep.command.tar), of: value === COPY_OF_LAST ? 'last, PoR sent again if answered' : 'earlier, dropped' });
   }
 
   private device(deviceId: string): DeviceState | null {
@@ -294,22 +261,21 @@ export class PlatformLink {
       raw.kic.fill(0);
       raw.kid.fill(0);
     }
-    const rs = new ReassemblerSettings();
-    rs.frameSize = this.frameSize;
-    rs.maxParts = this.maxParts;
-    const ss = new SegmenterSettings();
-    ss.frameSize = this.frameSize;
-    ss.maxParts = this.maxParts;
-    const state: DeviceState = {
-      keys: new LinkKeyset(kic, kid, raw.keyIndex),
-      reassembler: new Reassembler(rs),
-      segmenter: new Segmenter(ss),
-      nextRef: Math.floor(Math.random() * 256),
-      pending: [],
-      answered: new AnsweredCommands(),
-      answer: null,
-      accepted: 0,
-    };
+    const outbox: Uint8Array[] = [];
+    const routes = this.routes;
+    const endpoint: LinkEndpoint = new LinkEndpoint(
+      new LinkKeyset(kic, kid, raw.keyIndex),
+      this.opts.counters(deviceId, 'down'),
+      this.opts.counters(deviceId, 'up'),
+      { acceptsTar: (tar) => routes.has(tar) },
+      { sendFrame: (f) => outbox.push(f.slice()), tell: (note, value) => this.told(deviceId, endpoint, note, value) },
+      this.frameSize * this.maxParts,
+      this.frameSize,
+      this.maxParts,
+      REASSEMBLIES_PER_DEVICE,
+      Math.floor(Math.random() * 256),
+    );
+    const state: DeviceState = { endpoint, outbox, pending: [] };
     this.devices.set(deviceId, state);
     return state;
   }
@@ -322,7 +288,7 @@ export class PlatformLink {
       clearTimeout(p.timer);
       p.reject(new LinkError(`device '${deviceId}' forgotten`, 'UNKNOWN_DEVICE'));
     }
-    dev.keys.wipe();
+    dev.endpoint.keys.wipe();
     this.devices.delete(deviceId);
   }
 }

@@ -139,7 +139,7 @@ export class CommandOpener {
   /**
    * maxPacket bounds the packets accepted (the Reassembler's packet buffer size). `data`, when
    * given, is a buffer of at least maxPacket bytes to open into, shared with a ResponseOpener whose
-   * opened data is never in use at the same time (DeviceLink).
+   * opened data is never in use at the same time (LinkEndpoint).
    */
   constructor(maxPacket: number, data?: Uint8Array) {
     if (data !== undefined && data.length < maxPacket) throw new Error('CommandOpener: data buffer of ' + data.length + ' bytes, packets up to ' + maxPacket);

@@ -1,5 +1,5 @@
 /**
- * What the device's end of the link (device-link.ts) tells its sink about packets it refused
+ * What an end of the link (link-endpoint.ts) tells its sink about packets it refused
  * and copies it recognised.
  * Constants only, so the bundler writes each value where it is used.
  */

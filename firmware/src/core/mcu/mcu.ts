@@ -20,11 +20,14 @@
  * call inside the event that needs it. One request waits for its PoR at a time, and the
  * management session lives only inside the event that opened it. Times are Unix seconds.
  */
+import { equalBytes } from '../bytes';
 import type { CipherFactory } from '../crypto/block-cipher';
-import type { CounterStore } from '../link/counter';
-import { DeviceLink, type LinkSink } from '../link/device-link';
+import { type CounterStore, CNTR_LEN } from '../link/counter';
 import type { LinkKeyset } from '../link/keyset';
+import { LinkEndpoint, type LinkSink, RECEIVED_COMMAND, RECEIVED_POR, REQUEST_SENT } from '../link/link-endpoint';
+import { COPY_OF_POR, LINK_COPY, LINK_POR_REFUSED } from '../link/link-notes';
 import { POR } from '../link/por-status';
+import { RESPONSE } from '../link/response-packet';
 import type { SecureElement } from '../se/secure-element';
 import type { Random } from '../ports/random';
 import { DownloadRelay, RELAY_ANSWER_MAX } from './download';
@@ -42,14 +45,25 @@ export interface McuShell extends LinkSink {
   manage(session: ManagementSession): void;
 }
 
+/** Packets of up to MAX_PARTS frames (docs/link.md "Frames": default 8). */
+const MAX_PARTS = 8;
+/**
+ * Reassemblies open at once (each holds MAX_PARTS frames of RAM): the broker delivers one sender's
+ * frames in order (MQTT 5.0 §4.6), so a packet's frames arrive together; the second slot lets a
+ * response to the MCU's one outstanding request overlap a platform command.
+ */
+const MAX_REASSEMBLIES = 2;
+
 export class Mcu {
-  readonly link: DeviceLink;
+  readonly link: LinkEndpoint;
   readonly relay: DownloadRelay;
   readonly session: ManagementSession;
   /** The request waiting for its PoR (REQUEST_*), and until when. */
   pending = REQUEST_NONE;
   /** The last request that got its answer or was given up. */
   settled = REQUEST_NONE;
+  /** The platform TAR the waiting request went to. */
+  private pendingTar = -1;
   private deadline = 0;
   private now = 0;
   private readonly request = new Uint8Array(APP_ID_MAX);
@@ -68,12 +82,20 @@ export class Mcu {
     this.relay = new DownloadRelay(se);
     this.session = new ManagementSession(se, aes, random, this.relay.work, this.relay.rsp);
     random.fill(this.request, 0, 1);
-    this.link = new DeviceLink(keys, up, down, TAR_MCU_RELAY, this, shell, RELAY_ANSWER_MAX, frameSize, this.request[0]);
+    this.link = new LinkEndpoint(keys, up, down, this, shell, RELAY_ANSWER_MAX, frameSize, MAX_PARTS, MAX_REASSEMBLIES, this.request[0]);
   }
 
   receive(frame: Uint8Array, len: number, nowSeconds: number): void {
     this.now = nowSeconds;
-    this.link.receive(frame, len, nowSeconds);
+    const got = this.link.receive(frame, len, nowSeconds);
+    if (got === RECEIVED_COMMAND) this.command();
+    else if (got === RECEIVED_POR) this.por();
+    this.link.forget();
+  }
+
+  /** Commands from the platform are for the MCU's relay only. */
+  acceptsTar(tar: number): boolean {
+    return tar === TAR_MCU_RELAY;
   }
 
   /** Flow 1: sends the SE's serial to the platform. False when a request is still waiting or nothing could be sent. */
@@ -98,30 +120,50 @@ export class Mcu {
     this.shell.tell(NOTE_NO_ANSWER, 0, '');
   }
 
-  /** LinkApp: a relay command from the platform, answered by the SE through the relay (download.ts). */
-  command(data: Uint8Array, off: number, len: number, answer: Uint8Array): number {
+  /** A relay command from the platform, answered by the SE through the relay (download.ts). */
+  private command(): void {
+    const l = this.link;
+    const c = l.command;
     const r = this.relay;
     const before = r.state;
-    const n = r.handle(data, off, len, answer);
+    const answer = l.answerData;
+    const n = r.handle(c.data, c.dataOff, c.dataLen, answer);
     this.shell.tell(NOTE_RELAYED, answer[0], '');
     if (r.state === 'DONE' && before !== 'DONE' && n > 1 && r.seq + 1 === r.total) this.shell.tell(NOTE_INSTALLED, answer[1], '');
-    return n;
+    l.answer(c.tar, c.cntr, 0, c.spi2 & 0x03, answer, 0, n);
   }
 
-  /** LinkApp: the PoR of the waiting request. */
-  por(status: number, verified: boolean, data: Uint8Array, off: number, len: number): void {
-    this.settle();
-    if (status !== POR.OK || !verified) {
-      this.shell.tell(NOTE_REQUEST_REFUSED, status, '');
+  /**
+   * A PoR: the answer to the waiting request when it echoes its TAR and counter (a clear refusal
+   * has no counter: its TAR is enough); a verified PoR of a request settled or given up is a copy.
+   */
+  private por(): void {
+    const l = this.link;
+    const p = l.por;
+    const verified = l.porVerified;
+    const ours = this.pending !== REQUEST_NONE && p.tar === this.pendingTar && (!verified || equalBytes(p.cntr, 0, l.sentCntr, 0, CNTR_LEN));
+    if (!ours) {
+      if (verified) {
+        this.shell.tell(LINK_COPY, COPY_OF_POR, '');
+      } else {
+        l.refused = l.refused + 1;
+        this.shell.tell(LINK_POR_REFUSED, RESPONSE.CLEAR, '');
+      }
       return;
     }
-    if (this.settled === REQUEST_PERMISSION) this.granted(data, off, len);
-    else this.downloadAnswer(data, off, len);
+    this.settle();
+    if (p.status !== POR.OK || !verified) {
+      this.shell.tell(NOTE_REQUEST_REFUSED, p.status, '');
+      return;
+    }
+    if (this.settled === REQUEST_PERMISSION) this.granted(p.data, p.dataOff, p.dataLen);
+    else this.downloadAnswer(p.data, p.dataOff, p.dataLen);
   }
 
   private ask(kind: number, tar: number, data: Uint8Array, len: number, nowSeconds: number): boolean {
-    if (this.pending !== REQUEST_NONE || !this.link.request(tar, data, 0, len)) return false;
+    if (this.pending !== REQUEST_NONE || this.link.request(tar, data, 0, len) !== REQUEST_SENT) return false;
     this.pending = kind;
+    this.pendingTar = tar;
     this.deadline = nowSeconds + this.porTimeoutSeconds;
     return true;
   }
@@ -130,7 +172,6 @@ export class Mcu {
   private settle(): void {
     this.settled = this.pending;
     this.pending = REQUEST_NONE;
-    this.link.cancel();
   }
 
   private granted(grant: Uint8Array, off: number, len: number): void {
