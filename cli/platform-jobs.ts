@@ -8,7 +8,7 @@
 import { parseArgs } from 'node:util';
 import { EXIT } from '../contracts/exit-codes';
 import { DEFAULT_DATA_DIR, Platform } from '../platform-server/src/platform-home';
-import { queueDownload } from '../platform-server/src/flows/data-processing-unit';
+import { queueDownload } from '../platform-server/src/flows/download-job';
 import { getJob, listJobs, type JobRow } from '../platform-server/src/flows/jobs';
 
 export const HELP_JOBS = `usage: tapcard platform jobs [--data DIR] [--device ID] [--active] [--json]

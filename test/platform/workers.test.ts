@@ -18,7 +18,7 @@ import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Terminal } from '../../host/terminal/terminal';
 import { listAudit } from '../../platform-server/src/db/audit';
-import { queueDownload } from '../../platform-server/src/flows/data-processing-unit';
+import { queueDownload } from '../../platform-server/src/flows/download-job';
 import { getJob, jobEvents, listJobs } from '../../platform-server/src/flows/jobs';
 import { getAccount, openAccount } from '../../platform-server/src/issuers/accounts';
 import { issuePayerCode } from '../../platform-server/src/issuers/payer-authorisation';

@@ -1,12 +1,12 @@
 /**
  * The delete job (docs/flows.md §5): the platform removes an installed application
  * from a device's SE through the MCU relay, in its own SCP03 session at security level 33, so the
- * MCU can neither read nor change what is deleted. Persisted like a download and resumed the same
- * way (data-processing-unit.ts):
+ * MCU can neither read nor change what is deleted. Named steps (job-steps.ts) run by the scheduler
+ * (job-scheduler.ts) and resumed like a download:
  *
  *   queued -> opening -> targeting -> deleting -> confirming -> done        (any -> failed)
  *
- *   relay seq  state       what
+ *   relay seq  step        what
  *   0-2        opening     SELECT ISD, INITIALIZE UPDATE, EXTERNAL AUTHENTICATE (se-relay.ts)
  *   3-4        targeting   GET STATUS applications and load files (R-ENC); what to delete: the
  *                          instance's load file with its related objects (GPCS 11.2.2.1, P2 80)
@@ -30,13 +30,12 @@ import { audit } from '../db/audit';
 import { nowIso } from '../db/database';
 import type { Platform } from '../platform-home';
 import { readCardRecord } from './card-record';
-import { SeChannel, type SessionSeed } from './data-security-unit';
+import type { SeChannel } from './data-security-unit';
 import { JobRequestError, activeDevice } from './job-request';
+import { inSession, jobMachine, openSession, startOpening, type JobMachine, type StepEnv } from './job-steps';
 import { createJob, getJob, listJobs, updateJob, type Job } from './jobs';
 import { platformCards } from './platform-cards';
-import { SEQ_AFTER_OPEN, registryEntries, statusCommand, type RelayContext, type SeJobEnv } from './se-relay';
-
-export type DeleteState = 'queued' | 'opening' | 'targeting' | 'deleting' | 'confirming' | 'done' | 'failed';
+import { SEQ_AFTER_OPEN, registryEntries, statusCommand, type RelayContext } from './se-relay';
 
 /** What to delete: the installation of an application (the platform knows its instance), or an AID on the SE. */
 export type DeleteTarget = { applicationId: string } | { aid: string };
@@ -107,37 +106,16 @@ export function queueDelete(p: Platform, deviceId: string, target: DeleteTarget,
   return job;
 }
 
-/** One state of a delete job; returns the job in its next state. */
-export async function advanceDelete(env: SeJobEnv, relayJob: Job<RelayContext>, seSerial: string, kvn: number): Promise<Job<DeleteContext>> {
-  let job = relayJob as Job<DeleteContext>;
-  const state = job.state as DeleteState;
-  if (state === 'queued' || state === 'opening' || job.context.seed === null) {
-    if (state === 'queued') job = updateJob(env.p.db, job, { state: 'opening' });
-    const seed = await env.relay.open(job, seSerial, kvn, DELETE_TOTAL);
-    return updateJob(env.p.db, job, { state: 'targeting', context: { ...job.context, seed } });
-  }
-  switch (state) {
-    case 'targeting':
-      return withChannel(env, job, seSerial, kvn, [], (ch) => target(env, job, ch, seSerial));
-    case 'deleting':
-      return withChannel(env, job, seSerial, kvn, [statusCommand(P1_STATUS_APPS), statusCommand(P1_STATUS_LOAD_FILES)], (ch) => remove(env, job, ch));
-    case 'confirming':
-      return confirm(env, job);
-    default:
-      throw new Error(`delete job ${job.id} in unknown state '${state}'`);
-  }
-}
+/** The delete steps. */
+export const deleteJob: JobMachine = jobMachine<DeleteContext>('delete', {
+  queued: startOpening,
+  opening: openSession('targeting', DELETE_TOTAL),
+  targeting: (env, job) => inSession(env, job, [], (channel) => target(env, job, channel)),
+  deleting: (env, job) => inSession(env, job, [statusCommand(P1_STATUS_APPS), statusCommand(P1_STATUS_LOAD_FILES)], (channel) => remove(env, job, channel)),
+  confirming: confirm,
+});
 
-async function withChannel<T>(env: SeJobEnv, job: Job<DeleteContext>, seSerial: string, kvn: number, accepted: Uint8Array[], work: (ch: SeChannel) => Promise<T>): Promise<T> {
-  const channel = SeChannel.restore(env.p, seSerial, kvn, job.context.seed as SessionSeed, accepted);
-  try {
-    return await work(channel);
-  } finally {
-    channel.close();
-  }
-}
-
-async function target(env: SeJobEnv, job: Job<DeleteContext>, channel: SeChannel, seSerial: string): Promise<Job<DeleteContext>> {
+async function target(env: StepEnv, job: Job<DeleteContext>, channel: SeChannel): Promise<Job<DeleteContext>> {
   const ok = [SW.OK, SW.ERR_REFERENCED_DATA_NOT_FOUND];
   const apps = registryEntries(await env.relay.protectedCommand(job, channel, SEQ_STATUS_APPS, statusCommand(P1_STATUS_APPS), ok, DELETE_TOTAL));
   const files = registryEntries(await env.relay.protectedCommand(job, channel, SEQ_STATUS_FILES, statusCommand(P1_STATUS_LOAD_FILES), ok, DELETE_TOTAL));
@@ -155,7 +133,7 @@ async function target(env: SeJobEnv, job: Job<DeleteContext>, channel: SeChannel
     alreadyGone: holder === undefined && !files.some((f) => f.aid === aid),
     slot: record?.slot ?? job.context.slot,
     cardNumber: record?.cardNumber ?? job.context.cardNumber,
-    cardSerial: record === null ? job.context.cardSerial : `${seSerial.toLowerCase()}${record.slot.toString(16).padStart(2, '0')}`,
+    cardSerial: record === null ? job.context.cardSerial : `${env.seSerial.toLowerCase()}${record.slot.toString(16).padStart(2, '0')}`,
   };
   env.log('dpu.job.target', { jobId: job.id, held: holder !== undefined, loadFile: files.some((f) => f.aid === deleteAid), slot: ctx.slot });
   let next = job;
@@ -166,7 +144,7 @@ async function target(env: SeJobEnv, job: Job<DeleteContext>, channel: SeChannel
   return next;
 }
 
-async function remove(env: SeJobEnv, job: Job<DeleteContext>, channel: SeChannel): Promise<Job<DeleteContext>> {
+async function remove(env: StepEnv, job: Job<DeleteContext>, channel: SeChannel): Promise<Job<DeleteContext>> {
   const buf = new Uint8Array(32);
   const n = buildDelete(Buffer.from(job.context.deleteAid as string, 'hex'), true, buf);
   if (n < 0) throw new Error(`DELETE: AID ${job.context.deleteAid} does not fit the command`);
@@ -176,7 +154,7 @@ async function remove(env: SeJobEnv, job: Job<DeleteContext>, channel: SeChannel
   return updateJob(env.p.db, job, { state: 'confirming', ackedBlock: 0, context: { ...job.context, alreadyGone } });
 }
 
-async function confirm(env: SeJobEnv, job: Job<DeleteContext>): Promise<Job<DeleteContext>> {
+async function confirm(env: StepEnv, job: Job<DeleteContext>): Promise<Job<DeleteContext>> {
   const c = job.context;
   const left = await readCardRecord(env.relay, job, SEQ_CONFIRM, c.instanceAid, DELETE_TOTAL);
   if (left !== null) throw new Error(`the SE still holds ${c.instanceAid} in slot ${left.slot} after DELETE`);

@@ -48,7 +48,7 @@ export function platformCards(db: PlatformDb, seSerial: string): PlatformCard[] 
   }));
 }
 
-/** An AID of the download context's package (data-processing-unit.ts DownloadContext.pkg). */
+/** An AID of the download context's package (download-job.ts DownloadContext.pkg). */
 function packageField(context: string | null, field: 'instanceAid' | 'packageAid'): string | null {
   if (context === null) return null;
   const pkg = (JSON.parse(context) as { pkg?: Record<string, unknown> | null }).pkg;

@@ -42,13 +42,6 @@ export const SEQ_EXT_AUTH = 2;
 /** First seq after the opening. */
 export const SEQ_AFTER_OPEN = 3;
 
-/** What a job kind's step function gets from the data processing unit. */
-export interface SeJobEnv {
-  p: Platform;
-  relay: SeRelay;
-  log: Log;
-}
-
 export interface SeRelayOptions {
   porTimeoutMs: number;
   sendLimit: number;

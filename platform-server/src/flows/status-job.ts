@@ -3,7 +3,8 @@
  * own SCP03 session through the MCU relay (GET STATUS of the ISD, applications and load files,
  * R-ENC'd so the MCU cannot read them), and the card-manager record of every application, then
  * reconciles them with its cards and installations rows (registry-reconcile.ts) and stores the
- * report in the job's context. `tapcard platform status` shows the latest one.
+ * report in the job's context. `tapcard platform status` shows the latest one. Named steps
+ * (job-steps.ts) run by the scheduler (job-scheduler.ts):
  *
  *   queued -> opening -> reading -> done        (any -> failed)
  *
@@ -22,14 +23,13 @@ import { audit } from '../db/audit';
 import { nowIso, type PlatformDb } from '../db/database';
 import type { Platform } from '../platform-home';
 import { readCardRecord } from './card-record';
-import { SeChannel, type SessionSeed } from './data-security-unit';
+import type { SeChannel } from './data-security-unit';
 import { activeDevice } from './job-request';
+import { OPENING, inSession, jobMachine, startOpening, type JobMachine, type StepEnv } from './job-steps';
 import { createJob, getJob, listJobs, updateJob, type Job } from './jobs';
 import { platformCards } from './platform-cards';
 import { reconcile, type CardStatus, type Drift, type SeRegistry } from './registry-reconcile';
-import { SEQ_AFTER_OPEN, readRegistry, statusCommand, swOf, type RegistryView, type RelayContext, type SeJobEnv } from './se-relay';
-
-export type StatusState = 'queued' | 'opening' | 'reading' | 'done' | 'failed';
+import { SEQ_AFTER_OPEN, readRegistry, statusCommand, swOf, type RegistryView, type RelayContext } from './se-relay';
 
 export interface StatusReport {
   readAt: string;
@@ -72,32 +72,20 @@ export function latestStatus(db: PlatformDb, deviceId: string): Job<StatusContex
   return row === undefined ? undefined : getJob<StatusContext>(db, row.id);
 }
 
-/** One state of a status job; returns the job in its next state. */
-export async function advanceStatus(env: SeJobEnv, relayJob: Job<RelayContext>, seSerial: string, kvn: number): Promise<Job<StatusContext>> {
-  let job = relayJob as Job<StatusContext>;
-  const db = env.p.db;
-  switch (job.state as StatusState) {
-    case 'queued':
-    case 'opening': {
-      if (job.state === 'queued') job = updateJob(db, job, { state: 'opening' });
-      const seed = await env.relay.open(job, seSerial, kvn, STATUS_TOTAL);
-      job = updateJob(db, job, { state: 'reading', context: { ...job.context, seed } });
-      const channel = SeChannel.restore(env.p, seSerial, kvn, seed as SessionSeed, []);
-      try {
-        return await read(env, job, channel, seSerial);
-      } finally {
-        channel.close();
-      }
-    }
-    case 'reading':
-      // Left by an earlier run of the platform: read again from a new session.
-      return updateJob(db, job, { state: 'opening', context: { ...job.context, relayRef: randomInt(1, 0x7fffffff), seed: null }, detail: { reread: 'resumed' } });
-    default:
-      throw new Error(`status job ${job.id} in unknown state '${job.state}'`);
-  }
-}
+/** The status steps: the session is opened and read in one go ('reading' marks that it was open). */
+export const statusJob: JobMachine = jobMachine<StatusContext>('status', {
+  queued: startOpening,
+  opening: async (env, job) => {
+    const seed = await env.relay.open(job, env.seSerial, env.kvn, STATUS_TOTAL);
+    const reading = updateJob(env.p.db, job, { state: 'reading', context: { ...job.context, seed } });
+    return inSession(env, reading, [], (channel) => read(env, reading, channel));
+  },
+  // Left by an earlier run of the platform: read again from a new session.
+  reading: async (env, job) =>
+    updateJob(env.p.db, job, { state: OPENING, context: { ...job.context, relayRef: randomInt(1, 0x7fffffff), seed: null }, detail: { reread: 'resumed' } }),
+});
 
-async function read(env: SeJobEnv, job: Job<StatusContext>, channel: SeChannel, seSerial: string): Promise<Job<StatusContext>> {
+async function read(env: StepEnv, job: Job<StatusContext>, channel: SeChannel): Promise<Job<StatusContext>> {
   let seq = SEQ_AFTER_OPEN;
   const part = async (p1: number): Promise<RegistryView[]> => {
     const out: RegistryView[] = [];
@@ -115,10 +103,10 @@ async function read(env: SeJobEnv, job: Job<StatusContext>, channel: SeChannel, 
   const files = await part(P1_STATUS_LOAD_FILES);
   const se: SeRegistry = { isd: isd[0] ?? null, applications: [], loadFiles: files };
   for (const entry of apps) se.applications.push({ entry, record: await readCardRecord(env.relay, job, seq++, entry.aid, STATUS_TOTAL) });
-  const { cards, drift } = reconcile(seSerial, se, platformCards(env.p.db, seSerial));
+  const { cards, drift } = reconcile(env.seSerial, se, platformCards(env.p.db, env.seSerial));
   const report: StatusReport = {
     readAt: nowIso(),
-    seSerial: seSerial.toLowerCase(),
+    seSerial: env.seSerial.toLowerCase(),
     isd: se.isd === null ? null : { aid: se.isd.aid, lifeCycle: se.isd.lifeCycle },
     loadFiles: files.map((f) => ({ aid: f.aid, version: f.version })),
     cards,

@@ -17,7 +17,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { audit } from '../db/audit';
 import { nowIso } from '../db/database';
-import { queueDownload } from '../flows/data-processing-unit';
+import { queueDownload } from '../flows/download-job';
 import { queueDelete } from '../flows/delete-job';
 import { IssuerError } from '../flows/issuers/issuer';
 import { JobRequestError } from '../flows/job-request';

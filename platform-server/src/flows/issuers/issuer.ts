@@ -4,7 +4,7 @@
  * http-issuer.ts binds the same interface to a remote issuer server (docs/flows.md §4).
  *
  * A package may hold card keys (a purse's load/purchase keys), so the platform never logs it and
- * keeps it at rest only sealed in the key store (data-processing-unit.ts).
+ * keeps it at rest only sealed in the key store (download-package.ts).
  */
 export type IssuerKind = 'transit' | 'bank' | 'merchant';
 

@@ -1,0 +1,168 @@
+/**
+ * The download job (flow 2, docs/flows.md §2), one per (device, application), as named steps
+ * (job-steps.ts) run by the scheduler (job-scheduler.ts):
+ *
+ *   queued -> opening -> targeting -> loading -> completing -> done        (any -> failed)
+ *
+ *   relay seq  step
+ *   0-2        opening     SELECT ISD, INITIALIZE UPDATE, EXTERNAL AUTHENTICATE relayed through the
+ *                          MCU; the session seed (host challenge, card answer) is persisted, never a key
+ *   3-4        targeting   GET STATUS (applications, load files) under R-ENC: the target card
+ *                          information only the data security unit can read; the issuer's package
+ *                          for this SE is fetched and kept sealed (download-package.ts); the target
+ *                          is a free card or the one already holding the package (deleted first)
+ *   5..        loading     the install script (download-script.ts), protected command by command;
+ *                          acked_block is the last command the SE answered, persisted before the
+ *                          next is sent
+ *   last       completing  the MCU reports the card-manager record of the installed card; cards and
+ *                          installations rows are written under the lease's fencing token
+ *
+ * A command whose PoR does not come (dropped link) is sent again, byte for byte; the MCU answers a
+ * repeat from memory (core/mcu/download.ts). A resumed job in 'loading' derives its session again
+ * from the seed (SeChannel.restore) and goes on after its last acknowledged command. When the SE
+ * lost the session (terminal rebooted), the job opens a new one and starts over; the SE discards a
+ * partial load by itself.
+ */
+import { randomInt } from 'node:crypto';
+import { toHex } from '../../../firmware/src/core/hex';
+import { P1_STATUS_APPS, P1_STATUS_LOAD_FILES } from '../../../firmware/src/core/gp/constants';
+import { SW } from '../../../firmware/src/core/sw';
+import { OP_COMPLETE, RESULT_OK } from '../../../firmware/src/core/mcu/relay-message';
+import { CARD_NUMBER_LEN, CM_BALANCE, CM_CARD_NUMBER, CM_RECORD_LEN, CM_VERSION } from '../../../firmware/src/core/se/card-manager';
+import { SLOT_COUNT } from '../../../firmware/src/core/se/records';
+import { audit } from '../db/audit';
+import { nowIso } from '../db/database';
+import { getDevice } from '../db/devices';
+import type { Platform } from '../platform-home';
+import type { SeChannel } from './data-security-unit';
+import { dropPackage, issuePackage, packageInfo, storedPackage, type PackageInfo } from './download-package';
+import { buildInstallScript } from './download-script';
+import { IssuerError, type IssuerDirectory } from './issuers/issuer';
+import { inSession, jobMachine, openSession, startOpening, type JobMachine, type StepEnv } from './job-steps';
+import { createJob, getJob, listJobs, updateJob, type Job } from './jobs';
+import { SEQ_AFTER_OPEN, registryEntries, statusCommand, type RelayContext } from './se-relay';
+
+export interface DownloadContext extends RelayContext {
+  /** Load file AID to DELETE (with its applications) before loading, when the SE already holds the application or package. */
+  deleteAid: string | null;
+  pkg: PackageInfo | null;
+  slot: number | null;
+}
+
+const SEQ_STATUS_APPS = SEQ_AFTER_OPEN;
+const SEQ_STATUS_FILES = SEQ_AFTER_OPEN + 1;
+const SEQ_SCRIPT = SEQ_AFTER_OPEN + 2;
+
+/**
+ * Writes a queued download job (or returns the active one for the same device and application).
+ * A running data processing unit picks it up; `tapcard platform download` calls this directly.
+ */
+export function queueDownload(p: Platform, deviceId: string, applicationId: string, actor: string): Job<DownloadContext> {
+  const device = getDevice(p.db, deviceId);
+  if (device === undefined || device.status !== 'active') throw new IssuerError(`device '${deviceId}' is not provisioned or not active`, 'ISSUER_REFUSED');
+  if (p.db.prepare('SELECT id FROM applications WHERE id = ?').get(applicationId) === undefined) {
+    throw new IssuerError(`no application '${applicationId}' (applications are registered when the platform starts)`, 'UNKNOWN_APPLICATION');
+  }
+  const active = listJobs(p.db, { deviceId, active: true }).find((j) => j.kind === 'download' && j.application_id === applicationId);
+  if (active !== undefined) return getJob<DownloadContext>(p.db, active.id) as Job<DownloadContext>;
+  const job = createJob<DownloadContext>(p.db, 'download', deviceId, applicationId, 'queued', {
+    relayRef: randomInt(1, 0x7fffffff),
+    seed: null,
+    deleteAid: null,
+    pkg: null,
+    slot: null,
+  });
+  audit(p.db, actor, 'download.requested', deviceId, { jobId: job.id, applicationId });
+  return job;
+}
+
+/** The download steps; the issuers supply the packages. */
+export function downloadJob(issuers: IssuerDirectory): JobMachine {
+  return jobMachine<DownloadContext>('download', {
+    queued: startOpening,
+    opening: openSession('targeting', SEQ_SCRIPT),
+    targeting: (env, job) => inSession(env, job, [], (channel) => target(env, job, channel, issuers)),
+    loading: load,
+    completing: complete,
+  });
+}
+
+async function target(env: StepEnv, job: Job<DownloadContext>, channel: SeChannel, issuers: IssuerDirectory): Promise<Job<DownloadContext>> {
+  const ok = [SW.OK, SW.ERR_REFERENCED_DATA_NOT_FOUND];
+  const apps = await env.relay.protectedCommand(job, channel, SEQ_STATUS_APPS, statusCommand(P1_STATUS_APPS), ok, SEQ_SCRIPT);
+  const files = await env.relay.protectedCommand(job, channel, SEQ_STATUS_FILES, statusCommand(P1_STATUS_LOAD_FILES), ok, SEQ_SCRIPT);
+  const appEntries = registryEntries(apps);
+  const fileEntries = registryEntries(files);
+  const stored = job.context.pkg === null ? await issuePackage(env.p, env.log, issuers, job, env.seSerial) : storedPackage(env.p, job.id, job.context.pkg);
+  const instance = toHex(stored.instanceAid).toLowerCase();
+  const pkgAid = toHex(stored.packageAid).toLowerCase();
+  // The target: the card already holding the application (its load file goes first), else a free one.
+  const holder = appEntries.find((e) => e.aid === instance);
+  const deleteAid = holder !== undefined && holder.elfAid !== '' ? holder.elfAid : fileEntries.some((e) => e.aid === pkgAid) ? pkgAid : null;
+  if (deleteAid === null && appEntries.length >= SLOT_COUNT) throw new Error(`SE ${env.seSerial} has no free card (${appEntries.length} of ${SLOT_COUNT} in use)`);
+  const script = buildInstallScript(stored, deleteAid);
+  const replaces = deleteAid !== null;
+  env.log('dpu.job.target', { jobId: job.id, cardsInUse: appEntries.length, replaces, commands: script.length });
+  const ctx = { ...job.context, deleteAid, pkg: job.context.pkg ?? packageInfo(stored) };
+  return updateJob(env.p.db, job, { state: 'loading', context: ctx, ackedBlock: -1, totalBlocks: script.length, detail: { cardsInUse: appEntries.length, replaces } });
+}
+
+/** The script from the command after acked_block on, each command's answer persisted before the next is sent. */
+async function load(env: StepEnv, job: Job<DownloadContext>): Promise<Job<DownloadContext>> {
+  const script = buildInstallScript(storedPackage(env.p, job.id, job.context.pkg as PackageInfo), job.context.deleteAid);
+  const accepted = [statusCommand(P1_STATUS_APPS), statusCommand(P1_STATUS_LOAD_FILES)];
+  for (let i = 0; i <= job.acked_block && i < script.length; i++) accepted.push(script[i].apdu);
+  return inSession(env, job, accepted, async (channel) => {
+    for (let i = job.acked_block + 1; i < script.length; i++) {
+      env.ensureServed(job);
+      await env.relay.protectedCommand(job, channel, SEQ_SCRIPT + i, script[i].apdu, [SW.OK], script.length + SEQ_SCRIPT + 1);
+      job = updateJob(env.p.db, job, { ackedBlock: i });
+      env.log('dpu.job.progress', { jobId: job.id, acked: i + 1, total: script.length, command: script[i].name });
+    }
+    return updateJob(env.p.db, job, { state: 'completing' });
+  });
+}
+
+/** COMPLETE: the MCU names the card holding the installed instance; its rows are written under the fencing token. */
+async function complete(env: StepEnv, job: Job<DownloadContext>): Promise<Job<DownloadContext>> {
+  const pkg = job.context.pkg as PackageInfo;
+  const seq = SEQ_SCRIPT + (job.total_blocks as number);
+  const answer = await env.relay.relayRaw(job, OP_COMPLETE, seq, Buffer.from(pkg.instanceAid, 'hex'), seq + 1);
+  if (answer[0] !== RESULT_OK || answer.length !== 2 + CM_RECORD_LEN) throw new Error('the terminal reports no card holding the installed application');
+  const slot = answer[1];
+  const record = answer.subarray(2);
+  const seSerial = env.seSerial.toLowerCase();
+  const cardSerial = `${seSerial}${slot.toString(16).padStart(2, '0')}`;
+  const cardNumber = Buffer.from(record.subarray(CM_CARD_NUMBER, CM_CARD_NUMBER + CARD_NUMBER_LEN)).toString('hex');
+  const balance = (record[CM_BALANCE] << 24) | (record[CM_BALANCE + 1] << 16) | (record[CM_BALANCE + 2] << 8) | record[CM_BALANCE + 3];
+  const at = nowIso();
+  const db = env.p.db;
+  let done = job;
+  db.transaction(() => {
+    env.fence(job.device_id);
+    db.prepare('DELETE FROM installations WHERE card_serial IN (SELECT card_serial FROM cards WHERE se_serial = ? AND slot = ?) AND application_id = ?').run(
+      seSerial,
+      slot,
+      job.application_id,
+    );
+    db.prepare(
+      `INSERT INTO cards (se_serial, slot, card_serial, state, updated_at) VALUES (?, ?, ?, 'installed', ?)
+       ON CONFLICT(se_serial, slot) DO UPDATE SET card_serial = excluded.card_serial, state = 'installed', updated_at = excluded.updated_at`,
+    ).run(seSerial, slot, cardSerial, at);
+    db.prepare(
+      `INSERT INTO installations (card_serial, application_id, version, card_number, balance, installed_at, job_id) VALUES (?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT(card_serial, application_id) DO UPDATE SET version = excluded.version, card_number = excluded.card_number,
+         balance = excluded.balance, installed_at = excluded.installed_at, job_id = excluded.job_id`,
+    ).run(cardSerial, job.application_id, versionOf(record), cardNumber, balance, at, job.id);
+    done = updateJob(db, job, { state: 'done', cardSerial, context: { ...job.context, slot }, detail: { slot, cardSerial } });
+    audit(db, 'platform', 'download.installed', job.device_id, { jobId: job.id, applicationId: job.application_id, cardSerial, slot });
+  })();
+  dropPackage(env.p, job.id);
+  env.log('dpu.job.done', { jobId: job.id, cardSerial, slot });
+  return done;
+}
+
+function versionOf(record: Uint8Array): string {
+  const v = (record[CM_VERSION] << 8) | record[CM_VERSION + 1];
+  return `${(v >> 8) & 0xff}.${v & 0xff}`;
+}

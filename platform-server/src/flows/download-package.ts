@@ -1,0 +1,67 @@
+/**
+ * The package of a running download job: its AIDs, privileges and parameters in the job's context,
+ * its load file only sealed in the key store under the job (owner `job:<id>`) until the job is
+ * done, so a resumed job rebuilds the same install script.
+ */
+import type { Log } from '../log';
+import type { Platform } from '../platform-home';
+import type { IssuedPackage, IssuerDirectory } from './issuers/issuer';
+import type { Job } from './jobs';
+
+/** The package as the job keeps it in its context: everything but the load file, which is sealed. */
+export interface PackageInfo {
+  packageAid: string;
+  moduleAid: string;
+  instanceAid: string;
+  privileges: string;
+  installParams: string | null;
+  cardNumber: string | null;
+  size: number;
+}
+
+const PACKAGE_PURPOSE = 'package';
+
+function jobOwner(jobId: string): string {
+  return `job:${jobId}`;
+}
+
+/** Asks the application's issuer for the SE's package and seals its load file under the job. */
+export async function issuePackage(p: Platform, log: Log, issuers: IssuerDirectory, job: Job<unknown>, seSerial: string): Promise<IssuedPackage> {
+  const { adapter } = issuers.find(job.application_id as string);
+  const pkg = await adapter.issuePackage({ applicationId: job.application_id as string, deviceId: job.device_id, seSerial, jobId: job.id });
+  p.db.prepare('DELETE FROM key_store WHERE owner = ? AND purpose = ?').run(jobOwner(job.id), PACKAGE_PURPOSE);
+  p.keys.put(jobOwner(job.id), PACKAGE_PURPOSE, pkg.loadFile);
+  log('dpu.job.package', { jobId: job.id, octets: pkg.loadFile.length });
+  return pkg;
+}
+
+/** The package issued earlier for the job: its context's info with the sealed load file. */
+export function storedPackage(p: Platform, jobId: string, info: PackageInfo): IssuedPackage {
+  return {
+    loadFile: new Uint8Array(p.keys.get(jobOwner(jobId), PACKAGE_PURPOSE)),
+    packageAid: Buffer.from(info.packageAid, 'hex'),
+    moduleAid: Buffer.from(info.moduleAid, 'hex'),
+    instanceAid: Buffer.from(info.instanceAid, 'hex'),
+    privileges: Buffer.from(info.privileges, 'hex'),
+    installParams: info.installParams === null ? null : Buffer.from(info.installParams, 'hex'),
+    cardNumber: info.cardNumber,
+  };
+}
+
+/** Drops the job's sealed load file (the job is done). */
+export function dropPackage(p: Platform, jobId: string): void {
+  p.db.prepare('DELETE FROM key_store WHERE owner = ?').run(jobOwner(jobId));
+}
+
+export function packageInfo(pkg: IssuedPackage): PackageInfo {
+  const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
+  return {
+    packageAid: hex(pkg.packageAid),
+    moduleAid: hex(pkg.moduleAid),
+    instanceAid: hex(pkg.instanceAid),
+    privileges: hex(pkg.privileges),
+    installParams: pkg.installParams === null ? null : hex(pkg.installParams),
+    cardNumber: pkg.cardNumber,
+    size: pkg.loadFile.length,
+  };
+}
