@@ -10,7 +10,6 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { startEmulator } from '../host/emulator/emulator';
 import { attachFlows } from '../platform-server/src/flows/flows';
 import { TRANSIT_APPLICATION_ID } from '../platform-server/src/flows/issuers/transit-issuer';
@@ -37,6 +36,7 @@ import { TransitPos } from '../pos-sim/src/purse/transit-pos';
 import { DirectReader } from '../pos-sim/src/reader/direct-reader';
 import { buildFirmware } from '../tools/firmware/build-firmware';
 import { EXIT } from '../contracts/exit-codes';
+import { runCommand } from './command';
 
 const HELP = `usage: tapcard demo [--keep DIR] [--verbose]
 
@@ -66,22 +66,17 @@ async function until(cond: () => boolean, what: string, limitMs = 20_000): Promi
   }
 }
 
-export async function run(argv: string[]): Promise<number> {
-  let values;
-  try {
-    values = parseArgs({ args: argv, options: { keep: { type: 'string' }, verbose: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } }).values;
-  } catch (e) {
-    console.error(`tapcard demo: ${(e as Error).message}\n\n${HELP}`);
-    return EXIT.USAGE;
-  }
-  if (values.help) {
-    console.log(HELP);
-    return EXIT.OK;
-  }
+const OPTIONS = { keep: { type: 'string' }, verbose: { type: 'boolean', default: false } } as const;
+
+export function run(argv: string[]): Promise<number> {
+  return runCommand({ name: 'demo', help: HELP, options: OPTIONS }, argv, (values) => demo(values.keep, values.verbose));
+}
+
+async function demo(keep: string | undefined, verbose: boolean): Promise<number> {
   const started = Date.now();
-  const root = values.keep ?? fs.mkdtempSync(path.join(os.tmpdir(), 'tapcard-demo-'));
+  const root = keep ?? fs.mkdtempSync(path.join(os.tmpdir(), 'tapcard-demo-'));
   const step = (n: number, text: string) => console.log(`\n[${n}] ${text}`);
-  const log = createLog((line) => values.verbose && console.error(line), 'text');
+  const log = createLog((line) => verbose && console.error(line), 'text');
   const cleanups: (() => Promise<void> | void)[] = [];
   try {
     step(1, 'starting the service platform (embedded MQTT broker, SQLite, issuer servers)');
@@ -195,6 +190,6 @@ export async function run(argv: string[]): Promise<number> {
     return EXIT.FAILURE;
   } finally {
     for (const c of cleanups.reverse()) await Promise.resolve(c()).catch(() => undefined);
-    if (values.keep === undefined) fs.rmSync(root, { recursive: true, force: true });
+    if (keep === undefined) fs.rmSync(root, { recursive: true, force: true });
   }
 }

@@ -3,11 +3,11 @@
  * (host/emulator; docs/board.md "Emulator").
  */
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { DEFAULT_BUNDLE } from '../tools/firmware/build-firmware';
 import { EmulatorSetupError, startEmulator } from '../host/emulator/emulator';
 import { SerialSpecError } from '../host/emulator/serial-console';
 import { EXIT } from '../contracts/exit-codes';
+import { hostPortOption, runCommand, UsageError } from './command';
 
 const HELP = `usage: tapcard emulate --state DIR [--provision FILE] [--vpcd HOST:PORT] [--broker URL]
                        [--serial tcp://HOST:PORT|pty] [--firmware FILE|none] [--quiet] [--json]
@@ -29,76 +29,51 @@ serial endpoint. Ctrl-C powers the board off.
   --quiet              do not echo the board's console on stdout
   --json               print the endpoints as one JSON line on stdout, then only errors`;
 
-export async function run(argv: string[]): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        state: { type: 'string' },
-        provision: { type: 'string' },
-        vpcd: { type: 'string' },
-        broker: { type: 'string' },
-        serial: { type: 'string' },
-        firmware: { type: 'string', default: DEFAULT_BUNDLE },
-        quiet: { type: 'boolean', default: false },
-        json: { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    }));
-  } catch (err) {
-    console.error(`tapcard emulate: ${(err as Error).message}\n\n${HELP}`);
-    return EXIT.USAGE;
-  }
-  if (values.help) {
-    console.log(HELP);
-    return EXIT.OK;
-  }
-  if (values.state === undefined) {
-    console.error(`tapcard emulate: --state is required\n\n${HELP}`);
-    return EXIT.USAGE;
-  }
-  let vpcd: { host: string; port: number } | undefined;
-  if (values.vpcd !== undefined) {
-    const m = /^(.+):(\d{1,5})$/.exec(values.vpcd);
-    if (m === null) {
-      console.error(`tapcard emulate: --vpcd must be HOST:PORT, got '${values.vpcd}'`);
-      return EXIT.USAGE;
-    }
-    vpcd = { host: m[1], port: Number(m[2]) };
-  }
-  const echo = !values.quiet && !values.json;
-  let emulator;
-  try {
-    emulator = await startEmulator({
-      stateDir: values.state,
-      provisionFile: values.provision,
-      firmwareFile: values.firmware === 'none' ? null : values.firmware,
-      broker: values.broker,
-      serial: values.serial,
-      vpcd,
-      onWarning: (message) => console.error(`emulate: ${message}`),
-    });
-  } catch (err) {
-    if (err instanceof EmulatorSetupError || err instanceof SerialSpecError) {
-      console.error(`tapcard emulate: ${err.message}`);
-      return EXIT.USAGE;
-    }
-    throw err;
-  }
-  const board = emulator.board;
-  if (echo) board.on('output', (text) => process.stdout.write(text));
-  board.on('powered', (on, reason) => {
-    if (!on) console.error(`emulate: board off (${reason})`);
-  });
-  const endpoints = { state: board.stateDir, serial: emulator.serial?.address ?? null, vpcd: values.vpcd ?? null, pid: process.pid };
-  if (values.json) console.log(JSON.stringify(endpoints));
-  else console.error(`emulate: state ${endpoints.state}${endpoints.serial ? `, console on ${endpoints.serial}` : ''}${endpoints.vpcd ? `, tapped by vpcd ${endpoints.vpcd}` : ''}`);
+const OPTIONS = {
+  state: { type: 'string' },
+  provision: { type: 'string' },
+  vpcd: { type: 'string' },
+  broker: { type: 'string' },
+  serial: { type: 'string' },
+  firmware: { type: 'string', default: DEFAULT_BUNDLE },
+  quiet: { type: 'boolean', default: false },
+  json: { type: 'boolean', default: false },
+} as const;
 
-  await new Promise<void>((resolve) => {
-    process.once('SIGINT', resolve);
-    process.once('SIGTERM', resolve);
+export function run(argv: string[]): Promise<number> {
+  return runCommand({ name: 'emulate', help: HELP, options: OPTIONS }, argv, async (values) => {
+    if (values.state === undefined) throw new UsageError('--state is required');
+    const vpcd = values.vpcd === undefined ? undefined : hostPortOption('vpcd', values.vpcd);
+    const echo = !values.quiet && !values.json;
+    let emulator;
+    try {
+      emulator = await startEmulator({
+        stateDir: values.state,
+        provisionFile: values.provision,
+        firmwareFile: values.firmware === 'none' ? null : values.firmware,
+        broker: values.broker,
+        serial: values.serial,
+        vpcd,
+        onWarning: (message) => console.error(`emulate: ${message}`),
+      });
+    } catch (err) {
+      if (err instanceof EmulatorSetupError || err instanceof SerialSpecError) throw new UsageError(err.message);
+      throw err;
+    }
+    const board = emulator.board;
+    if (echo) board.on('output', (text) => process.stdout.write(text));
+    board.on('powered', (on, reason) => {
+      if (!on) console.error(`emulate: board off (${reason})`);
+    });
+    const endpoints = { state: board.stateDir, serial: emulator.serial?.address ?? null, vpcd: values.vpcd ?? null, pid: process.pid };
+    if (values.json) console.log(JSON.stringify(endpoints));
+    else console.error(`emulate: state ${endpoints.state}${endpoints.serial ? `, console on ${endpoints.serial}` : ''}${endpoints.vpcd ? `, tapped by vpcd ${endpoints.vpcd}` : ''}`);
+
+    await new Promise<void>((resolve) => {
+      process.once('SIGINT', resolve);
+      process.once('SIGTERM', resolve);
+    });
+    await emulator.stop();
+    return EXIT.OK;
   });
-  await emulator.stop();
-  return EXIT.OK;
 }

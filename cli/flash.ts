@@ -2,10 +2,10 @@
  * `tapcard flash`: builds the firmware bundle and saves it on an ESP32 running Espruino, over a
  * serial port or tcp://, with the official EspruinoTools (host/flash-tool/flash.ts; docs/board.md).
  */
-import { parseArgs } from 'node:util';
 import { FlashError, flashBoard, type FlashFailureKind } from '../host/flash-tool/flash';
 import { progressPrinter } from '../host/flash-tool/progress-bar';
 import { EXIT } from '../contracts/exit-codes';
+import { runCommand, UsageError } from './command';
 
 const HELP = `usage: tapcard flash --port PORT [--baud 115200] [--provision FILE] [--bundle FILE]
                      [--no-verify] [--verbose] [--json]
@@ -40,58 +40,44 @@ const EXIT_FOR: { [kind in FlashFailureKind]: number } = {
   verify: EXIT.FAILURE,
 };
 
-export async function run(argv: string[]): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        port: { type: 'string' },
-        baud: { type: 'string', default: '115200' },
-        provision: { type: 'string' },
-        bundle: { type: 'string' },
-        'no-verify': { type: 'boolean', default: false },
-        verbose: { type: 'boolean', default: false },
-        json: { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    }));
-  } catch (err) {
-    console.error(`tapcard flash: ${(err as Error).message}\n\n${HELP}`);
-    return EXIT.USAGE;
-  }
-  if (values.help) {
-    console.log(HELP);
-    return EXIT.OK;
-  }
-  if (values.port === undefined) {
-    console.error(`tapcard flash: --port is required\n\n${HELP}`);
-    return EXIT.USAGE;
-  }
-  const baud = Number(values.baud);
-  const started = Date.now();
-  try {
-    const result = await flashBoard({
-      port: values.port,
-      baud,
-      bundleFile: values.bundle,
-      provisionFile: values.provision,
-      verify: !values['no-verify'],
-      onProgress: values.json ? undefined : progressPrinter(process.stderr),
-      onLine: values.verbose ? (source, line) => console.error(`${source === 'board' ? '--]' : '   '} ${line}`) : undefined,
-    });
-    const seconds = ((Date.now() - started) / 1000).toFixed(1);
-    if (values.json) {
-      console.log(JSON.stringify({ ok: true, port: values.port, bundleBytes: result.bundleBytes, chunks: result.chunks, seconds: Number(seconds), status: result.status }));
-    } else {
-      console.log(`flashed ${result.bundleBytes} bytes to ${values.port} in ${seconds} s`);
-      for (const line of result.status) console.log(`  ${line}`);
+const OPTIONS = {
+  port: { type: 'string' },
+  baud: { type: 'string', default: '115200' },
+  provision: { type: 'string' },
+  bundle: { type: 'string' },
+  'no-verify': { type: 'boolean', default: false },
+  verbose: { type: 'boolean', default: false },
+  json: { type: 'boolean', default: false },
+} as const;
+
+export function run(argv: string[]): Promise<number> {
+  return runCommand({ name: 'flash', help: HELP, options: OPTIONS }, argv, async (values) => {
+    if (values.port === undefined) throw new UsageError('--port is required');
+    const baud = Number(values.baud);
+    const started = Date.now();
+    try {
+      const result = await flashBoard({
+        port: values.port,
+        baud,
+        bundleFile: values.bundle,
+        provisionFile: values.provision,
+        verify: !values['no-verify'],
+        onProgress: values.json ? undefined : progressPrinter(process.stderr),
+        onLine: values.verbose ? (source, line) => console.error(`${source === 'board' ? '--]' : '   '} ${line}`) : undefined,
+      });
+      const seconds = ((Date.now() - started) / 1000).toFixed(1);
+      if (values.json) {
+        console.log(JSON.stringify({ ok: true, port: values.port, bundleBytes: result.bundleBytes, chunks: result.chunks, seconds: Number(seconds), status: result.status }));
+      } else {
+        console.log(`flashed ${result.bundleBytes} bytes to ${values.port} in ${seconds} s`);
+        for (const line of result.status) console.log(`  ${line}`);
+      }
+      return EXIT.OK;
+    } catch (err) {
+      if (!(err instanceof FlashError)) throw err;
+      if (values.json) console.log(JSON.stringify({ ok: false, port: values.port, failure: err.kind, message: err.message }));
+      else console.error(`\ntapcard flash: ${err.message}`);
+      return EXIT_FOR[err.kind];
     }
-    return EXIT.OK;
-  } catch (err) {
-    if (!(err instanceof FlashError)) throw err;
-    if (values.json) console.log(JSON.stringify({ ok: false, port: values.port, failure: err.kind, message: err.message }));
-    else console.error(`\ntapcard flash: ${err.message}`);
-    return EXIT_FOR[err.kind];
-  }
+  });
 }

@@ -4,7 +4,6 @@
  * PC/SC (pcscd) or directly as a vpcd reader that a card (`tapcard se serve`) connects to.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { fromHex, toHex } from '../firmware/src/core/hex';
 import { DEFAULT_ISD_AID_HEX } from '../firmware/src/core/gp/constants';
 import { isSecurityLevel } from '../firmware/src/core/gp/security-level';
@@ -18,7 +17,7 @@ import { connectPcsc, PcscUnavailableError } from '../host/gp/pcsc-transport';
 import type { CardRegistry } from '../host/gp/registry';
 import { CardRemovedError, NoCardError } from '../host/vpcd/errors';
 import { VpcdReader, type Transmit } from '../host/vpcd/vpcd-reader';
-import { UsageError, usageFailure } from './command';
+import { runCommand, secondsOption, UsageError, type CommandValues } from './command';
 import { EXIT } from '../contracts/exit-codes';
 
 /** GPPro's default test key (docs/standards.md "Keys"): development cards only. */
@@ -97,65 +96,49 @@ interface Report {
   registry?: CardRegistry;
 }
 
-export async function run(argv: string[]): Promise<number> {
-  let options: Options;
-  try {
-    const parsed = parseOptions(argv);
-    if (parsed === 'help') {
-      console.log(HELP);
-      return EXIT.OK;
-    }
-    options = parsed;
-  } catch (e) {
-    if (e instanceof TypeError) return usageFailure('gp', new UsageError(e.message));
-    if (!(e instanceof UsageError)) throw e;
-    return usageFailure('gp', e);
-  }
-  const report: Report = {};
-  try {
-    await withCard(options, report, (transmit) => manage(options, transmit, report));
-    print(options, report);
-    return EXIT.OK;
-  } catch (e) {
-    return fail(options, report, e);
-  }
-}
+const OPTIONS = {
+  'vpcd-listen': { type: 'string' },
+  pcsc: { type: 'string' },
+  wait: { type: 'string' },
+  list: { type: 'boolean', default: false },
+  install: { type: 'string' },
+  package: { type: 'string' },
+  module: { type: 'string' },
+  instance: { type: 'string' },
+  privileges: { type: 'string' },
+  params: { type: 'string' },
+  delete: { type: 'string' },
+  'put-key': { type: 'boolean', default: false },
+  'new-kvn': { type: 'string' },
+  'new-key': { type: 'string' },
+  'replace-kvn': { type: 'string' },
+  key: { type: 'string' },
+  kmc: { type: 'string' },
+  kvn: { type: 'string' },
+  sl: { type: 'string' },
+  isd: { type: 'string' },
+  json: { type: 'boolean', default: false },
+  verbose: { type: 'boolean', default: false },
+} as const;
 
-function parseOptions(argv: string[]): Options | 'help' {
+export function run(argv: string[]): Promise<number> {
   // `--pcsc` takes an optional reader name: give it an empty value when none follows.
   const args = argv.flatMap((a, i) => (a === '--pcsc' && (i + 1 === argv.length || argv[i + 1].startsWith('-')) ? ['--pcsc='] : [a]));
-  const { values: v } = parseArgs({
-    args,
-    strict: true,
-    allowPositionals: false,
-    options: {
-      'vpcd-listen': { type: 'string' },
-      pcsc: { type: 'string' },
-      wait: { type: 'string' },
-      list: { type: 'boolean', default: false },
-      install: { type: 'string' },
-      package: { type: 'string' },
-      module: { type: 'string' },
-      instance: { type: 'string' },
-      privileges: { type: 'string' },
-      params: { type: 'string' },
-      delete: { type: 'string' },
-      'put-key': { type: 'boolean', default: false },
-      'new-kvn': { type: 'string' },
-      'new-key': { type: 'string' },
-      'replace-kvn': { type: 'string' },
-      key: { type: 'string' },
-      kmc: { type: 'string' },
-      kvn: { type: 'string' },
-      sl: { type: 'string' },
-      isd: { type: 'string' },
-      json: { type: 'boolean', default: false },
-      verbose: { type: 'boolean', default: false },
-      help: { type: 'boolean', short: 'h', default: false },
-    },
+  return runCommand({ name: 'gp', help: HELP, options: OPTIONS }, args, async (v) => {
+    const options = gpOptions(v);
+    const report: Report = {};
+    try {
+      await withCard(options, report, (transmit) => manage(options, transmit, report));
+      print(options, report);
+      return EXIT.OK;
+    } catch (e) {
+      return fail(options, report, e);
+    }
   });
-  if (v.help) return 'help';
+}
 
+/** The options checked against each other; a bad one is a UsageError. */
+function gpOptions(v: CommandValues<typeof OPTIONS>): Options {
   if ((v['vpcd-listen'] === undefined) === (v.pcsc === undefined)) throw new UsageError('give exactly one of --vpcd-listen PORT and --pcsc [READER]');
   let transport: Options['transport'];
   if (v['vpcd-listen'] !== undefined) {
@@ -182,7 +165,7 @@ function parseOptions(argv: string[]): Options | 'help' {
   const keys: OpenKeys = v.kmc !== undefined ? { masterKey: aesKey('--kmc', v.kmc) } : { keys: sameKeyForAll(aesKey('--key', v.key ?? DEV_KEY_HEX)) };
   const options: Options = {
     transport,
-    waitMs: 1000 * (v.wait === undefined ? DEFAULT_WAIT_S : positive('--wait', v.wait)),
+    waitMs: 1000 * (v.wait === undefined ? DEFAULT_WAIT_S : secondsOption('wait', v.wait)),
     list: v.list,
     keys,
     devKey: v.key === undefined && v.kmc === undefined,
@@ -243,12 +226,6 @@ function hexNumber(name: string, text: string, max: number): number {
   if (!/^(0x)?[0-9a-f]{1,2}$/i.test(text)) throw new UsageError(`${name} must be a hex byte, got '${text}'`);
   const n = parseInt(text.replace(/^0x/i, ''), 16);
   if (n > max) throw new UsageError(`${name} must be at most ${max.toString(16).toUpperCase()}, got '${text}'`);
-  return n;
-}
-
-function positive(name: string, text: string): number {
-  const n = Number(text);
-  if (!Number.isFinite(n) || n <= 0) throw new UsageError(`${name} must be a positive number, got '${text}'`);
   return n;
 }
 

@@ -4,6 +4,7 @@
  */
 import { TapcardError } from '../contracts/errors';
 import { EXIT } from '../contracts/exit-codes';
+import { runSubcommand, type Subcommands } from './command';
 
 type Command = { summary: string; load: () => Promise<{ run(argv: string[]): Promise<number> }> };
 
@@ -27,24 +28,15 @@ export function usage(): string {
 }
 
 export async function main(argv: string[]): Promise<number> {
-  const [name, ...rest] = argv;
-  if (!name || name === '--help' || name === '-h' || name === 'help') {
-    console.log(usage());
-    return name ? EXIT.OK : EXIT.USAGE;
-  }
-  const cmd = COMMANDS[name];
-  if (!cmd) {
-    console.error(`tapcard: unknown command '${name}'\n\n${usage()}`);
-    return EXIT.USAGE;
-  }
-  const mod = await cmd.load();
+  const subcommands: Subcommands = {};
+  for (const [name, cmd] of Object.entries(COMMANDS)) subcommands[name] = async (rest) => (await cmd.load()).run(rest);
   try {
-    return await mod.run(rest);
+    return await runSubcommand('', usage(), subcommands, argv);
   } catch (err) {
     // Anything a subcommand did not turn into its own message: one line, no stack trace
     // (TAPCARD_DEBUG=1 shows it), and the exit code a TapcardError carries.
     if (process.env.TAPCARD_DEBUG === '1') console.error(err);
-    else console.error(`tapcard ${name}: ${err instanceof Error ? err.message : String(err)}`);
+    else console.error(`tapcard ${argv[0]}: ${err instanceof Error ? err.message : String(err)}`);
     return err instanceof TapcardError ? err.code : EXIT.FAILURE;
   }
 }

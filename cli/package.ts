@@ -4,7 +4,6 @@
  * (`C4 len ...`), so any GlobalPlatform host can install it with the AIDs `inspect --json` names.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { SoftTripleDes } from '../firmware/src/core/crypto/des';
 import { SoftAes } from '../firmware/src/core/crypto/aes';
 import { kcv3Des, kcvAes } from '../firmware/src/core/crypto/kcv';
@@ -21,7 +20,7 @@ import { loadBlockCount, loadBlockSize } from '../firmware/src/core/gp/load-scri
 import {
   buildPackageFile, devIssuerSigningKey, signingKeyFromSeed, verifyPackageSignature, type IssuerSigningKey, type SignatureCheck,
 } from '../platform-server/src/issuers/keys';
-import { isHelpWord, UsageError, usageFailure } from './command';
+import { runCommand, runSubcommand, UsageError } from './command';
 import { EXIT } from '../contracts/exit-codes';
 
 const HELP = `usage: tapcard package build --app transit|ecash|loyalty --issuer ID --card-number N
@@ -65,125 +64,99 @@ const CLASS_NAMES: Record<number, string> = { [APP_CLASS_TRANSIT]: 'transit', [A
 const KEY_TYPES: Record<number, string> = { 1: 'load', 2: 'purchase', 3: 'tac', 4: 'loyalty-mac' };
 
 export async function run(argv: string[]): Promise<number> {
-  const [action, ...rest] = argv;
-  if (action === undefined || isHelpWord(action)) {
-    console.log(HELP);
-    return action === undefined ? EXIT.USAGE : EXIT.OK;
-  }
   try {
-    if (action === 'build') return build(rest);
-    if (action === 'inspect') return inspect(rest);
-    throw new UsageError(`unknown action '${action}' (build or inspect)`);
+    return await runSubcommand('package', HELP, { build, inspect }, argv);
   } catch (e) {
-    if (e instanceof UsageError) return usageFailure('package', e);
-    if ((e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) return usageFailure('package', new UsageError((e as Error).message));
     console.error(`tapcard package: ${(e as Error).message}`);
     return EXIT.FAILURE;
   }
 }
 
-function build(argv: string[]): number {
-  const { values: v, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      app: { type: 'string' },
-      issuer: { type: 'string' },
-      'card-number': { type: 'string' },
-      'dev-keys': { type: 'boolean', default: false },
-      'master-keys': { type: 'string' },
-      aid: { type: 'string' },
-      tunion: { type: 'boolean', default: false },
-      default: { type: 'boolean', default: false },
-      pin: { type: 'string' },
-      ceiling: { type: 'string' },
-      'valid-from': { type: 'string' },
-      'valid-to': { type: 'string' },
-      name: { type: 'string' },
-      'terms-file': { type: 'string' },
-      unsigned: { type: 'boolean', default: false },
-      out: { type: 'string' },
-      json: { type: 'boolean', default: false },
-      help: { type: 'boolean', short: 'h', default: false },
-    },
-  });
-  if (v.help) {
-    console.log(HELP);
-    return EXIT.OK;
-  }
-  if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`);
-  const appClass = CLASSES[v.app ?? ''];
-  if (appClass === undefined) throw new UsageError('--app must be transit, ecash or loyalty');
-  const issuerId = intOption('--issuer', v.issuer, 0, 0xffff);
-  if (v['card-number'] === undefined || !/^\d{1,20}$/.test(v['card-number'])) throw new UsageError('--card-number must be 1..20 digits');
-  const cardNumber = encodeBcd(v['card-number'], CARD_NUMBER_LEN)!;
-  if (v.out === undefined) throw new UsageError('--out FILE is required');
-  if (v['dev-keys'] === (v['master-keys'] !== undefined)) throw new UsageError('give exactly one of --dev-keys and --master-keys FILE');
-  if (v.tunion && (appClass !== APP_CLASS_TRANSIT || v.aid !== undefined)) throw new UsageError('--tunion is for a transit card without --aid');
-  if (v.pin !== undefined && appClass !== APP_CLASS_ECASH) throw new UsageError('--pin is for an ecash card');
+const BUILD_OPTIONS = {
+  app: { type: 'string' },
+  issuer: { type: 'string' },
+  'card-number': { type: 'string' },
+  'dev-keys': { type: 'boolean', default: false },
+  'master-keys': { type: 'string' },
+  aid: { type: 'string' },
+  tunion: { type: 'boolean', default: false },
+  default: { type: 'boolean', default: false },
+  pin: { type: 'string' },
+  ceiling: { type: 'string' },
+  'valid-from': { type: 'string' },
+  'valid-to': { type: 'string' },
+  name: { type: 'string' },
+  'terms-file': { type: 'string' },
+  unsigned: { type: 'boolean', default: false },
+  out: { type: 'string' },
+  json: { type: 'boolean', default: false },
+} as const;
 
-  const keys = v['dev-keys'] ? devKeys(appClass, issuerId) : readMasterKeys(v['master-keys']!, appClass);
-  const pin = v.pin === undefined ? null : encodePin(v.pin, PIN_MIN_DIGITS, PIN_MAX_DIGITS);
-  if (pin === null && v.pin !== undefined) throw new UsageError(`--pin must be ${PIN_MIN_DIGITS}..${PIN_MAX_DIGITS} digits`);
-  const today = new Date();
-  const validFrom = dateOption('--valid-from', v['valid-from'] ?? ymd(today));
-  const validTo = dateOption('--valid-to', v['valid-to'] ?? ymd(new Date(Date.UTC(today.getUTCFullYear() + 5, today.getUTCMonth(), today.getUTCDate()))));
-  const name = v.name ?? `tapcard ${CLASS_NAMES[appClass]} ${issuerId}`;
-  const terms = v['terms-file'] !== undefined ? readFileSync(v['terms-file']) : Buffer.from(developmentTerms(CLASS_NAMES[appClass], issuerId), 'utf8');
-  const spec = makePackageSpec({
-    appClass,
-    issuerId,
-    cardNumber,
-    purseKeys: keys.purse,
-    loyaltyKeys: keys.loyalty,
-    applicationAid: v.aid === undefined ? null : aidOption('--aid', v.aid),
-    tunion: v.tunion,
-    defaultCard: v.default,
-    validFrom,
-    validTo,
-    ceiling: v.ceiling === undefined ? null : intOption('--ceiling', v.ceiling, 0, 0x7fffffff),
-    pin,
-    issuerData: null,
-    cardFaceName: new Uint8Array(Buffer.from(name, 'utf8')),
-    terms: new Uint8Array(terms),
+function build(argv: string[]): Promise<number> {
+  return runCommand({ name: 'package build', help: HELP, options: BUILD_OPTIONS }, argv, (v) => {
+    const appClass = CLASSES[v.app ?? ''];
+    if (appClass === undefined) throw new UsageError('--app must be transit, ecash or loyalty');
+    const issuerId = intOption('--issuer', v.issuer, 0, 0xffff);
+    if (v['card-number'] === undefined || !/^\d{1,20}$/.test(v['card-number'])) throw new UsageError('--card-number must be 1..20 digits');
+    const cardNumber = encodeBcd(v['card-number'], CARD_NUMBER_LEN)!;
+    if (v.out === undefined) throw new UsageError('--out FILE is required');
+    if (v['dev-keys'] === (v['master-keys'] !== undefined)) throw new UsageError('give exactly one of --dev-keys and --master-keys FILE');
+    if (v.tunion && (appClass !== APP_CLASS_TRANSIT || v.aid !== undefined)) throw new UsageError('--tunion is for a transit card without --aid');
+    if (v.pin !== undefined && appClass !== APP_CLASS_ECASH) throw new UsageError('--pin is for an ecash card');
+
+    const keys = v['dev-keys'] ? devKeys(appClass, issuerId) : readMasterKeys(v['master-keys']!, appClass);
+    const pin = v.pin === undefined ? null : encodePin(v.pin, PIN_MIN_DIGITS, PIN_MAX_DIGITS);
+    if (pin === null && v.pin !== undefined) throw new UsageError(`--pin must be ${PIN_MIN_DIGITS}..${PIN_MAX_DIGITS} digits`);
+    const today = new Date();
+    const validFrom = dateOption('--valid-from', v['valid-from'] ?? ymd(today));
+    const validTo = dateOption('--valid-to', v['valid-to'] ?? ymd(new Date(Date.UTC(today.getUTCFullYear() + 5, today.getUTCMonth(), today.getUTCDate()))));
+    const name = v.name ?? `tapcard ${CLASS_NAMES[appClass]} ${issuerId}`;
+    const terms = v['terms-file'] !== undefined ? readFileSync(v['terms-file']) : Buffer.from(developmentTerms(CLASS_NAMES[appClass], issuerId), 'utf8');
+    const spec = makePackageSpec({
+      appClass,
+      issuerId,
+      cardNumber,
+      purseKeys: keys.purse,
+      loyaltyKeys: keys.loyalty,
+      applicationAid: v.aid === undefined ? null : aidOption('--aid', v.aid),
+      tunion: v.tunion,
+      defaultCard: v.default,
+      validFrom,
+      validTo,
+      ceiling: v.ceiling === undefined ? null : intOption('--ceiling', v.ceiling, 0, 0x7fffffff),
+      pin,
+      issuerData: null,
+      cardFaceName: new Uint8Array(Buffer.from(name, 'utf8')),
+      terms: new Uint8Array(terms),
+    });
+    const file = buildPackageFile(spec, v.unsigned ? null : keys.signing);
+    writeFileSync(v.out, file);
+    const parsed = parsePackage(file);
+    if (parsed.error !== '') throw new Error(`built a package that does not parse back: ${parsed.error}`);
+    const signature = keys.signing === null || v.unsigned ? 'unsigned' : verifyPackageSignature(file, parsed, keys.signing.publicKey);
+    if (v.json) console.log(JSON.stringify(describe(file, parsed, signature), null, 2));
+    else console.log(`wrote ${v.out}: ${file.length} bytes, ${CLASS_NAMES[appClass]} card ${v['card-number']}, instance AID ${toHex(spec.instanceAid).toUpperCase()}, ${signature === 'valid' ? 'signed' : signature}`);
+    if (keys.signing === null && !v.unsigned) console.error('tapcard package: no "signingSeed" in the master key file: the package is unsigned');
+    return EXIT.OK;
   });
-  const file = buildPackageFile(spec, v.unsigned ? null : keys.signing);
-  writeFileSync(v.out, file);
-  const parsed = parsePackage(file);
-  if (parsed.error !== '') throw new Error(`built a package that does not parse back: ${parsed.error}`);
-  const signature = keys.signing === null || v.unsigned ? 'unsigned' : verifyPackageSignature(file, parsed, keys.signing.publicKey);
-  if (v.json) console.log(JSON.stringify(describe(file, parsed, signature), null, 2));
-  else console.log(`wrote ${v.out}: ${file.length} bytes, ${CLASS_NAMES[appClass]} card ${v['card-number']}, instance AID ${toHex(spec.instanceAid).toUpperCase()}, ${signature === 'valid' ? 'signed' : signature}`);
-  if (keys.signing === null && !v.unsigned) console.error('tapcard package: no "signingSeed" in the master key file: the package is unsigned');
-  return EXIT.OK;
 }
 
-function inspect(argv: string[]): number {
-  const { values: v, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      json: { type: 'boolean', default: false },
-      'issuer-key': { type: 'string' },
-      help: { type: 'boolean', short: 'h', default: false },
-    },
-  });
-  if (v.help) {
-    console.log(HELP);
+function inspect(argv: string[]): Promise<number> {
+  const options = { json: { type: 'boolean', default: false }, 'issuer-key': { type: 'string' } } as const;
+  return runCommand({ name: 'package inspect', help: HELP, options, positionals: true }, argv, (v, positionals) => {
+    if (positionals.length !== 1) throw new UsageError('inspect takes one FILE');
+    const file = new Uint8Array(readFileSync(positionals[0]));
+    const parsed = parsePackage(file);
+    if (parsed.error !== '') {
+      console.error(`tapcard package: ${positionals[0]} is not a tapcard package: ${parsed.error}`);
+      return EXIT.FAILURE;
+    }
+    const publicKey = v['issuer-key'] !== undefined ? hexOption('--issuer-key', v['issuer-key']) : devIssuerSigningKey(parsed.issuerId).publicKey;
+    const info = describe(file, parsed, verifyPackageSignature(file, parsed, publicKey));
+    if (v.json) console.log(JSON.stringify(info, null, 2));
+    else console.log(formatInfo(info));
     return EXIT.OK;
-  }
-  if (positionals.length !== 1) throw new UsageError('inspect takes one FILE');
-  const file = new Uint8Array(readFileSync(positionals[0]));
-  const parsed = parsePackage(file);
-  if (parsed.error !== '') {
-    console.error(`tapcard package: ${positionals[0]} is not a tapcard package: ${parsed.error}`);
-    return EXIT.FAILURE;
-  }
-  const publicKey = v['issuer-key'] !== undefined ? hexOption('--issuer-key', v['issuer-key']) : devIssuerSigningKey(parsed.issuerId).publicKey;
-  const info = describe(file, parsed, verifyPackageSignature(file, parsed, publicKey));
-  if (v.json) console.log(JSON.stringify(info, null, 2));
-  else console.log(formatInfo(info));
-  return EXIT.OK;
+  });
 }
 
 interface Keys {

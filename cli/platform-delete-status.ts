@@ -4,10 +4,10 @@
  * carries out; --wait follows it (platform-jobs.ts followJob). Output carries ids, AIDs, card numbers
  * and states, never keys.
  */
-import { parseArgs } from 'node:util';
 import { EXIT } from '../contracts/exit-codes';
-import { DEFAULT_DATA_DIR, Platform } from '../platform-server/src/platform-home';
-import { followJob, jobView } from './platform-jobs';
+import { Platform } from '../platform-server/src/platform-home';
+import { followJob, jobView, WAIT_OPTIONS } from './platform-jobs';
+import { runCommand, secondsOption, UsageError } from './command';
 import { queueDelete, type DeleteTarget } from '../platform-server/src/flows/delete-job';
 import { JobRequestError } from '../platform-server/src/flows/job-request';
 import { getJob, type Job } from '../platform-server/src/flows/jobs';
@@ -46,118 +46,77 @@ orphan-load-file); the rows are left as they are.
 Exit: 0 shown (drift or not), 1 failed, 2 usage, 4 device unknown, 7 --wait timed out.
 `;
 
-const WAIT_OPTIONS = {
-  data: { type: 'string', default: DEFAULT_DATA_DIR },
-  device: { type: 'string' },
-  wait: { type: 'boolean', default: false },
-  timeout: { type: 'string', default: '300' },
-  json: { type: 'boolean', default: false },
-  help: { type: 'boolean', short: 'h', default: false },
-} as const;
-
-/** parseArgs, with an unknown or malformed option reported as a usage error. */
-function parseOptions<T extends typeof WAIT_OPTIONS>(command: string, argv: string[], options: T): ReturnType<typeof parseArgs<{ args: string[]; options: T }>>['values'] | null {
-  try {
-    return parseArgs({ args: argv, options }).values;
-  } catch (err) {
-    console.error(`tapcard platform ${command}: ${(err as Error).message} (see 'tapcard platform ${command} --help')`);
-    return null;
-  }
-}
-
 function requestFailure(command: string, err: unknown): number {
   console.error(`tapcard platform ${command}: ${(err as Error).message}`);
   if (err instanceof JobRequestError) return err.code === 'BAD_REQUEST' ? EXIT.USAGE : EXIT.NOT_FOUND;
   return EXIT.FAILURE;
 }
 
-function timeoutSeconds(command: string, text: string): number | null {
-  const s = Number(text);
-  if (Number.isFinite(s) && s > 0) return s;
-  console.error(`tapcard platform ${command}: --timeout: expected seconds > 0`);
-  return null;
-}
-
-export async function deleteCommand(argv: string[]): Promise<number> {
-  const v = parseOptions('delete', argv, { ...WAIT_OPTIONS, app: { type: 'string' }, aid: { type: 'string' } } as const);
-  if (v === null) return EXIT.USAGE;
-  if (v.help) {
-    console.log(HELP_DELETE);
-    return EXIT.OK;
-  }
-  if (v.device === undefined || (v.app === undefined) === (v.aid === undefined)) {
-    console.error(`tapcard platform delete: --device and one of --app or --aid are required\n\n${HELP_DELETE}`);
-    return EXIT.USAGE;
-  }
-  const timeoutS = timeoutSeconds('delete', v.timeout);
-  if (timeoutS === null) return EXIT.USAGE;
-  const target: DeleteTarget = v.app !== undefined ? { applicationId: v.app } : { aid: v.aid as string };
-  const p = Platform.open(v.data);
-  try {
-    const job = queueDelete(p, v.device, target, 'cli');
-    if (!v.json) console.log(`delete job ${job.id} queued for ${v.device}: ${v.app ?? job.context.instanceAid}`);
-    if (!v.wait) {
-      if (v.json) console.log(JSON.stringify(jobView({ ...job, context: '' }), null, 2));
-      return EXIT.OK;
-    }
-    const now = await followJob(p, job.id, { json: v.json, timeoutS, command: 'delete', dataDir: v.data });
-    if (now === null) return EXIT.UNAVAILABLE;
-    const alreadyGone = (getJob<{ alreadyGone: boolean }>(p.db, now.id) as Job<{ alreadyGone: boolean }>).context.alreadyGone;
-    if (v.json) console.log(JSON.stringify({ ...jobView(now), alreadyGone }, null, 2));
-    else if (now.state === 'failed') console.log(`failed: ${now.error}`);
-    else console.log(alreadyGone ? `already gone from the SE; platform records fixed${now.card_serial === null ? '' : ` (card ${now.card_serial})`}` : `deleted${now.card_serial === null ? '' : `: card ${now.card_serial}`}`);
-    return now.state === 'done' ? EXIT.OK : EXIT.FAILURE;
-  } catch (err) {
-    return requestFailure('delete', err);
-  } finally {
-    p.close();
-  }
-}
-
-export async function statusCommand(argv: string[]): Promise<number> {
-  const v = parseOptions('status', argv, WAIT_OPTIONS);
-  if (v === null) return EXIT.USAGE;
-  if (v.help) {
-    console.log(HELP_STATUS);
-    return EXIT.OK;
-  }
-  if (v.device === undefined) {
-    console.error(`tapcard platform status: --device is required\n\n${HELP_STATUS}`);
-    return EXIT.USAGE;
-  }
-  const timeoutS = timeoutSeconds('status', v.timeout);
-  if (timeoutS === null) return EXIT.USAGE;
-  const p = Platform.open(v.data);
-  try {
-    const job = queueStatus(p, v.device, 'cli');
-    let shown: Job<StatusContext> | undefined;
-    if (v.wait) {
-      if (!v.json) console.log(`status job ${job.id} queued for ${v.device}`);
-      const now = await followJob(p, job.id, { json: v.json, timeoutS, command: 'status', dataDir: v.data });
-      if (now === null) return EXIT.UNAVAILABLE;
-      if (now.state === 'failed') {
-        if (v.json) console.log(JSON.stringify({ ...jobView(now), report: null }, null, 2));
-        else console.log(`failed: ${now.error}`);
-        return EXIT.FAILURE;
+export function deleteCommand(argv: string[]): Promise<number> {
+  const options = { ...WAIT_OPTIONS, app: { type: 'string' }, aid: { type: 'string' } } as const;
+  return runCommand({ name: 'platform delete', help: HELP_DELETE, options }, argv, async (v) => {
+    if (v.device === undefined || (v.app === undefined) === (v.aid === undefined)) throw new UsageError('--device and one of --app or --aid are required');
+    const timeoutS = secondsOption('timeout', v.timeout);
+    const target: DeleteTarget = v.app !== undefined ? { applicationId: v.app } : { aid: v.aid as string };
+    const p = Platform.open(v.data);
+    try {
+      const job = queueDelete(p, v.device, target, 'cli');
+      if (!v.json) console.log(`delete job ${job.id} queued for ${v.device}: ${v.app ?? job.context.instanceAid}`);
+      if (!v.wait) {
+        if (v.json) console.log(JSON.stringify(jobView({ ...job, context: '' }), null, 2));
+        return EXIT.OK;
       }
-      shown = getJob<StatusContext>(p.db, job.id);
-    } else {
-      shown = latestStatus(p.db, v.device);
+      const now = await followJob(p, job.id, { json: v.json, timeoutS, command: 'delete', dataDir: v.data });
+      if (now === null) return EXIT.UNAVAILABLE;
+      const alreadyGone = (getJob<{ alreadyGone: boolean }>(p.db, now.id) as Job<{ alreadyGone: boolean }>).context.alreadyGone;
+      if (v.json) console.log(JSON.stringify({ ...jobView(now), alreadyGone }, null, 2));
+      else if (now.state === 'failed') console.log(`failed: ${now.error}`);
+      else console.log(alreadyGone ? `already gone from the SE; platform records fixed${now.card_serial === null ? '' : ` (card ${now.card_serial})`}` : `deleted${now.card_serial === null ? '' : `: card ${now.card_serial}`}`);
+      return now.state === 'done' ? EXIT.OK : EXIT.FAILURE;
+    } catch (err) {
+      return requestFailure('delete', err);
+    } finally {
+      p.close();
     }
-    const report = shown?.context.report ?? null;
-    if (v.json) {
-      console.log(JSON.stringify({ deviceId: v.device, queuedJobId: job.id, jobId: shown?.id ?? null, report }, null, 2));
-    } else {
-      if (!v.wait) console.log(`status job ${job.id} queued for ${v.device}${report === null ? '' : '; showing the latest finished one'}`);
-      if (report === null || shown === undefined) console.log(`no status read yet for ${v.device}`);
-      else for (const l of renderReport(v.device, shown.id, report)) console.log(l);
+  });
+}
+
+export function statusCommand(argv: string[]): Promise<number> {
+  return runCommand({ name: 'platform status', help: HELP_STATUS, options: WAIT_OPTIONS }, argv, async (v) => {
+    if (v.device === undefined) throw new UsageError('--device is required');
+    const timeoutS = secondsOption('timeout', v.timeout);
+    const p = Platform.open(v.data);
+    try {
+      const job = queueStatus(p, v.device, 'cli');
+      let shown: Job<StatusContext> | undefined;
+      if (v.wait) {
+        if (!v.json) console.log(`status job ${job.id} queued for ${v.device}`);
+        const now = await followJob(p, job.id, { json: v.json, timeoutS, command: 'status', dataDir: v.data });
+        if (now === null) return EXIT.UNAVAILABLE;
+        if (now.state === 'failed') {
+          if (v.json) console.log(JSON.stringify({ ...jobView(now), report: null }, null, 2));
+          else console.log(`failed: ${now.error}`);
+          return EXIT.FAILURE;
+        }
+        shown = getJob<StatusContext>(p.db, job.id);
+      } else {
+        shown = latestStatus(p.db, v.device);
+      }
+      const report = shown?.context.report ?? null;
+      if (v.json) {
+        console.log(JSON.stringify({ deviceId: v.device, queuedJobId: job.id, jobId: shown?.id ?? null, report }, null, 2));
+      } else {
+        if (!v.wait) console.log(`status job ${job.id} queued for ${v.device}${report === null ? '' : '; showing the latest finished one'}`);
+        if (report === null || shown === undefined) console.log(`no status read yet for ${v.device}`);
+        else for (const l of renderReport(v.device, shown.id, report)) console.log(l);
+      }
+      return EXIT.OK;
+    } catch (err) {
+      return requestFailure('status', err);
+    } finally {
+      p.close();
     }
-    return EXIT.OK;
-  } catch (err) {
-    return requestFailure('status', err);
-  } finally {
-    p.close();
-  }
+  });
 }
 
 function renderReport(deviceId: string, jobId: string, r: StatusReport): string[] {

@@ -5,9 +5,9 @@
  * second; --wait follows it in the database until it is done or failed. Output carries ids, states
  * and progress, never keys.
  */
-import { parseArgs } from 'node:util';
 import { EXIT } from '../contracts/exit-codes';
 import { DEFAULT_DATA_DIR, Platform } from '../platform-server/src/platform-home';
+import { runCommand, secondsOption, UsageError } from './command';
 import { queueDownload } from '../platform-server/src/flows/download-job';
 import { getJob, listJobs, type JobRow } from '../platform-server/src/flows/jobs';
 
@@ -28,6 +28,16 @@ package, LOAD block by block, card-manager record. With --wait, prints progress 
 (exit 0 when installed, 1 when failed, 7 on --timeout).
 `;
 
+export const DATA_OPTION = { type: 'string', default: DEFAULT_DATA_DIR } as const;
+
+/** The options of the subcommands that queue a job and may follow it. */
+export const WAIT_OPTIONS = {
+  data: DATA_OPTION,
+  device: { type: 'string' },
+  wait: { type: 'boolean', default: false },
+  timeout: { type: 'string', default: '300' },
+  json: { type: 'boolean', default: false },
+} as const;
 
 export function jobView(j: JobRow): Record<string, unknown> {
   return {
@@ -53,72 +63,47 @@ export function line(j: JobRow): string {
   return `${j.id}  ${j.kind.padEnd(10)} ${j.device_id.padEnd(12)} ${(j.application_id ?? '-').padEnd(8)} ${j.state}${progress}${card}${err}`;
 }
 
-export function jobsCommand(argv: string[]): number {
-  const { values: v } = parseArgs({
-    args: argv,
-    options: { data: { type: 'string', default: DEFAULT_DATA_DIR }, device: { type: 'string' }, active: { type: 'boolean', default: false }, json: { type: 'boolean', default: false }, help: { type: 'boolean', default: false } },
+export function jobsCommand(argv: string[]): Promise<number> {
+  const options = { data: DATA_OPTION, device: { type: 'string' }, active: { type: 'boolean', default: false }, json: { type: 'boolean', default: false } } as const;
+  return runCommand({ name: 'platform jobs', help: HELP_JOBS, options }, argv, (v) => {
+    const p = Platform.open(v.data);
+    try {
+      const jobs = listJobs(p.db, { deviceId: v.device, active: v.active });
+      if (v.json) console.log(JSON.stringify({ jobs: jobs.map(jobView) }, null, 2));
+      else if (jobs.length === 0) console.log('no jobs');
+      else for (const j of jobs) console.log(line(j));
+      return EXIT.OK;
+    } finally {
+      p.close();
+    }
   });
-  if (v.help) {
-    console.log(HELP_JOBS);
-    return 0;
-  }
-  const p = Platform.open(v.data);
-  try {
-    const jobs = listJobs(p.db, { deviceId: v.device, active: v.active });
-    if (v.json) console.log(JSON.stringify({ jobs: jobs.map(jobView) }, null, 2));
-    else if (jobs.length === 0) console.log('no jobs');
-    else for (const j of jobs) console.log(line(j));
-    return 0;
-  } finally {
-    p.close();
-  }
 }
 
-export async function downloadCommand(argv: string[]): Promise<number> {
-  const { values: v } = parseArgs({
-    args: argv,
-    options: {
-      data: { type: 'string', default: DEFAULT_DATA_DIR },
-      device: { type: 'string' },
-      app: { type: 'string' },
-      wait: { type: 'boolean', default: false },
-      timeout: { type: 'string', default: '300' },
-      json: { type: 'boolean', default: false },
-      help: { type: 'boolean', default: false },
-    },
-  });
-  if (v.help) {
-    console.log(HELP_DOWNLOAD);
-    return 0;
-  }
-  if (v.device === undefined || v.app === undefined) {
-    console.error(`tapcard platform download: --device and --app are required\n\n${HELP_DOWNLOAD}`);
-    return EXIT.USAGE;
-  }
-  const timeoutS = Number(v.timeout);
-  if (!Number.isFinite(timeoutS) || timeoutS <= 0) {
-    console.error('tapcard platform download: --timeout: expected seconds > 0');
-    return EXIT.USAGE;
-  }
-  const p = Platform.open(v.data);
-  try {
-    const job = queueDownload(p, v.device, v.app, 'cli');
-    if (!v.json) console.log(`download job ${job.id} queued for ${v.device}: ${v.app}`);
-    if (!v.wait) {
-      if (v.json) console.log(JSON.stringify(jobView({ ...job, context: '' }), null, 2));
-      return 0;
+export function downloadCommand(argv: string[]): Promise<number> {
+  const options = { ...WAIT_OPTIONS, app: { type: 'string' } } as const;
+  return runCommand({ name: 'platform download', help: HELP_DOWNLOAD, options }, argv, async (v) => {
+    if (v.device === undefined || v.app === undefined) throw new UsageError('--device and --app are required');
+    const timeoutS = secondsOption('timeout', v.timeout);
+    const p = Platform.open(v.data);
+    try {
+      const job = queueDownload(p, v.device, v.app, 'cli');
+      if (!v.json) console.log(`download job ${job.id} queued for ${v.device}: ${v.app}`);
+      if (!v.wait) {
+        if (v.json) console.log(JSON.stringify(jobView({ ...job, context: '' }), null, 2));
+        return EXIT.OK;
+      }
+      const now = await followJob(p, job.id, { json: v.json, timeoutS, command: 'download', dataDir: v.data });
+      if (now === null) return EXIT.UNAVAILABLE;
+      if (v.json) console.log(JSON.stringify(jobView(now), null, 2));
+      else console.log(now.state === 'done' ? `installed: card ${now.card_serial}` : `failed: ${now.error}`);
+      return now.state === 'done' ? EXIT.OK : EXIT.FAILURE;
+    } catch (err) {
+      console.error(`tapcard platform download: ${(err as Error).message}`);
+      return EXIT.FAILURE;
+    } finally {
+      p.close();
     }
-    const now = await followJob(p, job.id, { json: v.json, timeoutS, command: 'download', dataDir: v.data });
-    if (now === null) return EXIT.UNAVAILABLE;
-    if (v.json) console.log(JSON.stringify(jobView(now), null, 2));
-    else console.log(now.state === 'done' ? `installed: card ${now.card_serial}` : `failed: ${now.error}`);
-    return now.state === 'done' ? EXIT.OK : EXIT.FAILURE;
-  } catch (err) {
-    console.error(`tapcard platform download: ${(err as Error).message}`);
-    return EXIT.FAILURE;
-  } finally {
-    p.close();
-  }
+  });
 }
 
 /**

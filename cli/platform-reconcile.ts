@@ -3,9 +3,10 @@
  * directory (platform-server/src/terminals/money-reconciliation.ts). Prints each card (settled, held, open), each recharge order
  * and each account, then the open items and the mismatches; exit code 1 when anything mismatches.
  */
-import { parseArgs } from 'node:util';
 import { EXIT } from '../contracts/exit-codes';
-import { DEFAULT_DATA_DIR, Platform } from '../platform-server/src/platform-home';
+import { runCommand, UsageError } from './command';
+import { DATA_OPTION } from './platform-jobs';
+import { Platform } from '../platform-server/src/platform-home';
 import { reconcileMoney, type MoneyReconciliation } from '../platform-server/src/terminals/money-reconciliation';
 import { createTerminalServices } from '../platform-server/src/terminals/terminal-services';
 
@@ -24,8 +25,6 @@ listed; the next tap of the card or the order's key settles them.
 exit codes: 0 everything reconciles (open items allowed), 1 a mismatch, 2 usage
 `;
 
-class UsageError extends Error {}
-
 function cardBalances(given: string[]): Map<string, number> {
   const out = new Map<string, number>();
   for (const g of given) {
@@ -36,34 +35,19 @@ function cardBalances(given: string[]): Map<string, number> {
   return out;
 }
 
-export async function reconcileCommand(argv: string[]): Promise<number> {
-  let v;
-  let balances: Map<string, number>;
-  try {
-    v = parseArgs({
-      args: argv,
-      options: {
-        data: { type: 'string', default: DEFAULT_DATA_DIR }, card: { type: 'string', multiple: true, default: [] },
-        json: { type: 'boolean', default: false }, help: { type: 'boolean', default: false },
-      },
-    }).values;
-    balances = cardBalances(v.card ?? []);
-  } catch (e) {
-    console.error(`tapcard platform reconcile: ${(e as Error).message}\n\n${HELP_RECONCILE}`);
-    return EXIT.USAGE;
-  }
-  if (v.help) {
-    console.log(HELP_RECONCILE);
-    return EXIT.OK;
-  }
-  const p = Platform.open(v.data);
-  try {
-    const r = await reconcileMoney(createTerminalServices(p.db), balances);
-    console.log(v.json ? JSON.stringify(r) : reconciliationText(r));
-    return r.mismatches.length === 0 ? EXIT.OK : EXIT.FAILURE;
-  } finally {
-    p.close();
-  }
+export function reconcileCommand(argv: string[]): Promise<number> {
+  const options = { data: DATA_OPTION, card: { type: 'string', multiple: true, default: [] as string[] }, json: { type: 'boolean', default: false } } as const;
+  return runCommand({ name: 'platform reconcile', help: HELP_RECONCILE, options }, argv, async (v) => {
+    const balances = cardBalances(v.card);
+    const p = Platform.open(v.data);
+    try {
+      const r = await reconcileMoney(createTerminalServices(p.db), balances);
+      console.log(v.json ? JSON.stringify(r) : reconciliationText(r));
+      return r.mismatches.length === 0 ? EXIT.OK : EXIT.FAILURE;
+    } finally {
+      p.close();
+    }
+  });
 }
 
 function money(fen: number): string {

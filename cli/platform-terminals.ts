@@ -4,11 +4,12 @@
  * open a payment-system or bank account for the recharge and deposit flows. Both work on the data
  * directory; the running platform sees them at once (one SQLite file).
  */
-import { parseArgs } from 'node:util';
 import { EXIT } from '../contracts/exit-codes';
+import { runCommand, UsageError } from './command';
+import { DATA_OPTION } from './platform-jobs';
 import { openAccount } from '../platform-server/src/issuers/accounts';
 import { issuePayerCode, PAYER_CODE_TTL_S } from '../platform-server/src/issuers/payer-authorisation';
-import { DEFAULT_DATA_DIR, Platform } from '../platform-server/src/platform-home';
+import { Platform } from '../platform-server/src/platform-home';
 import { registerTerminal, TERMINAL_ROLES, type TerminalRole } from '../platform-server/src/terminals/credentials';
 
 export const HELP_TERMINAL_ADD = `usage: tapcard platform terminal-add --id ID --role ROLE [--data DIR] [--json]
@@ -35,54 +36,41 @@ function fen(text: string): number | null {
   return m === null ? null : Number(m[1]) * 100 + Number((m[2] ?? '').padEnd(2, '0'));
 }
 
-export function terminalAddCommand(argv: string[]): number {
-  const { values: v } = parseArgs({
-    args: argv,
-    options: { data: { type: 'string', default: DEFAULT_DATA_DIR }, id: { type: 'string' }, role: { type: 'string' }, json: { type: 'boolean', default: false }, help: { type: 'boolean', default: false } },
+export function terminalAddCommand(argv: string[]): Promise<number> {
+  const options = { data: DATA_OPTION, id: { type: 'string' }, role: { type: 'string' }, json: { type: 'boolean', default: false } } as const;
+  return runCommand({ name: 'platform terminal-add', help: HELP_TERMINAL_ADD, options }, argv, (v) => {
+    if (v.id === undefined || v.role === undefined || !(TERMINAL_ROLES as readonly string[]).includes(v.role)) {
+      throw new UsageError(`needs --id and --role ${TERMINAL_ROLES.join('|')}`);
+    }
+    const p = Platform.open(v.data);
+    try {
+      const key = registerTerminal(p.db, v.id, v.role as TerminalRole);
+      console.log(v.json ? JSON.stringify({ id: v.id, role: v.role, key }) : `terminal ${v.id} (${v.role})\n  key  ${key}\n(shown once: the platform keeps only its hash)`);
+      return EXIT.OK;
+    } finally {
+      p.close();
+    }
   });
-  if (v.help) {
-    console.log(HELP_TERMINAL_ADD);
-    return EXIT.OK;
-  }
-  if (v.id === undefined || v.role === undefined || !(TERMINAL_ROLES as readonly string[]).includes(v.role)) {
-    console.error(`tapcard platform terminal-add: needs --id and --role ${TERMINAL_ROLES.join('|')}\n\n${HELP_TERMINAL_ADD}`);
-    return EXIT.USAGE;
-  }
-  const p = Platform.open(v.data);
-  try {
-    const key = registerTerminal(p.db, v.id, v.role as TerminalRole);
-    console.log(v.json ? JSON.stringify({ id: v.id, role: v.role, key }) : `terminal ${v.id} (${v.role})\n  key  ${key}\n(shown once: the platform keeps only its hash)`);
-    return EXIT.OK;
-  } finally {
-    p.close();
-  }
 }
 
-export function accountAddCommand(argv: string[]): number {
-  const { values: v } = parseArgs({
-    args: argv,
-    options: {
-      data: { type: 'string', default: DEFAULT_DATA_DIR }, system: { type: 'string' }, id: { type: 'string' }, owner: { type: 'string' },
-      balance: { type: 'string' }, json: { type: 'boolean', default: false }, help: { type: 'boolean', default: false },
-    },
+export function accountAddCommand(argv: string[]): Promise<number> {
+  const options = {
+    data: DATA_OPTION, system: { type: 'string' }, id: { type: 'string' }, owner: { type: 'string' }, balance: { type: 'string' }, json: { type: 'boolean', default: false },
+  } as const;
+  return runCommand({ name: 'platform account-add', help: HELP_ACCOUNT_ADD, options }, argv, (v) => {
+    const balance = v.balance === undefined ? null : fen(v.balance);
+    if ((v.system !== 'payment' && v.system !== 'bank') || v.id === undefined || balance === null) {
+      throw new UsageError('needs --system payment|bank, --id and --balance A');
+    }
+    const p = Platform.open(v.data);
+    try {
+      const a = openAccount(p.db, v.system, v.id, v.owner ?? v.id, balance);
+      console.log(v.json ? JSON.stringify(a) : `${a.system} account ${a.id} (${a.owner}): ${(a.balance / 100).toFixed(2)} ${a.currency}`);
+      return EXIT.OK;
+    } finally {
+      p.close();
+    }
   });
-  if (v.help) {
-    console.log(HELP_ACCOUNT_ADD);
-    return EXIT.OK;
-  }
-  const balance = v.balance === undefined ? null : fen(v.balance);
-  if ((v.system !== 'payment' && v.system !== 'bank') || v.id === undefined || balance === null) {
-    console.error(`tapcard platform account-add: needs --system payment|bank, --id and --balance A\n\n${HELP_ACCOUNT_ADD}`);
-    return EXIT.USAGE;
-  }
-  const p = Platform.open(v.data);
-  try {
-    const a = openAccount(p.db, v.system, v.id, v.owner ?? v.id, balance);
-    console.log(v.json ? JSON.stringify(a) : `${a.system} account ${a.id} (${a.owner}): ${(a.balance / 100).toFixed(2)} ${a.currency}`);
-    return EXIT.OK;
-  } finally {
-    p.close();
-  }
 }
 
 export const HELP_PAYER_CODE = `usage: tapcard platform payer-code --system payment|bank --id ID --max A [--ttl S] [--data DIR] [--json]
@@ -93,30 +81,23 @@ payment system (payment) or bank (bank), good for one charge of up to A yuan wit
 --payer-code CODE'. Without one, charging the account is refused (403).
 `;
 
-export function payerCodeCommand(argv: string[]): number {
-  const { values: v } = parseArgs({
-    args: argv,
-    options: {
-      data: { type: 'string', default: DEFAULT_DATA_DIR }, system: { type: 'string' }, id: { type: 'string' }, max: { type: 'string' },
-      ttl: { type: 'string' }, json: { type: 'boolean', default: false }, help: { type: 'boolean', default: false },
-    },
+export function payerCodeCommand(argv: string[]): Promise<number> {
+  const options = {
+    data: DATA_OPTION, system: { type: 'string' }, id: { type: 'string' }, max: { type: 'string' }, ttl: { type: 'string' }, json: { type: 'boolean', default: false },
+  } as const;
+  return runCommand({ name: 'platform payer-code', help: HELP_PAYER_CODE, options }, argv, (v) => {
+    const max = v.max === undefined ? null : fen(v.max);
+    const ttl = v.ttl === undefined ? PAYER_CODE_TTL_S : /^\d{1,6}$/.test(v.ttl) && Number(v.ttl) > 0 ? Number(v.ttl) : null;
+    if ((v.system !== 'payment' && v.system !== 'bank') || v.id === undefined || max === null || max === 0 || ttl === null) {
+      throw new UsageError('needs --system payment|bank, --id, --max A (above 0) and an optional --ttl S');
+    }
+    const p = Platform.open(v.data);
+    try {
+      const c = issuePayerCode(p.db, v.system, v.id, max, ttl);
+      console.log(v.json ? JSON.stringify(c) : `${c.code}  (${c.system} account ${c.accountId}, up to ${(c.maxAmount / 100).toFixed(2)}, until ${c.expiresAt})`);
+      return EXIT.OK;
+    } finally {
+      p.close();
+    }
   });
-  if (v.help) {
-    console.log(HELP_PAYER_CODE);
-    return EXIT.OK;
-  }
-  const max = v.max === undefined ? null : fen(v.max);
-  const ttl = v.ttl === undefined ? PAYER_CODE_TTL_S : /^\d{1,6}$/.test(v.ttl) && Number(v.ttl) > 0 ? Number(v.ttl) : null;
-  if ((v.system !== 'payment' && v.system !== 'bank') || v.id === undefined || max === null || max === 0 || ttl === null) {
-    console.error(`tapcard platform payer-code: needs --system payment|bank, --id, --max A (above 0) and an optional --ttl S\n\n${HELP_PAYER_CODE}`);
-    return EXIT.USAGE;
-  }
-  const p = Platform.open(v.data);
-  try {
-    const c = issuePayerCode(p.db, v.system, v.id, max, ttl);
-    console.log(v.json ? JSON.stringify(c) : `${c.code}  (${c.system} account ${c.accountId}, up to ${(c.maxAmount / 100).toFixed(2)}, until ${c.expiresAt})`);
-    return EXIT.OK;
-  } finally {
-    p.close();
-  }
 }

@@ -5,7 +5,6 @@
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import type { ParseArgsConfig } from 'node:util';
 import { listDevices } from '../platform-server/src/db/devices';
 import { deviceView } from '../platform-server/src/http/server';
 import { createLog } from '../platform-server/src/log';
@@ -25,7 +24,7 @@ import { reconcileCommand } from './platform-reconcile';
 import { terminalApi } from '../platform-server/src/terminals/terminal-api';
 import { operatorConsole } from '../platform-server/src/web/console-api';
 import { createTerminalServices, issuerAdapters } from '../platform-server/src/terminals/terminal-services';
-import { isHelpWord, parseOptions, UsageError, usageFailure } from './command';
+import { portOption, runCommand, runSubcommand, UsageError, type CommandBody, type CommandOptions, type Subcommands } from './command';
 import { EXIT } from '../contracts/exit-codes';
 
 const HELP = `usage: tapcard platform <init|start|worker|provision|devices|jobs|download|delete|status|terminal-add|account-add|payer-code|reconcile|broker-cert> [options]
@@ -123,139 +122,112 @@ const COMMON = {
   data: { type: 'string', default: DEFAULT_DATA_DIR },
   db: { type: 'string' },
   json: { type: 'boolean', default: false },
-  help: { type: 'boolean', short: 'h', default: false },
-} as const satisfies ParseArgsConfig['options'];
+} as const satisfies CommandOptions;
 
-function parse<T extends NonNullable<ParseArgsConfig['options']>>(argv: string[], options: T) {
-  return parseOptions(argv, { ...COMMON, ...options }).values;
+/** A platform subcommand: the common options, then its own. */
+function platformCommand<T extends CommandOptions>(name: string, help: string, options: T, argv: string[], body: CommandBody<typeof COMMON & T>): Promise<number> {
+  return runCommand({ name: `platform ${name}`, help, options: { ...COMMON, ...options } }, argv, body);
 }
 
-function port(name: string, value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new UsageError(`--${name}: expected a port 0..65535, got '${value}'`);
-  return n;
-}
+const SUBCOMMANDS: Subcommands = {
+  init,
+  start,
+  worker,
+  provision,
+  devices,
+  jobs: jobsCommand,
+  download: downloadCommand,
+  delete: deleteCommand,
+  status: statusCommand,
+  'terminal-add': terminalAddCommand,
+  'account-add': accountAddCommand,
+  'payer-code': payerCodeCommand,
+  reconcile: reconcileCommand,
+  'broker-cert': brokerCert,
+};
 
 export async function run(argv: string[]): Promise<number> {
-  const [sub, ...rest] = argv;
-  if (sub === undefined || isHelpWord(sub)) {
-    console.log(HELP);
-    return sub === undefined ? EXIT.USAGE : EXIT.OK;
-  }
   try {
-    switch (sub) {
-      case 'init':
-        return await init(rest);
-      case 'start':
-        return await start(rest);
-      case 'worker':
-        return await worker(rest);
-      case 'provision':
-        return await provision(rest);
-      case 'devices':
-        return devices(rest);
-      case 'jobs':
-        return jobsCommand(rest);
-      case 'download':
-        return await downloadCommand(rest);
-      case 'delete':
-        return await deleteCommand(rest);
-      case 'status':
-        return await statusCommand(rest);
-      case 'terminal-add':
-        return terminalAddCommand(rest);
-      case 'account-add':
-        return accountAddCommand(rest);
-      case 'payer-code':
-        return payerCodeCommand(rest);
-      case 'reconcile':
-        return await reconcileCommand(rest);
-      case 'broker-cert':
-        return brokerCert(rest);
-      default:
-        console.error(`tapcard platform: unknown subcommand '${sub}'\n\n${HELP}`);
-        return EXIT.USAGE;
-    }
+    return await runSubcommand('platform', HELP, SUBCOMMANDS, argv);
   } catch (err) {
-    if (err instanceof UsageError) return usageFailure(`platform ${sub}`, err);
-    console.error(`tapcard platform ${sub}: ${(err as Error).message}`);
+    console.error(`tapcard platform ${argv[0]}: ${(err as Error).message}`);
     return err instanceof MqttConnectError ? EXIT.UNAVAILABLE : EXIT.FAILURE;
   }
 }
 
-async function init(argv: string[]): Promise<number> {
-  const v = parse(argv, {
+function init(argv: string[]): Promise<number> {
+  return platformCommand('init', HELP_INIT, {
     name: { type: 'string' },
     'broker-url': { type: 'string' },
     'broker-host': { type: 'string', multiple: true },
+  }, argv, async (v) => {
+    const s = await initPlatform(v.data, { db: v.db, name: v.name, brokerUrl: v['broker-url'], brokerHosts: v['broker-host'] });
+    if (v.json) {
+      console.log(JSON.stringify(s));
+    } else {
+      console.log(`platform initialised in ${s.dataDir}`);
+      console.log(`  database      ${s.dbFile}`);
+      console.log(`  CA cert       ${s.caCertFile}`);
+      console.log(
+        s.storageKey.source === 'file'
+          ? `  storage key   ${s.storageKey.file} (KCV ${s.storageKey.kcv}) -- DEVELOPMENT ONLY: set TAPCARD_STORAGE_KEY in production`
+          : `  storage key   from TAPCARD_STORAGE_KEY (KCV ${s.storageKey.kcv})`,
+      );
+      console.log(`  master key    KCV ${s.kmcKcv}`);
+      console.log(`  broker URL    ${s.brokerUrl} (for bundles)`);
+      console.log(`  operator      ${s.operatorCredential} (the console's credential at /console/; shown once, only its hash is kept)`);
+    }
+    return EXIT.OK;
   });
-  if (v.help) return help(HELP_INIT);
-  const s = await initPlatform(v.data, { db: v.db, name: v.name, brokerUrl: v['broker-url'], brokerHosts: v['broker-host'] });
-  if (v.json) {
-    console.log(JSON.stringify(s));
-  } else {
-    console.log(`platform initialised in ${s.dataDir}`);
-    console.log(`  database      ${s.dbFile}`);
-    console.log(`  CA cert       ${s.caCertFile}`);
-    console.log(
-      s.storageKey.source === 'file'
-        ? `  storage key   ${s.storageKey.file} (KCV ${s.storageKey.kcv}) -- DEVELOPMENT ONLY: set TAPCARD_STORAGE_KEY in production`
-        : `  storage key   from TAPCARD_STORAGE_KEY (KCV ${s.storageKey.kcv})`,
-    );
-    console.log(`  master key    KCV ${s.kmcKcv}`);
-    console.log(`  broker URL    ${s.brokerUrl} (for bundles)`);
-    console.log(`  operator      ${s.operatorCredential} (the console's credential at /console/; shown once, only its hash is kept)`);
-  }
-  return EXIT.OK;
 }
 
-async function start(argv: string[]): Promise<number> {
-  const v = parse(argv, {
+function start(argv: string[]): Promise<number> {
+  return platformCommand('start', HELP_START, {
     'mqtt-port': { type: 'string', default: '1883' },
     'mqtts-port': { type: 'string' },
     'http-port': { type: 'string', default: '8080' },
     host: { type: 'string', default: '127.0.0.1' },
     broker: { type: 'string' },
     'worker-id': { type: 'string' },
-  });
-  if (v.help) return help(HELP_START);
-  const mqttPort = v['mqtt-port'] === 'off' ? null : port('mqtt-port', v['mqtt-port']);
-  const mqttsPort = v['mqtts-port'] === undefined ? undefined : port('mqtts-port', v['mqtts-port']);
-  if (mqttPort === null && mqttsPort === undefined && v.broker === undefined) throw new UsageError('--mqtt-port off: give --mqtts-port, or devices cannot connect');
-  const httpPort = port('http-port', v['http-port']);
-  if (v.broker !== undefined && !/^mqtts?:\/\/[^/]+/.test(v.broker)) throw new UsageError(`--broker: expected mqtt://host:port or mqtts://host:port`);
-  if (v['worker-id'] !== undefined && !WORKER_ID.test(v['worker-id'])) throw new UsageError('--worker-id: 1-12 letters, digits, - or _');
+  }, argv, async (v) => {
+    const mqttPort = v['mqtt-port'] === 'off' ? null : portOption('mqtt-port', v['mqtt-port']);
+    const mqttsPort = v['mqtts-port'] === undefined ? undefined : portOption('mqtts-port', v['mqtts-port']);
+    if (mqttPort === null && mqttsPort === undefined && v.broker === undefined) throw new UsageError('--mqtt-port off: give --mqtts-port, or devices cannot connect');
+    const httpPort = portOption('http-port', v['http-port']);
+    if (v.broker !== undefined && !/^mqtts?:\/\/[^/]+/.test(v.broker)) throw new UsageError(`--broker: expected mqtt://host:port or mqtts://host:port`);
+    if (v['worker-id'] !== undefined && !WORKER_ID.test(v['worker-id'])) throw new UsageError('--worker-id: 1-12 letters, digits, - or _');
 
-  const platform = Platform.open(v.data, process.env, v.db);
-  return serve(platform, v.json, { mqttPort, mqttsPort, httpPort, host: v.host, broker: v.broker, workerId: v['worker-id'] }, {});
+    const platform = Platform.open(v.data, process.env, v.db);
+    return serve(platform, v.json, { mqttPort, mqttsPort, httpPort, host: v.host, broker: v.broker, workerId: v['worker-id'] }, {});
+  });
 }
 
 const WORKER_ID = /^[A-Za-z0-9_-]{1,12}$/;
 
-async function worker(argv: string[]): Promise<number> {
-  const v = parse(argv, {
+function worker(argv: string[]): Promise<number> {
+  return platformCommand('worker', HELP_WORKER, {
     'http-port': { type: 'string', default: '8080' },
     host: { type: 'string', default: '127.0.0.1' },
     broker: { type: 'string' },
     'worker-id': { type: 'string' },
     'lease-ms': { type: 'string', default: '10000' },
     'por-timeout-ms': { type: 'string', default: '10000' },
+  }, argv, async (v) => {
+    if (v.broker === undefined || !/^mqtts?:\/\/[^/]+/.test(v.broker)) throw new UsageError('--broker: the shared broker, mqtt://host:port or mqtts://host:port');
+    if (v['worker-id'] === undefined || !WORKER_ID.test(v['worker-id'])) throw new UsageError('--worker-id: 1-12 letters, digits, - or _, unique among the workers');
+    const leaseMs = Number(v['lease-ms']);
+    if (!Number.isInteger(leaseMs) || leaseMs < 300 || leaseMs > 600_000) throw new UsageError('--lease-ms: 300..600000');
+    const porTimeoutMs = Number(v['por-timeout-ms']);
+    if (!Number.isInteger(porTimeoutMs) || porTimeoutMs < 100 || porTimeoutMs > 600_000) throw new UsageError('--por-timeout-ms: 100..600000');
+    const httpPort = portOption('http-port', v['http-port']);
+    const platform = Platform.open(v.data, process.env, v.db);
+    if (platform.db.dialect !== 'postgres') {
+      platform.close();
+      throw new UsageError('workers share one PostgreSQL database: give --db postgres://... (or TAPCARD_DB)');
+    }
+    const leases = new DeviceLeases(platform.db, v['worker-id'], leaseMs);
+    return serve(platform, v.json, { mqttPort: null, httpPort, host: v.host, broker: v.broker, workerId: v['worker-id'], leases }, { leases, porTimeoutMs });
   });
-  if (v.help) return help(HELP_WORKER);
-  if (v.broker === undefined || !/^mqtts?:\/\/[^/]+/.test(v.broker)) throw new UsageError('--broker: the shared broker, mqtt://host:port or mqtts://host:port');
-  if (v['worker-id'] === undefined || !WORKER_ID.test(v['worker-id'])) throw new UsageError('--worker-id: 1-12 letters, digits, - or _, unique among the workers');
-  const leaseMs = Number(v['lease-ms']);
-  if (!Number.isInteger(leaseMs) || leaseMs < 300 || leaseMs > 600_000) throw new UsageError('--lease-ms: 300..600000');
-  const porTimeoutMs = Number(v['por-timeout-ms']);
-  if (!Number.isInteger(porTimeoutMs) || porTimeoutMs < 100 || porTimeoutMs > 600_000) throw new UsageError('--por-timeout-ms: 100..600000');
-  const httpPort = port('http-port', v['http-port']);
-  const platform = Platform.open(v.data, process.env, v.db);
-  if (platform.db.dialect !== 'postgres') {
-    platform.close();
-    throw new UsageError('workers share one PostgreSQL database: give --db postgres://... (or TAPCARD_DB)');
-  }
-  const leases = new DeviceLeases(platform.db, v['worker-id'], leaseMs);
-  return serve(platform, v.json, { mqttPort: null, httpPort, host: v.host, broker: v.broker, workerId: v['worker-id'], leases }, { leases, porTimeoutMs });
 }
 
 /** Runs the platform (alone, or as one worker with its leases) until SIGINT or SIGTERM. */
@@ -296,55 +268,55 @@ async function serve(platform: Platform, json: boolean, opts: Omit<StartOptions,
   return EXIT.OK;
 }
 
-async function provision(argv: string[]): Promise<number> {
-  const v = parse(argv, {
+function provision(argv: string[]): Promise<number> {
+  return platformCommand('provision', HELP_PROVISION, {
     device: { type: 'string' },
     out: { type: 'string' },
     broker: { type: 'string' },
-  });
-  if (v.help) return help(HELP_PROVISION);
-  if (v.device === undefined || v.out === undefined) throw new UsageError('--device ID and --out FILE are required');
-  if (existsSync(v.out)) throw new UsageError(`--out ${v.out} exists; a bundle is never overwritten`);
-  const platform = Platform.open(v.data, process.env, v.db);
-  try {
-    const { bundle, summary } = await provisionDevice(platform, { deviceId: v.device, brokerUrl: v.broker });
-    writeBundle(v.out, bundle);
-    if (v.json) {
-      console.log(JSON.stringify({ ...summary, bundle: v.out }));
-    } else {
-      console.log(`device ${summary.deviceId} provisioned -> ${v.out} (mode 0600; holds secrets)`);
-      console.log(`  SE serial     ${summary.seSerial}`);
-      console.log(`  certificate   serial ${summary.certSerial}`);
-      console.log(`  broker        ${summary.brokerUrl}`);
-      console.log(`  ISD keys KCV  ENC ${summary.kcv.isdEnc}  MAC ${summary.kcv.isdMac}  DEK ${summary.kcv.isdDek}`);
-      console.log(`  link keys KCV KIc ${summary.kcv.kic}  KID ${summary.kcv.kid}`);
+  }, argv, async (v) => {
+    if (v.device === undefined || v.out === undefined) throw new UsageError('--device ID and --out FILE are required');
+    if (existsSync(v.out)) throw new UsageError(`--out ${v.out} exists; a bundle is never overwritten`);
+    const platform = Platform.open(v.data, process.env, v.db);
+    try {
+      const { bundle, summary } = await provisionDevice(platform, { deviceId: v.device, brokerUrl: v.broker });
+      writeBundle(v.out, bundle);
+      if (v.json) {
+        console.log(JSON.stringify({ ...summary, bundle: v.out }));
+      } else {
+        console.log(`device ${summary.deviceId} provisioned -> ${v.out} (mode 0600; holds secrets)`);
+        console.log(`  SE serial     ${summary.seSerial}`);
+        console.log(`  certificate   serial ${summary.certSerial}`);
+        console.log(`  broker        ${summary.brokerUrl}`);
+        console.log(`  ISD keys KCV  ENC ${summary.kcv.isdEnc}  MAC ${summary.kcv.isdMac}  DEK ${summary.kcv.isdDek}`);
+        console.log(`  link keys KCV KIc ${summary.kcv.kic}  KID ${summary.kcv.kid}`);
+      }
+      return EXIT.OK;
+    } finally {
+      platform.close();
     }
-    return EXIT.OK;
-  } finally {
-    platform.close();
-  }
+  });
 }
 
-function devices(argv: string[]): number {
-  const v = parse(argv, {});
-  if (v.help) return help(HELP_DEVICES);
-  const platform = Platform.open(v.data, process.env, v.db);
-  try {
-    const list = listDevices(platform.db).map(deviceView);
-    if (v.json) {
-      console.log(JSON.stringify({ devices: list }));
-    } else if (list.length === 0) {
-      console.log('no devices provisioned');
-    } else {
-      const rows = list.map((d) => [d.id, d.status, d.seSerial, d.createdAt, d.lastSeenAt ?? 'never'].map(String));
-      const head = ['DEVICE', 'STATUS', 'SE SERIAL', 'CREATED', 'LAST SEEN'];
-      const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-      for (const r of [head, ...rows]) console.log(r.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd());
+function devices(argv: string[]): Promise<number> {
+  return platformCommand('devices', HELP_DEVICES, {}, argv, async (v) => {
+    const platform = Platform.open(v.data, process.env, v.db);
+    try {
+      const list = listDevices(platform.db).map(deviceView);
+      if (v.json) {
+        console.log(JSON.stringify({ devices: list }));
+      } else if (list.length === 0) {
+        console.log('no devices provisioned');
+      } else {
+        const rows = list.map((d) => [d.id, d.status, d.seSerial, d.createdAt, d.lastSeenAt ?? 'never'].map(String));
+        const head = ['DEVICE', 'STATUS', 'SE SERIAL', 'CREATED', 'LAST SEEN'];
+        const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+        for (const r of [head, ...rows]) console.log(r.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd());
+      }
+      return EXIT.OK;
+    } finally {
+      platform.close();
     }
-    return EXIT.OK;
-  } finally {
-    platform.close();
-  }
+  });
 }
 
 const HELP_BROKER_CERT = `usage: tapcard platform broker-cert --out DIR [--port N] [--bind ADDR] [--data DIR] [--json]
@@ -357,26 +329,21 @@ the platform all of them) and DIR/mosquitto.conf (listener on port N, default 88
 mosquitto runs as), then 'tapcard platform start --broker mqtts://HOST:N'.
 `;
 
-function brokerCert(argv: string[]): number {
-  const v = parse(argv, { out: { type: 'string' }, port: { type: 'string', default: '8883' }, bind: { type: 'string', default: '0.0.0.0' } });
-  if (v.help) return help(HELP_BROKER_CERT);
-  if (v.out === undefined) throw new UsageError('--out DIR: where to write the broker files');
-  const listenPort = port('port', v.port as string);
-  const platform = Platform.open(v.data, process.env, v.db);
-  try {
-    const files = writeMosquittoFiles(platform, path.resolve(v.out), listenPort, v.bind as string);
-    if (v.json) console.log(JSON.stringify(files));
-    else {
-      for (const file of [files.caFile, files.certFile, files.keyFile, files.aclFile, files.confFile]) console.log(`wrote ${file}`);
-      console.log(`start the broker: mosquitto -c ${files.confFile}`);
+function brokerCert(argv: string[]): Promise<number> {
+  return platformCommand('broker-cert', HELP_BROKER_CERT, { out: { type: 'string' }, port: { type: 'string', default: '8883' }, bind: { type: 'string', default: '0.0.0.0' } }, argv, async (v) => {
+    if (v.out === undefined) throw new UsageError('--out DIR: where to write the broker files');
+    const listenPort = portOption('port', v.port as string);
+    const platform = Platform.open(v.data, process.env, v.db);
+    try {
+      const files = writeMosquittoFiles(platform, path.resolve(v.out), listenPort, v.bind as string);
+      if (v.json) console.log(JSON.stringify(files));
+      else {
+        for (const file of [files.caFile, files.certFile, files.keyFile, files.aclFile, files.confFile]) console.log(`wrote ${file}`);
+        console.log(`start the broker: mosquitto -c ${files.confFile}`);
+      }
+      return EXIT.OK;
+    } finally {
+      platform.close();
     }
-    return EXIT.OK;
-  } finally {
-    platform.close();
-  }
-}
-
-function help(text: string): number {
-  console.log(text);
-  return EXIT.OK;
+  });
 }

@@ -10,7 +10,7 @@ import { parseReaderSpec } from '../pos-sim/src/reader/reader';
 import { startPosWeb } from './pos-web-server';
 import { DevKeysSecurityModule } from '../platform-server/src/issuers/purse-security-module';
 import { Till } from '../pos-sim/src/web/till';
-import { UsageError, isHelpWord, parseOptions, usageFailure } from './command';
+import { portOption, runCommand, secondsOption, UsageError } from './command';
 
 const KEY_ENV = 'TAPCARD_TERMINAL_KEY';
 
@@ -28,43 +28,26 @@ only). The terminal key may come from ${KEY_ENV}.
   --journal FILE  open transactions and terminal serials (default ./.tapcard/pos/journal.json)
 `;
 
-export async function runPosWeb(argv: string[]): Promise<number> {
-  if (isHelpWord(argv[0])) {
-    console.log(HELP);
-    return EXIT.OK;
-  }
-  let till: Till;
-  let port: number;
-  let host: string;
-  let readerSpec;
-  let journal: FileJournal;
-  let platform = null;
-  let waitMs: number;
-  try {
-    const { values: v } = parseOptions(argv, {
-      reader: { type: 'string', default: 'pcsc' },
-      'dev-keys': { type: 'boolean', default: false },
-      platform: { type: 'string' },
-      'terminal-id': { type: 'string' },
-      'terminal-key': { type: 'string' },
-      port: { type: 'string', default: '8090' },
-      host: { type: 'string', default: '127.0.0.1' },
-      wait: { type: 'string', default: '20' },
-      journal: { type: 'string', default: './.tapcard/pos/journal.json' },
-      help: { type: 'boolean', short: 'h', default: false },
-    });
-    if (v.help) {
-      console.log(HELP);
-      return EXIT.OK;
-    }
-    readerSpec = parseReaderSpec(v.reader);
+const OPTIONS = {
+  reader: { type: 'string', default: 'pcsc' },
+  'dev-keys': { type: 'boolean', default: false },
+  platform: { type: 'string' },
+  'terminal-id': { type: 'string' },
+  'terminal-key': { type: 'string' },
+  port: { type: 'string', default: '8090' },
+  host: { type: 'string', default: '127.0.0.1' },
+  wait: { type: 'string', default: '20' },
+  journal: { type: 'string', default: './.tapcard/pos/journal.json' },
+} as const;
+
+export function runPosWeb(argv: string[]): Promise<number> {
+  return runCommand({ name: 'pos web', help: HELP, options: OPTIONS }, argv, async (v) => {
+    const readerSpec = parseReaderSpec(v.reader);
     if (readerSpec === null) throw new UsageError(`--reader must be direct:[HOST:]PORT or pcsc[:NAME], got '${v.reader}'`);
-    port = Number(v.port);
-    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port: expected 0..65535, got '${v.port}'`);
-    host = v.host;
-    waitMs = Number(v.wait) * 1000;
-    if (!Number.isFinite(waitMs) || waitMs <= 0) throw new UsageError(`--wait: expected seconds above 0, got '${v.wait}'`);
+    const port = portOption('port', v.port);
+    const waitMs = secondsOption('wait', v.wait) * 1000;
     const key = v['terminal-key'] ?? process.env[KEY_ENV];
+    let platform = null;
     if (v.platform !== undefined) {
       if (v['dev-keys']) throw new UsageError('give --dev-keys (offline) or --platform (online), not both');
       if (!/^https?:\/\/[^/]+/.test(v.platform)) throw new UsageError(`--platform must be the platform's HTTP API URL, got '${v.platform}'`);
@@ -73,20 +56,17 @@ export async function runPosWeb(argv: string[]): Promise<number> {
     } else if (!v['dev-keys']) {
       throw new UsageError('the till is authorised online (--platform URL --terminal-id ID --terminal-key KEY) or offline with --dev-keys');
     }
-    journal = FileJournal.open(v.journal);
-  } catch (err) {
-    if (err instanceof UsageError) return usageFailure('pos web', err);
-    throw err;
-  }
-  const reader = await openReader(readerSpec);
-  till = new Till({ reader, platform, journal, waitMs, offlineSecurityModule: new DevKeysSecurityModule() });
-  const server = await startPosWeb(till, reader.name, port, host);
-  console.log(`POS page on ${server.url}/ (reader ${reader.name}, ${platform === null ? 'offline, development keys' : `online through ${platform.url}`}); Ctrl-C stops`);
-  await new Promise<void>((resolve) => {
-    process.once('SIGINT', () => resolve());
-    process.once('SIGTERM', () => resolve());
+    const journal = FileJournal.open(v.journal);
+    const reader = await openReader(readerSpec);
+    const till = new Till({ reader, platform, journal, waitMs, offlineSecurityModule: new DevKeysSecurityModule() });
+    const server = await startPosWeb(till, reader.name, port, v.host);
+    console.log(`POS page on ${server.url}/ (reader ${reader.name}, ${platform === null ? 'offline, development keys' : `online through ${platform.url}`}); Ctrl-C stops`);
+    await new Promise<void>((resolve) => {
+      process.once('SIGINT', () => resolve());
+      process.once('SIGTERM', () => resolve());
+    });
+    await server.close();
+    await reader.close();
+    return EXIT.OK;
   });
-  await server.close();
-  await reader.close();
-  return EXIT.OK;
 }

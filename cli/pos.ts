@@ -6,7 +6,6 @@
  * (online only).
  */
 import { randomUUID } from 'node:crypto';
-import { parseArgs } from 'node:util';
 import { CardError } from '../contracts/card-errors';
 import { PcscUnavailableError } from '../host/gp/pcsc-transport';
 import { CardRemovedError, NoCardError } from '../host/vpcd/errors';
@@ -27,7 +26,7 @@ import {
 } from '../pos-sim/src/online/platform-client';
 import { rechargeWithThirdParty, refundWithCard, type ThirdPartyRecharge } from '../pos-sim/src/online/third-party-recharge';
 import type { Reader } from '../pos-sim/src/reader/reader';
-import { UsageError, usageFailure } from './command';
+import { runCommand, secondsOption, UsageError, type CommandValues } from './command';
 import { EXIT } from '../contracts/exit-codes';
 import { runPosWeb } from './pos-web';
 
@@ -106,37 +105,32 @@ interface Options {
   orderKey: string | null;
 }
 
-function parse(argv: string[]): Options | 'help' {
-  const { values: v, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      reader: { type: 'string', default: 'pcsc' },
-      wait: { type: 'string', default: String(DEFAULT_WAIT_S) },
-      journal: { type: 'string', default: DEFAULT_JOURNAL },
-      flow: { type: 'string' },
-      amount: { type: 'string' },
-      'dev-keys': { type: 'boolean', default: false },
-      platform: { type: 'string' },
-      'terminal-id': { type: 'string' },
-      'terminal-key': { type: 'string' },
-      pay: { type: 'string' },
-      account: { type: 'string' },
-      'payer-code': { type: 'string' },
-      'order-key': { type: 'string' },
-      json: { type: 'boolean', default: false },
-      help: { type: 'boolean', short: 'h', default: false },
-    },
-  });
-  if (v.help) return 'help';
+const OPTIONS = {
+  reader: { type: 'string', default: 'pcsc' },
+  wait: { type: 'string', default: String(DEFAULT_WAIT_S) },
+  journal: { type: 'string', default: DEFAULT_JOURNAL },
+  flow: { type: 'string' },
+  amount: { type: 'string' },
+  'dev-keys': { type: 'boolean', default: false },
+  platform: { type: 'string' },
+  'terminal-id': { type: 'string' },
+  'terminal-key': { type: 'string' },
+  pay: { type: 'string' },
+  account: { type: 'string' },
+  'payer-code': { type: 'string' },
+  'order-key': { type: 'string' },
+  json: { type: 'boolean', default: false },
+} as const;
+
+/** The options checked against each other; a bad one is a UsageError. */
+function parse(v: CommandValues<typeof OPTIONS>, positionals: string[]): Options {
   const command = positionals[0];
   if (positionals.length !== 1 || (command !== 'read' && command !== 'tap' && command !== 'refund')) throw new UsageError("give one command: 'read', 'tap' or 'refund'");
-  const reader = parseReaderSpec(v.reader!);
+  const reader = parseReaderSpec(v.reader);
   if (reader === null) throw new UsageError(`--reader must be direct:[HOST:]PORT or pcsc[:NAME], got '${v.reader}'`);
-  const wait = Number(v.wait);
-  if (!Number.isFinite(wait) || wait <= 0) throw new UsageError(`--wait must be a positive number of seconds, got '${v.wait}'`);
+  const wait = secondsOption('wait', v.wait);
   const options: Options = {
-    command, reader, waitMs: wait * 1000, journal: v.journal!, json: v.json!, flow: null, amount: 0, platform: null, payThirdParty: false, account: null, payerCode: null, orderKey: null,
+    command, reader, waitMs: wait * 1000, journal: v.journal, json: v.json, flow: null, amount: 0, platform: null, payThirdParty: false, account: null, payerCode: null, orderKey: null,
   };
   const key = v['terminal-key'] ?? process.env[KEY_ENV];
   if (v.platform !== undefined) {
@@ -194,44 +188,36 @@ function parse(argv: string[]): Options | 'help' {
   return options;
 }
 
-export async function run(argv: string[]): Promise<number> {
+export function run(argv: string[]): Promise<number> {
   if (argv[0] === 'web') return runPosWeb(argv.slice(1));
-  let options: Options | 'help';
-  try {
-    options = parse(argv);
-  } catch (e) {
-    return usageFailure('pos', e instanceof UsageError ? e : new UsageError((e as Error).message));
-  }
-  if (options === 'help') {
-    console.log(HELP);
-    return EXIT.OK;
-  }
-  const o = options;
-  try {
-    const journal = FileJournal.open(o.journal);
-    const reader = await openReader(o.reader);
+  return runCommand({ name: 'pos', help: HELP, options: OPTIONS, positionals: true }, argv, async (v, positionals) => {
+    const o = parse(v, positionals);
     try {
-      if (o.reader.kind === 'direct' && !o.json) {
-        console.error(`waiting for a card on ${reader.name} (e.g. tapcard se serve --vpcd ${o.reader.host}:${o.reader.port} --state DIR)`);
+      const journal = FileJournal.open(o.journal);
+      const reader = await openReader(o.reader);
+      try {
+        if (o.reader.kind === 'direct' && !o.json) {
+          console.error(`waiting for a card on ${reader.name} (e.g. tapcard se serve --vpcd ${o.reader.host}:${o.reader.port} --state DIR)`);
+        }
+        if (o.command === 'read') {
+          // A transaction an online tap left open is confirmed with the platform: give --platform to read after one.
+          const securityModule = o.platform === null ? new DevKeysSecurityModule() : new OnlineSecurityModule(new PlatformClient(o.platform), 'transit');
+          const reading = await new TransitPos({ reader, securityModule, journal }).read(o.waitMs);
+          console.log(o.json ? JSON.stringify(reading) : readingText(reading));
+        } else if (o.command === 'refund') {
+          const order = await refundWithCard({ reader, client: new PlatformClient(o.platform as PlatformEndpoint), journal, idempotencyKey: o.orderKey as string, timeoutMs: o.waitMs });
+          console.log(o.json ? JSON.stringify(order) : `order    ${order.idempotencyKey} ${formatAmount(order.amount)} ${order.state} to account ${order.accountId}`);
+        } else {
+          await tap(o, reader, journal);
+        }
+      } finally {
+        await reader.close();
       }
-      if (o.command === 'read') {
-        // A transaction an online tap left open is confirmed with the platform: give --platform to read after one.
-        const securityModule = o.platform === null ? new DevKeysSecurityModule() : new OnlineSecurityModule(new PlatformClient(o.platform), 'transit');
-        const reading = await new TransitPos({ reader, securityModule, journal }).read(o.waitMs);
-        console.log(o.json ? JSON.stringify(reading) : readingText(reading));
-      } else if (o.command === 'refund') {
-        const order = await refundWithCard({ reader, client: new PlatformClient(o.platform as PlatformEndpoint), journal, idempotencyKey: o.orderKey as string, timeoutMs: o.waitMs });
-        console.log(o.json ? JSON.stringify(order) : `order    ${order.idempotencyKey} ${formatAmount(order.amount)} ${order.state} to account ${order.accountId}`);
-      } else {
-        await tap(o, reader, journal);
-      }
-    } finally {
-      await reader.close();
+      return EXIT.OK;
+    } catch (e) {
+      return fail(o, e as Error);
     }
-    return EXIT.OK;
-  } catch (e) {
-    return fail(o, e as Error);
-  }
+  });
 }
 
 /** One tap of the chosen flow; prints its result. */

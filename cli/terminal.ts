@@ -5,13 +5,13 @@
  *   tapcard terminal --provision FILE --state DIR [--broker URL] [--download APP] [--json]
  *   tapcard terminal cards --state DIR [--json]
  */
-import { parseArgs } from 'node:util';
 import { readBundle } from '../contracts/provisioning-bundle';
 import { MqttConnectError } from '../platform-server/src/mqtt/client';
 import { readCards } from '../host/terminal/cards';
 import { Terminal, TerminalStateError, openSeState } from '../host/terminal/terminal';
 import { startWalletWeb } from '../host/terminal/wallet-web';
 import { EXIT } from '../contracts/exit-codes';
+import { portOption, runCommand, UsageError } from './command';
 
 const HELP = `usage: tapcard terminal --provision FILE --state DIR [--broker URL] [--download APP] [--json]
        tapcard terminal cards --state DIR [--json]
@@ -32,100 +32,71 @@ provisioning bundle FILE ('tapcard platform provision'). It relays downloads the
 cards               list the cards in DIR: slot, card serial, AID and card-manager record
 `;
 
-export async function run(argv: string[]): Promise<number> {
+const OPTIONS = {
+  provision: { type: 'string' },
+  state: { type: 'string' },
+  broker: { type: 'string' },
+  download: { type: 'string' },
+  'wallet-port': { type: 'string' },
+  json: { type: 'boolean', default: false },
+} as const;
+
+export function run(argv: string[]): Promise<number> {
   if (argv[0] === 'cards') return cards(argv.slice(1));
-  let v;
-  try {
-    v = parseArgs({
-      args: argv,
-      options: {
-        provision: { type: 'string' },
-        state: { type: 'string' },
-        broker: { type: 'string' },
-        download: { type: 'string' },
-        'wallet-port': { type: 'string' },
-        json: { type: 'boolean', default: false },
-        help: { type: 'boolean', default: false },
-      },
-    }).values;
-  } catch (err) {
-    console.error(`tapcard terminal: ${(err as Error).message}\n\n${HELP}`);
-    return EXIT.USAGE;
-  }
-  if (v.help) {
-    console.log(HELP);
-    return EXIT.OK;
-  }
-  if (v.provision === undefined || v.state === undefined) {
-    console.error(`tapcard terminal: --provision and --state are required\n\n${HELP}`);
-    return EXIT.USAGE;
-  }
-  const walletPort = v['wallet-port'] === undefined ? null : Number(v['wallet-port']);
-  if (walletPort !== null && (!Number.isInteger(walletPort) || walletPort < 0 || walletPort > 65535)) {
-    console.error(`tapcard terminal: --wallet-port: expected 0..65535, got '${v['wallet-port']}'`);
-    return EXIT.USAGE;
-  }
-  const json = v.json;
-  const log = (event: string, detail: Record<string, unknown> = {}): void => {
-    if (json) console.log(JSON.stringify({ at: new Date().toISOString(), event, ...detail }));
-    else console.error(`${new Date().toISOString()} ${event} ${Object.entries(detail).map(([k, x]) => `${k}=${typeof x === 'string' ? x : JSON.stringify(x)}`).join(' ')}`);
-  };
-  let terminal: Terminal;
-  try {
-    terminal = await Terminal.start({ bundle: readBundle(v.provision), stateDir: v.state, brokerUrl: v.broker, log });
-  } catch (err) {
-    console.error(`tapcard terminal: ${(err as Error).message}`);
-    return err instanceof MqttConnectError ? EXIT.UNAVAILABLE : EXIT.FAILURE;
-  }
-  log('terminal.ready', { deviceId: terminal.deviceId, cards: terminal.cards().length });
-  const wallet = walletPort === null ? null : await startWalletWeb(terminal, walletPort);
-  if (wallet !== null) log('terminal.wallet', { url: `${wallet.url}/` });
-  if (v.download !== undefined) {
+  return runCommand({ name: 'terminal', help: HELP, options: OPTIONS }, argv, async (v) => {
+    if (v.provision === undefined || v.state === undefined) throw new UsageError('--provision and --state are required');
+    const walletPort = v['wallet-port'] === undefined ? null : portOption('wallet-port', v['wallet-port']);
+    const json = v.json;
+    const log = (event: string, detail: Record<string, unknown> = {}): void => {
+      if (json) console.log(JSON.stringify({ at: new Date().toISOString(), event, ...detail }));
+      else console.error(`${new Date().toISOString()} ${event} ${Object.entries(detail).map(([k, x]) => `${k}=${typeof x === 'string' ? x : JSON.stringify(x)}`).join(' ')}`);
+    };
+    let terminal: Terminal;
     try {
-      log('terminal.download.requested', { app: v.download, jobId: await terminal.requestDownload(v.download) });
+      terminal = await Terminal.start({ bundle: readBundle(v.provision), stateDir: v.state, brokerUrl: v.broker, log });
     } catch (err) {
-      log('terminal.download.refused', { app: v.download, error: (err as Error).message });
+      console.error(`tapcard terminal: ${(err as Error).message}`);
+      return err instanceof MqttConnectError ? EXIT.UNAVAILABLE : EXIT.FAILURE;
     }
-  }
-  const signal = await new Promise<NodeJS.Signals>((resolve) => {
-    process.once('SIGINT', () => resolve('SIGINT'));
-    process.once('SIGTERM', () => resolve('SIGTERM'));
+    log('terminal.ready', { deviceId: terminal.deviceId, cards: terminal.cards().length });
+    const wallet = walletPort === null ? null : await startWalletWeb(terminal, walletPort);
+    if (wallet !== null) log('terminal.wallet', { url: `${wallet.url}/` });
+    if (v.download !== undefined) {
+      try {
+        log('terminal.download.requested', { app: v.download, jobId: await terminal.requestDownload(v.download) });
+      } catch (err) {
+        log('terminal.download.refused', { app: v.download, error: (err as Error).message });
+      }
+    }
+    const signal = await new Promise<NodeJS.Signals>((resolve) => {
+      process.once('SIGINT', () => resolve('SIGINT'));
+      process.once('SIGTERM', () => resolve('SIGTERM'));
+    });
+    log('terminal.stopping', { signal });
+    await wallet?.close();
+    await terminal.close();
+    return EXIT.OK;
   });
-  log('terminal.stopping', { signal });
-  await wallet?.close();
-  await terminal.close();
-  return EXIT.OK;
 }
 
-function cards(argv: string[]): number {
-  let v;
-  try {
-    v = parseArgs({ args: argv, options: { state: { type: 'string' }, json: { type: 'boolean', default: false }, help: { type: 'boolean', default: false } } }).values;
-  } catch (err) {
-    console.error(`tapcard terminal cards: ${(err as Error).message}`);
-    return EXIT.USAGE;
-  }
-  if (v.help) {
-    console.log(HELP);
-    return EXIT.OK;
-  }
-  if (v.state === undefined) {
-    console.error('tapcard terminal cards: --state DIR is required');
-    return EXIT.USAGE;
-  }
-  try {
-    const se = openSeState(v.state);
-    const list = readCards(se);
-    if (v.json) console.log(JSON.stringify({ cards: list }, null, 2));
-    else if (list.length === 0) console.log('no cards');
-    else
-      for (const c of list) {
-        const cm = c.cardManager;
-        console.log(`slot ${c.slot}  card ${c.cardSerial}  aid ${c.aid}${cm === null ? '' : `  ${cm.appClassName}  number ${cm.cardNumber}  balance ${cm.balance}`}`);
-      }
-    return EXIT.OK;
-  } catch (err) {
-    console.error(`tapcard terminal cards: ${(err as Error).message}`);
-    return err instanceof TerminalStateError ? EXIT.NOT_FOUND : EXIT.FAILURE;
-  }
+function cards(argv: string[]): Promise<number> {
+  const options = { state: { type: 'string' }, json: { type: 'boolean', default: false } } as const;
+  return runCommand({ name: 'terminal cards', help: HELP, options }, argv, (v) => {
+    if (v.state === undefined) throw new UsageError('--state DIR is required');
+    try {
+      const se = openSeState(v.state);
+      const list = readCards(se);
+      if (v.json) console.log(JSON.stringify({ cards: list }, null, 2));
+      else if (list.length === 0) console.log('no cards');
+      else
+        for (const c of list) {
+          const cm = c.cardManager;
+          console.log(`slot ${c.slot}  card ${c.cardSerial}  aid ${c.aid}${cm === null ? '' : `  ${cm.appClassName}  number ${cm.cardNumber}  balance ${cm.balance}`}`);
+        }
+      return EXIT.OK;
+    } catch (err) {
+      console.error(`tapcard terminal cards: ${(err as Error).message}`);
+      return err instanceof TerminalStateError ? EXIT.NOT_FOUND : EXIT.FAILURE;
+    }
+  });
 }
