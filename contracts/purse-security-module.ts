@@ -7,42 +7,10 @@
  * platform's DevKeysSecurityModule (`tapcard pos --dev-keys`). Every request carries the whole
  * transaction, so an implementation may be stateless and remote. Refusals: purse-errors.ts.
  */
-/** What the card and the terminal agreed for a purchase (INITIALIZE FOR PURCHASE + DEBIT data). */
-export interface PurchaseRequest {
-  /** 10 bytes BCD, from SFI 15: the keys are diversified over it. */
-  cardNumber: Uint8Array;
-  keyIndex: number;
-  keyVersion: number;
-  algorithm: number;
-  amount: number;
-  /** TX_EP_PURCHASE (06) or TX_ED_PURCHASE (05). */
-  txType: number;
-  terminalId: Uint8Array;
-  offlineCounter: number;
-  /** The card's 4-byte random from INITIALIZE FOR PURCHASE. */
-  random: Uint8Array;
-  /** 4-byte terminal transaction serial. */
-  terminalSerial: Uint8Array;
-  /** 7 bytes BCD YYYYMMDDhhmmss. */
-  dateTime: Uint8Array;
-}
+import type { LoadRequest, PurchaseRequest } from './purse-messages';
 
-/** What the card and the terminal agreed for a load (INITIALIZE FOR LOAD + CREDIT data). */
-export interface LoadRequest {
-  cardNumber: Uint8Array;
-  keyIndex: number;
-  keyVersion: number;
-  algorithm: number;
-  amount: number;
-  /** TX_EP_LOAD (02) or TX_ED_LOAD (01). */
-  txType: number;
-  terminalId: Uint8Array;
-  /** Balance before the load, as INITIALIZE FOR LOAD answered it. */
-  balance: number;
-  onlineCounter: number;
-  random: Uint8Array;
-  dateTime: Uint8Array;
-}
+/** The requests are the terminal API's purse messages, decoded (purse-messages.ts). */
+export type { LoadRequest, PurchaseRequest };
 
 /** The card's answer to DEBIT FOR PURCHASE. */
 export interface PurchaseProof {

@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { validate, ValidationError } from '../../platform-server/src/terminals/validate';
+import { int, parseWire, ValidationError, wireBody } from '../../contracts/wire-schema';
 import { DEFAULT_FLASH_PAGES, STATE_FILE, openStateDir } from '../../host/se/virtual-se';
 import { EXIT } from '../../contracts/exit-codes';
 
@@ -93,10 +93,10 @@ describe('CLI bad input', () => {
 
 describe('terminal API schema check', () => {
   it('refuses __proto__, constructor and other inherited names as unknown fields', () => {
-    const schema = { amount: { kind: 'int' as const, min: 1, max: 100 } };
-    expect(validate<{ amount: number }>(schema, { amount: 5 })).toEqual({ amount: 5 });
-    for (const body of ['{"amount":5,"__proto__":{"x":1}}', '{"amount":5,"constructor":1}', '{"amount":5,"toString":"x"}']) {
-      expect(() => validate(schema, JSON.parse(body)), body).toThrow(ValidationError);
+    const schema = wireBody({ amount: int(1, 100) });
+    expect(parseWire(schema, { amount: 5 })).toEqual({ amount: 5 });
+    for (const [body, field] of [['{"amount":5,"__proto__":{"x":1}}', '__proto__'], ['{"amount":5,"constructor":1}', 'constructor'], ['{"amount":5,"toString":"x"}', 'toString']]) {
+      expect(() => parseWire(schema, JSON.parse(body)), body).toThrow(new ValidationError(`${field}: unknown field`));
     }
   });
 });

@@ -98,6 +98,24 @@ describe('first terminal: transit online', () => {
     await w.leave();
   });
 
+  it('refuses a body that does not fit its schema with 400 INVALID naming the field; the ledger is unchanged', async () => {
+    const client = new PlatformClient(first);
+    const body = {
+      cardNumber: w.cards.transit, keyIndex: 1, keyVersion: 1, algorithm: 0, amount: 100, txType: 6, terminalId: '000000000001',
+      offlineCounter: 0, random: '0102030', terminalSerial: '00000001', dateTime: '20261204030000',
+    };
+    const rows = ledgerRows();
+    for (const [sent, message] of [
+      [body, 'random: expected 4 bytes as hex, got "0102030"'],
+      [{ ...body, random: '01020304', tip: 1 }, 'tip: unknown field'],
+      [{ ...body, random: '01020304', dateTime: null }, 'dateTime: missing'],
+    ] as const) {
+      const refused = await client.post('/v1/terminal/transit/purchase/authorise', sent).catch((e: unknown) => e);
+      expect(refused).toMatchObject({ status: 400, code: 'INVALID', message: `platform: ${message}` });
+    }
+    expect(ledgerRows()).toBe(rows);
+  });
+
   it('answers a card the transit company never issued with 404 (unknown card), nothing changed', async () => {
     const stranger = await transitSe();
     w.tap(new SeCardDevice(stranger));

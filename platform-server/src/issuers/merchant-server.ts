@@ -25,6 +25,7 @@ import type { PlatformDb } from '../db/database';
 import { IssuerError, type ApplicationInfo, type IssuedPackage, type IssuerAdapter, type PackageRequest } from '../flows/issuers/issuer';
 import { cardNumberBcd, issueCardPackage, newCardNumber } from './card-package-file';
 import { IssuerRefusal } from './errors';
+import { LOYALTY_OPERATIONS, type LoyaltyOperation } from '../../../contracts/loyalty-messages';
 import { authorise, cardKnown, cardLedger, confirm, findAtCounter, type LedgerRow } from './ledger';
 
 export const LOYALTY_APPLICATION_ID = 'loyalty';
@@ -33,8 +34,6 @@ export const MERCHANT_ISSUER_ID = 500;
 const CARD_PREFIX = '88000500';
 export const MERCHANT_APPLICATIONS: readonly ApplicationInfo[] = [{ id: LOYALTY_APPLICATION_ID, issuer: 'merchant', name: 'Merchant loyalty card', version: '1.0' }];
 
-export const LOYALTY_OPERATIONS = ['earn', 'redeem', 'coupon-add', 'coupon-use'] as const;
-export type LoyaltyOperation = (typeof LOYALTY_OPERATIONS)[number];
 export const OPERATION_INS: Record<LoyaltyOperation, number> = {
   earn: INS_EARN,
   redeem: INS_REDEEM,

@@ -15,8 +15,8 @@ import { nowIso, type PlatformDb } from '../db/database';
 import type { AccountSystem } from './accounts';
 import { getAccount } from './accounts';
 import { IssuerRefusal } from './errors';
+import { PAYER_CODE_DIGITS } from '../../../contracts/payer-code';
 
-export const PAYER_CODE_DIGITS = 18;
 /** Default life of a payment code (a payment app refreshes its code every minute or so). */
 export const PAYER_CODE_TTL_S = 300;
 

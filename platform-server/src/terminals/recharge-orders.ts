@@ -21,21 +21,7 @@ import { nowIso, type PlatformDb } from '../db/database';
 import { IssuerRefusal } from '../issuers/errors';
 import { orderLedger } from '../issuers/ledger';
 import type { ChargeRequest, PaymentSystem } from '../issuers/payment-system';
-
-export type OrderState = 'paid' | 'loading' | 'loaded' | 'refunded';
-
-export interface RechargeOrder {
-  idempotencyKey: string;
-  paymentId: string;
-  accountId: string;
-  amount: number;
-  /** paid: no load yet; loading: a load is authorised, its card's answer not in; loaded: the card's TAC is in. */
-  state: OrderState;
-  cardNumber: string | null;
-  counter: number | null;
-  tac: string | null;
-  balanceAfter: number | null;
-}
+import type { OrderState, RechargeOrder } from '../../../contracts/recharge-order-messages';
 
 /** FORBIDDEN unless `terminalId` created order `key` (NOT_FOUND when there is no such order). */
 function requireOwner(db: PlatformDb, terminalId: string, key: string): void {

@@ -14,7 +14,9 @@ import { fromHex } from '../../../firmware/src/core/hex';
 import { listAudit } from '../db/audit';
 import type { PlatformDb } from '../db/database';
 import type { PurseIssuerServer } from '../issuers/purse-issuer-server';
-import { loadFromJson, purchaseFromJson, type LoadJson, type PurchaseJson } from '../../../contracts/purse-messages';
+import type { z } from 'zod';
+import { LoadRequestSchema, PurchaseRequestSchema } from '../../../contracts/purse-messages';
+import { parseWire } from '../../../contracts/wire-schema';
 
 /** What the platform writes when a terminal's confirmation of a purse transaction verified. */
 export interface PurseRecord {
@@ -23,7 +25,8 @@ export interface PurseRecord {
   amount: number;
   tac: string;
   mac2: string | null;
-  request: PurchaseJson | LoadJson;
+  /** The transaction as the terminal sent it (purse-messages.ts). */
+  request: z.input<typeof PurchaseRequestSchema> | z.input<typeof LoadRequestSchema>;
 }
 
 export interface ReconciledEntry {
@@ -94,7 +97,7 @@ export async function reconcilePurseCard(db: PlatformDb, server: PurseIssuerServ
 
 function recordVerifies(server: PurseIssuerServer, r: PurseRecord): Promise<boolean> {
   if (r.kind === 'purchase') {
-    return server.proofValid('purchase', purchaseFromJson(r.request as PurchaseJson), { tac: fromHex(r.tac), mac2: fromHex(r.mac2 ?? '') });
+    return server.proofValid('purchase', parseWire(PurchaseRequestSchema, r.request), { tac: fromHex(r.tac), mac2: fromHex(r.mac2 ?? '') });
   }
-  return server.proofValid('load', loadFromJson(r.request as LoadJson), { tac: fromHex(r.tac) });
+  return server.proofValid('load', parseWire(LoadRequestSchema, r.request), { tac: fromHex(r.tac) });
 }

@@ -12,22 +12,26 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { fromHex, toHex } from '../../../firmware/src/core/hex';
-import { loadFromJson, purchaseFromJson, type LoadJson, type PurchaseJson } from '../../../contracts/purse-messages';
+import {
+  LoadAuthoriseSchema, LoadAuthorisedSchema, LoadConfirmSchema, LoadConfirmedSchema, LoadReleaseSchema, LoadReleasedSchema, LoadRequestSchema, PurchaseAuthoriseSchema,
+  PurchaseAuthorisedSchema, PurchaseConfirmSchema, PurchaseConfirmedSchema, PurchaseRequestSchema,
+} from '../../../contracts/purse-messages';
+import {
+  LoyaltyAuthoriseSchema, LoyaltyAuthorisedSchema, LoyaltyConfirmSchema, LoyaltyConfirmedSchema, LoyaltySettleSchema, LoyaltySettledSchema,
+} from '../../../contracts/loyalty-messages';
+import { RechargeOrderCreateSchema, RechargeOrderSchema } from '../../../contracts/recharge-order-messages';
+import { encodeWire, parseWire, ValidationError } from '../../../contracts/wire-schema';
 import { audit } from '../db/audit';
 import type { HttpRoutes } from '../http/server';
 import { IssuerRefusal, type IssuerRefusalCode } from '../issuers/errors';
-import { LOYALTY_OPERATIONS, type LoyaltyOperation, type LoyaltyRequest } from '../issuers/merchant-server';
 import type { PurseIssuerServer } from '../issuers/purse-issuer-server';
 import type { Log } from '../log';
 import { killPoint } from '../../../contracts/kill-point';
 import { authenticateTerminal, type TerminalIdentity, type TerminalRole } from './credentials';
 import { readJson, sendJson } from './http-io';
-import { KEY_TEXT, PAYER_CODE, LOAD_AUTHORISE_SCHEMA, LOAD_CONFIRM_SCHEMA, LOAD_RELEASE_SCHEMA, PURCHASE_CONFIRM_SCHEMA, PURCHASE_SCHEMA } from './purse-wire';
 import { reconcilePurseCard, purseRecordAction, type PurseRecord } from './reconciliation';
 import { createOrder, loadGuard, rechargeOrder, refundOrder } from './recharge-orders';
-import type { ChargeRequest } from '../issuers/payment-system';
 import type { TerminalServices } from './terminal-services';
-import { validate, ValidationError, type Schema } from './validate';
 
 export const TERMINAL_API_PREFIX = '/v1/terminal/';
 export const TERMINAL_ID_HEADER = 'tapcard-terminal';
@@ -68,35 +72,6 @@ interface Route {
 
 const PURSE_ROLES: Record<'transit' | 'bank', readonly TerminalRole[]> = { transit: ['transit', 'transit-payment'], bank: ['bank'] };
 
-const ORDER_SCHEMA: Schema = { idempotencyKey: KEY_TEXT, accountId: KEY_TEXT, amount: { kind: 'int', min: 1, max: 0x7fffffff }, payerCode: { ...PAYER_CODE, optional: true } };
-const LOYALTY_COMMON: Schema = {
-  cardNumber: { kind: 'digits', length: 20 },
-  operation: { kind: 'enum', values: LOYALTY_OPERATIONS },
-  counter: { kind: 'int', min: 0, max: 0xfffe },
-  points: { kind: 'int', min: 0, max: 0x7fffffff },
-  terminalId: { kind: 'hex', bytes: 6 },
-  dateTime: { kind: 'hex', bytes: 7 },
-};
-const LOYALTY_AUTHORISE_SCHEMA: Schema = {
-  ...LOYALTY_COMMON,
-  value: { kind: 'int', min: 1, max: 0x7fffffff, optional: true },
-  purchaseAmount: { kind: 'int', min: 1, max: 0x7fffffff, optional: true },
-};
-const LOYALTY_CONFIRM_SCHEMA: Schema = {
-  ...LOYALTY_COMMON,
-  value: { kind: 'int', min: 1, max: 0x7fffffff },
-  newPoints: { kind: 'int', min: 0, max: 0x7fffffff },
-  newCounter: { kind: 'int', min: 1, max: 0xffff },
-  receipt: { kind: 'hex', bytes: 8 },
-};
-const LOYALTY_SETTLE_SCHEMA: Schema = { cardNumber: { kind: 'digits', length: 20 }, counter: { kind: 'int', min: 0, max: 0xffff } };
-
-type LoyaltyJson = { cardNumber: string; operation: LoyaltyOperation; counter: number; points: number; terminalId: string; dateTime: string; value?: number; purchaseAmount?: number };
-
-function loyaltyRequest(j: LoyaltyJson, value: number): LoyaltyRequest {
-  return { cardNumber: j.cardNumber, operation: j.operation, value, counter: j.counter, points: j.points, terminalId: fromHex(j.terminalId), dateTime: fromHex(j.dateTime) };
-}
-
 export function terminalApi(s: TerminalServices, log: Log): HttpRoutes {
   const record = (t: TerminalIdentity, issuer: string, r: PurseRecord, card: string): void => {
     audit(s.db, `terminal:${t.id}`, purseRecordAction(issuer, r.kind), card, r as unknown as Record<string, unknown>);
@@ -108,11 +83,11 @@ export function terminalApi(s: TerminalServices, log: Log): HttpRoutes {
       path: new RegExp(`^/v1/terminal/${issuer}/purchase/authorise$`),
       roles: issuer === 'transit' ? ['transit'] : PURSE_ROLES.bank,
       async run({ terminal, body }) {
-        const j = validate<PurchaseJson>(PURCHASE_SCHEMA, body);
-        const mac1 = await server.authorisePurchase(purchaseFromJson(j));
-        audit(s.db, `terminal:${terminal.id}`, `terminal.${issuer}.purchase.authorised`, j.cardNumber, { counter: j.offlineCounter, amount: j.amount });
+        const tx = parseWire(PurchaseAuthoriseSchema, body);
+        const mac1 = await server.authorisePurchase(tx);
+        audit(s.db, `terminal:${terminal.id}`, `terminal.${issuer}.purchase.authorised`, toHex(tx.cardNumber), { counter: tx.offlineCounter, amount: tx.amount });
         killPoint('platform.after-authorise');
-        return { body: { mac1: toHex(mac1) } };
+        return { body: encodeWire(PurchaseAuthorisedSchema, { mac1 }) };
       },
     },
     {
@@ -120,14 +95,14 @@ export function terminalApi(s: TerminalServices, log: Log): HttpRoutes {
       path: new RegExp(`^/v1/terminal/${issuer}/purchase/confirm$`),
       roles: PURSE_ROLES[issuer],
       async run({ terminal, body }) {
-        const j = validate<PurchaseJson & { tac: string; mac2: string }>(PURCHASE_CONFIRM_SCHEMA, body);
+        const { tac, mac2, ...tx } = parseWire(PurchaseConfirmSchema, body);
         killPoint('platform.after-card-answer');
-        const { tac, mac2, ...request } = j;
-        const row = await server.confirmPurchase(purchaseFromJson(request), { tac: fromHex(tac), mac2: fromHex(mac2) }, (confirmed) =>
-          record(terminal, issuer, { kind: 'purchase', counter: j.offlineCounter, amount: j.amount, tac: confirmed.tac ?? '', mac2: mac2.toLowerCase(), request }, j.cardNumber));
+        const request = encodeWire(PurchaseRequestSchema, tx);
+        const row = await server.confirmPurchase(tx, { tac, mac2 }, (confirmed) =>
+          record(terminal, issuer, { kind: 'purchase', counter: tx.offlineCounter, amount: tx.amount, tac: confirmed.tac ?? '', mac2: toHex(mac2), request }, request.cardNumber));
         killPoint('platform.after-confirm');
-        if (row === null) return { body: { verified: false } };
-        return { body: { verified: true, tac: row.tac } };
+        if (row === null) return { body: encodeWire(PurchaseConfirmedSchema, { verified: false }) };
+        return { body: encodeWire(PurchaseConfirmedSchema, { verified: true, tac: ledgerTac(row.tac) }) };
       },
     },
     {
@@ -135,24 +110,23 @@ export function terminalApi(s: TerminalServices, log: Log): HttpRoutes {
       path: new RegExp(`^/v1/terminal/${issuer}/load/authorise$`),
       roles: PURSE_ROLES[issuer],
       async run({ terminal, body }) {
-        const j = validate<LoadJson & { mac1: string; orderId?: string; accountId?: string; payerCode?: string }>(LOAD_AUTHORISE_SCHEMA, body);
-        const { mac1, orderId, accountId, payerCode, ...request } = j;
-        const tx = loadFromJson(request);
+        const { mac1, orderId, accountId, payerCode, ...tx } = parseWire(LoadAuthoriseSchema, body);
+        const cardNumber = toHex(tx.cardNumber);
         let mac2: Uint8Array;
         if (issuer === 'bank') {
           if (accountId === undefined || orderId !== undefined) throw new ValidationError('a bank deposit names accountId (and no orderId)');
-          mac2 = await s.bank.authoriseDeposit(tx, fromHex(mac1), accountId, payerCode);
+          mac2 = await s.bank.authoriseDeposit(tx, mac1, accountId, payerCode);
         } else {
           if (accountId !== undefined || payerCode !== undefined) {
             throw new ValidationError('accountId: a transit load is paid in cash (first terminal) or by orderId (second terminal)');
           }
           if (terminal.role === 'transit-payment' && orderId === undefined) throw new ValidationError('orderId: the second terminal loads paid recharge orders only');
-          const hold = orderId === undefined ? undefined : () => loadGuard(s.db, s.payments, terminal.id, orderId, j.cardNumber, j.onlineCounter, j.amount);
-          mac2 = await server.authoriseLoad(tx, fromHex(mac1), { orderId: orderId ?? null, hold });
+          const hold = orderId === undefined ? undefined : () => loadGuard(s.db, s.payments, terminal.id, orderId, cardNumber, tx.onlineCounter, tx.amount);
+          mac2 = await server.authoriseLoad(tx, mac1, { orderId: orderId ?? null, hold });
         }
-        audit(s.db, `terminal:${terminal.id}`, `terminal.${issuer}.load.authorised`, j.cardNumber, { counter: j.onlineCounter, amount: j.amount, orderId: orderId ?? null });
+        audit(s.db, `terminal:${terminal.id}`, `terminal.${issuer}.load.authorised`, cardNumber, { counter: tx.onlineCounter, amount: tx.amount, orderId: orderId ?? null });
         killPoint('platform.after-authorise');
-        return { body: { mac2: toHex(mac2) } };
+        return { body: encodeWire(LoadAuthorisedSchema, { mac2 }) };
       },
     },
     {
@@ -160,14 +134,14 @@ export function terminalApi(s: TerminalServices, log: Log): HttpRoutes {
       path: new RegExp(`^/v1/terminal/${issuer}/load/confirm$`),
       roles: PURSE_ROLES[issuer],
       async run({ terminal, body }) {
-        const j = validate<LoadJson & { tac: string }>(LOAD_CONFIRM_SCHEMA, body);
+        const { tac, ...tx } = parseWire(LoadConfirmSchema, body);
         killPoint('platform.after-card-answer');
-        const { tac, ...request } = j;
-        const row = await server.confirmLoad(loadFromJson(request), fromHex(tac), (confirmed) =>
-          record(terminal, issuer, { kind: 'load', counter: j.onlineCounter, amount: j.amount, tac: confirmed.tac ?? '', mac2: null, request }, j.cardNumber));
+        const request = encodeWire(LoadRequestSchema, tx);
+        const row = await server.confirmLoad(tx, tac, (confirmed) =>
+          record(terminal, issuer, { kind: 'load', counter: tx.onlineCounter, amount: tx.amount, tac: confirmed.tac ?? '', mac2: null, request }, request.cardNumber));
         killPoint('platform.after-confirm');
-        if (row === null) return { body: { verified: false } };
-        return { body: { verified: true, tac: row.tac, orderId: row.orderId, balanceAfter: row.balanceAfter } };
+        if (row === null) return { body: encodeWire(LoadConfirmedSchema, { verified: false }) };
+        return { body: encodeWire(LoadConfirmedSchema, { verified: true, tac: ledgerTac(row.tac), orderId: row.orderId, balanceAfter: row.balanceAfter }) };
       },
     },
     {
@@ -175,12 +149,11 @@ export function terminalApi(s: TerminalServices, log: Log): HttpRoutes {
       path: new RegExp(`^/v1/terminal/${issuer}/load/release$`),
       roles: PURSE_ROLES[issuer],
       async run({ terminal, body }) {
-        const j = validate<LoadJson & { mac1: string; orderId?: string }>(LOAD_RELEASE_SCHEMA, body);
-        const { mac1, orderId, ...request } = j;
+        const { mac1, orderId, ...tx } = parseWire(LoadReleaseSchema, body);
         if (orderId !== undefined) rechargeOrder(s.db, s.payments, terminal.id, orderId); // FORBIDDEN unless the caller's order
-        const row = await server.releaseLoad(loadFromJson(request), fromHex(mac1), orderId ?? null);
-        if (row !== null) audit(s.db, `terminal:${terminal.id}`, `terminal.${issuer}.load.released`, j.cardNumber, { counter: j.onlineCounter, amount: row.amount, orderId: row.orderId });
-        return { body: { released: row !== null, counter: j.onlineCounter, amount: row?.amount ?? null, orderId: row?.orderId ?? null } };
+        const row = await server.releaseLoad(tx, mac1, orderId ?? null);
+        if (row !== null) audit(s.db, `terminal:${terminal.id}`, `terminal.${issuer}.load.released`, toHex(tx.cardNumber), { counter: tx.onlineCounter, amount: row.amount, orderId: row.orderId });
+        return { body: encodeWire(LoadReleasedSchema, { released: row !== null, counter: tx.onlineCounter, amount: row?.amount ?? null, orderId: row?.orderId ?? null }) };
       },
     },
     {
@@ -204,11 +177,11 @@ export function terminalApi(s: TerminalServices, log: Log): HttpRoutes {
       path: /^\/v1\/terminal\/recharge-orders$/,
       roles: ['transit-payment'],
       async run({ terminal, body }) {
-        const j = validate<ChargeRequest>(ORDER_SCHEMA, body);
+        const j = parseWire(RechargeOrderCreateSchema, body);
         const { order, replayed } = createOrder(s.db, s.payments, terminal.id, j);
         if (!replayed) audit(s.db, `terminal:${terminal.id}`, 'terminal.recharge-order.paid', j.idempotencyKey, { amount: j.amount });
         killPoint('platform.after-payment');
-        return { status: replayed ? 200 : 201, body: order };
+        return { status: replayed ? 200 : 201, body: encodeWire(RechargeOrderSchema, order) };
       },
     },
     {
@@ -216,7 +189,7 @@ export function terminalApi(s: TerminalServices, log: Log): HttpRoutes {
       path: /^\/v1\/terminal\/recharge-orders\/([A-Za-z0-9._:-]{1,100})$/,
       roles: ['transit-payment'],
       async run({ terminal, match }) {
-        return { body: rechargeOrder(s.db, s.payments, terminal.id, match[1]) };
+        return { body: encodeWire(RechargeOrderSchema, rechargeOrder(s.db, s.payments, terminal.id, match[1])) };
       },
     },
     {
@@ -226,7 +199,7 @@ export function terminalApi(s: TerminalServices, log: Log): HttpRoutes {
       async run({ terminal, match }) {
         const order = refundOrder(s.db, s.payments, terminal.id, match[1]);
         audit(s.db, `terminal:${terminal.id}`, 'terminal.recharge-order.refunded', match[1], { amount: order.amount });
-        return { body: order };
+        return { body: encodeWire(RechargeOrderSchema, order) };
       },
     },
     {
@@ -234,19 +207,19 @@ export function terminalApi(s: TerminalServices, log: Log): HttpRoutes {
       path: /^\/v1\/terminal\/merchant\/authorise$/,
       roles: ['merchant'],
       async run({ terminal, body }) {
-        const j = validate<LoyaltyJson>(LOYALTY_AUTHORISE_SCHEMA, body);
-        let value = j.value;
+        const { value: asked, purchaseAmount, ...j } = parseWire(LoyaltyAuthoriseSchema, body);
+        let value = asked;
         if (j.operation === 'earn') {
-          if (j.purchaseAmount === undefined || value !== undefined) throw new ValidationError('an earn names purchaseAmount (the merchant server decides the points)');
-          value = s.merchant.pointsFor(j.purchaseAmount);
-          if (value < 1) throw new IssuerRefusal('DECLINED', `a purchase of ${j.purchaseAmount} fen earns no points`);
-        } else if (value === undefined || j.purchaseAmount !== undefined) {
+          if (purchaseAmount === undefined || value !== undefined) throw new ValidationError('an earn names purchaseAmount (the merchant server decides the points)');
+          value = s.merchant.pointsFor(purchaseAmount);
+          if (value < 1) throw new IssuerRefusal('DECLINED', `a purchase of ${purchaseAmount} fen earns no points`);
+        } else if (value === undefined || purchaseAmount !== undefined) {
           throw new ValidationError(`a ${j.operation} names value (points or coupon id)`);
         }
-        const mac = s.merchant.authorise(loyaltyRequest(j, value));
+        const mac = s.merchant.authorise({ ...j, value });
         audit(s.db, `terminal:${terminal.id}`, `terminal.merchant.${j.operation}.authorised`, j.cardNumber, { counter: j.counter, value });
         killPoint('platform.after-authorise');
-        return { body: { value, mac: toHex(mac) } };
+        return { body: encodeWire(LoyaltyAuthorisedSchema, { value, mac }) };
       },
     },
     {
@@ -254,13 +227,12 @@ export function terminalApi(s: TerminalServices, log: Log): HttpRoutes {
       path: /^\/v1\/terminal\/merchant\/confirm$/,
       roles: ['merchant'],
       async run({ terminal, body }) {
-        const j = validate<LoyaltyJson & { value: number; newPoints: number; newCounter: number; receipt: string }>(LOYALTY_CONFIRM_SCHEMA, body);
+        const { newPoints, newCounter, receipt, ...j } = parseWire(LoyaltyConfirmSchema, body);
         killPoint('platform.after-card-answer');
-        const row = s.merchant.confirm(loyaltyRequest(j, j.value), { points: j.newPoints, counter: j.newCounter, receipt: fromHex(j.receipt) }, (confirmed) =>
-          audit(s.db, `terminal:${terminal.id}`, `terminal.merchant.${j.operation}`, j.cardNumber, { counter: j.counter, value: j.value, points: j.newPoints, receipt: confirmed.tac }));
+        const row = s.merchant.confirm(j, { points: newPoints, counter: newCounter, receipt }, (confirmed) =>
+          audit(s.db, `terminal:${terminal.id}`, `terminal.merchant.${j.operation}`, j.cardNumber, { counter: j.counter, value: j.value, points: newPoints, receipt: confirmed.tac }));
         killPoint('platform.after-confirm');
-        if (row === null) return { body: { verified: false } };
-        return { body: { verified: true } };
+        return { body: encodeWire(LoyaltyConfirmedSchema, { verified: row !== null }) };
       },
     },
     {
@@ -268,9 +240,9 @@ export function terminalApi(s: TerminalServices, log: Log): HttpRoutes {
       path: /^\/v1\/terminal\/merchant\/settle$/,
       roles: ['merchant'],
       async run({ body }) {
-        const j = validate<{ cardNumber: string; counter: number }>(LOYALTY_SETTLE_SCHEMA, body);
+        const j = parseWire(LoyaltySettleSchema, body);
         const settled = s.merchant.settle(j.cardNumber, j.counter);
-        return { body: { settled: settled.map((r) => ({ operation: r.kind, value: r.amount, counter: r.counter, pointsAfter: r.balanceAfter })) } };
+        return { body: encodeWire(LoyaltySettledSchema, { settled: settled.map((r) => ({ operation: r.kind, value: r.amount, counter: r.counter, pointsAfter: r.balanceAfter })) }) };
       },
     },
     {
@@ -314,6 +286,11 @@ export function terminalApi(s: TerminalServices, log: Log): HttpRoutes {
     handles: (pathname) => pathname.startsWith(TERMINAL_API_PREFIX),
     handle: (req, res, url) => void handle(req, res, url),
   };
+}
+
+/** A confirmed ledger row's TAC (hex) as the answer carries it. */
+function ledgerTac(tac: string | null): Uint8Array | undefined {
+  return tac === null ? undefined : fromHex(tac);
 }
 
 function failure(e: unknown): { status: number; code: string; message: string } {

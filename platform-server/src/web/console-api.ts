@@ -27,7 +27,7 @@ import type { Platform } from '../platform-home';
 import { registerTerminal, type TerminalRole } from '../terminals/credentials';
 import { readJson, sendJson } from '../terminals/http-io';
 import type { TerminalServices } from '../terminals/terminal-services';
-import { ValidationError } from '../terminals/validate';
+import { ValidationError } from '../../../contracts/wire-schema';
 import { consoleApplications, consoleDevices, consoleJob, consoleJobs, consoleLedgers, consoleTerminals, jobsChangedSince } from './console-views';
 import { verifyOperatorCredential } from './operator-credential';
 import { OperatorSessions, csrfOk, sameOrigin, type OperatorSession } from './operator-sessions';

@@ -21,6 +21,10 @@ import { DEFAULT_CARD_TIMEOUT_MS, DEFAULT_TERMINAL_ID } from '../purse/transit-p
 import { buildSelect } from '../purse/purse-apdus';
 import type { PlatformClient } from '../online/platform-client';
 import { killPoint } from '../../../contracts/kill-point';
+import {
+  LoyaltyAuthoriseSchema, LoyaltyAuthorisedSchema, LoyaltyConfirmSchema, LoyaltyConfirmedSchema, LoyaltySettleSchema, LoyaltySettledSchema,
+  type LoyaltyOperation, type SettledChange,
+} from '../../../contracts/loyalty-messages';
 import { buildGetCoupons, buildGetPoints, buildOperation, LOYALTY_AID_PREFIX, parseCoupons, parseLoyaltySelect, parseOperation, parsePoints } from './loyalty-apdus';
 
 /** The card in the field has no loyalty application (SELECT answered 6A82). */
@@ -33,15 +37,7 @@ export class NoLoyaltyApplicationError extends Error {
   }
 }
 
-export type LoyaltyOperation = 'earn' | 'redeem' | 'coupon-add' | 'coupon-use';
 const INS: Record<LoyaltyOperation, number> = { earn: 0x30, redeem: 0x32, 'coupon-add': 0x34, 'coupon-use': 0x36 };
-
-export interface SettledChange {
-  operation: string;
-  value: number;
-  counter: number;
-  pointsAfter: number | null;
-}
 
 export interface LoyaltyResult {
   reader: string;
@@ -109,17 +105,17 @@ export class LoyaltyPos {
   private operate(operation: LoyaltyOperation, ask: { value?: number; purchaseAmount?: number }, timeoutMs = DEFAULT_CARD_TIMEOUT_MS): Promise<LoyaltyResult> {
     return this.session(timeoutMs, async (cardNumber, status, settled) => {
       const dateTime = bcdDateTime(this.clock());
-      const request = { cardNumber, operation, counter: status.counter, points: status.points, terminalId: toHex(this.terminalId), dateTime: toHex(dateTime) };
-      const auth = await this.o.client.post<{ value: number; mac: string }>('/v1/terminal/merchant/authorise', { ...request, ...ask });
+      const request = { cardNumber, operation, counter: status.counter, points: status.points, terminalId: this.terminalId, dateTime };
+      const auth = await this.o.client.exchange('/v1/terminal/merchant/authorise', LoyaltyAuthoriseSchema, { ...request, ...ask }, LoyaltyAuthorisedSchema);
       killPoint('pos.after-authorise');
-      const r = splitResponse(await this.o.reader.transmit(buildOperation(INS[operation], auth.value, this.terminalId, dateTime, Buffer.from(auth.mac, 'hex'))));
+      const r = splitResponse(await this.o.reader.transmit(buildOperation(INS[operation], auth.value, this.terminalId, dateTime, auth.mac)));
       if (r.sw === SW.PURSE_INSUFFICIENT_BALANCE) throw new PurseDeclinedError('not enough points', r.sw);
       if (r.sw !== SW.OK) throw new CardError(operation.toUpperCase(), r.sw);
       const answer = parseOperation(r.data);
       killPoint('pos.after-card-answer');
-      const confirmed = await this.o.client.post<{ verified: boolean }>('/v1/terminal/merchant/confirm', {
-        ...request, value: auth.value, newPoints: answer.points, newCounter: answer.counter, receipt: toHex(answer.receipt),
-      });
+      const confirmed = await this.o.client.exchange('/v1/terminal/merchant/confirm', LoyaltyConfirmSchema, {
+        ...request, value: auth.value, newPoints: answer.points, newCounter: answer.counter, receipt: answer.receipt,
+      }, LoyaltyConfirmedSchema);
       killPoint('pos.after-confirm');
       if (!confirmed.verified) throw new CardProofError(`receipt of ${operation.toUpperCase()}`);
       return {
@@ -138,7 +134,7 @@ export class LoyaltyPos {
       if (sel.sw !== SW.OK) throw new CardError('SELECT loyalty', sel.sw);
       const { cardNumber } = parseLoyaltySelect(sel.data);
       const status = parsePoints(checkSw(await reader.transmit(buildGetPoints()), 'GET POINTS').data);
-      const { settled } = await this.o.client.post<{ settled: SettledChange[] }>('/v1/terminal/merchant/settle', { cardNumber, counter: status.counter });
+      const { settled } = await this.o.client.exchange('/v1/terminal/merchant/settle', LoyaltySettleSchema, { cardNumber, counter: status.counter }, LoyaltySettledSchema);
       return await body(cardNumber, status, settled);
     } finally {
       await reader.powerOff().catch(() => undefined);

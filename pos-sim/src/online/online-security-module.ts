@@ -11,10 +11,12 @@
  * A load is paid by `funding`: cash at the first terminal (none), a paid recharge order at the
  * second (orderId = its idempotency key), a bank account at the third (accountId).
  */
-import { fromHex, toHex } from '../../../firmware/src/core/hex';
 import type { LoadRequest, PurchaseProof, PurchaseRequest, PurseSecurityModule } from '../../../contracts/purse-security-module';
 import type { PlatformClient } from './platform-client';
-import { loadJson, purchaseJson } from '../../../contracts/purse-messages';
+import {
+  LoadAuthoriseSchema, LoadAuthorisedSchema, LoadConfirmSchema, LoadConfirmedSchema, PurchaseAuthoriseSchema, PurchaseAuthorisedSchema, PurchaseConfirmSchema,
+  PurchaseConfirmedSchema,
+} from '../../../contracts/purse-messages';
 
 export type PurseIssuerPath = 'transit' | 'bank';
 
@@ -33,26 +35,22 @@ export class OnlineSecurityModule implements PurseSecurityModule {
   ) {}
 
   async purchaseMac1(tx: PurchaseRequest): Promise<Uint8Array> {
-    const r = await this.client.post<{ mac1: string }>(`/v1/terminal/${this.issuer}/purchase/authorise`, purchaseJson(tx));
-    return fromHex(r.mac1);
+    const r = await this.client.exchange(`/v1/terminal/${this.issuer}/purchase/authorise`, PurchaseAuthoriseSchema, tx, PurchaseAuthorisedSchema);
+    return r.mac1;
   }
 
   async verifyPurchase(tx: PurchaseRequest, proof: PurchaseProof): Promise<boolean> {
-    const r = await this.client.post<{ verified: boolean }>(`/v1/terminal/${this.issuer}/purchase/confirm`, {
-      ...purchaseJson(tx), tac: toHex(proof.tac), mac2: toHex(proof.mac2),
-    });
+    const r = await this.client.exchange(`/v1/terminal/${this.issuer}/purchase/confirm`, PurchaseConfirmSchema, { ...tx, ...proof }, PurchaseConfirmedSchema);
     return r.verified;
   }
 
   async loadMac2(tx: LoadRequest, mac1: Uint8Array): Promise<Uint8Array> {
-    const r = await this.client.post<{ mac2: string }>(`/v1/terminal/${this.issuer}/load/authorise`, {
-      ...loadJson(tx), mac1: toHex(mac1), ...this.funding,
-    });
-    return fromHex(r.mac2);
+    const r = await this.client.exchange(`/v1/terminal/${this.issuer}/load/authorise`, LoadAuthoriseSchema, { ...tx, mac1, ...this.funding }, LoadAuthorisedSchema);
+    return r.mac2;
   }
 
   async verifyLoadTac(tx: LoadRequest, tac: Uint8Array): Promise<boolean> {
-    const r = await this.client.post<{ verified: boolean }>(`/v1/terminal/${this.issuer}/load/confirm`, { ...loadJson(tx), tac: toHex(tac) });
+    const r = await this.client.exchange(`/v1/terminal/${this.issuer}/load/confirm`, LoadConfirmSchema, { ...tx, tac }, LoadConfirmedSchema);
     return r.verified;
   }
 }

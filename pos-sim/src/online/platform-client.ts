@@ -3,7 +3,9 @@
  * the terminal's id and bearer key on every request. An answer other than 2xx becomes a typed
  * error the POS flows act on: declined (no money moved), unknown card, bad credentials, conflict.
  */
+import type { z } from 'zod';
 import { CardProofError, PurseDeclinedError } from '../../../contracts/purse-errors';
+import { encodeWire, parseWire } from '../../../contracts/wire-schema';
 
 export interface PlatformEndpoint {
   /** The platform's HTTP API, e.g. http://127.0.0.1:8080. */
@@ -57,6 +59,16 @@ export class PlatformClient {
 
   post<T>(path: string, body: unknown): Promise<T> {
     return this.call<T>('POST', path, body);
+  }
+
+  /** POSTs `request` encoded with its schema and decodes the answer with the answer's schema (contracts/). */
+  async exchange<Q extends z.ZodObject, A extends z.ZodObject>(path: string, request: Q, body: z.output<Q>, answer: A): Promise<z.output<A>> {
+    return parseWire(answer, await this.post<unknown>(path, encodeWire(request, body)));
+  }
+
+  /** GETs `path` and decodes the answer with its schema. */
+  async read<A extends z.ZodObject>(path: string, answer: A): Promise<z.output<A>> {
+    return parseWire(answer, await this.get<unknown>(path));
   }
 
   get<T>(path: string): Promise<T> {

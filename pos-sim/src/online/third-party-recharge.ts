@@ -17,23 +17,11 @@ import type { Reader } from '../reader/reader';
 import type { TransactionJournal } from '../purse/journal';
 import { TransitPos, type TransactionResult } from '../purse/transit-pos';
 import { OnlineSecurityModule } from './online-security-module';
-import { toHex } from '../../../firmware/src/core/hex';
-import { loadJson } from '../../../contracts/purse-messages';
+import { LoadReleaseSchema, LoadReleasedSchema } from '../../../contracts/purse-messages';
+import { RechargeOrderCreateSchema, RechargeOrderSchema, type RechargeOrder } from '../../../contracts/recharge-order-messages';
 import { PlatformError, type PlatformClient } from './platform-client';
 import { killPoint } from '../../../contracts/kill-point';
-
-/** The platform's view of an order (platform-server/src/terminals/recharge-orders.ts). */
-export interface RechargeOrder {
-  idempotencyKey: string;
-  paymentId: string;
-  accountId: string;
-  amount: number;
-  state: 'paid' | 'loading' | 'loaded' | 'refunded';
-  cardNumber: string | null;
-  counter: number | null;
-  tac: string | null;
-  balanceAfter: number | null;
-}
+import { parseWire } from '../../../contracts/wire-schema';
 
 export interface ThirdPartyRechargeOptions {
   reader: Reader;
@@ -71,9 +59,9 @@ function orderPos(o: RefundWithCardOptions): TransitPos {
 }
 
 export async function rechargeWithThirdParty(o: ThirdPartyRechargeOptions): Promise<ThirdPartyRecharge> {
-  const order = await o.client.post<RechargeOrder>('/v1/terminal/recharge-orders', {
+  const order = await o.client.exchange('/v1/terminal/recharge-orders', RechargeOrderCreateSchema, {
     idempotencyKey: o.idempotencyKey, accountId: o.accountId, amount: o.amount, payerCode: o.payerCode,
-  });
+  }, RechargeOrderSchema);
   killPoint('pos.after-payment');
   if (order.state === 'loaded') {
     await closeLoadedEntry(o.journal, order);
@@ -83,11 +71,11 @@ export async function rechargeWithThirdParty(o: ThirdPartyRechargeOptions): Prom
   const pos = orderPos(o);
   try {
     const transaction = await pos.recharge(o.amount, o.timeoutMs);
-    return { order: await o.client.get<RechargeOrder>(orderPath(o.idempotencyKey)), transaction };
+    return { order: await o.client.read(orderPath(o.idempotencyKey), RechargeOrderSchema), transaction };
   } catch (e) {
     // This tap's recovery may just have proven the order's earlier load; the platform then refuses another.
     if (e instanceof PlatformError && e.code === 'CONFLICT') {
-      const now = await o.client.get<RechargeOrder>(orderPath(o.idempotencyKey));
+      const now = await o.client.read(orderPath(o.idempotencyKey), RechargeOrderSchema);
       if (now.state === 'loaded') return { order: now, transaction: null };
     }
     throw e;
@@ -106,7 +94,7 @@ async function closeLoadedEntry(journal: TransactionJournal | undefined, order: 
 
 /** Gives the payment back; the platform refuses while a card may hold the load. */
 export function refundRecharge(client: PlatformClient, idempotencyKey: string): Promise<RechargeOrder> {
-  return client.post<RechargeOrder>(`${orderPath(idempotencyKey)}/refund`, {});
+  return client.post<unknown>(`${orderPath(idempotencyKey)}/refund`, {}).then((answer) => parseWire(RechargeOrderSchema, answer));
 }
 
 export type RefundWithCardOptions = Omit<ThirdPartyRechargeOptions, 'accountId' | 'payerCode' | 'amount'>;
@@ -120,13 +108,13 @@ export type RefundWithCardOptions = Omit<ThirdPartyRechargeOptions, 'accountId' 
  * refunded (no card needed).
  */
 export async function refundWithCard(o: RefundWithCardOptions): Promise<RechargeOrder> {
-  const order = await o.client.get<RechargeOrder>(orderPath(o.idempotencyKey));
+  const order = await o.client.read(orderPath(o.idempotencyKey), RechargeOrderSchema);
   if (order.state === 'loading') {
     const pos = orderPos(o);
     const proof = await pos.proveLoadCounter(order.amount, o.timeoutMs);
-    const now = await o.client.get<RechargeOrder>(orderPath(o.idempotencyKey));
+    const now = await o.client.read(orderPath(o.idempotencyKey), RechargeOrderSchema);
     if (now.state === 'loading') {
-      await o.client.post('/v1/terminal/transit/load/release', { ...loadJson(proof.request), mac1: toHex(proof.mac1), orderId: o.idempotencyKey });
+      await o.client.exchange('/v1/terminal/transit/load/release', LoadReleaseSchema, { ...proof.request, mac1: proof.mac1, orderId: o.idempotencyKey }, LoadReleasedSchema);
     }
   }
   return refundRecharge(o.client, o.idempotencyKey);
