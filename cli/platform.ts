@@ -21,13 +21,14 @@ import { deleteCommand, statusCommand } from './platform-delete-status';
 import { writeMosquittoFiles } from '../platform-server/src/mosquitto-files';
 import { accountAddCommand, payerCodeCommand, terminalAddCommand } from './platform-terminals';
 import { reconcileCommand } from './platform-reconcile';
+import { operatorPasswordCommand } from './platform-operator-password';
 import { terminalApi } from '../platform-server/src/terminals/terminal-api';
 import { operatorConsole } from '../platform-server/src/web/console-api';
 import { createTerminalServices, issuerAdapters } from '../platform-server/src/terminals/terminal-services';
 import { portOption, runCommand, runSubcommand, UsageError, type CommandBody, type CommandOptions, type Subcommands } from './command';
 import { EXIT } from '../contracts/exit-codes';
 
-const HELP = `usage: tapcard platform <init|start|worker|provision|devices|jobs|download|delete|status|terminal-add|account-add|payer-code|reconcile|broker-cert> [options]
+const HELP = `usage: tapcard platform <init|start|worker|provision|devices|jobs|download|delete|status|terminal-add|account-add|payer-code|reconcile|operator-password|broker-cert> [options]
 
   init        create the platform in --data DIR: storage key, CA, master key, broker certificates
   start       run the platform: embedded MQTT broker (or --broker URL), platform link, HTTP API
@@ -43,6 +44,7 @@ const HELP = `usage: tapcard platform <init|start|worker|provision|devices|jobs|
   broker-cert   mosquitto's TLS certificate, key, ACL and configuration from the platform CA (--out DIR)
   payer-code    a one-use payment code from an account's holder (--system payment|bank --id ID --max A)
   reconcile     money: cards, ledgers, recharge orders and accounts conserve it (--card NUMBER=AMOUNT ...), exit 1 on a mismatch
+  operator-password  replace the operator console's credential (--password-file FILE, standard input, or --generate)
 
 Common options:
   --data DIR   platform data directory (default ${DEFAULT_DATA_DIR})
@@ -143,6 +145,7 @@ const SUBCOMMANDS: Subcommands = {
   'account-add': accountAddCommand,
   'payer-code': payerCodeCommand,
   reconcile: reconcileCommand,
+  'operator-password': operatorPasswordCommand,
   'broker-cert': brokerCert,
 };
 

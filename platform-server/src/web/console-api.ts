@@ -29,7 +29,7 @@ import { readJson, sendJson } from '../terminals/http-io';
 import type { TerminalServices } from '../terminals/terminal-services';
 import { ValidationError } from '../../../contracts/wire-schema';
 import { consoleApplications, consoleDevices, consoleJob, consoleJobs, consoleLedgers, consoleTerminals, jobsChangedSince } from './console-views';
-import { verifyOperatorCredential } from './operator-credential';
+import { operatorCredentialStamp, verifyOperatorCredential } from './operator-credential';
 import { OperatorSessions, csrfOk, sameOrigin, type OperatorSession } from './operator-sessions';
 import { WebAssets } from './web-assets';
 
@@ -80,7 +80,7 @@ async function serve(p: Platform, services: TerminalServices, sessions: Operator
   const route = path.slice(CONSOLE_API_PREFIX.length);
   if (req.method === 'POST' && route === 'login') return login(p, sessions, req, res);
 
-  const session = sessions.of(req);
+  const session = sessions.of(req, operatorCredentialStamp(p.db));
   if (session === null) throw new Refusal(401, 'operator login required');
   if (req.method === 'POST' && !csrfOk(req, session)) throw new Refusal(403, 'cross-site request refused (CSRF token or origin)');
 
@@ -129,7 +129,7 @@ async function login(p: Platform, sessions: OperatorSessions, req: IncomingMessa
     audit(p.db, 'console', 'operator.login.refused', null, {});
     throw new Refusal(401, 'wrong operator credential');
   }
-  const s: OperatorSession = sessions.open();
+  const s: OperatorSession = sessions.open(operatorCredentialStamp(p.db) ?? '');
   audit(p.db, 'console', 'operator.login', null, { session: s.id.slice(0, 8) });
   sendJson(res, 200, { csrf: s.csrf }, { 'set-cookie': sessions.cookieFor(s) });
 }

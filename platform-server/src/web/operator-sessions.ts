@@ -20,14 +20,16 @@ export interface OperatorSession {
   id: string;
   csrf: string;
   expiresAt: number;
+  /** The stored credential hash at login: the session ends when the credential changes. */
+  credentialStamp: string;
 }
 
 export class OperatorSessions {
   private readonly sessions = new Map<string, OperatorSession>();
 
-  open(): OperatorSession {
+  open(credentialStamp: string): OperatorSession {
     if (this.sessions.size >= MAX_SESSIONS) this.sessions.delete(this.sessions.keys().next().value as string);
-    const s = { id: randomBytes(32).toString('base64url'), csrf: randomBytes(32).toString('base64url'), expiresAt: Date.now() + SESSION_TTL_MS };
+    const s = { id: randomBytes(32).toString('base64url'), csrf: randomBytes(32).toString('base64url'), expiresAt: Date.now() + SESSION_TTL_MS, credentialStamp };
     this.sessions.set(s.id, s);
     return s;
   }
@@ -36,12 +38,12 @@ export class OperatorSessions {
     this.sessions.delete(id);
   }
 
-  /** The live session the request's cookie names, or null. */
-  of(req: IncomingMessage): OperatorSession | null {
+  /** The live session the request's cookie names, or null (also when the credential changed since its login). */
+  of(req: IncomingMessage, credentialStamp: string | undefined): OperatorSession | null {
     const id = cookie(req, SESSION_COOKIE);
     const s = id === null ? undefined : this.sessions.get(id);
     if (s === undefined) return null;
-    if (s.expiresAt <= Date.now()) {
+    if (s.expiresAt <= Date.now() || s.credentialStamp !== credentialStamp) {
       this.sessions.delete(s.id);
       return null;
     }
