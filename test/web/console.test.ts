@@ -1,12 +1,14 @@
 /**
  * The operator console in a real browser (chromium through playwright-core) against a real
  * platform and SE: login with the operator credential, the SE's cards, a delete and a download
- * started from the page with their progress arriving live, the ledgers' money check; a wrong
- * credential sees no data and a request without the CSRF token changes nothing.
+ * started from the page with their progress arriving live, the ledgers' money check (cards, orders,
+ * accounts; a tampered account shows as a mismatch); a wrong credential sees no data and a request
+ * without the CSRF token changes nothing.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requireDebian } from '../helpers/skip';
 import { launchBrowser, screenshotPath, type TestBrowser } from '../helpers/browser';
+import { openAccount } from '../../platform-server/src/issuers/accounts';
 import { webWorld, type WebWorld } from './_web-world';
 
 /** Page updates arrive within this (generous: the machine is shared). */
@@ -24,7 +26,8 @@ describe.skipIf(requireDebian('web operator console (playwright-core)', ['chromi
     await w?.close();
   });
 
-  it('lists the SE cards and runs a delete and a download from the page, with live progress', async () => {
+  it('lists the SE cards and runs a delete and a download from the page, with live progress; the money check', async () => {
+    openAccount(w.online.flow.platform.db, 'payment', 'acct-web', 'card holder', 10_000);
     const ctx = await browser.context();
     const page = await ctx.newPage();
     await page.goto(`${w.http.url}/console/`);
@@ -65,6 +68,9 @@ describe.skipIf(requireDebian('web operator console (playwright-core)', ['chromi
     const job = w.online.flow.platform.db.prepare("SELECT state FROM jobs WHERE kind = 'download' ORDER BY created_at DESC LIMIT 1").get() as { state: string };
     expect(job.state).toBe('done');
     await expect.poll(() => page.locator('#money-check').textContent(), WAIT).toContain('Money check: OK');
+    const moneyText = await page.locator('#money').textContent();
+    expect(moneyText).toContain('1 account(s)');
+    expect(moneyText).toMatch(/payment acct-web\s*100\.00\s*100\.00\s*reconciled/);
     const shot = screenshotPath('console');
     if (shot !== undefined) await page.screenshot({ path: shot, fullPage: true });
     const mobile = screenshotPath('console-360');
@@ -72,6 +78,12 @@ describe.skipIf(requireDebian('web operator console (playwright-core)', ['chromi
       await page.setViewportSize({ width: 360, height: 740 });
       await page.screenshot({ path: mobile, fullPage: false });
     }
+
+    // Money leaves an account with no order to show for it: the money check names it.
+    w.online.flow.platform.db.prepare("UPDATE accounts SET balance = 9000 WHERE id = 'acct-web'").run();
+    await page.reload();
+    await expect.poll(() => page.locator('#money-check').textContent(), WAIT).toContain('Money check: 1 mismatch(es)');
+    expect(await page.locator('#money').textContent()).toContain('payment account acct-web: holds 9000, opened with 10000 less 0 paid out: 10000');
     await ctx.close();
   }, 120_000);
 

@@ -150,6 +150,11 @@ async function addTerminal(): Promise<void> {
   }
 }
 
+function checkCell(mismatches: string[], open: boolean): HTMLElement {
+  if (mismatches.length > 0) return h('span', { class: 'bad' }, mismatches.join('; '));
+  return h('span', { class: open ? 'muted' : 'ok' }, open ? 'open' : 'reconciled');
+}
+
 async function loadLedgers(): Promise<void> {
   const { cards, money: m } = await get<{ cards: LedgerCard[]; money: Money }>(API + 'ledgers');
   fill(
@@ -157,9 +162,21 @@ async function loadLedgers(): Promise<void> {
     h(
       'p',
       { id: 'money-check' },
-      h('span', { class: m.ok ? 'ok' : 'bad' }, m.ok ? 'Money check: OK' : `Money check: ${m.mismatches} mismatch(es)`),
-      ` · purse cards settle ${money(m.settledPurseTotal)}, the SEs last reported ${money(m.reportedPurseTotal)}${m.cardsWithoutReport > 0 ? ` (${m.cardsWithoutReport} card(s) not read yet)` : ''} · ${m.open} open`,
+      h('span', { class: m.ok ? 'ok' : 'bad' }, m.ok ? 'Money check: OK' : `Money check: ${m.mismatches.length} mismatch(es)`),
+      ` · ${m.cards} card(s), ${m.orders.length} recharge order(s), ${m.accounts.length} account(s) · ${m.open} open`,
+      ` · purse cards settle ${money(m.settledPurseTotal)}, the SEs last reported ${money(m.reportedPurseTotal)}${m.cardsWithoutReport > 0 ? ` (${m.cardsWithoutReport} card(s) not read yet)` : ''}`,
     ),
+    ...m.mismatches.map((x) => h('p', { class: 'bad' }, x)),
+    m.orders.length > 0 &&
+      table(
+        ['recharge order', 'account', 'amount', 'payment', 'loaded', 'check'],
+        m.orders.map((o) => [h('span', { class: 'mono' }, o.idempotencyKey), o.accountId, h('span', { class: 'num' }, money(o.amount)), o.payment, o.loads, checkCell(o.mismatches, o.open)]),
+      ),
+    m.accounts.length > 0 &&
+      table(
+        ['account', 'balance', 'expected', 'check'],
+        m.accounts.map((a) => [`${a.system} ${a.id}`, h('span', { class: 'num' }, money(a.balance)), a.expected === null ? 'opening not recorded' : h('span', { class: 'num' }, money(a.expected)), checkCell(a.mismatches, false)]),
+      ),
   );
   fill(
     byId('ledger-list'),

@@ -41,12 +41,15 @@ export interface ConsoleLedgerCard {
   mismatches: string[];
   entries: { kind: string; counter: number; amount: number; state: string; tac: string | null; tacVerified: boolean | null }[];
 }
+/** The money check (platform-server/src/terminals/money-reconciliation.ts, `tapcard platform reconcile`) with the SEs' last reported balances. */
 export interface ConsoleMoney {
+  ok: boolean;
   cards: number;
   settledPurseTotal: number;
   reportedPurseTotal: number;
   cardsWithoutReport: number;
   open: number;
-  mismatches: number;
-  ok: boolean;
+  orders: { idempotencyKey: string; accountId: string; amount: number; payment: string; loads: number; open: boolean; mismatches: string[] }[];
+  accounts: { system: string; id: string; balance: number; opening: number | null; expected: number | null; mismatches: string[] }[];
+  mismatches: string[];
 }

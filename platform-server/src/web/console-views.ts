@@ -10,9 +10,10 @@ import { platformCards } from '../flows/platform-cards';
 import { latestStatus } from '../flows/status-job';
 import { deviceView } from '../http/server';
 import type { LedgerIssuer } from '../issuers/ledger';
+import { reconcileMoney } from '../terminals/money-reconciliation';
 import { reconcilePurseCard } from '../terminals/reconciliation';
 import type { TerminalServices } from '../terminals/terminal-services';
-import type { ConsoleCard, ConsoleJob, ConsoleLedgerCard } from '../../../web/console/wire';
+import type { ConsoleCard, ConsoleJob, ConsoleLedgerCard, ConsoleMoney } from '../../../web/console/wire';
 
 const JOBS_SHOWN = 50;
 
@@ -90,10 +91,11 @@ export function consoleApplications(db: PlatformDb): unknown[] {
 
 /**
  * The ledgers card by card, each purse card reconciled with the platform's records and TACs
- * (terminals/reconciliation.ts) against the balance the SE last reported; the money check sums
- * them: every confirmed unit is accounted for when no card has a mismatch.
+ * (terminals/reconciliation.ts) against the balance the SE last reported, and the money check of
+ * `tapcard platform reconcile` (terminals/money-reconciliation.ts) with those balances: cards,
+ * recharge orders and accounts.
  */
-export async function consoleLedgers(db: PlatformDb, services: TerminalServices): Promise<{ cards: ConsoleLedgerCard[]; money: Record<string, unknown> }> {
+export async function consoleLedgers(db: PlatformDb, services: TerminalServices): Promise<{ cards: ConsoleLedgerCard[]; money: ConsoleMoney }> {
   const pairs = db.prepare('SELECT DISTINCT issuer, card_number FROM ledger ORDER BY issuer, card_number').all() as { issuer: LedgerIssuer; card_number: string }[];
   const reported = reportedBalances(db);
   const cards: ConsoleLedgerCard[] = [];
@@ -117,14 +119,17 @@ export async function consoleLedgers(db: PlatformDb, services: TerminalServices)
     });
   }
   const purse = cards.filter((c) => c.issuer !== 'merchant');
-  const money = {
-    cards: cards.length,
+  const check = await reconcileMoney(services, reported);
+  const money: ConsoleMoney = {
+    ok: check.mismatches.length === 0,
+    cards: check.cards.length,
     settledPurseTotal: purse.reduce((s, c) => s + c.settled, 0),
     reportedPurseTotal: purse.reduce((s, c) => s + (c.reportedBalance ?? 0), 0),
     cardsWithoutReport: purse.filter((c) => c.reportedBalance === null).length,
-    open: cards.reduce((s, c) => s + c.open, 0),
-    mismatches: cards.reduce((s, c) => s + c.mismatches.length, 0),
-    ok: cards.every((c) => c.mismatches.length === 0),
+    open: check.open,
+    orders: check.orders,
+    accounts: check.accounts,
+    mismatches: check.mismatches,
   };
   return { cards, money };
 }
