@@ -1,8 +1,10 @@
 /**
  * The operator console (docs/web.md) on the platform's HTTP server: the page at /console/, its
- * assets under /assets/, and its JSON API under /v1/console/. Everything but the page, its assets
+ * assets under /assets/, and its JSON API under /v1/console/. Everything but the pages, their assets
  * and the login answers 401 without an operator session (operator-sessions.ts); every POST but the
  * login must carry the session's CSRF token, and a login or POST from another origin is refused.
+ * The board page (/board/) is served beside it with no login: it reads nothing from the platform,
+ * only the Espruino board the browser connects to over Web Serial.
  *
  *   POST /v1/console/login      {credential}         -> {csrf} + session cookie
  *   POST /v1/console/logout
@@ -50,9 +52,9 @@ class Refusal extends Error {
 
 export function operatorConsole(p: Platform, services: TerminalServices): HttpRoutes {
   const sessions = new OperatorSessions();
-  const assets = new WebAssets(['console']);
+  const assets = new WebAssets(['console', 'board']);
   return {
-    handles: (pathname) => pathname === '/' || pathname === '/console' || pathname === '/console/' || pathname.startsWith('/assets/') || pathname.startsWith(CONSOLE_API_PREFIX),
+    handles: (pathname) => pathname === '/' || pathname === '/console' || pathname === '/console/' || pathname === '/board' || pathname === '/board/' || pathname.startsWith('/assets/') || pathname.startsWith(CONSOLE_API_PREFIX),
     handle(req, res, url) {
       serve(p, services, sessions, assets, req, res, url).catch((err: Error) => {
         if (res.headersSent) return res.destroy();
@@ -68,11 +70,12 @@ export function operatorConsole(p: Platform, services: TerminalServices): HttpRo
 
 async function serve(p: Platform, services: TerminalServices, sessions: OperatorSessions, assets: WebAssets, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
   const path = url.pathname;
-  if (path === '/' || path === '/console') {
-    res.writeHead(302, { location: '/console/' });
+  if (path === '/' || path === '/console' || path === '/board') {
+    res.writeHead(302, { location: path === '/board' ? '/board/' : '/console/' });
     return void res.end();
   }
   if (path === '/console/') return assets.sendPage(res, 'console');
+  if (path === '/board/') return assets.sendPage(res, 'board');
   if (path.startsWith('/assets/')) {
     if (!(await assets.sendAsset(res, path))) sendJson(res, 404, { error: `no asset ${path}` });
     return;

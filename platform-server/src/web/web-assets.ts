@@ -5,7 +5,9 @@
  * writes the same files to dist/web to see their sizes.
  *
  * Every answer carries a Content-Security-Policy that allows only this origin's scripts, styles and
- * connections, and no framing.
+ * connections, and no framing. The board page alone also allows inline styles: @espruino-tools'
+ * connection menu styles itself with style attributes and a generated style sheet (jss). Scripts
+ * stay this origin's only there too.
  */
 import { readFile } from 'node:fs/promises';
 import type { ServerResponse } from 'node:http';
@@ -13,11 +15,14 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const WEB_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../web');
-export const WEB_PAGES = ['console', 'pos', 'wallet'] as const;
+export const WEB_PAGES = ['console', 'pos', 'wallet', 'board'] as const;
 export type WebPage = (typeof WEB_PAGES)[number];
 
+const CSP = "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'";
+const PAGE_CSP: Partial<Record<WebPage, string>> = { board: `${CSP}; style-src 'self' 'unsafe-inline'` };
+
 const SECURITY_HEADERS = {
-  'content-security-policy': "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'",
+  'content-security-policy': CSP,
   'x-content-type-options': 'nosniff',
   'referrer-policy': 'no-referrer',
   'cache-control': 'no-store',
@@ -57,7 +62,7 @@ export class WebAssets {
 
   async sendPage(res: ServerResponse, page: WebPage): Promise<void> {
     const html = await readFile(path.join(WEB_ROOT, page, 'index.html'));
-    send(res, 200, 'text/html; charset=utf-8', html);
+    send(res, 200, 'text/html; charset=utf-8', html, PAGE_CSP[page]);
   }
 
   /** Answers /assets/<name>; false when there is no such asset. */
@@ -70,8 +75,8 @@ export class WebAssets {
   }
 }
 
-function send(res: ServerResponse, status: number, type: string, body: Uint8Array): void {
-  res.writeHead(status, { 'content-type': type, 'content-length': body.length, ...SECURITY_HEADERS });
+function send(res: ServerResponse, status: number, type: string, body: Uint8Array, csp = CSP): void {
+  res.writeHead(status, { 'content-type': type, 'content-length': body.length, ...SECURITY_HEADERS, 'content-security-policy': csp });
   res.end(body);
 }
 
