@@ -112,7 +112,7 @@ describe.skipIf(requireDebian('web board page (playwright-core)', ['chromium']))
       typed.push(Buffer.from(bytes).toString('latin1'));
       socket.write(Buffer.from(bytes));
     });
-    socket.on('data', (d) => void page.evaluate((b) => (window as unknown as { __serialReceive(b: number[]): void }).__serialReceive(b), Array.from(d)).catch(() => undefined));
+    socket.on('data', (d) => void page.evaluate((b) => (globalThis as unknown as { __serialReceive(b: number[]): void }).__serialReceive(b), Array.from(d)).catch(() => undefined));
     await page.addInitScript(WEB_SERIAL_STAND_IN);
     // Web Serial (and @espruino-tools' check for it) wants a secure context: http://localhost is one.
     await page.goto(`${running.httpUrl.replace('127.0.0.1', 'localhost')}/board/`);
