@@ -3,7 +3,8 @@
  * outside itself (what it needs from a platform comes through its ports, firmware/src/core/ports);
  * the firmware imports no Node module and only constants-only contracts; platform-server imports
  * no CLI, POS, host or test code; pos-sim imports only the contracts, the core and the reader
- * transports; contracts import only themselves, the core and their schema library.
+ * transports; contracts import only themselves, the core and their schema library; the web pages
+ * and their servers import no dev dependency, so `npm install --omit=dev` serves every page.
  */
 import fs from 'node:fs';
 import { builtinModules } from 'node:module';
@@ -78,6 +79,17 @@ describe('layer boundaries', () => {
 
   it('contracts import only themselves, the core, Node and their schema library', () => {
     const bad = importsOf('contracts').filter((i) => (i.target.startsWith('pkg:') ? !isNodeModule(i.target) && i.target !== 'pkg:zod' : !under(i.target, 'contracts', 'firmware/src/core')));
+    expect(show(bad)).toEqual([]);
+  });
+
+  // `tapcard emulate`, `flash` and `demo` build the firmware (tools/firmware, TypeScript) and still need a development install.
+  it('the web pages and the processes that serve them (CLI, platform, POS, terminal) import only packages in dependencies', () => {
+    const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { dependencies: Record<string, string>; optionalDependencies?: Record<string, string> };
+    const installed = new Set([...Object.keys(pkg.dependencies), ...Object.keys(pkg.optionalDependencies ?? {})]);
+    const packageName = (spec: string) => spec.split('/').slice(0, spec.startsWith('@') ? 2 : 1).join('/');
+    const bad = ['cli', 'platform-server', 'pos-sim', 'host/terminal', 'contracts', 'web']
+      .flatMap((dir) => importsOf(dir))
+      .filter((i) => i.target.startsWith('pkg:') && !isNodeModule(i.target) && !installed.has(packageName(i.target.slice(4))));
     expect(show(bad)).toEqual([]);
   });
 });
