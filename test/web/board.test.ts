@@ -49,7 +49,15 @@ const WEB_SERIAL_STAND_IN = `(() => {
     getInfo() { return {}; },
   };
   window.__serialReceive = (bytes) => incoming?.enqueue(new Uint8Array(bytes));
-  Object.defineProperty(navigator, 'serial', { value: { requestPort: async () => port, getPorts: async () => [port] } });
+  // window.__serialCancelNext: the next chooser is dismissed, as Chrome reports it
+  const requestPort = async () => {
+    if (window.__serialCancelNext) {
+      window.__serialCancelNext = false;
+      throw new DOMException('No port selected by the user.', 'NotFoundError');
+    }
+    return port;
+  };
+  Object.defineProperty(navigator, 'serial', { value: { requestPort, getPorts: async () => [port] } });
 })()`;
 
 describe.skipIf(requireDebian('web board page (playwright-core)', ['chromium']))('board page over Web Serial', () => {
@@ -147,9 +155,16 @@ describe.skipIf(requireDebian('web board page (playwright-core)', ['chromium']))
     await close();
   }, 90_000);
 
-  it('is usable at 360 px wide', async () => {
+  it('is usable at 360 px wide, and a dismissed port chooser leaves Connect ready for another try', async () => {
     const { page, close } = await openBoardPage({ width: 360, height: 740 });
-    await page.getByRole('button', { name: 'Connect', exact: true }).click();
+    const connect = page.getByRole('button', { name: 'Connect', exact: true });
+    await page.evaluate('window.__serialCancelNext = true');
+    await connect.click();
+    await page.locator('.esp-tools-name', { hasText: 'Web Serial' }).click();
+    await expect.poll(() => page.locator('#error').textContent(), WAIT).toBe('no serial port was chosen');
+    expect(await connect.isEnabled()).toBe(true);
+
+    await connect.click();
     await page.locator('.esp-tools-name', { hasText: 'Web Serial' }).click();
     await expect.poll(() => page.locator('#cards').textContent(), WAIT).toContain(cardNumber);
     expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(360);

@@ -14,6 +14,8 @@ import { DeviceController } from '@espruino-tools/core';
 const board = new DeviceController();
 /** An empty write every 100 ms collects more output; this many before giving up (10 s). */
 const MAX_POLLS = 100;
+/** How often connect() looks whether the port chooser was cancelled. */
+const CHOOSER_POLL_MS = 250;
 let commands = 0;
 
 function collect(line: string, resolve: (text: string) => void, reject: (err: Error) => void): void {
@@ -38,9 +40,23 @@ export function run(line: string): Promise<string> {
   return new Promise((resolve, reject) => collect(line, (t) => resolve(t.replace(/\r\n/g, '\n').replace(/^\n+/, '')), reject));
 }
 
-/** Opens the connection (the UART shows its menu, then the browser's port chooser) and turns the echo off. */
-export async function connect(): Promise<void> {
-  await run('\x03echo(0)'); // Ctrl-C first drops a line someone left half typed
+/**
+ * Opens the connection (the UART shows its menu, then the browser's port chooser) and turns the
+ * echo off. The UART never calls back when the port chooser is cancelled, it only leaves its
+ * connection neither open nor opening: connect() watches for that.
+ */
+export function connect(): Promise<void> {
+  let watch: ReturnType<typeof setInterval> | undefined;
+  const cancelled = new Promise<never>((_, reject) => {
+    watch = setInterval(() => {
+      const c = board.UART.getConnection() as { isOpen: boolean; isOpening: boolean } | undefined;
+      if (c !== undefined && !c.isOpen && !c.isOpening) reject(new Error('no serial port was chosen'));
+    }, CHOOSER_POLL_MS);
+  });
+  // Ctrl-C first drops a line someone left half typed
+  return Promise.race([run('\x03echo(0)'), cancelled])
+    .then(() => undefined)
+    .finally(() => clearInterval(watch));
 }
 
 export function connected(): boolean {
