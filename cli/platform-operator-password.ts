@@ -18,9 +18,9 @@ import { DATA_OPTION } from './platform-jobs';
 export const HELP_OPERATOR_PASSWORD = `usage: tapcard platform operator-password [--password-file FILE | --generate] [--data DIR] [--json]
 
 Replaces the operator console's credential. The new one is the first line of FILE, or of standard
-input when no file is given (a terminal asks for it without showing it); ${OPERATOR_CREDENTIAL_MIN} to ${OPERATOR_CREDENTIAL_MAX}
-characters, no control characters. Only its scrypt hash is kept. The old credential stops working
-at once and every console session opened with it ends, also in a running platform.
+input when no file is given (a terminal asks for it without showing it): ${OPERATOR_CREDENTIAL_MIN} to ${OPERATOR_CREDENTIAL_MAX} characters,
+no control characters. Only its scrypt hash is kept. The old credential stops working at once and
+every console session opened with it ends, also in a running platform.
 
   --password-file FILE  read the new credential from FILE (its first line)
   --generate            make a new random credential and print it once
