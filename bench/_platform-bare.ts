@@ -8,7 +8,7 @@
  * at once; the time runs from the first publish to the last frame received.
  */
 import { randomBytes } from 'node:crypto';
-import { MqttDeviceTransport, MqttPlatformTransport } from '../platform-server/src/mqtt/mqtt-transport';
+import { MqttDeviceTransport, MqttPlatformTransport } from '../net/mqtt/mqtt-transport';
 import { PLATFORM_PRINCIPAL } from '../platform-server/src/platform-home';
 import type { ProvisioningBundle } from '../contracts/provisioning-bundle';
 import { BenchCredentials, startBenchBroker } from './_platform-fleet';

@@ -18,7 +18,7 @@ import { OWNER_PLATFORM, deviceOwner } from '../platform-server/src/db/key-store
 import type { BrokerIdentity } from '../platform-server/src/mqtt/acl';
 import { startEmbeddedBroker, type EmbeddedBroker } from '../platform-server/src/mqtt/broker';
 import type { PasswordCheck } from '../platform-server/src/mqtt/identity';
-import { downTopic, upTopic } from '../platform-server/src/mqtt/topics';
+import { downTopic, upTopic } from '../net/mqtt/topics';
 import { BUNDLE_FORMAT, type ProvisioningBundle } from '../contracts/provisioning-bundle';
 import { ISD_KEY_VERSION, SE_SERIAL_LEN, aesKcv, diversifyIsdKeys, wipeIsdKeys } from '../platform-server/src/pki/diversify';
 import { newSecret } from '../platform-server/src/pki/secrets';

@@ -4,7 +4,7 @@
  * frame is one MQTT PUBLISH on tapcard/v1/<id>/up|down, so these lists are the message count and
  * sizes the bare-broker comparison replays (bench/_platform-bare.ts).
  */
-import type { DeviceLinkTransport } from '../platform-server/src/mqtt/link-transport';
+import type { DeviceLinkTransport } from '../net/mqtt/link-transport';
 
 export interface FrameLog {
   up: number[];

@@ -19,7 +19,7 @@ import type { DataProcessingUnit, DpuOptions } from '../platform-server/src/flow
 import { attachFlows } from '../platform-server/src/flows/flows';
 import { silentLog } from '../platform-server/src/log';
 import type { EmbeddedBroker } from '../platform-server/src/mqtt/broker';
-import { MqttDeviceTransport } from '../platform-server/src/mqtt/mqtt-transport';
+import { MqttDeviceTransport } from '../net/mqtt/mqtt-transport';
 import type { ProvisioningBundle } from '../contracts/provisioning-bundle';
 import { Platform, initPlatform } from '../platform-server/src/platform-home';
 import { provisionDevice } from '../platform-server/src/provision';

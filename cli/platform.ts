@@ -8,7 +8,7 @@ import path from 'node:path';
 import { listDevices } from '../platform-server/src/db/devices';
 import { deviceView } from '../platform-server/src/http/server';
 import { createLog } from '../platform-server/src/log';
-import { MqttConnectError } from '../platform-server/src/mqtt/client';
+import { MqttConnectError } from '../net/mqtt/client';
 import { writeBundle } from '../contracts/provisioning-bundle';
 import { DEFAULT_DATA_DIR, Platform, initPlatform } from '../platform-server/src/platform-home';
 import { provisionDevice } from '../platform-server/src/provision';

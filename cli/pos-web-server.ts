@@ -7,8 +7,8 @@
  * Amounts arrive in minor units (fen) or points, as whole numbers; the page converts what the
  * cashier typed.
  */
-import { readJson, sendJson } from '../platform-server/src/terminals/http-io';
-import { startPageServer, type PageServer } from '../platform-server/src/web/page-server';
+import { readJson, sendJson } from '../net/http/http-json';
+import { startPageServer, type PageServer } from '../net/http/page-server';
 import { TILL_FLOWS, type TapRequest, type Till, type TillFlow } from '../pos-sim/src/web/till';
 
 const MAX_AMOUNT = 0x7fffffff;

@@ -6,7 +6,7 @@
  *   tapcard terminal cards --state DIR [--json]
  */
 import { readBundle } from '../contracts/provisioning-bundle';
-import { MqttConnectError } from '../platform-server/src/mqtt/client';
+import { MqttConnectError } from '../net/mqtt/client';
 import { readCards } from '../host/terminal/cards';
 import { Terminal, TerminalStateError, openSeState } from '../host/terminal/terminal';
 import { startWalletWeb } from '../host/terminal/wallet-web';

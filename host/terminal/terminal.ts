@@ -27,8 +27,8 @@ import {
 } from '../../firmware/src/core/mcu/mcu-notes';
 import { BUILT_IN_APPLET_CLASSES } from '../../firmware/src/core/applets/built-in';
 import { SecureElement } from '../../firmware/src/core/se/secure-element';
-import type { DeviceLinkTransport } from '../../platform-server/src/mqtt/link-transport';
-import { MqttDeviceTransport } from '../../platform-server/src/mqtt/mqtt-transport';
+import type { DeviceLinkTransport } from '../../net/mqtt/link-transport';
+import { MqttDeviceTransport } from '../../net/mqtt/mqtt-transport';
 import type { ProvisioningBundle } from '../../contracts/provisioning-bundle';
 import { FileFlash } from '../flash/file-flash';
 import { DEFAULT_FLASH_PAGES, STATE_FILE, nodeRandom } from '../se/virtual-se';

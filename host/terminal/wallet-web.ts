@@ -11,8 +11,8 @@
  * points come from its card-manager record. Reading selects an
  * application on the SE, so the page reads only when asked, not while a POS holds the card.
  */
-import { readJson, sendJson } from '../../platform-server/src/terminals/http-io';
-import { startPageServer, type PageServer } from '../../platform-server/src/web/page-server';
+import { readJson, sendJson } from '../../net/http/http-json';
+import { startPageServer, type PageServer } from '../../net/http/page-server';
 import { ECASH_AID_PREFIX } from '../../pos-sim/src/bank/bank-pos';
 import { P2_EP, TRANSIT_AID } from '../../pos-sim/src/purse/purse-apdus';
 import { TransitCard } from '../../pos-sim/src/purse/transit-card';

@@ -12,7 +12,7 @@ import { deviceOwner, OWNER_PLATFORM } from './db/key-store';
 import { getDevice, insertDevice } from './db/devices';
 import { SMS_USER_DATA_MAX } from '../../firmware/src/core/link/udh';
 import { assertDeviceId } from '../../contracts/device-id';
-import { downTopic, upTopic } from './mqtt/topics';
+import { downTopic, upTopic } from '../../net/mqtt/topics';
 import { BUNDLE_FORMAT, type ProvisioningBundle } from '../../contracts/provisioning-bundle';
 import { issueCertificate } from './pki/certificates';
 import { ISD_KEY_VERSION, SE_SERIAL_LEN, aesKcv, diversifyIsdKeys, wipeIsdKeys } from './pki/diversify';

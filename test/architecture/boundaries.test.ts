@@ -3,8 +3,10 @@
  * outside itself (what it needs from a platform comes through its ports, firmware/src/core/ports);
  * the firmware imports no Node module and only constants-only contracts; platform-server imports
  * no CLI, POS, host or test code; pos-sim imports only the contracts, the core and the reader
- * transports; contracts import only themselves, the core and their schema library; the web pages
- * and their servers import no dev dependency, so `npm install --omit=dev` serves every page.
+ * transports; contracts import only themselves, the core and their schema library; net (the I/O
+ * both the platform and the terminals use: MQTT link transport, JSON over HTTP, the pages' server)
+ * imports only itself, the contracts and the core; host imports no platform-server code; the web
+ * pages and their servers import no dev dependency, so `npm install --omit=dev` serves every page.
  */
 import fs from 'node:fs';
 import { builtinModules } from 'node:module';
@@ -77,6 +79,19 @@ describe('layer boundaries', () => {
     expect(show(bad)).toEqual([]);
   });
 
+  it('net imports only itself, the contracts, the core, Node and packages', () => {
+    const bad = importsOf('net').filter((i) => !i.target.startsWith('pkg:') && !under(i.target, 'net', 'contracts', 'firmware/src/core'));
+    expect(show(bad)).toEqual([]);
+  });
+
+  it('host imports no platform-server code: what it shares with the platform is in contracts and net', () => {
+    // The memory journey runs the whole platform in process to measure the board; it is a measurement
+    // harness, not part of the emulator, and belongs with the bench's support code.
+    const harness = 'host/interpreter/memory-journey.ts';
+    const bad = importsOf('host').filter((i) => i.from !== harness && under(i.target, 'platform-server'));
+    expect(show(bad)).toEqual([]);
+  });
+
   it('contracts import only themselves, the core, Node and their schema library', () => {
     const bad = importsOf('contracts').filter((i) => (i.target.startsWith('pkg:') ? !isNodeModule(i.target) && i.target !== 'pkg:zod' : !under(i.target, 'contracts', 'firmware/src/core')));
     expect(show(bad)).toEqual([]);
@@ -87,7 +102,7 @@ describe('layer boundaries', () => {
     const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { dependencies: Record<string, string>; optionalDependencies?: Record<string, string> };
     const installed = new Set([...Object.keys(pkg.dependencies), ...Object.keys(pkg.optionalDependencies ?? {})]);
     const packageName = (spec: string) => spec.split('/').slice(0, spec.startsWith('@') ? 2 : 1).join('/');
-    const bad = ['cli', 'platform-server', 'pos-sim', 'host/terminal', 'contracts', 'web']
+    const bad = ['cli', 'platform-server', 'pos-sim', 'host/terminal', 'contracts', 'net', 'web']
       .flatMap((dir) => importsOf(dir))
       .filter((i) => i.target.startsWith('pkg:') && !isNodeModule(i.target) && !installed.has(packageName(i.target.slice(4))));
     expect(show(bad)).toEqual([]);

@@ -13,7 +13,7 @@ import type { DataProcessingUnit, DpuOptions } from '../../platform-server/src/f
 import { PlatformLink } from '../../platform-server/src/link/platform-link';
 import { countersFromDb, linkKeysFromStore } from '../../platform-server/src/link/link-sources';
 import { createLog, type Log } from '../../platform-server/src/log';
-import type { DeviceLinkTransport, LinkTransport } from '../../platform-server/src/mqtt/link-transport';
+import type { DeviceLinkTransport, LinkTransport } from '../../net/mqtt/link-transport';
 import { MemoryLinkNetwork } from '../../platform-server/src/mqtt/memory-transport';
 import type { ProvisioningBundle } from '../../contracts/provisioning-bundle';
 import { Platform } from '../../platform-server/src/platform-home';

@@ -10,7 +10,7 @@ import { listAudit } from '../../platform-server/src/db/audit';
 import type { DeleteContext } from '../../platform-server/src/flows/delete-job';
 import { jobEvents, listJobs } from '../../platform-server/src/flows/jobs';
 import type { StatusContext } from '../../platform-server/src/flows/status-job';
-import type { DeviceLinkTransport } from '../../platform-server/src/mqtt/link-transport';
+import type { DeviceLinkTransport } from '../../net/mqtt/link-transport';
 import type { ProvisioningBundle } from '../../contracts/provisioning-bundle';
 import type { Terminal } from '../../host/terminal/terminal';
 import { run as platformCli } from '../../cli/platform';

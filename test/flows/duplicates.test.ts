@@ -10,7 +10,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { buildGetStatus } from '../../firmware/src/core/gp/get-status';
 import { P1_STATUS_ISD } from '../../firmware/src/core/gp/constants';
 import { listJobs } from '../../platform-server/src/flows/jobs';
-import type { DeviceLinkTransport } from '../../platform-server/src/mqtt/link-transport';
+import type { DeviceLinkTransport } from '../../net/mqtt/link-transport';
 import { bundleSecrets, flowWorld, type FlowWorld } from './_world';
 
 let world: FlowWorld | null = null;

@@ -4,7 +4,7 @@
  * reordered or tampered segments are refused and change nothing.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import type { DeviceLinkTransport } from '../../platform-server/src/mqtt/link-transport';
+import type { DeviceLinkTransport } from '../../net/mqtt/link-transport';
 import { getJob } from '../../platform-server/src/flows/jobs';
 import { TAR_MCU_RELAY } from '../../firmware/src/core/mcu/tars';
 import type { Terminal } from '../../host/terminal/terminal';

@@ -4,7 +4,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer, type AddressInfo } from 'node:net';
-import { MqttDeviceTransport } from '../../platform-server/src/mqtt/mqtt-transport';
+import { MqttDeviceTransport } from '../../net/mqtt/mqtt-transport';
 import { requireDebian } from './skip';
 
 export interface MosquittoBroker {

@@ -8,7 +8,7 @@
 import { APP_CLASS_ECASH, APP_CLASS_LOYALTY, APP_CLASS_TRANSIT } from '../../firmware/src/core/se/package-header';
 import type { SecureElement } from '../../firmware/src/core/se/secure-element';
 import type { IssuerAdapter } from '../../platform-server/src/flows/issuers/issuer';
-import type { LinkTransport } from '../../platform-server/src/mqtt/link-transport';
+import type { LinkTransport } from '../../net/mqtt/link-transport';
 import type { MemoryLinkNetwork } from '../../platform-server/src/mqtt/memory-transport';
 import { startHttp, type PlatformHttp } from '../../platform-server/src/http/server';
 import { BANK_APPLICATIONS, ECASH_APPLICATION_ID } from '../../platform-server/src/issuers/bank-server';

@@ -12,7 +12,7 @@ import { REASSEMBLY, Reassembler, ReassemblerSettings } from '../../firmware/src
 import { RESPONSE, ResponseOpener, sealClearResponse, sealResponse } from '../../firmware/src/core/link/response-packet';
 import { Segmenter, SegmenterSettings } from '../../firmware/src/core/link/segmenter';
 import { PACKET_COMMAND, PACKET_RESPONSE } from '../../firmware/src/core/link/udh';
-import type { DeviceLinkTransport } from '../../platform-server/src/mqtt/link-transport';
+import type { DeviceLinkTransport } from '../../net/mqtt/link-transport';
 import type { ProvisioningBundle } from '../../contracts/provisioning-bundle';
 import { MemoryCounterStore } from '../link/_link-fixtures';
 

@@ -13,7 +13,7 @@ import { RESPONSE } from '../../firmware/src/core/link/response-packet';
 import { POR } from '../../firmware/src/core/link/por-status';
 import { startEmbeddedBroker, type EmbeddedBroker } from '../../platform-server/src/mqtt/broker';
 import { platformPasswordCheck } from '../../platform-server/src/broker-credentials';
-import { MqttDeviceTransport } from '../../platform-server/src/mqtt/mqtt-transport';
+import { MqttDeviceTransport } from '../../net/mqtt/mqtt-transport';
 import { hashSecret, verifySecret, verifySecretAsync } from '../../platform-server/src/pki/secrets';
 import type { ProvisioningBundle } from '../../contracts/provisioning-bundle';
 import { provisionDevice } from '../../platform-server/src/provision';

@@ -13,7 +13,7 @@ import { RESPONSE } from '../../firmware/src/core/link/response-packet';
 import { POR } from '../../firmware/src/core/link/por-status';
 import { run } from '../../cli/platform';
 import { OWNER_PLATFORM } from '../../platform-server/src/db/key-store';
-import { MqttDeviceTransport } from '../../platform-server/src/mqtt/mqtt-transport';
+import { MqttDeviceTransport } from '../../net/mqtt/mqtt-transport';
 import { readBundle, type ProvisioningBundle } from '../../contracts/provisioning-bundle';
 import { PLATFORM_KEYS, Platform } from '../../platform-server/src/platform-home';
 import { DevicePeer } from './_device-peer';

@@ -15,7 +15,7 @@ import mqtt, { type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { POR } from '../../firmware/src/core/link/por-status';
 import { RESPONSE } from '../../firmware/src/core/link/response-packet';
-import { MqttDeviceTransport } from '../../platform-server/src/mqtt/mqtt-transport';
+import { MqttDeviceTransport } from '../../net/mqtt/mqtt-transport';
 import type { ProvisioningBundle } from '../../contracts/provisioning-bundle';
 import { run } from '../../cli/platform';
 import { provisionDevice } from '../../platform-server/src/provision';

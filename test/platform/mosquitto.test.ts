@@ -13,7 +13,7 @@ import { POR } from '../../firmware/src/core/link/por-status';
 import { REASSEMBLY, Reassembler, ReassemblerSettings } from '../../firmware/src/core/link/reassembler';
 import { Segmenter, SegmenterSettings } from '../../firmware/src/core/link/segmenter';
 import { PACKET_COMMAND } from '../../firmware/src/core/link/udh';
-import { MqttDeviceTransport, MqttPlatformTransport } from '../../platform-server/src/mqtt/mqtt-transport';
+import { MqttDeviceTransport, MqttPlatformTransport } from '../../net/mqtt/mqtt-transport';
 import { mosquittoMissing, useMosquitto, type MosquittoBroker } from '../helpers/mosquitto';
 import { MemoryCounterStore, keysetFromHex } from '../link/_link-fixtures';
 

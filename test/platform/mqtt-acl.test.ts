@@ -8,7 +8,7 @@ import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mayPublish, maySubscribe, stripSharePrefix } from '../../platform-server/src/mqtt/acl';
 import { startEmbeddedBroker, type EmbeddedBroker } from '../../platform-server/src/mqtt/broker';
-import { MqttPlatformTransport } from '../../platform-server/src/mqtt/mqtt-transport';
+import { MqttPlatformTransport } from '../../net/mqtt/mqtt-transport';
 import { META, requireMeta } from '../../platform-server/src/db/meta';
 import { OWNER_PLATFORM } from '../../platform-server/src/db/key-store';
 import { getDevice, setDeviceStatus } from '../../platform-server/src/db/devices';

@@ -6,7 +6,7 @@
  * them, so a download lasts long enough for its progress to be watched.
  */
 import { startHttp, type PlatformHttp } from '../../platform-server/src/http/server';
-import type { LinkTransport } from '../../platform-server/src/mqtt/link-transport';
+import type { LinkTransport } from '../../net/mqtt/link-transport';
 import { terminalApi } from '../../platform-server/src/terminals/terminal-api';
 import { operatorConsole } from '../../platform-server/src/web/console-api';
 import { onlineWorld, type OnlineWorld } from '../online/_world';

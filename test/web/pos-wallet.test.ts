@@ -6,7 +6,7 @@
  * the download flow through the platform with progress.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { PageServer } from '../../platform-server/src/web/page-server';
+import type { PageServer } from '../../net/http/page-server';
 import { startWalletWeb } from '../../host/terminal/wallet-web';
 import { MemoryJournal } from '../../pos-sim/src/purse/journal';
 import { Till } from '../../pos-sim/src/web/till';

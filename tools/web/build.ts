@@ -1,11 +1,11 @@
 /**
- * `npm run build:web`: the web pages as the platform serves them (platform-server/src/web/web-assets.ts),
+ * `npm run build:web`: the web pages as the platform serves them (net/http/web-assets.ts),
  * written to dist/web with their sizes, raw and gzipped, so a page that grows is seen.
  */
 import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { WEB_PAGES, WEB_ROOT, buildWebAssets } from '../../platform-server/src/web/web-assets';
+import { WEB_PAGES, WEB_ROOT, buildWebAssets } from '../../net/http/web-assets';
 
 const OUT = path.resolve('dist/web');
 const built = await buildWebAssets();

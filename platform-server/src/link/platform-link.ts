@@ -33,7 +33,7 @@ import { porText } from '../../../firmware/src/core/link/por-status';
 import { REASSEMBLY } from '../../../firmware/src/core/link/reassembler';
 import { SMS_USER_DATA_MAX } from '../../../firmware/src/core/link/udh';
 import type { Log } from '../log';
-import type { LinkTransport } from '../mqtt/link-transport';
+import type { LinkTransport } from '../../../net/mqtt/link-transport';
 
 export interface UplinkRequest {
   deviceId: string;

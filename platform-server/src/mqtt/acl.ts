@@ -9,7 +9,7 @@
  *   anyone      nothing else ($SYS included)
  */
 import { isValidDeviceId } from '../../../contracts/device-id';
-import { PLATFORM_UP_FILTER, TOPIC_ROOT, downTopic, parseLinkTopic, upTopic } from './topics';
+import { PLATFORM_UP_FILTER, TOPIC_ROOT, downTopic, parseLinkTopic, upTopic } from '../../../net/mqtt/topics';
 
 export type Role = 'device' | 'platform';
 

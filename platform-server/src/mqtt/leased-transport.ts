@@ -13,11 +13,11 @@
 import type { MqttClient } from 'mqtt';
 import { SMS_USER_DATA_MAX } from '../../../firmware/src/core/link/udh';
 import type { DeviceLeases } from '../workers/device-leases';
-import { type MqttEndpoint, openMqtt } from './client';
-import type { LinkTransport } from './link-transport';
-import { subscribeQos1, type TransportLog } from './mqtt-transport';
+import { type MqttEndpoint, openMqtt } from '../../../net/mqtt/client';
+import type { LinkTransport } from '../../../net/mqtt/link-transport';
+import { subscribeQos1, type TransportLog } from '../../../net/mqtt/mqtt-transport';
 import { isValidDeviceId } from '../../../contracts/device-id';
-import { SHARED_GROUP, downTopic, parseLinkTopic, sharedUpFilter, workerInboxTopic } from './topics';
+import { SHARED_GROUP, downTopic, parseLinkTopic, sharedUpFilter, workerInboxTopic } from '../../../net/mqtt/topics';
 
 /** Hand-overs of one frame before it is dropped (two workers disagreeing about a lease in flux). */
 const MAX_HOPS = 3;

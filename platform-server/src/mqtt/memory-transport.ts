@@ -5,7 +5,7 @@
  * a device nobody attached are dropped, as a broker drops them for a subscriber-less topic.
  */
 import { SMS_USER_DATA_MAX } from '../../../firmware/src/core/link/udh';
-import type { DeviceLinkTransport, LinkTransport } from './link-transport';
+import type { DeviceLinkTransport, LinkTransport } from '../../../net/mqtt/link-transport';
 import { assertDeviceId } from '../../../contracts/device-id';
 
 type PlatformHandler = (deviceId: string, frame: Uint8Array) => void;

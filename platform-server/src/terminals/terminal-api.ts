@@ -28,7 +28,7 @@ import type { PurseIssuerServer } from '../issuers/purse-issuer-server';
 import type { Log } from '../log';
 import { killPoint } from '../../../contracts/kill-point';
 import { authenticateTerminal, type TerminalIdentity, type TerminalRole } from './credentials';
-import { readJson, sendJson } from './http-io';
+import { readJson, sendJson } from '../../../net/http/http-json';
 import { reconcilePurseCard, purseRecordAction, type PurseRecord } from './reconciliation';
 import { createOrder, loadGuard, rechargeOrder, refundOrder } from './recharge-orders';
 import type { TerminalServices } from './terminal-services';

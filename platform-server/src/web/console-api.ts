@@ -27,13 +27,14 @@ import { queueStatus } from '../flows/status-job';
 import type { HttpRoutes } from '../http/server';
 import type { Platform } from '../platform-home';
 import { registerTerminal, type TerminalRole } from '../terminals/credentials';
-import { readJson, sendJson } from '../terminals/http-io';
+import { readJson, sendJson } from '../../../net/http/http-json';
 import type { TerminalServices } from '../terminals/terminal-services';
 import { ValidationError } from '../../../contracts/wire-schema';
 import { consoleApplications, consoleDevices, consoleJob, consoleJobs, consoleLedgers, consoleTerminals, jobsChangedSince } from './console-views';
 import { operatorCredentialStamp, verifyOperatorCredential } from './operator-credential';
-import { OperatorSessions, csrfOk, sameOrigin, type OperatorSession } from './operator-sessions';
-import { WebAssets } from './web-assets';
+import { OperatorSessions, csrfOk, type OperatorSession } from './operator-sessions';
+import { WebAssets } from '../../../net/http/web-assets';
+import { sameOrigin } from '../../../net/http/same-origin';
 
 export const CONSOLE_API_PREFIX = '/v1/console/';
 /** How often the event stream looks for changed jobs. */

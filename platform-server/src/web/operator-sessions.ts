@@ -8,6 +8,7 @@
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
+import { sameOrigin } from '../../../net/http/same-origin';
 
 export const SESSION_COOKIE = 'tapcard_operator';
 export const CSRF_HEADER = 'x-tapcard-csrf';
@@ -66,17 +67,6 @@ export function csrfOk(req: IncomingMessage, s: OperatorSession | null): boolean
   const given = Buffer.from(String(req.headers[CSRF_HEADER] ?? ''));
   const want = Buffer.from(s.csrf);
   return given.length === want.length && timingSafeEqual(given, want);
-}
-
-/** Origin (sent by browsers on POST) must name the host the request was sent to. */
-export function sameOrigin(req: IncomingMessage): boolean {
-  const origin = req.headers.origin;
-  if (origin === undefined) return true; // not a browser's cross-site request (curl, scripts)
-  try {
-    return new URL(origin).host === req.headers.host;
-  } catch {
-    return false;
-  }
 }
 
 function cookie(req: IncomingMessage, name: string): string | null {

@@ -14,7 +14,7 @@ import type { ServerResponse } from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export const WEB_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../web');
+export const WEB_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../web');
 export const WEB_PAGES = ['console', 'pos', 'wallet', 'board'] as const;
 export type WebPage = (typeof WEB_PAGES)[number];
 

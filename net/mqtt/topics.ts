@@ -9,7 +9,7 @@
  *
  * Device ids: contracts/device-id.ts.
  */
-import { assertDeviceId, isValidDeviceId } from '../../../contracts/device-id';
+import { assertDeviceId, isValidDeviceId } from '../../contracts/device-id';
 
 export const TOPIC_ROOT = 'tapcard/v1';
 export const SHARED_GROUP = 'platform';

@@ -8,8 +8,8 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { sendJson } from '../terminals/http-io';
-import { sameOrigin } from './operator-sessions';
+import { sendJson } from './http-json';
+import { sameOrigin } from './same-origin';
 import { WebAssets, type WebPage } from './web-assets';
 
 export const PAGE_HEADER = 'x-tapcard-page';

@@ -1,6 +1,6 @@
-/** JSON bodies in and out for the terminal API: bounded reads, one error shape `{ error, code }`. */
+/** JSON bodies in and out for the platform's APIs and the pages' servers: bounded reads, one error shape `{ error, code }`. */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { ValidationError } from '../../../contracts/wire-schema';
+import { ValidationError } from '../../contracts/wire-schema';
 
 /** No terminal request comes near this; anything larger is refused before it is parsed. */
 const MAX_BODY = 16 * 1024;

@@ -9,7 +9,7 @@
  * are held (up to HELD_FRAMES_MAX) and handed over when it is called.
  */
 import type { MqttClient } from 'mqtt';
-import { SMS_USER_DATA_MAX } from '../../../firmware/src/core/link/udh';
+import { SMS_USER_DATA_MAX } from '../../firmware/src/core/link/udh';
 import { type MqttEndpoint, openMqtt } from './client';
 import type { DeviceLinkTransport, LinkTransport } from './link-transport';
 import { SHARED_GROUP, downTopic, parseLinkTopic, sharedUpFilter, upTopic } from './topics';
