@@ -49,7 +49,7 @@ import { type StorageFileSource, storeFiles } from './flash-setup';
 import { type Evaluation, InterpreterProcess } from './interpreter-process';
 import { Pn532Bridge } from './pn532-bridge';
 import { FirmwareMeter } from './firmware-meter';
-import { flashMapLibrary } from './flash-map';
+import { preloadLibrary, withPreload } from './preload-library';
 import { STANDIN_GLOBALS, standInScript } from './standin-script';
 
 export const BOOT_FILE = '.bootcde';
@@ -94,7 +94,7 @@ export class InterpreterBoard {
     this.stateDir = path.resolve(options.stateDir);
     this.binary = binary;
     this.bootTimeoutMs = options.bootTimeoutMs;
-    this.env = options.flash === 'file' ? process.env : { ...process.env, LD_PRELOAD: flashMapLibrary() };
+    this.env = options.flash === 'file' ? process.env : withPreload(process.env, preloadLibrary('flash-map.c'));
     this.bridge = new Pn532Bridge(this.pn532, path.join(this.stateDir, 'pn532.req'), path.join(this.stateDir, 'pn532.ans'));
     this.bridge.on('call', (call) => this.meter.record(call));
     this.bridge.on('error', (err) => options.onWarning?.(`stand-in PN532: ${err.message}`));

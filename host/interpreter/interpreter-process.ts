@@ -8,10 +8,14 @@
  * The end of boot is a marker printed by the first console line, which runs once boot code is done.
  *
  * Console lines go with DLE (0x10) first, which turns echo and the `=result` line off for that
- * line (src/jsinteractive.c), as EspruinoTools sends code.
+ * line (src/jsinteractive.c), as EspruinoTools sends code. The interpreter runs with
+ * console-guard.c preloaded: the Linux build's input thread and main loop share the event queue
+ * without a lock, and console input typed while the board works otherwise corrupts that queue
+ * (lines replayed or garbled, then "Execution Interrupted" without end).
  */
 import { EventEmitter } from 'node:events';
 import { type ChildProcess, spawn } from 'node:child_process';
+import { preloadLibrary, withPreload } from './preload-library';
 
 const BOOTED = '<tapcard-harness:booted>';
 const DLE = '\x10';
@@ -53,7 +57,7 @@ export class InterpreterProcess extends EventEmitter<InterpreterProcessEvents> {
 
   private constructor(binary: string, cwd: string, env: NodeJS.ProcessEnv) {
     super();
-    this.child = spawn(binary, [], { cwd, env, stdio: ['pipe', 'pipe', 'pipe'] });
+    this.child = spawn(binary, [], { cwd, env: withPreload(env, preloadLibrary('console-guard.c')), stdio: ['pipe', 'pipe', 'pipe'] });
     this.child.stdout!.setEncoding('latin1');
     this.child.stderr!.setEncoding('latin1');
     this.child.stdout!.on('data', (t: string) => this.onOutput(t));
