@@ -47,12 +47,6 @@ async function definitionVars(bundleFile: string, dir: string, binary: string): 
 
 export async function memorySection(progress: (line: string) => void): Promise<MemorySection> {
   const binary = espruinoBinary();
-  if (process.env.TAPCARD_MEMORY_JOURNEY !== '1') {
-    // known broken since 2026-12-03: the board stops answering while it comes online in this journey
-    const why = 'SKIPPED: real-interpreter board memory journey (known broken, see docs/board.md); set TAPCARD_MEMORY_JOURNEY=1 to run it';
-    progress(why);
-    return { tables: [], notes: [why], figures: { skipped: why } };
-  }
   if (binary === null) {
     const why = `SKIPPED: real-interpreter board memory (set ${ESPRUINO_ENV} to the binary ../shared/vendor/espruino/build.sh prints)`;
     progress(why);

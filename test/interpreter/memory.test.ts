@@ -14,13 +14,7 @@ import { requireEspruino } from '../helpers/skip';
 import { INTERPRETER_TEST_TIMEOUT_MS } from './helpers';
 import fs from 'node:fs';
 
-// Known broken since the last landings of 2026-12-03: in this journey the board stops answering
-// while it comes online (a flood of "Execution Interrupted"), so it runs only when asked for.
-const journeyAsked = process.env.TAPCARD_MEMORY_JOURNEY === '1';
-if (!journeyAsked) console.log('SKIPPED: real-interpreter memory journey (known broken, see docs/board.md "Measured on the real interpreter"); set TAPCARD_MEMORY_JOURNEY=1 to run it');
-const skip = !journeyAsked || requireEspruino('real-interpreter memory suite');
-
-describe.skipIf(skip)('the board RAM on the real Espruino interpreter over boot, a download and a tap', { timeout: INTERPRETER_TEST_TIMEOUT_MS }, () => {
+describe.skipIf(requireEspruino('real-interpreter memory suite'))('the board RAM on the real Espruino interpreter over boot, a download and a tap', { timeout: INTERPRETER_TEST_TIMEOUT_MS }, () => {
   let dir = '';
   beforeAll(() => {
     dir = tempDir('interpreter-memory');
