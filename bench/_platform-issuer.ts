@@ -1,7 +1,7 @@
 /**
  * A bench-only issuer adapter: the transit package (bench/_transit.ts, development issuer keys)
  * at a chosen size, handed to the platform through the issuer interface
- * (platform-server/src/flows/issuers/issuer.ts) like any in-process issuer. The production transit
+ * (contracts/issuer.ts) like any in-process issuer. The production transit
  * issuer has no size setting, so the benches plug this one in with `attachFlows(..., { issuers })`
  * instead; no production code path changes. Each package personalises its own card number, kept
  * per device so a bench can tap the card it installed.
@@ -9,7 +9,7 @@
 import { MAX_LOAD_BLOCKS, loadBlockSize } from '../firmware/src/core/gp/load-script';
 import { MAX_COMMAND_DATA } from '../firmware/src/core/se/isd';
 import { DOWNLOAD_SECURITY_LEVEL } from '../platform-server/src/flows/data-security-unit';
-import { IssuerError, type ApplicationInfo, type IssuedPackage, type IssuerAdapter, type PackageRequest } from '../platform-server/src/flows/issuers/issuer';
+import { IssuerError, type ApplicationInfo, type IssuedPackage, type IssuerAdapter, type PackageRequest } from '../contracts/issuer';
 import { CARD_NUMBER, transitPackage, type TransitPackage } from './_transit';
 
 export const BENCH_APPLICATION_ID = 'bench-transit';

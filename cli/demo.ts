@@ -12,12 +12,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { startEmulator } from '../host/emulator/emulator';
 import { attachFlows } from '../platform-server/src/flows/flows';
-import { TRANSIT_APPLICATION_ID } from '../platform-server/src/flows/issuers/transit-issuer';
+import { TRANSIT_APPLICATION_ID } from '../parties/transit-issuer';
 import { getJob } from '../platform-server/src/flows/jobs';
-import { openAccount } from '../platform-server/src/issuers/accounts';
-import { issuePayerCode } from '../platform-server/src/issuers/payer-authorisation';
-import { ECASH_APPLICATION_ID } from '../platform-server/src/issuers/bank-server';
-import { LOYALTY_APPLICATION_ID } from '../platform-server/src/issuers/merchant-server';
+import { openAccount } from '../parties/accounts';
+import { issuePayerCode } from '../parties/payer-authorisation';
+import { ECASH_APPLICATION_ID } from '../parties/bank-server';
+import { LOYALTY_APPLICATION_ID } from '../parties/merchant-server';
 import { createLog } from '../platform-server/src/log';
 import { Platform, initPlatform } from '../platform-server/src/platform-home';
 import { provisionDevice } from '../platform-server/src/provision';
@@ -25,7 +25,7 @@ import { startPlatform } from '../platform-server/src/server';
 import { registerTerminal, type TerminalRole } from '../platform-server/src/terminals/credentials';
 import type { Reconciliation } from '../platform-server/src/terminals/reconciliation';
 import { terminalApi } from '../platform-server/src/terminals/terminal-api';
-import { createTerminalServices, issuerAdapters } from '../platform-server/src/terminals/terminal-services';
+import { issuerAdapters } from '../platform-server/src/terminals/terminal-services';
 import { BankPos } from '../pos-sim/src/bank/bank-pos';
 import { LoyaltyPos } from '../pos-sim/src/loyalty/loyalty-pos';
 import { OnlineSecurityModule } from '../pos-sim/src/online/online-security-module';
@@ -37,6 +37,7 @@ import { DirectReader } from '../pos-sim/src/reader/direct-reader';
 import { buildFirmware } from '../tools/firmware/build-firmware';
 import { EXIT } from '../contracts/exit-codes';
 import { runCommand } from './command';
+import { startSimulatedParties } from './simulated-parties';
 
 const HELP = `usage: tapcard demo [--keep DIR] [--verbose]
 
@@ -84,7 +85,8 @@ async function demo(keep: string | undefined, verbose: boolean): Promise<number>
     await initPlatform(dataDir, { name: 'tapcard demo' });
     const platform = Platform.open(dataDir);
     cleanups.push(() => platform.close());
-    const services = createTerminalServices(platform.db);
+    const { services, parties, close: closeParties } = startSimulatedParties(platform);
+    cleanups.push(closeParties);
     const running = await startPlatform(platform, { mqttPort: 0, httpPort: 0, log, httpRoutes: [terminalApi(services, log)] });
     cleanups.push(() => running.close());
     const dpu = attachFlows(platform, running.link, log, { issuers: issuerAdapters(services) });
@@ -146,13 +148,13 @@ async function demo(keep: string | undefined, verbose: boolean): Promise<number>
     const second = endpoint('second-terminal', 'transit-payment');
     const third = endpoint('third-terminal', 'bank');
     const fourth = endpoint('fourth-terminal', 'merchant');
-    services.payments.openAccount('alice', 'Alice (payment account)', 100_00);
-    openAccount(platform.db, 'bank', 'alice-bank', 'Alice (bank account)', 100_00);
+    parties.payments.openAccount('alice', 'Alice (payment account)', 100_00);
+    openAccount(parties.db, 'bank', 'alice-bank', 'Alice (bank account)', 100_00);
     const journal = new MemoryJournal();
     const rows: string[][] = [];
 
     // Alice's payment app shows a one-use payment code; the till charges her account with it.
-    const aliceCode = issuePayerCode(platform.db, 'payment', 'alice', 50_00).code;
+    const aliceCode = issuePayerCode(parties.db, 'payment', 'alice', 50_00).code;
     const paid = await rechargeWithThirdParty({ reader, client: new PlatformClient(second), journal, idempotencyKey: `demo-${Date.now()}`, accountId: 'alice', payerCode: aliceCode, amount: 50_00 });
     const load = paid.transaction!;
     console.log(`    second terminal: recharge 50.00 paid by third-party (order ${paid.order.idempotencyKey}): ${yuan(load.balanceBefore)} -> ${yuan(load.balanceAfter)}, TAC ${load.tac}`);
@@ -162,7 +164,7 @@ async function demo(keep: string | undefined, verbose: boolean): Promise<number>
     console.log(`    first terminal: transit debit 2.00: ${yuan(debit.balanceBefore)} -> ${yuan(debit.balanceAfter)}, TAC ${debit.tac}`);
     rows.push(['first', 'transit debit', debit.cardNumber, yuan(debit.amount), yuan(debit.balanceAfter), debit.tac]);
 
-    const bankCode = issuePayerCode(platform.db, 'bank', 'alice-bank', 30_00).code;
+    const bankCode = issuePayerCode(parties.db, 'bank', 'alice-bank', 30_00).code;
     const deposit = await new BankPos({ reader, client: new PlatformClient(third), journal }).deposit(30_00, 'alice-bank', bankCode);
     console.log(`    third terminal: bank deposit 30.00 from the bank account: ${yuan(deposit.balanceBefore)} -> ${yuan(deposit.balanceAfter)}, TAC ${deposit.tac}`);
     rows.push(['third', 'bank deposit', deposit.cardNumber, yuan(deposit.amount), yuan(deposit.balanceAfter), deposit.tac]);

@@ -19,7 +19,7 @@ import { APP_CLASS_ECASH, APP_CLASS_LOYALTY, APP_CLASS_TRANSIT } from '../firmwa
 import { loadBlockCount, loadBlockSize } from '../firmware/src/core/gp/load-script';
 import {
   buildPackageFile, devIssuerSigningKey, signingKeyFromSeed, verifyPackageSignature, type IssuerSigningKey, type SignatureCheck,
-} from '../platform-server/src/issuers/keys';
+} from '../parties/keys';
 import { runCommand, runSubcommand, UsageError } from './command';
 import { EXIT } from '../contracts/exit-codes';
 

@@ -8,7 +8,7 @@ import { runCommand, UsageError } from './command';
 import { DATA_OPTION } from './platform-jobs';
 import { Platform } from '../platform-server/src/platform-home';
 import { reconcileMoney, type MoneyReconciliation } from '../platform-server/src/terminals/money-reconciliation';
-import { createTerminalServices } from '../platform-server/src/terminals/terminal-services';
+import { startSimulatedParties } from './simulated-parties';
 
 export const HELP_RECONCILE = `usage: tapcard platform reconcile [--card NUMBER=AMOUNT]... [--data DIR] [--json]
 
@@ -41,9 +41,14 @@ export function reconcileCommand(argv: string[]): Promise<number> {
     const balances = cardBalances(v.card);
     const p = Platform.open(v.data);
     try {
-      const r = await reconcileMoney(createTerminalServices(p.db), balances);
-      console.log(v.json ? JSON.stringify(r) : reconciliationText(r));
-      return r.mismatches.length === 0 ? EXIT.OK : EXIT.FAILURE;
+      const parties = startSimulatedParties(p);
+      try {
+        const r = await reconcileMoney(parties.services, balances);
+        console.log(v.json ? JSON.stringify(r) : reconciliationText(r));
+        return r.mismatches.length === 0 ? EXIT.OK : EXIT.FAILURE;
+      } finally {
+        parties.close();
+      }
     } finally {
       p.close();
     }

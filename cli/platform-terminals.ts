@@ -1,16 +1,18 @@
 /**
  * `tapcard platform terminal-add`, `account-add` and `payer-code`, wired from cli/platform.ts:
  * register a terminal of the terminal API (its key is printed once and stored only hashed) and
- * open a payment-system or bank account for the recharge and deposit flows. Both work on the data
- * directory; the running platform sees them at once (one SQLite file).
+ * open a payment-system or bank account for the recharge and deposit flows, and issue an account
+ * holder's payment code. They work on the data directory (accounts and codes in the simulated
+ * parties' store, cli/simulated-parties.ts); the running platform sees them at once.
  */
 import { EXIT } from '../contracts/exit-codes';
 import { runCommand, UsageError } from './command';
 import { DATA_OPTION } from './platform-jobs';
-import { openAccount } from '../platform-server/src/issuers/accounts';
-import { issuePayerCode, PAYER_CODE_TTL_S } from '../platform-server/src/issuers/payer-authorisation';
+import { openAccount } from '../parties/accounts';
+import { issuePayerCode, PAYER_CODE_TTL_S } from '../parties/payer-authorisation';
 import { Platform } from '../platform-server/src/platform-home';
 import { registerTerminal, TERMINAL_ROLES, type TerminalRole } from '../platform-server/src/terminals/credentials';
+import { openPartiesStore } from './simulated-parties';
 
 export const HELP_TERMINAL_ADD = `usage: tapcard platform terminal-add --id ID --role ROLE [--data DIR] [--json]
 
@@ -63,11 +65,13 @@ export function accountAddCommand(argv: string[]): Promise<number> {
       throw new UsageError('needs --system payment|bank, --id and --balance A');
     }
     const p = Platform.open(v.data);
+    const parties = openPartiesStore(p);
     try {
-      const a = openAccount(p.db, v.system, v.id, v.owner ?? v.id, balance);
-      console.log(v.json ? JSON.stringify(a) : `${a.system} account ${a.id} (${a.owner}): ${(a.balance / 100).toFixed(2)} ${a.currency}`);
+      const { id, system, owner, balance: opened, currency } = openAccount(parties, v.system, v.id, v.owner ?? v.id, balance);
+      console.log(v.json ? JSON.stringify({ id, system, owner, balance: opened, currency }) : `${system} account ${id} (${owner}): ${(opened / 100).toFixed(2)} ${currency}`);
       return EXIT.OK;
     } finally {
+      parties.close();
       p.close();
     }
   });
@@ -92,11 +96,13 @@ export function payerCodeCommand(argv: string[]): Promise<number> {
       throw new UsageError('needs --system payment|bank, --id, --max A (above 0) and an optional --ttl S');
     }
     const p = Platform.open(v.data);
+    const parties = openPartiesStore(p);
     try {
-      const c = issuePayerCode(p.db, v.system, v.id, max, ttl);
+      const c = issuePayerCode(parties, v.system, v.id, max, ttl);
       console.log(v.json ? JSON.stringify(c) : `${c.code}  (${c.system} account ${c.accountId}, up to ${(c.maxAmount / 100).toFixed(2)}, until ${c.expiresAt})`);
       return EXIT.OK;
     } finally {
+      parties.close();
       p.close();
     }
   });

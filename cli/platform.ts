@@ -24,9 +24,10 @@ import { reconcileCommand } from './platform-reconcile';
 import { operatorPasswordCommand } from './platform-operator-password';
 import { terminalApi } from '../platform-server/src/terminals/terminal-api';
 import { operatorConsole } from '../platform-server/src/web/console-api';
-import { createTerminalServices, issuerAdapters } from '../platform-server/src/terminals/terminal-services';
+import { issuerAdapters } from '../platform-server/src/terminals/terminal-services';
 import { portOption, runCommand, runSubcommand, UsageError, type CommandBody, type CommandOptions, type Subcommands } from './command';
 import { EXIT } from '../contracts/exit-codes';
+import { startSimulatedParties } from './simulated-parties';
 
 const HELP = `usage: tapcard platform <init|start|worker|provision|devices|jobs|download|delete|status|terminal-add|account-add|payer-code|reconcile|operator-password|broker-cert> [options]
 
@@ -237,14 +238,23 @@ function worker(argv: string[]): Promise<number> {
 async function serve(platform: Platform, json: boolean, opts: Omit<StartOptions, 'log' | 'httpRoutes'>, dpuOptions: DpuOptions): Promise<number> {
   const leases = dpuOptions.leases ?? null;
   const log = json ? createLog((line) => console.log(line), 'json') : createLog((line) => console.error(line), 'text');
-  // The issuers (transit, bank, merchant, third-party payment) in process: download adapters and the terminal API behind /v1/terminal/.
-  const services = createTerminalServices(platform.db);
+  // The simulated parties (transit, bank, merchant, third-party payment) in process on their own
+  // store: download adapters and the services behind the terminal API (/v1/terminal/).
+  let parties;
+  try {
+    parties = startSimulatedParties(platform);
+  } catch (err) {
+    platform.close();
+    throw err;
+  }
+  const services = parties.services;
   leases?.start();
   let running;
   try {
     running = await startPlatform(platform, { ...opts, httpRoutes: [terminalApi(services, log), operatorConsole(platform, services)], log });
   } catch (err) {
     leases?.release();
+    parties.close();
     platform.close();
     throw err;
   }
@@ -266,6 +276,7 @@ async function serve(platform: Platform, json: boolean, opts: Omit<StartOptions,
   dpu.close();
   leases?.release();
   await running.close();
+  parties.close();
   platform.close();
   log('platform.stopped', {});
   return EXIT.OK;

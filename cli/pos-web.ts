@@ -8,7 +8,7 @@ import { FileJournal } from '../pos-sim/src/purse/file-journal';
 import { openReader } from '../pos-sim/src/reader/open-reader';
 import { parseReaderSpec } from '../pos-sim/src/reader/reader';
 import { startPosWeb } from './pos-web-server';
-import { DevKeysSecurityModule } from '../platform-server/src/issuers/purse-security-module';
+import { DevKeysSecurityModule } from '../parties/purse-security-module';
 import { Till } from '../pos-sim/src/web/till';
 import { portOption, runCommand, secondsOption, UsageError } from './command';
 

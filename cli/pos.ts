@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { CardError } from '../contracts/card-errors';
 import { PcscUnavailableError } from '../host/gp/pcsc-transport';
 import { CardRemovedError, NoCardError } from '../host/vpcd/errors';
-import { DevKeysSecurityModule } from '../platform-server/src/issuers/purse-security-module';
+import { DevKeysSecurityModule } from '../parties/purse-security-module';
 import { NoTransitApplicationError } from '../pos-sim/src/purse/errors';
 import { CardProofError, PurseDeclinedError } from '../contracts/purse-errors';
 import { FileJournal } from '../pos-sim/src/purse/file-journal';

@@ -19,12 +19,13 @@ import { createLog } from '../../platform-server/src/log';
 import { initPlatform, Platform } from '../../platform-server/src/platform-home';
 import { provisionDevice } from '../../platform-server/src/provision';
 import { startPlatform } from '../../platform-server/src/server';
-import { DevKeysSecurityModule } from '../../platform-server/src/issuers/purse-security-module';
+import { DevKeysSecurityModule } from '../../parties/purse-security-module';
 import { DirectReader } from '../../pos-sim/src/reader/direct-reader';
 import { MemoryJournal } from '../../pos-sim/src/purse/journal';
 import { TransitPos } from '../../pos-sim/src/purse/transit-pos';
 import { InterpreterBoard } from './interpreter-board';
 import { mainLocalNames, memoryWalkExpression, type MemoryWalk } from './memory-walk';
+import { TransitIssuer } from '../../parties/transit-issuer';
 
 /** The board's budget: peak JsVars over boot, a download and a tap (an ESP32 with Wi-Fi up has few). */
 export const JSVAR_GOAL = 6000;
@@ -90,7 +91,7 @@ export async function runMemoryJourney(options: MemoryJourneyOptions): Promise<M
     closers.push(() => platform.close());
     const log = createLog(() => undefined, 'json');
     const running = await startPlatform(platform, { mqttPort: 0, httpPort: 0, workerId: 'memory', log });
-    const dpu = attachFlows(platform, running.link, log, { porTimeoutMs: 10_000, sendLimit: 50 });
+    const dpu = attachFlows(platform, running.link, log, { issuers: [new TransitIssuer()], porTimeoutMs: 10_000, sendLimit: 50 });
     closers.push(async () => {
       dpu.close();
       await running.close();

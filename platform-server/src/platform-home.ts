@@ -1,8 +1,10 @@
 /**
  * A platform's data directory and the handle every platform command works through.
  *
- *   <dir>/platform.db    SQLite (WAL): devices, SEs, jobs, ledgers, audit log, sealed keys; or,
+ *   <dir>/platform.db    SQLite (WAL): devices, SEs, jobs, terminals, audit log, sealed keys; or,
  *                        with a postgres:// database (--db, TAPCARD_DB), the same tables there
+ *   <dir>/parties.db     the simulated outside parties' own store (cli/parties-store.ts; with
+ *                        PostgreSQL, the `parties` schema of the same database)
  *   <dir>/ca.pem         the platform CA certificate (public; give it to an external broker)
  *   <dir>/storage.key    DEVELOPMENT ONLY: the storage key, when TAPCARD_STORAGE_KEY is not set
  *
@@ -137,6 +139,8 @@ export async function initPlatform(dataDir: string, options: InitOptions = {}): 
 export class Platform {
   private constructor(
     readonly dataDir: string,
+    /** The database it was opened on: a SQLite file or a postgres:// URL. */
+    readonly dbTarget: string,
     readonly db: PlatformDb,
     readonly storageKey: StorageKey,
     readonly keys: KeyStore,
@@ -156,7 +160,7 @@ export class Platform {
       if (getMeta(opened, META.CA_CERT) === undefined) throw new PlatformHomeError(`${redactDbUrl(dbFile)} is not an initialised platform database`);
       const keys = new KeyStore(opened, storageKey);
       keys.get(OWNER_PLATFORM, PLATFORM_KEYS.KMC).fill(0); // proves the storage key opens this platform's secrets
-      return new Platform(dir, opened, storageKey, keys);
+      return new Platform(dir, dbFile, opened, storageKey, keys);
     } catch (err) {
       opened.close();
       storageKey.wipe();

@@ -2,7 +2,8 @@
  * The layers' import rules, checked on every source file: the portable core imports nothing
  * outside itself (what it needs from a platform comes through its ports, firmware/src/core/ports);
  * the firmware imports no Node module and only constants-only contracts; platform-server imports
- * no CLI, POS, host or test code; pos-sim imports only the contracts, the core and the reader
+ * no CLI, POS, host or test code, nor the simulated parties; the simulated parties import only the
+ * contracts, the core and themselves; pos-sim imports only the contracts, the core and the reader
  * transports; contracts import only themselves, the core and their schema library; net (the I/O
  * both the platform and the terminals use: MQTT link transport, JSON over HTTP, the pages' server)
  * imports only itself, the contracts and the core; host imports no platform-server code; the web
@@ -69,6 +70,17 @@ describe('layer boundaries', () => {
 
   it('platform-server imports no CLI, POS, host, test or bench code', () => {
     const bad = importsOf('platform-server').filter((i) => under(i.target, 'cli', 'pos-sim', 'host', 'test', 'bench', 'tools'));
+    expect(show(bad)).toEqual([]);
+  });
+
+  it('platform-server reaches the simulated parties only through the contracts: it imports nothing from parties/', () => {
+    // The composition root that makes the parties and hands them to the platform is cli/simulated-parties.ts.
+    const bad = importsOf('platform-server').filter((i) => under(i.target, 'parties'));
+    expect(show(bad)).toEqual([]);
+  });
+
+  it('the simulated parties import only themselves, the contracts, the core, Node and their packages: never the platform', () => {
+    const bad = importsOf('parties').filter((i) => !i.target.startsWith('pkg:') && !under(i.target, 'parties', 'contracts', 'firmware/src/core'));
     expect(show(bad)).toEqual([]);
   });
 

@@ -16,6 +16,7 @@ import { startPlatform } from '../../platform-server/src/server';
 import { type RunningEmulator, startEmulator } from '../../host/emulator/emulator';
 import { tempPlatform, type TempPlatform } from '../platform/_fixtures';
 import { buildTestFirmware, captureConsole, tempDir, until } from './helpers';
+import { TransitIssuer } from '../../parties/transit-issuer';
 
 const run = Math.random().toString(36).slice(2, 8);
 let cleanup: (() => Promise<void>)[] = [];
@@ -33,7 +34,7 @@ describe('download from the platform into the emulated board', () => {
     const lines: string[] = [];
     const log = createLog((l) => lines.push(l), 'json');
     const running = await startPlatform(tp.platform, { mqttPort: 0, httpPort: 0, workerId: run, log });
-    const dpu = attachFlows(tp.platform, running.link, log, { porTimeoutMs: 3000, sendLimit: 50 });
+    const dpu = attachFlows(tp.platform, running.link, log, { issuers: [new TransitIssuer()], porTimeoutMs: 3000, sendLimit: 50 });
     cleanup.push(async () => {
       dpu.close();
       await running.close();

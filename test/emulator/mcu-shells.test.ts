@@ -19,6 +19,7 @@ import { startEmulator } from '../../host/emulator/emulator';
 import { Terminal } from '../../host/terminal/terminal';
 import { tempPlatform, type TempPlatform } from '../platform/_fixtures';
 import { buildTestFirmware, captureConsole, tempDir, until } from './helpers';
+import { TransitIssuer } from '../../parties/transit-issuer';
 
 /** What a user does at a terminal, whichever shell runs the MCU. */
 interface Shell {
@@ -48,7 +49,7 @@ beforeAll(async () => {
   tp = await tempPlatform();
   const log = createLog((l) => lines.push(l), 'json');
   running = await startPlatform(tp.platform, { mqttPort: 0, httpPort: 0, workerId: run, log });
-  dpu = attachFlows(tp.platform, running.link, log, { porTimeoutMs: 3000, sendLimit: 50 });
+  dpu = attachFlows(tp.platform, running.link, log, { issuers: [new TransitIssuer()], porTimeoutMs: 3000, sendLimit: 50 });
 }, 60_000);
 
 afterAll(async () => {

@@ -10,7 +10,7 @@ import { acquirePcscd, type PcscdLease } from '../helpers/pcsc';
 import { pcscScanCards, runOpensc, waitForCardInReader, waitForEmptyReader } from '../helpers/pcsc-tools';
 import { requireDebian } from '../helpers/skip';
 import { connectPcsc } from '../../host/gp/pcsc-transport';
-import { DevKeysSecurityModule } from '../../platform-server/src/issuers/purse-security-module';
+import { DevKeysSecurityModule } from '../../parties/purse-security-module';
 import { MemoryJournal } from '../../pos-sim/src/purse/journal';
 import { TransitPos } from '../../pos-sim/src/purse/transit-pos';
 import { PcscReader } from '../../pos-sim/src/reader/pcsc-reader';

@@ -8,7 +8,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { attachFlows } from '../../platform-server/src/flows/flows';
-import type { IssuerAdapter } from '../../platform-server/src/flows/issuers/issuer';
+import type { IssuerAdapter } from '../../contracts/issuer';
+import { TransitIssuer } from '../../parties/transit-issuer';
 import type { DataProcessingUnit, DpuOptions } from '../../platform-server/src/flows/data-processing-unit';
 import { PlatformLink } from '../../platform-server/src/link/platform-link';
 import { countersFromDb, linkKeysFromStore } from '../../platform-server/src/link/link-sources';
@@ -48,7 +49,7 @@ export async function flowWorld(opts: { dpu?: DpuOptions & { issuers?: IssuerAda
   const terminals: Terminal[] = [];
   const open = (platform: Platform, transport: LinkTransport): { link: PlatformLink; dpu: DataProcessingUnit } => {
     const link = new PlatformLink({ transport, keys: linkKeysFromStore(platform), counters: countersFromDb(platform), log });
-    const dpu = attachFlows(platform, link, log, { ...FAST, ...opts.dpu });
+    const dpu = attachFlows(platform, link, log, { ...FAST, ...opts.dpu, issuers: opts.dpu?.issuers ?? [new TransitIssuer()] });
     return { link, dpu };
   };
   const first = open(tp.platform, opts.platformTransport?.(network) ?? network.platform());

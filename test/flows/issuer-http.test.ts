@@ -7,7 +7,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { HttpIssuer } from '../../platform-server/src/flows/issuers/http-issuer';
-import { TransitIssuer } from '../../platform-server/src/flows/issuers/transit-issuer';
+import { TransitIssuer } from '../../parties/transit-issuer';
 import { flowWorld, type FlowWorld } from './_world';
 
 let world: FlowWorld | null = null;

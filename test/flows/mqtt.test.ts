@@ -16,6 +16,7 @@ import { startPlatform } from '../../platform-server/src/server';
 import { mosquittoMissing, useMosquitto, type MosquittoBroker } from '../helpers/mosquitto';
 import { tempPlatform } from '../platform/_fixtures';
 import { FAST, bundleSecrets } from './_world';
+import { TransitIssuer } from '../../parties/transit-issuer';
 
 const run = Math.random().toString(36).slice(2, 8);
 
@@ -25,7 +26,7 @@ async function downloadOver(broker: string | undefined, deviceId: string): Promi
   const log = createLog((l) => lines.push(l), 'json');
   const state = mkdtempSync(path.join(tmpdir(), 'tapcard-terminal-'));
   const running = await startPlatform(tp.platform, { mqttPort: 0, httpPort: 0, broker, workerId: run, log });
-  const dpu = attachFlows(tp.platform, running.link, log, { ...FAST, porTimeoutMs: 2000 });
+  const dpu = attachFlows(tp.platform, running.link, log, { issuers: [new TransitIssuer()], ...FAST, porTimeoutMs: 2000 });
   let terminal: Terminal | null = null;
   try {
     const { bundle } = await provisionDevice(tp.platform, { deviceId });

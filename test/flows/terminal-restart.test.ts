@@ -19,6 +19,7 @@ import { provisionDevice } from '../../platform-server/src/provision';
 import { startPlatform } from '../../platform-server/src/server';
 import { tempPlatform } from '../platform/_fixtures';
 import { FAST } from './_world';
+import { TransitIssuer } from '../../parties/transit-issuer';
 
 const cleanup: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -66,7 +67,7 @@ describe('terminal killed mid-download', () => {
     const lines: string[] = [];
     const log = createLog((l) => lines.push(l), 'json');
     const running = await startPlatform(tp.platform, { mqttPort: 0, httpPort: 0, log });
-    const dpu = attachFlows(tp.platform, running.link, log, { ...FAST, porTimeoutMs: 1500 });
+    const dpu = attachFlows(tp.platform, running.link, log, { issuers: [new TransitIssuer()], ...FAST, porTimeoutMs: 1500 });
     const dir = mkdtempSync(path.join(tmpdir(), 'tapcard-restart-'));
     cleanup.push(async () => {
       dpu.close();

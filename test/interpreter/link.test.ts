@@ -18,6 +18,7 @@ import { tempPlatform } from '../platform/_fixtures';
 import { buildTestFirmware } from '../emulator/helpers';
 import { requireEspruino } from '../helpers/skip';
 import { INTERPRETER_TEST_TIMEOUT_MS, startBoard, statusMatching, stopBoards } from './helpers';
+import { TransitIssuer } from '../../parties/transit-issuer';
 
 const skip = requireEspruino('real-interpreter link suite');
 const ROOT = path.resolve(__dirname, '../..');
@@ -38,7 +39,7 @@ describe.skipIf(skip)('the link on the real Espruino interpreter', { timeout: IN
     const lines: string[] = [];
     const log = createLog((l) => lines.push(l), 'json');
     const running = await startPlatform(tp.platform, { mqttPort: 0, httpPort: 0, workerId: run, log });
-    const dpu = attachFlows(tp.platform, running.link, log, { porTimeoutMs: 10_000, sendLimit: 50 });
+    const dpu = attachFlows(tp.platform, running.link, log, { issuers: [new TransitIssuer()], porTimeoutMs: 10_000, sendLimit: 50 });
     cleanup.push(async () => {
       dpu.close();
       await running.close();

@@ -16,7 +16,7 @@ import { DEV_ISD_KEY } from '../../host/se/virtual-se';
 import type { InterpreterBoard } from '../../host/interpreter/interpreter-board';
 import type { ApduTiming } from '../../host/interpreter/firmware-meter';
 import { DirectReader } from '../../pos-sim/src/reader/direct-reader';
-import { DevKeysSecurityModule } from '../../platform-server/src/issuers/purse-security-module';
+import { DevKeysSecurityModule } from '../../parties/purse-security-module';
 import { MemoryJournal } from '../../pos-sim/src/purse/journal';
 import { TransitPos } from '../../pos-sim/src/purse/transit-pos';
 import { cardPackage, installPackage } from '../applets/_harness';

@@ -19,8 +19,8 @@ import { run as platformCli } from '../../cli/platform';
 import { checkSw } from '../../contracts/check-sw';
 import { SeCardDevice } from '../../host/se/virtual-se';
 import { VpcdCardClient } from '../../host/vpcd/vpcd-card-client';
-import { getAccount, openAccount } from '../../platform-server/src/issuers/accounts';
-import { issuePayerCode } from '../../platform-server/src/issuers/payer-authorisation';
+import { getAccount, openAccount } from '../../parties/accounts';
+import { issuePayerCode } from '../../parties/payer-authorisation';
 import { reconcileMoney } from '../../platform-server/src/terminals/money-reconciliation';
 import { BankPos, ECASH_AID_PREFIX } from '../../pos-sim/src/bank/bank-pos';
 import { buildGetPoints, LOYALTY_AID_PREFIX, parsePoints } from '../../pos-sim/src/loyalty/loyalty-apdus';
@@ -96,8 +96,8 @@ beforeAll(async () => {
     terminals[t as FlowSpec['terminal']] = { terminalId, terminalKey };
   }
   // The platform is the process below; the world's in-process HTTP API is not used.
-  w.services.payments.openAccount('payer', 'Payer', 100_000);
-  openAccount(w.services.db, 'bank', 'saver', 'Saver', 100_000);
+  w.parties.payments.openAccount('payer', 'Payer', 100_000);
+  openAccount(w.parties.db, 'bank', 'saver', 'Saver', 100_000);
   platform = await startPlatformProcess(w.flow.tp.dir, killFile);
   const cash = await tapWith(['tap', '--flow', 'transit-recharge', '--amount', '200.00', ...terminalArgs('first')]);
   expect(cash.code, cash.stderr).toBe(EXIT.OK);
@@ -153,7 +153,7 @@ async function holdings(): Promise<Holdings> {
   checkSw(device.transmit(buildSelect(LOYALTY_AID_PREFIX)), 'SELECT loyalty');
   const { points } = parsePoints(checkSw(device.transmit(buildGetPoints()), 'GET POINTS').data);
   device.powerOff();
-  const db = w.services.db;
+  const db = w.parties.db;
   return { transit, ecash, points, payment: getAccount(db, 'payment', 'payer').balance, bank: getAccount(db, 'bank', 'saver').balance };
 }
 
@@ -209,8 +209,8 @@ describe('kill -9 between the payment and the confirm settles exactly once', () 
   it.each(cases)('$side killed $point of $flow', async ({ side, flow, point }) => {
     const spec = FLOWS[flow];
     const orderKey = `money-${side}-${point}`;
-    const code = flow === 'third-party-recharge' ? issuePayerCode(w.services.db, 'payment', 'payer', 500).code
-      : flow === 'bank-deposit' ? issuePayerCode(w.services.db, 'bank', 'saver', 300).code : '';
+    const code = flow === 'third-party-recharge' ? issuePayerCode(w.parties.db, 'payment', 'payer', 500).code
+      : flow === 'bank-deposit' ? issuePayerCode(w.parties.db, 'bank', 'saver', 300).code : '';
     const before = await holdings();
 
     await killDuring(side, point, ['tap', ...spec.args({ orderKey, code, retry: false }), ...terminalArgs(spec.terminal)]);
@@ -242,7 +242,7 @@ describe('a refund after a kill', () => {
   it('the card proves it never did the load (POS killed after the authorisation): the load is released, the payment goes back', async () => {
     const before = await holdings();
     const orderKey = 'refund-not-loaded';
-    const code = issuePayerCode(w.services.db, 'payment', 'payer', 500).code;
+    const code = issuePayerCode(w.parties.db, 'payment', 'payer', 500).code;
     await killDuring('pos', 'after-authorise', ['tap', ...FLOWS['third-party-recharge'].args({ orderKey, code, retry: false }), ...terminalArgs('second')]);
     // Without the card the platform cannot know the load never happened: 409.
     const blind = await runPos(['refund', '--order-key', orderKey, ...terminalArgs('second'), '--reader', `direct:${await freePort()}`, '--wait', '1']);
@@ -259,7 +259,7 @@ describe('a refund after a kill', () => {
   it('the card did the load (POS killed after its answer): the refund is refused, the order is loaded once', async () => {
     const before = await holdings();
     const orderKey = 'refund-loaded';
-    const code = issuePayerCode(w.services.db, 'payment', 'payer', 500).code;
+    const code = issuePayerCode(w.parties.db, 'payment', 'payer', 500).code;
     await killDuring('pos', 'after-card-answer', ['tap', ...FLOWS['third-party-recharge'].args({ orderKey, code, retry: false }), ...terminalArgs('second')]);
     const r = await refund(orderKey);
     expect(r.code).toBe(EXIT.DECLINED);

@@ -4,12 +4,15 @@
  * more than its ledger settled. A paid order not loaded yet is open, not a mismatch.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { getAccount, openAccount } from '../../platform-server/src/issuers/accounts';
-import { authorise, confirm, findAtCounter, type LedgerIssuer } from '../../platform-server/src/issuers/ledger';
-import { issuePayerCode } from '../../platform-server/src/issuers/payer-authorisation';
+import { getAccount, openAccount } from '../../parties/accounts';
+import type { LedgerIssuer } from '../../contracts/issuer-services';
+import type { PartiesDb } from '../../parties/db';
+import { authorise, confirm, findAtCounter } from '../../parties/ledger';
+import { issuePayerCode } from '../../parties/payer-authorisation';
 import { reconcileMoney } from '../../platform-server/src/terminals/money-reconciliation';
 import { createOrder, refundOrder } from '../../platform-server/src/terminals/recharge-orders';
-import { createTerminalServices, type TerminalServices } from '../../platform-server/src/terminals/terminal-services';
+import type { TerminalServices } from '../../platform-server/src/terminals/terminal-services';
+import { startSimulatedParties, type RunningParties } from '../../cli/simulated-parties';
 import { tempPlatform, type TempPlatform } from '../platform/_fixtures';
 
 const TRANSIT_CARD = '31041000000000000001';
@@ -17,24 +20,32 @@ const OTHER_CARD = '31041000000000000002';
 const LOYALTY_CARD = '88000500000000000001';
 
 let tp: TempPlatform;
+let parties: RunningParties;
 let s: TerminalServices;
+/** The parties' store, where the ledgers and accounts are. */
+let db: PartiesDb;
 
 beforeEach(async () => {
   tp = await tempPlatform();
-  s = createTerminalServices(tp.platform.db);
-  s.payments.openAccount('payer', 'Payer', 10_000);
-  openAccount(s.db, 'bank', 'saver', 'Saver', 10_000);
+  parties = startSimulatedParties(tp.platform);
+  s = parties.services;
+  db = parties.parties.db;
+  parties.parties.payments.openAccount('payer', 'Payer', 10_000);
+  openAccount(db, 'bank', 'saver', 'Saver', 10_000);
 });
-afterEach(() => tp.cleanup());
+afterEach(() => {
+  parties.close();
+  tp.cleanup();
+});
 
 function paidOrder(key: string, amount: number): void {
-  createOrder(s.db, s.payments, 'second', { idempotencyKey: key, accountId: 'payer', amount, payerCode: issuePayerCode(s.db, 'payment', 'payer', amount).code });
+  createOrder(s.db, s, 'second', { idempotencyKey: key, accountId: 'payer', amount, payerCode: issuePayerCode(db, 'payment', 'payer', amount).code });
 }
 
 /** A ledger row at `counter`, confirmed unless told otherwise (as the issuer servers write them). */
 function row(issuer: LedgerIssuer, card: string, kind: string, counter: number, amount: number, orderId: string | null, confirmed = true): void {
-  authorise(s.db, { issuer, cardNumber: card, kind, amount, balanceBefore: null, balanceAfter: null, counter, terminalId: '504f53000001', orderId, mac: null }, [kind]);
-  if (confirmed) confirm(s.db, findAtCounter(s.db, issuer, card, [kind], counter)!.id, 'aabbccdd', null);
+  authorise(db, { issuer, cardNumber: card, kind, amount, balanceBefore: null, balanceAfter: null, counter, terminalId: '504f53000001', orderId, mac: null }, [kind]);
+  if (confirmed) confirm(db, findAtCounter(db, issuer, card, [kind], counter)!.id, 'aabbccdd', null);
 }
 
 describe('money reconciliation', () => {
@@ -56,17 +67,17 @@ describe('money reconciliation', () => {
 
   it('a refunded order that a card holds is a mismatch', async () => {
     paidOrder('o-3', 500);
-    refundOrder(s.db, s.payments, 'second', 'o-3');
+    refundOrder(s.db, s, 'second', 'o-3');
     row('transit', TRANSIT_CARD, 'load', 0, 500, 'o-3');
     expect((await reconcileMoney(s)).mismatches).toContain('order o-3: refunded, and loaded onto a card');
   });
 
   it('an account holding more than its opening balance less what it paid out is a mismatch; a held deposit counts as paid out', async () => {
     row('bank', TRANSIT_CARD, 'load', 0, 300, 'account:saver', false);
-    s.db.prepare("UPDATE accounts SET balance = balance - 300 WHERE id = 'saver'").run();
+    db.prepare("UPDATE accounts SET balance = balance - 300 WHERE id = 'saver'").run();
     expect((await reconcileMoney(s)).mismatches).toEqual([]);
-    s.db.prepare("UPDATE accounts SET balance = balance + 100 WHERE id = 'payer'").run();
-    expect(getAccount(s.db, 'payment', 'payer').balance).toBe(10_100);
+    db.prepare("UPDATE accounts SET balance = balance + 100 WHERE id = 'payer'").run();
+    expect(getAccount(db, 'payment', 'payer').balance).toBe(10_100);
     expect((await reconcileMoney(s)).mismatches).toContain('payment account payer: holds 10100, opened with 10000 less 0 paid out: 10000');
   });
 

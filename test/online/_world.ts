@@ -7,16 +7,18 @@
  */
 import { APP_CLASS_ECASH, APP_CLASS_LOYALTY, APP_CLASS_TRANSIT } from '../../firmware/src/core/se/package-header';
 import type { SecureElement } from '../../firmware/src/core/se/secure-element';
-import type { IssuerAdapter } from '../../platform-server/src/flows/issuers/issuer';
+import type { IssuerAdapter } from '../../contracts/issuer';
 import type { LinkTransport } from '../../net/mqtt/link-transport';
 import type { MemoryLinkNetwork } from '../../platform-server/src/mqtt/memory-transport';
 import { startHttp, type PlatformHttp } from '../../platform-server/src/http/server';
-import { BANK_APPLICATIONS, ECASH_APPLICATION_ID } from '../../platform-server/src/issuers/bank-server';
-import { LOYALTY_APPLICATION_ID, MERCHANT_APPLICATIONS } from '../../platform-server/src/issuers/merchant-server';
-import { TRANSIT_APPLICATION_ID, TransitIssuer } from '../../platform-server/src/flows/issuers/transit-issuer';
+import { BANK_APPLICATIONS, ECASH_APPLICATION_ID } from '../../parties/bank-server';
+import { LOYALTY_APPLICATION_ID, MERCHANT_APPLICATIONS } from '../../parties/merchant-server';
+import { TRANSIT_APPLICATION_ID, TransitIssuer } from '../../parties/transit-issuer';
 import { registerTerminal, type TerminalRole } from '../../platform-server/src/terminals/credentials';
 import { terminalApi } from '../../platform-server/src/terminals/terminal-api';
-import { createTerminalServices, issuerAdapters, type TerminalServices } from '../../platform-server/src/terminals/terminal-services';
+import { issuerAdapters, type TerminalServices } from '../../platform-server/src/terminals/terminal-services';
+import type { SimulatedParties } from '../../parties/parties';
+import { startSimulatedParties } from '../../cli/simulated-parties';
 import { SeCardDevice } from '../../host/se/virtual-se';
 import type { CardDevice } from '../../host/vpcd/card-device';
 import { VpcdCardClient } from '../../host/vpcd/vpcd-card-client';
@@ -27,6 +29,8 @@ import { flowWorld, type FlowWorld } from '../flows/_world';
 
 export interface OnlineWorld {
   flow: FlowWorld;
+  /** The simulated parties on their store (the world's platform data directory's parties.db). */
+  parties: SimulatedParties;
   services: TerminalServices;
   http: PlatformHttp;
   /** The device (MCU + SE) and its SE, holding the three downloaded cards. */
@@ -58,7 +62,8 @@ function lateAdapters(get: () => TerminalServices): IssuerAdapter[] {
 export async function onlineWorld(opts: { platformTransport?: (network: MemoryLinkNetwork) => LinkTransport } = {}): Promise<OnlineWorld> {
   let services: TerminalServices | null = null;
   const flow = await flowWorld({ dpu: { issuers: lateAdapters(() => services as TerminalServices) }, platformTransport: opts.platformTransport });
-  services = createTerminalServices(flow.platform.db);
+  const running = startSimulatedParties(flow.platform);
+  services = running.services;
   const device = await flow.terminal(await flow.provision('term-1'));
   for (const app of [TRANSIT_APPLICATION_ID, ECASH_APPLICATION_ID, LOYALTY_APPLICATION_ID]) {
     const job = await flow.dpu.waitFor(flow.dpu.requestDownload('term-1', app, 'test').id);
@@ -73,9 +78,9 @@ export async function onlineWorld(opts: { platformTransport?: (network: MemoryLi
   const http = await startHttp(flow.platform.db, { mqtt: { url: 'memory:', tlsUrl: null, embedded: true } }, 0, '127.0.0.1', [terminalApi(services, flow.log)]);
   let reader = await DirectReader.listen(0);
   const clients: VpcdCardClient[] = [];
-  const s = services;
+  const s = running.services;
   return {
-    flow, services: s, http, device, se: device.se, cards,
+    flow, parties: running.parties, services: s, http, device, se: device.se, cards,
     get reader() {
       return reader;
     },
@@ -97,6 +102,7 @@ export async function onlineWorld(opts: { platformTransport?: (network: MemoryLi
       for (const c of clients.splice(0)) await c.stop();
       await reader.close();
       await http.close();
+      running.close();
       await flow.close();
     },
   };

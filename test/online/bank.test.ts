@@ -6,8 +6,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CardRemovedError } from '../../host/vpcd/errors';
-import { getAccount, openAccount } from '../../platform-server/src/issuers/accounts';
-import { issuePayerCode } from '../../platform-server/src/issuers/payer-authorisation';
+import { getAccount, openAccount } from '../../parties/accounts';
+import { issuePayerCode } from '../../parties/payer-authorisation';
 import { BankPos } from '../../pos-sim/src/bank/bank-pos';
 import { PlatformClient, TerminalAuthError, type PlatformEndpoint } from '../../pos-sim/src/online/platform-client';
 import { PurseDeclinedError } from '../../contracts/purse-errors';
@@ -23,16 +23,16 @@ const journal = new MemoryJournal();
 beforeAll(async () => {
   w = await onlineWorld();
   third = w.terminal('third-1', 'bank');
-  openAccount(w.services.db, 'bank', 'bob', 'Bob', 10_000);
+  openAccount(w.parties.db, 'bank', 'bob', 'Bob', 10_000);
 }, 60_000);
 afterAll(async () => {
   await w?.close();
 });
 
 const bank = (endpoint: PlatformEndpoint = third): BankPos => new BankPos({ reader: w.reader, client: new PlatformClient(endpoint), journal });
-const bob = (): number => getAccount(w.services.db, 'bank', 'bob').balance;
+const bob = (): number => getAccount(w.parties.db, 'bank', 'bob').balance;
 /** What the account holder's payment app gives the till. */
-const payerCode = (account: string, max: number, ttlSeconds?: number): string => issuePayerCode(w.services.db, 'bank', account, max, ttlSeconds).code;
+const payerCode = (account: string, max: number, ttlSeconds?: number): string => issuePayerCode(w.parties.db, 'bank', account, max, ttlSeconds).code;
 const reconcile = (balance: number) =>
   new PlatformClient(third).get<{ mismatches: string[]; settledBalance: number; open: number }>(`/v1/terminal/bank/cards/${w.cards.ecash}/reconciliation?balance=${balance}`);
 
@@ -85,7 +85,7 @@ describe('third terminal: bank e-cash deposit and debit', () => {
   });
 
   it('refuses a deposit without the account holder\'s payment code (403): unknown, another account\'s, used, expired or too small; nothing moves', async () => {
-    openAccount(w.services.db, 'bank', 'carol', 'Carol', 5000);
+    openAccount(w.parties.db, 'bank', 'carol', 'Carol', 5000);
     w.tap();
     const before = bob();
     const expiring = payerCode('bob', 100, 1);
@@ -96,7 +96,7 @@ describe('third terminal: bank e-cash deposit and debit', () => {
       await expect(bank().deposit(100, 'bob', code)).rejects.toMatchObject({ status: 403 });
     }
     expect(bob()).toBe(before - 100);
-    expect(getAccount(w.services.db, 'bank', 'carol').balance).toBe(5000);
+    expect(getAccount(w.parties.db, 'bank', 'carol').balance).toBe(5000);
     await w.leave();
   });
 

@@ -12,8 +12,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXIT } from '../../contracts/exit-codes';
 import { SeCardDevice } from '../../host/se/virtual-se';
 import { VpcdCardClient } from '../../host/vpcd/vpcd-card-client';
-import { getAccount, openAccount } from '../../platform-server/src/issuers/accounts';
-import { issuePayerCode } from '../../platform-server/src/issuers/payer-authorisation';
+import { getAccount, openAccount } from '../../parties/accounts';
+import { issuePayerCode } from '../../parties/payer-authorisation';
 import type { PlatformEndpoint } from '../../pos-sim/src/online/platform-client';
 import { runPos } from '../pos/_cli';
 import { transitSe } from '../pos/_transit-se';
@@ -30,8 +30,8 @@ beforeAll(async () => {
   endpoints.second = w.terminal('second-cli', 'transit-payment');
   endpoints.third = w.terminal('third-cli', 'bank');
   endpoints.fourth = w.terminal('fourth-cli', 'merchant');
-  w.services.payments.openAccount('carol', 'Carol', 10_000);
-  openAccount(w.services.db, 'bank', 'carol-bank', 'Carol', 10_000);
+  w.parties.payments.openAccount('carol', 'Carol', 10_000);
+  openAccount(w.parties.db, 'bank', 'carol-bank', 'Carol', 10_000);
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tapcard-pos-online-'));
 }, 60_000);
 afterAll(async () => {
@@ -73,7 +73,7 @@ describe('tapcard pos tap online', () => {
   });
 
   it('third-party recharge: paid first, loaded once; the same --order-key again charges and loads nothing', async () => {
-    const code = issuePayerCode(w.services.db, 'payment', 'carol', 1000).code;
+    const code = issuePayerCode(w.parties.db, 'payment', 'carol', 1000).code;
     const args = ['tap', '--flow', 'transit-recharge', '--amount', '10', '--pay', 'third-party', '--account', 'carol', '--payer-code', code, '--order-key', 'cli-order-1'];
     const first = await runPos([...args, ...(await at('second'))]);
     expect(first.code, first.stderr).toBe(EXIT.OK);
@@ -82,11 +82,11 @@ describe('tapcard pos tap online', () => {
     const again = await runPos([...args, '--json', ...(await at('second'))]);
     expect(again.code, again.stderr).toBe(EXIT.OK);
     expect(JSON.parse(again.stdout)).toMatchObject({ transaction: null, order: { state: 'loaded', balanceAfter: 5800 } });
-    expect(getAccount(w.services.db, 'payment', 'carol').balance).toBe(9000);
+    expect(getAccount(w.parties.db, 'payment', 'carol').balance).toBe(9000);
   });
 
   it('bank deposit and debit; merchant earn and redeem', async () => {
-    const code = issuePayerCode(w.services.db, 'bank', 'carol-bank', 2000).code;
+    const code = issuePayerCode(w.parties.db, 'bank', 'carol-bank', 2000).code;
     const dep = await runPos(['tap', '--flow', 'bank-deposit', '--amount', '20', '--account', 'carol-bank', '--payer-code', code, ...(await at('third'))]);
     expect(dep.code, dep.stderr).toBe(EXIT.OK);
     expect(dep.stdout).toContain(`card     ${w.cards.ecash}`);

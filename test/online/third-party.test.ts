@@ -6,14 +6,14 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CardRemovedError } from '../../host/vpcd/errors';
-import { issuePayerCode } from '../../platform-server/src/issuers/payer-authorisation';
-import { getAccount } from '../../platform-server/src/issuers/accounts';
+import { issuePayerCode } from '../../parties/payer-authorisation';
+import { getAccount } from '../../parties/accounts';
 import { PlatformClient, PlatformError, type PlatformEndpoint } from '../../pos-sim/src/online/platform-client';
 import { orderPath, rechargeWithThirdParty, refundRecharge } from '../../pos-sim/src/online/third-party-recharge';
 import { PurseDeclinedError } from '../../contracts/purse-errors';
 import { MemoryJournal } from '../../pos-sim/src/purse/journal';
 import { TransitPos } from '../../pos-sim/src/purse/transit-pos';
-import { DevKeysSecurityModule } from '../../platform-server/src/issuers/purse-security-module';
+import { DevKeysSecurityModule } from '../../parties/purse-security-module';
 import { CardLeavingAt, onlineWorld, type OnlineWorld } from './_world';
 
 const INS_CREDIT = 0x52;
@@ -25,25 +25,25 @@ const journal = new MemoryJournal();
 beforeAll(async () => {
   w = await onlineWorld();
   second = w.terminal('second-1', 'transit-payment');
-  w.services.payments.openAccount('alice', 'Alice', 20_000);
+  w.parties.payments.openAccount('alice', 'Alice', 20_000);
 }, 60_000);
 afterAll(async () => {
   await w?.close();
 });
 
 /** Alice's payment app shows a fresh one-use payment code for each purchase. */
-const aliceCode = (max: number): string => issuePayerCode(w.services.db, 'payment', 'alice', max).code;
+const aliceCode = (max: number): string => issuePayerCode(w.parties.db, 'payment', 'alice', max).code;
 
 function recharge(key: string, amount: number) {
   return rechargeWithThirdParty({ reader: w.reader, client: new PlatformClient(second), journal, idempotencyKey: key, accountId: 'alice', payerCode: aliceCode(amount), amount });
 }
 
-const alice = (): number => getAccount(w.services.db, 'payment', 'alice').balance;
+const alice = (): number => getAccount(w.parties.db, 'payment', 'alice').balance;
 /** The card's balance as any reader sees it (offline read: no key needed to read). */
 async function cardBalance(): Promise<number> {
   return (await new TransitPos({ reader: w.reader, securityModule: new DevKeysSecurityModule(), journal }).read()).balance;
 }
-const orderRows = (key: string): number => (w.services.db.prepare('SELECT count(*) AS n FROM ledger WHERE order_id = ?').get(key) as { n: number }).n;
+const orderRows = (key: string): number => (w.parties.db.prepare('SELECT count(*) AS n FROM ledger WHERE order_id = ?').get(key) as { n: number }).n;
 
 describe('second terminal: recharge paid by the third-party payment system', () => {
   it('charges first, then loads 50.00 under the same key; the same key again charges and loads nothing more', async () => {

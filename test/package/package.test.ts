@@ -12,7 +12,7 @@ import { makePackageSpec } from '../../firmware/src/core/package/card-package';
 import { devMerchantMasterKeys, devTransitMasterKeys } from '../../firmware/src/core/package/dev-keys';
 import { parsePackage } from '../../firmware/src/core/package/parser';
 import { PackageHeader } from '../../firmware/src/core/se/package-header';
-import { buildPackageFile, devIssuerSigningKey, verifyPackageSignature } from '../../platform-server/src/issuers/keys';
+import { buildPackageFile, devIssuerSigningKey, verifyPackageSignature } from '../../parties/keys';
 import { nodeEcb } from '../crypto/_reference';
 import { cardRequest } from '../applets/_harness';
 

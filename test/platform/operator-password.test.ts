@@ -9,9 +9,9 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHttp, type PlatformHttp } from '../../platform-server/src/http/server';
-import { createTerminalServices } from '../../platform-server/src/terminals/terminal-services';
 import { operatorConsole } from '../../platform-server/src/web/console-api';
 import { tempPlatform, type TempPlatform } from './_fixtures';
+import { startSimulatedParties, type RunningParties } from '../../cli/simulated-parties';
 
 const ROOT = path.resolve(__dirname, '../..');
 
@@ -30,15 +30,18 @@ function tapcard(args: string[], stdin: string): Promise<{ code: number | null; 
 
 describe('tapcard platform operator-password', () => {
   let tp: TempPlatform;
+  let parties: RunningParties;
   let http: PlatformHttp;
   beforeAll(async () => {
     tp = await tempPlatform();
+    parties = startSimulatedParties(tp.platform);
     http = await startHttp(tp.platform.db, { mqtt: { url: 'memory:', tlsUrl: null, embedded: true } }, 0, '127.0.0.1', [
-      operatorConsole(tp.platform, createTerminalServices(tp.platform.db)),
+      operatorConsole(tp.platform, parties.services),
     ]);
   });
   afterAll(async () => {
     await http?.close();
+    parties?.close();
     tp?.cleanup();
   });
 

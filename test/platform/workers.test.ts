@@ -20,8 +20,9 @@ import { Terminal } from '../../host/terminal/terminal';
 import { listAudit } from '../../platform-server/src/db/audit';
 import { queueDownload } from '../../platform-server/src/flows/download-job';
 import { getJob, jobEvents, listJobs } from '../../platform-server/src/flows/jobs';
-import { getAccount, openAccount } from '../../platform-server/src/issuers/accounts';
-import { issuePayerCode } from '../../platform-server/src/issuers/payer-authorisation';
+import { getAccount, openAccount } from '../../parties/accounts';
+import { issuePayerCode } from '../../parties/payer-authorisation';
+import { openPartiesStore } from '../../cli/simulated-parties';
 import { Platform, initPlatform } from '../../platform-server/src/platform-home';
 import { registerTerminal } from '../../platform-server/src/terminals/credentials';
 import { TERMINAL_ID_HEADER } from '../../platform-server/src/terminals/terminal-api';
@@ -88,8 +89,9 @@ describe.skipIf(skip)(`${WORKERS} platform workers, one killed with SIGKILL at r
   }
 
   it('answers any POS terminal on any worker: an order paid on one is read on another and replayed on the third, charged once', async () => {
-    const db = (platform as Platform).db;
-    const key = registerTerminal(db, `pos-${run}`, 'transit-payment');
+    const key = registerTerminal((platform as Platform).db, `pos-${run}`, 'transit-payment');
+    // The parties' store: the `parties` schema of the workers' database.
+    const db = openPartiesStore(platform as Platform);
     openAccount(db, 'payment', `alice-${run}`, 'Alice', 20_000);
     const order = { idempotencyKey: `order-${run}`, accountId: `alice-${run}`, amount: 500, payerCode: issuePayerCode(db, 'payment', `alice-${run}`, 500).code };
     const call = async (worker: string, method: string, route: string, body?: unknown): Promise<{ status: number; json: Record<string, unknown> }> => {
@@ -107,6 +109,7 @@ describe.skipIf(skip)(`${WORKERS} platform workers, one killed with SIGKILL at r
     const replayed = await call(ids[2], 'POST', '/v1/terminal/recharge-orders', order);
     expect(replayed).toEqual({ status: 200, json: paid.json });
     expect(getAccount(db, 'payment', `alice-${run}`).balance).toBe(19_500);
+    db.close();
   }, 60_000);
 
   it(`does each of ${DOWNLOADS} downloads exactly once, and the cards match the platform's rows`, async () => {

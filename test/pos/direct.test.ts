@@ -14,7 +14,7 @@ import type { CardDevice } from '../../host/vpcd/card-device';
 import { CardRemovedError } from '../../host/vpcd/errors';
 import { VpcdCardClient } from '../../host/vpcd/vpcd-card-client';
 import { DirectReader } from '../../pos-sim/src/reader/direct-reader';
-import { DevKeysSecurityModule } from '../../platform-server/src/issuers/purse-security-module';
+import { DevKeysSecurityModule } from '../../parties/purse-security-module';
 import { NoTransitApplicationError } from '../../pos-sim/src/purse/errors';
 import { PurseDeclinedError } from '../../contracts/purse-errors';
 import { MemoryJournal } from '../../pos-sim/src/purse/journal';

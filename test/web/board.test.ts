@@ -19,12 +19,13 @@ import { platformCards } from '../../platform-server/src/flows/platform-cards';
 import { createLog } from '../../platform-server/src/log';
 import { provisionDevice } from '../../platform-server/src/provision';
 import { startPlatform, type RunningPlatform } from '../../platform-server/src/server';
-import { createTerminalServices } from '../../platform-server/src/terminals/terminal-services';
 import { operatorConsole } from '../../platform-server/src/web/console-api';
 import { buildTestFirmware, captureConsole, tempDir, until } from '../emulator/helpers';
 import { launchBrowser, screenshotPath, type TestBrowser } from '../helpers/browser';
 import { requireDebian } from '../helpers/skip';
 import { tempPlatform, type TempPlatform } from '../platform/_fixtures';
+import { TransitIssuer } from '../../parties/transit-issuer';
+import { startSimulatedParties, type RunningParties } from '../../cli/simulated-parties';
 
 const WAIT = { timeout: 20_000 };
 const DEVICE_ID = 'board-web-1';
@@ -64,6 +65,7 @@ describe.skipIf(requireDebian('web board page (playwright-core)', ['chromium']))
   let tp: TempPlatform;
   let running: RunningPlatform;
   let closeFlows: () => void;
+  let parties: RunningParties;
   let emulator: RunningEmulator;
   let browser: TestBrowser;
   let cardNumber: string;
@@ -71,11 +73,12 @@ describe.skipIf(requireDebian('web board page (playwright-core)', ['chromium']))
     const firmware = await buildTestFirmware('board-web-test');
     tp = await tempPlatform();
     const log = createLog(() => undefined, 'json');
+    parties = startSimulatedParties(tp.platform);
     running = await startPlatform(tp.platform, {
       mqttPort: 0, httpPort: 0, workerId: 'boardweb', log,
-      httpRoutes: [operatorConsole(tp.platform, createTerminalServices(tp.platform.db))],
+      httpRoutes: [operatorConsole(tp.platform, parties.services)],
     });
-    const dpu = attachFlows(tp.platform, running.link, log, { porTimeoutMs: 3000, sendLimit: 50 });
+    const dpu = attachFlows(tp.platform, running.link, log, { issuers: [new TransitIssuer()], porTimeoutMs: 3000, sendLimit: 50 });
     closeFlows = () => dpu.close();
     const { bundle } = await provisionDevice(tp.platform, { deviceId: DEVICE_ID });
     const dir = tempDir('board-web');
@@ -106,6 +109,7 @@ describe.skipIf(requireDebian('web board page (playwright-core)', ['chromium']))
     await emulator?.stop();
     closeFlows?.();
     await running?.close();
+    parties?.close();
     tp?.cleanup();
   });
 

@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requireDebian } from '../helpers/skip';
 import { launchBrowser, screenshotPath, type TestBrowser } from '../helpers/browser';
-import { openAccount } from '../../platform-server/src/issuers/accounts';
+import { openAccount } from '../../parties/accounts';
 import { webWorld, type WebWorld } from './_web-world';
 
 /** Page updates arrive within this (generous: the machine is shared). */
@@ -27,7 +27,7 @@ describe.skipIf(requireDebian('web operator console (playwright-core)', ['chromi
   });
 
   it('lists the SE cards and runs a delete and a download from the page, with live progress; the money check', async () => {
-    openAccount(w.online.flow.platform.db, 'payment', 'acct-web', 'card holder', 10_000);
+    openAccount(w.online.parties.db, 'payment', 'acct-web', 'card holder', 10_000);
     const ctx = await browser.context();
     const page = await ctx.newPage();
     await page.goto(`${w.http.url}/console/`);
@@ -80,7 +80,7 @@ describe.skipIf(requireDebian('web operator console (playwright-core)', ['chromi
     }
 
     // Money leaves an account with no order to show for it: the money check names it.
-    w.online.flow.platform.db.prepare("UPDATE accounts SET balance = 9000 WHERE id = 'acct-web'").run();
+    w.online.parties.db.prepare("UPDATE accounts SET balance = 9000 WHERE id = 'acct-web'").run();
     await page.reload();
     await expect.poll(() => page.locator('#money-check').textContent(), WAIT).toContain('Money check: 1 mismatch(es)');
     expect(await page.locator('#money').textContent()).toContain('payment account acct-web: holds 9000, opened with 10000 less 0 paid out: 10000');

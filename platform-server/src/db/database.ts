@@ -1,9 +1,11 @@
 /**
  * Opens the platform's database with every pending migration applied: a postgres:// URL opens
  * PostgreSQL (postgres.ts; several workers share it), anything else is a SQLite file (sqlite.ts,
- * the zero-setup default). Repositories see only the port (port.ts).
+ * the zero-setup default). Repositories see only the port (port.ts). The same engines open another
+ * schema's store when told (the simulated parties' own, cli/parties-store.ts).
  */
 import { migrate } from './migrate';
+import { MIGRATIONS, type Migration } from './migrations';
 import type { PlatformDb } from './port';
 import { PostgresDb, isPostgresUrl } from './postgres';
 import { SqliteDb } from './sqlite';
@@ -13,24 +15,33 @@ export type { PlatformDb } from './port';
 export interface OpenOptions {
   /** Skip migrations (tests of migrate() itself). */
   migrate?: boolean;
+  /** The schema's migrations (default: the platform's). */
+  migrations?: readonly Migration[];
+  /** PostgreSQL: the schema the tables live in (made when missing) instead of the server's default; ignored for SQLite. */
+  schema?: string;
 }
 
 /** pg_advisory_lock key held while migrating, so workers starting together migrate once. */
 const MIGRATION_LOCK = 0x7461_7063; // 'tapc'
 
 export function openDatabase(target: string, options: OpenOptions = {}): PlatformDb {
-  const db: PlatformDb = isPostgresUrl(target) ? new PostgresDb(target) : new SqliteDb(target);
+  const postgres = isPostgresUrl(target);
+  const schema = postgres ? options.schema : undefined;
+  if (schema !== undefined && !/^[a-z_][a-z0-9_]*$/.test(schema)) throw new Error(`schema name '${schema}': lower-case letters, digits and _`);
+  const db: PlatformDb = postgres ? new PostgresDb(schema === undefined ? target : inSchema(target, schema)) : new SqliteDb(target);
+  const migrations = options.migrations ?? MIGRATIONS;
   try {
     if (options.migrate !== false) {
       if (db.dialect === 'postgres') {
         db.prepare('SELECT pg_advisory_lock(?)').get(MIGRATION_LOCK);
         try {
-          migrate(db);
+          if (schema !== undefined) db.exec(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+          migrate(db, migrations);
         } finally {
           db.prepare('SELECT pg_advisory_unlock(?)').get(MIGRATION_LOCK);
         }
       } else {
-        migrate(db);
+        migrate(db, migrations);
       }
     }
     return db;
@@ -38,6 +49,13 @@ export function openDatabase(target: string, options: OpenOptions = {}): Platfor
     db.close();
     throw err;
   }
+}
+
+/** The URL with the connection's search_path set to `schema` (libpq's `options` parameter). */
+function inSchema(url: string, schema: string): string {
+  const u = new URL(url);
+  u.searchParams.set('options', `-c search_path=${schema}`);
+  return u.toString();
 }
 
 /** Current time as the schema stores it (ISO-8601 UTC). */

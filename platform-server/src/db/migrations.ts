@@ -1,7 +1,10 @@
 /**
  * The platform's schema as numbered migrations (applied in order, each once, by migrate.ts). Never
  * edit a released migration; add the next number. Tables cover the platform link, provisioning and
- * key store, and the jobs, cards, ledger and payment state the flows persist.
+ * key store, the jobs and cards the flows persist, and the platform's records of terminals, orders
+ * and payment notifications. The simulated parties' tables (ledger, accounts, payments, payer
+ * authorisations) were here up to migration 3; they live in the parties' own store now
+ * (parties/migrations.ts), and cli/parties-store.ts moves them out of a database that still has them.
  *
  * Conventions: times are ISO-8601 UTC text; identifiers of card-side objects (SE serial, card
  * serial, AIDs) are lower-case hex text; amounts are integer minor units (cents, fen); secrets only
@@ -259,6 +262,28 @@ CREATE TABLE device_leases (
   expires_at BIGINT NOT NULL
 );
 CREATE INDEX device_leases_by_owner ON device_leases(owner);
+`,
+  },
+  {
+    version: 4,
+    name: 'payment notifications no longer reference the payment system\'s table',
+    sql: '',
+    // SQLite cannot drop a constraint: the table is made again without it.
+    sqlite: `
+CREATE TABLE payment_notifications_new (
+  id           INTEGER PRIMARY KEY AUTOINCREMENT,
+  payment_id   TEXT NOT NULL,                 -- the payment system's payment id
+  payload_hash TEXT NOT NULL,
+  duplicate    INTEGER NOT NULL DEFAULT 0,
+  received_at  TEXT NOT NULL
+);
+INSERT INTO payment_notifications_new (id, payment_id, payload_hash, duplicate, received_at)
+  SELECT id, payment_id, payload_hash, duplicate, received_at FROM payment_notifications;
+DROP TABLE payment_notifications;
+ALTER TABLE payment_notifications_new RENAME TO payment_notifications;
+`,
+    postgres: `
+ALTER TABLE payment_notifications DROP CONSTRAINT IF EXISTS payment_notifications_payment_id_fkey;
 `,
   },
 ];

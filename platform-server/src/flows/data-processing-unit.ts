@@ -13,7 +13,7 @@ import type { Platform } from '../platform-home';
 import { deleteJob, queueDelete, type DeleteTarget } from './delete-job';
 import { answerDownloadRequest } from './download-request-handler';
 import { downloadJob, queueDownload, type DownloadContext } from './download-job';
-import type { IssuerDirectory } from './issuers/issuer';
+import type { IssuerDirectory } from './issuers/issuer-directory';
 import { JobScheduler, type SchedulerOptions } from './job-scheduler';
 import type { Job } from './jobs';
 import { answerPermission } from './permission-handler';

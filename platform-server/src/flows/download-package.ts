@@ -5,7 +5,8 @@
  */
 import type { Log } from '../log';
 import type { Platform } from '../platform-home';
-import type { IssuedPackage, IssuerDirectory } from './issuers/issuer';
+import type { IssuedPackage } from '../../../contracts/issuer';
+import type { IssuerDirectory } from './issuers/issuer-directory';
 import type { Job } from './jobs';
 
 /** The package as the job keeps it in its context: everything but the load file, which is sealed. */

@@ -4,7 +4,7 @@
  * download job, or `refused:<reason>`.
  */
 import { decodeDownloadRequest } from '../../../firmware/src/core/mcu/download-request';
-import { IssuerError } from './issuers/issuer';
+import { IssuerError } from '../../../contracts/issuer';
 
 const MAX_ANSWER = 200;
 

@@ -12,7 +12,7 @@ import { MAX_LOAD_BLOCKS, buildLoad, loadBlockCount, loadBlockSize } from '../..
 import { ISD_AID } from '../../../firmware/src/core/se/aid';
 import { MAX_COMMAND_DATA } from '../../../firmware/src/core/se/isd';
 import { DOWNLOAD_SECURITY_LEVEL } from './data-security-unit';
-import type { IssuedPackage } from './issuers/issuer';
+import type { IssuedPackage } from '../../../contracts/issuer';
 
 export interface ScriptCommand {
   name: string;

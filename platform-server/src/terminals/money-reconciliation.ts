@@ -7,7 +7,7 @@
  *             redeems = its points
  *   orders    each recharge order (payment system charge): refunded with no confirmed load, or paid
  *             with at most one confirmed load of its amount (none yet: open)
- *   accounts  each account opened with a recorded balance (audit `account.opened`):
+ *   accounts  each account, as its system's books state it (opening balance, what left it):
  *             payment  balance = opening - its paid charges
  *             bank     balance = opening - its deposits held or confirmed on the bank's ledger
  *
@@ -15,11 +15,8 @@
  * deposit the card has not answered), and each card holds what its ledger settled. Open items are
  * listed, not mismatches: the next tap or the order's key settles them.
  */
-import { listAudit } from '../db/audit';
-import type { PlatformDb } from '../db/database';
-import { DEPOSIT_ORDER_PREFIX } from '../issuers/bank-server';
-import { ACCOUNT_OPENED, accountSubject, listAccounts, type AccountSystem } from '../issuers/accounts';
-import { cardLedger, type LedgerIssuer } from '../issuers/ledger';
+import type { AccountSystem, LedgerIssuer, LedgerRow } from '../../../contracts/issuer-services';
+import { orderKeys } from './recharge-orders';
 import { reconcilePurseCard } from './reconciliation';
 import type { TerminalServices } from './terminal-services';
 
@@ -49,10 +46,10 @@ export interface AccountMoney {
   system: AccountSystem;
   id: string;
   balance: number;
-  /** The balance it was opened with, or null when no opening was recorded. */
-  opening: number | null;
+  /** The balance it was opened with. */
+  opening: number;
   /** opening - what left it for orders and deposits. */
-  expected: number | null;
+  expected: number;
   mismatches: string[];
 }
 
@@ -67,17 +64,17 @@ export interface MoneyReconciliation {
 /** Reconciles every card on the ledgers, every order and every account; `cardBalances` maps card number to what the card holds. */
 export async function reconcileMoney(s: TerminalServices, cardBalances: ReadonlyMap<string, number> = new Map()): Promise<MoneyReconciliation> {
   const cards: CardMoney[] = [];
-  for (const { issuer, card_number: cardNumber } of ledgerCards(s.db)) {
+  for (const { issuer, cardNumber } of ledgerCards(s)) {
     const balance = cardBalances.get(cardNumber) ?? null;
     if (issuer === 'merchant') {
-      cards.push(loyaltyCard(s.db, cardNumber, balance));
+      cards.push(loyaltyCard(s.merchant.ledger(cardNumber), cardNumber, balance));
       continue;
     }
     const r = await reconcilePurseCard(s.db, issuer === 'transit' ? s.transit : s.bank, cardNumber, balance);
     cards.push({ issuer, cardNumber, settled: r.settledBalance, card: balance, open: r.open, mismatches: r.mismatches });
   }
-  const orders = reconcileOrders(s.db);
-  const accounts = reconcileAccounts(s.db);
+  const orders = reconcileOrders(s);
+  const accounts = reconcileAccounts(s);
   const mismatches = [
     ...cards.flatMap((c) => c.mismatches.map((m) => `${c.issuer} card ${c.cardNumber}: ${m}`)),
     ...orders.flatMap((o) => o.mismatches.map((m) => `order ${o.idempotencyKey}: ${m}`)),
@@ -90,15 +87,16 @@ export async function reconcileMoney(s: TerminalServices, cardBalances: Readonly
   return { cards, orders, accounts, open, mismatches };
 }
 
-function ledgerCards(db: PlatformDb): { issuer: LedgerIssuer; card_number: string }[] {
-  return db.prepare('SELECT DISTINCT issuer, card_number FROM ledger ORDER BY issuer, card_number').all() as { issuer: LedgerIssuer; card_number: string }[];
+/** Every card on the issuers' ledgers, by issuer then card number. */
+export function ledgerCards(s: TerminalServices): { issuer: LedgerIssuer; cardNumber: string }[] {
+  return [s.bank, s.merchant, s.transit].flatMap((server) => server.ledgerCards().map((cardNumber) => ({ issuer: server.issuer, cardNumber })));
 }
 
 /** Points: confirmed earns minus confirmed redeems (coupons move no points). */
-function loyaltyCard(db: PlatformDb, cardNumber: string, points: number | null): CardMoney {
+function loyaltyCard(rows: LedgerRow[], cardNumber: string, points: number | null): CardMoney {
   let settled = 0;
   let open = 0;
-  for (const row of cardLedger(db, 'merchant', cardNumber)) {
+  for (const row of rows) {
     if (row.state === 'authorised') open++;
     if (row.state !== 'confirmed') continue;
     if (row.kind === 'earn') settled += row.amount;
@@ -108,33 +106,27 @@ function loyaltyCard(db: PlatformDb, cardNumber: string, points: number | null):
   return { issuer: 'merchant', cardNumber, settled, card: points, open, mismatches };
 }
 
-function reconcileOrders(db: PlatformDb): OrderMoney[] {
-  const payments = db.prepare(
-    'SELECT p.idempotency_key AS key, p.account_id AS account, p.amount, p.state FROM payments p JOIN recharge_orders o ON o.idempotency_key = p.idempotency_key ORDER BY p.created_at',
-  ).all() as { key: string; account: string; amount: number; state: string }[];
-  return payments.map((p) => {
-    const loads = db.prepare(`SELECT amount FROM ledger WHERE order_id = ? AND state = 'confirmed'`).all(p.key) as { amount: number }[];
+/** Each order the platform's terminals created that the payment system charged. */
+function reconcileOrders(s: TerminalServices): OrderMoney[] {
+  return orderKeys(s.db).flatMap((key) => {
+    const p = s.payments.find(key);
+    if (p === undefined) return [];
+    const loads = s.transit.orderLedger(key).filter((r) => r.state === 'confirmed');
     const mismatches: string[] = [];
     if (loads.length > 1) mismatches.push(`loaded ${loads.length} times, paid once`);
     if (p.state === 'refunded' && loads.length > 0) mismatches.push('refunded, and loaded onto a card');
     for (const l of loads) if (l.amount !== p.amount) mismatches.push(`paid ${p.amount}, loaded ${l.amount}`);
-    return {
-      idempotencyKey: p.key, accountId: p.account, amount: p.amount, payment: p.state, loads: loads.length,
+    return [{
+      idempotencyKey: key, accountId: p.accountId, amount: p.amount, payment: p.state, loads: loads.length,
       open: p.state === 'paid' && loads.length === 0, mismatches,
-    };
+    }];
   });
 }
 
-function reconcileAccounts(db: PlatformDb): AccountMoney[] {
-  return listAccounts(db).map((a) => {
-    const opened = listAudit(db, accountSubject(a.system, a.id)).find((e) => e.action === ACCOUNT_OPENED);
-    const opening = typeof opened?.detail?.balance === 'number' ? opened.detail.balance : null;
-    const out = a.system === 'payment'
-      ? (db.prepare(`SELECT COALESCE(SUM(amount), 0) AS n FROM payments WHERE account_id = ? AND state = 'paid'`).get(a.id) as { n: number }).n
-      : (db.prepare(`SELECT COALESCE(SUM(amount), 0) AS n FROM ledger WHERE issuer = 'bank' AND kind = 'load' AND order_id = ? AND state IN ('authorised', 'confirmed')`)
-        .get(DEPOSIT_ORDER_PREFIX + a.id) as { n: number }).n;
-    const expected = opening === null ? null : opening - out;
-    const mismatches = expected !== null && expected !== a.balance ? [`holds ${a.balance}, opened with ${opening} less ${out} paid out: ${expected}`] : [];
-    return { system: a.system, id: a.id, balance: a.balance, opening, expected, mismatches };
+function reconcileAccounts(s: TerminalServices): AccountMoney[] {
+  return [...s.bank.accounts(), ...s.payments.accounts()].map((a) => {
+    const expected = a.opening - a.paidOut;
+    const mismatches = expected !== a.balance ? [`holds ${a.balance}, opened with ${a.opening} less ${a.paidOut} paid out: ${expected}`] : [];
+    return { system: a.system, id: a.id, balance: a.balance, opening: a.opening, expected, mismatches };
   });
 }

@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import { audit } from '../db/audit';
 import { nowIso, type PlatformDb } from '../db/database';
-import type { PaymentNotification } from '../issuers/payment-system';
+import type { PaymentNotification } from '../../../contracts/issuer-services';
 
 export function receivePaymentNotification(db: PlatformDb, n: PaymentNotification): 'recorded' | 'duplicate' {
   const hash = createHash('sha256').update(JSON.stringify([n.paymentId, n.idempotencyKey, n.state, n.amount])).digest('hex');

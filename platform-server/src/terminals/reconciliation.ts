@@ -11,9 +11,9 @@
  * Authorised rows (the card's answer not in yet) are listed as open and counted in no balance.
  */
 import { fromHex } from '../../../firmware/src/core/hex';
+import type { PurseIssuerService } from '../../../contracts/issuer-services';
 import { listAudit } from '../db/audit';
 import type { PlatformDb } from '../db/database';
-import type { PurseIssuerServer } from '../issuers/purse-issuer-server';
 import type { z } from 'zod';
 import { LoadRequestSchema, PurchaseRequestSchema } from '../../../contracts/purse-messages';
 import { parseWire } from '../../../contracts/wire-schema';
@@ -57,7 +57,7 @@ export function purseRecordAction(issuer: string, kind: string): string {
   return `terminal.${issuer}.${kind}`;
 }
 
-export async function reconcilePurseCard(db: PlatformDb, server: PurseIssuerServer, cardNumber: string, cardBalance: number | null): Promise<Reconciliation> {
+export async function reconcilePurseCard(db: PlatformDb, server: PurseIssuerService, cardNumber: string, cardBalance: number | null): Promise<Reconciliation> {
   const records = new Map<string, PurseRecord>();
   for (const a of listAudit(db, cardNumber)) {
     for (const kind of ['purchase', 'load'] as const) {
@@ -95,7 +95,7 @@ export async function reconcilePurseCard(db: PlatformDb, server: PurseIssuerServ
   return { issuer: server.issuer, cardNumber, entries, settledBalance: settled, cardBalance, open, mismatches };
 }
 
-function recordVerifies(server: PurseIssuerServer, r: PurseRecord): Promise<boolean> {
+function recordVerifies(server: PurseIssuerService, r: PurseRecord): Promise<boolean> {
   if (r.kind === 'purchase') {
     return server.proofValid('purchase', parseWire(PurchaseRequestSchema, r.request), { tac: fromHex(r.tac), mac2: fromHex(r.mac2 ?? '') });
   }

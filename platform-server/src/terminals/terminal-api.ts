@@ -6,9 +6,11 @@
  *   Authorization: Bearer <terminal key>      Tapcard-Terminal: <terminal id>
  *
  * Bad credentials answer 401 before anything is read or changed; a role that may not run the flow
- * 403. The platform forwards each request to the issuer server behind it and keeps its own record
- * of every transaction a card confirmed (audit log), which reconciliation compares with the
- * issuers' ledgers and the card's TACs.
+ * 403. Routes only map HTTP to calls: each request goes to the party behind it (the issuer
+ * servers and the payment system, contracts/issuer-services.ts), whose rules decide it. The
+ * platform keeps its own record of every transaction a card confirmed (audit log), written once
+ * when the issuer answers confirmed (again for a retried confirm whose first answer never got
+ * recorded), which reconciliation compares with the issuers' ledgers and the card's TACs.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { fromHex, toHex } from '../../../firmware/src/core/hex';
@@ -21,22 +23,24 @@ import {
 } from '../../../contracts/loyalty-messages';
 import { RechargeOrderCreateSchema, RechargeOrderSchema } from '../../../contracts/recharge-order-messages';
 import { encodeWire, parseWire, ValidationError } from '../../../contracts/wire-schema';
-import { audit } from '../db/audit';
+import { IssuerRefusal, type IssuerRefusalCode } from '../../../contracts/issuer-refusal';
+import type { PurseIssuerService } from '../../../contracts/issuer-services';
+import { audit, listAudit } from '../db/audit';
+import type { PlatformDb } from '../db/database';
 import type { HttpRoutes } from '../http/server';
-import { IssuerRefusal, type IssuerRefusalCode } from '../issuers/errors';
-import type { PurseIssuerServer } from '../issuers/purse-issuer-server';
 import type { Log } from '../log';
 import { killPoint } from '../../../contracts/kill-point';
 import { authenticateTerminal, type TerminalIdentity, type TerminalRole } from './credentials';
 import { readJson, sendJson } from '../../../net/http/http-json';
 import { reconcilePurseCard, purseRecordAction, type PurseRecord } from './reconciliation';
-import { createOrder, loadGuard, rechargeOrder, refundOrder } from './recharge-orders';
+import { createOrder, rechargeOrder, refundOrder, requireOrderOwner } from './recharge-orders';
 import type { TerminalServices } from './terminal-services';
 
 export const TERMINAL_API_PREFIX = '/v1/terminal/';
 export const TERMINAL_ID_HEADER = 'tapcard-terminal';
 
 const STATUS: Record<IssuerRefusalCode, number> = {
+  INVALID: 400,
   UNKNOWN_CARD: 404,
   NOT_FOUND: 404,
   DECLINED: 402,
@@ -72,12 +76,23 @@ interface Route {
 
 const PURSE_ROLES: Record<'transit' | 'bank', readonly TerminalRole[]> = { transit: ['transit', 'transit-payment'], bank: ['bank'] };
 
+/**
+ * The platform's record of a transaction the card confirmed, unless it holds one of this action at
+ * this card counter already (the issuer answers a retried confirm with the same confirmed row).
+ */
+function recordOnce(db: PlatformDb, terminal: TerminalIdentity, action: string, card: string, detail: Record<string, unknown> & { counter: number }): void {
+  db.transaction(() => {
+    if (listAudit(db, card).some((a) => a.action === action && a.detail?.counter === detail.counter)) return;
+    audit(db, `terminal:${terminal.id}`, action, card, detail);
+  })();
+}
+
 export function terminalApi(s: TerminalServices, log: Log): HttpRoutes {
   const record = (t: TerminalIdentity, issuer: string, r: PurseRecord, card: string): void => {
-    audit(s.db, `terminal:${t.id}`, purseRecordAction(issuer, r.kind), card, r as unknown as Record<string, unknown>);
+    recordOnce(s.db, t, purseRecordAction(issuer, r.kind), card, r as unknown as Record<string, unknown> & { counter: number });
   };
 
-  const purseRoutes = (issuer: 'transit' | 'bank', server: PurseIssuerServer): Route[] => [
+  const purseRoutes = (issuer: 'transit' | 'bank', server: PurseIssuerService): Route[] => [
     {
       method: 'POST',
       path: new RegExp(`^/v1/terminal/${issuer}/purchase/authorise$`),
@@ -98,8 +113,8 @@ export function terminalApi(s: TerminalServices, log: Log): HttpRoutes {
         const { tac, mac2, ...tx } = parseWire(PurchaseConfirmSchema, body);
         killPoint('platform.after-card-answer');
         const request = encodeWire(PurchaseRequestSchema, tx);
-        const row = await server.confirmPurchase(tx, { tac, mac2 }, (confirmed) =>
-          record(terminal, issuer, { kind: 'purchase', counter: tx.offlineCounter, amount: tx.amount, tac: confirmed.tac ?? '', mac2: toHex(mac2), request }, request.cardNumber));
+        const row = await server.confirmPurchase(tx, { tac, mac2 });
+        if (row !== null) record(terminal, issuer, { kind: 'purchase', counter: tx.offlineCounter, amount: tx.amount, tac: row.tac ?? '', mac2: toHex(mac2), request }, request.cardNumber);
         killPoint('platform.after-confirm');
         if (row === null) return { body: encodeWire(PurchaseConfirmedSchema, { verified: false }) };
         return { body: encodeWire(PurchaseConfirmedSchema, { verified: true, tac: ledgerTac(row.tac) }) };
@@ -112,18 +127,9 @@ export function terminalApi(s: TerminalServices, log: Log): HttpRoutes {
       async run({ terminal, body }) {
         const { mac1, orderId, accountId, payerCode, ...tx } = parseWire(LoadAuthoriseSchema, body);
         const cardNumber = toHex(tx.cardNumber);
-        let mac2: Uint8Array;
-        if (issuer === 'bank') {
-          if (accountId === undefined || orderId !== undefined) throw new ValidationError('a bank deposit names accountId (and no orderId)');
-          mac2 = await s.bank.authoriseDeposit(tx, mac1, accountId, payerCode);
-        } else {
-          if (accountId !== undefined || payerCode !== undefined) {
-            throw new ValidationError('accountId: a transit load is paid in cash (first terminal) or by orderId (second terminal)');
-          }
-          if (terminal.role === 'transit-payment' && orderId === undefined) throw new ValidationError('orderId: the second terminal loads paid recharge orders only');
-          const hold = orderId === undefined ? undefined : () => loadGuard(s.db, s.payments, terminal.id, orderId, cardNumber, tx.onlineCounter, tx.amount);
-          mac2 = await server.authoriseLoad(tx, mac1, { orderId: orderId ?? null, hold });
-        }
+        if (terminal.role === 'transit-payment' && orderId === undefined) throw new ValidationError('orderId: the second terminal loads paid recharge orders only');
+        if (issuer === 'transit' && orderId !== undefined) requireOrderOwner(s.db, terminal.id, orderId);
+        const mac2 = await server.authoriseLoad(tx, mac1, { orderId, accountId, payerCode });
         audit(s.db, `terminal:${terminal.id}`, `terminal.${issuer}.load.authorised`, cardNumber, { counter: tx.onlineCounter, amount: tx.amount, orderId: orderId ?? null });
         killPoint('platform.after-authorise');
         return { body: encodeWire(LoadAuthorisedSchema, { mac2 }) };
@@ -137,8 +143,8 @@ export function terminalApi(s: TerminalServices, log: Log): HttpRoutes {
         const { tac, ...tx } = parseWire(LoadConfirmSchema, body);
         killPoint('platform.after-card-answer');
         const request = encodeWire(LoadRequestSchema, tx);
-        const row = await server.confirmLoad(tx, tac, (confirmed) =>
-          record(terminal, issuer, { kind: 'load', counter: tx.onlineCounter, amount: tx.amount, tac: confirmed.tac ?? '', mac2: null, request }, request.cardNumber));
+        const row = await server.confirmLoad(tx, tac);
+        if (row !== null) record(terminal, issuer, { kind: 'load', counter: tx.onlineCounter, amount: tx.amount, tac: row.tac ?? '', mac2: null, request }, request.cardNumber);
         killPoint('platform.after-confirm');
         if (row === null) return { body: encodeWire(LoadConfirmedSchema, { verified: false }) };
         return { body: encodeWire(LoadConfirmedSchema, { verified: true, tac: ledgerTac(row.tac), orderId: row.orderId, balanceAfter: row.balanceAfter }) };
@@ -150,7 +156,7 @@ export function terminalApi(s: TerminalServices, log: Log): HttpRoutes {
       roles: PURSE_ROLES[issuer],
       async run({ terminal, body }) {
         const { mac1, orderId, ...tx } = parseWire(LoadReleaseSchema, body);
-        if (orderId !== undefined) rechargeOrder(s.db, s.payments, terminal.id, orderId); // FORBIDDEN unless the caller's order
+        if (orderId !== undefined) rechargeOrder(s.db, s, terminal.id, orderId); // FORBIDDEN unless the caller's order
         const row = await server.releaseLoad(tx, mac1, orderId ?? null);
         if (row !== null) audit(s.db, `terminal:${terminal.id}`, `terminal.${issuer}.load.released`, toHex(tx.cardNumber), { counter: tx.onlineCounter, amount: row.amount, orderId: row.orderId });
         return { body: encodeWire(LoadReleasedSchema, { released: row !== null, counter: tx.onlineCounter, amount: row?.amount ?? null, orderId: row?.orderId ?? null }) };
@@ -178,7 +184,7 @@ export function terminalApi(s: TerminalServices, log: Log): HttpRoutes {
       roles: ['transit-payment'],
       async run({ terminal, body }) {
         const j = parseWire(RechargeOrderCreateSchema, body);
-        const { order, replayed } = createOrder(s.db, s.payments, terminal.id, j);
+        const { order, replayed } = createOrder(s.db, s, terminal.id, j);
         if (!replayed) audit(s.db, `terminal:${terminal.id}`, 'terminal.recharge-order.paid', j.idempotencyKey, { amount: j.amount });
         killPoint('platform.after-payment');
         return { status: replayed ? 200 : 201, body: encodeWire(RechargeOrderSchema, order) };
@@ -189,7 +195,7 @@ export function terminalApi(s: TerminalServices, log: Log): HttpRoutes {
       path: /^\/v1\/terminal\/recharge-orders\/([A-Za-z0-9._:-]{1,100})$/,
       roles: ['transit-payment'],
       async run({ terminal, match }) {
-        return { body: encodeWire(RechargeOrderSchema, rechargeOrder(s.db, s.payments, terminal.id, match[1])) };
+        return { body: encodeWire(RechargeOrderSchema, rechargeOrder(s.db, s, terminal.id, match[1])) };
       },
     },
     {
@@ -197,7 +203,7 @@ export function terminalApi(s: TerminalServices, log: Log): HttpRoutes {
       path: /^\/v1\/terminal\/recharge-orders\/([A-Za-z0-9._:-]{1,100})\/refund$/,
       roles: ['transit-payment'],
       async run({ terminal, match }) {
-        const order = refundOrder(s.db, s.payments, terminal.id, match[1]);
+        const order = refundOrder(s.db, s, terminal.id, match[1]);
         audit(s.db, `terminal:${terminal.id}`, 'terminal.recharge-order.refunded', match[1], { amount: order.amount });
         return { body: encodeWire(RechargeOrderSchema, order) };
       },
@@ -207,16 +213,8 @@ export function terminalApi(s: TerminalServices, log: Log): HttpRoutes {
       path: /^\/v1\/terminal\/merchant\/authorise$/,
       roles: ['merchant'],
       async run({ terminal, body }) {
-        const { value: asked, purchaseAmount, ...j } = parseWire(LoyaltyAuthoriseSchema, body);
-        let value = asked;
-        if (j.operation === 'earn') {
-          if (purchaseAmount === undefined || value !== undefined) throw new ValidationError('an earn names purchaseAmount (the merchant server decides the points)');
-          value = s.merchant.pointsFor(purchaseAmount);
-          if (value < 1) throw new IssuerRefusal('DECLINED', `a purchase of ${purchaseAmount} fen earns no points`);
-        } else if (value === undefined || purchaseAmount !== undefined) {
-          throw new ValidationError(`a ${j.operation} names value (points or coupon id)`);
-        }
-        const mac = s.merchant.authorise({ ...j, value });
+        const j = parseWire(LoyaltyAuthoriseSchema, body);
+        const { value, mac } = s.merchant.authorise(j);
         audit(s.db, `terminal:${terminal.id}`, `terminal.merchant.${j.operation}.authorised`, j.cardNumber, { counter: j.counter, value });
         killPoint('platform.after-authorise');
         return { body: encodeWire(LoyaltyAuthorisedSchema, { value, mac }) };
@@ -229,8 +227,8 @@ export function terminalApi(s: TerminalServices, log: Log): HttpRoutes {
       async run({ terminal, body }) {
         const { newPoints, newCounter, receipt, ...j } = parseWire(LoyaltyConfirmSchema, body);
         killPoint('platform.after-card-answer');
-        const row = s.merchant.confirm(j, { points: newPoints, counter: newCounter, receipt }, (confirmed) =>
-          audit(s.db, `terminal:${terminal.id}`, `terminal.merchant.${j.operation}`, j.cardNumber, { counter: j.counter, value: j.value, points: newPoints, receipt: confirmed.tac }));
+        const row = s.merchant.confirm(j, { points: newPoints, counter: newCounter, receipt });
+        if (row !== null) recordOnce(s.db, terminal, `terminal.merchant.${j.operation}`, j.cardNumber, { counter: j.counter, value: j.value, points: newPoints, receipt: row.tac });
         killPoint('platform.after-confirm');
         return { body: encodeWire(LoyaltyConfirmedSchema, { verified: row !== null }) };
       },

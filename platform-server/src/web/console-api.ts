@@ -21,7 +21,7 @@ import { audit } from '../db/audit';
 import { nowIso } from '../db/database';
 import { queueDownload } from '../flows/download-job';
 import { queueDelete } from '../flows/delete-job';
-import { IssuerError } from '../flows/issuers/issuer';
+import { IssuerError } from '../../../contracts/issuer';
 import { JobRequestError } from '../flows/job-request';
 import { queueStatus } from '../flows/status-job';
 import type { HttpRoutes } from '../http/server';

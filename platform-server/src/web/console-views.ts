@@ -9,8 +9,7 @@ import type { JobRow } from '../flows/jobs';
 import { platformCards } from '../flows/platform-cards';
 import { latestStatus } from '../flows/status-job';
 import { deviceView } from '../http/server';
-import type { LedgerIssuer } from '../issuers/ledger';
-import { reconcileMoney } from '../terminals/money-reconciliation';
+import { ledgerCards, reconcileMoney } from '../terminals/money-reconciliation';
 import { reconcilePurseCard } from '../terminals/reconciliation';
 import type { TerminalServices } from '../terminals/terminal-services';
 import type { ConsoleCard, ConsoleJob, ConsoleLedgerCard, ConsoleMoney } from '../../../web/console/wire';
@@ -96,10 +95,9 @@ export function consoleApplications(db: PlatformDb): unknown[] {
  * recharge orders and accounts.
  */
 export async function consoleLedgers(db: PlatformDb, services: TerminalServices): Promise<{ cards: ConsoleLedgerCard[]; money: ConsoleMoney }> {
-  const pairs = db.prepare('SELECT DISTINCT issuer, card_number FROM ledger ORDER BY issuer, card_number').all() as { issuer: LedgerIssuer; card_number: string }[];
   const reported = reportedBalances(db);
   const cards: ConsoleLedgerCard[] = [];
-  for (const { issuer, card_number: cardNumber } of pairs) {
+  for (const { issuer, cardNumber } of ledgerCards(services)) {
     const balance = reported.get(cardNumber) ?? null;
     if (issuer === 'merchant') {
       const rows = services.merchant.ledger(cardNumber);

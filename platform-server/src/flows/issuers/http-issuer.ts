@@ -10,7 +10,7 @@
  * jobId is the idempotency key: the server answers a repeated request with the same package. A
  * non-2xx answer is ISSUER_REFUSED (its { error } text kept), a network failure ISSUER_UNREACHABLE.
  */
-import { IssuerError, type ApplicationInfo, type IssuedPackage, type IssuerAdapter, type IssuerKind, type PackageRequest } from './issuer';
+import { IssuerError, type ApplicationInfo, type IssuedPackage, type IssuerAdapter, type IssuerKind, type PackageRequest } from '../../../../contracts/issuer';
 
 interface PackageJson {
   loadFile: string;

@@ -4,7 +4,9 @@
  * no ledger, account or payment.
  */
 export type IssuerRefusalCode =
-  /** The issuer never issued this card (or it is not installed anywhere the platform knows). */
+  /** The request breaks the issuer's rules for it (a bank deposit without its account...): nothing read or changed. */
+  | 'INVALID'
+  /** The issuer never issued this card. */
   | 'UNKNOWN_CARD'
   /** No such recharge order / payment / account. */
   | 'NOT_FOUND'

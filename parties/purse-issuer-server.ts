@@ -6,18 +6,26 @@
  *
  * The MACs are the core PurseCrypto the card itself runs, through the key-holding security module
  * (purse-security-module.ts, the same class a POS uses offline with development keys), so card, POS
- * and issuer cannot drift. Every request carries the whole transaction; the server keeps only the ledger.
+ * and issuer cannot drift. Every request carries the whole transaction; the server keeps only the ledger
+ * and the cards it issued (issued-cards.ts).
  */
-import { toHex } from '../../../firmware/src/core/hex';
-import type { PurseMasterKeys } from '../../../firmware/src/core/package/dev-keys';
-import { CardProofError, PurseDeclinedError } from '../../../contracts/purse-errors';
-import type { LoadRequest, PurchaseProof, PurchaseRequest } from '../../../contracts/purse-security-module';
+import { toHex } from '../firmware/src/core/hex';
+import type { PurseMasterKeys } from '../firmware/src/core/package/dev-keys';
+import type { ApplicationInfo, IssuedPackage, PackageRequest } from '../contracts/issuer';
+import { IssuerRefusal } from '../contracts/issuer-refusal';
+import type { LedgerRow, LoadPayment, PurseIssuerService } from '../contracts/issuer-services';
+import { CardProofError, PurseDeclinedError } from '../contracts/purse-errors';
+import type { LoadRequest, PurchaseProof, PurchaseRequest } from '../contracts/purse-security-module';
+import type { PartiesDb } from './db';
+import { recordIssuedCard, requireIssuedCard } from './issued-cards';
+import { authorise, cardLedger, confirm, findAtCounter, ledgerCards, reverse } from './ledger';
 import { DevKeysSecurityModule } from './purse-security-module';
-import type { PlatformDb } from '../db/database';
-import { IssuerRefusal } from './errors';
-import { authorise, cardKnown, cardLedger, confirm, findAtCounter, reverse, type LedgerRow } from './ledger';
 
-export type PurseIssuerKind = 'transit' | 'bank';
+/** A purse server's master keys (development keys unless given) and card numbers (random unless given). */
+export interface PurseServerOptions {
+  masterKeys?: PurseMasterKeys;
+  nextCardNumber?: () => string;
+}
 
 /** How a load is paid for; `hold` runs inside the ledger transaction and may refuse (nothing is written then). */
 export interface LoadFunding {
@@ -34,21 +42,36 @@ export function cardDigits(bcd: Uint8Array): string {
   return toHex(bcd);
 }
 
-export abstract class PurseIssuerServer {
-  abstract readonly issuer: PurseIssuerKind;
+export abstract class PurseIssuerServer implements PurseIssuerService {
+  abstract readonly issuer: 'transit' | 'bank';
   private readonly sm: DevKeysSecurityModule;
 
   protected constructor(
-    protected readonly db: PlatformDb,
+    protected readonly db: PartiesDb,
     masterKeys: PurseMasterKeys,
   ) {
     this.sm = new DevKeysSecurityModule(masterKeys);
   }
 
-  /** Refuses a card this issuer did not issue (or the platform never installed). */
-  requireCard(cardNumber: string): void {
-    if (!cardKnown(this.db, this.issuer, cardNumber)) throw new IssuerRefusal('UNKNOWN_CARD', `the ${this.issuer} issuer does not know card ${cardNumber}`);
+  abstract applications(): ApplicationInfo[];
+
+  /** The package of one new card, personalised with its card number. */
+  protected abstract cardPackage(req: PackageRequest): Promise<IssuedPackage>;
+
+  /** Issues one card's package and records the card as this issuer's. */
+  async issuePackage(req: PackageRequest): Promise<IssuedPackage> {
+    const issued = await this.cardPackage(req);
+    if (issued.cardNumber !== null) recordIssuedCard(this.db, this.issuer, issued.cardNumber);
+    return issued;
   }
+
+  /** Refuses a card this issuer did not issue. */
+  requireCard(cardNumber: string): void {
+    requireIssuedCard(this.db, this.issuer, cardNumber);
+  }
+
+  /** How this issuer's loads are paid: `hold` runs inside the ledger transaction and may refuse (nothing is written then). */
+  protected abstract loadFunding(tx: LoadRequest, payment: LoadPayment): LoadFunding;
 
   /** Purchase MAC1 for DEBIT FOR PURCHASE; the ledger holds the purchase as authorised. */
   async authorisePurchase(tx: PurchaseRequest): Promise<Uint8Array> {
@@ -66,19 +89,19 @@ export abstract class PurseIssuerServer {
   }
 
   /**
-   * Checks the card's MAC2 and TAC; genuine ones confirm the ledger row, and `recorded` runs in the
-   * same transaction the first time (the platform's own record of it). Asked again, it answers the
+   * Checks the card's MAC2 and TAC; genuine ones confirm the ledger row. Asked again, it answers the
    * confirmed row and changes nothing. Returns the row, or null when not genuine.
    */
-  async confirmPurchase(tx: PurchaseRequest, proof: PurchaseProof, recorded?: (row: LedgerRow) => void): Promise<LedgerRow | null> {
+  async confirmPurchase(tx: PurchaseRequest, proof: PurchaseProof): Promise<LedgerRow | null> {
     const card = cardDigits(tx.cardNumber);
     this.requireCard(card);
     if (!(await this.sm.verifyPurchase(tx, proof))) return null;
-    return this.settle(card, 'purchase', tx.offlineCounter, tx.amount, hex(tx.terminalId), hex(proof.tac), null, recorded);
+    return this.settle(card, 'purchase', tx.offlineCounter, tx.amount, hex(tx.terminalId), hex(proof.tac), null);
   }
 
-  /** Checks load MAC1 (CARD_PROOF when wrong), makes MAC2; the ledger holds the load as authorised. */
-  async authoriseLoad(tx: LoadRequest, mac1: Uint8Array, funding: LoadFunding): Promise<Uint8Array> {
+  /** Checks load MAC1 (CARD_PROOF when wrong) and how the load is paid, makes MAC2; the ledger holds the load as authorised. */
+  async authoriseLoad(tx: LoadRequest, mac1: Uint8Array, payment: LoadPayment): Promise<Uint8Array> {
+    const funding = this.loadFunding(tx, payment);
     const card = cardDigits(tx.cardNumber);
     this.requireCard(card);
     const mac2 = await this.securityModule(() => this.sm.loadMac2(tx, mac1));
@@ -94,11 +117,11 @@ export abstract class PurseIssuerServer {
   }
 
   /** Checks the card's load TAC; a genuine one confirms the ledger row, once, as confirmPurchase. */
-  async confirmLoad(tx: LoadRequest, tac: Uint8Array, recorded?: (row: LedgerRow) => void): Promise<LedgerRow | null> {
+  async confirmLoad(tx: LoadRequest, tac: Uint8Array): Promise<LedgerRow | null> {
     const card = cardDigits(tx.cardNumber);
     this.requireCard(card);
     if (!(await this.sm.verifyLoadTac(tx, tac))) return null;
-    return this.settle(card, 'load', tx.onlineCounter, tx.amount, hex(tx.terminalId), hex(tac), tx.balance + tx.amount, recorded);
+    return this.settle(card, 'load', tx.onlineCounter, tx.amount, hex(tx.terminalId), hex(tac), tx.balance + tx.amount);
   }
 
   /**
@@ -137,6 +160,10 @@ export abstract class PurseIssuerServer {
     return cardLedger(this.db, this.issuer, cardNumber);
   }
 
+  ledgerCards(): string[] {
+    return ledgerCards(this.db, this.issuer);
+  }
+
   /** A row this issuer's authorisation left, taken over by a later one at its counter: it never happened. */
   protected released(_row: LedgerRow): void {}
 
@@ -151,20 +178,15 @@ export abstract class PurseIssuerServer {
     return row;
   }
 
-  /** The row read and confirmed in one transaction, with the caller's record of it: a kill leaves both or neither. */
-  private settle(
-    card: string, kind: 'purchase' | 'load', counter: number, amount: number, terminalId: string, tac: string, balanceAfter: number | null,
-    recorded: ((row: LedgerRow) => void) | undefined,
-  ): LedgerRow {
+  /** The row read and confirmed in one transaction. */
+  private settle(card: string, kind: 'purchase' | 'load', counter: number, amount: number, terminalId: string, tac: string, balanceAfter: number | null): LedgerRow {
     return this.db.transaction(() => {
       const row = this.authorisedRow(card, kind, counter, amount, terminalId);
       if (row.state === 'confirmed') {
         if (row.tac !== tac) throw new IssuerRefusal('CONFLICT', `card ${row.cardNumber}: counter ${row.counter} already settled with another TAC`);
         return row;
       }
-      const confirmed = confirm(this.db, row.id, tac, balanceAfter);
-      recorded?.(confirmed);
-      return confirmed;
+      return confirm(this.db, row.id, tac, balanceAfter);
     })();
   }
 

@@ -11,11 +11,11 @@
  * anything else may not.
  */
 import { createHash, randomInt } from 'node:crypto';
-import { nowIso, type PlatformDb } from '../db/database';
-import type { AccountSystem } from './accounts';
+import { nowIso, type PartiesDb } from './db';
+import type { AccountSystem } from '../contracts/issuer-services';
 import { getAccount } from './accounts';
-import { IssuerRefusal } from './errors';
-import { PAYER_CODE_DIGITS } from '../../../contracts/payer-code';
+import { IssuerRefusal } from '../contracts/issuer-refusal';
+import { PAYER_CODE_DIGITS } from '../contracts/payer-code';
 
 /** Default life of a payment code (a payment app refreshes its code every minute or so). */
 export const PAYER_CODE_TTL_S = 300;
@@ -33,7 +33,7 @@ function codeHash(code: string): string {
 }
 
 /** A new payment code for the holder of account `accountId`, for charges up to `maxAmount` fen. */
-export function issuePayerCode(db: PlatformDb, system: AccountSystem, accountId: string, maxAmount: number, ttlSeconds = PAYER_CODE_TTL_S): PayerCode {
+export function issuePayerCode(db: PartiesDb, system: AccountSystem, accountId: string, maxAmount: number, ttlSeconds = PAYER_CODE_TTL_S): PayerCode {
   if (!Number.isInteger(maxAmount) || maxAmount <= 0) throw new RangeError(`maximum amount must be a positive number of fen, got ${maxAmount}`);
   if (!Number.isInteger(ttlSeconds) || ttlSeconds <= 0) throw new RangeError(`lifetime must be a positive number of seconds, got ${ttlSeconds}`);
   getAccount(db, system, accountId);
@@ -51,7 +51,7 @@ export function issuePayerCode(db: PlatformDb, system: AccountSystem, accountId:
  * charge's transaction. FORBIDDEN when the code is unknown, for another account, expired, too small
  * or already used for something else. The refusal names no more than that.
  */
-export function consumePayerCode(db: PlatformDb, system: AccountSystem, accountId: string, amount: number, code: string | undefined, usedFor: string): void {
+export function consumePayerCode(db: PartiesDb, system: AccountSystem, accountId: string, amount: number, code: string | undefined, usedFor: string): void {
   const forbidden = (why: string): never => {
     throw new IssuerRefusal('FORBIDDEN', `no payer authorisation for ${system} account '${accountId}': ${why}`);
   };

@@ -1,13 +1,13 @@
 /**
- * The transit company's server as an in-process issuer adapter: it issues the transit purse
+ * The transit company's package issuing, as an in-process issuer adapter: it issues the transit purse
  * package of one card (firmware/src/core/package: AIDs, purse keys diversified from the issuer's
  * master keys over the card number, personalisation). Development master keys unless given.
- * The load/purchase security module role (MAC1/MAC2/TAC, ledger) belongs to the transaction flows.
+ * The load/purchase security module role (MAC1/MAC2/TAC, ledger) is transit-server.ts's.
  */
-import { devTransitMasterKeys, type PurseMasterKeys } from '../../../../firmware/src/core/package/dev-keys';
-import { APP_CLASS_TRANSIT } from '../../../../firmware/src/core/se/package-header';
-import { cardNumberBcd, issueCardPackage, newCardNumber } from '../../issuers/card-package-file';
-import { IssuerError, type ApplicationInfo, type IssuedPackage, type IssuerAdapter, type PackageRequest } from './issuer';
+import { devTransitMasterKeys, type PurseMasterKeys } from '../firmware/src/core/package/dev-keys';
+import { APP_CLASS_TRANSIT } from '../firmware/src/core/se/package-header';
+import { cardNumberBcd, issueCardPackage, newCardNumber } from './card-package-file';
+import { IssuerError, type ApplicationInfo, type IssuedPackage, type IssuerAdapter, type PackageRequest } from '../contracts/issuer';
 
 export const TRANSIT_APPLICATION_ID = 'transit';
 /** City issuer id (the package format's issuer id is 16-bit, docs/package-format.md). */

@@ -1,10 +1,11 @@
 /**
- * The issuer interface: the data processing unit asks an issuer for the install
- * package of one card. One adapter per issuer; adapters run in-process by default, and
- * http-issuer.ts binds the same interface to a remote issuer server (docs/flows.md §4).
+ * The issuer interface: the platform's data processing unit asks an issuer for the install package
+ * of one card. One adapter per issuer; the simulated issuers (parties/) implement it in process,
+ * and platform-server/src/flows/issuers/http-issuer.ts binds it to a remote issuer server
+ * (docs/flows.md §4).
  *
  * A package may hold card keys (a purse's load/purchase keys), so the platform never logs it and
- * keeps it at rest only sealed in the key store (download-package.ts).
+ * keeps it at rest only sealed in the key store.
  */
 export type IssuerKind = 'transit' | 'bank' | 'merchant';
 
@@ -50,24 +51,5 @@ export class IssuerError extends Error {
     readonly code: 'UNKNOWN_APPLICATION' | 'ISSUER_REFUSED' | 'ISSUER_UNREACHABLE',
   ) {
     super(message);
-  }
-}
-
-/** The adapters the platform knows, by application id. */
-export class IssuerDirectory {
-  private readonly byApp = new Map<string, { adapter: IssuerAdapter; info: ApplicationInfo }>();
-
-  constructor(adapters: IssuerAdapter[]) {
-    for (const adapter of adapters) for (const info of adapter.applications()) this.byApp.set(info.id, { adapter, info });
-  }
-
-  applications(): ApplicationInfo[] {
-    return [...this.byApp.values()].map((e) => e.info);
-  }
-
-  find(applicationId: string): { adapter: IssuerAdapter; info: ApplicationInfo } {
-    const e = this.byApp.get(applicationId);
-    if (e === undefined) throw new IssuerError(`no issuer offers application '${applicationId}'`, 'UNKNOWN_APPLICATION');
-    return e;
   }
 }

@@ -11,9 +11,9 @@
  */
 import { createHash } from 'node:crypto';
 import forge from 'node-forge';
-import { encodeLoadFileDataBlock, encodePackageBody, type PackageSignature, type PackageSpec } from '../../../firmware/src/core/package/builder';
-import { SIGNATURE_ED25519, SIGNATURE_KEY_ID_LEN } from '../../../firmware/src/core/package/format';
-import type { ParsedPackage } from '../../../firmware/src/core/package/parser';
+import { encodeLoadFileDataBlock, encodePackageBody, type PackageSignature, type PackageSpec } from '../firmware/src/core/package/builder';
+import { SIGNATURE_ED25519, SIGNATURE_KEY_ID_LEN } from '../firmware/src/core/package/format';
+import type { ParsedPackage } from '../firmware/src/core/package/parser';
 
 export const ED25519_SEED_LEN = 32;
 /** Room for the body of any package the CLI builds (resources up to the 82 xx xx TLV limit). */

@@ -14,19 +14,21 @@
  * moves. The server therefore keeps at most one open authorisation per card counter, and only the
  * terminal that holds it may replace it; a later tap settles it by the card's counter (settle()).
  */
-import { NodeAes } from '../crypto/node-aes';
-import { fromHex, toHex } from '../../../firmware/src/core/hex';
-import { MerchantMac, LOYALTY_MAC_LEN } from '../../../firmware/src/core/applets/loyalty/merchant-mac';
-import { INS_ADD_COUPON, INS_EARN, INS_REDEEM, INS_USE_COUPON } from '../../../firmware/src/core/applets/loyalty/loyalty-applet';
-import { deriveLoyaltyKey } from '../../../firmware/src/core/package/card-keys';
-import { devMerchantMasterKeys, type LoyaltyMasterKeys } from '../../../firmware/src/core/package/dev-keys';
-import { APP_CLASS_LOYALTY } from '../../../firmware/src/core/se/package-header';
-import type { PlatformDb } from '../db/database';
-import { IssuerError, type ApplicationInfo, type IssuedPackage, type IssuerAdapter, type PackageRequest } from '../flows/issuers/issuer';
+import { SoftAes } from '../firmware/src/core/crypto/aes';
+import { fromHex, toHex } from '../firmware/src/core/hex';
+import { MerchantMac, LOYALTY_MAC_LEN } from '../firmware/src/core/applets/loyalty/merchant-mac';
+import { INS_ADD_COUPON, INS_EARN, INS_REDEEM, INS_USE_COUPON } from '../firmware/src/core/applets/loyalty/loyalty-applet';
+import { deriveLoyaltyKey } from '../firmware/src/core/package/card-keys';
+import { devMerchantMasterKeys, type LoyaltyMasterKeys } from '../firmware/src/core/package/dev-keys';
+import { APP_CLASS_LOYALTY } from '../firmware/src/core/se/package-header';
+import { IssuerError, type ApplicationInfo, type IssuedPackage, type PackageRequest } from '../contracts/issuer';
+import { IssuerRefusal } from '../contracts/issuer-refusal';
+import type { LedgerRow, LoyaltyAuthorisation, LoyaltyReceipt, LoyaltyRequest, MerchantService } from '../contracts/issuer-services';
+import { LOYALTY_OPERATIONS, type LoyaltyOperation } from '../contracts/loyalty-messages';
 import { cardNumberBcd, issueCardPackage, newCardNumber } from './card-package-file';
-import { IssuerRefusal } from './errors';
-import { LOYALTY_OPERATIONS, type LoyaltyOperation } from '../../../contracts/loyalty-messages';
-import { authorise, cardKnown, cardLedger, confirm, findAtCounter, type LedgerRow } from './ledger';
+import type { PartiesDb } from './db';
+import { recordIssuedCard, requireIssuedCard } from './issued-cards';
+import { authorise, cardLedger, confirm, findAtCounter, ledgerCards } from './ledger';
 
 export const LOYALTY_APPLICATION_ID = 'loyalty';
 /** The merchant's issuer id: loyalty AID F0 'TAPC' 'LY' 01F4. */
@@ -41,28 +43,6 @@ export const OPERATION_INS: Record<LoyaltyOperation, number> = {
   'coupon-use': INS_USE_COUPON,
 };
 
-/** One change the terminal asks for, with what GET POINTS answered just before. */
-export interface LoyaltyRequest {
-  /** 20 digits. */
-  cardNumber: string;
-  operation: LoyaltyOperation;
-  /** Points (earn, redeem) or coupon id (coupon-add, coupon-use). */
-  value: number;
-  /** The card's counter and points from GET POINTS. */
-  counter: number;
-  points: number;
-  terminalId: Uint8Array;
-  /** 7 bytes BCD YYYYMMDDhhmmss. */
-  dateTime: Uint8Array;
-}
-
-/** What the card answered: points and counter after the change, and its receipt. */
-export interface LoyaltyReceipt {
-  points: number;
-  counter: number;
-  receipt: Uint8Array;
-}
-
 export interface MerchantServerOptions {
   masterKeys?: LoyaltyMasterKeys;
   /** Points for a purchase of `fen` (the merchant's earning rule); default 1 point per whole yuan. */
@@ -70,15 +50,15 @@ export interface MerchantServerOptions {
   nextCardNumber?: () => string;
 }
 
-export class MerchantServer implements IssuerAdapter {
+export class MerchantServer implements MerchantService {
   readonly issuer = 'merchant' as const;
   private readonly masterKeys: LoyaltyMasterKeys;
-  private readonly mac = new MerchantMac(new NodeAes());
+  private readonly mac = new MerchantMac(new SoftAes());
   private readonly rule: (fen: number) => number;
   private readonly nextCardNumber: () => string;
 
   constructor(
-    private readonly db: PlatformDb,
+    private readonly db: PartiesDb,
     options: MerchantServerOptions = {},
   ) {
     this.masterKeys = options.masterKeys ?? devMerchantMasterKeys();
@@ -93,24 +73,34 @@ export class MerchantServer implements IssuerAdapter {
   async issuePackage(req: PackageRequest): Promise<IssuedPackage> {
     if (req.applicationId !== LOYALTY_APPLICATION_ID) throw new IssuerError(`merchant issuer has no '${req.applicationId}'`, 'UNKNOWN_APPLICATION');
     const digits = this.nextCardNumber();
-    return issueCardPackage({
+    const issued = issueCardPackage({
       appClass: APP_CLASS_LOYALTY, issuerId: MERCHANT_ISSUER_ID, cardNumber: cardNumberBcd(digits), purseKeys: null, loyaltyKeys: this.masterKeys,
       applicationAid: null, tunion: false, defaultCard: false, validFrom: fromHex('20240101'), validTo: fromHex('20291231'), ceiling: null,
       pin: null, issuerData: null, cardFaceName: new TextEncoder().encode('Merchant loyalty'), terms: null,
     }, digits);
-  }
-
-  /** The points a purchase of `fen` earns. */
-  pointsFor(fen: number): number {
-    return this.rule(fen);
+    recordIssuedCard(this.db, 'merchant', digits);
+    return issued;
   }
 
   requireCard(cardNumber: string): void {
-    if (!cardKnown(this.db, 'merchant', cardNumber)) throw new IssuerRefusal('UNKNOWN_CARD', `the merchant does not know card ${cardNumber}`);
+    requireIssuedCard(this.db, 'merchant', cardNumber);
   }
 
-  /** The MAC for this change at the card's counter; the ledger holds it as authorised. */
-  authorise(req: LoyaltyRequest): Uint8Array {
+  /**
+   * The value of this change (an earn's points by the merchant's rule for the purchase; the
+   * others' as asked) and its MAC at the card's counter; the ledger holds it as authorised.
+   */
+  authorise(asked: LoyaltyAuthorisation): { value: number; mac: Uint8Array } {
+    const { purchaseAmount, ...rest } = asked;
+    let value = asked.value;
+    if (asked.operation === 'earn') {
+      if (purchaseAmount === undefined || value !== undefined) throw new IssuerRefusal('INVALID', 'an earn names purchaseAmount (the merchant server decides the points)');
+      value = this.rule(purchaseAmount);
+      if (value < 1) throw new IssuerRefusal('DECLINED', `a purchase of ${purchaseAmount} fen earns no points`);
+    } else if (value === undefined || purchaseAmount !== undefined) {
+      throw new IssuerRefusal('INVALID', `a ${asked.operation} names value (points or coupon id)`);
+    }
+    const req: LoyaltyRequest = { ...rest, value };
     this.requireCard(req.cardNumber);
     if (req.operation === 'redeem' && req.value > req.points) {
       throw new IssuerRefusal('DECLINED', `card ${req.cardNumber} holds ${req.points} points, cannot redeem ${req.value}`);
@@ -127,15 +117,14 @@ export class MerchantServer implements IssuerAdapter {
         balanceAfter: pointsAfter(req), counter: req.counter, terminalId, orderId: null, mac: toHex(mac),
       }, LOYALTY_OPERATIONS);
     })();
-    return mac;
+    return { value, mac };
   }
 
   /**
-   * Checks the card's receipt; a genuine one confirms the ledger row, and `recorded` runs in the same
-   * transaction the first time. Asked again, it answers the confirmed row and changes nothing.
-   * Returns the row, or null when not genuine.
+   * Checks the card's receipt; a genuine one confirms the ledger row. Asked again, it answers the
+   * confirmed row and changes nothing. Returns the row, or null when not genuine.
    */
-  confirm(req: LoyaltyRequest, answer: LoyaltyReceipt, recorded?: (row: LedgerRow) => void): LedgerRow | null {
+  confirm(req: LoyaltyRequest, answer: LoyaltyReceipt): LedgerRow | null {
     this.requireCard(req.cardNumber);
     const mac = toHex(this.authorisationMac(req));
     const expected = this.receiptMac(req, answer);
@@ -147,9 +136,7 @@ export class MerchantServer implements IssuerAdapter {
       }
       if (!genuine) return null;
       if (row.state === 'confirmed') return row;
-      const confirmed = confirm(this.db, row.id, toHex(answer.receipt), answer.points);
-      recorded?.(confirmed);
-      return confirmed;
+      return confirm(this.db, row.id, toHex(answer.receipt), answer.points);
     })();
   }
 
@@ -174,6 +161,10 @@ export class MerchantServer implements IssuerAdapter {
 
   ledger(cardNumber: string): LedgerRow[] {
     return cardLedger(this.db, 'merchant', cardNumber);
+  }
+
+  ledgerCards(): string[] {
+    return ledgerCards(this.db, 'merchant');
   }
 
   private authorisationMac(req: LoyaltyRequest): Uint8Array {

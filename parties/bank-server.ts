@@ -8,16 +8,17 @@
  * `account:<id>` on the ledger row). If the card never does that load (a later authorisation at the
  * same online counter proves it), the amount goes back to the account: no money made or lost.
  */
-import { devBankMasterKeys, type PurseMasterKeys } from '../../../firmware/src/core/package/dev-keys';
-import type { LoadRequest } from '../../../contracts/purse-security-module';
-import { APP_CLASS_ECASH } from '../../../firmware/src/core/se/package-header';
-import { fromHex } from '../../../firmware/src/core/hex';
-import type { PlatformDb } from '../db/database';
-import { IssuerError, type ApplicationInfo, type IssuedPackage, type IssuerAdapter, type PackageRequest } from '../flows/issuers/issuer';
-import { creditAccount, debitAccount } from './accounts';
+import { devBankMasterKeys, type PurseMasterKeys } from '../firmware/src/core/package/dev-keys';
+import { APP_CLASS_ECASH } from '../firmware/src/core/se/package-header';
+import { fromHex } from '../firmware/src/core/hex';
+import { IssuerError, type ApplicationInfo, type IssuedPackage, type PackageRequest } from '../contracts/issuer';
+import { IssuerRefusal } from '../contracts/issuer-refusal';
+import type { AccountStatement, BankService, LedgerRow, LoadPayment } from '../contracts/issuer-services';
+import type { LoadRequest } from '../contracts/purse-security-module';
+import { creditAccount, debitAccount, listAccounts } from './accounts';
 import { cardNumberBcd, issueCardPackage, newCardNumber } from './card-package-file';
-import type { LedgerRow } from './ledger';
-import { cardDigits, PurseIssuerServer } from './purse-issuer-server';
+import type { PartiesDb } from './db';
+import { cardDigits, PurseIssuerServer, type LoadFunding, type PurseServerOptions } from './purse-issuer-server';
 import { consumePayerCode } from './payer-authorisation';
 
 export const ECASH_APPLICATION_ID = 'ecash';
@@ -28,17 +29,14 @@ const CARD_PREFIX = '62273000';
 export const DEPOSIT_ORDER_PREFIX = 'account:';
 export const BANK_APPLICATIONS: readonly ApplicationInfo[] = [{ id: ECASH_APPLICATION_ID, issuer: 'bank', name: 'Bank e-cash purse', version: '1.0' }];
 
-export interface BankServerOptions {
-  masterKeys?: PurseMasterKeys;
-  nextCardNumber?: () => string;
-}
+export type BankServerOptions = PurseServerOptions;
 
-export class BankServer extends PurseIssuerServer implements IssuerAdapter {
+export class BankServer extends PurseIssuerServer implements BankService {
   readonly issuer = 'bank' as const;
   private readonly masterKeys: PurseMasterKeys;
   private readonly nextCardNumber: () => string;
 
-  constructor(db: PlatformDb, options: BankServerOptions = {}) {
+  constructor(db: PartiesDb, options: BankServerOptions = {}) {
     const masterKeys = options.masterKeys ?? devBankMasterKeys();
     super(db, masterKeys);
     this.masterKeys = masterKeys;
@@ -49,7 +47,7 @@ export class BankServer extends PurseIssuerServer implements IssuerAdapter {
     return [...BANK_APPLICATIONS];
   }
 
-  async issuePackage(req: PackageRequest): Promise<IssuedPackage> {
+  protected async cardPackage(req: PackageRequest): Promise<IssuedPackage> {
     if (req.applicationId !== ECASH_APPLICATION_ID) throw new IssuerError(`bank issuer has no '${req.applicationId}'`, 'UNKNOWN_APPLICATION');
     const digits = this.nextCardNumber();
     return issueCardPackage({
@@ -59,20 +57,31 @@ export class BankServer extends PurseIssuerServer implements IssuerAdapter {
     }, digits);
   }
 
-  /** A deposit from bank account `accountId` onto the card's e-cash purse: MAC2, the account debited. */
   /**
-   * A deposit from bank account `accountId` onto the card, with the account holder's payment code
+   * Every load is a deposit from bank account `accountId`, with the account holder's payment code
    * (payer-authorisation.ts): the same code may come again with a retry at the same card counter.
+   * The account is debited when the load is authorised.
    */
-  authoriseDeposit(tx: LoadRequest, mac1: Uint8Array, accountId: string, payerCode: string | undefined): Promise<Uint8Array> {
+  protected loadFunding(tx: LoadRequest, payment: LoadPayment): LoadFunding {
+    const { accountId, payerCode } = payment;
+    if (accountId === undefined || payment.orderId !== undefined) throw new IssuerRefusal('INVALID', 'a bank deposit names accountId (and no orderId)');
     const usedFor = `deposit:${cardDigits(tx.cardNumber)}/${tx.onlineCounter}`;
-    return this.authoriseLoad(tx, mac1, {
+    return {
       orderId: DEPOSIT_ORDER_PREFIX + accountId,
       hold: () => {
         consumePayerCode(this.db, 'bank', accountId, tx.amount, payerCode, usedFor);
         debitAccount(this.db, 'bank', accountId, tx.amount);
       },
-    });
+    };
+  }
+
+  /** The bank's accounts; what left each is its deposits held or confirmed on the ledger. */
+  accounts(): AccountStatement[] {
+    return listAccounts(this.db, 'bank').map((a) => ({
+      ...a,
+      paidOut: (this.db.prepare(`SELECT COALESCE(SUM(amount), 0) AS n FROM ledger WHERE issuer = 'bank' AND kind = 'load' AND order_id = ? AND state IN ('authorised', 'confirmed')`)
+        .get(DEPOSIT_ORDER_PREFIX + a.id) as { n: number }).n,
+    }));
   }
 
   /** A deposit the card never did: its amount goes back to the account. */

@@ -5,10 +5,10 @@
  * transit, bank and merchant servers.
  */
 import { randomInt } from 'node:crypto';
-import { encodeBcd } from '../../../firmware/src/core/package/bcd';
-import { encodeLoadFileDataBlock, encodePackageBody } from '../../../firmware/src/core/package/builder';
-import { makePackageSpec, type CardPackageRequest } from '../../../firmware/src/core/package/card-package';
-import { IssuerError, type IssuedPackage } from '../flows/issuers/issuer';
+import { encodeBcd } from '../firmware/src/core/package/bcd';
+import { encodeLoadFileDataBlock, encodePackageBody } from '../firmware/src/core/package/builder';
+import { makePackageSpec, type CardPackageRequest } from '../firmware/src/core/package/card-package';
+import { IssuerError, type IssuedPackage } from '../contracts/issuer';
 
 const PACKAGE_BUFFER = 16384;
 

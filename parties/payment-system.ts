@@ -1,47 +1,19 @@
 /**
  * The third-party payment system, in process (second terminal):
  * payment accounts, charges with idempotency keys, refunds, and payment notifications to the
- * platform. Tables `accounts` (system 'payment') and `payments`.
+ * platform. Tables `accounts` (system 'payment') and `payments` of the parties' store.
  *
  * A charge with a key it has seen answers the first charge again (never a second debit); the same
  * key with another account or amount is CONFLICT. Every state change notifies the platform, and a
  * retried charge notifies again: the platform must take duplicate notifications calmly
- * (terminals/payment-notifications.ts).
+ * (platform-server/src/terminals/payment-notifications.ts).
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { nowIso, type PlatformDb } from '../db/database';
-import { creditAccount, debitAccount, openAccount, type Account } from './accounts';
-import { IssuerRefusal } from './errors';
+import { IssuerRefusal } from '../contracts/issuer-refusal';
+import type { AccountStatement, ChargeRequest, Payment, PaymentNotification, PaymentService, PaymentState } from '../contracts/issuer-services';
+import { creditAccount, debitAccount, listAccounts, openAccount, type Account } from './accounts';
+import { nowIso, type PartiesDb } from './db';
 import { consumePayerCode } from './payer-authorisation';
-
-export type PaymentState = 'paid' | 'refunded';
-
-export interface Payment {
-  id: string;
-  idempotencyKey: string;
-  accountId: string;
-  amount: number;
-  currency: string;
-  state: PaymentState;
-  createdAt: string;
-  updatedAt: string;
-}
-
-export interface ChargeRequest {
-  idempotencyKey: string;
-  accountId: string;
-  amount: number;
-  /** The account holder's payment code (payer-authorisation.ts); a replay of a charge needs none. */
-  payerCode?: string;
-}
-
-/** What the payment system tells the platform after a state change. */
-export interface PaymentNotification {
-  paymentId: string;
-  idempotencyKey: string;
-  state: PaymentState;
-  amount: number;
-}
 
 interface Row {
   id: string;
@@ -66,10 +38,10 @@ function requestHash(req: Pick<ChargeRequest, 'accountId' | 'amount'>): string {
   return createHash('sha256').update(JSON.stringify([req.accountId, req.amount])).digest('hex');
 }
 
-export class PaymentSystem {
+export class PaymentSystem implements PaymentService {
   private readonly listeners: ((n: PaymentNotification) => void)[] = [];
 
-  constructor(private readonly db: PlatformDb) {}
+  constructor(private readonly db: PartiesDb) {}
 
   /** Registers the platform's notification endpoint (in process: a function). */
   onNotification(listener: (n: PaymentNotification) => void): void {
@@ -120,6 +92,14 @@ export class PaymentSystem {
     })();
     this.notify(payment);
     return payment;
+  }
+
+  /** The payment accounts; what left each is its paid charges. */
+  accounts(): AccountStatement[] {
+    return listAccounts(this.db, 'payment').map((a) => ({
+      ...a,
+      paidOut: (this.db.prepare(`SELECT COALESCE(SUM(amount), 0) AS n FROM payments WHERE account_id = ? AND state = 'paid'`).get(a.id) as { n: number }).n,
+    }));
   }
 
   find(idempotencyKey: string): Payment | undefined {

@@ -1,5 +1,5 @@
 /**
- * The issuers' settlement ledger (table `ledger`, db/migrations.ts): one row per card transaction,
+ * The card issuers' settlement ledger (table `ledger`, migrations.ts): one row per card transaction,
  * keyed by issuer, card number and the card counter the transaction used (the purse's online
  * counter for a load, its offline counter for a purchase; the loyalty card's counter), holding the
  * card's TAC (purse) or receipt (loyalty) once the transaction is confirmed.
@@ -14,44 +14,12 @@
  * transaction never reached the card: the row is taken over (its history stays in the audit log)
  * and the caller is told, so it can release what that row held (a bank account debit).
  */
-import { nowIso, type PlatformDb } from '../db/database';
-import { IssuerRefusal } from './errors';
+import { IssuerRefusal } from '../contracts/issuer-refusal';
+import type { LedgerIssuer, LedgerRow, LedgerState } from '../contracts/issuer-services';
+import { nowIso, type PartiesDb } from './db';
 
-export type LedgerIssuer = 'transit' | 'bank' | 'merchant';
-export type LedgerState = 'authorised' | 'confirmed' | 'reversed';
-
-export interface LedgerRow {
-  id: number;
-  issuer: LedgerIssuer;
-  cardNumber: string;
-  kind: string;
-  amount: number;
-  balanceBefore: number | null;
-  balanceAfter: number | null;
-  counter: number;
-  terminalId: string;
-  orderId: string | null;
-  /** The authorisation's MAC as the issuer made it (purse MAC2 of a load, merchant MAC), hex. */
-  mac: string | null;
-  /** The card's TAC (purse) or receipt (loyalty), hex, once confirmed. */
-  tac: string | null;
-  state: LedgerState;
-  createdAt: string;
-  updatedAt: string;
-}
-
-export interface LedgerAuthorisation {
-  issuer: LedgerIssuer;
-  cardNumber: string;
-  kind: string;
-  amount: number;
-  balanceBefore: number | null;
-  balanceAfter: number | null;
-  counter: number;
-  terminalId: string;
-  orderId: string | null;
-  mac: string | null;
-}
+/** What an authorisation writes: a ledger row before it has an id, a TAC or a state. */
+export type LedgerAuthorisation = Omit<LedgerRow, 'id' | 'tac' | 'state' | 'createdAt' | 'updatedAt'>;
 
 interface Row {
   id: number;
@@ -83,7 +51,7 @@ function fromRow(r: Row): LedgerRow {
  * The row at (issuer, card, counter) among `kinds` (kinds that share one counter), or undefined.
  * Purse loads and purchases have counters of their own; a loyalty card's operations share one.
  */
-export function findAtCounter(db: PlatformDb, issuer: LedgerIssuer, cardNumber: string, kinds: readonly string[], counter: number): LedgerRow | undefined {
+export function findAtCounter(db: PartiesDb, issuer: LedgerIssuer, cardNumber: string, kinds: readonly string[], counter: number): LedgerRow | undefined {
   const marks = kinds.map(() => '?').join(', ');
   const r = db
     .prepare(`SELECT * FROM ledger WHERE issuer = ? AND card_number = ? AND card_txn_no = ? AND kind IN (${marks})`)
@@ -96,7 +64,7 @@ export function findAtCounter(db: PlatformDb, issuer: LedgerIssuer, cardNumber: 
  * never happened), or null. A confirmed row at that counter means the card reports a counter it
  * already used: CONFLICT, nothing written. Call inside the caller's transaction.
  */
-export function authorise(db: PlatformDb, a: LedgerAuthorisation, counterKinds: readonly string[]): LedgerRow | null {
+export function authorise(db: PartiesDb, a: LedgerAuthorisation, counterKinds: readonly string[]): LedgerRow | null {
   const existing = findAtCounter(db, a.issuer, a.cardNumber, counterKinds, a.counter);
   if (existing !== undefined && existing.state === 'confirmed') {
     throw new IssuerRefusal('CONFLICT', `card ${a.cardNumber}: counter ${a.counter} already settled a ${existing.kind}`);
@@ -117,7 +85,7 @@ export function authorise(db: PlatformDb, a: LedgerAuthorisation, counterKinds: 
 }
 
 /** Marks the row confirmed with the card's TAC / receipt (and the balance after, when now known). Idempotent. */
-export function confirm(db: PlatformDb, id: number, tac: string, balanceAfter: number | null): LedgerRow {
+export function confirm(db: PartiesDb, id: number, tac: string, balanceAfter: number | null): LedgerRow {
   db.prepare(`UPDATE ledger SET state = 'confirmed', tac = ?, balance_after = COALESCE(?, balance_after), updated_at = ? WHERE id = ?`).run(
     tac, balanceAfter, nowIso(), id,
   );
@@ -125,29 +93,25 @@ export function confirm(db: PlatformDb, id: number, tac: string, balanceAfter: n
 }
 
 /** Marks an authorised row reversed: its transaction never happened (the caller holds the card's proof). */
-export function reverse(db: PlatformDb, id: number): LedgerRow {
+export function reverse(db: PartiesDb, id: number): LedgerRow {
   db.prepare(`UPDATE ledger SET state = 'reversed', updated_at = ? WHERE id = ? AND state = 'authorised'`).run(nowIso(), id);
   return ledgerRow(db, id);
 }
 
-export function ledgerRow(db: PlatformDb, id: number): LedgerRow {
+export function ledgerRow(db: PartiesDb, id: number): LedgerRow {
   return fromRow(db.prepare('SELECT * FROM ledger WHERE id = ?').get(id) as Row);
 }
 
 /** A card's rows by counter (a purse's loads and purchases each count on their own). */
-export function cardLedger(db: PlatformDb, issuer: LedgerIssuer, cardNumber: string): LedgerRow[] {
+export function cardLedger(db: PartiesDb, issuer: LedgerIssuer, cardNumber: string): LedgerRow[] {
   return (db.prepare('SELECT * FROM ledger WHERE issuer = ? AND card_number = ? ORDER BY card_txn_no, kind').all(issuer, cardNumber) as Row[]).map(fromRow);
 }
 
-export function orderLedger(db: PlatformDb, orderId: string): LedgerRow[] {
+export function orderLedger(db: PartiesDb, orderId: string): LedgerRow[] {
   return (db.prepare('SELECT * FROM ledger WHERE order_id = ? ORDER BY id').all(orderId) as Row[]).map(fromRow);
 }
 
-/** True when the platform installed this card number with an application of this issuer (installations table). */
-export function cardKnown(db: PlatformDb, issuer: LedgerIssuer, cardNumber: string): boolean {
-  return (
-    db
-      .prepare('SELECT 1 FROM installations i JOIN applications a ON a.id = i.application_id WHERE i.card_number = ? AND a.issuer = ?')
-      .get(cardNumber, issuer) !== undefined
-  );
+/** The card numbers on `issuer`'s ledger. */
+export function ledgerCards(db: PartiesDb, issuer: LedgerIssuer): string[] {
+  return (db.prepare('SELECT DISTINCT card_number FROM ledger WHERE issuer = ? ORDER BY card_number').all(issuer) as { card_number: string }[]).map((r) => r.card_number);
 }

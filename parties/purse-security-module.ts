@@ -8,13 +8,13 @@
  *
  * The interface and its request types are the contract in contracts/purse-security-module.ts.
  */
-import { equalCt } from '../../../firmware/src/core/bytes';
-import { PurseCrypto, MAC_LEN } from '../../../firmware/src/core/applets/purse/purse-crypto';
-import { softPbocCrypto } from '../../../firmware/src/core/crypto/soft-pboc';
-import { diversifyPurseKeys } from '../../../firmware/src/core/package/card-keys';
-import { devTransitMasterKeys, type PurseMasterKeys } from '../../../firmware/src/core/package/dev-keys';
-import { CardProofError, PurseDeclinedError } from '../../../contracts/purse-errors';
-import type { LoadRequest, PurchaseProof, PurchaseRequest, PurseSecurityModule } from '../../../contracts/purse-security-module';
+import { equalCt } from '../firmware/src/core/bytes';
+import { PurseCrypto, MAC_LEN } from '../firmware/src/core/applets/purse/purse-crypto';
+import { softPbocCrypto } from '../firmware/src/core/crypto/soft-pboc';
+import { diversifyPurseKeys } from '../firmware/src/core/package/card-keys';
+import { devTransitMasterKeys, type PurseMasterKeys } from '../firmware/src/core/package/dev-keys';
+import { CardProofError, PurseDeclinedError } from '../contracts/purse-errors';
+import type { LoadRequest, PurchaseProof, PurchaseRequest, PurseSecurityModule } from '../contracts/purse-security-module';
 
 /**
  * A PurseSecurityModule with the issuer master keys in process: the card keys are diversified per
