@@ -1,5 +1,5 @@
 /**
- * One card's install package as the issuer interface hands it over (flows/issuers/issuer.ts
+ * One card's install package as the issuer interface hands it over (contracts/issuer.ts
  * IssuedPackage): the core package builder (firmware/src/core/package) over a card request, with
  * the card keys wiped from the spec and the scratch buffers once the file is built. Used by the
  * transit, bank and merchant servers.
