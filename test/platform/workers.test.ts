@@ -130,8 +130,23 @@ describe.skipIf(skip)(`${WORKERS} platform workers, one killed with SIGKILL at r
     let kills = 0;
     /** Jobs past 'queued' on a worker when it was killed. */
     let interrupted = 0;
-    let nextKill = Date.now() + 300 + Math.random() * 1500;
+    // The first kill comes as soon as a worker is mid-way through a job, so every run interrupts at least one.
+    let nextKill = 0;
     const deadline = Date.now() + 20 * 60_000;
+    /** Workers (by slot) that own a device whose job is past 'queued' and not finished. */
+    const busySlots = (): number[] => {
+      const owners = new Set(
+        (
+          p.db
+            .prepare(
+              `SELECT DISTINCT l.owner FROM jobs j JOIN device_leases l ON l.device_id = j.device_id
+               WHERE j.state NOT IN ('queued', 'done', 'failed')`,
+            )
+            .all() as { owner: string }[]
+        ).map((r) => r.owner),
+      );
+      return ids.flatMap((id, slot) => (owners.has(id) ? [slot] : []));
+    };
     for (;;) {
       const active = new Set(listJobs(p.db, { active: true }).map((j) => j.device_id));
       for (const d of devices) {
@@ -143,9 +158,11 @@ describe.skipIf(skip)(`${WORKERS} platform workers, one killed with SIGKILL at r
       }
       if (jobIds.length >= DOWNLOADS && listJobs(p.db, { active: true }).length === 0) break;
       expect(Date.now()).toBeLessThan(deadline);
-      if (Date.now() >= nextKill) {
-        // The victim comes back under a new name: its devices change hands (fencing token + 1).
-        const slot = Math.floor(Math.random() * ids.length);
+      const busy = Date.now() >= nextKill ? busySlots() : [];
+      if (busy.length > 0) {
+        // A random busy worker dies; it comes back under a new name, so its devices change hands
+        // (fencing token + 1).
+        const slot = busy[Math.floor(Math.random() * busy.length)];
         workers.get(ids[slot])?.kill('SIGKILL');
         kills++;
         interrupted += (
