@@ -1,7 +1,7 @@
 /**
  * The firmware bench's whole-board memory part on the real interpreter (TAPCARD_ESPRUINO): the
  * peak JsVars over boot, a download through the platform and a POS tap
- * (host/interpreter/memory-journey.ts), against the goal, and where the JsVars go: the bundle's
+ * (bench/_memory-journey.ts), against the goal, and where the JsVars go: the bundle's
  * definitions (the bundle evaluated without its closing main() call), main()'s objects part by
  * part and the largest objects inside them (E.getSizeOf, host/interpreter/memory-walk.ts, with
  * property names turned back into the source's through the build's rename map), and the rest.
@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { buildFirmware } from '../tools/firmware/build-firmware';
 import { InterpreterBoard } from '../host/interpreter/interpreter-board';
-import { JSVAR_CEILING, JSVAR_GOAL, runMemoryJourney, type MemoryJourney } from '../host/interpreter/memory-journey';
+import { JSVAR_CEILING, JSVAR_GOAL, runMemoryJourney, type MemoryJourney } from './_memory-journey';
 import { espruinoBinary, ESPRUINO_ENV } from './_interpreter-se';
 import type { Table } from './_report';
 

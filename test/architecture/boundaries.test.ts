@@ -97,10 +97,7 @@ describe('layer boundaries', () => {
   });
 
   it('host imports no platform-server code: what it shares with the platform is in contracts and net', () => {
-    // The memory journey runs the whole platform in process to measure the board; it is a measurement
-    // harness, not part of the emulator, and belongs with the bench's support code.
-    const harness = 'host/interpreter/memory-journey.ts';
-    const bad = importsOf('host').filter((i) => i.from !== harness && under(i.target, 'platform-server'));
+    const bad = importsOf('host').filter((i) => under(i.target, 'platform-server'));
     expect(show(bad)).toEqual([]);
   });
 

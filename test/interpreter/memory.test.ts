@@ -1,5 +1,5 @@
 /**
- * The board's RAM on the real Espruino interpreter (host/interpreter/memory-journey.ts): the exact
+ * The board's RAM on the real Espruino interpreter (bench/_memory-journey.ts): the exact
  * bundle boots provisioned for a platform in this process, downloads the transit card asked for on
  * its console through the platform's job and the MCU relay, and a POS taps it for a load and a
  * debit through the stand-in PN532. The peak of the sampled JsVars over the three phases must stay
@@ -8,7 +8,7 @@
  */
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { JSVAR_CEILING, JSVAR_GOAL, runMemoryJourney } from '../../host/interpreter/memory-journey';
+import { JSVAR_CEILING, JSVAR_GOAL, runMemoryJourney } from '../../bench/_memory-journey';
 import { buildTestFirmware, tempDir } from '../emulator/helpers';
 import { requireEspruino } from '../helpers/skip';
 import { INTERPRETER_TEST_TIMEOUT_MS } from './helpers';

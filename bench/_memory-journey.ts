@@ -14,18 +14,18 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { attachFlows } from '../../platform-server/src/flows/flows';
-import { createLog } from '../../platform-server/src/log';
-import { initPlatform, Platform } from '../../platform-server/src/platform-home';
-import { provisionDevice } from '../../platform-server/src/provision';
-import { startPlatform } from '../../platform-server/src/server';
-import { DevKeysSecurityModule } from '../../parties/purse-security-module';
-import { DirectReader } from '../../pos-sim/src/reader/direct-reader';
-import { MemoryJournal } from '../../pos-sim/src/purse/journal';
-import { TransitPos } from '../../pos-sim/src/purse/transit-pos';
-import { InterpreterBoard } from './interpreter-board';
-import { mainLocalNames, memoryWalkExpression, type MemoryWalk } from './memory-walk';
-import { TransitIssuer } from '../../parties/transit-issuer';
+import { attachFlows } from '../platform-server/src/flows/flows';
+import { createLog } from '../platform-server/src/log';
+import { initPlatform, Platform } from '../platform-server/src/platform-home';
+import { provisionDevice } from '../platform-server/src/provision';
+import { startPlatform } from '../platform-server/src/server';
+import { DevKeysSecurityModule } from '../parties/purse-security-module';
+import { DirectReader } from '../pos-sim/src/reader/direct-reader';
+import { MemoryJournal } from '../pos-sim/src/purse/journal';
+import { TransitPos } from '../pos-sim/src/purse/transit-pos';
+import { InterpreterBoard } from '../host/interpreter/interpreter-board';
+import { mainLocalNames, memoryWalkExpression, type MemoryWalk } from '../host/interpreter/memory-walk';
+import { TransitIssuer } from '../parties/transit-issuer';
 
 /** The board's budget: peak JsVars over boot, a download and a tap (an ESP32 with Wi-Fi up has few). */
 export const JSVAR_GOAL = 6000;
