@@ -22,6 +22,13 @@ export function hexBytes(bytes: number) {
   return z.codec(text, bytesValue, { decode: (hex) => fromHex(hex), encode: (b) => toHex(b) });
 }
 
+/** `min` to `max` bytes as hex digits (either case) on the wire, a Uint8Array in the program. */
+export function hexBytesBetween(min: number, max: number) {
+  const expected = `${min}..${max} bytes as hex`;
+  const text = z.string({ error: expected }).regex(new RegExp(`^(?:[0-9a-fA-F]{2}){${min},${max}}$`), expected);
+  return z.codec(text, bytesValue, { decode: (hex) => fromHex(hex), encode: (b) => toHex(b) });
+}
+
 /** A string of exactly `length` decimal digits. */
 export function digits(length: number) {
   const expected = `${length} digits`;

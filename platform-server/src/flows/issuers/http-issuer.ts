@@ -1,33 +1,27 @@
 /**
  * The issuer interface's HTTP binding (docs/flows.md §4): an IssuerAdapter that asks a remote
- * issuer server. JSON over HTTPS in production (the URL decides), bytes as lower-case hex:
+ * issuer server. JSON over HTTPS in production (the URL decides); the bodies are the schemas in
+ * contracts/issuer.ts (bytes as hex):
  *
- *   GET  {base}/v1/applications            -> { applications: ApplicationInfo[] }
- *   POST {base}/v1/packages                 <- { applicationId, deviceId, seSerial, jobId }
- *                                           -> { loadFile, packageAid, moduleAid, instanceAid,
- *                                                privileges, installParams|null, cardNumber|null }
+ *   GET  {base}/v1/applications  -> ApplicationsAnswerSchema
+ *   POST {base}/v1/packages      <- PackageRequestSchema  -> IssuedPackageSchema
  *
  * jobId is the idempotency key: the server answers a repeated request with the same package. A
- * non-2xx answer is ISSUER_REFUSED (its { error } text kept), a network failure ISSUER_UNREACHABLE.
+ * non-2xx answer is ISSUER_REFUSED (its { error } text kept), and so is an answer that does not
+ * fit its schema; a network failure is ISSUER_UNREACHABLE.
  */
-import { IssuerError, type ApplicationInfo, type IssuedPackage, type IssuerAdapter, type IssuerKind, type PackageRequest } from '../../../../contracts/issuer';
-
-interface PackageJson {
-  loadFile: string;
-  packageAid: string;
-  moduleAid: string;
-  instanceAid: string;
-  privileges: string;
-  installParams: string | null;
-  cardNumber: string | null;
-}
-
-const HEX = /^([0-9a-f]{2})*$/;
-
-function bytes(field: string, value: unknown): Uint8Array {
-  if (typeof value !== 'string' || !HEX.test(value)) throw new IssuerError(`issuer answer: ${field}: expected lower-case hex`, 'ISSUER_REFUSED');
-  return Buffer.from(value, 'hex');
-}
+import type { z } from 'zod';
+import {
+  ApplicationsAnswerSchema,
+  IssuedPackageSchema,
+  IssuerError,
+  type ApplicationInfo,
+  type IssuedPackage,
+  type IssuerAdapter,
+  type IssuerKind,
+  type PackageRequest,
+} from '../../../../contracts/issuer';
+import { parseWire, ValidationError } from '../../../../contracts/wire-schema';
 
 export class HttpIssuer implements IssuerAdapter {
   /** applications come from the caller (fetched once with HttpIssuer.connect). */
@@ -39,8 +33,8 @@ export class HttpIssuer implements IssuerAdapter {
 
   static async connect(issuer: IssuerKind, baseUrl: string): Promise<HttpIssuer> {
     const base = baseUrl.replace(/\/$/, '');
-    const body = (await call(`${base}/v1/applications`, { method: 'GET' })) as { applications?: ApplicationInfo[] };
-    if (!Array.isArray(body.applications)) throw new IssuerError('issuer answer: applications: expected an array', 'ISSUER_REFUSED');
+    const url = `${base}/v1/applications`;
+    const body = answer(url, ApplicationsAnswerSchema, await call(url, { method: 'GET' }));
     return new HttpIssuer(issuer, base, body.applications.map((a) => ({ ...a, issuer })));
   }
 
@@ -49,20 +43,19 @@ export class HttpIssuer implements IssuerAdapter {
   }
 
   async issuePackage(req: PackageRequest): Promise<IssuedPackage> {
-    const j = (await call(`${this.base}/v1/packages`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(req),
-    })) as PackageJson;
-    return {
-      loadFile: bytes('loadFile', j.loadFile),
-      packageAid: bytes('packageAid', j.packageAid),
-      moduleAid: bytes('moduleAid', j.moduleAid),
-      instanceAid: bytes('instanceAid', j.instanceAid),
-      privileges: bytes('privileges', j.privileges),
-      installParams: j.installParams === null ? null : bytes('installParams', j.installParams),
-      cardNumber: j.cardNumber ?? null,
-    };
+    const url = `${this.base}/v1/packages`;
+    const init = { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(req) };
+    return answer(url, IssuedPackageSchema, await call(url, init));
+  }
+}
+
+/** An issuer's answer decoded by its schema; one that does not fit is the issuer's refusal. */
+function answer<T extends z.ZodObject>(url: string, schema: T, body: unknown): z.output<T> {
+  try {
+    return parseWire(schema, body);
+  } catch (err) {
+    if (err instanceof ValidationError) throw new IssuerError(`issuer ${url}: answer: ${err.message}`, 'ISSUER_REFUSED');
+    throw err;
   }
 }
 
