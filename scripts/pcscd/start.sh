@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Starts a private pcscd whose only reader is vsmartcard-vpcd (reference/pcsc.md §1, §6), in the
+# Starts a private pcscd whose only reader is vsmartcard-vpcd (docs/vpcd-pcscd.md, "pcscd"), in the
 # background, and adds the quickack route for 127.0.0.2 (§4) when permitted. Reuses a pcscd that
 # already serves vpcd. Stop with scripts/pcscd/stop.sh STATE_DIR.
 #
@@ -21,7 +21,7 @@ pcscd_running() {
   [ -n "$pid" ] && [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = pcscd ]
 }
 
-# Quickack route: ~44 ms -> ~0.2 ms per APDU through Debian's vpcd (pcsc.md §4).
+# Quickack route: ~44 ms -> ~0.2 ms per APDU through Debian's vpcd (docs/vpcd-pcscd.md, "The 44 ms stall").
 if ip route show table local 127.0.0.2/32 2>/dev/null | grep -q 'quickack 1'; then
   echo "pcscd: quickack route for 127.0.0.2 already present"
 elif ip route replace local 127.0.0.2/32 dev lo table local quickack 1 2>/dev/null; then
@@ -39,14 +39,14 @@ if pcscd_running; then
   echo "pcscd: a pcscd (pid $(pcscd_pid)) runs without the vpcd reader; stop it first" >&2
   exit 1
 fi
-# pcsc.md §1: a SIGKILLed pcscd leaves its socket behind, which blocks the next start.
+# A SIGKILLed pcscd leaves its socket behind, which blocks the next start.
 rm -f "$SOCKET" "$PIDFILE"
 
-# No --auto-exit: it would quit after 60 s without PC/SC clients (pcsc.md §1).
+# No --auto-exit: it would quit after 60 s without PC/SC clients (docs/vpcd-pcscd.md, "pcscd").
 pcscd --foreground --error -c "$CONF" >"$STATE/pcscd.log" 2>&1 &
 echo $! >"$STATE/pcscd.pid"
 
-for _ in $(seq 200); do   # ready: IPC socket + vpcd listener, ~0.1-0.3 s (pcsc.md §1)
+for _ in $(seq 200); do   # ready: IPC socket + vpcd listener, ~0.1-0.3 s (docs/vpcd-pcscd.md, "pcscd")
   if [ -S "$SOCKET" ] && vpcd_listening; then
     echo "pcscd: started (pid $(cat "$STATE/pcscd.pid")), readers 'Virtual PCD 00 00' on 35963 and 'Virtual PCD 00 01' on 35964"
     exit 0
