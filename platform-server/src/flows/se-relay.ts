@@ -102,21 +102,33 @@ export class SeRelay {
     return answer.subarray(1);
   }
 
-  /** Sends one relay command until its PoR comes (the same bytes every time), up to sendLimit. */
+  /**
+   * Sends one relay command until its verified PoR comes (the same bytes every time), up to
+   * sendLimit. A verified refusal echoes this command's counter: the job fails with it. A clear
+   * refusal echoes no counter (ETSI TS 102 225 §5.2: only a PoR under the command's keys carries
+   * one), so it may answer another packet, such as one a previous holder of the device left in
+   * flight and the terminal spliced with this one: it counts as a lost PoR, and the command goes
+   * again. The MCU answers a repeat of its last command from memory, so the SE never runs it twice
+   * however often it is sent; a refusal that persists fails the job with its reason at sendLimit.
+   */
   async relayRaw(job: RelayJob, op: number, seq: number, body: Uint8Array, total: number): Promise<Uint8Array> {
     const msg = new Uint8Array(RELAY_HEADER_LEN + body.length);
     writeRelayHeader(op, job.context.relayRef, seq, total, msg);
     msg.set(body, RELAY_HEADER_LEN);
     for (let sent = 1; ; sent++) {
       if (this.closed()) throw new LinkError('platform closing', 'CLOSED');
+      let lost: Error;
       try {
         const por = await this.link.sendCommand(job.device_id, TAR_MCU_RELAY, msg, this.opts.porTimeoutMs);
-        if (por.status !== POR.OK || !por.verified) throw new Error(`terminal refused the relay command: ${porText(por.status)}`);
-        return por.data;
+        if (por.verified && por.status === POR.OK) return por.data;
+        if (por.verified) throw new Error(`terminal refused the relay command: ${porText(por.status)}`);
+        lost = new Error(`terminal refused the relay command: ${porText(por.status)} (clear PoR, ${sent} sends)`);
       } catch (err) {
-        if (!(err instanceof LinkError) || err.code !== 'POR_TIMEOUT' || sent >= this.opts.sendLimit) throw err;
-        this.log('dpu.job.resend', { jobId: job.id, seq, sent });
+        if (!(err instanceof LinkError) || err.code !== 'POR_TIMEOUT') throw err;
+        lost = err;
       }
+      if (sent >= this.opts.sendLimit) throw lost;
+      this.log('dpu.job.resend', { jobId: job.id, seq, sent, reason: lost.message });
     }
   }
 }

@@ -200,8 +200,9 @@ export class PlatformLink {
 
   /**
    * A PoR: a verified one settles the command it echoes (TAR and counter); a clear refusal carries
-   * no counter and answers the oldest command outstanding for its TAR. A PoR matching nothing
-   * outstanding (a copy, or one for a command given up) is dropped.
+   * no counter (TS 102 225 §5.2), so it settles the oldest command outstanding for its TAR marked
+   * unverified: it may answer another packet (the caller sends its command again). A PoR matching
+   * nothing outstanding (a copy, or one for a command given up) is dropped.
    */
   private onPor(deviceId: string, dev: DeviceState): void {
     const ep = dev.endpoint;
