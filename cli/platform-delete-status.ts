@@ -5,15 +5,15 @@
  * and states, never keys.
  */
 import { EXIT } from '../contracts/exit-codes';
-import { Platform } from '../platform-server/src/platform-home';
 import { followJob, jobView, WAIT_OPTIONS } from './platform-jobs';
 import { runCommand, secondsOption, UsageError } from './command';
+import { withPlatform } from './platform-options';
 import { queueDelete, type DeleteTarget } from '../platform-server/src/flows/delete-job';
 import { JobRequestError } from '../platform-server/src/flows/job-request';
 import { getJob, type Job } from '../platform-server/src/flows/jobs';
 import { latestStatus, queueStatus, type StatusContext, type StatusReport } from '../platform-server/src/flows/status-job';
 
-export const HELP_DELETE = `usage: tapcard platform delete --device ID (--app APP | --aid AID) [--wait] [--timeout S] [--data DIR] [--json]
+export const HELP_DELETE = `usage: tapcard platform delete --device ID (--app APP | --aid AID) [--wait] [--timeout S] [--data DIR] [--db URL] [--json]
 
 Queues the removal of an application from the device's SE. The running platform (tapcard platform
 start --data DIR) carries it out in its own secure channel with the SE, the terminal relaying what
@@ -30,7 +30,7 @@ platform's rows are fixed.
 Exit: 0 queued or deleted, 1 failed, 2 usage, 4 APP not installed or device unknown, 7 --wait timed out.
 `;
 
-export const HELP_STATUS = `usage: tapcard platform status --device ID [--wait] [--timeout S] [--data DIR] [--json]
+export const HELP_STATUS = `usage: tapcard platform status --device ID [--wait] [--timeout S] [--data DIR] [--db URL] [--json]
 
 Queues a status job: the running platform reads the device's SE registry (GET STATUS of the ISD,
 applications and load files, under its own secure channel) and each card's card-manager record,
@@ -58,64 +58,64 @@ export function deleteCommand(argv: string[]): Promise<number> {
     if (v.device === undefined || (v.app === undefined) === (v.aid === undefined)) throw new UsageError('--device and one of --app or --aid are required');
     const timeoutS = secondsOption('timeout', v.timeout);
     const target: DeleteTarget = v.app !== undefined ? { applicationId: v.app } : { aid: v.aid as string };
-    const p = Platform.open(v.data);
-    try {
-      const job = queueDelete(p, v.device, target, 'cli');
-      if (!v.json) console.log(`delete job ${job.id} queued for ${v.device}: ${v.app ?? job.context.instanceAid}`);
-      if (!v.wait) {
-        if (v.json) console.log(JSON.stringify(jobView({ ...job, context: '' }), null, 2));
-        return EXIT.OK;
+    const device = v.device;
+    return withPlatform(v, async (p) => {
+      try {
+        const job = queueDelete(p, device, target, 'cli');
+        if (!v.json) console.log(`delete job ${job.id} queued for ${v.device}: ${v.app ?? job.context.instanceAid}`);
+        if (!v.wait) {
+          if (v.json) console.log(JSON.stringify(jobView({ ...job, context: '' }), null, 2));
+          return EXIT.OK;
+        }
+        const now = await followJob(p, job.id, { json: v.json, timeoutS, command: 'delete', dataDir: v.data });
+        if (now === null) return EXIT.UNAVAILABLE;
+        const alreadyGone = (getJob<{ alreadyGone: boolean }>(p.db, now.id) as Job<{ alreadyGone: boolean }>).context.alreadyGone;
+        if (v.json) console.log(JSON.stringify({ ...jobView(now), alreadyGone }, null, 2));
+        else if (now.state === 'failed') console.log(`failed: ${now.error}`);
+        else console.log(alreadyGone ? `already gone from the SE; platform records fixed${now.card_serial === null ? '' : ` (card ${now.card_serial})`}` : `deleted${now.card_serial === null ? '' : `: card ${now.card_serial}`}`);
+        return now.state === 'done' ? EXIT.OK : EXIT.FAILURE;
+      } catch (err) {
+        return requestFailure('delete', err);
       }
-      const now = await followJob(p, job.id, { json: v.json, timeoutS, command: 'delete', dataDir: v.data });
-      if (now === null) return EXIT.UNAVAILABLE;
-      const alreadyGone = (getJob<{ alreadyGone: boolean }>(p.db, now.id) as Job<{ alreadyGone: boolean }>).context.alreadyGone;
-      if (v.json) console.log(JSON.stringify({ ...jobView(now), alreadyGone }, null, 2));
-      else if (now.state === 'failed') console.log(`failed: ${now.error}`);
-      else console.log(alreadyGone ? `already gone from the SE; platform records fixed${now.card_serial === null ? '' : ` (card ${now.card_serial})`}` : `deleted${now.card_serial === null ? '' : `: card ${now.card_serial}`}`);
-      return now.state === 'done' ? EXIT.OK : EXIT.FAILURE;
-    } catch (err) {
-      return requestFailure('delete', err);
-    } finally {
-      p.close();
-    }
+    });
   });
 }
 
 export function statusCommand(argv: string[]): Promise<number> {
   return runCommand({ name: 'platform status', help: HELP_STATUS, options: WAIT_OPTIONS }, argv, async (v) => {
-    if (v.device === undefined) throw new UsageError('--device is required');
+    const device = v.device;
+    if (device === undefined) throw new UsageError('--device is required');
     const timeoutS = secondsOption('timeout', v.timeout);
-    const p = Platform.open(v.data);
-    try {
-      const job = queueStatus(p, v.device, 'cli');
-      let shown: Job<StatusContext> | undefined;
-      if (v.wait) {
-        if (!v.json) console.log(`status job ${job.id} queued for ${v.device}`);
-        const now = await followJob(p, job.id, { json: v.json, timeoutS, command: 'status', dataDir: v.data });
-        if (now === null) return EXIT.UNAVAILABLE;
-        if (now.state === 'failed') {
-          if (v.json) console.log(JSON.stringify({ ...jobView(now), report: null }, null, 2));
-          else console.log(`failed: ${now.error}`);
-          return EXIT.FAILURE;
+    return withPlatform(v, async (p) => {
+      try {
+        const job = queueStatus(p, device, 'cli');
+        let shown: Job<StatusContext> | undefined;
+        if (v.wait) {
+          if (!v.json) console.log(`status job ${job.id} queued for ${v.device}`);
+          const now = await followJob(p, job.id, { json: v.json, timeoutS, command: 'status', dataDir: v.data });
+          if (now === null) return EXIT.UNAVAILABLE;
+          if (now.state === 'failed') {
+            if (v.json) console.log(JSON.stringify({ ...jobView(now), report: null }, null, 2));
+            else console.log(`failed: ${now.error}`);
+            return EXIT.FAILURE;
+          }
+          shown = getJob<StatusContext>(p.db, job.id);
+        } else {
+          shown = latestStatus(p.db, device);
         }
-        shown = getJob<StatusContext>(p.db, job.id);
-      } else {
-        shown = latestStatus(p.db, v.device);
+        const report = shown?.context.report ?? null;
+        if (v.json) {
+          console.log(JSON.stringify({ deviceId: v.device, queuedJobId: job.id, jobId: shown?.id ?? null, report }, null, 2));
+        } else {
+          if (!v.wait) console.log(`status job ${job.id} queued for ${v.device}${report === null ? '' : '; showing the latest finished one'}`);
+          if (report === null || shown === undefined) console.log(`no status read yet for ${v.device}`);
+          else for (const l of renderReport(device, shown.id, report)) console.log(l);
+        }
+        return EXIT.OK;
+      } catch (err) {
+        return requestFailure('status', err);
       }
-      const report = shown?.context.report ?? null;
-      if (v.json) {
-        console.log(JSON.stringify({ deviceId: v.device, queuedJobId: job.id, jobId: shown?.id ?? null, report }, null, 2));
-      } else {
-        if (!v.wait) console.log(`status job ${job.id} queued for ${v.device}${report === null ? '' : '; showing the latest finished one'}`);
-        if (report === null || shown === undefined) console.log(`no status read yet for ${v.device}`);
-        else for (const l of renderReport(v.device, shown.id, report)) console.log(l);
-      }
-      return EXIT.OK;
-    } catch (err) {
-      return requestFailure('status', err);
-    } finally {
-      p.close();
-    }
+    });
   });
 }
 

@@ -6,12 +6,13 @@
  * and progress, never keys.
  */
 import { EXIT } from '../contracts/exit-codes';
-import { DEFAULT_DATA_DIR, Platform } from '../platform-server/src/platform-home';
+import type { Platform } from '../platform-server/src/platform-home';
 import { runCommand, secondsOption, UsageError } from './command';
+import { PLATFORM_OPTIONS, withPlatform } from './platform-options';
 import { queueDownload } from '../platform-server/src/flows/download-job';
 import { getJob, listJobs, type JobRow } from '../platform-server/src/flows/jobs';
 
-export const HELP_JOBS = `usage: tapcard platform jobs [--data DIR] [--device ID] [--active] [--json]
+export const HELP_JOBS = `usage: tapcard platform jobs [--data DIR] [--db URL] [--device ID] [--active] [--json]
 
 Lists the data processing unit's jobs (permission, download, delete, status): state, progress
 (acknowledged commands of the install script, or the DELETE) and the card they concern.
@@ -20,7 +21,7 @@ Lists the data processing unit's jobs (permission, download, delete, status): st
   --active      only jobs not yet done or failed
 `;
 
-export const HELP_DOWNLOAD = `usage: tapcard platform download --device ID --app APP [--wait] [--timeout S] [--data DIR] [--json]
+export const HELP_DOWNLOAD = `usage: tapcard platform download --device ID --app APP [--wait] [--timeout S] [--data DIR] [--db URL] [--json]
 
 Queues the download of application APP (e.g. transit) to the device's SE. The running platform
 (tapcard platform start --data DIR) carries it out: secure channel with the SE, target card, issuer
@@ -28,11 +29,9 @@ package, LOAD block by block, card-manager record. With --wait, prints progress 
 (exit 0 when installed, 1 when failed, 7 on --timeout).
 `;
 
-export const DATA_OPTION = { type: 'string', default: DEFAULT_DATA_DIR } as const;
-
 /** The options of the subcommands that queue a job and may follow it. */
 export const WAIT_OPTIONS = {
-  data: DATA_OPTION,
+  ...PLATFORM_OPTIONS,
   device: { type: 'string' },
   wait: { type: 'boolean', default: false },
   timeout: { type: 'string', default: '300' },
@@ -64,18 +63,15 @@ export function line(j: JobRow): string {
 }
 
 export function jobsCommand(argv: string[]): Promise<number> {
-  const options = { data: DATA_OPTION, device: { type: 'string' }, active: { type: 'boolean', default: false }, json: { type: 'boolean', default: false } } as const;
+  const options = { ...PLATFORM_OPTIONS, device: { type: 'string' }, active: { type: 'boolean', default: false }, json: { type: 'boolean', default: false } } as const;
   return runCommand({ name: 'platform jobs', help: HELP_JOBS, options }, argv, (v) => {
-    const p = Platform.open(v.data);
-    try {
+    return withPlatform(v, (p) => {
       const jobs = listJobs(p.db, { deviceId: v.device, active: v.active });
       if (v.json) console.log(JSON.stringify({ jobs: jobs.map(jobView) }, null, 2));
       else if (jobs.length === 0) console.log('no jobs');
       else for (const j of jobs) console.log(line(j));
       return EXIT.OK;
-    } finally {
-      p.close();
-    }
+    });
   });
 }
 
@@ -84,25 +80,25 @@ export function downloadCommand(argv: string[]): Promise<number> {
   return runCommand({ name: 'platform download', help: HELP_DOWNLOAD, options }, argv, async (v) => {
     if (v.device === undefined || v.app === undefined) throw new UsageError('--device and --app are required');
     const timeoutS = secondsOption('timeout', v.timeout);
-    const p = Platform.open(v.data);
-    try {
-      const job = queueDownload(p, v.device, v.app, 'cli');
-      if (!v.json) console.log(`download job ${job.id} queued for ${v.device}: ${v.app}`);
-      if (!v.wait) {
-        if (v.json) console.log(JSON.stringify(jobView({ ...job, context: '' }), null, 2));
-        return EXIT.OK;
+    const { device, app } = v;
+    return withPlatform(v, async (p) => {
+      try {
+        const job = queueDownload(p, device, app, 'cli');
+        if (!v.json) console.log(`download job ${job.id} queued for ${v.device}: ${v.app}`);
+        if (!v.wait) {
+          if (v.json) console.log(JSON.stringify(jobView({ ...job, context: '' }), null, 2));
+          return EXIT.OK;
+        }
+        const now = await followJob(p, job.id, { json: v.json, timeoutS, command: 'download', dataDir: v.data });
+        if (now === null) return EXIT.UNAVAILABLE;
+        if (v.json) console.log(JSON.stringify(jobView(now), null, 2));
+        else console.log(now.state === 'done' ? `installed: card ${now.card_serial}` : `failed: ${now.error}`);
+        return now.state === 'done' ? EXIT.OK : EXIT.FAILURE;
+      } catch (err) {
+        console.error(`tapcard platform download: ${(err as Error).message}`);
+        return EXIT.FAILURE;
       }
-      const now = await followJob(p, job.id, { json: v.json, timeoutS, command: 'download', dataDir: v.data });
-      if (now === null) return EXIT.UNAVAILABLE;
-      if (v.json) console.log(JSON.stringify(jobView(now), null, 2));
-      else console.log(now.state === 'done' ? `installed: card ${now.card_serial}` : `failed: ${now.error}`);
-      return now.state === 'done' ? EXIT.OK : EXIT.FAILURE;
-    } catch (err) {
-      console.error(`tapcard platform download: ${(err as Error).message}`);
-      return EXIT.FAILURE;
-    } finally {
-      p.close();
-    }
+    });
   });
 }
 

@@ -8,14 +8,13 @@
 import { readFileSync } from 'node:fs';
 import { EXIT } from '../contracts/exit-codes';
 import { audit } from '../platform-server/src/db/audit';
-import { Platform } from '../platform-server/src/platform-home';
 import {
   OPERATOR_CREDENTIAL_MAX, OPERATOR_CREDENTIAL_MIN, OperatorCredentialError, rotateOperatorCredential, setOperatorCredential,
 } from '../platform-server/src/web/operator-credential';
 import { runCommand, UsageError } from './command';
-import { DATA_OPTION } from './platform-jobs';
+import { PLATFORM_OPTIONS, withPlatform } from './platform-options';
 
-export const HELP_OPERATOR_PASSWORD = `usage: tapcard platform operator-password [--password-file FILE | --generate] [--data DIR] [--json]
+export const HELP_OPERATOR_PASSWORD = `usage: tapcard platform operator-password [--password-file FILE | --generate] [--data DIR] [--db URL] [--json]
 
 Replaces the operator console's credential. The new one is the first line of FILE, or of standard
 input when no file is given (a terminal asks for it without showing it): ${OPERATOR_CREDENTIAL_MIN} to ${OPERATOR_CREDENTIAL_MAX} characters,
@@ -83,26 +82,25 @@ async function newCredential(file: string | undefined): Promise<string> {
 
 export function operatorPasswordCommand(argv: string[]): Promise<number> {
   const options = {
-    data: DATA_OPTION, 'password-file': { type: 'string' }, generate: { type: 'boolean', default: false }, json: { type: 'boolean', default: false },
+    ...PLATFORM_OPTIONS, 'password-file': { type: 'string' }, generate: { type: 'boolean', default: false }, json: { type: 'boolean', default: false },
   } as const;
   return runCommand({ name: 'platform operator-password', help: HELP_OPERATOR_PASSWORD, options }, argv, async (v) => {
     if (v.generate && v['password-file'] !== undefined) throw new UsageError('give --password-file or --generate, not both');
     const chosen = v.generate ? null : await newCredential(v['password-file']);
-    const p = Platform.open(v.data);
-    try {
-      let generated: string | null = null;
-      if (chosen === null) generated = rotateOperatorCredential(p.db);
-      else setOperatorCredential(p.db, chosen);
-      audit(p.db, 'cli', 'operator.credential.changed', null, { generated: generated !== null });
-      if (v.json) console.log(JSON.stringify(generated === null ? { changed: true } : { changed: true, operator: generated }));
-      else if (generated !== null) console.log(`operator credential changed\n  operator  ${generated} (shown once, only its hash is kept)`);
-      else console.log('operator credential changed; console sessions opened with the old one have ended');
-      return EXIT.OK;
-    } catch (e) {
-      if (e instanceof OperatorCredentialError) throw new UsageError(`${e.message}; nothing changed`);
-      throw e;
-    } finally {
-      p.close();
-    }
+    return withPlatform(v, (p) => {
+      try {
+        let generated: string | null = null;
+        if (chosen === null) generated = rotateOperatorCredential(p.db);
+        else setOperatorCredential(p.db, chosen);
+        audit(p.db, 'cli', 'operator.credential.changed', null, { generated: generated !== null });
+        if (v.json) console.log(JSON.stringify(generated === null ? { changed: true } : { changed: true, operator: generated }));
+        else if (generated !== null) console.log(`operator credential changed\n  operator  ${generated} (shown once, only its hash is kept)`);
+        else console.log('operator credential changed; console sessions opened with the old one have ended');
+        return EXIT.OK;
+      } catch (e) {
+        if (e instanceof OperatorCredentialError) throw new UsageError(`${e.message}; nothing changed`);
+        throw e;
+      }
+    });
   });
 }

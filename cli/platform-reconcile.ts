@@ -5,12 +5,11 @@
  */
 import { EXIT } from '../contracts/exit-codes';
 import { runCommand, UsageError } from './command';
-import { DATA_OPTION } from './platform-jobs';
-import { Platform } from '../platform-server/src/platform-home';
+import { PLATFORM_OPTIONS, withPlatform } from './platform-options';
 import { reconcileMoney, type MoneyReconciliation } from '../platform-server/src/terminals/money-reconciliation';
 import { startSimulatedParties } from './simulated-parties';
 
-export const HELP_RECONCILE = `usage: tapcard platform reconcile [--card NUMBER=AMOUNT]... [--data DIR] [--json]
+export const HELP_RECONCILE = `usage: tapcard platform reconcile [--card NUMBER=AMOUNT]... [--data DIR] [--db URL] [--json]
 
 Checks that money is neither made nor lost: each card's confirmed loads minus purchases (loyalty:
 earns minus redeems) against what the card holds, each recharge order paid once and loaded at most
@@ -36,11 +35,10 @@ function cardBalances(given: string[]): Map<string, number> {
 }
 
 export function reconcileCommand(argv: string[]): Promise<number> {
-  const options = { data: DATA_OPTION, card: { type: 'string', multiple: true, default: [] as string[] }, json: { type: 'boolean', default: false } } as const;
+  const options = { ...PLATFORM_OPTIONS, card: { type: 'string', multiple: true, default: [] as string[] }, json: { type: 'boolean', default: false } } as const;
   return runCommand({ name: 'platform reconcile', help: HELP_RECONCILE, options }, argv, async (v) => {
     const balances = cardBalances(v.card);
-    const p = Platform.open(v.data);
-    try {
+    return withPlatform(v, async (p) => {
       const parties = startSimulatedParties(p);
       try {
         const r = await reconcileMoney(parties.services, balances);
@@ -49,9 +47,7 @@ export function reconcileCommand(argv: string[]): Promise<number> {
       } finally {
         parties.close();
       }
-    } finally {
-      p.close();
-    }
+    });
   });
 }
 

@@ -7,14 +7,13 @@
  */
 import { EXIT } from '../contracts/exit-codes';
 import { runCommand, UsageError } from './command';
-import { DATA_OPTION } from './platform-jobs';
+import { PLATFORM_OPTIONS, withPlatform } from './platform-options';
 import { openAccount } from '../parties/accounts';
 import { issuePayerCode, PAYER_CODE_TTL_S } from '../parties/payer-authorisation';
-import { Platform } from '../platform-server/src/platform-home';
 import { registerTerminal, TERMINAL_ROLES, type TerminalRole } from '../platform-server/src/terminals/credentials';
 import { openPartiesStore } from './simulated-parties';
 
-export const HELP_TERMINAL_ADD = `usage: tapcard platform terminal-add --id ID --role ROLE [--data DIR] [--json]
+export const HELP_TERMINAL_ADD = `usage: tapcard platform terminal-add --id ID --role ROLE [--data DIR] [--db URL] [--json]
 
 Registers a terminal of the terminal API (docs/terminal-api.md) and prints its key, once: the
 platform keeps only its SHA-256. Give the key to the POS (tapcard pos tap --terminal-id ID
@@ -26,7 +25,7 @@ platform keeps only its SHA-256. Give the key to the POS (tapcard pos tap --term
                 merchant         fourth terminal: loyalty earn, redeem, coupons
 `;
 
-export const HELP_ACCOUNT_ADD = `usage: tapcard platform account-add --system payment|bank --id ID --balance A [--owner NAME] [--data DIR] [--json]
+export const HELP_ACCOUNT_ADD = `usage: tapcard platform account-add --system payment|bank --id ID --balance A [--owner NAME] [--data DIR] [--db URL] [--json]
 
 Opens an account at the in-process third-party payment system (payment) or bank (bank) with a
 balance of A yuan (e.g. 100.00), for 'tapcard pos tap --pay third-party --account ID' and
@@ -39,45 +38,45 @@ function fen(text: string): number | null {
 }
 
 export function terminalAddCommand(argv: string[]): Promise<number> {
-  const options = { data: DATA_OPTION, id: { type: 'string' }, role: { type: 'string' }, json: { type: 'boolean', default: false } } as const;
+  const options = { ...PLATFORM_OPTIONS, id: { type: 'string' }, role: { type: 'string' }, json: { type: 'boolean', default: false } } as const;
   return runCommand({ name: 'platform terminal-add', help: HELP_TERMINAL_ADD, options }, argv, (v) => {
     if (v.id === undefined || v.role === undefined || !(TERMINAL_ROLES as readonly string[]).includes(v.role)) {
       throw new UsageError(`needs --id and --role ${TERMINAL_ROLES.join('|')}`);
     }
-    const p = Platform.open(v.data);
-    try {
-      const key = registerTerminal(p.db, v.id, v.role as TerminalRole);
+    const id = v.id;
+    return withPlatform(v, (p) => {
+      const key = registerTerminal(p.db, id, v.role as TerminalRole);
       console.log(v.json ? JSON.stringify({ id: v.id, role: v.role, key }) : `terminal ${v.id} (${v.role})\n  key  ${key}\n(shown once: the platform keeps only its hash)`);
       return EXIT.OK;
-    } finally {
-      p.close();
-    }
+    });
   });
 }
 
 export function accountAddCommand(argv: string[]): Promise<number> {
   const options = {
-    data: DATA_OPTION, system: { type: 'string' }, id: { type: 'string' }, owner: { type: 'string' }, balance: { type: 'string' }, json: { type: 'boolean', default: false },
+    ...PLATFORM_OPTIONS, system: { type: 'string' }, id: { type: 'string' }, owner: { type: 'string' }, balance: { type: 'string' }, json: { type: 'boolean', default: false },
   } as const;
   return runCommand({ name: 'platform account-add', help: HELP_ACCOUNT_ADD, options }, argv, (v) => {
     const balance = v.balance === undefined ? null : fen(v.balance);
     if ((v.system !== 'payment' && v.system !== 'bank') || v.id === undefined || balance === null) {
       throw new UsageError('needs --system payment|bank, --id and --balance A');
     }
-    const p = Platform.open(v.data);
-    const parties = openPartiesStore(p);
-    try {
-      const { id, system, owner, balance: opened, currency } = openAccount(parties, v.system, v.id, v.owner ?? v.id, balance);
-      console.log(v.json ? JSON.stringify({ id, system, owner, balance: opened, currency }) : `${system} account ${id} (${owner}): ${(opened / 100).toFixed(2)} ${currency}`);
-      return EXIT.OK;
-    } finally {
-      parties.close();
-      p.close();
-    }
+    const { system, id: accountId } = v;
+    return withPlatform(v, (p) => {
+      const parties = openPartiesStore(p);
+      try {
+        const account = openAccount(parties, system, accountId, v.owner ?? accountId, balance);
+        const { id, owner, currency } = account;
+        console.log(v.json ? JSON.stringify({ id, system: account.system, owner, balance: account.balance, currency }) : `${account.system} account ${id} (${owner}): ${(account.balance / 100).toFixed(2)} ${currency}`);
+        return EXIT.OK;
+      } finally {
+        parties.close();
+      }
+    });
   });
 }
 
-export const HELP_PAYER_CODE = `usage: tapcard platform payer-code --system payment|bank --id ID --max A [--ttl S] [--data DIR] [--json]
+export const HELP_PAYER_CODE = `usage: tapcard platform payer-code --system payment|bank --id ID --max A [--ttl S] [--data DIR] [--db URL] [--json]
 
 What the account holder's payment app does: issues a one-use payment code for account ID at the
 payment system (payment) or bank (bank), good for one charge of up to A yuan within S seconds
@@ -87,7 +86,7 @@ payment system (payment) or bank (bank), good for one charge of up to A yuan wit
 
 export function payerCodeCommand(argv: string[]): Promise<number> {
   const options = {
-    data: DATA_OPTION, system: { type: 'string' }, id: { type: 'string' }, max: { type: 'string' }, ttl: { type: 'string' }, json: { type: 'boolean', default: false },
+    ...PLATFORM_OPTIONS, system: { type: 'string' }, id: { type: 'string' }, max: { type: 'string' }, ttl: { type: 'string' }, json: { type: 'boolean', default: false },
   } as const;
   return runCommand({ name: 'platform payer-code', help: HELP_PAYER_CODE, options }, argv, (v) => {
     const max = v.max === undefined ? null : fen(v.max);
@@ -95,15 +94,16 @@ export function payerCodeCommand(argv: string[]): Promise<number> {
     if ((v.system !== 'payment' && v.system !== 'bank') || v.id === undefined || max === null || max === 0 || ttl === null) {
       throw new UsageError('needs --system payment|bank, --id, --max A (above 0) and an optional --ttl S');
     }
-    const p = Platform.open(v.data);
-    const parties = openPartiesStore(p);
-    try {
-      const c = issuePayerCode(parties, v.system, v.id, max, ttl);
-      console.log(v.json ? JSON.stringify(c) : `${c.code}  (${c.system} account ${c.accountId}, up to ${(c.maxAmount / 100).toFixed(2)}, until ${c.expiresAt})`);
-      return EXIT.OK;
-    } finally {
-      parties.close();
-      p.close();
-    }
+    const { system, id: accountId } = v;
+    return withPlatform(v, (p) => {
+      const parties = openPartiesStore(p);
+      try {
+        const c = issuePayerCode(parties, system, accountId, max, ttl);
+        console.log(v.json ? JSON.stringify(c) : `${c.code}  (${c.system} account ${c.accountId}, up to ${(c.maxAmount / 100).toFixed(2)}, until ${c.expiresAt})`);
+        return EXIT.OK;
+      } finally {
+        parties.close();
+      }
+    });
   });
 }

@@ -26,6 +26,7 @@ import { terminalApi } from '../platform-server/src/terminals/terminal-api';
 import { operatorConsole } from '../platform-server/src/web/console-api';
 import { issuerAdapters } from '../platform-server/src/terminals/terminal-services';
 import { portOption, runCommand, runSubcommand, UsageError, type CommandBody, type CommandOptions, type Subcommands } from './command';
+import { PLATFORM_OPTIONS, withPlatform } from './platform-options';
 import { EXIT } from '../contracts/exit-codes';
 import { startSimulatedParties } from './simulated-parties';
 
@@ -104,7 +105,7 @@ acknowledged command on another worker. See docs/deployment.md.
   --json           log as JSON lines on stdout; {"event":"platform.ready",...} says it is up
 `;
 
-const HELP_PROVISION = `usage: tapcard platform provision --device ID --out FILE [--data DIR] [--broker URL] [--json]
+const HELP_PROVISION = `usage: tapcard platform provision --device ID --out FILE [--data DIR] [--db URL] [--broker URL] [--json]
 
 Creates device ID: its key and certificate (CA-signed, CN=ID), a new SE serial with the SE's ISD
 keys diversified from the master key, a link key set (KIc/KID), and an MQTT password. Writes the
@@ -116,14 +117,13 @@ device and delete it. Printed: serials and key check values only.
   --broker URL   broker URL for the device (default: the platform's, see init --broker-url)
 `;
 
-const HELP_DEVICES = `usage: tapcard platform devices [--data DIR] [--json]
+const HELP_DEVICES = `usage: tapcard platform devices [--data DIR] [--db URL] [--json]
 
 Lists provisioned devices: id, status, SE serial, certificate serial, created and last seen.
 `;
 
 const COMMON = {
-  data: { type: 'string', default: DEFAULT_DATA_DIR },
-  db: { type: 'string' },
+  ...PLATFORM_OPTIONS,
   json: { type: 'boolean', default: false },
 } as const satisfies CommandOptions;
 
@@ -288,12 +288,12 @@ function provision(argv: string[]): Promise<number> {
     out: { type: 'string' },
     broker: { type: 'string' },
   }, argv, async (v) => {
-    if (v.device === undefined || v.out === undefined) throw new UsageError('--device ID and --out FILE are required');
-    if (existsSync(v.out)) throw new UsageError(`--out ${v.out} exists; a bundle is never overwritten`);
-    const platform = Platform.open(v.data, process.env, v.db);
-    try {
-      const { bundle, summary } = await provisionDevice(platform, { deviceId: v.device, brokerUrl: v.broker });
-      writeBundle(v.out, bundle);
+    const { device, out } = v;
+    if (device === undefined || out === undefined) throw new UsageError('--device ID and --out FILE are required');
+    if (existsSync(out)) throw new UsageError(`--out ${out} exists; a bundle is never overwritten`);
+    return withPlatform(v, async (platform) => {
+      const { bundle, summary } = await provisionDevice(platform, { deviceId: device, brokerUrl: v.broker });
+      writeBundle(out, bundle);
       if (v.json) {
         console.log(JSON.stringify({ ...summary, bundle: v.out }));
       } else {
@@ -305,16 +305,13 @@ function provision(argv: string[]): Promise<number> {
         console.log(`  link keys KCV KIc ${summary.kcv.kic}  KID ${summary.kcv.kid}`);
       }
       return EXIT.OK;
-    } finally {
-      platform.close();
-    }
+    });
   });
 }
 
 function devices(argv: string[]): Promise<number> {
-  return platformCommand('devices', HELP_DEVICES, {}, argv, async (v) => {
-    const platform = Platform.open(v.data, process.env, v.db);
-    try {
+  return platformCommand('devices', HELP_DEVICES, {}, argv, (v) =>
+    withPlatform(v, (platform) => {
       const list = listDevices(platform.db).map(deviceView);
       if (v.json) {
         console.log(JSON.stringify({ devices: list }));
@@ -327,10 +324,8 @@ function devices(argv: string[]): Promise<number> {
         for (const r of [head, ...rows]) console.log(r.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd());
       }
       return EXIT.OK;
-    } finally {
-      platform.close();
-    }
-  });
+    }),
+  );
 }
 
 const HELP_BROKER_CERT = `usage: tapcard platform broker-cert --out DIR [--port N] [--bind ADDR] [--data DIR] [--json]

@@ -91,6 +91,22 @@ describe('tapcard platform', () => {
     expect((await cli('devices', '--data', path.join(dir, 'none'))).err).toMatch(/platform init/);
   });
 
+  it('operator subcommands reach a platform whose database is not in its data directory through --db', async () => {
+    const elsewhere = path.join(dir, 'elsewhere');
+    const dbFile = path.join(dir, 'elsewhere.db');
+    expect((await cli('init', '--data', elsewhere, '--db', dbFile)).code).toBe(0);
+    const added = await cli('terminal-add', '--data', elsewhere, '--db', dbFile, '--id', 'pos-9', '--role', 'transit-payment', '--json');
+    expect(added.code).toBe(0);
+    expect(JSON.parse(added.out)).toMatchObject({ id: 'pos-9', role: 'transit-payment' });
+    const jobs = await cli('jobs', '--data', elsewhere, '--db', dbFile, '--json');
+    expect(jobs.code).toBe(0);
+    expect(JSON.parse(jobs.out)).toEqual({ jobs: [] });
+    const queued = await cli('download', '--data', elsewhere, '--db', dbFile, '--device', 'nobody', '--app', 'transit');
+    expect(queued.err).toMatch(/nobody/);
+    // Without --db the data directory holds no database.
+    expect((await cli('jobs', '--data', elsewhere, '--json')).err).toMatch(/platform init/);
+  });
+
   it('start runs the broker (plain + TLS) and HTTP on free ports, serves a device, and stops on SIGTERM', async () => {
     const child = spawn(
       process.execPath,
