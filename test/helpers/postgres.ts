@@ -18,6 +18,10 @@ export interface PostgresCluster {
   url: string;
   /** A new, empty schema on the cluster; a URL that works in it. */
   freshDatabase(): string;
+  /** Private clusters only: shuts the server down (fast: open connections are ended). */
+  stopServer(): void;
+  /** Private clusters only: starts the stopped server again on the same port and data. */
+  startServer(): void;
   /** Drops the databases made here and stops a private cluster. */
   stop(): void;
 }
@@ -28,18 +32,23 @@ export function postgresMissing(suite: string): boolean {
   return env === undefined || env === '' ? requireDebian(suite, ['postgresql']) : false;
 }
 
-export function usePostgres(): PostgresCluster {
+/** The given cluster (TAPCARD_POSTGRES_URL), else a private one; `private` always starts one (a test that stops its server). */
+export function usePostgres(opts: { private?: boolean } = {}): PostgresCluster {
   const env = process.env[POSTGRES_URL_ENV];
   let url: string;
   let state: string | null = null;
-  if (env !== undefined && env !== '') {
+  const port = String(20000 + Math.floor(Math.random() * 20000));
+  const start = (dir: string): string => execFileSync(path.join(SCRIPTS, 'start.sh'), [dir, port], { encoding: 'utf8' }).trim().split('\n').pop() as string;
+  if (env !== undefined && env !== '' && opts.private !== true) {
     url = env;
   } else {
     state = mkdtempSync(path.join(tmpdir(), 'tapcard-pg-'));
-    const port = String(20000 + Math.floor(Math.random() * 20000));
-    const out = execFileSync(path.join(SCRIPTS, 'start.sh'), [state, port], { encoding: 'utf8' });
-    url = out.trim().split('\n').pop() as string;
+    url = start(state);
   }
+  const privateState = (): string => {
+    if (state === null) throw new Error('only a private cluster can be stopped and started: usePostgres({ private: true })');
+    return state;
+  };
   const made: string[] = [];
   const admin = (): PostgresDb => new PostgresDb(url);
   return {
@@ -56,6 +65,12 @@ export function usePostgres(): PostgresCluster {
       const u = new URL(url);
       u.searchParams.set('options', `-c search_path=${name}`);
       return u.toString();
+    },
+    stopServer() {
+      execFileSync(path.join(SCRIPTS, 'stop.sh'), [privateState()]);
+    },
+    startServer() {
+      start(privateState());
     },
     stop() {
       if (state !== null) {

@@ -10,16 +10,14 @@
  * on 10 terminals, so the whole suite fits a CI run on a shared 2-core machine). Needs Debian's
  * postgresql and mosquitto (TAPCARD_POSTGRES_URL / TAPCARD_MOSQUITTO_URL, else started here).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Terminal } from '../../host/terminal/terminal';
-import { listAudit } from '../../platform-server/src/db/audit';
 import { queueDownload } from '../../platform-server/src/flows/download-job';
-import { getJob, jobEvents, listJobs } from '../../platform-server/src/flows/jobs';
+import { listJobs } from '../../platform-server/src/flows/jobs';
 import { getAccount, openAccount } from '../../parties/accounts';
 import { issuePayerCode } from '../../parties/payer-authorisation';
 import { openPartiesStore } from '../../cli/simulated-parties';
@@ -29,14 +27,12 @@ import { TERMINAL_ID_HEADER } from '../../platform-server/src/terminals/terminal
 import { provisionDevice } from '../../platform-server/src/provision';
 import { mosquittoMissing, useMosquitto, type MosquittoBroker } from '../helpers/mosquitto';
 import { postgresMissing, usePostgres, type PostgresCluster } from '../helpers/postgres';
+import { WORKER_ENV, expectCardsMatchRows, expectEachDoneOnce, startWorker as spawnWorker } from './_workers';
 
 const DOWNLOADS = Number(process.env.TAPCARD_WORKER_DOWNLOADS ?? 30);
 const TERMINALS = Math.min(10, DOWNLOADS);
 const WORKERS = 3;
-const CLI = path.resolve(__dirname, '../../bin/tapcard.mjs');
 const run = Math.random().toString(36).slice(2, 7);
-/** Development storage key file in the data directory: no TAPCARD_STORAGE_KEY. */
-const ENV: NodeJS.ProcessEnv = { ...process.env, TAPCARD_STORAGE_KEY: '' };
 
 const skip = postgresMissing('platform workers') || mosquittoMissing('platform workers');
 
@@ -55,8 +51,8 @@ describe.skipIf(skip)(`${WORKERS} platform workers, one killed with SIGKILL at r
     cluster = usePostgres();
     dbUrl = cluster.freshDatabase();
     broker = await useMosquitto(`probe-w${run}`);
-    await initPlatform(dataDir, { env: ENV, db: dbUrl });
-    platform = Platform.open(dataDir, ENV, dbUrl);
+    await initPlatform(dataDir, { env: WORKER_ENV, db: dbUrl });
+    platform = Platform.open(dataDir, WORKER_ENV, dbUrl);
     await Promise.all(ids.map(startWorker));
   }, 120_000);
 
@@ -70,22 +66,10 @@ describe.skipIf(skip)(`${WORKERS} platform workers, one killed with SIGKILL at r
   });
 
   /** Starts worker id; resolves when it says it is ready. */
-  function startWorker(id: string): Promise<void> {
-    const args = [CLI, 'platform', 'worker', '--data', dataDir, '--db', dbUrl, '--broker', (broker as MosquittoBroker).url];
-    args.push('--worker-id', id, '--http-port', '0', '--lease-ms', '1500', '--por-timeout-ms', '1500', '--json');
-    const child = spawn(process.execPath, args, { env: ENV, stdio: ['ignore', 'pipe', 'pipe'] });
-    workers.set(id, child);
-    const errors: string[] = [];
-    child.stderr?.on('data', (chunk: Buffer) => errors.push(chunk.toString()));
-    return new Promise((resolve, reject) => {
-      const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
-      lines.on('line', (line) => {
-        if (!line.includes('"platform.ready"')) return;
-        httpUrls.set(id, (JSON.parse(line) as { http: string }).http);
-        resolve();
-      });
-      child.once('exit', (code, signal) => reject(new Error(`worker ${id} exited (${code ?? signal}) before it was ready: ${errors.join('').slice(-500)}`)));
-    });
+  async function startWorker(id: string): Promise<void> {
+    const w = await spawnWorker({ dataDir, dbUrl, brokerUrl: (broker as MosquittoBroker).url, leaseMs: 1500, porTimeoutMs: 1500 }, id);
+    workers.set(id, w.child);
+    httpUrls.set(id, w.http);
   }
 
   it('answers any POS terminal on any worker: an order paid on one is read on another and replayed on the third, charged once', async () => {
@@ -185,29 +169,8 @@ describe.skipIf(skip)(`${WORKERS} platform workers, one killed with SIGKILL at r
     expect(interrupted).toBeGreaterThan(0);
     expect(handovers).toBeGreaterThan(0);
 
-    for (const jobId of jobIds) {
-      const states = jobEvents(p.db, jobId).map((e) => e.state);
-      const why = `job ${jobId}: ${states.join(' ')} ${getJob(p.db, jobId)?.error ?? ''}`;
-      expect(states.filter((s) => s === 'done'), why).toHaveLength(1);
-      expect(states).not.toContain('failed');
-    }
-    const installed = listAudit(p.db).filter((a) => a.action === 'download.installed');
-    expect(installed.map((a) => a.detail?.jobId).sort()).toEqual([...jobIds].sort());
-
-    for (const d of devices) {
-      const rows = p.db
-        .prepare(
-          `SELECT c.slot, c.card_serial, i.card_number, i.balance, i.job_id FROM cards c JOIN installations i ON i.card_serial = c.card_serial
-           WHERE c.se_serial = ? AND c.state = 'installed' ORDER BY c.slot`,
-        )
-        .all(d.seSerial) as { slot: number; card_serial: string; card_number: string; balance: number; job_id: string }[];
-      const cards = d.terminal.cards();
-      expect(rows.map((r) => ({ slot: r.slot, cardSerial: r.card_serial, cardNumber: r.card_number, balance: r.balance }))).toEqual(
-        cards.map((c) => ({ slot: c.slot, cardSerial: c.cardSerial, cardNumber: c.cardManager?.cardNumber, balance: c.cardManager?.balance })),
-      );
-      // The card on the SE is the one the device's last download installed.
-      const last = jobIds.filter((j) => queued.get(j) === d.id).pop();
-      expect(rows.map((r) => r.job_id)).toEqual([last]);
-    }
+    expectEachDoneOnce(p, jobIds);
+    // The card on each SE is the one the device's last download installed.
+    for (const d of devices) expectCardsMatchRows(p, d.terminal, d.seSerial, jobIds.filter((j) => queued.get(j) === d.id).pop());
   }, 30 * 60_000);
 });

@@ -15,6 +15,17 @@
  */
 export type Dialect = 'sqlite' | 'postgres';
 
+/**
+ * The database cannot be reached now (its server restarting, the network gone): nothing of the
+ * failed call was written, except that a COMMIT whose answer was lost may have taken effect, as
+ * a whole. Callers leave their work where the database has it and try again later; an HTTP
+ * request answers 503.
+ */
+export class DatabaseUnavailableError extends Error {
+  readonly code = 'DATABASE_UNAVAILABLE';
+  readonly status = 503;
+}
+
 export interface RunResult {
   /** Rows inserted, updated or deleted. */
   changes: number;

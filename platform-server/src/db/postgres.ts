@@ -7,10 +7,15 @@
  * SQL arrives in the shared dialect: `?` placeholders become $1, $2... Top-level transactions run
  * SERIALIZABLE, the isolation SQLite's single writer gives, and are run again when PostgreSQL
  * reports a serialization failure or a deadlock (SQLSTATE 40001, 40P01); nested ones are savepoints.
+ *
+ * The thread connects again by itself when the connection is lost; meanwhile every call throws
+ * DatabaseUnavailableError at once. A transaction is bound to the connection its BEGIN ran on:
+ * when that connection is lost the server rolls it back, and its remaining statements are refused
+ * rather than run on the next connection, so nothing of it is written.
  */
 import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
-import type { PlatformDb, RunResult, Statement } from './port';
-import type { ThreadRequest, ThreadResponse } from './postgres-protocol';
+import { DatabaseUnavailableError, type PlatformDb, type RunResult, type Statement } from './port';
+import { UNAVAILABLE_CODE, type ThreadRequest, type ThreadResponse } from './postgres-protocol';
 
 /** Longest wait for one answer (a lock held by another worker included). */
 const ANSWER_TIMEOUT_MS = 60_000;
@@ -43,6 +48,8 @@ export class PostgresDb implements PlatformDb {
   private readonly pause = new Int32Array(new SharedArrayBuffer(4));
   private nextId = 1;
   private depth = 0;
+  /** The thread's connection the open transaction runs on. */
+  private txConnection = 0;
   private closed = false;
 
   constructor(url: string) {
@@ -86,20 +93,29 @@ export class PostgresDb implements PlatformDb {
 
   private topLevel<T>(fn: () => T): T {
     for (let attempt = 1; ; attempt++) {
-      this.exec('BEGIN ISOLATION LEVEL SERIALIZABLE');
+      this.txConnection = this.call({ id: 0, op: 'exec', sql: 'BEGIN ISOLATION LEVEL SERIALIZABLE' }).connection;
       this.depth = 1;
       try {
         const result = fn();
         this.exec('COMMIT');
         return result;
       } catch (err) {
-        this.exec('ROLLBACK');
+        this.rollback();
         if (!(err instanceof PostgresError && err.code !== null && RETRYABLE.has(err.code)) || attempt >= RETRY_LIMIT) throw err;
         // Run again once the conflicting transactions are likely done, not at once into them.
         Atomics.wait(this.pause, 0, 0, Math.random() * Math.min(RETRY_PAUSE_MAX_MS, 2 ** attempt));
       } finally {
         this.depth = 0;
       }
+    }
+  }
+
+  /** Ends the open transaction; a lost connection has ended it already (the server rolls it back). */
+  private rollback(): void {
+    try {
+      this.exec('ROLLBACK');
+    } catch (err) {
+      if (!(err instanceof DatabaseUnavailableError)) throw err;
     }
   }
 
@@ -128,21 +144,21 @@ export class PostgresDb implements PlatformDb {
   }
 
   /** Posts one request to the connection thread and blocks until its answer. */
-  private call(req: ThreadRequest): { rows: Record<string, unknown>[]; changes: number } {
+  private call(req: ThreadRequest): { rows: Record<string, unknown>[]; changes: number; connection: number } {
     if (this.closed && req.op !== 'close') throw new PostgresError('database closed', null);
     const id = this.nextId++;
-    this.port.postMessage({ ...req, id });
+    this.port.postMessage(this.depth > 0 && req.op !== 'close' ? { ...req, id, connection: this.txConnection } : { ...req, id });
     for (;;) {
       // The thread posts its answer, then bumps the flag: a bump after this load ends the wait.
       const seen = Atomics.load(this.flag, 0);
       const msg = receiveMessageOnPort(this.port) as { message: ThreadResponse } | undefined;
       if (msg === undefined) {
-        if (Atomics.wait(this.flag, 0, seen, ANSWER_TIMEOUT_MS) === 'timed-out') throw new PostgresError(`PostgreSQL gave no answer within ${ANSWER_TIMEOUT_MS} ms`, null);
+        if (Atomics.wait(this.flag, 0, seen, ANSWER_TIMEOUT_MS) === 'timed-out') throw new DatabaseUnavailableError(`PostgreSQL gave no answer within ${ANSWER_TIMEOUT_MS} ms`);
         continue;
       }
       const res = msg.message;
       if (res.id !== id) continue; // the late answer of a request that timed out
-      if (!res.ok) throw new PostgresError(res.message, res.code);
+      if (!res.ok) throw res.code === UNAVAILABLE_CODE ? new DatabaseUnavailableError(res.message) : new PostgresError(res.message, res.code);
       return res;
     }
   }

@@ -12,9 +12,14 @@
  * new holder resumes it at the step its state names, exactly as after a restart. The failure of a
  * job, like the outcome of a step that says so (StepEnv.fence), is written under the lease's
  * fencing token.
+ *
+ * While the database is unavailable (DatabaseUnavailableError) a job neither fails nor goes on: it
+ * stops where the database has it, and the poller, whose own queries fail meanwhile, schedules it
+ * again once the database answers, to resume at the step its state names.
  */
 import { randomInt } from 'node:crypto';
 import { audit } from '../db/audit';
+import { DatabaseUnavailableError } from '../db/port';
 import { getDevice } from '../db/devices';
 import type { PlatformLink } from '../link/platform-link';
 import type { Log } from '../log';
@@ -73,7 +78,12 @@ export class JobScheduler {
     // Jobs queued by another process (`tapcard platform download|delete|status` write them to the
     // database), and jobs of devices whose worker died (their leases expired).
     this.poller = setInterval(() => {
-      for (const row of listJobs(this.p.db, { active: true })) this.submit(row);
+      try {
+        for (const row of listJobs(this.p.db, { active: true })) this.submit(row);
+      } catch (err) {
+        if (!(err instanceof DatabaseUnavailableError)) throw err;
+        this.log('dpu.job.poll.failed', { error: err.message });
+      }
     }, QUEUE_POLL_MS);
     this.poller.unref();
   }
@@ -116,7 +126,14 @@ export class JobScheduler {
   private schedule(deviceId: string, jobId: string): void {
     this.scheduled.add(jobId);
     const prev = this.chains.get(deviceId) ?? Promise.resolve();
-    const next = prev.then(() => this.run(jobId)).catch((err: Error) => this.log('dpu.job.crashed', { jobId, error: err.message }));
+    const next = prev
+      .then(() => this.run(jobId))
+      .catch((err: Error) => {
+        if (!(err instanceof DatabaseUnavailableError)) return this.log('dpu.job.crashed', { jobId, error: err.message });
+        // Left as the database has it: the poller schedules it again once the database answers.
+        this.scheduled.delete(jobId);
+        this.log('dpu.job.paused', { jobId, error: err.message });
+      });
     this.chains.set(deviceId, next);
   }
 
@@ -146,6 +163,7 @@ export class JobScheduler {
         if (step === undefined) throw new Error(`${job.kind} job ${job.id} in unknown state '${job.state}'`);
         job = await step(env, job);
       } catch (err) {
+        if (err instanceof DatabaseUnavailableError) throw err;
         if (this.closed || !this.stillServes(job)) return;
         if (err instanceof SessionLost && job.attempts + 1 < this.attemptLimit) {
           job = getJob<RelayContext>(this.p.db, jobId) as Job<RelayContext>;

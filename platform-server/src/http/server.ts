@@ -8,6 +8,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { getDevice, listDevices, type DeviceRecord } from '../db/devices';
 import type { PlatformDb } from '../db/database';
+import { DatabaseUnavailableError } from '../db/port';
 
 export interface HttpStatus {
   mqtt: { url: string; tlsUrl: string | null; embedded: boolean };
@@ -42,8 +43,16 @@ export async function startHttp(db: PlatformDb, status: HttpStatus, port: number
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://platform');
     const routes = mounted.find((m) => m.handles(url.pathname));
-    if (routes !== undefined) routes.handle(req, res, url);
-    else handle(db, status, req, res);
+    if (routes !== undefined) {
+      routes.handle(req, res, url);
+      return;
+    }
+    try {
+      handle(db, status, req, res);
+    } catch (err) {
+      if (!(err instanceof DatabaseUnavailableError)) throw err;
+      send(res, 503, { error: 'the platform database is unavailable: try again shortly' });
+    }
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

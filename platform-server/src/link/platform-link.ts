@@ -161,7 +161,14 @@ export class PlatformLink {
 
   private onFrame(deviceId: string, frame: Uint8Array): void {
     if (this.closed) return;
-    const dev = this.device(deviceId);
+    let dev: DeviceState | null;
+    try {
+      dev = this.device(deviceId);
+    } catch (err) {
+      // Its keys or counters cannot be read now (the database is unavailable): the peer sends again.
+      this.opts.log('link.frame.dropped', { deviceId, reason: (err as Error).message });
+      return;
+    }
     if (dev === null) {
       this.opts.log('link.frame.dropped', { deviceId, reason: 'unknown or revoked device' });
       return;

@@ -12,6 +12,7 @@
  */
 import type { MqttClient } from 'mqtt';
 import { SMS_USER_DATA_MAX } from '../../../firmware/src/core/link/udh';
+import { DatabaseUnavailableError } from '../db/port';
 import type { DeviceLeases } from '../workers/device-leases';
 import { type MqttEndpoint, openMqtt } from '../../../net/mqtt/client';
 import type { LinkTransport } from '../../../net/mqtt/link-transport';
@@ -81,8 +82,20 @@ export class LeasedTransport implements LinkTransport {
     await this.client.endAsync();
   }
 
-  /** Delivers here when this worker serves the device, else hands the frame to the worker that does. */
+  /**
+   * Delivers here when this worker serves the device, else hands the frame to the worker that does.
+   * Without the database (leases unknown) the frame is dropped: the link survives a lost frame.
+   */
   private route(deviceId: string, frame: Uint8Array, hops: number): void {
+    try {
+      this.deliver(deviceId, frame, hops);
+    } catch (err) {
+      if (!(err instanceof DatabaseUnavailableError)) throw err;
+      this.log('frame.dropped', { deviceId, reason: err.message });
+    }
+  }
+
+  private deliver(deviceId: string, frame: Uint8Array, hops: number): void {
     if (this.leases.claim(deviceId)) {
       if (this.handler === null) this.log('frame.dropped', { deviceId, reason: 'no handler registered' });
       else this.handler(deviceId, frame);

@@ -27,6 +27,7 @@ import { IssuerRefusal, type IssuerRefusalCode } from '../../../contracts/issuer
 import type { PurseIssuerService } from '../../../contracts/issuer-services';
 import { audit, listAudit } from '../db/audit';
 import type { PlatformDb } from '../db/database';
+import { DatabaseUnavailableError } from '../db/port';
 import type { HttpRoutes } from '../http/server';
 import type { Log } from '../log';
 import { killPoint } from '../../../contracts/kill-point';
@@ -267,7 +268,7 @@ export function terminalApi(s: TerminalServices, log: Log): HttpRoutes {
     } catch (e) {
       const f = failure(e);
       if (f.status === 500) log('terminal-api.error', { path: url.pathname, error: (e as Error).message });
-      sendJson(res, f.status, { error: f.message, code: f.code }, f.status === 401 ? { 'www-authenticate': 'Bearer realm="tapcard terminals"' } : {});
+      sendJson(res, f.status, { error: f.message, code: f.code }, f.status === 401 ? { 'www-authenticate': 'Bearer realm="tapcard terminals"' } : f.status === 503 ? { 'retry-after': '1' } : {});
     }
   }
 
@@ -295,5 +296,6 @@ function failure(e: unknown): { status: number; code: string; message: string } 
   if (e instanceof HttpFailure) return { status: e.status, code: e.code, message: e.message };
   if (e instanceof ValidationError) return { status: 400, code: e.code, message: e.message };
   if (e instanceof IssuerRefusal) return { status: STATUS[e.code], code: e.code, message: e.message };
+  if (e instanceof DatabaseUnavailableError) return { status: 503, code: 'UNAVAILABLE', message: 'the platform database is unavailable: try again shortly' };
   return { status: 500, code: 'INTERNAL', message: 'internal error' };
 }

@@ -19,6 +19,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { audit } from '../db/audit';
 import { nowIso } from '../db/database';
+import { DatabaseUnavailableError } from '../db/port';
 import { queueDownload } from '../flows/download-job';
 import { queueDelete } from '../flows/delete-job';
 import { IssuerError } from '../../../contracts/issuer';
@@ -63,6 +64,7 @@ export function operatorConsole(p: Platform, services: TerminalServices): HttpRo
         if (err instanceof ValidationError) return sendJson(res, 400, { error: err.message });
         if (err instanceof JobRequestError) return sendJson(res, err.code === 'DEVICE_INACTIVE' ? 404 : 409, { error: err.message });
         if (err instanceof IssuerError) return sendJson(res, err.code === 'UNKNOWN_APPLICATION' ? 404 : 409, { error: err.message });
+        if (err instanceof DatabaseUnavailableError) return sendJson(res, 503, { error: 'the platform database is unavailable: try again shortly' });
         sendJson(res, 500, { error: 'internal error' });
       });
     },
@@ -157,7 +159,13 @@ function streamJobEvents(p: Platform, res: ServerResponse): void {
   const seen = new Map<string, string>();
   let since = nowIso();
   const poll = setInterval(() => {
-    const changed = jobsChangedSince(p.db, since);
+    let changed;
+    try {
+      changed = jobsChangedSince(p.db, since);
+    } catch (err) {
+      if (err instanceof DatabaseUnavailableError) return; // the next poll tries again
+      throw err;
+    }
     for (const j of changed) {
       const mark = `${j.updated_at}|${j.state}|${j.acked_block}`;
       if (seen.get(j.id) === mark) continue;

@@ -8,8 +8,10 @@
  * its lease cannot record anything after the device moved on.
  *
  * Times are the workers' clocks in milliseconds: their skew must stay well under ttlMs (NTP).
+ * While the database is unavailable nothing is renewed: the leases lapse, and once it answers
+ * again a worker claims each device anew (the same token when nobody else took it meanwhile).
  */
-import type { PlatformDb } from '../db/port';
+import { DatabaseUnavailableError, type PlatformDb } from '../db/port';
 
 export class LeaseLost extends Error {
   readonly code = 'LEASE_LOST';
@@ -34,7 +36,13 @@ export class DeviceLeases {
 
   /** Starts renewing this worker's leases every ttlMs / 3. */
   start(): void {
-    this.renewer = setInterval(() => this.renew(), Math.max(1, Math.floor(this.ttlMs / 3)));
+    this.renewer = setInterval(() => {
+      try {
+        this.renew();
+      } catch (err) {
+        if (!(err instanceof DatabaseUnavailableError)) throw err;
+      }
+    }, Math.max(1, Math.floor(this.ttlMs / 3)));
     this.renewer.unref();
   }
 
@@ -94,11 +102,14 @@ export class DeviceLeases {
     }
   }
 
-  /** Extends every lease this worker holds; forgets those another worker took meanwhile. */
+  /** Extends every unexpired lease this worker holds; forgets the others (taken, or lapsed: claimed anew when needed). */
   renew(): void {
     const now = this.now();
     this.db.prepare('UPDATE device_leases SET expires_at = ? WHERE owner = ? AND expires_at >= ?').run(now + this.ttlMs, this.workerId, now);
-    const rows = this.db.prepare('SELECT device_id, token FROM device_leases WHERE owner = ?').all(this.workerId) as { device_id: string; token: number }[];
+    const rows = this.db.prepare('SELECT device_id, token FROM device_leases WHERE owner = ? AND expires_at >= ?').all(this.workerId, now + this.ttlMs) as {
+      device_id: string;
+      token: number;
+    }[];
     const still = new Map(rows.map((r) => [r.device_id, r.token]));
     for (const [deviceId, mine] of this.held) {
       if (still.get(deviceId) === mine.token) mine.until = now + this.ttlMs / 2;
