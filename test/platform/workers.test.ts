@@ -42,6 +42,8 @@ describe.skipIf(skip)(`${WORKERS} platform workers, one killed with SIGKILL at r
   let dbUrl = '';
   const dataDir = mkdtempSync(path.join(tmpdir(), 'tapcard-workers-'));
   const workers = new Map<string, ChildProcess>();
+  /** Every worker's log lines, the killed ones' included. */
+  const logs: string[][] = [];
   const httpUrls = new Map<string, string>();
   const terminals: Terminal[] = [];
   const ids = Array.from({ length: WORKERS }, (_, i) => `w${i}${run}`);
@@ -69,6 +71,7 @@ describe.skipIf(skip)(`${WORKERS} platform workers, one killed with SIGKILL at r
   async function startWorker(id: string): Promise<void> {
     const w = await spawnWorker({ dataDir, dbUrl, brokerUrl: (broker as MosquittoBroker).url, leaseMs: 1500, porTimeoutMs: 1500 }, id);
     workers.set(id, w.child);
+    logs.push(w.lines);
     httpUrls.set(id, w.http);
   }
 
@@ -165,7 +168,11 @@ describe.skipIf(skip)(`${WORKERS} platform workers, one killed with SIGKILL at r
       await new Promise((r) => setTimeout(r, 200));
     }
     const { handovers } = p.db.prepare('SELECT COALESCE(SUM(token - 1), 0) AS handovers FROM device_leases').get() as { handovers: number };
-    console.log(`workers: ${DOWNLOADS} downloads on ${TERMINALS} terminals, ${WORKERS} workers, ${kills} SIGKILLs, ${interrupted} jobs interrupted mid-way, ${handovers} device hand-overs`);
+    const resent = logs.flat().filter((l) => l.includes('"dpu.job.resend"'));
+    const clear = resent.filter((l) => l.includes('clear PoR')).length;
+    console.log(
+      `workers: ${DOWNLOADS} downloads on ${TERMINALS} terminals, ${WORKERS} workers, ${kills} SIGKILLs, ${interrupted} jobs interrupted mid-way, ${handovers} device hand-overs, ${resent.length} commands sent again (${clear} after a clear refusal)`,
+    );
     expect(interrupted).toBeGreaterThan(0);
     expect(handovers).toBeGreaterThan(0);
 
