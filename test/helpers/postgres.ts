@@ -1,7 +1,7 @@
 /**
  * PostgreSQL for the suites that run the platform on it: the cluster .ci/run started
  * (TAPCARD_POSTGRES_URL), or a private one in a temporary folder (scripts/postgres/start.sh),
- * stopped with stop(). Each test works in a schema of its own (freshDatabase: a URL whose
+ * stopped with stop(). A suite that stops and starts the server asks for a private one. Each test works in a schema of its own (freshDatabase: a URL whose
  * search_path names it; cheaper than CREATE DATABASE), dropped after.
  */
 import { execFileSync } from 'node:child_process';
