@@ -37,17 +37,25 @@ import { installTransit, type TransitPackage, type Transmit } from './_transit';
 export const REAL_SE_BYTES_PER_S = 5 * 1024;
 /** The platform link's frame: one SMS (architecture: wire contracts). */
 export const SEGMENT_OCTETS = 140;
-const TARGET_KB = [4, 16, 64];
+/**
+ * The SE's store keeps at most SE_STORE_KEYS records (firmware/src/core/se/records.ts), one per
+ * 240-byte chunk of a load file: about 56 KB is the largest package it holds, so 48 KB is the largest here.
+ */
+const TARGET_KB = [4, 16, 48];
 const SMOKE_KB = [1];
 
 interface RawFigure {
   ms: number;
+  /** Process CPU time (user + system) over the same span. */
+  cpuMs: number;
   bytesPerS: number;
   blocks: number;
 }
 
 interface E2eFigure {
   ms: number;
+  /** Process CPU time (user + system): platform, broker, terminal and SE all run in this process. */
+  cpuMs: number;
   bytesPerS: number;
   /** LOAD blocks the platform's script sent. */
   blocks: number;
@@ -73,11 +81,18 @@ async function installRaw(pkg: TransitPackage, flash: Flash): Promise<RawFigure>
   se.boot();
   const out = new Uint8Array(MAX_RESPONSE_LEN);
   const transmit: Transmit = async (apdu) => out.slice(0, se.transceive(apdu, apdu.length, out));
+  const cpu = process.cpuUsage();
   const start = process.hrtime.bigint();
   const result = await installTransit(transmit, pkg, SL_CDEC_RENC_CMAC_RMAC);
   const ms = msSince(start);
+  const cpuMs = cpuMsSince(cpu);
   if (result.blockSize !== PLATFORM_BLOCK_SIZE || result.blocks !== loadBlockCount(pkg.file.length, PLATFORM_BLOCK_SIZE)) throw new Error(`raw install used ${result.blocks} blocks of ${result.blockSize} bytes, unlike the platform's script`);
-  return { ms, bytesPerS: pkg.file.length / (ms / 1000), blocks: result.blocks };
+  return { ms, cpuMs, bytesPerS: pkg.file.length / (ms / 1000), blocks: result.blocks };
+}
+
+function cpuMsSince(start: NodeJS.CpuUsage): number {
+  const d = process.cpuUsage(start);
+  return (d.user + d.system) / 1000;
 }
 
 async function rawOnFile(pkg: TransitPackage): Promise<RawFigure> {
@@ -111,9 +126,11 @@ export async function downloadBench(opts: BenchOptions): Promise<BenchResult> {
 
       issuer.targetBytes = target;
       const { terminal, frames } = await world.terminal(bundles[i]);
+      const cpu = process.cpuUsage();
       const start = process.hrtime.bigint();
       const job = await world.dpu.waitFor(world.dpu.requestDownload(bundles[i].deviceId, BENCH_APPLICATION_ID, 'bench').id);
       const ms = msSince(start);
+      const cpuMs = cpuMsSince(cpu);
       if (job.state !== 'done') throw new Error(`download of ${sizes[i]} KB failed: ${job.error}`);
       const issued = issuer.issued.get(bundles[i].deviceId);
       if (issued === undefined || issued.pkg.file.length !== pkg.file.length) throw new Error('the platform loaded another size than the raw install');
@@ -121,6 +138,7 @@ export async function downloadBench(opts: BenchOptions): Promise<BenchResult> {
       if (installed.length !== 1 || installed[0].cardManager === null) throw new Error('the terminal holds no installed card after the download');
       const e2e: E2eFigure = {
         ms,
+        cpuMs,
         bytesPerS: pkg.file.length / (ms / 1000),
         blocks: loadBlockCount(pkg.file.length, PLATFORM_BLOCK_SIZE),
         segmentsDown: frames.down.length,
@@ -148,7 +166,7 @@ export async function downloadBench(opts: BenchOptions): Promise<BenchResult> {
     tables: [
       {
         title: `Package download, SCP03 SL 33, raw SE core vs end to end over MQTT (real SE with GPPro: ~${REAL_SE_BYTES_PER_S / 1024} KB/s)`,
-        columns: ['package', 'bytes', 'LOAD blocks', 'raw bytes/s (memory flash)', 'raw bytes/s (file flash)', 'e2e ms', 'e2e bytes/s', 'e2e / raw (file)', 'e2e x real SE', 'segments down', 'segments up', 'note'],
+        columns: ['package', 'bytes', 'LOAD blocks', 'raw bytes/s (memory flash)', 'raw bytes/s (file flash)', 'e2e ms', 'e2e bytes/s', 'e2e / raw (file)', 'raw CPU ms (file)', 'e2e CPU ms', 'e2e / raw, CPU', 'e2e x real SE', 'segments down', 'segments up', 'note'],
         rows: figures.map((f) => [
           `${f.targetKB} KB`,
           f.packageBytes,
@@ -158,6 +176,9 @@ export async function downloadBench(opts: BenchOptions): Promise<BenchResult> {
           f.e2e.ms,
           f.e2e.bytesPerS,
           f.ratio,
+          f.rawFile.cpuMs,
+          f.e2e.cpuMs,
+          f.rawFile.cpuMs / f.e2e.cpuMs,
           f.e2e.bytesPerS / REAL_SE_BYTES_PER_S,
           f.e2e.segmentsDown,
           f.e2e.segmentsUp,

@@ -39,12 +39,17 @@ function installedRows(w: FlowWorld, seSerial: string): number {
   return (w.platform.db.prepare("SELECT count(*) AS n FROM cards WHERE se_serial = ? AND state = 'installed'").get(seSerial) as { n: number }).n;
 }
 
+/*
+ * Frames of the transit download, counted both ways: 1-6 the session opening (3 commands, 3 PoRs),
+ * 7-10 targeting (2 GET STATUS), then the install script of 16 commands in four sequences of four
+ * (11-18, 19-27, 28-36, 37-43: up to 8 frames down, 1 PoR up), 44-45 COMPLETE.
+ */
 describe('dropped link', () => {
   for (const window of [
     { from: 3, len: 2, where: 'while opening the session' },
-    { from: 12, len: 3, where: 'while targeting' },
-    { from: 30, len: 4, where: 'in the middle of LOAD' },
-    { from: 61, len: 6, where: 'near the end of LOAD' },
+    { from: 8, len: 2, where: 'while targeting' },
+    { from: 20, len: 4, where: 'in the middle of LOAD' },
+    { from: 38, len: 6, where: 'near the end of LOAD' },
   ]) {
     it(`frames lost ${window.where}: one installed card, resumed from the last acknowledged block`, async () => {
       world = await flowWorld();
@@ -61,9 +66,13 @@ describe('dropped link', () => {
   }
 });
 
+/** The device's 7th frame: the PoR of the script's second sequence (frame 27 above). */
+const POR_OF_SECOND_SEQUENCE = 7;
+
 /**
  * A device transport that calls `at` once when the device is about to send its nth frame (a PoR in
- * the middle of LOAD) and loses that frame: the platform never learns the command went through.
+ * the middle of LOAD: the 7th is the second sequence's) and loses that frame: the platform never
+ * learns the commands went through.
  * The in-memory link runs on microtasks, so the fault is placed by frame count, not by time.
  */
 function faultAt(inner: DeviceLinkTransport, nth: number, at: () => void): DeviceLinkTransport {
@@ -94,7 +103,7 @@ describe('platform restart', () => {
     let jobId = '';
     const t = await w.terminal(
       bundle,
-      faultAt(w.network.device('term-1'), 14, () => {
+      faultAt(w.network.device('term-1'), POR_OF_SECOND_SEQUENCE, () => {
         relayedBefore = t.relay.relayed;
         resumedAt = (getJob(w.platform.db, jobId) as { acked_block: number }).acked_block;
         restarted = w.restartPlatform();
@@ -124,7 +133,7 @@ describe('platform restart', () => {
     let rebooted: Promise<Terminal> | null = null;
     const first = await w.terminal(
       bundle,
-      faultAt(w.network.device('term-1'), 14, () => {
+      faultAt(w.network.device('term-1'), POR_OF_SECOND_SEQUENCE, () => {
         rebooted = first.close().then(() => w.terminal(bundle));
       }),
     );

@@ -16,6 +16,9 @@
  */
 import { randomBytes } from 'node:crypto';
 import { NodeAes } from '../crypto/node-aes';
+import { CommandApdu, LE_ABSENT, parseCommand } from '../../../firmware/src/core/apdu';
+import { SHORT_HEADER_LEN } from '../../../firmware/src/core/gp/constants';
+import { BLOCK, MAC_LEN } from '../../../firmware/src/core/gp/scp03-session';
 import { buildSelect } from '../../../firmware/src/core/gp/select';
 import { Scp03HostSession } from '../../../firmware/src/core/gp/scp03-host';
 import { SCP03_ERROR } from '../../../firmware/src/core/gp/scp03-errors';
@@ -109,6 +112,18 @@ export class SeChannel {
 
   authenticated(response: Uint8Array): void {
     this.check(this.scp.checkExternalAuthenticateResponse(response, response.length), 'EXTERNAL AUTHENTICATE response');
+  }
+
+  /**
+   * The length wrap() gives a short command APDU, without moving the session: at
+   * DOWNLOAD_SECURITY_LEVEL the data field is 80-padded to whole blocks and ciphered (AmdD 6.2.6),
+   * then the 8-octet C-MAC follows (AmdD 6.2.4); Le stays.
+   */
+  static wrappedLength(plain: Uint8Array): number {
+    const cmd = new CommandApdu();
+    if (parseCommand(plain, plain.length, cmd) !== 0 || cmd.extended) throw new SeChannelError('wrap: not a short command APDU', SCP03_ERROR.MALFORMED_COMMAND, 0);
+    const data = cmd.lc > 0 ? cmd.lc + BLOCK - (cmd.lc % BLOCK) : 0;
+    return SHORT_HEADER_LEN + data + MAC_LEN + (cmd.le === LE_ABSENT ? 0 : 1);
   }
 
   /** The protected form of a plain command APDU. */

@@ -11,9 +11,9 @@
  *                          information only the data security unit can read; the issuer's package
  *                          for this SE is fetched and kept sealed (download-package.ts); the target
  *                          is a free card or the one already holding the package (deleted first)
- *   5..        loading     the install script (download-script.ts), protected command by command;
- *                          acked_block is the last command the SE answered, persisted before the
- *                          next is sent
+ *   5..        loading     the install script (download-script.ts), protected command by command and
+ *                          relayed a packet's worth at a time (a sequence, se-relay.ts); acked_block
+ *                          is the last command the SE answered, persisted before the next is sent
  *   last       completing  the MCU reports the card-manager record of the installed card; cards and
  *                          installations rows are written under the lease's fencing token
  *
@@ -108,17 +108,25 @@ async function target(env: StepEnv, job: Job<DownloadContext>, channel: SeChanne
   return updateJob(env.p.db, job, { state: 'loading', context: ctx, ackedBlock: -1, totalBlocks: script.length, detail: { cardsInUse: appEntries.length, replaces } });
 }
 
-/** The script from the command after acked_block on, each command's answer persisted before the next is sent. */
+/**
+ * The script from the command after acked_block on, as many commands per relay command as one
+ * packet carries (a sequence: one secured packet, one PoR); acked_block moves to the last command
+ * of each sequence answered, persisted before the next is sent. The grouping depends on the script
+ * alone, so a job resumed from acked_block sends the same sequences byte for byte.
+ */
 async function load(env: StepEnv, job: Job<DownloadContext>): Promise<Job<DownloadContext>> {
   const script = buildInstallScript(storedPackage(env.p, job.id, job.context.pkg as PackageInfo), job.context.deleteAid);
+  const plains = script.map((c) => c.apdu);
   const accepted = [statusCommand(P1_STATUS_APPS), statusCommand(P1_STATUS_LOAD_FILES)];
-  for (let i = 0; i <= job.acked_block && i < script.length; i++) accepted.push(script[i].apdu);
+  for (let i = 0; i <= job.acked_block && i < script.length; i++) accepted.push(plains[i]);
   return inSession(env, job, accepted, async (channel) => {
-    for (let i = job.acked_block + 1; i < script.length; i++) {
+    for (let i = job.acked_block + 1; i < script.length; ) {
       env.ensureServed(job);
-      await env.relay.protectedCommand(job, channel, SEQ_SCRIPT + i, script[i].apdu, [SW.OK], script.length + SEQ_SCRIPT + 1);
-      job = updateJob(env.p.db, job, { ackedBlock: i });
-      env.log('dpu.job.progress', { jobId: job.id, acked: i + 1, total: script.length, command: script[i].name });
+      const n = env.relay.sequenceLength(plains, i);
+      await env.relay.protectedSequence(job, channel, SEQ_SCRIPT + i, plains.slice(i, i + n), [SW.OK], script.length + SEQ_SCRIPT + 1);
+      i += n;
+      job = updateJob(env.p.db, job, { ackedBlock: i - 1 });
+      env.log('dpu.job.progress', { jobId: job.id, acked: i, total: script.length, command: script[i - 1].name });
     }
     return updateJob(env.p.db, job, { state: 'completing' });
   });

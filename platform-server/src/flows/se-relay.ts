@@ -2,7 +2,9 @@
  * The platform's end of the MCU relay (core/mcu/relay-message.ts, TAR_MCU_RELAY), shared by the
  * download, delete and status jobs (docs/flows.md §2, §5, §6): one relay command sent until its
  * PoR comes (the same bytes every time, so the MCU can answer a repeat from memory), the SCP03
- * session opened through it, and protected commands wrapped, relayed and unwrapped.
+ * session opened through it, and protected commands wrapped, relayed and unwrapped, one per relay
+ * command or several in one (a sequence: one secured packet and one PoR for up to a packet's worth
+ * of commands, where only the last answer matters, such as the LOAD blocks of an install script).
  *
  * A job's relay reference (its `relayRef`, fresh per attempt) and seq number name each command;
  * the MCU only ever sees protected bytes it cannot read (SCP03 SL 33).
@@ -10,7 +12,10 @@
 import { GetStatusReader, RegistryEntry, buildGetStatus } from '../../../firmware/src/core/gp/get-status';
 import { toHex } from '../../../firmware/src/core/hex';
 import { POR, porText } from '../../../firmware/src/core/link/por-status';
-import { OP_APDU, RELAY_HEADER_LEN, RESULT_OK, writeRelayHeader } from '../../../firmware/src/core/mcu/relay-message';
+import {
+  OP_APDU, OP_APDU_SEQUENCE, RELAY_HEADER_LEN, RESULT_OK, SEQUENCE_LENGTH_LEN, SEQUENCE_MAX_COMMANDS, writeRelayHeader, writeSequenceCommand,
+} from '../../../firmware/src/core/mcu/relay-message';
+import { MAX_COMMAND_LEN } from '../../../firmware/src/core/se/secure-element';
 import { TAR_MCU_RELAY } from '../../../firmware/src/core/mcu/tars';
 import { SW } from '../../../firmware/src/core/sw';
 import { LinkError, type PlatformLink } from '../link/platform-link';
@@ -81,18 +86,57 @@ export class SeRelay {
 
   /** Wraps, relays and unwraps one command; a status outside `ok` fails the job (or restarts it when the SE lost the session). */
   async protectedCommand(job: RelayJob, channel: SeChannel, seq: number, plain: Uint8Array, ok: number[], total: number): Promise<Uint8Array> {
-    const answer = await this.relay(job, seq, channel.wrap(plain), total);
-    const sw = swOf(answer);
-    if (sw === SW.ERR_SECURITY_STATUS || sw === SW.ERR_CLA_NOT_SUPPORTED) throw new SessionLost(`SE answered ${sw.toString(16)}: its session is gone`);
-    let plainAnswer: Uint8Array;
-    try {
-      plainAnswer = channel.unwrap(answer);
-    } catch (err) {
-      throw new SessionLost((err as Error).message);
+    return plainAnswer(channel, plain, await this.relay(job, seq, channel.wrap(plain), total), ok);
+  }
+
+  /**
+   * How many of plains, from the first on, one sequence carries: their protected forms, each with
+   * its length, fit one command packet (the link's maxParts frames) and the MCU's command buffer.
+   * Depends on the commands alone, so a resumed job groups the rest of its script as before.
+   */
+  sequenceLength(plains: Uint8Array[], from: number): number {
+    const room = this.sequenceRoom();
+    let used = 0;
+    let n = 0;
+    while (from + n < plains.length && n < SEQUENCE_MAX_COMMANDS) {
+      used += SEQUENCE_LENGTH_LEN + SeChannel.wrappedLength(plains[from + n]);
+      if (used > room) break;
+      n++;
     }
-    const psw = swOf(plainAnswer);
-    if (!ok.includes(psw)) throw new Error(`${commandName(plain)}: SE answered SW ${psw.toString(16).padStart(4, '0')}`);
-    return plainAnswer;
+    if (n === 0) throw new Error(`${commandName(plains[from])}: too long for one command packet`);
+    return n;
+  }
+
+  /** Octets of sequence body one relay command carries: a command packet's data, and what the MCU holds. */
+  private sequenceRoom(): number {
+    return Math.min(this.link.commandDataMax - RELAY_HEADER_LEN, MAX_COMMAND_LEN);
+  }
+
+  /**
+   * Wraps plains and relays them as one sequence (OP_APDU_SEQUENCE, one secured packet, one PoR):
+   * the SE runs them in order and stops at the first status other than 9000; the answer names how
+   * many ran and carries the last one's response, whose R-MAC covers the C-MAC chain of all before
+   * it. Returns the last plain answer; a status outside `ok` fails the job as protectedCommand does.
+   */
+  async protectedSequence(job: RelayJob, channel: SeChannel, seq: number, plains: Uint8Array[], ok: number[], total: number): Promise<Uint8Array> {
+    const wrapped = plains.map((p) => channel.wrap(p));
+    const body = new Uint8Array(wrapped.reduce((n, w) => n + SEQUENCE_LENGTH_LEN + w.length, 0));
+    if (body.length > this.sequenceRoom()) throw new Error(`sequence of ${body.length} octets: over the ${this.sequenceRoom()} one relay command carries`);
+    let off = 0;
+    for (const w of wrapped) off = writeSequenceCommand(w, w.length, body, off);
+    const answer = await this.relayRaw(job, OP_APDU_SEQUENCE, seq, body, total);
+    if (answer[0] !== RESULT_OK || answer.length < 4) throw new Error(`relay refused the sequence (result ${answer[0]})`);
+    const executed = answer[1];
+    const last = answer.subarray(2);
+    if (executed < 1 || executed > plains.length) throw new Error(`relay reports ${executed} of ${plains.length} commands run`);
+    if (executed < plains.length) {
+      // The SE stopped at an error status; error statuses carry no R-MAC (GP Amendment D §6.2.5).
+      const sw = swOf(last);
+      if (sw === SW.OK) throw new Error(`relay reports ${executed} of ${plains.length} commands run, the last with 9000`);
+      checkSessionStatus(sw);
+      throw new Error(`${commandName(plains[executed - 1])}: SE answered SW ${sw.toString(16).padStart(4, '0')}`);
+    }
+    return plainAnswer(channel, plains[plains.length - 1], last, ok);
   }
 
   /** One OP_APDU relay command; returns the SE's response APDU. */
@@ -177,6 +221,25 @@ export function readRegistry(plainAnswer: Uint8Array): { entries: RegistryView[]
 /** The target card information of a complete (9000) GET STATUS answer: registry entries, or none. */
 export function registryEntries(plainAnswer: Uint8Array): RegistryView[] {
   return swOf(plainAnswer) === SW.OK ? readRegistry(plainAnswer).entries : [];
+}
+
+/** An SE that answers these lost its SCP03 session (a reset, or a session replaced): the job opens a new one. */
+function checkSessionStatus(sw: number): void {
+  if (sw === SW.ERR_SECURITY_STATUS || sw === SW.ERR_CLA_NOT_SUPPORTED) throw new SessionLost(`SE answered ${sw.toString(16)}: its session is gone`);
+}
+
+/** The plain answer of a relayed protected command; a status outside `ok` fails the job. */
+function plainAnswer(channel: SeChannel, plain: Uint8Array, answer: Uint8Array, ok: number[]): Uint8Array {
+  checkSessionStatus(swOf(answer));
+  let result: Uint8Array;
+  try {
+    result = channel.unwrap(answer);
+  } catch (err) {
+    throw new SessionLost((err as Error).message);
+  }
+  const psw = swOf(result);
+  if (!ok.includes(psw)) throw new Error(`${commandName(plain)}: SE answered SW ${psw.toString(16).padStart(4, '0')}`);
+  return result;
 }
 
 function commandName(apdu: Uint8Array): string {

@@ -31,6 +31,8 @@ import {
 import { LINK_COMMAND_REFUSED, LINK_COPY, LINK_FRAME_REFUSED, LINK_POR_REFUSED } from '../../../firmware/src/core/link/link-notes';
 import { porText } from '../../../firmware/src/core/link/por-status';
 import { REASSEMBLY } from '../../../firmware/src/core/link/reassembler';
+import { commandDataMax } from '../../../firmware/src/core/link/command-packet';
+import { Segmenter, SegmenterSettings } from '../../../firmware/src/core/link/segmenter';
 import { SMS_USER_DATA_MAX } from '../../../firmware/src/core/link/udh';
 import type { Log } from '../log';
 import type { LinkTransport } from '../../../net/mqtt/link-transport';
@@ -95,6 +97,8 @@ const MAX_PACKET_PARTS_DEFAULT = 8;
 const REASSEMBLIES_PER_DEVICE = 4;
 
 export class PlatformLink {
+  /** The most data one command carries: a command packet of maxParts frames (docs/link.md "Frames"). */
+  readonly commandDataMax: number;
   private readonly routes = new Map<number, RequestHandler>();
   private readonly devices = new Map<string, DeviceState>();
   private readonly frameSize: number;
@@ -106,6 +110,10 @@ export class PlatformLink {
     this.frameSize = opts.frameSize ?? SMS_USER_DATA_MAX;
     this.maxParts = opts.maxParts ?? MAX_PACKET_PARTS_DEFAULT;
     this.porTimeoutMs = opts.porTimeoutMs ?? 30_000;
+    const segments = new SegmenterSettings();
+    segments.frameSize = this.frameSize;
+    segments.maxParts = this.maxParts;
+    this.commandDataMax = commandDataMax(new Segmenter(segments).packetMax());
     opts.transport.onFrame((deviceId, frame) => this.onFrame(deviceId, frame));
   }
 

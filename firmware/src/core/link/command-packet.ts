@@ -65,6 +65,12 @@ export function commandPacketLength(dataLen: number): number {
   return CMD_AT_DATA + dataLen + paddingFor(CMD_AT_DATA - CMD_AT_CNTR + dataLen);
 }
 
+/** The most secured data a command packet of at most packetMax octets carries (the ciphered part is whole AES blocks). */
+export function commandDataMax(packetMax: number): number {
+  const ciphered = packetMax - CMD_AT_CNTR;
+  return ciphered - (ciphered % 16) - (CMD_AT_DATA - CMD_AT_CNTR);
+}
+
 /**
  * Builds a secured command packet carrying data[dataOff, +dataLen) into out[outOff..] and returns
  * its length. cntr[cntrOff..] is the counter to send (counter.ts takeNextCounter). Throws when the

@@ -22,7 +22,7 @@
  */
 import { copy, fill } from '../bytes';
 import { AnsweredCommands, COPY_OF_LAST, NOT_A_COPY } from './answered-command';
-import { CommandHeader, CommandOpener, type CommandSecurity, commandPacketLength, sealCommand } from './command-packet';
+import { CommandHeader, CommandOpener, type CommandSecurity, commandDataMax, sealCommand } from './command-packet';
 import { CNTR_LEN, type CounterStore, compareCounter, takeNextCounter } from './counter';
 import type { LinkKeyset } from './keyset';
 import { LINK_COMMAND_REFUSED, LINK_COPY, LINK_FRAME_REFUSED, LINK_POR_REFUSED } from './link-notes';
@@ -65,6 +65,8 @@ export class LinkEndpoint implements CommandSecurity {
   porVerified = false;
   /** The answer to the last command, kept for its copies; a caller may build its answer here. */
   readonly answerData: Uint8Array;
+  /** The most data one request() carries: what a command packet of maxParts frames holds. */
+  readonly requestDataMax: number;
   /** The counter of the last command sent (what a verified PoR may echo at most). */
   readonly sentCntr = new Uint8Array(CNTR_LEN);
   private readonly reassembler: Reassembler;
@@ -107,6 +109,7 @@ export class LinkEndpoint implements CommandSecurity {
     ss.maxParts = maxParts;
     this.segmenter = new Segmenter(ss);
     const maxPacket = frameSize * maxParts;
+    this.requestDataMax = commandDataMax(this.segmenter.packetMax());
     // One receive() opens one packet, and its plaintext is used and wiped before the next: the
     // command and the PoR openers share one buffer.
     const opened = new Uint8Array(maxPacket);
@@ -167,7 +170,7 @@ export class LinkEndpoint implements CommandSecurity {
    * REQUEST_COUNTER_EXHAUSTED when the key set must be replaced.
    */
   request(tar: number, data: Uint8Array, off: number, len: number): number {
-    if (commandPacketLength(len) > this.out.length) return REQUEST_TOO_LONG;
+    if (len > this.requestDataMax) return REQUEST_TOO_LONG;
     if (!takeNextCounter(this.send, this.scratch, this.sentCntr, 0)) return REQUEST_COUNTER_EXHAUSTED;
     this.header.tar = tar;
     const n = sealCommand(this.header, this.keys, this.sentCntr, 0, data, off, len, this.out, 0);

@@ -58,6 +58,12 @@ export class Segmenter {
     this.frame = new Uint8Array(settings.frameSize);
   }
 
+  /** The longest packet maxParts frames carry. */
+  packetMax(): number {
+    if (this.maxParts === 1) return this.frameSize - udhLength(REF_NONE, true);
+    return this.frameSize - udhLength(this.refWidth, true) + (this.maxParts - 1) * (this.frameSize - udhLength(this.refWidth, false));
+  }
+
   /** Number of frames a packet of len octets needs, or SEGMENT_TOO_LONG when over maxParts. */
   partsFor(len: number): number {
     if (len <= this.frameSize - udhLength(REF_NONE, true)) return 1;

@@ -6,23 +6,28 @@
  *
  * The link delivers a command at least once (a PoR lost on a dropped link makes the platform send
  * it again under a new counter). The SE must not see a protected command twice, so the relay
- * remembers the last command and its answer: the same (job, seq, bytes) again gets the stored
- * answer, not a second trip to the SE.
+ * remembers the last command and its answer: the same (op, job, seq, bytes) again gets the stored
+ * answer, not a second trip to the SE. A sequence (OP_APDU_SEQUENCE, several commands in one
+ * packet) is one relay command: remembered whole, answered whole.
  *
  * States: IDLE --APDU--> RELAYING --APDU or a repeat--> RELAYING --COMPLETE--> DONE --APDU-->
  * RELAYING. COMPLETE is a read (card-manager record), legal in every state.
  */
-import { copy, equalBytes } from '../bytes';
+import { copy, equalBytes, readU16 } from '../bytes';
 import { CM_RECORD_LEN } from '../se/card-manager';
 import { MAX_COMMAND_LEN, MAX_RESPONSE_LEN, SecureElement } from '../se/secure-element';
+import { SW } from '../sw';
 import {
-  OP_APDU, OP_COMPLETE, RESULT_MALFORMED, RESULT_NOT_FOUND, RESULT_OK, RelayCommand, parseRelayCommand,
+  OP_APDU, OP_COMPLETE, RESULT_MALFORMED, RESULT_NOT_FOUND, RESULT_OK, RelayCommand, SEQUENCE_LENGTH_LEN,
+  parseRelayCommand, sequenceCount,
 } from './relay-message';
 
 export type DownloadState = 'IDLE' | 'RELAYING' | 'DONE';
 
-/** Largest answer: result(1) + a response APDU. */
-export const RELAY_ANSWER_MAX = 1 + MAX_RESPONSE_LEN;
+/** Largest answer: result(1) + executed(1, sequences) + a response APDU. */
+export const RELAY_ANSWER_MAX = 2 + MAX_RESPONSE_LEN;
+/** Shortest command APDU: CLA INS P1 P2 (ISO/IEC 7816-4 §5.1, case 1). */
+const MIN_COMMAND_LEN = 4;
 
 export class DownloadRelay {
   state: DownloadState = 'IDLE';
@@ -30,7 +35,7 @@ export class DownloadRelay {
   job = -1;
   seq = -1;
   total = 0;
-  /** Commands passed to the SE and repeats answered from memory, since boot. */
+  /** Command APDUs passed to the SE and relay commands answered from memory, since boot. */
   relayed = 0;
   repeated = 0;
   private readonly se: SecureElement;
@@ -41,6 +46,7 @@ export class DownloadRelay {
   readonly work = new Uint8Array(MAX_COMMAND_LEN);
   readonly rsp = new Uint8Array(MAX_RESPONSE_LEN);
   private lastLen = -1;
+  private lastOp = -1;
   private lastJob = -1;
   private lastSeq = -1;
   private readonly lastAnswer = new Uint8Array(RELAY_ANSWER_MAX);
@@ -61,7 +67,8 @@ export class DownloadRelay {
       return 1;
     }
     if (c.op === OP_COMPLETE) return this.complete(msg, c, out);
-    if (c.op !== OP_APDU || c.bodyLen < 4 || c.bodyLen > MAX_COMMAND_LEN) {
+    const count = c.op === OP_APDU ? 1 : sequenceCount(msg, c.bodyOff, c.bodyLen, MIN_COMMAND_LEN, MAX_COMMAND_LEN);
+    if (count < 0 || c.bodyLen < MIN_COMMAND_LEN || c.bodyLen > MAX_COMMAND_LEN) {
       out[0] = RESULT_MALFORMED;
       return 1;
     }
@@ -72,24 +79,54 @@ export class DownloadRelay {
     }
     this.state = 'RELAYING';
     this.job = c.job;
-    this.seq = c.seq;
     this.total = c.total;
     copy(msg, c.bodyOff, this.last, 0, c.bodyLen);
-    copy(msg, c.bodyOff, this.work, 0, c.bodyLen);
-    const n = this.se.transceive(this.work, c.bodyLen, this.rsp);
-    this.relayed = this.relayed + 1;
     this.lastLen = c.bodyLen;
+    this.lastOp = c.op;
     this.lastJob = c.job;
     this.lastSeq = c.seq;
-    out[0] = RESULT_OK;
-    copy(this.rsp, 0, out, 1, n);
-    copy(out, 0, this.lastAnswer, 0, n + 1);
-    this.lastAnswerLen = n + 1;
-    return n + 1;
+    let n: number;
+    if (c.op === OP_APDU) {
+      n = this.transceive(msg, c.bodyOff, c.bodyLen);
+      this.seq = c.seq;
+      out[0] = RESULT_OK;
+      copy(this.rsp, 0, out, 1, n);
+      n = n + 1;
+    } else {
+      // Each command in turn; the answer keeps the last one's response (TS 102 226 §5.1, compact).
+      let p = c.bodyOff;
+      let done = 0;
+      let m = 0;
+      while (done < count) {
+        const len = readU16(msg, p);
+        m = this.transceive(msg, p + SEQUENCE_LENGTH_LEN, len);
+        p = p + SEQUENCE_LENGTH_LEN + len;
+        done = done + 1;
+        if (m < 2 || ((this.rsp[m - 2] << 8) | this.rsp[m - 1]) !== SW.OK) break;
+      }
+      this.seq = c.seq + done - 1;
+      out[0] = RESULT_OK;
+      out[1] = done;
+      copy(this.rsp, 0, out, 2, m);
+      n = m + 2;
+    }
+    copy(out, 0, this.lastAnswer, 0, n);
+    this.lastAnswerLen = n;
+    return n;
+  }
+
+  /** Passes one command APDU msg[off, off + len) to the SE (it unwraps in place, so on a copy); the response is in rsp. */
+  private transceive(msg: Uint8Array, off: number, len: number): number {
+    copy(msg, off, this.work, 0, len);
+    this.relayed = this.relayed + 1;
+    return this.se.transceive(this.work, len, this.rsp);
   }
 
   private isRepeat(msg: Uint8Array, c: RelayCommand): boolean {
-    return c.job === this.lastJob && c.seq === this.lastSeq && c.bodyLen === this.lastLen && equalBytes(msg, c.bodyOff, this.last, 0, c.bodyLen);
+    return (
+      c.op === this.lastOp && c.job === this.lastJob && c.seq === this.lastSeq && c.bodyLen === this.lastLen &&
+      equalBytes(msg, c.bodyOff, this.last, 0, c.bodyLen)
+    );
   }
 
   /** The installed card's slot and card-manager record (the seed's service information). */
