@@ -188,7 +188,7 @@ export async function downloadBench(opts: BenchOptions): Promise<BenchResult> {
     ],
     notes: [
       'raw: GpSession -> SecureElement.transceive in one process at SL 33 (the platform\'s download level): host SCP03 wrap + card unwrap, decrypt, LOAD into the journaled store, INSTALL; the time includes SELECT and the SCP03 handshake. "file flash" writes every program/erase through to an image file, as the terminal\'s SE does.',
-      'e2e: from the platform creating the download job to the job\'s `done`: SELECT/INITIALIZE UPDATE/EXTERNAL AUTHENTICATE, two GET STATUS, the bench issuer\'s package, INSTALL [for load], LOAD..., INSTALL [for install], the card-manager report; every command a TS 102 225 secured packet in 140-octet segments, QoS 1 over the embedded aedes broker (loopback TCP), one command in flight per job, each job state persisted in SQLite.',
+      'e2e: from the platform creating the download job to the job\'s `done`: SELECT/INITIALIZE UPDATE/EXTERNAL AUTHENTICATE, two GET STATUS, the bench issuer\'s package, INSTALL [for load], LOAD..., INSTALL [for install], the card-manager report; every command inside a TS 102 225 secured packet in 140-octet segments, the install script as command sequences (up to a packet of 8 frames each: 4 LOAD blocks), QoS 1 over the embedded aedes broker (loopback TCP), one packet in flight per job, each job state persisted in SQLite.',
       'segments: MQTT PUBLISHes counted on the terminal\'s side (down = platform -> terminal commands, up = its PoRs).',
       'the package comes from a bench-only issuer adapter (bench/_platform-issuer.ts) plugged in through the issuer interface: the production transit issuer has no size setting.',
     ],
