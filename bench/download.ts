@@ -28,6 +28,7 @@ import { MemoryFlash } from '../host/flash/memory-flash';
 import { DEFAULT_FLASH_PAGES, createSecureElement } from '../host/se/virtual-se';
 import { DOWNLOAD_SECURITY_LEVEL } from '../platform-server/src/flows/data-security-unit';
 import { machineInfo, msSince, type BenchOptions, type BenchResult } from './_report';
+import { replayOnBareBroker, type BareFigure } from './_platform-bare';
 import { frameCount, frameOctets } from './_platform-frames';
 import { BENCH_APPLICATION_ID, PLATFORM_BLOCK_SIZE, SizedTransitIssuer, sizedTransitPackage } from './_platform-issuer';
 import { benchWorld } from './_platform-world';
@@ -74,6 +75,8 @@ interface DownloadFigure {
   e2e: E2eFigure;
   /** e2e bytes/s over raw (file flash) bytes/s. */
   ratio: number;
+  /** The same frames (count and sizes, both ways) through a fresh bare broker, no link or flows. */
+  bare: BareFigure;
 }
 
 async function installRaw(pkg: TransitPackage, flash: Flash): Promise<RawFigure> {
@@ -146,6 +149,7 @@ export async function downloadBench(opts: BenchOptions): Promise<BenchResult> {
         octets: frameOctets(frames),
       };
       if (frameCount(frames) === 0) throw new Error('no frame crossed the broker');
+      const bare = await replayOnBareBroker([{ bundle: bundles[i], frames }]);
       figures.push({
         targetKB: sizes[i],
         packageBytes: pkg.file.length,
@@ -154,6 +158,7 @@ export async function downloadBench(opts: BenchOptions): Promise<BenchResult> {
         rawFile,
         e2e,
         ratio: e2e.bytesPerS / rawFile.bytesPerS,
+        bare,
       });
     }
   } finally {
@@ -166,7 +171,7 @@ export async function downloadBench(opts: BenchOptions): Promise<BenchResult> {
     tables: [
       {
         title: `Package download, SCP03 SL 33, raw SE core vs end to end over MQTT (real SE with GPPro: ~${REAL_SE_BYTES_PER_S / 1024} KB/s)`,
-        columns: ['package', 'bytes', 'LOAD blocks', 'raw bytes/s (memory flash)', 'raw bytes/s (file flash)', 'e2e ms', 'e2e bytes/s', 'e2e / raw (file)', 'raw CPU ms (file)', 'e2e CPU ms', 'e2e / raw, CPU', 'e2e x real SE', 'segments down', 'segments up', 'note'],
+        columns: ['package', 'bytes', 'LOAD blocks', 'raw bytes/s (memory flash)', 'raw bytes/s (file flash)', 'e2e ms', 'e2e bytes/s', 'e2e / raw (file)', 'raw CPU ms (file)', 'e2e CPU ms', 'e2e / raw, CPU', 'bare broker ms, same frames', 'raw / (raw + bare)', 'e2e x real SE', 'segments down', 'segments up', 'note'],
         rows: figures.map((f) => [
           `${f.targetKB} KB`,
           f.packageBytes,
@@ -179,6 +184,8 @@ export async function downloadBench(opts: BenchOptions): Promise<BenchResult> {
           f.rawFile.cpuMs,
           f.e2e.cpuMs,
           f.rawFile.cpuMs / f.e2e.cpuMs,
+          f.bare.ms,
+          f.rawFile.cpuMs / (f.rawFile.cpuMs + f.bare.ms),
           f.e2e.bytesPerS / REAL_SE_BYTES_PER_S,
           f.e2e.segmentsDown,
           f.e2e.segmentsUp,
@@ -190,6 +197,7 @@ export async function downloadBench(opts: BenchOptions): Promise<BenchResult> {
       'raw: GpSession -> SecureElement.transceive in one process at SL 33 (the platform\'s download level): host SCP03 wrap + card unwrap, decrypt, LOAD into the journaled store, INSTALL; the time includes SELECT and the SCP03 handshake. "file flash" writes every program/erase through to an image file, as the terminal\'s SE does.',
       'e2e: from the platform creating the download job to the job\'s `done`: SELECT/INITIALIZE UPDATE/EXTERNAL AUTHENTICATE, two GET STATUS, the bench issuer\'s package, INSTALL [for load], LOAD..., INSTALL [for install], the card-manager report; every command inside a TS 102 225 secured packet in 140-octet segments, the install script as command sequences (up to a packet of 8 frames each: 4 LOAD blocks), QoS 1 over the embedded aedes broker (loopback TCP), one packet in flight per job, each job state persisted in SQLite.',
       'segments: MQTT PUBLISHes counted on the terminal\'s side (down = platform -> terminal commands, up = its PoRs).',
+      'bare broker: the same frames, count and sizes both ways, through a fresh embedded aedes broker with no link security, flows or SE, each direction one publish after another awaiting its PUBACK (bench/_platform-bare.ts), wall time of this one process; raw / (raw + bare) is what e2e / raw could reach in CPU time if the SE\'s work and carrying the frames were all there was.',
       'the package comes from a bench-only issuer adapter (bench/_platform-issuer.ts) plugged in through the issuer interface: the production transit issuer has no size setting.',
     ],
     figures: { realSeBytesPerS: REAL_SE_BYTES_PER_S, segmentOctets: SEGMENT_OCTETS, securityLevel: DOWNLOAD_SECURITY_LEVEL, downloads: figures },
