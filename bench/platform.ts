@@ -29,6 +29,12 @@ import { TransitHost, expectOk, type Transmit } from './_transit';
 export const MOSQUITTO_MSG_PER_S = 50_000;
 const FLEETS = [100, 1000];
 const SMOKE_FLEETS = [3];
+/** TAPCARD_BENCH_TERMINALS=100,10000 runs other fleet sizes (profiling, the 10,000-terminal run). */
+function fleetSizes(smoke: boolean): number[] {
+  const asked = process.env.TAPCARD_BENCH_TERMINALS;
+  if (asked === undefined || asked === '') return smoke ? SMOKE_FLEETS : FLEETS;
+  return asked.split(',').map((x) => Number.parseInt(x, 10));
+}
 /** The smallest transit package (no terms of use): a few LOAD blocks. */
 const PACKAGE_BYTES = 0;
 const CONNECT_BATCH = 50;
@@ -167,7 +173,7 @@ async function runFleet(n: number): Promise<FleetFigure> {
 }
 
 export async function platformBench(opts: BenchOptions): Promise<BenchResult> {
-  const fleets = opts.smoke ? SMOKE_FLEETS : FLEETS;
+  const fleets = fleetSizes(opts.smoke);
   const figures: FleetFigure[] = [];
   for (const n of fleets) figures.push(await runFleet(n));
   return {

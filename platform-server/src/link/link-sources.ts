@@ -4,6 +4,7 @@
  * dropped and nothing can be sent to it.
  */
 import { DbCounterStore } from '../db/link-counters';
+import { ReservedCounterStore } from './reserved-counter';
 import { deviceOwner } from '../db/key-store';
 import { getDevice } from '../db/devices';
 import type { Platform } from '../platform-home';
@@ -23,7 +24,16 @@ export function linkKeysFromStore(p: Platform): LinkKeySource {
   };
 }
 
-/** fence: several workers (workers/device-leases.ts) write counters only under the device's lease. */
+/**
+ * Down counters one platform process sends under are reserved DOWN_COUNTER_BLOCK at a time
+ * (reserved-counter.ts). With several workers (fence: workers/device-leases.ts) every counter is
+ * written under the device's lease, so a worker that lost the device cannot send from a reservation.
+ */
+export const DOWN_COUNTER_BLOCK = 64;
+
 export function countersFromDb(p: Platform, fence: ((deviceId: string) => void) | null = null): CounterSource {
-  return (deviceId, direction) => new DbCounterStore(p.db, deviceId, direction, fence);
+  return (deviceId, direction) => {
+    const stored = new DbCounterStore(p.db, deviceId, direction, fence);
+    return direction === 'down' && fence === null ? new ReservedCounterStore(stored, DOWN_COUNTER_BLOCK) : stored;
+  };
 }
