@@ -1,6 +1,7 @@
 /**
  * Builds and boots the SE on the board: its store on the Storage-backed flash, Espruino's native
- * AES, DES/3DES on 32-bit words for the PBOC purse (word-des.ts), the hardware RNG, and the serial and ISD
+ * AES, DES/3DES on 32-bit words for the PBOC purse (word-des.ts, its tables in Storage:
+ * des-table-file.ts), the hardware RNG, and the serial and ISD
  * keys from the provisioning bundle (used at first boot to personalise; afterwards the store
  * holds the keys and the bundle's copy is not read again by the SE).
  */
@@ -9,7 +10,8 @@ import type { TargetParams } from '../../core/pn532/commands';
 import { SecureElement } from '../../core/se/secure-element';
 import type { Flash } from '../../core/ports/flash';
 import { NFCID1T, SENS_RES } from './board-config';
-import { aes } from './espruino-api';
+import { aes, storage } from './espruino-api';
+import { storedDesTables } from './des-table-file';
 import { EspruinoAesCipher } from './espruino-aes';
 import { espruinoRandom } from './espruino-random';
 import { WordDes, WordTripleDes } from './word-des';
@@ -17,12 +19,13 @@ import type { SeProvisioning } from './provisioning';
 
 export function bootSecureElement(flash: Flash, provisioning: SeProvisioning): SecureElement {
   const nativeAes = aes();
+  const desTables = storedDesTables(storage());
   const se = new SecureElement({
     flash: flash,
     random: espruinoRandom,
     aes: () => new EspruinoAesCipher(nativeAes),
-    des: () => new WordDes(),
-    tripleDes: () => new WordTripleDes(),
+    des: () => new WordDes(desTables),
+    tripleDes: () => new WordTripleDes(desTables),
     serial: provisioning.serial,
     appletClasses: BUILT_IN_APPLET_CLASSES,
     initialKeys: { kvn: provisioning.isdKeyVersion, enc: provisioning.enc, mac: provisioning.mac, dek: provisioning.dek },

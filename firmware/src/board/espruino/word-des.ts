@@ -14,21 +14,23 @@
  * - The key schedule rotates the 28-bit halves C and D and reads PC-2 from nibble tables: each of
  *   the 14 nibbles of C||D gives its share of both round-key words.
  *
- * Tables: SP 8 x 64 words and PC-2 14 x 16 x 2 words, 3,840 bytes built once at load; a keyed
+ * Tables: SP 8 x 64 words and PC-2 14 x 16 x 2 words, 3,840 bytes built once (DesTables); a keyed
  * engine holds 32 words. Uses >>> and full 32-bit values, so it lives here, outside the portable core.
  */
 import { assertRange, type BlockCipher } from '../../core/crypto/block-cipher';
-import { KEY_SHIFTS, P, PC1, PC2, sBox } from '../../core/crypto/_des-tables';
+import { KEY_SHIFTS, PC1, permutationP, permutedChoice2, sBox, sBoxes } from '../../core/crypto/_des-tables';
 import { TripleDes } from '../../core/crypto/triple-des';
 
 const BLOCK = 8;
 const ROUNDS = 16;
 const HALF_MASK = 0x0fffffff;
 
-/** SP[j][x]: P(S_j(x) at output bits 4j+1..4j+4), bit 1 the word's bit 31, rotated right by one. */
-const SP: Int32Array[] = [];
+/** SP: 8 S-boxes x 64 words; SP[j][x] is P(S_j(x) at output bits 4j+1..4j+4), bit 1 the word's bit 31, rotated right by one. */
+const SP_WORDS = 8 * 64;
 /** PC2_WORDS[(n * 16 + v) * 2 + w]: the bits of round-key word w (0: groups 0 2 4 6, 1: groups 1 3 5 7) that nibble n of C||D brings when it is v. */
-const PC2_WORDS = new Int32Array(14 * 16 * 2);
+const PC2_WORDS = 14 * 16 * 2;
+/** Words in a table buffer: SP, then PC2_WORDS. */
+export const DES_TABLE_WORDS = SP_WORDS + PC2_WORDS;
 
 /** Where round-key bit b (0..47) sits: in word (b / 6) & 1, at the word bit returned. */
 function roundKeyBit(b: number): number {
@@ -36,29 +38,48 @@ function roundKeyBit(b: number): number {
   return (32 >>> (b % 6)) << (26 - 8 * (group >>> 1));
 }
 
-function buildTables(): void {
+/** The tables every engine reads, SP then PC2_WORDS, computed from FIPS 46-3's. */
+export function buildDesTables(): Int32Array {
+  const t = new Int32Array(DES_TABLE_WORDS);
+  const P = permutationP();
+  const boxes = sBoxes();
   for (let j = 0; j < 8; j++) {
-    SP.push(new Int32Array(64));
     for (let x = 0; x < 64; x++) {
-      const s = sBox(j, x);
+      const s = sBox(boxes, j, x);
       let word = 0;
       for (let i = 0; i < 32; i++) {
         const q = P[i] - 1; // output bit i takes pre-P bit q
         if (q >>> 2 === j && ((s >>> (3 - (q & 3))) & 1) !== 0) word |= 1 << (31 - i);
       }
-      SP[j][x] = (word >>> 1) | (word << 31); // rotated like the halves in crypt()
+      t[j * 64 + x] = (word >>> 1) | (word << 31); // rotated like the halves in crypt()
     }
   }
+  const PC2 = permutedChoice2();
   for (let b = 0; b < 48; b++) {
     const src = PC2[b] - 1; // 0..55 over C||D
     const n = src >>> 2;
     const nibbleBit = 8 >>> (src & 3);
     for (let v = 0; v < 16; v++) {
-      if ((v & nibbleBit) !== 0) PC2_WORDS[(n * 16 + v) * 2 + (Math.floor(b / 6) & 1)] |= roundKeyBit(b);
+      if ((v & nibbleBit) !== 0) t[SP_WORDS + (n * 16 + v) * 2 + (Math.floor(b / 6) & 1)] |= roundKeyBit(b);
     }
   }
+  return t;
 }
-buildTables();
+
+/**
+ * Views of a buffer laid out as buildDesTables() returns it, shared by every engine. The board
+ * keeps that buffer in a Storage file (des-table-file.ts): read through memory-mapped flash, the
+ * 3,840 bytes cost no RAM.
+ */
+export class DesTables {
+  readonly sp: Int32Array[] = [];
+  readonly pc2: Int32Array;
+
+  constructor(buffer: ArrayBufferLike) {
+    for (let j = 0; j < 8; j++) this.sp.push(new Int32Array(buffer, 4 * 64 * j, 64));
+    this.pc2 = new Int32Array(buffer, 4 * SP_WORDS, PC2_WORDS);
+  }
+}
 
 function readWord(b: Uint8Array, off: number): number {
   return (b[off] << 24) | (b[off + 1] << 16) | (b[off + 2] << 8) | b[off + 3];
@@ -76,6 +97,11 @@ export class WordDes implements BlockCipher {
   /** Round r's key words at 2r (groups 0 2 4 6) and 2r+1 (groups 1 3 5 7). */
   private readonly keys = new Int32Array(2 * ROUNDS);
   private keyed = false;
+  private readonly tables: DesTables;
+
+  constructor(tables: DesTables) {
+    this.tables = tables;
+  }
 
   setKey(key: Uint8Array, off: number, len: number): void {
     if (len !== 8) throw new Error('DES key: expected 8 bytes, got ' + len);
@@ -89,7 +115,7 @@ export class WordDes implements BlockCipher {
       c = (c << 1) | ((key[off + (p >>> 3)] >>> (7 - (p & 7))) & 1);
       d = (d << 1) | ((key[off + (q >>> 3)] >>> (7 - (q & 7))) & 1);
     }
-    const t = PC2_WORDS;
+    const t = this.tables.pc2;
     const k = this.keys;
     for (let r = 0; r < ROUNDS; r++) {
       const s = KEY_SHIFTS[r];
@@ -152,14 +178,15 @@ export class WordDes implements BlockCipher {
     let w = 0;
     let x = 0;
     const k = this.keys;
-    const s0 = SP[0];
-    const s1 = SP[1];
-    const s2 = SP[2];
-    const s3 = SP[3];
-    const s4 = SP[4];
-    const s5 = SP[5];
-    const s6 = SP[6];
-    const s7 = SP[7];
+    const sp = this.tables.sp;
+    const s0 = sp[0];
+    const s1 = sp[1];
+    const s2 = sp[2];
+    const s3 = sp[3];
+    const s4 = sp[4];
+    const s5 = sp[5];
+    const s6 = sp[6];
+    const s7 = sp[7];
     // Two rounds per pass, so the halves trade roles instead of places.
     for (let i = 0, at = first; i < ROUNDS; i += 2, at += 2 * step) {
       w = r ^ k[at];
@@ -197,7 +224,7 @@ export class WordDes implements BlockCipher {
 
 /** Triple DES EDE (core/crypto/triple-des.ts) on WordDes. */
 export class WordTripleDes extends TripleDes {
-  constructor() {
-    super(() => new WordDes());
+  constructor(tables: DesTables) {
+    super(() => new WordDes(tables));
   }
 }

@@ -6,7 +6,7 @@
 import { shr } from '../bits';
 import { fill } from '../bytes';
 import { BlockCipher, assertRange } from './block-cipher';
-import { decimalTable, KEY_SHIFTS, P, PC1, PC2, sBox } from './_des-tables';
+import { decimalTable, KEY_SHIFTS, PC1, permutationP, permutedChoice2, sBox, sBoxes } from './_des-tables';
 import { TripleDes } from './triple-des';
 
 const BLOCK = 8;
@@ -29,9 +29,12 @@ for (let i = 0; i < 64; i++) FP[IP[i] - 1] = i + 1;
  * four big-endian bytes, so a round is eight lookups and byte XORs with no 32-bit word.
  */
 const SP = new Uint8Array(8 * 64 * 4);
+const P = permutationP();
+const PC2 = permutedChoice2();
+const S_BOXES = sBoxes();
 for (let j = 0; j < 8; j++) {
   for (let x = 0; x < 64; x++) {
-    const s = sBox(j, x);
+    const s = sBox(S_BOXES, j, x);
     for (let i = 0; i < 32; i++) {
       const q = P[i] - 1; // output bit i (0-based) takes pre-P bit q
       if (shr(q, 2) === j && (shr(s, 3 - (q & 3)) & 1) !== 0) {

@@ -1,6 +1,6 @@
 /**
  * The issuer security domain (ISD, AID A000000151000000): GlobalPlatform card content management
- * behind SCP03. Commands are found in a const table (STYLE.md §4); secure messaging is removed
+ * behind SCP03. Commands are found in a const table; secure messaging is removed
  * before dispatch and added to the response after it (AmdD 6.2).
  */
 import type { CommandApdu } from '../apdu';
@@ -41,24 +41,17 @@ const CARD_DATA = new Uint8Array([
 /** Max command data length the ISD takes (FCI tag 9F65). */
 export const MAX_COMMAND_DATA = 0xff;
 
-interface IsdCommand {
-  name: string;
-  ins: number;
-  /** Needs an authenticated SCP03 session. */
-  secured: boolean;
-  /** Also takes the ISO class 00 (GP Card Specification v2.3.1 §11.3.1: GET DATA, CLA 00-0F or 80-8F). */
-  isoClass: boolean;
-  run: (isd: Isd, cmd: CommandApdu, rsp: ApduResponse) => number;
-}
-
-const COMMANDS: IsdCommand[] = [
-  { name: 'INSTALL', ins: INS_INSTALL, secured: true, isoClass: false, run: (isd, cmd, rsp) => isd.install(cmd, rsp) },
-  { name: 'LOAD', ins: INS_LOAD, secured: true, isoClass: false, run: (isd, cmd, rsp) => isd.loader.load(cmd, rsp) },
-  { name: 'DELETE', ins: INS_DELETE, secured: true, isoClass: false, run: (isd, cmd, rsp) => isd.installer.deleteContent(cmd, rsp) },
-  { name: 'GET STATUS', ins: INS_GET_STATUS, secured: true, isoClass: false, run: (isd, cmd, rsp) => isd.status.handle(cmd, isd.cardLifeCycle, rsp) },
-  { name: 'PUT KEY', ins: INS_PUT_KEY, secured: true, isoClass: false, run: (isd, cmd, rsp) => isd.scm.putKey(cmd, rsp) },
-  { name: 'GET DATA', ins: INS_GET_DATA, secured: false, isoClass: true, run: (isd, cmd, rsp) => isd.getData(cmd, rsp) },
-];
+/** Needs an authenticated SCP03 session. */
+const SECURED = 1;
+/** Also takes the ISO class 00 (GP Card Specification v2.3.1 §11.3.1: GET DATA, CLA 00-0F or 80-8F). */
+const ISO_CLASS = 2;
+/**
+ * The command table: INS of command i at COMMAND_INS[i], what it needs at COMMAND_FLAGS[i]; run()
+ * dispatches on the INS. Flat bytes instead of one object and one closure per command: on
+ * Espruino each is a JsVar for as long as the firmware runs.
+ */
+const COMMAND_INS = new Uint8Array([INS_INSTALL, INS_LOAD, INS_DELETE, INS_GET_STATUS, INS_PUT_KEY, INS_GET_DATA]);
+const COMMAND_FLAGS = new Uint8Array([SECURED, SECURED, SECURED, SECURED, SECURED, ISO_CLASS]);
 
 export class Isd {
   readonly scm: SecureChannelModule;
@@ -113,15 +106,35 @@ export class Isd {
     } else if ((cla & 0x04) !== 0) {
       return SW.ERR_SECURITY_STATUS;
     }
-    let entry: IsdCommand | null = null;
-    for (let i = 0; i < COMMANDS.length; i++) if (COMMANDS[i].ins === cmd.ins) entry = COMMANDS[i];
-    if (entry === null) return SW.ERR_INS_NOT_SUPPORTED;
-    if (cmd.cla !== CLA_GP && !(entry.isoClass && cmd.cla === 0x00)) return SW.ERR_CLA_NOT_SUPPORTED;
-    if (entry.secured && session.state !== 'AUTHENTICATED') return SW.ERR_SECURITY_STATUS;
-    const sw = entry.run(this, cmd, rsp);
+    let flags = -1;
+    for (let i = 0; i < COMMAND_INS.length; i++) if (COMMAND_INS[i] === cmd.ins) flags = COMMAND_FLAGS[i];
+    if (flags < 0) return SW.ERR_INS_NOT_SUPPORTED;
+    if (cmd.cla !== CLA_GP && !((flags & ISO_CLASS) !== 0 && cmd.cla === 0x00)) return SW.ERR_CLA_NOT_SUPPORTED;
+    if ((flags & SECURED) !== 0 && session.state !== 'AUTHENTICATED') return SW.ERR_SECURITY_STATUS;
+    const sw = this.run(cmd, rsp);
     if (sw !== SW.OK && sw !== SW.WARN_MORE_DATA) rsp.len = 0;
     rsp.len = session.wrapResponse(rsp.buf, rsp.len, sw);
     return sw;
+  }
+
+  /** One of the table's commands, by its INS. */
+  private run(cmd: CommandApdu, rsp: ApduResponse): number {
+    switch (cmd.ins) {
+      case INS_INSTALL:
+        return this.install(cmd, rsp);
+      case INS_LOAD:
+        return this.loader.load(cmd, rsp);
+      case INS_DELETE:
+        return this.installer.deleteContent(cmd, rsp);
+      case INS_GET_STATUS:
+        return this.status.handle(cmd, this.cardLifeCycle, rsp);
+      case INS_PUT_KEY:
+        return this.scm.putKey(cmd, rsp);
+      case INS_GET_DATA:
+        return this.getData(cmd, rsp);
+      default:
+        return SW.ERR_INS_NOT_SUPPORTED;
+    }
   }
 
   install(cmd: CommandApdu, rsp: ApduResponse): number {

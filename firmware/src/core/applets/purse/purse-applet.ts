@@ -37,12 +37,6 @@ const TAG_FCI_PROPRIETARY = 0xa5;
 const TAG_ISSUER_DISCRETIONARY = 0x9f0c;
 
 type Handler = (card: PurseCard, cmd: CommandApdu, rsp: ApduResponse) => number;
-interface Command {
-  name: string;
-  cla: number;
-  ins: number;
-  handler: Handler;
-}
 
 function initialize(card: PurseCard, cmd: CommandApdu, rsp: ApduResponse): number {
   if (cmd.p1 === P1_INITIALIZE_LOAD) return initializeForLoad(card, cmd, rsp);
@@ -51,16 +45,22 @@ function initialize(card: PurseCard, cmd: CommandApdu, rsp: ApduResponse): numbe
   return SW.ERR_WRONG_P1P2;
 }
 
-const COMMANDS: Command[] = [
-  { name: 'GET BALANCE', cla: CLA_PROPRIETARY, ins: INS_GET_BALANCE, handler: getBalance },
-  { name: 'INITIALIZE FOR LOAD/PURCHASE', cla: CLA_PROPRIETARY, ins: INS_INITIALIZE, handler: initialize },
-  { name: 'CREDIT FOR LOAD', cla: CLA_PROPRIETARY, ins: INS_CREDIT_FOR_LOAD, handler: creditForLoad },
-  { name: 'DEBIT FOR PURCHASE', cla: CLA_PROPRIETARY, ins: INS_DEBIT_FOR_PURCHASE, handler: debitForPurchase },
-  { name: 'GET TRANSACTION PROVE', cla: CLA_PROPRIETARY, ins: INS_GET_TRANSACTION_PROVE, handler: getTransactionProve },
-  { name: 'READ BINARY', cla: CLA_ISO, ins: INS_READ_BINARY, handler: readBinary },
-  { name: 'READ RECORD', cla: CLA_ISO, ins: INS_READ_RECORD, handler: readRecord },
-  { name: 'VERIFY', cla: CLA_ISO, ins: INS_VERIFY, handler: verifyPin },
-];
+/**
+ * The command table: CLA and INS of command i at 2i and 2i+1, its handler at HANDLERS[i]. Flat
+ * bytes instead of one object per command: on Espruino each object and field is a JsVar for as
+ * long as the firmware runs, a Uint8Array's bytes share a few.
+ */
+const CLA_INS = new Uint8Array([
+  CLA_PROPRIETARY, INS_GET_BALANCE, // GET BALANCE
+  CLA_PROPRIETARY, INS_INITIALIZE, // INITIALIZE FOR LOAD/PURCHASE
+  CLA_PROPRIETARY, INS_CREDIT_FOR_LOAD, // CREDIT FOR LOAD
+  CLA_PROPRIETARY, INS_DEBIT_FOR_PURCHASE, // DEBIT FOR PURCHASE
+  CLA_PROPRIETARY, INS_GET_TRANSACTION_PROVE, // GET TRANSACTION PROVE
+  CLA_ISO, INS_READ_BINARY, // READ BINARY
+  CLA_ISO, INS_READ_RECORD, // READ RECORD
+  CLA_ISO, INS_VERIFY, // VERIFY
+]);
+const HANDLERS: Handler[] = [getBalance, initialize, creditForLoad, debitForPurchase, getTransactionProve, readBinary, readRecord, verifyPin];
 
 export class PurseApplet implements Applet {
   private readonly card: PurseCard;
@@ -89,11 +89,10 @@ export class PurseApplet implements Applet {
 
   process(cmd: CommandApdu, rsp: ApduResponse): number {
     let claKnown = false;
-    for (let i = 0; i < COMMANDS.length; i++) {
-      const c = COMMANDS[i];
-      if (c.cla !== cmd.cla) continue;
+    for (let i = 0; i < HANDLERS.length; i++) {
+      if (CLA_INS[2 * i] !== cmd.cla) continue;
       claKnown = true;
-      if (c.ins === cmd.ins) return c.handler(this.card, cmd, rsp);
+      if (CLA_INS[2 * i + 1] === cmd.ins) return HANDLERS[i](this.card, cmd, rsp);
     }
     return claKnown ? SW.ERR_INS_NOT_SUPPORTED : SW.ERR_CLA_NOT_SUPPORTED;
   }
