@@ -1,7 +1,6 @@
 /**
  * Builds and boots the SE on the board: its store on the Storage-backed flash, Espruino's native
- * AES, DES/3DES on 32-bit words for the PBOC purse (word-des.ts, its tables in Storage:
- * des-table-file.ts), the hardware RNG, and the serial and ISD
+ * AES, DES/3DES on 32-bit words for the PBOC purse (word-des.ts), the hardware RNG, and the serial and ISD
  * keys from the provisioning bundle (used at first boot to personalise; afterwards the store
  * holds the keys and the bundle's copy is not read again by the SE).
  */
@@ -10,16 +9,15 @@ import type { TargetParams } from '../../core/pn532/commands';
 import { SecureElement } from '../../core/se/secure-element';
 import type { Flash } from '../../core/ports/flash';
 import { NFCID1T, SENS_RES } from './board-config';
-import { aes, storage } from './espruino-api';
-import { storedDesTables } from './des-table-file';
+import { aes } from './espruino-api';
 import { EspruinoAesCipher } from './espruino-aes';
 import { espruinoRandom } from './espruino-random';
-import { WordDes, WordTripleDes } from './word-des';
+import { buildDesTables, DesTables, WordDes, WordTripleDes } from './word-des';
 import type { SeProvisioning } from './provisioning';
 
 export function bootSecureElement(flash: Flash, provisioning: SeProvisioning): SecureElement {
   const nativeAes = aes();
-  const desTables = storedDesTables(storage());
+  const desTables = new DesTables(buildDesTables().buffer);
   const se = new SecureElement({
     flash: flash,
     random: espruinoRandom,
