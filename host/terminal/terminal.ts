@@ -81,6 +81,8 @@ function nowSeconds(): number {
 export class Terminal implements McuShell {
   readonly mcu: Mcu;
   private waiting: Waiting | null = null;
+  /** The session the MCU handed to manage(), until its NOTE_PERMISSION_DONE (which checks its keys are wiped). */
+  private managed: ManagementSession | null = null;
   private queue: Promise<unknown> = Promise.resolve();
   private timer: NodeJS.Timeout | null = null;
   private closed = false;
@@ -177,6 +179,7 @@ export class Terminal implements McuShell {
   }
 
   manage(session: ManagementSession): void {
+    this.managed = session;
     const w = this.waiting;
     this.log('terminal.permission.open', { seSerial: toHex(this.se.serial) });
     if (w === null || w.work === undefined) return;
@@ -203,13 +206,14 @@ export class Terminal implements McuShell {
       case NOTE_INSTALLED:
         return this.log('terminal.download.installed', { job: r.job, slot: value });
       case NOTE_PERMISSION_DONE: {
-        this.log('terminal.permission.closed', { keysWiped: this.mcu.session.state === 'IDLE' });
+        this.log('terminal.permission.closed', { keysWiped: this.managed?.state === 'IDLE' });
+        this.managed = null;
         const w = this.waiting;
         if (w !== null && w.error !== undefined) return this.finish(w.error as Error);
         return this.finish(null, w?.result);
       }
       case NOTE_PERMISSION_REFUSED:
-        return this.finish(new TerminalError(`permission not usable (code ${value}, SW ${this.mcu.session.lastSw.toString(16)})`, 'PERMISSION_DENIED'));
+        return this.finish(new TerminalError(`permission not usable (code ${value}, SW ${this.mcu.lastSw.toString(16)})`, 'PERMISSION_DENIED'));
       case NOTE_DOWNLOAD_QUEUED:
         return this.finish(null, text);
       case NOTE_DOWNLOAD_REFUSED:

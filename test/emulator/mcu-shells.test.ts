@@ -17,6 +17,7 @@ import { provisionDevice } from '../../platform-server/src/provision';
 import { type RunningPlatform, startPlatform } from '../../platform-server/src/server';
 import { startEmulator } from '../../host/emulator/emulator';
 import { Terminal } from '../../host/terminal/terminal';
+import type { ManagementSession } from '../../firmware/src/core/mcu/management-session';
 import { tempPlatform, type TempPlatform } from '../platform/_fixtures';
 import { buildTestFirmware, captureConsole, tempDir, until } from './helpers';
 import { TransitIssuer } from '../../parties/transit-issuer';
@@ -66,14 +67,16 @@ async function hostShell(): Promise<Shell> {
     deviceId,
     secrets: [bundle.link.kic, bundle.link.kid, bundle.se.isd.enc, bundle.se.isd.mac, bundle.se.isd.dek],
     async permission() {
+      let session: ManagementSession | null = null;
       const applications = await t.withPermission((s) => {
+        session = s;
         const out = new Uint8Array(300);
         const m = s.send(GET_STATUS_APPS, GET_STATUS_APPS.length, out);
         let n = 0;
         for (let p = 0; p + 2 <= m - 2 && out[p] === 0xe3; p += 2 + out[p + 1]) n++;
         return n;
       });
-      return { applications, keysWiped: t.mcu.session.state === 'IDLE' };
+      return { applications, keysWiped: (session as ManagementSession | null)?.state === 'IDLE' };
     },
     download: (app) => t.requestDownload(app),
     cards: async () => t.cards().length,

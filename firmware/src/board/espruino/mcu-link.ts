@@ -106,7 +106,7 @@ export class McuLink implements McuShell {
     else if (note === NOTE_DOWNLOAD_REFUSED) d = this.app + ' refused: ' + text;
     else if (note === NOTE_INSTALLED) d = 'job ' + this.mcu.relay.job + ' installed in slot ' + value;
     else if (note === NOTE_PERMISSION_DONE) p = this.lastPermission + ', keys wiped';
-    else if (note === NOTE_PERMISSION_REFUSED) p = value === MGMT_GRANT_REFUSED ? 'grant refused' : 'SE refused, SW ' + this.mcu.session.lastSw.toString(16);
+    else if (note === NOTE_PERMISSION_REFUSED) p = value === MGMT_GRANT_REFUSED ? 'grant refused' : 'SE refused, SW ' + this.mcu.lastSw.toString(16);
     else if (note === NOTE_REQUEST_REFUSED || note === NOTE_NO_ANSWER) {
       const why = note === NOTE_NO_ANSWER ? 'no answer' : 'refused by the link, PoR ' + value;
       if (this.mcu.settled === REQUEST_PERMISSION) p = why;

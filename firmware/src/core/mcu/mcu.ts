@@ -18,7 +18,9 @@
  *
  * The SE is in the same firmware in both shells and answers synchronously, so an SE exchange is a
  * call inside the event that needs it. One request waits for its PoR at a time, and the
- * management session lives only inside the event that opened it. Times are Unix seconds.
+ * management session lives only inside the event that opened it: it is created there and dropped
+ * after (its SCP03 engines and buffers are RAM a board needs only for that event). Times are Unix
+ * seconds.
  */
 import { equalBytes } from '../bytes';
 import type { CipherFactory } from '../crypto/block-cipher';
@@ -57,7 +59,8 @@ const MAX_REASSEMBLIES = 2;
 export class Mcu {
   readonly link: LinkEndpoint;
   readonly relay: DownloadRelay;
-  readonly session: ManagementSession;
+  /** Status word of the SE's last refusal while a granted session opened (0 when none). */
+  lastSw = 0;
   /** The request waiting for its PoR (REQUEST_*), and until when. */
   pending = REQUEST_NONE;
   /** The last request that got its answer or was given up. */
@@ -74,13 +77,12 @@ export class Mcu {
     up: CounterStore,
     down: CounterStore,
     frameSize: number,
-    aes: CipherFactory,
-    random: Random,
+    private readonly aes: CipherFactory,
+    private readonly random: Random,
     private readonly porTimeoutSeconds: number,
     private readonly shell: McuShell,
   ) {
     this.relay = new DownloadRelay(se);
-    this.session = new ManagementSession(se, aes, random, this.relay.work, this.relay.rsp);
     random.fill(this.request, 0, 1);
     this.link = new LinkEndpoint(keys, up, down, this, shell, RELAY_ANSWER_MAX, frameSize, MAX_PARTS, MAX_REASSEMBLIES, this.request[0]);
   }
@@ -175,15 +177,17 @@ export class Mcu {
   }
 
   private granted(grant: Uint8Array, off: number, len: number): void {
-    const rc = this.session.open(grant, off, len, this.now);
+    const session = new ManagementSession(this.se, this.aes, this.random, this.relay.work, this.relay.rsp);
+    const rc = session.open(grant, off, len, this.now);
+    this.lastSw = session.lastSw;
     if (rc !== 0) {
       this.shell.tell(NOTE_PERMISSION_REFUSED, rc, '');
       return;
     }
     try {
-      this.shell.manage(this.session);
+      this.shell.manage(session);
     } finally {
-      this.session.end();
+      session.end();
     }
     this.shell.tell(NOTE_PERMISSION_DONE, 0, '');
   }
