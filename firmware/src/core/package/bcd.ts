@@ -51,7 +51,8 @@ export function encodePin(digits: string, minDigits: number, maxDigits: number):
   return out;
 }
 
-const DAYS_IN_MONTH = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+/** A Uint8Array, not an array: on Espruino an array holds each number in JsVars of its own. */
+const DAYS_IN_MONTH = new Uint8Array([31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]);
 
 /** True when b[off..off+4) is a BCD date YYYYMMDD with a real month and day (Feb 29 always allowed). */
 export function isBcdDate(b: Uint8Array, off: number): boolean {

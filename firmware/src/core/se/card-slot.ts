@@ -9,7 +9,7 @@ import type { ApduResponse, Applet } from './applet';
 import { ATR_MAX_LEN, buildContactlessAtr } from './atr';
 
 /** Historical bytes: "TAPCARD" and the slot number (ISO 7816-4 §8.1.1: proprietary, category 00 not used). */
-const HIST_PREFIX = [0x54, 0x41, 0x50, 0x43, 0x41, 0x52, 0x44];
+const HIST_PREFIX = new Uint8Array([0x54, 0x41, 0x50, 0x43, 0x41, 0x52, 0x44]);
 
 export class CardSlot {
   readonly index: number;
