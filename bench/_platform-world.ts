@@ -47,6 +47,18 @@ export interface BenchWorld {
   close(): Promise<void>;
 }
 
+/** A terminal (MCU + SE core, state under stateRoot) joined to the broker at brokerUrl, its frames counted. */
+export async function startBenchTerminal(bundle: ProvisioningBundle, brokerUrl: string, stateRoot: string): Promise<BenchTerminal> {
+  const frames: FrameLog = { up: [], down: [] };
+  const mqtt = await MqttDeviceTransport.connect(
+    bundle.deviceId,
+    { url: brokerUrl, clientId: bundle.deviceId, username: bundle.broker.username, password: bundle.broker.password },
+    { frameSize: bundle.broker.frameSize },
+  );
+  const terminal = await Terminal.start({ bundle, stateDir: path.join(stateRoot, bundle.deviceId), transport: countingTransport(mqtt, frames) });
+  return { terminal, frames };
+}
+
 export async function benchWorld(setup: 'provisioned' | 'fleet', issuer: SizedTransitIssuer, dpuOptions: DpuOptions): Promise<BenchWorld> {
   const dir = mkdtempSync(path.join(tmpdir(), 'tapcard-bench-platform-'));
   const stateRoot = mkdtempSync(path.join(tmpdir(), 'tapcard-bench-terminals-'));
@@ -90,19 +102,9 @@ export async function benchWorld(setup: 'provisioned' | 'fleet', issuer: SizedTr
         return out;
       },
       async terminal(bundle) {
-        const frames: FrameLog = { up: [], down: [] };
-        const mqtt = await MqttDeviceTransport.connect(
-          bundle.deviceId,
-          { url: brokerUrl, clientId: bundle.deviceId, username: bundle.broker.username, password: bundle.broker.password },
-          { frameSize: bundle.broker.frameSize },
-        );
-        const terminal = await Terminal.start({
-          bundle,
-          stateDir: path.join(stateRoot, bundle.deviceId),
-          transport: countingTransport(mqtt, frames),
-        });
-        terminals.push(terminal);
-        return { terminal, frames };
+        const started = await startBenchTerminal(bundle, brokerUrl, stateRoot);
+        terminals.push(started.terminal);
+        return started;
       },
       close,
     };

@@ -4,13 +4,18 @@
  * with its SE, GET STATUS, keys wiped), a download of a small transit package the terminal asks for
  * (the platform's download job over the embedded aedes broker, 140-octet segments), and a recharge
  * tap on the installed card (SELECT, INITIALIZE FOR LOAD, CREDIT FOR LOAD with the transit security
- * module's MAC2, in process). Figures: jobs/s, job latency p50/p99/max, process CPU
- * (process.cpuUsage) and memory (rss, heap, sampled). In the same run the bare broker carries the
- * same message count and sizes (bench/_platform-bare.ts), beside mosquitto's ~50k msg/s for one node.
+ * module's MAC2, in process). Figures: jobs/s, job latency p50/p99/max, CPU time (process.cpuUsage)
+ * and memory (rss, heap, sampled). In the same run the bare broker carries the same message count
+ * and sizes, beside mosquitto's ~50k msg/s for one node.
  *
- * Everything (platform, broker, terminals) shares one Node process, so CPU and memory are the
- * whole system's. Set-up (enrolment, terminal boot, MQTT connects) is not timed.
+ * The platform (with its embedded broker) runs in a process of its own (bench/_platform-process.ts),
+ * the simulated fleet in this one, so the platform's CPU and memory are its own; the bare broker is
+ * split the same way (broker and platform client there, devices here). Set-up (enrolment, terminal
+ * boot, MQTT connects) is not timed.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { P1_STATUS_ISD } from '../firmware/src/core/gp/constants';
 import { loadBlockCount } from '../firmware/src/core/gp/load-script';
 import { buildGetStatus } from '../firmware/src/core/gp/get-status';
@@ -19,10 +24,11 @@ import { MAX_RESPONSE_LEN } from '../firmware/src/core/se/secure-element';
 import type { Terminal } from '../host/terminal/terminal';
 import type { ProvisioningBundle } from '../contracts/provisioning-bundle';
 import { fmt, machineInfo, maxOf, msSince, percentile, type BenchOptions, type BenchResult } from './_report';
-import { replayOnBareBroker, type BareFigure } from './_platform-bare';
+import type { BareFigure } from './_platform-bare';
+import { ServerProcess, replayApart } from './_platform-apart';
 import { frameCount, frameOctets, type FrameLog } from './_platform-frames';
-import { BENCH_APPLICATION_ID, PLATFORM_BLOCK_SIZE, SizedTransitIssuer, type IssuedCard } from './_platform-issuer';
-import { benchWorld, type BenchWorld } from './_platform-world';
+import { BENCH_APPLICATION_ID, PLATFORM_BLOCK_SIZE, sizedTransitPackage, type IssuedCard } from './_platform-issuer';
+import { startBenchTerminal } from './_platform-world';
 import { TransitHost, expectOk, type Transmit } from './_transit';
 
 /** mosquitto, one node: about 50k messages/s. */
@@ -51,6 +57,13 @@ interface JobTimes {
   tap: number;
 }
 
+interface CpuFigure {
+  userMs: number;
+  systemMs: number;
+  /** CPU time over wall time (out of 2 cores here). */
+  coresBusy: number;
+}
+
 interface FleetFigure {
   terminals: number;
   ms: number;
@@ -59,12 +72,16 @@ interface FleetFigure {
   downloadMs: { p50: number; p99: number };
   packageBytes: number;
   loadBlocks: number;
-  cpu: { userMs: number; systemMs: number; coresBusy: number };
-  memory: { rssStartMB: number; rssPeakMB: number; heapPeakMB: number };
+  /** The platform process: platform, its flows and the embedded broker. */
+  platform: { cpu: CpuFigure; rssStartMB: number; rssPeakMB: number; heapPeakMB: number };
+  /** This process: the simulated terminals. */
+  fleet: { cpu: CpuFigure; rssPeakMB: number };
   messages: number;
   octets: number;
   messagesPerS: number;
   bare: BareFigure;
+  /** The bare broker's process during its replay. */
+  bareBroker: { cpu: CpuFigure; rssPeakMB: number };
   /** Flow messages/s over bare-broker messages/s. */
   ratio: number;
 }
@@ -86,62 +103,78 @@ async function rechargeTap(terminal: Terminal, card: IssuedCard): Promise<void> 
   expectOk('CREDIT FOR LOAD', await transmit(host.credit(init, RECHARGE_FEN, DATE_TIME)));
 }
 
-async function oneJob(world: BenchWorld, terminal: Terminal): Promise<JobTimes> {
+/** The package the bench issuer made for this card number (it is a function of the number). */
+function issuedCard(cardNumber: string): IssuedCard {
+  return { cardNumber, pkg: sizedTransitPackage(PACKAGE_BYTES, PLATFORM_BLOCK_SIZE, cardNumber) };
+}
+
+async function oneJob(server: ServerProcess, terminal: Terminal): Promise<JobTimes & { card: IssuedCard }> {
   const start = process.hrtime.bigint();
   await terminal.withPermission((s) => readIsdStatus(s));
   const permission = msSince(start);
   const jobId = await terminal.requestDownload(BENCH_APPLICATION_ID);
-  const job = await world.dpu.waitFor(jobId);
+  const job = await server.waitFor(jobId, terminal.deviceId);
   if (job.state !== 'done') throw new Error(`download for ${terminal.deviceId} failed: ${job.error}`);
   const download = msSince(start) - permission;
-  const card = world.issuer.issued.get(terminal.deviceId);
-  if (card === undefined) throw new Error(`no package was issued for ${terminal.deviceId}`);
+  if (job.cardNumber === null) throw new Error(`no package was issued for ${terminal.deviceId}`);
+  const card = issuedCard(job.cardNumber);
   await rechargeTap(terminal, card);
   const total = msSince(start);
-  return { total, permission, download, tap: total - permission - download };
+  return { total, permission, download, tap: total - permission - download, card };
 }
 
 function mb(bytes: number): number {
   return bytes / 1048576;
 }
 
+function cpuSeconds(c: CpuFigure): number {
+  return (c.userMs + c.systemMs) / 1000;
+}
+
+function cpuFigure(userMs: number, systemMs: number, ms: number): CpuFigure {
+  return { userMs, systemMs, coresBusy: (userMs + systemMs) / ms };
+}
+
 async function runFleet(n: number): Promise<FleetFigure> {
-  const issuer = new SizedTransitIssuer(PACKAGE_BYTES);
-  const world = await benchWorld('fleet', issuer, { porTimeoutMs: POR_TIMEOUT_MS });
+  const server = await ServerProcess.start('flows', POR_TIMEOUT_MS, PACKAGE_BYTES);
+  const stateRoot = mkdtempSync(path.join(tmpdir(), 'tapcard-bench-terminals-'));
+  const terminals: Terminal[] = [];
   const devices: { bundle: ProvisioningBundle; frames: FrameLog }[] = [];
-  let figure: Omit<FleetFigure, 'bare' | 'ratio'>;
+  let figure: Omit<FleetFigure, 'bare' | 'bareBroker' | 'ratio'>;
   try {
     // One more terminal than timed: the warm-up job (the JIT compiles the flows) runs on it alone.
-    const ids = Array.from({ length: n + 1 }, (_, i) => `bench-t${String(i).padStart(4, '0')}`);
-    const [warm, ...bundles] = await world.devices(ids);
-    await oneJob(world, (await world.terminal(warm)).terminal);
-    const terminals: Terminal[] = [];
+    const ids = Array.from({ length: n + 1 }, (_, i) => `bench-t${String(i).padStart(5, '0')}`);
+    const [warm, ...bundles] = await server.enrol(ids);
+    const warmTerminal = (await startBenchTerminal(warm, server.brokerUrl, stateRoot)).terminal;
+    terminals.push(warmTerminal);
+    const { card: sample } = await oneJob(server, warmTerminal);
+    const timed: Terminal[] = [];
     for (let i = 0; i < bundles.length; i += CONNECT_BATCH) {
-      const started = await Promise.all(bundles.slice(i, i + CONNECT_BATCH).map((b) => world.terminal(b)));
+      const started = await Promise.all(bundles.slice(i, i + CONNECT_BATCH).map((b) => startBenchTerminal(b, server.brokerUrl, stateRoot)));
       started.forEach((s, j) => {
         terminals.push(s.terminal);
+        timed.push(s.terminal);
         devices.push({ bundle: bundles[i + j], frames: s.frames });
       });
     }
 
     let rssPeak = process.memoryUsage().rss;
-    let heapPeak = process.memoryUsage().heapUsed;
     const sampler = setInterval(() => {
-      const m = process.memoryUsage();
-      if (m.rss > rssPeak) rssPeak = m.rss;
-      if (m.heapUsed > heapPeak) heapPeak = m.heapUsed;
+      const rss = process.memoryUsage().rss;
+      if (rss > rssPeak) rssPeak = rss;
     }, MEMORY_SAMPLE_MS);
-    const rssStart = process.memoryUsage().rss;
+    await server.mark();
     const cpu0 = process.cpuUsage();
     const start = process.hrtime.bigint();
     let times: JobTimes[];
     try {
-      times = await Promise.all(terminals.map((t) => oneJob(world, t)));
+      times = await Promise.all(timed.map((t) => oneJob(server, t)));
     } finally {
       clearInterval(sampler);
     }
     const ms = msSince(start);
-    const cpu = process.cpuUsage(cpu0);
+    const fleetCpu = process.cpuUsage(cpu0);
+    const platform = await server.usage();
     const totals = times.map((t) => t.total);
     const downloads = times.map((t) => t.download);
     let messages = 0;
@@ -150,7 +183,6 @@ async function runFleet(n: number): Promise<FleetFigure> {
       messages += frameCount(d.frames);
       octets += frameOctets(d.frames);
     }
-    const sample = issuer.issued.get(terminals[0].deviceId) as IssuedCard;
     figure = {
       terminals: n,
       ms,
@@ -159,17 +191,19 @@ async function runFleet(n: number): Promise<FleetFigure> {
       downloadMs: { p50: percentile(downloads, 50), p99: percentile(downloads, 99) },
       packageBytes: sample.pkg.file.length,
       loadBlocks: loadBlockCount(sample.pkg.file.length, PLATFORM_BLOCK_SIZE),
-      cpu: { userMs: cpu.user / 1000, systemMs: cpu.system / 1000, coresBusy: (cpu.user + cpu.system) / 1000 / ms },
-      memory: { rssStartMB: mb(rssStart), rssPeakMB: mb(rssPeak), heapPeakMB: mb(heapPeak) },
+      platform: { cpu: cpuFigure(platform.cpuUserMs, platform.cpuSystemMs, ms), rssStartMB: platform.rssStartMB, rssPeakMB: platform.rssPeakMB, heapPeakMB: platform.heapPeakMB },
+      fleet: { cpu: cpuFigure(fleetCpu.user / 1000, fleetCpu.system / 1000, ms), rssPeakMB: mb(rssPeak) },
       messages,
       octets,
       messagesPerS: messages / (ms / 1000),
     };
   } finally {
-    await world.close();
+    for (const t of terminals) await t.close().catch(() => {});
+    await server.close();
+    rmSync(stateRoot, { recursive: true, force: true });
   }
-  const bare = await replayOnBareBroker(devices);
-  return { ...figure, bare, ratio: figure.messagesPerS / bare.messagesPerS };
+  const { bare, usage } = await replayApart(devices);
+  return { ...figure, bare, bareBroker: { cpu: cpuFigure(usage.cpuUserMs, usage.cpuSystemMs, bare.ms), rssPeakMB: usage.rssPeakMB }, ratio: figure.messagesPerS / bare.messagesPerS };
 }
 
 export async function platformBench(opts: BenchOptions): Promise<BenchResult> {
@@ -182,35 +216,48 @@ export async function platformBench(opts: BenchOptions): Promise<BenchResult> {
     machine: machineInfo(),
     tables: [
       {
-        title: 'Terminals at once, each: permission + download + recharge tap (one process: platform, aedes broker, terminals)',
-        columns: ['terminals', 'wall s', 'jobs/s', 'job p50 ms', 'job p99 ms', 'job max ms', 'download p99 ms', 'CPU s (user+sys)', 'cores busy', 'rss start MB', 'rss peak MB', 'heap peak MB'],
+        title: 'Terminals at once, each: permission + download + recharge tap (platform and its aedes broker in one process, the terminals in another)',
+        columns: ['terminals', 'wall s', 'jobs/s', 'job p50 ms', 'job p99 ms', 'job max ms', 'download p99 ms'],
+        rows: figures.map((f) => [f.terminals, f.ms / 1000, f.jobsPerS, f.jobMs.p50, f.jobMs.p99, f.jobMs.max, f.downloadMs.p99]),
+      },
+      {
+        title: 'CPU time and memory by process over the timed phase',
+        columns: ['terminals', 'platform CPU s', 'platform cores busy', 'platform rss start MB', 'platform rss peak MB', 'platform heap peak MB', 'fleet CPU s', 'fleet rss peak MB'],
         rows: figures.map((f) => [
           f.terminals,
-          f.ms / 1000,
-          f.jobsPerS,
-          f.jobMs.p50,
-          f.jobMs.p99,
-          f.jobMs.max,
-          f.downloadMs.p99,
-          (f.cpu.userMs + f.cpu.systemMs) / 1000,
-          f.cpu.coresBusy,
-          f.memory.rssStartMB,
-          f.memory.rssPeakMB,
-          f.memory.heapPeakMB,
+          cpuSeconds(f.platform.cpu),
+          f.platform.cpu.coresBusy,
+          f.platform.rssStartMB,
+          f.platform.rssPeakMB,
+          f.platform.heapPeakMB,
+          cpuSeconds(f.fleet.cpu),
+          f.fleet.rssPeakMB,
         ]),
       },
       {
         title: `Messages through the broker: the flows vs the bare aedes broker with the same messages (mosquitto, one node: ~${fmt(MOSQUITTO_MSG_PER_S)} msg/s)`,
-        columns: ['terminals', 'messages', 'per job', 'octets', 'flows msg/s', 'bare broker msg/s', 'flows / bare', 'bare / mosquitto'],
-        rows: figures.map((f) => [f.terminals, f.messages, f.messages / f.terminals, f.octets, f.messagesPerS, f.bare.messagesPerS, f.ratio, f.bare.messagesPerS / MOSQUITTO_MSG_PER_S]),
+        columns: ['terminals', 'messages', 'per job', 'octets', 'flows msg/s', 'bare broker msg/s', 'flows / bare', 'platform CPU us/msg', 'bare broker CPU us/msg', 'bare / mosquitto'],
+        rows: figures.map((f) => [
+          f.terminals,
+          f.messages,
+          f.messages / f.terminals,
+          f.octets,
+          f.messagesPerS,
+          f.bare.messagesPerS,
+          f.ratio,
+          (cpuSeconds(f.platform.cpu) * 1e6) / f.messages,
+          (cpuSeconds(f.bareBroker.cpu) * 1e6) / f.bare.messages,
+          f.bare.messagesPerS / MOSQUITTO_MSG_PER_S,
+        ]),
       },
     ],
     notes: [
       `job: Terminal.withPermission (grant over the link, SCP03 with the SE, GET STATUS, keys wiped), Terminal.requestDownload + the platform's download job to done (package ${figures[0].packageBytes} bytes, ${figures[0].loadBlocks} LOAD blocks, SCP03 SL 33), then SELECT / INITIALIZE FOR LOAD / CREDIT FOR LOAD on the installed card; all terminals start together, latency is each terminal's start to its tap's answer.`,
-      'CPU: process.cpuUsage over the timed phase, for the whole process (platform, data security unit crypto, SQLite, aedes, MQTT clients, every MCU and SE); "cores busy" = CPU time / wall time, out of 2 on this machine. Memory: rss and heapUsed sampled every 100 ms.',
-      'messages: MQTT PUBLISHes of link frames (<= 140 octets) counted at the terminals, up and down; the bare broker replays exactly these counts and sizes per device, no flows (bench/_platform-bare.ts).',
+      'processes: the platform (flows, data security unit crypto, SQLite, the embedded aedes broker) runs in a child process (bench/_platform-process.ts); the terminals (MQTT clients, every MCU and SE, their counter files) run in the bench process.',
+      'CPU: process.cpuUsage of each process over the timed phase; "cores busy" = CPU time / wall time, out of 2 on this machine. Memory: rss and heapUsed sampled every 100 ms in each process; "rss start" is the platform process at the start of the timed phase (devices enrolled, terminals connected).',
+      'messages: MQTT PUBLISHes of link frames (<= 140 octets) counted at the terminals, up and down; the bare broker replays exactly these counts and sizes per device, no flows: its broker and one platform client (down frames) in a child process, the device clients (up frames) in the bench process, each device and direction awaiting PUBACK per message. "us/msg" = that process\'s CPU time over the messages.',
       'set-up not timed: devices are enrolled by the bench (bench/_platform-fleet.ts: no certificate, a bench broker password table) because provisionDevice costs ~1 s of RSA key generation and a scrypt CONNECT check ~150 ms per device here; the platform joins that broker as an external one.',
-      `the platform's PoR timeout is ${POR_TIMEOUT_MS / 1000} s here so a loaded platform waits instead of resending; one warm-up job runs before the timed phase.`,
+      `the platform's PoR timeout is ${POR_TIMEOUT_MS / 1000} s here so a loaded platform waits instead of resending; one warm-up job runs before the timed phase. TAPCARD_BENCH_TERMINALS=100,1000 chooses the fleet sizes.`,
     ],
     figures: { mosquittoMsgPerS: MOSQUITTO_MSG_PER_S, fleets: figures },
   };

@@ -1,0 +1,144 @@
+/**
+ * The parent's side of bench/_platform-process.ts: starts the platform (or the bare broker) in a
+ * process of its own and talks to it over the IPC channel, and the bare-broker replay with the
+ * fleet's clients here and the broker and platform client there (the same split as the flows run).
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { MqttDeviceTransport } from '../net/mqtt/mqtt-transport';
+import type { ProvisioningBundle } from '../contracts/provisioning-bundle';
+import type { BareFigure } from './_platform-bare';
+import type { FrameLog } from './_platform-frames';
+import type { ProcessMode, Usage } from './_platform-process';
+import { msSince } from './_report';
+
+const SCRIPT = path.join(path.dirname(fileURLToPath(import.meta.url)), '_platform-process.ts');
+/** Clients connect this many at a time (as in bench/_platform-bare.ts). */
+const CONNECT_BATCH = 50;
+
+export interface JobOutcome {
+  state: string;
+  error: string | null;
+  cardNumber: string | null;
+}
+
+export class ServerProcess {
+  private nextId = 1;
+  private readonly waiting = new Map<number, { resolve(v: unknown): void; reject(e: Error): void }>();
+
+  private constructor(
+    private readonly child: ChildProcess,
+    readonly brokerUrl: string,
+  ) {
+    child.on('message', (m: { id: number; value?: unknown; error?: string }) => {
+      const w = this.waiting.get(m.id);
+      if (w === undefined) return;
+      this.waiting.delete(m.id);
+      if (m.error !== undefined) w.reject(new Error(`platform process: ${m.error}`));
+      else w.resolve(m.value);
+    });
+    child.on('exit', (code) => {
+      for (const w of this.waiting.values()) w.reject(new Error(`platform process exited (${code})`));
+      this.waiting.clear();
+    });
+  }
+
+  /** porTimeoutMs and packageBytes: the flows' PoR timeout and the bench issuer's package size. */
+  static start(mode: ProcessMode, porTimeoutMs = 0, packageBytes = 0): Promise<ServerProcess> {
+    // TAPCARD_BENCH_CPU_PROF=DIR: a V8 CPU profile of the platform process (node --cpu-prof).
+    const prof = process.env.TAPCARD_BENCH_CPU_PROF;
+    const profile = prof === undefined || prof === '' ? [] : ['--cpu-prof', '--cpu-prof-dir', prof];
+    const child = fork(SCRIPT, [mode, String(porTimeoutMs), String(packageBytes)], { execArgv: ['--import', 'tsx', ...profile], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    return new Promise((resolve, reject) => {
+      child.once('message', (m: { value: { brokerUrl: string } }) => resolve(new ServerProcess(child, m.value.brokerUrl)));
+      child.once('exit', (code) => reject(new Error(`platform process exited (${code}) before it was ready`)));
+    });
+  }
+
+  get pid(): number {
+    return this.child.pid as number;
+  }
+
+  call<T>(op: string, arg?: unknown): Promise<T> {
+    const id = this.nextId++;
+    return new Promise<T>((resolve, reject) => {
+      this.waiting.set(id, { resolve: resolve as (v: unknown) => void, reject });
+      this.child.send({ id, op, arg });
+    });
+  }
+
+  enrol(ids: string[]): Promise<ProvisioningBundle[]> {
+    return this.call('enrol', ids);
+  }
+
+  waitFor(jobId: string, deviceId: string): Promise<JobOutcome> {
+    return this.call('waitFor', { jobId, deviceId });
+  }
+
+  mark(): Promise<void> {
+    return this.call('mark');
+  }
+
+  usage(): Promise<Usage> {
+    return this.call('usage');
+  }
+
+  async close(): Promise<void> {
+    const exited = new Promise<void>((resolve) => this.child.once('exit', () => resolve()));
+    await this.call('close').catch(() => {});
+    await exited;
+  }
+}
+
+/**
+ * The same messages as a flows run on a bare broker in its own process: the devices publish their
+ * up frames from here, the platform client there publishes the down frames; timed from the first
+ * publish to the last frame received on both sides. Returns the figure and the broker process's usage.
+ */
+export async function replayApart(devices: { bundle: ProvisioningBundle; frames: FrameLog }[]): Promise<{ bare: BareFigure; usage: Usage }> {
+  const server = await ServerProcess.start('bare');
+  const clients: MqttDeviceTransport[] = [];
+  try {
+    await server.call('admit', devices.map((d) => d.bundle));
+    let up = 0;
+    let down = 0;
+    let octets = 0;
+    for (const d of devices) {
+      up += d.frames.up.length;
+      down += d.frames.down.length;
+      for (const n of d.frames.up) octets += n;
+      for (const n of d.frames.down) octets += n;
+    }
+    let received = 0;
+    let allDown: () => void = () => {};
+    const downDone = new Promise<void>((resolve) => (allDown = resolve));
+    if (down === 0) allDown();
+    for (let i = 0; i < devices.length; i += CONNECT_BATCH) {
+      const batch = devices.slice(i, i + CONNECT_BATCH);
+      const connected = await Promise.all(
+        batch.map((d) => MqttDeviceTransport.connect(d.bundle.deviceId, { url: server.brokerUrl, clientId: d.bundle.deviceId, username: d.bundle.deviceId, password: d.bundle.broker.password })),
+      );
+      for (const t of connected) {
+        t.onFrame(() => {
+          if (++received === down) allDown();
+        });
+        clients.push(t);
+      }
+    }
+    await server.mark();
+    const start = process.hrtime.bigint();
+    const there = server.call('replay', { up, down: devices.map((d) => ({ deviceId: d.bundle.deviceId, sizes: d.frames.down })) });
+    const here = devices.map(async (d, i) => {
+      for (const n of d.frames.up) await clients[i].send(new Uint8Array(n));
+    });
+    await Promise.all([there, ...here, downDone]);
+    const ms = msSince(start);
+    const usage = await server.usage();
+    const messages = up + down;
+    return { bare: { messages, octets, ms, messagesPerS: messages / (ms / 1000) }, usage };
+  } finally {
+    for (const c of clients) await c.close().catch(() => {});
+    await server.close();
+  }
+}
