@@ -6,6 +6,8 @@
 import Database from 'better-sqlite3';
 import type { PlatformDb, RunResult, Statement } from './port';
 
+const MAX_CACHED_STATEMENTS = 512;
+
 export class SqliteDb implements PlatformDb {
   readonly dialect = 'sqlite';
   /** The engine's own handle, for what only SQLite has (pragmas in tests). */
@@ -24,13 +26,25 @@ export class SqliteDb implements PlatformDb {
     }
   }
 
+  /**
+   * Compiled statements by SQL text: repositories prepare at each call, and compiling costs more
+   * than running a short statement. SQLite recompiles a cached statement itself after a schema change.
+   */
+  private readonly statements = new Map<string, Statement>();
+
   prepare(sql: string): Statement {
+    const cached = this.statements.get(sql);
+    if (cached !== undefined) return cached;
     const s = this.native.prepare(sql);
-    return {
+    const statement: Statement = {
       run: (...params: unknown[]): RunResult => ({ changes: s.run(...params).changes }),
       get: (...params: unknown[]) => s.get(...params),
       all: (...params: unknown[]) => s.all(...params),
     };
+    // Bounded: SQL built with a varying text (IN lists) would otherwise grow it without end.
+    if (this.statements.size >= MAX_CACHED_STATEMENTS) this.statements.clear();
+    this.statements.set(sql, statement);
+    return statement;
   }
 
   exec(sql: string): void {
