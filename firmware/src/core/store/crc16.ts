@@ -4,20 +4,42 @@
  * for page headers and records: 16-bit arithmetic keeps it inside the portable-core number range,
  * where CRC32 would need bit 31 (docs/portable-core.md).
  *
- * Bytewise without a table: x = top byte XOR input, folded once by 4 bits, then the three taps of
- * 0x1021 (bits 12, 5 and 0) are added back in; equivalent to eight shift-and-XOR steps.
+ * Bytewise from two 256-byte tables, the register kept as its two bytes: with x = high byte XOR
+ * input, the next register is (low byte XOR FOLD_HIGH[x], FOLD_LOW[x]), where FOLD[x] is x folded
+ * once by 4 bits with the three taps of 0x1021 (bits 12, 5 and 0) added back in, equivalent to
+ * eight shift-and-XOR steps. No shift in the loop: on Espruino, which interprets every token, a
+ * byte costs ~5 empty-loop times instead of ~7.3 for the table-free fold.
  */
 import { shr } from '../bits';
 
 export const CRC16_INIT = 0xffff;
 
+/** The high (highByte) or low byte of FOLD[x] for x = 0..255; built once when the module loads. */
+function foldTable(highByte: boolean): Uint8Array {
+  const t = new Uint8Array(256);
+  for (let v = 0; v < 256; v++) {
+    const x = v ^ shr(v, 4);
+    const fold = ((x << 12) ^ (x << 5) ^ x) & 0xffff;
+    t[v] = highByte ? shr(fold, 8) : fold & 0xff;
+  }
+  return t;
+}
+
+const FOLD_HIGH = foldTable(true);
+const FOLD_LOW = foldTable(false);
+
 /** Continues `crc` over data[off .. off+len). Start with CRC16_INIT. */
 export function crc16(data: Uint8Array, off: number, len: number, crc: number): number {
-  let c = crc;
-  for (let i = 0; i < len; i++) {
-    let x = (shr(c, 8) ^ data[off + i]) & 0xff;
-    x = x ^ shr(x, 4);
-    c = ((c << 8) ^ (x << 12) ^ (x << 5) ^ x) & 0xffff;
+  let high = shr(crc, 8);
+  let low = crc & 0xff;
+  let x = 0;
+  let i = off;
+  const end = off + len;
+  while (i < end) {
+    x = high ^ data[i];
+    high = low ^ FOLD_HIGH[x];
+    low = FOLD_LOW[x];
+    i++;
   }
-  return c;
+  return (high << 8) | low;
 }
