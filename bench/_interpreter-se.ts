@@ -29,6 +29,7 @@ import { GpSession } from '../host/gp/gp-session';
 import { sameKeyForAll } from '../host/gp/keys';
 import { parseLoadFile } from '../host/gp/load-file';
 import { DEV_ISD_KEY } from '../host/se/virtual-se';
+import { preloadLibrary, withPreload } from '../host/interpreter/preload-library';
 import { buildFirmware, REPO_ROOT } from '../tools/firmware/build-firmware';
 import { expectOk, TransitHost, transitPackage } from './_transit';
 
@@ -175,7 +176,8 @@ var __t=require("fs").readFileSync("transcript.txt").split("\\n");
 __cal();for(var __k=0;__k<__t.length;__k++){print("APDU "+seApdu(__t[__k]));if(__k%8==7)__cal();}
 __cal();print("LOOP "+__l);seSizes();quit();`;
   fs.writeFileSync(path.join(dir, 'driver.js'), driver, 'latin1');
-  const text = execFileSync(espruino, place === 'storage' ? ['-e', driver] : ['driver.js'], { cwd: dir, input: '', encoding: 'latin1', maxBuffer: 64 << 20 });
+  const env = withPreload(process.env, preloadLibrary('cpu-clock.c'));
+  const text = execFileSync(espruino, place === 'storage' ? ['-e', driver] : ['driver.js'], { cwd: dir, env, input: '', encoding: 'latin1', maxBuffer: 64 << 20 });
   const apdus: string[][] = [];
   const sizes: { name: string; jsVars: number }[] = [];
   for (const line of text.split(/\r?\n/)) {

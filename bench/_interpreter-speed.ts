@@ -1,9 +1,10 @@
 /**
  * The firmware bench's real-interpreter part: the SE's time per command on Espruino 2v29
  * (TAPCARD_ESPRUINO), in ms and in loop units (one iteration of an empty for loop timed in the same
- * run), against the speed budgets, and the SE's JsVars. Each figure is the fastest of several runs
- * of the same transcript (the machine may be shared); interpreter time is shown apart from the
- * time in Storage calls (flash), which loop units do not carry to a board.
+ * run), against the speed budgets, and the SE's JsVars. Times are the interpreter thread's CPU time
+ * (cpu-clock.c); each figure is the median of several runs of the same transcript, and the loop
+ * unit the median of the runs' own; interpreter time is shown apart from the time in Storage calls
+ * (flash), which loop units do not carry to a board.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -48,13 +49,12 @@ function median(xs: number[]): number {
   return s.length === 0 ? NaN : s[Math.floor(s.length / 2)];
 }
 
-/** Per step, the fastest of the runs (time and flash time of that same run). */
-function fastest(runs: ProbeRun[]): { seconds: number; flashSeconds: number }[] {
-  return runs[0].steps.map((_, i) => {
-    let best = runs[0].steps[i];
-    for (const r of runs) if (r.steps[i].seconds < best.seconds) best = r.steps[i];
-    return { seconds: best.seconds, flashSeconds: best.flashSeconds };
-  });
+/** Per step, the median of the runs (time and flash time, each its own median). */
+function medianOfRuns(runs: ProbeRun[]): { seconds: number; flashSeconds: number }[] {
+  return runs[0].steps.map((_, i) => ({
+    seconds: median(runs.map((r) => r.steps[i].seconds)),
+    flashSeconds: median(runs.map((r) => r.steps[i].flashSeconds)),
+  }));
 }
 
 interface Figure {
@@ -96,7 +96,7 @@ export async function interpreterSection(smoke: boolean, progress: (line: string
     return { tables: [], notes: [why], figures: { skipped: why } };
   }
   const taps = smoke ? 1 : 5;
-  const repeats = smoke ? 1 : 3;
+  const repeats = smoke ? 1 : 5;
   progress('firmware: recording the SE transcript on the host');
   const steps = await recordTranscript(taps);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tapcard-bench-interpreter-'));
@@ -118,9 +118,9 @@ export async function interpreterSection(smoke: boolean, progress: (line: string
 }
 
 function report(steps: Step[], runs: Record<CodePlace, ProbeRun[]>, repeats: number): InterpreterSection {
-  const loop = (place: CodePlace) => Math.min(...runs[place].map((r) => r.loopSeconds));
+  const loop = (place: CodePlace) => median(runs[place].map((r) => r.loopSeconds));
   const figures: Record<CodePlace, Figure[]> = { ram: [], storage: [] };
-  for (const { place } of PLACES) figures[place] = ROWS.map((row) => rowFigure(row, steps, fastest(runs[place]), loop(place)));
+  for (const { place } of PLACES) figures[place] = ROWS.map((row) => rowFigure(row, steps, medianOfRuns(runs[place]), loop(place)));
   const speed: Table = {
     title: 'SE speed on the real interpreter (SecureElement.transceive, no PN532)',
     columns: ['command', 'budget (units)', 'ms', 'flash ms', 'units', 'units w/o flash', 'Storage: ms', 'Storage: units'],
@@ -144,8 +144,8 @@ function report(steps: Step[], runs: Record<CodePlace, ProbeRun[]>, repeats: num
     ],
   };
   const notes = [
-    `loop unit: one iteration of \`for (let i = 0; i < n; i++) {}\` in the probe's own code, fastest of several timings in the same run: ${(loop('ram') * 1e6).toFixed(2)} us from RAM, ${(loop('storage') * 1e6).toFixed(2)} us from Storage.`,
-    `each figure is the fastest of ${repeats} run(s) of one transcript recorded on the host (${steps.length} APDUs; every response checked against the host's); medians over the ${steps.filter((s) => s.phase === 'tap' && s.name === 'SELECT').length} taps and the LOAD blocks.`,
+    `loop unit: one iteration of \`for (let i = 0; i < n; i++) {}\` in the probe's own code, fastest of several timings in a run, median over the runs: ${(loop('ram') * 1e6).toFixed(2)} us from RAM, ${(loop('storage') * 1e6).toFixed(2)} us from Storage.`,
+    `times: the interpreter thread's CPU time (getTime() answered by host/interpreter/cpu-clock.c), so other load on the machine counts little; each figure is the median of ${repeats} run(s) of one transcript recorded on the host (${steps.length} APDUs; every response checked against the host's); medians over the ${steps.filter((s) => s.phase === 'tap' && s.name === 'SELECT').length} taps and the LOAD blocks.`,
     'ms, flash ms, units: code in RAM (evaluated statement by statement, as an upload to RAM does): the interpreter\'s own cost, which loop units carry to an ESP32, whose flash is memory-mapped. flash ms: time inside Storage calls (read, readArrayBuffer, write, erase); on this Linux build Storage is a file (fopen per call, a 4 KB copy per readArrayBuffer), on an ESP32 reads are mapped and writes are SPI flash programs: not carried by loop units.',
     'Storage: the same code run from .bootcde, as the board boots it; the Linux build reads code from Storage 16 bytes per file read, so these figures are far above an ESP32\'s.',
     'memory: the SE alone (no PN532 driver, no link, no MCU), JsVars in use sampled after each APDU (process.memory(false).usage), not within it; E.getSizeOf counts parts shared between objects in each.',

@@ -1,7 +1,8 @@
 /**
  * Builds the LD_PRELOAD libraries for the Linux interpreter from their C sources beside this file
  * (flash-map.c: Storage served from a memory mapping, as an ESP32 maps its Storage partition;
- * console-guard.c: console input without the Linux build's data race), once per source version,
+ * console-guard.c: console input without the Linux build's data race; cpu-clock.c: getTime() as
+ * the thread's CPU time, for the bench's timings on a shared machine), once per source version,
  * into the temporary directory, with the C compiler the interpreter's own build needs.
  */
 import { execFileSync } from 'node:child_process';
@@ -11,7 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export type PreloadSource = 'flash-map.c' | 'console-guard.c';
+export type PreloadSource = 'flash-map.c' | 'console-guard.c' | 'cpu-clock.c';
 
 export class PreloadBuildError extends Error {}
 

@@ -12,7 +12,7 @@
  *   a round is two XORs and eight lookups in SP tables (P of each S-box output, as a word). Both
  *   halves stay rotated right by one through the rounds, and so do the SP words.
  * - The key schedule rotates the 28-bit halves C and D and reads PC-2 from nibble tables: each of
- *   the 14 nibbles of C||D gives its share of both round-key words.
+ *   the 14 nibbles of C||D gives its share of both round-key words, from one table per word.
  *
  * Tables: SP 8 x 64 words and PC-2 14 x 16 x 2 words, 3,840 bytes built once (DesTables); a keyed
  * engine holds 32 words. Uses >>> and full 32-bit values, so it lives here, outside the portable core.
@@ -27,8 +27,13 @@ const HALF_MASK = 0x0fffffff;
 
 /** SP: 8 S-boxes x 64 words; SP[j][x] is P(S_j(x) at output bits 4j+1..4j+4), bit 1 the word's bit 31, rotated right by one. */
 const SP_WORDS = 8 * 64;
-/** PC2_WORDS[(n * 16 + v) * 2 + w]: the bits of round-key word w (0: groups 0 2 4 6, 1: groups 1 3 5 7) that nibble n of C||D brings when it is v. */
-const PC2_WORDS = 14 * 16 * 2;
+/** Entries per PC-2 table: [n * 16 + v] for nibble n (0..13) of C||D being v. */
+const PC2_ENTRIES = 14 * 16;
+/**
+ * Two PC-2 tables, one per round-key word w (0: groups 0 2 4 6, 1: groups 1 3 5 7): entry
+ * n * 16 + v holds the bits of word w that nibble n of C||D brings when it is v.
+ */
+const PC2_WORDS = 2 * PC2_ENTRIES;
 /** Words in a table buffer: SP, then PC2_WORDS. */
 export const DES_TABLE_WORDS = SP_WORDS + PC2_WORDS;
 
@@ -60,7 +65,7 @@ export function buildDesTables(): Int32Array {
     const n = src >>> 2;
     const nibbleBit = 8 >>> (src & 3);
     for (let v = 0; v < 16; v++) {
-      if ((v & nibbleBit) !== 0) t[SP_WORDS + (n * 16 + v) * 2 + (Math.floor(b / 6) & 1)] |= roundKeyBit(b);
+      if ((v & nibbleBit) !== 0) t[SP_WORDS + (Math.floor(b / 6) & 1) * PC2_ENTRIES + n * 16 + v] |= roundKeyBit(b);
     }
   }
   return t;
@@ -74,11 +79,14 @@ export function buildDesTables(): Int32Array {
  */
 export class DesTables {
   readonly sp: Int32Array[] = [];
-  readonly pc2: Int32Array;
+  /** PC-2 for the round keys' even words (groups 0 2 4 6) and odd words (groups 1 3 5 7). */
+  readonly pc2Even: Int32Array;
+  readonly pc2Odd: Int32Array;
 
   constructor(buffer: ArrayBufferLike) {
     for (let j = 0; j < 8; j++) this.sp.push(new Int32Array(buffer, 4 * 64 * j, 64));
-    this.pc2 = new Int32Array(buffer, 4 * SP_WORDS, PC2_WORDS);
+    this.pc2Even = new Int32Array(buffer, 4 * SP_WORDS, PC2_ENTRIES);
+    this.pc2Odd = new Int32Array(buffer, 4 * (SP_WORDS + PC2_ENTRIES), PC2_ENTRIES);
   }
 }
 
@@ -122,20 +130,47 @@ export class WordDes implements BlockCipher {
       c = (c << 1) | ((key[off + (p >>> 3)] >>> (7 - (p & 7))) & 1);
       d = (d << 1) | ((key[off + (q >>> 3)] >>> (7 - (q & 7))) & 1);
     }
-    const t = this.tables.pc2;
+    const e = this.tables.pc2Even;
+    const o = this.tables.pc2Odd;
     const k = this.keys;
+    let a = 0;
+    let b = 0;
+    let even = 0;
+    let odd = 0;
+    let s = 0;
     for (let r = 0; r < ROUNDS; r++) {
-      const s = KEY_SHIFTS[r];
+      s = KEY_SHIFTS[r];
       c = ((c << s) | (c >>> (28 - s))) & HALF_MASK;
       d = ((d << s) | (d >>> (28 - s))) & HALF_MASK;
-      let even = 0;
-      let odd = 0;
-      for (let n = 0; n < 7; n++) {
-        const ci = ((n * 16 + ((c >>> (24 - 4 * n)) & 15)) * 2);
-        const di = (((n + 7) * 16 + ((d >>> (24 - 4 * n)) & 15)) * 2);
-        even |= t[ci] | t[di];
-        odd |= t[ci + 1] | t[di + 1];
-      }
+      // PC-2 nibble by nibble, written out (~40% of the schedule): a from C, b from D.
+      a = (c >>> 24) & 15;
+      b = ((d >>> 24) & 15) + 112;
+      even = e[a] | e[b];
+      odd = o[a] | o[b];
+      a = ((c >>> 20) & 15) + 16;
+      b = ((d >>> 20) & 15) + 128;
+      even |= e[a] | e[b];
+      odd |= o[a] | o[b];
+      a = ((c >>> 16) & 15) + 32;
+      b = ((d >>> 16) & 15) + 144;
+      even |= e[a] | e[b];
+      odd |= o[a] | o[b];
+      a = ((c >>> 12) & 15) + 48;
+      b = ((d >>> 12) & 15) + 160;
+      even |= e[a] | e[b];
+      odd |= o[a] | o[b];
+      a = ((c >>> 8) & 15) + 64;
+      b = ((d >>> 8) & 15) + 176;
+      even |= e[a] | e[b];
+      odd |= o[a] | o[b];
+      a = ((c >>> 4) & 15) + 80;
+      b = ((d >>> 4) & 15) + 192;
+      even |= e[a] | e[b];
+      odd |= o[a] | o[b];
+      a = (c & 15) + 96;
+      b = (d & 15) + 208;
+      even |= e[a] | e[b];
+      odd |= o[a] | o[b];
       k[2 * r] = even;
       k[2 * r + 1] = odd;
     }

@@ -7,8 +7,8 @@
  * Bytewise from two 256-byte tables, the register kept as its two bytes: with x = high byte XOR
  * input, the next register is (low byte XOR FOLD_HIGH[x], FOLD_LOW[x]), where FOLD[x] is x folded
  * once by 4 bits with the three taps of 0x1021 (bits 12, 5 and 0) added back in, equivalent to
- * eight shift-and-XOR steps. No shift in the loop: on Espruino, which interprets every token, a
- * byte costs ~5 empty-loop times instead of ~7.3 for the table-free fold.
+ * eight shift-and-XOR steps. No shift in the loop and two bytes a pass: on Espruino, which
+ * interprets every token, a byte costs ~4 empty-loop times instead of ~7.3 for the table-free fold.
  */
 import { shr } from '../bits';
 
@@ -33,13 +33,21 @@ export function crc16(data: Uint8Array, off: number, len: number, crc: number): 
   let high = shr(crc, 8);
   let low = crc & 0xff;
   let x = 0;
+  let y = 0;
   let i = off;
-  const end = off + len;
-  while (i < end) {
+  const last = off + len - 1;
+  // Two bytes a pass: the first byte's new high byte goes straight into the second's index.
+  while (i < last) {
+    x = high ^ data[i];
+    y = low ^ FOLD_HIGH[x] ^ data[i + 1];
+    high = FOLD_LOW[x] ^ FOLD_HIGH[y];
+    low = FOLD_LOW[y];
+    i += 2;
+  }
+  if (i === last) {
     x = high ^ data[i];
     high = low ^ FOLD_HIGH[x];
     low = FOLD_LOW[x];
-    i++;
   }
   return (high << 8) | low;
 }
