@@ -76,7 +76,7 @@ export function initializeForLoad(card: PurseCard, cmd: CommandApdu, rsp: ApduRe
   const counter = st.onlineCounter(purse);
   if (amount > readU31(st.config, CFG_CEILING) - balance) return SW.ERR_WRONG_DATA; // balance ceiling
   if (counter >= MAX_COUNTER) return SW.PURSE_COUNTER_AT_MAX;
-  if (!st.findKey(KEY_TYPE_TAC, keyIndex) || !st.findKey(KEY_TYPE_LOAD, keyIndex)) return SW.PURSE_KEY_INDEX_NOT_SUPPORTED;
+  if (!st.findKeyWith(KEY_TYPE_LOAD, KEY_TYPE_TAC, keyIndex)) return SW.PURSE_KEY_INDEX_NOT_SUPPORTED;
   startSession(card, cmd, purse, card.loadType(purse), balance, counter);
   const s = card.session;
   const r = rsp.buf;

@@ -34,7 +34,7 @@ export function initializeForPurchase(card: PurseCard, cmd: CommandApdu, rsp: Ap
   const counter = st.offlineCounter(purse);
   if (readU31(cmd.buf, cmd.dataOff + 1) > balance) return SW.PURSE_INSUFFICIENT_BALANCE;
   if (counter >= MAX_COUNTER) return SW.PURSE_COUNTER_AT_MAX;
-  if (!st.findKey(KEY_TYPE_TAC, keyIndex) || !st.findKey(KEY_TYPE_PURCHASE, keyIndex)) return SW.PURSE_KEY_INDEX_NOT_SUPPORTED;
+  if (!st.findKeyWith(KEY_TYPE_PURCHASE, KEY_TYPE_TAC, keyIndex)) return SW.PURSE_KEY_INDEX_NOT_SUPPORTED;
   startSession(card, cmd, purse, card.purchaseType(purse), balance, counter);
   const s = card.session;
   const r = rsp.buf;

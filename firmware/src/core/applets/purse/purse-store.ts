@@ -82,11 +82,23 @@ export class PurseStore {
 
   /** Copies the key of this type and index into `key`; false (and `key` zeroed) when the card has none (9403). */
   findKey(type: number, index: number): boolean {
+    return this.findKeyWith(type, type, index);
+  }
+
+  /**
+   * findKey(type, index) when the card also holds a key of type `alsoType` under that index
+   * (INITIALIZE needs the TAC key beside the load or purchase key): one read of the key record.
+   */
+  findKeyWith(type: number, alsoType: number, index: number): boolean {
     this.wipeKey();
     const n = this.store.get(this.ctx.dataType, REC_KEYS, this.keys, 0);
     let found = false;
-    for (let at = 0; at + KEY_ENTRY_LEN <= n && !found; at += KEY_ENTRY_LEN) {
-      if (this.keys[at + KEY_AT_TYPE] === type && this.keys[at + KEY_AT_INDEX] === index) {
+    let also = false;
+    for (let at = 0; at + KEY_ENTRY_LEN <= n && !(found && also); at += KEY_ENTRY_LEN) {
+      if (this.keys[at + KEY_AT_INDEX] !== index) continue;
+      const t = this.keys[at + KEY_AT_TYPE];
+      if (t === alsoType) also = true;
+      if (t === type && !found) {
         copy(this.keys, at + KEY_AT_VALUE, this.key, 0, KEY_VALUE_LEN);
         this.keyVersion = this.keys[at + KEY_AT_VERSION];
         this.keyAlgorithm = this.keys[at + KEY_AT_ALGORITHM];
@@ -94,7 +106,9 @@ export class PurseStore {
       }
     }
     fill(this.keys, 0, this.keys.length, 0);
-    return found;
+    if (found && also) return true;
+    this.wipeKey();
+    return false;
   }
 
   wipeKey(): void {
