@@ -121,12 +121,15 @@ export class WordDes implements BlockCipher {
   setKey(key: Uint8Array, off: number, len: number): void {
     if (len !== 8) throw new Error('DES key: expected 8 bytes, got ' + len);
     assertRange('DES key', key, off, len);
-    // PC-1 (parity bits dropped) into the 28-bit halves C and D.
+    // PC-1 (parity bits dropped) into the 28-bit halves C and D. The tables as locals: Espruino
+    // finds a local in the function's short list, a top-level name by walking the globals.
+    const pc1 = PC1;
+    const shifts = KEY_SHIFTS;
     let c = 0;
     let d = 0;
     for (let i = 0; i < 28; i++) {
-      const p = PC1[i] - 1;
-      const q = PC1[i + 28] - 1;
+      const p = pc1[i] - 1;
+      const q = pc1[i + 28] - 1;
       c = (c << 1) | ((key[off + (p >>> 3)] >>> (7 - (p & 7))) & 1);
       d = (d << 1) | ((key[off + (q >>> 3)] >>> (7 - (q & 7))) & 1);
     }
@@ -139,7 +142,7 @@ export class WordDes implements BlockCipher {
     let odd = 0;
     let s = 0;
     for (let r = 0; r < ROUNDS; r++) {
-      s = KEY_SHIFTS[r];
+      s = shifts[r];
       c = ((c << s) | (c >>> (28 - s))) & HALF_MASK;
       d = ((d << s) | (d >>> (28 - s))) & HALF_MASK;
       // PC-2 nibble by nibble, written out (~40% of the schedule): a from C, b from D.

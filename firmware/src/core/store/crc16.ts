@@ -30,6 +30,10 @@ const FOLD_LOW = foldTable(false);
 
 /** Continues `crc` over data[off .. off+len). Start with CRC16_INIT. */
 export function crc16(data: Uint8Array, off: number, len: number, crc: number): number {
+  // The tables as locals: Espruino finds a local in the function's short list, a top-level name
+  // by walking every global the firmware defines.
+  const foldHigh = FOLD_HIGH;
+  const foldLow = FOLD_LOW;
   let high = shr(crc, 8);
   let low = crc & 0xff;
   let x = 0;
@@ -39,15 +43,15 @@ export function crc16(data: Uint8Array, off: number, len: number, crc: number): 
   // Two bytes a pass: the first byte's new high byte goes straight into the second's index.
   while (i < last) {
     x = high ^ data[i];
-    y = low ^ FOLD_HIGH[x] ^ data[i + 1];
-    high = FOLD_LOW[x] ^ FOLD_HIGH[y];
-    low = FOLD_LOW[y];
+    y = low ^ foldHigh[x] ^ data[i + 1];
+    high = foldLow[x] ^ foldHigh[y];
+    low = foldLow[y];
     i += 2;
   }
   if (i === last) {
     x = high ^ data[i];
-    high = low ^ FOLD_HIGH[x];
-    low = FOLD_LOW[x];
+    high = low ^ foldHigh[x];
+    low = foldLow[x];
   }
   return (high << 8) | low;
 }
