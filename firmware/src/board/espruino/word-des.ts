@@ -90,26 +90,11 @@ export class DesTables {
   }
 }
 
-function readWord(b: Uint8Array, off: number): number {
-  return (b[off] << 24) | (b[off + 1] << 16) | (b[off + 2] << 8) | b[off + 3];
-}
-
-function writeWord(b: Uint8Array, off: number, v: number): void {
-  b[off] = (v >>> 24) & 0xff;
-  b[off + 1] = (v >>> 16) & 0xff;
-  b[off + 2] = (v >>> 8) & 0xff;
-  b[off + 3] = v & 0xff;
-}
-
 export class WordDes implements BlockCipher {
   readonly blockSize = BLOCK;
   /** Round r's key words at 2r (groups 0 2 4 6) and 2r+1 (groups 1 3 5 7). */
   private readonly keys = new Int32Array(2 * ROUNDS);
-  /**
-   * The round keys in decryption order, made by the first decryption after setKey(); allocated
-   * then, once: of a card's engines only Triple DES's middle one ever decrypts.
-   */
-  private decryptKeys: Int32Array | null = null;
+  /** `keys` holds the round keys in decryption order (see order()). */
   private reversed = false;
   private keyed = false;
   private readonly tables: DesTables;
@@ -182,32 +167,40 @@ export class WordDes implements BlockCipher {
   }
 
   encryptBlock(src: Uint8Array, srcOff: number, dst: Uint8Array, dstOff: number): void {
+    if (this.reversed) this.order();
     this.crypt(src, srcOff, dst, dstOff, this.keys);
   }
 
   /** Decryption is the same network with the round keys in reverse order. */
   decryptBlock(src: Uint8Array, srcOff: number, dst: Uint8Array, dstOff: number): void {
-    let d = this.decryptKeys;
-    if (d === null) {
-      d = new Int32Array(2 * ROUNDS);
-      this.decryptKeys = d;
-    }
-    if (!this.reversed && this.keyed) {
-      const k = this.keys;
-      for (let r = 0; r < ROUNDS; r++) {
-        d[2 * r] = k[2 * (ROUNDS - 1 - r)];
-        d[2 * r + 1] = k[2 * (ROUNDS - 1 - r) + 1];
-      }
-      this.reversed = true;
-    }
-    this.crypt(src, srcOff, dst, dstOff, d);
+    if (!this.reversed) this.order();
+    this.crypt(src, srcOff, dst, dstOff, this.keys);
   }
 
   wipe(): void {
     this.keys.fill(0);
-    if (this.decryptKeys !== null) this.decryptKeys.fill(0);
     this.keyed = false;
     this.reversed = false;
+  }
+
+  /**
+   * Reverses the round keys in place: the rounds are written out for one order, and an engine
+   * keeps to one direction (Triple DES's middle engine only decrypts), so this runs once per key.
+   */
+  private order(): void {
+    const k = this.keys;
+    let t = 0;
+    for (let r = 0; r < ROUNDS / 2; r++) {
+      const a = 2 * r;
+      const b = 2 * (ROUNDS - 1 - r);
+      t = k[a];
+      k[a] = k[b];
+      k[b] = t;
+      t = k[a + 1];
+      k[a + 1] = k[b + 1];
+      k[b + 1] = t;
+    }
+    this.reversed = !this.reversed;
   }
 
   /** The 16 rounds under round keys k (in the order of use), FIPS 46-3 §3. */
@@ -215,8 +208,9 @@ export class WordDes implements BlockCipher {
     if (!this.keyed) throw new Error('DES: no key set');
     assertRange('DES input block', src, srcOff, BLOCK);
     assertRange('DES output block', dst, dstOff, BLOCK);
-    let l = readWord(src, srcOff);
-    let r = readWord(src, srcOff + 4);
+    // Words read and written in place: two fewer top-level functions (~13 JsVars), same time.
+    let l = (src[srcOff] << 24) | (src[srcOff + 1] << 16) | (src[srcOff + 2] << 8) | src[srcOff + 3];
+    let r = (src[srcOff + 4] << 24) | (src[srcOff + 5] << 16) | (src[srcOff + 6] << 8) | src[srcOff + 7];
     // IP
     let t = ((l >>> 4) ^ r) & 0x0f0f0f0f;
     r ^= t;
@@ -319,8 +313,14 @@ export class WordDes implements BlockCipher {
     t = ((l >>> 4) ^ r) & 0x0f0f0f0f;
     r ^= t;
     l ^= t << 4;
-    writeWord(dst, dstOff, l);
-    writeWord(dst, dstOff + 4, r);
+    dst[dstOff] = l >>> 24;
+    dst[dstOff + 1] = l >>> 16;
+    dst[dstOff + 2] = l >>> 8;
+    dst[dstOff + 3] = l;
+    dst[dstOff + 4] = r >>> 24;
+    dst[dstOff + 5] = r >>> 16;
+    dst[dstOff + 6] = r >>> 8;
+    dst[dstOff + 7] = r;
   }
 }
 
