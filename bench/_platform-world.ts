@@ -47,15 +47,23 @@ export interface BenchWorld {
   close(): Promise<void>;
 }
 
-/** A terminal (MCU + SE core, state under stateRoot) joined to the broker at brokerUrl, its frames counted. */
-export async function startBenchTerminal(bundle: ProvisioningBundle, brokerUrl: string, stateRoot: string): Promise<BenchTerminal> {
+/**
+ * A terminal (MCU + SE core, state under stateRoot) joined to the broker at brokerUrl, its frames
+ * counted; options: its SE's flash size and its PoR timeout (the terminal's defaults when absent).
+ */
+export async function startBenchTerminal(
+  bundle: ProvisioningBundle,
+  brokerUrl: string,
+  stateRoot: string,
+  options: { flashPages?: number; porTimeoutMs?: number } = {},
+): Promise<BenchTerminal> {
   const frames: FrameLog = { up: [], down: [] };
   const mqtt = await MqttDeviceTransport.connect(
     bundle.deviceId,
     { url: brokerUrl, clientId: bundle.deviceId, username: bundle.broker.username, password: bundle.broker.password },
     { frameSize: bundle.broker.frameSize },
   );
-  const terminal = await Terminal.start({ bundle, stateDir: path.join(stateRoot, bundle.deviceId), transport: countingTransport(mqtt, frames) });
+  const terminal = await Terminal.start({ bundle, stateDir: path.join(stateRoot, bundle.deviceId), transport: countingTransport(mqtt, frames), ...options });
   return { terminal, frames };
 }
 

@@ -41,13 +41,20 @@ function fleetSizes(smoke: boolean): number[] {
   if (asked === undefined || asked === '') return smoke ? SMOKE_FLEETS : FLEETS;
   return asked.split(',').map((x) => Number.parseInt(x, 10));
 }
+/**
+ * Fleets above this size use lightweight terminals: the same MCU and SE core (one copy of the code
+ * for all, as every terminal here), each SE on LIGHT_FLASH_PAGES of flash instead of the terminal's
+ * 1 MB, enough for the ISD and one small package, so 10,000 fit this machine's memory.
+ */
+const FULL_FLEET_MAX = 1000;
+const LIGHT_FLASH_PAGES = 32;
 /** The smallest transit package (no terms of use): a few LOAD blocks. */
 const PACKAGE_BYTES = 0;
 const CONNECT_BATCH = 50;
 const MEMORY_SAMPLE_MS = 100;
 const RECHARGE_FEN = 100;
 const DATE_TIME = fromHex('20240315123000');
-/** Long enough that a loaded platform is waited for instead of resent to (a resend is extra traffic). */
+/** Long enough that a loaded platform (and a loaded terminal) is waited for instead of resent to (a resend is extra traffic). */
 const POR_TIMEOUT_MS = 120_000;
 
 interface JobTimes {
@@ -145,12 +152,14 @@ async function runFleet(n: number): Promise<FleetFigure> {
     // One more terminal than timed: the warm-up job (the JIT compiles the flows) runs on it alone.
     const ids = Array.from({ length: n + 1 }, (_, i) => `bench-t${String(i).padStart(5, '0')}`);
     const [warm, ...bundles] = await server.enrol(ids);
-    const warmTerminal = (await startBenchTerminal(warm, server.brokerUrl, stateRoot)).terminal;
+    // The terminals wait for the platform's PoRs as long as the platform waits for theirs.
+    const terminalOptions = { flashPages: n > FULL_FLEET_MAX ? LIGHT_FLASH_PAGES : undefined, porTimeoutMs: POR_TIMEOUT_MS };
+    const warmTerminal = (await startBenchTerminal(warm, server.brokerUrl, stateRoot, terminalOptions)).terminal;
     terminals.push(warmTerminal);
     const { card: sample } = await oneJob(server, warmTerminal);
     const timed: Terminal[] = [];
     for (let i = 0; i < bundles.length; i += CONNECT_BATCH) {
-      const started = await Promise.all(bundles.slice(i, i + CONNECT_BATCH).map((b) => startBenchTerminal(b, server.brokerUrl, stateRoot)));
+      const started = await Promise.all(bundles.slice(i, i + CONNECT_BATCH).map((b) => startBenchTerminal(b, server.brokerUrl, stateRoot, terminalOptions)));
       started.forEach((s, j) => {
         terminals.push(s.terminal);
         timed.push(s.terminal);
@@ -257,7 +266,7 @@ export async function platformBench(opts: BenchOptions): Promise<BenchResult> {
       'CPU: process.cpuUsage of each process over the timed phase; "cores busy" = CPU time / wall time, out of 2 on this machine. Memory: rss and heapUsed sampled every 100 ms in each process; "rss start" is the platform process at the start of the timed phase (devices enrolled, terminals connected).',
       'messages: MQTT PUBLISHes of link frames (<= 140 octets) counted at the terminals, up and down; the bare broker replays exactly these counts and sizes per device, no flows: its broker and one platform client (down frames) in a child process, the device clients (up frames) in the bench process, each device and direction awaiting PUBACK per message. "us/msg" = that process\'s CPU time over the messages.',
       'set-up not timed: devices are enrolled by the bench (bench/_platform-fleet.ts: no certificate, a bench broker password table) because provisionDevice costs ~1 s of RSA key generation and a scrypt CONNECT check ~150 ms per device here; the platform joins that broker as an external one.',
-      `the platform's PoR timeout is ${POR_TIMEOUT_MS / 1000} s here so a loaded platform waits instead of resending; one warm-up job runs before the timed phase. TAPCARD_BENCH_TERMINALS=100,1000 chooses the fleet sizes.`,
+      `the platform's PoR timeout is ${POR_TIMEOUT_MS / 1000} s here so a loaded platform waits instead of resending; one warm-up job runs before the timed phase. TAPCARD_BENCH_TERMINALS=100,1000 chooses the fleet sizes; fleets above ${FULL_FLEET_MAX} use lightweight terminals (the same MCU and SE core, each SE on ${LIGHT_FLASH_PAGES} pages of 4 KB of flash instead of 1 MB).`,
     ],
     figures: { mosquittoMsgPerS: MOSQUITTO_MSG_PER_S, fleets: figures },
   };

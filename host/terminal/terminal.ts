@@ -47,6 +47,8 @@ export interface TerminalOptions {
   log?: TerminalLog;
   /** How long a request waits for the platform's PoR (default 30 s). */
   porTimeoutMs?: number;
+  /** Pages of 4 KB in the SE's flash image when it is created (default DEFAULT_FLASH_PAGES). */
+  flashPages?: number;
 }
 
 export class TerminalError extends Error {
@@ -125,7 +127,7 @@ export class Terminal implements McuShell {
     const b = opts.bundle;
     const log = opts.log ?? (() => {});
     fs.mkdirSync(opts.stateDir, { recursive: true, mode: 0o700 });
-    const se = bootSe(b, opts.stateDir);
+    const se = bootSe(b, opts.stateDir, opts.flashPages);
     const url = opts.brokerUrl ?? b.broker.url;
     const transport =
       opts.transport ??
@@ -270,11 +272,11 @@ export class Terminal implements McuShell {
 export const SERIAL_FILE = 'se-serial.txt';
 
 /** The SE with the bundle's serial and ISD key set (first boot only; later boots keep the store's). */
-export function bootSe(b: ProvisioningBundle, dir: string): SecureElement {
+export function bootSe(b: ProvisioningBundle, dir: string, flashPages = DEFAULT_FLASH_PAGES): SecureElement {
   fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
   fs.writeFileSync(path.join(dir, SERIAL_FILE), b.se.serial + '\n');
   const se = new SecureElement({
-    flash: new FileFlash(path.join(dir, STATE_FILE), DEFAULT_FLASH_PAGES),
+    flash: new FileFlash(path.join(dir, STATE_FILE), flashPages),
     random: nodeRandom,
     aes: () => new SoftAes(),
     des: () => new SoftDes(),
