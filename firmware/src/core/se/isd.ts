@@ -84,7 +84,7 @@ export class Isd {
 
   /** Deselect, reset or power loss: the session ends and a partial load is discarded. */
   deselect(): void {
-    this.scm.session.close();
+    this.scm.endSession();
     this.loader.abort();
     this.status.reset();
   }
@@ -96,11 +96,19 @@ export class Isd {
     // A LOAD sequence must not be interleaved with other commands (GPCS 11.6.2).
     if (cmd.ins !== INS_LOAD) this.loader.abort();
     if (cmd.ins === INS_INITIALIZE_UPDATE && cla === CLA_GP) return this.scm.initializeUpdate(cmd, rsp);
-    if (cmd.ins === INS_EXTERNAL_AUTHENTICATE && cla === CLA_GP_SM) return session.externalAuthenticate(cmd);
-    if (session.state === 'AUTHENTICATED') {
+    if (cmd.ins === INS_EXTERNAL_AUTHENTICATE && cla === CLA_GP_SM) {
+      // No session: what the session answers when INITIALIZE UPDATE did not come first.
+      if (session === null) return SW.ERR_CONDITIONS_NOT_SATISFIED;
+      const sw = session.externalAuthenticate(cmd);
+      this.scm.dropClosedSession();
+      return sw;
+    }
+    const authenticated = session !== null && session.state === 'AUTHENTICATED';
+    if (authenticated) {
       const sw = session.unwrapCommand(cmd);
       if (sw !== 0) {
         this.loader.abort();
+        this.scm.dropClosedSession();
         return sw;
       }
     } else if ((cla & 0x04) !== 0) {
@@ -110,10 +118,10 @@ export class Isd {
     for (let i = 0; i < COMMAND_INS.length; i++) if (COMMAND_INS[i] === cmd.ins) flags = COMMAND_FLAGS[i];
     if (flags < 0) return SW.ERR_INS_NOT_SUPPORTED;
     if (cmd.cla !== CLA_GP && !((flags & ISO_CLASS) !== 0 && cmd.cla === 0x00)) return SW.ERR_CLA_NOT_SUPPORTED;
-    if ((flags & SECURED) !== 0 && session.state !== 'AUTHENTICATED') return SW.ERR_SECURITY_STATUS;
+    if ((flags & SECURED) !== 0 && !authenticated) return SW.ERR_SECURITY_STATUS;
     const sw = this.run(cmd, rsp);
     if (sw !== SW.OK && sw !== SW.WARN_MORE_DATA) rsp.len = 0;
-    rsp.len = session.wrapResponse(rsp.buf, rsp.len, sw);
+    if (authenticated) rsp.len = session.wrapResponse(rsp.buf, rsp.len, sw);
     return sw;
   }
 

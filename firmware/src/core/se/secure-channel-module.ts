@@ -4,10 +4,14 @@
  * deriving the pseudo-random card challenge and the session keys (AmdD 6.2.1-6.2.2, i = 70), and
  * replaces key sets with PUT KEY (GPCS 11.8, keys under K-DEK, AmdD 7.x). Static keys are read into
  * a scratch buffer only for the derivation and wiped straight after.
+ *
+ * A session's objects (its secure messaging, the AES engine and CMAC for the static keys) are
+ * created by the INITIALIZE UPDATE that opens it and dropped when it ends: on a board each is
+ * RAM held for as long as it lives, and most taps open no session.
  */
 import type { CommandApdu } from '../apdu';
 import { copy, equalCt, fill, readU24, writeU24 } from '../bytes';
-import type { BlockCipher, CipherFactory } from '../crypto/block-cipher';
+import type { CipherFactory } from '../crypto/block-cipher';
 import { cbcDecrypt } from '../crypto/cbc';
 import { Cmac } from '../crypto/cmac';
 import { KCV_LEN, kcvAes } from '../crypto/kcv';
@@ -35,17 +39,19 @@ const KEYSET_MAX_LEN = KEYSET_HEADER + 3 * MAX_KEY_LEN;
 const ZERO_ICV = new Uint8Array(16);
 
 export class SecureChannelModule {
-  readonly session: Scp03CardSession;
+  /** The open session (INITIALIZE UPDATE to its end), or null. */
+  session: Scp03CardSession | null = null;
   private readonly store: Store;
+  private readonly aes: CipherFactory;
   private readonly kdd = new Uint8Array(KDD_LEN);
-  private readonly staticCipher: BlockCipher;
-  private readonly staticCmac: Cmac;
+  /** The static-key engine of the open session (KDF, KCVs, K-DEK); null with it. */
+  private staticCmac: Cmac | null = null;
   private readonly keySet = new Uint8Array(KEYSET_MAX_LEN);
-  private readonly sessionKeys = new Uint8Array(3 * MAX_KEY_LEN);
+  /** Session keys between their derivation and begin(), or PUT KEY's new keys: never both at once. */
+  private readonly derivedKeys = new Uint8Array(3 * MAX_KEY_LEN);
   private readonly state = new Uint8Array(STATE_RECORD_LEN);
   private readonly context = new Uint8Array(2 * CHALLENGE_LEN + ISD_AID.length);
   private readonly cardChallenge = new Uint8Array(CHALLENGE_LEN);
-  private readonly newKeys = new Uint8Array(3 * MAX_KEY_LEN);
   private readonly kcv = new Uint8Array(KCV_LEN);
   /** KVN of the key set the current session was opened with (its K-DEK protects PUT KEY). */
   private sessionKvn = 0;
@@ -54,9 +60,7 @@ export class SecureChannelModule {
 
   constructor(store: Store, aes: CipherFactory, kdd: Uint8Array) {
     this.store = store;
-    this.session = new Scp03CardSession(aes);
-    this.staticCipher = aes();
-    this.staticCmac = new Cmac(this.staticCipher);
+    this.aes = aes;
     copy(kdd, 0, this.kdd, 0, KDD_LEN);
   }
 
@@ -76,7 +80,7 @@ export class SecureChannelModule {
 
   /** INITIALIZE UPDATE `80 50 KVN 00 08 hostChallenge 00` (AmdD 7.1). */
   initializeUpdate(cmd: CommandApdu, rsp: ApduResponse): number {
-    this.session.close();
+    this.endSession();
     if (cmd.p2 !== 0) return SW.ERR_WRONG_P1P2;
     if (cmd.lc !== CHALLENGE_LEN) return SW.ERR_CHECKING_WRONG_LENGTH;
     const kvn = cmd.p1 === 0 ? this.firstKvn() : cmd.p1;
@@ -91,27 +95,32 @@ export class SecureChannelModule {
       this.wipeKeys();
       return SW.ERR_CONDITIONS_NOT_SATISFIED;
     }
+    const session = new Scp03CardSession(this.aes);
+    const staticCmac = new Cmac(this.aes());
+    this.staticCmac = staticCmac;
     // Card challenge = KDF(K-ENC, 02, seq || ISD AID), AmdD 6.2.2.1.
-    this.staticCipher.setKey(this.keySet, KEYSET_HEADER, keyLen);
+    staticCmac.cipher.setKey(this.keySet, KEYSET_HEADER, keyLen);
     copy(this.state, STATE_SEQ, this.context, 0, SEQ_LEN);
     copy(ISD_AID, 0, this.context, SEQ_LEN, ISD_AID.length);
-    scp03Derive(this.staticCmac, DERIVE_CARD_CHALLENGE, this.context, 0, SEQ_LEN + ISD_AID.length, 64, this.cardChallenge, 0);
+    scp03Derive(staticCmac, DERIVE_CARD_CHALLENGE, this.context, 0, SEQ_LEN + ISD_AID.length, 64, this.cardChallenge, 0);
     // Session keys over host challenge || card challenge (AmdD 6.2.1).
     copy(cmd.buf, cmd.dataOff, this.context, 0, CHALLENGE_LEN);
     copy(this.cardChallenge, 0, this.context, CHALLENGE_LEN, CHALLENGE_LEN);
-    deriveSessionKeys(this.staticCmac, this.keySet, KEYSET_HEADER, KEYSET_HEADER + keyLen, keyLen, this.context, this.sessionKeys);
+    deriveSessionKeys(staticCmac, this.keySet, KEYSET_HEADER, KEYSET_HEADER + keyLen, keyLen, this.context, this.derivedKeys);
     this.wipeKeys();
     // The counter moves before the card answers, so a challenge is never reused (even after a power cut).
     writeU24(this.state, STATE_SEQ, seq + 1);
     this.store.begin();
     if (!this.store.put(REC_SE_STATE, 0, this.state, 0, STATE_RECORD_LEN) || !this.store.commit()) {
       this.store.abort();
-      fill(this.sessionKeys, 0, this.sessionKeys.length, 0);
+      fill(this.derivedKeys, 0, this.derivedKeys.length, 0);
+      this.staticCmac = null;
       return SW.ERR_MEMORY_FAILURE;
     }
     writeU24(this.state, STATE_SEQ, seq);
-    this.session.begin(this.sessionKeys, keyLen, this.kdd, kvn, SCP03_I, cmd.buf, cmd.dataOff, this.cardChallenge, this.state, STATE_SEQ, rsp.buf);
-    fill(this.sessionKeys, 0, this.sessionKeys.length, 0);
+    session.begin(this.derivedKeys, keyLen, this.kdd, kvn, SCP03_I, cmd.buf, cmd.dataOff, this.cardChallenge, this.state, STATE_SEQ, rsp.buf);
+    fill(this.derivedKeys, 0, this.derivedKeys.length, 0);
+    this.session = session;
     this.sessionKvn = kvn;
     rsp.len = INIT_UPDATE_RESPONSE_LEN;
     return SW.OK;
@@ -123,7 +132,9 @@ export class SecureChannelModule {
    * Answers newKVN || 3 KCVs. Every key and KCV is checked before anything is stored.
    */
   putKey(cmd: CommandApdu, rsp: ApduResponse): number {
-    if (this.session.state !== 'AUTHENTICATED') return SW.ERR_SECURITY_STATUS;
+    const staticCmac = this.staticCmac;
+    if (this.session === null || this.session.state !== 'AUTHENTICATED' || staticCmac === null) return SW.ERR_SECURITY_STATUS;
+    const staticCipher = staticCmac.cipher;
     if (cmd.p2 !== 0x81) return SW.ERR_WRONG_P1P2;
     const replace = cmd.p1;
     if (replace !== 0 && this.loadKeySet(replace) < 0) return SW.ERR_REFERENCED_DATA_NOT_FOUND;
@@ -140,7 +151,7 @@ export class SecureChannelModule {
     }
     const dekLen = this.loadKeySet(this.sessionKvn);
     if (dekLen < 0) return SW.ERR_REFERENCED_DATA_NOT_FOUND;
-    this.staticCipher.setKey(this.keySet, KEYSET_HEADER + 2 * dekLen, dekLen);
+    staticCipher.setKey(this.keySet, KEYSET_HEADER + 2 * dekLen, dekLen);
     fill(this.keySet, 0, KEYSET_MAX_LEN, 0);
     let keyLen = -1;
     // Pass 1: decrypt the three keys under K-DEK (AES-CBC, zero ICV), noting where each KCV is.
@@ -154,8 +165,8 @@ export class SecureChannelModule {
         return this.failPutKey(SW.ERR_WRONG_DATA);
       }
       keyLen = len;
-      cbcDecrypt(this.staticCipher, ZERO_ICV, 0, b, p, blockLen, this.keySet, 0);
-      copy(this.keySet, 0, this.newKeys, k * len, len);
+      cbcDecrypt(staticCipher, ZERO_ICV, 0, b, p, blockLen, this.keySet, 0);
+      copy(this.keySet, 0, this.derivedKeys, k * len, len);
       p += blockLen;
       if (b[p] !== KCV_LEN) return this.failPutKey(SW.ERR_WRONG_DATA);
       this.kcvAt[k] = p + 1;
@@ -163,15 +174,15 @@ export class SecureChannelModule {
     }
     // Pass 2: every key must match its check value.
     for (let k = 0; k < 3; k++) {
-      this.keyCheck(this.newKeys, k * keyLen, keyLen);
+      this.keyCheck(this.derivedKeys, k * keyLen, keyLen);
       if (!equalCt(this.kcv, 0, b, this.kcvAt[k], KCV_LEN)) return this.failPutKey(SW.ERR_WRONG_DATA);
     }
     if (p !== end) return this.failPutKey(SW.ERR_WRONG_DATA);
-    this.staticCipher.wipe();
+    staticCipher.wipe();
     // Store the new set (replacing the old one) in one transaction.
     this.keySet[0] = KEY_TYPE_AES;
     this.keySet[1] = keyLen;
-    copy(this.newKeys, 0, this.keySet, KEYSET_HEADER, 3 * keyLen);
+    copy(this.derivedKeys, 0, this.keySet, KEYSET_HEADER, 3 * keyLen);
     this.store.begin();
     let ok = this.store.put(REC_KEY_SET, newKvn, this.keySet, 0, KEYSET_HEADER + 3 * keyLen);
     if (ok && replace !== 0 && replace !== newKvn) ok = this.store.remove(REC_KEY_SET, replace);
@@ -179,11 +190,11 @@ export class SecureChannelModule {
     if (!ok) this.store.abort();
     rsp.buf[0] = newKvn;
     for (let k = 0; k < 3; k++) {
-      this.keyCheck(this.newKeys, k * keyLen, keyLen);
+      this.keyCheck(this.derivedKeys, k * keyLen, keyLen);
       copy(this.kcv, 0, rsp.buf, 1 + k * KCV_LEN, KCV_LEN);
     }
     this.wipeKeys();
-    fill(this.newKeys, 0, this.newKeys.length, 0);
+    fill(this.derivedKeys, 0, this.derivedKeys.length, 0);
     if (!ok) return SW.ERR_NOT_ENOUGH_MEMORY;
     rsp.len = 1 + 3 * KCV_LEN;
     return SW.OK;
@@ -221,22 +232,43 @@ export class SecureChannelModule {
     return this.store.nextId(REC_KEY_SET, -1);
   }
 
+  /** The open session's static-key engine; only PUT KEY under an open session calls this. */
   private keyCheck(keys: Uint8Array, off: number, len: number): void {
-    this.staticCipher.setKey(keys, off, len);
-    kcvAes(this.staticCipher, this.kcv, 0);
-    this.staticCipher.wipe();
+    const cipher = (this.staticCmac as Cmac).cipher;
+    cipher.setKey(keys, off, len);
+    kcvAes(cipher, this.kcv, 0);
+    cipher.wipe();
   }
 
   private failPutKey(sw: number): number {
-    this.staticCipher.wipe();
     this.wipeKeys();
-    fill(this.newKeys, 0, this.newKeys.length, 0);
+    fill(this.derivedKeys, 0, this.derivedKeys.length, 0);
     return sw;
   }
 
   private wipeKeys(): void {
     fill(this.keySet, 0, KEYSET_MAX_LEN, 0);
-    this.staticCipher.wipe();
+    this.wipeStaticEngine();
+  }
+
+  /** The static-key AES engine and its CMAC subkeys. */
+  private wipeStaticEngine(): void {
+    if (this.staticCmac === null) return;
+    this.staticCmac.cipher.wipe();
+    this.staticCmac.wipe();
+  }
+
+  /** Ends the open session, if any: its keys are wiped and its objects dropped. */
+  endSession(): void {
+    if (this.session !== null) this.session.close();
+    this.wipeStaticEngine();
+    this.session = null;
+    this.staticCmac = null;
+  }
+
+  /** Drops the session once its secure messaging has closed it (a MAC failure, a wrong cryptogram). */
+  dropClosedSession(): void {
+    if (this.session !== null && this.session.state === 'IDLE') this.endSession();
   }
 }
 
