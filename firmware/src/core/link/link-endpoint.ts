@@ -44,7 +44,11 @@ export const REQUEST_TOO_LONG = 2;
 
 /** Where frames go (the broker connection) and who hears what the endpoint did on its own. */
 export interface LinkSink {
-  /** One frame to send; a view valid until the next call (copy it to keep it). */
+  /**
+   * One frame to send; a view valid until the next call (copy it to keep it). Frames are queued
+   * or sent, never fed back into this endpoint's receive() before the call returns: the packet
+   * being sent shares its buffer with the one being reassembled.
+   */
   sendFrame(frame: Uint8Array): void;
   /** link-notes.ts: refusals (value: the reassembly, PoR status or RESPONSE code) and copies. */
   tell(note: number, value: number, text: string): void;
@@ -103,19 +107,21 @@ export class LinkEndpoint implements CommandSecurity {
     rs.frameSize = frameSize;
     rs.maxParts = maxParts;
     rs.maxConcurrent = reassemblies;
-    this.reassembler = new Reassembler(rs);
+    const maxPacket = frameSize * maxParts;
+    // A reassembled packet is opened into the openers' buffer before anything is sent, and a
+    // packet is sent whole before the next frame is taken: the two share one buffer.
+    this.out = new Uint8Array(maxPacket);
+    this.reassembler = new Reassembler(rs, this.out);
     const ss = new SegmenterSettings();
     ss.frameSize = frameSize;
     ss.maxParts = maxParts;
     this.segmenter = new Segmenter(ss);
-    const maxPacket = frameSize * maxParts;
     this.requestDataMax = commandDataMax(this.segmenter.packetMax());
     // One receive() opens one packet, and its plaintext is used and wiped before the next: the
     // command and the PoR openers share one buffer.
     const opened = new Uint8Array(maxPacket);
     this.command = new CommandOpener(maxPacket, opened);
     this.por = new ResponseOpener(maxPacket, opened);
-    this.out = new Uint8Array(maxPacket);
     this.answerData = new Uint8Array(answerMax);
     this.nextRef = firstRef & 0xff;
     send.read(this.sentCntr, 0);

@@ -19,7 +19,7 @@
  * what arrived; otherwise a segment was truncated or padded and the packet is refused.
  *
  * Memory is fixed at construction: maxConcurrent x maxParts x frameSize octets for parts plus
- * maxParts x frameSize for the assembled packet.
+ * maxParts x frameSize for the assembled packet (or the caller's buffer for it).
  */
 import { copy, equalBytes, readU16, writeU16 } from '../bytes';
 import { FrameHeader, REF_NONE, SMS_USER_DATA_MAX, parseUdh } from './udh';
@@ -100,7 +100,11 @@ export class Reassembler {
   /** Parts stored so far (eviction order, nextFeed()). */
   private feeds = 0;
 
-  constructor(settings: ReassemblerSettings) {
+  /**
+   * packet, when given, is the buffer (at least maxParts x frameSize octets) packets are assembled
+   * in, shared with a user that is done with each packet before the next frame comes (LinkEndpoint).
+   */
+  constructor(settings: ReassemblerSettings, packet?: Uint8Array) {
     if (settings.maxParts < 1 || settings.maxParts > 255) {
       throw new Error('Reassembler: maxParts must be 1..255, got ' + settings.maxParts);
     }
@@ -111,7 +115,9 @@ export class Reassembler {
     this.frameSize = settings.frameSize;
     this.maxParts = settings.maxParts;
     this.timeoutS = settings.timeoutS;
-    this.packet = new Uint8Array(settings.maxParts * settings.frameSize);
+    const packetMax = settings.maxParts * settings.frameSize;
+    if (packet !== undefined && packet.length < packetMax) throw new Error('Reassembler: packet buffer of ' + packet.length + ' octets, packets up to ' + packetMax);
+    this.packet = packet === undefined ? new Uint8Array(packetMax) : packet;
     this.slots = [];
     for (let i = 0; i < settings.maxConcurrent; i++) this.slots.push(new Slot(settings.maxParts, settings.frameSize));
   }
