@@ -28,8 +28,16 @@ export class Log {
   /** The page header being written or read, and its decoded fields. */
   readonly headerBuf: Uint8Array;
   readonly header: PageHeader;
-  /** Reads records for compaction copies and blank checks. */
+  /**
+   * Reads records for compaction copies, blank checks and a transaction's replay (at commit and
+   * inside the mount's scan); none of these runs inside another.
+   */
   readonly reader: RecordReader;
+  /**
+   * Reads records for the mount's scan and for the walk over an open transaction's records that
+   * compaction asks for (OpenTxn.touches): mount opens no transaction and never compacts.
+   */
+  readonly walker: RecordReader;
   /** The transaction being written, if any. */
   readonly txn: OpenTxn;
   /** Live (indexed) record bytes per page, 16-bit each. */
@@ -66,7 +74,8 @@ export class Log {
     this.headerBuf = new Uint8Array(PAGE_HEADER_SIZE);
     this.header = new PageHeader();
     this.reader = new RecordReader(flash, maxValue);
-    this.txn = new OpenTxn(flash, maxValue);
+    this.walker = new RecordReader(flash, maxValue);
+    this.txn = new OpenTxn(this.walker);
     this.live = new Uint8Array(pageCount * 2);
   }
 

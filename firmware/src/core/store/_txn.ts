@@ -10,11 +10,10 @@
  */
 import { shr } from '../bits';
 import { readU16, readU24, writeU16, writeU24 } from '../bytes';
-import type { Flash } from '../ports/flash';
 import { storeKey } from './_index';
 import type { Log } from './_log';
 import { KIND_DEL, KIND_PUT, PAGE_HEADER_SIZE, RECORD_OK } from './_layout';
-import { RecordReader } from './_reader';
+import type { RecordReader } from './_reader';
 
 const FILTER_BYTES = 32;
 /** Records whose place the transaction keeps in RAM (8 bytes each). */
@@ -43,9 +42,10 @@ export class OpenTxn {
   private readonly walker: RecordReader;
   private readonly kept: Uint8Array;
 
-  constructor(flash: Flash, maxValue: number) {
+  /** walker: a reader free whenever compaction runs (Log.walker). */
+  constructor(walker: RecordReader) {
     this.filter = new Uint8Array(FILTER_BYTES);
-    this.walker = new RecordReader(flash, maxValue);
+    this.walker = walker;
     this.kept = new Uint8Array(KEPT_RECORDS * KEPT_ENTRY);
   }
 

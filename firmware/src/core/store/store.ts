@@ -34,7 +34,6 @@ import {
   recordSpace,
   sealRecord,
 } from './_layout';
-import { RecordReader } from './_reader';
 import { replayTransaction } from './_replay';
 import { DEL_LEN, KEPT_RECORDS, OpenTxn } from './_txn';
 import { appendableBytes, fits, makeRoom, smallRoomAfter } from './compaction';
@@ -67,8 +66,6 @@ export class Store {
   /** The page log (the consistency check, check.ts, rescans it). */
   readonly log: Log;
   private readonly index: KeyIndex;
-  private readonly scanReader: RecordReader;
-  private readonly replayReader: RecordReader;
   private readonly report: ScanReport;
   /** The open transaction's position and keys (shared with compaction). */
   private readonly txn: OpenTxn;
@@ -81,15 +78,13 @@ export class Store {
 
   /**
    * maxKeys: committed keys the RAM index holds (8 bytes each); DEFAULT_MAX_KEYS when omitted.
-   * maxValue: the largest value put() accepts, STORE_MAX_VALUE when omitted; five record buffers
+   * maxValue: the largest value put() accepts, STORE_MAX_VALUE when omitted; three record buffers
    * of recordSpace(maxValue) bytes are held, and a longer record on flash reads as damaged.
    */
   constructor(flash: Flash, maxKeys?: number, maxValue?: number) {
     this.log = new Log(flash, maxKeys === undefined ? DEFAULT_MAX_KEYS : maxKeys, maxValue === undefined ? STORE_MAX_VALUE : maxValue);
     this.index = this.log.index;
     this.txn = this.log.txn;
-    this.scanReader = new RecordReader(flash, this.log.maxValue);
-    this.replayReader = new RecordReader(flash, this.log.maxValue);
     this.report = new ScanReport();
   }
 
@@ -102,7 +97,7 @@ export class Store {
    */
   mount(): void {
     this.mounted = false;
-    scanLog(this.log, this.scanReader, this.replayReader, this.report);
+    scanLog(this.log, this.log.walker, this.log.reader, this.report);
     if (this.report.damage !== DAMAGE_NONE) throw new Error(STORE_CORRUPT + damageText(this.report));
     eraseUnusedPages(this.log);
     this.nextSeq = this.report.maxSeq + 1;
@@ -219,7 +214,7 @@ export class Store {
     const applied =
       txn.count <= KEPT_RECORDS
         ? txn.applyKept(this.log)
-        : replayTransaction(this.log, this.replayReader, txn.seq, txn.firstPhys, txn.firstOff, this.log.pageOf(addr), addr % ps);
+        : replayTransaction(this.log, this.log.reader, txn.seq, txn.firstPhys, txn.firstOff, this.log.pageOf(addr), addr % ps);
     if (applied !== txn.count) throw new Error(`store.commit: applied ${applied} of ${txn.count} records`);
     this.nextSeq = txn.seq + 1;
     txn.end();
