@@ -35,7 +35,8 @@ export class Log {
   readonly reader: RecordReader;
   /**
    * Reads records for the mount's scan and for the walk over an open transaction's records that
-   * compaction asks for (OpenTxn.touches): mount opens no transaction and never compacts.
+   * compaction asks for (OpenTxn.touches): mount opens no transaction and never compacts. Its
+   * buffer is `out`, which is filled only after compaction has made room for the record.
    */
   readonly walker: RecordReader;
   /** The transaction being written, if any. */
@@ -74,7 +75,7 @@ export class Log {
     this.headerBuf = new Uint8Array(PAGE_HEADER_SIZE);
     this.header = new PageHeader();
     this.reader = new RecordReader(flash, maxValue);
-    this.walker = new RecordReader(flash, maxValue);
+    this.walker = new RecordReader(flash, maxValue, this.out);
     this.txn = new OpenTxn(this.walker);
     this.live = new Uint8Array(pageCount * 2);
   }

@@ -1,6 +1,7 @@
 /**
- * Reads one record from flash and validates it (layout in _layout.ts). Each reader owns the buffer
- * the record lands in, so a scan and a nested replay use two readers and never clobber each other.
+ * Reads one record from flash and validates it (layout in _layout.ts). Each reader has its own
+ * buffer for the record, or one lent by a user never active at the same time, so a scan and a
+ * nested replay use two readers and never clobber each other.
  * The buffer holds a record of up to the store's maxValue bytes; a longer one reads as RECORD_BAD
  * (this store never writes one).
  *
@@ -31,11 +32,16 @@ export class RecordReader extends RecordFields {
   /** The last record read: header at 0, value at RECORD_HEADER_SIZE. */
   readonly buf: Uint8Array;
   private readonly flash: Flash;
+  /** recordSpace(maxValue): a longer record reads as RECORD_BAD, whatever the buffer's size. */
+  private readonly maxSpace: number;
 
-  constructor(flash: Flash, maxValue: number) {
+  /** buf, when given, is at least recordSpace(maxValue) bytes and free whenever this reader reads. */
+  constructor(flash: Flash, maxValue: number, buf?: Uint8Array) {
     super();
     this.flash = flash;
-    this.buf = new Uint8Array(recordSpace(maxValue));
+    this.maxSpace = recordSpace(maxValue);
+    if (buf !== undefined && buf.length < this.maxSpace) throw new Error('RecordReader: buffer of ' + buf.length + ' bytes, records up to ' + this.maxSpace);
+    this.buf = buf === undefined ? new Uint8Array(this.maxSpace) : buf;
   }
 
   /** Reads the record at page `phys`, offset `off`: RECORD_OK, RECORD_END or RECORD_BAD. */
@@ -80,7 +86,7 @@ export class RecordReader extends RecordFields {
     this.flash.read(addr, this.buf, 0, RECORD_HEADER_SIZE);
     const status = decodeRecordHeader(this.buf, off, pageSize, this);
     if (status !== RECORD_OK) return status;
-    if (RECORD_HEADER_SIZE + this.len > this.buf.length) return RECORD_BAD;
+    if (RECORD_HEADER_SIZE + this.len > this.maxSpace) return RECORD_BAD;
     this.flash.read(addr + RECORD_HEADER_SIZE, this.buf, RECORD_HEADER_SIZE, this.len);
     return checkRecordCrc(this.buf, this) ? RECORD_OK : RECORD_BAD;
   }

@@ -78,7 +78,7 @@ export class Store {
 
   /**
    * maxKeys: committed keys the RAM index holds (8 bytes each); DEFAULT_MAX_KEYS when omitted.
-   * maxValue: the largest value put() accepts, STORE_MAX_VALUE when omitted; three record buffers
+   * maxValue: the largest value put() accepts, STORE_MAX_VALUE when omitted; two record buffers
    * of recordSpace(maxValue) bytes are held, and a longer record on flash reads as damaged.
    */
   constructor(flash: Flash, maxKeys?: number, maxValue?: number) {
