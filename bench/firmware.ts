@@ -3,7 +3,8 @@
  * time per command in ms and loop units against the budgets, its JsVars), when TAPCARD_ESPRUINO
  * names the binary; then the footprint: the Espruino bundle's size against its 128 KB limit, the
  * bytes of fixed buffers the SE holds after boot, and typed-array allocations per APDU after
- * boot (goal 0, docs/portable-core.md "Buffers") for a realistic mix: SELECT ISD, SCP03 open and
+ * boot (goal 0, docs/portable-core.md "Buffers"; the INITIALIZE UPDATE that opens an SCP03
+ * session creates the session's objects and is counted per session) for a realistic mix: SELECT ISD, SCP03 open and
  * GET STATUS, SELECT of a transit card, GET BALANCE, INITIALIZE FOR PURCHASE, DEBIT FOR PURCHASE.
  * Allocations are counted twice: in the bundle on the emulated board (its own counter, firmware
  * vs Espruino runtime), and for the SE core in this process (constructors wrapped around transceive).
@@ -26,9 +27,16 @@ const KEYS = sameKeyForAll(fromHex(DEV_ISD_KEY));
 const DATE_TIME = fromHex('20240315123000');
 /** INS names for the per-command breakdown. */
 const INS_NAMES: Record<number, string> = {
-  0xa4: 'SELECT', 0x50: 'INITIALIZE UPDATE / FOR PURCHASE', 0x82: 'EXTERNAL AUTHENTICATE', 0xf2: 'GET STATUS',
+  0xa4: 'SELECT', 0x82: 'EXTERNAL AUTHENTICATE', 0xf2: 'GET STATUS',
   0x5c: 'GET BALANCE', 0x54: 'DEBIT FOR PURCHASE', 0x52: 'CREDIT FOR LOAD',
 };
+const SESSION_OPEN = 'INITIALIZE UPDATE (opens an SCP03 session)';
+
+/** INS 50 is GP INITIALIZE UPDATE with P2 00 (AmdD 7.1), JR/T 0025's INITIALIZE FOR LOAD/PURCHASE with P2 02. */
+function commandName(apdu: Uint8Array): string {
+  if (apdu[1] === 0x50) return apdu[3] === 0x00 ? SESSION_OPEN : 'INITIALIZE FOR LOAD / PURCHASE';
+  return INS_NAMES[apdu[1]] ?? `INS ${toHex(apdu, 1, 1)}`;
+}
 
 /** Allocation tally per command, filled by a counting transmit. */
 class PerCommand {
@@ -36,13 +44,29 @@ class PerCommand {
   readonly allocations: Record<string, number> = {};
   total = 0;
   count = 0;
+  /** INITIALIZE UPDATEs, each creating the objects of the session it opens. */
+  sessionOpens = 0;
+  sessionAllocations = 0;
 
   add(apdu: Uint8Array, allocations: number): void {
-    const name = INS_NAMES[apdu[1]] ?? `INS ${toHex(apdu, 1, 1)}`;
+    const name = commandName(apdu);
     this.apdus[name] = (this.apdus[name] ?? 0) + 1;
     this.allocations[name] = (this.allocations[name] ?? 0) + allocations;
     this.total += allocations;
     this.count++;
+    if (name !== SESSION_OPEN) return;
+    this.sessionOpens++;
+    this.sessionAllocations += allocations;
+  }
+
+  /** Allocations per APDU, INITIALIZE UPDATE left out (its allocations are per session). */
+  perApdu(): number {
+    const n = this.count - this.sessionOpens;
+    return n === 0 ? 0 : (this.total - this.sessionAllocations) / n;
+  }
+
+  perSession(): number {
+    return this.sessionOpens === 0 ? 0 : this.sessionAllocations / this.sessionOpens;
   }
 }
 
@@ -161,7 +185,6 @@ export async function firmwareBench(opts: BenchOptions): Promise<BenchResult> {
   progress('firmware: counting allocations of the bundle on the emulated board');
   const board = await onBoard(bundle.file, opts.smoke ? 1 : 5);
   const coreOnly = Object.keys(core.sites).filter((k) => k.includes(' at firmware/src/core/')).reduce((n, k) => n + core.sites[k], 0);
-  const perApdu = (t: PerCommand) => (t.count === 0 ? 0 : t.total / t.count);
   const commands = Object.keys({ ...core.tally.apdus, ...board.tally.apdus });
   const notes = [
     ...interpreter.notes,
@@ -188,10 +211,12 @@ export async function firmwareBench(opts: BenchOptions): Promise<BenchResult> {
           ['bundle limit', MAX_BUNDLE_BYTES, 'bytes'],
           ['fixed buffers of the SE after boot', core.fixed.bytes, 'bytes'],
           ['  in distinct ArrayBuffers', core.fixed.buffers, 'buffers'],
-          ['allocations per APDU, bundle on the board (goal 0)', perApdu(board.tally), 'per APDU'],
+          ['allocations per APDU but INITIALIZE UPDATE, bundle on the board (goal 0)', board.tally.perApdu(), 'per APDU'],
+          ['allocations per SCP03 session opened (INITIALIZE UPDATE), bundle on the board', board.tally.perSession(), 'per session'],
           ['  Espruino runtime arrays per APDU (not ours)', board.tally.count === 0 ? 0 : board.runtime / board.tally.count, 'per APDU'],
-          ['allocations per APDU, SE on the host, in process (goal 0)', perApdu(core.tally), 'per APDU'],
-          ['  of which in firmware/src/core', core.tally.count === 0 ? 0 : coreOnly / core.tally.count, 'per APDU'],
+          ['allocations per APDU but INITIALIZE UPDATE, SE on the host, in process (goal 0)', core.tally.perApdu(), 'per APDU'],
+          ['allocations per SCP03 session opened (INITIALIZE UPDATE), SE on the host', core.tally.perSession(), 'per session'],
+          ['  in firmware/src/core, every APDU counted', core.tally.count === 0 ? 0 : coreOnly / core.tally.count, 'per APDU'],
           ['views (subarray, no bytes) per APDU, SE on the host', core.tally.count === 0 ? 0 : core.views / core.tally.count, 'per APDU'],
         ],
       },
@@ -209,8 +234,8 @@ export async function firmwareBench(opts: BenchOptions): Promise<BenchResult> {
       bundleLimitBytes: MAX_BUNDLE_BYTES,
       fixedBufferBytes: core.fixed.bytes,
       fixedBuffers: core.fixed.buffers,
-      board: { apdus: board.tally.count, allocations: board.tally.total, perApdu: perApdu(board.tally), runtimeArrays: board.runtime, byCommand: board.tally.allocations, liveJsVars: board.jsVars },
-      core: { inFirmwareCore: coreOnly, apdus: core.tally.count, allocations: core.tally.total, perApdu: perApdu(core.tally), byCommand: core.tally.allocations, bySite: core.sites },
+      board: { apdus: board.tally.count, allocations: board.tally.total, perApdu: board.tally.perApdu(), perSession: board.tally.perSession(), runtimeArrays: board.runtime, byCommand: board.tally.allocations, liveJsVars: board.jsVars },
+      core: { inFirmwareCore: coreOnly, apdus: core.tally.count, allocations: core.tally.total, perApdu: core.tally.perApdu(), perSession: core.tally.perSession(), byCommand: core.tally.allocations, bySite: core.sites },
     },
   };
 }
