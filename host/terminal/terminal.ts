@@ -29,6 +29,7 @@ import { BUILT_IN_APPLET_CLASSES } from '../../firmware/src/core/applets/built-i
 import { SecureElement } from '../../firmware/src/core/se/secure-element';
 import type { DeviceLinkTransport } from '../../net/mqtt/link-transport';
 import { MqttDeviceTransport } from '../../net/mqtt/mqtt-transport';
+import { killPoint } from '../../contracts/kill-point';
 import type { ProvisioningBundle } from '../../contracts/provisioning-bundle';
 import { FileFlash } from '../flash/file-flash';
 import { DEFAULT_FLASH_PAGES, STATE_FILE, nodeRandom } from '../se/virtual-se';
@@ -204,7 +205,8 @@ export class Terminal implements McuShell {
       case LINK_COPY:
         return this.log('link.copy', { of: value === COPY_OF_POR ? 'PoR, dropped' : value === COPY_OF_LAST ? 'last command, PoR sent again' : 'earlier command, dropped' });
       case NOTE_RELAYED:
-        return this.log('terminal.download.progress', { job: r.job, seq: r.seq, total: r.total, state: r.state });
+        this.log('terminal.download.progress', { job: r.job, seq: r.seq, total: r.total, state: r.state });
+        return killPoint('terminal.after-relay');
       case NOTE_INSTALLED:
         return this.log('terminal.download.installed', { job: r.job, slot: value });
       case NOTE_PERMISSION_DONE: {

@@ -1,7 +1,7 @@
 /**
  * A terminal killed in the middle of a download and started again resumes it: `tapcard terminal`
- * runs in its own process against the platform's embedded broker, gets SIGKILL while the LOAD
- * blocks go by, the platform's relay commands queue in its persistent MQTT session (MQTT 5.0
+ * runs in its own process against the platform's embedded broker, is killed (SIGKILL, by its
+ * own kill point) when its SE has run a LOAD packet and before the PoR goes out, the platform's relay commands queue in its persistent MQTT session (MQTT 5.0
  * §4.1) while it is away, and the restarted process, on the same state directory, gets them before
  * anything else happens. The job finishes with one installed card on the SE and on the platform.
  */
@@ -14,6 +14,7 @@ import { openSeState } from '../../host/terminal/terminal';
 import { readCards } from '../../host/terminal/cards';
 import { attachFlows } from '../../platform-server/src/flows/flows';
 import { createLog } from '../../platform-server/src/log';
+import { KILL_AT_ENV } from '../../contracts/kill-point';
 import { writeBundle } from '../../contracts/provisioning-bundle';
 import { provisionDevice } from '../../platform-server/src/provision';
 import { startPlatform } from '../../platform-server/src/server';
@@ -22,6 +23,8 @@ import { FAST } from './_world';
 import { TransitIssuer } from '../../parties/transit-issuer';
 
 const cleanup: (() => Promise<void> | void)[] = [];
+/** The secure channel and status reads take 5 relayed packets, then the install script goes 4 commands a packet: the 7th is LOAD. */
+const RELAYS_BEFORE_KILL = 7;
 afterEach(async () => {
   for (const c of cleanup.splice(0).reverse()) await c();
 });
@@ -33,9 +36,10 @@ interface TerminalProcess {
   exited: Promise<void>;
 }
 
-function startTerminal(bundleFile: string, stateDir: string): TerminalProcess {
+function startTerminal(bundleFile: string, stateDir: string, env: NodeJS.ProcessEnv = process.env): TerminalProcess {
   const child = spawn(process.execPath, ['bin/tapcard.mjs', 'terminal', '--provision', bundleFile, '--state', stateDir, '--json'], {
     stdio: ['ignore', 'pipe', 'pipe'],
+    env,
   });
   let out = '';
   child.stdout!.on('data', (d) => (out += d));
@@ -80,13 +84,17 @@ describe('terminal killed mid-download', () => {
     writeBundle(bundleFile, bundle);
     const state = path.join(dir, 'state');
 
-    const first = startTerminal(bundleFile, state);
+    // The terminal kills itself when its SE has run the relayed command packet RELAYS_BEFORE_KILL, a
+    // LOAD sequence, before its PoR goes out: a download takes milliseconds, too fast to kill from here.
+    const first = startTerminal(bundleFile, state, { ...process.env, [KILL_AT_ENV]: `terminal.after-relay#${RELAYS_BEFORE_KILL}` });
     await until('the terminal to connect', () => first.events().some((e) => e.event === 'terminal.ready'), first.events);
     const job = dpu.requestDownload('restart-1', 'transit', 'test');
-    const loading = (e: Record<string, unknown>): boolean => e.event === 'terminal.download.progress' && (e.seq as number) >= 10;
-    await until('LOAD to be under way', () => first.events().some(loading), first.events);
-    first.child.kill('SIGKILL');
     await first.exited;
+    expect(first.child.signalCode).toBe('SIGKILL');
+    // The last packet the SE ran was in the middle of the install script.
+    const last = first.events().filter((e) => e.event === 'terminal.download.progress').pop() as { seq: number; total: number };
+    expect(last.seq).toBeGreaterThan(4);
+    expect(last.seq).toBeLessThan(last.total - 4);
     // While it is away the platform sends the next command again (no PoR): it queues in the session.
     await until('the platform to resend', () => lines.some((l) => l.includes('dpu.job.resend')), () => lines.slice(-20));
 
