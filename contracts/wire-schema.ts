@@ -15,18 +15,16 @@ export class ValidationError extends Error {
 
 const bytesValue = z.custom<Uint8Array>((v) => v instanceof Uint8Array, 'bytes');
 
-/** Exactly `bytes` bytes as hex digits (either case) on the wire, a Uint8Array in the program. */
-export function hexBytes(bytes: number) {
-  const expected = `${bytes} bytes as hex`;
-  const text = z.string({ error: expected }).regex(new RegExp(`^[0-9a-fA-F]{${bytes * 2}}$`), expected);
+/** `min` to `max` bytes as hex digits (either case) on the wire, a Uint8Array in the program. */
+export function hexBytesBetween(min: number, max: number) {
+  const expected = min === max ? `${min} bytes as hex` : `${min}..${max} bytes as hex`;
+  const text = z.string({ error: expected }).regex(new RegExp(`^(?:[0-9a-fA-F]{2}){${min},${max}}$`), expected);
   return z.codec(text, bytesValue, { decode: (hex) => fromHex(hex), encode: (b) => toHex(b) });
 }
 
-/** `min` to `max` bytes as hex digits (either case) on the wire, a Uint8Array in the program. */
-export function hexBytesBetween(min: number, max: number) {
-  const expected = `${min}..${max} bytes as hex`;
-  const text = z.string({ error: expected }).regex(new RegExp(`^(?:[0-9a-fA-F]{2}){${min},${max}}$`), expected);
-  return z.codec(text, bytesValue, { decode: (hex) => fromHex(hex), encode: (b) => toHex(b) });
+/** Exactly `bytes` bytes as hex digits (either case) on the wire, a Uint8Array in the program. */
+export function hexBytes(bytes: number) {
+  return hexBytesBetween(bytes, bytes);
 }
 
 /** A string of exactly `length` decimal digits. */
