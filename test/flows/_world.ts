@@ -18,6 +18,7 @@ import type { DeviceLinkTransport, LinkTransport } from '../../net/mqtt/link-tra
 import { MemoryLinkNetwork } from '../../platform-server/src/mqtt/memory-transport';
 import type { ProvisioningBundle } from '../../contracts/provisioning-bundle';
 import { Platform } from '../../platform-server/src/platform-home';
+import type { DeviceLeases } from '../../platform-server/src/workers/device-leases';
 import { provisionDevice } from '../../platform-server/src/provision';
 import { Terminal } from '../../host/terminal/terminal';
 import { NO_ENV_KEY, tempPlatform, type TempPlatform } from '../platform/_fixtures';
@@ -40,7 +41,14 @@ export interface FlowWorld {
 
 export const FAST: DpuOptions = { porTimeoutMs: 400, sendLimit: 50 };
 
-export async function flowWorld(opts: { dpu?: DpuOptions & { issuers?: IssuerAdapter[] }; platformTransport?: (network: MemoryLinkNetwork) => LinkTransport } = {}): Promise<FlowWorld> {
+export async function flowWorld(
+  opts: {
+    dpu?: DpuOptions & { issuers?: IssuerAdapter[] };
+    platformTransport?: (network: MemoryLinkNetwork) => LinkTransport;
+    /** Run the flows as one of several workers: the device leases it takes on the platform's database. */
+    leases?: (platform: Platform) => DeviceLeases;
+  } = {},
+): Promise<FlowWorld> {
   const tp = await tempPlatform();
   const lines: string[] = [];
   const log = createLog((l) => lines.push(l), 'json');
@@ -49,7 +57,7 @@ export async function flowWorld(opts: { dpu?: DpuOptions & { issuers?: IssuerAda
   const terminals: Terminal[] = [];
   const open = (platform: Platform, transport: LinkTransport): { link: PlatformLink; dpu: DataProcessingUnit } => {
     const link = new PlatformLink({ transport, keys: linkKeysFromStore(platform), counters: countersFromDb(platform), log });
-    const dpu = attachFlows(platform, link, log, { ...FAST, ...opts.dpu, issuers: opts.dpu?.issuers ?? [new TransitIssuer()] });
+    const dpu = attachFlows(platform, link, log, { ...FAST, ...opts.dpu, leases: opts.leases?.(platform), issuers: opts.dpu?.issuers ?? [new TransitIssuer()] });
     return { link, dpu };
   };
   const first = open(tp.platform, opts.platformTransport?.(network) ?? network.platform());
