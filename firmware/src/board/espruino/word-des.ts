@@ -11,6 +11,7 @@
  *   (groups 1, 3, 5, 7 at the same places), so a round key is two words laid out the same way and
  *   a round is two XORs and eight lookups in SP tables (P of each S-box output, as a word). Both
  *   halves stay rotated right by one through the rounds, and so do the SP words.
+ * - PC-1 is a transpose of the key's 8 x 8 bit matrix, three rounds of bit-group swaps.
  * - The key schedule rotates the 28-bit halves C and D and reads PC-2 from nibble tables: each of
  *   the 14 nibbles of C||D gives its share of both round-key words, from one table per word.
  *
@@ -18,7 +19,7 @@
  * engine holds 32 words. Uses >>> and full 32-bit values, so it lives here, outside the portable core.
  */
 import { assertRange, type BlockCipher } from '../../core/crypto/block-cipher';
-import { KEY_SHIFTS, PC1, permutationP, permutedChoice2, sBox, sBoxes } from '../../core/crypto/_des-tables';
+import { KEY_SHIFTS, permutationP, permutedChoice2, sBox, sBoxes } from '../../core/crypto/_des-tables';
 import { TripleDes } from '../../core/crypto/triple-des';
 
 const BLOCK = 8;
@@ -106,18 +107,29 @@ export class WordDes implements BlockCipher {
   setKey(key: Uint8Array, off: number, len: number): void {
     if (len !== 8) throw new Error('DES key: expected 8 bytes, got ' + len);
     assertRange('DES key', key, off, len);
-    // PC-1 (parity bits dropped) into the 28-bit halves C and D. The tables as locals: Espruino
-    // finds a local in the function's short list, a top-level name by walking the globals.
-    const pc1 = PC1;
+    // PC-1 (FIPS 46-3 §3, parity bits dropped) into the 28-bit halves C and D: PC-1 is the 8 x 8
+    // bit matrix of the key bytes transposed (C the bit columns 1, 2, 3 and half of 4 read from the
+    // last byte up, D the columns 7, 6, 5 and the other half of 4), done as three rounds of bit-group
+    // swaps on the bytes loaded last first (the transpose of Hacker's Delight §7-3).
+    let x = (key[off + 7] << 24) | (key[off + 6] << 16) | (key[off + 5] << 8) | key[off + 4];
+    let y = (key[off + 3] << 24) | (key[off + 2] << 16) | (key[off + 1] << 8) | key[off];
+    let t = (x ^ (x >>> 7)) & 0x00aa00aa;
+    x ^= t ^ (t << 7);
+    t = (y ^ (y >>> 7)) & 0x00aa00aa;
+    y ^= t ^ (t << 7);
+    t = (x ^ (x >>> 14)) & 0x0000cccc;
+    x ^= t ^ (t << 14);
+    t = (y ^ (y >>> 14)) & 0x0000cccc;
+    y ^= t ^ (t << 14);
+    t = ((y >>> 4) ^ x) & 0x0f0f0f0f;
+    x ^= t;
+    y ^= t << 4;
+    // x now holds columns 1 2 3 4 (a byte each, the last key byte's bit first), y columns 5 6 7 8.
+    let c = x >>> 4;
+    let d = ((y & 0xff00) << 12) | ((y & 0xff0000) >>> 4) | ((y >>> 20) & 0xff0) | (x & 15);
+    // The tables as locals: Espruino finds a local in the function's short list, a top-level name
+    // by walking the globals.
     const shifts = KEY_SHIFTS;
-    let c = 0;
-    let d = 0;
-    for (let i = 0; i < 28; i++) {
-      const p = pc1[i] - 1;
-      const q = pc1[i + 28] - 1;
-      c = (c << 1) | ((key[off + (p >>> 3)] >>> (7 - (p & 7))) & 1);
-      d = (d << 1) | ((key[off + (q >>> 3)] >>> (7 - (q & 7))) & 1);
-    }
     const e = this.tables.pc2Even;
     const o = this.tables.pc2Odd;
     const k = this.keys;
