@@ -14,6 +14,7 @@ import { getDevice, touchDevice } from './db/devices';
 import { OWNER_PLATFORM } from './db/key-store';
 import { META, requireMeta } from './db/meta';
 import { startHttp, type HttpRoutes } from './http/server';
+import { framesAfterCommit } from './link/frames-after-commit';
 import { countersFromDb, linkKeysFromStore } from './link/link-sources';
 import { PlatformLink } from './link/platform-link';
 import type { Log } from './log';
@@ -125,8 +126,10 @@ export async function startPlatform(p: Platform, opts: StartOptions): Promise<Ru
     closers.push(() => mqttTransport.close());
     log('platform.connected', { broker: redactUrl(endpoint.url), clientId });
 
+    // Commits are grouped per event-loop turn from here on; frames and HTTP answers wait for them.
+    p.db.groupCommits();
     const link = new PlatformLink({
-      transport: recordingLastSeen(mqttTransport, p),
+      transport: recordingLastSeen(framesAfterCommit(mqttTransport, p.db), p),
       keys: linkKeysFromStore(p),
       counters: countersFromDb(p, opts.leases === undefined ? null : (deviceId) => opts.leases?.fence(deviceId)),
       log,

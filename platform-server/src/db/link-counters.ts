@@ -1,8 +1,9 @@
 /**
  * TS 102 225 counters of the platform link, per device and direction, in link_counters: a
  * CounterStore (firmware/src/core/link/counter.ts) over the database. Each write is its own
- * committed statement (synchronous FULL on SQLite; a PostgreSQL commit), so it is durable when
- * write() returns. A write only ever raises the stored counter (5 octets big-endian compare as
+ * committed statement (a PostgreSQL commit, durable when write() returns; on SQLite the running
+ * platform groups commits, and no frame under a counter goes out before its commit is on disk:
+ * link/frames-after-commit.ts). A write only ever raises the stored counter (5 octets big-endian compare as
  * numbers): when two platform processes race on one device, the loser's write fails instead of
  * sending or accepting a counter the other already used, which the card would refuse as a replay.
  * With several workers the write also runs under the device lease's fence (workers/device-leases.ts):

@@ -45,5 +45,16 @@ export interface PlatformDb {
   exec(sql: string): void;
   /** Wraps fn in a transaction: committed when it returns, rolled back when it throws. */
   transaction<T>(fn: () => T): () => T;
+  /**
+   * Group commit, for the long-running platform: from now on a commit may return before it is on
+   * disk, and the commits of one event-loop turn reach the disk together at its end, or earlier
+   * by durable(). Whatever depends on a commit must not leave the process before durable() has
+   * returned: the platform holds its frames (link/frames-after-commit.ts) and HTTP answers until
+   * then. A power cut then loses only commits nobody outside has heard of, a whole number of them
+   * (old state or new). An engine whose commits are durable at once does nothing here.
+   */
+  groupCommits(): void;
+  /** Makes every commit so far durable; returns at once when none is waiting. */
+  durable(): void;
   close(): void;
 }

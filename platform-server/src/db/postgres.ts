@@ -80,6 +80,11 @@ export class PostgresDb implements PlatformDb {
     return () => (this.depth === 0 ? this.topLevel(fn) : this.savepoint(fn));
   }
 
+  /** Commits stay synchronous (synchronous_commit on): a COMMIT that answered is durable, and other workers may act on it at once. */
+  groupCommits(): void {}
+
+  durable(): void {}
+
   close(): void {
     if (this.closed) return;
     this.closed = true;

@@ -29,6 +29,8 @@ function jobOwner(jobId: string): string {
 /** Asks the application's issuer for the SE's package and seals its load file under the job. */
 export async function issuePackage(p: Platform, log: Log, issuers: IssuerDirectory, job: Job<unknown>, seSerial: string): Promise<IssuedPackage> {
   const { adapter } = issuers.find(job.application_id as string);
+  // The issuer is outside: it hears of the job only once the job is on disk (group commit, db/port.ts).
+  p.db.durable();
   const pkg = await adapter.issuePackage({ applicationId: job.application_id as string, deviceId: job.device_id, seSerial, jobId: job.id });
   p.db.prepare('DELETE FROM key_store WHERE owner = ? AND purpose = ?').run(jobOwner(job.id), PACKAGE_PURPOSE);
   p.keys.put(jobOwner(job.id), PACKAGE_PURPOSE, pkg.loadFile);

@@ -41,6 +41,7 @@ export function deviceView(d: DeviceRecord): Record<string, unknown> {
 
 export async function startHttp(db: PlatformDb, status: HttpStatus, port: number, host = '127.0.0.1', mounted: HttpRoutes[] = []): Promise<PlatformHttp> {
   const server = createServer((req, res) => {
+    answerAfterCommit(db, res);
     const url = new URL(req.url ?? '/', 'http://platform');
     const routes = mounted.find((m) => m.handles(url.pathname));
     if (routes !== undefined) {
@@ -64,6 +65,23 @@ export async function startHttp(db: PlatformDb, status: HttpStatus, port: number
   const actual = (server.address() as AddressInfo).port;
   const urlHost = host.includes(':') ? `[${host}]` : host;
   return { url: `http://${urlHost}:${actual}`, port: actual, close: () => closeServer(server) };
+}
+
+/**
+ * An answer leaves only after the commits before it are on disk (group commit, db/port.ts): a
+ * client told "accepted" must find it after a power cut. When they cannot be made durable, the
+ * connection is dropped instead, so the client knows nothing more than after a network failure.
+ */
+function answerAfterCommit(db: PlatformDb, res: ServerResponse): void {
+  const end = res.end.bind(res) as (...args: unknown[]) => ServerResponse;
+  res.end = ((...args: unknown[]) => {
+    try {
+      db.durable();
+    } catch (err) {
+      return res.destroy(err as Error);
+    }
+    return end(...args);
+  }) as ServerResponse['end'];
 }
 
 function handle(db: PlatformDb, status: HttpStatus, req: IncomingMessage, res: ServerResponse): void {

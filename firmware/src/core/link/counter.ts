@@ -8,7 +8,9 @@ export const CNTR_LEN = 5;
 /**
  * Where a receiver keeps the highest counter it accepted, and a sender the last one it used, for
  * one key set. The caller persists it (SE store, platform DB); write() must be durable before it
- * returns, so an accepted packet can never be accepted again after a power cut.
+ * returns, or at the latest before anything that follows from it leaves the system (a store with
+ * group commit), so an accepted packet can never be accepted again after a power cut once it had
+ * an effect, and a used counter never goes out again.
  */
 export interface CounterStore {
   /** Copies the stored counter into out[off .. off+5); all zeros before the first packet. */
