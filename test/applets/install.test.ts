@@ -50,7 +50,7 @@ describe('installing card packages', () => {
     expect([cm[CM_APP_CLASS], readU16(cm, CM_ISSUER), toHex(cm, CM_CARD_NUMBER, 10), readU31(cm, CM_BALANCE), readU16(cm, CM_VERSION), cm[CM_STATUS]]).toEqual([
       1, 1000, CARD, 0, 0x0100, 0,
     ]);
-    expect(recordsOf(t, slot)).toBe(3); // CONFIG, KEYS, STATE; the log fills as transactions come
+    expect(recordsOf(t, slot)).toBe(4); // CONFIG, KEYS, STATE, MAC tally; the log fills as transactions come
   });
 
   it('refuses a purse package with a non-3DES key, a missing key kind, or a PIN on a transit card (6A80)', async () => {

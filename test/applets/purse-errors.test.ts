@@ -7,6 +7,8 @@ import { fromHex, toHex } from '../../firmware/src/core/hex';
 import { diversifyPurseKeys } from '../../firmware/src/core/package/card-keys';
 import { devTransitMasterKeys } from '../../firmware/src/core/package/dev-keys';
 import { CM_STATUS, CM_STATUS_LOCKED } from '../../firmware/src/core/se/card-manager';
+import { MAC_TALLY_LEN, REC_MAC_TALLY } from '../../firmware/src/core/applets/purse/records';
+import { REC_APP_DATA_BASE } from '../../firmware/src/core/se/records';
 import { TestSe, cardPackage, installPackage } from './_harness';
 import { PurseTerminal, load, purchase } from './_terminal';
 
@@ -148,5 +150,72 @@ describe('purse refusals leave no trace', () => {
     const slot = t.se.registry.findApp(fromHex(AID), 0, 10);
     t.se.cardManager.load(slot);
     expect(t.se.cardManager.record[CM_STATUS]).toBe(CM_STATUS_LOCKED);
+  });
+});
+
+describe('MAC tries on flash (JR/T 0025: the try is spent before the MAC is compared)', () => {
+  /** A CREDIT FOR LOAD whose MAC2 is wrong. */
+  const badCredit = (t: TestSe, terminal: PurseTerminal) => {
+    const credit = terminal.credit(t.ok(terminal.initLoad(2, 5)), 5, 0x02, '20240316080000');
+    return t.send(credit.slice(0, -10) + '0000000004');
+  };
+  /** The SE booted again on the same flash, the transit card selected. */
+  const restart = (t: TestSe) => {
+    const again = new TestSe(t.flash);
+    again.ok(`00a404000a${AID}00`);
+    return again;
+  };
+  const dataType = (t: TestSe) => REC_APP_DATA_BASE + t.se.registry.findApp(fromHex(AID), 0, 10);
+
+  it('a wrong MAC costs one flash program and no commit, and the tries spent survive a restart: the third locks', async () => {
+    const { t, terminal } = await transitCard();
+    for (let i = 0; i < 2; i++) {
+      const ops = t.flash.opCount;
+      const programs = t.flash.programCount;
+      expect(badCredit(t, terminal)).toBe('9302');
+      expect(t.flash.opCount - ops).toBe(1);
+      expect(t.flash.programCount - programs).toBe(1);
+    }
+    const after = restart(t);
+    expect(after.send(terminal.initLoad(2, 5)).slice(-4)).toBe('9000');
+    after.ok(`00a404000a${AID}00`);
+    expect(badCredit(after, terminal)).toBe('9302');
+    expect(after.send(terminal.initLoad(2, 5))).toBe('9303');
+    const slot = after.se.registry.findApp(fromHex(AID), 0, 10);
+    after.se.cardManager.load(slot);
+    expect(after.se.cardManager.record[CM_STATUS]).toBe(CM_STATUS_LOCKED);
+  });
+
+  it('the tally renews itself inside transactions: after 40 debits two wrong MACs leave a try, the third locks', async () => {
+    const { t, terminal, send } = await transitCard();
+    for (let i = 0; i < 40; i++) purchase(send, terminal, 2, 1, (i + 1).toString(16).padStart(8, '0'));
+    expect(t.se.store.tallySpent(dataType(t), REC_MAC_TALLY)).toBeLessThan(MAC_TALLY_LEN);
+    expect(badCredit(t, terminal)).toBe('9302');
+    expect(badCredit(t, terminal)).toBe('9302');
+    const after = restart(t);
+    expect(after.send(terminal.initPurchase(2, 1)).slice(-4)).toBe('9000');
+    after.ok(`00a404000a${AID}00`);
+    expect(badCredit(after, terminal)).toBe('9302');
+    expect(after.send(terminal.initPurchase(2, 1))).toBe('9303');
+  });
+
+  it('a card installed before MAC tallies counts its tries in STATE, commit by commit, until its next transaction gives it a tally', async () => {
+    const { t, terminal } = await transitCard();
+    const type = dataType(t);
+    t.se.store.begin();
+    expect(t.se.store.remove(type, REC_MAC_TALLY)).toBe(true);
+    expect(t.se.store.commit()).toBe(true);
+    const old = restart(t);
+    const ops = old.flash.opCount;
+    expect(badCredit(old, terminal)).toBe('9302');
+    expect(old.flash.opCount - ops).toBeGreaterThan(1); // STATE and a COMMIT
+    load((h) => old.send(h), terminal, 2, 5);
+    expect(old.se.store.tallySpent(type, REC_MAC_TALLY)).toBe(0);
+    const programs = old.flash.programCount;
+    expect(badCredit(old, terminal)).toBe('9302');
+    expect(old.flash.programCount - programs).toBe(1);
+    expect(badCredit(old, terminal)).toBe('9302');
+    expect(badCredit(old, terminal)).toBe('9302');
+    expect(old.send(terminal.initLoad(2, 5))).toBe('9303');
   });
 });

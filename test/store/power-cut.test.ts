@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { MemoryFlash, PowerCutError } from '../../host/flash/memory-flash';
 import { type Step, dump, mountStore, must, putAll, runWithEveryCut, value } from './_helpers';
 import { checkStore } from '../../firmware/src/core/store/check';
+import { LAYOUT_VERSION } from '../../firmware/src/core/store/_layout';
 
 const PAGES = 8;
 const ELF = 3;
@@ -110,7 +111,7 @@ describe('torn page header', () => {
     flash.reboot();
     const torn = new Uint8Array(16);
     flash.read(4096, torn, 0, 16);
-    expect(Array.from(torn.subarray(0, 8))).toEqual([0x54, 0x4a, 2, 0, 0, 0, 0, 2]);
+    expect(Array.from(torn.subarray(0, 8))).toEqual([0x54, 0x4a, LAYOUT_VERSION, 0, 0, 0, 0, 2]);
     expect(Array.from(torn.subarray(8))).toEqual(new Array(8).fill(0xff));
 
     const recovered = mountStore(flash);

@@ -47,8 +47,21 @@ export const ERASED = 0xff;
 
 const MAGIC_0 = 0x54; // 'T'
 const MAGIC_1 = 0x4a; // 'J'
-/** 2: COMMIT pairs (version 1 wrote single COMMITs; mount() refuses such images, docs/store.md). */
-export const LAYOUT_VERSION = 2;
+/**
+ * 3: tally records (TALLY_LEN_FLAG). Version 2 (COMMIT pairs, no tallies) pages are read as they
+ * are: a version 2 record is a version 3 record, so an older image needs no rewriting, and its
+ * pages take the new version as compaction copies them. Version 1 wrote single COMMITs; mount()
+ * refuses such images (docs/store.md).
+ */
+export const LAYOUT_VERSION = 3;
+/** The oldest page layout mount() reads. */
+export const OLDEST_LAYOUT_VERSION = 2;
+/**
+ * Set in a record's length field: a tally. Its CRC covers the header only and its value is a
+ * unary counter, each byte 0xFF (unspent) until it is spent by programming it alone (store.ts
+ * spendTally), so a count goes down by one flash program of one byte, outside any transaction.
+ */
+export const TALLY_LEN_FLAG = 0x8000;
 
 const HDR_SEQ = 4;
 const HDR_TAIL_SEQ = 8;
@@ -128,18 +141,39 @@ export function isTornPageHeader(b: Uint8Array): boolean {
   return (b[0] & MAGIC_0) === MAGIC_0 && (b[1] & MAGIC_1) === MAGIC_1 && (b[2] & LAYOUT_VERSION) === LAYOUT_VERSION;
 }
 
-/** Writes record header bytes 0..9 into b; the value goes at b[12..], then sealRecord(). */
-export function encodeRecordHeader(b: Uint8Array, kind: number, seq: number, type: number, id: number, len: number): void {
+/**
+ * Writes record header bytes 0..9 into b; the value goes at b[12..], then sealRecord(). lenField:
+ * the value's length, plus TALLY_LEN_FLAG for a tally.
+ */
+export function encodeRecordHeader(b: Uint8Array, kind: number, seq: number, type: number, id: number, lenField: number): void {
   b[0] = kind & 0xff;
   writeU31(b, REC_SEQ, seq);
   b[REC_TYPE] = type & 0xff;
   writeU16(b, REC_ID, id);
-  writeU16(b, REC_LEN, len);
+  writeU16(b, REC_LEN, lenField);
 }
 
-/** CRC of the record held in b[at .. at+12+len). */
+/** True when the record header at b[at..] is a tally's (TALLY_LEN_FLAG). */
+export function isTallyHeader(b: Uint8Array, at: number): boolean {
+  return readU16(b, at + REC_LEN) >= TALLY_LEN_FLAG;
+}
+
+/**
+ * Bytes of the record held in b (value of `len` bytes) to program: all of them, but a tally's only
+ * up to its first unspent byte, since a byte 0xFF is left erased so that it can be spent later (a
+ * byte is programmed once between erases).
+ */
+export function programLength(b: Uint8Array, len: number): number {
+  if (!isTallyHeader(b, 0)) return RECORD_HEADER_SIZE + len;
+  let n = 0;
+  while (n < len && b[RECORD_HEADER_SIZE + n] !== ERASED) n++;
+  return RECORD_HEADER_SIZE + n;
+}
+
+/** CRC of the record held in b[at .. at+12+len): the header, then the value unless it is a tally. */
 function recordCrc(b: Uint8Array, at: number, len: number): number {
-  return crc16(b, at + RECORD_HEADER_SIZE, len, crc16(b, at, REC_CRC, CRC16_INIT));
+  const header = crc16(b, at, REC_CRC, CRC16_INIT);
+  return isTallyHeader(b, at) ? header : crc16(b, at + RECORD_HEADER_SIZE, len, header);
 }
 
 /** Computes and stores the CRC of the record held in b[0 .. 12+len). */
@@ -187,6 +221,8 @@ export class RecordFields {
   count = 0;
   firstPageSeq = 0;
   firstOff = 0;
+  /** The record is a tally (TALLY_LEN_FLAG); len is its value's length without the flag. */
+  tally = false;
 }
 
 /**
@@ -202,7 +238,8 @@ export class RecordFields {
  *          written the same key, valid only if that transaction never commits;
  *          COMMIT: ends transaction `seq`, value below; always followed by its MIRROR, the same
  *          record with kind MIRROR (and its own crc16): the pair takes COMMIT_SPACE = 40 bytes
- *   crc16  CRC-16/CCITT over bytes 0..9 and the value
+ *   len    the value's length; TALLY_LEN_FLAG added for a tally (a PUT, or its COPY or BACKUP)
+ *   crc16  CRC-16/CCITT over bytes 0..9 and the value; a tally's over bytes 0..9 only
  *
  * COMMIT value (COMMIT_VALUE_SIZE = 8; type and id are 0):
  *
@@ -226,9 +263,12 @@ export function decodeRecordHeader(b: Uint8Array, off: number, pageSize: number,
     return RECORD_BAD;
   }
   const seq = readU31(b, REC_SEQ);
-  const len = readU16(b, REC_LEN);
+  const lenField = readU16(b, REC_LEN);
+  const tally = lenField >= TALLY_LEN_FLAG;
+  const len = tally ? lenField - TALLY_LEN_FLAG : lenField;
   if (seq < 1 || len > STORE_MAX_VALUE || off + RECORD_HEADER_SIZE + len > pageSize) return RECORD_BAD;
   if (kind === KIND_DEL && len !== 0) return RECORD_BAD;
+  if (tally && kind !== KIND_PUT && kind !== KIND_COPY && kind !== KIND_BACKUP) return RECORD_BAD;
   if ((kind === KIND_COMMIT || kind === KIND_MIRROR) && (len !== COMMIT_VALUE_SIZE || b[REC_TYPE] !== 0 || readU16(b, REC_ID) !== 0)) {
     return RECORD_BAD;
   }
@@ -238,6 +278,7 @@ export function decodeRecordHeader(b: Uint8Array, off: number, pageSize: number,
   r.id = readU16(b, REC_ID);
   r.len = len;
   r.space = recordSpace(len);
+  r.tally = tally;
   return RECORD_OK;
 }
 

@@ -6,7 +6,7 @@
 import type { Flash } from '../ports/flash';
 import { shr } from '../bits';
 import { KeyIndex, storeKey } from './_index';
-import { COMMIT_SPACE, COMMIT_VALUE_SIZE, MAX_RECORD_SPACE, PAGE_HEADER_SIZE, PageHeader, RECORD_HEADER_SIZE, STORE_MAX_VALUE, recordSpace } from './_layout';
+import { COMMIT_SPACE, COMMIT_VALUE_SIZE, MAX_RECORD_SPACE, PAGE_HEADER_SIZE, PageHeader, STORE_MAX_VALUE, programLength, recordSpace } from './_layout';
 import { RecordReader } from './_reader';
 import { OpenTxn } from './_txn';
 
@@ -155,7 +155,7 @@ export class Log {
    */
   append(len: number): number {
     const addr = this.headPhys * this.pageSize + this.headOff;
-    this.flash.program(addr, this.out, 0, RECORD_HEADER_SIZE + len);
+    this.flash.program(addr, this.out, 0, programLength(this.out, len));
     this.headOff += recordSpace(len);
     return addr;
   }

@@ -19,9 +19,9 @@ import {
   KIND_BACKUP,
   KIND_COPY,
   PAGE_HEADER_SIZE,
-  RECORD_HEADER_SIZE,
   RECORD_OK,
   encodePageHeader,
+  programLength,
   restampRecord,
 } from './_layout';
 import { storeKey } from './_index';
@@ -127,7 +127,7 @@ function copyLiveRecords(log: Log, victim: number, to: number): number {
     }
     if (log.txn.touches(key, log.pageCount, log.headPhys)) restampRecord(r.buf, r.len, KIND_BACKUP, log.txn.seq);
     else restampRecord(r.buf, r.len, KIND_COPY, r.seq);
-    log.flash.program(to * ps + off, r.buf, 0, RECORD_HEADER_SIZE + r.len);
+    log.flash.program(to * ps + off, r.buf, 0, programLength(r.buf, r.len));
     index.setAddr(i, to * ps + off);
     off += r.space;
   }

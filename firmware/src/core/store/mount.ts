@@ -20,6 +20,7 @@ import {
   KIND_COPY,
   KIND_PUT,
   LAYOUT_VERSION,
+  OLDEST_LAYOUT_VERSION,
   PAGE_HEADER_SIZE,
   PageHeader,
   RECORD_END,
@@ -92,7 +93,7 @@ export function damageText(report: ScanReport): string {
 function readPageHeader(log: Log, phys: number, h: PageHeader): number {
   log.flash.read(phys * log.pageSize, log.headerBuf, 0, PAGE_HEADER_SIZE);
   const status = decodePageHeader(log.headerBuf, h);
-  if (status === HEADER_VALID && (h.version !== LAYOUT_VERSION || h.pageCount !== log.pageCount)) {
+  if (status === HEADER_VALID && (h.version < OLDEST_LAYOUT_VERSION || h.version > LAYOUT_VERSION || h.pageCount !== log.pageCount)) {
     throw new Error(
       `store: page ${phys} was written by layout ${h.version} on ${h.pageCount} pages; this is layout ${LAYOUT_VERSION} on ${log.pageCount}`,
     );

@@ -20,17 +20,20 @@
  */
 import type { Flash } from '../ports/flash';
 import { shr } from '../bits';
-import { copy } from '../bytes';
+import { copy, fill } from '../bytes';
 import { KeyIndex, storeKey } from './_index';
 import { DEFAULT_MAX_KEYS, Log } from './_log';
 import {
   COMMIT_SPACE,
+  ERASED,
   KIND_DEL,
   KIND_PUT,
   RECORD_HEADER_SIZE,
   STORE_MAX_VALUE,
+  TALLY_LEN_FLAG,
   encodeCommitPair,
   encodeRecordHeader,
+  isTallyHeader,
   recordSpace,
   sealRecord,
 } from './_layout';
@@ -172,12 +175,43 @@ export class Store {
     if (len < 0 || len > this.log.maxValue || off < 0 || off + len > data.length) {
       throw new Error(`store.put: value data[${off}..${off + len}) invalid (buffer ${data.length}, max ${this.log.maxValue})`);
     }
-    const newKey = this.findKey(type, id) < 0;
-    if (newKey && this.index.count + this.txnNewKeys >= this.index.capacity) return this.fail();
-    // Keep the delete reserve and room for this transaction's COMMIT.
-    if (!smallRoomAfter(this.log, recordSpace(len), STORE_DELETE_RESERVE + COMMIT_SPACE, this.stopPage())) return this.fail();
-    if (!this.writeRecord(KIND_PUT, type, id, data, off, len)) return this.fail();
-    if (newKey) this.txnNewKeys++;
+    return this.putRecord(type, id, data, off, len, false);
+  }
+
+  /**
+   * Writes (type, id) as a tally of `len` unspent bytes into the open transaction (a fresh tally
+   * replaces the old one when the transaction commits). False when full.
+   */
+  putTally(type: number, id: number, len: number): boolean {
+    this.requireTxn('putTally');
+    checkType(type);
+    checkId(id);
+    if (len < 1 || len > this.log.maxValue) throw new Error(`store.putTally: ${len} bytes (1..${this.log.maxValue})`);
+    return this.putRecord(type, id, this.log.out, 0, len, true);
+  }
+
+  /**
+   * Spent bytes of the committed tally (type, id): those before its first unspent one. -1 when
+   * there is no such record or it is not a tally.
+   */
+  tallySpent(type: number, id: number): number {
+    return this.readTally(this.findKey(type, id));
+  }
+
+  /**
+   * Spends one byte of the committed tally (type, id): its first unspent byte is programmed alone,
+   * so a power cut leaves it unspent or spent (a partly programmed byte reads as spent). Not inside
+   * a transaction: a tally is counted down between transactions and renewed by one (putTally).
+   * False, nothing written, when there is no such tally or all its bytes are spent.
+   */
+  spendTally(type: number, id: number): boolean {
+    if (this.txn.seq !== 0) throw new Error('store.spendTally: a transaction is open');
+    const i = this.findKey(type, id);
+    const spent = this.readTally(i);
+    if (spent < 0 || spent >= this.index.lenAt(i)) return false;
+    const b = this.log.out;
+    b[0] = 0;
+    this.log.flash.program(this.index.addrAt(i) + RECORD_HEADER_SIZE + spent, b, 0, 1);
     return true;
   }
 
@@ -186,7 +220,7 @@ export class Store {
     this.requireTxn('remove');
     checkType(type);
     checkId(id);
-    if (!this.writeRecord(KIND_DEL, type, id, this.log.out, 0, 0)) return this.fail();
+    if (!this.writeRecord(KIND_DEL, type, id, this.log.out, 0, 0, false)) return this.fail();
     return true;
   }
 
@@ -250,13 +284,38 @@ export class Store {
     return this.txn.seq !== 0 && this.txn.firstPhys >= 0 ? this.txn.firstPhys : this.log.headPhys;
   }
 
-  private writeRecord(kind: number, type: number, id: number, data: Uint8Array, off: number, len: number): boolean {
+  /** put() or putTally() once their arguments are checked. */
+  private putRecord(type: number, id: number, data: Uint8Array, off: number, len: number, tally: boolean): boolean {
+    const newKey = this.findKey(type, id) < 0;
+    if (newKey && this.index.count + this.txnNewKeys >= this.index.capacity) return this.fail();
+    // Keep the delete reserve and room for this transaction's COMMIT.
+    if (!smallRoomAfter(this.log, recordSpace(len), STORE_DELETE_RESERVE + COMMIT_SPACE, this.stopPage())) return this.fail();
+    if (!this.writeRecord(KIND_PUT, type, id, data, off, len, tally)) return this.fail();
+    if (newKey) this.txnNewKeys++;
+    return true;
+  }
+
+  /** Spent bytes of the tally at index entry i (read into log.out); -1 when i < 0 or the record is not a tally. */
+  private readTally(i: number): number {
+    if (i < 0) return -1;
+    const len = this.index.lenAt(i);
+    const b = this.log.out;
+    this.log.flash.read(this.index.addrAt(i), b, 0, RECORD_HEADER_SIZE + len);
+    if (!isTallyHeader(b, 0)) return -1;
+    let n = 0;
+    while (n < len && b[RECORD_HEADER_SIZE + n] !== ERASED) n++;
+    return n;
+  }
+
+  /** tally: a tally of `len` unspent bytes, `data` unused. */
+  private writeRecord(kind: number, type: number, id: number, data: Uint8Array, off: number, len: number, tally: boolean): boolean {
     const log = this.log;
     if (this.txnFailed || this.txn.count >= STORE_MAX_TXN_RECORDS) return false;
     if (!makeRoom(log, recordSpace(len), this.txn.firstPhys)) return false;
     const out = log.out;
-    encodeRecordHeader(out, kind, this.txn.seq, type, id, len);
-    copy(data, off, out, RECORD_HEADER_SIZE, len);
+    encodeRecordHeader(out, kind, this.txn.seq, type, id, tally ? len + TALLY_LEN_FLAG : len);
+    if (tally) fill(out, RECORD_HEADER_SIZE, len, 0xff);
+    else copy(data, off, out, RECORD_HEADER_SIZE, len);
     sealRecord(out, len);
     const addr = log.append(len);
     this.txn.noteRecord(type, id, kind === KIND_DEL ? DEL_LEN : len, addr, log.headPhys, log.headSeq, addr - log.headPhys * log.pageSize);

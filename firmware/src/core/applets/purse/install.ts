@@ -23,6 +23,7 @@ import {
   FLAG_ED,
   FLAG_PIN,
   KEY_TYPE_PIN,
+  MAC_TALLY_LEN,
   MAC_TRY_LIMIT,
   MAX_KEY_ENTRIES,
   PIN_TRY_LIMIT,
@@ -34,6 +35,7 @@ import {
   PI_VALID_TO,
   REC_CONFIG,
   REC_KEYS,
+  REC_MAC_TALLY,
   REC_STATE,
   STATE_LEN,
   ST_MAC_TRIES,
@@ -110,6 +112,7 @@ function personalise(ctx: AppletContext, r: PackageReader, profile: PurseProfile
     store.put(t, REC_CONFIG, config, 0, CONFIG_LEN) &&
     store.put(t, REC_KEYS, keys, 0, keysLen) &&
     store.put(t, REC_STATE, state, 0, STATE_LEN) &&
+    store.putTally(t, REC_MAC_TALLY, MAC_TALLY_LEN) &&
     cm.stage(ctx.slot);
   fill(keys, 0, keysLen, 0);
   return ok ? SW.OK : SW.ERR_NOT_ENOUGH_MEMORY;

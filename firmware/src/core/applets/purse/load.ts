@@ -27,7 +27,6 @@ import {
   PURSE_LEN,
   P_BALANCE,
   P_ONLINE,
-  ST_MAC_TRIES,
   ST_PROVE_COUNTER,
   ST_PROVE_MAC,
   ST_PROVE_TAC,
@@ -110,7 +109,7 @@ function credit(card: PurseCard, cmd: CommandApdu, rsp: ApduResponse): number {
   const dateTime = cmd.dataOff;
   const mac2 = dateTime + DATE_TIME_LEN;
   if (st.balance(s.purse) !== s.balance || st.onlineCounter(s.purse) !== s.counter) return SW.ERR_CONDITIONS_NOT_SATISFIED;
-  let sw = st.spendTry(ST_MAC_TRIES);
+  let sw = st.spendMacTry();
   if (sw !== SW.OK) return sw;
   card.crypto.transactionMac(s.amount, s.txType, s.terminalId, 0, b, dateTime, card.expectedMac, 0);
   const good = equalCt(card.expectedMac, 0, b, mac2, MAC_LEN);

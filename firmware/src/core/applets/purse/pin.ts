@@ -26,7 +26,7 @@ export function verifyPin(card: PurseCard, cmd: CommandApdu, _rsp: ApduResponse)
   if (tries === 0) sw = SW.ERR_AUTH_METHOD_BLOCKED;
   else if (cmd.lc === 0) sw = SW_TRIES_LEFT | tries;
   else if (cmd.lc < 2 || cmd.lc > PIN_MAX_BYTES) sw = SW.ERR_CHECKING_WRONG_LENGTH;
-  else sw = st.spendTry(ST_PIN_TRIES);
+  else sw = st.spendPinTry();
   if (sw === SW.OK) {
     const good = cmd.lc === pinBytes && equalCt(st.key, 0, cmd.buf, cmd.dataOff, pinBytes);
     if (good) {

@@ -17,7 +17,7 @@ import { SW } from '../../sw';
 import { checkInitialize, startSession, writeLogEntry } from './load';
 import { DATE_TIME_LEN, MAC_LEN, RANDOM_LEN, TERMINAL_SERIAL_LEN } from './purse-crypto';
 import type { PurseCard } from './purse-card';
-import { CFG_FLAGS, FLAG_PIN, PURSE_ED, PURSE_LEN, P_BALANCE, P_OFFLINE, ST_MAC_TRIES, ST_PROVE_COUNTER, ST_PROVE_MAC, ST_PROVE_TAC, ST_PROVE_TYPE } from './records';
+import { CFG_FLAGS, FLAG_PIN, PURSE_ED, PURSE_LEN, P_BALANCE, P_OFFLINE, ST_PROVE_COUNTER, ST_PROVE_MAC, ST_PROVE_TAC, ST_PROVE_TYPE } from './records';
 
 export const DEBIT_DATA_LEN = 15;
 const PURCHASE_RESPONSE_LEN = 15;
@@ -71,7 +71,7 @@ function debit(card: PurseCard, cmd: CommandApdu, rsp: ApduResponse): number {
   if (!st.findKey(KEY_TYPE_PURCHASE, s.keyIndex)) return SW.PURSE_KEY_INDEX_NOT_SUPPORTED;
   card.crypto.startPurchase(st.key, 0, s.random, 0, s.counter, b, serial);
   st.wipeKey();
-  let sw = st.spendTry(ST_MAC_TRIES);
+  let sw = st.spendMacTry();
   if (sw !== SW.OK) return sw;
   card.crypto.transactionMac(s.amount, s.txType, s.terminalId, 0, b, dateTime, card.expectedMac, 0);
   const good = equalCt(card.expectedMac, 0, b, mac1, MAC_LEN);

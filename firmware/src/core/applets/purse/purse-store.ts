@@ -4,6 +4,7 @@
  * record, so after a power cut at any flash write the card holds the old or the new purse, never a
  * mix (store.ts guarantees the transaction is atomic). `state` follows only committed writes.
  */
+import { shr } from '../../bits';
 import { copy, fill, readU16, readU31 } from '../../bytes';
 import { KEY_AT_ALGORITHM, KEY_AT_INDEX, KEY_AT_TYPE, KEY_AT_VALUE, KEY_AT_VERSION, KEY_ENTRY_LEN, KEY_VALUE_LEN } from '../../package/format';
 import type { Store } from '../../store/store';
@@ -18,6 +19,7 @@ import {
   LOG_RECORDS,
   LOG_RECORD_LEN,
   LOG_TYPE,
+  MAC_TALLY_LEN,
   MAC_TRY_LIMIT,
   MAX_KEY_ENTRIES,
   PURSE_ED,
@@ -29,11 +31,13 @@ import {
   REC_CONFIG,
   REC_KEYS,
   REC_LOG_BASE,
+  REC_MAC_TALLY,
   REC_STATE,
   STATE_LEN,
   ST_LOG_COUNT,
   ST_LOG_HEAD,
   ST_MAC_TRIES,
+  ST_PIN_TRIES,
 } from './records';
 
 export class PurseStore {
@@ -51,6 +55,8 @@ export class PurseStore {
   private readonly keys = new Uint8Array(MAX_KEY_ENTRIES * KEY_ENTRY_LEN);
   private readonly ctx: AppletContext;
   private readonly store: Store;
+  /** Bytes of the MAC try tally spent, as last read or spent; -1: the card has none yet (installed before tallies). */
+  private macSpent = -1;
 
   constructor(ctx: AppletContext) {
     this.ctx = ctx;
@@ -60,6 +66,7 @@ export class PurseStore {
   /** Reads CONFIG and STATE; false when the card's records are missing (a damaged install). */
   load(): boolean {
     const t = this.ctx.dataType;
+    this.macSpent = this.store.tallySpent(t, REC_MAC_TALLY);
     return this.store.get(t, REC_CONFIG, this.config, 0) === CONFIG_LEN && this.store.get(t, REC_STATE, this.state, 0) === STATE_LEN;
   }
 
@@ -77,7 +84,14 @@ export class PurseStore {
 
   /** Locked after MAC_TRY_LIMIT bad MACs in a row (JR/T 0025 9303). */
   locked(): boolean {
-    return this.state[ST_MAC_TRIES] === 0;
+    return this.macTriesLeft() === 0;
+  }
+
+  /** MAC tries left: those STATE counted at its last commit, less the tally bytes spent since. */
+  macTriesLeft(): number {
+    const v = this.state[ST_MAC_TRIES];
+    const left = this.macSpent < 0 ? v : (v & 3) - (this.macSpent - shr(v, 2));
+    return left > 0 ? left : 0;
   }
 
   /** Copies the key of this type and index into `key`; false (and `key` zeroed) when the card has none (9403). */
@@ -121,20 +135,32 @@ export class PurseStore {
   }
 
   /**
-   * Spends one try of the counter at STATE offset `at` and commits that alone, before the MAC or
-   * PIN is compared, so cutting the power after a wrong guess cannot save the try. When the MAC
-   * counter reaches 0 the card-manager record shows the card locked, in the same commit.
+   * Spends one MAC try on flash before the MAC is compared, so cutting the power after a wrong
+   * guess cannot save the try (JR/T 0025). A try that leaves some is one byte of the MAC tally,
+   * a single flash program (store.ts spendTally); the last one commits STATE with no tries left
+   * and the card-manager record showing the card locked, together.
    */
-  spendTry(at: number): number {
+  spendMacTry(): number {
+    const left = this.macTriesLeft();
+    if (left > 1 && this.macSpent >= 0 && this.store.spendTally(this.ctx.dataType, REC_MAC_TALLY)) {
+      this.macSpent++;
+      return SW.OK;
+    }
     this.stage();
-    if (this.next[at] > 0) this.next[at] = this.next[at] - 1;
-    const lock = at === ST_MAC_TRIES && this.next[at] === 0;
-    return this.commitNext(-1, lock ? CM_STATUS_LOCKED : -1);
+    this.next[ST_MAC_TRIES] = this.macTriesByte(left > 0 ? left - 1 : 0);
+    return this.commitNext(-1, left <= 1 ? CM_STATUS_LOCKED : -1, false);
+  }
+
+  /** Spends one PIN try and commits it alone, before the PIN is compared (as spendMacTry). */
+  spendPinTry(): number {
+    this.stage();
+    if (this.next[ST_PIN_TRIES] > 0) this.next[ST_PIN_TRIES] = this.next[ST_PIN_TRIES] - 1;
+    return this.commitNext(-1, -1, false);
   }
 
   /** Commits `next` with no log record (a PIN try counter reset). */
   commitState(): number {
-    return this.commitNext(-1, -1);
+    return this.commitNext(-1, -1, false);
   }
 
   /**
@@ -145,8 +171,11 @@ export class PurseStore {
     const head = (this.state[ST_LOG_HEAD] + 1) % LOG_RECORDS;
     this.next[ST_LOG_HEAD] = head;
     this.next[ST_LOG_COUNT] = this.state[ST_LOG_COUNT] < LOG_RECORDS ? this.state[ST_LOG_COUNT] + 1 : LOG_RECORDS;
-    this.next[ST_MAC_TRIES] = MAC_TRY_LIMIT;
-    return this.commitNext(head, CM_STATUS_ACTIVE);
+    // The tries are reset from where the tally stands; a fresh tally when it has too few bytes
+    // left for a full set of tries (or the card has none yet), in this same commit.
+    const renew = this.macSpent < 0 || this.macSpent + MAC_TRY_LIMIT > MAC_TALLY_LEN;
+    this.next[ST_MAC_TRIES] = renew ? MAC_TRY_LIMIT : this.macTriesByte(MAC_TRY_LIMIT);
+    return this.commitNext(head, CM_STATUS_ACTIVE, renew);
   }
 
   /** Copies log record n (1 = newest) to out[off..]; false when there is no such record. */
@@ -157,19 +186,29 @@ export class PurseStore {
     return this.store.get(this.ctx.dataType, REC_LOG_BASE + at, out, off) === LOG_RECORD_LEN;
   }
 
-  /** logAt >= 0: also write `entry` as log record logAt. cmStatus >= 0: also update the card-manager record. */
-  private commitNext(logAt: number, cmStatus: number): number {
+  /** STATE's MAC tries byte: `tries` left counted from the tally as it stands (records.ts). */
+  private macTriesByte(tries: number): number {
+    return this.macSpent < 0 ? tries : this.macSpent * 4 + tries;
+  }
+
+  /**
+   * logAt >= 0: also write `entry` as log record logAt. cmStatus >= 0: also update the card-manager
+   * record. renewTally: also write a fresh MAC tally (STATE then counts from 0).
+   */
+  private commitNext(logAt: number, cmStatus: number, renewTally: boolean): number {
     const s = this.store;
     const t = this.ctx.dataType;
     s.begin();
     let ok = s.put(t, REC_STATE, this.next, 0, STATE_LEN);
     if (ok && logAt >= 0) ok = s.put(t, REC_LOG_BASE + logAt, this.entry, 0, LOG_RECORD_LEN);
     if (ok && cmStatus >= 0) ok = this.stageCardManager(logAt >= 0, cmStatus);
+    if (ok && renewTally) ok = s.putTally(t, REC_MAC_TALLY, MAC_TALLY_LEN);
     if (!ok || !s.commit()) {
       s.abort();
       return SW.ERR_MEMORY_FAILURE;
     }
     copy(this.next, 0, this.state, 0, STATE_LEN);
+    if (renewTally) this.macSpent = 0;
     return SW.OK;
   }
 

@@ -9,7 +9,11 @@
  *                 byte is its digit count and whose value is the packed PIN, FF-padded)
  *   id 02 STATE   0 ED purse | 8 EP purse, each balance(4) | onlineCounter(2) | offlineCounter(2)
  *                 16 macTries(1) | 17 pinTries(1) | 18 logHead(1) | 19 logCount(1)
+ *                 macTries: with a MAC tally, tallySpent * 4 + tries, the MAC tries left when the
+ *                 tally had tallySpent bytes spent (each byte spent since is a try gone); without
+ *                 one (a card installed before tallies, until its next transaction) the tries left
  *                 20 last transaction for GET TRANSACTION PROVE: type(1) | counter(2) | MAC(4) | TAC(4)
+ *   id 03 MAC tally: MAC_TALLY_LEN bytes, one spent per MAC try (store.ts spendTally, no commit)
  *   id 10+i LOG   record i of the cyclic transaction log (SFI 18), 23 bytes; logHead is the newest
  *
  * SFI 15 public information (T-Union layout, JT/T 978 T-Union files):
@@ -21,6 +25,9 @@
 export const REC_CONFIG = 0x00;
 export const REC_KEYS = 0x01;
 export const REC_STATE = 0x02;
+export const REC_MAC_TALLY = 0x03;
+/** Tally bytes: a transaction renews it when fewer than MAC_TRY_LIMIT are left, every ~30 transactions. */
+export const MAC_TALLY_LEN = 32;
 export const REC_LOG_BASE = 0x10;
 
 export const CFG_FLAGS = 0;

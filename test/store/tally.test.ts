@@ -1,0 +1,169 @@
+/**
+ * Tally records (docs/store.md "Tallies"): a counter that goes down by one flash program of one
+ * byte, outside any transaction, renewed by a transaction; power cuts leave it before or after.
+ */
+import { describe, expect, it } from 'vitest';
+import { MemoryFlash } from '../../host/flash/memory-flash';
+import { checkStore } from '../../firmware/src/core/store/check';
+import { crc16, CRC16_INIT } from '../../firmware/src/core/store/crc16';
+import { LAYOUT_VERSION, PAGE_HEADER_SIZE, RECORD_HEADER_SIZE } from '../../firmware/src/core/store/_layout';
+import { dump, mountStore, must, putAll, runWithEveryCut, value } from './_helpers';
+
+const PAGES = 4;
+const TALLY = 0x20;
+const ELF = 0x10;
+
+/** A store holding one plain value and a committed tally of `len` bytes at TALLY:1. */
+function withTally(len: number): MemoryFlash {
+  const flash = new MemoryFlash(PAGES);
+  const store = mountStore(flash);
+  store.begin();
+  putAll(store, ELF, [1], 3, 40);
+  must(store.putTally(TALLY, 1, len), 'putTally');
+  must(store.commit(), 'commit');
+  return flash;
+}
+
+/** The image with every page header rewritten as layout `version` (its CRC recomputed). */
+function stampVersion(flash: MemoryFlash, version: number): MemoryFlash {
+  const h = new Uint8Array(PAGE_HEADER_SIZE);
+  const image = flash.snapshot();
+  for (let page = 0; page < PAGES; page++) {
+    h.set(image.subarray(page * 4096, page * 4096 + PAGE_HEADER_SIZE));
+    if (h[0] !== 0x54) continue;
+    h[2] = version;
+    const crc = crc16(h, 0, 14, CRC16_INIT);
+    h[14] = crc >> 8;
+    h[15] = crc & 0xff;
+    image.set(h, page * 4096);
+  }
+  return new MemoryFlash(PAGES, image);
+}
+
+describe('tally records', () => {
+  it('count down by one one-byte program each, outside transactions, and stay counted across mount and compaction', () => {
+    const flash = withTally(8);
+    const store = mountStore(flash);
+    expect(store.tallySpent(TALLY, 1)).toBe(0);
+    for (let i = 1; i <= 3; i++) {
+      const ops = flash.programCount;
+      expect(store.spendTally(TALLY, 1)).toBe(true);
+      expect(flash.programCount - ops).toBe(1);
+      expect(store.tallySpent(TALLY, 1)).toBe(i);
+    }
+    expect(mountStore(flash).tallySpent(TALLY, 1)).toBe(3);
+    // Churn until the tally's page has been compacted away (its record copied to a new page).
+    const erases = flash.eraseCount;
+    for (let round = 0; flash.eraseCount === erases; round++) {
+      store.begin();
+      putAll(store, ELF, [2, 3, 4], round, 900);
+      must(store.commit(), 'churn');
+    }
+    expect(store.tallySpent(TALLY, 1)).toBe(3);
+    const again = mountStore(flash);
+    expect(again.tallySpent(TALLY, 1)).toBe(3);
+    expect(checkStore(again).problems).toEqual([]);
+    expect(again.spendTally(TALLY, 1)).toBe(true);
+    expect(mountStore(flash).tallySpent(TALLY, 1)).toBe(4);
+  });
+
+  it('refuse a spend when every byte is spent, and a transaction renews them', () => {
+    const store = mountStore(withTally(3));
+    for (let i = 0; i < 3; i++) expect(store.spendTally(TALLY, 1)).toBe(true);
+    expect(store.spendTally(TALLY, 1)).toBe(false);
+    expect(store.tallySpent(TALLY, 1)).toBe(3);
+    store.begin();
+    must(store.putTally(TALLY, 1, 3), 'renew');
+    expect(store.tallySpent(TALLY, 1)).toBe(3); // reads see committed state
+    must(store.commit(), 'commit');
+    expect(store.tallySpent(TALLY, 1)).toBe(0);
+  });
+
+  it('are not plain values: tallySpent is -1 and spendTally writes nothing for a plain value or a missing key; no spend inside a transaction', () => {
+    const flash = withTally(4);
+    const store = mountStore(flash);
+    const programs = flash.programCount;
+    expect(store.tallySpent(ELF, 1)).toBe(-1);
+    expect(store.spendTally(ELF, 1)).toBe(false);
+    expect(store.tallySpent(TALLY, 2)).toBe(-1);
+    expect(store.spendTally(TALLY, 2)).toBe(false);
+    expect(flash.programCount).toBe(programs);
+    store.begin();
+    expect(() => store.spendTally(TALLY, 1)).toThrow(/transaction is open/);
+    store.abort();
+    expect(store.tallySpent(TALLY, 1)).toBe(0);
+  });
+
+  it('count a partly programmed byte (a spend torn inside the byte) as spent, and spend on after it', () => {
+    const flash = withTally(4);
+    const store = mountStore(flash);
+    expect(store.spendTally(TALLY, 1)).toBe(true);
+    // Where the tally's value starts: find its header's length field (tally flag, 4 bytes).
+    const image = flash.snapshot();
+    let at = -1;
+    for (let a = PAGE_HEADER_SIZE; a + RECORD_HEADER_SIZE < image.length && at < 0; a++) {
+      if (image[a] === 0x50 && image[a + 5] === TALLY && image[a + 8] === 0x80 && image[a + 9] === 4) at = a + RECORD_HEADER_SIZE;
+    }
+    expect(image[at]).toBe(0x00);
+    expect(image[at + 1]).toBe(0xff);
+    flash.program(at + 1, Uint8Array.of(0x7f), 0, 1);
+    const after = mountStore(flash);
+    expect(after.tallySpent(TALLY, 1)).toBe(2);
+    expect(checkStore(after).problems).toEqual([]);
+    expect(after.spendTally(TALLY, 1)).toBe(true);
+    expect(after.tallySpent(TALLY, 1)).toBe(3);
+  });
+
+  it('a power cut at any operation of spends and a renewing transaction leaves the state before or after each', () => {
+    const base = withTally(4).snapshot();
+    const summary = runWithEveryCut(base, PAGES, [
+      (s) => must(s.spendTally(TALLY, 1), 'spend'),
+      (s) => must(s.spendTally(TALLY, 1), 'spend'),
+      (s) => {
+        s.begin();
+        must(s.put(ELF, 1, value(7, 40), 0, 40), 'put');
+        must(s.putTally(TALLY, 1, 4), 'renew');
+        must(s.commit(), 'commit');
+      },
+      (s) => must(s.spendTally(TALLY, 1), 'spend'),
+    ]);
+    expect(summary.recoveredTo.every((n, k) => k === summary.recoveredTo.length - 1 || n > 0)).toBe(true);
+  });
+});
+
+describe('store layout versions', () => {
+  it(`reads a layout 2 image (no tallies) as it was and writes on in layout ${LAYOUT_VERSION}`, () => {
+    const flash = new MemoryFlash(PAGES);
+    const store = mountStore(flash);
+    store.begin();
+    putAll(store, ELF, [1, 2, 3], 5, 600);
+    must(store.commit(), 'commit');
+    const before = dump(store);
+    const flash2 = stampVersion(flash, 2);
+    const old = mountStore(flash2);
+    expect(dump(old)).toBe(before);
+    expect(checkStore(old).problems).toEqual([]);
+    // Write until a page is opened after the head: it carries the new version; the old pages still read.
+    const versions = new Set<number>();
+    for (let round = 0; !versions.has(LAYOUT_VERSION); round++) {
+      old.begin();
+      putAll(old, ELF, [4], round, 900);
+      must(old.putTally(TALLY, 1, 8), 'tally');
+      must(old.commit(), 'commit');
+      const image = flash2.snapshot();
+      versions.clear();
+      for (let page = 0; page < PAGES; page++) if (image[page * 4096] === 0x54) versions.add(image[page * 4096 + 2]);
+    }
+    expect(versions.has(2)).toBe(true);
+    const again = mountStore(flash2);
+    expect(checkStore(again).problems).toEqual([]);
+    expect(again.tallySpent(TALLY, 1)).toBe(0);
+  });
+
+  it('refuses an image of a later layout, writing nothing', () => {
+    const flash = stampVersion(withTally(4), LAYOUT_VERSION + 1);
+    const image = flash.snapshot();
+    expect(() => mountStore(flash)).toThrow(/written by layout 4/);
+    expect(flash.snapshot()).toEqual(image);
+  });
+});
