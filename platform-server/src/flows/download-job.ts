@@ -66,15 +66,17 @@ export function queueDownload(p: Platform, deviceId: string, applicationId: stri
   }
   const active = listJobs(p.db, { deviceId, active: true }).find((j) => j.kind === 'download' && j.application_id === applicationId);
   if (active !== undefined) return getJob<DownloadContext>(p.db, active.id) as Job<DownloadContext>;
-  const job = createJob<DownloadContext>(p.db, 'download', deviceId, applicationId, 'queued', {
-    relayRef: randomInt(1, 0x7fffffff),
-    seed: null,
-    deleteAid: null,
-    pkg: null,
-    slot: null,
-  });
-  audit(p.db, actor, 'download.requested', deviceId, { jobId: job.id, applicationId });
-  return job;
+  return p.db.transaction(() => {
+    const job = createJob<DownloadContext>(p.db, 'download', deviceId, applicationId, 'queued', {
+      relayRef: randomInt(1, 0x7fffffff),
+      seed: null,
+      deleteAid: null,
+      pkg: null,
+      slot: null,
+    });
+    audit(p.db, actor, 'download.requested', deviceId, { jobId: job.id, applicationId });
+    return job;
+  })();
 }
 
 /** The download steps; the issuers supply the packages. */
@@ -125,10 +127,11 @@ async function load(env: StepEnv, job: Job<DownloadContext>): Promise<Job<Downlo
       const n = env.relay.sequenceLength(plains, i);
       await env.relay.protectedSequence(job, channel, SEQ_SCRIPT + i, plains.slice(i, i + n), [SW.OK], script.length + SEQ_SCRIPT + 1);
       i += n;
-      job = updateJob(env.p.db, job, { ackedBlock: i - 1 });
+      // The last sequence's answer and the move to completing are one commit.
+      job = updateJob(env.p.db, job, i < script.length ? { ackedBlock: i - 1 } : { ackedBlock: i - 1, state: 'completing' });
       env.log('dpu.job.progress', { jobId: job.id, acked: i, total: script.length, command: script[i - 1].name });
     }
-    return updateJob(env.p.db, job, { state: 'completing' });
+    return job.state === 'completing' ? job : updateJob(env.p.db, job, { state: 'completing' });
   });
 }
 
@@ -165,8 +168,8 @@ async function complete(env: StepEnv, job: Job<DownloadContext>): Promise<Job<Do
     ).run(cardSerial, job.application_id, versionOf(record), cardNumber, balance, at, job.id);
     done = updateJob(db, job, { state: 'done', cardSerial, context: { ...job.context, slot }, detail: { slot, cardSerial } });
     audit(db, 'platform', 'download.installed', job.device_id, { jobId: job.id, applicationId: job.application_id, cardSerial, slot });
+    dropPackage(env.p, job.id);
   })();
-  dropPackage(env.p, job.id);
   env.log('dpu.job.done', { jobId: job.id, cardSerial, slot });
   return done;
 }

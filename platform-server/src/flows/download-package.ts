@@ -32,8 +32,10 @@ export async function issuePackage(p: Platform, log: Log, issuers: IssuerDirecto
   // The issuer is outside: it hears of the job only once the job is on disk (group commit, db/port.ts).
   p.db.durable();
   const pkg = await adapter.issuePackage({ applicationId: job.application_id as string, deviceId: job.device_id, seSerial, jobId: job.id });
-  p.db.prepare('DELETE FROM key_store WHERE owner = ? AND purpose = ?').run(jobOwner(job.id), PACKAGE_PURPOSE);
-  p.keys.put(jobOwner(job.id), PACKAGE_PURPOSE, pkg.loadFile);
+  p.db.transaction(() => {
+    p.db.prepare('DELETE FROM key_store WHERE owner = ? AND purpose = ?').run(jobOwner(job.id), PACKAGE_PURPOSE);
+    p.keys.put(jobOwner(job.id), PACKAGE_PURPOSE, pkg.loadFile);
+  })();
   log('dpu.job.package', { jobId: job.id, octets: pkg.loadFile.length });
   return pkg;
 }

@@ -26,8 +26,11 @@ export function answerPermission(p: Platform, log: Log, grantTtlS: number, devic
   const keys = isdKeys(p, device.seSerial);
   const kcv = { isdEnc: aesKcv(keys.enc), isdMac: aesKcv(keys.mac), isdDek: aesKcv(keys.dek) };
   wipeIsdKeys(keys);
-  const job = createJob(p.db, 'permission', deviceId, null, 'done', { expiresAt, kcv });
-  audit(p.db, `device:${deviceId}`, 'permission.granted', deviceId, { jobId: job.id, seSerial: device.seSerial, kvn: device.isdKeyVersion, expiresAt, kcv });
+  const job = p.db.transaction(() => {
+    const granted = createJob(p.db, 'permission', deviceId, null, 'done', { expiresAt, kcv });
+    audit(p.db, `device:${deviceId}`, 'permission.granted', deviceId, { jobId: granted.id, seSerial: device.seSerial, kvn: device.isdKeyVersion, expiresAt, kcv });
+    return granted;
+  })();
   log('dpu.permission.granted', { deviceId, jobId: job.id, expiresAt });
   // The link seals the grant into the PoR and the caller's copy is dropped with the request.
   return permissionGrant(p, device.seSerial, device.isdKeyVersion, expiresAt);
