@@ -52,7 +52,14 @@ export class PurseStore {
   readonly key = new Uint8Array(KEY_VALUE_LEN);
   keyVersion = 0;
   keyAlgorithm = 0;
+  /**
+   * The KEYS record, read by the first findKey and kept: install writes it and nothing rewrites it
+   * (a reinstalled card is a new instance). Kept in RAM like the key schedules (docs/board.md
+   * "Keys in RAM"): a tap then reads no key record from flash.
+   */
   private readonly keys = new Uint8Array(MAX_KEY_ENTRIES * KEY_ENTRY_LEN);
+  /** Bytes of `keys` read; -1 until the first findKey. */
+  private keysLen = -1;
   private readonly ctx: AppletContext;
   private readonly store: Store;
   /** Bytes of the MAC try tally spent, as last read or spent; -1: the card has none yet (installed before tallies). */
@@ -101,11 +108,12 @@ export class PurseStore {
 
   /**
    * findKey(type, index) when the card also holds a key of type `alsoType` under that index
-   * (INITIALIZE needs the TAC key beside the load or purchase key): one read of the key record.
+   * (INITIALIZE needs the TAC key beside the load or purchase key): one pass over the key record.
    */
   findKeyWith(type: number, alsoType: number, index: number): boolean {
     this.wipeKey();
-    const n = this.store.get(this.ctx.dataType, REC_KEYS, this.keys, 0);
+    if (this.keysLen < 0) this.keysLen = this.store.get(this.ctx.dataType, REC_KEYS, this.keys, 0);
+    const n = this.keysLen;
     let found = false;
     let also = false;
     for (let at = 0; at + KEY_ENTRY_LEN <= n && !(found && also); at += KEY_ENTRY_LEN) {
@@ -119,7 +127,6 @@ export class PurseStore {
         found = true;
       }
     }
-    fill(this.keys, 0, this.keys.length, 0);
     if (found && also) return true;
     this.wipeKey();
     return false;
