@@ -94,9 +94,12 @@ export function fits(log: Log, need: number, slack: number, stopPhys: number): b
  * have many pages.
  */
 export function smallRoomAfter(log: Log, space: number, need: number, stopPhys: number): boolean {
+  const slack = COMMIT_SPACE - 1;
+  // The common case first, without the calls below (each costs Espruino a scope): all of it fits
+  // the head page.
+  if (log.headPhys >= 0 && log.pageSize - log.headOff - space - slack >= need) return true;
   const k = pagesToOpen(log, space, stopPhys);
   if (k < 0) return false;
-  const slack = COMMIT_SPACE - 1;
   const left = (k === 0 ? log.headRoom() : openingRoom(log, k, stopPhys)) - space;
   let total = left > slack ? left - slack : 0;
   for (let j = k + 1; j < log.pageCount && total < need; j++) {
@@ -166,6 +169,8 @@ export function openPage(log: Log, stopPhys: number): boolean {
 
 /** Makes `space` bytes fit at the head, opening (and compacting) pages as needed. False if it cannot. */
 export function makeRoom(log: Log, space: number, stopPhys: number): boolean {
+  // The common case first, without the calls below: the record fits the head page.
+  if (log.headPhys >= 0 && log.pageSize - log.headOff >= space) return true;
   const k = pagesToOpen(log, space, stopPhys);
   if (k < 0) return false;
   for (let i = 0; i < k; i++) {
