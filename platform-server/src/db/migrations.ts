@@ -286,4 +286,13 @@ ALTER TABLE payment_notifications_new RENAME TO payment_notifications;
 ALTER TABLE payment_notifications DROP CONSTRAINT IF EXISTS payment_notifications_payment_id_fkey;
 `,
   },
+  {
+    version: 5,
+    name: 'active jobs by age',
+    sql: `
+-- The job scheduler polls the active jobs every second: this index holds only them (finished
+-- jobs accumulate for ever), in the order they run.
+CREATE INDEX jobs_active ON jobs(created_at, id) WHERE state NOT IN ('done', 'failed');
+`,
+  },
 ];

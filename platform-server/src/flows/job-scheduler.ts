@@ -26,7 +26,7 @@ import type { Log } from '../log';
 import type { Platform } from '../platform-home';
 import { LeaseLost, type DeviceLeases } from '../workers/device-leases';
 import { OPENING, type JobMachine, type StepEnv } from './job-steps';
-import { getJob, listJobs, updateJob, type Job, type JobKind } from './jobs';
+import { activeJobs, getJob, updateJob, type Job, type JobKind } from './jobs';
 import { SeRelay, SessionLost, type RelayContext } from './se-relay';
 
 export interface SchedulerOptions {
@@ -70,7 +70,7 @@ export class JobScheduler {
 
   /** Resumes every active job of the devices this process serves, then polls for new ones. */
   start(): void {
-    for (const row of listJobs(this.p.db, { active: true })) {
+    for (const row of activeJobs(this.p.db)) {
       if (!this.machines.has(row.kind) || !this.serves(row.device_id)) continue;
       this.log('dpu.job.resume', { jobId: row.id, deviceId: row.device_id, state: row.state, ackedBlock: row.acked_block });
       this.schedule(row.device_id, row.id);
@@ -79,7 +79,7 @@ export class JobScheduler {
     // database), and jobs of devices whose worker died (their leases expired).
     this.poller = setInterval(() => {
       try {
-        for (const row of listJobs(this.p.db, { active: true })) this.submit(row);
+        for (const row of activeJobs(this.p.db)) this.submit(row);
       } catch (err) {
         if (!(err instanceof DatabaseUnavailableError)) throw err;
         this.log('dpu.job.poll.failed', { error: err.message });

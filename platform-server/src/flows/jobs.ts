@@ -58,6 +58,14 @@ export function listJobs(db: PlatformDb, filter: { deviceId?: string; active?: b
   return db.prepare(sql).all(...args) as JobRow[];
 }
 
+/** What the scheduler needs of an active job to run it. */
+export type ActiveJob = Pick<JobRow, 'id' | 'kind' | 'device_id' | 'state' | 'acked_block'>;
+
+/** Every job not done or failed, oldest first (the partial index jobs_active: no finished job is read). */
+export function activeJobs(db: PlatformDb): ActiveJob[] {
+  return db.prepare("SELECT id, kind, device_id, state, acked_block FROM jobs WHERE state NOT IN ('done', 'failed') ORDER BY created_at, id").all() as ActiveJob[];
+}
+
 export interface JobUpdate<C> {
   state?: string;
   ackedBlock?: number;
