@@ -48,13 +48,14 @@ export interface BenchWorld {
 }
 
 /**
- * A terminal (MCU + SE core, state under stateRoot) joined to the broker at brokerUrl, its frames
- * counted; options: its SE's flash size and its PoR timeout (the terminal's defaults when absent).
+ * A terminal (MCU + SE core) joined to the broker at brokerUrl, its frames counted, its state under
+ * stateRoot or, with stateRoot null, in memory (no open file per terminal); options: its SE's flash
+ * size and its PoR timeout (the terminal's defaults when absent).
  */
 export async function startBenchTerminal(
   bundle: ProvisioningBundle,
   brokerUrl: string,
-  stateRoot: string,
+  stateRoot: string | null,
   options: { flashPages?: number; porTimeoutMs?: number } = {},
 ): Promise<BenchTerminal> {
   const frames: FrameLog = { up: [], down: [] };
@@ -63,8 +64,44 @@ export async function startBenchTerminal(
     { url: brokerUrl, clientId: bundle.deviceId, username: bundle.broker.username, password: bundle.broker.password },
     { frameSize: bundle.broker.frameSize },
   );
-  const terminal = await Terminal.start({ bundle, stateDir: path.join(stateRoot, bundle.deviceId), transport: countingTransport(mqtt, frames), ...options });
-  return { terminal, frames };
+  const stateDir = stateRoot === null ? null : path.join(stateRoot, bundle.deviceId);
+  try {
+    const terminal = await Terminal.start({ bundle, stateDir, transport: countingTransport(mqtt, frames), ...options });
+    return { terminal, frames };
+  } catch (err) {
+    // An open connection would keep the broker from closing.
+    await mqtt.close().catch(() => {});
+    throw err;
+  }
+}
+
+/** Terminals connect this many at a time (the broker's CONNECT handling stays short). */
+const CONNECT_BATCH = 50;
+
+/**
+ * startBenchTerminal for every bundle, CONNECT_BATCH at a time, in the bundles' order; `started`
+ * hears the count after each batch. If one fails, every terminal started here (its batch's too)
+ * is closed before the error is thrown: a connection left open would keep the broker from closing.
+ */
+export async function startBenchTerminals(
+  bundles: ProvisioningBundle[],
+  brokerUrl: string,
+  stateRoot: string | null,
+  options: { flashPages?: number; porTimeoutMs?: number },
+  started: (count: number) => void = () => {},
+): Promise<BenchTerminal[]> {
+  const out: BenchTerminal[] = [];
+  for (let i = 0; i < bundles.length; i += CONNECT_BATCH) {
+    const batch = await Promise.allSettled(bundles.slice(i, i + CONNECT_BATCH).map((b) => startBenchTerminal(b, brokerUrl, stateRoot, options)));
+    for (const r of batch) if (r.status === 'fulfilled') out.push(r.value);
+    const failed = batch.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed !== undefined) {
+      for (const t of out) await t.terminal.close().catch(() => {});
+      throw failed.reason;
+    }
+    started(out.length);
+  }
+  return out;
 }
 
 export async function benchWorld(setup: 'provisioned' | 'fleet', issuer: SizedTransitIssuer, dpuOptions: DpuOptions): Promise<BenchWorld> {

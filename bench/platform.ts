@@ -28,7 +28,8 @@ import type { BareFigure } from './_platform-bare';
 import { ServerProcess, replayApart } from './_platform-apart';
 import { frameCount, frameOctets, type FrameLog } from './_platform-frames';
 import { BENCH_APPLICATION_ID, PLATFORM_BLOCK_SIZE, sizedTransitPackage, type IssuedCard } from './_platform-issuer';
-import { startBenchTerminal } from './_platform-world';
+import { Progress } from './_platform-progress';
+import { startBenchTerminal, startBenchTerminals } from './_platform-world';
 import { TransitHost, expectOk, type Transmit } from './_transit';
 
 /** mosquitto, one node: about 50k messages/s. */
@@ -50,7 +51,6 @@ const FULL_FLEET_MAX = 1000;
 const LIGHT_FLASH_PAGES = 32;
 /** The smallest transit package (no terms of use): a few LOAD blocks. */
 const PACKAGE_BYTES = 0;
-const CONNECT_BATCH = 50;
 const MEMORY_SAMPLE_MS = 100;
 const RECHARGE_FEN = 100;
 const DATE_TIME = fromHex('20240315123000');
@@ -144,7 +144,10 @@ function cpuFigure(userMs: number, systemMs: number, ms: number): CpuFigure {
 
 async function runFleet(n: number): Promise<FleetFigure> {
   const server = await ServerProcess.start('flows', POR_TIMEOUT_MS, PACKAGE_BYTES);
-  const stateRoot = mkdtempSync(path.join(tmpdir(), 'tapcard-bench-terminals-'));
+  // Lightweight terminals keep their state in memory: two open files per terminal (socket and flash
+  // image) ran the bench process into its 20,000-descriptor limit near 10,000 terminals.
+  const light = n > FULL_FLEET_MAX;
+  const stateRoot = light ? null : mkdtempSync(path.join(tmpdir(), 'tapcard-bench-terminals-'));
   const terminals: Terminal[] = [];
   const devices: { bundle: ProvisioningBundle; frames: FrameLog }[] = [];
   let figure: Omit<FleetFigure, 'bare' | 'bareBroker' | 'ratio'>;
@@ -153,19 +156,18 @@ async function runFleet(n: number): Promise<FleetFigure> {
     const ids = Array.from({ length: n + 1 }, (_, i) => `bench-t${String(i).padStart(5, '0')}`);
     const [warm, ...bundles] = await server.enrol(ids);
     // The terminals wait for the platform's PoRs as long as the platform waits for theirs.
-    const terminalOptions = { flashPages: n > FULL_FLEET_MAX ? LIGHT_FLASH_PAGES : undefined, porTimeoutMs: POR_TIMEOUT_MS };
+    const terminalOptions = { flashPages: light ? LIGHT_FLASH_PAGES : undefined, porTimeoutMs: POR_TIMEOUT_MS };
     const warmTerminal = (await startBenchTerminal(warm, server.brokerUrl, stateRoot, terminalOptions)).terminal;
     terminals.push(warmTerminal);
     const { card: sample } = await oneJob(server, warmTerminal);
     const timed: Terminal[] = [];
-    for (let i = 0; i < bundles.length; i += CONNECT_BATCH) {
-      const started = await Promise.all(bundles.slice(i, i + CONNECT_BATCH).map((b) => startBenchTerminal(b, server.brokerUrl, stateRoot, terminalOptions)));
-      started.forEach((s, j) => {
-        terminals.push(s.terminal);
-        timed.push(s.terminal);
-        devices.push({ bundle: bundles[i + j], frames: s.frames });
-      });
-    }
+    const progress = new Progress(n);
+    const started = await startBenchTerminals(bundles, server.brokerUrl, stateRoot, terminalOptions, (count) => progress.started(count));
+    started.forEach((s, i) => {
+      terminals.push(s.terminal);
+      timed.push(s.terminal);
+      devices.push({ bundle: bundles[i], frames: s.frames });
+    });
 
     let rssPeak = process.memoryUsage().rss;
     const sampler = setInterval(() => {
@@ -176,10 +178,12 @@ async function runFleet(n: number): Promise<FleetFigure> {
     const cpu0 = process.cpuUsage();
     const start = process.hrtime.bigint();
     let times: JobTimes[];
+    progress.timing();
     try {
-      times = await Promise.all(timed.map((t) => oneJob(server, t)));
+      times = await Promise.all(timed.map((t) => oneJob(server, t).then((j) => progress.jobDone(j))));
     } finally {
       clearInterval(sampler);
+      progress.stop();
     }
     const ms = msSince(start);
     const fleetCpu = process.cpuUsage(cpu0);
@@ -209,7 +213,7 @@ async function runFleet(n: number): Promise<FleetFigure> {
   } finally {
     for (const t of terminals) await t.close().catch(() => {});
     await server.close();
-    rmSync(stateRoot, { recursive: true, force: true });
+    if (stateRoot !== null) rmSync(stateRoot, { recursive: true, force: true });
   }
   const { bare, usage } = await replayApart(devices);
   return { ...figure, bare, bareBroker: { cpu: cpuFigure(usage.cpuUserMs, usage.cpuSystemMs, bare.ms), rssPeakMB: usage.rssPeakMB }, ratio: figure.messagesPerS / bare.messagesPerS };

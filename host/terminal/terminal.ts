@@ -1,12 +1,15 @@
 /**
  * One terminal in-process: the MCU (firmware/src/core/mcu) and the SE core with its
- * flash image in a state directory, joined to the platform over a DeviceLinkTransport (MQTT from the
- * provisioning bundle by default). The SE is personalised at first boot with the serial and ISD key
+ * flash image in a state directory (or in memory), joined to the platform over a DeviceLinkTransport
+ * (MQTT from the provisioning bundle by default). The SE is personalised at first boot with the serial and ISD key
  * set of the bundle, as a factory would; the MCU keeps no ISD key: it gets them through the
  * permission flow and wipes them after each management session.
  *
  *   <dir>/se-flash.bin        the SE's flash (host/flash/file-flash.ts)
  *   <dir>/link-counters.json  TS 102 225 counters (counter-file.ts)
+ *
+ * With no state directory both are kept in memory (host/flash/memory-flash.ts, memory-counters.ts):
+ * the same SE and the same counter checks, no open file per terminal, nothing after the process.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -31,16 +34,24 @@ import type { DeviceLinkTransport } from '../../net/mqtt/link-transport';
 import { MqttDeviceTransport } from '../../net/mqtt/mqtt-transport';
 import { killPoint } from '../../contracts/kill-point';
 import type { ProvisioningBundle } from '../../contracts/provisioning-bundle';
+import type { CounterStore } from '../../firmware/src/core/link/counter';
+import type { Flash } from '../../firmware/src/core/ports/flash';
 import { FileFlash } from '../flash/file-flash';
+import { MemoryFlash } from '../flash/memory-flash';
 import { DEFAULT_FLASH_PAGES, STATE_FILE, nodeRandom } from '../se/virtual-se';
 import { readCards, type TerminalCard } from './cards';
 import { fileCounters } from './counter-file';
+import { memoryCounters } from './memory-counters';
 
 export type TerminalLog = (event: string, detail?: Record<string, unknown>) => void;
 
 export interface TerminalOptions {
   bundle: ProvisioningBundle;
-  stateDir: string;
+  /**
+   * Where the SE's flash and the link counters are kept across restarts; null: in memory, gone when
+   * the terminal closes (benches with thousands of terminals, none of which is ever restarted).
+   */
+  stateDir: string | null;
   /** Broker URL instead of the bundle's. */
   brokerUrl?: string;
   /** A ready transport (tests, in-memory network) instead of MQTT. */
@@ -48,7 +59,7 @@ export interface TerminalOptions {
   log?: TerminalLog;
   /** How long a request waits for the platform's PoR (default 30 s). */
   porTimeoutMs?: number;
-  /** Pages of 4 KB in the SE's flash image when it is created (default DEFAULT_FLASH_PAGES). */
+  /** Pages of 4 KB in the SE's flash when it is created (default DEFAULT_FLASH_PAGES). */
   flashPages?: number;
 }
 
@@ -95,7 +106,7 @@ export class Terminal implements McuShell {
     readonly se: SecureElement,
     private readonly transport: DeviceLinkTransport,
     b: ProvisioningBundle,
-    stateDir: string,
+    private readonly state: TerminalState,
     private readonly log: TerminalLog,
     private readonly porTimeoutMs: number,
   ) {
@@ -107,12 +118,11 @@ export class Terminal implements McuShell {
     kid.setKey(kidKey, 0, kidKey.length);
     kicKey.fill(0);
     kidKey.fill(0);
-    const counters = fileCounters(stateDir);
     this.mcu = new Mcu(
       se,
       new LinkKeyset(kic, kid, b.link.keyIndex),
-      counters.up,
-      counters.down,
+      state.counters.up,
+      state.counters.down,
       b.broker.frameSize ?? SMS_USER_DATA_MAX,
       () => new SoftAes(),
       nodeRandom,
@@ -127,19 +137,26 @@ export class Terminal implements McuShell {
   static async start(opts: TerminalOptions): Promise<Terminal> {
     const b = opts.bundle;
     const log = opts.log ?? (() => {});
-    fs.mkdirSync(opts.stateDir, { recursive: true, mode: 0o700 });
-    const se = bootSe(b, opts.stateDir, opts.flashPages);
-    const url = opts.brokerUrl ?? b.broker.url;
-    const transport =
-      opts.transport ??
-      (await MqttDeviceTransport.connect(
-        b.deviceId,
-        url.startsWith('mqtts:')
-          ? { url, clientId: b.deviceId, tls: { caPem: b.tls.caCertPem, certPem: b.tls.certPem, keyPem: b.tls.keyPem } }
-          : { url, clientId: b.deviceId, username: b.broker.username, password: b.broker.password },
-        { frameSize: b.broker.frameSize, log: (e, d) => log(`mqtt.${e}`, d) },
-      ));
-    const t = new Terminal(b.deviceId, se, transport, b, opts.stateDir, log, opts.porTimeoutMs ?? POR_TIMEOUT_MS);
+    const state = openTerminalState(b, opts.stateDir, opts.flashPages ?? DEFAULT_FLASH_PAGES);
+    let transport: DeviceLinkTransport;
+    let se: SecureElement;
+    try {
+      se = bootSe(b, state.flash);
+      const url = opts.brokerUrl ?? b.broker.url;
+      transport =
+        opts.transport ??
+        (await MqttDeviceTransport.connect(
+          b.deviceId,
+          url.startsWith('mqtts:')
+            ? { url, clientId: b.deviceId, tls: { caPem: b.tls.caCertPem, certPem: b.tls.certPem, keyPem: b.tls.keyPem } }
+            : { url, clientId: b.deviceId, username: b.broker.username, password: b.broker.password },
+          { frameSize: b.broker.frameSize, log: (e, d) => log(`mqtt.${e}`, d) },
+        ));
+    } catch (err) {
+      state.close();
+      throw err;
+    }
+    const t = new Terminal(b.deviceId, se, transport, b, state, log, opts.porTimeoutMs ?? POR_TIMEOUT_MS);
     log('terminal.started', { deviceId: b.deviceId, seSerial: toHex(se.serial) });
     return t;
   }
@@ -175,6 +192,7 @@ export class Terminal implements McuShell {
     this.mcu.link.keys.wipe();
     await this.transport.close();
     this.se.powerOff();
+    this.state.close();
   }
 
   sendFrame(frame: Uint8Array): void {
@@ -273,12 +291,26 @@ export class Terminal implements McuShell {
 
 export const SERIAL_FILE = 'se-serial.txt';
 
-/** The SE with the bundle's serial and ISD key set (first boot only; later boots keep the store's). */
-export function bootSe(b: ProvisioningBundle, dir: string, flashPages = DEFAULT_FLASH_PAGES): SecureElement {
+/** What a terminal keeps: its SE's flash and its link counters; close() releases the flash file. */
+interface TerminalState {
+  flash: Flash;
+  counters: { up: CounterStore; down: CounterStore };
+  close(): void;
+}
+
+/** The state directory's flash image (created erased) and counter file, or both in memory when dir is null. */
+function openTerminalState(b: ProvisioningBundle, dir: string | null, flashPages: number): TerminalState {
+  if (dir === null) return { flash: new MemoryFlash(flashPages), counters: memoryCounters(), close: () => {} };
   fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
   fs.writeFileSync(path.join(dir, SERIAL_FILE), b.se.serial + '\n');
+  const flash = new FileFlash(path.join(dir, STATE_FILE), flashPages);
+  return { flash, counters: fileCounters(dir), close: () => flash.close() };
+}
+
+/** The SE with the bundle's serial and ISD key set (first boot only; later boots keep the store's). */
+function bootSe(b: ProvisioningBundle, flash: Flash): SecureElement {
   const se = new SecureElement({
-    flash: new FileFlash(path.join(dir, STATE_FILE), flashPages),
+    flash,
     random: nodeRandom,
     aes: () => new SoftAes(),
     des: () => new SoftDes(),
