@@ -103,6 +103,12 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
 
   const aedes = await Aedes.createBroker({
     connectTimeout: options.connectTimeoutMs ?? 10_000,
+    // No delivery queue: with aedes' default (100 messages in delivery, the rest queued in
+    // mqemitter 7) a message with no online subscriber finishes synchronously and starts the next
+    // queued one from inside its own call, so thousands queued behind a slow subscriber ran out of
+    // stack and killed the process (10,000 terminals starting their jobs at once). Without the
+    // queue each message is handed on from its own packet's handler (the queue had no bound either).
+    concurrency: 0,
     authenticate(client, username, password, done) {
       void decideConnect(client.conn, client.id, username, password, options.checkPassword, limiter, inProcess.get(client.conn)).then(
         (verdict) => decided(client, verdict, done),
