@@ -64,7 +64,11 @@ export class ServerProcess {
     const id = this.nextId++;
     return new Promise<T>((resolve, reject) => {
       this.waiting.set(id, { resolve: resolve as (v: unknown) => void, reject });
-      this.child.send({ id, op, arg });
+      // After the child has died the send fails here instead of as an unhandled 'error' event.
+      this.child.send({ id, op, arg }, (err) => {
+        if (err === null || !this.waiting.delete(id)) return;
+        reject(new Error(`platform process: ${err.message}`));
+      });
     });
   }
 
@@ -85,6 +89,7 @@ export class ServerProcess {
   }
 
   async close(): Promise<void> {
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
     const exited = new Promise<void>((resolve) => this.child.once('exit', () => resolve()));
     await this.call('close').catch(() => {});
     await exited;

@@ -16,7 +16,7 @@ import { platformBrokerPassword } from '../platform-server/src/broker-credential
 import { insertDevice } from '../platform-server/src/db/devices';
 import { OWNER_PLATFORM, deviceOwner } from '../platform-server/src/db/key-store';
 import type { BrokerIdentity } from '../platform-server/src/mqtt/acl';
-import { startEmbeddedBroker, type EmbeddedBroker } from '../platform-server/src/mqtt/broker';
+import { startEmbeddedBroker, type BrokerLog, type EmbeddedBroker } from '../platform-server/src/mqtt/broker';
 import type { PasswordCheck } from '../platform-server/src/mqtt/identity';
 import { downTopic, upTopic } from '../net/mqtt/topics';
 import { BUNDLE_FORMAT, type ProvisioningBundle } from '../contracts/provisioning-bundle';
@@ -48,9 +48,9 @@ function sha256(b: Uint8Array): Buffer {
 }
 
 /** The embedded broker with the bench's password table; the platform principal is admitted with its own password. */
-export async function startBenchBroker(p: Platform | null, creds: BenchCredentials): Promise<{ broker: EmbeddedBroker; platformUrl: string | null }> {
+export async function startBenchBroker(p: Platform | null, creds: BenchCredentials, log?: BrokerLog): Promise<{ broker: EmbeddedBroker; platformUrl: string | null }> {
   let platformUrl: string | null = null;
-  const broker = await startEmbeddedBroker({ port: 0, checkPassword: creds.check, maxPayload: SMS_USER_DATA_MAX, maxPendingPerAddress: BENCH_MAX_PENDING });
+  const broker = await startEmbeddedBroker({ port: 0, checkPassword: creds.check, maxPayload: SMS_USER_DATA_MAX, maxPendingPerAddress: BENCH_MAX_PENDING, log });
   if (p !== null) {
     const password = platformBrokerPassword(p);
     creds.add(PLATFORM_PRINCIPAL, password, { role: 'platform', id: PLATFORM_PRINCIPAL });

@@ -22,7 +22,7 @@ import { MqttPlatformTransport } from '../net/mqtt/mqtt-transport';
 import type { DataProcessingUnit } from '../platform-server/src/flows/data-processing-unit';
 import { attachFlows } from '../platform-server/src/flows/flows';
 import { silentLog } from '../platform-server/src/log';
-import type { EmbeddedBroker } from '../platform-server/src/mqtt/broker';
+import type { BrokerLog, EmbeddedBroker } from '../platform-server/src/mqtt/broker';
 import { PLATFORM_PRINCIPAL, Platform, initPlatform } from '../platform-server/src/platform-home';
 import { startPlatform, type RunningPlatform } from '../platform-server/src/server';
 import { BenchCredentials, enrolBenchDevices, startBenchBroker } from './_platform-fleet';
@@ -86,13 +86,24 @@ class UsageMeter {
 
 type Handler = (arg: unknown) => Promise<unknown> | unknown;
 
+const TROUBLE_LINES_MAX = 20;
+
+/** The broker's client and connection errors (a dropped client stalls its jobs) on stderr, the first TROUBLE_LINES_MAX of them. */
+function brokerTroubleLog(): BrokerLog {
+  let lines = 0;
+  return (event, detail) => {
+    if (!event.endsWith('.error') || lines++ >= TROUBLE_LINES_MAX) return;
+    console.error(`platform process, bench broker: ${event} ${JSON.stringify(detail)}`);
+  };
+}
+
 async function flowsSide(porTimeoutMs: number, packageBytes: number): Promise<{ brokerUrl: string; ops: Record<string, Handler>; close(): Promise<void> }> {
   const dir = mkdtempSync(path.join(tmpdir(), 'tapcard-bench-platform-'));
   await initPlatform(dir, { env: DEV_ENV });
   const platform = Platform.open(dir, DEV_ENV);
   const issuer = new SizedTransitIssuer(packageBytes);
   const creds = new BenchCredentials();
-  const { broker, platformUrl } = await startBenchBroker(platform, creds);
+  const { broker, platformUrl } = await startBenchBroker(platform, creds, brokerTroubleLog());
   const running: RunningPlatform = await startPlatform(platform, { mqttPort: 0, httpPort: 0, broker: platformUrl as string, workerId: 'bench', log: silentLog });
   const dpu: DataProcessingUnit = attachFlows(platform, running.link, silentLog, { porTimeoutMs, issuers: [issuer] });
   return {

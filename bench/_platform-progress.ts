@@ -1,7 +1,7 @@
 /**
  * Progress lines on stderr for the platform bench's large fleets, whose set-up and timed phase take
- * minutes: terminals started (every PROGRESS_EVERY), then jobs done every PROGRESS_MS. Fleets of up
- * to QUIET_MAX terminals print nothing.
+ * minutes: terminals started (every PROGRESS_EVERY), then jobs done every PROGRESS_MS, and the first
+ * failed job. Fleets of up to QUIET_MAX terminals print nothing.
  */
 import { fmt } from './_report';
 
@@ -13,6 +13,7 @@ export class Progress {
   private readonly t0 = Date.now();
   private shown = 0;
   private done = 0;
+  private failed = 0;
   private timer: NodeJS.Timeout | null = null;
 
   constructor(private readonly terminals: number) {}
@@ -32,6 +33,12 @@ export class Progress {
   jobDone<T>(job: T): T {
     this.done++;
     return job;
+  }
+
+  /** Shows the first failure at once (the bench reports it only after closing every terminal) and rethrows. */
+  jobFailed(err: unknown): never {
+    if (this.failed++ === 0) this.line(`first failed job: ${err instanceof Error ? err.message : String(err)}`);
+    throw err;
   }
 
   stop(): void {

@@ -45,7 +45,8 @@ function fleetSizes(smoke: boolean): number[] {
 /**
  * Fleets above this size use lightweight terminals: the same MCU and SE core (one copy of the code
  * for all, as every terminal here), each SE on LIGHT_FLASH_PAGES of flash instead of the terminal's
- * 1 MB, enough for the ISD and one small package, so 10,000 fit this machine's memory.
+ * 1 MB, enough for the ISD and one small package, so 10,000 fit this machine's memory; flash and
+ * link counters in memory (Terminal stateDir null), so each terminal holds one descriptor, its socket.
  */
 const FULL_FLEET_MAX = 1000;
 const LIGHT_FLASH_PAGES = 32;
@@ -56,6 +57,11 @@ const RECHARGE_FEN = 100;
 const DATE_TIME = fromHex('20240315123000');
 /** Long enough that a loaded platform (and a loaded terminal) is waited for instead of resent to (a resend is extra traffic). */
 const POR_TIMEOUT_MS = 120_000;
+/**
+ * The same for the lightweight fleets: all of them start at once, so every request waits behind one
+ * message of each other terminal at the platform (10,000 on 2 shared cores: over 120 s).
+ */
+const LIGHT_POR_TIMEOUT_MS = 900_000;
 
 interface JobTimes {
   total: number;
@@ -143,10 +149,9 @@ function cpuFigure(userMs: number, systemMs: number, ms: number): CpuFigure {
 }
 
 async function runFleet(n: number): Promise<FleetFigure> {
-  const server = await ServerProcess.start('flows', POR_TIMEOUT_MS, PACKAGE_BYTES);
-  // Lightweight terminals keep their state in memory: two open files per terminal (socket and flash
-  // image) ran the bench process into its 20,000-descriptor limit near 10,000 terminals.
   const light = n > FULL_FLEET_MAX;
+  const porTimeoutMs = light ? LIGHT_POR_TIMEOUT_MS : POR_TIMEOUT_MS;
+  const server = await ServerProcess.start('flows', porTimeoutMs, PACKAGE_BYTES);
   const stateRoot = light ? null : mkdtempSync(path.join(tmpdir(), 'tapcard-bench-terminals-'));
   const terminals: Terminal[] = [];
   const devices: { bundle: ProvisioningBundle; frames: FrameLog }[] = [];
@@ -156,7 +161,7 @@ async function runFleet(n: number): Promise<FleetFigure> {
     const ids = Array.from({ length: n + 1 }, (_, i) => `bench-t${String(i).padStart(5, '0')}`);
     const [warm, ...bundles] = await server.enrol(ids);
     // The terminals wait for the platform's PoRs as long as the platform waits for theirs.
-    const terminalOptions = { flashPages: light ? LIGHT_FLASH_PAGES : undefined, porTimeoutMs: POR_TIMEOUT_MS };
+    const terminalOptions = { flashPages: light ? LIGHT_FLASH_PAGES : undefined, porTimeoutMs };
     const warmTerminal = (await startBenchTerminal(warm, server.brokerUrl, stateRoot, terminalOptions)).terminal;
     terminals.push(warmTerminal);
     const { card: sample } = await oneJob(server, warmTerminal);
@@ -180,7 +185,7 @@ async function runFleet(n: number): Promise<FleetFigure> {
     let times: JobTimes[];
     progress.timing();
     try {
-      times = await Promise.all(timed.map((t) => oneJob(server, t).then((j) => progress.jobDone(j))));
+      times = await Promise.all(timed.map((t) => oneJob(server, t).then((j) => progress.jobDone(j), (err: unknown) => progress.jobFailed(err))));
     } finally {
       clearInterval(sampler);
       progress.stop();
@@ -270,7 +275,7 @@ export async function platformBench(opts: BenchOptions): Promise<BenchResult> {
       'CPU: process.cpuUsage of each process over the timed phase; "cores busy" = CPU time / wall time, out of 2 on this machine. Memory: rss and heapUsed sampled every 100 ms in each process; "rss start" is the platform process at the start of the timed phase (devices enrolled, terminals connected).',
       'messages: MQTT PUBLISHes of link frames (<= 140 octets) counted at the terminals, up and down; the bare broker replays exactly these counts and sizes per device, no flows: its broker and one platform client (down frames) in a child process, the device clients (up frames) in the bench process, each device and direction awaiting PUBACK per message. "us/msg" = that process\'s CPU time over the messages.',
       'set-up not timed: devices are enrolled by the bench (bench/_platform-fleet.ts: no certificate, a bench broker password table) because provisionDevice costs ~1 s of RSA key generation and a scrypt CONNECT check ~150 ms per device here; the platform joins that broker as an external one.',
-      `the platform's PoR timeout is ${POR_TIMEOUT_MS / 1000} s here so a loaded platform waits instead of resending; one warm-up job runs before the timed phase. TAPCARD_BENCH_TERMINALS=100,1000 chooses the fleet sizes; fleets above ${FULL_FLEET_MAX} use lightweight terminals (the same MCU and SE core, each SE on ${LIGHT_FLASH_PAGES} pages of 4 KB of flash instead of 1 MB).`,
+      `the platform's PoR timeout is ${POR_TIMEOUT_MS / 1000} s here (${LIGHT_POR_TIMEOUT_MS / 1000} s for lightweight fleets), the terminals' the same, so a loaded platform waits instead of resending; one warm-up job runs before the timed phase. TAPCARD_BENCH_TERMINALS=100,1000 chooses the fleet sizes; fleets above ${FULL_FLEET_MAX} use lightweight terminals (the same MCU and SE core, each SE on ${LIGHT_FLASH_PAGES} pages of 4 KB of flash instead of 1 MB, flash and link counters in memory instead of files) and print progress on stderr.`,
     ],
     figures: { mosquittoMsgPerS: MOSQUITTO_MSG_PER_S, fleets: figures },
   };
