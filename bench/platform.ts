@@ -57,11 +57,15 @@ const RECHARGE_FEN = 100;
 const DATE_TIME = fromHex('20240315123000');
 /** Long enough that a loaded platform (and a loaded terminal) is waited for instead of resent to (a resend is extra traffic). */
 const POR_TIMEOUT_MS = 120_000;
-/**
- * The same for the lightweight fleets: all of them start at once, so every request waits behind one
- * message of each other terminal at the platform (10,000 on 2 shared cores: over 120 s).
- */
+/** The same for the lightweight fleets, whose set-up and queues are longer on these 2 shared cores. */
 const LIGHT_POR_TIMEOUT_MS = 900_000;
+/**
+ * Lightweight fleets: every terminal connected, at most this many jobs at a time (a terminal starts
+ * its job when an earlier one is done). 10,000 jobs at once saturated the platform process, whose
+ * event loop the embedded broker shares: the broker dropped clients, the platform's own among them,
+ * for missed keep-alives (MQTT 3.1.1 §3.1.2.10: 1.5 times the 60 s keep-alive without a packet).
+ */
+const LIGHT_JOBS_AT_ONCE = 2000;
 
 interface JobTimes {
   total: number;
@@ -136,6 +140,20 @@ async function oneJob(server: ServerProcess, terminal: Terminal): Promise<JobTim
   return { total, permission, download, tap: total - permission - download, card };
 }
 
+/** job(item) for every item, `limit` at a time, each next one as soon as one is done; results in item order. */
+async function atMost<T, R>(limit: number, items: T[], job: (item: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array<R>(items.length);
+  let next = 0;
+  const lane = async (): Promise<void> => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await job(items[i]);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
+  return out;
+}
+
 function mb(bytes: number): number {
   return bytes / 1048576;
 }
@@ -185,7 +203,7 @@ async function runFleet(n: number): Promise<FleetFigure> {
     let times: JobTimes[];
     progress.timing();
     try {
-      times = await Promise.all(timed.map((t) => oneJob(server, t).then((j) => progress.jobDone(j), (err: unknown) => progress.jobFailed(err))));
+      times = await atMost(light ? LIGHT_JOBS_AT_ONCE : timed.length, timed, (t) => oneJob(server, t).then((j) => progress.jobDone(j), (err: unknown) => progress.jobFailed(err)));
     } finally {
       clearInterval(sampler);
       progress.stop();
@@ -270,7 +288,7 @@ export async function platformBench(opts: BenchOptions): Promise<BenchResult> {
       },
     ],
     notes: [
-      `job: Terminal.withPermission (grant over the link, SCP03 with the SE, GET STATUS, keys wiped), Terminal.requestDownload + the platform's download job to done (package ${figures[0].packageBytes} bytes, ${figures[0].loadBlocks} LOAD blocks, SCP03 SL 33), then SELECT / INITIALIZE FOR LOAD / CREDIT FOR LOAD on the installed card; all terminals start together, latency is each terminal's start to its tap's answer.`,
+      `job: Terminal.withPermission (grant over the link, SCP03 with the SE, GET STATUS, keys wiped), Terminal.requestDownload + the platform's download job to done (package ${figures[0].packageBytes} bytes, ${figures[0].loadBlocks} LOAD blocks, SCP03 SL 33), then SELECT / INITIALIZE FOR LOAD / CREDIT FOR LOAD on the installed card; all terminals start together (lightweight fleets: all connected, ${fmt(LIGHT_JOBS_AT_ONCE)} jobs at a time, the next terminal starting as one finishes), latency is each terminal's start to its tap's answer.`,
       'processes: the platform (flows, data security unit crypto, SQLite, the embedded aedes broker) runs in a child process (bench/_platform-process.ts); the terminals (MQTT clients, every MCU and SE, their counter files) run in the bench process.',
       'CPU: process.cpuUsage of each process over the timed phase; "cores busy" = CPU time / wall time, out of 2 on this machine. Memory: rss and heapUsed sampled every 100 ms in each process; "rss start" is the platform process at the start of the timed phase (devices enrolled, terminals connected).',
       'messages: MQTT PUBLISHes of link frames (<= 140 octets) counted at the terminals, up and down; the bare broker replays exactly these counts and sizes per device, no flows: its broker and one platform client (down frames) in a child process, the device clients (up frames) in the bench process, each device and direction awaiting PUBACK per message. "us/msg" = that process\'s CPU time over the messages.',
