@@ -26,7 +26,7 @@ export class Progress {
 
   /** The timed phase begins: jobs done are reported every PROGRESS_MS until stop(). */
   timing(): void {
-    this.line('timed phase: every terminal starts its job');
+    this.line('timed phase: jobs start');
     if (this.terminals > QUIET_MAX) this.timer = setInterval(() => this.line(`${fmt(this.done)} jobs done`), PROGRESS_MS);
   }
 
