@@ -68,20 +68,23 @@ export async function startHttp(db: PlatformDb, status: HttpStatus, port: number
 }
 
 /**
- * An answer leaves only after the commits before it are on disk (group commit, db/port.ts): a
- * client told "accepted" must find it after a power cut. When they cannot be made durable, the
- * connection is dropped instead, so the client knows nothing more than after a network failure.
+ * An answer (or a part of a streamed one) leaves only after the commits before it are on disk
+ * (group commit, db/port.ts): a client told "accepted" must find it after a power cut. When they
+ * cannot be made durable, the connection is dropped instead, so the client knows nothing more than
+ * after a network failure.
  */
 function answerAfterCommit(db: PlatformDb, res: ServerResponse): void {
-  const end = res.end.bind(res) as (...args: unknown[]) => ServerResponse;
-  res.end = ((...args: unknown[]) => {
-    try {
-      db.durable();
-    } catch (err) {
-      return res.destroy(err as Error);
-    }
-    return end(...args);
-  }) as ServerResponse['end'];
+  const durableFirst = <F extends (...args: never[]) => unknown>(out: F): F =>
+    ((...args: Parameters<F>) => {
+      try {
+        db.durable();
+      } catch (err) {
+        return res.destroy(err as Error);
+      }
+      return out(...args);
+    }) as F;
+  res.write = durableFirst(res.write.bind(res) as ServerResponse['write']);
+  res.end = durableFirst(res.end.bind(res) as ServerResponse['end']);
 }
 
 function handle(db: PlatformDb, status: HttpStatus, req: IncomingMessage, res: ServerResponse): void {
