@@ -172,15 +172,23 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
   aedes.on('connectionError', (_client, err) => log('connection.error', { error: err.message }));
 
   const servers: Server[] = [];
+  const sockets = new Set<Socket>();
+  // A listener's close() waits for every connection it accepted to end, and connected devices keep
+  // theirs: stop listening, close aedes (it ends its clients), then end what is left (connections
+  // before their CONNECT), so the broker closes while devices are still connected.
   const close = async (): Promise<void> => {
-    await Promise.all(servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
+    const stopped = Promise.all(servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
     await new Promise<void>((resolve) => aedes.close(() => resolve()));
+    for (const socket of sockets) socket.destroy();
+    await stopped;
   };
 
   try {
     // Frames are small and each waits for its PUBACK: without TCP_NODELAY, Nagle holds every one
     // back for the peer's delayed ACK (bench/download.ts measured 2.6x on a 1 KB download).
     const handle = (socket: Socket): void => {
+      sockets.add(socket);
+      socket.once('close', () => sockets.delete(socket));
       socket.setNoDelay(true);
       if (guard.admit(socket)) aedes.handle(socket);
     };
