@@ -44,12 +44,12 @@ export class ServerProcess {
     });
   }
 
-  /** porTimeoutMs and packageBytes: the flows' PoR timeout and the bench issuer's package size. */
-  static start(mode: ProcessMode, porTimeoutMs = 0, packageBytes = 0): Promise<ServerProcess> {
+  /** porTimeoutMs and packageBytes: the flows' PoR timeout and the bench issuer's package size; extra: the mode's own argument (_platform-process.ts). */
+  static start(mode: ProcessMode, porTimeoutMs = 0, packageBytes = 0, extra?: string): Promise<ServerProcess> {
     // TAPCARD_BENCH_CPU_PROF=DIR: a V8 CPU profile of the platform process (node --cpu-prof).
     const prof = process.env.TAPCARD_BENCH_CPU_PROF;
     const profile = prof === undefined || prof === '' ? [] : ['--cpu-prof', '--cpu-prof-dir', prof];
-    const child = fork(SCRIPT, [mode, String(porTimeoutMs), String(packageBytes)], { execArgv: ['--import', 'tsx', ...profile], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const child = fork(SCRIPT, [mode, String(porTimeoutMs), String(packageBytes), ...(extra === undefined ? [] : [extra])], { execArgv: ['--import', 'tsx', ...profile], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     return new Promise((resolve, reject) => {
       child.once('message', (m: { value: { brokerUrl: string } }) => resolve(new ServerProcess(child, m.value.brokerUrl)));
       child.once('exit', (code) => reject(new Error(`platform process exited (${code}) before it was ready`)));
@@ -100,9 +100,14 @@ export class ServerProcess {
  * The same messages as a flows run on a bare broker in its own process: the devices publish their
  * up frames from here, the platform client there publishes the down frames; timed from the first
  * publish to the last frame received on both sides. Returns the figure and the broker process's usage.
+ * With an external broker (mosquitto) the child holds only the platform client, its usage is then
+ * the client's alone, and external.onMark() starts the broker's own measurement with the timed phase.
  */
-export async function replayApart(devices: { bundle: ProvisioningBundle; frames: FrameLog }[]): Promise<{ bare: BareFigure; usage: Usage }> {
-  const server = await ServerProcess.start('bare');
+export async function replayApart(
+  devices: { bundle: ProvisioningBundle; frames: FrameLog }[],
+  external?: { url: string; onMark(): void },
+): Promise<{ bare: BareFigure; usage: Usage }> {
+  const server = await ServerProcess.start('bare', 0, 0, external?.url);
   const clients: MqttDeviceTransport[] = [];
   try {
     await server.call('admit', devices.map((d) => d.bundle));
@@ -132,6 +137,7 @@ export async function replayApart(devices: { bundle: ProvisioningBundle; frames:
       }
     }
     await server.mark();
+    external?.onMark();
     const start = process.hrtime.bigint();
     const there = server.call('replay', { up, down: devices.map((d) => ({ deviceId: d.bundle.deviceId, sizes: d.frames.down })) });
     const here = devices.map(async (d, i) => {

@@ -41,10 +41,14 @@ export class SizedTransitIssuer implements IssuerAdapter {
   readonly issuer = 'transit' as const;
   /** The last package issued for each device. */
   readonly issued = new Map<string, IssuedCard>();
-  private serial = 0;
-
-  /** targetBytes: load file size to issue (0 = the smallest transit package). */
-  constructor(public targetBytes: number) {}
+  /**
+   * targetBytes: load file size to issue (0 = the smallest transit package); serial: card numbers
+   * continue from it (workers sharing one database issue from ranges of their own).
+   */
+  constructor(
+    public targetBytes: number,
+    private serial = 0,
+  ) {}
 
   applications(): ApplicationInfo[] {
     return [{ id: BENCH_APPLICATION_ID, issuer: 'transit', name: 'Transit purse (bench, sized)', version: '1.0' }];

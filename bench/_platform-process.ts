@@ -7,7 +7,10 @@
  *   its flows and the bench issuer, joined to that broker as to an external one.
  * - bare: the same bench broker and one platform MQTT client that counts the up frames it receives
  *   and publishes each device's down frames one after another (each awaiting its PUBACK), no link
- *   security, no flows (as bench/_platform-bare.ts does in one process).
+ *   security, no flows (as bench/_platform-bare.ts does in one process). With argv[5], a broker URL,
+ *   the same client on that external broker instead (mosquitto), and no broker here.
+ * - worker (argv[5] the JSON of a WorkerConfig): one of N platform workers on mosquitto +
+ *   PostgreSQL (bench/_platform-worker-side.ts).
  *
  * It answers the parent's requests ({ id, op, arg } -> { id, value } or { id, error }) over the
  * IPC channel; `usage` gives CPU time (process.cpuUsage) and rss/heap peaks sampled every 100 ms
@@ -27,8 +30,9 @@ import { PLATFORM_PRINCIPAL, Platform, initPlatform } from '../platform-server/s
 import { startPlatform, type RunningPlatform } from '../platform-server/src/server';
 import { BenchCredentials, enrolBenchDevices, startBenchBroker } from './_platform-fleet';
 import { SizedTransitIssuer } from './_platform-issuer';
+import { workerSide, type WorkerConfig } from './_platform-worker-side';
 
-export type ProcessMode = 'flows' | 'bare';
+export type ProcessMode = 'flows' | 'bare' | 'worker';
 
 /** What the parent asks; each op's argument and answer are typed in _platform-apart.ts. */
 export interface Request {
@@ -97,7 +101,23 @@ function brokerTroubleLog(): BrokerLog {
   };
 }
 
-async function flowsSide(porTimeoutMs: number, packageBytes: number): Promise<{ brokerUrl: string; ops: Record<string, Handler>; close(): Promise<void> }> {
+/** What a mode runs: the URL its devices connect to, its own ops, and its shutdown. */
+export interface ProcessSide {
+  brokerUrl: string;
+  ops: Record<string, Handler>;
+  close(): Promise<void>;
+}
+
+/** The `waitFor` op: the job's end as this process's flows see it, and the card number issued for the device. */
+export function waitForJob(dpu: DataProcessingUnit, issuer: SizedTransitIssuer): Handler {
+  return async (arg) => {
+    const { jobId, deviceId } = arg as { jobId: string; deviceId: string };
+    const job = await dpu.waitFor(jobId);
+    return { state: job.state, error: job.error, cardNumber: issuer.issued.get(deviceId)?.cardNumber ?? null };
+  };
+}
+
+async function flowsSide(porTimeoutMs: number, packageBytes: number): Promise<ProcessSide> {
   const dir = mkdtempSync(path.join(tmpdir(), 'tapcard-bench-platform-'));
   await initPlatform(dir, { env: DEV_ENV });
   const platform = Platform.open(dir, DEV_ENV);
@@ -110,11 +130,7 @@ async function flowsSide(porTimeoutMs: number, packageBytes: number): Promise<{ 
     brokerUrl: broker.url,
     ops: {
       enrol: (ids) => enrolBenchDevices(platform, ids as string[], broker.url, creds),
-      async waitFor(arg) {
-        const { jobId, deviceId } = arg as { jobId: string; deviceId: string };
-        const job = await dpu.waitFor(jobId);
-        return { state: job.state, error: job.error, cardNumber: issuer.issued.get(deviceId)?.cardNumber ?? null };
-      },
+      waitFor: waitForJob(dpu, issuer),
     },
     async close() {
       dpu.close();
@@ -126,12 +142,14 @@ async function flowsSide(porTimeoutMs: number, packageBytes: number): Promise<{ 
   };
 }
 
-async function bareSide(): Promise<{ brokerUrl: string; ops: Record<string, Handler>; close(): Promise<void> }> {
+/** external: a broker URL (its devices need no admission here), else the bench broker in this process. */
+async function bareSide(external: string | undefined): Promise<ProcessSide> {
   const creds = new BenchCredentials();
   const password = randomBytes(18).toString('base64url');
   creds.add(PLATFORM_PRINCIPAL, password, { role: 'platform', id: PLATFORM_PRINCIPAL });
-  const { broker }: { broker: EmbeddedBroker } = await startBenchBroker(null, creds);
-  const platform = await MqttPlatformTransport.connect({ url: broker.url, clientId: `${PLATFORM_PRINCIPAL}.bare`, username: PLATFORM_PRINCIPAL, password });
+  const broker: EmbeddedBroker | null = external === undefined ? (await startBenchBroker(null, creds)).broker : null;
+  const brokerUrl = broker?.url ?? (external as string);
+  const platform = await MqttPlatformTransport.connect({ url: brokerUrl, clientId: `${PLATFORM_PRINCIPAL}.bare`, username: PLATFORM_PRINCIPAL, password });
   let received = 0;
   let expectedUp = -1;
   let allUp: () => void = () => {};
@@ -139,7 +157,7 @@ async function bareSide(): Promise<{ brokerUrl: string; ops: Record<string, Hand
     if (++received === expectedUp) allUp();
   });
   return {
-    brokerUrl: broker.url,
+    brokerUrl,
     ops: {
       admit(arg) {
         for (const b of arg as ProvisioningBundle[]) creds.add(b.deviceId, b.broker.password, { role: 'device', id: b.deviceId });
@@ -162,7 +180,7 @@ async function bareSide(): Promise<{ brokerUrl: string; ops: Record<string, Hand
     },
     async close() {
       await platform.close().catch(() => {});
-      await broker.close();
+      await broker?.close();
     },
   };
 }
@@ -172,7 +190,12 @@ async function main(): Promise<void> {
   const porTimeoutMs = Number(process.argv[3]);
   const packageBytes = Number(process.argv[4]);
   const meter = new UsageMeter();
-  const side = mode === 'flows' ? await flowsSide(porTimeoutMs, packageBytes) : await bareSide();
+  const side =
+    mode === 'flows'
+      ? await flowsSide(porTimeoutMs, packageBytes)
+      : mode === 'worker'
+        ? await workerSide(JSON.parse(process.argv[5]) as WorkerConfig, porTimeoutMs, packageBytes)
+        : await bareSide(process.argv[5]);
   const ops: Record<string, Handler> = {
     ...side.ops,
     mark: () => meter.mark(),

@@ -12,6 +12,10 @@
  * the simulated fleet in this one, so the platform's CPU and memory are its own; the bare broker is
  * split the same way (broker and platform client there, devices here). Set-up (enrolment, terminal
  * boot, MQTT connects) is not timed.
+ *
+ * The same fleet then runs against 1 and 2 platform workers on a private mosquitto + PostgreSQL
+ * (bench/_platform-workers.ts), each with its bare replay through a fresh mosquitto; skipped with a
+ * SKIPPED line when either binary is missing.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -25,21 +29,34 @@ import type { Terminal } from '../host/terminal/terminal';
 import type { ProvisioningBundle } from '../contracts/provisioning-bundle';
 import { fmt, machineInfo, maxOf, msSince, percentile, type BenchOptions, type BenchResult } from './_report';
 import type { BareFigure } from './_platform-bare';
-import { ServerProcess, replayApart } from './_platform-apart';
+import { ServerProcess, replayApart, type JobOutcome } from './_platform-apart';
 import { frameCount, frameOctets, type FrameLog } from './_platform-frames';
 import { BENCH_APPLICATION_ID, PLATFORM_BLOCK_SIZE, sizedTransitPackage, type IssuedCard } from './_platform-issuer';
 import { Progress } from './_platform-progress';
 import { startBenchTerminal, startBenchTerminals } from './_platform-world';
+import type { Usage } from './_platform-process';
+import { PrivatePostgres, missingServiceBinary, type ServiceUsage } from './_platform-services';
+import { LEASE_MS, WorkerPool, replayOnMosquitto, type ServicesFigure } from './_platform-workers';
 import { TransitHost, expectOk, type Transmit } from './_transit';
 
 /** mosquitto, one node: about 50k messages/s. */
 export const MOSQUITTO_MSG_PER_S = 50_000;
 const FLEETS = [100, 1000];
 const SMOKE_FLEETS = [3];
-/** TAPCARD_BENCH_TERMINALS=100,10000 runs other fleet sizes (profiling, the 10,000-terminal run). */
+/** TAPCARD_BENCH_TERMINALS=100,10000 runs other fleet sizes (profiling, the 10,000-terminal run; 0: none). */
 function fleetSizes(smoke: boolean): number[] {
-  const asked = process.env.TAPCARD_BENCH_TERMINALS;
-  if (asked === undefined || asked === '') return smoke ? SMOKE_FLEETS : FLEETS;
+  return sizesFrom(process.env.TAPCARD_BENCH_TERMINALS, smoke ? SMOKE_FLEETS : FLEETS).filter((n) => n > 0);
+}
+/** The worker runs: 100 terminals by default, so the whole bench stays within a few minutes here. */
+const WORKER_FLEETS = [100];
+const WORKER_COUNTS = [1, 2];
+/** TAPCARD_BENCH_WORKER_TERMINALS=100,1000 (0: no worker runs). */
+function workerFleetSizes(smoke: boolean): number[] {
+  return sizesFrom(process.env.TAPCARD_BENCH_WORKER_TERMINALS, smoke ? SMOKE_FLEETS : WORKER_FLEETS).filter((n) => n > 0);
+}
+
+function sizesFrom(asked: string | undefined, otherwise: number[]): number[] {
+  if (asked === undefined || asked === '') return otherwise;
   return asked.split(',').map((x) => Number.parseInt(x, 10));
 }
 /**
@@ -81,15 +98,34 @@ interface CpuFigure {
   coresBusy: number;
 }
 
+/** What the fleet runs against: the embedded default (ServerProcess) or N workers (WorkerPool). */
+interface PlatformUnderTest {
+  readonly brokerUrl: string;
+  enrol(ids: string[]): Promise<ProvisioningBundle[]>;
+  waitFor(jobId: string, deviceId: string): Promise<JobOutcome>;
+  mark(): Promise<void>;
+  usage(): Promise<Usage>;
+  close(): Promise<void>;
+}
+
+/** 0: the embedded default (aedes + SQLite in one process); N: N workers on mosquitto + PostgreSQL. */
+type Setup = { workers: 0 } | { workers: number; postgres: PrivatePostgres };
+
+function setupName(workers: number): string {
+  return workers === 0 ? 'embedded' : `${workers} worker${workers === 1 ? '' : 's'}`;
+}
+
 interface FleetFigure {
   terminals: number;
+  /** 0 = the embedded default. */
+  workers: number;
   ms: number;
   jobsPerS: number;
   jobMs: { p50: number; p99: number; max: number };
   downloadMs: { p50: number; p99: number };
   packageBytes: number;
   loadBlocks: number;
-  /** The platform process: platform, its flows and the embedded broker. */
+  /** The platform process (platform, its flows and the embedded broker), or the workers (CPU summed, memory the largest's). */
   platform: { cpu: CpuFigure; rssStartMB: number; rssPeakMB: number; heapPeakMB: number };
   /** This process: the simulated terminals. */
   fleet: { cpu: CpuFigure; rssPeakMB: number };
@@ -97,8 +133,10 @@ interface FleetFigure {
   octets: number;
   messagesPerS: number;
   bare: BareFigure;
-  /** The bare broker's process during its replay. */
+  /** The bare broker's process during its replay (with mosquitto: the platform client's process; mosquitto in services). */
   bareBroker: { cpu: CpuFigure; rssPeakMB: number };
+  /** Worker runs: mosquitto, PostgreSQL and each worker over the timed phase, and mosquitto in the bare replay. */
+  services: (ServicesFigure & { bareMosquitto: ServiceUsage }) | null;
   /** Flow messages/s over bare-broker messages/s. */
   ratio: number;
 }
@@ -125,7 +163,7 @@ function issuedCard(cardNumber: string): IssuedCard {
   return { cardNumber, pkg: sizedTransitPackage(PACKAGE_BYTES, PLATFORM_BLOCK_SIZE, cardNumber) };
 }
 
-async function oneJob(server: ServerProcess, terminal: Terminal): Promise<JobTimes & { card: IssuedCard }> {
+async function oneJob(server: PlatformUnderTest, terminal: Terminal): Promise<JobTimes & { card: IssuedCard }> {
   const start = process.hrtime.bigint();
   await terminal.withPermission((s) => readIsdStatus(s));
   const permission = msSince(start);
@@ -166,14 +204,23 @@ function cpuFigure(userMs: number, systemMs: number, ms: number): CpuFigure {
   return { userMs, systemMs, coresBusy: (userMs + systemMs) / ms };
 }
 
-async function runFleet(n: number): Promise<FleetFigure> {
+/** One line on stderr at each stage of a run (the Progress lines of large fleets come on top). */
+function stage(line: string): void {
+  process.stderr.write(`platform bench: ${line}\n`);
+}
+
+async function runFleet(n: number, setup: Setup): Promise<FleetFigure> {
+  const label = `${n} terminals, ${setupName(setup.workers)}`;
+  stage(`${label}: starting`);
   const light = n > FULL_FLEET_MAX;
   const porTimeoutMs = light ? LIGHT_POR_TIMEOUT_MS : POR_TIMEOUT_MS;
-  const server = await ServerProcess.start('flows', porTimeoutMs, PACKAGE_BYTES);
+  const server: PlatformUnderTest =
+    'postgres' in setup ? await WorkerPool.start(setup.workers, setup.postgres, porTimeoutMs, PACKAGE_BYTES) : await ServerProcess.start('flows', porTimeoutMs, PACKAGE_BYTES);
   const stateRoot = light ? null : mkdtempSync(path.join(tmpdir(), 'tapcard-bench-terminals-'));
   const terminals: Terminal[] = [];
   const devices: { bundle: ProvisioningBundle; frames: FrameLog }[] = [];
-  let figure: Omit<FleetFigure, 'bare' | 'bareBroker' | 'ratio'>;
+  let figure: Omit<FleetFigure, 'bare' | 'bareBroker' | 'ratio' | 'services'>;
+  let services: ServicesFigure | null = null;
   try {
     // One more terminal than timed: the warm-up job (the JIT compiles the flows) runs on it alone.
     const ids = Array.from({ length: n + 1 }, (_, i) => `bench-t${String(i).padStart(5, '0')}`);
@@ -183,6 +230,7 @@ async function runFleet(n: number): Promise<FleetFigure> {
     const warmTerminal = (await startBenchTerminal(warm, server.brokerUrl, stateRoot, terminalOptions)).terminal;
     terminals.push(warmTerminal);
     const { card: sample } = await oneJob(server, warmTerminal);
+    stage(`${label}: devices enrolled, warm-up job done; connecting terminals`);
     const timed: Terminal[] = [];
     const progress = new Progress(n);
     const started = await startBenchTerminals(bundles, server.brokerUrl, stateRoot, terminalOptions, (count) => progress.started(count));
@@ -200,6 +248,7 @@ async function runFleet(n: number): Promise<FleetFigure> {
     await server.mark();
     const cpu0 = process.cpuUsage();
     const start = process.hrtime.bigint();
+    stage(`${label}: jobs running`);
     let times: JobTimes[];
     progress.timing();
     try {
@@ -211,6 +260,7 @@ async function runFleet(n: number): Promise<FleetFigure> {
     const ms = msSince(start);
     const fleetCpu = process.cpuUsage(cpu0);
     const platform = await server.usage();
+    if (server instanceof WorkerPool) services = server.services();
     const totals = times.map((t) => t.total);
     const downloads = times.map((t) => t.download);
     let messages = 0;
@@ -221,6 +271,7 @@ async function runFleet(n: number): Promise<FleetFigure> {
     }
     figure = {
       terminals: n,
+      workers: setup.workers,
       ms,
       jobsPerS: n / (ms / 1000),
       jobMs: { p50: percentile(totals, 50), p99: percentile(totals, 99), max: maxOf(totals) },
@@ -238,29 +289,86 @@ async function runFleet(n: number): Promise<FleetFigure> {
     await server.close();
     if (stateRoot !== null) rmSync(stateRoot, { recursive: true, force: true });
   }
-  const { bare, usage } = await replayApart(devices);
-  return { ...figure, bare, bareBroker: { cpu: cpuFigure(usage.cpuUserMs, usage.cpuSystemMs, bare.ms), rssPeakMB: usage.rssPeakMB }, ratio: figure.messagesPerS / bare.messagesPerS };
+  stage(`${label}: ${fmt(figure.jobsPerS)} jobs/s; replaying its messages on the bare broker`);
+  if (services === null) {
+    const { bare, usage } = await replayApart(devices);
+    return { ...figure, bare, bareBroker: { cpu: cpuFigure(usage.cpuUserMs, usage.cpuSystemMs, bare.ms), rssPeakMB: usage.rssPeakMB }, ratio: figure.messagesPerS / bare.messagesPerS, services: null };
+  }
+  const { bare, usage, mosquitto } = await replayOnMosquitto(devices);
+  return {
+    ...figure,
+    bare,
+    bareBroker: { cpu: cpuFigure(usage.cpuUserMs, usage.cpuSystemMs, bare.ms), rssPeakMB: usage.rssPeakMB },
+    ratio: figure.messagesPerS / bare.messagesPerS,
+    services: { ...services, bareMosquitto: mosquitto },
+  };
+}
+
+/** Platform CPU per message: the platform process, or the workers with mosquitto and PostgreSQL when `services`. */
+function platformCpuS(f: FleetFigure, services: boolean): number {
+  const s = f.services;
+  return cpuSeconds(f.platform.cpu) + (services && s !== null ? (s.mosquitto.cpuMs + s.postgres.cpuMs) / 1000 : 0);
+}
+
+/** The bare replay's CPU: its broker process, or the platform client's process and mosquitto. */
+function bareCpuS(f: FleetFigure): number {
+  return cpuSeconds(f.bareBroker.cpu) + (f.services === null ? 0 : f.services.bareMosquitto.cpuMs / 1000);
+}
+
+function eachOf(values: number[]): string {
+  return values.map((v) => fmt(v)).join(' / ');
+}
+
+/**
+ * Fleet by fleet (so the fleet process's rss peak is each fleet's own, up to its size): the
+ * embedded default, then 1 and 2 workers; the worker runs skipped with a SKIPPED line naming the
+ * missing binary.
+ */
+async function runAll(fleets: number[], workerFleets: number[]): Promise<{ figures: FleetFigure[]; skipped: string | null }> {
+  const missing = workerFleets.length === 0 ? null : missingServiceBinary();
+  let skipped: string | null = null;
+  if (missing !== null) {
+    skipped = `SKIPPED: platform workers on mosquitto + PostgreSQL: ${missing} not found (apt-get install --no-install-recommends mosquitto postgresql)`;
+    console.log(skipped);
+  }
+  let postgres: PrivatePostgres | null = null;
+  const figures: FleetFigure[] = [];
+  try {
+    for (const n of [...new Set([...fleets, ...workerFleets])].sort((a, b) => a - b)) {
+      if (fleets.includes(n)) figures.push(await runFleet(n, { workers: 0 }));
+      if (skipped !== null || !workerFleets.includes(n)) continue;
+      if (postgres === null) {
+        stage('starting a private PostgreSQL cluster');
+        postgres = await PrivatePostgres.start();
+      }
+      for (const workers of WORKER_COUNTS) figures.push(await runFleet(n, { workers, postgres }));
+    }
+  } finally {
+    postgres?.stop();
+  }
+  return { figures, skipped };
 }
 
 export async function platformBench(opts: BenchOptions): Promise<BenchResult> {
-  const fleets = fleetSizes(opts.smoke);
-  const figures: FleetFigure[] = [];
-  for (const n of fleets) figures.push(await runFleet(n));
+  const { figures, skipped } = await runAll(fleetSizes(opts.smoke), workerFleetSizes(opts.smoke));
+  const withServices = figures.filter((f) => f.services !== null);
   return {
     bench: 'platform',
     smoke: opts.smoke,
     machine: machineInfo(),
     tables: [
       {
-        title: 'Terminals at once, each: permission + download + recharge tap (platform and its aedes broker in one process, the terminals in another)',
-        columns: ['terminals', 'wall s', 'jobs/s', 'job p50 ms', 'job p99 ms', 'job max ms', 'download p99 ms'],
-        rows: figures.map((f) => [f.terminals, f.ms / 1000, f.jobsPerS, f.jobMs.p50, f.jobMs.p99, f.jobMs.max, f.downloadMs.p99]),
+        title:
+          'Terminals at once, each: permission + download + recharge tap (embedded: the platform and its aedes broker and SQLite in one process; N workers: N worker processes on a private mosquitto + PostgreSQL; the terminals in the bench process)',
+        columns: ['terminals', 'platform', 'wall s', 'jobs/s', 'job p50 ms', 'job p99 ms', 'job max ms', 'download p99 ms'],
+        rows: figures.map((f) => [f.terminals, setupName(f.workers), f.ms / 1000, f.jobsPerS, f.jobMs.p50, f.jobMs.p99, f.jobMs.max, f.downloadMs.p99]),
       },
       {
-        title: 'CPU time and memory by process over the timed phase',
-        columns: ['terminals', 'platform CPU s', 'platform cores busy', 'platform rss start MB', 'platform rss peak MB', 'platform heap peak MB', 'fleet CPU s', 'fleet rss peak MB'],
+        title: 'CPU time and memory by process over the timed phase (workers: CPU summed, memory the largest worker\'s; mosquitto and PostgreSQL apart, below)',
+        columns: ['terminals', 'platform', 'platform CPU s', 'platform cores busy', 'platform rss start MB', 'platform rss peak MB', 'platform heap peak MB', 'fleet CPU s', 'fleet rss peak MB'],
         rows: figures.map((f) => [
           f.terminals,
+          setupName(f.workers),
           cpuSeconds(f.platform.cpu),
           f.platform.cpu.coresBusy,
           f.platform.rssStartMB,
@@ -271,10 +379,24 @@ export async function platformBench(opts: BenchOptions): Promise<BenchResult> {
         ]),
       },
       {
-        title: `Messages through the broker: the flows vs the bare aedes broker with the same messages (mosquitto, one node: ~${fmt(MOSQUITTO_MSG_PER_S)} msg/s)`,
-        columns: ['terminals', 'messages', 'per job', 'octets', 'flows msg/s', 'bare broker msg/s', 'flows / bare', 'platform CPU us/msg', 'bare broker CPU us/msg', 'bare / mosquitto'],
+        title: `Messages through the broker: the flows vs the bare broker (embedded: aedes; workers: mosquitto) with the same messages (mosquitto, one node: ~${fmt(MOSQUITTO_MSG_PER_S)} msg/s)`,
+        columns: [
+          'terminals',
+          'platform',
+          'messages',
+          'per job',
+          'octets',
+          'flows msg/s',
+          'bare broker msg/s',
+          'flows / bare',
+          'platform CPU us/msg',
+          'with mosquitto + PostgreSQL us/msg',
+          'bare broker CPU us/msg',
+          'bare / mosquitto',
+        ],
         rows: figures.map((f) => [
           f.terminals,
+          setupName(f.workers),
           f.messages,
           f.messages / f.terminals,
           f.octets,
@@ -282,18 +404,60 @@ export async function platformBench(opts: BenchOptions): Promise<BenchResult> {
           f.bare.messagesPerS,
           f.ratio,
           (cpuSeconds(f.platform.cpu) * 1e6) / f.messages,
-          (cpuSeconds(f.bareBroker.cpu) * 1e6) / f.bare.messages,
+          f.services === null ? '-' : (platformCpuS(f, true) * 1e6) / f.messages,
+          (bareCpuS(f) * 1e6) / f.bare.messages,
           f.bare.messagesPerS / MOSQUITTO_MSG_PER_S,
         ]),
       },
+      ...(withServices.length === 0
+        ? []
+        : [
+            {
+              title: 'Workers, mosquitto and PostgreSQL apart over the timed phase (CPU from /proc; Pss: shared pages counted once over a service\'s processes)',
+              columns: [
+                'terminals',
+                'platform',
+                'each worker CPU s',
+                'each worker rss peak MB',
+                'mosquitto CPU s',
+                'mosquitto Pss peak MB',
+                'PostgreSQL CPU s',
+                'PostgreSQL Pss peak MB',
+                'PostgreSQL transactions per message',
+                'bare replay: mosquitto CPU s',
+              ],
+              rows: withServices.map((f) => {
+                const s = f.services as NonNullable<FleetFigure['services']>;
+                return [
+                  f.terminals,
+                  setupName(f.workers),
+                  eachOf(s.workers.map((w) => (w.cpuUserMs + w.cpuSystemMs) / 1000)),
+                  eachOf(s.workers.map((w) => w.rssPeakMB)),
+                  s.mosquitto.cpuMs / 1000,
+                  s.mosquitto.pssMB,
+                  s.postgres.cpuMs / 1000,
+                  s.postgres.pssMB,
+                  s.transactions / f.messages,
+                  s.bareMosquitto.cpuMs / 1000,
+                ];
+              }),
+            },
+          ]),
     ],
     notes: [
-      `job: Terminal.withPermission (grant over the link, SCP03 with the SE, GET STATUS, keys wiped), Terminal.requestDownload + the platform's download job to done (package ${figures[0].packageBytes} bytes, ${figures[0].loadBlocks} LOAD blocks, SCP03 SL 33), then SELECT / INITIALIZE FOR LOAD / CREDIT FOR LOAD on the installed card; all terminals start together (lightweight fleets: all connected, ${fmt(LIGHT_JOBS_AT_ONCE)} jobs at a time, the next terminal starting as one finishes), latency is each terminal's start to its tap's answer.`,
+      `job: Terminal.withPermission (grant over the link, SCP03 with the SE, GET STATUS, keys wiped), Terminal.requestDownload + the platform's download job to done (package ${figures[0]?.packageBytes} bytes, ${figures[0]?.loadBlocks} LOAD blocks, SCP03 SL 33), then SELECT / INITIALIZE FOR LOAD / CREDIT FOR LOAD on the installed card; all terminals start together (lightweight fleets: all connected, ${fmt(LIGHT_JOBS_AT_ONCE)} jobs at a time, the next terminal starting as one finishes), latency is each terminal's start to its tap's answer.`,
       'processes: the platform (flows, data security unit crypto, SQLite, the embedded aedes broker) runs in a child process (bench/_platform-process.ts); the terminals (MQTT clients, every MCU and SE, their counter files) run in the bench process.',
       'CPU: process.cpuUsage of each process over the timed phase; "cores busy" = CPU time / wall time, out of 2 on this machine. Memory: rss and heapUsed sampled every 100 ms in each process; "rss start" is the platform process at the start of the timed phase (devices enrolled, terminals connected).',
       'messages: MQTT PUBLISHes of link frames (<= 140 octets) counted at the terminals, up and down; the bare broker replays exactly these counts and sizes per device, no flows: its broker and one platform client (down frames) in a child process, the device clients (up frames) in the bench process, each device and direction awaiting PUBACK per message. "us/msg" = that process\'s CPU time over the messages.',
       'set-up not timed: devices are enrolled by the bench (bench/_platform-fleet.ts: no certificate, a bench broker password table) because provisionDevice costs ~1 s of RSA key generation and a scrypt CONNECT check ~150 ms per device here; the platform joins that broker as an external one.',
       `the platform's PoR timeout is ${POR_TIMEOUT_MS / 1000} s here (${LIGHT_POR_TIMEOUT_MS / 1000} s for lightweight fleets), the terminals' the same, so a loaded platform waits instead of resending; one warm-up job runs before the timed phase. TAPCARD_BENCH_TERMINALS=100,1000 chooses the fleet sizes; fleets above ${FULL_FLEET_MAX} use lightweight terminals (the same MCU and SE core, each SE on ${LIGHT_FLASH_PAGES} pages of 4 KB of flash instead of 1 MB, flash and link counters in memory instead of files) and print progress on stderr.`,
+      ...(withServices.length > 0
+        ? [
+            `workers (bench/_platform-workers.ts): N processes running what \`tapcard platform worker\` runs (device leases, the lease-routed transport on the shared subscription, the flows) with the bench issuer, on a fresh database of a private PostgreSQL 15 cluster (scripts/postgres/start.sh: loopback, fsync on) and a fresh private mosquitto 2 (plain MQTT on loopback with the production ACL of \`platform broker-cert\`, no TLS, no persistence, no queue limit); the same bench enrolment; leases of ${LEASE_MS / 1000} s so no device changes hands. The bare replay runs through another fresh mosquitto: the platform client in a child process, the devices here. "with mosquitto + PostgreSQL us/msg" adds both services' CPU time to the workers'; the embedded platform's figure holds its broker and SQLite already. TAPCARD_BENCH_WORKER_TERMINALS=100,1000 chooses the worker fleet sizes (0: none).`,
+          ]
+        : skipped === null
+          ? []
+          : [skipped]),
     ],
     figures: { mosquittoMsgPerS: MOSQUITTO_MSG_PER_S, fleets: figures },
   };

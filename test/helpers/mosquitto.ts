@@ -18,7 +18,8 @@ export function mosquittoMissing(suite: string): boolean {
   return env === undefined || env === '' ? requireDebian(suite, ['mosquitto']) : false;
 }
 
-async function freePort(): Promise<number> {
+/** A TCP port free on the loopback interface just now. */
+export async function freePort(): Promise<number> {
   const s = createServer();
   await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
   const port = (s.address() as AddressInfo).port;
