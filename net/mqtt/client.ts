@@ -72,3 +72,30 @@ export function openMqtt(ep: MqttEndpoint, connectTimeoutMs = 10_000): { client:
   });
   return { client, connected };
 }
+
+/** How long a graceful close waits for PUBACKs of QoS 1 frames still in flight. */
+export const CLOSE_GRACE_MS = 2_000;
+
+/**
+ * Ends the client, giving QoS 1 publishes in flight up to graceMs for their PUBACK; then ends it
+ * by force, failing the sends still waiting. mqtt.js's own graceful end waits for them without
+ * limit, so a close with the broker gone (a frame sent into the reconnect gap) never returned. A
+ * frame dropped this way is one the link's resend rules already cover: its sender has no PoR.
+ */
+export async function endMqtt(client: MqttClient, graceMs = CLOSE_GRACE_MS): Promise<void> {
+  if (Object.keys(client.outgoing).length > 0) {
+    await new Promise<void>((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        client.off('outgoingEmpty', done);
+        resolve();
+      };
+      const timer = setTimeout(done, graceMs);
+      client.once('outgoingEmpty', done);
+    });
+  }
+  const unacknowledged = Object.keys(client.outgoing).map(Number);
+  // Their senders learn it now ("Message removed") instead of waiting on a closed client.
+  for (const id of unacknowledged) client.removeOutgoingMessage(id);
+  await client.endAsync(unacknowledged.length > 0);
+}

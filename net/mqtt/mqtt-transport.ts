@@ -10,7 +10,7 @@
  */
 import type { MqttClient } from 'mqtt';
 import { SMS_USER_DATA_MAX } from '../../firmware/src/core/link/udh';
-import { type MqttEndpoint, openMqtt } from './client';
+import { endMqtt, type MqttEndpoint, openMqtt } from './client';
 import type { DeviceLinkTransport, LinkTransport } from './link-transport';
 import { SHARED_GROUP, downTopic, parseLinkTopic, sharedUpFilter, upTopic } from './topics';
 
@@ -114,7 +114,7 @@ export class MqttPlatformTransport implements LinkTransport {
   }
 
   async close(): Promise<void> {
-    await this.client.endAsync();
+    await endMqtt(this.client);
   }
 }
 
@@ -161,6 +161,6 @@ export class MqttDeviceTransport implements DeviceLinkTransport {
   }
 
   async close(): Promise<void> {
-    await this.client.endAsync();
+    await endMqtt(this.client);
   }
 }

@@ -14,7 +14,7 @@ import type { MqttClient } from 'mqtt';
 import { SMS_USER_DATA_MAX } from '../../../firmware/src/core/link/udh';
 import { DatabaseUnavailableError } from '../db/port';
 import type { DeviceLeases } from '../workers/device-leases';
-import { type MqttEndpoint, openMqtt } from '../../../net/mqtt/client';
+import { endMqtt, type MqttEndpoint, openMqtt } from '../../../net/mqtt/client';
 import type { LinkTransport } from '../../../net/mqtt/link-transport';
 import { subscribeQos1, type TransportLog } from '../../../net/mqtt/mqtt-transport';
 import { isValidDeviceId } from '../../../contracts/device-id';
@@ -79,7 +79,7 @@ export class LeasedTransport implements LinkTransport {
   }
 
   async close(): Promise<void> {
-    await this.client.endAsync();
+    await endMqtt(this.client);
   }
 
   /**
