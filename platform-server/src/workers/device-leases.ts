@@ -25,6 +25,12 @@ interface Held {
 
 export class DeviceLeases {
   private readonly held = new Map<string, Held>();
+  /**
+   * Devices another worker held at the last look, trusted for half a lease after that worker last
+   * took or renewed it: a frame for such a device goes to its holder without asking the database
+   * again (the shared subscription brings this worker about half of every device's frames).
+   */
+  private readonly elsewhere = new Map<string, { owner: string; until: number }>();
   private renewer: NodeJS.Timeout | null = null;
 
   constructor(
@@ -51,6 +57,7 @@ export class DeviceLeases {
     const now = this.now();
     const mine = this.held.get(deviceId);
     if (mine !== undefined && mine.until > now) return true;
+    if (this.otherHolder(deviceId, now) !== null) return false;
     this.db
       .prepare(
         `INSERT INTO device_leases (device_id, owner, token, expires_at) VALUES (?, ?, 1, ?)
@@ -63,6 +70,7 @@ export class DeviceLeases {
     const row = this.row(deviceId);
     if (row === undefined || row.owner !== this.workerId) {
       this.held.delete(deviceId);
+      if (row !== undefined) this.noteHolder(deviceId, row.owner, row.expires_at);
       return false;
     }
     this.held.set(deviceId, { token: row.token, until: now + this.ttlMs / 2 });
@@ -71,8 +79,31 @@ export class DeviceLeases {
 
   /** The worker serving the device now (its lease unexpired), or null. */
   owner(deviceId: string): string | null {
+    const now = this.now();
+    const known = this.otherHolder(deviceId, now);
+    if (known !== null) return known;
     const row = this.row(deviceId);
-    return row === undefined || row.expires_at < this.now() ? null : row.owner;
+    if (row === undefined || row.expires_at < now) return null;
+    if (row.owner !== this.workerId) this.noteHolder(deviceId, row.owner, row.expires_at);
+    return row.owner;
+  }
+
+  /**
+   * The holder renews every ttlMs / 3 while it lives, so a lease seen expiring at expiresAt was
+   * taken or renewed at expiresAt - ttlMs; trust it for half a lease from then. A holder that
+   * died or handed its leases back is seen at most that long after: its frames meanwhile go to
+   * it and are lost, which the link survives (resends).
+   */
+  private noteHolder(deviceId: string, owner: string, expiresAt: number): void {
+    this.elsewhere.set(deviceId, { owner, until: expiresAt - this.ttlMs / 2 });
+  }
+
+  private otherHolder(deviceId: string, now: number): string | null {
+    const other = this.elsewhere.get(deviceId);
+    if (other === undefined) return null;
+    if (other.until > now) return other.owner;
+    this.elsewhere.delete(deviceId);
+    return null;
   }
 
   /** True while this worker still holds the device with the token it claimed it with. */
