@@ -32,7 +32,7 @@ function sourcePath(p: string, original: Map<string, string>): string {
 /** JsVars the bundle's definitions hold: the bundle run from Storage without its last statement, main(). */
 async function definitionVars(bundleFile: string, dir: string, binary: string): Promise<number> {
   const code = fs.readFileSync(bundleFile, 'latin1');
-  const call = /[\w$]+\(\);\s*$/.exec(code);
+  const call = /[\w$]+\(\);?\s*$/.exec(code);
   if (call === null) throw new Error('the bundle does not end with its main() call');
   const withoutMain = path.join(dir, 'definitions.js');
   fs.writeFileSync(withoutMain, code.slice(0, call.index), 'latin1');
@@ -92,6 +92,7 @@ export async function memorySection(progress: (line: string) => void): Promise<M
       notes: [
         'board memory: the exact bundle provisioned for a platform in this process; peaks are the highest process.memory(false).usage sampled at each stand-in PN532 call and every 50 ms on the console, so a peak inside one call is not seen.',
         `board memory errors: ${m.errorFlags.length === 0 ? 'none' : m.errorFlags.join(', ')} (E.getErrorFlags()); Uncaught: ${m.uncaught.length}.`,
+        `defined on use, not among the definitions (tools/firmware/lazy-parts.ts): ${Object.entries(built.lazyParts).map(([name, names]) => `${name} (${names.join(', ')})`).join('; ')}.`,
       ],
       figures: { total: m.total, afterBoot: m.afterBoot, bootPeak: m.bootPeak, downloadPeak: m.downloadPeak, tapPeak: m.tapPeak, peak: m.peak, goal: JSVAR_GOAL, definitions, parts: m.walk.parts, largest: m.walk.largest, usage: m.walk.usage },
     };

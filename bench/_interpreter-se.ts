@@ -30,7 +30,7 @@ import { sameKeyForAll } from '../host/gp/keys';
 import { parseLoadFile } from '../host/gp/load-file';
 import { DEV_ISD_KEY } from '../host/se/virtual-se';
 import { preloadLibrary, withPreload } from '../host/interpreter/preload-library';
-import { buildFirmware, REPO_ROOT } from '../tools/firmware/build-firmware';
+import { buildFirmware, LAZY_PARTS, REPO_ROOT } from '../tools/firmware/build-firmware';
 import { expectOk, TransitHost, transitPackage } from './_transit';
 
 export const ESPRUINO_ENV = 'TAPCARD_ESPRUINO';
@@ -123,9 +123,13 @@ export async function recordTranscript(taps: number, termsLength = 2500): Promis
   return steps;
 }
 
-/** Builds the probe with the firmware's own build (no size limit: it is not the firmware). */
+/** The firmware's lazy parts that are the SE's (the probe holds no MCU, provisioning or console). */
+const SE_LAZY_PARTS = ['isdSessionPart', 'desTablesPart', 'mountPart', 'loyaltyInstallPart', 'loyaltyPart', 'plainPart'];
+
+/** Builds the probe with the firmware's own build and the SE's lazy parts (no size limit: it is not the firmware). */
 export async function buildProbe(outFile: string): Promise<void> {
-  const r = await buildFirmware({ entry: PROBE_ENTRY, outFile, buildLabel: 'probe', maxBytes: 1 << 20 });
+  const lazyParts = LAZY_PARTS.filter((p) => SE_LAZY_PARTS.includes(p.name));
+  const r = await buildFirmware({ entry: PROBE_ENTRY, outFile, buildLabel: 'probe', maxBytes: 1 << 20, lazyParts });
   if (!r.ok) throw new Error('probe build failed:\n' + r.problems.join('\n'));
 }
 

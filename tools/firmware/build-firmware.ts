@@ -8,15 +8,18 @@
  *      the core's shr(x, n) calls become `x >>> n` (inline-shr.ts): a call costs Espruino more
  *      than the operator;
  *   2. esbuild bundles those ES modules with scope hoisting, so every module's code comes after
- *      the modules it imports, minified, ASCII only (EspruinoTools replaces any character above
- *      255 with "?", core/codeWriter.js), wrapped in one IIFE. What Espruino lacks (destructuring,
+ *      the modules it imports, ASCII only (EspruinoTools replaces any character above 255 with
+ *      "?", core/codeWriter.js), wrapped in one IIFE; numeric constants become literals
+ *      (inline-constants.ts, below) and the lazy parts are cut out (lazy-parts.ts: code the board
+ *      defines only while it uses it) while top-level names are still the source's; a second
+ *      esbuild pass then minifies. What Espruino lacks (destructuring,
  *      spread, rest and default parameters, for..of, `**`, ...) is marked unsupported so esbuild
  *      lowers it or fails. Property names the firmware provably owns are shortened
  *      (owned-names.ts, short-names.ts; about 20 KB). Espruino's built-in modules stay `require("Storage")` etc. (format cjs
  *      keeps require calls as they are);
- *   3. top-level numeric constants and tables of numbers become literals (inline-constants.ts:
- *      each top-level name is a JsVar on the board for as long as the firmware runs); the IIFE
- *      goes, so the top level runs in Espruino's global scope (global-scope.ts: a function created
+ *   3. (top-level numeric constants and tables of numbers became literals in step 2,
+ *      inline-constants.ts: each top-level name is a JsVar on the board for as long as the firmware
+ *      runs); the IIFE goes, so the top level runs in Espruino's global scope (global-scope.ts: a function created
  *      inside a scope costs a JsVar more);
  *      the compat pass (espruino-compat.ts: names Espruino reserves, `return}`), lines cut to
  *      about 256 characters (line-breaks.ts: Espruino's stack traces grow with the column), then
@@ -34,7 +37,7 @@ import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
-import { build as esbuild } from 'esbuild';
+import { build as esbuild, transform as esbuildTransform } from 'esbuild';
 import { checkEspruinoSyntax, formatViolations } from './syntax-gate';
 import { makeEspruinoCompatible } from './espruino-compat';
 import { inlineNumericConstants } from './inline-constants';
@@ -44,6 +47,7 @@ import { ownedPropertyNames } from './owned-names';
 import { shortNameMap, wordCounts } from './short-names';
 import { bootCheck } from './boot-check';
 import { inlineShr } from './inline-shr';
+import { type LazyPart, splitLazyParts } from './lazy-parts';
 import { interpreterBootCheck } from './interpreter-boot-check';
 import { espruinoBinary } from '../../host/interpreter/espruino-binary';
 
@@ -72,6 +76,29 @@ export const ESPRUINO_STORAGE_MODULES = ['MQTT'];
  */
 export const ESPRUINO_BUILTIN_MODULES = ESPRUINO_NATIVE_MODULES.concat(ESPRUINO_STORAGE_MODULES);
 
+/**
+ * Code the board defines only while it is used (lazy-parts.ts), by the names resident code reaches
+ * it through.
+ */
+export const LAZY_PARTS: LazyPart[] = [
+  // an SCP03 session's objects on the SE and the content management it serves (core/se/isd-session.ts)
+  { name: 'isdSessionPart', roots: ['IsdSession'] },
+  // flow 1's SCP03 host on the MCU, created by the grant that opens it (core/mcu/management-session.ts)
+  { name: 'managementPart', roots: ['ManagementSession'] },
+  // boot only: the provisioning file's parser, the DES round tables' builders, the store's mount scan
+  { name: 'provisioningPart', roots: ['loadProvisioning'] },
+  { name: 'desTablesPart', roots: ['buildDesTables'] },
+  { name: 'mountPart', roots: ['scanLog', 'eraseUnusedPages', 'damageText'] },
+  // console commands and the chip check of a board without an SE
+  { name: 'statusPart', roots: ['statusLines'] },
+  { name: 'cardsPart', roots: ['cardLines', 'balanceLines'] },
+  { name: 'chipCheckPart', roots: ['ChipCheck'] },
+  // application classes the SE has no card of yet: each card's applet holds its own part's code
+  { name: 'loyaltyInstallPart', roots: ['installLoyalty'] },
+  { name: 'loyaltyPart', roots: ['LoyaltyApplet'] },
+  { name: 'plainPart', roots: ['PlainApplet'] },
+];
+
 export interface FirmwareBuildOptions {
   outFile?: string;
   /** Entry module (default: the board's entry.ts); tests pass small programs under the repository. */
@@ -82,6 +109,8 @@ export interface FirmwareBuildOptions {
   maxBytes?: number;
   /** false: readable output for debugging a gate finding (the size limit still applies). */
   minify?: boolean;
+  /** Code defined on use (lazy-parts.ts); default LAZY_PARTS for the board's entry, none for another entry. */
+  lazyParts?: LazyPart[];
   /** The espruino binary for the boot check on the real interpreter; default TAPCARD_ESPRUINO, null: skip it. */
   espruino?: string | null;
 }
@@ -95,6 +124,8 @@ export interface FirmwareBuildResult {
   code: string;
   /** Property names the build shortened, original -> short (for reading a profile of the bundle). */
   renames: Record<string, string>;
+  /** Top-level names each lazy part defines when called (lazy-parts.ts). */
+  lazyParts: Record<string, string[]>;
   /** JsVars in use after boot on the real interpreter (its boot check), when it ran. */
   interpreterVars?: { afterBoot: number; total: number };
 }
@@ -220,8 +251,9 @@ export async function buildFirmware(options: FirmwareBuildOptions = {}): Promise
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'tapcard-fw-'));
   try {
     const compiled = compileToEs2015(options.entry ?? ENTRY, tmp);
-    if (compiled.problems.length > 0) return { ok: false, problems: compiled.problems, bytes: 0, outFile, code: '', renames: {} };
+    if (compiled.problems.length > 0) return { ok: false, problems: compiled.problems, bytes: 0, outFile, code: '', renames: {}, lazyParts: {} };
 
+    // Pass 1 bundles (constants folded and inlined) with the source's names, which the lazy parts need.
     const bundled = await esbuild({
       entryPoints: [compiled.entry],
       bundle: true,
@@ -230,7 +262,7 @@ export async function buildFirmware(options: FirmwareBuildOptions = {}): Promise
       platform: 'node',
       target: 'es2015',
       supported: LOWERED_FOR_ESPRUINO,
-      minify: options.minify ?? true,
+      minifySyntax: options.minify ?? true,
       ...manglePropsOptions(compiled.renames),
       charset: 'ascii',
       legalComments: 'none',
@@ -240,7 +272,15 @@ export async function buildFirmware(options: FirmwareBuildOptions = {}): Promise
       footer: { js: '})();' },
       logLevel: 'silent',
     });
-    const global = toGlobalScope(inlineNumericConstants(bundled.outputFiles[0].text).code);
+    const inlined = inlineNumericConstants(bundled.outputFiles[0].text).code;
+    const split = splitLazyParts(inlined, options.lazyParts ?? (options.entry === undefined ? LAZY_PARTS : []));
+    if (split.problems.length > 0) return { ok: false, problems: split.problems, bytes: 0, outFile, code: '', renames: compiled.renames, lazyParts: {} };
+    // Pass 2 minifies, the parts' names with the rest (--no-minify keeps pass 1's text).
+    const minified =
+      options.minify === false
+        ? split.code
+        : (await esbuildTransform(split.code, { target: 'es2015', supported: LOWERED_FOR_ESPRUINO, minify: true, charset: 'ascii', legalComments: 'none', logLevel: 'silent' })).code;
+    const global = toGlobalScope(minified);
     const code = breakLongLines(makeEspruinoCompatible(global.code));
     const problems: string[] = [...global.problems];
     const violations = checkEspruinoSyntax(code);
@@ -255,11 +295,11 @@ export async function buildFirmware(options: FirmwareBuildOptions = {}): Promise
       problems.push(...real.problems);
       if (real.varsAfterBoot !== null && real.totalVars !== null) interpreterVars = { afterBoot: real.varsAfterBoot, total: real.totalVars };
     }
-    if (problems.length > 0) return { ok: false, problems, bytes, outFile, code, renames: compiled.renames };
+    if (problems.length > 0) return { ok: false, problems, bytes, outFile, code, renames: compiled.renames, lazyParts: split.moved };
 
     fs.mkdirSync(path.dirname(outFile), { recursive: true });
     fs.writeFileSync(outFile, code, 'latin1');
-    return { ok: true, problems: [], bytes, outFile, code, renames: compiled.renames, interpreterVars };
+    return { ok: true, problems: [], bytes, outFile, code, renames: compiled.renames, lazyParts: split.moved, interpreterVars };
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
   }

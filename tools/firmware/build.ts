@@ -30,6 +30,8 @@ if (!result.ok) {
 }
 const kb = (result.bytes / 1024).toFixed(1);
 console.log(`${where}: ${result.bytes} bytes (${kb} KB of ${MAX_BUNDLE_BYTES / 1024} KB)`);
+const parts = Object.entries(result.lazyParts);
+if (parts.length > 0) console.log(`defined on use: ${parts.map(([name, names]) => `${name} (${names.length} names)`).join(', ')}`);
 const vars = result.interpreterVars;
 if (vars !== undefined) console.log(`boots on Espruino: ${vars.afterBoot} of ${vars.total} JsVars in use after boot`);
 else console.log(`boot check on the real interpreter skipped: ${ESPRUINO_ENV} is not set (${ESPRUINO_BUILD_HINT})`);

@@ -140,6 +140,8 @@ export class DownloadRelay {
     this.job = c.job;
     this.seq = c.seq;
     this.total = c.total;
+    // The job's last command: the platform's SCP03 session has nothing left to do (and holds RAM).
+    if (c.seq + 1 === c.total) this.se.endSession();
     out[0] = RESULT_OK;
     out[1] = slot;
     copy(this.se.cardManager.record, 0, out, 2, CM_RECORD_LEN);

@@ -208,21 +208,6 @@ export class ContentInstaller {
     return SW.OK;
   }
 
-  /** Rebuilds the runtime applets of every installed instance (boot). */
-  attachInstalled(): void {
-    for (let s = 0; s < SLOT_COUNT; s++) {
-      this.slots[s].detach();
-      if (!this.registry.appUsed[s]) continue;
-      const a = this.registry.appAt(s);
-      const cls = this.findClass(this.registry.apps[a + APP_CLASS]);
-      if (cls === null) continue;
-      const len = this.registry.apps[a + APP_AID_LEN];
-      const aid = new Uint8Array(len);
-      copy(this.registry.apps, a + APP_AID, aid, 0, len);
-      this.slots[s].attach(cls.create(new AppletContext(s, this.services, aid, len)));
-    }
-  }
-
   private appsOf(elf: number): number {
     let n = 0;
     for (let s = 0; s < SLOT_COUNT; s++) if (this.registry.appUsed[s] && this.registry.apps[this.registry.appAt(s) + APP_ELF] === elf) n++;

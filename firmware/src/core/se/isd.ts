@@ -25,9 +25,7 @@ import { SW } from '../sw';
 import { TlvWriter } from '../tlv';
 import { ISD_AID } from './aid';
 import type { ApduResponse } from './applet';
-import type { ContentInstaller } from './content-installer';
-import type { ContentLoader } from './content-loader';
-import type { GetStatus } from './get-status';
+import type { IsdSession } from './isd-session';
 import type { SecureChannelModule } from './secure-channel-module';
 
 const CLA_GP_SM = CLA_GP | CLA_SECURE_MESSAGING_BIT;
@@ -55,17 +53,11 @@ const COMMAND_FLAGS = new Uint8Array([SECURED, SECURED, SECURED, SECURED, SECURE
 
 export class Isd {
   readonly scm: SecureChannelModule;
-  readonly loader: ContentLoader;
-  readonly installer: ContentInstaller;
-  readonly status: GetStatus;
   cardLifeCycle = 0x0f;
   private readonly writer = new TlvWriter();
 
-  constructor(scm: SecureChannelModule, loader: ContentLoader, installer: ContentInstaller, status: GetStatus) {
+  constructor(scm: SecureChannelModule) {
     this.scm = scm;
-    this.loader = loader;
-    this.installer = installer;
-    this.status = status;
   }
 
   /** SELECT answer: FCI 6F { 84 AID, A5 { 9F65 max command data } } (GPCS 11.9.3). */
@@ -85,8 +77,6 @@ export class Isd {
   /** Deselect, reset or power loss: the session ends and a partial load is discarded. */
   deselect(): void {
     this.scm.endSession();
-    this.loader.abort();
-    this.status.reset();
   }
 
   process(cmd: CommandApdu, rsp: ApduResponse): number {
@@ -94,20 +84,20 @@ export class Isd {
     const cla = cmd.cla;
     if (cla !== CLA_GP && cla !== CLA_GP_SM && cla !== 0x00) return SW.ERR_CLA_NOT_SUPPORTED;
     // A LOAD sequence must not be interleaved with other commands (GPCS 11.6.2).
-    if (cmd.ins !== INS_LOAD) this.loader.abort();
+    if (cmd.ins !== INS_LOAD && session !== null) session.loader.abort();
     if (cmd.ins === INS_INITIALIZE_UPDATE && cla === CLA_GP) return this.scm.initializeUpdate(cmd, rsp);
     if (cmd.ins === INS_EXTERNAL_AUTHENTICATE && cla === CLA_GP_SM) {
       // No session: what the session answers when INITIALIZE UPDATE did not come first.
       if (session === null) return SW.ERR_CONDITIONS_NOT_SATISFIED;
-      const sw = session.externalAuthenticate(cmd);
+      const sw = session.channel.externalAuthenticate(cmd);
       this.scm.dropClosedSession();
       return sw;
     }
-    const authenticated = session !== null && session.state === 'AUTHENTICATED';
+    const authenticated = session !== null && session.channel.state === 'AUTHENTICATED';
     if (authenticated) {
-      const sw = session.unwrapCommand(cmd);
+      const sw = session.channel.unwrapCommand(cmd);
       if (sw !== 0) {
-        this.loader.abort();
+        session.loader.abort();
         this.scm.dropClosedSession();
         return sw;
       }
@@ -119,37 +109,37 @@ export class Isd {
     if (flags < 0) return SW.ERR_INS_NOT_SUPPORTED;
     if (cmd.cla !== CLA_GP && !((flags & ISO_CLASS) !== 0 && cmd.cla === 0x00)) return SW.ERR_CLA_NOT_SUPPORTED;
     if ((flags & SECURED) !== 0 && !authenticated) return SW.ERR_SECURITY_STATUS;
-    const sw = this.run(cmd, rsp);
+    const sw = this.run(cmd, rsp, session);
     if (sw !== SW.OK && sw !== SW.WARN_MORE_DATA) rsp.len = 0;
-    if (authenticated) rsp.len = session.wrapResponse(rsp.buf, rsp.len, sw);
+    if (authenticated) rsp.len = session.channel.wrapResponse(rsp.buf, rsp.len, sw);
     return sw;
   }
 
-  /** One of the table's commands, by its INS. */
-  private run(cmd: CommandApdu, rsp: ApduResponse): number {
+  /** One of the table's commands, by its INS; all but GET DATA run in an authenticated session. */
+  private run(cmd: CommandApdu, rsp: ApduResponse, session: IsdSession | null): number {
+    if (cmd.ins === INS_GET_DATA) return this.getData(cmd, rsp);
+    if (session === null) return SW.ERR_SECURITY_STATUS;
     switch (cmd.ins) {
       case INS_INSTALL:
-        return this.install(cmd, rsp);
+        return this.install(cmd, rsp, session);
       case INS_LOAD:
-        return this.loader.load(cmd, rsp);
+        return session.loader.load(cmd, rsp);
       case INS_DELETE:
-        return this.installer.deleteContent(cmd, rsp);
+        return session.installer.deleteContent(cmd, rsp);
       case INS_GET_STATUS:
-        return this.status.handle(cmd, this.cardLifeCycle, rsp);
+        return session.status.handle(cmd, this.cardLifeCycle, rsp);
       case INS_PUT_KEY:
         return this.scm.putKey(cmd, rsp);
-      case INS_GET_DATA:
-        return this.getData(cmd, rsp);
       default:
         return SW.ERR_INS_NOT_SUPPORTED;
     }
   }
 
-  install(cmd: CommandApdu, rsp: ApduResponse): number {
+  install(cmd: CommandApdu, rsp: ApduResponse, session: IsdSession): number {
     const p1 = cmd.p1 & 0x7f;
-    if (p1 === P1_INSTALL_FOR_LOAD) return this.loader.installForLoad(cmd, rsp);
-    if (p1 === P1_INSTALL_FOR_MAKE_SELECTABLE) return this.installer.makeSelectable(cmd, rsp);
-    if ((p1 & 0x04) !== 0 && (p1 & ~0x0c) === 0) return this.installer.install(cmd, rsp);
+    if (p1 === P1_INSTALL_FOR_LOAD) return session.loader.installForLoad(cmd, rsp);
+    if (p1 === P1_INSTALL_FOR_MAKE_SELECTABLE) return session.installer.makeSelectable(cmd, rsp);
+    if ((p1 & 0x04) !== 0 && (p1 & ~0x0c) === 0) return session.installer.install(cmd, rsp);
     return SW.ERR_WRONG_P1P2;
   }
 

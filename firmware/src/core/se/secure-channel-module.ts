@@ -5,15 +5,15 @@
  * replaces key sets with PUT KEY (GPCS 11.8, keys under K-DEK, AmdD 7.x). Static keys are read into
  * a scratch buffer only for the derivation and wiped straight after.
  *
- * A session's objects (its secure messaging, the AES engine and CMAC for the static keys) are
- * created by the INITIALIZE UPDATE that opens it and dropped when it ends: on a board each is
- * RAM held for as long as it lives, and most taps open no session.
+ * A session's objects (isd-session.ts: its secure messaging, the static-key engine, content
+ * management) are created by the INITIALIZE UPDATE that opens it and dropped when it ends: on a
+ * board each is RAM held for as long as it lives, and most taps open no session.
  */
 import type { CommandApdu } from '../apdu';
 import { copy, equalCt, fill, readU24, writeU24 } from '../bytes';
 import type { CipherFactory } from '../crypto/block-cipher';
 import { cbcDecrypt } from '../crypto/cbc';
-import { Cmac } from '../crypto/cmac';
+import type { Cmac } from '../crypto/cmac';
 import { KCV_LEN, kcvAes } from '../crypto/kcv';
 import { DERIVE_CARD_CHALLENGE, scp03Derive } from '../crypto/kdf';
 import { CHALLENGE_LEN, deriveSessionKeys } from '../gp/scp03-session';
@@ -23,7 +23,8 @@ import type { TlvWriter } from '../tlv';
 import { ISD_AID } from './aid';
 import type { ApduResponse } from './applet';
 import { REC_KEY_SET, REC_SE_STATE, STATE_RECORD_LEN, STATE_SEQ, LC_CARD_SECURED, STATE_LIFE_CYCLE } from './records';
-import { INIT_UPDATE_RESPONSE_LEN, KDD_LEN, Scp03CardSession, SEQ_LEN } from './scp03-card';
+import { INIT_UPDATE_RESPONSE_LEN, KDD_LEN, SEQ_LEN } from './scp03-card';
+import { IsdSession, type SeContent } from './isd-session';
 
 /** AmdD: key type AES. */
 export const KEY_TYPE_AES = 0x88;
@@ -40,9 +41,10 @@ const ZERO_ICV = new Uint8Array(16);
 
 export class SecureChannelModule {
   /** The open session (INITIALIZE UPDATE to its end), or null. */
-  session: Scp03CardSession | null = null;
+  session: IsdSession | null = null;
   private readonly store: Store;
   private readonly aes: CipherFactory;
+  private readonly content: SeContent;
   private readonly kdd = new Uint8Array(KDD_LEN);
   /** The static-key engine of the open session (KDF, KCVs, K-DEK); null with it. */
   private staticCmac: Cmac | null = null;
@@ -58,9 +60,10 @@ export class SecureChannelModule {
   private readonly kcvAt: number[] = [0, 0, 0];
   private readonly keyInfo = new Uint8Array(4);
 
-  constructor(store: Store, aes: CipherFactory, kdd: Uint8Array) {
+  constructor(store: Store, aes: CipherFactory, kdd: Uint8Array, content: SeContent) {
     this.store = store;
     this.aes = aes;
+    this.content = content;
     copy(kdd, 0, this.kdd, 0, KDD_LEN);
   }
 
@@ -95,8 +98,8 @@ export class SecureChannelModule {
       this.wipeKeys();
       return SW.ERR_CONDITIONS_NOT_SATISFIED;
     }
-    const session = new Scp03CardSession(this.aes);
-    const staticCmac = new Cmac(this.aes());
+    const session = new IsdSession(this.aes, this.content);
+    const staticCmac = session.staticCmac;
     this.staticCmac = staticCmac;
     // Card challenge = KDF(K-ENC, 02, seq || ISD AID), AmdD 6.2.2.1.
     staticCmac.cipher.setKey(this.keySet, KEYSET_HEADER, keyLen);
@@ -118,7 +121,7 @@ export class SecureChannelModule {
       return SW.ERR_MEMORY_FAILURE;
     }
     writeU24(this.state, STATE_SEQ, seq);
-    session.begin(this.derivedKeys, keyLen, this.kdd, kvn, SCP03_I, cmd.buf, cmd.dataOff, this.cardChallenge, this.state, STATE_SEQ, rsp.buf);
+    session.channel.begin(this.derivedKeys, keyLen, this.kdd, kvn, SCP03_I, cmd.buf, cmd.dataOff, this.cardChallenge, this.state, STATE_SEQ, rsp.buf);
     fill(this.derivedKeys, 0, this.derivedKeys.length, 0);
     this.session = session;
     this.sessionKvn = kvn;
@@ -133,7 +136,7 @@ export class SecureChannelModule {
    */
   putKey(cmd: CommandApdu, rsp: ApduResponse): number {
     const staticCmac = this.staticCmac;
-    if (this.session === null || this.session.state !== 'AUTHENTICATED' || staticCmac === null) return SW.ERR_SECURITY_STATUS;
+    if (this.session === null || this.session.channel.state !== 'AUTHENTICATED' || staticCmac === null) return SW.ERR_SECURITY_STATUS;
     const staticCipher = staticCmac.cipher;
     if (cmd.p2 !== 0x81) return SW.ERR_WRONG_P1P2;
     const replace = cmd.p1;
@@ -258,9 +261,12 @@ export class SecureChannelModule {
     this.staticCmac.wipe();
   }
 
-  /** Ends the open session, if any: its keys are wiped and its objects dropped. */
+  /** Ends the open session, if any: its keys are wiped, a partial load is discarded, its objects dropped. */
   endSession(): void {
-    if (this.session !== null) this.session.close();
+    if (this.session !== null) {
+      this.session.channel.close();
+      this.session.loader.abort();
+    }
     this.wipeStaticEngine();
     this.session = null;
     this.staticCmac = null;
@@ -268,7 +274,7 @@ export class SecureChannelModule {
 
   /** Drops the session once its secure messaging has closed it (a MAC failure, a wrong cryptogram). */
   dropClosedSession(): void {
-    if (this.session !== null && this.session.state === 'IDLE') this.endSession();
+    if (this.session !== null && this.session.channel.state === 'IDLE') this.endSession();
   }
 }
 

@@ -20,15 +20,12 @@ import { Store } from '../store/store';
 import { SW } from '../sw';
 import { ISD_AID } from './aid';
 import { PaymentDirectory } from './payment-directory';
-import { ApduResponse, type AppletClass, type SeServices } from './applet';
+import { ApduResponse, AppletContext, type AppletClass, type SeServices } from './applet';
 import { ATR_MAX_LEN, buildContactlessAtr } from './atr';
 import { CardManager } from './card-manager';
 import { CardSlot } from './card-slot';
-import { ContentInstaller } from './content-installer';
-import { ContentLoader } from './content-loader';
-import { GetStatus } from './get-status';
 import { Isd } from './isd';
-import { APP_LIFE_CYCLE, APP_PRIVILEGES, LC_APP_SELECTABLE, REC_SE_STATE, SE_STORE_KEYS, SE_STORE_MAX_VALUE, SLOT_COUNT, STATE_LIFE_CYCLE, STATE_RECORD_LEN } from './records';
+import { APP_AID, APP_AID_LEN, APP_CLASS, APP_LIFE_CYCLE, APP_PRIVILEGES, LC_APP_SELECTABLE, REC_SE_STATE, SE_STORE_KEYS, SE_STORE_MAX_VALUE, SLOT_COUNT, STATE_LIFE_CYCLE, STATE_RECORD_LEN } from './records';
 import { Registry } from './registry';
 import { KDD_LEN } from './scp03-card';
 import { SecureChannelModule } from './secure-channel-module';
@@ -74,7 +71,7 @@ export class SecureElement {
   readonly serial: Uint8Array;
   private readonly config: SecureElementConfig;
   private readonly scm: SecureChannelModule;
-  private readonly installer: ContentInstaller;
+  private readonly services: SeServices;
   private readonly cmd = new CommandApdu();
   private readonly rsp: ApduResponse;
   private readonly state = new Uint8Array(STATE_RECORD_LEN);
@@ -103,10 +100,10 @@ export class SecureElement {
       des: config.des,
       tripleDes: config.tripleDes,
     };
-    this.scm = new SecureChannelModule(this.store, config.aes, config.serial);
-    const loader = new ContentLoader(this.store, this.registry);
-    this.installer = new ContentInstaller(this.store, this.registry, services, config.appletClasses, this.slots);
-    this.isd = new Isd(this.scm, loader, this.installer, new GetStatus(this.registry));
+    this.services = services;
+    const content = { store: this.store, registry: this.registry, services: services, classes: config.appletClasses, slots: this.slots };
+    this.scm = new SecureChannelModule(this.store, config.aes, config.serial, content);
+    this.isd = new Isd(this.scm);
     this.directory = new PaymentDirectory(this.registry, config.appletClasses);
     this.atrLen = buildContactlessAtr(SE_HIST, 0, SE_HIST.length, this.atr);
   }
@@ -125,8 +122,27 @@ export class SecureElement {
     this.store.get(REC_SE_STATE, 0, this.state, 0);
     this.isd.cardLifeCycle = this.state[STATE_LIFE_CYCLE];
     this.registry.reload();
-    this.installer.attachInstalled();
+    this.attachInstalled();
     this.reset();
+  }
+
+  /** Builds the runtime applets of every installed instance (boot). */
+  private attachInstalled(): void {
+    const r = this.registry;
+    const classes = this.config.appletClasses;
+    for (let s = 0; s < SLOT_COUNT; s++) {
+      this.slots[s].detach();
+      if (!r.appUsed[s]) continue;
+      const a = r.appAt(s);
+      for (let i = 0; i < classes.length; i++) {
+        if (classes[i].classId !== r.apps[a + APP_CLASS]) continue;
+        const len = r.apps[a + APP_AID_LEN];
+        const aid = new Uint8Array(len);
+        copy(r.apps, a + APP_AID, aid, 0, len);
+        this.slots[s].attach(classes[i].create(new AppletContext(s, this.services, aid, len)));
+        break;
+      }
+    }
   }
 
   /** Field on / reset: every card is deselected, any session and partial load end. Returns the ATR length. */
@@ -140,6 +156,11 @@ export class SecureElement {
 
   powerOff(): void {
     this.reset();
+  }
+
+  /** The host is done with the ISD's session (its job's last command): keys wiped, its objects dropped; the selection stays. */
+  endSession(): void {
+    this.isd.deselect();
   }
 
   /**
