@@ -50,6 +50,8 @@ function fleetSizes(smoke: boolean): number[] {
 /** The worker runs: 100 terminals by default, so the whole bench stays within a few minutes here. */
 const WORKER_FLEETS = [100];
 const WORKER_COUNTS = [1, 2];
+/** The smoke run checks the worker path once, with the hand-over between two workers in it. */
+const SMOKE_WORKER_COUNTS = [2];
 /** TAPCARD_BENCH_WORKER_TERMINALS=100,1000 (0: no worker runs). */
 function workerFleetSizes(smoke: boolean): number[] {
   return sizesFrom(process.env.TAPCARD_BENCH_WORKER_TERMINALS, smoke ? SMOKE_FLEETS : WORKER_FLEETS).filter((n) => n > 0);
@@ -324,7 +326,7 @@ function eachOf(values: number[]): string {
  * embedded default, then 1 and 2 workers; the worker runs skipped with a SKIPPED line naming the
  * missing binary.
  */
-async function runAll(fleets: number[], workerFleets: number[]): Promise<{ figures: FleetFigure[]; skipped: string | null }> {
+async function runAll(fleets: number[], workerFleets: number[], workerCounts: number[]): Promise<{ figures: FleetFigure[]; skipped: string | null }> {
   const missing = workerFleets.length === 0 ? null : missingServiceBinary();
   let skipped: string | null = null;
   if (missing !== null) {
@@ -341,7 +343,7 @@ async function runAll(fleets: number[], workerFleets: number[]): Promise<{ figur
         stage('starting a private PostgreSQL cluster');
         postgres = await PrivatePostgres.start();
       }
-      for (const workers of WORKER_COUNTS) figures.push(await runFleet(n, { workers, postgres }));
+      for (const workers of workerCounts) figures.push(await runFleet(n, { workers, postgres }));
     }
   } finally {
     postgres?.stop();
@@ -350,7 +352,7 @@ async function runAll(fleets: number[], workerFleets: number[]): Promise<{ figur
 }
 
 export async function platformBench(opts: BenchOptions): Promise<BenchResult> {
-  const { figures, skipped } = await runAll(fleetSizes(opts.smoke), workerFleetSizes(opts.smoke));
+  const { figures, skipped } = await runAll(fleetSizes(opts.smoke), workerFleetSizes(opts.smoke), opts.smoke ? SMOKE_WORKER_COUNTS : WORKER_COUNTS);
   const withServices = figures.filter((f) => f.services !== null);
   return {
     bench: 'platform',
