@@ -83,10 +83,6 @@ export const ESPRUINO_BUILTIN_MODULES = ESPRUINO_NATIVE_MODULES.concat(ESPRUINO_
 export const LAZY_PARTS: LazyPart[] = [
   // an SCP03 session's objects on the SE and the content management it serves (core/se/isd-session.ts)
   { name: 'isdSessionPart', roots: ['IsdSession'] },
-  // each kind of content management, defined while the session uses it (one at a time)
-  { name: 'loaderPart', roots: ['ContentLoader'] },
-  { name: 'installerPart', roots: ['ContentInstaller'] },
-  { name: 'getStatusPart', roots: ['GetStatus'] },
   // flow 1's SCP03 host on the MCU, created by the grant that opens it (core/mcu/management-session.ts)
   { name: 'managementPart', roots: ['ManagementSession'] },
   // boot only: the provisioning file's parser, the DES round tables' builders, the store's mount scan

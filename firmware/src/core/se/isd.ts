@@ -84,7 +84,7 @@ export class Isd {
     const cla = cmd.cla;
     if (cla !== CLA_GP && cla !== CLA_GP_SM && cla !== 0x00) return SW.ERR_CLA_NOT_SUPPORTED;
     // A LOAD sequence must not be interleaved with other commands (GPCS 11.6.2).
-    if (cmd.ins !== INS_LOAD && session !== null) session.abortLoad();
+    if (cmd.ins !== INS_LOAD && session !== null) session.loader.abort();
     if (cmd.ins === INS_INITIALIZE_UPDATE && cla === CLA_GP) return this.scm.initializeUpdate(cmd, rsp);
     if (cmd.ins === INS_EXTERNAL_AUTHENTICATE && cla === CLA_GP_SM) {
       // No session: what the session answers when INITIALIZE UPDATE did not come first.
@@ -97,7 +97,7 @@ export class Isd {
     if (authenticated) {
       const sw = session.channel.unwrapCommand(cmd);
       if (sw !== 0) {
-        session.abortLoad();
+        session.loader.abort();
         this.scm.dropClosedSession();
         return sw;
       }
@@ -123,11 +123,11 @@ export class Isd {
       case INS_INSTALL:
         return this.install(cmd, rsp, session);
       case INS_LOAD:
-        return session.loader().load(cmd, rsp);
+        return session.loader.load(cmd, rsp);
       case INS_DELETE:
-        return session.installer().deleteContent(cmd, rsp);
+        return session.installer.deleteContent(cmd, rsp);
       case INS_GET_STATUS:
-        return session.status().handle(cmd, this.cardLifeCycle, rsp);
+        return session.status.handle(cmd, this.cardLifeCycle, rsp);
       case INS_PUT_KEY:
         return this.scm.putKey(cmd, rsp);
       default:
@@ -137,9 +137,9 @@ export class Isd {
 
   install(cmd: CommandApdu, rsp: ApduResponse, session: IsdSession): number {
     const p1 = cmd.p1 & 0x7f;
-    if (p1 === P1_INSTALL_FOR_LOAD) return session.loader().installForLoad(cmd, rsp);
-    if (p1 === P1_INSTALL_FOR_MAKE_SELECTABLE) return session.installer().makeSelectable(cmd, rsp);
-    if ((p1 & 0x04) !== 0 && (p1 & ~0x0c) === 0) return session.installer().install(cmd, rsp);
+    if (p1 === P1_INSTALL_FOR_LOAD) return session.loader.installForLoad(cmd, rsp);
+    if (p1 === P1_INSTALL_FOR_MAKE_SELECTABLE) return session.installer.makeSelectable(cmd, rsp);
+    if ((p1 & 0x04) !== 0 && (p1 & ~0x0c) === 0) return session.installer.install(cmd, rsp);
     return SW.ERR_WRONG_P1P2;
   }
 

@@ -265,7 +265,7 @@ export class SecureChannelModule {
   endSession(): void {
     if (this.session !== null) {
       this.session.channel.close();
-      this.session.abortLoad();
+      this.session.loader.abort();
     }
     this.wipeStaticEngine();
     this.session = null;
