@@ -8,7 +8,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BENCHES, type BenchName } from '../../bench/benches';
 import { renderResult, writeResult, type BenchResult } from '../../bench/_report';
-import { BUDGET_UNITS, interpreterSection } from '../../bench/_interpreter-speed';
+import { BUDGET_UNITS } from '../../bench/_interpreter-speed';
 import { espruinoBinary } from '../../bench/_interpreter-se';
 import { ciRequiresAll, requireDebian } from '../helpers/skip';
 
@@ -25,9 +25,23 @@ function expectWellFormed(r: BenchResult, name: string): void {
   }
 }
 
+/**
+ * One smoke run per bench, shared by the well-formedness test and the figures tests below: the
+ * firmware and platform benches take a minute or more each, and CI has them once.
+ */
+const runs = new Map<BenchName, Promise<BenchResult>>();
+function smokeRun(name: BenchName): Promise<BenchResult> {
+  let run = runs.get(name);
+  if (run === undefined) {
+    run = BENCHES[name]({ smoke: true });
+    runs.set(name, run);
+  }
+  return run;
+}
+
 describe.each(Object.keys(BENCHES) as BenchName[])('bench %s in smoke mode', (name) => {
   it('produces a result with its machine, tables of full rows, and a JSON file that reads back', async () => {
-    const r = await BENCHES[name]({ smoke: true });
+    const r = await smokeRun(name);
     expectWellFormed(r, name);
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tapcard-bench-smoke-'));
     const back = JSON.parse(fs.readFileSync(writeResult(r, dir), 'utf8')) as BenchResult;
@@ -39,14 +53,14 @@ describe.each(Object.keys(BENCHES) as BenchName[])('bench %s in smoke mode', (na
 
 describe('bench figures that do not depend on time', () => {
   it('firmware: on the real interpreter, every budgeted command has ms and loop units, and the SE its JsVars; without it, a SKIPPED note', async () => {
-    const section = await interpreterSection(true, () => undefined);
+    const r = await smokeRun('firmware');
     if (espruinoBinary() === null) {
       if (ciRequiresAll()) throw new Error('FAILED: the firmware bench needs TAPCARD_ESPRUINO; CI=1/TAPCARD_REQUIRE_ALL=1 forbids skipping');
-      expect(section.tables).toEqual([]);
-      expect(section.notes.join('\n')).toMatch(/^SKIPPED: real-interpreter speed and memory \(set TAPCARD_ESPRUINO/);
+      expect(r.notes[0]).toMatch(/^SKIPPED: real-interpreter speed and memory \(set TAPCARD_ESPRUINO/);
       return;
     }
-    const [speed, memory] = section.tables;
+    // The real interpreter's tables come first: speed, then the SE's JsVars.
+    const [speed, memory] = r.tables;
     const budgeted = speed.rows.filter((r) => r[1] !== '-');
     expect(budgeted.map((r) => r[1]).sort()).toEqual([BUDGET_UNITS.select, BUDGET_UNITS.select, BUDGET_UNITS.loadBlock, BUDGET_UNITS.transitDebit].sort());
     for (const row of speed.rows) {
@@ -61,7 +75,7 @@ describe('bench figures that do not depend on time', () => {
   }, 300_000);
 
   it('tap: a debit and a recharge are three APDUs each, with block operations on the card', async () => {
-    const r = await BENCHES.tap({ smoke: true });
+    const r = await smokeRun('tap');
     const setups = r.figures.setups as Record<string, { debit: { apdusPerTap: number; cardBlocksPerTap: { des: number } }; recharge: { apdusPerTap: number } }>;
     for (const s of Object.values(setups)) {
       expect(s.debit.apdusPerTap).toBe(3);
@@ -71,7 +85,7 @@ describe('bench figures that do not depend on time', () => {
   }, 60_000);
 
   it('download: the end-to-end run loads the same bytes as the raw install, in 140-octet segments both ways', async () => {
-    const r = await BENCHES.download({ smoke: true });
+    const r = await smokeRun('download');
     const downloads = r.figures.downloads as { packageBytes: number; e2e: { blocks: number; segmentsDown: number; segmentsUp: number; octets: number }; rawFile: { blocks: number } }[];
     expect(downloads.length).toBeGreaterThan(0);
     for (const d of downloads) {
@@ -84,7 +98,7 @@ describe('bench figures that do not depend on time', () => {
   }, 120_000);
 
   it('platform: every terminal ends its job, and the bare broker carries exactly the messages the flows sent', async () => {
-    const r = await BENCHES.platform({ smoke: true });
+    const r = await smokeRun('platform');
     const fleets = r.figures.fleets as { terminals: number; workers: number; messages: number; octets: number; bare: { messages: number; octets: number } }[];
     const withWorkers = !requireDebian('platform bench on workers', ['mosquitto', 'postgresql']);
     expect(fleets.map((f) => f.workers)).toEqual(withWorkers ? [0, 2] : [0]);
