@@ -6,7 +6,7 @@
  * permission flow and wipes them after each management session.
  *
  *   <dir>/se-flash.bin        the SE's flash (host/flash/file-flash.ts)
- *   <dir>/link-counters.json  TS 102 225 counters (counter-file.ts)
+ *   <dir>/link-counters.bin   TS 102 225 counters (counter-file.ts)
  *
  * With no state directory both are kept in memory (host/flash/memory-flash.ts, memory-counters.ts):
  * the same SE and the same counter checks, no open file per terminal, nothing after the process.
@@ -40,7 +40,7 @@ import { FileFlash } from '../flash/file-flash';
 import { MemoryFlash } from '../flash/memory-flash';
 import { DEFAULT_FLASH_PAGES, STATE_FILE, nodeRandom } from '../se/virtual-se';
 import { readCards, type TerminalCard } from './cards';
-import { fileCounters } from './counter-file';
+import { fileCounters, type CounterFile } from './counter-file';
 import { memoryCounters } from './memory-counters';
 
 export type TerminalLog = (event: string, detail?: Record<string, unknown>) => void;
@@ -291,7 +291,7 @@ export class Terminal implements McuShell {
 
 export const SERIAL_FILE = 'se-serial.txt';
 
-/** What a terminal keeps: its SE's flash and its link counters; close() releases the flash file. */
+/** What a terminal keeps: its SE's flash and its link counters; close() releases their files. */
 interface TerminalState {
   flash: Flash;
   counters: { up: CounterStore; down: CounterStore };
@@ -304,7 +304,21 @@ function openTerminalState(b: ProvisioningBundle, dir: string | null, flashPages
   fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
   fs.writeFileSync(path.join(dir, SERIAL_FILE), b.se.serial + '\n');
   const flash = new FileFlash(path.join(dir, STATE_FILE), flashPages);
-  return { flash, counters: fileCounters(dir), close: () => flash.close() };
+  let counters: CounterFile;
+  try {
+    counters = fileCounters(dir);
+  } catch (err) {
+    flash.close();
+    throw err;
+  }
+  return {
+    flash,
+    counters,
+    close: () => {
+      counters.close();
+      flash.close();
+    },
+  };
 }
 
 /** The SE with the bundle's serial and ISD key set (first boot only; later boots keep the store's). */
