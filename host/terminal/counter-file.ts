@@ -10,23 +10,26 @@
  * power cut during a write spoils at most the slot being written, and the other one holds the
  * value before it (counters only grow).
  *
- *   slot (at 0 and at SLOT_STRIDE)   off 0 up CNTR(5) | 5 down CNTR(5) | 10 checksum(8)
- *   checksum: the first 8 octets of SHA-256 over the 10 counter octets
+ *   slot (at 0 and at SLOT_STRIDE)   off 0 up CNTR(5) | 5 down CNTR(5) | 10 CRC(2)
+ *   CRC: CRC-16/CCITT-FALSE over the 10 counter octets (core/store/crc16.ts), big-endian
+ *
+ * A slot that checks by chance after a torn write cannot bring a counter below the value before
+ * it: loading takes the higher of the two slots, and the other slot holds that value.
  *
  * A state directory from before this file holds link-counters.json ({"up": hex, "down": hex});
  * its values are taken into account when loading, never written again.
  */
-import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { CNTR_LEN, compareCounter, type CounterStore } from '../../firmware/src/core/link/counter';
+import { CRC16_INIT, crc16 } from '../../firmware/src/core/store/crc16';
 
 export const COUNTER_FILE = 'link-counters.bin';
 /** The counter file of earlier versions, read (never written) when loading. */
 export const LEGACY_COUNTER_FILE = 'link-counters.json';
 
 const BOTH = 2 * CNTR_LEN;
-const CHECKSUM_LEN = 8;
+const CHECKSUM_LEN = 2;
 const SLOT_LEN = BOTH + CHECKSUM_LEN;
 /** Slots in separate disk sectors. */
 const SLOT_STRIDE = 512;
@@ -40,16 +43,15 @@ export interface CounterFile {
   close(): void;
 }
 
+/** Writes the CRC of slot[0, BOTH) at out[off..off+2). */
 function checksum(slot: Uint8Array, out: Uint8Array, off: number): void {
-  const digest = createHash('sha256').update(slot.subarray(0, BOTH)).digest();
-  out.set(digest.subarray(0, CHECKSUM_LEN), off);
+  const crc = crc16(slot, 0, BOTH, CRC16_INIT);
+  out[off] = crc >> 8;
+  out[off + 1] = crc & 0xff;
 }
 
 function slotChecks(slot: Uint8Array): boolean {
-  const expected = new Uint8Array(CHECKSUM_LEN);
-  checksum(slot, expected, 0);
-  for (let i = 0; i < CHECKSUM_LEN; i++) if (slot[BOTH + i] !== expected[i]) return false;
-  return true;
+  return crc16(slot, 0, BOTH, CRC16_INIT) === ((slot[BOTH] << 8) | slot[BOTH + 1]);
 }
 
 /** Each counter of value (up at 0, down at CNTR_LEN) becomes the higher of it and candidate's. */
