@@ -1,6 +1,6 @@
 /**
  * The platform's AES work per link message, SoftAes (the portable core's, which the platform ran
- * before) beside NodeAes (platform-server/src/crypto/node-aes.ts, node:crypto), in the same run:
+ * before) beside NodeAes (net/crypto/node-aes.ts, node:crypto), in the same run:
  * seal a 110-octet command packet (CBC + CMAC, TS 102 225 §5.1.2-§5.1.3) and open a 32-octet
  * secured PoR, under one device key set, as platform-link.ts does per download segment. Also the
  * first use of a freshly keyed key set (what a device's first message after a (re)start costs).
@@ -11,7 +11,7 @@ import type { CipherFactory } from '../firmware/src/core/crypto/block-cipher';
 import { CommandHeader, SPI1_LINK, SPI2_POR_SECURED, sealCommand } from '../firmware/src/core/link/command-packet';
 import { LinkKeyset } from '../firmware/src/core/link/keyset';
 import { RESPONSE, ResponseOpener, sealResponse } from '../firmware/src/core/link/response-packet';
-import { NodeAes } from '../platform-server/src/crypto/node-aes';
+import { NodeAes } from '../net/crypto/node-aes';
 import { fmt, machineInfo, type BenchOptions, type BenchResult } from './_report';
 
 const COMMAND_OCTETS = 110;

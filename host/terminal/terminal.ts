@@ -31,6 +31,7 @@ import {
 import { BUILT_IN_APPLET_CLASSES } from '../../firmware/src/core/applets/built-in';
 import { SecureElement } from '../../firmware/src/core/se/secure-element';
 import type { DeviceLinkTransport } from '../../net/mqtt/link-transport';
+import { NodeAes } from '../../net/crypto/node-aes';
 import { MqttDeviceTransport } from '../../net/mqtt/mqtt-transport';
 import { killPoint } from '../../contracts/kill-point';
 import type { ProvisioningBundle } from '../../contracts/provisioning-bundle';
@@ -110,8 +111,9 @@ export class Terminal implements McuShell {
     private readonly log: TerminalLog,
     private readonly porTimeoutMs: number,
   ) {
-    const kic = new SoftAes();
-    const kid = new SoftAes();
+    // The MCU's AES on node:crypto, as the board's is Espruino's native AES; the SE keeps SoftAes.
+    const kic = new NodeAes();
+    const kid = new NodeAes();
     const kicKey = fromHex(b.link.kic);
     const kidKey = fromHex(b.link.kid);
     kic.setKey(kicKey, 0, kicKey.length);
@@ -124,7 +126,7 @@ export class Terminal implements McuShell {
       state.counters.up,
       state.counters.down,
       b.broker.frameSize ?? SMS_USER_DATA_MAX,
-      () => new SoftAes(),
+      () => new NodeAes(),
       nodeRandom,
       Math.ceil(porTimeoutMs / 1000),
       this,

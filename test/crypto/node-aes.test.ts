@@ -1,5 +1,5 @@
 /**
- * The platform's AES (platform-server/src/crypto/node-aes.ts, node:crypto behind the core's
+ * The platform's AES (net/crypto/node-aes.ts, node:crypto behind the core's
  * BlockCipher seam) against published vectors and against the portable SoftAes the board runs:
  * single blocks, the core's CBC modes and CMAC going through its bulk calls, at offsets and in place.
  */
@@ -9,7 +9,7 @@ import type { BlockCipher } from '../../firmware/src/core/crypto/block-cipher';
 import { cbcDecrypt, cbcEncrypt } from '../../firmware/src/core/crypto/cbc';
 import { Cmac, cmac } from '../../firmware/src/core/crypto/cmac';
 import { fromHex, toHex } from '../../firmware/src/core/hex';
-import { NodeAes } from '../../platform-server/src/crypto/node-aes';
+import { NodeAes } from '../../net/crypto/node-aes';
 import { pseudoRandomBytes } from './_reference';
 
 // FIPS-197 Appendix C: plaintext 00112233445566778899aabbccddeeff under keys 00 01 02 ..

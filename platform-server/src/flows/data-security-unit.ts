@@ -15,7 +15,7 @@
  * Keys are wiped after use; logs and the audit log only ever see KCVs.
  */
 import { randomBytes } from 'node:crypto';
-import { NodeAes } from '../crypto/node-aes';
+import { NodeAes } from '../../../net/crypto/node-aes';
 import { CommandApdu, LE_ABSENT, parseCommand } from '../../../firmware/src/core/apdu';
 import { SHORT_HEADER_LEN } from '../../../firmware/src/core/gp/constants';
 import { BLOCK, MAC_LEN } from '../../../firmware/src/core/gp/scp03-session';

@@ -21,7 +21,7 @@
  * Logs carry device ids, TARs, sizes and status codes, never packet contents or keys.
  */
 import { performance } from 'node:perf_hooks';
-import { NodeAes } from '../crypto/node-aes';
+import { NodeAes } from '../../../net/crypto/node-aes';
 import { COPY_OF_LAST } from '../../../firmware/src/core/link/answered-command';
 import type { CounterStore } from '../../../firmware/src/core/link/counter';
 import { LinkKeyset } from '../../../firmware/src/core/link/keyset';

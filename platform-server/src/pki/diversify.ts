@@ -7,7 +7,7 @@
  * The SE serial is what the SE returns as key diversification data in INITIALIZE UPDATE (its first
  * 10 bytes), so the platform, or `tapcard gp --kmc`, finds the keys of any SE it talks to.
  */
-import { NodeAes } from '../crypto/node-aes';
+import { NodeAes } from '../../../net/crypto/node-aes';
 import { Cmac } from '../../../firmware/src/core/crypto/cmac';
 import { kcvAes } from '../../../firmware/src/core/crypto/kcv';
 import { DIVERSIFY_DEK, DIVERSIFY_ENC, DIVERSIFY_MAC, diversifyKey } from '../../../firmware/src/core/gp/diversify';

@@ -1,8 +1,10 @@
 /**
- * The platform's AES: the portable core's BlockCipher seam (core/crypto/block-cipher.ts) on
+ * AES of the Node shells: the portable core's BlockCipher seam (core/crypto/block-cipher.ts) on
  * node:crypto (OpenSSL, AES-NI where the CPU has it), so link packets (TS 102 225 §5.1.2-§5.1.3),
- * SCP03 host sessions (GP Amendment D §6) and key diversification on the platform do not run the
- * table-free SoftAes the board needs. Modes, CMAC and the SCP03 KDF stay in the core on top of this.
+ * SCP03 host sessions (GP Amendment D §6) and key diversification on the platform, and the host
+ * terminal's MCU (its link key set and management sessions, where the board uses Espruino's native
+ * AES, board/espruino/espruino-aes.ts) do not run the table-free SoftAes the board's SE core needs.
+ * Modes, CMAC and the SCP03 KDF stay in the core on top of this.
  *
  * Creating an OpenSSL context expands the key and costs about as much as several SoftAes blocks, so
  * the contexts are made once per key, on first use, and reused:
@@ -16,7 +18,7 @@
  * collected.
  */
 import { createCipheriv, createDecipheriv, type Cipher, type Decipher } from 'node:crypto';
-import { assertRange, type BlockCipher } from '../../../firmware/src/core/crypto/block-cipher';
+import { assertRange, type BlockCipher } from '../../firmware/src/core/crypto/block-cipher';
 
 const BLOCK = 16;
 const ZERO_IV = Buffer.alloc(BLOCK);
