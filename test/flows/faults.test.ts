@@ -126,6 +126,37 @@ describe('platform restart', () => {
     for (const s of bundleSecrets(bundle)) expect(w.lines.join('\n')).not.toContain(s);
   });
 
+  it('a platform restarted mid-LOAD without its last progress commits (a power cut) starts the job over: one installed card', async () => {
+    world = await flowWorld();
+    const w = world;
+    const bundle = await w.provision('term-1');
+    let restarted: Promise<void> | null = null;
+    let jobId = '';
+    const t = await w.terminal(
+      bundle,
+      faultAt(w.network.device('term-1'), POR_OF_SECOND_SEQUENCE, () => {
+        // acked_block commits ask for no fsync (jobs.ts recordProgress): a power cut may take the
+        // last ones back, here the first sequence's; the SE has run two sequences meanwhile.
+        const job = getJob(w.platform.db, jobId) as { acked_block: number };
+        expect(job.acked_block).toBeGreaterThanOrEqual(1);
+        w.platform.db.prepare('UPDATE jobs SET acked_block = -1 WHERE id = ?').run(jobId);
+        restarted = w.restartPlatform();
+      }),
+    );
+    const job = w.dpu.requestDownload('term-1', 'transit', 'test');
+    jobId = job.id;
+    while (restarted === null) await new Promise((r) => setTimeout(r, 5));
+    await restarted;
+    const done = await w.dpu.waitFor(job.id);
+    // The resumed first sequence is not the SE's next command (its C-MAC chain is further on): the
+    // SE refuses it, and the job opens a new session and loads again.
+    expect(done.state).toBe('done');
+    expect(done.attempts).toBe(1);
+    expect(w.lines.some((l) => l.includes('dpu.job.restart'))).toBe(true);
+    expect(t.cards()).toHaveLength(1);
+    expect(installedRows(w, bundle.se.serial)).toBe(1);
+  });
+
   it('a terminal restarted mid-LOAD (SE session lost) makes the job start over: still one installed card', async () => {
     world = await flowWorld();
     const w = world;

@@ -54,6 +54,15 @@ export interface PlatformDb {
    * (old state or new). An engine whose commits are durable at once does nothing here.
    */
   groupCommits(): void;
+  /**
+   * A transaction that asks for no durable() of its own under group commit: it reaches the disk
+   * with the next commit that does (the WAL is synced as a whole, in commit order), and frames
+   * sent meanwhile do not wait for it. Only for a record a power cut may take back without harm
+   * because nothing outside depends on it (a job's progress: a job resumed from an older point
+   * starts its session over, download-job.ts); a kill of the process loses nothing, as for any
+   * commit. Engines whose commits are durable at once run it as transaction().
+   */
+  transactionUnsynced<T>(fn: () => T): () => T;
   /** Makes every commit so far durable; returns at once when none is waiting. */
   durable(): void;
   close(): void;

@@ -83,6 +83,10 @@ export class PostgresDb implements PlatformDb {
   /** Commits stay synchronous (synchronous_commit on): a COMMIT that answered is durable, and other workers may act on it at once. */
   groupCommits(): void {}
 
+  transactionUnsynced<T>(fn: () => T): () => T {
+    return this.transaction(fn);
+  }
+
   durable(): void {}
 
   close(): void {

@@ -73,6 +73,15 @@ export class SqliteDb implements PlatformDb {
     };
   }
 
+  /**
+   * A commit that marks nothing for durable() (port.ts): its statements run inside the transaction,
+   * where committed() ignores them, and the commit itself is not reported. Under synchronous FULL
+   * (no group commit) it is synced like any other.
+   */
+  transactionUnsynced<T>(fn: () => T): () => T {
+    return this.native.transaction(fn);
+  }
+
   /** Commits appended to the WAL since its last fsync (group commit only). */
   private waiting = false;
   private grouped = false;

@@ -13,7 +13,8 @@
  *                          is a free card or the one already holding the package (deleted first)
  *   5..        loading     the install script (download-script.ts), protected command by command and
  *                          relayed a packet's worth at a time (a sequence, se-relay.ts); acked_block
- *                          is the last command the SE answered, persisted before the next is sent
+ *                          is the last command the SE answered, committed before the next is sent
+ *                          (without waiting for the disk: jobs.ts recordProgress)
  *   last       completing  the MCU reports the card-manager record of the installed card; cards and
  *                          installations rows are written under the lease's fencing token
  *
@@ -40,7 +41,7 @@ import { buildInstallScript } from './download-script';
 import { IssuerError } from '../../../contracts/issuer';
 import type { IssuerDirectory } from './issuers/issuer-directory';
 import { inSession, jobMachine, openSession, startOpening, type JobMachine, type StepEnv } from './job-steps';
-import { createJob, getJob, listJobs, updateJob, type Job } from './jobs';
+import { createJob, getJob, listJobs, recordProgress, updateJob, type Job } from './jobs';
 import { SEQ_AFTER_OPEN, registryEntries, statusCommand, type RelayContext } from './se-relay';
 
 export interface DownloadContext extends RelayContext {
@@ -113,7 +114,8 @@ async function target(env: StepEnv, job: Job<DownloadContext>, channel: SeChanne
 /**
  * The script from the command after acked_block on, as many commands per relay command as one
  * packet carries (a sequence: one secured packet, one PoR); acked_block moves to the last command
- * of each sequence answered, persisted before the next is sent. The grouping depends on the script
+ * of each sequence answered, committed before the next is sent (recordProgress: the next one does
+ * not wait for that commit's fsync). The grouping depends on the script
  * alone, so a job resumed from acked_block sends the same sequences byte for byte.
  */
 async function load(env: StepEnv, job: Job<DownloadContext>): Promise<Job<DownloadContext>> {
@@ -127,8 +129,9 @@ async function load(env: StepEnv, job: Job<DownloadContext>): Promise<Job<Downlo
       const n = env.relay.sequenceLength(plains, i);
       await env.relay.protectedSequence(job, channel, SEQ_SCRIPT + i, plains.slice(i, i + n), [SW.OK], script.length + SEQ_SCRIPT + 1);
       i += n;
-      // The last sequence's answer and the move to completing are one commit.
-      job = updateJob(env.p.db, job, i < script.length ? { ackedBlock: i - 1 } : { ackedBlock: i - 1, state: 'completing' });
+      // The last sequence's answer and the move to completing are one commit; before it, progress
+      // alone, which the next sequence does not wait to be on disk for (jobs.ts recordProgress).
+      job = i < script.length ? recordProgress(env.p.db, job, i - 1) : updateJob(env.p.db, job, { ackedBlock: i - 1, state: 'completing' });
       env.log('dpu.job.progress', { jobId: job.id, acked: i, total: script.length, command: script[i - 1].name });
     }
     return job.state === 'completing' ? job : updateJob(env.p.db, job, { state: 'completing' });

@@ -107,6 +107,21 @@ export function updateJob<C>(db: PlatformDb, job: Job<C>, u: JobUpdate<C>): Job<
   return next;
 }
 
+/**
+ * Moves acked_block on, and nothing else, without a durable() of its own (PlatformDb
+ * transactionUnsynced): the next command may leave before this commit is on disk. A power cut may
+ * take it back, a whole number of such commits; the job then resumes from an older command, whose
+ * C-MAC the SE, further on in the session, refuses, so the job opens a new session and starts over
+ * (download-job.ts); a kill of the process loses nothing.
+ */
+export function recordProgress<C>(db: PlatformDb, job: Job<C>, ackedBlock: number): Job<C> {
+  const at = nowIso();
+  db.transactionUnsynced(() => {
+    db.prepare('UPDATE jobs SET acked_block = ?, updated_at = ? WHERE id = ?').run(ackedBlock, at, job.id);
+  })();
+  return { ...job, acked_block: ackedBlock, updated_at: at };
+}
+
 export function jobEvents(db: PlatformDb, jobId: string): { at: string; state: string; detail: string | null }[] {
   return db.prepare('SELECT at, state, detail FROM job_events WHERE job_id = ? ORDER BY id').all(jobId) as { at: string; state: string; detail: string | null }[];
 }
