@@ -25,7 +25,9 @@ async function downloadOver(broker: string | undefined, deviceId: string): Promi
   const lines: string[] = [];
   const log = createLog((l) => lines.push(l), 'json');
   const state = mkdtempSync(path.join(tmpdir(), 'tapcard-terminal-'));
-  const running = await startPlatform(tp.platform, { mqttPort: 0, httpPort: 0, broker, workerId: run, log });
+  // A share group of its own: this platform's persistent session stays in its group after the run,
+  // and a later run on the same broker would otherwise share the up frames with it (topics.ts).
+  const running = await startPlatform(tp.platform, { mqttPort: 0, httpPort: 0, broker, workerId: run, shareGroup: `t-${run}`, log });
   const dpu = attachFlows(tp.platform, running.link, log, { issuers: [new TransitIssuer()], ...FAST, porTimeoutMs: 2000 });
   let terminal: Terminal | null = null;
   try {
