@@ -9,6 +9,7 @@
  */
 import crypto from 'node:crypto';
 import vm from 'node:vm';
+import { crc32 } from '../../firmware/src/core/store/crc32';
 import { AllocationCounter } from './allocation-counter';
 import { dumpState } from './espruino-dump';
 import { EmulatedI2c, type I2cDevice } from './espruino-hardware';
@@ -165,6 +166,12 @@ export class EspruinoRuntime {
         let total = 0;
         for (let i = 0; i < values.length; i++) total += values[i];
         return total;
+      },
+      // E.CRC32: CRC-32/ISO-HDLC of an array's or a view's bytes, unsigned.
+      CRC32: (values: Uint8Array) => {
+        const out = new Uint8Array(4);
+        crc32(values, 0, values.length, out, 0);
+        return ((out[0] << 24) | (out[1] << 16) | (out[2] << 8) | out[3]) >>> 0;
       },
       setBootCode: (code: string, alwaysExec?: boolean) => {
         board.storage.erase('.bootcde');

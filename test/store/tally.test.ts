@@ -5,9 +5,8 @@
 import { describe, expect, it } from 'vitest';
 import { MemoryFlash } from '../../host/flash/memory-flash';
 import { checkStore } from '../../firmware/src/core/store/check';
-import { crc16, CRC16_INIT } from '../../firmware/src/core/store/crc16';
-import { LAYOUT_VERSION, PAGE_HEADER_SIZE, RECORD_HEADER_SIZE } from '../../firmware/src/core/store/_layout';
-import { dump, mountStore, must, putAll, runWithEveryCut, value } from './_helpers';
+import { PAGE_HEADER_SIZE, RECORD_HEADER_SIZE } from '../../firmware/src/core/store/_layout';
+import { mountStore, must, putAll, runWithEveryCut, value } from './_helpers';
 
 const PAGES = 4;
 const TALLY = 0x20;
@@ -22,22 +21,6 @@ function withTally(len: number): MemoryFlash {
   must(store.putTally(TALLY, 1, len), 'putTally');
   must(store.commit(), 'commit');
   return flash;
-}
-
-/** The image with every page header rewritten as layout `version` (its CRC recomputed). */
-function stampVersion(flash: MemoryFlash, version: number): MemoryFlash {
-  const h = new Uint8Array(PAGE_HEADER_SIZE);
-  const image = flash.snapshot();
-  for (let page = 0; page < PAGES; page++) {
-    h.set(image.subarray(page * 4096, page * 4096 + PAGE_HEADER_SIZE));
-    if (h[0] !== 0x54) continue;
-    h[2] = version;
-    const crc = crc16(h, 0, 14, CRC16_INIT);
-    h[14] = crc >> 8;
-    h[15] = crc & 0xff;
-    image.set(h, page * 4096);
-  }
-  return new MemoryFlash(PAGES, image);
 }
 
 describe('tally records', () => {
@@ -128,42 +111,5 @@ describe('tally records', () => {
       (s) => must(s.spendTally(TALLY, 1), 'spend'),
     ]);
     expect(summary.recoveredTo.every((n, k) => k === summary.recoveredTo.length - 1 || n > 0)).toBe(true);
-  });
-});
-
-describe('store layout versions', () => {
-  it(`reads a layout 2 image (no tallies) as it was and writes on in layout ${LAYOUT_VERSION}`, () => {
-    const flash = new MemoryFlash(PAGES);
-    const store = mountStore(flash);
-    store.begin();
-    putAll(store, ELF, [1, 2, 3], 5, 600);
-    must(store.commit(), 'commit');
-    const before = dump(store);
-    const flash2 = stampVersion(flash, 2);
-    const old = mountStore(flash2);
-    expect(dump(old)).toBe(before);
-    expect(checkStore(old).problems).toEqual([]);
-    // Write until a page is opened after the head: it carries the new version; the old pages still read.
-    const versions = new Set<number>();
-    for (let round = 0; !versions.has(LAYOUT_VERSION); round++) {
-      old.begin();
-      putAll(old, ELF, [4], round, 900);
-      must(old.putTally(TALLY, 1, 8), 'tally');
-      must(old.commit(), 'commit');
-      const image = flash2.snapshot();
-      versions.clear();
-      for (let page = 0; page < PAGES; page++) if (image[page * 4096] === 0x54) versions.add(image[page * 4096 + 2]);
-    }
-    expect(versions.has(2)).toBe(true);
-    const again = mountStore(flash2);
-    expect(checkStore(again).problems).toEqual([]);
-    expect(again.tallySpent(TALLY, 1)).toBe(0);
-  });
-
-  it('refuses an image of a later layout, writing nothing', () => {
-    const flash = stampVersion(withTally(4), LAYOUT_VERSION + 1);
-    const image = flash.snapshot();
-    expect(() => mountStore(flash)).toThrow(/written by layout 4/);
-    expect(flash.snapshot()).toEqual(image);
   });
 });

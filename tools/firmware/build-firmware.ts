@@ -89,6 +89,8 @@ export const LAZY_PARTS: LazyPart[] = [
   { name: 'provisioningPart', roots: ['loadProvisioning'] },
   { name: 'desTablesPart', roots: ['buildDesTables'] },
   { name: 'mountPart', roots: ['scanLog', 'eraseUnusedPages', 'damageText'] },
+  // never on the board: the store's portable CRC-32, there for a Store given no native one (se-boot.ts gives E.CRC32)
+  { name: 'crcPart', roots: ['crc32'] },
   // console commands and the chip check of a board without an SE
   { name: 'statusPart', roots: ['statusLines'] },
   { name: 'cardsPart', roots: ['cardLines', 'balanceLines'] },

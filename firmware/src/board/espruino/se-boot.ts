@@ -9,7 +9,7 @@ import type { TargetParams } from '../../core/pn532/commands';
 import { SecureElement } from '../../core/se/secure-element';
 import type { Flash } from '../../core/ports/flash';
 import { NFCID1T, SENS_RES } from './board-config';
-import { aes } from './espruino-api';
+import { aes, nativeCrc32 } from './espruino-api';
 import { EspruinoAesCipher } from './espruino-aes';
 import { espruinoRandom } from './espruino-random';
 import { buildDesTables, DesTables, WordDes, WordTripleDes } from './word-des';
@@ -20,6 +20,7 @@ export function bootSecureElement(flash: Flash, provisioning: SeProvisioning): S
   const desTables = new DesTables(buildDesTables().buffer);
   const se = new SecureElement({
     flash: flash,
+    crc32: nativeCrc32,
     random: espruinoRandom,
     aes: () => new EspruinoAesCipher(nativeAes),
     des: () => new WordDes(desTables),

@@ -16,7 +16,7 @@ import type { CipherFactory } from '../crypto/block-cipher';
 import type { Flash } from '../ports/flash';
 import type { Random } from '../ports/random';
 import { BufferPool } from '../pool';
-import { Store } from '../store/store';
+import { type Crc32, Store } from '../store/store';
 import { SW } from '../sw';
 import { ISD_AID } from './aid';
 import { PaymentDirectory } from './payment-directory';
@@ -47,6 +47,8 @@ const PRIVILEGE_CARD_RESET = 0x04;
 
 export interface SecureElementConfig {
   flash: Flash;
+  /** The store's record check; the portable CRC-32 when omitted (a board passes its native one). */
+  crc32?: Crc32;
   random: Random;
   aes: CipherFactory;
   des: CipherFactory;
@@ -88,7 +90,7 @@ export class SecureElement {
     const pool = new BufferPool(MAX_RESPONSE_DATA);
     this.rsp = new ApduResponse(pool.take(MAX_RESPONSE_DATA));
     pool.seal();
-    this.store = new Store(config.flash, SE_STORE_KEYS, SE_STORE_MAX_VALUE);
+    this.store = new Store(config.flash, SE_STORE_KEYS, SE_STORE_MAX_VALUE, config.crc32);
     this.cardManager = new CardManager(this.store);
     this.registry = new Registry(this.store);
     for (let i = 0; i < SLOT_COUNT; i++) this.slots.push(new CardSlot(i));

@@ -14,24 +14,53 @@
  *
  * The page header and record layouts are drawn above their parsers below.
  */
+import type { Flash } from '../ports/flash';
 import { copy, readU16, readU31, writeU16, writeU31 } from '../bytes';
 import { CRC16_INIT, crc16 } from './crc16';
+import type { Crc32 } from './crc32';
 
 /** Largest value one record holds (a GP LOAD block is at most 255 bytes). */
 export const STORE_MAX_VALUE = 1024;
 
 export const PAGE_HEADER_SIZE = 16;
+/** A record's header; its value follows it in every layout. */
 export const RECORD_HEADER_SIZE = 12;
+/** Layout 4's CRC-32, after the value. */
+export const RECORD_CRC32_SIZE = 4;
 const RECORD_ALIGN = 4;
 
-/** Flash bytes a record with a value of `len` bytes occupies (header, value, padding). */
+/**
+ * 4: records carry a CRC-32 after their value (a native call on the board) instead of a CRC-16
+ * in their header. 3: tally records (TALLY_LEN_FLAG). 2: COMMIT pairs. Pages of layouts 2 and 3
+ * are read as they are (their records have the CRC-16) and never appended to: a page is written
+ * in the layout it was opened with, and mount() seals an older head page, so new records go to
+ * pages opened as layout 4; compaction copies an older page's records into layout 4 (or, when
+ * they would not fit, into a page of the older layout, sealed). Version 1 wrote single COMMITs;
+ * mount() refuses such images (docs/store.md).
+ */
+export const LAYOUT_VERSION = 4;
+/** The first layout whose records carry a CRC-32. */
+export const CRC32_LAYOUT = 4;
+/** The oldest page layout mount() reads. */
+export const OLDEST_LAYOUT_VERSION = 2;
+
+/** Flash bytes a record with a value of `len` bytes occupies in a page of `version` (header, value, CRC-32, padding). */
+export function recordSpaceIn(version: number, len: number): number {
+  const crc = version >= CRC32_LAYOUT ? RECORD_CRC32_SIZE : 0;
+  return Math.floor((RECORD_HEADER_SIZE + len + crc + RECORD_ALIGN - 1) / RECORD_ALIGN) * RECORD_ALIGN;
+}
+
+/**
+ * Flash bytes a record of a `len`-byte value occupies in the pages this firmware writes (layout
+ * 4); never less than in an older page, so room and live bytes counted this way are upper bounds.
+ */
 export function recordSpace(len: number): number {
-  return Math.floor((RECORD_HEADER_SIZE + len + RECORD_ALIGN - 1) / RECORD_ALIGN) * RECORD_ALIGN;
+  return recordSpaceIn(LAYOUT_VERSION, len);
 }
 
 export const MAX_RECORD_SPACE = recordSpace(STORE_MAX_VALUE);
 export const COMMIT_VALUE_SIZE = 8;
-/** One copy of a COMMIT record. */
+/** One copy of a COMMIT record (layout 4). */
 export const COMMIT_COPY_SPACE = recordSpace(COMMIT_VALUE_SIZE);
 /** A COMMIT is written as a pair: the record, then its MIRROR copy, in one program operation. */
 export const COMMIT_SPACE = 2 * COMMIT_COPY_SPACE;
@@ -47,15 +76,6 @@ export const ERASED = 0xff;
 
 const MAGIC_0 = 0x54; // 'T'
 const MAGIC_1 = 0x4a; // 'J'
-/**
- * 3: tally records (TALLY_LEN_FLAG). Version 2 (COMMIT pairs, no tallies) pages are read as they
- * are: a version 2 record is a version 3 record, so an older image needs no rewriting, and its
- * pages take the new version as compaction copies them. Version 1 wrote single COMMITs; mount()
- * refuses such images (docs/store.md).
- */
-export const LAYOUT_VERSION = 3;
-/** The oldest page layout mount() reads. */
-export const OLDEST_LAYOUT_VERSION = 2;
 /**
  * Set in a record's length field: a tally. Its CRC covers the header only and its value is a
  * unary counter, each byte 0xFF (unspent) until it is spent by programming it alone (store.ts
@@ -90,10 +110,11 @@ export const HEADER_BLANK = 0;
 export const HEADER_VALID = 1;
 export const HEADER_INVALID = 2;
 
-export function encodePageHeader(out: Uint8Array, seq: number, tailSeq: number, pageCount: number): void {
+/** version: LAYOUT_VERSION, or an older one for a page of copies compaction could not convert. */
+export function encodePageHeader(out: Uint8Array, seq: number, tailSeq: number, pageCount: number, version: number): void {
   out[0] = MAGIC_0;
   out[1] = MAGIC_1;
-  out[2] = LAYOUT_VERSION;
+  out[2] = version & 0xff;
   out[3] = 0;
   writeU31(out, HDR_SEQ, seq);
   writeU31(out, HDR_TAIL_SEQ, tailSeq);
@@ -134,16 +155,19 @@ export function decodePageHeader(b: Uint8Array, h: PageHeader): number {
 
 /**
  * True when the page header in b[0..16) can be a torn write of a valid one: programming clears
- * bits, so each bit set in the magic and version is still set (a partly programmed byte holds
- * the 1 bits of both its old 0xFF and its new value).
+ * bits, so each bit set in the magic and in the version of some layout that writes page headers
+ * (an older firmware's, on an image it left) is still set (a partly programmed byte holds the 1
+ * bits of both its old 0xFF and its new value).
  */
 export function isTornPageHeader(b: Uint8Array): boolean {
-  return (b[0] & MAGIC_0) === MAGIC_0 && (b[1] & MAGIC_1) === MAGIC_1 && (b[2] & LAYOUT_VERSION) === LAYOUT_VERSION;
+  if ((b[0] & MAGIC_0) !== MAGIC_0 || (b[1] & MAGIC_1) !== MAGIC_1) return false;
+  for (let v = OLDEST_LAYOUT_VERSION; v <= LAYOUT_VERSION; v++) if ((b[2] & v) === v) return true;
+  return false;
 }
 
 /**
- * Writes record header bytes 0..9 into b; the value goes at b[12..], then sealRecord(). lenField:
- * the value's length, plus TALLY_LEN_FLAG for a tally.
+ * Writes the record header into b[0..12) (layout 4: bytes 10..11 zero); the value goes at b[12..],
+ * then sealRecord(). lenField: the value's length, plus TALLY_LEN_FLAG for a tally.
  */
 export function encodeRecordHeader(b: Uint8Array, kind: number, seq: number, type: number, id: number, lenField: number): void {
   b[0] = kind & 0xff;
@@ -151,6 +175,8 @@ export function encodeRecordHeader(b: Uint8Array, kind: number, seq: number, typ
   b[REC_TYPE] = type & 0xff;
   writeU16(b, REC_ID, id);
   writeU16(b, REC_LEN, lenField);
+  b[REC_CRC] = 0;
+  b[REC_CRC + 1] = 0;
 }
 
 /** True when the record header at b[at..] is a tally's (TALLY_LEN_FLAG). */
@@ -159,49 +185,75 @@ export function isTallyHeader(b: Uint8Array, at: number): boolean {
 }
 
 /**
- * Bytes of the record held in b (value of `len` bytes) to program: all of them, but a tally's only
- * up to its first unspent byte, since a byte 0xFF is left erased so that it can be spent later (a
- * byte is programmed once between erases).
+ * Programs the record held in b (value of `len` bytes, sealed for a page of `version`) at addr.
+ * A tally's unspent bytes are left erased, so that each can be spent later (a byte is programmed
+ * once between erases): its header and spent bytes are one program, its CRC-32 (layout 4) a
+ * second. Any other record is one program, in address order.
  */
-export function programLength(b: Uint8Array, len: number): number {
-  if (!isTallyHeader(b, 0)) return RECORD_HEADER_SIZE + len;
+export function programRecord(flash: Flash, addr: number, b: Uint8Array, len: number, version: number): void {
+  const crc = version >= CRC32_LAYOUT ? RECORD_CRC32_SIZE : 0;
+  if (!isTallyHeader(b, 0)) {
+    flash.program(addr, b, 0, RECORD_HEADER_SIZE + len + crc);
+    return;
+  }
   let n = 0;
   while (n < len && b[RECORD_HEADER_SIZE + n] !== ERASED) n++;
-  return RECORD_HEADER_SIZE + n;
+  flash.program(addr, b, 0, RECORD_HEADER_SIZE + n);
+  if (crc > 0) flash.program(addr + RECORD_HEADER_SIZE + len, b, RECORD_HEADER_SIZE + len, crc);
 }
 
-/** CRC of the record held in b[at .. at+12+len): the header, then the value unless it is a tally. */
-function recordCrc(b: Uint8Array, at: number, len: number): number {
+/** Layouts 2 and 3: the CRC-16 of the record held in b[at .. at+12+len): the header, then the value unless it is a tally. */
+function recordCrc16(b: Uint8Array, at: number, len: number): number {
   const header = crc16(b, at, REC_CRC, CRC16_INIT);
   return isTallyHeader(b, at) ? header : crc16(b, at + RECORD_HEADER_SIZE, len, header);
 }
 
-/** Computes and stores the CRC of the record held in b[0 .. 12+len). */
-export function sealRecord(b: Uint8Array, len: number): void {
-  writeU16(b, REC_CRC, recordCrc(b, 0, len));
+/**
+ * Layout 4: writes the CRC-32 of the record held in b[at .. at+12+len) (a tally's: of its header
+ * only) to b[at+12+len ..], right after the value, so that it covers one run of bytes.
+ */
+function sealRecordAt(b: Uint8Array, at: number, len: number, crc: Crc32): void {
+  const covered = isTallyHeader(b, at) ? RECORD_HEADER_SIZE : RECORD_HEADER_SIZE + len;
+  crc(b, at, covered, b, at + RECORD_HEADER_SIZE + len);
 }
 
-/** Gives the record held in b (value of `len` bytes) a new kind and seq, and seals it again. */
-export function restampRecord(b: Uint8Array, len: number, kind: number, seq: number): void {
-  b[0] = kind & 0xff;
-  writeU31(b, REC_SEQ, seq);
-  sealRecord(b, len);
+/** Computes and stores the CRC-32 of the record held in b[0 .. 12+len) (layout 4). */
+export function sealRecord(b: Uint8Array, len: number, crc: Crc32): void {
+  sealRecordAt(b, 0, len, crc);
 }
 
 /**
- * Writes the COMMIT pair of transaction `seq` into b[0 .. COMMIT_SPACE): the COMMIT, then the same
- * record as KIND_MIRROR with its own CRC. Either copy whole commits the transaction, so one
- * flipped bit in a COMMIT loses nothing (RecordReader.read() says when a damaged pair still counts).
+ * Gives the record held in b (value of `len` bytes, as read from a page of any layout) a new kind
+ * and seq, and seals it for a page of `version`: a layout 2/3 record copied into layout 4 takes
+ * layout 4's header and CRC-32.
  */
-export function encodeCommitPair(b: Uint8Array, seq: number, count: number, firstPageSeq: number, firstOff: number): void {
+export function restampRecord(b: Uint8Array, len: number, kind: number, seq: number, version: number, crc: Crc32): void {
+  b[0] = kind & 0xff;
+  writeU31(b, REC_SEQ, seq);
+  if (version >= CRC32_LAYOUT) {
+    b[REC_CRC] = 0;
+    b[REC_CRC + 1] = 0;
+    sealRecordAt(b, 0, len, crc);
+  } else {
+    writeU16(b, REC_CRC, recordCrc16(b, 0, len));
+  }
+}
+
+/**
+ * Writes the COMMIT pair of transaction `seq` into b[0 .. COMMIT_SPACE) (layout 4): the COMMIT,
+ * then the same record as KIND_MIRROR with its own CRC. Either copy whole commits the transaction,
+ * so one flipped bit in a COMMIT loses nothing (RecordReader.read() says when a damaged pair
+ * still counts).
+ */
+export function encodeCommitPair(b: Uint8Array, seq: number, count: number, firstPageSeq: number, firstOff: number, crc: Crc32): void {
   encodeRecordHeader(b, KIND_COMMIT, seq, 0, 0, COMMIT_VALUE_SIZE);
   writeU16(b, COMMIT_COUNT, count);
   writeU31(b, COMMIT_FIRST_PAGE_SEQ, firstPageSeq);
   writeU16(b, COMMIT_FIRST_OFF, firstOff);
-  sealRecord(b, COMMIT_VALUE_SIZE);
+  sealRecordAt(b, 0, COMMIT_VALUE_SIZE, crc);
   copy(b, 0, b, COMMIT_COPY_SPACE, COMMIT_COPY_SPACE);
   b[COMMIT_COPY_SPACE] = KIND_MIRROR;
-  writeU16(b, COMMIT_COPY_SPACE + REC_CRC, recordCrc(b, COMMIT_COPY_SPACE, COMMIT_VALUE_SIZE));
+  sealRecordAt(b, COMMIT_COPY_SPACE, COMMIT_VALUE_SIZE, crc);
 }
 
 export const RECORD_OK = 0;
@@ -226,12 +278,20 @@ export class RecordFields {
 }
 
 /**
- * Record (RECORD_HEADER_SIZE = 12, then the value, then FF padding to a multiple of 4):
+ * Record, layout 4 (RECORD_HEADER_SIZE = 12, the value, its CRC-32, FF padding to a multiple of 4):
+ *
+ *   0      1       5      6      8      10      12             12+len   16+len
+ *   +------+-------+------+------+------+-------+--------------+--------+
+ *   | kind | seq   | type | id   | len  | 00 00 | value        | crc32  |
+ *   +------+-------+------+------+------+-------+--------------+--------+
+ *
+ * Layouts 2 and 3 (read, never written but as compaction copies that do not fit layout 4):
  *
  *   0      1       5      6      8      10      12             12+len
  *   +------+-------+------+------+------+-------+--------------+
  *   | kind | seq   | type | id   | len  | crc16 | value        |
  *   +------+-------+------+------+------+-------+--------------+
+ *
  *   kind   PUT / DEL: part of transaction `seq`, visible once its COMMIT is on flash;
  *          COPY: a live value moved by compaction, valid by itself;
  *          BACKUP: a live value moved by compaction while transaction `seq` was open and had
@@ -239,6 +299,8 @@ export class RecordFields {
  *          COMMIT: ends transaction `seq`, value below; always followed by its MIRROR, the same
  *          record with kind MIRROR (and its own crc16): the pair takes COMMIT_SPACE = 40 bytes
  *   len    the value's length; TALLY_LEN_FLAG added for a tally (a PUT, or its COPY or BACKUP)
+ *   crc32  CRC-32/ISO-HDLC (crc32.ts) over bytes 0..11 and the value, big-endian; a tally's over
+ *          bytes 0..11 only (its value is spent byte by byte afterwards)
  *   crc16  CRC-16/CCITT over bytes 0..9 and the value; a tally's over bytes 0..9 only
  *
  * COMMIT value (COMMIT_VALUE_SIZE = 8; type and id are 0):
@@ -250,11 +312,12 @@ export class RecordFields {
  *   count                   PUT/DEL records of the transaction
  *   firstPageSeq, firstOff  page sequence number and offset of its first record
  *
- * Validates and decodes the record header in b[0..12) that sits at page offset `off`, checking
- * that it fits a page of `pageSize`. The value must then be read into b[12..] and passed to
- * checkRecordCrc(). Returns RECORD_OK, RECORD_END or RECORD_BAD.
+ * Validates and decodes the record header in b[0..12) that sits at page offset `off` of a page of
+ * `version`, checking that the record fits a page of `pageSize`. The value (and layout 4's CRC-32)
+ * must then be read into b[12..] and passed to checkRecordCrc(). Returns RECORD_OK, RECORD_END or
+ * RECORD_BAD.
  */
-export function decodeRecordHeader(b: Uint8Array, off: number, pageSize: number, r: RecordFields): number {
+export function decodeRecordHeader(b: Uint8Array, off: number, pageSize: number, r: RecordFields, version: number): number {
   let blank = true;
   for (let i = 0; i < RECORD_HEADER_SIZE; i++) if (b[i] !== ERASED) blank = false;
   if (blank) return RECORD_END;
@@ -266,7 +329,9 @@ export function decodeRecordHeader(b: Uint8Array, off: number, pageSize: number,
   const lenField = readU16(b, REC_LEN);
   const tally = lenField >= TALLY_LEN_FLAG;
   const len = tally ? lenField - TALLY_LEN_FLAG : lenField;
-  if (seq < 1 || len > STORE_MAX_VALUE || off + RECORD_HEADER_SIZE + len > pageSize) return RECORD_BAD;
+  const crc32 = version >= CRC32_LAYOUT;
+  if (seq < 1 || len > STORE_MAX_VALUE || off + RECORD_HEADER_SIZE + len + (crc32 ? RECORD_CRC32_SIZE : 0) > pageSize) return RECORD_BAD;
+  if (crc32 && (b[REC_CRC] !== 0 || b[REC_CRC + 1] !== 0)) return RECORD_BAD;
   if (kind === KIND_DEL && len !== 0) return RECORD_BAD;
   if (tally && kind !== KIND_PUT && kind !== KIND_COPY && kind !== KIND_BACKUP) return RECORD_BAD;
   if ((kind === KIND_COMMIT || kind === KIND_MIRROR) && (len !== COMMIT_VALUE_SIZE || b[REC_TYPE] !== 0 || readU16(b, REC_ID) !== 0)) {
@@ -277,14 +342,23 @@ export function decodeRecordHeader(b: Uint8Array, off: number, pageSize: number,
   r.type = b[REC_TYPE];
   r.id = readU16(b, REC_ID);
   r.len = len;
-  r.space = recordSpace(len);
+  r.space = recordSpaceIn(version, len);
   r.tally = tally;
   return RECORD_OK;
 }
 
-/** True when the CRC matches; for a COMMIT or MIRROR it also decodes the commit value into r. */
-export function checkRecordCrc(b: Uint8Array, r: RecordFields): boolean {
-  if (recordCrc(b, 0, r.len) !== readU16(b, REC_CRC)) return false;
+/**
+ * True when the CRC of the record in b (read from a page of `version`) matches; for a COMMIT or
+ * MIRROR it also decodes the commit value into r. scratch: 4 bytes for layout 4's CRC-32.
+ */
+export function checkRecordCrc(b: Uint8Array, r: RecordFields, version: number, crc: Crc32, scratch: Uint8Array): boolean {
+  if (version >= CRC32_LAYOUT) {
+    const at = RECORD_HEADER_SIZE + r.len;
+    crc(b, 0, r.tally ? RECORD_HEADER_SIZE : at, scratch, 0);
+    if (scratch[0] !== b[at] || scratch[1] !== b[at + 1] || scratch[2] !== b[at + 2] || scratch[3] !== b[at + 3]) return false;
+  } else if (recordCrc16(b, 0, r.len) !== readU16(b, REC_CRC)) {
+    return false;
+  }
   if (r.kind === KIND_COMMIT || r.kind === KIND_MIRROR) {
     r.count = readU16(b, COMMIT_COUNT);
     r.firstPageSeq = readU31(b, COMMIT_FIRST_PAGE_SEQ);

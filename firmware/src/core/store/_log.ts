@@ -6,7 +6,19 @@
 import type { Flash } from '../ports/flash';
 import { shr } from '../bits';
 import { KeyIndex, storeKey } from './_index';
-import { COMMIT_SPACE, COMMIT_VALUE_SIZE, MAX_RECORD_SPACE, PAGE_HEADER_SIZE, PageHeader, STORE_MAX_VALUE, programLength, recordSpace } from './_layout';
+import type { Crc32 } from './crc32';
+import {
+  COMMIT_SPACE,
+  COMMIT_VALUE_SIZE,
+  LAYOUT_VERSION,
+  MAX_RECORD_SPACE,
+  PAGE_HEADER_SIZE,
+  PageHeader,
+  RECORD_CRC32_SIZE,
+  STORE_MAX_VALUE,
+  programRecord,
+  recordSpace,
+} from './_layout';
 import { RecordReader } from './_reader';
 import { OpenTxn } from './_txn';
 
@@ -23,6 +35,14 @@ export class Log {
   readonly index: KeyIndex;
   /** Largest value a record of this store holds (at most STORE_MAX_VALUE); sizes every record buffer. */
   readonly maxValue: number;
+  /** The record check of layout 4 (native on a board that has one). */
+  readonly crc: Crc32;
+  readonly crcBuf: Uint8Array;
+  /**
+   * The layout each page was written in (its header's version; LAYOUT_VERSION for a page without
+   * one): readers check a page's records by it. Only pages of LAYOUT_VERSION are appended to.
+   */
+  readonly versions: Uint8Array;
   /** The record being written: header at 0, value at RECORD_HEADER_SIZE. */
   readonly out: Uint8Array;
   /** The page header being written or read, and its decoded fields. */
@@ -52,7 +72,7 @@ export class Log {
   tailPhys = -1;
   tailSeq = 0;
 
-  constructor(flash: Flash, maxKeys: number, maxValue: number) {
+  constructor(flash: Flash, maxKeys: number, maxValue: number, crc: Crc32) {
     const pageSize = flash.pageSize;
     const pageCount = flash.pageCount;
     if (pageSize % 4 !== 0 || pageSize < PAGE_HEADER_SIZE + 2 * MAX_RECORD_SPACE || pageSize > 65536) {
@@ -70,12 +90,16 @@ export class Log {
     this.pageCount = pageCount;
     this.index = new KeyIndex(maxKeys);
     this.maxValue = maxValue;
+    this.crc = crc;
+    this.crcBuf = new Uint8Array(RECORD_CRC32_SIZE);
+    this.versions = new Uint8Array(pageCount);
+    this.versions.fill(LAYOUT_VERSION);
     // Also holds a COMMIT pair.
     this.out = new Uint8Array(recordSpace(maxValue) > COMMIT_SPACE ? recordSpace(maxValue) : COMMIT_SPACE);
     this.headerBuf = new Uint8Array(PAGE_HEADER_SIZE);
     this.header = new PageHeader();
-    this.reader = new RecordReader(flash, maxValue);
-    this.walker = new RecordReader(flash, maxValue, this.out);
+    this.reader = new RecordReader(this);
+    this.walker = new RecordReader(this, this.out);
     this.txn = new OpenTxn(this.walker);
     this.live = new Uint8Array(pageCount * 2);
   }
@@ -85,6 +109,7 @@ export class Log {
     this.index.clear();
     this.txn.end();
     for (let i = 0; i < this.live.length; i++) this.live[i] = 0;
+    this.versions.fill(LAYOUT_VERSION);
     this.headPhys = -1;
     this.headSeq = 0;
     this.headOff = 0;
@@ -155,8 +180,16 @@ export class Log {
    */
   append(len: number): number {
     const addr = this.headPhys * this.pageSize + this.headOff;
-    this.flash.program(addr, this.out, 0, programLength(this.out, len));
+    programRecord(this.flash, addr, this.out, len, LAYOUT_VERSION);
     this.headOff += recordSpace(len);
+    return addr;
+  }
+
+  /** Programs the COMMIT pair prepared in `out` at the head, in one operation; returns its address. */
+  appendCommitPair(): number {
+    const addr = this.headPhys * this.pageSize + this.headOff;
+    this.flash.program(addr, this.out, 0, COMMIT_SPACE);
+    this.headOff += COMMIT_SPACE;
     return addr;
   }
 }

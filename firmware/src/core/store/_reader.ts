@@ -12,21 +12,34 @@
  * pair torn before its MIRROR began is not a commit.
  */
 import type { Flash } from '../ports/flash';
+import type { Crc32 } from './crc32';
 import {
-  COMMIT_COPY_SPACE,
-  COMMIT_SPACE,
   COMMIT_VALUE_SIZE,
+  CRC32_LAYOUT,
   KIND_COMMIT,
   KIND_MIRROR,
   RECORD_BAD,
   RECORD_END,
   RECORD_HEADER_SIZE,
+  RECORD_CRC32_SIZE,
   RECORD_OK,
   RecordFields,
   checkRecordCrc,
   decodeRecordHeader,
   recordSpace,
+  recordSpaceIn,
 } from './_layout';
+
+/** What a reader takes from its log (_log.ts Log). */
+export interface ReaderLog {
+  readonly flash: Flash;
+  readonly maxValue: number;
+  /** The layout of each page: it says how that page's records are checked. */
+  readonly versions: Uint8Array;
+  readonly crc: Crc32;
+  /** 4 bytes for a computed CRC-32, shared by the log's readers (none reads inside another's read). */
+  readonly crcBuf: Uint8Array;
+}
 
 export class RecordReader extends RecordFields {
   /** The last record read: header at 0, value at RECORD_HEADER_SIZE. */
@@ -34,12 +47,14 @@ export class RecordReader extends RecordFields {
   private readonly flash: Flash;
   /** recordSpace(maxValue): a longer record reads as RECORD_BAD, whatever the buffer's size. */
   private readonly maxSpace: number;
+  private readonly log: ReaderLog;
 
-  /** buf, when given, is at least recordSpace(maxValue) bytes and free whenever this reader reads. */
-  constructor(flash: Flash, maxValue: number, buf?: Uint8Array) {
+  /** buf, when given, is at least recordSpace(log.maxValue) bytes and free whenever this reader reads. */
+  constructor(log: ReaderLog, buf?: Uint8Array) {
     super();
-    this.flash = flash;
-    this.maxSpace = recordSpace(maxValue);
+    this.log = log;
+    this.flash = log.flash;
+    this.maxSpace = recordSpace(log.maxValue);
     if (buf !== undefined && buf.length < this.maxSpace) throw new Error('RecordReader: buffer of ' + buf.length + ' bytes, records up to ' + this.maxSpace);
     this.buf = buf === undefined ? new Uint8Array(this.maxSpace) : buf;
   }
@@ -55,24 +70,25 @@ export class RecordReader extends RecordFields {
   }
 
   private readCommitPair(phys: number, off: number, commitWhole: boolean): number {
-    if (off + COMMIT_SPACE > this.flash.pageSize) return RECORD_BAD;
+    const copySpace = recordSpaceIn(this.log.versions[phys], COMMIT_VALUE_SIZE);
+    if (off + 2 * copySpace > this.flash.pageSize) return RECORD_BAD;
     const seq = this.seq;
     const count = this.count;
     const firstPageSeq = this.firstPageSeq;
     const firstOff = this.firstOff;
-    const mirrorOff = off + COMMIT_COPY_SPACE;
+    const mirrorOff = off + copySpace;
     if (this.readOne(phys, mirrorOff) === RECORD_OK && this.kind === KIND_MIRROR) {
       this.kind = KIND_COMMIT;
-      this.space = COMMIT_SPACE;
+      this.space = 2 * copySpace;
       return RECORD_OK;
     }
-    if (!commitWhole || this.isErased(phys, mirrorOff, mirrorOff + COMMIT_COPY_SPACE)) return RECORD_BAD;
+    if (!commitWhole || this.isErased(phys, mirrorOff, mirrorOff + copySpace)) return RECORD_BAD;
     this.kind = KIND_COMMIT;
     this.seq = seq;
     this.type = 0;
     this.id = 0;
     this.len = COMMIT_VALUE_SIZE;
-    this.space = COMMIT_SPACE;
+    this.space = 2 * copySpace;
     this.count = count;
     this.firstPageSeq = firstPageSeq;
     this.firstOff = firstOff;
@@ -83,12 +99,15 @@ export class RecordReader extends RecordFields {
     const pageSize = this.flash.pageSize;
     if (off + RECORD_HEADER_SIZE > pageSize) return RECORD_END;
     const addr = phys * pageSize + off;
+    const log = this.log;
+    const version = log.versions[phys];
     this.flash.read(addr, this.buf, 0, RECORD_HEADER_SIZE);
-    const status = decodeRecordHeader(this.buf, off, pageSize, this);
+    const status = decodeRecordHeader(this.buf, off, pageSize, this, version);
     if (status !== RECORD_OK) return status;
-    if (RECORD_HEADER_SIZE + this.len > this.maxSpace) return RECORD_BAD;
-    this.flash.read(addr + RECORD_HEADER_SIZE, this.buf, RECORD_HEADER_SIZE, this.len);
-    return checkRecordCrc(this.buf, this) ? RECORD_OK : RECORD_BAD;
+    const rest = this.len + (version >= CRC32_LAYOUT ? RECORD_CRC32_SIZE : 0);
+    if (RECORD_HEADER_SIZE + rest > this.maxSpace) return RECORD_BAD;
+    this.flash.read(addr + RECORD_HEADER_SIZE, this.buf, RECORD_HEADER_SIZE, rest);
+    return checkRecordCrc(this.buf, this, version, log.crc, log.crcBuf) ? RECORD_OK : RECORD_BAD;
   }
 
   /** True when flash bytes [off, end) of page `phys` are all erased (0xFF). */

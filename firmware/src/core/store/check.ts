@@ -18,7 +18,7 @@ export interface StoreCheck {
 /** Live records: whole, of the key and length the index says, keys strictly ascending. */
 function checkIndex(log: Log, problems: string[]): void {
   const index = log.index;
-  const reader = new RecordReader(log.flash, log.maxValue);
+  const reader = new RecordReader(log);
   const ps = log.pageSize;
   for (let i = 0; i < index.count; i++) {
     const key = index.keyAt(i);
@@ -45,10 +45,10 @@ function checkIndex(log: Log, problems: string[]): void {
 
 /** RAM state equals a fresh scan of flash. */
 function compareWithScan(log: Log, problems: string[]): void {
-  const shadow = new Log(log.flash, log.index.capacity, log.maxValue);
+  const shadow = new Log(log.flash, log.index.capacity, log.maxValue, log.crc);
   const report = new ScanReport();
   try {
-    scanLog(shadow, new RecordReader(log.flash, log.maxValue), new RecordReader(log.flash, log.maxValue), report);
+    scanLog(shadow, new RecordReader(shadow), new RecordReader(shadow), report);
   } catch (e) {
     problems.push(`scan failed: ${(e as Error).message}`);
     return;
@@ -81,7 +81,7 @@ function compareWithScan(log: Log, problems: string[]): void {
 /** Pages outside tail..head are erased, and the spare after the head exists. */
 function checkUnusedPages(log: Log, problems: string[]): void {
   if (log.usedPages() > log.pageCount - 1) problems.push(`${log.usedPages()} pages in use: no spare page left`);
-  const reader = new RecordReader(log.flash, log.maxValue);
+  const reader = new RecordReader(log);
   for (let phys = 0; phys < log.pageCount; phys++) {
     if (!log.inUse(phys) && !reader.isErased(phys, 0, log.pageSize)) problems.push(`page ${phys}: not in use but not erased`);
   }

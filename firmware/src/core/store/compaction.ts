@@ -16,12 +16,15 @@
 import { Log } from './_log';
 import {
   COMMIT_SPACE,
+  CRC32_LAYOUT,
   KIND_BACKUP,
   KIND_COPY,
+  LAYOUT_VERSION,
   PAGE_HEADER_SIZE,
   RECORD_OK,
   encodePageHeader,
-  programLength,
+  programRecord,
+  recordSpaceIn,
   restampRecord,
 } from './_layout';
 import { storeKey } from './_index';
@@ -40,7 +43,10 @@ export function openingRoom(log: Log, k: number, stopPhys: number): number {
   const base = log.headPhys < 0 ? n - 1 : log.headPhys;
   const victim = (base + k + 1) % n;
   if (victim === stopPhys) return -1;
-  return room - log.liveBytes(victim);
+  // Live bytes count layout 4's sizes: an older victim whose records would not fit converted
+  // gives a page of its own layout, sealed (openPage), so nothing more goes there.
+  const left = room - log.liveBytes(victim);
+  return left > 0 ? left : 0;
 }
 
 /** Pages to open before `space` bytes fit at the head: 0 if they fit now, -1 if they never will. */
@@ -111,12 +117,13 @@ export function smallRoomAfter(log: Log, space: number, need: number, stopPhys: 
 }
 
 /**
- * Copies the live records of page `victim` to page `to` from PAGE_HEADER_SIZE on; returns the end
- * offset. A key the open transaction has written is copied as a BACKUP: should the transaction
- * commit, its own record follows the backup in effect but may precede it on flash, and once its
- * page is compacted away a plain COPY would bring the old value back.
+ * Copies the live records of page `victim` to page `to` from PAGE_HEADER_SIZE on, as records of
+ * layout `version`; returns the end offset. A key the open transaction has written is copied as a
+ * BACKUP: should the transaction commit, its own record follows the backup in effect but may
+ * precede it on flash, and once its page is compacted away a plain COPY would bring the old value
+ * back.
  */
-function copyLiveRecords(log: Log, victim: number, to: number): number {
+function copyLiveRecords(log: Log, victim: number, to: number, version: number): number {
   const ps = log.pageSize;
   const index = log.index;
   const r = log.reader;
@@ -128,11 +135,11 @@ function copyLiveRecords(log: Log, victim: number, to: number): number {
     if (r.read(victim, addr - victim * ps) !== RECORD_OK || storeKey(r.type, r.id) !== key || r.len !== index.lenAt(i)) {
       throw new Error(`store: live record at ${addr} does not match the index; run check()`);
     }
-    if (log.txn.touches(key, log.pageCount, log.headPhys)) restampRecord(r.buf, r.len, KIND_BACKUP, log.txn.seq);
-    else restampRecord(r.buf, r.len, KIND_COPY, r.seq);
-    log.flash.program(to * ps + off, r.buf, 0, programLength(r.buf, r.len));
+    if (log.txn.touches(key, log.pageCount, log.headPhys)) restampRecord(r.buf, r.len, KIND_BACKUP, log.txn.seq, version, log.crc);
+    else restampRecord(r.buf, r.len, KIND_COPY, r.seq, version, log.crc);
+    programRecord(log.flash, to * ps + off, r.buf, r.len, version);
     index.setAddr(i, to * ps + off);
-    off += r.space;
+    off += recordSpaceIn(version, r.len);
   }
   return off;
 }
@@ -148,10 +155,14 @@ export function openPage(log: Log, stopPhys: number): boolean {
   const victim = (page + 1) % n;
   const compact = log.usedPages() === n - 1;
   if (compact && victim === stopPhys) return false;
-  const off = compact ? copyLiveRecords(log, victim, page) : PAGE_HEADER_SIZE;
+  // Records of an older layout are copied as layout 4 records (4 bytes more each) when they fit;
+  // otherwise as they are, into a page of their own layout that takes nothing more (sealed).
+  const keepOld = compact && log.versions[victim] < CRC32_LAYOUT && log.liveBytes(victim) > log.pageSize - PAGE_HEADER_SIZE;
+  const version = keepOld ? log.versions[victim] : LAYOUT_VERSION;
+  const off = compact ? copyLiveRecords(log, victim, page, version) : PAGE_HEADER_SIZE;
   const seq = fresh ? 1 : log.headSeq + 1;
   const tailSeq = fresh ? 1 : compact ? log.tailSeq + 1 : log.tailSeq;
-  encodePageHeader(log.headerBuf, seq, tailSeq, n);
+  encodePageHeader(log.headerBuf, seq, tailSeq, n, version);
   log.flash.program(page * log.pageSize, log.headerBuf, 0, PAGE_HEADER_SIZE);
   if (compact) {
     log.flash.erase(victim);
@@ -161,9 +172,10 @@ export function openPage(log: Log, stopPhys: number): boolean {
   }
   if (fresh) log.tailPhys = page;
   log.tailSeq = tailSeq;
+  log.versions[page] = version;
   log.headPhys = page;
   log.headSeq = seq;
-  log.headOff = off;
+  log.headOff = keepOld ? log.pageSize : off;
   return true;
 }
 

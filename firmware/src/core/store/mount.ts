@@ -12,7 +12,8 @@
  */
 import { Log } from './_log';
 import {
-  COMMIT_SPACE,
+  COMMIT_VALUE_SIZE,
+  CRC32_LAYOUT,
   HEADER_BLANK,
   HEADER_VALID,
   KIND_BACKUP,
@@ -29,7 +30,7 @@ import {
   decodePageHeader,
   decodeRecordHeader,
   isTornPageHeader,
-  recordSpace,
+  recordSpaceIn,
 } from './_layout';
 import { RecordReader } from './_reader';
 import { replayTransaction } from './_replay';
@@ -107,6 +108,7 @@ function findPages(log: Log, h: PageHeader, report: ScanReport): void {
   let headTail = 0;
   for (let phys = 0; phys < n; phys++) {
     if (readPageHeader(log, phys, h) !== HEADER_VALID) continue;
+    log.versions[phys] = h.version;
     if (h.seq === log.headSeq) report.duplicateHeads++;
     if (h.seq > log.headSeq) {
       log.headPhys = phys;
@@ -164,15 +166,16 @@ function applyCommit(log: Log, r: RecordReader, replay: RecordReader, phys: numb
  */
 function tornWrite(log: Log, r: RecordReader, phys: number, off: number): boolean {
   const ps = log.pageSize;
+  const version = log.versions[phys];
   log.flash.read(phys * ps + off, r.buf, 0, RECORD_HEADER_SIZE);
-  if (decodeRecordHeader(r.buf, off, ps, r) !== RECORD_OK) return r.isErased(phys, off + RECORD_HEADER_SIZE, ps);
+  if (decodeRecordHeader(r.buf, off, ps, r, version) !== RECORD_OK) return r.isErased(phys, off + RECORD_HEADER_SIZE, ps);
   if (r.kind === KIND_COPY || r.kind === KIND_BACKUP) return false;
-  const end = off + (r.kind === KIND_COMMIT ? COMMIT_SPACE : r.space);
+  const end = off + (r.kind === KIND_COMMIT ? 2 * recordSpaceIn(version, COMMIT_VALUE_SIZE) : r.space);
   if (!r.isErased(phys, end < ps ? end : ps, ps)) return false;
   if (r.kind !== KIND_PUT) return true;
   const len = r.len;
   for (let bit = 1; bit <= len; bit *= 2) {
-    if ((len & bit) !== 0 && r.read(phys, off + recordSpace(len - bit)) === RECORD_OK) return false;
+    if ((len & bit) !== 0 && r.read(phys, off + recordSpaceIn(version, len - bit)) === RECORD_OK) return false;
   }
   return true;
 }
@@ -190,11 +193,17 @@ function checkUnusedPages(log: Log, r: RecordReader, report: ScanReport): void {
     const status = readPageHeader(log, phys, h);
     if (status === HEADER_VALID) continue;
     if (status !== HEADER_BLANK && log.headPhys < 0 && !isTornPageHeader(log.headerBuf)) report.note(DAMAGE_HEADER, phys, 0);
-    let off = PAGE_HEADER_SIZE;
-    while (r.read(phys, off) === RECORD_OK) {
-      if (r.kind === KIND_COMMIT && r.seq > report.maxCommitSeq) report.note(DAMAGE_NEWER, phys, off);
-      off += r.space;
+    // A page without a valid header: read its records in this layout, then in the oldest one it
+    // may hold (an older firmware's torn page, or copies compaction kept in their old layout).
+    for (let version = CRC32_LAYOUT; version >= CRC32_LAYOUT - 1; version--) {
+      log.versions[phys] = version;
+      let off = PAGE_HEADER_SIZE;
+      while (r.read(phys, off) === RECORD_OK) {
+        if (r.kind === KIND_COMMIT && r.seq > report.maxCommitSeq) report.note(DAMAGE_NEWER, phys, off);
+        off += r.space;
+      }
     }
+    log.versions[phys] = LAYOUT_VERSION;
   }
 }
 
@@ -252,8 +261,9 @@ export function scanLog(log: Log, scan: RecordReader, replay: RecordReader, repo
     }
     if (status !== RECORD_END && !tornWrite(log, scan, phys, off)) report.note(DAMAGE_RECORD, phys, off);
     if (pageSeq === log.headSeq) {
-      // Append after the last whole record only onto erased bytes; a torn record seals the page.
-      log.headOff = status === RECORD_END && log.reader.isErased(phys, off, ps) ? off : ps;
+      // Append after the last whole record only onto erased bytes; a torn record seals the page,
+      // and so does an older layout (new records go to a page opened in this one).
+      log.headOff = status === RECORD_END && log.versions[phys] >= CRC32_LAYOUT && log.reader.isErased(phys, off, ps) ? off : ps;
     }
   }
   checkUnusedPages(log, scan, report);

@@ -22,12 +22,14 @@ import type { Flash } from '../ports/flash';
 import { shr } from '../bits';
 import { copy, fill } from '../bytes';
 import { KeyIndex, storeKey } from './_index';
+import { type Crc32, crc32 } from './crc32';
 import { DEFAULT_MAX_KEYS, Log } from './_log';
 import {
   COMMIT_SPACE,
   ERASED,
   KIND_DEL,
   KIND_PUT,
+  RECORD_CRC32_SIZE,
   RECORD_HEADER_SIZE,
   STORE_MAX_VALUE,
   TALLY_LEN_FLAG,
@@ -43,10 +45,11 @@ import { appendableBytes, fits, makeRoom, smallRoomAfter } from './compaction';
 import { DAMAGE_NONE, ScanReport, damageText, eraseUnusedPages, scanLog } from './mount';
 
 export { STORE_MAX_VALUE, recordSpace };
+export type { Crc32 };
 
 /**
  * Flash bytes puts leave free for transactions of removes: after any committed state, removes of
- * up to (STORE_DELETE_RESERVE - COMMIT_SPACE) / 12 keys in one transaction always fit, so a full
+ * up to (STORE_DELETE_RESERVE - COMMIT_SPACE) / 16 keys (61) in one transaction always fit, so a full
  * store can still delete (GP DELETE) and get its space back.
  */
 export const STORE_DELETE_RESERVE = 1024;
@@ -83,9 +86,15 @@ export class Store {
    * maxKeys: committed keys the RAM index holds (8 bytes each); DEFAULT_MAX_KEYS when omitted.
    * maxValue: the largest value put() accepts, STORE_MAX_VALUE when omitted; two record buffers
    * of recordSpace(maxValue) bytes are held, and a longer record on flash reads as damaged.
+   * crc: the records' CRC-32 (crc32.ts), the portable one when omitted; a board passes its native one.
    */
-  constructor(flash: Flash, maxKeys?: number, maxValue?: number) {
-    this.log = new Log(flash, maxKeys === undefined ? DEFAULT_MAX_KEYS : maxKeys, maxValue === undefined ? STORE_MAX_VALUE : maxValue);
+  constructor(flash: Flash, maxKeys?: number, maxValue?: number, crc?: Crc32) {
+    this.log = new Log(
+      flash,
+      maxKeys === undefined ? DEFAULT_MAX_KEYS : maxKeys,
+      maxValue === undefined ? STORE_MAX_VALUE : maxValue,
+      crc === undefined ? crc32 : crc,
+    );
     this.index = this.log.index;
     this.txn = this.log.txn;
     this.report = new ScanReport();
@@ -161,9 +170,10 @@ export class Store {
     if (this.txnFailed || this.index.count + this.txnNewKeys + records > this.index.capacity) return false;
     const largestValue = valueBytes < this.log.maxValue ? valueBytes : this.log.maxValue;
     const largest = recordSpace(largestValue) > COMMIT_SPACE ? recordSpace(largestValue) : COMMIT_SPACE;
-    // recordSpace(len) <= RECORD_HEADER_SIZE + len + 3 (padding to 4). After the last put, each
-    // put wants the COMMIT and the delete reserve appendable as small records (smallRoomAfter).
-    const need = records * (RECORD_HEADER_SIZE + 3) + valueBytes + 2 * COMMIT_SPACE + STORE_DELETE_RESERVE;
+    // recordSpace(len) <= RECORD_HEADER_SIZE + len + RECORD_CRC32_SIZE + 3 (padding to 4). After
+    // the last put, each put wants the COMMIT and the delete reserve appendable as small records
+    // (smallRoomAfter).
+    const need = records * (RECORD_HEADER_SIZE + RECORD_CRC32_SIZE + 3) + valueBytes + 2 * COMMIT_SPACE + STORE_DELETE_RESERVE;
     return fits(this.log, need, largest - 1, this.stopPage());
   }
 
@@ -240,9 +250,9 @@ export class Store {
       this.abort();
       return false;
     }
-    encodeCommitPair(this.log.out, txn.seq, txn.count, txn.firstPageSeq, txn.firstOff);
+    encodeCommitPair(this.log.out, txn.seq, txn.count, txn.firstPageSeq, txn.firstOff, this.log.crc);
     // The pair in one program operation: a power cut tears it or leaves it whole.
-    const addr = this.log.append(COMMIT_SPACE - RECORD_HEADER_SIZE);
+    const addr = this.log.appendCommitPair();
     const ps = this.log.pageSize;
     // A small transaction's records are applied from RAM; a larger one's are read back from flash.
     const applied =
@@ -316,7 +326,7 @@ export class Store {
     encodeRecordHeader(out, kind, this.txn.seq, type, id, tally ? len + TALLY_LEN_FLAG : len);
     if (tally) fill(out, RECORD_HEADER_SIZE, len, 0xff);
     else copy(data, off, out, RECORD_HEADER_SIZE, len);
-    sealRecord(out, len);
+    sealRecord(out, len, log.crc);
     const addr = log.append(len);
     this.txn.noteRecord(type, id, kind === KIND_DEL ? DEL_LEN : len, addr, log.headPhys, log.headSeq, addr - log.headPhys * log.pageSize);
     return true;
