@@ -7,7 +7,7 @@ import { fromHex, toHex } from '../../firmware/src/core/hex';
 import { diversifyPurseKeys } from '../../firmware/src/core/package/card-keys';
 import { devTransitMasterKeys } from '../../firmware/src/core/package/dev-keys';
 import { CM_STATUS, CM_STATUS_LOCKED } from '../../firmware/src/core/se/card-manager';
-import { MAC_TALLY_LEN, REC_MAC_TALLY } from '../../firmware/src/core/applets/purse/records';
+import { MAC_TALLY_LEN, REC_MAC_TALLY, REC_STATE, STATE_LEN, ST_MAC_TRIES } from '../../firmware/src/core/applets/purse/records';
 import { REC_APP_DATA_BASE } from '../../firmware/src/core/se/records';
 import { TestSe, cardPackage, installPackage } from './_harness';
 import { PurseTerminal, load, purchase } from './_terminal';
@@ -206,9 +206,15 @@ describe('MAC tries on flash (JR/T 0025: the try is spent before the MAC is comp
     expect(t.se.store.remove(type, REC_MAC_TALLY)).toBe(true);
     expect(t.se.store.commit()).toBe(true);
     const old = restart(t);
+    const state = new Uint8Array(STATE_LEN);
+    expect(old.se.store.get(type, REC_STATE, state, 0)).toBe(STATE_LEN);
+    const tries = state[ST_MAC_TRIES];
     const ops = old.flash.opCount;
     expect(badCredit(old, terminal)).toBe('9302');
-    expect(old.flash.opCount - ops).toBeGreaterThan(1); // STATE and a COMMIT
+    // STATE with a try fewer and its COMMIT pair, in one program (the store's pending records).
+    expect(old.flash.opCount - ops).toBe(1);
+    expect(old.se.store.get(type, REC_STATE, state, 0)).toBe(STATE_LEN);
+    expect(state[ST_MAC_TRIES]).toBe(tries - 1);
     load((h) => old.send(h), terminal, 2, 5);
     expect(old.se.store.tallySpent(type, REC_MAC_TALLY)).toBe(0);
     const programs = old.flash.programCount;

@@ -131,7 +131,9 @@ async function cutEverywhere(op: Op, pages: number, busy: boolean) {
   const total = whole.flash.opCount - ops0;
   const after = observe(new TestSe(whole.flash));
   expect(after.balance).toBe(before.balance + p.amount);
-  expect(total).toBeGreaterThan(3);
+  // The MAC try (a one-byte program), then the purse, log and card-manager records with their
+  // COMMIT pair in one program (more when the commit opens or compacts a page).
+  expect(total).toBeGreaterThanOrEqual(2);
   const proof = p.txType === '02' ? '' : answer.slice(8, 16) + answer.slice(0, 8); // MAC2 || TAC
   const seen = { old: 0, new: 0 };
 

@@ -113,7 +113,7 @@ for round = 0, 15 do
 end
 summary(store, flash)
 
-flash.cutAt = 3
+flash.cutAt = 1
 local ok = pcall(function()
   store:begin()
   for id = 10, 14 do store:put(2, id, value(id, 300), 0, 300) end
@@ -159,7 +159,7 @@ function runOnNode(): string[] {
   }
   summary(store, flash);
   lines.push(`compacted ${flash.eraseCount > 0}`);
-  flash.cutAfter(3);
+  flash.cutAfter(1);
   let cut = false;
   try {
     store.begin();

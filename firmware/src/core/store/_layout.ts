@@ -15,7 +15,7 @@
  * The page header and record layouts are drawn above their parsers below.
  */
 import type { Flash } from '../ports/flash';
-import { copy, readU16, readU31, writeU16, writeU31 } from '../bytes';
+import { copy, fill, readU16, readU31, writeU16, writeU31 } from '../bytes';
 import { CRC16_INIT, crc16 } from './crc16';
 import type { Crc32 } from './crc32';
 
@@ -166,17 +166,17 @@ export function isTornPageHeader(b: Uint8Array): boolean {
 }
 
 /**
- * Writes the record header into b[0..12) (layout 4: bytes 10..11 zero); the value goes at b[12..],
- * then sealRecord(). lenField: the value's length, plus TALLY_LEN_FLAG for a tally.
+ * Writes the record header into b[at .. at+12) (layout 4: bytes 10..11 zero); the value goes at
+ * b[at+12 ..], then sealRecord(). lenField: the value's length, plus TALLY_LEN_FLAG for a tally.
  */
-export function encodeRecordHeader(b: Uint8Array, kind: number, seq: number, type: number, id: number, lenField: number): void {
-  b[0] = kind & 0xff;
-  writeU31(b, REC_SEQ, seq);
-  b[REC_TYPE] = type & 0xff;
-  writeU16(b, REC_ID, id);
-  writeU16(b, REC_LEN, lenField);
-  b[REC_CRC] = 0;
-  b[REC_CRC + 1] = 0;
+export function encodeRecordHeader(b: Uint8Array, at: number, kind: number, seq: number, type: number, id: number, lenField: number): void {
+  b[at] = kind & 0xff;
+  writeU31(b, at + REC_SEQ, seq);
+  b[at + REC_TYPE] = type & 0xff;
+  writeU16(b, at + REC_ID, id);
+  writeU16(b, at + REC_LEN, lenField);
+  b[at + REC_CRC] = 0;
+  b[at + REC_CRC + 1] = 0;
 }
 
 /** True when the record header at b[at..] is a tally's (TALLY_LEN_FLAG). */
@@ -217,9 +217,15 @@ function sealRecordAt(b: Uint8Array, at: number, len: number, crc: Crc32): void 
   crc(b, at, covered, b, at + RECORD_HEADER_SIZE + len);
 }
 
-/** Computes and stores the CRC-32 of the record held in b[0 .. 12+len) (layout 4). */
-export function sealRecord(b: Uint8Array, len: number, crc: Crc32): void {
-  sealRecordAt(b, 0, len, crc);
+/**
+ * Computes and stores the CRC-32 of the record held in b[at .. at+12+len) (layout 4), and fills
+ * its padding with 0xFF (records prepared one after another are programmed together).
+ */
+export function sealRecord(b: Uint8Array, at: number, len: number, crc: Crc32): void {
+  sealRecordAt(b, at, len, crc);
+  const end = at + RECORD_HEADER_SIZE + len + RECORD_CRC32_SIZE;
+  const pad = at + recordSpace(len) - end;
+  if (pad > 0) fill(b, end, pad, ERASED);
 }
 
 /**
@@ -245,15 +251,15 @@ export function restampRecord(b: Uint8Array, len: number, kind: number, seq: num
  * so one flipped bit in a COMMIT loses nothing (RecordReader.read() says when a damaged pair
  * still counts).
  */
-export function encodeCommitPair(b: Uint8Array, seq: number, count: number, firstPageSeq: number, firstOff: number, crc: Crc32): void {
-  encodeRecordHeader(b, KIND_COMMIT, seq, 0, 0, COMMIT_VALUE_SIZE);
-  writeU16(b, COMMIT_COUNT, count);
-  writeU31(b, COMMIT_FIRST_PAGE_SEQ, firstPageSeq);
-  writeU16(b, COMMIT_FIRST_OFF, firstOff);
-  sealRecordAt(b, 0, COMMIT_VALUE_SIZE, crc);
-  copy(b, 0, b, COMMIT_COPY_SPACE, COMMIT_COPY_SPACE);
-  b[COMMIT_COPY_SPACE] = KIND_MIRROR;
-  sealRecordAt(b, COMMIT_COPY_SPACE, COMMIT_VALUE_SIZE, crc);
+export function encodeCommitPair(b: Uint8Array, at: number, seq: number, count: number, firstPageSeq: number, firstOff: number, crc: Crc32): void {
+  encodeRecordHeader(b, at, KIND_COMMIT, seq, 0, 0, COMMIT_VALUE_SIZE);
+  writeU16(b, at + COMMIT_COUNT, count);
+  writeU31(b, at + COMMIT_FIRST_PAGE_SEQ, firstPageSeq);
+  writeU16(b, at + COMMIT_FIRST_OFF, firstOff);
+  sealRecordAt(b, at, COMMIT_VALUE_SIZE, crc);
+  copy(b, at, b, at + COMMIT_COPY_SPACE, COMMIT_COPY_SPACE);
+  b[at + COMMIT_COPY_SPACE] = KIND_MIRROR;
+  sealRecordAt(b, at + COMMIT_COPY_SPACE, COMMIT_VALUE_SIZE, crc);
 }
 
 export const RECORD_OK = 0;

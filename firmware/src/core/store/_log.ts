@@ -16,6 +16,7 @@ import {
   PageHeader,
   RECORD_CRC32_SIZE,
   STORE_MAX_VALUE,
+  isTallyHeader,
   programRecord,
   recordSpace,
 } from './_layout';
@@ -64,6 +65,14 @@ export class Log {
   /** Live (indexed) record bytes per page, 16-bit each. */
   private readonly live: Uint8Array;
 
+  /**
+   * Bytes at the start of `out` prepared but not yet programmed: whole records (with their padding)
+   * that belong at the head, just before headOff. A transaction's records wait here and go to
+   * flash with the next one that does not fit, or with its COMMIT pair, in one program operation;
+   * they are programmed before a page is opened (compaction reads the open transaction's records
+   * from flash, and lends `out` to the walker) and dropped when the transaction is aborted.
+   */
+  pending = 0;
   /** -1 while the store holds no page. */
   headPhys = -1;
   headSeq = 0;
@@ -110,6 +119,7 @@ export class Log {
     this.txn.end();
     for (let i = 0; i < this.live.length; i++) this.live[i] = 0;
     this.versions.fill(LAYOUT_VERSION);
+    this.pending = 0;
     this.headPhys = -1;
     this.headSeq = 0;
     this.headOff = 0;
@@ -175,21 +185,52 @@ export class Log {
   }
 
   /**
-   * Programs the record prepared in `out` (value of `len` bytes, sealed) at the head and returns its
-   * address. The caller has made sure it fits (headRoom() >= recordSpace(len)).
+   * Where in `out` the next record, of `space` bytes, is prepared: after the pending ones, or at 0
+   * once they are programmed (when it would not fit after them, and always when `alone`).
    */
-  append(len: number): number {
+  prepare(space: number, alone: boolean): number {
+    if (alone || this.pending + space > this.out.length) this.flush();
+    return this.pending;
+  }
+
+  /**
+   * The record prepared at out[at..] (value of `len` bytes, sealed) is the head's next; returns its
+   * address. It waits in `out` with the pending ones, but a tally (prepared alone) is programmed
+   * at once: its unspent bytes stay erased, so it cannot share a program operation. The caller has
+   * made sure it fits (headRoom() >= recordSpace(len)).
+   */
+  append(at: number, len: number): number {
     const addr = this.headPhys * this.pageSize + this.headOff;
-    programRecord(this.flash, addr, this.out, len, LAYOUT_VERSION);
-    this.headOff += recordSpace(len);
+    const space = recordSpace(len);
+    if (isTallyHeader(this.out, at)) programRecord(this.flash, addr, this.out, len, LAYOUT_VERSION);
+    else this.pending = at + space;
+    this.headOff += space;
     return addr;
   }
 
-  /** Programs the COMMIT pair prepared in `out` at the head, in one operation; returns its address. */
-  appendCommitPair(): number {
+  /**
+   * Programs the pending records and the COMMIT pair prepared after them at out[at..] in one
+   * operation (a power cut tears it in address order: the pair is whole only if they are); returns
+   * the pair's address.
+   */
+  appendCommitPair(at: number): number {
     const addr = this.headPhys * this.pageSize + this.headOff;
-    this.flash.program(addr, this.out, 0, COMMIT_SPACE);
+    this.flash.program(addr - at, this.out, 0, at + COMMIT_SPACE);
+    this.pending = 0;
     this.headOff += COMMIT_SPACE;
     return addr;
+  }
+
+  /** Programs the pending records. */
+  flush(): void {
+    if (this.pending === 0) return;
+    this.flash.program(this.headPhys * this.pageSize + this.headOff - this.pending, this.out, 0, this.pending);
+    this.pending = 0;
+  }
+
+  /** Forgets the pending records (an aborted transaction's): their bytes were never programmed. */
+  dropPending(): void {
+    this.headOff -= this.pending;
+    this.pending = 0;
   }
 }

@@ -185,6 +185,8 @@ export function makeRoom(log: Log, space: number, stopPhys: number): boolean {
   if (log.headPhys >= 0 && log.pageSize - log.headOff >= space) return true;
   const k = pagesToOpen(log, space, stopPhys);
   if (k < 0) return false;
+  // The pending records go to the head page before another is opened (Log.pending).
+  if (k > 0) log.flush();
   for (let i = 0; i < k; i++) {
     if (!openPage(log, stopPhys)) throw new Error('store: compaction plan and pages disagree');
   }

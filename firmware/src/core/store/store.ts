@@ -250,9 +250,11 @@ export class Store {
       this.abort();
       return false;
     }
-    encodeCommitPair(this.log.out, txn.seq, txn.count, txn.firstPageSeq, txn.firstOff, this.log.crc);
-    // The pair in one program operation: a power cut tears it or leaves it whole.
-    const addr = this.log.appendCommitPair();
+    // The pair after the pending records, all in one program operation: a power cut tears it in
+    // address order or leaves it whole.
+    const at = this.log.prepare(COMMIT_SPACE, false);
+    encodeCommitPair(this.log.out, at, txn.seq, txn.count, txn.firstPageSeq, txn.firstOff, this.log.crc);
+    const addr = this.log.appendCommitPair(at);
     const ps = this.log.pageSize;
     // A small transaction's records are applied from RAM; a larger one's are read back from flash.
     const applied =
@@ -268,6 +270,7 @@ export class Store {
   /** Drops the open transaction (no-op when none is open); its records become garbage. */
   abort(): void {
     if (this.txn.seq !== 0 && this.txn.count > 0) this.nextSeq = this.txn.seq + 1;
+    this.log.dropPending();
     this.txn.end();
   }
 
@@ -309,7 +312,8 @@ export class Store {
   private readTally(i: number): number {
     if (i < 0) return -1;
     const len = this.index.lenAt(i);
-    const b = this.log.out;
+    // Not `out`: it may hold the open transaction's pending records (Log.pending).
+    const b = this.log.reader.buf;
     this.log.flash.read(this.index.addrAt(i), b, 0, RECORD_HEADER_SIZE + len);
     if (!isTallyHeader(b, 0)) return -1;
     let n = 0;
@@ -323,11 +327,13 @@ export class Store {
     if (this.txnFailed || this.txn.count >= STORE_MAX_TXN_RECORDS) return false;
     if (!makeRoom(log, recordSpace(len), this.txn.firstPhys)) return false;
     const out = log.out;
-    encodeRecordHeader(out, kind, this.txn.seq, type, id, tally ? len + TALLY_LEN_FLAG : len);
-    if (tally) fill(out, RECORD_HEADER_SIZE, len, 0xff);
-    else copy(data, off, out, RECORD_HEADER_SIZE, len);
-    sealRecord(out, len, log.crc);
-    const addr = log.append(len);
+    // Prepared after the transaction's pending records (Log.pending); a tally alone.
+    const at = log.prepare(recordSpace(len), tally);
+    encodeRecordHeader(out, at, kind, this.txn.seq, type, id, tally ? len + TALLY_LEN_FLAG : len);
+    if (tally) fill(out, at + RECORD_HEADER_SIZE, len, 0xff);
+    else copy(data, off, out, at + RECORD_HEADER_SIZE, len);
+    sealRecord(out, at, len, log.crc);
+    const addr = log.append(at, len);
     this.txn.noteRecord(type, id, kind === KIND_DEL ? DEL_LEN : len, addr, log.headPhys, log.headSeq, addr - log.headPhys * log.pageSize);
     return true;
   }
