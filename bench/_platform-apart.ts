@@ -49,7 +49,9 @@ export class ServerProcess {
     // TAPCARD_BENCH_CPU_PROF=DIR: a V8 CPU profile of the platform process (node --cpu-prof).
     const prof = process.env.TAPCARD_BENCH_CPU_PROF;
     const profile = prof === undefined || prof === '' ? [] : ['--cpu-prof', '--cpu-prof-dir', prof];
-    const child = fork(SCRIPT, [mode, String(porTimeoutMs), String(packageBytes), ...(extra === undefined ? [] : [extra])], { execArgv: ['--import', 'tsx', ...profile], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    // TAPCARD_BENCH_PLATFORM_FLAGS='--heap-prof --heapsnapshot-signal=SIGUSR2': more node flags for it (space-separated).
+    const flags = (process.env.TAPCARD_BENCH_PLATFORM_FLAGS ?? '').split(' ').filter((f) => f !== '');
+    const child = fork(SCRIPT, [mode, String(porTimeoutMs), String(packageBytes), ...(extra === undefined ? [] : [extra])], { execArgv: ['--import', 'tsx', ...profile, ...flags], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     return new Promise((resolve, reject) => {
       child.once('message', (m: { value: { brokerUrl: string } }) => resolve(new ServerProcess(child, m.value.brokerUrl)));
       child.once('exit', (code) => reject(new Error(`platform process exited (${code}) before it was ready`)));
