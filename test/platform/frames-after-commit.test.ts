@@ -1,7 +1,8 @@
 /**
  * Group commit on the platform's SQLite (db/port.ts): a frame leaves only after the commits made
- * before it are durable, the frames of one event-loop turn share one durable(), in the order they
- * were sent; when the commits cannot be made durable nothing leaves and the sender is told.
+ * before it are durable, the frames of one event-loop turn share one whenDurable(), in the order
+ * they were sent; when the commits cannot be made durable nothing leaves and the sender is told.
+ * The fsync runs off the event loop: commits made while it runs wait for the next one.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -26,15 +27,15 @@ function freshFile(): string {
   return path.join(dir, 'platform.db');
 }
 
-/** The real database, with every durable() call noted in `events` as it returns (or throws). */
+/** The real database, with every whenDurable() noted in `events` as it resolves (or rejects). */
 function noting(db: PlatformDb, events: string[], fail: Error | null = null): PlatformDb {
   return Object.assign(Object.create(db) as PlatformDb, {
-    durable(): void {
+    async whenDurable(): Promise<void> {
       if (fail !== null) {
         events.push('durable failed');
         throw fail;
       }
-      db.durable();
+      await db.whenDurable();
       events.push(`durable (rows: ${rowCount(db)})`);
     },
   });
@@ -85,6 +86,25 @@ describe('frames after commit', () => {
 });
 
 describe('SQLite group commit', () => {
+  it('makes commits durable off the event loop: each whenDurable() for the commits before it, in order', async () => {
+    const file = freshFile();
+    const db = openDatabase(file) as SqliteDb;
+    db.groupCommits();
+    const order: string[] = [];
+    commitRow(db, 1);
+    const first = db.whenDurable().then(() => order.push('first'));
+    await new Promise((r) => setImmediate(r)); // the fsync for commit 1 has begun
+    commitRow(db, 2);
+    const second = db.whenDurable().then(() => order.push('second'));
+    await Promise.all([first, second]);
+    expect(order).toEqual(['first', 'second']);
+    await db.whenDurable(); // nothing waiting
+    db.close();
+    const again = openDatabase(file);
+    expect(listAudit(again, DEVICE).map((a) => a.detail)).toEqual([{ n: 1 }, { n: 2 }]);
+    again.close();
+  });
+
   it('commits without waiting for the disk and keeps every commit across a reopen', () => {
     const file = freshFile();
     const db = openDatabase(file) as SqliteDb;

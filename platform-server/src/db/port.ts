@@ -47,10 +47,10 @@ export interface PlatformDb {
   transaction<T>(fn: () => T): () => T;
   /**
    * Group commit, for the long-running platform: from now on a commit may return before it is on
-   * disk, and the commits of one event-loop turn reach the disk together at its end, or earlier
-   * by durable(). Whatever depends on a commit must not leave the process before durable() has
-   * returned: the platform holds its frames (link/frames-after-commit.ts) and HTTP answers until
-   * then. A power cut then loses only commits nobody outside has heard of, a whole number of them
+   * disk, and the commits of one event-loop turn reach the disk together soon after its end, or
+   * earlier by durable(). Whatever depends on a commit must not leave the process before
+   * whenDurable() has resolved (or durable() returned): the platform holds its frames
+   * (link/frames-after-commit.ts), issuer calls and HTTP answers until then. A power cut then loses only commits nobody outside has heard of, a whole number of them
    * (old state or new). An engine whose commits are durable at once does nothing here.
    */
   groupCommits(): void;
@@ -63,7 +63,13 @@ export interface PlatformDb {
    * commit. Engines whose commits are durable at once run it as transaction().
    */
   transactionUnsynced<T>(fn: () => T): () => T;
-  /** Makes every commit so far durable; returns at once when none is waiting. */
+  /** Makes every commit so far durable; returns at once when none is waiting. Blocks the thread while the disk works. */
   durable(): void;
+  /**
+   * Resolves once every commit made before the call is durable, without blocking the event loop
+   * meanwhile (the fsync runs off it); rejects when they could not be made durable. At once when
+   * none is waiting.
+   */
+  whenDurable(): Promise<void>;
   close(): void;
 }

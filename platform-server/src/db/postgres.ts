@@ -89,6 +89,10 @@ export class PostgresDb implements PlatformDb {
 
   durable(): void {}
 
+  whenDurable(): Promise<void> {
+    return Promise.resolve();
+  }
+
   close(): void {
     if (this.closed) return;
     this.closed = true;

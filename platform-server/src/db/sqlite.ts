@@ -5,12 +5,15 @@
  *
  * Group commit (groupCommits, port.ts): synchronous NORMAL, under which a WAL commit appends its
  * frames without an fsync and a power cut can only lose the last commits, whole ("WAL mode is
- * always consistent with synchronous=NORMAL", sqlite.org/pragma.html#pragma_synchronous); durable()
- * then does the one fsync of the WAL file that FULL would have done at each commit, for every
- * commit appended before it. Checkpoints sync the WAL before copying it (same page), so nothing
- * already checkpointed waits for durable().
+ * always consistent with synchronous=NORMAL", sqlite.org/pragma.html#pragma_synchronous); an fsync
+ * of the WAL file then does what FULL would have done at each commit, for every commit appended
+ * before it began. whenDurable() runs that fsync on libuv's thread pool, so the event loop goes on
+ * (more commits, more frames) while the disk works: one fsync at a time, each covering the commits
+ * appended before it started, the commits made meanwhile waiting for the next (group commit in the
+ * usual sense). durable() is the same fsync on the calling thread, for close and the HTTP answers.
+ * Checkpoints sync the WAL before copying it (same page), so nothing already checkpointed waits.
  */
-import { closeSync, fsyncSync, openSync } from 'node:fs';
+import { close as closeAsync, closeSync, fsync, fsyncSync, open, openSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import type { PlatformDb, RunResult, Statement } from './port';
 
@@ -82,9 +85,15 @@ export class SqliteDb implements PlatformDb {
     return this.native.transaction(fn);
   }
 
-  /** Commits appended to the WAL since its last fsync (group commit only). */
-  private waiting = false;
+  /** Commits appended to the WAL (outside transactions) since grouping began, and how many of them are known durable. */
+  private commits = 0;
+  private durableCommits = 0;
   private grouped = false;
+  /** An fsync on the thread pool is running; a background one is due at the end of this turn. */
+  private syncing = false;
+  private syncDue = false;
+  /** whenDurable() callers, each with the commit count it waits for, in order. */
+  private waiters: { commits: number; resolve(): void; reject(err: unknown): void }[] = [];
 
   groupCommits(): void {
     // An in-memory database has no WAL and nothing to lose to a power cut.
@@ -94,25 +103,25 @@ export class SqliteDb implements PlatformDb {
   }
 
   durable(): void {
-    if (!this.waiting) return;
-    this.waiting = false;
-    let fd: number;
-    try {
-      fd = openSync(`${this.native.name}-wal`, 'r');
-    } catch (err) {
-      // No WAL: the last connection checkpointed it into the database (synced) and removed it.
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
-      this.waiting = true;
-      throw err;
+    if (this.durableCommits >= this.commits) return;
+    const covered = this.commits;
+    const fd = this.openWal();
+    if (fd !== null) {
+      try {
+        fsyncSync(fd);
+      } finally {
+        closeSync(fd);
+      }
     }
-    try {
-      fsyncSync(fd);
-    } catch (err) {
-      this.waiting = true;
-      throw err;
-    } finally {
-      closeSync(fd);
-    }
+    this.synced(covered);
+  }
+
+  whenDurable(): Promise<void> {
+    if (this.durableCommits >= this.commits) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      this.waiters.push({ commits: this.commits, resolve, reject });
+      this.syncSoon();
+    });
   }
 
   close(): void {
@@ -126,10 +135,59 @@ export class SqliteDb implements PlatformDb {
 
   /** A write statement or a transaction ended (a read-only transaction too: the fsync then finds nothing to write). */
   private committed(): void {
-    if (!this.grouped || this.waiting || this.native.inTransaction) return;
-    this.waiting = true;
+    if (!this.grouped || this.native.inTransaction) return;
+    this.commits++;
+    this.syncSoon();
+  }
+
+  /** An fsync on the thread pool at the end of this turn (after the one running), for the commits appended by then. */
+  private syncSoon(): void {
+    if (this.syncDue) return;
+    this.syncDue = true;
     setImmediate(() => {
-      if (this.native.open) this.durable();
+      this.syncDue = false;
+      this.syncInBackground();
     });
+  }
+
+  private syncInBackground(): void {
+    if (this.syncing || this.durableCommits >= this.commits || !this.native.open) return;
+    this.syncing = true;
+    const covered = this.commits;
+    const done = (err: NodeJS.ErrnoException | null): void => {
+      this.syncing = false;
+      if (err !== null) {
+        // Not known durable: its waiters are told; later commits or callers try again.
+        this.failed(covered, err);
+        if (this.waiters.length > 0) this.syncSoon();
+        return;
+      }
+      this.synced(covered);
+      if (this.durableCommits < this.commits) this.syncSoon();
+    };
+    open(`${this.native.name}-wal`, 'r', (openErr, fd) => {
+      // No WAL: the last connection checkpointed it into the database (synced) and removed it.
+      if (openErr !== null) return done(openErr.code === 'ENOENT' ? null : openErr);
+      fsync(fd, (syncErr) => closeAsync(fd, () => done(syncErr)));
+    });
+  }
+
+  /** The WAL file opened for an fsync, or null when there is none (see syncInBackground). */
+  private openWal(): number | null {
+    try {
+      return openSync(`${this.native.name}-wal`, 'r');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw err;
+    }
+  }
+
+  private synced(covered: number): void {
+    if (covered > this.durableCommits) this.durableCommits = covered;
+    while (this.waiters.length > 0 && this.waiters[0].commits <= this.durableCommits) (this.waiters.shift() as (typeof this.waiters)[number]).resolve();
+  }
+
+  private failed(covered: number, err: unknown): void {
+    while (this.waiters.length > 0 && this.waiters[0].commits <= covered) (this.waiters.shift() as (typeof this.waiters)[number]).reject(err);
   }
 }

@@ -30,7 +30,7 @@ function jobOwner(jobId: string): string {
 export async function issuePackage(p: Platform, log: Log, issuers: IssuerDirectory, job: Job<unknown>, seSerial: string): Promise<IssuedPackage> {
   const { adapter } = issuers.find(job.application_id as string);
   // The issuer is outside: it hears of the job only once the job is on disk (group commit, db/port.ts).
-  p.db.durable();
+  await p.db.whenDurable();
   const pkg = await adapter.issuePackage({ applicationId: job.application_id as string, deviceId: job.device_id, seSerial, jobId: job.id });
   p.db.transaction(() => {
     p.db.prepare('DELETE FROM key_store WHERE owner = ? AND purpose = ?').run(jobOwner(job.id), PACKAGE_PURPOSE);
