@@ -41,16 +41,11 @@ export function isdKeys(p: Platform, seSerialHex: string): IsdKeys {
   }
 }
 
-/** The grant bytes for the MCU (core/mcu/permission.ts layout). The caller wipes them after sending. */
-export function permissionGrant(p: Platform, seSerialHex: string, kvn: number, expiresAt: number): Uint8Array {
-  const k = isdKeys(p, seSerialHex);
-  try {
-    const out = new Uint8Array(grantLength(k.enc.length));
-    if (encodeGrant(kvn, expiresAt, k.enc, k.mac, k.dek, out) < 0) throw new Error('permission grant: bad ISD key length');
-    return out;
-  } finally {
-    wipeIsdKeys(k);
-  }
+/** The grant bytes for the MCU (core/mcu/permission.ts layout) from the SE's ISD keys (isdKeys; the caller wipes both after use). */
+export function permissionGrant(k: IsdKeys, kvn: number, expiresAt: number): Uint8Array {
+  const out = new Uint8Array(grantLength(k.enc.length));
+  if (encodeGrant(kvn, expiresAt, k.enc, k.mac, k.dek, out) < 0) throw new Error('permission grant: bad ISD key length');
+  return out;
 }
 
 export class SeChannelError extends Error {
@@ -74,6 +69,8 @@ export interface SessionSeed {
 export class SeChannel {
   private readonly scp = new Scp03HostSession(() => new NodeAes());
   private readonly out = new Uint8Array(MAX_APDU + 16);
+  /** Commands wrapped since EXTERNAL AUTHENTICATE: a session's state follows from its seed and these. */
+  private wraps = 0;
 
   private constructor(private readonly kvn: number) {}
 
@@ -128,7 +125,14 @@ export class SeChannel {
 
   /** The protected form of a plain command APDU. */
   wrap(plain: Uint8Array): Uint8Array {
-    return this.check(this.scp.wrapCommand(plain, plain.length, this.out), 'wrap');
+    const wrapped = this.check(this.scp.wrapCommand(plain, plain.length, this.out), 'wrap');
+    this.wraps++;
+    return wrapped;
+  }
+
+  /** How many commands the session has wrapped since it was authenticated (restore: the accepted ones). */
+  get wrapped(): number {
+    return this.wraps;
   }
 
   /** The plain answer (data || SW) of a protected response; throws on a bad R-MAC. */

@@ -25,7 +25,7 @@ import type { PlatformLink } from '../link/platform-link';
 import type { Log } from '../log';
 import type { Platform } from '../platform-home';
 import { LeaseLost, type DeviceLeases } from '../workers/device-leases';
-import { OPENING, type JobMachine, type StepEnv } from './job-steps';
+import { KeptSession, OPENING, type JobMachine, type StepEnv } from './job-steps';
 import { activeJobs, getJob, updateJob, type Job, type JobKind } from './jobs';
 import { SeRelay, SessionLost, type RelayContext } from './se-relay';
 
@@ -155,16 +155,28 @@ export class JobScheduler {
         if (!this.stillServes(j)) throw new LeaseLost(`device '${j.device_id}' moved to another worker`);
       },
       fence: (deviceId) => this.leases?.fence(deviceId),
+      session: new KeptSession(),
     };
+    try {
+      job = await this.runSteps(jobId, job, machine, env);
+    } finally {
+      env.session.close();
+    }
+    if (job.state === 'done' || job.state === 'failed') this.finish(job);
+  }
+
+  /** Runs the job's steps until it is done or failed, or this process stops running it. */
+  private async runSteps(jobId: string, start: Job<RelayContext>, machine: JobMachine, env: StepEnv): Promise<Job<RelayContext>> {
+    let job = start;
     while (!this.closed && job.state !== 'done' && job.state !== 'failed') {
-      if (!this.stillServes(job)) return;
+      if (!this.stillServes(job)) return job;
       try {
         const step = machine.step(job.state);
         if (step === undefined) throw new Error(`${job.kind} job ${job.id} in unknown state '${job.state}'`);
         job = await step(env, job);
       } catch (err) {
         if (err instanceof DatabaseUnavailableError) throw err;
-        if (this.closed || !this.stillServes(job)) return;
+        if (this.closed || !this.stillServes(job)) return job;
         if (err instanceof SessionLost && job.attempts + 1 < this.attemptLimit) {
           job = getJob<RelayContext>(this.p.db, jobId) as Job<RelayContext>;
           this.log('dpu.job.restart', { jobId, reason: err.message });
@@ -178,11 +190,11 @@ export class JobScheduler {
           continue;
         }
         const failed = this.fail(jobId, err as Error);
-        if (failed === null) return;
+        if (failed === null) return job;
         job = failed;
       }
     }
-    if (job.state === 'done' || job.state === 'failed') this.finish(job);
+    return job;
   }
 
   /** Writes the failure under the lease's fencing token; null when the device moved on meanwhile. */

@@ -28,6 +28,47 @@ export interface StepEnv {
   ensureServed(job: Job<RelayContext>): void;
   /** Called inside the transaction that writes a job's outcome: throws LeaseLost when the device moved on. */
   fence(deviceId: string): void;
+  /** The job's SCP03 session from one step to the next while this process runs the job. */
+  session: KeptSession;
+}
+
+/**
+ * The job's SCP03 session, kept from the step that opened it to the steps after it while this
+ * process runs the job, so a step does not derive it again from its seed (KMC unsealed, the ISD
+ * keys diversified, the session keys derived, the accepted commands wrapped again). A step takes it
+ * only when it is the session of the job's seed with exactly as many commands wrapped as the job's
+ * state says the SE accepted; otherwise (a job resumed after a restart or taken over from another
+ * worker, a step that failed midway) the step derives it from the seed as before. The scheduler
+ * closes it (keys wiped) when it stops running the job.
+ */
+export class KeptSession {
+  private channel: SeChannel | null = null;
+  private seed: SessionSeed | null = null;
+
+  /** Keeps channel, the session of seed, for the next step (closing any other kept before). */
+  keep(seed: SessionSeed, channel: SeChannel): void {
+    if (this.channel !== channel) this.close();
+    this.seed = seed;
+    this.channel = channel;
+  }
+
+  /** The kept session if it is seed's with `wrapped` commands wrapped, handed over to the caller; else null (any other is closed). */
+  take(seed: SessionSeed, wrapped: number): SeChannel | null {
+    const ch = this.channel;
+    const kept = this.seed;
+    this.channel = null;
+    this.seed = null;
+    if (ch === null || kept === null) return null;
+    if (kept.hostChallenge === seed.hostChallenge && kept.initUpdateResponse === seed.initUpdateResponse && ch.wrapped === wrapped) return ch;
+    ch.close();
+    return null;
+  }
+
+  close(): void {
+    this.channel?.close();
+    this.channel = null;
+    this.seed = null;
+  }
 }
 
 export type Step<C extends RelayContext> = (env: StepEnv, job: Job<C>) => Promise<Job<C>>;
@@ -52,21 +93,39 @@ export async function startOpening<C extends RelayContext>(env: StepEnv, job: Jo
 
 /** opening -> next: SELECT ISD, INITIALIZE UPDATE, EXTERNAL AUTHENTICATE through the relay; the seed is persisted, never a key. */
 export function openSession<C extends RelayContext>(next: string, total: number): Step<C> {
-  return async (env, job) => {
-    const seed = await env.relay.open(job, env.seSerial, env.kvn, total);
-    return updateJob(env.p.db, job, { state: next, context: { ...job.context, seed } });
-  };
+  return async (env, job) => openAndPersist(env, job, total, next);
+}
+
+/** Opens the job's session, persists its seed with the job's move to `next`, and keeps the session for the next step. */
+export async function openAndPersist<C extends RelayContext>(env: StepEnv, job: Job<C>, total: number, next: string): Promise<Job<C>> {
+  const { seed, channel } = await env.relay.open(job, env.seSerial, env.kvn, total);
+  let opened: Job<C>;
+  try {
+    opened = updateJob(env.p.db, job, { state: next, context: { ...job.context, seed } });
+  } catch (err) {
+    channel.close();
+    throw err;
+  }
+  env.session.keep(seed, channel);
+  return opened;
 }
 
 /**
- * Runs work in the job's session, derived again from its seed with the commands the SE already
- * accepted re-wrapped without sending, so the next command comes out byte for byte as before.
+ * Runs work in the job's session: the one kept from the step before (KeptSession), or one derived
+ * again from the seed with the commands the SE already accepted re-wrapped without sending; either
+ * way the next command comes out byte for byte as before. Kept for the next step when work
+ * succeeds, closed when it throws.
  */
 export async function inSession<C extends RelayContext, T>(env: StepEnv, job: Job<C>, accepted: Uint8Array[], work: (channel: SeChannel) => Promise<T>): Promise<T> {
-  const channel = SeChannel.restore(env.p, env.seSerial, env.kvn, job.context.seed as SessionSeed, accepted);
+  const seed = job.context.seed as SessionSeed;
+  const channel = env.session.take(seed, accepted.length) ?? SeChannel.restore(env.p, env.seSerial, env.kvn, seed, accepted);
+  let result: T;
   try {
-    return await work(channel);
-  } finally {
+    result = await work(channel);
+  } catch (err) {
     channel.close();
+    throw err;
   }
+  env.session.keep(seed, channel);
+  return result;
 }

@@ -23,9 +23,16 @@ export function answerPermission(p: Platform, log: Log, grantTtlS: number, devic
     return Uint8Array.from([GRANT_DENIED]);
   }
   const expiresAt = Math.floor(Date.now() / 1000) + grantTtlS;
+  // One derivation for the KCVs and the grant.
   const keys = isdKeys(p, device.seSerial);
-  const kcv = { isdEnc: aesKcv(keys.enc), isdMac: aesKcv(keys.mac), isdDek: aesKcv(keys.dek) };
-  wipeIsdKeys(keys);
+  let grant: Uint8Array;
+  let kcv: { isdEnc: string; isdMac: string; isdDek: string };
+  try {
+    kcv = { isdEnc: aesKcv(keys.enc), isdMac: aesKcv(keys.mac), isdDek: aesKcv(keys.dek) };
+    grant = permissionGrant(keys, device.isdKeyVersion, expiresAt);
+  } finally {
+    wipeIsdKeys(keys);
+  }
   const job = p.db.transaction(() => {
     const granted = createJob(p.db, 'permission', deviceId, null, 'done', { expiresAt, kcv });
     audit(p.db, `device:${deviceId}`, 'permission.granted', deviceId, { jobId: granted.id, seSerial: device.seSerial, kvn: device.isdKeyVersion, expiresAt, kcv });
@@ -33,5 +40,5 @@ export function answerPermission(p: Platform, log: Log, grantTtlS: number, devic
   })();
   log('dpu.permission.granted', { deviceId, jobId: job.id, expiresAt });
   // The link seals the grant into the PoR and the caller's copy is dropped with the request.
-  return permissionGrant(p, device.seSerial, device.isdKeyVersion, expiresAt);
+  return grant;
 }

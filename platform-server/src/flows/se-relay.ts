@@ -63,9 +63,10 @@ export class SeRelay {
 
   /**
    * SELECT ISD, INITIALIZE UPDATE, EXTERNAL AUTHENTICATE (seq 0-2) relayed through the MCU; returns
-   * the session seed (both public halves) for the job to persist. Never a key.
+   * the session seed (both public halves) for the job to persist, never a key, and the open
+   * session, which the caller keeps for the job's next steps or closes.
    */
-  async open(job: RelayJob, seSerial: string, kvn: number, total: number): Promise<SessionSeed> {
+  async open(job: RelayJob, seSerial: string, kvn: number, total: number): Promise<{ seed: SessionSeed; channel: SeChannel }> {
     const { channel, hostChallenge } = SeChannel.begin(this.p, seSerial, kvn);
     try {
       const sel = await this.relay(job, SEQ_SELECT, channel.selectIsd(), total);
@@ -75,12 +76,11 @@ export class SeRelay {
       const seed: SessionSeed = { hostChallenge, initUpdateResponse: Buffer.from(iu).toString('hex') };
       channel.authenticated(await this.relay(job, SEQ_EXT_AUTH, ea, total));
       this.log('dpu.job.session', { jobId: job.id, securityLevel: DOWNLOAD_SECURITY_LEVEL });
-      return seed;
+      return { seed, channel };
     } catch (err) {
+      channel.close();
       if (err instanceof SeChannelError) throw new SessionLost(err.message);
       throw err;
-    } finally {
-      channel.close();
     }
   }
 

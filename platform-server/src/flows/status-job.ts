@@ -25,7 +25,7 @@ import type { Platform } from '../platform-home';
 import { readCardRecord } from './card-record';
 import type { SeChannel } from './data-security-unit';
 import { activeDevice } from './job-request';
-import { OPENING, inSession, jobMachine, startOpening, type JobMachine, type StepEnv } from './job-steps';
+import { OPENING, inSession, jobMachine, openAndPersist, startOpening, type JobMachine, type StepEnv } from './job-steps';
 import { createJob, getJob, listJobs, updateJob, type Job } from './jobs';
 import { platformCards } from './platform-cards';
 import { reconcile, type CardStatus, type Drift, type SeRegistry } from './registry-reconcile';
@@ -76,8 +76,7 @@ export function latestStatus(db: PlatformDb, deviceId: string): Job<StatusContex
 export const statusJob: JobMachine = jobMachine<StatusContext>('status', {
   queued: startOpening,
   opening: async (env, job) => {
-    const seed = await env.relay.open(job, env.seSerial, env.kvn, STATUS_TOTAL);
-    const reading = updateJob(env.p.db, job, { state: 'reading', context: { ...job.context, seed } });
+    const reading = await openAndPersist(env, job, STATUS_TOTAL, 'reading');
     return inSession(env, reading, [], (channel) => read(env, reading, channel));
   },
   // Left by an earlier run of the platform: read again from a new session.
