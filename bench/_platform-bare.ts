@@ -30,7 +30,7 @@ export async function replayOnBareBroker(devices: { bundle: ProvisioningBundle; 
   const platformPassword = randomBytes(18).toString('base64url');
   creds.add(PLATFORM_PRINCIPAL, platformPassword, { role: 'platform', id: PLATFORM_PRINCIPAL });
   for (const d of devices) creds.add(d.bundle.deviceId, d.bundle.broker.password, { role: 'device', id: d.bundle.deviceId });
-  const { broker } = await startBenchBroker(null, creds);
+  const broker = await startBenchBroker(creds);
   const clients: { close(): Promise<void> }[] = [];
   try {
     const platform = await MqttPlatformTransport.connect({ url: broker.url, clientId: `${PLATFORM_PRINCIPAL}.bare`, username: PLATFORM_PRINCIPAL, password: platformPassword });

@@ -6,13 +6,12 @@
  * flows read (SE row with its serial, device row, sealed TS 102 225 link keys) and no certificate,
  * and runs the embedded broker (the production startEmbeddedBroker: ACL, payload limit) with its
  * own password table checked by a constant-time compare of SHA-256 digests. The platform joins that
- * broker as an external one (`startPlatform({ broker })`), the same code path as `--broker`.
+ * broker in process (`startPlatform({ embeddedBroker })`), as `tapcard platform start` joins its own.
  * A bench device's stored password hash is no scrypt hash, so the platform's own password check
  * refuses it: bench devices only ever work on the bench broker.
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { SMS_USER_DATA_MAX } from '../firmware/src/core/link/udh';
-import { platformBrokerPassword } from '../platform-server/src/broker-credentials';
 import { insertDevice } from '../platform-server/src/db/devices';
 import { OWNER_PLATFORM, deviceOwner } from '../platform-server/src/db/key-store';
 import type { BrokerIdentity } from '../platform-server/src/mqtt/acl';
@@ -22,7 +21,7 @@ import { downTopic, upTopic } from '../net/mqtt/topics';
 import { BUNDLE_FORMAT, type ProvisioningBundle } from '../contracts/provisioning-bundle';
 import { ISD_KEY_VERSION, SE_SERIAL_LEN, aesKcv, diversifyIsdKeys, wipeIsdKeys } from '../platform-server/src/pki/diversify';
 import { newSecret } from '../platform-server/src/pki/secrets';
-import { PLATFORM_KEYS, PLATFORM_PRINCIPAL, type Platform } from '../platform-server/src/platform-home';
+import { PLATFORM_KEYS, type Platform } from '../platform-server/src/platform-home';
 import { LINK_KEYS, LINK_KEY_INDEX } from '../platform-server/src/provision';
 
 /** The simulated fleet connects from one host, in batches: the broker's per-address bound must let it. */
@@ -47,16 +46,9 @@ function sha256(b: Uint8Array): Buffer {
   return createHash('sha256').update(b).digest();
 }
 
-/** The embedded broker with the bench's password table; the platform principal is admitted with its own password. */
-export async function startBenchBroker(p: Platform | null, creds: BenchCredentials, log?: BrokerLog): Promise<{ broker: EmbeddedBroker; platformUrl: string | null }> {
-  let platformUrl: string | null = null;
-  const broker = await startEmbeddedBroker({ port: 0, checkPassword: creds.check, maxPayload: SMS_USER_DATA_MAX, maxPendingPerAddress: BENCH_MAX_PENDING, log });
-  if (p !== null) {
-    const password = platformBrokerPassword(p);
-    creds.add(PLATFORM_PRINCIPAL, password, { role: 'platform', id: PLATFORM_PRINCIPAL });
-    platformUrl = `mqtt://${PLATFORM_PRINCIPAL}:${encodeURIComponent(password)}@${broker.host}:${broker.port}`;
-  }
-  return { broker, platformUrl };
+/** The embedded broker with the bench's password table; the platform joins it in process (startPlatform embeddedBroker). */
+export async function startBenchBroker(creds: BenchCredentials, log?: BrokerLog): Promise<EmbeddedBroker> {
+  return startEmbeddedBroker({ port: 0, checkPassword: creds.check, maxPayload: SMS_USER_DATA_MAX, maxPendingPerAddress: BENCH_MAX_PENDING, log });
 }
 
 /** Enrols `ids` on the platform (one transaction) and returns their bundles, their passwords added to `creds`. */

@@ -4,8 +4,9 @@
  * modes, by argv[2]:
  *
  * - flows (argv[3] the PoR timeout in ms, argv[4] the package size): the embedded default: the bench broker (bench/_platform-fleet.ts) and the platform with
- *   its flows and the bench issuer, joined to that broker as to an external one.
- * - bare: the same bench broker and one platform MQTT client that counts the up frames it receives
+ *   its flows and the bench issuer, joined to that broker in process (startPlatform embeddedBroker),
+ *   as `tapcard platform start` joins its own.
+ * - bare: the same bench broker and one platform MQTT client (joined in process too) that counts the up frames it receives
  *   and publishes each device's down frames one after another (each awaiting its PUBACK), no link
  *   security, no flows (as bench/_platform-bare.ts does in one process). With argv[5], a broker URL,
  *   the same client on that external broker instead (mosquitto), and no broker here.
@@ -27,7 +28,7 @@ import { attachFlows } from '../platform-server/src/flows/flows';
 import { silentLog } from '../platform-server/src/log';
 import type { BrokerLog, EmbeddedBroker } from '../platform-server/src/mqtt/broker';
 import { PLATFORM_PRINCIPAL, Platform, initPlatform } from '../platform-server/src/platform-home';
-import { startPlatform, type RunningPlatform } from '../platform-server/src/server';
+import { inProcessEndpoint, startPlatform, type RunningPlatform } from '../platform-server/src/server';
 import { BenchCredentials, enrolBenchDevices, startBenchBroker } from './_platform-fleet';
 import { SizedTransitIssuer } from './_platform-issuer';
 import { workerSide, type WorkerConfig } from './_platform-worker-side';
@@ -123,8 +124,9 @@ async function flowsSide(porTimeoutMs: number, packageBytes: number): Promise<Pr
   const platform = Platform.open(dir, DEV_ENV);
   const issuer = new SizedTransitIssuer(packageBytes);
   const creds = new BenchCredentials();
-  const { broker, platformUrl } = await startBenchBroker(platform, creds, brokerTroubleLog());
-  const running: RunningPlatform = await startPlatform(platform, { mqttPort: 0, httpPort: 0, broker: platformUrl as string, workerId: 'bench', log: silentLog });
+  const broker = await startBenchBroker(creds, brokerTroubleLog());
+  // Joined in process, as `tapcard platform start` joins its own embedded broker.
+  const running: RunningPlatform = await startPlatform(platform, { mqttPort: 0, httpPort: 0, embeddedBroker: broker, workerId: 'bench', log: silentLog });
   const dpu: DataProcessingUnit = attachFlows(platform, running.link, silentLog, { porTimeoutMs, issuers: [issuer] });
   return {
     brokerUrl: broker.url,
@@ -147,9 +149,11 @@ async function bareSide(external: string | undefined): Promise<ProcessSide> {
   const creds = new BenchCredentials();
   const password = randomBytes(18).toString('base64url');
   creds.add(PLATFORM_PRINCIPAL, password, { role: 'platform', id: PLATFORM_PRINCIPAL });
-  const broker: EmbeddedBroker | null = external === undefined ? (await startBenchBroker(null, creds)).broker : null;
+  const broker: EmbeddedBroker | null = external === undefined ? await startBenchBroker(creds) : null;
   const brokerUrl = broker?.url ?? (external as string);
-  const platform = await MqttPlatformTransport.connect({ url: brokerUrl, clientId: `${PLATFORM_PRINCIPAL}.bare`, username: PLATFORM_PRINCIPAL, password });
+  const clientId = `${PLATFORM_PRINCIPAL}.bare`;
+  // The bench broker here is joined in process, as the flows' platform joins its broker.
+  const platform = await MqttPlatformTransport.connect(broker !== null ? inProcessEndpoint(broker, clientId) : { url: brokerUrl, clientId, username: PLATFORM_PRINCIPAL, password });
   let received = 0;
   let expectedUp = -1;
   let allUp: () => void = () => {};

@@ -6,7 +6,7 @@
  *   `provisionDevice` (certificate, scrypt password): exactly what `tapcard platform start` and
  *   `tapcard terminal` do. For a few devices (the download bench).
  * - fleet: the bench broker and bench enrolment of bench/_platform-fleet.ts, with the platform
- *   joined as to an external broker: for hundreds of devices (the platform bench).
+ *   joined to it in process: for hundreds of devices (the platform bench).
  *
  * Both use the bench issuer (bench/_platform-issuer.ts) through `attachFlows({ issuers })`, and every
  * terminal's frames are counted (bench/_platform-frames.ts). Logs are dropped.
@@ -126,10 +126,9 @@ export async function benchWorld(setup: 'provisioned' | 'fleet', issuer: SizedTr
     const creds = new BenchCredentials();
     let brokerUrl: string;
     if (setup === 'fleet') {
-      const started = await startBenchBroker(platform, creds);
-      benchBroker = started.broker;
-      brokerUrl = started.broker.url;
-      running = await startPlatform(platform, { mqttPort: 0, httpPort: 0, broker: started.platformUrl as string, workerId: 'bench', log: silentLog });
+      benchBroker = await startBenchBroker(creds);
+      brokerUrl = benchBroker.url;
+      running = await startPlatform(platform, { mqttPort: 0, httpPort: 0, embeddedBroker: benchBroker, workerId: 'bench', log: silentLog });
     } else {
       // the whole fleet connects from this one host
       running = await startPlatform(platform, { mqttPort: 0, httpPort: 0, maxPendingPerAddress: BENCH_MAX_PENDING, log: silentLog });

@@ -45,6 +45,12 @@ export interface StartOptions {
   host?: string;
   /** External broker URL (mqtt:// or mqtts://) instead of the embedded one. */
   broker?: string;
+  /**
+   * An embedded broker already running in this process, started (and closed) by the caller, joined
+   * in process as the platform's own would be: no listener, no socket. For a broker with its own
+   * admission (the platform bench's); mqttPort, mqttsPort and maxPendingPerAddress are then ignored.
+   */
+  embeddedBroker?: EmbeddedBroker;
   /** Distinguishes platform workers sharing one broker (MQTT client id platform.<workerId>). */
   workerId?: string;
   /** Shared-subscription group of the platform workers (default 'platform'). */
@@ -84,7 +90,10 @@ export async function startPlatform(p: Platform, opts: StartOptions): Promise<Ru
     let broker: EmbeddedBroker | null = null;
     let endpoint: MqttEndpoint;
     const clientId = `${PLATFORM_PRINCIPAL}.${opts.workerId ?? 'main'}`;
-    if (opts.broker === undefined) {
+    if (opts.embeddedBroker !== undefined) {
+      broker = opts.embeddedBroker;
+      endpoint = inProcessEndpoint(broker, clientId);
+    } else if (opts.broker === undefined) {
       broker = await startEmbeddedBroker({
         host,
         port: opts.mqttPort,
@@ -106,8 +115,7 @@ export async function startPlatform(p: Platform, opts: StartOptions): Promise<Ru
       const embedded: EmbeddedBroker = broker;
       closers.push(() => embedded.close());
       log('broker.started', { url: broker.url, tlsUrl: broker.tlsUrl });
-      // The platform's own client needs no listener: it connects inside this process.
-      endpoint = { url: 'in-process', clientId, inProcess: () => embedded.connectInProcess({ role: 'platform', id: PLATFORM_PRINCIPAL }) };
+      endpoint = inProcessEndpoint(embedded, clientId);
     } else {
       endpoint = { url: opts.broker, clientId };
       if (opts.broker.startsWith('mqtts:')) {
@@ -147,6 +155,11 @@ export async function startPlatform(p: Platform, opts: StartOptions): Promise<Ru
     await closeAll();
     throw err;
   }
+}
+
+/** The platform's own client needs no listener: it connects inside this process. */
+export function inProcessEndpoint(broker: EmbeddedBroker, clientId: string): MqttEndpoint {
+  return { url: 'in-process', clientId, inProcess: () => broker.connectInProcess({ role: 'platform', id: PLATFORM_PRINCIPAL }) };
 }
 
 /** Passes frames through and notes when each device was last heard from. */
