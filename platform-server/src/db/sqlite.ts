@@ -31,6 +31,7 @@ export class SqliteDb implements PlatformDb {
       this.native.pragma('synchronous = FULL');
       this.native.pragma('foreign_keys = ON');
       this.native.pragma('busy_timeout = 5000');
+      this.run = this.native.transaction((fn: () => unknown) => fn());
     } catch (err) {
       this.native.close();
       throw err;
@@ -67,10 +68,16 @@ export class SqliteDb implements PlatformDb {
     this.committed();
   }
 
+  /**
+   * better-sqlite3's transaction wrapper, made once: it runs the function it is given, so every
+   * transaction shares it instead of building (and collecting) a wrapper of its own per call,
+   * which better-sqlite3 makes with four variants each. Nested calls still become savepoints.
+   */
+  private readonly run: (fn: () => unknown) => unknown;
+
   transaction<T>(fn: () => T): () => T {
-    const tx = this.native.transaction(fn);
     return () => {
-      const result = tx();
+      const result = this.run(fn) as T;
       this.committed();
       return result;
     };
