@@ -65,9 +65,21 @@ function sizesFrom(asked: string | undefined, otherwise: number[]): number[] {
  * Fleets above this size use lightweight terminals: the same MCU and SE core (one copy of the code
  * for all, as every terminal here), each SE on LIGHT_FLASH_PAGES of flash instead of the terminal's
  * 1 MB, enough for the ISD and one small package, so 10,000 fit this machine's memory; flash and
- * link counters in memory (Terminal stateDir null), so each terminal holds one descriptor, its socket.
+ * link counters in memory (Terminal stateDir null) whatever TAPCARD_BENCH_FLEET_STATE says, so each
+ * terminal holds one descriptor, its socket.
  */
 const FULL_FLEET_MAX = 1000;
+/**
+ * The terminals keep their flash and link counters in memory (Terminal stateDir null), so the fleet
+ * process writes no file: with files each terminal writes, fsyncs and renames its counter file for
+ * every packet, and the fleet's one thread did that for every terminal in turn (a real device
+ * writes its own flash, beside the others), which held the flows back more than the platform did
+ * (docs/performance.md). TAPCARD_BENCH_FLEET_STATE=files keeps the state of fleets of up to
+ * FULL_FLEET_MAX terminals in files, as before.
+ */
+function fleetStateInMemory(): boolean {
+  return process.env.TAPCARD_BENCH_FLEET_STATE !== 'files';
+}
 const LIGHT_FLASH_PAGES = 32;
 /** The smallest transit package (no terms of use): a few LOAD blocks. */
 const PACKAGE_BYTES = 0;
@@ -218,7 +230,7 @@ async function runFleet(n: number, setup: Setup): Promise<FleetFigure> {
   const porTimeoutMs = light ? LIGHT_POR_TIMEOUT_MS : POR_TIMEOUT_MS;
   const server: PlatformUnderTest =
     'postgres' in setup ? await WorkerPool.start(setup.workers, setup.postgres, porTimeoutMs, PACKAGE_BYTES) : await ServerProcess.start('flows', porTimeoutMs, PACKAGE_BYTES);
-  const stateRoot = light ? null : mkdtempSync(path.join(tmpdir(), 'tapcard-bench-terminals-'));
+  const stateRoot = light || fleetStateInMemory() ? null : mkdtempSync(path.join(tmpdir(), 'tapcard-bench-terminals-'));
   const terminals: Terminal[] = [];
   const devices: { bundle: ProvisioningBundle; frames: FrameLog }[] = [];
   let figure: Omit<FleetFigure, 'bare' | 'bareBroker' | 'ratio' | 'services'>;
@@ -448,11 +460,12 @@ export async function platformBench(opts: BenchOptions): Promise<BenchResult> {
     ],
     notes: [
       `job: Terminal.withPermission (grant over the link, SCP03 with the SE, GET STATUS, keys wiped), Terminal.requestDownload + the platform's download job to done (package ${figures[0]?.packageBytes} bytes, ${figures[0]?.loadBlocks} LOAD blocks, SCP03 SL 33), then SELECT / INITIALIZE FOR LOAD / CREDIT FOR LOAD on the installed card; all terminals start together (lightweight fleets: all connected, ${fmt(LIGHT_JOBS_AT_ONCE)} jobs at a time, the next terminal starting as one finishes), latency is each terminal's start to its tap's answer.`,
-      'processes: the platform (flows, data security unit crypto, SQLite, the embedded aedes broker) runs in a child process (bench/_platform-process.ts); the terminals (MQTT clients, every MCU and SE, their counter files) run in the bench process.',
+      'processes: the platform (flows, data security unit crypto, SQLite, the embedded aedes broker) runs in a child process (bench/_platform-process.ts); the terminals (MQTT clients, every MCU and SE with its state) run in the bench process.',
       'CPU: process.cpuUsage of each process over the timed phase; "cores busy" = CPU time / wall time, out of 2 on this machine. Memory: rss and heapUsed sampled every 100 ms in each process; "rss start" is the platform process at the start of the timed phase (devices enrolled, terminals connected).',
       'messages: MQTT PUBLISHes of link frames (<= 140 octets) counted at the terminals, up and down; the bare broker replays exactly these counts and sizes per device, no flows: its broker and one platform client (down frames) in a child process, the device clients (up frames) in the bench process, each device and direction awaiting PUBACK per message. "us/msg" = that process\'s CPU time over the messages.',
       'set-up not timed: devices are enrolled by the bench (bench/_platform-fleet.ts: no certificate, a bench broker password table) because provisionDevice costs ~1 s of RSA key generation and a scrypt CONNECT check ~150 ms per device here; the platform joins that broker in process, as `tapcard platform start` joins its embedded one (no socket for the platform\'s own client); so does the bare replay\'s platform client.',
       `the platform's PoR timeout is ${POR_TIMEOUT_MS / 1000} s here (${LIGHT_POR_TIMEOUT_MS / 1000} s for lightweight fleets), the terminals' the same, so a loaded platform waits instead of resending; one warm-up job runs before the timed phase. TAPCARD_BENCH_TERMINALS=100,1000 chooses the fleet sizes; fleets above ${FULL_FLEET_MAX} use lightweight terminals (the same MCU and SE core, each SE on ${LIGHT_FLASH_PAGES} pages of 4 KB of flash instead of 1 MB, flash and link counters in memory instead of files) and print progress on stderr.`,
+      `terminal state: ${fleetStateInMemory() ? 'in memory (flash image and link counters), so the fleet process writes no file; TAPCARD_BENCH_FLEET_STATE=files keeps it in files for fleets of up to ' + FULL_FLEET_MAX : `in files (TAPCARD_BENCH_FLEET_STATE=files) up to ${FULL_FLEET_MAX} terminals: each terminal writes, fsyncs and renames its link counter file for every packet, one terminal after another in the fleet's one thread`}.`,
       ...(withServices.length > 0
         ? [
             `workers (bench/_platform-workers.ts): N processes running what \`tapcard platform worker\` runs (device leases, the lease-routed transport on the shared subscription, the flows) with the bench issuer, on a fresh database of a private PostgreSQL 15 cluster (scripts/postgres/start.sh: loopback, fsync on) and a fresh private mosquitto 2 (plain MQTT on loopback with the production ACL of \`platform broker-cert\`, no TLS, no persistence, no queue limit); the same bench enrolment; leases of ${LEASE_MS / 1000} s so no device changes hands. The bare replay runs through another fresh mosquitto: the platform client in a child process, the devices here. "with mosquitto + PostgreSQL us/msg" adds both services' CPU time to the workers'; the embedded platform's figure holds its broker and SQLite already. TAPCARD_BENCH_WORKER_TERMINALS=100,1000 chooses the worker fleet sizes (0: none).`,
