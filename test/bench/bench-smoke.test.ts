@@ -48,7 +48,7 @@ describe.each(Object.keys(BENCHES) as BenchName[])('bench %s in smoke mode', (na
     expect(back).toEqual(r);
     expect(renderResult(r)).toContain(r.tables[0].title);
     fs.rmSync(dir, { recursive: true, force: true });
-  }, 120_000);
+  }, 300_000);
 });
 
 describe('bench figures that do not depend on time', () => {
