@@ -106,7 +106,7 @@ export class ContentInstaller {
     this.app[APP_LIFE_CYCLE] = (cmd.p1 & P1_INSTALL_FOR_MAKE_SELECTABLE) !== 0 ? LC_APP_SELECTABLE : LC_APP_INSTALLED;
     this.app[APP_CLASS] = appClass.classId;
 
-    // Installing allocates the instance's context and runtime object, as a Java Card install does.
+    // The context install() personalises through; the slot gets its own below.
     const ctx = new AppletContext(slot, this.services, this.app.subarray(APP_AID, APP_AID + 16), lens[2]);
     this.elfReader.open(elfIndex, readU24(elfs, e + ELF_DATA_LEN));
     this.store.begin();
@@ -118,10 +118,11 @@ export class ContentInstaller {
       return sw;
     }
     this.registry.reload();
-    // The runtime object reads its committed records; a fresh AID buffer outlives this.app.
+    // The runtime object, made at the instance's first SELECT (card-slot.ts), reads its committed
+    // records; a fresh AID buffer outlives this.app.
     const aid = new Uint8Array(lens[2]);
     copy(this.registry.apps, this.registry.appAt(slot) + APP_AID, aid, 0, lens[2]);
-    this.slots[slot].attach(appClass.create(new AppletContext(slot, this.services, aid, lens[2])));
+    this.slots[slot].attach(appClass, new AppletContext(slot, this.services, aid, lens[2]));
     rsp.buf[0] = 0;
     rsp.len = 1;
     return SW.OK;

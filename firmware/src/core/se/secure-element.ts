@@ -128,7 +128,7 @@ export class SecureElement {
     this.reset();
   }
 
-  /** Builds the runtime applets of every installed instance (boot). */
+  /** Attaches every installed instance to its slot (boot); its runtime object is made at its first SELECT. */
   private attachInstalled(): void {
     const r = this.registry;
     const classes = this.config.appletClasses;
@@ -141,7 +141,7 @@ export class SecureElement {
         const len = r.apps[a + APP_AID_LEN];
         const aid = new Uint8Array(len);
         copy(r.apps, a + APP_AID, aid, 0, len);
-        this.slots[s].attach(classes[i].create(new AppletContext(s, this.services, aid, len)));
+        this.slots[s].attach(classes[i], new AppletContext(s, this.services, aid, len));
         break;
       }
     }
@@ -212,7 +212,7 @@ export class SecureElement {
       const after = (cmd.p2 & 0x03) === P2_NEXT_OCCURRENCE && this.selected >= 0 ? this.selected : -1;
       slot = r.findAppByPrefix(b, cmd.dataOff, cmd.lc, after);
     }
-    if (slot < 0 || r.apps[r.appAt(slot) + APP_LIFE_CYCLE] !== LC_APP_SELECTABLE || this.slots[slot].applet === null) {
+    if (slot < 0 || r.apps[r.appAt(slot) + APP_LIFE_CYCLE] !== LC_APP_SELECTABLE || !this.slots[slot].occupied()) {
       return SW.ERR_FILE_NOT_FOUND;
     }
     this.deselectCurrent();
@@ -226,7 +226,7 @@ export class SecureElement {
     const r = this.registry;
     for (let s = 0; s < SLOT_COUNT; s++) {
       const a = r.appAt(s);
-      if (r.appUsed[s] && r.apps[a + APP_LIFE_CYCLE] === LC_APP_SELECTABLE && (r.apps[a + APP_PRIVILEGES] & PRIVILEGE_CARD_RESET) !== 0 && this.slots[s].applet !== null) return s;
+      if (r.appUsed[s] && r.apps[a + APP_LIFE_CYCLE] === LC_APP_SELECTABLE && (r.apps[a + APP_PRIVILEGES] & PRIVILEGE_CARD_RESET) !== 0 && this.slots[s].occupied()) return s;
     }
     return -1;
   }
