@@ -124,7 +124,7 @@ export async function recordTranscript(taps: number, termsLength = 2500): Promis
 }
 
 /** The firmware's lazy parts that are the SE's (the probe holds no MCU, provisioning or console). */
-const SE_LAZY_PARTS = ['isdSessionPart', 'desTablesPart', 'mountPart', 'crcPart', 'loyaltyInstallPart', 'loyaltyPart', 'plainPart'];
+const SE_LAZY_PARTS = ['isdSessionPart', 'desTablesPart', 'mountPart', 'crcPart', 'loyaltyInstallPart', 'loyaltyPart', 'plainPart', 'purseAppletPart'];
 
 /** Builds the probe with the firmware's own build and the SE's lazy parts (no size limit: it is not the firmware). */
 export async function buildProbe(outFile: string): Promise<void> {

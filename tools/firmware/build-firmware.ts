@@ -99,6 +99,8 @@ export const LAZY_PARTS: LazyPart[] = [
   { name: 'loyaltyInstallPart', roots: ['installLoyalty'] },
   { name: 'loyaltyPart', roots: ['LoyaltyApplet'] },
   { name: 'plainPart', roots: ['PlainApplet'] },
+  // a purse card's runtime object, made at its first SELECT (core/se/card-slot.ts)
+  { name: 'purseAppletPart', roots: ['PurseApplet'] },
 ];
 
 export interface FirmwareBuildOptions {
