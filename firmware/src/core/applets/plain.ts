@@ -5,21 +5,19 @@
  */
 import type { CommandApdu } from '../apdu';
 import { SW } from '../sw';
-import { TlvWriter } from '../tlv';
 import type { ApduResponse, Applet, AppletClass, AppletContext } from '../se/applet';
 import type { ElfReader } from '../se/elf-reader';
 import { APP_CLASS_PLAIN } from '../se/package-header';
 
 class PlainApplet implements Applet {
   private readonly ctx: AppletContext;
-  private readonly writer = new TlvWriter();
 
   constructor(ctx: AppletContext) {
     this.ctx = ctx;
   }
 
   select(_cmd: CommandApdu, rsp: ApduResponse): number {
-    const w = this.writer.reset(rsp.buf, 0);
+    const w = this.ctx.services.writer.reset(rsp.buf, 0);
     w.open(0x6f);
     w.tlv(0x84, this.ctx.aid, 0, this.ctx.aidLen);
     w.close();

@@ -8,6 +8,7 @@ import type { CommandApdu } from '../apdu';
 import type { CipherFactory } from '../crypto/block-cipher';
 import type { Random } from '../ports/random';
 import type { Store } from '../store/store';
+import type { TlvWriter } from '../tlv';
 import type { CardManager } from './card-manager';
 import type { ElfReader } from './elf-reader';
 import { REC_APP_DATA_BASE } from './records';
@@ -29,6 +30,11 @@ export interface SeServices {
   readonly aes: CipherFactory;
   readonly des: CipherFactory;
   readonly tripleDes: CipherFactory;
+  /**
+   * The SE's one TLV writer, shared by the ISD, the PPSE directory, GET STATUS and every applet:
+   * each resets it and finishes its response within one APDU (on a board each writer is ~30 JsVars).
+   */
+  readonly writer: TlvWriter;
 }
 
 export class AppletContext {

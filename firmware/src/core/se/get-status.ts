@@ -49,7 +49,8 @@ const MAX_STATUS_DATA = 256 - 16 - 8;
 
 export class GetStatus {
   private readonly registry: Registry;
-  private readonly writer = new TlvWriter();
+  /** The SE's shared writer (applet.ts SeServices.writer). */
+  private readonly writer: TlvWriter;
   private readonly criteria = new TlvReader();
   private readonly one = new Uint8Array(1);
   private readonly two = new Uint8Array(2);
@@ -60,8 +61,9 @@ export class GetStatus {
   private filterLen = 0;
   private filterBuf: Uint8Array = new Uint8Array(16);
 
-  constructor(registry: Registry) {
+  constructor(registry: Registry, writer: TlvWriter) {
     this.registry = registry;
+    this.writer = writer;
   }
 
   reset(): void {

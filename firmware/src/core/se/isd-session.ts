@@ -40,6 +40,6 @@ export class IsdSession {
     this.staticCmac = new Cmac(aes());
     this.loader = new ContentLoader(content.store, content.registry);
     this.installer = new ContentInstaller(content.store, content.registry, content.services, content.classes, content.slots);
-    this.status = new GetStatus(content.registry);
+    this.status = new GetStatus(content.registry, content.services.writer);
   }
 }

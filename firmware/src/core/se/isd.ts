@@ -54,10 +54,12 @@ const COMMAND_FLAGS = new Uint8Array([SECURED, SECURED, SECURED, SECURED, SECURE
 export class Isd {
   readonly scm: SecureChannelModule;
   cardLifeCycle = 0x0f;
-  private readonly writer = new TlvWriter();
+  /** The SE's shared writer (applet.ts SeServices.writer). */
+  private readonly writer: TlvWriter;
 
-  constructor(scm: SecureChannelModule) {
+  constructor(scm: SecureChannelModule, writer: TlvWriter) {
     this.scm = scm;
+    this.writer = writer;
   }
 
   /** SELECT answer: FCI 6F { 84 AID, A5 { 9F65 max command data } } (GPCS 11.9.3). */

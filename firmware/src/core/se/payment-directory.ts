@@ -22,12 +22,14 @@ const LABEL_MAX = 16;
 export class PaymentDirectory {
   private readonly registry: Registry;
   private readonly classes: AppletClass[];
-  private readonly writer = new TlvWriter();
+  /** The SE's shared writer (applet.ts SeServices.writer). */
+  private readonly writer: TlvWriter;
   private readonly label = new Uint8Array(LABEL_MAX);
 
-  constructor(registry: Registry, classes: AppletClass[]) {
+  constructor(registry: Registry, classes: AppletClass[], writer: TlvWriter) {
     this.registry = registry;
     this.classes = classes;
+    this.writer = writer;
   }
 
   /** True when the SELECT data names the PPSE. */

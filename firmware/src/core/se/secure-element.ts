@@ -18,6 +18,7 @@ import type { Random } from '../ports/random';
 import { BufferPool } from '../pool';
 import { type Crc32, Store } from '../store/store';
 import { SW } from '../sw';
+import { TlvWriter } from '../tlv';
 import { ISD_AID } from './aid';
 import { PaymentDirectory } from './payment-directory';
 import { ApduResponse, AppletContext, type AppletClass, type SeServices } from './applet';
@@ -101,12 +102,13 @@ export class SecureElement {
       aes: config.aes,
       des: config.des,
       tripleDes: config.tripleDes,
+      writer: new TlvWriter(),
     };
     this.services = services;
     const content = { store: this.store, registry: this.registry, services: services, classes: config.appletClasses, slots: this.slots };
     this.scm = new SecureChannelModule(this.store, config.aes, config.serial, content);
-    this.isd = new Isd(this.scm);
-    this.directory = new PaymentDirectory(this.registry, config.appletClasses);
+    this.isd = new Isd(this.scm, services.writer);
+    this.directory = new PaymentDirectory(this.registry, config.appletClasses, services.writer);
     this.atrLen = buildContactlessAtr(SE_HIST, 0, SE_HIST.length, this.atr);
   }
 

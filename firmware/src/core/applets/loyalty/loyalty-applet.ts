@@ -20,7 +20,6 @@ import type { ApduResponse, Applet, AppletContext } from '../../se/applet';
 import { CM_STATUS_ACTIVE, CM_STATUS_LOCKED } from '../../se/card-manager';
 import { CARD_NUMBER_LEN, KEY_AT_VALUE, KEY_ENTRY_LEN } from '../../package/format';
 import { SW } from '../../sw';
-import { TlvWriter } from '../../tlv';
 import { DATE_TIME_LEN, LOYALTY_MAC_LEN, MerchantMac, TERMINAL_ID_LEN } from './merchant-mac';
 import {
   CFG_CARD_NUMBER,
@@ -63,7 +62,6 @@ export class LoyaltyApplet implements Applet {
   private readonly key = new Uint8Array(KEY_ENTRY_LEN);
   private readonly expected = new Uint8Array(LOYALTY_MAC_LEN);
   private readonly mac: MerchantMac;
-  private readonly writer = new TlvWriter();
   private readonly ready: boolean;
 
   constructor(ctx: AppletContext) {
@@ -77,7 +75,7 @@ export class LoyaltyApplet implements Applet {
   select(cmd: CommandApdu, rsp: ApduResponse): number {
     if (!this.ready) return SW.ERR_FILE_NOT_FOUND;
     if ((cmd.p2 & P2_NO_FCI) === P2_NO_FCI) return SW.OK;
-    const w = this.writer.reset(rsp.buf, 0);
+    const w = this.ctx.services.writer.reset(rsp.buf, 0);
     w.open(0x6f);
     w.tlv(0x84, this.ctx.aid, 0, this.ctx.aidLen);
     w.open(0xa5);

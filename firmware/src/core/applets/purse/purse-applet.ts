@@ -9,7 +9,6 @@
 import type { CommandApdu } from '../../apdu';
 import type { ApduResponse, Applet, AppletContext } from '../../se/applet';
 import { SW } from '../../sw';
-import { TlvWriter } from '../../tlv';
 import { initializeForLoad, creditForLoad } from './load';
 import { verifyPin } from './pin';
 import { debitForPurchase, initializeForPurchase } from './purchase';
@@ -64,7 +63,6 @@ const HANDLERS: Handler[] = [getBalance, initialize, creditForLoad, debitForPurc
 
 export class PurseApplet implements Applet {
   private readonly card: PurseCard;
-  private readonly writer = new TlvWriter();
 
   constructor(ctx: AppletContext, profile: PurseProfile) {
     this.card = new PurseCard(ctx, profile);
@@ -76,7 +74,7 @@ export class PurseApplet implements Applet {
     card.pinVerified = false;
     if (!card.ready) return SW.ERR_FILE_NOT_FOUND;
     if ((cmd.p2 & P2_NO_FCI) === P2_NO_FCI) return SW.OK;
-    const w = this.writer.reset(rsp.buf, 0);
+    const w = card.ctx.services.writer.reset(rsp.buf, 0);
     w.open(TAG_FCI);
     w.tlv(TAG_DF_NAME, card.ctx.aid, 0, card.ctx.aidLen);
     w.open(TAG_FCI_PROPRIETARY);
