@@ -6,15 +6,18 @@
  *
  * The link delivers a command at least once (a PoR lost on a dropped link makes the platform send
  * it again under a new counter). The SE must not see a protected command twice, so the relay
- * remembers the last command and its answer: the same (op, job, seq, bytes) again gets the stored
- * answer, not a second trip to the SE. A sequence (OP_APDU_SEQUENCE, several commands in one
+ * remembers the last command and its answer: the same (op, job, seq, length, CRC-16 of the bytes)
+ * again gets the stored answer, not a second trip to the SE. The command is kept as its CRC, not
+ * its bytes (up to 1,035 of them: ~60-75 JsVars on a board for as long as it runs); the platform
+ * numbers its commands, so a different command under the same job and seq is already its error. A sequence (OP_APDU_SEQUENCE, several commands in one
  * packet) is one relay command: remembered whole, answered whole.
  *
  * States: IDLE --APDU--> RELAYING --APDU or a repeat--> RELAYING --COMPLETE--> DONE --APDU-->
  * RELAYING. COMPLETE is a read (card-manager record), legal in every state.
  */
-import { copy, equalBytes, readU16 } from '../bytes';
+import { copy, readU16 } from '../bytes';
 import { CM_RECORD_LEN } from '../se/card-manager';
+import { CRC16_INIT, crc16 } from '../store/crc16';
 import { MAX_COMMAND_LEN, MAX_RESPONSE_LEN, SecureElement } from '../se/secure-element';
 import { SW } from '../sw';
 import {
@@ -40,8 +43,8 @@ export class DownloadRelay {
   repeated = 0;
   private readonly se: SecureElement;
   private readonly cmd = new RelayCommand();
-  /** The last command as it came (the SE unwraps in place, so it gets a copy in `work`). */
-  private readonly last = new Uint8Array(MAX_COMMAND_LEN);
+  /** CRC-16 of the last command as it came (the SE unwraps in place, so it gets a copy in `work`). */
+  private lastCrc = -1;
   /** The command and answer buffers of an SE exchange (the management session borrows them). */
   readonly work = new Uint8Array(MAX_COMMAND_LEN);
   readonly rsp = new Uint8Array(MAX_RESPONSE_LEN);
@@ -80,7 +83,7 @@ export class DownloadRelay {
     this.state = 'RELAYING';
     this.job = c.job;
     this.total = c.total;
-    copy(msg, c.bodyOff, this.last, 0, c.bodyLen);
+    this.lastCrc = crc16(msg, c.bodyOff, c.bodyLen, CRC16_INIT);
     this.lastLen = c.bodyLen;
     this.lastOp = c.op;
     this.lastJob = c.job;
@@ -125,7 +128,7 @@ export class DownloadRelay {
   private isRepeat(msg: Uint8Array, c: RelayCommand): boolean {
     return (
       c.op === this.lastOp && c.job === this.lastJob && c.seq === this.lastSeq && c.bodyLen === this.lastLen &&
-      equalBytes(msg, c.bodyOff, this.last, 0, c.bodyLen)
+      crc16(msg, c.bodyOff, c.bodyLen, CRC16_INIT) === this.lastCrc
     );
   }
 
