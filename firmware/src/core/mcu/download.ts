@@ -43,10 +43,9 @@ export class DownloadRelay {
   repeated = 0;
   private readonly se: SecureElement;
   private readonly cmd = new RelayCommand();
-  /** CRC-16 of the last command as it came (the SE unwraps in place, so it gets a copy in `work`). */
+  /** CRC-16 of the last command as it came, taken before the SE unwraps it in place. */
   private lastCrc = -1;
-  /** The command and answer buffers of an SE exchange (the management session borrows them). */
-  readonly work = new Uint8Array(MAX_COMMAND_LEN);
+  /** The answer buffer of an SE exchange (the management session borrows it). */
   readonly rsp = new Uint8Array(MAX_RESPONSE_LEN);
   private lastLen = -1;
   private lastOp = -1;
@@ -118,11 +117,14 @@ export class DownloadRelay {
     return n;
   }
 
-  /** Passes one command APDU msg[off, off + len) to the SE (it unwraps in place, so on a copy); the response is in rsp. */
+  /**
+   * Passes one command APDU msg[off, off + len) to the SE, which unwraps it in place there (the
+   * relay keeps only its CRC, taken before); the response is in rsp. The commands of a sequence
+   * follow one another in msg, and unwrapping one changes none of the next one's bytes.
+   */
   private transceive(msg: Uint8Array, off: number, len: number): number {
-    copy(msg, off, this.work, 0, len);
     this.relayed = this.relayed + 1;
-    return this.se.transceive(this.work, len, this.rsp);
+    return this.se.transceive(off === 0 ? msg : msg.subarray(off, off + len), len, this.rsp);
   }
 
   private isRepeat(msg: Uint8Array, c: RelayCommand): boolean {

@@ -7,7 +7,8 @@
  * session keys are derived from them (then the grant is wiped), the session keys until end().
  *
  * The SE sits in the same firmware, so every exchange is a direct, synchronous transceive. The
- * session borrows the relay's SE buffers (the two never run in the same event).
+ * session has a command buffer of its own, made with it, and borrows the relay's answer buffer
+ * (the two never run in the same event).
  */
 import { CommandApdu, LE_ABSENT, parseCommand } from '../apdu';
 import { copy, equalCt, fill } from '../bytes';

@@ -30,7 +30,7 @@ import { LinkEndpoint, type LinkSink, RECEIVED_COMMAND, RECEIVED_POR, REQUEST_SE
 import { COPY_OF_POR, LINK_COPY, LINK_POR_REFUSED } from '../link/link-notes';
 import { POR } from '../link/por-status';
 import { RESPONSE } from '../link/response-packet';
-import type { SecureElement } from '../se/secure-element';
+import { MAX_COMMAND_LEN, type SecureElement } from '../se/secure-element';
 import type { Random } from '../ports/random';
 import { DownloadRelay, RELAY_ANSWER_MAX } from './download';
 import { APP_ID_MAX, writeDownloadRequest } from './download-request';
@@ -177,7 +177,8 @@ export class Mcu {
   }
 
   private granted(grant: Uint8Array, off: number, len: number): void {
-    const session = new ManagementSession(this.se, this.aes, this.random, this.relay.work, this.relay.rsp);
+    // Its command buffer lives as long as the session; the answer buffer is the relay's (idle meanwhile).
+    const session = new ManagementSession(this.se, this.aes, this.random, new Uint8Array(MAX_COMMAND_LEN), this.relay.rsp);
     const rc = session.open(grant, off, len, this.now);
     this.lastSw = session.lastSw;
     if (rc !== 0) {
