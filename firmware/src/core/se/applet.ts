@@ -13,9 +13,12 @@ import type { CardManager } from './card-manager';
 import type { ElfReader } from './elf-reader';
 import { REC_APP_DATA_BASE } from './records';
 
-/** Response under construction: data goes to buf[0..len); the SW is the handler's return value. */
+/**
+ * Response under construction: data goes to buf[0..len); the SW is the handler's return value.
+ * The SE points buf at the caller's response buffer for each APDU.
+ */
 export class ApduResponse {
-  readonly buf: Uint8Array;
+  buf: Uint8Array;
   len = 0;
   constructor(buf: Uint8Array) {
     this.buf = buf;

@@ -15,7 +15,6 @@ import { copy, equalBytes } from '../bytes';
 import type { CipherFactory } from '../crypto/block-cipher';
 import type { Flash } from '../ports/flash';
 import type { Random } from '../ports/random';
-import { BufferPool } from '../pool';
 import { type Crc32, Store } from '../store/store';
 import { SW } from '../sw';
 import { TlvWriter } from '../tlv';
@@ -88,9 +87,8 @@ export class SecureElement {
     if (config.serial.length !== KDD_LEN) throw new Error(`SE serial must be ${KDD_LEN} bytes, got ${config.serial.length}`);
     this.config = config;
     this.serial = config.serial;
-    const pool = new BufferPool(MAX_RESPONSE_DATA);
-    this.rsp = new ApduResponse(pool.take(MAX_RESPONSE_DATA));
-    pool.seal();
+    // Handlers write the response data straight into the caller's buffer (transceive()).
+    this.rsp = new ApduResponse(new Uint8Array(0));
     this.store = new Store(config.flash, SE_STORE_KEYS, SE_STORE_MAX_VALUE, config.crc32);
     this.cardManager = new CardManager(this.store);
     this.registry = new Registry(this.store);
@@ -169,16 +167,17 @@ export class SecureElement {
 
   /**
    * One command APDU in, one response APDU (data || SW1 SW2) out; returns the response length.
-   * `out` must hold MAX_RESPONSE_LEN bytes.
+   * `out` must hold MAX_RESPONSE_LEN bytes and be another buffer than `command`: the handlers
+   * write the response data into it while they read the command.
    */
   transceive(command: Uint8Array, len: number, out: Uint8Array): number {
     if (out.length < MAX_RESPONSE_LEN) throw new Error(`transceive: response buffer must hold ${MAX_RESPONSE_LEN} bytes`);
     const rsp = this.rsp;
+    rsp.buf = out;
     rsp.len = 0;
     let sw = parseCommand(command, len, this.cmd);
     if (sw === 0) sw = this.dispatch(this.cmd, rsp);
     if (sw !== SW.OK && sw !== SW.WARN_MORE_DATA && (sw & 0xff00) !== 0x6100 && !this.keepsData(sw)) rsp.len = 0;
-    copy(rsp.buf, 0, out, 0, rsp.len);
     out[rsp.len] = shr(sw, 8) & 0xff;
     out[rsp.len + 1] = sw & 0xff;
     return rsp.len + 2;
