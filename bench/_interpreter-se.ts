@@ -85,7 +85,7 @@ export async function recordTranscript(taps: number, termsLength = 2500): Promis
     random: deterministicRandom(),
     aes: () => new SoftAes(),
     des: () => new SoftDes(),
-    tripleDes: () => new TripleDes(() => new SoftDes()),
+    tripleDes: () => new TripleDes(() => new SoftDes(), false),
     serial: fromHex(SERIAL),
     appletClasses: BUILT_IN_APPLET_CLASSES,
     initialKeys: { kvn: 0x30, enc: key, mac: key, dek: key },

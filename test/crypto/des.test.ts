@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { BlockCipher } from '../../firmware/src/core/crypto/block-cipher';
 import { SoftDes, SoftTripleDes } from '../../firmware/src/core/crypto/des';
+import { TripleDes } from '../../firmware/src/core/crypto/triple-des';
 import { buildDesTables, DesTables, WordDes, WordTripleDes } from '../../firmware/src/board/espruino/word-des';
 import { fromHex, toHex } from '../../firmware/src/core/hex';
 import { nodeEcb, pseudoRandomBytes } from './_reference';
@@ -26,8 +27,30 @@ const WORD_TABLES = new DesTables(buildDesTables().buffer);
 /** The portable core's engines and the board's word-wide ones must give the same answers. */
 const ENGINES = [
   { name: 'SoftDes (portable core)', des: (): BlockCipher => new SoftDes(), tripleDes: (): BlockCipher => new SoftTripleDes() },
-  { name: 'WordDes (board)', des: (): BlockCipher => new WordDes(WORD_TABLES), tripleDes: (): BlockCipher => new WordTripleDes(WORD_TABLES) },
+  { name: 'WordDes (board)', des: (): BlockCipher => new WordDes(WORD_TABLES), tripleDes: (): BlockCipher => new WordTripleDes(WORD_TABLES, false) },
 ];
+
+/** Two-key-only engines (the board's SE makes these for the purse): the two-key answers, and 24-byte keys refused. */
+describe.each([
+  { name: 'TripleDes on SoftDes, two-key only', tripleDes: (): BlockCipher => new TripleDes(() => new SoftDes(), true) },
+  { name: 'WordTripleDes, two-key only', tripleDes: (): BlockCipher => new WordTripleDes(WORD_TABLES, true) },
+])('$name', (engines) => {
+  it('gives the PBOC session keys and agrees with OpenSSL two-key EDE; refuses a 24-byte key', () => {
+    const tdes = engines.tripleDes();
+    const dlk = '11223344556677888877665544332211';
+    expect(encrypt(tdes, dlk, '1122334400008000')).toBe('9b1d924e05595603'); // SESLK
+    expect(decrypt(tdes, dlk, '9b1d924e05595603')).toBe('1122334400008000');
+    const out = new Uint8Array(8);
+    for (let i = 0; i < 10; i++) {
+      const key = pseudoRandomBytes(700 + i, 16);
+      const block = pseudoRandomBytes(1700 + i, 8);
+      tdes.setKey(key, 0, 16);
+      tdes.encryptBlock(block, 0, out, 0);
+      expect(toHex(out)).toBe(toHex(nodeEcb('des-ede-ecb', key, block, false)));
+    }
+    expect(() => tdes.setKey(pseudoRandomBytes(1, 24), 0, 24)).toThrow(/expected 16 bytes, got 24/);
+  });
+});
 
 describe.each(ENGINES)('$name', (engines) => {
   describe('DES (FIPS 46-3)', () => {

@@ -24,7 +24,8 @@ export function bootSecureElement(flash: Flash, provisioning: SeProvisioning): S
     random: espruinoRandom,
     aes: () => new EspruinoAesCipher(nativeAes),
     des: () => new WordDes(desTables),
-    tripleDes: () => new WordTripleDes(desTables),
+    // the purse's DPK/DLK are 16 bytes (PBOC_KEY_LEN), its only 3DES use on the SE
+    tripleDes: () => new WordTripleDes(desTables, true),
     serial: provisioning.serial,
     appletClasses: BUILT_IN_APPLET_CLASSES,
     initialKeys: { kvn: provisioning.isdKeyVersion, enc: provisioning.enc, mac: provisioning.mac, dek: provisioning.dek },

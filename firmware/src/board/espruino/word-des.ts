@@ -336,9 +336,9 @@ export class WordDes implements BlockCipher {
   }
 }
 
-/** Triple DES EDE (core/crypto/triple-des.ts) on WordDes. */
+/** Triple DES EDE (core/crypto/triple-des.ts) on WordDes; twoKeyOnly: 16-byte keys only, two engines. */
 export class WordTripleDes extends TripleDes {
-  constructor(tables: DesTables) {
-    super(() => new WordDes(tables));
+  constructor(tables: DesTables, twoKeyOnly: boolean) {
+    super(() => new WordDes(tables), twoKeyOnly);
   }
 }

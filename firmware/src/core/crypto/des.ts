@@ -169,6 +169,6 @@ export class SoftDes implements BlockCipher {
 /** Triple DES EDE on SoftDes (triple-des.ts). */
 export class SoftTripleDes extends TripleDes {
   constructor() {
-    super(() => new SoftDes());
+    super(() => new SoftDes(), false);
   }
 }

@@ -1,7 +1,8 @@
 /**
  * Triple DES EDE (NIST SP 800-67 §3) over any single-DES BlockCipher: the portable SoftDes
  * (des.ts) or a board's own. 16-byte keys are K1||K2 with K3 = K1, and K1's key schedule then
- * serves the third step too; 24-byte keys are K1||K2||K3.
+ * serves the third step too; 24-byte keys are K1||K2||K3. An engine made for two-key keys only
+ * has no third single-DES engine (on a board one engine and its schedule are ~17 JsVars).
  */
 import { BlockCipher, assertRange } from './block-cipher';
 
@@ -11,28 +12,29 @@ export class TripleDes implements BlockCipher {
   readonly blockSize = BLOCK;
   private readonly k1: BlockCipher;
   private readonly k2: BlockCipher;
-  private readonly k3: BlockCipher;
+  /** The third key's engine; null for an engine made for two-key keys only. */
+  private readonly k3: BlockCipher | null;
   /** The engine of the third step: k1 for two-key, k3 for three-key Triple DES. */
   private last: BlockCipher;
 
-  /** makeDes: a fresh single-DES engine (called three times). */
-  constructor(makeDes: () => BlockCipher) {
+  /** makeDes: a fresh single-DES engine (called three times, twice when twoKeyOnly: 16-byte keys only). */
+  constructor(makeDes: () => BlockCipher, twoKeyOnly: boolean) {
     this.k1 = makeDes();
     this.k2 = makeDes();
-    this.k3 = makeDes();
+    this.k3 = twoKeyOnly ? null : makeDes();
     this.last = this.k1;
   }
 
   setKey(key: Uint8Array, off: number, len: number): void {
-    if (len !== 16 && len !== 24) throw new Error(`3DES key: expected 16 or 24 bytes, got ${len}`);
+    if (len !== 16 && (len !== 24 || this.k3 === null)) throw new Error(`3DES key: expected ${this.k3 === null ? '16' : '16 or 24'} bytes, got ${len}`);
     assertRange('3DES key', key, off, len);
     this.k1.setKey(key, off, 8);
     this.k2.setKey(key, off + 8, 8);
-    if (len === 24) {
+    if (len === 24 && this.k3 !== null) {
       this.k3.setKey(key, off + 16, 8);
       this.last = this.k3;
     } else {
-      this.k3.wipe();
+      if (this.k3 !== null) this.k3.wipe();
       this.last = this.k1;
     }
   }
@@ -52,6 +54,6 @@ export class TripleDes implements BlockCipher {
   wipe(): void {
     this.k1.wipe();
     this.k2.wipe();
-    this.k3.wipe();
+    if (this.k3 !== null) this.k3.wipe();
   }
 }

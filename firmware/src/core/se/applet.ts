@@ -32,6 +32,7 @@ export interface SeServices {
   readonly random: Random;
   readonly aes: CipherFactory;
   readonly des: CipherFactory;
+  /** Triple DES EDE for 16-byte keys (the purse's DPK/DLK): a board may make two-key-only engines. */
   readonly tripleDes: CipherFactory;
   /**
    * The SE's one TLV writer, shared by the ISD, the PPSE directory, GET STATUS and every applet:
