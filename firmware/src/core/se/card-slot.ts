@@ -3,9 +3,10 @@
  * reset() gives its ATR (3B 8n 80 01 ... TCK, atr.ts) and deselects its applet, like a card that
  * was powered off and on; exchange() passes APDUs to the applet.
  *
- * An installed instance gets its runtime object (key schedules, record buffers: ~540 JsVars for a
- * purse on Espruino) at its first SELECT, not when it is attached at boot or by INSTALL: a
- * download then never holds the card it installs beside the SCP03 session that installs it. The
+ * An installed instance gets its runtime object (a purse card's key schedules and record buffers,
+ * ~250 JsVars on Espruino, and the purse's code, which the firmware build defines with it: ~560)
+ * at its first SELECT, not when it is attached at boot or by INSTALL: a download then never holds
+ * the card it installs beside the SCP03 session that installs it. The
  * object is made once per instance and kept until the instance is detached, so no APDU after that
  * first SELECT allocates.
  */
