@@ -6,7 +6,7 @@
  *
  * The link delivers a command at least once (a PoR lost on a dropped link makes the platform send
  * it again under a new counter). The SE must not see a protected command twice, so the relay
- * remembers the last command and its answer: the same (op, job, seq, length, CRC-16 of the bytes)
+ * remembers the last command and its answer: the same (op, job, seq, length, CRC-32 of the bytes)
  * again gets the stored answer, not a second trip to the SE. The command is kept as its CRC, not
  * its bytes (up to 1,035 of them: ~60-75 JsVars on a board for as long as it runs); the platform
  * numbers its commands, so a different command under the same job and seq is already its error. A sequence (OP_APDU_SEQUENCE, several commands in one
@@ -15,9 +15,8 @@
  * States: IDLE --APDU--> RELAYING --APDU or a repeat--> RELAYING --COMPLETE--> DONE --APDU-->
  * RELAYING. COMPLETE is a read (card-manager record), legal in every state.
  */
-import { copy, readU16 } from '../bytes';
+import { copy, equalBytes, readU16 } from '../bytes';
 import { CM_RECORD_LEN } from '../se/card-manager';
-import { CRC16_INIT, crc16 } from '../store/crc16';
 import { MAX_COMMAND_LEN, MAX_RESPONSE_LEN, SecureElement } from '../se/secure-element';
 import { SW } from '../sw';
 import {
@@ -43,8 +42,12 @@ export class DownloadRelay {
   repeated = 0;
   private readonly se: SecureElement;
   private readonly cmd = new RelayCommand();
-  /** CRC-16 of the last command as it came, taken before the SE unwraps it in place. */
-  private lastCrc = -1;
+  /**
+   * CRC-32 of the last command as it came, taken before the SE unwraps it in place (the SE's
+   * store check: one native call on the board), and room for a new command's.
+   */
+  private readonly lastCrc = new Uint8Array(4);
+  private readonly crc = new Uint8Array(4);
   /** The answer buffer of an SE exchange (the management session borrows it). */
   readonly rsp = new Uint8Array(MAX_RESPONSE_LEN);
   private lastLen = -1;
@@ -82,7 +85,7 @@ export class DownloadRelay {
     this.state = 'RELAYING';
     this.job = c.job;
     this.total = c.total;
-    this.lastCrc = crc16(msg, c.bodyOff, c.bodyLen, CRC16_INIT);
+    this.se.crc32(msg, c.bodyOff, c.bodyLen, this.lastCrc, 0);
     this.lastLen = c.bodyLen;
     this.lastOp = c.op;
     this.lastJob = c.job;
@@ -130,8 +133,13 @@ export class DownloadRelay {
   private isRepeat(msg: Uint8Array, c: RelayCommand): boolean {
     return (
       c.op === this.lastOp && c.job === this.lastJob && c.seq === this.lastSeq && c.bodyLen === this.lastLen &&
-      crc16(msg, c.bodyOff, c.bodyLen, CRC16_INIT) === this.lastCrc
+      this.sameCrc(msg, c.bodyOff, c.bodyLen)
     );
+  }
+
+  private sameCrc(msg: Uint8Array, off: number, len: number): boolean {
+    this.se.crc32(msg, off, len, this.crc, 0);
+    return equalBytes(this.crc, 0, this.lastCrc, 0, 4);
   }
 
   /** The installed card's slot and card-manager record (the seed's service information). */

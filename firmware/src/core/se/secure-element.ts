@@ -16,6 +16,7 @@ import type { CipherFactory } from '../crypto/block-cipher';
 import type { Flash } from '../ports/flash';
 import type { Random } from '../ports/random';
 import { type Crc32, Store } from '../store/store';
+import { crc32 } from '../store/crc32';
 import { SW } from '../sw';
 import { TlvWriter } from '../tlv';
 import { ISD_AID } from './aid';
@@ -63,6 +64,8 @@ export interface SecureElementConfig {
 
 export class SecureElement {
   readonly store: Store;
+  /** The store's record check (config.crc32, or the portable one); the MCU's relay checks repeats with it. */
+  readonly crc32: Crc32;
   readonly slots: CardSlot[] = [];
   readonly cardManager: CardManager;
   readonly registry: Registry;
@@ -89,7 +92,8 @@ export class SecureElement {
     this.serial = config.serial;
     // Handlers write the response data straight into the caller's buffer (transceive()).
     this.rsp = new ApduResponse(new Uint8Array(0));
-    this.store = new Store(config.flash, SE_STORE_KEYS, SE_STORE_MAX_VALUE, config.crc32);
+    this.crc32 = config.crc32 === undefined ? crc32 : config.crc32;
+    this.store = new Store(config.flash, SE_STORE_KEYS, SE_STORE_MAX_VALUE, this.crc32);
     this.cardManager = new CardManager(this.store);
     this.registry = new Registry(this.store);
     for (let i = 0; i < SLOT_COUNT; i++) this.slots.push(new CardSlot(i));
