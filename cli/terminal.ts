@@ -9,6 +9,7 @@ import { readBundle } from '../contracts/provisioning-bundle';
 import { MqttConnectError } from '../net/mqtt/client';
 import { readCards } from '../host/terminal/cards';
 import { Terminal, TerminalStateError, openSeState } from '../host/terminal/terminal';
+import { BUSY_RETRY_MS, BUSY_TRIES, requestDownload } from '../host/terminal/request-download';
 import { startWalletWeb } from '../host/terminal/wallet-web';
 import { EXIT } from '../contracts/exit-codes';
 import { portOption, runCommand, UsageError } from './command';
@@ -24,7 +25,9 @@ provisioning bundle FILE ('tapcard platform provision'). It relays downloads the
   --provision FILE  provisioning bundle (holds secrets: keep it like a key)
   --state DIR       terminal state directory (created on first run)
   --broker URL      broker URL instead of the bundle's (mqtt:// or mqtts://)
-  --download APP    ask the platform for application APP once connected (e.g. transit)
+  --download APP    ask the platform for application APP once connected (e.g. transit); while the
+                    platform cannot take it (its database away) the request is sent again every
+                    ${BUSY_RETRY_MS / 1000} s, up to ${BUSY_TRIES} times
   --wallet-port N   serve the card holder's wallet page on http://127.0.0.1:N/ (0 = a free port):
                     cards, balances, recent transactions, and a button asking for a new card
   --json            log as JSON lines
@@ -61,13 +64,7 @@ export function run(argv: string[]): Promise<number> {
     log('terminal.ready', { deviceId: terminal.deviceId, cards: terminal.cards().length });
     const wallet = walletPort === null ? null : await startWalletWeb(terminal, walletPort);
     if (wallet !== null) log('terminal.wallet', { url: `${wallet.url}/` });
-    if (v.download !== undefined) {
-      try {
-        log('terminal.download.requested', { app: v.download, jobId: await terminal.requestDownload(v.download) });
-      } catch (err) {
-        log('terminal.download.refused', { app: v.download, error: (err as Error).message });
-      }
-    }
+    if (v.download !== undefined) await requestDownload(terminal, v.download, log, BUSY_RETRY_MS);
     const signal = await new Promise<NodeJS.Signals>((resolve) => {
       process.once('SIGINT', () => resolve('SIGINT'));
       process.once('SIGTERM', () => resolve('SIGTERM'));

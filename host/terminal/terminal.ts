@@ -25,7 +25,7 @@ import type { DownloadRelay } from '../../firmware/src/core/mcu/download';
 import type { ManagementSession } from '../../firmware/src/core/mcu/management-session';
 import { Mcu, type McuShell } from '../../firmware/src/core/mcu/mcu';
 import {
-  NOTE_DOWNLOAD_QUEUED, NOTE_DOWNLOAD_REFUSED, NOTE_INSTALLED, NOTE_NO_ANSWER, NOTE_PERMISSION_DONE, NOTE_PERMISSION_REFUSED,
+  DOWNLOAD_BUSY, NOTE_DOWNLOAD_QUEUED, NOTE_DOWNLOAD_REFUSED, NOTE_INSTALLED, NOTE_NO_ANSWER, NOTE_PERMISSION_DONE, NOTE_PERMISSION_REFUSED,
   NOTE_RELAYED, NOTE_REQUEST_REFUSED,
 } from '../../firmware/src/core/mcu/mcu-notes';
 import { BUILT_IN_APPLET_CLASSES } from '../../firmware/src/core/applets/built-in';
@@ -67,7 +67,8 @@ export interface TerminalOptions {
 export class TerminalError extends Error {
   constructor(
     message: string,
-    readonly code: 'PERMISSION_DENIED' | 'SE_REFUSED' | 'LINK_REFUSED' | 'NO_ANSWER' | 'CLOSED',
+    /** UNAVAILABLE: the platform cannot take the request now (its database is away); asking again later can succeed. */
+    readonly code: 'PERMISSION_DENIED' | 'UNAVAILABLE' | 'SE_REFUSED' | 'LINK_REFUSED' | 'NO_ANSWER' | 'CLOSED',
   ) {
     super(message);
   }
@@ -241,6 +242,7 @@ export class Terminal implements McuShell {
       case NOTE_DOWNLOAD_QUEUED:
         return this.finish(null, text);
       case NOTE_DOWNLOAD_REFUSED:
+        if (value === DOWNLOAD_BUSY) return this.finish(new TerminalError(`the platform cannot take the download now: ${text}`, 'UNAVAILABLE'));
         return this.finish(new TerminalError(`download request refused: ${text}`, 'PERMISSION_DENIED'));
       case NOTE_REQUEST_REFUSED:
         return this.finish(new TerminalError(`request refused by the link: ${porText(value)}`, 'LINK_REFUSED'));

@@ -17,7 +17,7 @@ import { ECASH_AID_PREFIX } from '../../pos-sim/src/bank/bank-pos';
 import { P2_EP, TRANSIT_AID } from '../../pos-sim/src/purse/purse-apdus';
 import { TransitCard } from '../../pos-sim/src/purse/transit-card';
 import { SeCardDevice } from '../se/virtual-se';
-import type { Terminal } from './terminal';
+import { type Terminal, TerminalError } from './terminal';
 import type { WalletCard } from '../../web/wallet/wire';
 
 
@@ -68,7 +68,8 @@ export function startWalletWeb(t: Terminal, port: number, host = '127.0.0.1'): P
         const app = ((await readJson(req)) as { app?: unknown }).app;
         if (typeof app !== 'string' || !/^[a-z0-9-]{1,32}$/.test(app)) throw Object.assign(new Error('app: an application id'), { status: 400 });
         const jobId = await t.requestDownload(app).catch((err: Error) => {
-          throw Object.assign(err, { status: 409 });
+          // 503: the platform cannot take it now (asking again later can succeed); 409: refused.
+          throw Object.assign(err, { status: err instanceof TerminalError && err.code === 'UNAVAILABLE' ? 503 : 409 });
         });
         sendJson(res, 202, { jobId });
         return true;

@@ -4,12 +4,14 @@
  * platform's own broker. Flow 1: the platform grants the ISD keys, the MCU opens SCP03 at security
  * level 33 with the SE, reads what the SE holds under it, and wipes the keys. Flow 2 from the
  * terminal: the user picks an application, the platform queues a job and installs the card
- * through the MCU's relay. An unknown application is refused.
+ * through the MCU's relay. An unknown application is refused; a request the platform cannot take
+ * while its database is away is answered busy.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listAudit } from '../../platform-server/src/db/audit';
+import { DatabaseUnavailableError } from '../../platform-server/src/db/port';
 import { attachFlows } from '../../platform-server/src/flows/flows';
 import type { DataProcessingUnit } from '../../platform-server/src/flows/data-processing-unit';
 import { createLog } from '../../platform-server/src/log';
@@ -115,7 +117,7 @@ async function boardShell(): Promise<Shell> {
       return { applications: Number(ok[1]), keysWiped: true };
     },
     async download(app) {
-      const m = await said(`download(${JSON.stringify(app)})`, /download: \S+ (job (\S+) queued|refused: .*)\r?\n/, 'the platform to answer');
+      const m = await said(`download(${JSON.stringify(app)})`, /download: \S+ (job (\S+) queued|refused: .*|busy, try again: .*)\r?\n/, 'the platform to answer');
       if (m[2] === undefined) throw new Error(m[1]);
       return m[2];
     },
@@ -155,6 +157,20 @@ describe.each([
   it('an application the platform does not offer is refused', async () => {
     await expect(shell.download('no-such-app')).rejects.toThrow(/refused/);
   });
+
+  it('while the platform database is away the request is answered busy, not refused; asked again, it is queued', async () => {
+    const requestDownload = dpu.requestDownload;
+    dpu.requestDownload = () => {
+      throw new DatabaseUnavailableError('the database is restarting');
+    };
+    try {
+      await expect(shell.download('transit')).rejects.toThrow(/(cannot take the download now|busy, try again): the database is restarting/);
+    } finally {
+      dpu.requestDownload = requestDownload;
+    }
+    const job = await dpu.waitFor(await shell.download('transit'));
+    expect(job.state).toBe('done');
+  }, 60_000);
 
   it('no key of the device reaches the platform log', () => {
     const text = lines.join('\n').toLowerCase();

@@ -1,10 +1,12 @@
 /**
  * The download request (TAR_DOWNLOAD_REQUEST, docs/flows.md §2): the user picked an application at
  * the terminal. The answer, carried in the PoR, is `job:<id>` for the queued (or already active)
- * download job, or `refused:<reason>`.
+ * download job, `busy:<reason>` when the platform cannot take it now (its database is away: asking
+ * again later can succeed), or `refused:<reason>`.
  */
 import { decodeDownloadRequest } from '../../../firmware/src/core/mcu/download-request';
 import { IssuerError } from '../../../contracts/issuer';
+import { DatabaseUnavailableError } from '../db/port';
 
 const MAX_ANSWER = 200;
 
@@ -15,6 +17,7 @@ export function answerDownloadRequest(data: Uint8Array, request: (applicationId:
     if (appId === '') throw new IssuerError('malformed application id', 'UNKNOWN_APPLICATION');
     return new TextEncoder().encode(`job:${request(appId).id}`);
   } catch (err) {
-    return new TextEncoder().encode(`refused:${(err as Error).message}`.slice(0, MAX_ANSWER));
+    const kind = err instanceof DatabaseUnavailableError ? 'busy' : 'refused';
+    return new TextEncoder().encode(`${kind}:${(err as Error).message}`.slice(0, MAX_ANSWER));
   }
 }

@@ -11,7 +11,7 @@ import { toHex } from '../../core/hex';
 import type { ManagementSession } from '../../core/mcu/management-session';
 import { Mcu, type McuShell } from '../../core/mcu/mcu';
 import {
-  MGMT_GRANT_REFUSED, NOTE_DOWNLOAD_QUEUED, NOTE_DOWNLOAD_REFUSED, NOTE_INSTALLED, NOTE_NO_ANSWER, NOTE_PERMISSION_DONE,
+  DOWNLOAD_BUSY, MGMT_GRANT_REFUSED, NOTE_DOWNLOAD_QUEUED, NOTE_DOWNLOAD_REFUSED, NOTE_INSTALLED, NOTE_NO_ANSWER, NOTE_PERMISSION_DONE,
   NOTE_PERMISSION_REFUSED, NOTE_REQUEST_REFUSED, REQUEST_PERMISSION,
 } from '../../core/mcu/mcu-notes';
 import { MAX_RESPONSE_LEN, type SecureElement } from '../../core/se/secure-element';
@@ -103,7 +103,7 @@ export class McuLink implements McuShell {
     let d = '';
     let p = '';
     if (note === NOTE_DOWNLOAD_QUEUED) d = this.app + ' job ' + text + ' queued';
-    else if (note === NOTE_DOWNLOAD_REFUSED) d = this.app + ' refused: ' + text;
+    else if (note === NOTE_DOWNLOAD_REFUSED) d = this.app + (value === DOWNLOAD_BUSY ? ' busy, try again: ' : ' refused: ') + text;
     else if (note === NOTE_INSTALLED) d = 'job ' + this.mcu.relay.job + ' installed in slot ' + value;
     else if (note === NOTE_PERMISSION_DONE) p = this.lastPermission + ', keys wiped';
     else if (note === NOTE_PERMISSION_REFUSED) p = value === MGMT_GRANT_REFUSED ? 'grant refused' : 'SE refused, SW ' + this.mcu.lastSw.toString(16);

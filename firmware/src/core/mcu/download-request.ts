@@ -1,7 +1,8 @@
 /**
  * The terminal's download request to the platform (TAR_DOWNLOAD_REQUEST; ARCHITECTURE.md flow 2,
  * "the user picks an application"): the application id as ASCII, 1..32 characters of a-z 0-9 -.
- * The platform answers with "job:<id>" or a refusal text.
+ * The platform answers with "job:<id>", "busy:<reason>" (it cannot take the request now: ask again
+ * later) or "refused:<reason>".
  */
 export const APP_ID_MAX = 32;
 

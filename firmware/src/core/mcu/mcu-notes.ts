@@ -14,8 +14,11 @@ export const NOTE_PERMISSION_DONE = 18;
 export const NOTE_PERMISSION_REFUSED = 19;
 /** The platform queued a download (text: the job id). */
 export const NOTE_DOWNLOAD_QUEUED = 20;
-/** The platform refused the download (text: its reason). */
+/** The platform did not take the download (text: its reason; value: DOWNLOAD_REFUSED or DOWNLOAD_BUSY). */
 export const NOTE_DOWNLOAD_REFUSED = 21;
+/** NOTE_DOWNLOAD_REFUSED's values: refused for good, or busy (asking again later can succeed). */
+export const DOWNLOAD_REFUSED = 0;
+export const DOWNLOAD_BUSY = 1;
 /** The request's PoR reported a link refusal (value: the PoR status) or did not verify; `settled` says which request. */
 export const NOTE_REQUEST_REFUSED = 22;
 /** The request got no PoR before its deadline; `settled` says which request. */

@@ -37,7 +37,7 @@ import { APP_ID_MAX, writeDownloadRequest } from './download-request';
 import { ManagementSession } from './management-session';
 import { SE_SERIAL_LEN } from './permission';
 import {
-  NOTE_DOWNLOAD_QUEUED, NOTE_DOWNLOAD_REFUSED, NOTE_INSTALLED, NOTE_NO_ANSWER, NOTE_PERMISSION_DONE, NOTE_PERMISSION_REFUSED,
+  DOWNLOAD_BUSY, DOWNLOAD_REFUSED, NOTE_DOWNLOAD_QUEUED, NOTE_DOWNLOAD_REFUSED, NOTE_INSTALLED, NOTE_NO_ANSWER, NOTE_PERMISSION_DONE, NOTE_PERMISSION_REFUSED,
   NOTE_RELAYED, NOTE_REQUEST_REFUSED, REQUEST_DOWNLOAD, REQUEST_NONE, REQUEST_PERMISSION,
 } from './mcu-notes';
 import { TAR_DOWNLOAD_REQUEST, TAR_MCU_RELAY, TAR_PERMISSION } from './tars';
@@ -193,11 +193,12 @@ export class Mcu {
     this.shell.tell(NOTE_PERMISSION_DONE, 0, '');
   }
 
-  /** The platform's answer to a download request: "job:<id>" or its reason for refusing. */
+  /** The platform's answer to a download request: "job:<id>", or "busy:" or "refused:" and its reason (download-request.ts). */
   private downloadAnswer(data: Uint8Array, off: number, len: number): void {
     let text = '';
     for (let i = 0; i < len; i++) text = text + String.fromCharCode(data[off + i]);
     if (text.indexOf('job:') === 0) this.shell.tell(NOTE_DOWNLOAD_QUEUED, 0, text.substring(4));
-    else this.shell.tell(NOTE_DOWNLOAD_REFUSED, 0, text);
+    else if (text.indexOf('busy:') === 0) this.shell.tell(NOTE_DOWNLOAD_REFUSED, DOWNLOAD_BUSY, text.substring(5));
+    else this.shell.tell(NOTE_DOWNLOAD_REFUSED, DOWNLOAD_REFUSED, text.indexOf('refused:') === 0 ? text.substring(8) : text);
   }
 }
