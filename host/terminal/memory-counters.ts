@@ -18,6 +18,6 @@ function memoryCounter(): CounterStore {
   };
 }
 
-export function memoryCounters(): { up: CounterStore; down: CounterStore } {
-  return { up: memoryCounter(), down: memoryCounter() };
+export function memoryCounters(): { up: CounterStore; down: CounterStore; whenDurable(): null } {
+  return { up: memoryCounter(), down: memoryCounter(), whenDurable: () => null };
 }

@@ -102,6 +102,8 @@ export class Terminal implements McuShell {
   private queue: Promise<unknown> = Promise.resolve();
   private timer: NodeJS.Timeout | null = null;
   private closed = false;
+  /** Frames waiting for the counters to be durable, the last one's turn; null when none waits. */
+  private held: Promise<void> | null = null;
 
   private constructor(
     readonly deviceId: string,
@@ -198,8 +200,35 @@ export class Terminal implements McuShell {
     this.state.close();
   }
 
+  /**
+   * A frame leaves once the counters written before it are on disk (counter-file.ts whenDurable):
+   * the PoR of a command once its counter is, a request once the counter it was sealed under is.
+   * The sync was started when the counter was written, so the MCU and the SE have worked on the
+   * command meanwhile. Frames leave in the order they were given.
+   */
   sendFrame(frame: Uint8Array): void {
-    this.transport.send(frame.slice()).catch((err: Error) => this.log('link.send.failed', { error: err.message }));
+    const copy = frame.slice();
+    const durable = this.state.counters.whenDurable();
+    if (durable === null && this.held === null) return this.send(copy);
+    const after = this.held ?? Promise.resolve();
+    const held: Promise<void> = after
+      .then(() => durable)
+      .then(
+        () => {
+          if (this.held === held) this.held = null;
+          this.send(copy);
+        },
+        (err: Error) => {
+          if (this.held === held) this.held = null;
+          this.log('link.send.failed', { error: `frame held back: ${err.message}` });
+        },
+      );
+    this.held = held;
+  }
+
+  private send(frame: Uint8Array): void {
+    if (this.closed) return;
+    this.transport.send(frame).catch((err: Error) => this.log('link.send.failed', { error: err.message }));
   }
 
   manage(session: ManagementSession): void {
@@ -298,7 +327,8 @@ export const SERIAL_FILE = 'se-serial.txt';
 /** What a terminal keeps: its SE's flash and its link counters; close() releases their files. */
 interface TerminalState {
   flash: Flash;
-  counters: { up: CounterStore; down: CounterStore };
+  /** whenDurable(): null when every counter written is on disk, else when it will be (counter-file.ts). */
+  counters: { up: CounterStore; down: CounterStore; whenDurable(): Promise<void> | null };
   close(): void;
 }
 

@@ -1,8 +1,9 @@
 /**
  * The terminal's counter file (host/terminal/counter-file.ts): values survive a reopen, a torn
  * write spoils only the slot being written (the value before it is loaded), the first write after
- * a reopen never goes over the slot holding the latest value, and an earlier version's JSON file
- * counts when loading.
+ * a reopen never goes over the slot holding the latest value, values written while a sync runs
+ * never go over the slot holding the last value synced, whenDurable() tells when they are on disk,
+ * and an earlier version's JSON file counts when loading.
  */
 import fs from 'node:fs';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -44,6 +45,12 @@ function read(c: CounterFile, dir: 'up' | 'down'): string {
   return Buffer.from(out).toString('hex');
 }
 
+/** Writes n as the down counter and waits until it is on disk. */
+async function writeDown(c: CounterFile, n: number): Promise<void> {
+  c.down.write(cntr(n), 0);
+  await c.whenDurable();
+}
+
 function reopen(dir: string, c: CounterFile): CounterFile {
   c.close();
   return counters(dir);
@@ -76,31 +83,76 @@ describe('terminal counter file', () => {
     expect(fs.statSync(path.join(dir, COUNTER_FILE)).size).toBe(2 * SLOT_STRIDE);
   });
 
-  it('loads the value before a torn write', () => {
+  it('loads the value before a torn write', async () => {
     const dir = tempDir();
     let c = counters(dir);
-    for (let n = 1; n <= 5; n++) c.down.write(cntr(n), 0);
+    for (let n = 1; n <= 5; n++) await writeDown(c, n);
     tear(dir, slotOf(dir, 5));
     c = reopen(dir, c);
     expect(read(c, 'down')).toBe('0000000004');
   });
 
-  it('writes first, after a reopen, over the slot not holding the latest value', () => {
+  it('writes first, after a reopen, over the slot not holding the latest value', async () => {
     const dir = tempDir();
     let c = counters(dir);
-    for (let n = 1; n <= 3; n++) c.down.write(cntr(n), 0);
+    for (let n = 1; n <= 3; n++) await writeDown(c, n);
     c = reopen(dir, c);
     const latest = slotOf(dir, 3);
-    c.down.write(cntr(4), 0);
+    await writeDown(c, 4);
     expect(slotOf(dir, 3)).toBe(latest);
     tear(dir, slotOf(dir, 4));
     c = reopen(dir, c);
     expect(read(c, 'down')).toBe('0000000003');
     // the torn slot takes the next write; the other one still holds 3
-    c.down.write(cntr(5), 0);
+    await writeDown(c, 5);
     expect(slotOf(dir, 3)).toBe(latest);
     c = reopen(dir, c);
     expect(read(c, 'down')).toBe('0000000005');
+  });
+
+  it('says when the values written are on disk', async () => {
+    const c = counters(tempDir());
+    expect(c.whenDurable()).toBeNull();
+    c.up.write(cntr(1), 0);
+    const durable = c.whenDurable();
+    expect(durable).not.toBeNull();
+    await durable;
+    expect(c.whenDurable()).toBeNull();
+  });
+
+  it('keeps values written while a sync runs from the slot holding the last value synced', async () => {
+    const dir = tempDir();
+    let c = counters(dir);
+    await writeDown(c, 1);
+    const synced = slotOf(dir, 1);
+    c.down.write(cntr(2), 0); // into the other slot; its sync starts
+    const second = slotOf(dir, 2);
+    expect(second).toBe(1 - synced);
+    c.down.write(cntr(3), 0);
+    c.down.write(cntr(4), 0);
+    // 3 and 4 wait in memory: the slot of 1 is the only one known on disk until 2's sync ends
+    expect(slotOf(dir, 1)).toBe(synced);
+    expect(slotOf(dir, 3)).toBe(-1);
+    expect(slotOf(dir, 4)).toBe(-1);
+    expect(read(c, 'down')).toBe('0000000004');
+    await c.whenDurable();
+    // only the last of them, into the slot after 2's
+    expect(slotOf(dir, 2)).toBe(second);
+    expect(slotOf(dir, 4)).toBe(synced);
+    expect(slotOf(dir, 3)).toBe(-1);
+    c = reopen(dir, c);
+    expect(read(c, 'down')).toBe('0000000004');
+  });
+
+  it('makes the last value durable when closed while a sync runs', () => {
+    const dir = tempDir();
+    let c = counters(dir);
+    c.down.write(cntr(1), 0);
+    c.down.write(cntr(2), 0);
+    const pending = c.whenDurable();
+    c = reopen(dir, c);
+    expect(read(c, 'down')).toBe('0000000002');
+    return expect(pending).resolves.toBeUndefined();
   });
 
   it('refuses to start when no slot checks', () => {
