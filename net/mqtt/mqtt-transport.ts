@@ -76,6 +76,8 @@ export class MqttPlatformTransport implements LinkTransport {
     private readonly client: MqttClient,
     private readonly frameSize: number,
     private readonly inbox: FrameInbox<[string, Uint8Array]>,
+    /** The embedded broker's own publish, when the client runs in its process (client.ts publishInProcess). */
+    private readonly publishInProcess: ((topic: string, payload: Buffer) => Promise<void>) | undefined,
   ) {}
 
   /** Connects, subscribes to every device's up topic (shared), and resolves when both are done. */
@@ -84,7 +86,7 @@ export class MqttPlatformTransport implements LinkTransport {
     const log = options.log ?? (() => {});
     const filter = sharedUpFilter(options.shareGroup ?? SHARED_GROUP);
     const { client, connected } = openMqtt(ep);
-    const t = new MqttPlatformTransport(client, frameSize, new FrameInbox(log));
+    const t = new MqttPlatformTransport(client, frameSize, new FrameInbox(log), ep.inProcess === undefined ? undefined : ep.publishInProcess);
     client.on('message', (topic, payload) => {
       const parsed = parseLinkTopic(topic);
       if (parsed === null || parsed.direction !== 'up') return;
@@ -104,8 +106,14 @@ export class MqttPlatformTransport implements LinkTransport {
     return t;
   }
 
+  /**
+   * Through the embedded broker's own publish when the platform runs beside it (one PUBLISH and
+   * one PUBACK fewer to build, pass through the in-process stream and parse per frame), else
+   * as the client's QoS 1 PUBLISH; either way it resolves once the broker has taken the frame.
+   */
   async send(deviceId: string, frame: Uint8Array): Promise<void> {
     checkFrame(frame, this.frameSize);
+    if (this.publishInProcess !== undefined) return this.publishInProcess(downTopic(deviceId), Buffer.from(frame));
     await this.client.publishAsync(downTopic(deviceId), Buffer.from(frame), { qos: 1 });
   }
 

@@ -157,9 +157,17 @@ export async function startPlatform(p: Platform, opts: StartOptions): Promise<Ru
   }
 }
 
-/** The platform's own client needs no listener: it connects inside this process. */
+/**
+ * The platform's own client needs no listener: it connects inside this process, and its frames go
+ * out through the broker's own publish (broker.ts), not as PUBLISHes over that connection.
+ */
 export function inProcessEndpoint(broker: EmbeddedBroker, clientId: string): MqttEndpoint {
-  return { url: 'in-process', clientId, inProcess: () => broker.connectInProcess({ role: 'platform', id: PLATFORM_PRINCIPAL }) };
+  return {
+    url: 'in-process',
+    clientId,
+    inProcess: () => broker.connectInProcess({ role: 'platform', id: PLATFORM_PRINCIPAL }),
+    publishInProcess: (topic, payload) => broker.publish(topic, payload),
+  };
 }
 
 /** Passes frames through and notes when each device was last heard from. */

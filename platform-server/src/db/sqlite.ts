@@ -84,12 +84,12 @@ export class SqliteDb implements PlatformDb {
   }
 
   /**
-   * A commit that marks nothing for durable() (port.ts): its statements run inside the transaction,
-   * where committed() ignores them, and the commit itself is not reported. Under synchronous FULL
+   * A commit that marks nothing for durable() (port.ts): its statements run inside the transaction
+   * (the shared wrapper above), where committed() ignores them, and the commit itself is not reported. Under synchronous FULL
    * (no group commit) it is synced like any other.
    */
   transactionUnsynced<T>(fn: () => T): () => T {
-    return this.native.transaction(fn);
+    return () => this.run(fn) as T;
   }
 
   /** Commits appended to the WAL (outside transactions) since grouping began, and how many of them are known durable. */

@@ -85,6 +85,14 @@ export interface EmbeddedBroker {
    * no listener, no password. Hand it to the MQTT client as its stream.
    */
   connectInProcess(identity: BrokerIdentity): Duplex;
+  /**
+   * A QoS 1 PUBLISH by the broker itself (aedes' publish): the path a client's PUBLISH takes once
+   * authorised (queued for offline persistent sessions, routed to the online ones), with no packet
+   * built, written or parsed and no PUBACK. Resolves once aedes has handed it on, when a client's
+   * PUBACK would have been sent. For the platform's frames (inProcessEndpoint), whose ACL allows
+   * every down topic; the caller checks topic and size.
+   */
+  publish(topic: string, payload: Buffer): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -227,6 +235,12 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
         inProcess.set(brokerSide, identity);
         aedes.handle(brokerSide);
         return clientSide;
+      },
+      publish(topic, payload) {
+        return new Promise<void>((resolve, reject) => {
+          const packet = { cmd: 'publish' as const, topic, payload, qos: 1 as const, retain: false, dup: false };
+          aedes.publish(packet, (err?: Error) => (err === undefined || err === null ? resolve() : reject(err)));
+        });
       },
       close,
     };
