@@ -248,10 +248,18 @@ export class PlatformLink {
     if (i >= 0) dev.pending.splice(i, 1);
   }
 
-  /** Sends the frames the endpoint produced, in order. */
+  /**
+   * Sends the frames the endpoint produced, handed to the transport in order all at once (a
+   * packet's frames in one event-loop turn: one group-commit wait, and the broker writes them to
+   * the device's connection together), and resolves when the broker has taken them all. The
+   * device reassembles parts in any order (reassembler.ts). Each caller flushes right after the
+   * endpoint sealed, before its first await, so packets are handed over in the order of their
+   * counters and never interleave.
+   */
   private async flush(deviceId: string, dev: DeviceState): Promise<void> {
     const frames = dev.outbox.splice(0);
-    for (const f of frames) await this.opts.transport.send(deviceId, f);
+    if (frames.length === 1) return this.opts.transport.send(deviceId, frames[0]);
+    await Promise.all(frames.map((f) => this.opts.transport.send(deviceId, f)));
   }
 
   /** What the endpoint did on its own: refusals and copies. */
