@@ -1,15 +1,16 @@
 /**
  * The bare broker carrying the same messages as a platform run: a fresh embedded aedes broker
  * (startEmbeddedBroker, same ACL and payload limit), one MQTT client per device and one platform
- * client, on the same transports as the link (QoS 1, persistent sessions: mqtt-transport.ts), and
+ * client, on the same transports as the link (QoS 1, persistent sessions: mqtt-transport.ts; the
+ * platform joined in process and publishing through the broker, as `platform start` does), and
  * for every device the same number and sizes of frames up and down as its terminal exchanged.
  * No link security, no flows, no SE: each device publishes its up frames one after another (each
  * awaiting its PUBACK), the platform publishes each device's down frames the same way, all devices
  * at once; the time runs from the first publish to the last frame received.
  */
-import { randomBytes } from 'node:crypto';
 import { MqttDeviceTransport, MqttPlatformTransport } from '../net/mqtt/mqtt-transport';
 import { PLATFORM_PRINCIPAL } from '../platform-server/src/platform-home';
+import { inProcessEndpoint } from '../platform-server/src/server';
 import type { ProvisioningBundle } from '../contracts/provisioning-bundle';
 import { BenchCredentials, startBenchBroker } from './_platform-fleet';
 import type { FrameLog } from './_platform-frames';
@@ -27,13 +28,11 @@ const CONNECT_BATCH = 50;
 
 export async function replayOnBareBroker(devices: { bundle: ProvisioningBundle; frames: FrameLog }[]): Promise<BareFigure> {
   const creds = new BenchCredentials();
-  const platformPassword = randomBytes(18).toString('base64url');
-  creds.add(PLATFORM_PRINCIPAL, platformPassword, { role: 'platform', id: PLATFORM_PRINCIPAL });
   for (const d of devices) creds.add(d.bundle.deviceId, d.bundle.broker.password, { role: 'device', id: d.bundle.deviceId });
   const broker = await startBenchBroker(creds);
   const clients: { close(): Promise<void> }[] = [];
   try {
-    const platform = await MqttPlatformTransport.connect({ url: broker.url, clientId: `${PLATFORM_PRINCIPAL}.bare`, username: PLATFORM_PRINCIPAL, password: platformPassword });
+    const platform = await MqttPlatformTransport.connect(inProcessEndpoint(broker, `${PLATFORM_PRINCIPAL}.bare`));
     clients.push(platform);
     let expected = 0;
     let octets = 0;
