@@ -5,12 +5,13 @@
  * the host's, so a figure is never the time of a wrong answer.
  *
  * Two ways to hold the code, both on the vendored interpreter (16,383 JsVars):
- * - 'storage': the probe is .bootcde, as the board runs the firmware. The Linux build reads
- *   Storage through a file, 16 bytes per read (src/jsvariterator.h flashStringBuffer), so code run
+ * - 'storage': the probe is .bootcde, as the board runs the firmware, and reads the DES round
+ *   tables from their Storage file as the board does. The Linux build reads Storage through a file, 16 bytes per read (src/jsvariterator.h flashStringBuffer), so code run
  *   from there costs about ten times what it costs from RAM; an ESP32 maps its flash instead.
  * - 'ram': the probe's top-level statements are evaluated one by one from a file, as the Espruino
- *   IDE's upload to RAM does; the code then sits in JsVars. This is the interpreter's own cost,
- *   the figure loop units carry to a board whose flash reads cost about what RAM reads cost.
+ *   IDE's upload to RAM does; the code then sits in JsVars, and so do the DES round tables (built
+ *   at boot, not read from their Storage file as on the board). This is the interpreter's own
+ *   cost, the figure loop units carry to a board whose flash reads cost about what RAM reads cost.
  */
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -173,7 +174,8 @@ export function replay(espruino: string, dir: string, probeFile: string, steps: 
       'if(__b.length<__n)break;eval(__b.substr(0,__n));__b=__b.substr(__n);__n=-1;}}' +
       '__f.close();__f=__b=__c=__n=__i=undefined;';
   }
-  const driver = `${RAND_SOURCE}${load}
+  // 'storage' reads the DES round tables from Storage as the board does; 'ram' builds them in RAM beside the code
+  const driver = `${RAND_SOURCE}${load}seStart(${place === 'storage'});
 print("BOOT "+process.memory().usage);
 var __l=1e9;function __cal(){var t=loopSeconds(${LOOPS})/${LOOPS};if(t<__l)__l=t;}
 var __t=require("fs").readFileSync("transcript.txt").split("\\n");

@@ -3,6 +3,7 @@
  * firmware's build and runs it): boots the board's SE on Storage exactly as the firmware's main()
  * does (se-boot.ts, storage-flash.ts) and puts probes on the console:
  *
+ *   seStart(tables)  boots the SE; tables true: the DES round tables from Storage as on the board
  *   seApdu(hex)      one APDU through SecureElement.transceive():
  *                    "response-hex seconds flash-seconds jsvars-in-use"
  *   loopSeconds(n)   seconds for n iterations of an empty for loop
@@ -14,11 +15,13 @@
  * they do not. No PN532 and no link: this times the SE alone.
  */
 import { bootSecureElement } from '../../firmware/src/board/espruino/se-boot';
+import { storedDesTables } from '../../firmware/src/board/espruino/des-table-file';
+import { buildDesTables } from '../../firmware/src/board/espruino/word-des';
 import { StorageFlash } from '../../firmware/src/board/espruino/storage-flash';
 import { FLASH_FILE_PREFIX, FLASH_PAGE_COUNT } from '../../firmware/src/board/espruino/board-config';
 import { byteSum, storage, type EspruinoStorage } from '../../firmware/src/board/espruino/espruino-api';
 import { fromHex, toHex } from '../../firmware/src/core/hex';
-import { MAX_COMMAND_LEN, MAX_RESPONSE_LEN } from '../../firmware/src/core/se/secure-element';
+import { MAX_COMMAND_LEN, MAX_RESPONSE_LEN, type SecureElement } from '../../firmware/src/core/se/secure-element';
 
 declare function getTime(): number;
 declare function print(...values: unknown[]): void;
@@ -63,13 +66,23 @@ function timedStorage(s: EspruinoStorage): EspruinoStorage {
 }
 
 const KEY = fromHex('404142434445464748494a4b4c4d4e4f');
-const se = bootSecureElement(new StorageFlash(timedStorage(storage()), FLASH_FILE_PREFIX, FLASH_PAGE_COUNT, byteSum), {
-  serial: fromHex('0102030405060708090a'),
-  isdKeyVersion: 0x30,
-  enc: KEY,
-  mac: KEY,
-  dek: KEY,
-});
+let se: SecureElement | null = null;
+
+/**
+ * Boots the SE. tablesInStorage: the DES round tables from their Storage file, as the board reads
+ * them (des-table-file.ts); false: built in RAM, beside the code of the 'ram' run (on this Linux
+ * build a table read from Storage is a file read, which a board's mapped flash does not pay).
+ */
+global.seStart = (tablesInStorage: boolean): void => {
+  const st = timedStorage(storage());
+  const provisioning = { serial: fromHex('0102030405060708090a'), isdKeyVersion: 0x30, enc: KEY, mac: KEY, dek: KEY };
+  se = bootSecureElement(new StorageFlash(st, FLASH_FILE_PREFIX, FLASH_PAGE_COUNT, byteSum), provisioning, tablesInStorage ? storedDesTables(st) : buildDesTables().buffer);
+};
+
+function booted(): SecureElement {
+  if (se === null) throw new Error('probe: seStart() first');
+  return se;
+}
 const command = new Uint8Array(MAX_COMMAND_LEN);
 const response = new Uint8Array(MAX_RESPONSE_LEN);
 
@@ -78,7 +91,7 @@ global.seApdu = (hex: string): string => {
   command.set(apdu, 0);
   flashSeconds = 0;
   const start = getTime();
-  const n = se.transceive(command, apdu.length, response);
+  const n = booted().transceive(command, apdu.length, response);
   const seconds = getTime() - start;
   return toHex(response, 0, n) + ' ' + seconds + ' ' + flashSeconds + ' ' + process.memory(false).usage;
 };
@@ -92,6 +105,7 @@ global.loopSeconds = (n: number): number => {
 };
 
 global.seSizes = (): void => {
+  const se = booted();
   const parts: [string, unknown][] = [
     ['secure element (all)', se],
     ['store', se.store],

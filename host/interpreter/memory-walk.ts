@@ -6,7 +6,7 @@
  * E.getSizeOf(x) counts everything reachable from x, so parts that share an object (the SE is
  * reachable from the MCU link) would be counted twice. The walk visits each object once, skips
  * prototypes, counts a function's code (a flash string) as its link only, and a typed array's
- * buffer once. Visited objects are bits in a bitmap indexed by JsVar number: E.getAddressOf less
+ * buffer once (a bare ArrayBuffer by E.getSizeOf: Object.keys would list its bytes). Visited objects are bits in a bitmap indexed by JsVar number: E.getAddressOf less
  * that of `global` (the first JsVar) over the block size (a list searched with indexOf would make
  * the walk quadratic in thousands of objects, and Espruino's indexOf compares typed arrays by
  * content). An address outside the JsVar array counts 1 and is not followed. What it does not reach from main()
@@ -60,6 +60,7 @@ function walk(v,p,depth){
   if(t==="string")return E.getSizeOf(v);
   if(t!=="object"&&t!=="function")return 0;
   if(t==="object"&&v.buffer&&typeof v.byteLength==="number")return visit(v.buffer)?E.getSizeOf(v):1;
+  if(v instanceof ArrayBuffer)return visit(v)?E.getSizeOf(v):0;
   if(!visit(v))return 0;
   var n=1;
   if(t==="function"){

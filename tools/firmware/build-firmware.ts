@@ -85,9 +85,9 @@ export const LAZY_PARTS: LazyPart[] = [
   { name: 'isdSessionPart', roots: ['IsdSession'] },
   // flow 1's SCP03 host on the MCU, created by the grant that opens it (core/mcu/management-session.ts)
   { name: 'managementPart', roots: ['ManagementSession'] },
-  // boot only: the provisioning file's parser, the DES round tables' builders, the store's mount scan
+  // boot only: the provisioning file's parser, the DES round tables' file and builders, the store's mount scan
   { name: 'provisioningPart', roots: ['loadProvisioning'] },
-  { name: 'desTablesPart', roots: ['buildDesTables'] },
+  { name: 'desTablesPart', roots: ['storedDesTables'] },
   { name: 'mountPart', roots: ['scanLog', 'eraseUnusedPages', 'damageText'] },
   // never on the board: the store's portable CRC-32, there for a Store given no native one (se-boot.ts gives E.CRC32)
   { name: 'crcPart', roots: ['crc32'] },

@@ -20,6 +20,8 @@ export const PROVISIONING_FILE = 'tapcard.prov';
 export const FLASH_FILE_PREFIX = 'tcf';
 /** Flash pages the store gets: 64 x 4 KB = 256 KB of Storage's 896 KB (docs/espruino.md "Storage"). */
 export const FLASH_PAGE_COUNT = 64;
+/** Storage file holding the DES round tables (des-table-file.ts), written at first boot. */
+export const DES_TABLES_FILE = 'tapcard.des';
 
 /** What a reader sees of the emulated card (TgInitAsTarget; ISO/IEC 7816-3 §8; PN532 User Manual §7.3.14). */
 export const SENS_RES = [0x04, 0x00];

@@ -174,6 +174,11 @@ export function byteSum(bytes: Uint8Array): number {
   return E.sum(bytes);
 }
 
+/** E.CRC32 of a view's bytes, unsigned. */
+export function crc32Of(bytes: Uint8Array): number {
+  return E.CRC32(bytes);
+}
+
 /**
  * The store's record check (core/store/crc32.ts Crc32) in one native call: E.CRC32
  * (src/jswrap_espruino.c) is CRC-32/ISO-HDLC over a view's bytes, returned unsigned; ~12 loop

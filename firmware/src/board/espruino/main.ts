@@ -26,6 +26,7 @@ import { DEFAULT_PN532_TIMING, Pn532 } from './pn532';
 import { CardEmulation, DEFAULT_EMULATION_TIMING } from './card-emulation';
 import { ChipCheck } from './chip-check';
 import { bootSecureElement, targetParamsFor } from './se-boot';
+import { storedDesTables } from './des-table-file';
 import { balanceLines, cardLines } from './card-commands';
 import { statusLines } from './status-report';
 import { McuLink } from './mcu-link';
@@ -54,7 +55,7 @@ export function main(): void {
     seProblem = 'not started: ' + provisioning.problem;
   } else {
     try {
-      se = bootSecureElement(flash, provisioning.bundle.se);
+      se = bootSecureElement(flash, provisioning.bundle.se, storedDesTables(st));
     } catch (err) {
       // A corrupt store (STORE_CORRUPT) is refused unchanged: say so at once, status() repeats it.
       seProblem = 'boot failed: ' + String(err);

@@ -1,6 +1,7 @@
 /**
  * Builds and boots the SE on the board: its store on the Storage-backed flash, Espruino's native
- * AES, DES/3DES on 32-bit words for the PBOC purse (word-des.ts), the hardware RNG, and the serial and ISD
+ * AES, DES/3DES on 32-bit words for the PBOC purse (word-des.ts; the caller gives the round
+ * tables, on the board from Storage: des-table-file.ts), the hardware RNG, and the serial and ISD
  * keys from the provisioning bundle (used at first boot to personalise; afterwards the store
  * holds the keys and the bundle's copy is not read again by the SE).
  */
@@ -12,12 +13,13 @@ import { NFCID1T, SENS_RES } from './board-config';
 import { aes, nativeCrc32 } from './espruino-api';
 import { EspruinoAesCipher } from './espruino-aes';
 import { espruinoRandom } from './espruino-random';
-import { buildDesTables, DesTables, WordDes, WordTripleDes } from './word-des';
+import { DesTables, WordDes, WordTripleDes } from './word-des';
 import type { SeProvisioning } from './provisioning';
 
-export function bootSecureElement(flash: Flash, provisioning: SeProvisioning): SecureElement {
+/** desTableBuffer: the DES round tables laid out as buildDesTables() makes them (the board's: des-table-file.ts). */
+export function bootSecureElement(flash: Flash, provisioning: SeProvisioning, desTableBuffer: ArrayBufferLike): SecureElement {
   const nativeAes = aes();
-  const desTables = new DesTables(buildDesTables().buffer);
+  const desTables = new DesTables(desTableBuffer);
   const se = new SecureElement({
     flash: flash,
     crc32: nativeCrc32,

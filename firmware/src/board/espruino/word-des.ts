@@ -73,10 +73,9 @@ export function buildDesTables(): Int32Array {
 }
 
 /**
- * Views of a buffer laid out as buildDesTables() returns it, built once and shared by every engine.
- * The buffer stays in RAM: read from a Storage file instead it would save ~200 JsVars, but on the
- * Linux interpreter every table read from Storage is a file read (a debit 16.7 -> 38.7 ms); an
- * ESP32's mapped flash would not pay that, unmeasured.
+ * Views of a buffer laid out as buildDesTables() returns it, made once and shared by every engine.
+ * On the board the buffer is a Storage file's mapped flash (des-table-file.ts), ~210 JsVars less
+ * than in RAM.
  */
 export class DesTables {
   readonly sp: Int32Array[] = [];
