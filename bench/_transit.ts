@@ -121,8 +121,8 @@ export class TransitHost {
     const counter = (initData[4] << 8) | initData[5];
     const serial = fromHex(u32(++this.serial));
     const mac = new Uint8Array(4);
-    this.crypto.startPurchase(this.keys.purchase, 0, initData, 11, counter, serial, 0);
-    this.crypto.transactionMac(amount, TX_PURCHASE_EP, TERMINAL_ID, 0, dateTime, 0, mac, 0);
+    this.crypto.startPurchase(this.keys.purchase, initData, 11, counter, serial, 0);
+    this.crypto.transactionMac({ amount, txType: TX_PURCHASE_EP, terminalId: TERMINAL_ID }, dateTime, 0, mac);
     return fromHex(`805401000f${toHex(serial)}${toHex(dateTime)}${toHex(mac)}08`);
   }
 
@@ -136,10 +136,10 @@ export class TransitHost {
     const balance = (initData[0] << 24) | (initData[1] << 16) | (initData[2] << 8) | initData[3];
     const counter = (initData[4] << 8) | initData[5];
     const mac = new Uint8Array(4);
-    this.crypto.startLoad(this.keys.load, 0, initData, 8, counter);
-    this.crypto.loadMac1(balance, amount, TX_LOAD_EP, TERMINAL_ID, 0, mac, 0);
+    this.crypto.startLoad(this.keys.load, initData, 8, counter);
+    this.crypto.loadMac1({ amount, txType: TX_LOAD_EP, terminalId: TERMINAL_ID }, balance, mac, 0);
     if (toHex(mac) !== toHex(initData, 12, 4)) throw new Error('INITIALIZE FOR LOAD: the card\'s MAC1 does not verify');
-    this.crypto.transactionMac(amount, TX_LOAD_EP, TERMINAL_ID, 0, dateTime, 0, mac, 0);
+    this.crypto.transactionMac({ amount, txType: TX_LOAD_EP, terminalId: TERMINAL_ID }, dateTime, 0, mac);
     return fromHex(`805200000b${toHex(dateTime)}${toHex(mac)}04`);
   }
 }

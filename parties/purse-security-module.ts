@@ -33,9 +33,9 @@ export class DevKeysSecurityModule implements PurseSecurityModule {
   async purchaseMac1(tx: PurchaseRequest): Promise<Uint8Array> {
     this.checkKey(tx.keyIndex, tx.keyVersion);
     const keys = diversifyPurseKeys(this.master, tx.cardNumber);
-    this.crypto.startPurchase(keys.purchase, 0, tx.random, 0, tx.offlineCounter, tx.terminalSerial, 0);
+    this.crypto.startPurchase(keys.purchase, tx.random, 0, tx.offlineCounter, tx.terminalSerial, 0);
     const mac1 = new Uint8Array(MAC_LEN);
-    this.crypto.transactionMac(tx.amount, tx.txType, tx.terminalId, 0, tx.dateTime, 0, mac1, 0);
+    this.crypto.transactionMac(tx, tx.dateTime, 0, mac1);
     this.crypto.clear();
     return mac1;
   }
@@ -43,8 +43,8 @@ export class DevKeysSecurityModule implements PurseSecurityModule {
   async verifyPurchase(tx: PurchaseRequest, proof: PurchaseProof): Promise<boolean> {
     const keys = diversifyPurseKeys(this.master, tx.cardNumber);
     const expected = new Uint8Array(2 * MAC_LEN);
-    this.crypto.purchaseTac(keys.tac, 0, tx.amount, tx.txType, tx.terminalId, 0, tx.terminalSerial, 0, tx.dateTime, 0, expected, 0);
-    this.crypto.startPurchase(keys.purchase, 0, tx.random, 0, tx.offlineCounter, tx.terminalSerial, 0);
+    this.crypto.purchaseTac(keys.tac, tx, tx.terminalSerial, 0, tx.dateTime, 0, expected);
+    this.crypto.startPurchase(keys.purchase, tx.random, 0, tx.offlineCounter, tx.terminalSerial, 0);
     this.crypto.purchaseMac2(tx.amount, expected, MAC_LEN);
     this.crypto.clear();
     return equalCt(expected, 0, proof.tac, 0, MAC_LEN) && equalCt(expected, MAC_LEN, proof.mac2, 0, MAC_LEN);
@@ -53,15 +53,15 @@ export class DevKeysSecurityModule implements PurseSecurityModule {
   async loadMac2(tx: LoadRequest, mac1: Uint8Array): Promise<Uint8Array> {
     this.checkKey(tx.keyIndex, tx.keyVersion);
     const keys = diversifyPurseKeys(this.master, tx.cardNumber);
-    this.crypto.startLoad(keys.load, 0, tx.random, 0, tx.onlineCounter);
+    this.crypto.startLoad(keys.load, tx.random, 0, tx.onlineCounter);
     const expected = new Uint8Array(MAC_LEN);
-    this.crypto.loadMac1(tx.balance, tx.amount, tx.txType, tx.terminalId, 0, expected, 0);
+    this.crypto.loadMac1(tx, tx.balance, expected, 0);
     if (mac1.length !== MAC_LEN || !equalCt(expected, 0, mac1, 0, MAC_LEN)) {
       this.crypto.clear();
       throw new CardProofError('MAC1 of INITIALIZE FOR LOAD');
     }
     const mac2 = new Uint8Array(MAC_LEN);
-    this.crypto.transactionMac(tx.amount, tx.txType, tx.terminalId, 0, tx.dateTime, 0, mac2, 0);
+    this.crypto.transactionMac(tx, tx.dateTime, 0, mac2);
     this.crypto.clear();
     return mac2;
   }
@@ -69,7 +69,7 @@ export class DevKeysSecurityModule implements PurseSecurityModule {
   async verifyLoadTac(tx: LoadRequest, tac: Uint8Array): Promise<boolean> {
     const keys = diversifyPurseKeys(this.master, tx.cardNumber);
     const expected = new Uint8Array(MAC_LEN);
-    this.crypto.loadTac(keys.tac, 0, tx.balance + tx.amount, tx.onlineCounter, tx.amount, tx.txType, tx.terminalId, 0, tx.dateTime, 0, expected, 0);
+    this.crypto.loadTac(keys.tac, tx, tx.balance + tx.amount, tx.onlineCounter, tx.dateTime, 0, expected);
     return tac.length === MAC_LEN && equalCt(expected, 0, tac, 0, MAC_LEN);
   }
 

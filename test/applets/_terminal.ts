@@ -37,17 +37,17 @@ export class PurseTerminal {
     const balance = (r[0] << 24) | (r[1] << 16) | (r[2] << 8) | r[3];
     const counter = (r[4] << 8) | r[5];
     const mac = new Uint8Array(4);
-    this.crypto.startLoad(this.keys.load, 0, r, 8, counter);
-    this.crypto.loadMac1(balance, amount, txType, fromHex(terminalId), 0, mac, 0);
+    this.crypto.startLoad(this.keys.load, r, 8, counter);
+    this.crypto.loadMac1({ amount, txType, terminalId: fromHex(terminalId) }, balance, mac, 0);
     expect(toHex(mac), 'MAC1 of INITIALIZE FOR LOAD').toBe(toHex(r, 12, 4));
-    this.crypto.transactionMac(amount, txType, fromHex(terminalId), 0, fromHex(dateTime), 0, mac, 0);
+    this.crypto.transactionMac({ amount, txType, terminalId: fromHex(terminalId) }, fromHex(dateTime), 0, mac);
     return `805200000b${dateTime}${toHex(mac)}04`;
   }
 
   /** The TAC the card must answer to that CREDIT. */
   loadTac(newBalance: number, counter: number, amount: number, txType: number, dateTime: string, terminalId = TERMINAL_ID): string {
     const out = new Uint8Array(4);
-    this.crypto.loadTac(this.keys.tac, 0, newBalance, counter, amount, txType, fromHex(terminalId), 0, fromHex(dateTime), 0, out, 0);
+    this.crypto.loadTac(this.keys.tac, { amount, txType, terminalId: fromHex(terminalId) }, newBalance, counter, fromHex(dateTime), 0, out);
     return toHex(out);
   }
 
@@ -61,15 +61,15 @@ export class PurseTerminal {
     expect(r.length).toBe(15);
     const counter = (r[4] << 8) | r[5];
     const mac = new Uint8Array(4);
-    this.crypto.startPurchase(this.keys.purchase, 0, r, 11, counter, fromHex(serial), 0);
-    this.crypto.transactionMac(amount, txType, fromHex(terminalId), 0, fromHex(dateTime), 0, mac, 0);
+    this.crypto.startPurchase(this.keys.purchase, r, 11, counter, fromHex(serial), 0);
+    this.crypto.transactionMac({ amount, txType, terminalId: fromHex(terminalId) }, fromHex(dateTime), 0, mac);
     return `805401000f${serial}${dateTime}${toHex(mac)}08`;
   }
 
   /** TAC || MAC2 the card must answer to that DEBIT (call right after debit()). */
   purchaseProof(serial: string, amount: number, txType: number, dateTime: string, terminalId = TERMINAL_ID): string {
     const out = new Uint8Array(8);
-    this.crypto.purchaseTac(this.keys.tac, 0, amount, txType, fromHex(terminalId), 0, fromHex(serial), 0, fromHex(dateTime), 0, out, 0);
+    this.crypto.purchaseTac(this.keys.tac, { amount, txType, terminalId: fromHex(terminalId) }, fromHex(serial), 0, fromHex(dateTime), 0, out);
     this.crypto.purchaseMac2(amount, out, 4);
     return toHex(out);
   }

@@ -84,9 +84,9 @@ export function initializeForLoad(card: PurseCard, cmd: CommandApdu, rsp: ApduRe
   r[6] = st.keyVersion;
   r[7] = st.keyAlgorithm;
   copy(s.random, 0, r, 8, RANDOM_LEN);
-  card.crypto.startLoad(st.key, 0, s.random, 0, counter);
+  card.crypto.startLoad(st.key, s.random, 0, counter);
   st.wipeKey();
-  card.crypto.loadMac1(balance, amount, s.txType, s.terminalId, 0, r, 12);
+  card.crypto.loadMac1(s, balance, r, 12);
   rsp.len = LOAD_RESPONSE_LEN;
   s.step('INITIALIZE_LOAD');
   return SW.OK;
@@ -111,7 +111,7 @@ function credit(card: PurseCard, cmd: CommandApdu, rsp: ApduResponse): number {
   if (st.balance(s.purse) !== s.balance || st.onlineCounter(s.purse) !== s.counter) return SW.ERR_CONDITIONS_NOT_SATISFIED;
   let sw = st.spendMacTry();
   if (sw !== SW.OK) return sw;
-  card.crypto.transactionMac(s.amount, s.txType, s.terminalId, 0, b, dateTime, card.expectedMac, 0);
+  card.crypto.transactionMac(s, b, dateTime, card.expectedMac);
   const good = equalCt(card.expectedMac, 0, b, mac2, MAC_LEN);
   fill(card.expectedMac, 0, MAC_LEN, 0);
   if (!good) return SW.PURSE_MAC_INVALID;
@@ -122,7 +122,7 @@ function credit(card: PurseCard, cmd: CommandApdu, rsp: ApduResponse): number {
   st.stage();
   writeU31(n, s.purse * PURSE_LEN + P_BALANCE, newBalance);
   writeU16(n, s.purse * PURSE_LEN + P_ONLINE, s.counter + 1);
-  card.crypto.loadTac(st.key, 0, newBalance, s.counter, s.amount, s.txType, s.terminalId, 0, b, dateTime, rsp.buf, 0);
+  card.crypto.loadTac(st.key, s, newBalance, s.counter, b, dateTime, rsp.buf);
   st.wipeKey();
   n[ST_PROVE_TYPE] = s.txType;
   writeU16(n, ST_PROVE_COUNTER, s.counter);

@@ -69,11 +69,11 @@ function debit(card: PurseCard, cmd: CommandApdu, rsp: ApduResponse): number {
   const mac1 = dateTime + DATE_TIME_LEN;
   if (st.balance(s.purse) !== s.balance || st.offlineCounter(s.purse) !== s.counter) return SW.ERR_CONDITIONS_NOT_SATISFIED;
   if (!st.findKey(KEY_TYPE_PURCHASE, s.keyIndex)) return SW.PURSE_KEY_INDEX_NOT_SUPPORTED;
-  card.crypto.startPurchase(st.key, 0, s.random, 0, s.counter, b, serial);
+  card.crypto.startPurchase(st.key, s.random, 0, s.counter, b, serial);
   st.wipeKey();
   let sw = st.spendMacTry();
   if (sw !== SW.OK) return sw;
-  card.crypto.transactionMac(s.amount, s.txType, s.terminalId, 0, b, dateTime, card.expectedMac, 0);
+  card.crypto.transactionMac(s, b, dateTime, card.expectedMac);
   const good = equalCt(card.expectedMac, 0, b, mac1, MAC_LEN);
   fill(card.expectedMac, 0, MAC_LEN, 0);
   if (!good) return SW.PURSE_MAC_INVALID;
@@ -84,7 +84,7 @@ function debit(card: PurseCard, cmd: CommandApdu, rsp: ApduResponse): number {
   writeU31(n, s.purse * PURSE_LEN + P_BALANCE, s.balance - s.amount);
   writeU16(n, s.purse * PURSE_LEN + P_OFFLINE, s.counter + 1);
   const r = rsp.buf;
-  card.crypto.purchaseTac(st.key, 0, s.amount, s.txType, s.terminalId, 0, b, serial, b, dateTime, r, 0);
+  card.crypto.purchaseTac(st.key, s, b, serial, b, dateTime, r);
   st.wipeKey();
   card.crypto.purchaseMac2(s.amount, r, MAC_LEN);
   n[ST_PROVE_TYPE] = s.txType;

@@ -28,6 +28,18 @@ export const MAC_LEN = 4;
 /** The largest MAC input: the load TAC, 4+2+4+1+6+7 bytes. */
 const MAX_MESSAGE = 24;
 
+/**
+ * What every purse MAC after the session key covers: the card's PurseSession has these fields, a
+ * terminal or issuer passes its transaction. One argument instead of three or four: on Espruino
+ * each parameter of a method costs a JsVar for as long as the method is defined.
+ */
+export interface PurseMacFields {
+  amount: number;
+  txType: number;
+  /** TERMINAL_ID_LEN bytes at 0. */
+  terminalId: Uint8Array;
+}
+
 export class PurseCrypto {
   private readonly pboc: PbocCrypto;
   private readonly sessionKey = new Uint8Array(PBOC_SESSION_KEY_LEN);
@@ -38,41 +50,41 @@ export class PurseCrypto {
     this.pboc = pboc;
   }
 
-  /** SESLK from the 16-byte DLK at dlk[off]. */
-  startLoad(dlk: Uint8Array, off: number, random: Uint8Array, rOff: number, onlineCounter: number): void {
+  /** SESLK from the 16-byte DLK at dlk[0]. */
+  startLoad(dlk: Uint8Array, random: Uint8Array, rOff: number, onlineCounter: number): void {
     copy(random, rOff, this.input, 0, RANDOM_LEN);
     writeU16(this.input, 4, onlineCounter);
     this.input[6] = 0x80;
     this.input[7] = 0x00;
-    this.pboc.sessionKey(dlk, off, this.input, 0, this.sessionKey, 0);
+    this.pboc.sessionKey(dlk, 0, this.input, 0, this.sessionKey, 0);
   }
 
-  /** SESPK from the 16-byte DPK at dpk[off]; termSerial is the 4-byte terminal transaction serial. */
-  startPurchase(dpk: Uint8Array, off: number, random: Uint8Array, rOff: number, offlineCounter: number, termSerial: Uint8Array, sOff: number): void {
+  /** SESPK from the 16-byte DPK at dpk[0]; termSerial[sOff..] is the 4-byte terminal transaction serial. */
+  startPurchase(dpk: Uint8Array, random: Uint8Array, rOff: number, offlineCounter: number, termSerial: Uint8Array, sOff: number): void {
     copy(random, rOff, this.input, 0, RANDOM_LEN);
     writeU16(this.input, 4, offlineCounter);
     this.input[6] = termSerial[sOff + 2];
     this.input[7] = termSerial[sOff + 3];
-    this.pboc.sessionKey(dpk, off, this.input, 0, this.sessionKey, 0);
+    this.pboc.sessionKey(dpk, 0, this.input, 0, this.sessionKey, 0);
   }
 
-  loadMac1(oldBalance: number, amount: number, txType: number, termId: Uint8Array, tOff: number, out: Uint8Array, outOff: number): void {
+  loadMac1(tx: PurseMacFields, oldBalance: number, out: Uint8Array, outOff: number): void {
     const m = this.msg;
     writeU31(m, 0, oldBalance);
-    writeU31(m, 4, amount);
-    m[8] = txType;
-    copy(termId, tOff, m, 9, TERMINAL_ID_LEN);
+    writeU31(m, 4, tx.amount);
+    m[8] = tx.txType;
+    copy(tx.terminalId, 0, m, 9, TERMINAL_ID_LEN);
     this.pboc.mac(this.sessionKey, 0, m, 0, 15, out, outOff);
   }
 
-  /** Load MAC2 and purchase MAC1 cover the same fields: amount | type | terminal id | date | time. */
-  transactionMac(amount: number, txType: number, termId: Uint8Array, tOff: number, dateTime: Uint8Array, dOff: number, out: Uint8Array, outOff: number): void {
+  /** Load MAC2 and purchase MAC1 cover the same fields: amount | type | terminal id | date | time. Into out[0..4). */
+  transactionMac(tx: PurseMacFields, dateTime: Uint8Array, dOff: number, out: Uint8Array): void {
     const m = this.msg;
-    writeU31(m, 0, amount);
-    m[4] = txType;
-    copy(termId, tOff, m, 5, TERMINAL_ID_LEN);
+    writeU31(m, 0, tx.amount);
+    m[4] = tx.txType;
+    copy(tx.terminalId, 0, m, 5, TERMINAL_ID_LEN);
     copy(dateTime, dOff, m, 11, DATE_TIME_LEN);
-    this.pboc.mac(this.sessionKey, 0, m, 0, 18, out, outOff);
+    this.pboc.mac(this.sessionKey, 0, m, 0, 18, out, 0);
   }
 
   purchaseMac2(amount: number, out: Uint8Array, outOff: number): void {
@@ -80,25 +92,27 @@ export class PurseCrypto {
     this.pboc.mac(this.sessionKey, 0, this.msg, 0, 4, out, outOff);
   }
 
-  loadTac(dtk: Uint8Array, dtkOff: number, newBalance: number, onlineCounter: number, amount: number, txType: number, termId: Uint8Array, tOff: number, dateTime: Uint8Array, dOff: number, out: Uint8Array, outOff: number): void {
+  /** The load TAC under the 16-byte DTK at dtk[0], into out[0..4). */
+  loadTac(dtk: Uint8Array, tx: PurseMacFields, newBalance: number, onlineCounter: number, dateTime: Uint8Array, dOff: number, out: Uint8Array): void {
     const m = this.msg;
     writeU31(m, 0, newBalance);
     writeU16(m, 4, onlineCounter);
-    writeU31(m, 6, amount);
-    m[10] = txType;
-    copy(termId, tOff, m, 11, TERMINAL_ID_LEN);
+    writeU31(m, 6, tx.amount);
+    m[10] = tx.txType;
+    copy(tx.terminalId, 0, m, 11, TERMINAL_ID_LEN);
     copy(dateTime, dOff, m, 17, DATE_TIME_LEN);
-    this.tac(dtk, dtkOff, 24, out, outOff);
+    this.tac(dtk, 24, out);
   }
 
-  purchaseTac(dtk: Uint8Array, dtkOff: number, amount: number, txType: number, termId: Uint8Array, tOff: number, termSerial: Uint8Array, sOff: number, dateTime: Uint8Array, dOff: number, out: Uint8Array, outOff: number): void {
+  /** The purchase TAC under the 16-byte DTK at dtk[0], into out[0..4). */
+  purchaseTac(dtk: Uint8Array, tx: PurseMacFields, termSerial: Uint8Array, sOff: number, dateTime: Uint8Array, dOff: number, out: Uint8Array): void {
     const m = this.msg;
-    writeU31(m, 0, amount);
-    m[4] = txType;
-    copy(termId, tOff, m, 5, TERMINAL_ID_LEN);
+    writeU31(m, 0, tx.amount);
+    m[4] = tx.txType;
+    copy(tx.terminalId, 0, m, 5, TERMINAL_ID_LEN);
     copy(termSerial, sOff, m, 11, TERMINAL_SERIAL_LEN);
     copy(dateTime, dOff, m, 15, DATE_TIME_LEN);
-    this.tac(dtk, dtkOff, 22, out, outOff);
+    this.tac(dtk, 22, out);
   }
 
   /** Forgets the session key, its schedule and scratch (end of a transaction, deselect). */
@@ -109,8 +123,8 @@ export class PurseCrypto {
     fill(this.msg, 0, MAX_MESSAGE, 0);
   }
 
-  private tac(dtk: Uint8Array, dtkOff: number, len: number, out: Uint8Array, outOff: number): void {
-    this.pboc.tac(dtk, dtkOff, this.msg, 0, len, out, outOff);
+  private tac(dtk: Uint8Array, len: number, out: Uint8Array): void {
+    this.pboc.tac(dtk, 0, this.msg, 0, len, out, 0);
     fill(this.msg, 0, MAX_MESSAGE, 0);
   }
 }
