@@ -97,9 +97,9 @@ print("card-cryptogram " .. hex(out, 0, 8))
 
 local p = softPboc.softPbocCrypto()
 local sk = u8("0000000000000000")
-p:sessionKey(u8("11223344556677888877665544332211"), 0, u8("1122334400008000"), 0, sk, 0)
+p:sessionKey(u8("11223344556677888877665544332211"), u8("1122334400008000"), sk)
 local data = u8("0000000000001000" .. "01" .. "001122334455")
-p:mac(sk, 0, data, 0, data.length, out, 0)
+p:mac(sk, data, data.length, out, 0)
 print("pboc " .. hex(sk, 0, 8) .. " " .. hex(out, 0, 4))
 `;
 

@@ -56,44 +56,46 @@ export class PbocCrypto {
   }
 
   /**
-   * Single-DES CBC-MAC of data[off .. off+len) with the 8-byte key at key[keyOff], ICV 00 x 8 and
-   * 80 00.. padding always added; writes the first 4 bytes to out[outOff..] (JR/T 0025 e-purse security).
+   * Single-DES CBC-MAC of data[0 .. len) with the 8-byte key at key[0], ICV 00 x 8 and 80 00..
+   * padding always added; writes the first 4 bytes to out[outOff..] (JR/T 0025 e-purse security).
+   * Keys and data at offset 0: on Espruino each parameter costs a JsVar while the method is defined.
    */
-  mac(key: Uint8Array, keyOff: number, data: Uint8Array, off: number, len: number, out: Uint8Array, outOff: number): void {
-    this.macWith(this.use(this.des, KEPT_DES, BLOCK, key, keyOff), data, off, len, out, outOff);
+  mac(key: Uint8Array, data: Uint8Array, len: number, out: Uint8Array, outOff: number): void {
+    this.macWith(this.use(this.des, KEPT_DES, BLOCK, key), data, len, out, outOff);
     if (!this.keep) this.forget(); // hosts keep nothing between operations
   }
 
-  /** The TAC: mac() under the TAC key DTK[0..7] xor DTK[8..15] of the 16-byte DTK at dtk[dtkOff] (JR/T 0025 e-purse security). */
-  tac(dtk: Uint8Array, dtkOff: number, data: Uint8Array, off: number, len: number, out: Uint8Array, outOff: number): void {
-    pbocTacKey(dtk, dtkOff, this.tacKey, 0);
-    const des = this.use(this.tacDes, KEPT_TAC, BLOCK, this.tacKey, 0);
+  /** The TAC: mac() under the TAC key DTK[0..7] xor DTK[8..15] of the 16-byte DTK at dtk[0] (JR/T 0025 e-purse security), into out[0..4). */
+  tac(dtk: Uint8Array, data: Uint8Array, len: number, out: Uint8Array): void {
+    pbocTacKey(dtk, 0, this.tacKey, 0);
+    const des = this.use(this.tacDes, KEPT_TAC, BLOCK, this.tacKey);
     fill(this.tacKey, 0, BLOCK, 0);
-    this.macWith(des, data, off, len, out, outOff);
+    this.macWith(des, data, len, out, 0);
     if (!this.keep) this.forget(); // hosts keep nothing between operations
   }
 
   /**
-   * Session key = 3DES-EDE2-ECB(key16, input8): SESLK from DLK, SESPK from DPK (JR/T 0025 e-purse security).
+   * Session key = 3DES-EDE2-ECB(key16, input8), each at [0]: SESLK from DLK, SESPK from DPK (JR/T 0025 e-purse security).
    */
-  sessionKey(key: Uint8Array, keyOff: number, input: Uint8Array, inOff: number, out: Uint8Array, outOff: number): void {
-    this.use(this.tdes, KEPT_TDES, PBOC_KEY_LEN, key, keyOff).encryptBlock(input, inOff, out, outOff);
+  sessionKey(key: Uint8Array, input: Uint8Array, out: Uint8Array): void {
+    this.use(this.tdes, KEPT_TDES, PBOC_KEY_LEN, key).encryptBlock(input, 0, out, 0);
     if (!this.keep) this.forget(); // hosts keep nothing between operations
   }
 
   /**
    * Diversified 16-byte card key: left = 3DES-ECB(MK, D), right = 3DES-ECB(MK, D xor FF..FF), with
-   * D the 8-byte diversification data (JR/T 0025 / PBOC key dispersion; the PBOC worked examples do not cover
-   * it). out may start at d.
+   * D the 8-byte diversification data at d[dOff] (JR/T 0025 / PBOC key dispersion; the PBOC worked
+   * examples do not cover it); the master key at masterKey[0], the result at out[0]. out may be d
+   * when dOff is 0.
    */
-  diversify(masterKey: Uint8Array, mkOff: number, d: Uint8Array, dOff: number, out: Uint8Array, outOff: number): void {
+  diversify(masterKey: Uint8Array, d: Uint8Array, dOff: number, out: Uint8Array): void {
     assertRange('PBOC diversification data', d, dOff, BLOCK);
-    assertRange('PBOC diversified key output', out, outOff, PBOC_KEY_LEN);
-    const tdes = this.use(this.tdes, KEPT_TDES, PBOC_KEY_LEN, masterKey, mkOff);
+    assertRange('PBOC diversified key output', out, 0, PBOC_KEY_LEN);
+    const tdes = this.use(this.tdes, KEPT_TDES, PBOC_KEY_LEN, masterKey);
     const inverted = this.block;
     for (let i = 0; i < BLOCK; i++) inverted[i] = d[dOff + i] ^ 0xff;
-    tdes.encryptBlock(d, dOff, out, outOff);
-    tdes.encryptBlock(inverted, 0, out, outOff + BLOCK);
+    tdes.encryptBlock(d, dOff, out, 0);
+    tdes.encryptBlock(inverted, 0, out, BLOCK);
     fill(inverted, 0, BLOCK, 0);
     if (!this.keep) this.forget(); // hosts keep nothing between operations
   }
@@ -111,21 +113,21 @@ export class PbocCrypto {
   }
 
   /**
-   * The engine keyed with key[off .. off+len): the key schedule runs only when that key is not
-   * the one the engine holds (kept at kept[at..]), so a key used again (MAC1 then MAC2 under one
-   * session key, a card's DPK and TAC key tap after tap) costs a compare instead of a schedule.
+   * The engine keyed with key[0 .. len): the key schedule runs only when that key is not the one
+   * the engine holds (kept at kept[at..]), so a key used again (MAC1 then MAC2 under one session
+   * key, a card's DPK and TAC key tap after tap) costs a compare instead of a schedule.
    */
-  private use(cipher: BlockCipher, at: number, len: number, key: Uint8Array, off: number): BlockCipher {
-    assertRange('PBOC key', key, off, len);
+  private use(cipher: BlockCipher, at: number, len: number, key: Uint8Array): BlockCipher {
+    assertRange('PBOC key', key, 0, len);
     const k = this.kept;
     const bit = 1 << shr(at, 3);
     // Whole-length compare: how long it takes does not depend on where the keys differ.
     let diff = (this.keyed & bit) === 0 ? 1 : 0;
-    for (let i = 0; i < len; i++) diff = diff | (k[at + i] ^ key[off + i]);
+    for (let i = 0; i < len; i++) diff = diff | (k[at + i] ^ key[i]);
     if (diff !== 0) {
       this.keyed = this.keyed - (this.keyed & bit);
-      cipher.setKey(key, off, len);
-      copy(key, off, k, at, len);
+      cipher.setKey(key, 0, len);
+      copy(key, 0, k, at, len);
       this.keyed = this.keyed | bit;
     }
     return cipher;
@@ -138,14 +140,14 @@ export class PbocCrypto {
     this.keyed = this.keyed - (this.keyed & bit);
   }
 
-  private macWith(des: BlockCipher, data: Uint8Array, off: number, len: number, out: Uint8Array, outOff: number): void {
-    assertRange('PBOC MAC data', data, off, len);
+  private macWith(des: BlockCipher, data: Uint8Array, len: number, out: Uint8Array, outOff: number): void {
+    assertRange('PBOC MAC data', data, 0, len);
     assertRange('PBOC MAC output', out, outOff, PBOC_MAC_LEN);
     const x = this.block;
     fill(x, 0, BLOCK, 0);
     for (let i = 0; i < len; i++) {
       const at = i % BLOCK;
-      x[at] = x[at] ^ data[off + i];
+      x[at] = x[at] ^ data[i];
       if (at === BLOCK - 1) des.encryptBlock(x, 0, x, 0);
     }
     // The padding block: 80 then zeros, and XOR with zero changes nothing.

@@ -37,7 +37,7 @@ export function diversifyPurseKey(pboc: PbocCrypto, masterKey: Uint8Array, cardN
   checkCardNumber(cardNumber);
   if (masterKey.length !== KEY_VALUE_LEN) throw new Error(`purse master key: expected 16 bytes, got ${masterKey.length}`);
   const out = new Uint8Array(KEY_VALUE_LEN);
-  pboc.diversify(masterKey, 0, cardNumber, DIVERSIFICATION_DATA_OFF, out, 0);
+  pboc.diversify(masterKey, cardNumber, DIVERSIFICATION_DATA_OFF, out);
   return out;
 }
 

@@ -56,7 +56,7 @@ export class PurseCrypto {
     writeU16(this.input, 4, onlineCounter);
     this.input[6] = 0x80;
     this.input[7] = 0x00;
-    this.pboc.sessionKey(dlk, 0, this.input, 0, this.sessionKey, 0);
+    this.pboc.sessionKey(dlk, this.input, this.sessionKey);
   }
 
   /** SESPK from the 16-byte DPK at dpk[0]; termSerial[sOff..] is the 4-byte terminal transaction serial. */
@@ -65,7 +65,7 @@ export class PurseCrypto {
     writeU16(this.input, 4, offlineCounter);
     this.input[6] = termSerial[sOff + 2];
     this.input[7] = termSerial[sOff + 3];
-    this.pboc.sessionKey(dpk, 0, this.input, 0, this.sessionKey, 0);
+    this.pboc.sessionKey(dpk, this.input, this.sessionKey);
   }
 
   loadMac1(tx: PurseMacFields, oldBalance: number, out: Uint8Array, outOff: number): void {
@@ -74,7 +74,7 @@ export class PurseCrypto {
     writeU31(m, 4, tx.amount);
     m[8] = tx.txType;
     copy(tx.terminalId, 0, m, 9, TERMINAL_ID_LEN);
-    this.pboc.mac(this.sessionKey, 0, m, 0, 15, out, outOff);
+    this.pboc.mac(this.sessionKey, m, 15, out, outOff);
   }
 
   /** Load MAC2 and purchase MAC1 cover the same fields: amount | type | terminal id | date | time. Into out[0..4). */
@@ -84,12 +84,12 @@ export class PurseCrypto {
     m[4] = tx.txType;
     copy(tx.terminalId, 0, m, 5, TERMINAL_ID_LEN);
     copy(dateTime, dOff, m, 11, DATE_TIME_LEN);
-    this.pboc.mac(this.sessionKey, 0, m, 0, 18, out, 0);
+    this.pboc.mac(this.sessionKey, m, 18, out, 0);
   }
 
   purchaseMac2(amount: number, out: Uint8Array, outOff: number): void {
     writeU31(this.msg, 0, amount);
-    this.pboc.mac(this.sessionKey, 0, this.msg, 0, 4, out, outOff);
+    this.pboc.mac(this.sessionKey, this.msg, 4, out, outOff);
   }
 
   /** The load TAC under the 16-byte DTK at dtk[0], into out[0..4). */
@@ -124,7 +124,7 @@ export class PurseCrypto {
   }
 
   private tac(dtk: Uint8Array, len: number, out: Uint8Array): void {
-    this.pboc.tac(dtk, 0, this.msg, 0, len, out, 0);
+    this.pboc.tac(dtk, this.msg, len, out);
     fill(this.msg, 0, MAX_MESSAGE, 0);
   }
 }
