@@ -44,7 +44,7 @@ export function checkInitialize(card: PurseCard, cmd: CommandApdu): number {
   if (cmd.lc !== INITIALIZE_DATA_LEN) return -SW.ERR_CHECKING_WRONG_LENGTH;
   const purse = card.purseOf(cmd.p2);
   if (purse < 0) return -SW.ERR_WRONG_P1P2;
-  if (card.store.locked()) return -SW.PURSE_APPLICATION_LOCKED;
+  if (card.store.macTriesLeft() === 0) return -SW.PURSE_APPLICATION_LOCKED;
   // amount: 1 .. 2^31-1 fen (readU31 gives -1 for a set top bit)
   if (readU31(cmd.buf, cmd.dataOff + 1) <= 0) return -SW.ERR_WRONG_DATA;
   return purse;
@@ -75,8 +75,8 @@ export function initializeForLoad(card: PurseCard, cmd: CommandApdu, rsp: ApduRe
   const counter = st.onlineCounter(purse);
   if (amount > readU31(st.config, CFG_CEILING) - balance) return SW.ERR_WRONG_DATA; // balance ceiling
   if (counter >= MAX_COUNTER) return SW.PURSE_COUNTER_AT_MAX;
-  if (!st.findKeyWith(KEY_TYPE_LOAD, KEY_TYPE_TAC, keyIndex)) return SW.PURSE_KEY_INDEX_NOT_SUPPORTED;
-  startSession(card, cmd, purse, card.loadType(purse), balance, counter);
+  if (!st.findKey(KEY_TYPE_LOAD, KEY_TYPE_TAC, keyIndex)) return SW.PURSE_KEY_INDEX_NOT_SUPPORTED;
+  startSession(card, cmd, purse, card.txType(purse, true), balance, counter);
   const s = card.session;
   const r = rsp.buf;
   writeU31(r, 0, balance);
@@ -115,7 +115,7 @@ function credit(card: PurseCard, cmd: CommandApdu, rsp: ApduResponse): number {
   const good = equalCt(card.expectedMac, 0, b, mac2, MAC_LEN);
   fill(card.expectedMac, 0, MAC_LEN, 0);
   if (!good) return SW.PURSE_MAC_INVALID;
-  if (!st.findKey(KEY_TYPE_TAC, s.keyIndex)) return SW.PURSE_MAC_UNAVAILABLE;
+  if (!st.findKey(KEY_TYPE_TAC, KEY_TYPE_TAC, s.keyIndex)) return SW.PURSE_MAC_UNAVAILABLE;
 
   const newBalance = s.balance + s.amount;
   const n = st.next;

@@ -18,7 +18,7 @@ const PIN_MAX_BYTES = 6;
 export function verifyPin(card: PurseCard, cmd: CommandApdu, _rsp: ApduResponse): number {
   if (cmd.p1 !== 0x00 || cmd.p2 !== 0x00) return SW.ERR_WRONG_P1P2;
   const st = card.store;
-  if (!st.findKey(KEY_TYPE_PIN, 0)) return SW.ERR_REFERENCED_DATA_NOT_FOUND;
+  if (!st.findKey(KEY_TYPE_PIN, KEY_TYPE_PIN, 0)) return SW.ERR_REFERENCED_DATA_NOT_FOUND;
   // The PIN entry's version byte is its digit count; its value the packed PIN.
   const pinBytes = shr(st.keyVersion + 1, 1);
   const tries = st.state[ST_PIN_TRIES];

@@ -34,8 +34,8 @@ export function initializeForPurchase(card: PurseCard, cmd: CommandApdu, rsp: Ap
   const counter = st.offlineCounter(purse);
   if (readU31(cmd.buf, cmd.dataOff + 1) > balance) return SW.PURSE_INSUFFICIENT_BALANCE;
   if (counter >= MAX_COUNTER) return SW.PURSE_COUNTER_AT_MAX;
-  if (!st.findKeyWith(KEY_TYPE_PURCHASE, KEY_TYPE_TAC, keyIndex)) return SW.PURSE_KEY_INDEX_NOT_SUPPORTED;
-  startSession(card, cmd, purse, card.purchaseType(purse), balance, counter);
+  if (!st.findKey(KEY_TYPE_PURCHASE, KEY_TYPE_TAC, keyIndex)) return SW.PURSE_KEY_INDEX_NOT_SUPPORTED;
+  startSession(card, cmd, purse, card.txType(purse, false), balance, counter);
   const s = card.session;
   const r = rsp.buf;
   writeU31(r, 0, balance);
@@ -68,7 +68,7 @@ function debit(card: PurseCard, cmd: CommandApdu, rsp: ApduResponse): number {
   const dateTime = serial + TERMINAL_SERIAL_LEN;
   const mac1 = dateTime + DATE_TIME_LEN;
   if (st.balance(s.purse) !== s.balance || st.offlineCounter(s.purse) !== s.counter) return SW.ERR_CONDITIONS_NOT_SATISFIED;
-  if (!st.findKey(KEY_TYPE_PURCHASE, s.keyIndex)) return SW.PURSE_KEY_INDEX_NOT_SUPPORTED;
+  if (!st.findKey(KEY_TYPE_PURCHASE, KEY_TYPE_PURCHASE, s.keyIndex)) return SW.PURSE_KEY_INDEX_NOT_SUPPORTED;
   card.crypto.startPurchase(st.key, s.random, 0, s.counter, b, serial);
   st.wipeKey();
   let sw = st.spendMacTry();
@@ -77,7 +77,7 @@ function debit(card: PurseCard, cmd: CommandApdu, rsp: ApduResponse): number {
   const good = equalCt(card.expectedMac, 0, b, mac1, MAC_LEN);
   fill(card.expectedMac, 0, MAC_LEN, 0);
   if (!good) return SW.PURSE_MAC_INVALID;
-  if (!st.findKey(KEY_TYPE_TAC, s.keyIndex)) return SW.PURSE_MAC_UNAVAILABLE;
+  if (!st.findKey(KEY_TYPE_TAC, KEY_TYPE_TAC, s.keyIndex)) return SW.PURSE_MAC_UNAVAILABLE;
 
   const n = st.next;
   st.stage();

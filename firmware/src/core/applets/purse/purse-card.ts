@@ -50,11 +50,9 @@ export class PurseCard {
     return -1;
   }
 
-  loadType(purse: number): number {
-    return purse === PURSE_ED ? TX_ED_LOAD : TX_EP_LOAD;
-  }
-
-  purchaseType(purse: number): number {
+  /** The transaction type of a load (load true) or a purchase from this purse. */
+  txType(purse: number, load: boolean): number {
+    if (load) return purse === PURSE_ED ? TX_ED_LOAD : TX_EP_LOAD;
     return purse === PURSE_ED ? TX_ED_PURCHASE : TX_EP_PURCHASE;
   }
 

@@ -89,28 +89,19 @@ export class PurseStore {
     return readU16(this.state, purse * PURSE_LEN + P_OFFLINE);
   }
 
-  /** Locked after MAC_TRY_LIMIT bad MACs in a row (JR/T 0025 9303). */
-  locked(): boolean {
-    return this.macTriesLeft() === 0;
-  }
-
-  /** MAC tries left: those STATE counted at its last commit, less the tally bytes spent since. */
+  /** MAC tries left: those STATE counted at its last commit, less the tally bytes spent since; 0: locked after MAC_TRY_LIMIT bad MACs in a row (JR/T 0025 9303). */
   macTriesLeft(): number {
     const v = this.state[ST_MAC_TRIES];
     const left = this.macSpent < 0 ? v : (v & 3) - (this.macSpent - shr(v, 2));
     return left > 0 ? left : 0;
   }
 
-  /** Copies the key of this type and index into `key`; false (and `key` zeroed) when the card has none (9403). */
-  findKey(type: number, index: number): boolean {
-    return this.findKeyWith(type, type, index);
-  }
-
   /**
-   * findKey(type, index) when the card also holds a key of type `alsoType` under that index
-   * (INITIALIZE needs the TAC key beside the load or purchase key): one pass over the key record.
+   * Copies the key of this type and index into `key`; false (and `key` zeroed) when the card has
+   * none (9403) or no key of type `alsoType` under that index (INITIALIZE needs the TAC key beside
+   * the load or purchase key; `type` again when no other is needed): one pass over the key record.
    */
-  findKeyWith(type: number, alsoType: number, index: number): boolean {
+  findKey(type: number, alsoType: number, index: number): boolean {
     this.wipeKey();
     if (this.keysLen < 0) this.keysLen = this.store.get(this.ctx.dataType, REC_KEYS, this.keys, 0);
     const n = this.keysLen;
