@@ -39,7 +39,8 @@ const LOAD_RESPONSE_LEN = 16;
 const MAX_COUNTER = 0xffff;
 
 /** Checks shared by both INITIALIZE commands; returns the purse index or -SW. */
-export function checkInitialize(card: PurseCard, cmd: CommandApdu): number {
+export function checkInitialize(card: PurseCard): number {
+  const cmd = card.cmd as CommandApdu;
   card.endSession();
   if (cmd.lc !== INITIALIZE_DATA_LEN) return -SW.ERR_CHECKING_WRONG_LENGTH;
   const purse = card.purseOf(cmd.p2);
@@ -51,8 +52,9 @@ export function checkInitialize(card: PurseCard, cmd: CommandApdu): number {
 }
 
 /** Copies keyIndex, amount and terminal id from INITIALIZE data into the session. */
-export function startSession(card: PurseCard, cmd: CommandApdu, purse: number, txType: number, balance: number, counter: number): void {
+export function startSession(card: PurseCard, purse: number, txType: number, balance: number, counter: number): void {
   const s = card.session;
+  const cmd = card.cmd as CommandApdu;
   const b = cmd.buf;
   const d = cmd.dataOff;
   s.purse = purse;
@@ -65,8 +67,10 @@ export function startSession(card: PurseCard, cmd: CommandApdu, purse: number, t
   card.ctx.services.random.fill(s.random, 0, RANDOM_LEN);
 }
 
-export function initializeForLoad(card: PurseCard, cmd: CommandApdu, rsp: ApduResponse): number {
-  const purse = checkInitialize(card, cmd);
+export function initializeForLoad(card: PurseCard): number {
+  const cmd = card.cmd as CommandApdu;
+  const rsp = card.rsp as ApduResponse;
+  const purse = checkInitialize(card);
   if (purse < 0) return -purse;
   const st = card.store;
   const keyIndex = cmd.buf[cmd.dataOff];
@@ -76,7 +80,7 @@ export function initializeForLoad(card: PurseCard, cmd: CommandApdu, rsp: ApduRe
   if (amount > readU31(st.config, CFG_CEILING) - balance) return SW.ERR_WRONG_DATA; // balance ceiling
   if (counter >= MAX_COUNTER) return SW.PURSE_COUNTER_AT_MAX;
   if (!st.findKey(KEY_TYPE_LOAD, KEY_TYPE_TAC, keyIndex)) return SW.PURSE_KEY_INDEX_NOT_SUPPORTED;
-  startSession(card, cmd, purse, card.txType(purse, true), balance, counter);
+  startSession(card, purse, card.txType(purse, true), balance, counter);
   const s = card.session;
   const r = rsp.buf;
   writeU31(r, 0, balance);
@@ -92,16 +96,18 @@ export function initializeForLoad(card: PurseCard, cmd: CommandApdu, rsp: ApduRe
   return SW.OK;
 }
 
-export function creditForLoad(card: PurseCard, cmd: CommandApdu, rsp: ApduResponse): number {
+export function creditForLoad(card: PurseCard): number {
   const s = card.session;
   if (!s.accepts('CREDIT')) return SW.ERR_CONDITIONS_NOT_SATISFIED;
-  const sw = credit(card, cmd, rsp);
+  const sw = credit(card);
   if (sw === SW.OK) s.step('CREDIT');
   card.endSession();
   return sw;
 }
 
-function credit(card: PurseCard, cmd: CommandApdu, rsp: ApduResponse): number {
+function credit(card: PurseCard): number {
+  const cmd = card.cmd as CommandApdu;
+  const rsp = card.rsp as ApduResponse;
   if (cmd.lc !== CREDIT_DATA_LEN) return SW.ERR_CHECKING_WRONG_LENGTH;
   const s = card.session;
   const st = card.store;

@@ -8,14 +8,14 @@ import { shr } from '../../bits';
 import { equalCt } from '../../bytes';
 import type { CommandApdu } from '../../apdu';
 import { KEY_TYPE_PIN, PIN_TRY_LIMIT, ST_PIN_TRIES } from './records';
-import type { ApduResponse } from '../../se/applet';
 import { SW } from '../../sw';
 import type { PurseCard } from './purse-card';
 
 const SW_TRIES_LEFT = 0x63c0;
 const PIN_MAX_BYTES = 6;
 
-export function verifyPin(card: PurseCard, cmd: CommandApdu, _rsp: ApduResponse): number {
+export function verifyPin(card: PurseCard): number {
+  const cmd = card.cmd as CommandApdu;
   if (cmd.p1 !== 0x00 || cmd.p2 !== 0x00) return SW.ERR_WRONG_P1P2;
   const st = card.store;
   if (!st.findKey(KEY_TYPE_PIN, KEY_TYPE_PIN, 0)) return SW.ERR_REFERENCED_DATA_NOT_FOUND;

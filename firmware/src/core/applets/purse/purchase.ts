@@ -23,8 +23,10 @@ export const DEBIT_DATA_LEN = 15;
 const PURCHASE_RESPONSE_LEN = 15;
 const MAX_COUNTER = 0xffff;
 
-export function initializeForPurchase(card: PurseCard, cmd: CommandApdu, rsp: ApduResponse): number {
-  const purse = checkInitialize(card, cmd);
+export function initializeForPurchase(card: PurseCard): number {
+  const cmd = card.cmd as CommandApdu;
+  const rsp = card.rsp as ApduResponse;
+  const purse = checkInitialize(card);
   if (purse < 0) return -purse;
   const st = card.store;
   // JR/T 0025: an ED (deposit) purchase needs the cardholder's PIN first.
@@ -35,7 +37,7 @@ export function initializeForPurchase(card: PurseCard, cmd: CommandApdu, rsp: Ap
   if (readU31(cmd.buf, cmd.dataOff + 1) > balance) return SW.PURSE_INSUFFICIENT_BALANCE;
   if (counter >= MAX_COUNTER) return SW.PURSE_COUNTER_AT_MAX;
   if (!st.findKey(KEY_TYPE_PURCHASE, KEY_TYPE_TAC, keyIndex)) return SW.PURSE_KEY_INDEX_NOT_SUPPORTED;
-  startSession(card, cmd, purse, card.txType(purse, false), balance, counter);
+  startSession(card, purse, card.txType(purse, false), balance, counter);
   const s = card.session;
   const r = rsp.buf;
   writeU31(r, 0, balance);
@@ -50,16 +52,18 @@ export function initializeForPurchase(card: PurseCard, cmd: CommandApdu, rsp: Ap
   return SW.OK;
 }
 
-export function debitForPurchase(card: PurseCard, cmd: CommandApdu, rsp: ApduResponse): number {
+export function debitForPurchase(card: PurseCard): number {
   const s = card.session;
   if (!s.accepts('DEBIT')) return SW.ERR_CONDITIONS_NOT_SATISFIED;
-  const sw = debit(card, cmd, rsp);
+  const sw = debit(card);
   if (sw === SW.OK) s.step('DEBIT');
   card.endSession();
   return sw;
 }
 
-function debit(card: PurseCard, cmd: CommandApdu, rsp: ApduResponse): number {
+function debit(card: PurseCard): number {
+  const cmd = card.cmd as CommandApdu;
+  const rsp = card.rsp as ApduResponse;
   if (cmd.lc !== DEBIT_DATA_LEN) return SW.ERR_CHECKING_WRONG_LENGTH;
   const s = card.session;
   const st = card.store;

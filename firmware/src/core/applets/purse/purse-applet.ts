@@ -35,11 +35,13 @@ const TAG_DF_NAME = 0x84;
 const TAG_FCI_PROPRIETARY = 0xa5;
 const TAG_ISSUER_DISCRETIONARY = 0x9f0c;
 
-type Handler = (card: PurseCard, cmd: CommandApdu, rsp: ApduResponse) => number;
+/** A command's handler: the card holds the command and its response (PurseCard.cmd, rsp). */
+type Handler = (card: PurseCard) => number;
 
-function initialize(card: PurseCard, cmd: CommandApdu, rsp: ApduResponse): number {
-  if (cmd.p1 === P1_INITIALIZE_LOAD) return initializeForLoad(card, cmd, rsp);
-  if (cmd.p1 === P1_INITIALIZE_PURCHASE) return initializeForPurchase(card, cmd, rsp);
+function initialize(card: PurseCard): number {
+  const cmd = card.cmd as CommandApdu;
+  if (cmd.p1 === P1_INITIALIZE_LOAD) return initializeForLoad(card);
+  if (cmd.p1 === P1_INITIALIZE_PURCHASE) return initializeForPurchase(card);
   card.endSession();
   return SW.ERR_WRONG_P1P2;
 }
@@ -90,7 +92,12 @@ export class PurseApplet implements Applet {
     for (let i = 0; i < HANDLERS.length; i++) {
       if (CLA_INS[2 * i] !== cmd.cla) continue;
       claKnown = true;
-      if (CLA_INS[2 * i + 1] === cmd.ins) return HANDLERS[i](this.card, cmd, rsp);
+      if (CLA_INS[2 * i + 1] === cmd.ins) {
+        const card = this.card;
+        card.cmd = cmd;
+        card.rsp = rsp;
+        return HANDLERS[i](card);
+      }
     }
     return claKnown ? SW.ERR_INS_NOT_SUPPORTED : SW.ERR_CLA_NOT_SUPPORTED;
   }

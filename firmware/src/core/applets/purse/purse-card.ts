@@ -4,7 +4,8 @@
  * allocated when the instance is created; handlers allocate nothing.
  */
 import { PbocCrypto } from '../../crypto/pboc';
-import type { AppletContext } from '../../se/applet';
+import type { CommandApdu } from '../../apdu';
+import type { ApduResponse, AppletContext } from '../../se/applet';
 import { MAC_LEN, PurseCrypto } from './purse-crypto';
 import { PurseStore } from './purse-store';
 import { PurseSession } from './session';
@@ -32,6 +33,13 @@ export class PurseCard {
   pinVerified = false;
   /** CONFIG and STATE were readable when the card was created. */
   readonly ready: boolean;
+  /**
+   * The command being handled and its response, set by PurseApplet.process() before it calls a
+   * handler: a handler takes the card alone (on Espruino each parameter of a defined function
+   * costs a JsVar for as long as the purse's code is defined).
+   */
+  cmd: CommandApdu | null = null;
+  rsp: ApduResponse | null = null;
 
   constructor(ctx: AppletContext, profile: PurseProfile) {
     this.ctx = ctx;

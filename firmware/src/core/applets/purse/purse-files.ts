@@ -27,7 +27,9 @@ const P1_SFI = 0x80;
 const P2_RECORD_NUMBER = 0x04;
 const BALANCE_LEN = 4;
 
-export function getBalance(card: PurseCard, cmd: CommandApdu, rsp: ApduResponse): number {
+export function getBalance(card: PurseCard): number {
+  const cmd = card.cmd as CommandApdu;
+  const rsp = card.rsp as ApduResponse;
   if (cmd.lc !== 0) return SW.ERR_CHECKING_WRONG_LENGTH;
   const purse = card.purseOf(cmd.p2);
   if (purse < 0 || cmd.p1 > 0x01) return SW.ERR_WRONG_P1P2;
@@ -37,7 +39,9 @@ export function getBalance(card: PurseCard, cmd: CommandApdu, rsp: ApduResponse)
   return SW.OK;
 }
 
-export function getTransactionProve(card: PurseCard, cmd: CommandApdu, rsp: ApduResponse): number {
+export function getTransactionProve(card: PurseCard): number {
+  const cmd = card.cmd as CommandApdu;
+  const rsp = card.rsp as ApduResponse;
   if (cmd.lc !== 2) return SW.ERR_CHECKING_WRONG_LENGTH;
   if (cmd.p1 !== 0x00) return SW.ERR_WRONG_P1P2;
   const st = card.store.state;
@@ -50,7 +54,9 @@ export function getTransactionProve(card: PurseCard, cmd: CommandApdu, rsp: Apdu
   return SW.OK;
 }
 
-export function readBinary(card: PurseCard, cmd: CommandApdu, rsp: ApduResponse): number {
+export function readBinary(card: PurseCard): number {
+  const cmd = card.cmd as CommandApdu;
+  const rsp = card.rsp as ApduResponse;
   if (cmd.lc !== 0) return SW.ERR_CHECKING_WRONG_LENGTH;
   if ((cmd.p1 & P1_SFI) === 0) return SW.ERR_COMMAND_NOT_ALLOWED; // no current EF: select by SFI
   if ((cmd.p1 & 0x1f) !== SFI_PUBLIC_INFO || (cmd.p1 & 0x60) !== 0) return SW.ERR_FILE_NOT_FOUND;
@@ -64,7 +70,9 @@ export function readBinary(card: PurseCard, cmd: CommandApdu, rsp: ApduResponse)
   return SW.OK;
 }
 
-export function readRecord(card: PurseCard, cmd: CommandApdu, rsp: ApduResponse): number {
+export function readRecord(card: PurseCard): number {
+  const cmd = card.cmd as CommandApdu;
+  const rsp = card.rsp as ApduResponse;
   if (cmd.lc !== 0) return SW.ERR_CHECKING_WRONG_LENGTH;
   if ((cmd.p2 & 0x07) !== P2_RECORD_NUMBER) return SW.ERR_WRONG_P1P2;
   if (shr(cmd.p2, 3) !== SFI_LOG) return SW.ERR_FILE_NOT_FOUND;
