@@ -12,29 +12,35 @@
  *   a round is two XORs and eight lookups in SP tables (P of each S-box output, as a word). Both
  *   halves stay rotated right by one through the rounds, and so do the SP words.
  * - PC-1 is a transpose of the key's 8 x 8 bit matrix, three rounds of bit-group swaps.
- * - The key schedule rotates the 28-bit halves C and D and reads PC-2 from nibble tables: each of
- *   the 14 nibbles of C||D gives its share of both round-key words, from one table per word.
+ * - The key schedule rotates the 28-bit halves C and D and reads PC-2 from chunk tables: five
+ *   chunks of each half (6, 6, 6, 6 and 4 bits) give their share of both round-key words from one
+ *   table each, ten lookups a round (it read fourteen nibbles from two tables each, 28 lookups).
  *
- * Tables: SP 8 x 64 words and PC-2 14 x 16 x 2 words, 3,840 bytes built once (DesTables); a keyed
- * engine holds 32 words. Uses >>> and full 32-bit values, so it lives here, outside the portable core.
+ * Tables: SP 8 x 64 words and PC-2 2 x (4 x 64 + 16) words, 4,224 bytes built once (DesTables); a
+ * keyed engine holds 32 words. Uses >>> and full 32-bit values, so it lives here, outside the portable core.
  */
 import { assertRange, type BlockCipher } from '../../core/crypto/block-cipher';
-import { KEY_SHIFTS, permutationP, permutedChoice2, sBox, sBoxes } from '../../core/crypto/_des-tables';
+import { permutationP, permutedChoice2, sBox, sBoxes } from '../../core/crypto/_des-tables';
 import { TripleDes } from '../../core/crypto/triple-des';
 
 const BLOCK = 8;
 const ROUNDS = 16;
 const HALF_MASK = 0x0fffffff;
+/** The high 16 bits of a word, as a 32-bit integer literal (0xffff0000 is above 2^31). */
+const HIGH_HALF = -65536;
 
 /** SP: 8 S-boxes x 64 words; SP[j][x] is P(S_j(x) at output bits 4j+1..4j+4), bit 1 the word's bit 31, rotated right by one. */
 const SP_WORDS = 8 * 64;
-/** Entries per PC-2 table: [n * 16 + v] for nibble n (0..13) of C||D being v. */
-const PC2_ENTRIES = 14 * 16;
 /**
- * Two PC-2 tables, one per round-key word w (0: groups 0 2 4 6, 1: groups 1 3 5 7): entry
- * n * 16 + v holds the bits of word w that nibble n of C||D brings when it is v.
+ * PC-2 tables, one per chunk of C or D: chunks 0-3 of a half are its bits 27..22, 21..16, 15..10
+ * and 9..4 (64 entries), chunk 4 its bits 3..0 (16 entries). Entry v of a C chunk holds what the
+ * chunk brings when it is v to the even round-key word (groups 0 2, high half) over what it brings
+ * to the odd word (groups 1 3, high half, moved to the low half); entry v of a D chunk the even
+ * word's low half (groups 4 6, moved to the high half) over the odd word's (groups 5 7).
  */
-const PC2_WORDS = 2 * PC2_ENTRIES;
+const PC2_CHUNK_BITS = [6, 6, 6, 6, 4];
+/** Words of the PC-2 tables: 4 x 64 + 16 per half. */
+const PC2_WORDS = 2 * (4 * 64 + 16);
 /** Words in a table buffer: SP, then PC2_WORDS. */
 export const DES_TABLE_WORDS = SP_WORDS + PC2_WORDS;
 
@@ -62,11 +68,19 @@ export function buildDesTables(): Int32Array {
   }
   const PC2 = permutedChoice2();
   for (let b = 0; b < 48; b++) {
-    const src = PC2[b] - 1; // 0..55 over C||D
-    const n = src >>> 2;
-    const nibbleBit = 8 >>> (src & 3);
-    for (let v = 0; v < 16; v++) {
-      if ((v & nibbleBit) !== 0) t[SP_WORDS + (Math.floor(b / 6) & 1) * PC2_ENTRIES + n * 16 + v] |= roundKeyBit(b);
+    const src = PC2[b] - 1; // 0..55 over C||D; C feeds b 0..23, D b 24..47
+    const half = src < 28 ? 0 : 1;
+    const bit = src - 28 * half; // 0 = the half's first (most significant) bit
+    const chunk = Math.floor(bit / 6);
+    const width = PC2_CHUNK_BITS[chunk];
+    const chunkBit = 1 << (width - 1 - (bit - 6 * chunk));
+    const word = roundKeyBit(b);
+    const odd = (Math.floor(b / 6) & 1) === 1;
+    // C: even high half stays, odd high half moves down; D: even low half moves up, odd stays.
+    const entryBit = half === 0 ? (odd ? word >>> 16 : word) : odd ? word : word << 16;
+    const base = SP_WORDS + half * (PC2_WORDS / 2) + 64 * chunk;
+    for (let v = 0; v < 1 << width; v++) {
+      if ((v & chunkBit) !== 0) t[base + v] |= entryBit;
     }
   }
   return t;
@@ -79,14 +93,12 @@ export function buildDesTables(): Int32Array {
  */
 export class DesTables {
   readonly sp: Int32Array[] = [];
-  /** PC-2 for the round keys' even words (groups 0 2 4 6) and odd words (groups 1 3 5 7). */
-  readonly pc2Even: Int32Array;
-  readonly pc2Odd: Int32Array;
+  /** PC-2 chunk tables: C's chunks 0-4, then D's (PC2_CHUNK_BITS). */
+  readonly pc2: Int32Array[] = [];
 
   constructor(buffer: ArrayBufferLike) {
     for (let j = 0; j < 8; j++) this.sp.push(new Int32Array(buffer, 4 * 64 * j, 64));
-    this.pc2Even = new Int32Array(buffer, 4 * SP_WORDS, PC2_ENTRIES);
-    this.pc2Odd = new Int32Array(buffer, 4 * (SP_WORDS + PC2_ENTRIES), PC2_ENTRIES);
+    for (let j = 0; j < 10; j++) this.pc2.push(new Int32Array(buffer, 4 * (SP_WORDS + 64 * j + (j < 5 ? 0 : -48)), j % 5 === 4 ? 16 : 64));
   }
 }
 
@@ -126,53 +138,121 @@ export class WordDes implements BlockCipher {
     // x now holds columns 1 2 3 4 (a byte each, the last key byte's bit first), y columns 5 6 7 8.
     let c = x >>> 4;
     let d = ((y & 0xff00) << 12) | ((y & 0xff0000) >>> 4) | ((y >>> 20) & 0xff0) | (x & 15);
-    // The tables as locals: Espruino finds a local in the function's short list, a top-level name
-    // by walking the globals.
-    const shifts = KEY_SHIFTS;
-    const e = this.tables.pc2Even;
-    const o = this.tables.pc2Odd;
+    // PC-2 from 6-bit chunks of C and D (the last chunk 4 bits), a table each (buildDesTables):
+    // C feeds only round-key groups 0-3, which sit in the high halves of both words, D only groups
+    // 4-7, in the low halves; so a C entry holds the even word's high half over the odd word's
+    // high half, a D entry the even word's low half over the odd word's, and each round is ten
+    // lookups. The 16 rounds written out with their shifts (FIPS 46-3 §3 key schedule), the tables
+    // as locals: Espruino finds a local in the function's short list, a top-level name by walking
+    // the globals.
+    const pc = this.tables.pc2;
+    const c0 = pc[0];
+    const c1 = pc[1];
+    const c2 = pc[2];
+    const c3 = pc[3];
+    const c4 = pc[4];
+    const d0 = pc[5];
+    const d1 = pc[6];
+    const d2 = pc[7];
+    const d3 = pc[8];
+    const d4 = pc[9];
     const k = this.keys;
-    let a = 0;
-    let b = 0;
-    let even = 0;
-    let odd = 0;
-    let s = 0;
-    for (let r = 0; r < ROUNDS; r++) {
-      s = shifts[r];
-      c = ((c << s) | (c >>> (28 - s))) & HALF_MASK;
-      d = ((d << s) | (d >>> (28 - s))) & HALF_MASK;
-      // PC-2 nibble by nibble, written out (~40% of the schedule): a from C, b from D.
-      a = (c >>> 24) & 15;
-      b = ((d >>> 24) & 15) + 112;
-      even = e[a] | e[b];
-      odd = o[a] | o[b];
-      a = ((c >>> 20) & 15) + 16;
-      b = ((d >>> 20) & 15) + 128;
-      even |= e[a] | e[b];
-      odd |= o[a] | o[b];
-      a = ((c >>> 16) & 15) + 32;
-      b = ((d >>> 16) & 15) + 144;
-      even |= e[a] | e[b];
-      odd |= o[a] | o[b];
-      a = ((c >>> 12) & 15) + 48;
-      b = ((d >>> 12) & 15) + 160;
-      even |= e[a] | e[b];
-      odd |= o[a] | o[b];
-      a = ((c >>> 8) & 15) + 64;
-      b = ((d >>> 8) & 15) + 176;
-      even |= e[a] | e[b];
-      odd |= o[a] | o[b];
-      a = ((c >>> 4) & 15) + 80;
-      b = ((d >>> 4) & 15) + 192;
-      even |= e[a] | e[b];
-      odd |= o[a] | o[b];
-      a = (c & 15) + 96;
-      b = (d & 15) + 208;
-      even |= e[a] | e[b];
-      odd |= o[a] | o[b];
-      k[2 * r] = even;
-      k[2 * r + 1] = odd;
-    }
+    c = ((c << 1) | (c >>> 27)) & HALF_MASK;
+    d = ((d << 1) | (d >>> 27)) & HALF_MASK;
+    x = c0[c >>> 22] | c1[(c >>> 16) & 63] | c2[(c >>> 10) & 63] | c3[(c >>> 4) & 63] | c4[c & 15];
+    y = d0[d >>> 22] | d1[(d >>> 16) & 63] | d2[(d >>> 10) & 63] | d3[(d >>> 4) & 63] | d4[d & 15];
+    k[0] = (x & HIGH_HALF) | (y >>> 16);
+    k[1] = (x << 16) | (y & 0xffff);
+    c = ((c << 1) | (c >>> 27)) & HALF_MASK;
+    d = ((d << 1) | (d >>> 27)) & HALF_MASK;
+    x = c0[c >>> 22] | c1[(c >>> 16) & 63] | c2[(c >>> 10) & 63] | c3[(c >>> 4) & 63] | c4[c & 15];
+    y = d0[d >>> 22] | d1[(d >>> 16) & 63] | d2[(d >>> 10) & 63] | d3[(d >>> 4) & 63] | d4[d & 15];
+    k[2] = (x & HIGH_HALF) | (y >>> 16);
+    k[3] = (x << 16) | (y & 0xffff);
+    c = ((c << 2) | (c >>> 26)) & HALF_MASK;
+    d = ((d << 2) | (d >>> 26)) & HALF_MASK;
+    x = c0[c >>> 22] | c1[(c >>> 16) & 63] | c2[(c >>> 10) & 63] | c3[(c >>> 4) & 63] | c4[c & 15];
+    y = d0[d >>> 22] | d1[(d >>> 16) & 63] | d2[(d >>> 10) & 63] | d3[(d >>> 4) & 63] | d4[d & 15];
+    k[4] = (x & HIGH_HALF) | (y >>> 16);
+    k[5] = (x << 16) | (y & 0xffff);
+    c = ((c << 2) | (c >>> 26)) & HALF_MASK;
+    d = ((d << 2) | (d >>> 26)) & HALF_MASK;
+    x = c0[c >>> 22] | c1[(c >>> 16) & 63] | c2[(c >>> 10) & 63] | c3[(c >>> 4) & 63] | c4[c & 15];
+    y = d0[d >>> 22] | d1[(d >>> 16) & 63] | d2[(d >>> 10) & 63] | d3[(d >>> 4) & 63] | d4[d & 15];
+    k[6] = (x & HIGH_HALF) | (y >>> 16);
+    k[7] = (x << 16) | (y & 0xffff);
+    c = ((c << 2) | (c >>> 26)) & HALF_MASK;
+    d = ((d << 2) | (d >>> 26)) & HALF_MASK;
+    x = c0[c >>> 22] | c1[(c >>> 16) & 63] | c2[(c >>> 10) & 63] | c3[(c >>> 4) & 63] | c4[c & 15];
+    y = d0[d >>> 22] | d1[(d >>> 16) & 63] | d2[(d >>> 10) & 63] | d3[(d >>> 4) & 63] | d4[d & 15];
+    k[8] = (x & HIGH_HALF) | (y >>> 16);
+    k[9] = (x << 16) | (y & 0xffff);
+    c = ((c << 2) | (c >>> 26)) & HALF_MASK;
+    d = ((d << 2) | (d >>> 26)) & HALF_MASK;
+    x = c0[c >>> 22] | c1[(c >>> 16) & 63] | c2[(c >>> 10) & 63] | c3[(c >>> 4) & 63] | c4[c & 15];
+    y = d0[d >>> 22] | d1[(d >>> 16) & 63] | d2[(d >>> 10) & 63] | d3[(d >>> 4) & 63] | d4[d & 15];
+    k[10] = (x & HIGH_HALF) | (y >>> 16);
+    k[11] = (x << 16) | (y & 0xffff);
+    c = ((c << 2) | (c >>> 26)) & HALF_MASK;
+    d = ((d << 2) | (d >>> 26)) & HALF_MASK;
+    x = c0[c >>> 22] | c1[(c >>> 16) & 63] | c2[(c >>> 10) & 63] | c3[(c >>> 4) & 63] | c4[c & 15];
+    y = d0[d >>> 22] | d1[(d >>> 16) & 63] | d2[(d >>> 10) & 63] | d3[(d >>> 4) & 63] | d4[d & 15];
+    k[12] = (x & HIGH_HALF) | (y >>> 16);
+    k[13] = (x << 16) | (y & 0xffff);
+    c = ((c << 2) | (c >>> 26)) & HALF_MASK;
+    d = ((d << 2) | (d >>> 26)) & HALF_MASK;
+    x = c0[c >>> 22] | c1[(c >>> 16) & 63] | c2[(c >>> 10) & 63] | c3[(c >>> 4) & 63] | c4[c & 15];
+    y = d0[d >>> 22] | d1[(d >>> 16) & 63] | d2[(d >>> 10) & 63] | d3[(d >>> 4) & 63] | d4[d & 15];
+    k[14] = (x & HIGH_HALF) | (y >>> 16);
+    k[15] = (x << 16) | (y & 0xffff);
+    c = ((c << 1) | (c >>> 27)) & HALF_MASK;
+    d = ((d << 1) | (d >>> 27)) & HALF_MASK;
+    x = c0[c >>> 22] | c1[(c >>> 16) & 63] | c2[(c >>> 10) & 63] | c3[(c >>> 4) & 63] | c4[c & 15];
+    y = d0[d >>> 22] | d1[(d >>> 16) & 63] | d2[(d >>> 10) & 63] | d3[(d >>> 4) & 63] | d4[d & 15];
+    k[16] = (x & HIGH_HALF) | (y >>> 16);
+    k[17] = (x << 16) | (y & 0xffff);
+    c = ((c << 2) | (c >>> 26)) & HALF_MASK;
+    d = ((d << 2) | (d >>> 26)) & HALF_MASK;
+    x = c0[c >>> 22] | c1[(c >>> 16) & 63] | c2[(c >>> 10) & 63] | c3[(c >>> 4) & 63] | c4[c & 15];
+    y = d0[d >>> 22] | d1[(d >>> 16) & 63] | d2[(d >>> 10) & 63] | d3[(d >>> 4) & 63] | d4[d & 15];
+    k[18] = (x & HIGH_HALF) | (y >>> 16);
+    k[19] = (x << 16) | (y & 0xffff);
+    c = ((c << 2) | (c >>> 26)) & HALF_MASK;
+    d = ((d << 2) | (d >>> 26)) & HALF_MASK;
+    x = c0[c >>> 22] | c1[(c >>> 16) & 63] | c2[(c >>> 10) & 63] | c3[(c >>> 4) & 63] | c4[c & 15];
+    y = d0[d >>> 22] | d1[(d >>> 16) & 63] | d2[(d >>> 10) & 63] | d3[(d >>> 4) & 63] | d4[d & 15];
+    k[20] = (x & HIGH_HALF) | (y >>> 16);
+    k[21] = (x << 16) | (y & 0xffff);
+    c = ((c << 2) | (c >>> 26)) & HALF_MASK;
+    d = ((d << 2) | (d >>> 26)) & HALF_MASK;
+    x = c0[c >>> 22] | c1[(c >>> 16) & 63] | c2[(c >>> 10) & 63] | c3[(c >>> 4) & 63] | c4[c & 15];
+    y = d0[d >>> 22] | d1[(d >>> 16) & 63] | d2[(d >>> 10) & 63] | d3[(d >>> 4) & 63] | d4[d & 15];
+    k[22] = (x & HIGH_HALF) | (y >>> 16);
+    k[23] = (x << 16) | (y & 0xffff);
+    c = ((c << 2) | (c >>> 26)) & HALF_MASK;
+    d = ((d << 2) | (d >>> 26)) & HALF_MASK;
+    x = c0[c >>> 22] | c1[(c >>> 16) & 63] | c2[(c >>> 10) & 63] | c3[(c >>> 4) & 63] | c4[c & 15];
+    y = d0[d >>> 22] | d1[(d >>> 16) & 63] | d2[(d >>> 10) & 63] | d3[(d >>> 4) & 63] | d4[d & 15];
+    k[24] = (x & HIGH_HALF) | (y >>> 16);
+    k[25] = (x << 16) | (y & 0xffff);
+    c = ((c << 2) | (c >>> 26)) & HALF_MASK;
+    d = ((d << 2) | (d >>> 26)) & HALF_MASK;
+    x = c0[c >>> 22] | c1[(c >>> 16) & 63] | c2[(c >>> 10) & 63] | c3[(c >>> 4) & 63] | c4[c & 15];
+    y = d0[d >>> 22] | d1[(d >>> 16) & 63] | d2[(d >>> 10) & 63] | d3[(d >>> 4) & 63] | d4[d & 15];
+    k[26] = (x & HIGH_HALF) | (y >>> 16);
+    k[27] = (x << 16) | (y & 0xffff);
+    c = ((c << 2) | (c >>> 26)) & HALF_MASK;
+    d = ((d << 2) | (d >>> 26)) & HALF_MASK;
+    x = c0[c >>> 22] | c1[(c >>> 16) & 63] | c2[(c >>> 10) & 63] | c3[(c >>> 4) & 63] | c4[c & 15];
+    y = d0[d >>> 22] | d1[(d >>> 16) & 63] | d2[(d >>> 10) & 63] | d3[(d >>> 4) & 63] | d4[d & 15];
+    k[28] = (x & HIGH_HALF) | (y >>> 16);
+    k[29] = (x << 16) | (y & 0xffff);
+    c = ((c << 1) | (c >>> 27)) & HALF_MASK;
+    d = ((d << 1) | (d >>> 27)) & HALF_MASK;
+    x = c0[c >>> 22] | c1[(c >>> 16) & 63] | c2[(c >>> 10) & 63] | c3[(c >>> 4) & 63] | c4[c & 15];
+    y = d0[d >>> 22] | d1[(d >>> 16) & 63] | d2[(d >>> 10) & 63] | d3[(d >>> 4) & 63] | d4[d & 15];
+    k[30] = (x & HIGH_HALF) | (y >>> 16);
+    k[31] = (x << 16) | (y & 0xffff);
     this.keyed = true;
     this.reversed = false;
   }
