@@ -1,3 +1,4 @@
+import crypto from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { BlockCipher } from '../../firmware/src/core/crypto/block-cipher';
 import { SoftDes, SoftTripleDes } from '../../firmware/src/core/crypto/des';
@@ -94,6 +95,24 @@ describe.each(ENGINES)('$name', (engines) => {
         des.decryptBlock(block, 0, out, 0);
         expect(toHex(out)).toBe(toHex(nodeEcb('des-ede-ecb', doubled, block, true)));
       }
+    });
+
+    it('CBC-MAC (cbcMac, when the engine has it) agrees with OpenSSL DES-CBC from a given IV', () => {
+      const des = engines.des();
+      if (des.cbcMac === undefined) return;
+      for (let n = 1; n <= 4; n++) {
+        const key = pseudoRandomBytes(40 + n, 8);
+        const data = pseudoRandomBytes(50 + n, 8 * n + 2);
+        const iv = pseudoRandomBytes(60 + n, 8);
+        const cbc = crypto.createCipheriv('des-ede-cbc', Buffer.concat([key, key]), iv).setAutoPadding(false);
+        const expected = Buffer.concat([cbc.update(data.subarray(1, 1 + 8 * n)), cbc.final()]).subarray(8 * n - 8);
+        const state = new Uint8Array(10);
+        state.set(iv, 2);
+        des.setKey(key, 0, 8);
+        des.cbcMac(state, 2, data, 1, 8 * n);
+        expect(toHex(state.subarray(2))).toBe(toHex(expected));
+      }
+      expect(() => des.cbcMac?.(new Uint8Array(8), 0, new Uint8Array(12), 0, 12)).toThrow(/whole blocks/);
     });
 
     it('rejects a wrong key length and keeps the previous key; wipe() makes the key unusable', () => {

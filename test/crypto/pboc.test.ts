@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { PbocCrypto, pbocTacKey } from '../../firmware/src/core/crypto/pboc';
 import { SoftDes, SoftTripleDes } from '../../firmware/src/core/crypto/des';
 import { softPbocCrypto } from '../../firmware/src/core/crypto/soft-pboc';
+import { buildDesTables, DesTables, WordDes, WordTripleDes } from '../../firmware/src/board/espruino/word-des';
 import { fromHex, toHex } from '../../firmware/src/core/hex';
 import { nodeEcb } from './_reference';
 
@@ -54,6 +55,20 @@ describe('PBOC e-purse crypto (JR/T 0025 e-purse security)', () => {
     expect(mac(pboc, toHex(tacKey), load)).toBe('5b35865c');
   });
 
+  it('the board engines MAC as the portable ones at every length, block-aligned ones included, and beyond cbcMac\'s buffer', () => {
+    const tables = new DesTables(buildDesTables().buffer);
+    const board = new PbocCrypto(new WordDes(tables), new WordTripleDes(tables, true));
+    for (let len = 0; len <= 40; len++) {
+      const data = new Uint8Array(len + 3);
+      for (let i = 0; i < data.length; i++) data[i] = (i * 37 + len) & 0xff;
+      const a = new Uint8Array(6);
+      const b = new Uint8Array(6);
+      pboc.mac(fromHex('0123456789abcdef'), data, len, a, 2);
+      board.mac(fromHex('0123456789abcdef'), data, len, b, 2);
+      expect(toHex(b)).toBe(toHex(a));
+    }
+  });
+
   it('pads with a full 80 00.. block when the data is block-aligned', () => {
     // 8 data bytes: CBC over two blocks; the second is exactly 80 00 00 00 00 00 00 00.
     const key = fromHex('9b1d924e05595603');
@@ -86,8 +101,13 @@ describe('PBOC e-purse crypto (JR/T 0025 e-purse security)', () => {
     expect(() => pbocTacKey(new Uint8Array(8), 0, new Uint8Array(8), 0)).toThrow(/does not fit/);
   });
 
-  it('a card keeping its key schedules gives the same answers, also when keys and purposes alternate', () => {
-    const card = new PbocCrypto(new SoftDes(), new SoftTripleDes(), new SoftDes());
+  const tables = new DesTables(buildDesTables().buffer);
+  it.each([
+    { name: 'SoftDes', card: () => new PbocCrypto(new SoftDes(), new SoftTripleDes(), new SoftDes()) },
+    // The board's engines: MACs through WordDes.cbcMac, session keys through WordDes.ede.
+    { name: 'WordDes (board)', card: () => new PbocCrypto(new WordDes(tables), new WordTripleDes(tables, true), new WordDes(tables)) },
+  ])('a card keeping its key schedules ($name) gives the same answers, also when keys and purposes alternate', ({ card: makeCard }) => {
+    const card = makeCard();
     const dtk = fromHex('479e71beff107a76138d34f84b2031ff');
     const purchase = fromHex('00001000' + '06' + '001122334455' + '00000001' + '20120229' + '135100');
     const tac = () => {

@@ -10,12 +10,12 @@ const BLOCK = 8;
 
 export class TripleDes implements BlockCipher {
   readonly blockSize = BLOCK;
-  private readonly k1: BlockCipher;
-  private readonly k2: BlockCipher;
+  protected readonly k1: BlockCipher;
+  protected readonly k2: BlockCipher;
   /** The third key's engine; null for an engine made for two-key keys only. */
-  private readonly k3: BlockCipher | null;
-  /** The engine of the third step: k1 for two-key, k3 for three-key Triple DES. */
-  private last: BlockCipher;
+  protected readonly k3: BlockCipher | null;
+  /** The engine of the third step: k1 for two-key, k3 for three-key Triple DES (a board's subclass reads them). */
+  protected last: BlockCipher;
 
   /** makeDes: a fresh single-DES engine (called three times, twice when twoKeyOnly: 16-byte keys only). */
   constructor(makeDes: () => BlockCipher, twoKeyOnly: boolean) {
