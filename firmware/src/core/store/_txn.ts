@@ -9,7 +9,7 @@
  * back costs a flash read and a CRC over the value: on Espruino ~6 empty-loop times a byte).
  */
 import { shr } from '../bits';
-import { readU16, readU24, writeU16, writeU24 } from '../bytes';
+import { fill, readU16, readU24, writeU16, writeU24 } from '../bytes';
 import { storeKey } from './_index';
 import type { Log } from './_log';
 import { KIND_DEL, KIND_PUT, PAGE_HEADER_SIZE, RECORD_OK } from './_layout';
@@ -55,7 +55,7 @@ export class OpenTxn {
     this.firstPhys = -1;
     this.firstPageSeq = 0;
     this.firstOff = 0;
-    for (let i = 0; i < FILTER_BYTES; i++) this.filter[i] = 0;
+    fill(this.filter, 0, FILTER_BYTES, 0); // one native call: a byte loop costs Espruino ~3 units a byte
   }
 
   end(): void {
