@@ -45,6 +45,12 @@ export class PurseCrypto {
   private readonly sessionKey = new Uint8Array(PBOC_SESSION_KEY_LEN);
   private readonly input = new Uint8Array(8);
   private readonly msg = new Uint8Array(MAX_MESSAGE);
+  /**
+   * False once clear() has wiped everything and nothing has been keyed or written since: a tap
+   * ends the purse's session three times (SELECT, INITIALIZE, the end of DEBIT), and only the
+   * last has anything to wipe.
+   */
+  private dirty = true;
 
   constructor(pboc: PbocCrypto) {
     this.pboc = pboc;
@@ -52,6 +58,7 @@ export class PurseCrypto {
 
   /** SESLK from the 16-byte DLK at dlk[0]. */
   startLoad(dlk: Uint8Array, random: Uint8Array, rOff: number, onlineCounter: number): void {
+    this.dirty = true;
     copy(random, rOff, this.input, 0, RANDOM_LEN);
     writeU16(this.input, 4, onlineCounter);
     this.input[6] = 0x80;
@@ -61,6 +68,7 @@ export class PurseCrypto {
 
   /** SESPK from the 16-byte DPK at dpk[0]; termSerial[sOff..] is the 4-byte terminal transaction serial. */
   startPurchase(dpk: Uint8Array, random: Uint8Array, rOff: number, offlineCounter: number, termSerial: Uint8Array, sOff: number): void {
+    this.dirty = true;
     copy(random, rOff, this.input, 0, RANDOM_LEN);
     writeU16(this.input, 4, offlineCounter);
     this.input[6] = termSerial[sOff + 2];
@@ -69,6 +77,7 @@ export class PurseCrypto {
   }
 
   loadMac1(tx: PurseMacFields, oldBalance: number, out: Uint8Array, outOff: number): void {
+    this.dirty = true;
     const m = this.msg;
     writeU31(m, 0, oldBalance);
     writeU31(m, 4, tx.amount);
@@ -79,6 +88,7 @@ export class PurseCrypto {
 
   /** Load MAC2 and purchase MAC1 cover the same fields: amount | type | terminal id | date | time. Into out[0..4). */
   transactionMac(tx: PurseMacFields, dateTime: Uint8Array, dOff: number, out: Uint8Array): void {
+    this.dirty = true;
     const m = this.msg;
     writeU31(m, 0, tx.amount);
     m[4] = tx.txType;
@@ -88,12 +98,14 @@ export class PurseCrypto {
   }
 
   purchaseMac2(amount: number, out: Uint8Array, outOff: number): void {
+    this.dirty = true;
     writeU31(this.msg, 0, amount);
     this.pboc.mac(this.sessionKey, this.msg, 4, out, outOff);
   }
 
   /** The load TAC under the 16-byte DTK at dtk[0], into out[0..4). */
   loadTac(dtk: Uint8Array, tx: PurseMacFields, newBalance: number, onlineCounter: number, dateTime: Uint8Array, dOff: number, out: Uint8Array): void {
+    this.dirty = true;
     const m = this.msg;
     writeU31(m, 0, newBalance);
     writeU16(m, 4, onlineCounter);
@@ -106,6 +118,7 @@ export class PurseCrypto {
 
   /** The purchase TAC under the 16-byte DTK at dtk[0], into out[0..4). */
   purchaseTac(dtk: Uint8Array, tx: PurseMacFields, termSerial: Uint8Array, sOff: number, dateTime: Uint8Array, dOff: number, out: Uint8Array): void {
+    this.dirty = true;
     const m = this.msg;
     writeU31(m, 0, tx.amount);
     m[4] = tx.txType;
@@ -117,10 +130,12 @@ export class PurseCrypto {
 
   /** Forgets the session key, its schedule and scratch (end of a transaction, deselect). */
   clear(): void {
+    if (!this.dirty) return;
     this.pboc.endSession();
     fill(this.sessionKey, 0, PBOC_SESSION_KEY_LEN, 0);
     fill(this.input, 0, 8, 0);
     fill(this.msg, 0, MAX_MESSAGE, 0);
+    this.dirty = false;
   }
 
   private tac(dtk: Uint8Array, len: number, out: Uint8Array): void {
