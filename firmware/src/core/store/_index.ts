@@ -9,6 +9,7 @@
  *
  * The key is type * 65536 + id (24 bits); the address is the record's first byte on flash.
  */
+import { shr } from '../bits';
 import { copy, readU16, readU24, writeU16, writeU24 } from '../bytes';
 
 const ENTRY_SIZE = 8;
@@ -54,7 +55,7 @@ export class KeyIndex {
     let lo = 0;
     let hi = this.count;
     while (lo < hi) {
-      const mid = Math.floor((lo + hi) / 2);
+      const mid = shr(lo + hi, 1); // not Math.floor: a built-in costs Espruino a miss in the global scope
       if (this.keyAt(mid) < key) lo = mid + 1;
       else hi = mid;
     }

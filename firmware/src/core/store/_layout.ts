@@ -47,7 +47,10 @@ export const OLDEST_LAYOUT_VERSION = 2;
 /** Flash bytes a record with a value of `len` bytes occupies in a page of `version` (header, value, CRC-32, padding). */
 export function recordSpaceIn(version: number, len: number): number {
   const crc = version >= CRC32_LAYOUT ? RECORD_CRC32_SIZE : 0;
-  return Math.floor((RECORD_HEADER_SIZE + len + crc + RECORD_ALIGN - 1) / RECORD_ALIGN) * RECORD_ALIGN;
+  // Rounded up to RECORD_ALIGN with % rather than Math.floor: on Espruino a built-in's name is
+  // found only after a miss in the global scope's list (~7 units with the firmware's globals).
+  const n = RECORD_HEADER_SIZE + len + crc + RECORD_ALIGN - 1;
+  return n - (n % RECORD_ALIGN);
 }
 
 /**

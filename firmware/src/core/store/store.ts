@@ -61,11 +61,12 @@ export const STORE_CORRUPT = 'store: flash image corrupt: ';
 const MAX_SEQ = 2147483646;
 
 function checkType(type: number): void {
-  if (type < 0 || type > 255 || type !== Math.floor(type)) throw new Error(`store: record type must be 0..255, got ${type}`);
+  // % 1 rather than Math.floor (see recordSpaceIn): a put checks type and id twice
+  if (type < 0 || type > 255 || type % 1 !== 0) throw new Error(`store: record type must be 0..255, got ${type}`);
 }
 
 function checkId(id: number): void {
-  if (id < 0 || id > 65535 || id !== Math.floor(id)) throw new Error(`store: id must be 0..65535, got ${id}`);
+  if (id < 0 || id > 65535 || id % 1 !== 0) throw new Error(`store: id must be 0..65535, got ${id}`);
 }
 
 export class Store {
