@@ -258,26 +258,18 @@ export class WordDes implements BlockCipher {
   }
 
   encryptBlock(src: Uint8Array, srcOff: number, dst: Uint8Array, dstOff: number): void {
-    this.run(src, srcOff, 1, dst, dstOff, this.enc(), null, null, false);
+    this.run(src, srcOff, 1, dst, dstOff, this.keysFor(false), null, null, false);
   }
 
   /** Decryption is the same network with the round keys in reverse order. */
   decryptBlock(src: Uint8Array, srcOff: number, dst: Uint8Array, dstOff: number): void {
-    this.run(src, srcOff, 1, dst, dstOff, this.dec(), null, null, false);
+    this.run(src, srcOff, 1, dst, dstOff, this.keysFor(true), null, null, false);
   }
 
   /** CBC encryption of src[srcOff..+len) under iv[ivOff..], the last block into iv (BlockCipher.cbcMac). */
   cbcMac(iv: Uint8Array, ivOff: number, src: Uint8Array, srcOff: number, len: number): void {
     if (len <= 0 || len % BLOCK !== 0) throw new Error('DES CBC-MAC: expected whole blocks, got ' + len + ' bytes');
-    this.run(src, srcOff, len / BLOCK, iv, ivOff, this.enc(), null, null, true);
-  }
-
-  /**
-   * Triple DES EDE of one block (SP 800-67 §3): encryption under this engine's key, decryption
-   * under mid's, encryption under last's, in one pass through the network (WordTripleDes).
-   */
-  ede(src: Uint8Array, srcOff: number, dst: Uint8Array, dstOff: number, mid: WordDes, last: WordDes): void {
-    this.run(src, srcOff, 1, dst, dstOff, this.enc(), mid.dec(), last.enc(), false);
+    this.run(src, srcOff, len / BLOCK, iv, ivOff, this.keysFor(false), null, null, true);
   }
 
   wipe(): void {
@@ -286,17 +278,14 @@ export class WordDes implements BlockCipher {
     this.reversed = false;
   }
 
-  /** The round keys in encryption order. */
-  private enc(): Int32Array {
+  /**
+   * The round keys in decryption order when `decrypt`, else in encryption order, for run(). One
+   * method where there were two, and Triple DES calls run() itself: on Espruino each method costs
+   * ~4 JsVars plus one per parameter for as long as the firmware runs.
+   */
+  keysFor(decrypt: boolean): Int32Array {
     if (!this.keyed) throw new Error('DES: no key set');
-    if (this.reversed) this.order();
-    return this.keys;
-  }
-
-  /** The round keys in decryption order. */
-  private dec(): Int32Array {
-    if (!this.keyed) throw new Error('DES: no key set');
-    if (!this.reversed) this.order();
+    if (this.reversed !== decrypt) this.order();
     return this.keys;
   }
 
@@ -327,8 +316,9 @@ export class WordDes implements BlockCipher {
    * block's result goes to dst[dstOff]. Between passes and blocks the halves stay as IP leaves
    * them: IP^-1 then IP is the identity, and both permute bits, so IP(IP^-1(y) xor p) = y xor
    * IP(p): a block of a CBC-MAC or a step of Triple DES costs no IP^-1, IP or byte conversion.
+   * Round keys from keysFor(); WordTripleDes runs its three steps through here.
    */
-  private run(src: Uint8Array, srcOff: number, n: number, dst: Uint8Array, dstOff: number, ka: Int32Array, kb: Int32Array | null, kc: Int32Array | null, chain: boolean): void {
+  run(src: Uint8Array, srcOff: number, n: number, dst: Uint8Array, dstOff: number, ka: Int32Array, kb: Int32Array | null, kc: Int32Array | null, chain: boolean): void {
     assertRange('DES input', src, srcOff, BLOCK * n);
     assertRange('DES output block', dst, dstOff, BLOCK);
     let l = 0;
@@ -476,14 +466,16 @@ export class WordDes implements BlockCipher {
 
 /**
  * Triple DES EDE (core/crypto/triple-des.ts) on WordDes; twoKeyOnly: 16-byte keys only, two
- * engines. Encryption runs the three steps in one pass through the network (WordDes.ede).
+ * engines. Encryption runs the three steps in one pass through the network (WordDes.run).
  */
 export class WordTripleDes extends TripleDes {
   constructor(tables: DesTables, twoKeyOnly: boolean) {
     super(() => new WordDes(tables), twoKeyOnly);
   }
 
+  /** EDE (SP 800-67 §3): encryption under K1, decryption under K2, encryption under K3 (K1 for two keys), one run. */
   encryptBlock(src: Uint8Array, srcOff: number, dst: Uint8Array, dstOff: number): void {
-    (this.k1 as WordDes).ede(src, srcOff, dst, dstOff, this.k2 as WordDes, this.last as WordDes);
+    const k1 = this.k1 as WordDes;
+    k1.run(src, srcOff, 1, dst, dstOff, k1.keysFor(false), (this.k2 as WordDes).keysFor(true), (this.last as WordDes).keysFor(false), false);
   }
 }
