@@ -18,6 +18,17 @@ import Database from 'better-sqlite3';
 import type { PlatformDb, RunResult, Statement } from './port';
 
 const MAX_CACHED_STATEMENTS = 512;
+/**
+ * WAL pages between automatic checkpoints once commits are grouped (SQLite's default: 1,000). A
+ * checkpoint runs inside the commit that crosses the mark, on the calling thread (the event loop),
+ * and waits for the disk there: an fsync of the WAL before copying it, one of the database after,
+ * and one of the WAL's new header when the next commit starts the file over. At 1,000 terminals in
+ * the platform bench that was about 70 checkpoints and 220 fsyncs on the event loop, against about
+ * 40 group-commit fsyncs off it. Ten times the default checkpoints a tenth as often (each copies
+ * only the last version of a page, so fewer pages in all); the WAL file grows to about 40 MB of
+ * 4 KB pages before it starts over, and its index (shared memory) to about 100 KB.
+ */
+const GROUPED_CHECKPOINT_PAGES = 10_000;
 
 export class SqliteDb implements PlatformDb {
   readonly dialect = 'sqlite';
@@ -106,6 +117,7 @@ export class SqliteDb implements PlatformDb {
     // An in-memory database has no WAL and nothing to lose to a power cut.
     if (this.grouped || this.native.memory) return;
     this.native.pragma('synchronous = NORMAL');
+    this.native.pragma(`wal_autocheckpoint = ${GROUPED_CHECKPOINT_PAGES}`);
     this.grouped = true;
   }
 
