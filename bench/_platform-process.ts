@@ -25,6 +25,7 @@ import type { ProvisioningBundle } from '../contracts/provisioning-bundle';
 import { MqttPlatformTransport } from '../net/mqtt/mqtt-transport';
 import type { DataProcessingUnit } from '../platform-server/src/flows/data-processing-unit';
 import { attachFlows } from '../platform-server/src/flows/flows';
+import { applyHeapPolicy } from '../platform-server/src/heap-policy';
 import { silentLog } from '../platform-server/src/log';
 import type { BrokerLog, EmbeddedBroker } from '../platform-server/src/mqtt/broker';
 import { PLATFORM_PRINCIPAL, Platform, initPlatform } from '../platform-server/src/platform-home';
@@ -194,6 +195,8 @@ async function main(): Promise<void> {
   const porTimeoutMs = Number(process.argv[3]);
   const packageBytes = Number(process.argv[4]);
   const meter = new UsageMeter();
+  // The platform's heap policy, as `tapcard platform start` and `worker` apply it (not to the bare replay's process).
+  if (mode !== 'bare') applyHeapPolicy();
   const side =
     mode === 'flows'
       ? await flowsSide(porTimeoutMs, packageBytes)

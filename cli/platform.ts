@@ -13,6 +13,7 @@ import { writeBundle } from '../contracts/provisioning-bundle';
 import { DEFAULT_DATA_DIR, Platform, initPlatform } from '../platform-server/src/platform-home';
 import { provisionDevice } from '../platform-server/src/provision';
 import { startPlatform, type StartOptions } from '../platform-server/src/server';
+import { applyHeapPolicy } from '../platform-server/src/heap-policy';
 import { DeviceLeases } from '../platform-server/src/workers/device-leases';
 import { attachFlows } from '../platform-server/src/flows/flows';
 import type { DpuOptions } from '../platform-server/src/flows/data-processing-unit';
@@ -248,6 +249,7 @@ async function serve(platform: Platform, json: boolean, opts: Omit<StartOptions,
     throw err;
   }
   const services = parties.services;
+  applyHeapPolicy();
   leases?.start();
   let running;
   try {
