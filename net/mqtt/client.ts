@@ -25,6 +25,8 @@ export interface MqttEndpoint {
   reconnectPeriodMs?: number;
   /** A clean session (nothing kept while offline) instead of the persistent default. */
   cleanSession?: boolean;
+  /** MQTT keep-alive in seconds (MQTT 3.1.1 §3.1.2.10; default 60); 0 = none, for a connection that cannot die apart from its process. */
+  keepaliveS?: number;
 }
 
 export class MqttConnectError extends Error {
@@ -45,6 +47,7 @@ export function openMqtt(ep: MqttEndpoint, connectTimeoutMs = 10_000): { client:
     username: ep.username,
     password: ep.password,
     reconnectPeriod: ep.reconnectPeriodMs ?? 1000,
+    keepalive: ep.keepaliveS ?? 60,
     connectTimeout: connectTimeoutMs,
     ...(secure && ep.tls !== undefined ? { ca: ep.tls.caPem, cert: ep.tls.certPem, key: ep.tls.keyPem, rejectUnauthorized: true } : {}),
     // mqtt.js traces every packet through the `debug` package when no log is given, which builds an

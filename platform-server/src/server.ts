@@ -162,9 +162,13 @@ export async function startPlatform(p: Platform, opts: StartOptions): Promise<Ru
  * out through the broker's own publish (broker.ts), not as PUBLISHes over that connection.
  */
 export function inProcessEndpoint(broker: EmbeddedBroker, clientId: string): MqttEndpoint {
+  // No keep-alive: the connection is a stream pair in this process, which no network can break
+  // apart from it, and mqtt.js moved its ping timer at every packet (1.4 % of the platform's busy
+  // samples at 1,000 terminals).
   return {
     url: 'in-process',
     clientId,
+    keepaliveS: 0,
     inProcess: () => broker.connectInProcess({ role: 'platform', id: PLATFORM_PRINCIPAL }),
     publishInProcess: (topic, payload) => broker.publish(topic, payload),
   };
