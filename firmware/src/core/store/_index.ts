@@ -52,11 +52,15 @@ export class KeyIndex {
 
   /** First position whose key is >= key (count when none). */
   lowerBound(key: number): number {
+    const e = this.entries;
     let lo = 0;
     let hi = this.count;
+    let at = 0;
     while (lo < hi) {
       const mid = shr(lo + hi, 1); // not Math.floor: a built-in costs Espruino a miss in the global scope
-      if (this.keyAt(mid) < key) lo = mid + 1;
+      at = mid * ENTRY_SIZE;
+      // keyAt(mid) written out: every store look-up runs this loop, and a call costs Espruino a scope
+      if (((e[at] << 16) | (e[at + 1] << 8) | e[at + 2]) < key) lo = mid + 1;
       else hi = mid;
     }
     return lo;

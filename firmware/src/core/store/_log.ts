@@ -64,6 +64,8 @@ export class Log {
   readonly txn: OpenTxn;
   /** Live (indexed) record bytes per page, 16-bit each. */
   private readonly live: Uint8Array;
+  /** log2(pageSize) when it is a power of two (a board's 4 KB pages), else -1: pageOf() shifts. */
+  private readonly pageShift: number;
 
   /**
    * Bytes at the start of `out` prepared but not yet programmed: whole records (with their padding)
@@ -111,6 +113,9 @@ export class Log {
     this.walker = new RecordReader(this, this.out);
     this.txn = new OpenTxn(this.walker);
     this.live = new Uint8Array(pageCount * 2);
+    let shift = 0;
+    while (shift < 16 && 1 << shift !== pageSize) shift++;
+    this.pageShift = shift < 16 ? shift : -1;
   }
 
   /** Forgets everything in RAM (before a scan). */
@@ -142,7 +147,9 @@ export class Log {
   }
 
   pageOf(addr: number): number {
-    return Math.floor(addr / this.pageSize);
+    // A shift, not Math.floor, for a power of two: Espruino finds a built-in's name only after a
+    // miss in the global scope (~7 units)
+    return this.pageShift >= 0 ? shr(addr, this.pageShift) : Math.floor(addr / this.pageSize);
   }
 
   /** Bytes left for records in the head page (0 when there is none). */
@@ -160,20 +167,34 @@ export class Log {
   }
 
   private addLive(addr: number, len: number, sign: number): void {
-    const phys = this.pageOf(addr);
-    this.setLiveBytes(phys, this.liveBytes(phys) + sign * recordSpace(len));
+    // pageOf, liveBytes and setLiveBytes written out: a commit applies this twice a record, and
+    // a call costs Espruino a scope
+    const at = (this.pageShift >= 0 ? shr(addr, this.pageShift) : Math.floor(addr / this.pageSize)) * 2;
+    const live = this.live;
+    const n = ((live[at] << 8) | live[at + 1]) + sign * recordSpace(len);
+    live[at] = shr(n, 8) & 0xff;
+    live[at + 1] = n & 0xff;
   }
 
-  /** Makes the record at addr the committed value of (type, id). Throws when the index is full. */
-  applyPut(type: number, id: number, addr: number, len: number): void {
+  /**
+   * Makes the record at addr the committed value of (type, id). Throws when the index is full.
+   * hint: where the key was in the index when the record was written (-1 when unknown); used
+   * only when the entry there still holds the key, which spares the binary search.
+   */
+  applyPut(type: number, id: number, addr: number, len: number, hint: number): void {
     const key = storeKey(type, id);
-    const i = this.index.lowerBound(key);
-    if (i < this.index.count && this.index.keyAt(i) === key) {
-      this.addLive(this.index.addrAt(i), this.index.lenAt(i), -1);
-      this.index.replaceAt(i, addr, len);
-    } else {
-      this.index.insertAt(i, key, addr, len);
+    const index = this.index;
+    let i = hint;
+    if (i < 0 || i >= index.count || index.keyAt(i) !== key) {
+      i = index.lowerBound(key);
+      if (i >= index.count || index.keyAt(i) !== key) {
+        index.insertAt(i, key, addr, len);
+        this.addLive(addr, len, 1);
+        return;
+      }
     }
+    this.addLive(index.addrAt(i), index.lenAt(i), -1);
+    index.replaceAt(i, addr, len);
     this.addLive(addr, len, 1);
   }
 

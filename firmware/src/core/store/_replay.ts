@@ -32,7 +32,7 @@ export function replayTransaction(
     }
     if (reader.read(phys, off) === RECORD_OK) {
       if (reader.seq === seq && (reader.kind === KIND_PUT || reader.kind === KIND_DEL)) {
-        if (reader.kind === KIND_PUT) log.applyPut(reader.type, reader.id, phys * ps + off, reader.len);
+        if (reader.kind === KIND_PUT) log.applyPut(reader.type, reader.id, phys * ps + off, reader.len, -1);
         else log.applyDel(reader.type, reader.id);
         count++;
       }

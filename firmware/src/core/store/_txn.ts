@@ -9,7 +9,7 @@
  * back costs a flash read and a CRC over the value: on Espruino ~6 empty-loop times a byte).
  */
 import { shr } from '../bits';
-import { fill, readU16, readU24, writeU16, writeU24 } from '../bytes';
+import { fill, readU16, readU24 } from '../bytes';
 import { storeKey } from './_index';
 import type { Log } from './_log';
 import { KIND_DEL, KIND_PUT, PAGE_HEADER_SIZE, RECORD_OK } from './_layout';
@@ -18,10 +18,15 @@ import type { RecordReader } from './_reader';
 const FILTER_BYTES = 32;
 /** Records whose place the transaction keeps in RAM (8 bytes each). */
 export const KEPT_RECORDS = 16;
-/** Kept entry: type(1) | id(2) | flash address(3) | value length(2), DEL_LEN for a remove. */
-const KEPT_ENTRY = 8;
+/**
+ * Kept entry: type(1) | id(2) | flash address(3) | value length(2), DEL_LEN for a remove |
+ * index position of the key when the record was written(2), NO_HINT when it had none.
+ */
+const KEPT_ENTRY = 10;
 const K_ADDR = 3;
 const K_LEN = 6;
+const K_HINT = 8;
+const NO_HINT = 0xffff;
 /** A length no value has (STORE_MAX_VALUE is 1024): the record is a remove. */
 export const DEL_LEN = 0xffff;
 
@@ -64,23 +69,33 @@ export class OpenTxn {
 
   /**
    * Records that the transaction wrote (type, id) at page `phys` (sequence pageSeq), offset `off`,
-   * flash address `addr`: a PUT of a `len`-byte value, or a DEL when len is DEL_LEN.
+   * flash address `addr`: a PUT of a `len`-byte value, or a DEL when len is DEL_LEN. hint: the
+   * key's index position at the time (-1 when it had none), which commit tries first.
    */
-  noteRecord(type: number, id: number, len: number, addr: number, phys: number, pageSeq: number, off: number): void {
+  noteRecord(type: number, id: number, len: number, addr: number, phys: number, pageSeq: number, off: number, hint: number): void {
     if (this.count === 0) {
       this.firstPhys = phys;
       this.firstPageSeq = pageSeq;
       this.firstOff = off;
     }
     if (this.count < KEPT_RECORDS) {
+      // writeU16/writeU24 written out: a call costs Espruino a scope, and a debit writes three records
+      const k = this.kept;
       const at = this.count * KEPT_ENTRY;
-      this.kept[at] = type;
-      writeU16(this.kept, at + 1, id);
-      writeU24(this.kept, at + K_ADDR, addr);
-      writeU16(this.kept, at + K_LEN, len);
+      k[at] = type;
+      k[at + 1] = shr(id, 8) & 0xff;
+      k[at + 2] = id & 0xff;
+      k[at + K_ADDR] = shr(addr, 16) & 0xff;
+      k[at + K_ADDR + 1] = shr(addr, 8) & 0xff;
+      k[at + K_ADDR + 2] = addr & 0xff;
+      k[at + K_LEN] = shr(len, 8) & 0xff;
+      k[at + K_LEN + 1] = len & 0xff;
+      const h = hint < 0 || hint >= NO_HINT ? NO_HINT : hint;
+      k[at + K_HINT] = shr(h, 8) & 0xff;
+      k[at + K_HINT + 1] = h & 0xff;
     }
     this.count++;
-    const bit = filterBit(storeKey(type, id));
+    const bit = filterBit(type * 65536 + id); // storeKey(type, id)
     this.filter[shr(bit, 3)] = this.filter[shr(bit, 3)] | (1 << (bit & 7));
   }
 
@@ -93,7 +108,10 @@ export class OpenTxn {
     for (let at = 0; at < this.count * KEPT_ENTRY; at += KEPT_ENTRY) {
       const len = readU16(k, at + K_LEN);
       if (len === DEL_LEN) log.applyDel(k[at], readU16(k, at + 1));
-      else log.applyPut(k[at], readU16(k, at + 1), readU24(k, at + K_ADDR), len);
+      else {
+        const hint = readU16(k, at + K_HINT);
+        log.applyPut(k[at], readU16(k, at + 1), readU24(k, at + K_ADDR), len, hint === NO_HINT ? -1 : hint);
+      }
     }
     return this.count;
   }

@@ -247,14 +247,14 @@ export function scanLog(log: Log, scan: RecordReader, replay: RecordReader, repo
     let status = scan.read(phys, off);
     while (status === RECORD_OK) {
       if (scan.seq > report.maxSeq) report.maxSeq = scan.seq;
-      if (scan.kind === KIND_COPY) log.applyPut(scan.type, scan.id, phys * ps + off, scan.len);
+      if (scan.kind === KIND_COPY) log.applyPut(scan.type, scan.id, phys * ps + off, scan.len, -1);
       else if (scan.kind === KIND_COMMIT) applyCommit(log, scan, replay, phys, off, pageSeq, report);
       else if (scan.kind === KIND_BACKUP) {
         if (scan.seq !== backupSeq) {
           backupSeq = scan.seq;
           backupCommitted = commitsLater(log, replay, scan.seq, phys, off + scan.space);
         }
-        if (!backupCommitted) log.applyPut(scan.type, scan.id, phys * ps + off, scan.len);
+        if (!backupCommitted) log.applyPut(scan.type, scan.id, phys * ps + off, scan.len, -1);
       }
       off += scan.space;
       status = scan.read(phys, off);

@@ -231,7 +231,7 @@ export class Store {
     this.requireTxn('remove');
     checkType(type);
     checkId(id);
-    if (!this.writeRecord(KIND_DEL, type, id, this.log.out, 0, 0, false)) return this.fail();
+    if (!this.writeRecord(KIND_DEL, type, id, this.log.out, 0, 0, false, recordSpace(0), -1)) return this.fail();
     return true;
   }
 
@@ -300,11 +300,14 @@ export class Store {
 
   /** put() or putTally() once their arguments are checked. */
   private putRecord(type: number, id: number, data: Uint8Array, off: number, len: number, tally: boolean): boolean {
-    const newKey = this.findKey(type, id) < 0;
+    // Not findKey(): put() and putTally() have checked the store, the type and the id
+    const found = this.index.find(storeKey(type, id));
+    const newKey = found < 0;
     if (newKey && this.index.count + this.txnNewKeys >= this.index.capacity) return this.fail();
+    const space = recordSpace(len);
     // Keep the delete reserve and room for this transaction's COMMIT.
-    if (!smallRoomAfter(this.log, recordSpace(len), STORE_DELETE_RESERVE + COMMIT_SPACE, this.stopPage())) return this.fail();
-    if (!this.writeRecord(KIND_PUT, type, id, data, off, len, tally)) return this.fail();
+    if (!smallRoomAfter(this.log, space, STORE_DELETE_RESERVE + COMMIT_SPACE, this.stopPage())) return this.fail();
+    if (!this.writeRecord(KIND_PUT, type, id, data, off, len, tally, space, found)) return this.fail();
     if (newKey) this.txnNewKeys++;
     return true;
   }
@@ -322,20 +325,23 @@ export class Store {
     return n;
   }
 
-  /** tally: a tally of `len` unspent bytes, `data` unused. */
-  private writeRecord(kind: number, type: number, id: number, data: Uint8Array, off: number, len: number, tally: boolean): boolean {
+  /**
+   * tally: a tally of `len` unspent bytes, `data` unused. space: recordSpace(len). hint: the key's
+   * index position (-1 when it has none), kept for commit.
+   */
+  private writeRecord(kind: number, type: number, id: number, data: Uint8Array, off: number, len: number, tally: boolean, space: number, hint: number): boolean {
     const log = this.log;
     if (this.txnFailed || this.txn.count >= STORE_MAX_TXN_RECORDS) return false;
-    if (!makeRoom(log, recordSpace(len), this.txn.firstPhys)) return false;
+    if (!makeRoom(log, space, this.txn.firstPhys)) return false;
     const out = log.out;
     // Prepared after the transaction's pending records (Log.pending); a tally alone.
-    const at = log.prepare(recordSpace(len), tally);
+    const at = log.prepare(space, tally);
     encodeRecordHeader(out, at, kind, this.txn.seq, type, id, tally ? len + TALLY_LEN_FLAG : len);
     if (tally) fill(out, at + RECORD_HEADER_SIZE, len, 0xff);
     else copy(data, off, out, at + RECORD_HEADER_SIZE, len);
     sealRecord(out, at, len, log.crc);
     const addr = log.append(at, len);
-    this.txn.noteRecord(type, id, kind === KIND_DEL ? DEL_LEN : len, addr, log.headPhys, log.headSeq, addr - log.headPhys * log.pageSize);
+    this.txn.noteRecord(type, id, kind === KIND_DEL ? DEL_LEN : len, addr, log.headPhys, log.headSeq, addr - log.headPhys * log.pageSize, hint);
     return true;
   }
 
@@ -349,7 +355,7 @@ export class Store {
   }
 
   private requireTxn(op: string): void {
-    this.requireMounted();
+    if (!this.mounted) throw new Error('store: mount() first'); // not requireMounted(): one call less a put
     if (this.txn.seq === 0) throw new Error(`store.${op}: no open transaction (begin() first)`);
   }
 }
