@@ -35,6 +35,12 @@ export class CardManager {
   private readonly store: Store;
   /** Staging record: callers fill it through the setters, then stage() writes it. */
   readonly record = new Uint8Array(CM_RECORD_LEN);
+  /**
+   * The slot whose committed record `record` holds as staged, -1 when none: set by committed()
+   * after the caller's commit, taken (and cleared) by the next load() of that slot, so a purse's
+   * debit does not read back from flash what its previous one wrote.
+   */
+  private heldSlot = -1;
 
   constructor(store: Store) {
     this.store = store;
@@ -42,11 +48,30 @@ export class CardManager {
 
   /** Loads the slot's committed record into `record`; false if the slot has none. */
   load(slot: number): boolean {
+    if (this.heldSlot === slot) {
+      this.heldSlot = -1; // the caller changes `record` next
+      return true;
+    }
+    this.heldSlot = -1;
     return this.store.get(REC_CARD_MANAGER, slot, this.record, 0) === CM_RECORD_LEN;
+  }
+
+  /**
+   * The caller's transaction, in which it staged `record` for the slot (stage()), has committed:
+   * `record` is that slot's committed record until the next load(), init() or stage().
+   */
+  committed(slot: number): void {
+    this.heldSlot = slot;
+  }
+
+  /** Forgets the record held by committed() (at boot: the store was mounted again). */
+  forget(): void {
+    this.heldSlot = -1;
   }
 
   /** Starts a fresh record for a newly installed card. */
   init(appClass: number, aid: Uint8Array, aidOff: number, aidLen: number, version: number): void {
+    this.heldSlot = -1;
     fill(this.record, 0, CM_RECORD_LEN, 0);
     this.record[CM_APP_CLASS] = appClass;
     this.record[CM_AID_LEN] = aidLen;
@@ -81,11 +106,13 @@ export class CardManager {
 
   /** Writes `record` for the slot into the caller's open transaction; false when the store is full. */
   stage(slot: number): boolean {
+    this.heldSlot = -1;
     return this.store.put(REC_CARD_MANAGER, slot, this.record, 0, CM_RECORD_LEN);
   }
 
   /** Removes the slot's record inside the caller's open transaction. */
   unstage(slot: number): boolean {
+    this.heldSlot = -1;
     return this.store.remove(REC_CARD_MANAGER, slot);
   }
 }

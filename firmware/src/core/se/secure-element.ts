@@ -117,6 +117,7 @@ export class SecureElement {
   /** Mounts the store (recovering from any power cut), personalises a fresh SE, attaches installed cards. */
   boot(): void {
     this.store.mount();
+    this.cardManager.forget(); // the flash may hold another state than the one last committed here
     if (!this.store.has(REC_SE_STATE, 0)) {
       const k = this.config.initialKeys;
       this.store.begin();

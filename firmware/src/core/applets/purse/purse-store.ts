@@ -206,6 +206,8 @@ export class PurseStore {
       return SW.ERR_MEMORY_FAILURE;
     }
     copy(this.next, 0, this.state, 0, STATE_LEN);
+    // the card manager's record as staged is now the committed one: the next debit need not read it
+    if (cmStatus >= 0) this.ctx.services.cardManager.committed(this.ctx.slot);
     if (renewTally) this.macSpent = 0;
     return SW.OK;
   }
