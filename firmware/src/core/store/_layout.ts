@@ -15,6 +15,7 @@
  * The page header and record layouts are drawn above their parsers below.
  */
 import type { Flash } from '../ports/flash';
+import { shr } from '../bits';
 import { copy, fill, readU16, readU31, writeU16, writeU31 } from '../bytes';
 import { CRC16_INIT, crc16 } from './crc16';
 import type { Crc32 } from './crc32';
@@ -173,11 +174,17 @@ export function isTornPageHeader(b: Uint8Array): boolean {
  * b[at+12 ..], then sealRecord(). lenField: the value's length, plus TALLY_LEN_FLAG for a tally.
  */
 export function encodeRecordHeader(b: Uint8Array, at: number, kind: number, seq: number, type: number, id: number, lenField: number): void {
+  // writeU31 and writeU16 written out: a call costs Espruino a scope, and a debit encodes four headers
   b[at] = kind & 0xff;
-  writeU31(b, at + REC_SEQ, seq);
+  b[at + REC_SEQ] = shr(seq, 24) & 0x7f;
+  b[at + REC_SEQ + 1] = shr(seq, 16) & 0xff;
+  b[at + REC_SEQ + 2] = shr(seq, 8) & 0xff;
+  b[at + REC_SEQ + 3] = seq & 0xff;
   b[at + REC_TYPE] = type & 0xff;
-  writeU16(b, at + REC_ID, id);
-  writeU16(b, at + REC_LEN, lenField);
+  b[at + REC_ID] = shr(id, 8) & 0xff;
+  b[at + REC_ID + 1] = id & 0xff;
+  b[at + REC_LEN] = shr(lenField, 8) & 0xff;
+  b[at + REC_LEN + 1] = lenField & 0xff;
   b[at + REC_CRC] = 0;
   b[at + REC_CRC + 1] = 0;
 }
@@ -222,12 +229,14 @@ function sealRecordAt(b: Uint8Array, at: number, len: number, crc: Crc32): void 
 
 /**
  * Computes and stores the CRC-32 of the record held in b[at .. at+12+len) (layout 4), and fills
- * its padding with 0xFF (records prepared one after another are programmed together).
+ * its padding with 0xFF (records prepared one after another are programmed together). space:
+ * recordSpace(len); tally: the header is a tally's (isTallyHeader), whose CRC covers it alone.
  */
-export function sealRecord(b: Uint8Array, at: number, len: number, crc: Crc32): void {
-  sealRecordAt(b, at, len, crc);
+export function sealRecord(b: Uint8Array, at: number, len: number, space: number, tally: boolean, crc: Crc32): void {
+  // sealRecordAt written out (a call costs Espruino a scope)
+  crc(b, at, tally ? RECORD_HEADER_SIZE : RECORD_HEADER_SIZE + len, b, at + RECORD_HEADER_SIZE + len);
   const end = at + RECORD_HEADER_SIZE + len + RECORD_CRC32_SIZE;
-  const pad = at + recordSpace(len) - end;
+  const pad = at + space - end;
   if (pad > 0) fill(b, end, pad, ERASED);
 }
 

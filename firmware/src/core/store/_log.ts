@@ -16,7 +16,6 @@ import {
   PageHeader,
   RECORD_CRC32_SIZE,
   STORE_MAX_VALUE,
-  isTallyHeader,
   programRecord,
   recordSpace,
 } from './_layout';
@@ -218,12 +217,12 @@ export class Log {
    * The record prepared at out[at..] (value of `len` bytes, sealed) is the head's next; returns its
    * address. It waits in `out` with the pending ones, but a tally (prepared alone) is programmed
    * at once: its unspent bytes stay erased, so it cannot share a program operation. The caller has
-   * made sure it fits (headRoom() >= recordSpace(len)).
+   * made sure it fits (headRoom() >= recordSpace(len)). space: recordSpace(len); tally: the
+   * record is a tally (isTallyHeader).
    */
-  append(at: number, len: number): number {
+  append(at: number, len: number, space: number, tally: boolean): number {
     const addr = this.headPhys * this.pageSize + this.headOff;
-    const space = recordSpace(len);
-    if (isTallyHeader(this.out, at)) programRecord(this.flash, addr, this.out, len, LAYOUT_VERSION);
+    if (tally) programRecord(this.flash, addr, this.out, len, LAYOUT_VERSION);
     else this.pending = at + space;
     this.headOff += space;
     return addr;

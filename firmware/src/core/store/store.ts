@@ -339,8 +339,8 @@ export class Store {
     encodeRecordHeader(out, at, kind, this.txn.seq, type, id, tally ? len + TALLY_LEN_FLAG : len);
     if (tally) fill(out, at + RECORD_HEADER_SIZE, len, 0xff);
     else copy(data, off, out, at + RECORD_HEADER_SIZE, len);
-    sealRecord(out, at, len, log.crc);
-    const addr = log.append(at, len);
+    sealRecord(out, at, len, space, tally, log.crc);
+    const addr = log.append(at, len, space, tally);
     this.txn.noteRecord(type, id, kind === KIND_DEL ? DEL_LEN : len, addr, log.headPhys, log.headSeq, addr - log.headPhys * log.pageSize, hint);
     return true;
   }
