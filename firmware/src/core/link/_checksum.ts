@@ -21,7 +21,9 @@ function macInto(
   bOff: number,
   bLen: number,
 ): void {
-  keys.mac.start();
+  // KID is keyed once, before the key set is made, and never re-keyed while it serves (keyset.ts):
+  // the CMAC subkeys (RFC 4493 §2.3) of the first packet serve every later one, one AES block less each.
+  keys.mac.startSameKey();
   if (prefix !== null) keys.mac.update(prefix, 0, prefix.length);
   keys.mac.update(a, aOff, aLen);
   keys.mac.update(b, bOff, bLen);

@@ -2,7 +2,9 @@
  * One link key set: KIc (AES-CBC ciphering) and KID (AES-CMAC checksum) of ETSI TS 102 225
  * §5.1.2-§5.1.3, announced in packets by a key index 1..15. The caller keys the ciphers (from the
  * provisioning bundle on the device, from the platform's key store on the platform) and wipes them
- * when the key set is retired. Keys are never logged; log a KCV (crypto/kcv.ts) instead.
+ * when the key set is retired; a cipher is keyed before the key set is made and never re-keyed
+ * while it serves (the checksum keeps KID's CMAC subkeys from one packet to the next). Keys are
+ * never logged; log a KCV (crypto/kcv.ts) instead.
  */
 import { BlockCipher } from '../crypto/block-cipher';
 import { Cmac } from '../crypto/cmac';
