@@ -32,13 +32,30 @@ export interface Job<C> extends Omit<JobRow, 'context'> {
 export function createJob<C>(db: PlatformDb, kind: JobKind, deviceId: string, applicationId: string | null, state: string, context: C): Job<C> {
   const id = randomUUID();
   const at = nowIso();
+  const json = JSON.stringify(context);
   db.transaction(() => {
     db.prepare(
       'INSERT INTO jobs (id, kind, device_id, application_id, state, context, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
-    ).run(id, kind, deviceId, applicationId, state, JSON.stringify(context), at, at);
+    ).run(id, kind, deviceId, applicationId, state, json, at, at);
     db.prepare('INSERT INTO job_events (job_id, at, state, detail) VALUES (?, ?, ?, ?)').run(id, at, state, null);
   })();
-  return getJob<C>(db, id) as Job<C>;
+  // The row as written, the columns not given at their defaults (db/migrations.ts), without reading
+  // it back; the context as getJob() would give it (through JSON).
+  return {
+    id,
+    kind,
+    device_id: deviceId,
+    application_id: applicationId,
+    card_serial: null,
+    state,
+    acked_block: -1,
+    total_blocks: null,
+    attempts: 0,
+    context: JSON.parse(json) as C,
+    error: null,
+    created_at: at,
+    updated_at: at,
+  };
 }
 
 export function getJob<C>(db: PlatformDb, id: string): Job<C> | undefined {
