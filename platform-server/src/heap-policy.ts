@@ -20,7 +20,16 @@ export const HEAP_GROWING_PERCENT = 50;
 
 const FLAG = 'heap-growing-percent';
 
+/**
+ * The V8 flag to set for the policy, or null when the process was started with its own setting
+ * (a node flag or NODE_OPTIONS naming it, in either spelling).
+ */
+export function heapPolicyFlag(execArgv: readonly string[], nodeOptions: string | undefined): string | null {
+  const given = [...execArgv, nodeOptions ?? ''].some((a) => a.includes(FLAG) || a.includes(FLAG.replace(/-/g, '_')));
+  return given ? null : `--${FLAG}=${HEAP_GROWING_PERCENT}`;
+}
+
 export function applyHeapPolicy(): void {
-  const given = [...process.execArgv, process.env.NODE_OPTIONS ?? ''].some((a) => a.includes(FLAG) || a.includes(FLAG.replace(/-/g, '_')));
-  if (!given) setFlagsFromString(`--${FLAG}=${HEAP_GROWING_PERCENT}`);
+  const flag = heapPolicyFlag(process.execArgv, process.env.NODE_OPTIONS);
+  if (flag !== null) setFlagsFromString(flag);
 }
