@@ -77,15 +77,16 @@ describe.skipIf(skip)('platform workers over a PostgreSQL restart', () => {
     for (const w of workers) w.child.once('exit', (code, signal) => exits.push(`${code ?? signal}`));
     for (const d of devices) d.jobs.push(queueDownload(p, d.id, 'transit', 'test').id);
 
-    // Wait until jobs are mid-way (some commands acknowledged, not finished), then stop the server.
+    // Wait until a job is mid-way (some commands acknowledged, not finished), then stop the server.
+    // Polled often: on a quiet machine a job takes well under a second.
     const deadline = Date.now() + 120_000;
     for (;;) {
       const active = listJobs(p.db, { active: true });
-      if (active.filter((j) => j.state === 'loading' && j.acked_block >= 1).length >= 2) break;
-      // Every job ended before two were seen mid-way: say how they ended instead of waiting out the deadline.
-      if (active.length === 0) throw new Error(`no two jobs seen mid-way; the jobs ended: ${JSON.stringify(listJobs(p.db).map((j) => [j.state, j.error]))}`);
+      if (active.some((j) => j.state === 'loading' && j.acked_block >= 1)) break;
+      // Every job ended before one was seen mid-way: say how they ended instead of waiting out the deadline.
+      if (active.length === 0) throw new Error(`no job seen mid-way; the jobs ended: ${JSON.stringify(listJobs(p.db).map((j) => [j.state, j.error]))}`);
       expect(Date.now()).toBeLessThan(deadline);
-      await sleep(100);
+      await sleep(20);
     }
     const interrupted = listJobs(p.db, { active: true }).length;
     c.stopServer();
