@@ -9,6 +9,13 @@
  * seen: an interpreter built with fewer JsVars (E.getErrorFlags() LOW_MEMORY/MEMORY) is the
  * stricter check.
  *
+ * Two figures for each point (host/interpreter/firmware-meter.ts): the firmware's, which the goal
+ * and the ceiling hold, leaves out the stand-in PN532 (test equipment: on a board I2C1 is native
+ * and holds no JsVars): its held objects and, at its calls, the frame of the called function, both
+ * measured inside the interpreter at power-on, the call's figure taken at the function's first
+ * statement, before the stand-in makes anything; `withStandIn` is the whole interpreter as tested,
+ * at stand-in calls taken inside the stand-in's sender with its temporaries.
+ *
  *   const figures = await runMemoryJourney({ firmwareFile, stateDir });
  */
 import fs from 'node:fs';
@@ -30,13 +37,13 @@ import { TransitIssuer } from '../parties/transit-issuer';
 /** The board's budget: peak JsVars over boot, a download and a tap (an ESP32 with Wi-Fi up has few). */
 export const JSVAR_GOAL = 6000;
 /**
- * What the firmware is held to until it meets JSVAR_GOAL: the sampled peak measured when the
- * figure last moved (6,900 on 2026-12-04, the sixth memory round: the DES round tables in a
- * Storage file, fewer parameters in the purse's code; from 7,185; docs/board.md) with a little
- * room for the sampling's jitter. Lower it with every lever that lands; never raise it without
- * saying why in docs/board.md.
+ * What the firmware is held to until it meets JSVAR_GOAL: its sampled peak measured when the
+ * figure last moved (6,873 on 2026-12-04, the seventh memory round: the stand-in PN532's objects
+ * and call frames measured apart, 6,976 with them; docs/board.md) with a little room for the
+ * sampling's jitter. Lower it with every lever that lands; never raise it without saying why in
+ * docs/board.md.
  */
-export const JSVAR_CEILING = 7000;
+export const JSVAR_CEILING = 6930;
 const SAMPLE_MS = 50;
 const ONLINE_LIMIT_MS = 120_000;
 const DOWNLOAD_LIMIT_MS = 240_000;
@@ -64,6 +71,10 @@ export interface MemoryJourney {
   tapPeak: number;
   /** Highest of the three. */
   peak: number;
+  /** The same points for the whole interpreter, the stand-in PN532's objects and frames included. */
+  withStandIn: { afterBoot: number; bootPeak: number; downloadPeak: number; tapPeak: number; peak: number };
+  /** What the stand-in holds (its objects) and the largest frame of its functions, JsVars. */
+  standIn: { heldVars: number; frameVars: number };
   /** Balance after the load and the debit, as the POS read it. */
   balance: number;
   /** E.getErrorFlags() at the end (FIFO_FULL comes from console input and is left out). */
@@ -127,7 +138,9 @@ export async function runMemoryJourney(options: MemoryJourneyOptions): Promise<M
 
     await pollUntil(async () => /, online,/.test((await board.evaluate('status()')).output), 'the board online on the platform broker', ONLINE_LIMIT_MS);
     const afterBoot = await board.sampleVars();
+    const afterBootWith = board.meter.withStandInLastVars;
     const bootPeak = board.meter.peakVars;
+    const bootPeakWith = board.meter.withStandInPeakVars;
 
     progress('memory: download("transit") through the platform');
     board.meter.resetPeak();
@@ -137,6 +150,7 @@ export async function runMemoryJourney(options: MemoryJourneyOptions): Promise<M
     if (!done.includes('installed')) throw new Error(`the download did not install: ${done}`);
     await board.sampleVars();
     const downloadPeak = board.meter.peakVars;
+    const downloadPeakWith = board.meter.withStandInPeakVars;
 
     progress('memory: a POS taps the card: load and debit');
     board.meter.resetPeak();
@@ -146,6 +160,7 @@ export async function runMemoryJourney(options: MemoryJourneyOptions): Promise<M
     const debit = await pos.debit(DEBIT_AMOUNT);
     await board.sampleVars();
     const tapPeak = board.meter.peakVars;
+    const tapPeakWith = board.meter.withStandInPeakVars;
     clearInterval(sampler);
 
     const flags = (await board.evaluate('E.getErrorFlags()')).value as string[];
@@ -158,6 +173,14 @@ export async function runMemoryJourney(options: MemoryJourneyOptions): Promise<M
       downloadPeak,
       tapPeak,
       peak: Math.max(bootPeak, downloadPeak, tapPeak),
+      withStandIn: {
+        afterBoot: afterBootWith,
+        bootPeak: bootPeakWith,
+        downloadPeak: downloadPeakWith,
+        tapPeak: tapPeakWith,
+        peak: Math.max(bootPeakWith, downloadPeakWith, tapPeakWith),
+      },
+      standIn: { ...board.meter.standIn },
       balance: debit.balanceAfter,
       errorFlags: flags.filter((f) => f !== 'FIFO_FULL'),
       uncaught: board.uncaught(),

@@ -7,11 +7,19 @@
  *                   TgSetData with the R-APDU, minus the time spent inside stand-in calls between
  *                   the two (e.g. TgSetMetaData parts of a long response);
  *   stand-in time  = that time spent inside stand-in calls, apart;
- *   peak JsVars    = the highest process.memory(false).usage sampled at those calls.
+ *   peak JsVars    = the highest firmware figure sampled at those calls.
  *
  * Between the two calls the firmware runs without waiting for a timer (card-emulation.ts answers
  * synchronously), so the figure is CPU time of the interpreter. JsVars are sampled only at
  * stand-in calls: a peak between two calls (inside one APDU's processing) is not seen.
+ *
+ * Two JsVar figures, both measured inside the interpreter (standin-script.ts):
+ *   firmware       process.memory(false).usage at the stand-in function's first statement, less
+ *                  that call's own frame and the stand-in's held objects, both measured at
+ *                  power-on: what the firmware holds at its I2C call (on a board I2C1 is native
+ *                  and holds none of these); on the console, usage less the held objects;
+ *   with stand-in  usage inside the stand-in's sender (its temporaries too) or on the console:
+ *                  the whole interpreter as tested.
  */
 import type { StandInCall } from './pn532-bridge';
 
@@ -33,8 +41,10 @@ export interface ApduTiming {
   standInUs: number;
   /** Stand-in calls within the window (the closing TgSetData included). */
   standInCalls: number;
-  /** Highest JsVars in use at those calls. */
+  /** Highest firmware JsVars at those calls (stand-in's objects and frame left out). */
   peakVars: number;
+  /** Highest JsVars of the whole interpreter at those calls (the stand-in's included). */
+  withStandInPeakVars: number;
 }
 
 export interface StandInTotals {
@@ -70,6 +80,7 @@ interface OpenWindow {
   standInUs: number;
   calls: number;
   peakVars: number;
+  withStandInPeakVars: number;
   /** The C-APDU is still arriving (MI set on the last TgGetData part): the next part extends it. */
   chained: boolean;
 }
@@ -78,10 +89,15 @@ export class FirmwareMeter {
   /** Every APDU answered, in order. */
   readonly apdus: ApduTiming[] = [];
   readonly totals: StandInTotals = { calls: 0, standInUs: 0, outsideUs: 0 };
-  /** Highest JsVars seen at any stand-in call or sample() since start or resetPeak(). */
+  /** Highest firmware JsVars seen at any stand-in call or sample() since start or resetPeak(). */
   peakVars = 0;
-  /** JsVars at the latest stand-in call or sample(). */
+  /** Firmware JsVars at the latest stand-in call or sample(). */
   lastVars = 0;
+  /** The same two of the whole interpreter, the stand-in's objects and frames included. */
+  withStandInPeakVars = 0;
+  withStandInLastVars = 0;
+  /** JsVars the stand-in's objects hold and the largest frame of its functions seen (0 before its first call). */
+  readonly standIn = { heldVars: 0, frameVars: 0 };
   private window: OpenWindow | null = null;
   private readonly listeners: ((apdu: ApduTiming) => void)[] = [];
 
@@ -90,14 +106,26 @@ export class FirmwareMeter {
     this.listeners.push(listener);
   }
 
-  /** A JsVar count measured some other way (e.g. on the console), folded into the peak. */
-  sample(vars: number): void {
-    this.lastVars = vars;
-    if (vars > this.peakVars) this.peakVars = vars;
+  /**
+   * JsVars in use measured some other way (process.memory(false).usage on the console), folded
+   * into both peaks; the firmware's figure leaves out the stand-in's held objects. Returns it.
+   */
+  sample(usage: number): number {
+    const vars = usage - this.standIn.heldVars;
+    this.fold(vars, usage);
+    return vars;
   }
 
   resetPeak(): void {
     this.peakVars = this.lastVars;
+    this.withStandInPeakVars = this.withStandInLastVars;
+  }
+
+  private fold(vars: number, withStandIn: number): void {
+    this.lastVars = vars;
+    if (vars > this.peakVars) this.peakVars = vars;
+    this.withStandInLastVars = withStandIn;
+    if (withStandIn > this.withStandInPeakVars) this.withStandInPeakVars = withStandIn;
   }
 
   /** Feed of the bridge's calls. */
@@ -106,14 +134,18 @@ export class FirmwareMeter {
     this.totals.calls++;
     this.totals.standInUs += request.previousCallUs;
     this.totals.outsideUs += request.gapUs;
-    this.sample(request.vars);
+    this.standIn.heldVars = request.heldVars;
+    if (request.frameVars > this.standIn.frameVars) this.standIn.frameVars = request.frameVars;
+    const vars = request.entryVars - request.frameVars - request.heldVars;
+    this.fold(vars, request.vars);
 
     const w = this.window;
     if (w !== null) {
       w.firmwareUs += request.gapUs;
       if (w.calls > 0) w.standInUs += request.previousCallUs;
       w.calls++;
-      if (request.vars > w.peakVars) w.peakVars = request.vars;
+      if (vars > w.peakVars) w.peakVars = vars;
+      if (request.vars > w.withStandInPeakVars) w.withStandInPeakVars = request.vars;
       if (request.op === 'write') this.onHostFrame(w, request.data);
     }
     if (call.read !== null) this.onChipFrame(call.read);
@@ -134,6 +166,7 @@ export class FirmwareMeter {
       standInUs: w.standInUs,
       standInCalls: w.calls,
       peakVars: w.peakVars,
+      withStandInPeakVars: w.withStandInPeakVars,
     };
     this.apdus.push(timing);
     for (const l of this.listeners) l(timing);
@@ -150,7 +183,7 @@ export class FirmwareMeter {
     }
     let w = this.window;
     if (w === null || !w.chained) {
-      w = { command: [], response: [], firmwareUs: 0, standInUs: 0, calls: 0, peakVars: 0, chained: false };
+      w = { command: [], response: [], firmwareUs: 0, standInUs: 0, calls: 0, peakVars: 0, withStandInPeakVars: 0, chained: false };
       this.window = w;
     }
     for (let i = 2; i < frame.pd.length; i++) w.command.push(frame.pd[i]);

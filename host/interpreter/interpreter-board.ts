@@ -24,8 +24,11 @@
  *        TgGetData response carrying the C-APDU and the TgSetData carrying the R-APDU, stand-in
  *        time taken out), standInUs, standInCalls, peakVars (firmware-meter.ts)
  *   board.meter.totals                          calls, standInUs, outsideUs since start
- *   board.meter.peakVars / resetPeak()          highest JsVars at any stand-in call or sample
- *   await board.sampleVars()                    process.memory(false).usage now, folded into the peak
+ *   board.meter.peakVars / resetPeak()          highest firmware JsVars at any stand-in call or
+ *        sample: the stand-in's held objects and its call frames left out, as a native I2C1 on a
+ *        board holds none (firmware-meter.ts); meter.withStandInPeakVars: the whole interpreter
+ *   await board.sampleVars()                    firmware JsVars now (process.memory(false).usage
+ *        less the stand-in's held objects), folded into the peaks
  *   await board.loopUnitUs({ from })            µs per iteration of an empty `for` loop in a
  *        function, timed in this run: from 'flash' (the loop runs from Storage, as the firmware's
  *        code does) or 'ram' (typed on the console)
@@ -159,11 +162,13 @@ export class InterpreterBoard {
     await this.rf?.stop();
   }
 
-  /** JsVars in use now (process.memory(false): no garbage collection first), folded into meter.peakVars. */
+  /**
+   * Firmware JsVars in use now: process.memory(false).usage (no garbage collection first) less
+   * the stand-in's held objects; both figures folded into the meter's peaks.
+   */
   async sampleVars(): Promise<number> {
-    const vars = (await this.evaluate('process.memory(false).usage')).value as number;
-    this.meter.sample(vars);
-    return vars;
+    const usage = (await this.evaluate('process.memory(false).usage')).value as number;
+    return this.meter.sample(usage);
   }
 
   /** µs per iteration of an empty `for` loop timed now; `from` says where its code lives. */
@@ -173,11 +178,11 @@ export class InterpreterBoard {
     return (await this.evaluate(`${fn}(${n})`)).value as number;
   }
 
-  /** JsVars held by the stand-in's objects and their shared closure (E.getSizeOf). */
+  /** JsVars held by the stand-in's objects, their shared closure and their names in the root (E.getSizeOf). */
   async standInVars(): Promise<number> {
     const names = STANDIN_GLOBALS.map((n) => `global[${JSON.stringify(n)}]`).join(',');
-    // the array holding them costs one JsVar plus one per element name
-    return (await this.evaluate(`E.getSizeOf([${names}])-${1 + STANDIN_GLOBALS.length}`)).value as number;
+    // the array holding them costs one JsVar plus one per element name; each global's name one
+    return (await this.evaluate(`E.getSizeOf([${names}])-1`)).value as number;
   }
 
   private console(): InterpreterProcess {

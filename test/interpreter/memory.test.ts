@@ -26,6 +26,7 @@ describe.skipIf(requireEspruino('real-interpreter memory suite'))('the board RAM
     const m = await runMemoryJourney({ firmwareFile: firmware, stateDir: path.join(dir, 'state') });
     console.log(
       `real interpreter JsVars (of ${m.total}): after boot ${m.afterBoot}, peak during boot ${m.bootPeak}, download ${m.downloadPeak}, tap ${m.tapPeak}; ` +
+        `with the stand-in PN532 (objects ${m.standIn.heldVars}, frame up to ${m.standIn.frameVars}): ${m.withStandIn.afterBoot}, ${m.withStandIn.bootPeak}, ${m.withStandIn.downloadPeak}, ${m.withStandIn.tapPeak}; ` +
         `goal ${JSVAR_GOAL} ${m.peak <= JSVAR_GOAL ? 'met' : 'not met'}; main()'s objects: ${m.walk.parts.map((p) => `${p.name} ${p.jsVars}`).join(', ')}`,
     );
     expect(m.balance).toBe(4800);
