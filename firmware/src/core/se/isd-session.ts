@@ -9,6 +9,8 @@
  */
 import type { CipherFactory } from '../crypto/block-cipher';
 import { Cmac } from '../crypto/cmac';
+import { KCV_LEN } from '../crypto/kcv';
+import { CHALLENGE_LEN } from '../gp/scp03-session';
 import type { Store } from '../store/store';
 import type { AppletClass, SeServices } from './applet';
 import type { CardSlot } from './card-slot';
@@ -17,6 +19,12 @@ import { ContentLoader } from './content-loader';
 import { GetStatus } from './get-status';
 import type { Registry } from './registry';
 import { Scp03CardSession } from './scp03-card';
+import { ISD_AID } from './aid';
+
+export const MAX_KEY_LEN = 32;
+/** A stored key set: keyType(1) | keyLen(1) | K-ENC | K-MAC | K-DEK */
+export const KEYSET_HEADER = 2;
+export const KEYSET_MAX_LEN = KEYSET_HEADER + 3 * MAX_KEY_LEN;
 
 /** What card content management works on: the SE's own objects, lent to each session. */
 export interface SeContent {
@@ -34,6 +42,19 @@ export class IsdSession {
   readonly loader: ContentLoader;
   readonly installer: ContentInstaller;
   readonly status: GetStatus;
+  /**
+   * The secure channel module's key work (secure-channel-module.ts), held with the session: a boot
+   * and a tap need none of it. A key set read from the store, wiped straight after use.
+   */
+  readonly keySet = new Uint8Array(KEYSET_MAX_LEN);
+  /** Session keys between their derivation and begin(), or PUT KEY's new keys: never both at once. */
+  readonly derivedKeys = new Uint8Array(3 * MAX_KEY_LEN);
+  /** KDF context: sequence counter || ISD AID, then host challenge || card challenge. */
+  readonly context = new Uint8Array(2 * CHALLENGE_LEN + ISD_AID.length);
+  readonly cardChallenge = new Uint8Array(CHALLENGE_LEN);
+  readonly kcv = new Uint8Array(KCV_LEN);
+  /** Where PUT KEY's three check values sit in its command. */
+  readonly kcvAt: number[] = [0, 0, 0];
 
   constructor(aes: CipherFactory, content: SeContent) {
     this.channel = new Scp03CardSession(aes);

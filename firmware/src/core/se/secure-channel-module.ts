@@ -6,8 +6,9 @@
  * a scratch buffer only for the derivation and wiped straight after.
  *
  * A session's objects (isd-session.ts: its secure messaging, the static-key engine, content
- * management) are created by the INITIALIZE UPDATE that opens it and dropped when it ends: on a
- * board each is RAM held for as long as it lives, and most taps open no session.
+ * management, and this module's key buffers) are created by the INITIALIZE UPDATE that opens it
+ * and dropped when it ends: on a board each is RAM held for as long as it lives, and most taps open
+ * no session. Between sessions the module holds the SE state record and the KDD only.
  */
 import type { CommandApdu } from '../apdu';
 import { copy, equalCt, fill, readU24, writeU24 } from '../bytes';
@@ -24,7 +25,7 @@ import { ISD_AID } from './aid';
 import type { ApduResponse } from './applet';
 import { REC_KEY_SET, REC_SE_STATE, STATE_RECORD_LEN, STATE_SEQ, LC_CARD_SECURED, STATE_LIFE_CYCLE } from './records';
 import { INIT_UPDATE_RESPONSE_LEN, KDD_LEN, SEQ_LEN } from './scp03-card';
-import { IsdSession, type SeContent } from './isd-session';
+import { IsdSession, KEYSET_HEADER, KEYSET_MAX_LEN, MAX_KEY_LEN, type SeContent } from './isd-session';
 
 /** AmdD: key type AES. */
 export const KEY_TYPE_AES = 0x88;
@@ -33,10 +34,6 @@ export const KVN_MAX = 0x3f;
 /** i parameter: pseudo-random card challenge (b5), R-MAC and R-ENC supported (b6, b7); AmdD Table 5-1. */
 export const SCP03_I = 0x70;
 const SEQ_MAX = 0xffffff;
-const MAX_KEY_LEN = 32;
-/** keyType(1) | keyLen(1) | K-ENC | K-MAC | K-DEK */
-const KEYSET_HEADER = 2;
-const KEYSET_MAX_LEN = KEYSET_HEADER + 3 * MAX_KEY_LEN;
 const ZERO_ICV = new Uint8Array(16);
 
 export class SecureChannelModule {
@@ -48,16 +45,9 @@ export class SecureChannelModule {
   private readonly kdd = new Uint8Array(KDD_LEN);
   /** The static-key engine of the open session (KDF, KCVs, K-DEK); null with it. */
   private staticCmac: Cmac | null = null;
-  private readonly keySet = new Uint8Array(KEYSET_MAX_LEN);
-  /** Session keys between their derivation and begin(), or PUT KEY's new keys: never both at once. */
-  private readonly derivedKeys = new Uint8Array(3 * MAX_KEY_LEN);
   private readonly state = new Uint8Array(STATE_RECORD_LEN);
-  private readonly context = new Uint8Array(2 * CHALLENGE_LEN + ISD_AID.length);
-  private readonly cardChallenge = new Uint8Array(CHALLENGE_LEN);
-  private readonly kcv = new Uint8Array(KCV_LEN);
   /** KVN of the key set the current session was opened with (its K-DEK protects PUT KEY). */
   private sessionKvn = 0;
-  private readonly kcvAt: number[] = [0, 0, 0];
   private readonly keyInfo = new Uint8Array(4);
 
   constructor(store: Store, aes: CipherFactory, kdd: Uint8Array, content: SeContent) {
@@ -69,13 +59,15 @@ export class SecureChannelModule {
 
   /** First boot: stores the initial ISD key set and SE state inside the caller's transaction. */
   personalize(kvn: number, keyLen: number, enc: Uint8Array, mac: Uint8Array, dek: Uint8Array): boolean {
-    this.keySet[0] = KEY_TYPE_AES;
-    this.keySet[1] = keyLen;
-    copy(enc, 0, this.keySet, KEYSET_HEADER, keyLen);
-    copy(mac, 0, this.keySet, KEYSET_HEADER + keyLen, keyLen);
-    copy(dek, 0, this.keySet, KEYSET_HEADER + 2 * keyLen, keyLen);
-    const ok = this.store.put(REC_KEY_SET, kvn, this.keySet, 0, KEYSET_HEADER + 3 * keyLen);
-    fill(this.keySet, 0, KEYSET_MAX_LEN, 0);
+    // once in the SE's life: the record is built in a buffer of its own, wiped after
+    const keySet = new Uint8Array(KEYSET_MAX_LEN);
+    keySet[0] = KEY_TYPE_AES;
+    keySet[1] = keyLen;
+    copy(enc, 0, keySet, KEYSET_HEADER, keyLen);
+    copy(mac, 0, keySet, KEYSET_HEADER + keyLen, keyLen);
+    copy(dek, 0, keySet, KEYSET_HEADER + 2 * keyLen, keyLen);
+    const ok = this.store.put(REC_KEY_SET, kvn, keySet, 0, KEYSET_HEADER + 3 * keyLen);
+    fill(keySet, 0, KEYSET_MAX_LEN, 0);
     this.state[STATE_LIFE_CYCLE] = LC_CARD_SECURED;
     writeU24(this.state, STATE_SEQ, 1);
     return ok && this.store.put(REC_SE_STATE, 0, this.state, 0, STATE_RECORD_LEN);
@@ -87,42 +79,46 @@ export class SecureChannelModule {
     if (cmd.p2 !== 0) return SW.ERR_WRONG_P1P2;
     if (cmd.lc !== CHALLENGE_LEN) return SW.ERR_CHECKING_WRONG_LENGTH;
     const kvn = cmd.p1 === 0 ? this.firstKvn() : cmd.p1;
-    const keyLen = kvn < 0 ? -1 : this.loadKeySet(kvn);
+    // the session's objects first: its key buffers hold the key set from here on
+    const session = new IsdSession(this.aes, this.content);
+    const keySet = session.keySet;
+    const keyLen = kvn < 0 ? -1 : this.loadKeySet(kvn, keySet);
     if (keyLen < 0) return SW.ERR_REFERENCED_DATA_NOT_FOUND;
     if (this.store.get(REC_SE_STATE, 0, this.state, 0) !== STATE_RECORD_LEN) {
-      this.wipeKeys();
+      this.wipeKeys(keySet);
       return SW.ERR_MEMORY_FAILURE;
     }
     const seq = readU24(this.state, STATE_SEQ);
     if (seq >= SEQ_MAX) {
-      this.wipeKeys();
+      this.wipeKeys(keySet);
       return SW.ERR_CONDITIONS_NOT_SATISFIED;
     }
-    const session = new IsdSession(this.aes, this.content);
     const staticCmac = session.staticCmac;
     this.staticCmac = staticCmac;
+    const context = session.context;
+    const derivedKeys = session.derivedKeys;
     // Card challenge = KDF(K-ENC, 02, seq || ISD AID), AmdD 6.2.2.1.
-    staticCmac.cipher.setKey(this.keySet, KEYSET_HEADER, keyLen);
-    copy(this.state, STATE_SEQ, this.context, 0, SEQ_LEN);
-    copy(ISD_AID, 0, this.context, SEQ_LEN, ISD_AID.length);
-    scp03Derive(staticCmac, DERIVE_CARD_CHALLENGE, this.context, 0, SEQ_LEN + ISD_AID.length, 64, this.cardChallenge, 0);
+    staticCmac.cipher.setKey(keySet, KEYSET_HEADER, keyLen);
+    copy(this.state, STATE_SEQ, context, 0, SEQ_LEN);
+    copy(ISD_AID, 0, context, SEQ_LEN, ISD_AID.length);
+    scp03Derive(staticCmac, DERIVE_CARD_CHALLENGE, context, 0, SEQ_LEN + ISD_AID.length, 64, session.cardChallenge, 0);
     // Session keys over host challenge || card challenge (AmdD 6.2.1).
-    copy(cmd.buf, cmd.dataOff, this.context, 0, CHALLENGE_LEN);
-    copy(this.cardChallenge, 0, this.context, CHALLENGE_LEN, CHALLENGE_LEN);
-    deriveSessionKeys(staticCmac, this.keySet, KEYSET_HEADER, KEYSET_HEADER + keyLen, keyLen, this.context, this.derivedKeys);
-    this.wipeKeys();
+    copy(cmd.buf, cmd.dataOff, context, 0, CHALLENGE_LEN);
+    copy(session.cardChallenge, 0, context, CHALLENGE_LEN, CHALLENGE_LEN);
+    deriveSessionKeys(staticCmac, keySet, KEYSET_HEADER, KEYSET_HEADER + keyLen, keyLen, context, derivedKeys);
+    this.wipeKeys(keySet);
     // The counter moves before the card answers, so a challenge is never reused (even after a power cut).
     writeU24(this.state, STATE_SEQ, seq + 1);
     this.store.begin();
     if (!this.store.put(REC_SE_STATE, 0, this.state, 0, STATE_RECORD_LEN) || !this.store.commit()) {
       this.store.abort();
-      fill(this.derivedKeys, 0, this.derivedKeys.length, 0);
+      fill(derivedKeys, 0, derivedKeys.length, 0);
       this.staticCmac = null;
       return SW.ERR_MEMORY_FAILURE;
     }
     writeU24(this.state, STATE_SEQ, seq);
-    session.channel.begin(this.derivedKeys, keyLen, this.kdd, kvn, SCP03_I, cmd.buf, cmd.dataOff, this.cardChallenge, this.state, STATE_SEQ, rsp.buf);
-    fill(this.derivedKeys, 0, this.derivedKeys.length, 0);
+    session.channel.begin(derivedKeys, keyLen, this.kdd, kvn, SCP03_I, cmd.buf, cmd.dataOff, session.cardChallenge, this.state, STATE_SEQ, rsp.buf);
+    fill(derivedKeys, 0, derivedKeys.length, 0);
     this.session = session;
     this.sessionKvn = kvn;
     rsp.len = INIT_UPDATE_RESPONSE_LEN;
@@ -136,68 +132,71 @@ export class SecureChannelModule {
    */
   putKey(cmd: CommandApdu, rsp: ApduResponse): number {
     const staticCmac = this.staticCmac;
-    if (this.session === null || this.session.channel.state !== 'AUTHENTICATED' || staticCmac === null) return SW.ERR_SECURITY_STATUS;
+    const session = this.session;
+    if (session === null || session.channel.state !== 'AUTHENTICATED' || staticCmac === null) return SW.ERR_SECURITY_STATUS;
     const staticCipher = staticCmac.cipher;
+    const keySet = session.keySet;
+    const derivedKeys = session.derivedKeys;
     if (cmd.p2 !== 0x81) return SW.ERR_WRONG_P1P2;
     const replace = cmd.p1;
-    if (replace !== 0 && this.loadKeySet(replace) < 0) return SW.ERR_REFERENCED_DATA_NOT_FOUND;
-    this.wipeKeys();
+    if (replace !== 0 && this.loadKeySet(replace, keySet) < 0) return SW.ERR_REFERENCED_DATA_NOT_FOUND;
+    this.wipeKeys(keySet);
     const b = cmd.buf;
     const end = cmd.dataOff + cmd.lc;
     let p = cmd.dataOff;
     if (cmd.lc < 1) return SW.ERR_CHECKING_WRONG_LENGTH;
     const newKvn = b[p++];
     if (newKvn < KVN_MIN || newKvn > KVN_MAX) return SW.ERR_WRONG_DATA;
-    if (replace === 0 && this.loadKeySet(newKvn) >= 0) {
-      this.wipeKeys();
+    if (replace === 0 && this.loadKeySet(newKvn, keySet) >= 0) {
+      this.wipeKeys(keySet);
       return SW.ERR_WRONG_DATA;
     }
-    const dekLen = this.loadKeySet(this.sessionKvn);
+    const dekLen = this.loadKeySet(this.sessionKvn, keySet);
     if (dekLen < 0) return SW.ERR_REFERENCED_DATA_NOT_FOUND;
-    staticCipher.setKey(this.keySet, KEYSET_HEADER + 2 * dekLen, dekLen);
-    fill(this.keySet, 0, KEYSET_MAX_LEN, 0);
+    staticCipher.setKey(keySet, KEYSET_HEADER + 2 * dekLen, dekLen);
+    fill(keySet, 0, KEYSET_MAX_LEN, 0);
     let keyLen = -1;
     // Pass 1: decrypt the three keys under K-DEK (AES-CBC, zero ICV), noting where each KCV is.
     for (let k = 0; k < 3; k++) {
-      if (p + 3 > end || b[p] !== KEY_TYPE_AES) return this.failPutKey(SW.ERR_WRONG_DATA);
+      if (p + 3 > end || b[p] !== KEY_TYPE_AES) return this.failPutKey(session, SW.ERR_WRONG_DATA);
       const blockLen = b[p + 1] - 1;
       const len = b[p + 2];
       p += 3;
-      if ((len !== 16 && len !== 24 && len !== 32) || (keyLen >= 0 && len !== keyLen)) return this.failPutKey(SW.ERR_WRONG_DATA);
+      if ((len !== 16 && len !== 24 && len !== 32) || (keyLen >= 0 && len !== keyLen)) return this.failPutKey(session, SW.ERR_WRONG_DATA);
       if (blockLen < len || blockLen % 16 !== 0 || blockLen > MAX_KEY_LEN || p + blockLen + 1 + KCV_LEN > end) {
-        return this.failPutKey(SW.ERR_WRONG_DATA);
+        return this.failPutKey(session, SW.ERR_WRONG_DATA);
       }
       keyLen = len;
-      cbcDecrypt(staticCipher, ZERO_ICV, 0, b, p, blockLen, this.keySet, 0);
-      copy(this.keySet, 0, this.derivedKeys, k * len, len);
+      cbcDecrypt(staticCipher, ZERO_ICV, 0, b, p, blockLen, keySet, 0);
+      copy(keySet, 0, derivedKeys, k * len, len);
       p += blockLen;
-      if (b[p] !== KCV_LEN) return this.failPutKey(SW.ERR_WRONG_DATA);
-      this.kcvAt[k] = p + 1;
+      if (b[p] !== KCV_LEN) return this.failPutKey(session, SW.ERR_WRONG_DATA);
+      session.kcvAt[k] = p + 1;
       p += 1 + KCV_LEN;
     }
     // Pass 2: every key must match its check value.
     for (let k = 0; k < 3; k++) {
-      this.keyCheck(this.derivedKeys, k * keyLen, keyLen);
-      if (!equalCt(this.kcv, 0, b, this.kcvAt[k], KCV_LEN)) return this.failPutKey(SW.ERR_WRONG_DATA);
+      this.keyCheck(session, k * keyLen, keyLen);
+      if (!equalCt(session.kcv, 0, b, session.kcvAt[k], KCV_LEN)) return this.failPutKey(session, SW.ERR_WRONG_DATA);
     }
-    if (p !== end) return this.failPutKey(SW.ERR_WRONG_DATA);
+    if (p !== end) return this.failPutKey(session, SW.ERR_WRONG_DATA);
     staticCipher.wipe();
     // Store the new set (replacing the old one) in one transaction.
-    this.keySet[0] = KEY_TYPE_AES;
-    this.keySet[1] = keyLen;
-    copy(this.derivedKeys, 0, this.keySet, KEYSET_HEADER, 3 * keyLen);
+    keySet[0] = KEY_TYPE_AES;
+    keySet[1] = keyLen;
+    copy(derivedKeys, 0, keySet, KEYSET_HEADER, 3 * keyLen);
     this.store.begin();
-    let ok = this.store.put(REC_KEY_SET, newKvn, this.keySet, 0, KEYSET_HEADER + 3 * keyLen);
+    let ok = this.store.put(REC_KEY_SET, newKvn, keySet, 0, KEYSET_HEADER + 3 * keyLen);
     if (ok && replace !== 0 && replace !== newKvn) ok = this.store.remove(REC_KEY_SET, replace);
     ok = ok && this.store.commit();
     if (!ok) this.store.abort();
     rsp.buf[0] = newKvn;
     for (let k = 0; k < 3; k++) {
-      this.keyCheck(this.derivedKeys, k * keyLen, keyLen);
-      copy(this.kcv, 0, rsp.buf, 1 + k * KCV_LEN, KCV_LEN);
+      this.keyCheck(session, k * keyLen, keyLen);
+      copy(session.kcv, 0, rsp.buf, 1 + k * KCV_LEN, KCV_LEN);
     }
-    this.wipeKeys();
-    fill(this.derivedKeys, 0, this.derivedKeys.length, 0);
+    this.wipeKeys(keySet);
+    fill(derivedKeys, 0, derivedKeys.length, 0);
     if (!ok) return SW.ERR_NOT_ENOUGH_MEMORY;
     rsp.len = 1 + 3 * KCV_LEN;
     return SW.OK;
@@ -207,9 +206,10 @@ export class SecureChannelModule {
   writeKeyInformation(w: TlvWriter): void {
     w.open(0xe0);
     for (let kvn = this.store.nextId(REC_KEY_SET, -1); kvn >= 0; kvn = this.store.nextId(REC_KEY_SET, kvn)) {
-      if (this.store.get(REC_KEY_SET, kvn, this.keySet, 0) < KEYSET_HEADER) continue;
-      const len = this.keySet[1];
-      fill(this.keySet, 0, KEYSET_MAX_LEN, 0);
+      // the key length from the record's length (header | 3 keys): no key leaves the store for it
+      const n = this.store.length(REC_KEY_SET, kvn);
+      if (n < KEYSET_HEADER) continue;
+      const len = Math.floor((n - KEYSET_HEADER) / 3);
       for (let id = 1; id <= 3; id++) {
         this.keyInfo[0] = id;
         this.keyInfo[1] = kvn;
@@ -221,36 +221,36 @@ export class SecureChannelModule {
     w.close();
   }
 
-  /** Reads a key set into keySet; returns its key length, or -1. Callers wipe with wipeKeys(). */
-  private loadKeySet(kvn: number): number {
-    const n = this.store.get(REC_KEY_SET, kvn, this.keySet, 0);
-    if (n < KEYSET_HEADER || this.keySet[0] !== KEY_TYPE_AES || n !== KEYSET_HEADER + 3 * this.keySet[1]) {
-      fill(this.keySet, 0, KEYSET_MAX_LEN, 0);
+  /** Reads a key set into keySet (a session's); returns its key length, or -1. Callers wipe with wipeKeys(). */
+  private loadKeySet(kvn: number, keySet: Uint8Array): number {
+    const n = this.store.get(REC_KEY_SET, kvn, keySet, 0);
+    if (n < KEYSET_HEADER || keySet[0] !== KEY_TYPE_AES || n !== KEYSET_HEADER + 3 * keySet[1]) {
+      fill(keySet, 0, KEYSET_MAX_LEN, 0);
       return -1;
     }
-    return this.keySet[1];
+    return keySet[1];
   }
 
   private firstKvn(): number {
     return this.store.nextId(REC_KEY_SET, -1);
   }
 
-  /** The open session's static-key engine; only PUT KEY under an open session calls this. */
-  private keyCheck(keys: Uint8Array, off: number, len: number): void {
-    const cipher = (this.staticCmac as Cmac).cipher;
-    cipher.setKey(keys, off, len);
-    kcvAes(cipher, this.kcv, 0);
+  /** The check value of the session's new key at derivedKeys[off..] into its kcv; only PUT KEY under an open session calls this. */
+  private keyCheck(session: IsdSession, off: number, len: number): void {
+    const cipher = session.staticCmac.cipher;
+    cipher.setKey(session.derivedKeys, off, len);
+    kcvAes(cipher, session.kcv, 0);
     cipher.wipe();
   }
 
-  private failPutKey(sw: number): number {
-    this.wipeKeys();
-    fill(this.derivedKeys, 0, this.derivedKeys.length, 0);
+  private failPutKey(session: IsdSession, sw: number): number {
+    this.wipeKeys(session.keySet);
+    fill(session.derivedKeys, 0, session.derivedKeys.length, 0);
     return sw;
   }
 
-  private wipeKeys(): void {
-    fill(this.keySet, 0, KEYSET_MAX_LEN, 0);
+  private wipeKeys(keySet: Uint8Array): void {
+    fill(keySet, 0, KEYSET_MAX_LEN, 0);
     this.wipeStaticEngine();
   }
 
