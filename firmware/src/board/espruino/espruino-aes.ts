@@ -6,7 +6,9 @@
  * in the portable core on top of this seam.
  *
  * Espruino expands the key on every call and returns a new ArrayBuffer (dropped at once); the key
- * is kept in a private buffer and wiped by wipe().
+ * is kept in a private buffer as long as the key and wiped by wipe(). The buffer is made again only
+ * when a key of another length comes (every key the firmware sets is AES-128 today, so once): one
+ * buffer and no views of it, ~8 JsVars less an engine than a 32-byte buffer with a view per length.
  */
 import type { BlockCipher } from '../../core/crypto/block-cipher';
 import { assertRange } from '../../core/crypto/block-cipher';
@@ -19,22 +21,23 @@ const ECB = { mode: 'ECB' };
 export class EspruinoAesCipher implements BlockCipher {
   readonly blockSize = BLOCK;
   private readonly aes: EspruinoAes;
-  private readonly keyBytes = new Uint8Array(32);
-  /** Views of keyBytes of the three AES key lengths, made once. */
-  private readonly keyViews: Uint8Array[];
-  private key: Uint8Array | null = null;
+  /** The key, exactly as long as the last one set. */
+  private keyBytes = new Uint8Array(16);
+  private keyed = false;
 
   constructor(aes: EspruinoAes) {
     this.aes = aes;
-    this.keyViews = [this.keyBytes.subarray(0, 16), this.keyBytes.subarray(0, 24), this.keyBytes];
   }
 
   setKey(key: Uint8Array, off: number, len: number): void {
     if (len !== 16 && len !== 24 && len !== 32) throw new Error('AES key: expected 16, 24 or 32 bytes, got ' + len);
     assertRange('AES key', key, off, len);
-    wipe(this.keyBytes);
+    if (len !== this.keyBytes.length) {
+      wipe(this.keyBytes);
+      this.keyBytes = new Uint8Array(len);
+    }
     copy(key, off, this.keyBytes, 0, len);
-    this.key = this.keyViews[(len - 16) / 8];
+    this.keyed = true;
   }
 
   encryptBlock(src: Uint8Array, srcOff: number, dst: Uint8Array, dstOff: number): void {
@@ -57,12 +60,12 @@ export class EspruinoAesCipher implements BlockCipher {
 
   wipe(): void {
     wipe(this.keyBytes);
-    this.key = null;
+    this.keyed = false;
   }
 
   private keyOrThrow(): Uint8Array {
-    if (this.key === null) throw new Error('AES: no key set');
-    return this.key;
+    if (!this.keyed) throw new Error('AES: no key set');
+    return this.keyBytes;
   }
 
   /**
