@@ -60,6 +60,7 @@ export function startSession(card: PurseCard, purse: number, txType: number, bal
   s.purse = purse;
   s.keyIndex = b[d];
   s.amount = readU31(b, d + 1);
+  s.held = true;
   copy(b, d + 5, s.terminalId, 0, TERMINAL_ID_LEN);
   s.txType = txType;
   s.balance = balance;

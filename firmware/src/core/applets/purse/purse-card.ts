@@ -64,10 +64,15 @@ export class PurseCard {
     return purse === PURSE_ED ? TX_ED_PURCHASE : TX_EP_PURCHASE;
   }
 
-  /** Ends any transaction and forgets session secrets (deselect, reset, a failed CREDIT/DEBIT). */
+  /**
+   * Ends any transaction and forgets session secrets (deselect, reset, a failed CREDIT/DEBIT). A
+   * tap ends the session four times (deselect and SELECT, INITIALIZE, the end of DEBIT) and only
+   * the last has anything to forget: each part is wiped only when it may hold something.
+   */
   endSession(): void {
-    this.session.step('END');
+    const s = this.session;
+    if (s.state !== 'IDLE' || s.held) s.step('END');
     this.crypto.clear();
-    this.store.wipeKey();
+    if (this.store.keyHeld) this.store.wipeKey();
   }
 }

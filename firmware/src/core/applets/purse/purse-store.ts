@@ -52,6 +52,8 @@ export class PurseStore {
   readonly key = new Uint8Array(KEY_VALUE_LEN);
   keyVersion = 0;
   keyAlgorithm = 0;
+  /** `key` may hold a key: findKey() found one and no wipeKey() has run since. */
+  keyHeld = false;
   /**
    * The KEYS record, read by the first findKey and kept: install writes it and nothing rewrites it
    * (a reinstalled card is a new instance). Kept in RAM like the key schedules (docs/board.md
@@ -113,6 +115,7 @@ export class PurseStore {
       if (t === alsoType) also = true;
       if (t === type && !found) {
         copy(this.keys, at + KEY_AT_VALUE, this.key, 0, KEY_VALUE_LEN);
+        this.keyHeld = true;
         this.keyVersion = this.keys[at + KEY_AT_VERSION];
         this.keyAlgorithm = this.keys[at + KEY_AT_ALGORITHM];
         found = true;
@@ -125,6 +128,7 @@ export class PurseStore {
 
   wipeKey(): void {
     fill(this.key, 0, KEY_VALUE_LEN, 0);
+    this.keyHeld = false;
   }
 
   /** Starts staging from the committed state. */

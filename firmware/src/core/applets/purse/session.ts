@@ -42,6 +42,8 @@ export class PurseSession {
   counter = 0;
   readonly terminalId = new Uint8Array(TERMINAL_ID_LEN);
   readonly random = new Uint8Array(RANDOM_LEN);
+  /** `random` and `terminalId` hold a transaction's data (set by whoever fills them), until back in IDLE. */
+  held = false;
 
   /** True when the event is in turn (checked before CREDIT/DEBIT use the session's data). */
   accepts(event: PurseEvent): boolean {
@@ -56,6 +58,7 @@ export class PurseSession {
     if (next === 'IDLE') {
       fill(this.random, 0, RANDOM_LEN, 0);
       fill(this.terminalId, 0, TERMINAL_ID_LEN, 0);
+      this.held = false;
     }
     return true;
   }
