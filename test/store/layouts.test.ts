@@ -75,7 +75,7 @@ describe('store layout versions', () => {
       const changed = !Buffer.from(before.subarray(page * 4096, (page + 1) * 4096)).equals(after.subarray(page * 4096, (page + 1) * 4096));
       if (changed && after[page * 4096] !== 0xff) expect(after[page * 4096 + 2], `page ${page} written`).toBe(LAYOUT_VERSION);
     }
-    expect(store.spendTally(TALLY, 1)).toBe(true);
+    expect(store.spendTally(TALLY, 1, -1)).toBe(f.tallySpent! + 1);
     expect(mountStore(flash).tallySpent(TALLY, 1)).toBe(f.tallySpent! + 1);
   });
 

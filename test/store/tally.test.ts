@@ -30,7 +30,7 @@ describe('tally records', () => {
     expect(store.tallySpent(TALLY, 1)).toBe(0);
     for (let i = 1; i <= 3; i++) {
       const ops = flash.programCount;
-      expect(store.spendTally(TALLY, 1)).toBe(true);
+      expect(store.spendTally(TALLY, 1, -1)).toBe(i);
       expect(flash.programCount - ops).toBe(1);
       expect(store.tallySpent(TALLY, 1)).toBe(i);
     }
@@ -46,14 +46,14 @@ describe('tally records', () => {
     const again = mountStore(flash);
     expect(again.tallySpent(TALLY, 1)).toBe(3);
     expect(checkStore(again).problems).toEqual([]);
-    expect(again.spendTally(TALLY, 1)).toBe(true);
+    expect(again.spendTally(TALLY, 1, -1)).toBe(4);
     expect(mountStore(flash).tallySpent(TALLY, 1)).toBe(4);
   });
 
   it('refuse a spend when every byte is spent, and a transaction renews them', () => {
     const store = mountStore(withTally(3));
-    for (let i = 0; i < 3; i++) expect(store.spendTally(TALLY, 1)).toBe(true);
-    expect(store.spendTally(TALLY, 1)).toBe(false);
+    for (let i = 0; i < 3; i++) expect(store.spendTally(TALLY, 1, -1)).toBe(i + 1);
+    expect(store.spendTally(TALLY, 1, -1)).toBe(-1);
     expect(store.tallySpent(TALLY, 1)).toBe(3);
     store.begin();
     must(store.putTally(TALLY, 1, 3), 'renew');
@@ -67,20 +67,36 @@ describe('tally records', () => {
     const store = mountStore(flash);
     const programs = flash.programCount;
     expect(store.tallySpent(ELF, 1)).toBe(-1);
-    expect(store.spendTally(ELF, 1)).toBe(false);
+    expect(store.spendTally(ELF, 1, -1)).toBe(-1);
+    expect(store.spendTally(ELF, 1, 0)).toBe(-1);
     expect(store.tallySpent(TALLY, 2)).toBe(-1);
-    expect(store.spendTally(TALLY, 2)).toBe(false);
+    expect(store.spendTally(TALLY, 2, -1)).toBe(-1);
     expect(flash.programCount).toBe(programs);
     store.begin();
-    expect(() => store.spendTally(TALLY, 1)).toThrow(/transaction is open/);
+    expect(() => store.spendTally(TALLY, 1, -1)).toThrow(/transaction is open/);
     store.abort();
     expect(store.tallySpent(TALLY, 1)).toBe(0);
+  });
+
+  it('spend the byte the caller names after checking the bytes around it, and count when the caller is wrong', () => {
+    const flash = withTally(6);
+    const store = mountStore(flash);
+    expect(store.spendTally(TALLY, 1, 0)).toBe(1);
+    expect(store.spendTally(TALLY, 1, 1)).toBe(2);
+    expect(store.tallySpent(TALLY, 1)).toBe(2);
+    // Too few and too many spent bytes named: the store counts them and spends the first unspent one.
+    expect(store.spendTally(TALLY, 1, 1)).toBe(3);
+    expect(store.spendTally(TALLY, 1, 5)).toBe(4);
+    expect(store.tallySpent(TALLY, 1)).toBe(4);
+    expect(store.spendTally(TALLY, 1, 6)).toBe(5);
+    expect(mountStore(flash).tallySpent(TALLY, 1)).toBe(5);
+    expect(checkStore(mountStore(flash)).problems).toEqual([]);
   });
 
   it('count a partly programmed byte (a spend torn inside the byte) as spent, and spend on after it', () => {
     const flash = withTally(4);
     const store = mountStore(flash);
-    expect(store.spendTally(TALLY, 1)).toBe(true);
+    expect(store.spendTally(TALLY, 1, -1)).toBe(1);
     // Where the tally's value starts: find its header's length field (tally flag, 4 bytes).
     const image = flash.snapshot();
     let at = -1;
@@ -93,22 +109,22 @@ describe('tally records', () => {
     const after = mountStore(flash);
     expect(after.tallySpent(TALLY, 1)).toBe(2);
     expect(checkStore(after).problems).toEqual([]);
-    expect(after.spendTally(TALLY, 1)).toBe(true);
+    expect(after.spendTally(TALLY, 1, -1)).toBe(3);
     expect(after.tallySpent(TALLY, 1)).toBe(3);
   });
 
   it('a power cut at any operation of spends and a renewing transaction leaves the state before or after each', () => {
     const base = withTally(4).snapshot();
     const summary = runWithEveryCut(base, PAGES, [
-      (s) => must(s.spendTally(TALLY, 1), 'spend'),
-      (s) => must(s.spendTally(TALLY, 1), 'spend'),
+      (s) => must(s.spendTally(TALLY, 1, -1) > 0, 'spend'),
+      (s) => must(s.spendTally(TALLY, 1, -1) > 0, 'spend'),
       (s) => {
         s.begin();
         must(s.put(ELF, 1, value(7, 40), 0, 40), 'put');
         must(s.putTally(TALLY, 1, 4), 'renew');
         must(s.commit(), 'commit');
       },
-      (s) => must(s.spendTally(TALLY, 1), 'spend'),
+      (s) => must(s.spendTally(TALLY, 1, -1) > 0, 'spend'),
     ]);
     expect(summary.recoveredTo.every((n, k) => k === summary.recoveredTo.length - 1 || n > 0)).toBe(true);
   });

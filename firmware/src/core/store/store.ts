@@ -213,17 +213,30 @@ export class Store {
    * Spends one byte of the committed tally (type, id): its first unspent byte is programmed alone,
    * so a power cut leaves it unspent or spent (a partly programmed byte reads as spent). Not inside
    * a transaction: a tally is counted down between transactions and renewed by one (putTally).
-   * False, nothing written, when there is no such tally or all its bytes are spent.
+   * spent: the tally's spent bytes as the caller knows them (tallySpent() and its spends since),
+   * checked on flash by the bytes around it instead of counted (counted when they disagree, and
+   * when spent is -1). Returns the tally's spent bytes after the spend; -1, nothing
+   * written, when there is no such tally or all its bytes are spent.
    */
-  spendTally(type: number, id: number): boolean {
+  spendTally(type: number, id: number, spent: number): number {
     if (this.txn.seq !== 0) throw new Error('store.spendTally: a transaction is open');
     const i = this.findKey(type, id);
-    const spent = this.readTally(i);
-    if (spent < 0 || spent >= this.index.lenAt(i)) return false;
+    if (i < 0) return -1;
+    const len = this.index.lenAt(i);
+    const addr = this.index.addrAt(i);
+    let n = -1;
+    if (spent >= 0 && spent < len) {
+      // The header (its tally flag) and the value up to byte `spent`: one read, no count.
+      const r = this.log.reader.buf;
+      this.log.flash.read(addr, r, 0, RECORD_HEADER_SIZE + spent + 1);
+      if (isTallyHeader(r, 0) && r[RECORD_HEADER_SIZE + spent] === ERASED && (spent === 0 || r[RECORD_HEADER_SIZE + spent - 1] !== ERASED)) n = spent;
+    }
+    if (n < 0) n = this.readTally(i);
+    if (n < 0 || n >= len) return -1;
     const b = this.log.out;
     b[0] = 0;
-    this.log.flash.program(this.index.addrAt(i) + RECORD_HEADER_SIZE + spent, b, 0, 1);
-    return true;
+    this.log.flash.program(addr + RECORD_HEADER_SIZE + n, b, 0, 1);
+    return n + 1;
   }
 
   /** Deletes (type, id) in the open transaction (also when it has no value); may use the delete reserve. False when full. */

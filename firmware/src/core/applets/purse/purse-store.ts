@@ -144,9 +144,13 @@ export class PurseStore {
    */
   spendMacTry(): number {
     const left = this.macTriesLeft();
-    if (left > 1 && this.macSpent >= 0 && this.store.spendTally(this.ctx.dataType, REC_MAC_TALLY)) {
-      this.macSpent++;
-      return SW.OK;
+    if (left > 1 && this.macSpent >= 0) {
+      // The store checks the byte macSpent names instead of counting the spent ones.
+      const spent = this.store.spendTally(this.ctx.dataType, REC_MAC_TALLY, this.macSpent);
+      if (spent >= 0) {
+        this.macSpent = spent;
+        return SW.OK;
+      }
     }
     this.stage();
     this.next[ST_MAC_TRIES] = this.macTriesByte(left > 0 ? left - 1 : 0);
