@@ -33,7 +33,6 @@ export class McuLink implements McuShell {
   lastDownload = 'none';
   lastPermission = 'none';
   private app = '';
-  private readonly rsp = new Uint8Array(MAX_RESPONSE_LEN);
 
   constructor(
     private readonly bundle: ProvisioningBundle,
@@ -87,10 +86,12 @@ export class McuLink implements McuShell {
 
   /**
    * The session is open with the granted keys: reads the SE's applications (GET STATUS under
-   * C-MAC, C-DEC, R-MAC, R-ENC) and counts their registry entries (GPCS 11.4.2, tag E3).
+   * C-MAC, C-DEC, R-MAC, R-ENC) and counts their registry entries (GPCS 11.4.2, tag E3). The
+   * answer's buffer is made here, once a permission: a board that is never granted one does not
+   * hold it.
    */
   manage(session: ManagementSession): void {
-    const r = this.rsp;
+    const r = new Uint8Array(MAX_RESPONSE_LEN);
     const m = session.send(GET_STATUS_APPS, GET_STATUS_APPS.length, r);
     let apps = 0;
     // Each entry is E3 len ..., with a one-octet length (an entry is far below 128 octets).
