@@ -8,7 +8,7 @@ import type { DeviceLinkTransport } from '../../net/mqtt/link-transport';
 import { getJob } from '../../platform-server/src/flows/jobs';
 import { TAR_MCU_RELAY } from '../../firmware/src/core/mcu/tars';
 import type { Terminal } from '../../host/terminal/terminal';
-import { bundleSecrets, flowWorld, type FlowWorld } from './_world';
+import { FAST, bundleSecrets, flowWorld, type FlowWorld } from './_world';
 
 let world: FlowWorld | null = null;
 afterEach(async () => {
@@ -126,8 +126,13 @@ describe('platform restart', () => {
     for (const s of bundleSecrets(bundle)) expect(w.lines.join('\n')).not.toContain(s);
   });
 
-  it('a platform restarted mid-LOAD without its last progress commits (a power cut) starts the job over: one installed card', async () => {
-    world = await flowWorld();
+  /**
+   * A platform restarted at the second sequence's PoR after a power cut took its progress commits
+   * back (acked_block commits ask for no fsync, jobs.ts recordProgress): the SE has run two
+   * sequences, the platform resumes from the first.
+   */
+  async function powerCut(sequenceWindow: number): Promise<{ done: { state: string; attempts: number }; t: Terminal; w: FlowWorld; seSerial: string }> {
+    world = await flowWorld({ dpu: { ...FAST, sequenceWindow } });
     const w = world;
     const bundle = await w.provision('term-1');
     let restarted: Promise<void> | null = null;
@@ -135,8 +140,6 @@ describe('platform restart', () => {
     const t = await w.terminal(
       bundle,
       faultAt(w.network.device('term-1'), POR_OF_SECOND_SEQUENCE, () => {
-        // acked_block commits ask for no fsync (jobs.ts recordProgress): a power cut may take the
-        // last ones back, here the first sequence's; the SE has run two sequences meanwhile.
         const job = getJob(w.platform.db, jobId) as { acked_block: number };
         expect(job.acked_block).toBeGreaterThanOrEqual(1);
         w.platform.db.prepare('UPDATE jobs SET acked_block = -1 WHERE id = ?').run(jobId);
@@ -147,14 +150,27 @@ describe('platform restart', () => {
     jobId = job.id;
     while (restarted === null) await new Promise((r) => setTimeout(r, 5));
     await restarted;
-    const done = await w.dpu.waitFor(job.id);
-    // The resumed first sequence is not the SE's next command (its C-MAC chain is further on): the
-    // SE refuses it, and the job opens a new session and loads again.
+    return { done: await w.dpu.waitFor(job.id), t, w, seSerial: bundle.se.serial };
+  }
+
+  it('a platform restarted mid-LOAD without its last progress commits (a power cut), one sequence in flight, starts the job over: one installed card', async () => {
+    const { done, t, w, seSerial } = await powerCut(1);
+    // The resumed first sequence is before the MCU's last (its relay answers it superseded, and no
+    // later answer in flight vouches for it): the job opens a new session and loads again.
     expect(done.state).toBe('done');
     expect(done.attempts).toBe(1);
     expect(w.lines.some((l) => l.includes('dpu.job.restart'))).toBe(true);
     expect(t.cards()).toHaveLength(1);
-    expect(installedRows(w, bundle.se.serial)).toBe(1);
+    expect(installedRows(w, seSerial)).toBe(1);
+  });
+
+  it('the same power cut with sequences in flight: the MCU answers its last one from memory, which vouches for the ones before; the job goes on', async () => {
+    const { done, t, w, seSerial } = await powerCut(4);
+    expect(done.state).toBe('done');
+    expect(done.attempts).toBe(0);
+    expect(t.relay.repeated).toBeGreaterThanOrEqual(1);
+    expect(t.cards()).toHaveLength(1);
+    expect(installedRows(w, seSerial)).toBe(1);
   });
 
   it('a terminal restarted mid-LOAD (SE session lost) makes the job start over: still one installed card', async () => {

@@ -8,7 +8,8 @@ import { describe, expect, it } from 'vitest';
 import { fromHex, toHex } from '../../firmware/src/core/hex';
 import { DownloadRelay, RELAY_ANSWER_MAX } from '../../firmware/src/core/mcu/download';
 import {
-  OP_APDU_SEQUENCE, RELAY_HEADER_LEN, RESULT_MALFORMED, RESULT_OK, writeRelayHeader, writeSequenceCommand,
+  OP_APDU_SEQUENCE, RELAY_HEADER_LEN, RESULT_GAP, RESULT_MALFORMED, RESULT_OK, RESULT_STOPPED, RESULT_SUPERSEDED, writeRelayHeader,
+  writeSequenceCommand,
 } from '../../firmware/src/core/mcu/relay-message';
 import { MAX_COMMAND_LEN } from '../../firmware/src/core/se/secure-element';
 import { TestSe } from '../applets/_harness';
@@ -58,10 +59,43 @@ describe('relay command sequences', () => {
     expect(seRuns()).toBe(3);
     expect(relay.repeated).toBe(1);
 
-    // Same job and seq, other commands: not a repeat.
-    const other = handle(relay, sequence(5, [SELECT_ISD, SELECT_ISD]));
-    expect(other[1]).toBe(2);
+    // Same job and seq, other commands: not a repeat, and before the next command the SE is to run.
+    expect(toHex(handle(relay, sequence(5, [SELECT_ISD, SELECT_ISD])))).toBe(toHex(Uint8Array.of(RESULT_SUPERSEDED)));
+    expect(seRuns()).toBe(3);
+  });
+
+  it('gives the SE a job\'s sequences once each, in seq order, only after 9000: an earlier one is superseded, one past a gap waits, one after a stop is refused', () => {
+    const { relay, seRuns } = relayWithCount();
+    const first = sequence(5, [SELECT_ISD, SELECT_ISD]);
+    const second = sequence(7, [SELECT_ISD, SELECT_ISD]);
+    const third = sequence(9, [SELECT_ISD]);
+    const refused = (code: number): string => toHex(Uint8Array.of(code));
+    expect(handle(relay, first)[1]).toBe(2);
+    // The third before the second (the second's packet lost): not run, the relay waits for the second.
+    expect(toHex(handle(relay, third))).toBe(refused(RESULT_GAP));
+    expect(seRuns()).toBe(2);
+    const secondAnswer = handle(relay, second);
+    expect(secondAnswer[1]).toBe(2);
+    expect(seRuns()).toBe(4);
+    // The first again (its PoR lost, a later sequence already ran): superseded, not run; the second
+    // again is the last relay command: answered from memory.
+    expect(toHex(handle(relay, first.slice()))).toBe(refused(RESULT_SUPERSEDED));
+    expect(toHex(handle(relay, second.slice()))).toBe(toHex(secondAnswer));
+    expect(seRuns()).toBe(4);
+    expect(toHex(handle(relay, third))).not.toBe(refused(RESULT_GAP));
     expect(seRuns()).toBe(5);
+    expect(relay.seq).toBe(9);
+
+    // A sequence that stopped at an error: the one after it is refused without the SE.
+    const { relay: r2, seRuns: runs2 } = relayWithCount();
+    expect(toHex(handle(r2, sequence(5, [SELECT_ISD, UNKNOWN_INS])).subarray(2))).toBe('6d00');
+    expect(toHex(handle(r2, sequence(7, [SELECT_ISD])))).toBe(refused(RESULT_STOPPED));
+    expect(runs2()).toBe(2);
+    // Another job (a new session's relay reference) starts afresh.
+    const other = new Uint8Array(sequence(0, [SELECT_ISD]));
+    writeRelayHeader(OP_APDU_SEQUENCE, JOB + 1, 0, 20, other);
+    expect(handle(r2, other)[1]).toBe(1);
+    expect(runs2()).toBe(3);
   });
 
   it('stops after the first command whose status is not 9000 and answers with that status', () => {

@@ -20,7 +20,7 @@ import { CommandApdu, LE_ABSENT, parseCommand } from '../../../firmware/src/core
 import { SHORT_HEADER_LEN } from '../../../firmware/src/core/gp/constants';
 import { BLOCK, MAC_LEN } from '../../../firmware/src/core/gp/scp03-session';
 import { buildSelect } from '../../../firmware/src/core/gp/select';
-import { Scp03HostSession } from '../../../firmware/src/core/gp/scp03-host';
+import { CHAIN_LEN, Scp03HostSession } from '../../../firmware/src/core/gp/scp03-host';
 import { SCP03_ERROR } from '../../../firmware/src/core/gp/scp03-errors';
 import { encodeGrant, grantLength } from '../../../firmware/src/core/mcu/permission';
 import { ISD_AID } from '../../../firmware/src/core/se/aid';
@@ -139,6 +139,24 @@ export class SeChannel {
   unwrap(response: Uint8Array): Uint8Array {
     const buf = new Uint8Array(response.length + 16);
     const n = this.scp.unwrapResponse(response, response.length, buf);
+    if (n < 0) throw new SeChannelError(`response protection: SCP03 error ${n}`, n, 0);
+    return buf.slice(0, n);
+  }
+
+  /**
+   * What the answer to the last command wrapped is checked against (its MCV and counter): with it,
+   * unwrapOf checks that answer after later commands were wrapped (several in flight at once).
+   */
+  chain(): Uint8Array {
+    const c = new Uint8Array(CHAIN_LEN);
+    this.scp.saveChain(c, 0);
+    return c;
+  }
+
+  /** unwrap() of the answer to the command whose chain() this is; the session's own chain stays. */
+  unwrapOf(chain: Uint8Array, response: Uint8Array): Uint8Array {
+    const buf = new Uint8Array(response.length + 16);
+    const n = this.scp.unwrapResponseOf(chain, 0, response, response.length, buf);
     if (n < 0) throw new SeChannelError(`response protection: SCP03 error ${n}`, n, 0);
     return buf.slice(0, n);
   }

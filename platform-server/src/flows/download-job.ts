@@ -12,9 +12,10 @@
  *                          for this SE is fetched and kept sealed (download-package.ts); the target
  *                          is a free card or the one already holding the package (deleted first)
  *   5..        loading     the install script (download-script.ts), protected command by command and
- *                          relayed a packet's worth at a time (a sequence, se-relay.ts); acked_block
- *                          is the last command the SE answered, committed before the next is sent
- *                          (without waiting for the disk: jobs.ts recordProgress)
+ *                          relayed a packet's worth at a time (a sequence, se-relay.ts), a few
+ *                          sequences in flight; acked_block is the last command the SE answered,
+ *                          committed as the answers come (without waiting for the disk: jobs.ts
+ *                          recordProgress)
  *   last       completing  the MCU reports the card-manager record of the installed card; cards and
  *                          installations rows are written under the lease's fencing token
  *
@@ -113,10 +114,11 @@ async function target(env: StepEnv, job: Job<DownloadContext>, channel: SeChanne
 
 /**
  * The script from the command after acked_block on, as many commands per relay command as one
- * packet carries (a sequence: one secured packet, one PoR); acked_block moves to the last command
- * of each sequence answered, committed before the next is sent (recordProgress: the next one does
- * not wait for that commit's fsync). The grouping depends on the script
- * alone, so a job resumed from acked_block sends the same sequences byte for byte.
+ * packet carries (a sequence: one secured packet, one PoR), a few sequences in flight at once
+ * (se-relay.ts protectedSequences); acked_block moves to the last command of the sequences
+ * answered, in order, committed without waiting for the disk (recordProgress). The grouping
+ * depends on the script alone, so a job resumed from acked_block sends the same sequences byte for
+ * byte, and the MCU answers the one it ran last from memory.
  */
 async function load(env: StepEnv, job: Job<DownloadContext>): Promise<Job<DownloadContext>> {
   const script = buildInstallScript(storedPackage(env.p, job.id, job.context.pkg as PackageInfo), job.context.deleteAid);
@@ -124,16 +126,13 @@ async function load(env: StepEnv, job: Job<DownloadContext>): Promise<Job<Downlo
   const accepted = [statusCommand(P1_STATUS_APPS), statusCommand(P1_STATUS_LOAD_FILES)];
   for (let i = 0; i <= job.acked_block && i < script.length; i++) accepted.push(plains[i]);
   return inSession(env, job, accepted, async (channel) => {
-    for (let i = job.acked_block + 1; i < script.length; ) {
-      env.ensureServed(job);
-      const n = env.relay.sequenceLength(plains, i);
-      await env.relay.protectedSequence(job, channel, SEQ_SCRIPT + i, plains.slice(i, i + n), [SW.OK], script.length + SEQ_SCRIPT + 1);
-      i += n;
+    const total = script.length + SEQ_SCRIPT + 1;
+    await env.relay.protectedSequences(job, channel, SEQ_SCRIPT, plains, job.acked_block + 1, [SW.OK], total, () => env.ensureServed(job), (last) => {
       // The last sequence's answer and the move to completing are one commit; before it, progress
       // alone, which the next sequence does not wait to be on disk for (jobs.ts recordProgress).
-      job = i < script.length ? recordProgress(env.p.db, job, i - 1) : updateJob(env.p.db, job, { ackedBlock: i - 1, state: 'completing' });
-      env.log('dpu.job.progress', { jobId: job.id, acked: i, total: script.length, command: script[i - 1].name });
-    }
+      job = last + 1 < script.length ? recordProgress(env.p.db, job, last) : updateJob(env.p.db, job, { ackedBlock: last, state: 'completing' });
+      env.log('dpu.job.progress', { jobId: job.id, acked: last + 1, total: script.length, command: script[last].name });
+    });
     return job.state === 'completing' ? job : updateJob(env.p.db, job, { state: 'completing' });
   });
 }

@@ -27,13 +27,15 @@ import type { Platform } from '../platform-home';
 import { LeaseLost, type DeviceLeases } from '../workers/device-leases';
 import { KeptSession, OPENING, type JobMachine, type StepEnv } from './job-steps';
 import { activeJobs, getJob, updateJob, type Job, type JobKind } from './jobs';
-import { SeRelay, SessionLost, type RelayContext } from './se-relay';
+import { SEQUENCE_WINDOW, SeRelay, SessionLost, type RelayContext } from './se-relay';
 
 export interface SchedulerOptions {
   /** How long to wait for one PoR. */
   porTimeoutMs?: number;
   /** Sends of one command before the job fails (dropped link). */
   sendLimit?: number;
+  /** Sequences of an install script in flight at once (se-relay.ts protectedSequences; 1: one at a time). */
+  sequenceWindow?: number;
   /** Fresh sessions per job before it fails (SE lost its session). */
   attemptLimit?: number;
   /** Several workers: run a device's jobs only while this worker holds its lease. */
@@ -65,7 +67,7 @@ export class JobScheduler {
     this.attemptLimit = opts.attemptLimit ?? 3;
     this.leases = opts.leases ?? null;
     this.machines = new Map(machines.map((m) => [m.kind, m]));
-    this.relay = new SeRelay(p, link, log, { porTimeoutMs: opts.porTimeoutMs ?? 10_000, sendLimit: opts.sendLimit ?? 20 }, () => this.closed);
+    this.relay = new SeRelay(p, link, log, { porTimeoutMs: opts.porTimeoutMs ?? 10_000, sendLimit: opts.sendLimit ?? 20, sequenceWindow: opts.sequenceWindow ?? SEQUENCE_WINDOW }, () => this.closed);
   }
 
   /** Resumes every active job of the devices this process serves, then polls for new ones. */

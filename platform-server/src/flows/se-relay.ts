@@ -13,7 +13,8 @@ import { GetStatusReader, RegistryEntry, buildGetStatus } from '../../../firmwar
 import { toHex } from '../../../firmware/src/core/hex';
 import { POR, porText } from '../../../firmware/src/core/link/por-status';
 import {
-  OP_APDU, OP_APDU_SEQUENCE, RELAY_HEADER_LEN, RESULT_OK, SEQUENCE_LENGTH_LEN, SEQUENCE_MAX_COMMANDS, writeRelayHeader, writeSequenceCommand,
+  OP_APDU, OP_APDU_SEQUENCE, RELAY_HEADER_LEN, RESULT_GAP, RESULT_OK, RESULT_SUPERSEDED, SEQUENCE_LENGTH_LEN, SEQUENCE_MAX_COMMANDS,
+  writeRelayHeader, writeSequenceCommand,
 } from '../../../firmware/src/core/mcu/relay-message';
 import { MAX_COMMAND_LEN } from '../../../firmware/src/core/se/secure-element';
 import { TAR_MCU_RELAY } from '../../../firmware/src/core/mcu/tars';
@@ -50,6 +51,33 @@ export const SEQ_AFTER_OPEN = 3;
 export interface SeRelayOptions {
   porTimeoutMs: number;
   sendLimit: number;
+  /** Sequences in flight at once (protectedSequences; default SEQUENCE_WINDOW). */
+  sequenceWindow?: number;
+}
+
+/**
+ * Sequences of an install script in flight at once by default: the terminal syncs its counter
+ * file once for all the packets that came while the last sync ran, and the link's round trips
+ * overlap (docs/performance.md, the fourth end-to-end download round).
+ */
+export const SEQUENCE_WINDOW = 4;
+
+/** What one send of a sequence in flight came to. */
+type Outcome = { answer: Uint8Array } | { lost: Error } | { fatal: Error };
+
+/** A sequence in flight (protectedSequences). */
+interface InFlight {
+  seq: number;
+  /** Its commands: plains[from, from + count). */
+  from: number;
+  count: number;
+  /** The relay command, the same bytes at every send. */
+  msg: Uint8Array;
+  /** What its answer is checked against (SeChannel.chain after its last command). */
+  chain: Uint8Array;
+  sends: number;
+  /** The outcome of its latest send, null while it is awaited. */
+  outcome: Outcome | null;
 }
 
 export class SeRelay {
@@ -113,30 +141,102 @@ export class SeRelay {
   }
 
   /**
-   * Wraps plains and relays them as one sequence (OP_APDU_SEQUENCE, one secured packet, one PoR):
-   * the SE runs them in order and stops at the first status other than 9000; the answer names how
-   * many ran and carries the last one's response, whose R-MAC covers the C-MAC chain of all before
-   * it. Returns the last plain answer; a status outside `ok` fails the job as protectedCommand does.
+   * Wraps plains[from..] and relays them as sequences (OP_APDU_SEQUENCE, sequenceLength commands
+   * each, one secured packet and one PoR each, seq numbering the first command, firstSeq the
+   * first of plains), up to the relay's sequenceWindow of them in flight at once; `progress` hears
+   * the index of the last command answered, in order, each time it moves. A sequence's answer
+   * names how many of its commands ran and carries the last one's response, whose R-MAC covers the
+   * C-MAC chain of all before it; the MCU gives a job's sequences to the SE in seq order, each only
+   * after every command before it answered 9000 (core/mcu/download.ts), so an answered sequence
+   * vouches for every one in flight before it, and a PoR lost inside the window costs nothing when
+   * a later one comes. A sequence is sent again (the same bytes, a new counter) when its PoR is
+   * lost and no later answer vouches for it, or when the MCU reports a gap before it; a sequence
+   * the MCU reports superseded waits for a later one's answer (the MCU answers a repeat of its last
+   * relay command from memory). The first sequence that stopped at a status outside `ok` fails the
+   * job as one sent alone would; when every sequence in flight is superseded (the SE was given
+   * commands past them, progress the platform lost), the session is lost and the job starts over.
    */
-  async protectedSequence(job: RelayJob, channel: SeChannel, seq: number, plains: Uint8Array[], ok: number[], total: number): Promise<Uint8Array> {
-    const wrapped = plains.map((p) => channel.wrap(p));
-    const body = new Uint8Array(wrapped.reduce((n, w) => n + SEQUENCE_LENGTH_LEN + w.length, 0));
-    if (body.length > this.sequenceRoom()) throw new Error(`sequence of ${body.length} octets: over the ${this.sequenceRoom()} one relay command carries`);
-    let off = 0;
-    for (const w of wrapped) off = writeSequenceCommand(w, w.length, body, off);
-    const answer = await this.relayRaw(job, OP_APDU_SEQUENCE, seq, body, total);
-    if (answer[0] !== RESULT_OK || answer.length < 4) throw new Error(`relay refused the sequence (result ${answer[0]})`);
-    const executed = answer[1];
-    const last = answer.subarray(2);
-    if (executed < 1 || executed > plains.length) throw new Error(`relay reports ${executed} of ${plains.length} commands run`);
-    if (executed < plains.length) {
-      // The SE stopped at an error status; error statuses carry no R-MAC (GP Amendment D §6.2.5).
-      const sw = swOf(last);
-      if (sw === SW.OK) throw new Error(`relay reports ${executed} of ${plains.length} commands run, the last with 9000`);
-      checkSessionStatus(sw);
-      throw new Error(`${commandName(plains[executed - 1])}: SE answered SW ${sw.toString(16).padStart(4, '0')}`);
+  async protectedSequences(
+    job: RelayJob,
+    channel: SeChannel,
+    firstSeq: number,
+    plains: Uint8Array[],
+    from: number,
+    ok: number[],
+    total: number,
+    beforeSend: () => void,
+    progress: (lastAnswered: number) => void,
+  ): Promise<void> {
+    const inFlight: InFlight[] = [];
+    let next = from;
+    let changed: () => void = () => {};
+    const send = (e: InFlight): void => {
+      if (this.closed()) throw new LinkError('platform closing', 'CLOSED');
+      beforeSend();
+      e.sends++;
+      e.outcome = null;
+      const settle = (o: Outcome): void => {
+        if (e.outcome !== null) return;
+        e.outcome = o;
+        changed();
+      };
+      this.link.sendCommand(job.device_id, TAR_MCU_RELAY, e.msg, this.opts.porTimeoutMs).then(
+        (por) => {
+          if (por.verified && por.status === POR.OK) settle({ answer: por.data });
+          else if (por.verified) settle({ fatal: new Error(`terminal refused the relay command: ${porText(por.status)}`) });
+          else settle({ lost: new Error(`terminal refused the relay command: ${porText(por.status)} (clear PoR, ${e.sends} sends)`) });
+        },
+        (err: Error) => settle(err instanceof LinkError && err.code === 'POR_TIMEOUT' ? { lost: err } : { fatal: err }),
+      );
+    };
+    while (next < plains.length || inFlight.length > 0) {
+      while (next < plains.length && inFlight.length < (this.opts.sequenceWindow ?? SEQUENCE_WINDOW)) {
+        const n = this.sequenceLength(plains, next);
+        const wrapped = plains.slice(next, next + n).map((p) => channel.wrap(p));
+        const e: InFlight = { seq: firstSeq + next, from: next, count: n, msg: this.sequenceMessage(job, firstSeq + next, wrapped, total), chain: channel.chain(), sends: 0, outcome: null };
+        inFlight.push(e);
+        next += n;
+        send(e);
+      }
+      // The newest sequence the SE ran vouches for every one before it.
+      let ran = inFlight.length - 1;
+      while (ran >= 0 && resultOf(inFlight[ran]) !== RESULT_OK) ran--;
+      if (ran >= 0) {
+        const e = inFlight[ran];
+        inFlight.splice(0, ran + 1);
+        sequenceAnswer(channel, e, plains, ok);
+        progress(e.from + e.count - 1);
+        continue;
+      }
+      const fatal = inFlight.find((e) => e.outcome !== null && 'fatal' in e.outcome);
+      if (fatal !== undefined) throw (fatal.outcome as { fatal: Error }).fatal;
+      let head = 0;
+      while (head < inFlight.length && resultOf(inFlight[head]) === RESULT_SUPERSEDED) head++;
+      if (head === inFlight.length) throw new SessionLost(`the MCU gave the SE commands past sequence ${inFlight[head - 1].seq} (progress lost)`);
+      const h = inFlight[head];
+      const o = h.outcome;
+      if (o === null) {
+        await new Promise<void>((resolve) => (changed = resolve));
+        continue;
+      }
+      const result = resultOf(h);
+      if (!('lost' in o) && result !== RESULT_GAP) throw new Error(`relay refused the sequence (result ${result})`);
+      const reason = 'lost' in o ? o.lost : new Error(`the MCU has not had the sequence before seq ${h.seq}`);
+      if (h.sends >= this.opts.sendLimit) throw reason;
+      this.log('dpu.job.resend', { jobId: job.id, seq: h.seq, sent: h.sends, reason: reason.message });
+      send(h);
     }
-    return plainAnswer(channel, plains[plains.length - 1], last, ok);
+  }
+
+  /** The relay command of one sequence of wrapped commands. */
+  private sequenceMessage(job: RelayJob, seq: number, wrapped: Uint8Array[], total: number): Uint8Array {
+    const bodyLen = wrapped.reduce((n, w) => n + SEQUENCE_LENGTH_LEN + w.length, 0);
+    if (bodyLen > this.sequenceRoom()) throw new Error(`sequence of ${bodyLen} octets: over the ${this.sequenceRoom()} one relay command carries`);
+    const msg = new Uint8Array(RELAY_HEADER_LEN + bodyLen);
+    writeRelayHeader(OP_APDU_SEQUENCE, job.context.relayRef, seq, total, msg);
+    let off = RELAY_HEADER_LEN;
+    for (const w of wrapped) off = writeSequenceCommand(w, w.length, msg, off);
+    return msg;
   }
 
   /** One OP_APDU relay command; returns the SE's response APDU. */
@@ -221,6 +321,41 @@ export function readRegistry(plainAnswer: Uint8Array): { entries: RegistryView[]
 /** The target card information of a complete (9000) GET STATUS answer: registry entries, or none. */
 export function registryEntries(plainAnswer: Uint8Array): RegistryView[] {
   return swOf(plainAnswer) === SW.OK ? readRegistry(plainAnswer).entries : [];
+}
+
+/** The relay's result in an answered send of e, or -1 (not answered yet, or lost). */
+function resultOf(e: InFlight): number {
+  return e.outcome !== null && 'answer' in e.outcome && e.outcome.answer.length > 0 ? e.outcome.answer[0] : -1;
+}
+
+/**
+ * Checks the answer (RESULT_OK) of a sequence in flight: executed(1) | the last executed command's
+ * response. The SE stopped at an error status, which carries no R-MAC (GP Amendment D §6.2.5), or
+ * ran them all: the last response is unwrapped against the sequence's chain; a status outside `ok`
+ * fails the job as protectedCommand does.
+ */
+function sequenceAnswer(channel: SeChannel, e: InFlight, plains: Uint8Array[], ok: number[]): Uint8Array {
+  const answer = (e.outcome as { answer: Uint8Array }).answer;
+  if (answer.length < 4) throw new Error(`relay refused the sequence (result ${answer[0]})`);
+  const executed = answer[1];
+  const last = answer.subarray(2);
+  if (executed < 1 || executed > e.count) throw new Error(`relay reports ${executed} of ${e.count} commands run`);
+  if (executed < e.count) {
+    const sw = swOf(last);
+    if (sw === SW.OK) throw new Error(`relay reports ${executed} of ${e.count} commands run, the last with 9000`);
+    checkSessionStatus(sw);
+    throw new Error(`${commandName(plains[e.from + executed - 1])}: SE answered SW ${sw.toString(16).padStart(4, '0')}`);
+  }
+  checkSessionStatus(swOf(last));
+  let result: Uint8Array;
+  try {
+    result = channel.unwrapOf(e.chain, last);
+  } catch (err) {
+    throw new SessionLost((err as Error).message);
+  }
+  const psw = swOf(result);
+  if (!ok.includes(psw)) throw new Error(`${commandName(plains[e.from + e.count - 1])}: SE answered SW ${psw.toString(16).padStart(4, '0')}`);
+  return result;
 }
 
 /** An SE that answers these lost its SCP03 session (a reset, or a session replaced): the job opens a new one. */

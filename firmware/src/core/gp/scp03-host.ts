@@ -40,6 +40,8 @@ export const MAC_LEN = 8;
 const BLOCK = 16;
 const MAX_KEY_LEN = 32;
 const SCP03_ID = 0x03;
+/** Octets of a saved chain (saveChain): MCV || encryption counter. */
+export const CHAIN_LEN = 2 * BLOCK;
 
 /*
  * INITIALIZE UPDATE response data, S8 mode (AmdD Table 7-2):
@@ -94,6 +96,8 @@ export class Scp03HostSession {
   /** Encryption counter, big-endian, one block (AmdD 6.2.6). */
   private readonly counter = new Uint8Array(BLOCK);
   private readonly icv = new Uint8Array(BLOCK);
+  /** The session's own chain while unwrapResponseOf checks an answer against a saved one. */
+  private readonly heldChain = new Uint8Array(CHAIN_LEN);
   private readonly parsed = new CommandApdu();
   private readonly kddBytes = new Uint8Array(KDD_LEN);
   private requestedKvn = 0;
@@ -358,6 +362,7 @@ export class Scp03HostSession {
     wipe(this.mcv);
     wipe(this.counter);
     wipe(this.icv);
+    wipe(this.heldChain);
     this.level = 0;
     this.lastSw = 0;
   }
@@ -394,6 +399,38 @@ export class Scp03HostSession {
       this.counter[i] = v;
       if (v !== 0) return;
     }
+  }
+
+  /**
+   * Copies what the answer to the last command wrapped is checked against, the MCV after its C-MAC
+   * (AmdD 6.2.5) and the encryption counter it was wrapped under (AmdD 6.2.7), to
+   * out[off, off + CHAIN_LEN): with it, unwrapResponseOf checks that answer after later commands
+   * were wrapped (several commands in flight at once).
+   */
+  saveChain(out: Uint8Array, off: number): void {
+    copy(this.mcv, 0, out, off, BLOCK);
+    copy(this.counter, 0, out, off + BLOCK, BLOCK);
+  }
+
+  /**
+   * unwrapResponse for the command whose chain saveChain copied to chain[chainOff..]: the answer
+   * is checked against that MCV and counter, and the session's own chain is left as it was (a
+   * wrong R-MAC closes the session all the same).
+   */
+  unwrapResponseOf(chain: Uint8Array, chainOff: number, rapdu: Uint8Array, len: number, out: Uint8Array): number {
+    if (chain.length < chainOff + CHAIN_LEN) return SCP03_ERROR.RESPONSE_LENGTH;
+    this.saveChain(this.heldChain, 0);
+    copy(chain, chainOff, this.mcv, 0, BLOCK);
+    copy(chain, chainOff + BLOCK, this.counter, 0, BLOCK);
+    const n = this.unwrapResponse(rapdu, len, out);
+    if (this.stateNow === 'CLOSED') {
+      wipe(this.heldChain);
+      return n;
+    }
+    copy(this.heldChain, 0, this.mcv, 0, BLOCK);
+    copy(this.heldChain, BLOCK, this.counter, 0, BLOCK);
+    wipe(this.heldChain);
+    return n;
   }
 
   /**

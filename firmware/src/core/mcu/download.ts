@@ -12,6 +12,15 @@
  * numbers its commands, so a different command under the same job and seq is already its error. A sequence (OP_APDU_SEQUENCE, several commands in one
  * packet) is one relay command: remembered whole, answered whole.
  *
+ * The platform keeps a few sequences of a job in flight at once, each in its own secured packet
+ * (counters in seq order), so one may come again after later ones (its PoR was lost), or after a
+ * gap (a packet before it was lost). The relay passes a sequence of the job it is relaying to the
+ * SE only when its seq follows the last command given to the SE and every command before it
+ * answered 9000; otherwise it answers RESULT_SUPERSEDED, RESULT_GAP or RESULT_STOPPED
+ * (relay-message.ts) without the SE, and the platform sends it again or settles it from a later
+ * answer: an answered sequence vouches for every one before it. Only the last relay command's
+ * answer is kept (no RAM per command in flight).
+ *
  * States: IDLE --APDU--> RELAYING --APDU or a repeat--> RELAYING --COMPLETE--> DONE --APDU-->
  * RELAYING. COMPLETE is a read (card-manager record), legal in every state.
  */
@@ -20,8 +29,8 @@ import { CM_RECORD_LEN } from '../se/card-manager';
 import { MAX_COMMAND_LEN, MAX_RESPONSE_LEN, SecureElement } from '../se/secure-element';
 import { SW } from '../sw';
 import {
-  OP_APDU, OP_COMPLETE, RESULT_MALFORMED, RESULT_NOT_FOUND, RESULT_OK, RelayCommand, SEQUENCE_LENGTH_LEN,
-  parseRelayCommand, sequenceCount,
+  OP_APDU, OP_APDU_SEQUENCE, OP_COMPLETE, RESULT_GAP, RESULT_MALFORMED, RESULT_NOT_FOUND, RESULT_OK, RESULT_STOPPED,
+  RESULT_SUPERSEDED, RelayCommand, SEQUENCE_LENGTH_LEN, parseRelayCommand, sequenceCount,
 } from './relay-message';
 
 export type DownloadState = 'IDLE' | 'RELAYING' | 'DONE';
@@ -56,6 +65,8 @@ export class DownloadRelay {
   private lastSeq = -1;
   private readonly lastAnswer = new Uint8Array(RELAY_ANSWER_MAX);
   private lastAnswerLen = 0;
+  /** The last sequence given to the SE stopped at a status other than 9000. */
+  private stopped = false;
 
   constructor(se: SecureElement) {
     this.se = se;
@@ -82,6 +93,13 @@ export class DownloadRelay {
       copy(this.lastAnswer, 0, out, 0, this.lastAnswerLen);
       return this.lastAnswerLen;
     }
+    if (c.op === OP_APDU_SEQUENCE && this.state === 'RELAYING' && c.job === this.job) {
+      const refused = c.seq <= this.seq ? RESULT_SUPERSEDED : c.seq > this.seq + 1 ? RESULT_GAP : this.stopped ? RESULT_STOPPED : RESULT_OK;
+      if (refused !== RESULT_OK) {
+        out[0] = refused;
+        return 1;
+      }
+    }
     this.state = 'RELAYING';
     this.job = c.job;
     this.total = c.total;
@@ -94,6 +112,7 @@ export class DownloadRelay {
     if (c.op === OP_APDU) {
       n = this.transceive(msg, c.bodyOff, c.bodyLen);
       this.seq = c.seq;
+      this.stopped = false;
       out[0] = RESULT_OK;
       copy(this.rsp, 0, out, 1, n);
       n = n + 1;
@@ -110,6 +129,7 @@ export class DownloadRelay {
         if (m < 2 || ((this.rsp[m - 2] << 8) | this.rsp[m - 1]) !== SW.OK) break;
       }
       this.seq = c.seq + done - 1;
+      this.stopped = m < 2 || ((this.rsp[m - 2] << 8) | this.rsp[m - 1]) !== SW.OK;
       out[0] = RESULT_OK;
       out[1] = done;
       copy(this.rsp, 0, out, 2, m);

@@ -19,6 +19,15 @@
  *                       OP_COMPLETE: slot(1) | card-manager record (se/card-manager.ts)
  *     RESULT_MALFORMED  the command did not parse; body empty
  *     RESULT_NOT_FOUND  OP_COMPLETE: no card holds that application
+ *     RESULT_SUPERSEDED, RESULT_GAP, RESULT_STOPPED   OP_APDU_SEQUENCE of the job being relayed,
+ *                       not passed to the SE (the platform keeps a few sequences in flight, each
+ *                       in its own secured packet, download.ts): SUPERSEDED its seq is at or
+ *                       before the last command the SE was given (and it is no repeat of the last
+ *                       relay command); GAP its seq is past the one after it (a packet before it
+ *                       has not come); STOPPED the sequence before it stopped at a status other
+ *                       than 9000. So the SE runs a job's sequences once each, in seq order, and
+ *                       only after every command before them answered 9000: an answered sequence
+ *                       vouches for every sequence before it. Body empty.
  *
  * seq numbers the job's commands from 0; total is the job's command count as the platform sees
  * it now (it shows progress; it may grow once the platform has chosen the target card).
@@ -36,6 +45,9 @@ export const SEQUENCE_MAX_COMMANDS = 255;
 export const RESULT_OK = 0x00;
 export const RESULT_MALFORMED = 0x01;
 export const RESULT_NOT_FOUND = 0x02;
+export const RESULT_SUPERSEDED = 0x03;
+export const RESULT_GAP = 0x04;
+export const RESULT_STOPPED = 0x05;
 
 export const RELAY_AT_OP = 0;
 export const RELAY_AT_JOB = 1;
