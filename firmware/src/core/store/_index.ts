@@ -85,8 +85,14 @@ export class KeyIndex {
 
   /** Points an existing entry at a new version of its value. */
   replaceAt(i: number, addr: number, len: number): void {
-    writeU24(this.entries, i * ENTRY_SIZE + E_ADDR, addr);
-    writeU16(this.entries, i * ENTRY_SIZE + E_LEN, len);
+    // writeU24/writeU16 written out: a commit replaces an entry per record, and a call costs Espruino a scope
+    const e = this.entries;
+    const at = i * ENTRY_SIZE;
+    e[at + E_ADDR] = shr(addr, 16) & 0xff;
+    e[at + E_ADDR + 1] = shr(addr, 8) & 0xff;
+    e[at + E_ADDR + 2] = addr & 0xff;
+    e[at + E_LEN] = shr(len, 8) & 0xff;
+    e[at + E_LEN + 1] = len & 0xff;
   }
 
   removeAt(i: number): void {

@@ -181,7 +181,7 @@ export class Log {
    * only when the entry there still holds the key, which spares the binary search.
    */
   applyPut(type: number, id: number, addr: number, len: number, hint: number): void {
-    const key = storeKey(type, id);
+    const key = type * 65536 + id; // storeKey(type, id)
     const index = this.index;
     let i = hint;
     if (i < 0 || i >= index.count || index.keyAt(i) !== key) {

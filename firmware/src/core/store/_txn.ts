@@ -9,7 +9,7 @@
  * back costs a flash read and a CRC over the value: on Espruino ~6 empty-loop times a byte).
  */
 import { shr } from '../bits';
-import { fill, readU16, readU24 } from '../bytes';
+import { fill } from '../bytes';
 import { storeKey } from './_index';
 import type { Log } from './_log';
 import { KIND_DEL, KIND_PUT, PAGE_HEADER_SIZE, RECORD_OK } from './_layout';
@@ -105,12 +105,17 @@ export class OpenTxn {
    */
   applyKept(log: Log): number {
     const k = this.kept;
-    for (let at = 0; at < this.count * KEPT_ENTRY; at += KEPT_ENTRY) {
-      const len = readU16(k, at + K_LEN);
-      if (len === DEL_LEN) log.applyDel(k[at], readU16(k, at + 1));
+    const end = this.count * KEPT_ENTRY;
+    let at = 0;
+    let len = 0;
+    let hint = 0;
+    // readU16/readU24 written out (a call costs Espruino a scope; a debit applies three records)
+    for (; at < end; at += KEPT_ENTRY) {
+      len = (k[at + K_LEN] << 8) | k[at + K_LEN + 1];
+      if (len === DEL_LEN) log.applyDel(k[at], (k[at + 1] << 8) | k[at + 2]);
       else {
-        const hint = readU16(k, at + K_HINT);
-        log.applyPut(k[at], readU16(k, at + 1), readU24(k, at + K_ADDR), len, hint === NO_HINT ? -1 : hint);
+        hint = (k[at + K_HINT] << 8) | k[at + K_HINT + 1];
+        log.applyPut(k[at], (k[at + 1] << 8) | k[at + 2], (k[at + K_ADDR] << 16) | (k[at + K_ADDR + 1] << 8) | k[at + K_ADDR + 2], len, hint === NO_HINT ? -1 : hint);
       }
     }
     return this.count;

@@ -65,7 +65,9 @@ function checkType(type: number): void {
   if (type < 0 || type > 255 || type % 1 !== 0) throw new Error(`store: record type must be 0..255, got ${type}`);
 }
 
-function checkId(id: number): void {
+/** checkType and the id's range in one call (a call costs Espruino a scope, and every get and put checks both). */
+function checkKey(type: number, id: number): void {
+  if (type < 0 || type > 255 || type % 1 !== 0) throw new Error(`store: record type must be 0..255, got ${type}`);
   if (id < 0 || id > 65535 || id % 1 !== 0) throw new Error(`store: id must be 0..65535, got ${id}`);
 }
 
@@ -181,8 +183,7 @@ export class Store {
   /** Writes (type, id) = data[off .. off+len) into the open transaction. False when full. */
   put(type: number, id: number, data: Uint8Array, off: number, len: number): boolean {
     this.requireTxn('put');
-    checkType(type);
-    checkId(id);
+    checkKey(type, id);
     if (len < 0 || len > this.log.maxValue || off < 0 || off + len > data.length) {
       throw new Error(`store.put: value data[${off}..${off + len}) invalid (buffer ${data.length}, max ${this.log.maxValue})`);
     }
@@ -195,8 +196,7 @@ export class Store {
    */
   putTally(type: number, id: number, len: number): boolean {
     this.requireTxn('putTally');
-    checkType(type);
-    checkId(id);
+    checkKey(type, id);
     if (len < 1 || len > this.log.maxValue) throw new Error(`store.putTally: ${len} bytes (1..${this.log.maxValue})`);
     return this.putRecord(type, id, this.log.out, 0, len, true);
   }
@@ -242,8 +242,7 @@ export class Store {
   /** Deletes (type, id) in the open transaction (also when it has no value); may use the delete reserve. False when full. */
   remove(type: number, id: number): boolean {
     this.requireTxn('remove');
-    checkType(type);
-    checkId(id);
+    checkKey(type, id);
     if (!this.writeRecord(KIND_DEL, type, id, this.log.out, 0, 0, false, recordSpace(0), -1)) return this.fail();
     return true;
   }
@@ -301,9 +300,8 @@ export class Store {
 
   private findKey(type: number, id: number): number {
     this.requireMounted();
-    checkType(type);
-    checkId(id);
-    return this.index.find(storeKey(type, id));
+    checkKey(type, id);
+    return this.index.find(type * 65536 + id); // storeKey(type, id)
   }
 
   /** The page compaction must not touch: the one with this transaction's first record (or the head). */
@@ -314,7 +312,7 @@ export class Store {
   /** put() or putTally() once their arguments are checked. */
   private putRecord(type: number, id: number, data: Uint8Array, off: number, len: number, tally: boolean): boolean {
     // Not findKey(): put() and putTally() have checked the store, the type and the id
-    const found = this.index.find(storeKey(type, id));
+    const found = this.index.find(type * 65536 + id); // storeKey(type, id)
     const newKey = found < 0;
     if (newKey && this.index.count + this.txnNewKeys >= this.index.capacity) return this.fail();
     const space = recordSpace(len);
