@@ -61,7 +61,7 @@ export function setDeviceStatus(db: PlatformDb, id: string, status: DeviceStatus
 }
 
 export function touchDevice(db: PlatformDb, id: string): void {
-  db.prepare('UPDATE devices SET last_seen_at = ? WHERE id = ?').run(nowIso(), id);
+  db.transactionGrouped(() => db.prepare('UPDATE devices SET last_seen_at = ? WHERE id = ?').run(nowIso(), id))();
 }
 
 function toRecord(r: DeviceRow): DeviceRecord {

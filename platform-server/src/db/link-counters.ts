@@ -41,13 +41,10 @@ export class DbCounterStore implements CounterStore {
         )
         .run(this.deviceId, this.direction, value).changes;
     const fence = this.fence;
-    const changes =
-      fence === null
-        ? upsert()
-        : this.db.transaction(() => {
-            fence(this.deviceId);
-            return upsert();
-          })();
+    const changes = this.db.transactionGrouped(() => {
+      if (fence !== null) fence(this.deviceId);
+      return upsert();
+    })();
     if (changes !== 1) throw new Error(`link counter ${this.direction} of '${this.deviceId}' moved on in another platform process`);
   }
 }

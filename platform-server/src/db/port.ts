@@ -63,6 +63,18 @@ export interface PlatformDb {
    * commit. Engines whose commits are durable at once run it as transaction().
    */
   transactionUnsynced<T>(fn: () => T): () => T;
+  /**
+   * A transaction that commits with the other grouped commits of its event-loop turn, under group
+   * commit: one engine transaction for all of them, committed at the end of the turn, before any
+   * durable() or whenDurable() fsync, or by the next transaction() or plain statement (which commit
+   * at once, grouped ones before them included). Until then a kill -9 loses it as a power cut
+   * would: only for records nobody outside the process sees before they are durable (what the
+   * link's frames carry, held by frames-after-commit.ts; what an HTTP answer says, after its
+   * durable()), never for one written after an outside party acted (an issuer's ledger), which a
+   * kill must not lose. Asks for durable() like transaction(). Engines whose commits are durable at
+   * once run it as transaction().
+   */
+  transactionGrouped<T>(fn: () => T): () => T;
   /** Makes every commit so far durable; returns at once when none is waiting. Blocks the thread while the disk works. */
   durable(): void;
   /**

@@ -87,6 +87,10 @@ export class PostgresDb implements PlatformDb {
     return this.transaction(fn);
   }
 
+  transactionGrouped<T>(fn: () => T): () => T {
+    return this.transaction(fn);
+  }
+
   durable(): void {}
 
   whenDurable(): Promise<void> {

@@ -12,10 +12,23 @@
  * appended before it started, the commits made meanwhile waiting for the next (group commit in the
  * usual sense). durable() is the same fsync on the calling thread, for close and the HTTP answers.
  * Checkpoints sync the WAL before copying it (same page), so nothing already checkpointed waits.
+ *
+ * The turn's transaction (transactionGrouped, transactionUnsynced; port.ts): under group commit
+ * those commits of one event-loop turn are one SQLite transaction. The first of them opens it
+ * (BEGIN IMMEDIATE: the write lock at once, so no later upgrade can fail), each is a savepoint
+ * inside it (rolled back alone when it throws, as before), and it commits at the end of the turn,
+ * or earlier: before any fsync (durable(), whenDurable(), close()), so an fsync covers whole turns,
+ * and with any other write, which runs inside it and commits it at once, so a write a kill -9 must
+ * not lose (an issuer's ledger has acted on it) is on the WAL when it returns, as before. A page
+ * several commits of a turn change reaches the WAL once, and one BEGIN and COMMIT serve them all.
+ * When SQLite rolls the whole turn back itself (disk full, I/O error) or its COMMIT fails, the
+ * turn is lost as in a power cut, but this process still holds state that assumed it: writes are
+ * refused from then on (DatabaseUnavailableError) and waiting whenDurable() calls rejected, until a
+ * restart reads the database again.
  */
 import { close as closeAsync, closeSync, fsync, fsyncSync, open, openSync } from 'node:fs';
 import Database from 'better-sqlite3';
-import type { PlatformDb, RunResult, Statement } from './port';
+import { DatabaseUnavailableError, type PlatformDb, type RunResult, type Statement } from './port';
 
 const MAX_CACHED_STATEMENTS = 512;
 /**
@@ -43,6 +56,8 @@ export class SqliteDb implements PlatformDb {
       this.native.pragma('foreign_keys = ON');
       this.native.pragma('busy_timeout = 5000');
       this.run = this.native.transaction((fn: () => unknown) => fn());
+      this.beginTurnStatement = this.native.prepare('BEGIN IMMEDIATE');
+      this.commitTurnStatement = this.native.prepare('COMMIT');
     } catch (err) {
       this.native.close();
       throw err;
@@ -61,7 +76,20 @@ export class SqliteDb implements PlatformDb {
     const s = this.native.prepare(sql);
     const statement: Statement = {
       run: (...params: unknown[]): RunResult => {
-        const changes = s.run(...params).changes;
+        if (this.depth > 0 || !this.turnOpen) {
+          const changes = s.run(...params).changes;
+          this.committed();
+          return { changes };
+        }
+        // A plain write while the turn is open: inside it, then committed with it at once.
+        let changes: number;
+        try {
+          changes = s.run(...params).changes;
+        } catch (err) {
+          this.checkTurn(err);
+          throw err;
+        }
+        this.commitTurn();
         this.committed();
         return { changes };
       },
@@ -75,6 +103,7 @@ export class SqliteDb implements PlatformDb {
   }
 
   exec(sql: string): void {
+    if (this.depth === 0) this.commitTurn();
     this.native.exec(sql);
     this.committed();
   }
@@ -88,7 +117,22 @@ export class SqliteDb implements PlatformDb {
 
   transaction<T>(fn: () => T): () => T {
     return () => {
-      const result = this.run(fn) as T;
+      if (this.depth > 0 || !this.turnOpen) {
+        const result = this.run(fn) as T;
+        this.committed();
+        return result;
+      }
+      // Inside the open turn (a savepoint), which commits with it at once.
+      const result = this.runInTurn(fn);
+      this.commitTurn();
+      this.committed();
+      return result;
+    };
+  }
+
+  transactionGrouped<T>(fn: () => T): () => T {
+    return () => {
+      const result = this.runInTurn(fn);
       this.committed();
       return result;
     };
@@ -100,7 +144,83 @@ export class SqliteDb implements PlatformDb {
    * (no group commit) it is synced like any other.
    */
   transactionUnsynced<T>(fn: () => T): () => T {
-    return () => this.run(fn) as T;
+    return () => this.runInTurn(fn);
+  }
+
+  /** Transactions running (nested ones counted): committed() counts only the outermost, and no turn ends inside one. */
+  private depth = 0;
+
+  /** fn in the turn's transaction (opened if need be), or nested in the transaction running. */
+  private runInTurn<T>(fn: () => T): T {
+    this.openTurn();
+    this.depth++;
+    let result: T;
+    try {
+      result = this.run(fn) as T;
+    } catch (err) {
+      this.depth--;
+      if (this.depth === 0) this.checkTurn(err);
+      throw err;
+    }
+    this.depth--;
+    return result;
+  }
+
+  private readonly beginTurnStatement: Database.Statement;
+  private readonly commitTurnStatement: Database.Statement;
+  /** The turn's transaction is open (group commit); its COMMIT is due at the end of the turn at the latest. */
+  private turnOpen = false;
+  private turnEnd: NodeJS.Immediate | null = null;
+  /** A turn SQLite rolled back or could not commit: writes are refused from then on (the class comment). */
+  private lostTurn: DatabaseUnavailableError | null = null;
+
+  private openTurn(): void {
+    if (this.lostTurn !== null) throw this.lostTurn;
+    if (!this.grouped || this.turnOpen || this.depth > 0 || this.native.inTransaction) return;
+    this.beginTurnStatement.run();
+    this.turnOpen = true;
+    this.turnEnd = setImmediate(() => {
+      this.turnEnd = null;
+      try {
+        this.commitTurn();
+      } catch {
+        // Recorded and told to the waiters (turnLost).
+      }
+    });
+  }
+
+  /** Commits the turn's transaction, if one is open. */
+  private commitTurn(): void {
+    if (!this.turnOpen) return;
+    if (this.depth > 0) throw new Error('the turn cannot commit inside a transaction');
+    this.turnClosed();
+    try {
+      this.commitTurnStatement.run();
+    } catch (err) {
+      if (this.native.inTransaction) this.native.exec('ROLLBACK');
+      this.turnLost(err);
+      throw err;
+    }
+  }
+
+  /** After a failed write in the turn: SQLite may have rolled the whole turn back (SQLITE_FULL, SQLITE_IOERR...). */
+  private checkTurn(err: unknown): void {
+    if (!this.turnOpen || this.native.inTransaction) return;
+    this.turnClosed();
+    this.turnLost(err);
+  }
+
+  private turnClosed(): void {
+    this.turnOpen = false;
+    if (this.turnEnd !== null) {
+      clearImmediate(this.turnEnd);
+      this.turnEnd = null;
+    }
+  }
+
+  private turnLost(err: unknown): void {
+    this.lostTurn = new DatabaseUnavailableError(`SQLite rolled back commits this process relies on (${err instanceof Error ? err.message : String(err)}): restart it`);
+    this.failed(this.commits, this.lostTurn);
   }
 
   /** Commits appended to the WAL (outside transactions) since grouping began, and how many of them are known durable. */
@@ -122,6 +242,7 @@ export class SqliteDb implements PlatformDb {
   }
 
   durable(): void {
+    this.commitTurn();
     if (this.durableCommits >= this.commits) return;
     const covered = this.commits;
     const fd = this.openWal();
@@ -146,7 +267,7 @@ export class SqliteDb implements PlatformDb {
   close(): void {
     if (!this.native.open) return;
     try {
-      this.durable();
+      if (this.lostTurn === null) this.durable();
     } finally {
       this.native.close();
     }
@@ -154,7 +275,8 @@ export class SqliteDb implements PlatformDb {
 
   /** A write statement or a transaction ended (a read-only transaction too: the fsync then finds nothing to write). */
   private committed(): void {
-    if (!this.grouped || this.native.inTransaction) return;
+    if (!this.grouped || this.depth > 0) return;
+    if (!this.turnOpen && this.native.inTransaction) return; // inside a transaction begun through `native` (tests)
     this.commits++;
     this.syncSoon();
   }
@@ -171,6 +293,11 @@ export class SqliteDb implements PlatformDb {
 
   private syncInBackground(): void {
     if (this.syncing || this.durableCommits >= this.commits || !this.native.open) return;
+    try {
+      this.commitTurn();
+    } catch {
+      return; // the turn is lost: its waiters are told
+    }
     this.syncing = true;
     const covered = this.commits;
     const done = (err: NodeJS.ErrnoException | null): void => {

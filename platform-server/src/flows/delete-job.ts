@@ -137,7 +137,7 @@ async function target(env: StepEnv, job: Job<DeleteContext>, channel: SeChannel)
   };
   env.log('dpu.job.target', { jobId: job.id, held: holder !== undefined, loadFile: files.some((f) => f.aid === deleteAid), slot: ctx.slot });
   let next = job;
-  db.transaction(() => {
+  db.transactionGrouped(() => {
     env.fence(job.device_id);
     if (ctx.cardSerial !== null) db.prepare("UPDATE cards SET state = 'deleting', updated_at = ? WHERE card_serial = ? AND state <> 'empty'").run(nowIso(), ctx.cardSerial);
     next = updateJob(db, job, { state: 'deleting', context: ctx, ackedBlock: -1, totalBlocks: 1, cardSerial: ctx.cardSerial ?? undefined, detail: { deleteAid, slot: ctx.slot } });
@@ -161,7 +161,7 @@ async function confirm(env: StepEnv, job: Job<DeleteContext>): Promise<Job<Delet
   if (left !== null) throw new Error(`the SE still holds ${c.instanceAid} in slot ${left.slot} after DELETE`);
   const db = env.p.db;
   let done = job;
-  db.transaction(() => {
+  db.transactionGrouped(() => {
     env.fence(job.device_id);
     if (c.cardSerial !== null) {
       db.prepare('DELETE FROM installations WHERE card_serial = ?').run(c.cardSerial);

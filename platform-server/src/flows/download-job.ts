@@ -68,7 +68,7 @@ export function queueDownload(p: Platform, deviceId: string, applicationId: stri
   }
   const active = listJobs(p.db, { deviceId, active: true }).find((j) => j.kind === 'download' && j.application_id === applicationId);
   if (active !== undefined) return getJob<DownloadContext>(p.db, active.id) as Job<DownloadContext>;
-  return p.db.transaction(() => {
+  return p.db.transactionGrouped(() => {
     const job = createJob<DownloadContext>(p.db, 'download', deviceId, applicationId, 'queued', {
       relayRef: randomInt(1, 0x7fffffff),
       seed: null,
@@ -152,7 +152,7 @@ async function complete(env: StepEnv, job: Job<DownloadContext>): Promise<Job<Do
   const at = nowIso();
   const db = env.p.db;
   let done = job;
-  db.transaction(() => {
+  db.transactionGrouped(() => {
     env.fence(job.device_id);
     db.prepare('DELETE FROM installations WHERE card_serial IN (SELECT card_serial FROM cards WHERE se_serial = ? AND slot = ?) AND application_id = ?').run(
       seSerial,

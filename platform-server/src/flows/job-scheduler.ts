@@ -204,7 +204,7 @@ export class JobScheduler {
     const latest = getJob<RelayContext>(this.p.db, jobId) as Job<RelayContext>;
     let failed = latest;
     try {
-      this.p.db.transaction(() => {
+      this.p.db.transactionGrouped(() => {
         this.leases?.fence(latest.device_id);
         failed = updateJob(this.p.db, latest, { state: 'failed', error: err.message });
         audit(this.p.db, 'platform', `${failed.kind}.failed`, failed.device_id, { jobId, error: err.message });

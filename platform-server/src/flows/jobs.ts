@@ -33,7 +33,7 @@ export function createJob<C>(db: PlatformDb, kind: JobKind, deviceId: string, ap
   const id = randomUUID();
   const at = nowIso();
   const json = JSON.stringify(context);
-  db.transaction(() => {
+  db.transactionGrouped(() => {
     db.prepare(
       'INSERT INTO jobs (id, kind, device_id, application_id, state, context, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
     ).run(id, kind, deviceId, applicationId, state, json, at, at);
@@ -108,7 +108,7 @@ export function updateJob<C>(db: PlatformDb, job: Job<C>, u: JobUpdate<C>): Job<
     attempts: job.attempts + (u.attempt === true ? 1 : 0),
     updated_at: at,
   };
-  db.transaction(() => {
+  db.transactionGrouped(() => {
     db.prepare(
       'UPDATE jobs SET state = ?, acked_block = ?, total_blocks = ?, context = ?, card_serial = ?, error = ?, attempts = ?, updated_at = ? WHERE id = ?',
     ).run(next.state, next.acked_block, next.total_blocks, JSON.stringify(next.context), next.card_serial, next.error, next.attempts, at, job.id);

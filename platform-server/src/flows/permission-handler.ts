@@ -33,7 +33,7 @@ export function answerPermission(p: Platform, log: Log, grantTtlS: number, devic
   } finally {
     wipeIsdKeys(keys);
   }
-  const job = p.db.transaction(() => {
+  const job = p.db.transactionGrouped(() => {
     const granted = createJob(p.db, 'permission', deviceId, null, 'done', { expiresAt, kcv });
     audit(p.db, `device:${deviceId}`, 'permission.granted', deviceId, { jobId: granted.id, seSerial: device.seSerial, kvn: device.isdKeyVersion, expiresAt, kcv });
     return granted;

@@ -113,7 +113,7 @@ async function read(env: StepEnv, job: Job<StatusContext>, channel: SeChannel): 
   };
   const db = env.p.db;
   let done = job;
-  db.transaction(() => {
+  db.transactionGrouped(() => {
     env.fence(job.device_id);
     done = updateJob(db, job, { state: 'done', context: { ...job.context, report }, detail: { cards: cards.length, drift: drift.length } });
     audit(db, 'platform', 'status.reconciled', job.device_id, { jobId: job.id, cards: cards.length, drift: drift.map((d) => ({ kind: d.kind, cardSerial: d.cardSerial, aid: d.aid })) });
