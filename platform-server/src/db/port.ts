@@ -59,8 +59,9 @@ export interface PlatformDb {
    * with the next commit that does (the WAL is synced as a whole, in commit order), and frames
    * sent meanwhile do not wait for it. Only for a record a power cut may take back without harm
    * because nothing outside depends on it (a job's progress: a job resumed from an older point
-   * starts its session over, download-job.ts); a kill of the process loses nothing, as for any
-   * commit. Engines whose commits are durable at once run it as transaction().
+   * starts its session over, download-job.ts). Under group commit it joins its turn's transaction
+   * (transactionGrouped), so a kill -9 before the turn ends takes it back as a power cut would.
+   * Engines whose commits are durable at once run it as transaction().
    */
   transactionUnsynced<T>(fn: () => T): () => T;
   /**

@@ -129,7 +129,8 @@ export function updateJob<C>(db: PlatformDb, job: Job<C>, u: JobUpdate<C>): Job<
  * transactionUnsynced): the next command may leave before this commit is on disk. A power cut may
  * take it back, a whole number of such commits; the job then resumes from an older command, whose
  * C-MAC the SE, further on in the session, refuses, so the job opens a new session and starts over
- * (download-job.ts); a kill of the process loses nothing.
+ * (download-job.ts); a kill -9 before the end of its event-loop turn takes it back the same way
+ * (it commits with the turn's transaction, PlatformDb.transactionGrouped).
  */
 export function recordProgress<C>(db: PlatformDb, job: Job<C>, ackedBlock: number): Job<C> {
   const at = nowIso();
