@@ -77,10 +77,14 @@ export function main(): void {
   }
 
   let mcu: McuLink | null = null;
+  const deviceId = provisioning.bundle === null ? null : provisioning.bundle.deviceId;
   if (se !== null && provisioning.bundle !== null) {
     mcu = new McuLink(provisioning.bundle, se, st, consoleLine);
     mcu.start();
   }
+  // Booted: the SE's store holds the ISD keys, the link's engines its keys, the broker session its
+  // settings; status() needs the device id only, so the bundle (ISD and link keys) is not kept.
+  provisioning.bundle = null;
 
   exposeOnConsole('status', () => {
     const mem = memory();
@@ -88,7 +92,7 @@ export function main(): void {
       statusLines({
         build: TAPCARD_BUILD,
         espruino: firmwareVersion(),
-        deviceId: provisioning.bundle === null ? null : provisioning.bundle.deviceId,
+        deviceId: deviceId,
         provisioningProblem: provisioning.problem,
         pn532Firmware: pn532.firmware,
         pn532State: emulation !== null ? emulation.state : chip !== null ? chip.state : 'off',

@@ -26,6 +26,11 @@ import type { ProvisioningBundle } from './provisioning';
 /** GET STATUS of the applications, TLV answer, any AID: 80 F2 40 02 02 4F 00 00 (GPCS 11.4.2). */
 const GET_STATUS_APPS = new Uint8Array([0x80, 0xf2, 0x40, 0x02, 0x02, 0x4f, 0x00, 0x00]);
 
+/** An AES engine for flow 1's management session (made per permission). */
+function managementCipher(): EspruinoAesCipher {
+  return new EspruinoAesCipher(aes());
+}
+
 export class McuLink implements McuShell {
   readonly mcu: Mcu;
   readonly mqtt: MqttSession;
@@ -34,8 +39,12 @@ export class McuLink implements McuShell {
   lastPermission = 'none';
   private app = '';
 
+  /**
+   * No closure is made here (frameSink() makes the broker's): a closure would hold this scope, and
+   * with it the bundle (its link keys wiped, its SE part used at boot only) for as long as it lives.
+   */
   constructor(
-    private readonly bundle: ProvisioningBundle,
+    bundle: ProvisioningBundle,
     se: SecureElement,
     storage: EspruinoStorage,
     private readonly say: (line: string) => void,
@@ -49,15 +58,14 @@ export class McuLink implements McuShell {
     keys.kic.fill(0);
     keys.kid.fill(0);
     const counters = new LinkCounters(storage, LINK_COUNTER_FILES);
-    const shell = this;
-    this.mqtt = new MqttSession(bundle.deviceId, bundle.broker, (frame, len) => shell.mcu.receive(frame, len, nowSeconds()));
+    this.mqtt = new MqttSession(bundle.deviceId, bundle.broker, this.frameSink());
     this.mcu = new Mcu(
       se,
       new LinkKeyset(kic, kid, keys.keyIndex),
       counters.up,
       counters.down,
       bundle.broker.frameSize,
-      () => new EspruinoAesCipher(native),
+      managementCipher,
       espruinoRandom,
       POR_TIMEOUT_MS / 1000,
       this,
@@ -66,6 +74,12 @@ export class McuLink implements McuShell {
 
   start(): void {
     this.mqtt.start();
+  }
+
+  /** Frames from the broker go to the MCU. */
+  private frameSink(): (frame: Uint8Array, len: number) => void {
+    const shell = this;
+    return (frame, len) => shell.mcu.receive(frame, len, nowSeconds());
   }
 
   /** Console download(app): asks the platform to install an application; it answers with a job. */
@@ -132,7 +146,7 @@ export class McuLink implements McuShell {
     const m = this.mqtt;
     const r = this.mcu.relay;
     return (
-      this.bundle.broker.url + ' as ' + this.bundle.deviceId + ', ' + m.state +
+      m.broker.url + ' as ' + m.deviceId + ', ' + m.state +
       (m.lastError === '' ? '' : ' (last error ' + m.lastError + ')') +
       ', frames ' + m.framesIn + ' in ' + m.framesOut + ' out ' + m.framesDropped + ' dropped, ' +
       this.mcu.link.refused + ' refused; relay ' + r.relayed + ' commands' +

@@ -46,8 +46,8 @@ export class MqttSession {
   private readonly frame: Uint8Array;
 
   constructor(
-    private readonly deviceId: string,
-    private readonly broker: BrokerSettings,
+    readonly deviceId: string,
+    readonly broker: BrokerSettings,
     private readonly onFrame: (frame: Uint8Array, len: number) => void,
   ) {
     this.frame = new Uint8Array(broker.frameSize);

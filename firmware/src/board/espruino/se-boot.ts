@@ -8,6 +8,7 @@
 import { BUILT_IN_APPLET_CLASSES } from '../../core/applets/built-in';
 import type { TargetParams } from '../../core/pn532/commands';
 import { SecureElement } from '../../core/se/secure-element';
+import type { CipherFactory } from '../../core/crypto/block-cipher';
 import type { Flash } from '../../core/ports/flash';
 import { NFCID1T, SENS_RES } from './board-config';
 import { aes, nativeCrc32 } from './espruino-api';
@@ -18,22 +19,36 @@ import type { SeProvisioning } from './provisioning';
 
 /** desTableBuffer: the DES round tables laid out as buildDesTables() makes them (the board's: des-table-file.ts). */
 export function bootSecureElement(flash: Flash, provisioning: SeProvisioning, desTableBuffer: ArrayBufferLike): SecureElement {
-  const nativeAes = aes();
-  const desTables = new DesTables(desTableBuffer);
+  const engines = engineFactories(desTableBuffer);
   const se = new SecureElement({
     flash: flash,
     crc32: nativeCrc32,
     random: espruinoRandom,
-    aes: () => new EspruinoAesCipher(nativeAes),
-    des: () => new WordDes(desTables),
-    // the purse's DPK/DLK are 16 bytes (PBOC_KEY_LEN), its only 3DES use on the SE
-    tripleDes: () => new WordTripleDes(desTables, true),
+    aes: engines.aes,
+    des: engines.des,
+    tripleDes: engines.tripleDes,
     serial: provisioning.serial,
     appletClasses: BUILT_IN_APPLET_CLASSES,
     initialKeys: { kvn: provisioning.isdKeyVersion, enc: provisioning.enc, mac: provisioning.mac, dek: provisioning.dek },
   });
   se.boot();
   return se;
+}
+
+/**
+ * The SE's engine factories, made apart from bootSecureElement: their closures then hold the AES
+ * module and the DES tables only, not the provisioning bundle's SE part (the ISD keys) the boot
+ * read.
+ */
+function engineFactories(desTableBuffer: ArrayBufferLike): { aes: CipherFactory; des: CipherFactory; tripleDes: CipherFactory } {
+  const nativeAes = aes();
+  const desTables = new DesTables(desTableBuffer);
+  return {
+    aes: () => new EspruinoAesCipher(nativeAes),
+    des: () => new WordDes(desTables),
+    // the purse's DPK/DLK are 16 bytes (PBOC_KEY_LEN), its only 3DES use on the SE
+    tripleDes: () => new WordTripleDes(desTables, true),
+  };
 }
 
 function bytes(values: number[]): Uint8Array {

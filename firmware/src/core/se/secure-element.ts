@@ -58,7 +58,7 @@ export interface SecureElementConfig {
   serial: Uint8Array;
   /** Application classes built into this SE. */
   appletClasses: AppletClass[];
-  /** The ISD key set written at first boot (KVN 30..3F, AES keys). */
+  /** The ISD key set written at first boot (KVN 30..3F, AES keys); the SE drops it once booted. */
   initialKeys: { kvn: number; enc: Uint8Array; mac: Uint8Array; dek: Uint8Array };
 }
 
@@ -74,7 +74,9 @@ export class SecureElement {
   readonly atrLen: number;
   /** SE serial number (SCP03 key diversification data). */
   readonly serial: Uint8Array;
-  private readonly config: SecureElementConfig;
+  private readonly classes: AppletClass[];
+  /** The first ISD key set until boot() has found or made the store's: no copy is kept after. */
+  private initialKeys: SecureElementConfig['initialKeys'] | null;
   private readonly scm: SecureChannelModule;
   private readonly services: SeServices;
   private readonly cmd = new CommandApdu();
@@ -88,7 +90,8 @@ export class SecureElement {
 
   constructor(config: SecureElementConfig) {
     if (config.serial.length !== KDD_LEN) throw new Error(`SE serial must be ${KDD_LEN} bytes, got ${config.serial.length}`);
-    this.config = config;
+    this.classes = config.appletClasses;
+    this.initialKeys = config.initialKeys;
     this.serial = config.serial;
     // Handlers write the response data straight into the caller's buffer (transceive()).
     this.rsp = new ApduResponse(new Uint8Array(0));
@@ -118,14 +121,17 @@ export class SecureElement {
   boot(): void {
     this.store.mount();
     this.cardManager.forget(); // the flash may hold another state than the one last committed here
+    const k = this.initialKeys;
     if (!this.store.has(REC_SE_STATE, 0)) {
-      const k = this.config.initialKeys;
+      if (k === null) throw new Error('SE personalisation failed: the initial keys went with an earlier boot');
       this.store.begin();
       if (!this.scm.personalize(k.kvn, k.enc.length, k.enc, k.mac, k.dek) || !this.store.commit()) {
         this.store.abort();
         throw new Error('SE personalisation failed: store full or flash error');
       }
     }
+    // the store holds the ISD keys from here on (on a board the bundle's copy can then go too)
+    this.initialKeys = null;
     this.store.get(REC_SE_STATE, 0, this.state, 0);
     this.isd.cardLifeCycle = this.state[STATE_LIFE_CYCLE];
     this.registry.reload();
@@ -136,7 +142,7 @@ export class SecureElement {
   /** Attaches every installed instance to its slot (boot); its runtime object is made at its first SELECT. */
   private attachInstalled(): void {
     const r = this.registry;
-    const classes = this.config.appletClasses;
+    const classes = this.classes;
     for (let s = 0; s < SLOT_COUNT; s++) {
       this.slots[s].detach();
       if (!r.appUsed[s]) continue;
