@@ -10,7 +10,7 @@ import path from 'node:path';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../platform-server/src/db/database';
-import type { PlatformDb } from '../../platform-server/src/db/port';
+import { DatabaseUnavailableError, type PlatformDb } from '../../platform-server/src/db/port';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -101,5 +101,30 @@ describe("the turn's transaction", () => {
     db.close();
     expect(rows(other)).toEqual([1, 2]);
     other.close();
+  });
+
+  it('a turn whose COMMIT fails is lost as in a power cut: its waiters are told and every write refused until the database is opened again', async () => {
+    const file = freshFile();
+    const setup = openDatabase(file);
+    // A deferred foreign key is checked at COMMIT: a way to make a turn's COMMIT fail on demand.
+    setup.exec('CREATE TABLE parents (id INTEGER PRIMARY KEY); CREATE TABLE children (parent INTEGER REFERENCES parents (id) DEFERRABLE INITIALLY DEFERRED)');
+    setup.close();
+    const db = openDatabase(file);
+    db.groupCommits();
+    grouped(db, 1);
+    db.transactionGrouped(() => db.prepare('INSERT INTO children (parent) VALUES (7)').run())();
+    await expect(db.whenDurable()).rejects.toBeInstanceOf(DatabaseUnavailableError);
+    expect(() => grouped(db, 2)).toThrow(DatabaseUnavailableError);
+    expect(() => db.prepare('INSERT INTO rows (n) VALUES (3)').run()).toThrow(DatabaseUnavailableError);
+    expect(() => db.transaction(() => db.prepare('INSERT INTO rows (n) VALUES (4)').run())()).toThrow(DatabaseUnavailableError);
+    expect(() => db.exec('INSERT INTO rows (n) VALUES (5)')).toThrow(DatabaseUnavailableError);
+    expect(rows(db)).toEqual([]); // reads go on: nothing of the lost turn, nothing after it
+    db.close();
+    const reopened = openDatabase(file);
+    reopened.groupCommits();
+    grouped(reopened, 6);
+    reopened.durable();
+    expect(rows(reopened)).toEqual([6]);
+    reopened.close();
   });
 });

@@ -76,6 +76,7 @@ export class SqliteDb implements PlatformDb {
     const s = this.native.prepare(sql);
     const statement: Statement = {
       run: (...params: unknown[]): RunResult => {
+        this.refuseIfLost();
         if (this.depth > 0 || !this.turnOpen) {
           const changes = s.run(...params).changes;
           this.committed();
@@ -103,6 +104,7 @@ export class SqliteDb implements PlatformDb {
   }
 
   exec(sql: string): void {
+    this.refuseIfLost();
     if (this.depth === 0) this.commitTurn();
     this.native.exec(sql);
     this.committed();
@@ -117,6 +119,7 @@ export class SqliteDb implements PlatformDb {
 
   transaction<T>(fn: () => T): () => T {
     return () => {
+      this.refuseIfLost();
       if (this.depth > 0 || !this.turnOpen) {
         const result = this.run(fn) as T;
         this.committed();
@@ -174,8 +177,13 @@ export class SqliteDb implements PlatformDb {
   /** A turn SQLite rolled back or could not commit: writes are refused from then on (the class comment). */
   private lostTurn: DatabaseUnavailableError | null = null;
 
-  private openTurn(): void {
+  /** Every write, grouped or not: after a lost turn this process's state may assume what SQLite undid. */
+  private refuseIfLost(): void {
     if (this.lostTurn !== null) throw this.lostTurn;
+  }
+
+  private openTurn(): void {
+    this.refuseIfLost();
     if (!this.grouped || this.turnOpen || this.depth > 0 || this.native.inTransaction) return;
     this.beginTurnStatement.run();
     this.turnOpen = true;
