@@ -168,7 +168,7 @@ export async function tapBench(opts: BenchOptions): Promise<BenchResult> {
     notes: [
       'a tap is timed from the SELECT to the last answer, including the security module\'s MAC1/MAC2 computation; no RF time (PN532 and air) is in these setups.',
       'card blocks: encryptBlock/decryptBlock calls of SoftAes/SoftDes/SoftTripleDes while the SE runs the command; a 3DES block counts once.',
-      'not measured: the emulated board (the firmware bundle) over vpcd: its purse commands fail in the emulator today (E.hwRand missing there; see the firmware bench).',
+      'the firmware bundle is not timed here: the emulator runs it on V8, whose speed says nothing of a board; its time per command on the real Espruino interpreter, in loop units that carry to an ESP32, is in the firmware bench.',
     ],
     figures: { windowMs: DB31_WINDOW_MS, suicaMs: SUICA_MS, setups: figures },
   };
