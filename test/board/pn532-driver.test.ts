@@ -8,6 +8,7 @@ import { LINK, type LinkTiming } from '../../firmware/src/board/espruino/pn532-l
 import { Pn532, type Pn532Timing } from '../../firmware/src/board/espruino/pn532';
 import { CardEmulation, type ContactlessCard } from '../../firmware/src/board/espruino/card-emulation';
 import { VECTORS } from '../../firmware/src/core/pn532/frame.vectors';
+import { pdOffsetFor } from '../../firmware/src/core/pn532/frame';
 import { VirtualPn532 } from '../../host/emulator/virtual-pn532';
 
 const LINK_TIMING: LinkTiming = { pollMs: 1, waitPollMs: 1, ackTimeoutMs: 20, ackAttempts: 3, nackAttempts: 3 };
@@ -119,7 +120,7 @@ describe('PN532 driver over I2C against the virtual PN532', () => {
   it('reports the chip syntax-error frame for a command it does not know', async () => {
     const { chip, pn532 } = setup();
     const n = 1;
-    pn532.link.tx[pn532.link.pdOffset(n)] = 0x7e;
+    pn532.link.tx[pdOffsetFor(n)] = 0x7e;
     expect(await call((d) => pn532.link.send(n, 4, 50, d))).toBe(LINK.ERROR_FRAME);
     expect(wire(chip).slice(-1)).toEqual(['chip 0000ff01ff7f8100']);
   });

@@ -88,7 +88,7 @@ export interface LinkCounters {
 }
 
 export class Pn532Link {
-  /** Transmit buffer: write the PD at pdOffset(pdLength), then send(). */
+  /** Transmit buffer: write the PD at pdOffsetFor(pdLength) (core/pn532/frame), then send(). */
   readonly tx = new Uint8Array(FRAME_BUFFER_SIZE);
   /** Where the last response's PD lies in `rx`. */
   readonly info = new FrameInfo();
@@ -117,9 +117,62 @@ export class Pn532Link {
   private pollPeriod = 0;
   private timer: TimerHandle = undefined;
   private done: (result: number) => void = ignoreResult;
+  /**
+   * The poll timer's callback: reads the ready bit, then the ACK or the response when the chip has
+   * one. One function rather than a method each for the ready bit, the deadline, the ACK and the
+   * response: each costs Espruino ~4 JsVars of definitions while the firmware runs (docs/board.md,
+   * memory rounds).
+   */
   private readonly pollCallback = (): void => {
     this.timer = undefined;
-    this.poll();
+    if (this.phase === PHASE_IDLE) return;
+    let ready = false;
+    try {
+      ready = (this.bus.readFrom(this.address, 1)[0] & STATUS_READY) !== 0;
+    } catch (err) {
+      this.noteBusError(err);
+    }
+    if (!ready) {
+      if (this.deadline === 0 || Date.now() <= this.deadline) this.schedule();
+      else if (this.phase === PHASE_WAIT_ACK) this.retryOrFail();
+      else {
+        this.write(this.ackView); // abort the command in the chip before giving up on it
+        this.finish(LINK.TIMEOUT);
+      }
+      return;
+    }
+    if (this.phase === PHASE_WAIT_ACK) {
+      if (!this.read(1 + ACK_FRAME_LEN) || decodeFrame(this.rx, 1, ACK_FRAME_LEN, this.info) !== FRAME.ACK) {
+        this.retryOrFail();
+        return;
+      }
+      this.phase = PHASE_WAIT_RESPONSE;
+      const t = this.responseTimeoutMs;
+      this.deadline = t === NO_TIMEOUT ? 0 : Date.now() + t;
+      this.pollPeriod = t === NO_TIMEOUT ? this.timing.waitPollMs : this.timing.pollMs;
+      this.schedule();
+      return;
+    }
+    const kind = this.read(this.readLength) ? decodeFrame(this.rx, 1, this.rx.length - 1, this.info) : FRAME.TRUNCATED;
+    if (kind === FRAME.INFO) {
+      const ok =
+        this.info.tfi === TFI_PN532_TO_HOST &&
+        this.info.pdLength >= 1 &&
+        this.rx[this.info.pdOffset] === responseCodeOf(this.command);
+      this.finish(ok ? LINK.OK : LINK.WRONG_RESPONSE);
+    } else if (kind === FRAME.ERROR_FRAME) {
+      this.finish(LINK.ERROR_FRAME);
+    } else if (kind === FRAME.ACK) {
+      this.schedule(); // a repeated ACK: the response is still to come
+    } else if (this.nacks < this.timing.nackAttempts) {
+      // UM §6.2.1.4: a NACK asks the PN532 to send its last response frame again.
+      this.nacks++;
+      this.counters.nacksSent++;
+      this.write(this.nackView);
+      this.schedule();
+    } else {
+      this.finish(LINK.BAD_FRAME);
+    }
   };
 
   constructor(bus: I2cBus, address: number, timing: LinkTiming) {
@@ -130,11 +183,6 @@ export class Pn532Link {
     encodeNack(this.control, ACK_FRAME_LEN);
     this.ackView = this.control.subarray(0, ACK_FRAME_LEN);
     this.nackView = this.control.subarray(ACK_FRAME_LEN, 2 * ACK_FRAME_LEN);
-  }
-
-  /** Offset in `tx` where a PD of pdLength bytes goes. */
-  pdOffset(pdLength: number): number {
-    return pdOffsetFor(pdLength);
   }
 
   /**
@@ -169,15 +217,14 @@ export class Pn532Link {
    */
   abort(): void {
     if (this.phase === PHASE_IDLE) return;
-    this.stopTimer();
-    this.phase = PHASE_IDLE;
-    this.done = ignoreResult;
+    this.cancel();
     this.write(this.ackView);
   }
 
   /** Forgets the running command without touching the bus (the chip is being reset). */
   cancel(): void {
-    this.stopTimer();
+    if (this.timer !== undefined) clearTimer(this.timer);
+    this.timer = undefined;
     this.phase = PHASE_IDLE;
     this.done = ignoreResult;
   }
@@ -187,17 +234,14 @@ export class Pn532Link {
     this.phase = PHASE_WAIT_ACK;
     this.deadline = Date.now() + this.timing.ackTimeoutMs;
     this.pollPeriod = this.timing.pollMs;
-    this.write(this.txView(this.frameLength));
-    this.schedule();
-  }
-
-  private txView(length: number): Uint8Array {
-    let v = this.txViews[length];
+    // txViews[n] = tx.subarray(0, n), made on first use of each length
+    let v = this.txViews[this.frameLength];
     if (v === undefined) {
-      v = this.tx.subarray(0, length);
-      this.txViews[length] = v;
+      v = this.tx.subarray(0, this.frameLength);
+      this.txViews[this.frameLength] = v;
     }
-    return v;
+    this.write(v);
+    this.schedule();
   }
 
   private write(data: Uint8Array): void {
@@ -217,31 +261,6 @@ export class Pn532Link {
     this.timer = setTimer(this.pollPeriod, this.pollCallback);
   }
 
-  private stopTimer(): void {
-    if (this.timer !== undefined) clearTimer(this.timer);
-    this.timer = undefined;
-  }
-
-  private poll(): void {
-    if (this.phase === PHASE_IDLE) return;
-    if (!this.chipReady()) {
-      if (this.deadline !== 0 && Date.now() > this.deadline) this.onDeadline();
-      else this.schedule();
-      return;
-    }
-    if (this.phase === PHASE_WAIT_ACK) this.readAck();
-    else this.readResponse();
-  }
-
-  private chipReady(): boolean {
-    try {
-      return (this.bus.readFrom(this.address, 1)[0] & STATUS_READY) !== 0;
-    } catch (err) {
-      this.noteBusError(err);
-      return false;
-    }
-  }
-
   private read(length: number): boolean {
     try {
       this.rx = this.bus.readFrom(this.address, length);
@@ -250,15 +269,6 @@ export class Pn532Link {
       this.noteBusError(err);
       return false;
     }
-  }
-
-  private onDeadline(): void {
-    if (this.phase === PHASE_WAIT_ACK) {
-      this.retryOrFail();
-      return;
-    }
-    this.write(this.ackView); // abort the command in the chip before giving up on it
-    this.finish(LINK.TIMEOUT);
   }
 
   private retryOrFail(): void {
@@ -270,50 +280,9 @@ export class Pn532Link {
     }
   }
 
-  private readAck(): void {
-    if (!this.read(1 + ACK_FRAME_LEN)) {
-      this.retryOrFail();
-      return;
-    }
-    if (decodeFrame(this.rx, 1, ACK_FRAME_LEN, this.info) !== FRAME.ACK) {
-      this.retryOrFail();
-      return;
-    }
-    this.phase = PHASE_WAIT_RESPONSE;
-    const t = this.responseTimeoutMs;
-    this.deadline = t === NO_TIMEOUT ? 0 : Date.now() + t;
-    this.pollPeriod = t === NO_TIMEOUT ? this.timing.waitPollMs : this.timing.pollMs;
-    this.schedule();
-  }
-
-  private readResponse(): void {
-    const kind = this.read(this.readLength) ? decodeFrame(this.rx, 1, this.rx.length - 1, this.info) : FRAME.TRUNCATED;
-    if (kind === FRAME.INFO) {
-      const ok =
-        this.info.tfi === TFI_PN532_TO_HOST &&
-        this.info.pdLength >= 1 &&
-        this.rx[this.info.pdOffset] === responseCodeOf(this.command);
-      this.finish(ok ? LINK.OK : LINK.WRONG_RESPONSE);
-    } else if (kind === FRAME.ERROR_FRAME) {
-      this.finish(LINK.ERROR_FRAME);
-    } else if (kind === FRAME.ACK) {
-      this.schedule(); // a repeated ACK: the response is still to come
-    } else if (this.nacks < this.timing.nackAttempts) {
-      // UM §6.2.1.4: a NACK asks the PN532 to send its last response frame again.
-      this.nacks++;
-      this.counters.nacksSent++;
-      this.write(this.nackView);
-      this.schedule();
-    } else {
-      this.finish(LINK.BAD_FRAME);
-    }
-  }
-
   private finish(result: number): void {
-    this.stopTimer();
-    this.phase = PHASE_IDLE;
     const done = this.done;
-    this.done = ignoreResult;
+    this.cancel();
     done(result);
   }
 }

@@ -19,6 +19,7 @@ import {
   buildTgSetData, statusError, statusHasMore,
 } from '../../core/pn532/commands';
 import { DEFAULT_LINK_TIMING, I2cBus, LINK, LinkTiming, NO_TIMEOUT, Pn532Link } from './pn532-link';
+import { pdOffsetFor } from '../../core/pn532/frame';
 
 const EMPTY = new Uint8Array(0);
 
@@ -121,7 +122,7 @@ export class Pn532 {
   getFirmwareVersion(done: (result: number) => void): void {
     if (!this.begin(done)) return;
     const link = this.link;
-    const n = buildGetFirmwareVersion(link.tx, link.pdOffset(1));
+    const n = buildGetFirmwareVersion(link.tx, pdOffsetFor(1));
     link.send(n, FIRMWARE_VERSION_PD_LEN, this.timing.commandTimeoutMs, this.onFirmwareVersion);
   }
 
@@ -129,7 +130,7 @@ export class Pn532 {
   samConfiguration(done: (result: number) => void): void {
     if (!this.begin(done)) return;
     const link = this.link;
-    const n = buildSamConfiguration(link.tx, link.pdOffset(4), SAM_MODE_NORMAL, SAM_TIMEOUT_DEFAULT, SAM_USE_IRQ);
+    const n = buildSamConfiguration(link.tx, pdOffsetFor(4), SAM_MODE_NORMAL, SAM_TIMEOUT_DEFAULT, SAM_USE_IRQ);
     link.send(n, SAM_RESPONSE_PD_MAX, this.timing.commandTimeoutMs, this.onPlainResponse);
   }
 
@@ -141,7 +142,7 @@ export class Pn532 {
     if (!this.begin(done)) return;
     const link = this.link;
     // pdOffset depends only on normal vs extended framing; every TgInitAsTarget PD is normal.
-    const n = buildTgInitAsTarget(link.tx, link.pdOffset(INIT_TARGET_PD_MAX), params);
+    const n = buildTgInitAsTarget(link.tx, pdOffsetFor(INIT_TARGET_PD_MAX), params);
     if (n < 0) {
       this.complete(PN532_ERR.BAD_PARAMS);
       return;
@@ -157,7 +158,8 @@ export class Pn532 {
     if (!this.begin(done)) return;
     this.dataDst = dst;
     this.dataLength = 0;
-    this.requestData();
+    // TgGetData here and in onGetData, not a method of its own (~4 JsVars of definitions)
+    this.link.send(buildTgGetData(this.link.tx, pdOffsetFor(1)), GET_DATA_RESPONSE_PD_MAX, NO_TIMEOUT, this.onGetData);
   }
 
   /**
@@ -256,12 +258,6 @@ export class Pn532 {
     this.complete(this.modeActivated);
   };
 
-  private requestData(): void {
-    const link = this.link;
-    const n = buildTgGetData(link.tx, link.pdOffset(1));
-    link.send(n, GET_DATA_RESPONSE_PD_MAX, NO_TIMEOUT, this.onGetData);
-  }
-
   /** Reply PD: 87 Status [NAD] DataIn (UM §7.3.15). */
   private readonly onGetData = (result: number): void => {
     if (result !== LINK.OK) {
@@ -291,7 +287,7 @@ export class Pn532 {
     }
     copy(rx, start, this.dataDst, this.dataLength, count);
     this.dataLength += count;
-    if (statusHasMore(status)) this.requestData();
+    if (statusHasMore(status)) this.link.send(buildTgGetData(this.link.tx, pdOffsetFor(1)), GET_DATA_RESPONSE_PD_MAX, NO_TIMEOUT, this.onGetData);
     else this.complete(this.dataLength);
   };
 
@@ -300,7 +296,7 @@ export class Pn532 {
     const remaining = this.sendLength - this.sendOffset;
     const more = remaining > DATA_OUT_MAX;
     const count = more ? DATA_OUT_MAX : remaining;
-    const n = buildTgSetData(link.tx, link.pdOffset(1 + count), more, this.sendSrc, this.sendOffset, count);
+    const n = buildTgSetData(link.tx, pdOffsetFor(1 + count), more, this.sendSrc, this.sendOffset, count);
     if (n < 0) {
       this.complete(PN532_ERR.BAD_PARAMS);
       return;
