@@ -36,7 +36,7 @@ describe('Store transactions', () => {
 
     const again = mountStore(flash);
     expect(read(again, ELF, 7)).toEqual([4, 5]);
-    expect(again.has(APP, 1)).toBe(false);
+    expect(again.length(APP, 1)).toBe(-1);
     expect(read(again, APP, 2)).toEqual([]);
     expect(again.length(APP, 2)).toBe(0);
     expect(again.length(APP, 9)).toBe(-1);
@@ -88,7 +88,7 @@ describe('Store transactions', () => {
     store.begin();
     expect(store.put(ELF, 1, Uint8Array.of(2), 0, 1)).toBe(true);
     const again = mountStore(flash);
-    expect(again.has(ELF, 1)).toBe(false);
+    expect(again.length(ELF, 1)).toBe(-1);
     expect(checkStore(again).ok).toBe(true);
   });
 
@@ -100,7 +100,7 @@ describe('Store transactions', () => {
     store.put(ELF, 2, Uint8Array.of(3), 0, 1);
     store.remove(ELF, 1);
     expect(read(store, ELF, 1)).toEqual([1]);
-    expect(store.has(ELF, 2)).toBe(false);
+    expect(store.length(ELF, 2)).toBe(-1);
     expect(store.commit()).toBe(true);
     expect(dump(store)).toBe('3:2=03');
   });
@@ -188,7 +188,7 @@ describe('Store reads and iteration', () => {
 describe('Store misuse and limits', () => {
   it('throws on use before mount, writes outside a transaction, nested begin and bad keys', () => {
     const store = new Store(new MemoryFlash(4));
-    expect(() => store.has(1, 1)).toThrow(/mount/);
+    expect(() => store.length(1, 1)).toThrow(/mount/);
     store.mount();
     expect(() => store.put(1, 1, new Uint8Array(1), 0, 1)).toThrow(/begin/);
     expect(() => store.commit()).toThrow(/begin/);

@@ -122,7 +122,7 @@ export class SecureElement {
     this.store.mount();
     this.cardManager.forget(); // the flash may hold another state than the one last committed here
     const k = this.initialKeys;
-    if (!this.store.has(REC_SE_STATE, 0)) {
+    if (this.store.length(REC_SE_STATE, 0) < 0) {
       if (k === null) throw new Error('SE personalisation failed: the initial keys went with an earlier boot');
       this.store.begin();
       if (!this.scm.personalize(k.kvn, k.enc.length, k.enc, k.mac, k.dek) || !this.store.commit()) {

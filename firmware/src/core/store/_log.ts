@@ -61,8 +61,8 @@ export class Log {
   readonly walker: RecordReader;
   /** The transaction being written, if any. */
   readonly txn: OpenTxn;
-  /** Live (indexed) record bytes per page, 16-bit each. */
-  private readonly live: Uint8Array;
+  /** Live (indexed) record bytes per page, 16-bit each (scanLog clears it). */
+  readonly live: Uint8Array;
   /** log2(pageSize) when it is a power of two (a board's 4 KB pages), else -1: pageOf() shifts. */
   private readonly pageShift: number;
 
@@ -117,20 +117,6 @@ export class Log {
     this.pageShift = shift < 16 ? shift : -1;
   }
 
-  /** Forgets everything in RAM (before a scan). */
-  reset(): void {
-    this.index.clear();
-    this.txn.end();
-    for (let i = 0; i < this.live.length; i++) this.live[i] = 0;
-    this.versions.fill(LAYOUT_VERSION);
-    this.pending = 0;
-    this.headPhys = -1;
-    this.headSeq = 0;
-    this.headOff = 0;
-    this.tailPhys = -1;
-    this.tailSeq = 0;
-  }
-
   /** Pages from tail to head. */
   usedPages(): number {
     return this.headPhys < 0 ? 0 : this.headSeq - this.tailSeq + 1;
@@ -139,10 +125,6 @@ export class Log {
   /** True when page `phys` lies between tail and head. */
   inUse(phys: number): boolean {
     return this.headPhys >= 0 && (phys - this.tailPhys + this.pageCount) % this.pageCount < this.usedPages();
-  }
-
-  physOfSeq(seq: number): number {
-    return (this.tailPhys + (seq - this.tailSeq)) % this.pageCount;
   }
 
   pageOf(addr: number): number {

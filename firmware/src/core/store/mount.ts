@@ -148,7 +148,7 @@ function applyCommit(log: Log, r: RecordReader, replay: RecordReader, phys: numb
   // A transaction whose first pages were compacted away: their live records come back as COPY
   // records later in the log, so only the part still in use is replayed.
   const partial = first < log.tailSeq;
-  const startPhys = partial ? log.tailPhys : log.physOfSeq(first);
+  const startPhys = partial ? log.tailPhys : (log.tailPhys + (first - log.tailSeq)) % log.pageCount;
   const startOff = partial ? PAGE_HEADER_SIZE : r.firstOff;
   const expected = r.count;
   const applied = replayTransaction(log, replay, r.seq, startPhys, startOff, phys, off);
@@ -230,7 +230,18 @@ function commitsLater(log: Log, r: RecordReader, seq: number, phys: number, off:
 
 /** Rebuilds log state and index from flash, without writing. */
 export function scanLog(log: Log, scan: RecordReader, replay: RecordReader, report: ScanReport): void {
-  log.reset();
+  // Forgets everything in RAM. Here, not a Log method: mount's code is defined only while it runs
+  // (tools/firmware/build-firmware.ts, lazy parts), a Log method all the time.
+  log.index.clear();
+  log.txn.end();
+  for (let i = 0; i < log.live.length; i++) log.live[i] = 0;
+  log.versions.fill(LAYOUT_VERSION);
+  log.pending = 0;
+  log.headPhys = -1;
+  log.headSeq = 0;
+  log.headOff = 0;
+  log.tailPhys = -1;
+  log.tailSeq = 0;
   report.clear();
   findPages(log, log.header, report);
   if (log.headPhys < 0) {
@@ -242,7 +253,7 @@ export function scanLog(log: Log, scan: RecordReader, replay: RecordReader, repo
   let backupSeq = 0;
   let backupCommitted = false;
   for (let pageSeq = log.tailSeq; pageSeq <= log.headSeq; pageSeq++) {
-    const phys = log.physOfSeq(pageSeq);
+    const phys = (log.tailPhys + (pageSeq - log.tailSeq)) % log.pageCount;
     let off = PAGE_HEADER_SIZE;
     let status = scan.read(phys, off);
     while (status === RECORD_OK) {

@@ -5,7 +5,7 @@
  * visible together when commit() has written the COMMIT record whole. A power cut at any flash
  * operation leaves, after mount(), exactly the state before or after the transaction.
  *
- * Reads (get/has/length/nextId) always see committed state, also while a transaction is open.
+ * Reads (get/length/nextId) always see committed state, also while a transaction is open.
  * put/remove/commit return false, never throw, when the flash or the index is full; misuse (put
  * outside a transaction, out-of-range arguments) throws. After the Flash itself throws (power
  * cut), the Store must be mount()ed again before use.
@@ -60,12 +60,10 @@ export const STORE_CORRUPT = 'store: flash image corrupt: ';
 /** Highest transaction sequence number (31-bit, docs/portable-core.md). */
 const MAX_SEQ = 2147483646;
 
-function checkType(type: number): void {
-  // % 1 rather than Math.floor (see recordSpaceIn): a put checks type and id twice
-  if (type < 0 || type > 255 || type % 1 !== 0) throw new Error(`store: record type must be 0..255, got ${type}`);
-}
-
-/** checkType and the id's range in one call (a call costs Espruino a scope, and every get and put checks both). */
+/**
+ * The type's and the id's ranges in one call (a call costs Espruino a scope, and every get and put
+ * checks both). % 1 rather than Math.floor (see recordSpaceIn): a put checks type and id twice.
+ */
 function checkKey(type: number, id: number): void {
   if (type < 0 || type > 255 || type % 1 !== 0) throw new Error(`store: record type must be 0..255, got ${type}`);
   if (id < 0 || id > 65535 || id % 1 !== 0) throw new Error(`store: id must be 0..65535, got ${id}`);
@@ -125,10 +123,6 @@ export class Store {
     return i < 0 ? -1 : this.index.lenAt(i);
   }
 
-  has(type: number, id: number): boolean {
-    return this.findKey(type, id) >= 0;
-  }
-
   /** Copies the committed value into out[outOff..]; returns its length, or -1 when there is none. */
   get(type: number, id: number, out: Uint8Array, outOff: number): number {
     const i = this.findKey(type, id);
@@ -144,7 +138,7 @@ export class Store {
   /** The smallest id of `type` above afterId (-1 to start), or -1 when there is none. */
   nextId(type: number, afterId: number): number {
     this.requireMounted();
-    checkType(type);
+    checkKey(type, 0);
     if (afterId >= 65535) return -1;
     const i = this.index.lowerBound(storeKey(type, afterId < 0 ? 0 : afterId + 1));
     if (i >= this.index.count) return -1;
@@ -187,7 +181,7 @@ export class Store {
     if (len < 0 || len > this.log.maxValue || off < 0 || off + len > data.length) {
       throw new Error(`store.put: value data[${off}..${off + len}) invalid (buffer ${data.length}, max ${this.log.maxValue})`);
     }
-    return this.putRecord(type, id, data, off, len, false);
+    return this.writeRecord(KIND_PUT, type, id, data, off, len, false);
   }
 
   /**
@@ -198,7 +192,7 @@ export class Store {
     this.requireTxn('putTally');
     checkKey(type, id);
     if (len < 1 || len > this.log.maxValue) throw new Error(`store.putTally: ${len} bytes (1..${this.log.maxValue})`);
-    return this.putRecord(type, id, this.log.out, 0, len, true);
+    return this.writeRecord(KIND_PUT, type, id, this.log.out, 0, len, true);
   }
 
   /**
@@ -206,7 +200,16 @@ export class Store {
    * there is no such record or it is not a tally.
    */
   tallySpent(type: number, id: number): number {
-    return this.readTally(this.findKey(type, id));
+    const i = this.findKey(type, id);
+    if (i < 0) return -1;
+    const len = this.index.lenAt(i);
+    // Not `out`: it may hold the open transaction's pending records (Log.pending).
+    const b = this.log.reader.buf;
+    this.log.flash.read(this.index.addrAt(i), b, 0, RECORD_HEADER_SIZE + len);
+    if (!isTallyHeader(b, 0)) return -1;
+    let n = 0;
+    while (n < len && b[RECORD_HEADER_SIZE + n] !== ERASED) n++;
+    return n;
   }
 
   /**
@@ -231,7 +234,7 @@ export class Store {
       this.log.flash.read(addr, r, 0, RECORD_HEADER_SIZE + spent + 1);
       if (isTallyHeader(r, 0) && r[RECORD_HEADER_SIZE + spent] === ERASED && (spent === 0 || r[RECORD_HEADER_SIZE + spent - 1] !== ERASED)) n = spent;
     }
-    if (n < 0) n = this.readTally(i);
+    if (n < 0) n = this.tallySpent(type, id); // counted
     if (n < 0 || n >= len) return -1;
     const b = this.log.out;
     b[0] = 0;
@@ -243,8 +246,7 @@ export class Store {
   remove(type: number, id: number): boolean {
     this.requireTxn('remove');
     checkKey(type, id);
-    if (!this.writeRecord(KIND_DEL, type, id, this.log.out, 0, 0, false, recordSpace(0), -1)) return this.fail();
-    return true;
+    return this.writeRecord(KIND_DEL, type, id, this.log.out, 0, 0, false);
   }
 
   /**
@@ -309,41 +311,28 @@ export class Store {
     return this.txn.seq !== 0 && this.txn.firstPhys >= 0 ? this.txn.firstPhys : this.log.headPhys;
   }
 
-  /** put() or putTally() once their arguments are checked. */
-  private putRecord(type: number, id: number, data: Uint8Array, off: number, len: number, tally: boolean): boolean {
-    // Not findKey(): put() and putTally() have checked the store, the type and the id
-    const found = this.index.find(type * 65536 + id); // storeKey(type, id)
-    const newKey = found < 0;
-    if (newKey && this.index.count + this.txnNewKeys >= this.index.capacity) return this.fail();
-    const space = recordSpace(len);
-    // Keep the delete reserve and room for this transaction's COMMIT.
-    if (!smallRoomAfter(this.log, space, STORE_DELETE_RESERVE + COMMIT_SPACE, this.stopPage())) return this.fail();
-    if (!this.writeRecord(KIND_PUT, type, id, data, off, len, tally, space, found)) return this.fail();
-    if (newKey) this.txnNewKeys++;
-    return true;
-  }
-
-  /** Spent bytes of the tally at index entry i (read into log.out); -1 when i < 0 or the record is not a tally. */
-  private readTally(i: number): number {
-    if (i < 0) return -1;
-    const len = this.index.lenAt(i);
-    // Not `out`: it may hold the open transaction's pending records (Log.pending).
-    const b = this.log.reader.buf;
-    this.log.flash.read(this.index.addrAt(i), b, 0, RECORD_HEADER_SIZE + len);
-    if (!isTallyHeader(b, 0)) return -1;
-    let n = 0;
-    while (n < len && b[RECORD_HEADER_SIZE + n] !== ERASED) n++;
-    return n;
-  }
-
   /**
-   * tally: a tally of `len` unspent bytes, `data` unused. space: recordSpace(len). hint: the key's
-   * index position (-1 when it has none), kept for commit.
+   * put(), putTally() and remove() once their arguments are checked. tally: a tally of `len`
+   * unspent bytes, `data` unused. False, and the transaction failed, when full.
    */
-  private writeRecord(kind: number, type: number, id: number, data: Uint8Array, off: number, len: number, tally: boolean, space: number, hint: number): boolean {
+  private writeRecord(kind: number, type: number, id: number, data: Uint8Array, off: number, len: number, tally: boolean): boolean {
     const log = this.log;
-    if (this.txnFailed || this.txn.count >= STORE_MAX_TXN_RECORDS) return false;
-    if (!makeRoom(log, space, this.txn.firstPhys)) return false;
+    const space = recordSpace(len);
+    // The key's index position (-1 when it has none), kept for commit. Not findKey(): the callers
+    // have checked the store, the type and the id.
+    const hint = kind === KIND_DEL ? -1 : this.index.find(type * 65536 + id); // storeKey(type, id)
+    if (
+      this.txnFailed ||
+      this.txn.count >= STORE_MAX_TXN_RECORDS ||
+      // a put of a new key needs room in the index; a put keeps the delete reserve and room for
+      // this transaction's COMMIT (a remove may use the reserve)
+      (kind !== KIND_DEL &&
+        ((hint < 0 && this.index.count + this.txnNewKeys >= this.index.capacity) ||
+          !smallRoomAfter(log, space, STORE_DELETE_RESERVE + COMMIT_SPACE, this.stopPage()))) ||
+      !makeRoom(log, space, this.txn.firstPhys)
+    ) {
+      return this.fail();
+    }
     const out = log.out;
     // Prepared after the transaction's pending records (Log.pending); a tally alone.
     const at = log.prepare(space, tally);
@@ -353,6 +342,7 @@ export class Store {
     sealRecord(out, at, len, space, tally, log.crc);
     const addr = log.append(at, len, space, tally);
     this.txn.noteRecord(type, id, kind === KIND_DEL ? DEL_LEN : len, addr, log.headPhys, log.headSeq, addr - log.headPhys * log.pageSize, hint);
+    if (kind !== KIND_DEL && hint < 0) this.txnNewKeys++;
     return true;
   }
 
