@@ -89,10 +89,23 @@ export class Mcu {
 
   receive(frame: Uint8Array, len: number, nowSeconds: number): void {
     this.now = nowSeconds;
-    const got = this.link.receive(frame, len, nowSeconds);
-    if (got === RECEIVED_COMMAND) this.command();
-    else if (got === RECEIVED_POR) this.por();
-    this.link.forget();
+    const l = this.link;
+    const got = l.receive(frame, len, nowSeconds);
+    if (got === RECEIVED_COMMAND) {
+      // A relay command from the platform, answered by the SE through the relay (download.ts).
+      // Here, not a method of its own: each costs Espruino ~4 JsVars while the firmware runs.
+      const c = l.command;
+      const r = this.relay;
+      const before = r.state;
+      const answer = l.answerData;
+      const n = r.handle(c.data, c.dataOff, c.dataLen, answer);
+      this.shell.tell(NOTE_RELAYED, answer[0], '');
+      if (r.state === 'DONE' && before !== 'DONE' && n > 1 && r.seq + 1 === r.total) this.shell.tell(NOTE_INSTALLED, answer[1], '');
+      l.answer(c.tar, c.cntr, 0, c.spi2 & 0x03, answer, 0, n);
+    } else if (got === RECEIVED_POR) {
+      this.por();
+    }
+    l.forget();
   }
 
   /** Commands from the platform are for the MCU's relay only. */
@@ -122,19 +135,6 @@ export class Mcu {
     this.shell.tell(NOTE_NO_ANSWER, 0, '');
   }
 
-  /** A relay command from the platform, answered by the SE through the relay (download.ts). */
-  private command(): void {
-    const l = this.link;
-    const c = l.command;
-    const r = this.relay;
-    const before = r.state;
-    const answer = l.answerData;
-    const n = r.handle(c.data, c.dataOff, c.dataLen, answer);
-    this.shell.tell(NOTE_RELAYED, answer[0], '');
-    if (r.state === 'DONE' && before !== 'DONE' && n > 1 && r.seq + 1 === r.total) this.shell.tell(NOTE_INSTALLED, answer[1], '');
-    l.answer(c.tar, c.cntr, 0, c.spi2 & 0x03, answer, 0, n);
-  }
-
   /**
    * A PoR: the answer to the waiting request when it echoes its TAR and counter (a clear refusal
    * has no counter: its TAR is enough); a verified PoR of a request settled or given up is a copy.
@@ -158,8 +158,29 @@ export class Mcu {
       this.shell.tell(NOTE_REQUEST_REFUSED, p.status, '');
       return;
     }
-    if (this.settled === REQUEST_PERMISSION) this.granted(p.data, p.dataOff, p.dataLen);
-    else this.downloadAnswer(p.data, p.dataOff, p.dataLen);
+    if (this.settled === REQUEST_PERMISSION) {
+      // Its command buffer lives as long as the session; the answer buffer is the relay's (idle meanwhile).
+      const session = new ManagementSession(this.se, this.aes, this.random, new Uint8Array(MAX_COMMAND_LEN), this.relay.rsp);
+      const rc = session.open(p.data, p.dataOff, p.dataLen, this.now);
+      this.lastSw = session.lastSw;
+      if (rc !== 0) {
+        this.shell.tell(NOTE_PERMISSION_REFUSED, rc, '');
+        return;
+      }
+      try {
+        this.shell.manage(session);
+      } finally {
+        session.end();
+      }
+      this.shell.tell(NOTE_PERMISSION_DONE, 0, '');
+      return;
+    }
+    // The platform's answer to a download request: "job:<id>", or "busy:" or "refused:" and its reason (download-request.ts).
+    let text = '';
+    for (let i = 0; i < p.dataLen; i++) text = text + String.fromCharCode(p.data[p.dataOff + i]);
+    if (text.indexOf('job:') === 0) this.shell.tell(NOTE_DOWNLOAD_QUEUED, 0, text.substring(4));
+    else if (text.indexOf('busy:') === 0) this.shell.tell(NOTE_DOWNLOAD_REFUSED, DOWNLOAD_BUSY, text.substring(5));
+    else this.shell.tell(NOTE_DOWNLOAD_REFUSED, DOWNLOAD_REFUSED, text.indexOf('refused:') === 0 ? text.substring(8) : text);
   }
 
   private ask(kind: number, tar: number, data: Uint8Array, len: number, nowSeconds: number): boolean {
@@ -174,31 +195,5 @@ export class Mcu {
   private settle(): void {
     this.settled = this.pending;
     this.pending = REQUEST_NONE;
-  }
-
-  private granted(grant: Uint8Array, off: number, len: number): void {
-    // Its command buffer lives as long as the session; the answer buffer is the relay's (idle meanwhile).
-    const session = new ManagementSession(this.se, this.aes, this.random, new Uint8Array(MAX_COMMAND_LEN), this.relay.rsp);
-    const rc = session.open(grant, off, len, this.now);
-    this.lastSw = session.lastSw;
-    if (rc !== 0) {
-      this.shell.tell(NOTE_PERMISSION_REFUSED, rc, '');
-      return;
-    }
-    try {
-      this.shell.manage(session);
-    } finally {
-      session.end();
-    }
-    this.shell.tell(NOTE_PERMISSION_DONE, 0, '');
-  }
-
-  /** The platform's answer to a download request: "job:<id>", or "busy:" or "refused:" and its reason (download-request.ts). */
-  private downloadAnswer(data: Uint8Array, off: number, len: number): void {
-    let text = '';
-    for (let i = 0; i < len; i++) text = text + String.fromCharCode(data[off + i]);
-    if (text.indexOf('job:') === 0) this.shell.tell(NOTE_DOWNLOAD_QUEUED, 0, text.substring(4));
-    else if (text.indexOf('busy:') === 0) this.shell.tell(NOTE_DOWNLOAD_REFUSED, DOWNLOAD_BUSY, text.substring(5));
-    else this.shell.tell(NOTE_DOWNLOAD_REFUSED, DOWNLOAD_REFUSED, text.indexOf('refused:') === 0 ? text.substring(8) : text);
   }
 }
