@@ -97,7 +97,7 @@ export class Reassembler {
   private readonly timeoutS: number;
   private readonly slots: Slot[];
   private readonly header = new FrameHeader();
-  /** Parts stored so far (eviction order, nextFeed()). */
+  /** Parts stored so far (eviction order; renumbered in push()). */
   private feeds = 0;
 
   /**
@@ -133,7 +133,17 @@ export class Reassembler {
       copy(frame, h.dataOff, this.packet, 0, h.dataLen);
       return this.deliver(h.dataLen, h.packetId);
     }
-    let slot = this.find(h);
+    // The slot of this reassembly, if any. find, open, the feed order and completion are written
+    // out here, not methods of their own: each costs Espruino ~4 JsVars while the firmware runs.
+    const slots = this.slots;
+    let slot: Slot | null = null;
+    for (let i = 0; i < slots.length; i++) {
+      const s = slots[i];
+      if (s.state !== SLOT_FREE && s.refWidth === h.refWidth && s.ref === h.ref && s.total === h.total) {
+        slot = s;
+        break;
+      }
+    }
     if (slot !== null && slot.state === SLOT_DONE) {
       if (this.holdsSame(slot, frame, h)) return REASSEMBLY.DUPLICATE;
       // Same reference, different content: the sender has moved on and reused the reference.
@@ -141,7 +151,28 @@ export class Reassembler {
       slot = null;
     }
     if (slot === null) {
-      slot = this.open(h, now);
+      // A free slot, else the oldest remembered (done) one, else an open reassembly, which is
+      // dropped: the one with the fewest parts, least recently fed among those.
+      let victim = slots[0];
+      for (let i = 0; i < slots.length; i++) {
+        const s = slots[i];
+        if (s.state === SLOT_FREE) {
+          slot = s;
+          break;
+        }
+        if (s.state === SLOT_DONE && (slot === null || s.startedAt < slot.startedAt)) slot = s;
+        if (s.received < victim.received || (s.received === victim.received && s.fedAt < victim.fedAt)) victim = s;
+      }
+      if (slot === null) slot = victim;
+      slot.state = SLOT_COLLECTING;
+      slot.refWidth = h.refWidth;
+      slot.ref = h.ref;
+      slot.total = h.total;
+      slot.received = 0;
+      slot.packetId = 0;
+      slot.startedAt = now;
+      slot.fedAt = 0;
+      for (let i = 0; i < h.total * 2; i++) slot.lengths[i] = 0;
     } else if (readU16(slot.lengths, (h.seq - 1) * 2) !== 0) {
       if (this.holdsSame(slot, frame, h)) return REASSEMBLY.DUPLICATE;
       slot.state = SLOT_FREE;
@@ -150,10 +181,24 @@ export class Reassembler {
     copy(frame, h.dataOff, slot.parts, (h.seq - 1) * this.frameSize, h.dataLen);
     writeU16(slot.lengths, (h.seq - 1) * 2, h.dataLen);
     slot.received = slot.received + 1;
-    slot.fedAt = this.nextFeed();
+    // Feed order; renumbered before it could reach 2^30 (values stay below 2^31 for Lua).
+    if (this.feeds >= FEEDS_MAX) {
+      for (let i = 0; i < slots.length; i++) slots[i].fedAt = 0;
+      this.feeds = 0;
+    }
+    this.feeds = this.feeds + 1;
+    slot.fedAt = this.feeds;
     if (h.packetId !== 0) slot.packetId = h.packetId;
     if (slot.received < slot.total) return REASSEMBLY.PART_STORED;
-    return this.complete(slot);
+    let n = 0;
+    for (let seq = 1; seq <= slot.total; seq++) {
+      const partLen = readU16(slot.lengths, (seq - 1) * 2);
+      copy(slot.parts, (seq - 1) * this.frameSize, this.packet, n, partLen);
+      n = n + partLen;
+    }
+    const code = this.deliver(n, slot.packetId);
+    slot.state = code === REASSEMBLY.COMPLETE ? SLOT_DONE : SLOT_FREE;
+    return code;
   }
 
   /** Drops reassemblies (open or remembered) older than timeoutS at time now; returns how many were open. */
@@ -178,68 +223,9 @@ export class Reassembler {
     return n;
   }
 
-  private find(h: FrameHeader): Slot | null {
-    for (let i = 0; i < this.slots.length; i++) {
-      const s = this.slots[i];
-      if (s.state !== SLOT_FREE && s.refWidth === h.refWidth && s.ref === h.ref && s.total === h.total) return s;
-    }
-    return null;
-  }
-
-  /**
-   * A free slot, else the oldest remembered (done) one, else an open reassembly, which is dropped:
-   * the one with the fewest parts, least recently fed among those.
-   */
-  private open(h: FrameHeader, now: number): Slot {
-    let pick: Slot | null = null;
-    let victim = this.slots[0];
-    for (let i = 0; i < this.slots.length; i++) {
-      const s = this.slots[i];
-      if (s.state === SLOT_FREE) {
-        pick = s;
-        break;
-      }
-      if (s.state === SLOT_DONE && (pick === null || s.startedAt < pick.startedAt)) pick = s;
-      if (s.received < victim.received || (s.received === victim.received && s.fedAt < victim.fedAt)) victim = s;
-    }
-    if (pick === null) pick = victim;
-    pick.state = SLOT_COLLECTING;
-    pick.refWidth = h.refWidth;
-    pick.ref = h.ref;
-    pick.total = h.total;
-    pick.received = 0;
-    pick.packetId = 0;
-    pick.startedAt = now;
-    pick.fedAt = 0;
-    for (let i = 0; i < h.total * 2; i++) pick.lengths[i] = 0;
-    return pick;
-  }
-
-  /** Feed order; renumbered before it could reach 2^30 (values stay below 2^31 for Lua). */
-  private nextFeed(): number {
-    if (this.feeds >= FEEDS_MAX) {
-      for (let i = 0; i < this.slots.length; i++) this.slots[i].fedAt = 0;
-      this.feeds = 0;
-    }
-    this.feeds = this.feeds + 1;
-    return this.feeds;
-  }
-
   private holdsSame(slot: Slot, frame: Uint8Array, h: FrameHeader): boolean {
     const held = readU16(slot.lengths, (h.seq - 1) * 2);
     return held === h.dataLen && equalBytes(slot.parts, (h.seq - 1) * this.frameSize, frame, h.dataOff, h.dataLen);
-  }
-
-  private complete(slot: Slot): number {
-    let n = 0;
-    for (let seq = 1; seq <= slot.total; seq++) {
-      const len = readU16(slot.lengths, (seq - 1) * 2);
-      copy(slot.parts, (seq - 1) * this.frameSize, this.packet, n, len);
-      n = n + len;
-    }
-    const code = this.deliver(n, slot.packetId);
-    slot.state = code === REASSEMBLY.COMPLETE ? SLOT_DONE : SLOT_FREE;
-    return code;
   }
 
   /** Checks the packet's own length field (CPL/RPL counts the octets after it). */
