@@ -88,8 +88,21 @@ export class MqttSession {
       session.retryMs = RETRY_FIRST_MS;
       c.subscribe(session.broker.downTopic, QOS1);
     });
-    c.on('publish', (p: EspruinoMqttPublished) => session.deliver(p));
-    c.on('disconnected', () => session.dropped());
+    // The handlers' bodies here rather than methods of their own (~4 JsVars of definitions each)
+    c.on('publish', (p: EspruinoMqttPublished) => {
+      const m = p.message;
+      const f = session.frame;
+      if (p.topic !== session.broker.downTopic || m.length === 0 || m.length > f.length) return;
+      for (let i = 0; i < m.length; i++) f[i] = m.charCodeAt(i) & 0xff;
+      session.framesIn++;
+      session.onFrame(f, m.length);
+    });
+    c.on('disconnected', () => {
+      if (session.client === null) return;
+      session.client = null;
+      session.state = 'offline';
+      session.retry();
+    });
     c.on('error', (e: unknown) => {
       session.lastError = String(e);
     });
@@ -107,21 +120,6 @@ export class MqttSession {
     for (let i = 0; i < frame.length; i++) text += String.fromCharCode(frame[i]);
     c.publish(this.broker.upTopic, text, QOS1);
     this.framesOut++;
-  }
-
-  private deliver(p: EspruinoMqttPublished): void {
-    const m = p.message;
-    if (p.topic !== this.broker.downTopic || m.length === 0 || m.length > this.frame.length) return;
-    for (let i = 0; i < m.length; i++) this.frame[i] = m.charCodeAt(i) & 0xff;
-    this.framesIn++;
-    this.onFrame(this.frame, m.length);
-  }
-
-  private dropped(): void {
-    if (this.client === null) return;
-    this.client = null;
-    this.state = 'offline';
-    this.retry();
   }
 
   private retry(): void {

@@ -138,8 +138,42 @@ export class LinkEndpoint implements CommandSecurity {
     const code = r.push(frame, 0, len, nowSeconds);
     if (isReassemblyRejection(code)) return this.refuse(LINK_FRAME_REFUSED, code);
     if (code !== REASSEMBLY.COMPLETE) return RECEIVED_NOTHING;
-    if (r.packetKind === PACKET_COMMAND) return this.onCommand(r.packet, r.packetLength);
-    if (r.packetKind === PACKET_RESPONSE) return this.onPor(r.packet, r.packetLength);
+    const packet = r.packet;
+    const plen = r.packetLength;
+    // The command and the PoR written out here, their one caller: a method costs Espruino ~4
+    // JsVars of definitions while the firmware runs.
+    if (r.packetKind === PACKET_COMMAND) {
+      const o = this.command;
+      const status = o.open(packet, 0, plen, this);
+      const porMode = o.spi2 & 0x03;
+      const copyOf = this.answered.copyOf(o, status);
+      if (copyOf !== NOT_A_COPY) {
+        this.sink.tell(LINK_COPY, copyOf, '');
+        if (copyOf === COPY_OF_LAST && this.answerLen >= 0) this.answer(o.tar, o.cntr, 0, porMode, this.answerData, 0, this.answerLen);
+        return RECEIVED_NOTHING;
+      }
+      if (status !== POR.OK) {
+        this.refuse(LINK_COMMAND_REFUSED, status);
+        if (porMode !== POR_ALWAYS && porMode !== POR_ON_ERROR) return RECEIVED_NOTHING;
+        const n = o.authenticated
+          ? sealResponse(this.keys, o.tar, o.cntr, 0, status, this.answerData, 0, 0, this.out, 0)
+          : sealClearResponse(o.tar, status, this.out, 0);
+        this.sendPacket(n, PACKET_RESPONSE);
+        return RECEIVED_NOTHING;
+      }
+      this.answered.accept(o);
+      this.answerLen = -1;
+      this.commandLen = plen;
+      return RECEIVED_COMMAND;
+    }
+    if (r.packetKind === PACKET_RESPONSE) {
+      const o = this.por;
+      const pc = o.open(packet, 0, plen, this.keys);
+      this.porVerified = pc === RESPONSE.VERIFIED;
+      if (this.porVerified) this.porLen = plen;
+      if (pc === RESPONSE.CLEAR || (this.porVerified && compareCounter(o.cntr, 0, this.sentCntr, 0) <= 0)) return RECEIVED_POR;
+      return this.refuse(LINK_POR_REFUSED, pc);
+    }
     return RECEIVED_NOTHING;
   }
 
@@ -181,40 +215,6 @@ export class LinkEndpoint implements CommandSecurity {
     this.header.tar = tar;
     const n = sealCommand(this.header, this.keys, this.sentCntr, 0, data, off, len, this.out, 0);
     return this.sendPacket(n, PACKET_COMMAND) ? REQUEST_SENT : REQUEST_TOO_LONG;
-  }
-
-  private onCommand(packet: Uint8Array, len: number): number {
-    const o = this.command;
-    const status = o.open(packet, 0, len, this);
-    const porMode = o.spi2 & 0x03;
-    const copyOf = this.answered.copyOf(o, status);
-    if (copyOf !== NOT_A_COPY) {
-      this.sink.tell(LINK_COPY, copyOf, '');
-      if (copyOf === COPY_OF_LAST && this.answerLen >= 0) this.answer(o.tar, o.cntr, 0, porMode, this.answerData, 0, this.answerLen);
-      return RECEIVED_NOTHING;
-    }
-    if (status !== POR.OK) {
-      this.refuse(LINK_COMMAND_REFUSED, status);
-      if (porMode !== POR_ALWAYS && porMode !== POR_ON_ERROR) return RECEIVED_NOTHING;
-      const n = o.authenticated
-        ? sealResponse(this.keys, o.tar, o.cntr, 0, status, this.answerData, 0, 0, this.out, 0)
-        : sealClearResponse(o.tar, status, this.out, 0);
-      this.sendPacket(n, PACKET_RESPONSE);
-      return RECEIVED_NOTHING;
-    }
-    this.answered.accept(o);
-    this.answerLen = -1;
-    this.commandLen = len;
-    return RECEIVED_COMMAND;
-  }
-
-  private onPor(packet: Uint8Array, len: number): number {
-    const o = this.por;
-    const code = o.open(packet, 0, len, this.keys);
-    this.porVerified = code === RESPONSE.VERIFIED;
-    if (this.porVerified) this.porLen = len;
-    if (code === RESPONSE.CLEAR || (this.porVerified && compareCounter(o.cntr, 0, this.sentCntr, 0) <= 0)) return RECEIVED_POR;
-    return this.refuse(LINK_POR_REFUSED, code);
   }
 
   private refuse(note: number, code: number): number {
