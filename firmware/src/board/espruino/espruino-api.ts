@@ -148,17 +148,14 @@ export function nowSeconds(): number {
   return Math.floor(Date.now() / 1000);
 }
 
+/**
+ * process.memory(); also how the firmware collects garbage now (process.memory() collects first,
+ * src/jswrap_process.c). Reference counting frees most objects at once, but not cycles (a class
+ * and its prototype, a function and the scope it was defined in): those wait for a collection,
+ * which Espruino runs only when memory is low. One function for both: each costs ~4 JsVars.
+ */
 export function memory(): EspruinoProcessMemory {
   return process.memory();
-}
-
-/**
- * Collects garbage now (process.memory() collects first, src/jswrap_process.c). Reference counting
- * frees most objects at once, but not cycles (a class and its prototype, a function and the scope
- * it was defined in): those wait for a collection, which Espruino runs only when memory is low.
- */
-export function collectGarbage(): void {
-  process.memory();
 }
 
 export function firmwareVersion(): string {

@@ -16,7 +16,7 @@ import {
 } from '../../core/mcu/mcu-notes';
 import { MAX_RESPONSE_LEN, type SecureElement } from '../../core/se/secure-element';
 import { LINK_COUNTER_FILES, POR_TIMEOUT_MS } from './board-config';
-import { aes, collectGarbage, type EspruinoStorage, nowSeconds, setTimer } from './espruino-api';
+import { aes, type EspruinoStorage, memory, nowSeconds, setTimer } from './espruino-api';
 import { EspruinoAesCipher } from './espruino-aes';
 import { espruinoRandom } from './espruino-random';
 import { LinkCounters } from './link-counters';
@@ -128,7 +128,7 @@ export class McuLink implements McuShell {
       else d = why;
     }
     // A finished job or permission dropped the SE's session objects and the code defined for them (cycles).
-    if (note === NOTE_INSTALLED || note === NOTE_PERMISSION_DONE) collectGarbage();
+    if (note === NOTE_INSTALLED || note === NOTE_PERMISSION_DONE) memory(); // collects garbage
     if (d !== '') this.say('download: ' + (this.lastDownload = d));
     if (p !== '') this.say('permission: ' + (this.lastPermission = p));
   }

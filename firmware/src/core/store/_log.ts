@@ -122,11 +122,6 @@ export class Log {
     return this.headPhys < 0 ? 0 : this.headSeq - this.tailSeq + 1;
   }
 
-  /** True when page `phys` lies between tail and head. */
-  inUse(phys: number): boolean {
-    return this.headPhys >= 0 && (phys - this.tailPhys + this.pageCount) % this.pageCount < this.usedPages();
-  }
-
   pageOf(addr: number): number {
     // A shift, not Math.floor, for a power of two: Espruino finds a built-in's name only after a
     // miss in the global scope (~7 units)

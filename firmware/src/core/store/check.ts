@@ -7,7 +7,7 @@ import { storeKey } from './_index';
 import { Log } from './_log';
 import { KIND_BACKUP, KIND_COPY, KIND_PUT, RECORD_OK, recordSpace } from './_layout';
 import { RecordReader } from './_reader';
-import { DAMAGE_NONE, ScanReport, damageText, scanLog } from './mount';
+import { DAMAGE_NONE, ScanReport, damageText, pageInUse, scanLog } from './mount';
 import type { Store } from './store';
 
 export interface StoreCheck {
@@ -25,7 +25,7 @@ function checkIndex(log: Log, problems: string[]): void {
     const addr = index.addrAt(i);
     if (i > 0 && index.keyAt(i - 1) >= key) problems.push(`index: key ${key} not above the key before it (two live versions?)`);
     const phys = log.pageOf(addr);
-    if (!log.inUse(phys)) {
+    if (!pageInUse(log, phys)) {
       problems.push(`index: key ${key} points into page ${phys}, which is not in use`);
       continue;
     }
@@ -83,7 +83,7 @@ function checkUnusedPages(log: Log, problems: string[]): void {
   if (log.usedPages() > log.pageCount - 1) problems.push(`${log.usedPages()} pages in use: no spare page left`);
   const reader = new RecordReader(log);
   for (let phys = 0; phys < log.pageCount; phys++) {
-    if (!log.inUse(phys) && !reader.isErased(phys, 0, log.pageSize)) problems.push(`page ${phys}: not in use but not erased`);
+    if (!pageInUse(log, phys) && !reader.isErased(phys, 0, log.pageSize)) problems.push(`page ${phys}: not in use but not erased`);
   }
 }
 

@@ -189,7 +189,7 @@ function tornWrite(log: Log, r: RecordReader, phys: number, off: number): boolea
 function checkUnusedPages(log: Log, r: RecordReader, report: ScanReport): void {
   const h = log.header;
   for (let phys = 0; phys < log.pageCount; phys++) {
-    if (log.inUse(phys)) continue;
+    if (pageInUse(log, phys)) continue;
     const status = readPageHeader(log, phys, h);
     if (status === HEADER_VALID) continue;
     if (status !== HEADER_BLANK && log.headPhys < 0 && !isTornPageHeader(log.headerBuf)) report.note(DAMAGE_HEADER, phys, 0);
@@ -226,6 +226,14 @@ function commitsLater(log: Log, r: RecordReader, seq: number, phys: number, off:
       o = PAGE_HEADER_SIZE;
     }
   }
+}
+
+/**
+ * True when page `phys` lies between tail and head. Here, not a Log method: mount's code is
+ * defined only while it runs (tools/firmware/build-firmware.ts, lazy parts), a Log method all the time.
+ */
+export function pageInUse(log: Log, phys: number): boolean {
+  return log.headPhys >= 0 && (phys - log.tailPhys + log.pageCount) % log.pageCount < log.usedPages();
 }
 
 /** Rebuilds log state and index from flash, without writing. */
@@ -283,6 +291,6 @@ export function scanLog(log: Log, scan: RecordReader, replay: RecordReader, repo
 /** Erases the pages outside tail..head that are not blank. */
 export function eraseUnusedPages(log: Log): void {
   for (let phys = 0; phys < log.pageCount; phys++) {
-    if (!log.inUse(phys) && !log.reader.isErased(phys, 0, log.pageSize)) log.flash.erase(phys);
+    if (!pageInUse(log, phys) && !log.reader.isErased(phys, 0, log.pageSize)) log.flash.erase(phys);
   }
 }

@@ -137,7 +137,7 @@ export class Store {
 
   /** The smallest id of `type` above afterId (-1 to start), or -1 when there is none. */
   nextId(type: number, afterId: number): number {
-    this.requireMounted();
+    if (!this.mounted) throw new Error('store: mount() first');
     checkKey(type, 0);
     if (afterId >= 65535) return -1;
     const i = this.index.lowerBound(storeKey(type, afterId < 0 ? 0 : afterId + 1));
@@ -147,7 +147,7 @@ export class Store {
   }
 
   begin(): void {
-    this.requireMounted();
+    if (!this.mounted) throw new Error('store: mount() first');
     if (this.txn.seq !== 0) throw new Error('store.begin: a transaction is already open');
     if (this.nextSeq > MAX_SEQ) throw new Error('store.begin: transaction sequence numbers exhausted');
     this.txn.begin(this.nextSeq);
@@ -295,13 +295,13 @@ export class Store {
    * whether a given transaction fits.
    */
   freeBytes(): number {
-    this.requireMounted();
+    if (!this.mounted) throw new Error('store: mount() first');
     const free = appendableBytes(this.log, 0, this.stopPage()) - COMMIT_SPACE - STORE_DELETE_RESERVE;
     return free > 0 ? free : 0;
   }
 
   private findKey(type: number, id: number): number {
-    this.requireMounted();
+    if (!this.mounted) throw new Error('store: mount() first');
     checkKey(type, id);
     return this.index.find(type * 65536 + id); // storeKey(type, id)
   }
@@ -331,7 +331,8 @@ export class Store {
           !smallRoomAfter(log, space, STORE_DELETE_RESERVE + COMMIT_SPACE, this.stopPage()))) ||
       !makeRoom(log, space, this.txn.firstPhys)
     ) {
-      return this.fail();
+      this.txnFailed = true;
+      return false;
     }
     const out = log.out;
     // Prepared after the transaction's pending records (Log.pending); a tally alone.
@@ -346,17 +347,8 @@ export class Store {
     return true;
   }
 
-  private fail(): boolean {
-    this.txnFailed = true;
-    return false;
-  }
-
-  private requireMounted(): void {
-    if (!this.mounted) throw new Error('store: mount() first');
-  }
-
   private requireTxn(op: string): void {
-    if (!this.mounted) throw new Error('store: mount() first'); // not requireMounted(): one call less a put
+    if (!this.mounted) throw new Error('store: mount() first');
     if (this.txn.seq === 0) throw new Error(`store.${op}: no open transaction (begin() first)`);
   }
 }
