@@ -36,12 +36,11 @@ function relayWithCount(): { relay: DownloadRelay; seRuns: () => number } {
     runs++;
     return transceive(cmd, len, rsp);
   };
-  return { relay: new DownloadRelay(se), seRuns: () => runs };
+  return { relay: new DownloadRelay(se, new Uint8Array(RELAY_ANSWER_MAX)), seRuns: () => runs };
 }
 
 function handle(relay: DownloadRelay, msg: Uint8Array): Uint8Array {
-  const out = new Uint8Array(RELAY_ANSWER_MAX);
-  return out.slice(0, relay.handle(msg, 0, msg.length, out));
+  return relay.answer.slice(0, relay.handle(msg, 0, msg.length));
 }
 
 describe('relay command sequences', () => {

@@ -18,7 +18,8 @@
  *   request(tar, data, off, len)   a command for the peer under the next send counter
  *
  * A refused packet reaches no caller and changes no counter. Plaintext stays in the openers'
- * buffers until forget() or the next receive().
+ * buffer, which is also the reassembled and the outgoing packet's, until forget(), the next
+ * receive(), answer() or request().
  */
 import { copy, fill } from '../bytes';
 import { AnsweredCommands, COPY_OF_LAST, NOT_A_COPY } from './answered-command';
@@ -118,10 +119,12 @@ export class LinkEndpoint implements CommandSecurity {
     this.segmenter = new Segmenter(ss);
     this.requestDataMax = commandDataMax(this.segmenter.packetMax());
     // One receive() opens one packet, and its plaintext is used and wiped before the next: the
-    // command and the PoR openers share one buffer.
-    const opened = new Uint8Array(maxPacket);
-    this.command = new CommandOpener(maxPacket, opened);
-    this.por = new ResponseOpener(maxPacket, opened);
+    // command and the PoR openers share one buffer, and it is the packet's own (CBC deciphered in
+    // place, last block first: crypto/cbc.ts). Nothing is sealed into it before the caller is done
+    // with the plaintext: an answer or a request is sealed from other buffers (answerData, the
+    // caller's) after the opened command or PoR was used.
+    this.command = new CommandOpener(maxPacket, this.out);
+    this.por = new ResponseOpener(maxPacket, this.out);
     this.answerData = new Uint8Array(answerMax);
     this.nextRef = firstRef & 0xff;
     send.read(this.sentCntr, 0);

@@ -57,26 +57,35 @@ export class DownloadRelay {
    */
   private readonly lastCrc = new Uint8Array(4);
   private readonly crc = new Uint8Array(4);
-  /** The answer buffer of an SE exchange (the management session borrows it). */
-  readonly rsp = new Uint8Array(MAX_RESPONSE_LEN);
+  /**
+   * The answer buffer (RELAY_ANSWER_MAX bytes, the caller's: the link keeps the PoR's data there
+   * too). The last answer stays in it for a repeat: a refusal writes only its first octet, which
+   * lastResult keeps. The SE writes its response straight into it, through a view at the offset
+   * the answer carries it at (after the result, or after the result and the count of a sequence).
+   */
+  readonly answer: Uint8Array;
+  private readonly single: Uint8Array;
+  private readonly inSequence: Uint8Array;
   private lastLen = -1;
   private lastOp = -1;
   private lastJob = -1;
   private lastSeq = -1;
-  private readonly lastAnswer = new Uint8Array(RELAY_ANSWER_MAX);
+  private lastResult = 0;
   private lastAnswerLen = 0;
   /** The last sequence given to the SE stopped at a status other than 9000. */
   private stopped = false;
 
-  constructor(se: SecureElement) {
+  constructor(se: SecureElement, answer: Uint8Array) {
     this.se = se;
+    if (answer.length < RELAY_ANSWER_MAX) throw new Error('DownloadRelay: answer buffer of ' + answer.length + ' bytes, answers up to ' + RELAY_ANSWER_MAX);
+    this.answer = answer;
+    this.single = answer.subarray(1, 1 + MAX_RESPONSE_LEN);
+    this.inSequence = answer.subarray(2, 2 + MAX_RESPONSE_LEN);
   }
 
-  /**
-   * Handles one relay command msg[off, off + len); writes the answer into out (RELAY_ANSWER_MAX
-   * bytes) and returns its length.
-   */
-  handle(msg: Uint8Array, off: number, len: number, out: Uint8Array): number {
+  /** Handles one relay command msg[off, off + len); writes the answer into `answer` and returns its length. */
+  handle(msg: Uint8Array, off: number, len: number): number {
+    const out = this.answer;
     const c = this.cmd;
     if (!parseRelayCommand(msg, off, len, c)) {
       out[0] = RESULT_MALFORMED;
@@ -90,7 +99,7 @@ export class DownloadRelay {
     }
     if (this.isRepeat(msg, c)) {
       this.repeated = this.repeated + 1;
-      copy(this.lastAnswer, 0, out, 0, this.lastAnswerLen);
+      out[0] = this.lastResult;
       return this.lastAnswerLen;
     }
     if (c.op === OP_APDU_SEQUENCE && this.state === 'RELAYING' && c.job === this.job) {
@@ -110,44 +119,43 @@ export class DownloadRelay {
     this.lastSeq = c.seq;
     let n: number;
     if (c.op === OP_APDU) {
-      n = this.transceive(msg, c.bodyOff, c.bodyLen);
+      n = this.transceive(msg, c.bodyOff, c.bodyLen, this.single);
       this.seq = c.seq;
       this.stopped = false;
       out[0] = RESULT_OK;
-      copy(this.rsp, 0, out, 1, n);
       n = n + 1;
     } else {
       // Each command in turn; the answer keeps the last one's response (TS 102 226 §5.1, compact).
       let p = c.bodyOff;
       let done = 0;
       let m = 0;
+      const r = this.inSequence;
       while (done < count) {
         const len = readU16(msg, p);
-        m = this.transceive(msg, p + SEQUENCE_LENGTH_LEN, len);
+        m = this.transceive(msg, p + SEQUENCE_LENGTH_LEN, len, r);
         p = p + SEQUENCE_LENGTH_LEN + len;
         done = done + 1;
-        if (m < 2 || ((this.rsp[m - 2] << 8) | this.rsp[m - 1]) !== SW.OK) break;
+        if (m < 2 || ((r[m - 2] << 8) | r[m - 1]) !== SW.OK) break;
       }
       this.seq = c.seq + done - 1;
-      this.stopped = m < 2 || ((this.rsp[m - 2] << 8) | this.rsp[m - 1]) !== SW.OK;
+      this.stopped = m < 2 || ((r[m - 2] << 8) | r[m - 1]) !== SW.OK;
       out[0] = RESULT_OK;
       out[1] = done;
-      copy(this.rsp, 0, out, 2, m);
       n = m + 2;
     }
-    copy(out, 0, this.lastAnswer, 0, n);
+    this.lastResult = out[0];
     this.lastAnswerLen = n;
     return n;
   }
 
   /**
    * Passes one command APDU msg[off, off + len) to the SE, which unwraps it in place there (the
-   * relay keeps only its CRC, taken before); the response is in rsp. The commands of a sequence
+   * relay keeps only its CRC, taken before); the response goes to rsp. The commands of a sequence
    * follow one another in msg, and unwrapping one changes none of the next one's bytes.
    */
-  private transceive(msg: Uint8Array, off: number, len: number): number {
+  private transceive(msg: Uint8Array, off: number, len: number, rsp: Uint8Array): number {
     this.relayed = this.relayed + 1;
-    return this.se.transceive(off === 0 ? msg : msg.subarray(off, off + len), len, this.rsp);
+    return this.se.transceive(off === 0 ? msg : msg.subarray(off, off + len), len, rsp);
   }
 
   private isRepeat(msg: Uint8Array, c: RelayCommand): boolean {
@@ -173,6 +181,11 @@ export class DownloadRelay {
     this.job = c.job;
     this.seq = c.seq;
     this.total = c.total;
+    // This answer takes the buffer the last command's answer was kept in: a repeat of that command
+    // (it had its PoR already, or this one would not have come) is answered superseded, still
+    // without the SE.
+    this.lastResult = RESULT_SUPERSEDED;
+    this.lastAnswerLen = 1;
     // The job's last command: the platform's SCP03 session has nothing left to do (and holds RAM).
     if (c.seq + 1 === c.total) this.se.endSession();
     out[0] = RESULT_OK;

@@ -30,7 +30,7 @@ import { LinkEndpoint, type LinkSink, RECEIVED_COMMAND, RECEIVED_POR, REQUEST_SE
 import { COPY_OF_POR, LINK_COPY, LINK_POR_REFUSED } from '../link/link-notes';
 import { POR } from '../link/por-status';
 import { RESPONSE } from '../link/response-packet';
-import { MAX_COMMAND_LEN, type SecureElement } from '../se/secure-element';
+import { MAX_COMMAND_LEN, MAX_RESPONSE_LEN, type SecureElement } from '../se/secure-element';
 import type { Random } from '../ports/random';
 import { DownloadRelay, RELAY_ANSWER_MAX } from './download';
 import { APP_ID_MAX, writeDownloadRequest } from './download-request';
@@ -82,9 +82,10 @@ export class Mcu {
     private readonly porTimeoutSeconds: number,
     private readonly shell: McuShell,
   ) {
-    this.relay = new DownloadRelay(se);
     random.fill(this.request, 0, 1);
     this.link = new LinkEndpoint(keys, up, down, this, shell, RELAY_ANSWER_MAX, frameSize, MAX_PARTS, MAX_REASSEMBLIES, this.request[0]);
+    // The relay answers in the link's answer buffer, which keeps it for copies of the command too.
+    this.relay = new DownloadRelay(se, this.link.answerData);
   }
 
   receive(frame: Uint8Array, len: number, nowSeconds: number): void {
@@ -98,7 +99,7 @@ export class Mcu {
       const r = this.relay;
       const before = r.state;
       const answer = l.answerData;
-      const n = r.handle(c.data, c.dataOff, c.dataLen, answer);
+      const n = r.handle(c.data, c.dataOff, c.dataLen);
       this.shell.tell(NOTE_RELAYED, answer[0], '');
       if (r.state === 'DONE' && before !== 'DONE' && n > 1 && r.seq + 1 === r.total) this.shell.tell(NOTE_INSTALLED, answer[1], '');
       l.answer(c.tar, c.cntr, 0, c.spi2 & 0x03, answer, 0, n);
@@ -159,8 +160,8 @@ export class Mcu {
       return;
     }
     if (this.settled === REQUEST_PERMISSION) {
-      // Its command buffer lives as long as the session; the answer buffer is the relay's (idle meanwhile).
-      const session = new ManagementSession(this.se, this.aes, this.random, new Uint8Array(MAX_COMMAND_LEN), this.relay.rsp);
+      // Its command and answer buffers live as long as the session (the relay's answer is kept for a repeat).
+      const session = new ManagementSession(this.se, this.aes, this.random, new Uint8Array(MAX_COMMAND_LEN), new Uint8Array(MAX_RESPONSE_LEN));
       const rc = session.open(p.data, p.dataOff, p.dataLen, this.now);
       this.lastSw = session.lastSw;
       if (rc !== 0) {
