@@ -26,7 +26,7 @@ import type { Log } from '../log';
 import type { Platform } from '../platform-home';
 import { LeaseLost, type DeviceLeases } from '../workers/device-leases';
 import { KeptSession, OPENING, type JobMachine, type StepEnv } from './job-steps';
-import { activeJobs, getJob, updateJob, type Job, type JobKind } from './jobs';
+import { activeJob, activeJobIds, activeJobs, getJob, updateJob, type Job, type JobKind } from './jobs';
 import { SEQUENCE_WINDOW, SeRelay, SessionLost, type RelayContext } from './se-relay';
 
 export interface SchedulerOptions {
@@ -81,7 +81,11 @@ export class JobScheduler {
     // database), and jobs of devices whose worker died (their leases expired).
     this.poller = setInterval(() => {
       try {
-        for (const row of activeJobs(this.p.db)) this.submit(row);
+        for (const id of activeJobIds(this.p.db)) {
+          if (this.scheduled.has(id)) continue;
+          const row = activeJob(this.p.db, id);
+          if (row !== undefined) this.submit(row);
+        }
       } catch (err) {
         if (!(err instanceof DatabaseUnavailableError)) throw err;
         this.log('dpu.job.poll.failed', { error: err.message });
