@@ -41,8 +41,8 @@ export interface IssuedCard {
 
 export class SizedTransitIssuer implements IssuerAdapter {
   readonly issuer = 'transit' as const;
-  /** The last package issued for each device. */
-  readonly issued = new Map<string, IssuedCard>();
+  /** The last package issued for each device, with its download job: asked again for that job, the same package (the idempotency key, contracts/issuer.ts). */
+  readonly issued = new Map<string, IssuedCard & { jobId: string }>();
   /**
    * targetBytes: load file size to issue (0 = the smallest transit package); serial: card numbers
    * continue from it (workers sharing one database issue from ranges of their own).
@@ -58,9 +58,9 @@ export class SizedTransitIssuer implements IssuerAdapter {
 
   async issuePackage(req: PackageRequest): Promise<IssuedPackage> {
     if (req.applicationId !== BENCH_APPLICATION_ID) throw new IssuerError(`bench issuer has no '${req.applicationId}'`, 'UNKNOWN_APPLICATION');
-    const cardNumber = `31041000${String(++this.serial).padStart(12, '0')}`;
-    const pkg = sizedTransitPackage(this.targetBytes, PLATFORM_BLOCK_SIZE, cardNumber);
-    this.issued.set(req.deviceId, { cardNumber, pkg });
+    const again = this.issued.get(req.deviceId);
+    const { cardNumber, pkg } =
+      again?.jobId === req.jobId ? again : this.issue(req, `31041000${String(++this.serial).padStart(12, '0')}`);
     return {
       loadFile: pkg.file.slice(),
       packageAid: pkg.spec.packageAid,
@@ -70,5 +70,11 @@ export class SizedTransitIssuer implements IssuerAdapter {
       installParams: null,
       cardNumber,
     };
+  }
+
+  private issue(req: PackageRequest, cardNumber: string): IssuedCard & { jobId: string } {
+    const card = { cardNumber, pkg: sizedTransitPackage(this.targetBytes, PLATFORM_BLOCK_SIZE, cardNumber), jobId: req.jobId };
+    this.issued.set(req.deviceId, card);
+    return card;
   }
 }

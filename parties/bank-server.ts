@@ -47,9 +47,9 @@ export class BankServer extends PurseIssuerServer implements BankService {
     return [...BANK_APPLICATIONS];
   }
 
-  protected async cardPackage(req: PackageRequest): Promise<IssuedPackage> {
+  protected async cardPackage(req: PackageRequest, cardNumber: string | undefined): Promise<IssuedPackage> {
     if (req.applicationId !== ECASH_APPLICATION_ID) throw new IssuerError(`bank issuer has no '${req.applicationId}'`, 'UNKNOWN_APPLICATION');
-    const digits = this.nextCardNumber();
+    const digits = cardNumber ?? this.nextCardNumber();
     return issueCardPackage({
       appClass: APP_CLASS_ECASH, issuerId: BANK_ISSUER_ID, cardNumber: cardNumberBcd(digits), purseKeys: this.masterKeys, loyaltyKeys: null,
       applicationAid: null, tunion: false, defaultCard: false, validFrom: fromHex('20240101'), validTo: fromHex('20291231'), ceiling: null,

@@ -27,7 +27,7 @@ import type { LedgerRow, LoyaltyAuthorisation, LoyaltyReceipt, LoyaltyRequest, M
 import { LOYALTY_OPERATIONS, type LoyaltyOperation } from '../contracts/loyalty-messages';
 import { cardNumberBcd, issueCardPackage, newCardNumber } from './card-package-file';
 import type { PartiesDb } from './db';
-import { recordIssuedCard, requireIssuedCard } from './issued-cards';
+import { cardIssuedForJob, recordIssuedPackage, requireIssuedCard } from './issued-cards';
 import { authorise, cardLedger, confirm, findAtCounter, ledgerCards } from './ledger';
 
 export const LOYALTY_APPLICATION_ID = 'loyalty';
@@ -72,13 +72,14 @@ export class MerchantServer implements MerchantService {
 
   async issuePackage(req: PackageRequest): Promise<IssuedPackage> {
     if (req.applicationId !== LOYALTY_APPLICATION_ID) throw new IssuerError(`merchant issuer has no '${req.applicationId}'`, 'UNKNOWN_APPLICATION');
-    const digits = this.nextCardNumber();
+    // The job id is the idempotency key: asked again for the same job, the same card (issued-cards.ts).
+    const digits = cardIssuedForJob(this.db, 'merchant', req.jobId) ?? this.nextCardNumber();
     const issued = issueCardPackage({
       appClass: APP_CLASS_LOYALTY, issuerId: MERCHANT_ISSUER_ID, cardNumber: cardNumberBcd(digits), purseKeys: null, loyaltyKeys: this.masterKeys,
       applicationAid: null, tunion: false, defaultCard: false, validFrom: fromHex('20240101'), validTo: fromHex('20291231'), ceiling: null,
       pin: null, issuerData: null, cardFaceName: new TextEncoder().encode('Merchant loyalty'), terms: null,
     }, digits);
-    recordIssuedCard(this.db, 'merchant', digits);
+    recordIssuedPackage(this.db, 'merchant', req.jobId, digits);
     return issued;
   }
 

@@ -77,4 +77,20 @@ CREATE TABLE issued_cards (
 );
 `,
   },
+  {
+    version: 2,
+    name: 'issued packages by download job',
+    sql: `
+-- The card number each issuer personalised a download job's package with: the job id is the
+-- issuer interface's idempotency key (contracts/issuer.ts), so asking again for the same job
+-- hands out the same card's package instead of issuing another card.
+CREATE TABLE issued_packages (
+  issuer      TEXT NOT NULL CHECK (issuer IN ('transit', 'bank', 'merchant')),
+  job_id      TEXT NOT NULL,
+  card_number TEXT NOT NULL,
+  issued_at   TEXT NOT NULL,
+  PRIMARY KEY (issuer, job_id)
+);
+`,
+  },
 ] as const;

@@ -17,7 +17,7 @@ import type { LedgerRow, LoadPayment, PurseIssuerService } from '../contracts/is
 import { CardProofError, PurseDeclinedError } from '../contracts/purse-errors';
 import type { LoadRequest, PurchaseProof, PurchaseRequest } from '../contracts/purse-security-module';
 import type { PartiesDb } from './db';
-import { recordIssuedCard, requireIssuedCard } from './issued-cards';
+import { cardIssuedForJob, recordIssuedPackage, requireIssuedCard } from './issued-cards';
 import { authorise, cardLedger, confirm, findAtCounter, ledgerCards, reverse } from './ledger';
 import { DevKeysSecurityModule } from './purse-security-module';
 
@@ -55,13 +55,16 @@ export abstract class PurseIssuerServer implements PurseIssuerService {
 
   abstract applications(): ApplicationInfo[];
 
-  /** The package of one new card, personalised with its card number. */
-  protected abstract cardPackage(req: PackageRequest): Promise<IssuedPackage>;
+  /** The package of one card, personalised with cardNumber, or with a new card number when it is undefined. */
+  protected abstract cardPackage(req: PackageRequest, cardNumber: string | undefined): Promise<IssuedPackage>;
 
-  /** Issues one card's package and records the card as this issuer's. */
+  /**
+   * Issues one card's package and records the card as this issuer's; asked again for the same job
+   * (the idempotency key), the same card's package again, and no other card.
+   */
   async issuePackage(req: PackageRequest): Promise<IssuedPackage> {
-    const issued = await this.cardPackage(req);
-    if (issued.cardNumber !== null) recordIssuedCard(this.db, this.issuer, issued.cardNumber);
+    const issued = await this.cardPackage(req, cardIssuedForJob(this.db, this.issuer, req.jobId));
+    if (issued.cardNumber !== null) recordIssuedPackage(this.db, this.issuer, req.jobId, issued.cardNumber);
     return issued;
   }
 

@@ -33,9 +33,15 @@ export class TransitIssuer implements IssuerAdapter {
     return [{ id: TRANSIT_APPLICATION_ID, issuer: 'transit', name: 'City transit purse', version: '1.0' }];
   }
 
-  async issuePackage(req: PackageRequest): Promise<IssuedPackage> {
+  /**
+   * The package of the card numbered cardNumber, or of a new card. Alone, this adapter records no
+   * card, so a request repeated for the same job gets a new card number that nobody outside the
+   * platform knew of (the platform installs only the package it stored: download-package.ts);
+   * TransitServer keeps each job's card number and passes it here, so its cards are issued once.
+   */
+  async issuePackage(req: PackageRequest, cardNumber?: string): Promise<IssuedPackage> {
     if (req.applicationId !== TRANSIT_APPLICATION_ID) throw new IssuerError(`transit issuer has no '${req.applicationId}'`, 'UNKNOWN_APPLICATION');
-    const digits = this.options.nextCardNumber?.() ?? newCardNumber(`3104${TRANSIT_ISSUER_ID}`);
+    const digits = cardNumber ?? this.options.nextCardNumber?.() ?? newCardNumber(`3104${TRANSIT_ISSUER_ID}`);
     return issueCardPackage(
       {
         appClass: APP_CLASS_TRANSIT,

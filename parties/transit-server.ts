@@ -49,8 +49,8 @@ export class TransitServer extends PurseIssuerServer implements TransitService {
     return this.packages.applications();
   }
 
-  protected cardPackage(req: PackageRequest): Promise<IssuedPackage> {
-    return this.packages.issuePackage(req);
+  protected cardPackage(req: PackageRequest, cardNumber: string | undefined): Promise<IssuedPackage> {
+    return this.packages.issuePackage(req, cardNumber);
   }
 
   /** Cash (nothing named) or a paid recharge order; a transit load is never paid from an account. */

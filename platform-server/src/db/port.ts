@@ -72,8 +72,9 @@ export interface PlatformDb {
    * would: only for records nobody outside the process sees before they are durable (what the
    * link's frames carry, held by frames-after-commit.ts; what an HTTP answer says, after its
    * durable()), never for one written after an outside party acted (an issuer's ledger), which a
-   * kill must not lose. Asks for durable() like transaction(). Engines whose commits are durable at
-   * once run it as transaction().
+   * kill must not lose, unless asking that party again is harmless (an issued package: the issuer
+   * answers the same job with the same package, download-package.ts). Asks for durable() like
+   * transaction(). Engines whose commits are durable at once run it as transaction().
    */
   transactionGrouped<T>(fn: () => T): () => T;
   /** Makes every commit so far durable; returns at once when none is waiting. Blocks the thread while the disk works. */

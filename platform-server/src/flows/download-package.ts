@@ -26,13 +26,24 @@ function jobOwner(jobId: string): string {
   return `job:${jobId}`;
 }
 
-/** Asks the application's issuer for the SE's package and seals its load file under the job. */
+/**
+ * Asks the application's issuer for the SE's package and seals its load file under the job.
+ *
+ * The sealed package is one of the turn's commits (PlatformDb.transactionGrouped), not a commit of
+ * its own: losing it (a kill -9 before the end of the turn, a power cut before the fsync) leaves
+ * the job in 'targeting' with no package, and the job, resumed, asks the issuer again under the
+ * same job id, the issuer interface's idempotency key (contracts/issuer.ts): the remote issuer
+ * answers with the same package, and so do the simulated issuers (parties/issued-cards.ts: a job's
+ * card number is kept), so no second card is issued and nothing the first answer held reached the
+ * device (its LOAD frames wait for the fsync that covers this commit: link/frames-after-commit.ts).
+ * A money write is different: the issuer's ledger acted on it, so it commits at once (db/port.ts).
+ */
 export async function issuePackage(p: Platform, log: Log, issuers: IssuerDirectory, job: Job<unknown>, seSerial: string): Promise<IssuedPackage> {
   const { adapter } = issuers.find(job.application_id as string);
   // The issuer is outside: it hears of the job only once the job is on disk (group commit, db/port.ts).
   await p.db.whenDurable();
   const pkg = await adapter.issuePackage({ applicationId: job.application_id as string, deviceId: job.device_id, seSerial, jobId: job.id });
-  p.db.transaction(() => {
+  p.db.transactionGrouped(() => {
     p.db.prepare('DELETE FROM key_store WHERE owner = ? AND purpose = ?').run(jobOwner(job.id), PACKAGE_PURPOSE);
     p.keys.put(jobOwner(job.id), PACKAGE_PURPOSE, pkg.loadFile);
   })();
