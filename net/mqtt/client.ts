@@ -17,6 +17,12 @@ export interface MqttEndpoint {
    * client sends instead of a PUBLISH over the in-process connection (mqtt-transport.ts).
    */
   publishInProcess?: (topic: string, payload: Buffer) => Promise<void>;
+  /**
+   * With inProcess: the embedded broker's own subscription (broker.ts subscribe), through which the
+   * platform receives what matches filter instead of a subscription of this client (mqtt-transport.ts).
+   * Resolves to its unsubscribe.
+   */
+  subscribeInProcess?: (filter: string, deliver: (topic: string, payload: Buffer) => void) => Promise<() => Promise<void>>;
   clientId: string;
   username?: string;
   password?: string;

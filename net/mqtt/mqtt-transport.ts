@@ -12,7 +12,7 @@ import type { MqttClient } from 'mqtt';
 import { SMS_USER_DATA_MAX } from '../../firmware/src/core/link/udh';
 import { endMqtt, type MqttEndpoint, openMqtt } from './client';
 import type { DeviceLinkTransport, LinkTransport } from './link-transport';
-import { SHARED_GROUP, downTopic, parseLinkTopic, sharedUpFilter, upTopic } from './topics';
+import { PLATFORM_UP_FILTER, SHARED_GROUP, downTopic, parseLinkTopic, sharedUpFilter, upTopic } from './topics';
 
 export type TransportLog = (event: string, detail: Record<string, unknown>) => void;
 
@@ -80,14 +80,23 @@ export class MqttPlatformTransport implements LinkTransport {
     private readonly publishInProcess: ((topic: string, payload: Buffer) => Promise<void>) | undefined,
   ) {}
 
-  /** Connects, subscribes to every device's up topic (shared), and resolves when both are done. */
+  /** Ends the broker's own subscription (client.ts subscribeInProcess), when the frames come through it. */
+  private unsubscribeInProcess: (() => Promise<void>) | null = null;
+
+  /**
+   * Connects, subscribes to every device's up topic (shared), and resolves when both are done. Beside
+   * an embedded broker (ep.subscribeInProcess) the up frames come through the broker's own
+   * subscription to every device's up topic instead (one process, one platform: nothing to share),
+   * with no PUBLISH built, passed through the in-process stream and parsed, and no PUBACK back, per
+   * frame; the client stays connected, as the platform's presence on its broker.
+   */
   static async connect(ep: MqttEndpoint, options: TransportOptions = {}): Promise<MqttPlatformTransport> {
     const frameSize = options.frameSize ?? SMS_USER_DATA_MAX;
     const log = options.log ?? (() => {});
     const filter = sharedUpFilter(options.shareGroup ?? SHARED_GROUP);
     const { client, connected } = openMqtt(ep);
     const t = new MqttPlatformTransport(client, frameSize, new FrameInbox(log), ep.inProcess === undefined ? undefined : ep.publishInProcess);
-    client.on('message', (topic, payload) => {
+    const received = (topic: string, payload: Buffer): void => {
       const parsed = parseLinkTopic(topic);
       if (parsed === null || parsed.direction !== 'up') return;
       if (payload.length === 0 || payload.length > frameSize) {
@@ -95,10 +104,13 @@ export class MqttPlatformTransport implements LinkTransport {
         return;
       }
       t.inbox.deliver(parsed.deviceId, new Uint8Array(payload));
-    });
+    };
+    const inProcess = ep.inProcess === undefined ? undefined : ep.subscribeInProcess;
+    if (inProcess === undefined) client.on('message', received);
     await connected;
     try {
-      await subscribeQos1(client, filter);
+      if (inProcess === undefined) await subscribeQos1(client, filter);
+      else t.unsubscribeInProcess = await inProcess(PLATFORM_UP_FILTER, received);
     } catch (err) {
       await client.endAsync(true);
       throw err;
@@ -122,6 +134,9 @@ export class MqttPlatformTransport implements LinkTransport {
   }
 
   async close(): Promise<void> {
+    const unsubscribe = this.unsubscribeInProcess;
+    this.unsubscribeInProcess = null;
+    await unsubscribe?.();
     await endMqtt(this.client);
   }
 }

@@ -171,6 +171,7 @@ export function inProcessEndpoint(broker: EmbeddedBroker, clientId: string): Mqt
     keepaliveS: 0,
     inProcess: () => broker.connectInProcess({ role: 'platform', id: PLATFORM_PRINCIPAL }),
     publishInProcess: (topic, payload) => broker.publish(topic, payload),
+    subscribeInProcess: (filter, deliver) => broker.subscribe(filter, deliver),
   };
 }
 

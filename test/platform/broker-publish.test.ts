@@ -3,13 +3,15 @@
  * platform runs beside its broker (server.ts inProcessEndpoint): a QoS 1 frame reaches a connected
  * device, and one published while the device is away waits in its persistent session and arrives
  * when it comes back, as a PUBLISH from the platform's client did; frames arrive in the order published.
+ * And its own subscription (broker.ts subscribe), through which the platform beside it receives the
+ * devices' up frames: a device's QoS 1 PUBLISHes arrive in order, and nothing once unsubscribed.
  */
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { platformPasswordCheck } from '../../platform-server/src/broker-credentials';
 import { startEmbeddedBroker, type EmbeddedBroker } from '../../platform-server/src/mqtt/broker';
 import { provisionDevice } from '../../platform-server/src/provision';
-import { downTopic } from '../../net/mqtt/topics';
+import { PLATFORM_UP_FILTER, downTopic, upTopic } from '../../net/mqtt/topics';
 import { tempPlatform, type TempPlatform } from './_fixtures';
 
 let t: TempPlatform;
@@ -49,6 +51,22 @@ describe('embedded broker publish', () => {
     d = await connectDevice('dev-publish', device.broker.password);
     await until(() => d.got.length === 1);
     expect(d.got).toEqual([{ payload: '04', qos: 1 }]);
+    await d.client.endAsync();
+  });
+
+  it("hands a device's up frames to the broker's own subscription, in order, until it unsubscribes", async () => {
+    const device = (await provisionDevice(t.platform, { deviceId: 'dev-up' })).bundle;
+    const got: { topic: string; payload: string }[] = [];
+    const unsubscribe = await broker.subscribe(PLATFORM_UP_FILTER, (topic, payload) => got.push({ topic, payload: payload.toString('hex') }));
+    const d = await connectDevice('dev-up', device.broker.password);
+    for (let i = 1; i <= 3; i++) await d.client.publishAsync(upTopic('dev-up'), Buffer.from([i]), { qos: 1 });
+    await until(() => got.length === 3);
+    expect(got).toEqual([1, 2, 3].map((i) => ({ topic: upTopic('dev-up'), payload: `0${i}` })));
+
+    await unsubscribe();
+    await d.client.publishAsync(upTopic('dev-up'), Buffer.from([4]), { qos: 1 });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(got).toHaveLength(3);
     await d.client.endAsync();
   });
 });

@@ -94,6 +94,15 @@ export interface EmbeddedBroker {
    * every down topic; the caller checks topic and size.
    */
   publish(topic: string, payload: Buffer): Promise<void>;
+  /**
+   * The broker's own subscription (aedes' subscribe): every PUBLISH a client makes to a topic
+   * matching filter, once authorised, is handed to deliver as the broker routes it to the online
+   * sessions, with no packet built, written or parsed and no PUBACK; the publishing client's PUBACK
+   * does not wait for it any more than for a client subscriber's. For the platform's up frames
+   * (inProcessEndpoint) when the platform runs beside its broker: one process, so no session of the
+   * platform outlives it and nothing is queued for it while away. Resolves to its unsubscribe.
+   */
+  subscribe(filter: string, deliver: (topic: string, payload: Buffer) => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
 }
 
@@ -256,6 +265,19 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
           const packet = { cmd: 'publish' as const, topic, payload, qos: 1 as const, retain: false, dup: false };
           aedes.publish(packet, (err?: Error) => (err === undefined || err === null ? resolve() : reject(err)));
         });
+      },
+      subscribe(filter, deliver) {
+        const listener = (packet: { topic: string; payload: Buffer | string }, done: () => void): void => {
+          try {
+            deliver(packet.topic, Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload));
+          } finally {
+            done();
+          }
+        };
+        const unsubscribe = (): Promise<void> => new Promise((resolve) => aedes.unsubscribe(filter, listener, () => resolve()));
+        return new Promise((resolve, reject) =>
+          aedes.subscribe(filter, listener, (err?: Error) => (err === undefined || err === null ? resolve(unsubscribe) : reject(err))),
+        );
       },
       close,
     };
