@@ -1,8 +1,9 @@
 /**
  * Store layout versions (docs/store.md "Versions"): images written by an older firmware mount as
- * they are, are read with their CRC-16, and move to layout 4 (CRC-32) as compaction copies their
- * pages; power cuts during that move leave the old state or the new. The fixtures are images the
- * layout 3 firmware wrote (commit 59c8516, test/store/fixtures), with the state each held.
+ * they are (layouts 2 and 3 read with their CRC-16), and move to the current layout (5: CRC-32
+ * records and TXN records) as compaction copies their pages; power cuts during that move leave the
+ * old state or the new. The fixtures are images the layout 3 firmware wrote (commit 59c8516) and
+ * the layout 4 firmware wrote (commit 74fb5bb), in test/store/fixtures, with the state each held.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -10,7 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { MemoryFlash } from '../../host/flash/memory-flash';
 import { checkStore } from '../../firmware/src/core/store/check';
 import { crc16, CRC16_INIT } from '../../firmware/src/core/store/crc16';
-import { LAYOUT_VERSION, PAGE_HEADER_SIZE } from '../../firmware/src/core/store/_layout';
+import { KIND_COMMIT, KIND_MIRROR, KIND_TXN, LAYOUT_VERSION, PAGE_HEADER_SIZE } from '../../firmware/src/core/store/_layout';
 import { dump, mountStore, must, putAll, runWithEveryCut } from './_helpers';
 
 const PAGES = 4;
@@ -56,16 +57,22 @@ function churn(store: ReturnType<typeof mountStore>, round: number): void {
   must(store.commit(), 'churn');
 }
 
+/** Mounts a fixture whose pages are all of `layout`: its state and tally must be as it was written. */
+function mountFixture(name: string, layout: number): { f: ReturnType<typeof fixture>; flash: MemoryFlash; store: ReturnType<typeof mountStore> } {
+  const f = fixture(name);
+  const flash = new MemoryFlash(PAGES, f.image);
+  expect(pageVersions(flash)).toMatch(new RegExp(`^[${layout}-]+$`));
+  const store = mountStore(flash);
+  expect(dump(store)).toBe(f.dump);
+  expect(store.tallySpent(TALLY, 1)).toBe(f.tallySpent);
+  expect(checkStore(store).problems).toEqual([]);
+  return { f, flash, store };
+}
+
 describe('store layout versions', () => {
-  it('mounts a layout 3 image as it was, tally included, and appends only to pages opened in layout 4', () => {
-    const f = fixture('layout3-ring');
-    const flash = new MemoryFlash(PAGES, f.image);
-    expect(pageVersions(flash)).toMatch(/^[3-]+$/);
-    const store = mountStore(flash);
-    expect(dump(store)).toBe(f.dump);
-    expect(store.tallySpent(TALLY, 1)).toBe(f.tallySpent);
-    expect(checkStore(store).problems).toEqual([]);
-    // The old head page is sealed: the first new record opens a page of layout 4.
+  it('mounts a layout 3 image as it was, tally included, and appends only to pages opened in the current layout', () => {
+    const { f, flash, store } = mountFixture('layout3-ring', 3);
+    // The old head page is sealed: the first new record opens a page of the current layout.
     const before = flash.snapshot();
     store.begin();
     putAll(store, ELF, [9], 1, 10);
@@ -79,7 +86,7 @@ describe('store layout versions', () => {
     expect(mountStore(flash).tallySpent(TALLY, 1)).toBe(f.tallySpent! + 1);
   });
 
-  it('moves a layout 3 image to layout 4 page by page as compaction copies it, the state kept', () => {
+  it('moves a layout 3 image to the current layout page by page as compaction copies it, the state kept', () => {
     const f = fixture('layout3-ring');
     const flash = new MemoryFlash(PAGES, f.image);
     const store = mountStore(flash);
@@ -88,7 +95,7 @@ describe('store layout versions', () => {
       churn(store, round++);
       expect(round).toBeLessThan(50);
     }
-    expect(pageVersions(flash)).toMatch(/^[4-]+$/);
+    expect(pageVersions(flash)).toMatch(new RegExp(`^[${LAYOUT_VERSION}-]+$`));
     const again = mountStore(flash);
     expect(checkStore(again).problems).toEqual([]);
     // The fixture's keys that churn did not rewrite kept their values, the tally its count.
@@ -128,7 +135,7 @@ describe('store layout versions', () => {
     expect(checkStore(mountStore(flash, 400)).problems).toEqual([]);
   });
 
-  it('a power cut at any operation while a layout 3 image moves to layout 4 leaves the state before or after each transaction', () => {
+  it('a power cut at any operation while a layout 3 image moves to the current layout leaves the state before or after each transaction', () => {
     const f = fixture('layout3-ring');
     const steps = [0, 1, 2, 3, 4, 5].map((round) => (s: ReturnType<typeof mountStore>) => churn(s, round));
     const summary = runWithEveryCut(f.image, PAGES, steps, true);
@@ -146,6 +153,78 @@ describe('store layout versions', () => {
     const steps = Array.from({ length: rounds }, (_, round) => (s: ReturnType<typeof mountStore>) => churn(s, round));
     expect(pageVersions(ref).slice(1)).toContain('2');
     runWithEveryCut(base, PAGES, steps);
+  });
+
+  it('mounts a layout 4 image as it was (COMMIT pairs, tally), seals its head page and commits TXN records in layout 5 pages beside it', () => {
+    const { f, flash, store } = mountFixture('layout4-ring', 4);
+    const before = flash.snapshot();
+    store.begin();
+    putAll(store, SMALL, [40, 41], 5, 30);
+    must(store.commit(), 'first TXN');
+    // One TXN record (header, two 48-byte SUB records, CRC and trailer) in a page opened in layout 5
+    // (the layout 4 head page is sealed; opening the page compacted the ring's tail into it).
+    const after = flash.snapshot();
+    const head = store.log.headPhys;
+    expect(before[head * 4096]).toBe(0xff);
+    expect(after[head * 4096 + 2]).toBe(LAYOUT_VERSION);
+    const txnAt = head * 4096 + store.log.headOff - (12 + 2 * 48 + 8);
+    expect(after[txnAt]).toBe(KIND_TXN);
+    expect(pageVersions(flash)).toMatch(/4.*5|5.*4/);
+    // Mixed pages mount: layout 4's COMMIT pairs and layout 5's TXN records.
+    const again = mountStore(flash);
+    const lines = dump(again).split('\n');
+    for (const line of f.dump.split('\n')) expect(lines).toContain(line);
+    expect(lines.filter((l) => l.startsWith(`${SMALL}:40=`) || l.startsWith(`${SMALL}:41=`)).length).toBe(2);
+    expect(checkStore(again).problems).toEqual([]);
+    expect(again.spendTally(TALLY, 1, f.tallySpent!)).toBe(f.tallySpent! + 1);
+    expect(mountStore(flash).tallySpent(TALLY, 1)).toBe(f.tallySpent! + 1);
+  });
+
+  it('moves a layout 4 image to layout 5 as compaction copies its pages, COMMIT pairs and TXN records side by side meanwhile', () => {
+    const f = fixture('layout4-ring');
+    const flash = new MemoryFlash(PAGES, f.image);
+    const store = mountStore(flash);
+    let round = 0;
+    let mixedSeen = false;
+    while (/4/.test(pageVersions(flash))) {
+      // Small transactions (TXN records) and 500-byte ones (too big for one: PUTs and a COMMIT pair)
+      if (round % 2 === 0) churn(store, round);
+      else {
+        store.begin();
+        putAll(store, SMALL, [round % 4], 300 + round, 20);
+        must(store.commit(), 'small');
+      }
+      round++;
+      if (/4/.test(pageVersions(flash)) && /5/.test(pageVersions(flash))) {
+        mixedSeen = true;
+        expect(checkStore(mountStore(flash)).problems).toEqual([]);
+      }
+      expect(round).toBeLessThan(60);
+    }
+    expect(mixedSeen).toBe(true);
+    expect(pageVersions(flash)).toMatch(/^[5-]+$/);
+    const again = mountStore(flash);
+    expect(checkStore(again).problems).toEqual([]);
+    expect(dump(again)).toBe(dump(store));
+    expect(again.tallySpent(TALLY, 1)).toBe(f.tallySpent);
+    // The image holds both record kinds of layout 5's transactions.
+    const image = flash.snapshot();
+    expect(image.includes(KIND_TXN)).toBe(true);
+    expect(image.includes(KIND_COMMIT) && image.includes(KIND_MIRROR)).toBe(true);
+  });
+
+  it('a power cut at any operation while a layout 4 image takes TXN records and moves to layout 5 leaves the state before or after each transaction', () => {
+    const f = fixture('layout4-ring');
+    const steps = [0, 1, 2, 3, 4, 5, 6, 7].map((round) => (s: ReturnType<typeof mountStore>) => {
+      if (round % 2 === 0) churn(s, round);
+      else {
+        s.begin();
+        putAll(s, SMALL, [round % 4, 9], 300 + round, 20);
+        must(s.commit(), 'small');
+      }
+    });
+    const summary = runWithEveryCut(f.image, PAGES, steps, true);
+    expect(summary.erases).toBeGreaterThan(0);
   });
 
   it('refuses an image of a later layout, writing nothing', () => {

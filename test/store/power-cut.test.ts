@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { MemoryFlash, PowerCutError } from '../../host/flash/memory-flash';
 import { type Step, dump, mountStore, must, putAll, runWithEveryCut, value } from './_helpers';
 import { checkStore } from '../../firmware/src/core/store/check';
-import { LAYOUT_VERSION } from '../../firmware/src/core/store/_layout';
+import { KIND_TXN, LAYOUT_VERSION } from '../../firmware/src/core/store/_layout';
 
 const PAGES = 8;
 const ELF = 3;
@@ -107,9 +107,11 @@ describe('torn page header', () => {
     const store = mountStore(flash);
     const before = dump(store);
     store.begin();
+    must(store.put(ELF, 5, big, 0, 1000), 'put');
     flash.cutAfter(0);
-    // The record does not fit page 0: the first operation is page 1's header, torn.
-    expect(() => store.put(ELF, 5, big, 0, 1000)).toThrow(PowerCutError);
+    // The transaction's record (a TXN record, written at commit) does not fit page 0: the first
+    // operation is page 1's header, torn.
+    expect(() => store.commit()).toThrow(PowerCutError);
     flash.reboot();
     const torn = new Uint8Array(16);
     flash.read(4096, torn, 0, 16);
@@ -158,10 +160,10 @@ describe('torn record at the head', () => {
     recovered.begin();
     putAll(recovered, ELF, [3], 3, 100);
     must(recovered.commit(), 'commit after the torn record');
-    // Page 1 now holds the new record right after its header.
+    // Page 1 now holds the new transaction's record right after its header.
     const head = new Uint8Array(1);
     flash.read(4096 + 16, head, 0, 1);
-    expect(head[0]).toBe(0x50);
+    expect(head[0]).toBe(KIND_TXN);
     expect(dump(mountStore(flash))).toBe(dump(recovered));
   });
 });

@@ -31,17 +31,24 @@ export const RECORD_CRC32_SIZE = 4;
 const RECORD_ALIGN = 4;
 
 /**
- * 4: records carry a CRC-32 after their value (a native call on the board) instead of a CRC-16
- * in their header. 3: tally records (TALLY_LEN_FLAG). 2: COMMIT pairs. Pages of layouts 2 and 3
- * are read as they are (their records have the CRC-16) and never appended to: a page is written
- * in the layout it was opened with, and mount() seals an older head page, so new records go to
- * pages opened as layout 4; compaction copies an older page's records into layout 4 (or, when
- * they would not fit, into a page of the older layout, sealed). Version 1 wrote single COMMITs;
- * mount() refuses such images (docs/store.md).
+ * 5: a small transaction is one TXN record (its records inside, one CRC-32), which commits it by
+ * itself. 4: records carry a CRC-32 after their value (a native call on the board) instead of a
+ * CRC-16 in their header. 3: tally records (TALLY_LEN_FLAG). 2: COMMIT pairs. Pages of older
+ * layouts are read as they are (layouts 2 and 3 with the CRC-16) and never appended to: a page is
+ * written in the layout it was opened with, and mount() seals an older head page, so new records
+ * go to pages opened as layout 5; compaction copies an older page's records into layout 5 (or,
+ * when layout 2 or 3 records would not fit, into a page of the older layout, sealed). Version 1
+ * wrote single COMMITs; mount() refuses such images (docs/store.md).
  */
-export const LAYOUT_VERSION = 4;
+export const LAYOUT_VERSION = 5;
 /** The first layout whose records carry a CRC-32. */
 export const CRC32_LAYOUT = 4;
+/** The first layout with TXN records. */
+export const TXN_LAYOUT = 5;
+/** A TXN record's trailer after its CRC-32: 4 zero bytes, which tell a whole write from a torn one. */
+export const TXN_TRAILER_SIZE = 4;
+/** What a TXN record adds after its records: the CRC-32 and the trailer. */
+export const TXN_TAIL = RECORD_CRC32_SIZE + TXN_TRAILER_SIZE;
 /** The oldest page layout mount() reads. */
 export const OLDEST_LAYOUT_VERSION = 2;
 
@@ -78,6 +85,10 @@ export const KIND_BACKUP = 0x42;
 export const KIND_COMMIT = 0xc3;
 /** Second copy of a COMMIT; at least two bits away from every other kind. */
 export const KIND_MIRROR = 0x4d;
+/** A transaction in one record (layout 5); at least two bits away from every other kind. */
+export const KIND_TXN = 0xb4;
+/** A record inside a TXN record (never where a record starts). */
+export const KIND_SUB = 0x3e;
 export const ERASED = 0xff;
 
 const MAGIC_0 = 0x54; // 'T'
@@ -313,6 +324,7 @@ export class RecordFields {
  *   +------+-------+------+------+------+-------+--------------+
  *
  *   kind   PUT / DEL: part of transaction `seq`, visible once its COMMIT is on flash;
+ *          TXN (layout 5): transaction `seq` whole, below;
  *          COPY: a live value moved by compaction, valid by itself;
  *          BACKUP: a live value moved by compaction while transaction `seq` was open and had
  *          written the same key, valid only if that transaction never commits;
@@ -322,6 +334,27 @@ export class RecordFields {
  *   crc32  CRC-32/ISO-HDLC (crc32.ts) over bytes 0..11 and the value, big-endian; a tally's over
  *          bytes 0..11 only (its value is spent byte by byte afterwards)
  *   crc16  CRC-16/CCITT over bytes 0..9 and the value; a tally's over bytes 0..9 only
+ *
+ * TXN record, layout 5 (kind TXN, type and id 0, len: the bytes of its records; TXN_TAIL after them):
+ *
+ *   0      1       5    6       8      10      12              12+len   16+len        20+len
+ *   +------+-------+----+-------+------+-------+---------------+--------+-------------+
+ *   | kind | seq   | 00 | 00 00 | len  | 00 00 | SUB records   | crc32  | 00 00 00 00 |
+ *   +------+-------+----+-------+------+-------+---------------+--------+-------------+
+ *   A whole transaction of puts, committed by the record itself: it counts when its CRC-32 (over
+ *   bytes 0 .. 12+len) matches. Programmed in one operation, in address order, so the trailer is
+ *   written only once everything before it is: a record whose CRC does not match is a torn write
+ *   only while its trailer is still erased (mount.ts tornWrite), and damage otherwise.
+ *
+ * SUB record (inside a TXN record only; recordSpace(len) bytes, as a PUT of the value would take):
+ *
+ *   0      1       3       5      6      8      10      12             12+len   recordSpace(len)
+ *   +------+-------+-------+------+------+------+-------+--------------+--------+
+ *   | kind | back  | 00 00 | type | id   | len  | 00 00 | value        | FF ... |
+ *   +------+-------+-------+------+------+------+-------+--------------+--------+
+ *   back   its offset from the start of its TXN record (compaction finds the record by it)
+ *   The index points at a SUB record like at any value record (the value at +12); compaction
+ *   copies it as a COPY of the same size (RecordReader.readLive).
  *
  * COMMIT value (COMMIT_VALUE_SIZE = 8; type and id are 0):
  *
@@ -342,7 +375,8 @@ export function decodeRecordHeader(b: Uint8Array, off: number, pageSize: number,
   for (let i = 0; i < RECORD_HEADER_SIZE; i++) if (b[i] !== ERASED) blank = false;
   if (blank) return RECORD_END;
   const kind = b[0];
-  if (kind !== KIND_PUT && kind !== KIND_DEL && kind !== KIND_COPY && kind !== KIND_BACKUP && kind !== KIND_COMMIT && kind !== KIND_MIRROR) {
+  const txn = kind === KIND_TXN && version >= TXN_LAYOUT;
+  if (kind !== KIND_PUT && kind !== KIND_DEL && kind !== KIND_COPY && kind !== KIND_BACKUP && kind !== KIND_COMMIT && kind !== KIND_MIRROR && !txn) {
     return RECORD_BAD;
   }
   const seq = readU31(b, REC_SEQ);
@@ -350,19 +384,19 @@ export function decodeRecordHeader(b: Uint8Array, off: number, pageSize: number,
   const tally = lenField >= TALLY_LEN_FLAG;
   const len = tally ? lenField - TALLY_LEN_FLAG : lenField;
   const crc32 = version >= CRC32_LAYOUT;
-  if (seq < 1 || len > STORE_MAX_VALUE || off + RECORD_HEADER_SIZE + len + (crc32 ? RECORD_CRC32_SIZE : 0) > pageSize) return RECORD_BAD;
+  const tail = txn ? TXN_TAIL : crc32 ? RECORD_CRC32_SIZE : 0;
+  if (seq < 1 || len > STORE_MAX_VALUE || off + RECORD_HEADER_SIZE + len + tail > pageSize) return RECORD_BAD;
   if (crc32 && (b[REC_CRC] !== 0 || b[REC_CRC + 1] !== 0)) return RECORD_BAD;
   if (kind === KIND_DEL && len !== 0) return RECORD_BAD;
   if (tally && kind !== KIND_PUT && kind !== KIND_COPY && kind !== KIND_BACKUP) return RECORD_BAD;
-  if ((kind === KIND_COMMIT || kind === KIND_MIRROR) && (len !== COMMIT_VALUE_SIZE || b[REC_TYPE] !== 0 || readU16(b, REC_ID) !== 0)) {
-    return RECORD_BAD;
-  }
+  if ((kind === KIND_COMMIT || kind === KIND_MIRROR || txn) && (b[REC_TYPE] !== 0 || readU16(b, REC_ID) !== 0)) return RECORD_BAD;
+  if ((kind === KIND_COMMIT || kind === KIND_MIRROR) && len !== COMMIT_VALUE_SIZE) return RECORD_BAD;
   r.kind = kind;
   r.seq = seq;
   r.type = b[REC_TYPE];
   r.id = readU16(b, REC_ID);
   r.len = len;
-  r.space = recordSpaceIn(version, len);
+  r.space = recordSpaceIn(version, txn ? len + TXN_TRAILER_SIZE : len);
   r.tally = tally;
   return RECORD_OK;
 }

@@ -12,12 +12,17 @@
  * pair torn before its MIRROR began is not a commit.
  */
 import type { Flash } from '../ports/flash';
+import { copy } from '../bytes';
 import type { Crc32 } from './crc32';
 import {
   COMMIT_VALUE_SIZE,
   CRC32_LAYOUT,
   KIND_COMMIT,
   KIND_MIRROR,
+  KIND_PUT,
+  KIND_SUB,
+  KIND_TXN,
+  PAGE_HEADER_SIZE,
   RECORD_BAD,
   RECORD_END,
   RECORD_HEADER_SIZE,
@@ -108,6 +113,31 @@ export class RecordReader extends RecordFields {
     if (RECORD_HEADER_SIZE + rest > this.maxSpace) return RECORD_BAD;
     this.flash.read(addr + RECORD_HEADER_SIZE, this.buf, RECORD_HEADER_SIZE, rest);
     return checkRecordCrc(this.buf, this, version, log.crc, log.crcBuf) ? RECORD_OK : RECORD_BAD;
+  }
+
+  /**
+   * Reads the value record the index points at, (phys, off): as read(), or for a SUB record (inside
+   * a TXN record, layout 5) its TXN record, checked whole, with the SUB record then moved to the
+   * start of buf and read as a PUT of the TXN's seq. For compaction's copies and check().
+   */
+  readLive(phys: number, off: number): number {
+    const b = this.buf;
+    this.flash.read(phys * this.flash.pageSize + off, b, 0, RECORD_HEADER_SIZE);
+    if (b[0] !== KIND_SUB) return this.read(phys, off);
+    const back = (b[1] << 8) | b[2];
+    if (back < RECORD_HEADER_SIZE || back > off - PAGE_HEADER_SIZE || this.read(phys, off - back) !== RECORD_OK || this.kind !== KIND_TXN) return RECORD_BAD;
+    const end = RECORD_HEADER_SIZE + this.len;
+    const len = back + RECORD_HEADER_SIZE <= end ? (b[back + 8] << 8) | b[back + 9] : -1;
+    if (len < 0 || b[back] !== KIND_SUB || ((b[back + 1] << 8) | b[back + 2]) !== back || back + recordSpace(len) > end) return RECORD_BAD;
+    // A move to lower offsets: set() copies as memmove does (bytes.ts copy)
+    copy(b, back, b, 0, RECORD_HEADER_SIZE + len);
+    this.kind = KIND_PUT;
+    this.type = b[5];
+    this.id = (b[6] << 8) | b[7];
+    this.len = len;
+    this.space = recordSpace(len);
+    this.tally = false;
+    return RECORD_OK;
   }
 
   /** True when flash bytes [off, end) of page `phys` are all erased (0xFF). */

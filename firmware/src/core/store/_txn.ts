@@ -22,11 +22,11 @@ export const KEPT_RECORDS = 16;
  * Kept entry: type(1) | id(2) | flash address(3) | value length(2), DEL_LEN for a remove |
  * index position of the key when the record was written(2), NO_HINT when it had none.
  */
-const KEPT_ENTRY = 10;
+export const KEPT_ENTRY = 10;
 const K_ADDR = 3;
 const K_LEN = 6;
-const K_HINT = 8;
-const NO_HINT = 0xffff;
+export const K_HINT = 8;
+export const NO_HINT = 0xffff;
 /** A length no value has (STORE_MAX_VALUE is 1024): the record is a remove. */
 export const DEL_LEN = 0xffff;
 
@@ -45,7 +45,11 @@ export class OpenTxn {
   firstOff = 0;
   private readonly filter: Uint8Array;
   private readonly walker: RecordReader;
-  private readonly kept: Uint8Array;
+  /**
+   * KEPT_ENTRY bytes per record. While the transaction is packed (store.ts: its records wait in
+   * the record buffer as one TXN record), only each record's hint is set (at K_HINT).
+   */
+  readonly kept: Uint8Array;
 
   /** walker: a reader free whenever compaction runs (Log.walker). */
   constructor(walker: RecordReader) {
@@ -126,7 +130,8 @@ export class OpenTxn {
    * confirmed by walking the transaction's records from its first to the head.
    */
   touches(key: number, pageCount: number, headPhys: number): boolean {
-    if (this.seq === 0 || this.count === 0) return false;
+    // Nothing on flash yet (no record, or a packed transaction's records still in RAM)
+    if (this.seq === 0 || this.firstPhys < 0) return false;
     const bit = filterBit(key);
     if ((this.filter[shr(bit, 3)] & (1 << (bit & 7))) === 0) return false;
     const r = this.walker;

@@ -29,7 +29,7 @@ function checkIndex(log: Log, problems: string[]): void {
       problems.push(`index: key ${key} points into page ${phys}, which is not in use`);
       continue;
     }
-    const status = reader.read(phys, addr - phys * ps);
+    const status = reader.readLive(phys, addr - phys * ps);
     if (status !== RECORD_OK) problems.push(`record at ${addr} (key ${key}): unreadable or bad CRC`);
     else if (reader.kind !== KIND_PUT && reader.kind !== KIND_COPY && reader.kind !== KIND_BACKUP) problems.push(`record at ${addr} (key ${key}): not a value record`);
     else if (storeKey(reader.type, reader.id) !== key || reader.len !== index.lenAt(i)) {

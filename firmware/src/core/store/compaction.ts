@@ -118,7 +118,8 @@ export function smallRoomAfter(log: Log, space: number, need: number, stopPhys: 
 
 /**
  * Copies the live records of page `victim` to page `to` from PAGE_HEADER_SIZE on, as records of
- * layout `version`; returns the end offset. A key the open transaction has written is copied as a
+ * layout `version` (a record inside a TXN record as a record of its own, of the same size);
+ * returns the end offset. A key the open transaction has written is copied as a
  * BACKUP: should the transaction commit, its own record follows the backup in effect but may
  * precede it on flash, and once its page is compacted away a plain COPY would bring the old value
  * back.
@@ -132,7 +133,7 @@ function copyLiveRecords(log: Log, victim: number, to: number, version: number):
     const addr = index.addrAt(i);
     if (log.pageOf(addr) !== victim) continue;
     const key = index.keyAt(i);
-    if (r.read(victim, addr - victim * ps) !== RECORD_OK || storeKey(r.type, r.id) !== key || r.len !== index.lenAt(i)) {
+    if (r.readLive(victim, addr - victim * ps) !== RECORD_OK || storeKey(r.type, r.id) !== key || r.len !== index.lenAt(i)) {
       throw new Error(`store: live record at ${addr} does not match the index; run check()`);
     }
     if (log.txn.touches(key, log.pageCount, log.headPhys)) restampRecord(r.buf, r.len, KIND_BACKUP, log.txn.seq, version, log.crc);

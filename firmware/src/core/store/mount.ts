@@ -11,6 +11,8 @@
  * silently lose committed data.
  */
 import { Log } from './_log';
+import { shr } from '../bits';
+import { readU16 } from '../bytes';
 import {
   COMMIT_VALUE_SIZE,
   CRC32_LAYOUT,
@@ -20,6 +22,8 @@ import {
   KIND_COMMIT,
   KIND_COPY,
   KIND_PUT,
+  KIND_SUB,
+  KIND_TXN,
   LAYOUT_VERSION,
   OLDEST_LAYOUT_VERSION,
   PAGE_HEADER_SIZE,
@@ -30,6 +34,9 @@ import {
   decodePageHeader,
   decodeRecordHeader,
   isTornPageHeader,
+  RECORD_CRC32_SIZE,
+  TXN_TAIL,
+  recordSpace,
   recordSpaceIn,
 } from './_layout';
 import { RecordReader } from './_reader';
@@ -158,6 +165,52 @@ function applyCommit(log: Log, r: RecordReader, replay: RecordReader, phys: numb
 }
 
 /**
+ * Applies the records inside the TXN record `r` read at (phys, off): each SUB record becomes the
+ * committed value of its key, in order. A TXN record whose CRC checks but whose records do not
+ * tile it is damage (no power cut writes one).
+ */
+function applyTxn(log: Log, r: RecordReader, phys: number, off: number, report: ScanReport): void {
+  if (r.seq > report.maxCommitSeq) report.maxCommitSeq = r.seq;
+  const b = r.buf;
+  const end = RECORD_HEADER_SIZE + r.len;
+  const addr = phys * log.pageSize + off;
+  let at = RECORD_HEADER_SIZE;
+  while (at < end) {
+    const len = at + RECORD_HEADER_SIZE <= end ? readU16(b, at + 8) : -1;
+    if (len < 0 || b[at] !== KIND_SUB || readU16(b, at + 1) !== at || len > log.maxValue || at + recordSpace(len) > end) {
+      report.note(DAMAGE_COMMIT, phys, off);
+      return;
+    }
+    log.applyPut(b[at + 5], readU16(b, at + 6), addr + at, len, -1);
+    at += recordSpace(len);
+  }
+}
+
+/**
+ * True when the TXN record whose header is in r.buf and decodes with length `len` (page `phys`,
+ * offset `off`), though its CRC does not match, can be a torn write. The write programs its 4
+ * zero trailer bytes last: once they are not blank, everything before them was written, and a
+ * mismatch is damage. A length enlarged by a flipped bit puts the trailer where nothing was
+ * written, so a whole record where the length with one bit cleared would end it means damage too.
+ */
+function tornTxn(log: Log, r: RecordReader, phys: number, off: number, len: number): boolean {
+  const trailer = off + RECORD_HEADER_SIZE + len + RECORD_CRC32_SIZE;
+  if (!r.isErased(phys, trailer, trailer + TXN_TAIL - RECORD_CRC32_SIZE)) return false;
+  const b = r.buf;
+  for (let bit = 1; bit <= len; bit *= 2) {
+    const shorter = len - bit;
+    if ((len & bit) === 0 || RECORD_HEADER_SIZE + shorter + TXN_TAIL > b.length) continue;
+    log.flash.read(phys * log.pageSize + off, b, 0, RECORD_HEADER_SIZE + shorter + TXN_TAIL);
+    b[8] = shr(shorter, 8) & 0xff;
+    b[9] = shorter & 0xff;
+    log.crc(b, 0, RECORD_HEADER_SIZE + shorter, log.crcBuf, 0);
+    const at = RECORD_HEADER_SIZE + shorter;
+    if (log.crcBuf[0] === b[at] && log.crcBuf[1] === b[at + 1] && log.crcBuf[2] === b[at + 2] && log.crcBuf[3] === b[at + 3]) return false;
+  }
+  return true;
+}
+
+/**
  * True when the unreadable record at (phys, off) can be a torn write: nothing after it on the page
  * was written. A header that does not decode was itself torn, so its value is blank too. A header
  * that decodes gives the record's extent, unless a flipped bit enlarged its length: a whole record
@@ -172,6 +225,7 @@ function tornWrite(log: Log, r: RecordReader, phys: number, off: number): boolea
   if (r.kind === KIND_COPY || r.kind === KIND_BACKUP) return false;
   const end = off + (r.kind === KIND_COMMIT ? 2 * recordSpaceIn(version, COMMIT_VALUE_SIZE) : r.space);
   if (!r.isErased(phys, end < ps ? end : ps, ps)) return false;
+  if (r.kind === KIND_TXN) return tornTxn(log, r, phys, off, r.len);
   if (r.kind !== KIND_PUT) return true;
   const len = r.len;
   for (let bit = 1; bit <= len; bit *= 2) {
@@ -193,13 +247,14 @@ function checkUnusedPages(log: Log, r: RecordReader, report: ScanReport): void {
     const status = readPageHeader(log, phys, h);
     if (status === HEADER_VALID) continue;
     if (status !== HEADER_BLANK && log.headPhys < 0 && !isTornPageHeader(log.headerBuf)) report.note(DAMAGE_HEADER, phys, 0);
-    // A page without a valid header: read its records in this layout, then in the oldest one it
-    // may hold (an older firmware's torn page, or copies compaction kept in their old layout).
-    for (let version = CRC32_LAYOUT; version >= CRC32_LAYOUT - 1; version--) {
-      log.versions[phys] = version;
+    // A page without a valid header: read its records in this layout (which reads layout 4's
+    // too), then in the oldest one it may hold (an older firmware's torn page, or copies
+    // compaction kept in their old layout).
+    for (let pass = 0; pass < 2; pass++) {
+      log.versions[phys] = pass === 0 ? LAYOUT_VERSION : CRC32_LAYOUT - 1;
       let off = PAGE_HEADER_SIZE;
       while (r.read(phys, off) === RECORD_OK) {
-        if (r.kind === KIND_COMMIT && r.seq > report.maxCommitSeq) report.note(DAMAGE_NEWER, phys, off);
+        if ((r.kind === KIND_COMMIT || r.kind === KIND_TXN) && r.seq > report.maxCommitSeq) report.note(DAMAGE_NEWER, phys, off);
         off += r.space;
       }
     }
@@ -267,6 +322,7 @@ export function scanLog(log: Log, scan: RecordReader, replay: RecordReader, repo
     while (status === RECORD_OK) {
       if (scan.seq > report.maxSeq) report.maxSeq = scan.seq;
       if (scan.kind === KIND_COPY) log.applyPut(scan.type, scan.id, phys * ps + off, scan.len, -1);
+      else if (scan.kind === KIND_TXN) applyTxn(log, scan, phys, off, report);
       else if (scan.kind === KIND_COMMIT) applyCommit(log, scan, replay, phys, off, pageSeq, report);
       else if (scan.kind === KIND_BACKUP) {
         if (scan.seq !== backupSeq) {
@@ -282,7 +338,7 @@ export function scanLog(log: Log, scan: RecordReader, replay: RecordReader, repo
     if (pageSeq === log.headSeq) {
       // Append after the last whole record only onto erased bytes; a torn record seals the page,
       // and so does an older layout (new records go to a page opened in this one).
-      log.headOff = status === RECORD_END && log.versions[phys] >= CRC32_LAYOUT && log.reader.isErased(phys, off, ps) ? off : ps;
+      log.headOff = status === RECORD_END && log.versions[phys] === LAYOUT_VERSION && log.reader.isErased(phys, off, ps) ? off : ps;
     }
   }
   checkUnusedPages(log, scan, report);

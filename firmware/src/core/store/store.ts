@@ -29,10 +29,13 @@ import {
   ERASED,
   KIND_DEL,
   KIND_PUT,
+  KIND_SUB,
+  KIND_TXN,
   RECORD_CRC32_SIZE,
   RECORD_HEADER_SIZE,
   STORE_MAX_VALUE,
   TALLY_LEN_FLAG,
+  TXN_TAIL,
   encodeCommitPair,
   encodeRecordHeader,
   isTallyHeader,
@@ -40,7 +43,7 @@ import {
   sealRecord,
 } from './_layout';
 import { replayTransaction } from './_replay';
-import { DEL_LEN, KEPT_RECORDS, OpenTxn } from './_txn';
+import { DEL_LEN, KEPT_ENTRY, KEPT_RECORDS, K_HINT, NO_HINT, OpenTxn } from './_txn';
 import { appendableBytes, fits, makeRoom, smallRoomAfter } from './compaction';
 import { DAMAGE_NONE, ScanReport, damageText, eraseUnusedPages, scanLog } from './mount';
 
@@ -82,6 +85,14 @@ export class Store {
   private txnFailed = false;
   /** Puts of keys not in the index (an upper bound on the index entries commit adds). */
   private txnNewKeys = 0;
+  /**
+   * While the open transaction is packed: the end of its records in the record buffer (`out`),
+   * where they wait as the body of one TXN record (layout 5) whose header goes at out[0..12);
+   * 0 once it is not (its records go to flash one by one with a COMMIT pair).
+   */
+  private packEnd = 0;
+  /** The largest TXN record: one record buffer, the most a reader reads. */
+  private readonly packLimit: number;
 
   /**
    * maxKeys: committed keys the RAM index holds (8 bytes each); DEFAULT_MAX_KEYS when omitted.
@@ -99,6 +110,7 @@ export class Store {
     this.index = this.log.index;
     this.txn = this.log.txn;
     this.report = new ScanReport();
+    this.packLimit = recordSpace(this.log.maxValue);
   }
 
   /**
@@ -153,6 +165,8 @@ export class Store {
     this.txn.begin(this.nextSeq);
     this.txnFailed = false;
     this.txnNewKeys = 0;
+    // Packed until a record does not fit one TXN record (or is a remove or a tally, or reserve() is asked)
+    this.packEnd = RECORD_HEADER_SIZE;
   }
 
   /**
@@ -163,6 +177,8 @@ export class Store {
    */
   reserve(records: number, valueBytes: number): boolean {
     this.requireTxn('reserve');
+    // Its promise counts records and a COMMIT pair: a TXN record may lose more at a page's end
+    if (this.packEnd > 0) this.unpack();
     if (records < 0 || valueBytes < 0 || records > STORE_MAX_TXN_RECORDS - this.txn.count) return false;
     if (this.txnFailed || this.index.count + this.txnNewKeys + records > this.index.capacity) return false;
     const largestValue = valueBytes < this.log.maxValue ? valueBytes : this.log.maxValue;
@@ -261,6 +277,42 @@ export class Store {
       this.abort();
       return ok;
     }
+    const log = this.log;
+    const end = this.packEnd;
+    if (end > 0) {
+      // One TXN record: header, the records, CRC-32 and trailer, in one program operation. It
+      // commits the transaction by itself: a power cut tears it in address order, and a torn one
+      // does not check (docs/store.md "On flash").
+      if (!makeRoom(log, end + TXN_TAIL, -1)) {
+        this.abort();
+        return false;
+      }
+      const out = log.out;
+      encodeRecordHeader(out, 0, KIND_TXN, txn.seq, 0, 0, end - RECORD_HEADER_SIZE);
+      log.crc(out, 0, end, out, end);
+      out[end + 4] = 0;
+      out[end + 5] = 0;
+      out[end + 6] = 0;
+      out[end + 7] = 0;
+      const base = log.headPhys * log.pageSize + log.headOff;
+      log.flash.program(base, out, 0, end + TXN_TAIL);
+      log.headOff += end + TXN_TAIL;
+      // Applied from the record buffer, each at the index position its put found
+      const k = txn.kept;
+      let at = RECORD_HEADER_SIZE;
+      let hint = 0;
+      let len = 0;
+      for (let h = K_HINT; at < end; h += KEPT_ENTRY) {
+        len = (out[at + 8] << 8) | out[at + 9];
+        hint = (k[h] << 8) | k[h + 1];
+        log.applyPut(out[at + 5], (out[at + 6] << 8) | out[at + 7], base + at, len, hint === NO_HINT ? -1 : hint);
+        at += recordSpace(len);
+      }
+      this.packEnd = 0;
+      this.nextSeq = txn.seq + 1;
+      txn.end();
+      return true;
+    }
     if (!makeRoom(this.log, COMMIT_SPACE, txn.firstPhys)) {
       this.abort();
       return false;
@@ -286,6 +338,7 @@ export class Store {
   abort(): void {
     if (this.txn.seq !== 0 && this.txn.count > 0) this.nextSeq = this.txn.seq + 1;
     this.log.dropPending();
+    this.packEnd = 0;
     this.txn.end();
   }
 
@@ -321,6 +374,47 @@ export class Store {
     // The key's index position (-1 when it has none), kept for commit. Not findKey(): the callers
     // have checked the store, the type and the id.
     const hint = kind === KIND_DEL ? -1 : this.index.find(type * 65536 + id); // storeKey(type, id)
+    const p = this.packEnd;
+    if (p > 0) {
+      if (kind === KIND_PUT && !tally && p + space + TXN_TAIL <= this.packLimit && this.txn.count < KEPT_RECORDS) {
+        // A SUB record in the packed transaction; the TXN record it makes (if it commits now) must
+        // fit with the delete reserve and a COMMIT pair after it, as a put's record must.
+        if (
+          this.txnFailed ||
+          (hint < 0 && this.index.count + this.txnNewKeys >= this.index.capacity) ||
+          !smallRoomAfter(log, p + space + TXN_TAIL, STORE_DELETE_RESERVE + COMMIT_SPACE, log.headPhys)
+        ) {
+          this.txnFailed = true;
+          return false;
+        }
+        const out = log.out;
+        // The SUB header (_layout.ts) written out: a call costs Espruino a scope
+        out[p] = KIND_SUB;
+        out[p + 1] = shr(p, 8) & 0xff;
+        out[p + 2] = p & 0xff;
+        out[p + 3] = 0;
+        out[p + 4] = 0;
+        out[p + 5] = type;
+        out[p + 6] = shr(id, 8) & 0xff;
+        out[p + 7] = id & 0xff;
+        out[p + 8] = shr(len, 8) & 0xff;
+        out[p + 9] = len & 0xff;
+        out[p + 10] = 0;
+        out[p + 11] = 0;
+        copy(data, off, out, p + RECORD_HEADER_SIZE, len);
+        fill(out, p + RECORD_HEADER_SIZE + len, space - RECORD_HEADER_SIZE - len, ERASED);
+        const k = this.txn.kept;
+        const h = this.txn.count * KEPT_ENTRY + K_HINT;
+        k[h] = hint < 0 ? 0xff : shr(hint, 8) & 0xff;
+        k[h + 1] = hint < 0 ? 0xff : hint & 0xff;
+        this.txn.count++;
+        this.packEnd = p + space;
+        if (hint < 0) this.txnNewKeys++;
+        return true;
+      }
+      this.unpack();
+      if (this.txnFailed) return false;
+    }
     if (
       this.txnFailed ||
       this.txn.count >= STORE_MAX_TXN_RECORDS ||
@@ -345,6 +439,42 @@ export class Store {
     this.txn.noteRecord(type, id, kind === KIND_DEL ? DEL_LEN : len, addr, log.headPhys, log.headSeq, addr - log.headPhys * log.pageSize, hint);
     if (kind !== KIND_DEL && hint < 0) this.txnNewKeys++;
     return true;
+  }
+
+  /**
+   * Ends packing: the records waiting as a TXN record's body become ordinary PUT records at the
+   * head, pending (Log.pending) as if put one by one. The puts checked that the TXN record, which
+   * is larger, fits.
+   */
+  private unpack(): void {
+    const log = this.log;
+    const txn = this.txn;
+    const out = log.out;
+    const body = this.packEnd - RECORD_HEADER_SIZE;
+    const n = txn.count;
+    this.packEnd = 0;
+    if (n === 0) return;
+    if (!makeRoom(log, body, -1)) {
+      this.txnFailed = true;
+      return;
+    }
+    copy(out, RECORD_HEADER_SIZE, out, 0, body);
+    const base = log.headPhys * log.pageSize + log.headOff;
+    txn.count = 0;
+    let at = 0;
+    for (let i = 0; i < n; i++) {
+      const type = out[at + 5];
+      const id = (out[at + 6] << 8) | out[at + 7];
+      const len = (out[at + 8] << 8) | out[at + 9];
+      const hint = (txn.kept[i * KEPT_ENTRY + K_HINT] << 8) | txn.kept[i * KEPT_ENTRY + K_HINT + 1];
+      const space = recordSpace(len);
+      encodeRecordHeader(out, at, KIND_PUT, txn.seq, type, id, len);
+      sealRecord(out, at, len, space, false, log.crc);
+      txn.noteRecord(type, id, len, base + at, log.headPhys, log.headSeq, log.headOff + at, hint === NO_HINT ? -1 : hint);
+      at += space;
+    }
+    log.pending = body;
+    log.headOff += body;
   }
 
   private requireTxn(op: string): void {
