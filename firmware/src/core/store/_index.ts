@@ -23,7 +23,8 @@ export function storeKey(type: number, id: number): number {
 export class KeyIndex {
   readonly capacity: number;
   count = 0;
-  private readonly entries: Uint8Array;
+  /** The entries (Log.applyPut reads and writes one in place). */
+  readonly entries: Uint8Array;
 
   constructor(capacity: number) {
     this.capacity = capacity;
@@ -69,7 +70,10 @@ export class KeyIndex {
   /** Position of key, or -1. */
   find(key: number): number {
     const i = this.lowerBound(key);
-    return i < this.count && this.keyAt(i) === key ? i : -1;
+    // keyAt(i) written out: every get and put finds its key
+    const e = this.entries;
+    const at = i * ENTRY_SIZE;
+    return i < this.count && ((e[at] << 16) | (e[at + 1] << 8) | e[at + 2]) === key ? i : -1;
   }
 
   /** Inserts a new key at position i (from lowerBound). The caller checks count < capacity. */

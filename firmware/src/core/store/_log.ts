@@ -15,6 +15,7 @@ import {
   PAGE_HEADER_SIZE,
   PageHeader,
   RECORD_CRC32_SIZE,
+  RECORD_HEADER_SIZE,
   STORE_MAX_VALUE,
   programRecord,
   recordSpace,
@@ -160,18 +161,39 @@ export class Log {
   applyPut(type: number, id: number, addr: number, len: number, hint: number): void {
     const key = type * 65536 + id; // storeKey(type, id)
     const index = this.index;
+    const e = index.entries;
     let i = hint;
-    if (i < 0 || i >= index.count || index.keyAt(i) !== key) {
+    // The entry read and rewritten in place, its page's live bytes with it (keyAt, addrAt, lenAt,
+    // replaceAt and addLive written out: a commit applies every record, and a call costs Espruino
+    // a scope)
+    let at = i * 8;
+    if (i < 0 || i >= index.count || ((e[at] << 16) | (e[at + 1] << 8) | e[at + 2]) !== key) {
       i = index.lowerBound(key);
-      if (i >= index.count || index.keyAt(i) !== key) {
+      at = i * 8;
+      if (i >= index.count || ((e[at] << 16) | (e[at + 1] << 8) | e[at + 2]) !== key) {
         index.insertAt(i, key, addr, len);
         this.addLive(addr, len, 1);
         return;
       }
     }
-    this.addLive(index.addrAt(i), index.lenAt(i), -1);
-    index.replaceAt(i, addr, len);
-    this.addLive(addr, len, 1);
+    const oldLen = (e[at + 6] << 8) | e[at + 7];
+    const oldAt = (this.pageShift >= 0 ? shr((e[at + 3] << 16) | (e[at + 4] << 8) | e[at + 5], this.pageShift) : Math.floor(((e[at + 3] << 16) | (e[at + 4] << 8) | e[at + 5]) / this.pageSize)) * 2;
+    const newAt = (this.pageShift >= 0 ? shr(addr, this.pageShift) : Math.floor(addr / this.pageSize)) * 2;
+    e[at + 3] = shr(addr, 16) & 0xff;
+    e[at + 4] = shr(addr, 8) & 0xff;
+    e[at + 5] = addr & 0xff;
+    e[at + 6] = shr(len, 8) & 0xff;
+    e[at + 7] = len & 0xff;
+    // recordSpace(oldLen) off the old page, recordSpace(len) onto the new one
+    const live = this.live;
+    let n = oldLen + RECORD_HEADER_SIZE + RECORD_CRC32_SIZE + 3;
+    n = ((live[oldAt] << 8) | live[oldAt + 1]) - (n - (n % 4));
+    live[oldAt] = shr(n, 8) & 0xff;
+    live[oldAt + 1] = n & 0xff;
+    n = len + RECORD_HEADER_SIZE + RECORD_CRC32_SIZE + 3;
+    n = ((live[newAt] << 8) | live[newAt + 1]) + (n - (n % 4));
+    live[newAt] = shr(n, 8) & 0xff;
+    live[newAt + 1] = n & 0xff;
   }
 
   applyDel(type: number, id: number): void {

@@ -192,7 +192,7 @@ export class Store {
 
   /** Writes (type, id) = data[off .. off+len) into the open transaction. False when full. */
   put(type: number, id: number, data: Uint8Array, off: number, len: number): boolean {
-    this.requireTxn('put');
+    if (!this.mounted || this.txn.seq === 0) this.requireTxn('put'); // throws (a call only then: a debit puts three times)
     checkKey(type, id);
     if (len < 0 || len > this.log.maxValue || off < 0 || off + len > data.length) {
       throw new Error(`store.put: value data[${off}..${off + len}) invalid (buffer ${data.length}, max ${this.log.maxValue})`);
@@ -270,7 +270,7 @@ export class Store {
    * nothing changed) when a put/remove failed or the COMMIT does not fit.
    */
   commit(): boolean {
-    this.requireTxn('commit');
+    if (!this.mounted || this.txn.seq === 0) this.requireTxn('commit'); // throws
     const txn = this.txn;
     if (this.txnFailed || txn.count === 0) {
       const ok = !this.txnFailed;
@@ -306,7 +306,8 @@ export class Store {
         len = (out[at + 8] << 8) | out[at + 9];
         hint = (k[h] << 8) | k[h + 1];
         log.applyPut(out[at + 5], (out[at + 6] << 8) | out[at + 7], base + at, len, hint === NO_HINT ? -1 : hint);
-        at += recordSpace(len);
+        len += RECORD_HEADER_SIZE + RECORD_CRC32_SIZE + 3; // recordSpace(len) written out
+        at += len - (len % 4);
       }
       this.packEnd = 0;
       this.nextSeq = txn.seq + 1;
@@ -370,7 +371,9 @@ export class Store {
    */
   private writeRecord(kind: number, type: number, id: number, data: Uint8Array, off: number, len: number, tally: boolean): boolean {
     const log = this.log;
-    const space = recordSpace(len);
+    // recordSpace(len) written out (a call costs Espruino a scope)
+    let space = RECORD_HEADER_SIZE + len + RECORD_CRC32_SIZE + 3;
+    space -= space % 4;
     // The key's index position (-1 when it has none), kept for commit. Not findKey(): the callers
     // have checked the store, the type and the id.
     const hint = kind === KIND_DEL ? -1 : this.index.find(type * 65536 + id); // storeKey(type, id)
