@@ -21,8 +21,9 @@ export const PBOC_KEY_LEN = 16;
 
 /** TAC key = DTK[0..7] xor DTK[8..15] (JR/T 0025 e-purse security). */
 export function pbocTacKey(dtk: Uint8Array, off: number, out: Uint8Array, outOff: number): void {
-  assertRange('PBOC DTK', dtk, off, PBOC_KEY_LEN);
-  assertRange('PBOC TAC key output', out, outOff, BLOCK);
+  // assertRange called only to throw: on Espruino a call and its string cost ~6 units, a debit checks ~12 ranges
+  if (off < 0 || off + PBOC_KEY_LEN > dtk.length) assertRange('PBOC DTK', dtk, off, PBOC_KEY_LEN);
+  if (outOff < 0 || outOff + BLOCK > out.length) assertRange('PBOC TAC key output', out, outOff, BLOCK);
   for (let i = 0; i < BLOCK; i++) out[outOff + i] = dtk[off + i] ^ dtk[off + BLOCK + i];
 }
 
@@ -122,12 +123,13 @@ export class PbocCrypto {
    * key, a card's DPK and TAC key tap after tap) costs a compare instead of a schedule.
    */
   private use(cipher: BlockCipher, at: number, len: number, key: Uint8Array): BlockCipher {
-    assertRange('PBOC key', key, 0, len);
+    if (len > key.length) assertRange('PBOC key', key, 0, len); // throws (see pbocTacKey)
     const k = this.kept;
     const bit = 1 << shr(at, 3);
-    // Whole-length compare: how long it takes does not depend on where the keys differ.
+    // Whole-length compare: how long it takes does not depend on where the keys differ. None for
+    // an engine without a key (a card's session-key engine at every MAC1: endSession() dropped it).
     let diff = (this.keyed & bit) === 0 ? 1 : 0;
-    for (let i = 0; i < len; i++) diff = diff | (k[at + i] ^ key[i]);
+    if (diff === 0) for (let i = 0; i < len; i++) diff = diff | (k[at + i] ^ key[i]);
     if (diff !== 0) {
       this.keyed = this.keyed - (this.keyed & bit);
       cipher.setKey(key, 0, len);
@@ -145,8 +147,8 @@ export class PbocCrypto {
   }
 
   private macWith(des: BlockCipher, data: Uint8Array, len: number, out: Uint8Array, outOff: number): void {
-    assertRange('PBOC MAC data', data, 0, len);
-    assertRange('PBOC MAC output', out, outOff, PBOC_MAC_LEN);
+    if (len < 0 || len > data.length) assertRange('PBOC MAC data', data, 0, len); // throws (see pbocTacKey)
+    if (outOff < 0 || outOff + PBOC_MAC_LEN > out.length) assertRange('PBOC MAC output', out, outOff, PBOC_MAC_LEN);
     const x = this.block;
     fill(x, 0, BLOCK, 0);
     if (des.cbcMac !== undefined && len < PADDED_LEN) {

@@ -5,12 +5,22 @@
  * mix (store.ts guarantees the transaction is atomic). `state` follows only committed writes.
  */
 import { shr } from '../../bits';
-import { copy, fill, readU16, readU31 } from '../../bytes';
+import { copy, fill, readU16, readU31, writeU31 } from '../../bytes';
 import { KEY_AT_ALGORITHM, KEY_AT_INDEX, KEY_AT_TYPE, KEY_AT_VALUE, KEY_AT_VERSION, KEY_ENTRY_LEN, KEY_VALUE_LEN } from '../../package/format';
 import type { Store } from '../../store/store';
 import { SW } from '../../sw';
 import type { AppletContext } from '../../se/applet';
-import { CM_STATUS_ACTIVE, CM_STATUS_LOCKED } from '../../se/card-manager';
+import {
+  CM_BALANCE,
+  CM_LAST_AMOUNT,
+  CM_LAST_COUNTER,
+  CM_LAST_DATETIME,
+  CM_LAST_TYPE,
+  CM_STATUS,
+  CM_STATUS_ACTIVE,
+  CM_STATUS_LOCKED,
+  DATETIME_LEN,
+} from '../../se/card-manager';
 import {
   CONFIG_LEN,
   LOG_AMOUNT,
@@ -225,10 +235,19 @@ export class PurseStore {
     const cm = this.ctx.services.cardManager;
     if (!cm.load(this.ctx.slot)) return false;
     const n = this.next;
-    cm.setBalance(readU31(n, PURSE_ED * PURSE_LEN + P_BALANCE) + readU31(n, PURSE_EP * PURSE_LEN + P_BALANCE));
+    // What setBalance, setLastTransaction and setStatus write, written here: a debit stages the
+    // record, and on Espruino each call costs a scope (five calls and their parameters)
+    const r = cm.record;
+    writeU31(r, CM_BALANCE, readU31(n, PURSE_ED * PURSE_LEN + P_BALANCE) + readU31(n, PURSE_EP * PURSE_LEN + P_BALANCE));
     const e = this.entry;
-    if (withTransaction) cm.setLastTransaction(e[LOG_TYPE], readU31(e, LOG_AMOUNT), readU16(e, LOG_COUNTER), e, LOG_DATE_TIME);
-    cm.setStatus(status);
+    if (withTransaction) {
+      r[CM_LAST_TYPE] = e[LOG_TYPE];
+      writeU31(r, CM_LAST_AMOUNT, readU31(e, LOG_AMOUNT));
+      r[CM_LAST_COUNTER] = e[LOG_COUNTER];
+      r[CM_LAST_COUNTER + 1] = e[LOG_COUNTER + 1];
+      copy(e, LOG_DATE_TIME, r, CM_LAST_DATETIME, DATETIME_LEN);
+    }
+    r[CM_STATUS] = status;
     return cm.stage(this.ctx.slot);
   }
 }
