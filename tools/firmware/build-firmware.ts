@@ -101,6 +101,10 @@ export const LAZY_PARTS: LazyPart[] = [
   { name: 'plainPart', roots: ['PlainApplet'] },
   // a purse card's runtime object, made at its first SELECT (core/se/card-slot.ts)
   { name: 'purseAppletPart', roots: ['PurseApplet'] },
+  // the MCU with the link endpoint, reassembler, relay and their buffers, while the link has work (board/espruino/mcu-link.ts)
+  { name: 'linkPart', roots: ['Mcu'] },
+  // the PN532 driver with the card emulation or the chip check, dropped while the link works (board/espruino/card-side.ts)
+  { name: 'cardSidePart', roots: ['startCardSide'] },
 ];
 
 export interface FirmwareBuildOptions {

@@ -13,19 +13,16 @@
  * See docs/board.md "What runs on the board".
  */
 import { toHex } from '../../core/hex';
-import { MAX_COMMAND_LEN, MAX_RESPONSE_LEN, SecureElement } from '../../core/se/secure-element';
+import type { SecureElement } from '../../core/se/secure-element';
 import { SLOT_COUNT } from '../../core/se/records';
-import {
-  FLASH_FILE_PREFIX, FLASH_PAGE_COUNT, I2C_BITRATE, I2C_SCL_PIN, I2C_SDA_PIN, PN532_I2C_ADDRESS, PN532_RESET_PIN,
-  PROVISIONING_FILE,
-} from './board-config';
+import { FLASH_FILE_PREFIX, FLASH_PAGE_COUNT, I2C_BITRATE, I2C_SCL_PIN, I2C_SDA_PIN, PROVISIONING_FILE } from './board-config';
 import { byteSum, consoleLine, exposeOnConsole, firmwareVersion, i2c1, memory, pin, storage } from './espruino-api';
 import { loadProvisioning } from './provisioning';
 import { StorageFlash } from './storage-flash';
-import { DEFAULT_PN532_TIMING, Pn532 } from './pn532';
-import { CardEmulation, DEFAULT_EMULATION_TIMING } from './card-emulation';
-import { ChipCheck } from './chip-check';
-import { bootSecureElement, targetParamsFor } from './se-boot';
+import type { FirmwareVersion } from './pn532';
+import type { EmulationCounters } from './card-emulation';
+import { type CardSide, startCardSide } from './card-side';
+import { bootSecureElement } from './se-boot';
 import { storedDesTables } from './des-table-file';
 import { balanceLines, cardLines } from './card-commands';
 import { statusLines } from './status-report';
@@ -65,21 +62,32 @@ export function main(): void {
 
   const bus = i2c1();
   bus.setup({ scl: pin(I2C_SCL_PIN), sda: pin(I2C_SDA_PIN), bitrate: I2C_BITRATE });
-  const pn532 = new Pn532(bus, PN532_I2C_ADDRESS, pin(PN532_RESET_PIN), DEFAULT_PN532_TIMING);
-  let emulation: CardEmulation | null = null;
-  let chip: ChipCheck | null = null;
-  if (se !== null) {
-    emulation = new CardEmulation(pn532, targetParamsFor(se), se, MAX_COMMAND_LEN, MAX_RESPONSE_LEN, DEFAULT_EMULATION_TIMING);
-    emulation.start();
-  } else {
-    chip = new ChipCheck(pn532);
-    chip.start();
-  }
+  // The PN532 side (card-side.ts), null while the link works; what status() shows of it meanwhile.
+  let card: CardSide | null = startCardSide(bus, se);
+  let firmware: FirmwareVersion | null = null;
+  const rf: EmulationCounters = { apdus: 0, activations: 0, resets: 0, cardErrors: 0 };
+  const cardHost = {
+    /** The link has work: the card stops and goes, with its code (collected by the caller). */
+    pause: (): void => {
+      if (card === null || card.emulation === null) return;
+      const e = card.emulation;
+      e.stop();
+      rf.apdus += e.counters.apdus;
+      rf.activations += e.counters.activations;
+      rf.resets += e.counters.resets;
+      rf.cardErrors += e.counters.cardErrors;
+      firmware = card.pn532.firmware;
+      card = null;
+    },
+    resume: (): void => {
+      if (card === null) card = startCardSide(bus, se);
+    },
+  };
 
   let mcu: McuLink | null = null;
   const deviceId = provisioning.bundle === null ? null : provisioning.bundle.deviceId;
   if (se !== null && provisioning.bundle !== null) {
-    mcu = new McuLink(provisioning.bundle, se, st, consoleLine);
+    mcu = new McuLink(provisioning.bundle, se, st, consoleLine, cardHost);
     mcu.start();
   }
   // Booted: the SE's store holds the ISD keys, the link's engines its keys, the broker session its
@@ -88,16 +96,26 @@ export function main(): void {
 
   exposeOnConsole('status', () => {
     const mem = memory();
+    const c = card;
+    const e = c === null ? null : c.emulation;
     printLines(
       statusLines({
         build: TAPCARD_BUILD,
         espruino: firmwareVersion(),
         deviceId: deviceId,
         provisioningProblem: provisioning.problem,
-        pn532Firmware: pn532.firmware,
-        pn532State: emulation !== null ? emulation.state : chip !== null ? chip.state : 'off',
-        pn532LastError: emulation !== null && emulation.lastError !== '' ? emulation.lastError : pn532.link.lastBusError,
-        emulation: emulation !== null ? emulation.counters : null,
+        pn532Firmware: c === null ? firmware : c.pn532.firmware,
+        pn532State: c === null ? 'stopped while the link works' : e !== null ? e.state : c.chip !== null ? c.chip.state : 'off',
+        pn532LastError: c === null ? '' : e !== null && e.lastError !== '' ? e.lastError : c.pn532.link.lastBusError,
+        emulation:
+          se === null
+            ? null
+            : {
+                apdus: rf.apdus + (e === null ? 0 : e.counters.apdus),
+                activations: rf.activations + (e === null ? 0 : e.counters.activations),
+                resets: rf.resets + (e === null ? 0 : e.counters.resets),
+                cardErrors: rf.cardErrors + (e === null ? 0 : e.counters.cardErrors),
+              },
         secureElement: se !== null ? 'serial ' + toHex(se.serial) + ', ' + installedCards(se) + ' of ' + SLOT_COUNT + ' card slots used' : seProblem,
         store: 'on Storage, ' + flash.pageCount + ' pages of ' + flash.pageSize + ' B',
         link: mcu !== null ? mcu.statusText() : 'off (no SE)',

@@ -4,6 +4,19 @@
  * connection (mqtt-session.ts), the clock, and the console. The console asks for a download
  * (download(app)) or for the right to manage the SE (permission()); the board prints what the MCU
  * tells it: the platform's answer, the card installed by the relay, the management session.
+ *
+ * The MCU, with the link endpoint, the reassembler, the relay and their buffers, exists only
+ * while the link has work: it is made by the first frame from the broker or the console's request,
+ * and dropped once no request waits for its PoR, no job is announced or being relayed (the relay
+ * is not RELAYING), so a boot and a tap hold none of it; the build defines its code only while it
+ * exists (tools/firmware/build-firmware.ts LAZY_PARTS, linkPart). While it exists the PN532 side
+ * is stopped and dropped (card-side.ts: a tap would end the session a job or a permission runs on
+ * the SE), so the two never hold RAM at once; it starts again when the MCU goes. What outlives
+ * the MCU here: the link keys (keyed engines), the counters (Storage), the broker session, and the
+ * figures status() shows.
+ * A copy of a command (MQTT QoS 1 redelivery) that arrives after the drop is refused as a replay
+ * (CNTR low) instead of answered again; the platform has settled that command and drops the
+ * refusal (platform-link.ts), and a command it still awaits it sends again under a new counter.
  */
 import { LinkKeyset } from '../../core/link/keyset';
 import { TAG_REGISTRY_ENTRY } from '../../core/gp/constants';
@@ -12,8 +25,9 @@ import type { ManagementSession } from '../../core/mcu/management-session';
 import { Mcu, type McuShell } from '../../core/mcu/mcu';
 import {
   DOWNLOAD_BUSY, MGMT_GRANT_REFUSED, NOTE_DOWNLOAD_QUEUED, NOTE_DOWNLOAD_REFUSED, NOTE_INSTALLED, NOTE_NO_ANSWER, NOTE_PERMISSION_DONE,
-  NOTE_PERMISSION_REFUSED, NOTE_REQUEST_REFUSED, REQUEST_PERMISSION,
+  NOTE_PERMISSION_REFUSED, NOTE_REQUEST_REFUSED, REQUEST_NONE, REQUEST_PERMISSION,
 } from '../../core/mcu/mcu-notes';
+import type { CounterStore } from '../../core/link/counter';
 import { MAX_RESPONSE_LEN, type SecureElement } from '../../core/se/secure-element';
 import { LINK_COUNTER_FILES, POR_TIMEOUT_MS } from './board-config';
 import { aes, type EspruinoStorage, memory, nowSeconds, setTimer } from './espruino-api';
@@ -31,13 +45,29 @@ function managementCipher(): EspruinoAesCipher {
   return new EspruinoAesCipher(aes());
 }
 
+/** The PN532 side as the link sees it (main.ts): stopped while the link works, started after. */
+export interface CardHost {
+  pause(): void;
+  resume(): void;
+}
+
 export class McuLink implements McuShell {
-  readonly mcu: Mcu;
+  /** The MCU while the link has work (see above), else null. */
+  mcu: Mcu | null = null;
   readonly mqtt: MqttSession;
   /** The outcome of the last download and permission requests, for status(). */
   lastDownload = 'none';
   lastPermission = 'none';
   private app = '';
+  /** A download was queued by the platform and its job has not ended: the MCU stays. */
+  private jobAwaited = false;
+  /** status()'s relay and refusal figures of the MCUs dropped since boot, and the last job's progress. */
+  private relayed = 0;
+  private refused = 0;
+  private job = '';
+  private readonly keys: LinkKeyset;
+  private readonly up: CounterStore;
+  private readonly down: CounterStore;
 
   /**
    * No closure is made here (frameSink() makes the broker's): a closure would hold this scope, and
@@ -45,9 +75,10 @@ export class McuLink implements McuShell {
    */
   constructor(
     bundle: ProvisioningBundle,
-    se: SecureElement,
+    private readonly se: SecureElement,
     storage: EspruinoStorage,
     private readonly say: (line: string) => void,
+    private readonly card: CardHost,
   ) {
     const native = aes();
     const kic = new EspruinoAesCipher(native);
@@ -57,41 +88,71 @@ export class McuLink implements McuShell {
     kid.setKey(keys.kid, 0, keys.kid.length);
     keys.kic.fill(0);
     keys.kid.fill(0);
+    this.keys = new LinkKeyset(kic, kid, keys.keyIndex);
     const counters = new LinkCounters(storage, LINK_COUNTER_FILES);
+    this.up = counters.up;
+    this.down = counters.down;
     this.mqtt = new MqttSession(bundle.deviceId, bundle.broker, this.frameSink());
-    this.mcu = new Mcu(
-      se,
-      new LinkKeyset(kic, kid, keys.keyIndex),
-      counters.up,
-      counters.down,
-      bundle.broker.frameSize,
-      managementCipher,
-      espruinoRandom,
-      POR_TIMEOUT_MS / 1000,
-      this,
-    );
   }
 
   start(): void {
     this.mqtt.start();
   }
 
+  /** The MCU, made when the link gets work (its code is defined with it). */
+  private link(): Mcu {
+    if (this.mcu === null) {
+      this.card.pause();
+      memory(); // collects the PN532 side (cycles) before the MCU takes its place
+      this.mcu = new Mcu(this.se, this.keys, this.up, this.down, this.mqtt.broker.frameSize, managementCipher, espruinoRandom, POR_TIMEOUT_MS / 1000, this);
+    }
+    return this.mcu;
+  }
+
+  /**
+   * Drops the MCU once the link has no work left (no request waiting, no job announced or being
+   * relayed), keeping what status() shows, and collects its objects, the SE session a job or a
+   * permission ended and the code defined for them (reference cycles). The collection runs here,
+   * after drop() returned: a local of the frame that dropped it would still hold the MCU.
+   */
+  private idle(): void {
+    if (!this.drop()) return;
+    memory(); // collects garbage
+    this.card.resume();
+  }
+
+  private drop(): boolean {
+    const m = this.mcu;
+    if (m === null || m.pending !== REQUEST_NONE || this.jobAwaited || m.relay.state === 'RELAYING') return false;
+    const r = m.relay;
+    this.relayed += r.relayed;
+    this.refused += m.link.refused;
+    if (r.job >= 0) this.job = ', job ' + r.job + ' at ' + (r.seq + 1) + '/' + r.total;
+    this.mcu = null;
+    return true;
+  }
+
   /** Frames from the broker go to the MCU. */
   private frameSink(): (frame: Uint8Array, len: number) => void {
     const shell = this;
-    return (frame, len) => shell.mcu.receive(frame, len, nowSeconds());
+    return (frame, len) => {
+      shell.link().receive(frame, len, nowSeconds());
+      shell.idle();
+    };
   }
 
   /** Console download(app): asks the platform to install an application; it answers with a job. */
   requestDownload(app: string): void {
-    const rc = this.mqtt.state === 'online' ? this.mcu.requestDownload(String(app), nowSeconds()) : -2;
+    const rc = this.mqtt.state === 'online' ? this.link().requestDownload(String(app), nowSeconds()) : -2;
     if (rc === -1) this.say('download: bad application id');
     else if (this.sent('download', rc === 0)) this.lastDownload = (this.app = app) + ' requested';
+    this.idle();
   }
 
   /** Console permission(): flow 1, the platform's grant opens an SCP03 session with the SE. */
   requestPermission(): void {
-    if (this.sent('permission', this.mqtt.state === 'online' && this.mcu.requestPermission(nowSeconds()))) this.lastPermission = 'requested';
+    if (this.sent('permission', this.mqtt.state === 'online' && this.link().requestPermission(nowSeconds()))) this.lastPermission = 'requested';
+    this.idle();
   }
 
   sendFrame(frame: Uint8Array): void {
@@ -114,43 +175,58 @@ export class McuLink implements McuShell {
     r.fill(0);
   }
 
+  /** Only while the MCU exists: it is the one that tells. */
   tell(note: number, value: number, text: string): void {
+    const mcu = this.mcu as Mcu;
     let d = '';
     let p = '';
-    if (note === NOTE_DOWNLOAD_QUEUED) d = this.app + ' job ' + text + ' queued';
-    else if (note === NOTE_DOWNLOAD_REFUSED) d = this.app + (value === DOWNLOAD_BUSY ? ' busy, try again: ' : ' refused: ') + text;
-    else if (note === NOTE_INSTALLED) d = 'job ' + this.mcu.relay.job + ' installed in slot ' + value;
-    else if (note === NOTE_PERMISSION_DONE) p = this.lastPermission + ', keys wiped';
-    else if (note === NOTE_PERMISSION_REFUSED) p = value === MGMT_GRANT_REFUSED ? 'grant refused' : 'SE refused, SW ' + this.mcu.lastSw.toString(16);
+    if (note === NOTE_DOWNLOAD_QUEUED) {
+      d = this.app + ' job ' + text + ' queued';
+      this.jobAwaited = true;
+    } else if (note === NOTE_DOWNLOAD_REFUSED) d = this.app + (value === DOWNLOAD_BUSY ? ' busy, try again: ' : ' refused: ') + text;
+    else if (note === NOTE_INSTALLED) {
+      d = 'job ' + mcu.relay.job + ' installed in slot ' + value;
+      this.jobAwaited = false;
+    } else if (note === NOTE_PERMISSION_DONE) p = this.lastPermission + ', keys wiped';
+    else if (note === NOTE_PERMISSION_REFUSED) p = value === MGMT_GRANT_REFUSED ? 'grant refused' : 'SE refused, SW ' + mcu.lastSw.toString(16);
     else if (note === NOTE_REQUEST_REFUSED || note === NOTE_NO_ANSWER) {
       const why = note === NOTE_NO_ANSWER ? 'no answer' : 'refused by the link, PoR ' + value;
-      if (this.mcu.settled === REQUEST_PERMISSION) p = why;
+      if (mcu.settled === REQUEST_PERMISSION) p = why;
       else d = why;
     }
-    // A finished job or permission dropped the SE's session objects and the code defined for them (cycles).
-    if (note === NOTE_INSTALLED || note === NOTE_PERMISSION_DONE) memory(); // collects garbage
     if (d !== '') this.say('download: ' + (this.lastDownload = d));
     if (p !== '') this.say('permission: ' + (this.lastPermission = p));
   }
 
   /** Reports a request sent (and arms its deadline) or why not. */
   private sent(what: string, ok: boolean): boolean {
-    this.say(what + ': ' + (ok ? 'requested' : this.mcu.pending !== 0 ? 'busy' : 'not sent, link ' + this.mqtt.state));
-    const mcu = this.mcu;
-    if (ok) setTimer(POR_TIMEOUT_MS, () => mcu.tick(nowSeconds()));
+    const m = this.mcu;
+    this.say(what + ': ' + (ok ? 'requested' : m !== null && m.pending !== 0 ? 'busy' : 'not sent, link ' + this.mqtt.state));
+    if (ok) this.armDeadline();
     return ok;
+  }
+
+  /** The waiting request's deadline; its closure holds this scope only, never an MCU a drop let go. */
+  private armDeadline(): void {
+    const shell = this;
+    setTimer(POR_TIMEOUT_MS, () => {
+      if (shell.mcu === null) return;
+      shell.mcu.tick(nowSeconds());
+      shell.idle();
+    });
   }
 
   /** status()'s link line. */
   statusText(): string {
     const m = this.mqtt;
-    const r = this.mcu.relay;
+    const u = this.mcu;
+    const r = u === null ? null : u.relay;
     return (
       m.broker.url + ' as ' + m.deviceId + ', ' + m.state +
       (m.lastError === '' ? '' : ' (last error ' + m.lastError + ')') +
       ', frames ' + m.framesIn + ' in ' + m.framesOut + ' out ' + m.framesDropped + ' dropped, ' +
-      this.mcu.link.refused + ' refused; relay ' + r.relayed + ' commands' +
-      (r.job < 0 ? '' : ', job ' + r.job + ' at ' + (r.seq + 1) + '/' + r.total) +
+      (this.refused + (u === null ? 0 : u.link.refused)) + ' refused; relay ' + (this.relayed + (r === null ? 0 : r.relayed)) + ' commands' +
+      (r === null ? this.job : r.job < 0 ? '' : ', job ' + r.job + ' at ' + (r.seq + 1) + '/' + r.total) +
       '; download ' + this.lastDownload + '; permission ' + this.lastPermission
     );
   }
