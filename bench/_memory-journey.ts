@@ -37,13 +37,14 @@ import { TransitIssuer } from '../parties/transit-issuer';
 /** The board's budget: peak JsVars over boot, a download and a tap (an ESP32 with Wi-Fi up has few). */
 export const JSVAR_GOAL = 6000;
 /**
- * What the firmware is held to: its sampled peak measured when the figure last moved (5,902 on
- * 2026-12-05, the ninth memory round: the MCU's link defined only while it works, the PN532 side
- * stopped and dropped meanwhile; docs/board.md), within JSVAR_GOAL since that round, with ~50 of
- * room for the sampling's jitter. Lower it with every lever that lands; never raise it without
+ * What the firmware is held to: its sampled peak measured when the figure last moved (5,930 on
+ * 2026-12-05: 5,902 after the ninth memory round, the MCU's link defined only while it works and
+ * the PN532 side stopped and dropped meanwhile, then +28 for the board giving a job up when the
+ * platform falls silent; docs/board.md), within JSVAR_GOAL since that round, with ~50 of room for
+ * the sampling's jitter. Lower it with every lever that lands; never raise it without
  * saying why in docs/board.md.
  */
-export const JSVAR_CEILING = 5950;
+export const JSVAR_CEILING = 5980;
 const SAMPLE_MS = 50;
 const ONLINE_LIMIT_MS = 120_000;
 const DOWNLOAD_LIMIT_MS = 240_000;

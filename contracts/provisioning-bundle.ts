@@ -8,7 +8,9 @@
  *   deviceId    MQTT client id and topic level (contracts/device-id.ts)
  *   broker      url, the device's topics, plain-listener credentials, frameSize
  *   tls         PEMs: platform CA, device certificate and key (MQTT over TLS)
- *   link        ETSI TS 102 225 key set: keyIndex (1..15), kic, kid (AES-128, hex)
+ *   link        ETSI TS 102 225 key set: keyIndex (1..15), kic, kid (AES-128, hex); quietSeconds
+ *               (optional, 1..3600): how long the platform may be silent during a job before the
+ *               board gives the job up (docs/board.md)
  *   se          serial (10 bytes hex), isdKeyVersion, isd { enc, mac, dek } (AES-128, hex)
  *
  * The board reads the same file with its own field-by-field reader
@@ -39,7 +41,7 @@ export const ProvisioningBundleSchema = z.object({
     frameSize: z.number().int().min(10, 'an integer >= 10'),
   }),
   tls: z.object({ caCertPem: pem, certPem: pem, keyPem: pem }),
-  link: z.object({ keyIndex: z.number().int().min(1).max(15), kic: aes128Hex, kid: aes128Hex }),
+  link: z.object({ keyIndex: z.number().int().min(1).max(15), kic: aes128Hex, kid: aes128Hex, quietSeconds: z.number().int().min(1).max(3600).optional() }),
   se: z.object({
     serial: z.string().regex(/^[0-9a-f]{20}$/, '20 lower-case hex digits'),
     isdKeyVersion: z.number().int().min(1).max(0x7f),

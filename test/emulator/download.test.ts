@@ -84,4 +84,51 @@ describe('download from the platform into the emulated board', () => {
       expect(lines.join('\n')).not.toContain(secret);
     }
   }, 90_000);
+
+  it('a platform that falls silent during a job: after link.quietSeconds the board gives the job up and is a card again', async () => {
+    const firmware = await buildTestFirmware();
+    const tp: TempPlatform = await tempPlatform();
+    cleanup.push(async () => tp.cleanup());
+    const log = createLog(() => undefined, 'json');
+    const running = await startPlatform(tp.platform, { mqttPort: 0, httpPort: 0, workerId: run, log });
+    const dpu = attachFlows(tp.platform, running.link, log, { issuers: [new TransitIssuer()], porTimeoutMs: 3000, sendLimit: 50 });
+    let platformUp = true;
+    const stopPlatform = async (): Promise<void> => {
+      if (!platformUp) return;
+      platformUp = false;
+      dpu.close();
+      await running.close();
+    };
+    cleanup.push(stopPlatform);
+
+    const deviceId = `quiet-${run}`;
+    const { bundle } = await provisionDevice(tp.platform, { deviceId });
+    const dir = tempDir('board-quiet');
+    const provisionFile = path.join(dir, 'provision.json');
+    fs.writeFileSync(provisionFile, JSON.stringify({ ...bundle, link: { ...bundle.link, quietSeconds: 2 } }), { mode: 0o600 });
+    const emulator: RunningEmulator = await startEmulator({ stateDir: path.join(dir, 'state'), provisionFile, firmwareFile: firmware, broker: running.mqtt.url });
+    cleanup.push(async () => emulator.stop());
+    const board = emulator.board;
+    const out = captureConsole(board);
+    const status = (): string => {
+      out.clear();
+      board.evaluate('status()');
+      return out.text();
+    };
+    await until(() => /link: mqtt:\/\/\S+ as quiet-\w+, online/.test(status()), 'the board online on the platform broker');
+    await until(() => /pn532: .*, state (?!stopped)/.test(status()), 'the card side up');
+
+    out.clear();
+    board.evaluate('download("transit")');
+    await until(() => /download: transit job (\S+) queued/.test(out.text()), 'the platform to answer with a job');
+    // The platform dies with the job announced: nothing more comes, the board is not a card meanwhile.
+    await stopPlatform();
+    expect(status()).toMatch(/state stopped while the link works/);
+
+    await until(() => /given up, no word from the platform for 2 s/.test(status()), 'the board to give the job up', 15_000);
+    await until(() => /pn532: .*, state (?!stopped)/.test(status()), 'the card side back');
+    out.clear();
+    board.evaluate('cards()');
+    expect(out.text()).not.toMatch(/card 31041000/);
+  }, 90_000);
 });

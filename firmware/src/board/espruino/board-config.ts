@@ -32,3 +32,8 @@ export const NFCID1T = [0x54, 0x43, 0x01];
 export const LINK_COUNTER_FILES = ['tapcard.cn0', 'tapcard.cn1'];
 /** How long a request to the platform waits for its PoR. */
 export const POR_TIMEOUT_MS = 30000;
+/**
+ * How long the platform may be silent while the board relays or awaits a job before the board
+ * gives the job up (mcu-link.ts): well past the platform's own resends (10 s PoR timeout each).
+ */
+export const LINK_QUIET_SECONDS = 120;

@@ -98,6 +98,7 @@ declare function require(name: 'Wifi'): EspruinoWifi;
 declare function print(...values: unknown[]): void;
 declare function setTimeout(callback: () => void, ms: number): unknown;
 declare function clearTimeout(handle: unknown): void;
+declare function setInterval(callback: () => void, ms: number): unknown;
 
 /** A timer handle from setTimer(); only clearTimer() reads it. */
 export type TimerHandle = unknown;
@@ -105,6 +106,11 @@ export type TimerHandle = unknown;
 /** Runs callback once after ms milliseconds (Espruino's setTimeout). */
 export function setTimer(ms: number, callback: () => void): TimerHandle {
   return setTimeout(callback, ms);
+}
+
+/** Runs callback every ms milliseconds for as long as the firmware runs (Espruino's setInterval). */
+export function setEvery(ms: number, callback: () => void): void {
+  setInterval(callback, ms);
 }
 
 export function clearTimer(handle: TimerHandle): void {

@@ -11,7 +11,11 @@
  * is not RELAYING), so a boot and a tap hold none of it; the build defines its code only while it
  * exists (tools/firmware/build-firmware.ts LAZY_PARTS, linkPart). While it exists the PN532 side
  * is stopped and dropped (card-side.ts: a tap would end the session a job or a permission runs on
- * the SE), so the two never hold RAM at once; it starts again when the MCU goes. What outlives
+ * the SE), so the two never hold RAM at once; it starts again when the MCU goes. A platform that
+ * falls silent half way through a job (it died, or gave the job up) would keep the board from
+ * being a card for good, so an MCU that has heard nothing from the platform for the bundle's
+ * link.quietSeconds gives the job up: the SE's session ends, the MCU is dropped, the card is back.
+ * A platform that comes back later finds the job as after a power cut of the board. What outlives
  * the MCU here: the link keys (keyed engines), the counters (Storage), the broker session, and the
  * figures status() shows.
  * A copy of a command (MQTT QoS 1 redelivery) that arrives after the drop is refused as a replay
@@ -30,7 +34,7 @@ import {
 import type { CounterStore } from '../../core/link/counter';
 import { MAX_RESPONSE_LEN, type SecureElement } from '../../core/se/secure-element';
 import { LINK_COUNTER_FILES, POR_TIMEOUT_MS } from './board-config';
-import { aes, type EspruinoStorage, memory, nowSeconds, setTimer } from './espruino-api';
+import { aes, type EspruinoStorage, memory, nowSeconds, setEvery, setTimer } from './espruino-api';
 import { EspruinoAesCipher } from './espruino-aes';
 import { espruinoRandom } from './espruino-random';
 import { LinkCounters } from './link-counters';
@@ -68,6 +72,9 @@ export class McuLink implements McuShell {
   private readonly keys: LinkKeyset;
   private readonly up: CounterStore;
   private readonly down: CounterStore;
+  /** When the platform was last heard from or asked (seconds), and how long its silence may last. */
+  private heard = 0;
+  private readonly quietSeconds: number;
 
   /**
    * No closure is made here (frameSink() makes the broker's): a closure would hold this scope, and
@@ -89,14 +96,26 @@ export class McuLink implements McuShell {
     keys.kic.fill(0);
     keys.kid.fill(0);
     this.keys = new LinkKeyset(kic, kid, keys.keyIndex);
+    this.quietSeconds = keys.quietSeconds;
     const counters = new LinkCounters(storage, LINK_COUNTER_FILES);
     this.up = counters.up;
     this.down = counters.down;
     this.mqtt = new MqttSession(bundle.deviceId, bundle.broker, this.frameSink());
   }
 
+  /**
+   * Connects, and checks for a silent platform every half quietSeconds (a job is given up after
+   * 1 to 1.5 times quietSeconds of silence). The closure holds this scope only, never an MCU a drop
+   * let go; the collection runs after quiet() returned, as in idle().
+   */
   start(): void {
     this.mqtt.start();
+    const shell = this;
+    setEvery(this.quietSeconds * 500, () => {
+      if (!shell.quiet()) return;
+      memory(); // collects garbage
+      shell.card.resume();
+    });
   }
 
   /** The MCU, made when the link gets work (its code is defined with it). */
@@ -106,6 +125,7 @@ export class McuLink implements McuShell {
       memory(); // collects the PN532 side (cycles) before the MCU takes its place
       this.mcu = new Mcu(this.se, this.keys, this.up, this.down, this.mqtt.broker.frameSize, managementCipher, espruinoRandom, POR_TIMEOUT_MS / 1000, this);
     }
+    this.heard = nowSeconds();
     return this.mcu;
   }
 
@@ -116,20 +136,37 @@ export class McuLink implements McuShell {
    * after drop() returned: a local of the frame that dropped it would still hold the MCU.
    */
   private idle(): void {
-    if (!this.drop()) return;
+    if (!this.drop(false)) return;
     memory(); // collects garbage
     this.card.resume();
   }
 
-  private drop(): boolean {
+  /** quiet: the platform fell silent, and a job announced or being relayed no longer keeps the MCU. */
+  private drop(quiet: boolean): boolean {
     const m = this.mcu;
-    if (m === null || m.pending !== REQUEST_NONE || this.jobAwaited || m.relay.state === 'RELAYING') return false;
+    if (m === null || m.pending !== REQUEST_NONE || (!quiet && (this.jobAwaited || m.relay.state === 'RELAYING'))) return false;
     const r = m.relay;
     this.relayed += r.relayed;
     this.refused += m.link.refused;
     if (r.job >= 0) this.job = ', job ' + r.job + ' at ' + (r.seq + 1) + '/' + r.total;
     this.mcu = null;
     return true;
+  }
+
+  /**
+   * Drops the MCU if the platform has been silent for quietSeconds (a waiting request is given up
+   * by its own deadline first), ending the SE's session of a job being relayed.
+   */
+  private quiet(): boolean {
+    const m = this.mcu;
+    if (m === null || nowSeconds() - this.heard < this.quietSeconds || m.pending !== REQUEST_NONE) return false;
+    const relaying = m.relay.state === 'RELAYING';
+    if (relaying) this.se.endSession();
+    if (this.jobAwaited || relaying) {
+      this.say('download: ' + (this.lastDownload = 'job ' + m.relay.job + ' given up, no word from the platform for ' + this.quietSeconds + ' s'));
+    }
+    this.jobAwaited = false;
+    return this.drop(true);
   }
 
   /** Frames from the broker go to the MCU. */

@@ -6,7 +6,9 @@
  *   deviceId                     MQTT client id and topic level
  *   broker.url, upTopic, downTopic, username, password, frameSize
  *   se.serial (10 bytes hex), se.isdKeyVersion, se.isd.enc/mac/dek (AES-128 hex)
- *   link.keyIndex, link.kic, link.kid (TS 102 225 keys, AES-128 hex)
+ *   link.keyIndex, link.kic, link.kid (TS 102 225 keys, AES-128 hex), link.quietSeconds (optional,
+ *   LINK_QUIET_SECONDS when absent: how long the platform may be silent during a job before the
+ *   board gives the job up and is a card again; mcu-link.ts)
  *
  * The TLS PEMs are not used on the board (MQTT over the plain listener; docs/board.md).
  * Keys leave this module only as byte arrays for the SE and the link, never as text in logs.
@@ -14,6 +16,7 @@
 import { fromHex } from '../../core/hex';
 import { BUNDLE_FORMAT } from '../../../../contracts/provisioning-format';
 import type { EspruinoStorage } from './espruino-api';
+import { LINK_QUIET_SECONDS } from './board-config';
 
 const SE_SERIAL_LEN = 10;
 const AES128_LEN = 16;
@@ -39,6 +42,7 @@ export interface LinkKeys {
   keyIndex: number;
   kic: Uint8Array;
   kid: Uint8Array;
+  quietSeconds: number;
 }
 
 export interface ProvisioningBundle {
@@ -118,6 +122,7 @@ export function parseProvisioning(raw: unknown): ProvisioningBundle {
       keyIndex: intField(link, 'keyIndex', 'link.', 1, 15),
       kic: bytesField(link, 'kic', 'link.', AES128_LEN),
       kid: bytesField(link, 'kid', 'link.', AES128_LEN),
+      quietSeconds: link.quietSeconds === undefined ? LINK_QUIET_SECONDS : intField(link, 'quietSeconds', 'link.', 1, 3600),
     },
   };
 }
