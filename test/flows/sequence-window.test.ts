@@ -17,11 +17,12 @@ afterEach(async () => {
 });
 
 /*
- * The device's frames are PoRs, one frame each: 1-3 the session opening, 4-5 targeting (2 GET
- * STATUS), 6-9 the install script's four sequences (all four in flight at once), 10 COMPLETE.
+ * The device's frames are PoRs, one frame each: 1-2 the session opening (SELECT with INITIALIZE
+ * UPDATE, then EXTERNAL AUTHENTICATE), 3-4 targeting (2 GET STATUS), 5-8 the install script's four
+ * sequences (all four in flight at once), 9 COMPLETE.
  */
-const FIRST_SEQUENCE_POR = 6;
-const LAST_SEQUENCE_POR = 9;
+const FIRST_SEQUENCE_POR = 5;
+const LAST_SEQUENCE_POR = 8;
 /** Commands the SE runs in a clean download besides the script: SELECT, INITIALIZE UPDATE, EXTERNAL AUTHENTICATE, 2 GET STATUS. */
 const BEFORE_SCRIPT = 5;
 

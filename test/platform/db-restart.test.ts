@@ -77,16 +77,17 @@ describe.skipIf(skip)('platform workers over a PostgreSQL restart', () => {
     for (const w of workers) w.child.once('exit', (code, signal) => exits.push(`${code ?? signal}`));
     for (const d of devices) d.jobs.push(queueDownload(p, d.id, 'transit', 'test').id);
 
-    // Wait until a job is mid-way (some commands acknowledged, not finished), then stop the server.
-    // Polled often: on a quiet machine a job takes well under a second.
+    // Wait until a job is mid-way (its session open, not finished), then stop the server. Polled
+    // often: on a quiet machine a job takes well under a second, and its session opens in two
+    // round trips.
     const deadline = Date.now() + 120_000;
     for (;;) {
       const active = listJobs(p.db, { active: true });
-      if (active.some((j) => j.state === 'loading' && j.acked_block >= 1)) break;
+      if (active.some((j) => j.state === 'loading' || j.state === 'completing')) break;
       // Every job ended before one was seen mid-way: say how they ended instead of waiting out the deadline.
       if (active.length === 0) throw new Error(`no job seen mid-way; the jobs ended: ${JSON.stringify(listJobs(p.db).map((j) => [j.state, j.error]))}`);
       expect(Date.now()).toBeLessThan(deadline);
-      await sleep(20);
+      await sleep(5);
     }
     const interrupted = listJobs(p.db, { active: true }).length;
     c.stopServer();

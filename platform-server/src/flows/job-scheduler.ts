@@ -25,7 +25,7 @@ import type { PlatformLink } from '../link/platform-link';
 import type { Log } from '../log';
 import type { Platform } from '../platform-home';
 import { LeaseLost, type DeviceLeases } from '../workers/device-leases';
-import { KeptSession, OPENING, type JobMachine, type StepEnv } from './job-steps';
+import { KeptSession, OPENING, freshRelayRef, type JobMachine, type StepEnv } from './job-steps';
 import { activeJob, activeJobIds, activeJobs, getJob, updateJob, type Job, type JobKind } from './jobs';
 import { SEQUENCE_WINDOW, SeRelay, SessionLost, type RelayContext } from './se-relay';
 
@@ -174,6 +174,8 @@ export class JobScheduler {
   /** Runs the job's steps until it is done or failed, or this process stops running it. */
   private async runSteps(jobId: string, start: Job<RelayContext>, machine: JobMachine, env: StepEnv): Promise<Job<RelayContext>> {
     let job = start;
+    // Found mid-opening: this run opens under a reference the MCU has not seen (job-steps.ts freshRelayRef).
+    if (job.state === OPENING && this.stillServes(job)) job = freshRelayRef(env, job);
     while (!this.closed && job.state !== 'done' && job.state !== 'failed') {
       if (!this.stillServes(job)) return job;
       try {

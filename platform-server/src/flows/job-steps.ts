@@ -7,6 +7,7 @@
  * Every SE job starts the same way (queued -> opening: the SCP03 session through the relay, its
  * seed persisted) and goes back to 'opening' when the SE lost the session (job-scheduler.ts).
  */
+import { randomInt } from 'node:crypto';
 import type { Log } from '../log';
 import type { Platform } from '../platform-home';
 import { SeChannel, type SessionSeed } from './data-security-unit';
@@ -94,6 +95,19 @@ export async function startOpening<C extends RelayContext>(env: StepEnv, job: Jo
 /** opening -> next: SELECT ISD, INITIALIZE UPDATE, EXTERNAL AUTHENTICATE through the relay; the seed is persisted, never a key. */
 export function openSession<C extends RelayContext>(next: string, total: number): Step<C> {
   return async (env, job) => openAndPersist(env, job, total, next);
+}
+
+/**
+ * The job with a fresh relay reference, written with it (no seed), for a job found in 'opening'
+ * when this process starts running it (resumed after a restart, or taken over from another
+ * worker): the opening starts with a seq-0 sequence, which the MCU answers as superseded under a
+ * reference it already ran commands of (se-relay.ts open). A job's first reference (queueDownload
+ * and the like) and the one a restart gives (job-scheduler.ts) are fresh already. The opening's
+ * first frame leaves once this write is on disk, as every frame does (link/frames-after-commit.ts),
+ * so after a power cut the job never runs again under a reference the MCU saw.
+ */
+export function freshRelayRef<C extends RelayContext>(env: StepEnv, job: Job<C>): Job<C> {
+  return updateJob(env.p.db, job, { context: { ...job.context, relayRef: randomInt(1, 0x7fffffff), seed: null } });
 }
 
 /** Opens the job's session, persists its seed with the job's move to `next`, and keeps the session for the next step. */

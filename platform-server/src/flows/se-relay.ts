@@ -90,26 +90,112 @@ export class SeRelay {
   ) {}
 
   /**
-   * SELECT ISD, INITIALIZE UPDATE, EXTERNAL AUTHENTICATE (seq 0-2) relayed through the MCU; returns
-   * the session seed (both public halves) for the job to persist, never a key, and the open
-   * session, which the caller keeps for the job's next steps or closes.
+   * Opens the job's SCP03 session through the MCU and reads what the job needs first; returns the
+   * session seed (both public halves) for the job to persist, never a key, the open session, which
+   * the caller keeps for the job's next steps or closes, and the plain answers of `reads`.
+   *
+   *   seq 0-1   SELECT ISD, INITIALIZE UPDATE: one sequence (one secured packet, one PoR); SELECT
+   *             answers with no data the platform needs, and the sequence stops at it unless 9000
+   *   seq 2     EXTERNAL AUTHENTICATE: it carries the host cryptogram, which needs INITIALIZE
+   *             UPDATE's answer (GP Amendment D §7.1.1, §7.1.2), so it goes once that answer came;
+   *             with reads, it goes in one sequence with the first of them (its answer, 9000 with
+   *             no data and no R-MAC, §7.1.2, says nothing the first read's R-MAC does not: the SE
+   *             answers a protected command under the session only once authenticated), and each
+   *             further read goes as a command of its own (OP_APDU, seq 3..) in flight with it
+   *
+   * So a session opens in two round trips instead of three, and the job's first reads come with the
+   * second one. Reads are commands whose answers the job needs each (GET STATUS): a read's answer the
+   * MCU no longer holds because it ran a later one (its PoR lost, the MCU answers superseded) loses
+   * the session, and the job opens a new one; reads change nothing on the SE, so nothing is done
+   * twice. The MCU gives a read sent as OP_APDU to the SE whatever it was given before (its window
+   * rules are for sequences, core/mcu/download.ts): a read that overtook the sequence before it
+   * reaches the SE out of its C-MAC chain and is refused, and the session is lost the same way.
+   *
+   * The caller gives the job a fresh relay reference for each opening (job-steps.ts freshRelayRef):
+   * the MCU would answer a new seq-0 sequence under a reference it already ran commands of as
+   * superseded.
    */
-  async open(job: RelayJob, seSerial: string, kvn: number, total: number): Promise<{ seed: SessionSeed; channel: SeChannel }> {
+  async open(job: RelayJob, seSerial: string, kvn: number, total: number, reads: Uint8Array[] = [], ok: number[] = [SW.OK]): Promise<{ seed: SessionSeed; channel: SeChannel; answers: Uint8Array[] }> {
     const { channel, hostChallenge } = SeChannel.begin(this.p, seSerial, kvn);
     try {
-      const sel = await this.relay(job, SEQ_SELECT, channel.selectIsd(), total);
-      if (swOf(sel) !== SW.OK) throw new Error(`SELECT ISD: SW ${swOf(sel).toString(16)}`);
-      const iu = await this.relay(job, SEQ_INIT_UPDATE, channel.initializeUpdate(hostChallenge), total);
+      const first = await this.relayRaw(job, OP_APDU_SEQUENCE, SEQ_SELECT, sequenceBody([channel.selectIsd(), channel.initializeUpdate(hostChallenge)]), total);
+      const iu = openingAnswer(first, 2, ['SELECT ISD', 'INITIALIZE UPDATE']);
       const ea = channel.externalAuthenticate(iu);
       const seed: SessionSeed = { hostChallenge, initUpdateResponse: Buffer.from(iu).toString('hex') };
-      channel.authenticated(await this.relay(job, SEQ_EXT_AUTH, ea, total));
+      const answers: Uint8Array[] = [];
+      if (reads.length === 0) {
+        channel.authenticated(await this.relay(job, SEQ_EXT_AUTH, ea, total));
+      } else {
+        // Checked by the first read's R-MAC below.
+        channel.authenticated(Uint8Array.of(0x90, 0x00));
+        const wrapped = reads.map((r) => ({ apdu: channel.wrap(r), chain: channel.chain() }));
+        const msgs = wrapped.map((w, i) => (i === 0 ? relayMessage(job, OP_APDU_SEQUENCE, SEQ_EXT_AUTH, sequenceBody([ea, w.apdu]), total) : relayMessage(job, OP_APDU, SEQ_EXT_AUTH + 1 + i, w.apdu, total)));
+        const raw = await this.relayTogether(job, msgs, SEQ_EXT_AUTH);
+        const last = openingAnswer(raw[0], 2, ['EXTERNAL AUTHENTICATE', commandName(reads[0])]);
+        answers.push(plainAnswerOf(channel, wrapped[0].chain, reads[0], last, ok));
+        for (let i = 1; i < reads.length; i++) {
+          if (raw[i][0] !== RESULT_OK || raw[i].length < 3) throw new Error(`relay refused the command (result ${raw[i][0]})`);
+          answers.push(plainAnswerOf(channel, wrapped[i].chain, reads[i], raw[i].subarray(1), ok));
+        }
+      }
       this.log('dpu.job.session', { jobId: job.id, securityLevel: DOWNLOAD_SECURITY_LEVEL });
-      return { seed, channel };
+      return { seed, channel, answers };
     } catch (err) {
       channel.close();
       if (err instanceof SeChannelError) throw new SessionLost(err.message);
       throw err;
     }
+  }
+
+  /**
+   * Sends relay commands msgs (seq firstSeq on) all at once, each until its answer comes, and
+   * returns every answer: a command is sent again (the same bytes, a new counter) when its PoR is
+   * lost or the MCU reports a gap before it, once the commands before it are answered. A command
+   * the MCU reports superseded lost its answer to a later one: the session is lost (open()).
+   */
+  private async relayTogether(job: RelayJob, msgs: Uint8Array[], firstSeq: number): Promise<Uint8Array[]> {
+    const entries: InFlight[] = msgs.map((msg, i) => ({ seq: firstSeq + i, from: i, count: 1, msg, chain: new Uint8Array(0), sends: 0, outcome: null }));
+    let changed: () => void = () => {};
+    for (const e of entries) this.sendInFlight(job, e, () => changed());
+    for (;;) {
+      let i = 0;
+      while (i < entries.length && resultOf(entries[i]) === RESULT_OK) i++;
+      if (i === entries.length) return entries.map((e) => (e.outcome as { answer: Uint8Array }).answer);
+      const e = entries[i];
+      const o = e.outcome;
+      if (o === null) {
+        await new Promise<void>((resolve) => (changed = resolve));
+        continue;
+      }
+      if ('fatal' in o) throw o.fatal;
+      const result = resultOf(e);
+      if (result === RESULT_SUPERSEDED) throw new SessionLost(`the MCU ran commands past seq ${e.seq} and no longer holds its answer`);
+      if (!('lost' in o) && result !== RESULT_GAP) throw new Error(`relay refused the command (result ${result})`);
+      const reason = 'lost' in o ? o.lost : new Error(`the MCU has not had the command before seq ${e.seq}`);
+      if (e.sends >= this.opts.sendLimit) throw reason;
+      this.log('dpu.job.resend', { jobId: job.id, seq: e.seq, sent: e.sends, reason: reason.message });
+      this.sendInFlight(job, e, () => changed());
+    }
+  }
+
+  /** Sends e's relay command once; its outcome is set when its PoR comes, or is lost, and `changed` hears of it. */
+  private sendInFlight(job: RelayJob, e: InFlight, changed: () => void): void {
+    if (this.closed()) throw new LinkError('platform closing', 'CLOSED');
+    e.sends++;
+    e.outcome = null;
+    const settle = (o: Outcome): void => {
+      if (e.outcome !== null) return;
+      e.outcome = o;
+      changed();
+    };
+    this.link.sendCommand(job.device_id, TAR_MCU_RELAY, e.msg, this.opts.porTimeoutMs).then(
+      (por) => {
+        if (por.verified && por.status === POR.OK) settle({ answer: por.data });
+        else if (por.verified) settle({ fatal: new Error(`terminal refused the relay command: ${porText(por.status)}`) });
+        else settle({ lost: new Error(`terminal refused the relay command: ${porText(por.status)} (clear PoR, ${e.sends} sends)`) });
+      },
+      (err: Error) => settle(err instanceof LinkError && err.code === 'POR_TIMEOUT' ? { lost: err } : { fatal: err }),
+    );
   }
 
   /** Wraps, relays and unwraps one command; a status outside `ok` fails the job (or restarts it when the SE lost the session). */
@@ -173,21 +259,7 @@ export class SeRelay {
     const send = (e: InFlight): void => {
       if (this.closed()) throw new LinkError('platform closing', 'CLOSED');
       beforeSend();
-      e.sends++;
-      e.outcome = null;
-      const settle = (o: Outcome): void => {
-        if (e.outcome !== null) return;
-        e.outcome = o;
-        changed();
-      };
-      this.link.sendCommand(job.device_id, TAR_MCU_RELAY, e.msg, this.opts.porTimeoutMs).then(
-        (por) => {
-          if (por.verified && por.status === POR.OK) settle({ answer: por.data });
-          else if (por.verified) settle({ fatal: new Error(`terminal refused the relay command: ${porText(por.status)}`) });
-          else settle({ lost: new Error(`terminal refused the relay command: ${porText(por.status)} (clear PoR, ${e.sends} sends)`) });
-        },
-        (err: Error) => settle(err instanceof LinkError && err.code === 'POR_TIMEOUT' ? { lost: err } : { fatal: err }),
-      );
+      this.sendInFlight(job, e, () => changed());
     };
     while (next < plains.length || inFlight.length > 0) {
       while (next < plains.length && inFlight.length < (this.opts.sequenceWindow ?? SEQUENCE_WINDOW)) {
@@ -230,13 +302,9 @@ export class SeRelay {
 
   /** The relay command of one sequence of wrapped commands. */
   private sequenceMessage(job: RelayJob, seq: number, wrapped: Uint8Array[], total: number): Uint8Array {
-    const bodyLen = wrapped.reduce((n, w) => n + SEQUENCE_LENGTH_LEN + w.length, 0);
-    if (bodyLen > this.sequenceRoom()) throw new Error(`sequence of ${bodyLen} octets: over the ${this.sequenceRoom()} one relay command carries`);
-    const msg = new Uint8Array(RELAY_HEADER_LEN + bodyLen);
-    writeRelayHeader(OP_APDU_SEQUENCE, job.context.relayRef, seq, total, msg);
-    let off = RELAY_HEADER_LEN;
-    for (const w of wrapped) off = writeSequenceCommand(w, w.length, msg, off);
-    return msg;
+    const body = sequenceBody(wrapped);
+    if (body.length > this.sequenceRoom()) throw new Error(`sequence of ${body.length} octets: over the ${this.sequenceRoom()} one relay command carries`);
+    return relayMessage(job, OP_APDU_SEQUENCE, seq, body, total);
   }
 
   /** One OP_APDU relay command; returns the SE's response APDU. */
@@ -256,9 +324,7 @@ export class SeRelay {
    * however often it is sent; a refusal that persists fails the job with its reason at sendLimit.
    */
   async relayRaw(job: RelayJob, op: number, seq: number, body: Uint8Array, total: number): Promise<Uint8Array> {
-    const msg = new Uint8Array(RELAY_HEADER_LEN + body.length);
-    writeRelayHeader(op, job.context.relayRef, seq, total, msg);
-    msg.set(body, RELAY_HEADER_LEN);
+    const msg = relayMessage(job, op, seq, body, total);
     for (let sent = 1; ; sent++) {
       if (this.closed()) throw new LinkError('platform closing', 'CLOSED');
       let lost: Error;
@@ -275,6 +341,39 @@ export class SeRelay {
       this.log('dpu.job.resend', { jobId: job.id, seq, sent, reason: lost.message });
     }
   }
+}
+
+/** A relay command: the header, then body. */
+function relayMessage(job: RelayJob, op: number, seq: number, body: Uint8Array, total: number): Uint8Array {
+  const msg = new Uint8Array(RELAY_HEADER_LEN + body.length);
+  writeRelayHeader(op, job.context.relayRef, seq, total, msg);
+  msg.set(body, RELAY_HEADER_LEN);
+  return msg;
+}
+
+/** The body of an OP_APDU_SEQUENCE: each command with its length. */
+function sequenceBody(apdus: Uint8Array[]): Uint8Array {
+  const body = new Uint8Array(apdus.reduce((n, a) => n + SEQUENCE_LENGTH_LEN + a.length, 0));
+  let off = 0;
+  for (const a of apdus) off = writeSequenceCommand(a, a.length, body, off);
+  return body;
+}
+
+/**
+ * The last response of an opening sequence of names.length commands (RESULT_OK, executed(1), the
+ * last executed command's response): all of them must have run; the first that did not answer
+ * 9000 fails the opening with its status (EXTERNAL AUTHENTICATE's refusal loses the session, as
+ * SeChannel.authenticated's check does).
+ */
+function openingAnswer(answer: Uint8Array, count: number, names: string[]): Uint8Array {
+  if (answer[0] !== RESULT_OK || answer.length < 4) throw new Error(`relay refused the command (result ${answer[0]})`);
+  const executed = answer[1];
+  const last = answer.subarray(2);
+  if (executed === count) return last;
+  if (executed < 1 || executed > count || swOf(last) === SW.OK) throw new Error(`relay reports ${executed} of ${count} commands run`);
+  const what = `${names[executed - 1]}: SW ${swOf(last).toString(16).padStart(4, '0')}`;
+  if (names[executed - 1] === 'EXTERNAL AUTHENTICATE') throw new SessionLost(what);
+  throw new Error(what);
 }
 
 /** GET STATUS, first (P2 02) or next (P2 03) occurrence, for registry part p1 (GPCS 11.4). */
@@ -365,10 +464,15 @@ function checkSessionStatus(sw: number): void {
 
 /** The plain answer of a relayed protected command; a status outside `ok` fails the job. */
 function plainAnswer(channel: SeChannel, plain: Uint8Array, answer: Uint8Array, ok: number[]): Uint8Array {
+  return plainAnswerOf(channel, null, plain, answer, ok);
+}
+
+/** plainAnswer of the command whose SeChannel.chain() is chain (null: the last wrapped). */
+function plainAnswerOf(channel: SeChannel, chain: Uint8Array | null, plain: Uint8Array, answer: Uint8Array, ok: number[]): Uint8Array {
   checkSessionStatus(swOf(answer));
   let result: Uint8Array;
   try {
-    result = channel.unwrap(answer);
+    result = chain === null ? channel.unwrap(answer) : channel.unwrapOf(chain, answer);
   } catch (err) {
     throw new SessionLost((err as Error).message);
   }

@@ -1,0 +1,114 @@
+/**
+ * The session opening in fewer round trips (se-relay.ts open): SELECT ISD and INITIALIZE UPDATE in
+ * one sequence. Its PoR lost, twice, or a platform restart mid-opening: every case ends with one
+ * installed card and the platform's rows matching it, and the SE given nothing it would refuse
+ * (a resumed opening runs under a fresh relay reference, job-steps.ts freshRelayRef).
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import type { DeviceLinkTransport } from '../../net/mqtt/link-transport';
+import type { Terminal } from '../../host/terminal/terminal';
+import type { DownloadContext } from '../../platform-server/src/flows/download-job';
+import { getJob, listJobs } from '../../platform-server/src/flows/jobs';
+import { flowWorld, type FlowWorld } from './_world';
+
+let world: FlowWorld | null = null;
+afterEach(async () => {
+  await world?.close();
+  world = null;
+});
+
+/** The device's first frame up: the PoR of the opening's first sequence (SELECT, INITIALIZE UPDATE). */
+const OPENING_POR = 1;
+/** Commands the SE runs in a clean download besides the script: SELECT, INITIALIZE UPDATE, EXTERNAL AUTHENTICATE, 2 GET STATUS. */
+const BEFORE_SCRIPT = 5;
+
+/** A device transport whose nth frame up goes through `up` (which sends it, or not, or twice). */
+function upstream(inner: DeviceLinkTransport, up: (n: number, frame: Uint8Array, send: (f: Uint8Array) => Promise<void>) => Promise<void>): DeviceLinkTransport {
+  let n = 0;
+  return {
+    deviceId: inner.deviceId,
+    send: (frame) => up(++n, frame.slice(), (f) => inner.send(f)),
+    onFrame: (h) => inner.onFrame(h),
+    close: () => inner.close(),
+  };
+}
+
+function resent(w: FlowWorld): boolean {
+  return w.lines.some((l) => l.includes('dpu.job.resend'));
+}
+
+/** One card on the SE; the platform's cards and installations rows name it. */
+function rowsMatch(w: FlowWorld, t: Terminal, cardSerial: string): void {
+  expect(t.cards()).toHaveLength(1);
+  expect(w.platform.db.prepare("SELECT card_serial FROM cards WHERE state = 'installed'").all()).toEqual([{ card_serial: cardSerial }]);
+  expect(w.platform.db.prepare('SELECT card_serial FROM installations').all()).toEqual([{ card_serial: cardSerial }]);
+}
+
+async function download(up: Parameters<typeof upstream>[1]): Promise<{ w: FlowWorld; t: Terminal; jobId: string }> {
+  world = await flowWorld();
+  const w = world;
+  const bundle = await w.provision('term-1');
+  const t = await w.terminal(bundle, upstream(w.network.device('term-1'), up));
+  const jobId = w.dpu.requestDownload('term-1', 'transit', 'test').id;
+  return { w, t, jobId };
+}
+
+describe('session opening', () => {
+  it('the PoR of SELECT with INITIALIZE UPDATE lost: the same sequence again, answered from the MCU\'s memory; the SE runs each once', async () => {
+    let dropped = false;
+    const { w, t, jobId } = await download(async (n, frame, send) => {
+      if (n === OPENING_POR && !dropped) {
+        dropped = true;
+        return;
+      }
+      await send(frame);
+    });
+    const job = await w.dpu.waitFor(jobId);
+    expect(job.state).toBe('done');
+    expect(job.attempts).toBe(0);
+    expect(t.relay.repeated).toBe(1);
+    expect(t.relay.relayed).toBe((job.total_blocks as number) + BEFORE_SCRIPT);
+    expect(resent(w)).toBe(true);
+    rowsMatch(w, t, job.card_serial as string);
+  });
+
+  it('the PoR of SELECT with INITIALIZE UPDATE twice: the copy settles nothing, the job goes on', async () => {
+    const { w, t, jobId } = await download(async (n, frame, send) => {
+      await send(frame);
+      if (n === OPENING_POR) await send(frame.slice());
+    });
+    const job = await w.dpu.waitFor(jobId);
+    expect(job.state).toBe('done');
+    expect(job.attempts).toBe(0);
+    expect(t.relay.relayed).toBe((job.total_blocks as number) + BEFORE_SCRIPT);
+    expect(resent(w)).toBe(false);
+    rowsMatch(w, t, job.card_serial as string);
+  });
+
+  it('the platform restarted after the SE ran SELECT and INITIALIZE UPDATE, before their PoR came: the job opens again under a fresh relay reference, in the same attempt', async () => {
+    let restarted: Promise<void> | null = null;
+    let stateAtRestart = '';
+    let firstRef = -1;
+    const { w, t, jobId } = await download(async (n, frame, send) => {
+      if (n === OPENING_POR && restarted === null) {
+        const job = getJob<DownloadContext>(world!.platform.db, listJobs(world!.platform.db, { active: true })[0].id)!;
+        stateAtRestart = job.state;
+        firstRef = job.context.relayRef;
+        restarted = world!.restartPlatform();
+        return;
+      }
+      await send(frame);
+    });
+    while (restarted === null) await new Promise((r) => setTimeout(r, 5));
+    await restarted;
+    expect(stateAtRestart).toBe('opening');
+    const job = await w.dpu.waitFor<DownloadContext>(jobId);
+    expect(job.state).toBe('done');
+    expect(job.attempts).toBe(0);
+    expect(job.context.relayRef).not.toBe(firstRef);
+    expect(w.lines.some((l) => l.includes('dpu.job.resume'))).toBe(true);
+    // SELECT and INITIALIZE UPDATE twice (the second opening replaces the first session), nothing else.
+    expect(t.relay.relayed).toBe((job.total_blocks as number) + BEFORE_SCRIPT + 2);
+    rowsMatch(w, t, job.card_serial as string);
+  });
+});
