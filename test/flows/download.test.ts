@@ -74,7 +74,7 @@ describe('download flow', () => {
     expect(inst.application_id).toBe('transit');
     expect(inst.card_number).toBe(cards[0].cardManager?.cardNumber);
     expect(done.acked_block).toBe((done.total_blocks as number) - 1);
-    expect(jobEvents(db, job.id).map((e) => e.state)).toEqual(['queued', 'opening', 'targeting', 'loading', 'completing', 'done']);
+    expect(jobEvents(db, job.id).map((e) => e.state)).toEqual(['queued', 'opening', 'loading', 'completing', 'done']);
     expect(listAudit(db, 'term-1').map((a) => a.action)).toContain('download.installed');
     for (const s of bundleSecrets(bundle)) expect(world.lines.join('\n')).not.toContain(s);
   });

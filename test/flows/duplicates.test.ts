@@ -151,7 +151,7 @@ describe('replay protection with duplicates recognised', () => {
     const frames = link.down.slice();
     // The single-frame packets among them (no concatenation header: UDHL 3, IEI 70).
     const singles = frames.filter((f) => f[0] === 0x02);
-    expect(singles.length).toBeGreaterThan(4);
+    expect(singles.length).toBeGreaterThanOrEqual(4);
 
     // A stale packet: one answered several commands ago.
     link.deliver(singles[1]);

@@ -40,16 +40,17 @@ function installedRows(w: FlowWorld, seSerial: string): number {
 }
 
 /*
- * Frames of the transit download, counted both ways: 1-6 the session opening (3 commands, 3 PoRs),
- * 7-10 targeting (2 GET STATUS), then the install script of 16 commands in four sequences of four
- * (11-18, 19-27, 28-36, 37-43: up to 8 frames down, 1 PoR up), 44-45 COMPLETE.
+ * Frames of the transit download, counted both ways: 1-2 SELECT with INITIALIZE UPDATE and its PoR,
+ * 3-6 EXTERNAL AUTHENTICATE with a GET STATUS and the other GET STATUS (both down, then both PoRs),
+ * then the install script of 16 commands in four sequences of four (7-14, 15-23, 24-32, 33-39: up to
+ * 8 frames down, 1 PoR up), 40-41 COMPLETE.
  */
 describe('dropped link', () => {
   for (const window of [
-    { from: 3, len: 2, where: 'while opening the session' },
-    { from: 8, len: 2, where: 'while targeting' },
-    { from: 20, len: 4, where: 'in the middle of LOAD' },
-    { from: 38, len: 6, where: 'near the end of LOAD' },
+    { from: 1, len: 2, where: 'while opening the session' },
+    { from: 3, len: 2, where: 'while authenticating and reading the registry' },
+    { from: 16, len: 4, where: 'in the middle of LOAD' },
+    { from: 34, len: 6, where: 'near the end of LOAD' },
   ]) {
     it(`frames lost ${window.where}: one installed card, resumed from the last acknowledged block`, async () => {
       world = await flowWorld();
@@ -66,8 +67,8 @@ describe('dropped link', () => {
   }
 });
 
-/** The device's 7th frame: the PoR of the script's second sequence (frame 27 above). */
-const POR_OF_SECOND_SEQUENCE = 7;
+/** The device's 5th frame: the PoR of the script's second sequence (frame 23 above). */
+const POR_OF_SECOND_SEQUENCE = 5;
 
 /**
  * A device transport that calls `at` once when the device is about to send its nth frame (a PoR in

@@ -1,7 +1,7 @@
 /**
  * The issued package is one of the turn's commits (download-package.ts), so a kill -9 before the
- * end of the turn or a power cut before the fsync loses it, and the job, resumed in 'targeting'
- * with no package, asks the issuer again under the same job id (the issuer interface's idempotency
+ * end of the turn or a power cut before the fsync loses it, and the job, resumed in 'opening'
+ * with no package (the opening asks for it while the session opens: download-job.ts), asks the issuer again under the same job id (the issuer interface's idempotency
  * key, contracts/issuer.ts). Here the platform restarts once the issuer has answered and before the
  * platform kept the answer: the job asks again, the transit server hands out the same card's
  * package, and the SE ends with one installed card, the one the issuer issued once.
@@ -16,7 +16,7 @@ import { createParties } from '../../parties/parties';
 import { PARTIES_MIGRATIONS } from '../../parties/migrations';
 import { openDatabase } from '../../platform-server/src/db/database';
 import type { PlatformDb } from '../../platform-server/src/db/port';
-import { getJob } from '../../platform-server/src/flows/jobs';
+import { getJob, type Job } from '../../platform-server/src/flows/jobs';
 import { flowWorld, type FlowWorld } from './_world';
 
 let world: FlowWorld | null = null;
@@ -37,6 +37,7 @@ describe('a platform that lost the issuer\'s answer', () => {
     const transit = createParties(partiesDb).transit;
     const asked: PackageRequest[] = [];
     let restarted: Promise<void> | null = null;
+    let lost = undefined as Job<{ pkg: unknown }> | undefined;
     // The first answer is lost: the platform restarts once the issuer has acted, before it kept the package.
     const issuer: IssuerAdapter = {
       issuer: 'transit',
@@ -45,6 +46,8 @@ describe('a platform that lost the issuer\'s answer', () => {
         asked.push(req);
         const pkg = await transit.issuePackage(req);
         if (asked.length > 1) return pkg;
+        // What the restarted platform finds (it asks again at once, while its session opens).
+        lost = getJob<{ pkg: unknown }>((world as FlowWorld).platform.db, req.jobId);
         restarted = (world as FlowWorld).restartPlatform();
         return new Promise<IssuedPackage>(() => {});
       },
@@ -56,8 +59,7 @@ describe('a platform that lost the issuer\'s answer', () => {
     const job = w.dpu.requestDownload('term-1', 'transit', 'test');
     while (restarted === null) await new Promise((r) => setTimeout(r, 5));
     await restarted;
-    const lost = getJob<{ pkg: unknown }>(w.platform.db, job.id);
-    expect(lost?.state).toBe('targeting');
+    expect(lost?.state).toBe('opening');
     expect(lost?.context.pkg).toBeNull();
 
     const done = await w.dpu.waitFor(job.id);

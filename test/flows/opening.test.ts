@@ -1,8 +1,10 @@
 /**
- * The session opening in fewer round trips (se-relay.ts open): SELECT ISD and INITIALIZE UPDATE in
- * one sequence. Its PoR lost, twice, or a platform restart mid-opening: every case ends with one
- * installed card and the platform's rows matching it, and the SE given nothing it would refuse
- * (a resumed opening runs under a fresh relay reference, job-steps.ts freshRelayRef).
+ * The session opening in two round trips (se-relay.ts open, download-job.ts openAndTarget):
+ * SELECT ISD and INITIALIZE UPDATE in one sequence, then EXTERNAL AUTHENTICATE with the first GET
+ * STATUS in one and the second GET STATUS in flight beside it. PoRs lost, twice, out of order, or a
+ * platform restart mid-opening: every case ends with one installed card and the platform's rows
+ * matching it, the issuer asked once, and the SE given nothing it would refuse (a resumed opening
+ * runs under a fresh relay reference, job-steps.ts freshRelayRef).
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { DeviceLinkTransport } from '../../net/mqtt/link-transport';
@@ -17,8 +19,14 @@ afterEach(async () => {
   world = null;
 });
 
-/** The device's first frame up: the PoR of the opening's first sequence (SELECT, INITIALIZE UPDATE). */
+/**
+ * The device's frames up are PoRs, one frame each: 1 SELECT with INITIALIZE UPDATE, 2 EXTERNAL
+ * AUTHENTICATE with GET STATUS (applications), 3 GET STATUS (load files), sent with 2; then the
+ * install script's sequences and COMPLETE.
+ */
 const OPENING_POR = 1;
+const AUTH_POR = 2;
+const FILES_POR = 3;
 /** Commands the SE runs in a clean download besides the script: SELECT, INITIALIZE UPDATE, EXTERNAL AUTHENTICATE, 2 GET STATUS. */
 const BEFORE_SCRIPT = 5;
 
@@ -31,6 +39,10 @@ function upstream(inner: DeviceLinkTransport, up: (n: number, frame: Uint8Array,
     onFrame: (h) => inner.onFrame(h),
     close: () => inner.close(),
   };
+}
+
+function issued(w: FlowWorld): number {
+  return w.lines.filter((l) => l.includes('"dpu.job.package"')).length;
 }
 
 function resent(w: FlowWorld): boolean {
@@ -109,6 +121,88 @@ describe('session opening', () => {
     expect(w.lines.some((l) => l.includes('dpu.job.resume'))).toBe(true);
     // SELECT and INITIALIZE UPDATE twice (the second opening replaces the first session), nothing else.
     expect(t.relay.relayed).toBe((job.total_blocks as number) + BEFORE_SCRIPT + 2);
+    rowsMatch(w, t, job.card_serial as string);
+  });
+
+  it('the PoRs of the two reads out of order and twice: each answer is taken from its own PoR, nothing is sent again', async () => {
+    let held: Uint8Array | null = null;
+    const { w, t, jobId } = await download(async (n, frame, send) => {
+      if (n === AUTH_POR) {
+        held = frame;
+        return;
+      }
+      await send(frame);
+      if (n === FILES_POR && held !== null) {
+        await send(held);
+        await send(held.slice());
+        await send(frame.slice());
+      }
+    });
+    const job = await w.dpu.waitFor(jobId);
+    expect(job.state).toBe('done');
+    expect(job.attempts).toBe(0);
+    expect(t.relay.relayed).toBe((job.total_blocks as number) + BEFORE_SCRIPT);
+    expect(resent(w)).toBe(false);
+    expect(issued(w)).toBe(1);
+    rowsMatch(w, t, job.card_serial as string);
+  });
+
+  it('the PoR of the second read lost: sent again and answered from the MCU\'s memory', async () => {
+    let dropped = false;
+    const { w, t, jobId } = await download(async (n, frame, send) => {
+      if (n === FILES_POR && !dropped) {
+        dropped = true;
+        return;
+      }
+      await send(frame);
+    });
+    const job = await w.dpu.waitFor(jobId);
+    expect(job.state).toBe('done');
+    expect(job.attempts).toBe(0);
+    expect(t.relay.repeated).toBe(1);
+    expect(t.relay.relayed).toBe((job.total_blocks as number) + BEFORE_SCRIPT);
+    rowsMatch(w, t, job.card_serial as string);
+  });
+
+  it('the PoR of EXTERNAL AUTHENTICATE with the first read lost after the second read ran: superseded, the session opens again, the issuer is not asked again', async () => {
+    let dropped = false;
+    const { w, t, jobId } = await download(async (n, frame, send) => {
+      if (n === AUTH_POR && !dropped) {
+        dropped = true;
+        return;
+      }
+      await send(frame);
+    });
+    const job = await w.dpu.waitFor(jobId);
+    expect(job.state).toBe('done');
+    expect(job.attempts).toBe(1);
+    expect(w.lines.some((l) => l.includes('dpu.job.restart'))).toBe(true);
+    // The first opening's five commands, once each, then the second's.
+    expect(t.relay.relayed).toBe((job.total_blocks as number) + 2 * BEFORE_SCRIPT);
+    expect(issued(w)).toBe(1);
+    rowsMatch(w, t, job.card_serial as string);
+  });
+
+  it('the platform restarted after the SE ran EXTERNAL AUTHENTICATE and both reads, before their PoRs came: the job opens again, in the same attempt, with the package already issued', async () => {
+    let restarted: Promise<void> | null = null;
+    let firstRef = -1;
+    const { w, t, jobId } = await download(async (n, frame, send) => {
+      if (n === AUTH_POR && restarted === null) {
+        firstRef = getJob<DownloadContext>(world!.platform.db, listJobs(world!.platform.db, { active: true })[0].id)!.context.relayRef;
+        restarted = world!.restartPlatform();
+        return;
+      }
+      if (restarted !== null && n === FILES_POR) return; // lost with the platform that sent it
+      await send(frame);
+    });
+    while (restarted === null) await new Promise((r) => setTimeout(r, 5));
+    await restarted;
+    const job = await w.dpu.waitFor<DownloadContext>(jobId);
+    expect(job.state).toBe('done');
+    expect(job.attempts).toBe(0);
+    expect(job.context.relayRef).not.toBe(firstRef);
+    expect(t.relay.relayed).toBe((job.total_blocks as number) + 2 * BEFORE_SCRIPT);
+    expect(issued(w)).toBe(1);
     rowsMatch(w, t, job.card_serial as string);
   });
 });

@@ -17,12 +17,12 @@ afterEach(async () => {
 });
 
 /*
- * The device's frames are PoRs, one frame each: 1-2 the session opening (SELECT with INITIALIZE
- * UPDATE, then EXTERNAL AUTHENTICATE), 3-4 targeting (2 GET STATUS), 5-8 the install script's four
- * sequences (all four in flight at once), 9 COMPLETE.
+ * The device's frames are PoRs, one frame each: 1-3 the session opening with its two GET STATUS
+ * (SELECT with INITIALIZE UPDATE, then EXTERNAL AUTHENTICATE with one GET STATUS and the other
+ * beside it), 4-7 the install script's four sequences (all four in flight at once), 8 COMPLETE.
  */
-const FIRST_SEQUENCE_POR = 5;
-const LAST_SEQUENCE_POR = 8;
+const FIRST_SEQUENCE_POR = 4;
+const LAST_SEQUENCE_POR = 7;
 /** Commands the SE runs in a clean download besides the script: SELECT, INITIALIZE UPDATE, EXTERNAL AUTHENTICATE, 2 GET STATUS. */
 const BEFORE_SCRIPT = 5;
 

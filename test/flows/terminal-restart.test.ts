@@ -23,8 +23,12 @@ import { FAST } from './_world';
 import { TransitIssuer } from '../../parties/transit-issuer';
 
 const cleanup: (() => Promise<void> | void)[] = [];
-/** The secure channel and status reads take 5 relayed packets, then the install script goes 4 commands a packet: the 7th is LOAD. */
-const RELAYS_BEFORE_KILL = 7;
+/**
+ * The secure channel and status reads take 3 relayed packets (SELECT with INITIALIZE UPDATE,
+ * EXTERNAL AUTHENTICATE with a GET STATUS, the other GET STATUS), then the install script goes 4
+ * commands a packet: the 5th is the second sequence, LOAD blocks.
+ */
+const RELAYS_BEFORE_KILL = 5;
 afterEach(async () => {
   for (const c of cleanup.splice(0).reverse()) await c();
 });

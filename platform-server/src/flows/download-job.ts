@@ -2,15 +2,18 @@
  * The download job (flow 2, docs/flows.md §2), one per (device, application), as named steps
  * (job-steps.ts) run by the scheduler (job-scheduler.ts):
  *
- *   queued -> opening -> targeting -> loading -> completing -> done        (any -> failed)
+ *   queued -> opening -> loading -> completing -> done        (any -> failed)
  *
  *   relay seq  step
- *   0-2        opening     SELECT ISD, INITIALIZE UPDATE, EXTERNAL AUTHENTICATE relayed through the
- *                          MCU; the session seed (host challenge, card answer) is persisted, never a key
- *   3-4        targeting   GET STATUS (applications, load files) under R-ENC: the target card
- *                          information only the data security unit can read; the issuer's package
- *                          for this SE is fetched and kept sealed (download-package.ts); the target
- *                          is a free card or the one already holding the package (deleted first)
+ *   0-4        opening     SELECT ISD with INITIALIZE UPDATE, then EXTERNAL AUTHENTICATE with GET STATUS
+ *                          (applications) and GET STATUS (load files) beside it, relayed through the
+ *                          MCU in two round trips (se-relay.ts open); the GET STATUS answers, under
+ *                          R-ENC, are the target card information only the data security unit can
+ *                          read; meanwhile the issuer's package for this SE is fetched and kept
+ *                          sealed (download-package.ts); the target is a free card or the one already
+ *                          holding the package (deleted first); the session seed (host challenge,
+ *                          card answer) is persisted with the target, never a key
+ *   (3-4       targeting   the GET STATUS one at a time, for a job a platform left in this state)
  *   5..        loading     the install script (download-script.ts), protected command by command and
  *                          relayed a packet's worth at a time (a sequence, se-relay.ts), a few
  *                          sequences in flight; acked_block is the last command the SE answered,
@@ -39,9 +42,9 @@ import type { Platform } from '../platform-home';
 import type { SeChannel } from './data-security-unit';
 import { dropPackage, issuePackage, packageInfo, storedPackage, type PackageInfo } from './download-package';
 import { buildInstallScript } from './download-script';
-import { IssuerError } from '../../../contracts/issuer';
+import { IssuerError, type IssuedPackage } from '../../../contracts/issuer';
 import type { IssuerDirectory } from './issuers/issuer-directory';
-import { inSession, jobMachine, openSession, startOpening, type JobMachine, type StepEnv } from './job-steps';
+import { inSession, jobMachine, startOpening, type JobMachine, type StepEnv } from './job-steps';
 import { createJob, getJob, listJobs, recordProgress, updateJob, type Job } from './jobs';
 import { SEQ_AFTER_OPEN, registryEntries, statusCommand, type RelayContext } from './se-relay';
 
@@ -85,23 +88,63 @@ export function queueDownload(p: Platform, deviceId: string, applicationId: stri
 export function downloadJob(issuers: IssuerDirectory): JobMachine {
   return jobMachine<DownloadContext>('download', {
     queued: startOpening,
-    opening: openSession('targeting', SEQ_SCRIPT),
+    opening: (env, job) => openAndTarget(env, job, issuers),
+    // A job a platform left here before the opening read the registry itself.
     targeting: (env, job) => inSession(env, job, [], (channel) => target(env, job, channel, issuers)),
     loading: load,
     completing: complete,
   });
 }
 
+/** The registry reads of the opening: applications, then load files (GPCS 11.4); 6A88 is an empty part. */
+const REGISTRY_READS = [statusCommand(P1_STATUS_APPS), statusCommand(P1_STATUS_LOAD_FILES)];
+const REGISTRY_OK = [SW.OK, SW.ERR_REFERENCED_DATA_NOT_FOUND];
+
+/**
+ * opening -> loading: the session opened with the two GET STATUS as its reads (se-relay.ts open:
+ * SELECT with INITIALIZE UPDATE, then EXTERNAL AUTHENTICATE with the first GET STATUS and the
+ * second in flight beside it, two round trips), the issuer's package asked for meanwhile (it does
+ * not depend on the SE's answers), then the target chosen and the seed persisted with the move to
+ * loading in one commit. A job that stops before that commit (restart, lost session) opens again
+ * from the start: the reads change nothing on the SE. The package, once issued, is in the job's
+ * context (issuePackage), so an opening that runs again does not ask the issuer again.
+ */
+async function openAndTarget(env: StepEnv, job: Job<DownloadContext>, issuers: IssuerDirectory): Promise<Job<DownloadContext>> {
+  const issued = job.context.pkg === null ? issuePackage(env.p, env.log, issuers, job, env.seSerial) : Promise.resolve(storedPackage(env.p, job.id, job.context.pkg));
+  issued.catch(() => {}); // awaited below, or before the opening's error goes up
+  let opened: Awaited<ReturnType<typeof env.relay.open>>;
+  try {
+    opened = await env.relay.open(job, env.seSerial, env.kvn, SEQ_SCRIPT, REGISTRY_READS, REGISTRY_OK);
+  } catch (err) {
+    // Its key-store and context write lands before the job is run again.
+    await issued.catch(() => {});
+    throw err;
+  }
+  const { seed, channel, answers } = opened;
+  let next: Job<DownloadContext>;
+  try {
+    next = choose(env, { ...job, context: { ...job.context, seed } }, answers[0], answers[1], await issued);
+  } catch (err) {
+    channel.close();
+    throw err;
+  }
+  env.session.keep(seed, channel);
+  return next;
+}
+
 async function target(env: StepEnv, job: Job<DownloadContext>, channel: SeChannel, issuers: IssuerDirectory): Promise<Job<DownloadContext>> {
-  const ok = [SW.OK, SW.ERR_REFERENCED_DATA_NOT_FOUND];
-  const apps = await env.relay.protectedCommand(job, channel, SEQ_STATUS_APPS, statusCommand(P1_STATUS_APPS), ok, SEQ_SCRIPT);
-  const files = await env.relay.protectedCommand(job, channel, SEQ_STATUS_FILES, statusCommand(P1_STATUS_LOAD_FILES), ok, SEQ_SCRIPT);
+  const apps = await env.relay.protectedCommand(job, channel, SEQ_STATUS_APPS, REGISTRY_READS[0], REGISTRY_OK, SEQ_SCRIPT);
+  const files = await env.relay.protectedCommand(job, channel, SEQ_STATUS_FILES, REGISTRY_READS[1], REGISTRY_OK, SEQ_SCRIPT);
+  const stored = job.context.pkg === null ? await issuePackage(env.p, env.log, issuers, job, env.seSerial) : storedPackage(env.p, job.id, job.context.pkg);
+  return choose(env, job, apps, files, stored);
+}
+
+/** The target card from the two GET STATUS answers: the card already holding the application (its load file goes first), else a free one; -> loading. */
+function choose(env: StepEnv, job: Job<DownloadContext>, apps: Uint8Array, files: Uint8Array, stored: IssuedPackage): Job<DownloadContext> {
   const appEntries = registryEntries(apps);
   const fileEntries = registryEntries(files);
-  const stored = job.context.pkg === null ? await issuePackage(env.p, env.log, issuers, job, env.seSerial) : storedPackage(env.p, job.id, job.context.pkg);
   const instance = toHex(stored.instanceAid).toLowerCase();
   const pkgAid = toHex(stored.packageAid).toLowerCase();
-  // The target: the card already holding the application (its load file goes first), else a free one.
   const holder = appEntries.find((e) => e.aid === instance);
   const deleteAid = holder !== undefined && holder.elfAid !== '' ? holder.elfAid : fileEntries.some((e) => e.aid === pkgAid) ? pkgAid : null;
   if (deleteAid === null && appEntries.length >= SLOT_COUNT) throw new Error(`SE ${env.seSerial} has no free card (${appEntries.length} of ${SLOT_COUNT} in use)`);

@@ -31,7 +31,7 @@ function jobOwner(jobId: string): string {
  *
  * The sealed package is one of the turn's commits (PlatformDb.transactionGrouped), not a commit of
  * its own: losing it (a kill -9 before the end of the turn, a power cut before the fsync) leaves
- * the job in 'targeting' with no package, and the job, resumed, asks the issuer again under the
+ * the job in 'opening' (or 'targeting', download-job.ts) with no package, and the job, resumed, asks the issuer again under the
  * same job id, the issuer interface's idempotency key (contracts/issuer.ts): the remote issuer
  * answers with the same package, and so do the simulated issuers (parties/issued-cards.ts: a job's
  * card number is kept), so no second card is issued and nothing the first answer held reached the
@@ -46,6 +46,10 @@ export async function issuePackage(p: Platform, log: Log, issuers: IssuerDirecto
   p.db.transactionGrouped(() => {
     p.db.prepare('DELETE FROM key_store WHERE owner = ? AND purpose = ?').run(jobOwner(job.id), PACKAGE_PURPOSE);
     p.keys.put(jobOwner(job.id), PACKAGE_PURPOSE, pkg.loadFile);
+    // With it, the job's context names it (the opening asks for it beside the SE's answers, and a
+    // job that opens again takes the stored one: download-job.ts).
+    const row = p.db.prepare('SELECT context FROM jobs WHERE id = ?').get(job.id) as { context: string } | undefined;
+    if (row !== undefined) p.db.prepare('UPDATE jobs SET context = ? WHERE id = ?').run(JSON.stringify({ ...(JSON.parse(row.context) as object), pkg: packageInfo(pkg) }), job.id);
   })();
   log('dpu.job.package', { jobId: job.id, octets: pkg.loadFile.length });
   return pkg;
