@@ -27,6 +27,7 @@ afterEach(async () => {
 const OPENING_POR = 1;
 const AUTH_POR = 2;
 const FILES_POR = 3;
+const FIRST_SCRIPT_POR = 4;
 /** Commands the SE runs in a clean download besides the script: SELECT, INITIALIZE UPDATE, EXTERNAL AUTHENTICATE, 2 GET STATUS. */
 const BEFORE_SCRIPT = 5;
 
@@ -202,6 +203,36 @@ describe('session opening', () => {
     expect(job.attempts).toBe(0);
     expect(job.context.relayRef).not.toBe(firstRef);
     expect(t.relay.relayed).toBe((job.total_blocks as number) + 2 * BEFORE_SCRIPT);
+    expect(issued(w)).toBe(1);
+    rowsMatch(w, t, job.card_serial as string);
+  });
+
+  it('a power cut took back the move to loading (it waits for no fsync) after the SE ran the first sequence: the job opens again, the SE refuses nothing, the issuer is not asked again', async () => {
+    let restarted: Promise<void> | null = null;
+    let firstRef = -1;
+    const { w, t, jobId } = await download(async (n, frame, send) => {
+      if (n === FIRST_SCRIPT_POR && restarted === null) {
+        // What the database holds once the unsynced move is lost: the job in 'opening' with the package it was issued.
+        const db = world!.platform.db;
+        const job = getJob<DownloadContext>(db, jobId)!;
+        expect(job.state).toBe('loading');
+        firstRef = job.context.relayRef;
+        db.prepare("UPDATE jobs SET state = 'opening', acked_block = -1, total_blocks = NULL, context = ? WHERE id = ?").run(
+          JSON.stringify({ ...job.context, seed: null, deleteAid: null }),
+          jobId,
+        );
+        restarted = world!.restartPlatform();
+        return;
+      }
+      await send(frame);
+    });
+    while (restarted === null) await new Promise((r) => setTimeout(r, 5));
+    await restarted;
+    const job = await w.dpu.waitFor<DownloadContext>(jobId);
+    expect(job.state).toBe('done');
+    expect(job.attempts).toBe(0);
+    expect(job.context.relayRef).not.toBe(firstRef);
+    expect(w.lines.some((l) => l.includes('dpu.job.restart'))).toBe(false);
     expect(issued(w)).toBe(1);
     rowsMatch(w, t, job.card_serial as string);
   });

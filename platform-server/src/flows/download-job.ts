@@ -123,7 +123,7 @@ async function openAndTarget(env: StepEnv, job: Job<DownloadContext>, issuers: I
   const { seed, channel, answers } = opened;
   let next: Job<DownloadContext>;
   try {
-    next = choose(env, { ...job, context: { ...job.context, seed } }, answers[0], answers[1], await issued);
+    next = choose(env, { ...job, context: { ...job.context, seed } }, answers[0], answers[1], await issued, true);
   } catch (err) {
     channel.close();
     throw err;
@@ -136,11 +136,20 @@ async function target(env: StepEnv, job: Job<DownloadContext>, channel: SeChanne
   const apps = await env.relay.protectedCommand(job, channel, SEQ_STATUS_APPS, REGISTRY_READS[0], REGISTRY_OK, SEQ_SCRIPT);
   const files = await env.relay.protectedCommand(job, channel, SEQ_STATUS_FILES, REGISTRY_READS[1], REGISTRY_OK, SEQ_SCRIPT);
   const stored = job.context.pkg === null ? await issuePackage(env.p, env.log, issuers, job, env.seSerial) : storedPackage(env.p, job.id, job.context.pkg);
-  return choose(env, job, apps, files, stored);
+  return choose(env, job, apps, files, stored, false);
 }
 
-/** The target card from the two GET STATUS answers: the card already holding the application (its load file goes first), else a free one; -> loading. */
-function choose(env: StepEnv, job: Job<DownloadContext>, apps: Uint8Array, files: Uint8Array, stored: IssuedPackage): Job<DownloadContext> {
+/**
+ * The target card from the two GET STATUS answers: the card already holding the application (its
+ * load file goes first), else a free one; -> loading. From 'opening' the move does not wait for the
+ * disk (unsynced): a power cut that takes it back leaves the job in 'opening', which opens a new
+ * session under a fresh relay reference, and the SE drops a partial load at that session's SELECT
+ * (core/se/content-loader.ts); the package the move names is on disk before the first sequence
+ * leaves (its commit is one the frames wait for: issuePackage). From
+ * 'targeting' it does: that step would send its GET STATUS again in the old session, which the SE,
+ * further on in it, refuses.
+ */
+function choose(env: StepEnv, job: Job<DownloadContext>, apps: Uint8Array, files: Uint8Array, stored: IssuedPackage, unsynced: boolean): Job<DownloadContext> {
   const appEntries = registryEntries(apps);
   const fileEntries = registryEntries(files);
   const instance = toHex(stored.instanceAid).toLowerCase();
@@ -152,7 +161,7 @@ function choose(env: StepEnv, job: Job<DownloadContext>, apps: Uint8Array, files
   const replaces = deleteAid !== null;
   env.log('dpu.job.target', { jobId: job.id, cardsInUse: appEntries.length, replaces, commands: script.length });
   const ctx = { ...job.context, deleteAid, pkg: job.context.pkg ?? packageInfo(stored) };
-  return updateJob(env.p.db, job, { state: 'loading', context: ctx, ackedBlock: -1, totalBlocks: script.length, detail: { cardsInUse: appEntries.length, replaces } });
+  return updateJob(env.p.db, job, { state: 'loading', context: ctx, ackedBlock: -1, totalBlocks: script.length, detail: { cardsInUse: appEntries.length, replaces }, unsynced });
 }
 
 /**

@@ -108,6 +108,12 @@ export interface JobUpdate<C> {
   attempt?: boolean;
   /** Appended to job_events when the state changes (or always, when given). */
   detail?: Record<string, unknown>;
+  /**
+   * Committed without a durable() of its own (PlatformDb.transactionUnsynced), so the frames that
+   * follow do not wait for the disk: only for a move a power cut may take back without harm, where
+   * the job resumed from the state before does nothing the SE would refuse (download-job.ts).
+   */
+  unsynced?: boolean;
 }
 
 export function updateJob<C>(db: PlatformDb, job: Job<C>, u: JobUpdate<C>): Job<C> {
@@ -123,7 +129,7 @@ export function updateJob<C>(db: PlatformDb, job: Job<C>, u: JobUpdate<C>): Job<
     attempts: job.attempts + (u.attempt === true ? 1 : 0),
     updated_at: at,
   };
-  db.transactionGrouped(() => {
+  (u.unsynced === true ? db.transactionUnsynced : db.transactionGrouped).call(db, () => {
     db.prepare(
       'UPDATE jobs SET state = ?, acked_block = ?, total_blocks = ?, context = ?, card_serial = ?, error = ?, attempts = ?, updated_at = ? WHERE id = ?',
     ).run(next.state, next.acked_block, next.total_blocks, JSON.stringify(next.context), next.card_serial, next.error, next.attempts, at, job.id);
