@@ -7,10 +7,10 @@
  * runs under a fresh relay reference, job-steps.ts freshRelayRef).
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import type { DeviceLinkTransport } from '../../net/mqtt/link-transport';
 import type { Terminal } from '../../host/terminal/terminal';
 import type { DownloadContext } from '../../platform-server/src/flows/download-job';
-import { getJob, listJobs } from '../../platform-server/src/flows/jobs';
+import { getJob, listJobs, type Job } from '../../platform-server/src/flows/jobs';
+import { BEFORE_SCRIPT, upstream } from './_upstream';
 import { flowWorld, type FlowWorld } from './_world';
 
 let world: FlowWorld | null = null;
@@ -28,19 +28,6 @@ const OPENING_POR = 1;
 const AUTH_POR = 2;
 const FILES_POR = 3;
 const FIRST_SCRIPT_POR = 4;
-/** Commands the SE runs in a clean download besides the script: SELECT, INITIALIZE UPDATE, EXTERNAL AUTHENTICATE, 2 GET STATUS. */
-const BEFORE_SCRIPT = 5;
-
-/** A device transport whose nth frame up goes through `up` (which sends it, or not, or twice). */
-function upstream(inner: DeviceLinkTransport, up: (n: number, frame: Uint8Array, send: (f: Uint8Array) => Promise<void>) => Promise<void>): DeviceLinkTransport {
-  let n = 0;
-  return {
-    deviceId: inner.deviceId,
-    send: (frame) => up(++n, frame.slice(), (f) => inner.send(f)),
-    onFrame: (h) => inner.onFrame(h),
-    close: () => inner.close(),
-  };
-}
 
 function issued(w: FlowWorld): number {
   return w.lines.filter((l) => l.includes('"dpu.job.package"')).length;
@@ -57,6 +44,33 @@ function rowsMatch(w: FlowWorld, t: Terminal, cardSerial: string): void {
   expect(w.platform.db.prepare('SELECT card_serial FROM installations').all()).toEqual([{ card_serial: cardSerial }]);
 }
 
+/** Drops the device's nth frame up the first time it comes, sends every other. */
+function losingOnce(nth: number): Parameters<typeof upstream>[1] {
+  let dropped = false;
+  return async (n, frame, send) => {
+    if (n === nth && !dropped) {
+      dropped = true;
+      return;
+    }
+    await send(frame);
+  };
+}
+
+/**
+ * Waits for the platform restart `restarted` gives once it began, then for the job: done in its
+ * first attempt (no session lost), under another relay reference than firstRef.
+ */
+async function doneAfterRestart(w: FlowWorld, jobId: string, restarted: () => Promise<void> | null, firstRef: () => number): Promise<Job<DownloadContext>> {
+  while (restarted() === null) await new Promise((r) => setTimeout(r, 5));
+  await restarted();
+  const job = await w.dpu.waitFor<DownloadContext>(jobId);
+  expect(job.state).toBe('done');
+  expect(job.attempts).toBe(0);
+  expect(job.context.relayRef).not.toBe(firstRef());
+  expect(w.lines.some((l) => l.includes('dpu.job.restart'))).toBe(false);
+  return job;
+}
+
 async function download(up: Parameters<typeof upstream>[1]): Promise<{ w: FlowWorld; t: Terminal; jobId: string }> {
   world = await flowWorld();
   const w = world;
@@ -68,14 +82,7 @@ async function download(up: Parameters<typeof upstream>[1]): Promise<{ w: FlowWo
 
 describe('session opening', () => {
   it('the PoR of SELECT with INITIALIZE UPDATE lost: the same sequence again, answered from the MCU\'s memory; the SE runs each once', async () => {
-    let dropped = false;
-    const { w, t, jobId } = await download(async (n, frame, send) => {
-      if (n === OPENING_POR && !dropped) {
-        dropped = true;
-        return;
-      }
-      await send(frame);
-    });
+    const { w, t, jobId } = await download(losingOnce(OPENING_POR));
     const job = await w.dpu.waitFor(jobId);
     expect(job.state).toBe('done');
     expect(job.attempts).toBe(0);
@@ -112,13 +119,8 @@ describe('session opening', () => {
       }
       await send(frame);
     });
-    while (restarted === null) await new Promise((r) => setTimeout(r, 5));
-    await restarted;
+    const job = await doneAfterRestart(w, jobId, () => restarted, () => firstRef);
     expect(stateAtRestart).toBe('opening');
-    const job = await w.dpu.waitFor<DownloadContext>(jobId);
-    expect(job.state).toBe('done');
-    expect(job.attempts).toBe(0);
-    expect(job.context.relayRef).not.toBe(firstRef);
     expect(w.lines.some((l) => l.includes('dpu.job.resume'))).toBe(true);
     // SELECT and INITIALIZE UPDATE twice (the second opening replaces the first session), nothing else.
     expect(t.relay.relayed).toBe((job.total_blocks as number) + BEFORE_SCRIPT + 2);
@@ -149,14 +151,7 @@ describe('session opening', () => {
   });
 
   it('the PoR of the second read lost: sent again and answered from the MCU\'s memory', async () => {
-    let dropped = false;
-    const { w, t, jobId } = await download(async (n, frame, send) => {
-      if (n === FILES_POR && !dropped) {
-        dropped = true;
-        return;
-      }
-      await send(frame);
-    });
+    const { w, t, jobId } = await download(losingOnce(FILES_POR));
     const job = await w.dpu.waitFor(jobId);
     expect(job.state).toBe('done');
     expect(job.attempts).toBe(0);
@@ -166,14 +161,7 @@ describe('session opening', () => {
   });
 
   it('the PoR of EXTERNAL AUTHENTICATE with the first read lost after the second read ran: superseded, the session opens again, the issuer is not asked again', async () => {
-    let dropped = false;
-    const { w, t, jobId } = await download(async (n, frame, send) => {
-      if (n === AUTH_POR && !dropped) {
-        dropped = true;
-        return;
-      }
-      await send(frame);
-    });
+    const { w, t, jobId } = await download(losingOnce(AUTH_POR));
     const job = await w.dpu.waitFor(jobId);
     expect(job.state).toBe('done');
     expect(job.attempts).toBe(1);
@@ -196,12 +184,7 @@ describe('session opening', () => {
       if (restarted !== null && n === FILES_POR) return; // lost with the platform that sent it
       await send(frame);
     });
-    while (restarted === null) await new Promise((r) => setTimeout(r, 5));
-    await restarted;
-    const job = await w.dpu.waitFor<DownloadContext>(jobId);
-    expect(job.state).toBe('done');
-    expect(job.attempts).toBe(0);
-    expect(job.context.relayRef).not.toBe(firstRef);
+    const job = await doneAfterRestart(w, jobId, () => restarted, () => firstRef);
     expect(t.relay.relayed).toBe((job.total_blocks as number) + 2 * BEFORE_SCRIPT);
     expect(issued(w)).toBe(1);
     rowsMatch(w, t, job.card_serial as string);
@@ -226,13 +209,7 @@ describe('session opening', () => {
       }
       await send(frame);
     });
-    while (restarted === null) await new Promise((r) => setTimeout(r, 5));
-    await restarted;
-    const job = await w.dpu.waitFor<DownloadContext>(jobId);
-    expect(job.state).toBe('done');
-    expect(job.attempts).toBe(0);
-    expect(job.context.relayRef).not.toBe(firstRef);
-    expect(w.lines.some((l) => l.includes('dpu.job.restart'))).toBe(false);
+    const job = await doneAfterRestart(w, jobId, () => restarted, () => firstRef);
     expect(issued(w)).toBe(1);
     rowsMatch(w, t, job.card_serial as string);
   });

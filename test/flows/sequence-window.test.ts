@@ -6,8 +6,8 @@
  * job failed with the SE's status and nothing after it run.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import type { DeviceLinkTransport } from '../../net/mqtt/link-transport';
 import type { Terminal } from '../../host/terminal/terminal';
+import { BEFORE_SCRIPT, upstream } from './_upstream';
 import { flowWorld, type FlowWorld } from './_world';
 
 let world: FlowWorld | null = null;
@@ -23,19 +23,6 @@ afterEach(async () => {
  */
 const FIRST_SEQUENCE_POR = 4;
 const LAST_SEQUENCE_POR = 7;
-/** Commands the SE runs in a clean download besides the script: SELECT, INITIALIZE UPDATE, EXTERNAL AUTHENTICATE, 2 GET STATUS. */
-const BEFORE_SCRIPT = 5;
-
-/** A device transport whose nth frame up goes through `up` (which sends it, or not, or later). */
-function upstream(inner: DeviceLinkTransport, up: (n: number, frame: Uint8Array, send: (f: Uint8Array) => Promise<void>) => Promise<void>): DeviceLinkTransport {
-  let n = 0;
-  return {
-    deviceId: inner.deviceId,
-    send: (frame) => up(++n, frame.slice(), (f) => inner.send(f)),
-    onFrame: (h) => inner.onFrame(h),
-    close: () => inner.close(),
-  };
-}
 
 interface Downloaded {
   w: FlowWorld;
