@@ -60,8 +60,13 @@ export function setDeviceStatus(db: PlatformDb, id: string, status: DeviceStatus
   return db.prepare('UPDATE devices SET status = ? WHERE id = ?').run(status, id).changes === 1;
 }
 
+/**
+ * Notes that the device was heard from now, without a durable() of its own (transactionUnsynced):
+ * nothing outside depends on it, and a power cut may take it back, so the frames that follow (the
+ * next command of a job whose PoR this was) do not wait for the disk for it.
+ */
 export function touchDevice(db: PlatformDb, id: string): void {
-  db.transactionGrouped(() => db.prepare('UPDATE devices SET last_seen_at = ? WHERE id = ?').run(nowIso(), id))();
+  db.transactionUnsynced(() => db.prepare('UPDATE devices SET last_seen_at = ? WHERE id = ?').run(nowIso(), id))();
 }
 
 function toRecord(r: DeviceRow): DeviceRecord {
