@@ -17,6 +17,7 @@ import { type RunningEmulator, startEmulator } from '../../host/emulator/emulato
 import { tempPlatform, type TempPlatform } from '../platform/_fixtures';
 import { buildTestFirmware, captureConsole, tempDir, until } from './helpers';
 import { TransitIssuer } from '../../parties/transit-issuer';
+import type { ProvisioningBundle } from '../../contracts/provisioning-bundle';
 
 const run = Math.random().toString(36).slice(2, 8);
 let cleanup: (() => Promise<void>)[] = [];
@@ -26,41 +27,47 @@ afterEach(async () => {
   cleanup = [];
 });
 
+/**
+ * A platform with its embedded broker and the transit issuer in process, and the emulated board
+ * provisioned for it (the bundle as `link` makes it) and online; stop() stops the platform.
+ */
+async function platformAndBoard(name: string, lines: string[], link: (l: ProvisioningBundle['link']) => object) {
+  const firmware = await buildTestFirmware();
+  const tp: TempPlatform = await tempPlatform();
+  cleanup.push(async () => tp.cleanup());
+  const log = createLog((l) => lines.push(l), 'json');
+  const running = await startPlatform(tp.platform, { mqttPort: 0, httpPort: 0, workerId: run, log });
+  const dpu = attachFlows(tp.platform, running.link, log, { issuers: [new TransitIssuer()], porTimeoutMs: 3000, sendLimit: 50 });
+  let up = true;
+  const stop = async (): Promise<void> => {
+    if (!up) return;
+    up = false;
+    dpu.close();
+    await running.close();
+  };
+  cleanup.push(stop);
+
+  const { bundle } = await provisionDevice(tp.platform, { deviceId: `${name}-${run}` });
+  const dir = tempDir(`board-${name}`);
+  const provisionFile = path.join(dir, 'provision.json');
+  fs.writeFileSync(provisionFile, JSON.stringify({ ...bundle, link: link(bundle.link) }), { mode: 0o600 });
+  const emulator: RunningEmulator = await startEmulator({ stateDir: path.join(dir, 'state'), provisionFile, firmwareFile: firmware, broker: running.mqtt.url });
+  cleanup.push(async () => emulator.stop());
+  const board = emulator.board;
+  const out = captureConsole(board);
+  const status = (): string => {
+    out.clear();
+    board.evaluate('status()');
+    return out.text();
+  };
+  await until(() => new RegExp(`link: mqtt://\\S+ as ${name}-\\w+, online`).test(status()), 'the board online on the platform broker');
+  return { tp, dpu, bundle, board, out, status, stop };
+}
+
 describe('download from the platform into the emulated board', () => {
   it('download("transit") on the console installs a transit card through the MCU relay in the bundle', async () => {
-    const firmware = await buildTestFirmware();
-    const tp: TempPlatform = await tempPlatform();
-    cleanup.push(async () => tp.cleanup());
     const lines: string[] = [];
-    const log = createLog((l) => lines.push(l), 'json');
-    const running = await startPlatform(tp.platform, { mqttPort: 0, httpPort: 0, workerId: run, log });
-    const dpu = attachFlows(tp.platform, running.link, log, { issuers: [new TransitIssuer()], porTimeoutMs: 3000, sendLimit: 50 });
-    cleanup.push(async () => {
-      dpu.close();
-      await running.close();
-    });
-
-    const deviceId = `board-${run}`;
-    const { bundle } = await provisionDevice(tp.platform, { deviceId });
-    const dir = tempDir('board-download');
-    const provisionFile = path.join(dir, 'provision.json');
-    fs.writeFileSync(provisionFile, JSON.stringify(bundle), { mode: 0o600 });
-    const emulator: RunningEmulator = await startEmulator({
-      stateDir: path.join(dir, 'state'),
-      provisionFile,
-      firmwareFile: firmware,
-      broker: running.mqtt.url,
-    });
-    cleanup.push(async () => emulator.stop());
-    const board = emulator.board;
-    const out = captureConsole(board);
-
-    const status = (): string => {
-      out.clear();
-      board.evaluate('status()');
-      return out.text();
-    };
-    await until(() => /link: mqtt:\/\/\S+ as board-\w+, online/.test(status()), 'the board online on the platform broker');
+    const { tp, dpu, bundle, board, out, status } = await platformAndBoard('board', lines, (l) => l);
 
     out.clear();
     board.evaluate('download("transit")');
@@ -86,43 +93,14 @@ describe('download from the platform into the emulated board', () => {
   }, 90_000);
 
   it('a platform that falls silent during a job: after link.quietSeconds the board gives the job up and is a card again', async () => {
-    const firmware = await buildTestFirmware();
-    const tp: TempPlatform = await tempPlatform();
-    cleanup.push(async () => tp.cleanup());
-    const log = createLog(() => undefined, 'json');
-    const running = await startPlatform(tp.platform, { mqttPort: 0, httpPort: 0, workerId: run, log });
-    const dpu = attachFlows(tp.platform, running.link, log, { issuers: [new TransitIssuer()], porTimeoutMs: 3000, sendLimit: 50 });
-    let platformUp = true;
-    const stopPlatform = async (): Promise<void> => {
-      if (!platformUp) return;
-      platformUp = false;
-      dpu.close();
-      await running.close();
-    };
-    cleanup.push(stopPlatform);
-
-    const deviceId = `quiet-${run}`;
-    const { bundle } = await provisionDevice(tp.platform, { deviceId });
-    const dir = tempDir('board-quiet');
-    const provisionFile = path.join(dir, 'provision.json');
-    fs.writeFileSync(provisionFile, JSON.stringify({ ...bundle, link: { ...bundle.link, quietSeconds: 2 } }), { mode: 0o600 });
-    const emulator: RunningEmulator = await startEmulator({ stateDir: path.join(dir, 'state'), provisionFile, firmwareFile: firmware, broker: running.mqtt.url });
-    cleanup.push(async () => emulator.stop());
-    const board = emulator.board;
-    const out = captureConsole(board);
-    const status = (): string => {
-      out.clear();
-      board.evaluate('status()');
-      return out.text();
-    };
-    await until(() => /link: mqtt:\/\/\S+ as quiet-\w+, online/.test(status()), 'the board online on the platform broker');
+    const { board, out, status, stop } = await platformAndBoard('quiet', [], (l) => ({ ...l, quietSeconds: 2 }));
     await until(() => /pn532: .*, state (?!stopped)/.test(status()), 'the card side up');
 
     out.clear();
     board.evaluate('download("transit")');
     await until(() => /download: transit job (\S+) queued/.test(out.text()), 'the platform to answer with a job');
     // The platform dies with the job announced: nothing more comes, the board is not a card meanwhile.
-    await stopPlatform();
+    await stop();
     expect(status()).toMatch(/state stopped while the link works/);
 
     await until(() => /given up, no word from the platform for 2 s/.test(status()), 'the board to give the job up', 15_000);
