@@ -26,7 +26,12 @@ export const TERMINAL_ID = fromHex('001122334455');
 const P2_EP = 0x02;
 const TX_LOAD_EP = 0x02;
 const TX_PURCHASE_EP = 0x06;
-const BODY_ROOM = 128 * 1024;
+/**
+ * Room for a package body beyond its terms (header, install, personalisation and key entries take
+ * a few hundred bytes): each package is built in a buffer of its own size, not in a fixed 128 KB
+ * one, which the platform bench's issuer zeroed and dropped once per download job.
+ */
+const BODY_ROOM = 1024;
 
 export interface TransitPackage {
   spec: PackageSpec;
@@ -52,9 +57,10 @@ export function transitPackage(termsLength: number, cardNumber = CARD_NUMBER): T
     cardFaceName: new TextEncoder().encode('transit card'),
     terms: termsLength > 0 ? new TextEncoder().encode('T'.repeat(termsLength)) : null,
   });
-  const body = new Uint8Array(BODY_ROOM);
+  const room = BODY_ROOM + termsLength;
+  const body = new Uint8Array(room);
   const n = encodePackageBody(spec, body, 0);
-  if (n <= 0) throw new Error(`transit package body does not fit ${BODY_ROOM} bytes (terms ${termsLength})`);
+  if (n <= 0) throw new Error(`transit package body does not fit ${room} bytes (terms ${termsLength})`);
   const out = new Uint8Array(n + 8);
   const len = encodeLoadFileDataBlock(body, 0, n, null, out);
   if (len <= 0) throw new Error('load file data block encoding failed');
