@@ -167,6 +167,39 @@ export class EspruinoRuntime {
         for (let i = 0; i < values.length; i++) total += values[i];
         return total;
       },
+      // E.mapInPlace(from, to, map, bits): each element of `from` (or each `bits`-bit field of its
+      // elements, MSB first, LSB first when bits < 0) looked up in `map` (an array, a view or a
+      // function of the value and index) into `to`, while both have elements (src/jswrap_espruino.c).
+      mapInPlace: (from: ArrayLike<number>, to: { [i: number]: number; length: number }, map?: ArrayLike<number> | ((v: number, i: number) => number), bits?: number) => {
+        if (!ArrayBuffer.isView(from) || !ArrayBuffer.isView(to)) throw new Error('First 2 arguments should be array buffers');
+        const bitsFrom = 8 * (from as unknown as Uint8Array).BYTES_PER_ELEMENT;
+        let width = bits === undefined ? 0 : Math.trunc(bits);
+        const msbFirst = width >= 0;
+        if (width < 0) width = -width;
+        if (width === 0) width = bitsFrom;
+        const mask = width >= 32 ? 0xffffffff : (1 << width) - 1;
+        let el = 0;
+        let have = 0;
+        let i = 0;
+        for (let j = 0; j < to.length && (i < from.length || have >= width); j++) {
+          const index = i;
+          while (have < width) {
+            const x = from[i++] >>> 0;
+            el = msbFirst ? el * 2 ** bitsFrom + x : el + x * 2 ** have;
+            have += bitsFrom;
+          }
+          let v: number;
+          if (msbFirst) {
+            v = Math.floor(el / 2 ** (have - width)) & mask;
+            el = el % 2 ** (have - width);
+          } else {
+            v = el % 2 ** width;
+            el = Math.floor(el / 2 ** width);
+          }
+          have -= width;
+          to[j] = map === undefined ? v : typeof map === 'function' ? map(v, index) : map[v];
+        }
+      },
       // E.CRC32: CRC-32/ISO-HDLC of an array's or a view's bytes, unsigned.
       CRC32: (values: Uint8Array) => {
         const out = new Uint8Array(4);

@@ -108,4 +108,16 @@ C.prototype.get = function () {return this.v;};
 print(E.dumpStr().split("\\n").filter(function (l) { return !/^(pinMode|digitalWrite)\\(/.test(l); }).join("\\n"));`;
     expect(onEmulator(script)).toBe(onRealInterpreter(script));
   });
+
+  it('E.mapInPlace and E.sum as the DES rounds call them (word-des.ts), and with bits and a function', () => {
+    const script = `var map = new Int32Array(256); for (var i = 0; i < 256; i++) map[i] = (i * 2654435761) | 0;
+var w = new Int32Array([-50529028 ^ 0x03020100, 0x12345678]), out = new Int32Array(8);
+E.mapInPlace(new Uint8Array(w.buffer, 0, 4), new Int32Array(out.buffer, 0, 4), map);
+E.mapInPlace(new Uint8Array(w.buffer, 4, 4), new Int32Array(out.buffer, 16, 4), map);
+print(out.join(), E.sum(out), E.sum(new Int32Array([-2147483648, 1, 2])) ^ 0);
+var b = new Uint8Array(4); E.mapInPlace(new Uint8Array([0xab, 0xcd]), b, undefined, 4); print(b.join());
+b.fill(0); E.mapInPlace(new Uint8Array([0xab, 0xcd]), b, [9, 8, 7, 6, 5, 4, 3, 2, 1, 0, 10, 11, 12, 13, 14, 15], -4); print(b.join());
+b.fill(0); E.mapInPlace(new Uint8Array([1, 2, 3]), b, function (v, i) { return v * 10 + i; }); print(b.join());`;
+    expect(onEmulator(script)).toBe(onRealInterpreter(script));
+  });
 });

@@ -18,7 +18,7 @@ import { crc32Of, type EspruinoStorage } from './espruino-api';
 import { buildDesTables, DES_TABLE_WORDS } from './word-des';
 
 /** CRC-32/ISO-HDLC of buildDesTables()'s bytes, little-endian words (test/board/des-table-file.test.ts checks it). */
-export const DES_TABLES_CRC = 0xfdc6e8ef;
+export const DES_TABLES_CRC = 0x3a52e778;
 
 function checked(buffer: ArrayBuffer | undefined): ArrayBuffer | null {
   return buffer !== undefined && buffer.byteLength === 4 * DES_TABLE_WORDS && crc32Of(new Uint8Array(buffer)) === DES_TABLES_CRC ? buffer : null;

@@ -88,7 +88,13 @@ export interface EspruinoProcessMemory {
 }
 
 declare const I2C1: EspruinoI2C;
-declare const E: { getSerial(): string; hwRand(): number; sum(values: Uint8Array): number; CRC32(values: Uint8Array): number };
+declare const E: {
+  getSerial(): string;
+  hwRand(): number;
+  sum(values: Uint8Array | Int32Array): number;
+  CRC32(values: Uint8Array): number;
+  mapInPlace(from: Uint8Array, to: Int32Array, map: Int32Array): void;
+};
 declare const process: { memory(): EspruinoProcessMemory; env: { VERSION?: string; BOARD?: string; MODULES?: string } };
 declare const global: { [name: string]: unknown };
 declare function require(name: 'Storage'): EspruinoStorage;
@@ -175,6 +181,18 @@ export function serialNumber(): string {
 /** The sum of a view's bytes, native (E.sum, src/jswrap_espruino.c). */
 export function byteSum(bytes: Uint8Array): number {
   return E.sum(bytes);
+}
+
+/**
+ * Espruino's E.mapInPlace and E.sum (src/jswrap_espruino.c) as functions, for the DES rounds
+ * (word-des.ts DesTables): native static methods, called without `this`.
+ */
+export function nativeMapInPlace(): (from: Uint8Array, to: Int32Array, map: Int32Array) => void {
+  return E.mapInPlace;
+}
+
+export function nativeSum(): (values: Int32Array) => number {
+  return E.sum;
 }
 
 /** E.CRC32 of a view's bytes, unsigned. */

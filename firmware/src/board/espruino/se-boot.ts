@@ -11,7 +11,7 @@ import { SecureElement } from '../../core/se/secure-element';
 import type { CipherFactory } from '../../core/crypto/block-cipher';
 import type { Flash } from '../../core/ports/flash';
 import { NFCID1T, SENS_RES } from './board-config';
-import { aes, nativeCrc32 } from './espruino-api';
+import { aes, nativeCrc32, nativeMapInPlace, nativeSum } from './espruino-api';
 import { EspruinoAesCipher } from './espruino-aes';
 import { espruinoRandom } from './espruino-random';
 import { DesTables, WordDes, WordTripleDes } from './word-des';
@@ -37,12 +37,12 @@ export function bootSecureElement(flash: Flash, provisioning: SeProvisioning, de
 
 /**
  * The SE's engine factories, made apart from bootSecureElement: their closures then hold the AES
- * module and the DES tables only, not the provisioning bundle's SE part (the ISD keys) the boot
+ * module and the DES tables (with Espruino's E.mapInPlace and E.sum for the rounds) only, not the provisioning bundle's SE part (the ISD keys) the boot
  * read.
  */
 function engineFactories(desTableBuffer: ArrayBufferLike): { aes: CipherFactory; des: CipherFactory; tripleDes: CipherFactory } {
   const nativeAes = aes();
-  const desTables = new DesTables(desTableBuffer);
+  const desTables = new DesTables(desTableBuffer, nativeMapInPlace(), nativeSum());
   return {
     aes: () => new EspruinoAesCipher(nativeAes),
     des: () => new WordDes(desTables),

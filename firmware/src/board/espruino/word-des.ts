@@ -8,15 +8,22 @@
  *   46-3 §3's IP table (the known answers and the OpenSSL comparison in the tests cover it).
  * - f(R, K): the E expansion's eight 6-bit groups are read straight out of R rotated right by one
  *   (groups 0, 2, 4, 6 at bits 31..26, 23..18, 15..10, 7..2) and that word rotated left by four
- *   (groups 1, 3, 5, 7 at the same places), so a round key is two words laid out the same way and
- *   a round is two XORs and eight lookups in SP tables (P of each S-box output, as a word). Both
- *   halves stay rotated right by one through the rounds, and so do the SP words.
+ *   (groups 1, 3, 5, 7 at the same places), so a round key is two words laid out the same way.
+ *   Each group then sits in the top six bits of a byte of its word; the two bits below it (the
+ *   gap) are masked off and the round key puts the byte's index there, so a byte of either word
+ *   is an index into one 256-word table (SP of the group's S-box: P of its output, as a word),
+ *   one for the even groups and one for the odd. A round writes the two words into a scratch
+ *   Int32Array and looks the eight bytes up natively, four per call, with E.mapInPlace
+ *   (src/jswrap_espruino.c), and ORs the eight SP words with E.sum: their bits are disjoint (P
+ *   is a permutation), so their sum is their OR. Both halves stay rotated right by one through
+ *   the rounds, and so do the SP words. The scratch's bytes are read in memory order:
+ *   little-endian, as on an ESP32 (Xtensa) and x86.
  * - PC-1 is a transpose of the key's 8 x 8 bit matrix, three rounds of bit-group swaps.
  * - The key schedule rotates the 28-bit halves C and D and reads PC-2 from chunk tables: five
  *   chunks of each half (6, 6, 6, 6 and 4 bits) give their share of both round-key words from one
  *   table each, ten lookups a round (it read fourteen nibbles from two tables each, 28 lookups).
  *
- * Tables: SP 8 x 64 words and PC-2 2 x (4 x 64 + 16) words, 4,224 bytes built once (DesTables); a
+ * Tables: SP 2 x 256 words and PC-2 2 x (4 x 64 + 16) words, 4,224 bytes built once (DesTables); a
  * keyed engine holds 32 words. Uses >>> and full 32-bit values, so it lives here, outside the portable core.
  */
 import { assertRange, type BlockCipher } from '../../core/crypto/block-cipher';
@@ -29,8 +36,16 @@ const HALF_MASK = 0x0fffffff;
 /** The high 16 bits of a word, as a 32-bit integer literal (0xffff0000 is above 2^31). */
 const HIGH_HALF = -65536;
 
-/** SP: 8 S-boxes x 64 words; SP[j][x] is P(S_j(x) at output bits 4j+1..4j+4), bit 1 the word's bit 31, rotated right by one. */
-const SP_WORDS = 8 * 64;
+/**
+ * SP: 2 tables x 256 words, even groups then odd; group j's entry for its 6 bits x, looked up
+ * from byte 3 - (j >> 1) of its word, is at (x << 2) | (3 - (j >> 1)) of table j & 1, and holds
+ * P(S_j(x) at output bits 4j+1..4j+4), bit 1 the word's bit 31, rotated right by one.
+ */
+const SP_WORDS = 2 * 256;
+/** The round-key words' gap bits: byte b holds b (run() masks the halves' gaps off, GAP_MASK). */
+const GAP_BITS = 0x03020100;
+/** The halves without their gap bits (0xfcfcfcfc as a 32-bit integer literal). */
+const GAP_MASK = -50529028;
 /**
  * PC-2 tables, one per chunk of C or D: chunks 0-3 of a half are its bits 27..22, 21..16, 15..10
  * and 9..4 (64 entries), chunk 4 its bits 3..0 (16 entries). Entry v of a C chunk holds what the
@@ -63,7 +78,7 @@ export function buildDesTables(): Int32Array {
         const q = P[i] - 1; // output bit i takes pre-P bit q
         if (q >>> 2 === j && ((s >>> (3 - (q & 3))) & 1) !== 0) word |= 1 << (31 - i);
       }
-      t[j * 64 + x] = (word >>> 1) | (word << 31); // rotated like the halves in crypt()
+      t[(j & 1) * 256 + ((x << 2) | (3 - (j >>> 1)))] = (word >>> 1) | (word << 31); // rotated like the halves in run()
     }
   }
   const PC2 = permutedChoice2();
@@ -83,22 +98,65 @@ export function buildDesTables(): Int32Array {
       if ((v & chunkBit) !== 0) t[base + v] |= entryBit;
     }
   }
+  // The gap bits (GAP_BITS) ride in the last chunk's tables: C's entries give both words' high
+  // halves (0x0302 each), D's their low halves (0x0100 each).
+  for (let v = 0; v < 16; v++) {
+    t[SP_WORDS + 4 * 64 + v] |= ((GAP_BITS >>> 16) * 0x10001) | 0;
+    t[SP_WORDS + PC2_WORDS / 2 + 4 * 64 + v] |= (GAP_BITS & 0xffff) * 0x10001;
+  }
   return t;
 }
 
+/** E.mapInPlace(from, to, map) as run() calls it: to[i] = map[from[i]] while both have elements. */
+export type MapInPlace = (from: Uint8Array, to: Int32Array, map: Int32Array) => void;
+/** E.sum: the sum of a view's elements. */
+export type SumOf = (values: Int32Array) => number;
+
+/** What E.mapInPlace does with run()'s arguments, for hosts and tests (the board passes Espruino's own). */
+export function mapInPlaceJs(from: Uint8Array, to: Int32Array, map: Int32Array): void {
+  const n = Math.min(from.length, to.length);
+  for (let i = 0; i < n; i++) to[i] = map[from[i]];
+}
+
+/** E.sum, for hosts and tests. */
+export function sumJs(values: Int32Array): number {
+  let total = 0;
+  for (let i = 0; i < values.length; i++) total += values[i];
+  return total;
+}
+
 /**
- * Views of a buffer laid out as buildDesTables() returns it, made once and shared by every engine.
- * On the board the buffer is a Storage file's mapped flash (des-table-file.ts), ~210 JsVars less
- * than in RAM.
+ * Views of a buffer laid out as buildDesTables() returns it, and run()'s scratch, made once and
+ * shared by every engine. On the board the buffer is a Storage file's mapped flash
+ * (des-table-file.ts), ~210 JsVars less than in RAM, and map and sum are Espruino's natives.
  */
 export class DesTables {
-  readonly sp: Int32Array[] = [];
+  /** SP for the even groups (0 2 4 6) and for the odd (1 3 5 7), 256 words each. */
+  readonly even: Int32Array;
+  readonly odd: Int32Array;
   /** PC-2 chunk tables: C's chunks 0-4, then D's (PC2_CHUNK_BITS). */
   readonly pc2: Int32Array[] = [];
+  /** A round's two words (the even groups' and the odd groups'), and their bytes. */
+  readonly words = new Int32Array(2);
+  readonly evenBytes: Uint8Array;
+  readonly oddBytes: Uint8Array;
+  /** The eight SP words a round looks up, the even groups' first. */
+  readonly sp = new Int32Array(8);
+  readonly evenSp: Int32Array;
+  readonly oddSp: Int32Array;
+  readonly map: MapInPlace;
+  readonly sum: SumOf;
 
-  constructor(buffer: ArrayBufferLike) {
-    for (let j = 0; j < 8; j++) this.sp.push(new Int32Array(buffer, 4 * 64 * j, 64));
+  constructor(buffer: ArrayBufferLike, map?: MapInPlace, sum?: SumOf) {
+    this.even = new Int32Array(buffer, 0, 256);
+    this.odd = new Int32Array(buffer, 4 * 256, 256);
     for (let j = 0; j < 10; j++) this.pc2.push(new Int32Array(buffer, 4 * (SP_WORDS + 64 * j + (j < 5 ? 0 : -48)), j % 5 === 4 ? 16 : 64));
+    this.evenBytes = new Uint8Array(this.words.buffer, 0, 4);
+    this.oddBytes = new Uint8Array(this.words.buffer, 4, 4);
+    this.evenSp = new Int32Array(this.sp.buffer, 0, 4);
+    this.oddSp = new Int32Array(this.sp.buffer, 16, 4);
+    this.map = map === undefined ? mapInPlaceJs : map;
+    this.sum = sum === undefined ? sumJs : sum;
   }
 }
 
@@ -324,153 +382,191 @@ export class WordDes implements BlockCipher {
    * Round keys from keysFor(); WordTripleDes runs its three steps through here.
    */
   run(src: Uint8Array, srcOff: number, n: number, dst: Uint8Array, dstOff: number, ka: Int32Array, kb: Int32Array | null, kc: Int32Array | null, chain: boolean): void {
-    assertRange('DES input', src, srcOff, BLOCK * n);
-    assertRange('DES output block', dst, dstOff, BLOCK);
-    let l = 0;
-    let r = 0;
-    let t = 0;
-    // An IV is XORed into the first block before its IP (CBC, SP 800-38A §6.2).
-    if (chain) {
-      l = (dst[dstOff] << 24) | (dst[dstOff + 1] << 16) | (dst[dstOff + 2] << 8) | dst[dstOff + 3];
-      r = (dst[dstOff + 4] << 24) | (dst[dstOff + 5] << 16) | (dst[dstOff + 6] << 8) | dst[dstOff + 7];
-    }
-    let a = 0;
-    let b = 0;
-    const sp = this.tables.sp;
-    const passes = kb === null ? 1 : 3;
-    const end = srcOff + BLOCK * n;
-    // The loop counters declared here, not in the for: a let there is a block scope of its own,
-    // which Espruino searches first for every name the rounds read.
-    let pass = 0;
-    let i = srcOff;
-    for (; i < end; i += BLOCK) {
-      // IP of the block, rotated right by one (f then reads R's E groups without rotating per
-      // round), into the state.
-      a = (src[i] << 24) | (src[i + 1] << 16) | (src[i + 2] << 8) | src[i + 3];
-      b = (src[i + 4] << 24) | (src[i + 5] << 16) | (src[i + 6] << 8) | src[i + 7];
+    // assertRange called only to throw: on Espruino a call and its string cost ~6 units
+    if (srcOff < 0 || srcOff + BLOCK * n > src.length) assertRange('DES input', src, srcOff, BLOCK * n);
+    if (dstOff < 0 || dstOff + BLOCK > dst.length) assertRange('DES output block', dst, dstOff, BLOCK);
+    const tb = this.tables;
+    {
+      // Everything in a block whose own scope holds the names the rounds read first, most used
+      // first, then the rest: Espruino finds a name by walking the innermost scope's list first,
+      // and this method's parameters ahead of them cost ~3 empty-loop times a round (a pass ~280
+      // -> ~230 in a standalone probe). One block for all blocks and passes: its scope is made
+      // once a call (it was made once a pass, ~14 units each).
+      const i = tb.words;
+      let k = ka;
+      const m = GAP_MASK;
+      const p = tb.map;
+      let lb = 0;
+      let rb = 0;
+      const a = tb.evenBytes;
+      const o = tb.evenSp;
+      const e = tb.even;
+      const b = tb.oddBytes;
+      const q = tb.oddSp;
+      const f = tb.odd;
+      const z = tb.sum;
+      const y = tb.sp;
+      let t = 0;
+      let v = 0;
+      let w = 0;
+      let pass = 0;
+      let at = srcOff;
+      const end = srcOff + BLOCK * n;
+      const passes = kb === null ? 1 : 3;
+      // An IV is XORed into the first block before its IP (CBC, SP 800-38A §6.2).
       if (chain) {
-        a ^= l;
-        b ^= r;
-        l = 0;
-        r = 0;
-        chain = false;
+        lb = (dst[dstOff] << 24) | (dst[dstOff + 1] << 16) | (dst[dstOff + 2] << 8) | dst[dstOff + 3];
+        rb = (dst[dstOff + 4] << 24) | (dst[dstOff + 5] << 16) | (dst[dstOff + 6] << 8) | dst[dstOff + 7];
       }
-      t = ((a >>> 4) ^ b) & 0x0f0f0f0f;
-      b ^= t;
-      a ^= t << 4;
-      t = ((a >>> 16) ^ b) & 0x0000ffff;
-      b ^= t;
-      a ^= t << 16;
-      t = ((b >>> 2) ^ a) & 0x33333333;
-      a ^= t;
-      b ^= t << 2;
-      t = ((b >>> 8) ^ a) & 0x00ff00ff;
-      a ^= t;
-      b ^= t << 8;
-      t = ((a >>> 1) ^ b) & 0x55555555;
-      b ^= t;
-      a ^= t << 1;
-      l ^= (a >>> 1) | (a << 31);
-      r ^= (b >>> 1) | (b << 31);
-      for (pass = 0; pass < passes; pass++) {
-        // One pass in a block whose own scope holds the names the rounds read, most used first:
-        // Espruino finds a name by walking the innermost scope's list first, and this method's
-        // parameters and locals ahead of them cost ~3 empty-loop times a round (a pass ~280 ->
-        // ~230 in a standalone probe). The block's scope is made once a pass.
-        let w = 0;
-        let x = 0;
-        let lb = l;
-        let rb = r;
-        const k = pass === 0 ? ka : pass === 1 ? (kb as Int32Array) : (kc as Int32Array);
-        const s0 = sp[0];
-        const s2 = sp[2];
-        const s4 = sp[4];
-        const s6 = sp[6];
-        const s1 = sp[1];
-        const s3 = sp[3];
-        const s5 = sp[5];
-        const s7 = sp[7];
-        // The 16 rounds written out (Espruino interprets every token: no loop counter, no index
-        // arithmetic; ~13% of a block). The halves trade roles instead of places.
-        w = rb ^ k[0];
-        x = ((rb << 4) | (rb >>> 28)) ^ k[1];
-        lb ^= s0[w >>> 26] | s2[(w >>> 18) & 63] | s4[(w >>> 10) & 63] | s6[(w >>> 2) & 63] | s1[x >>> 26] | s3[(x >>> 18) & 63] | s5[(x >>> 10) & 63] | s7[(x >>> 2) & 63];
-        w = lb ^ k[2];
-        x = ((lb << 4) | (lb >>> 28)) ^ k[3];
-        rb ^= s0[w >>> 26] | s2[(w >>> 18) & 63] | s4[(w >>> 10) & 63] | s6[(w >>> 2) & 63] | s1[x >>> 26] | s3[(x >>> 18) & 63] | s5[(x >>> 10) & 63] | s7[(x >>> 2) & 63];
-        w = rb ^ k[4];
-        x = ((rb << 4) | (rb >>> 28)) ^ k[5];
-        lb ^= s0[w >>> 26] | s2[(w >>> 18) & 63] | s4[(w >>> 10) & 63] | s6[(w >>> 2) & 63] | s1[x >>> 26] | s3[(x >>> 18) & 63] | s5[(x >>> 10) & 63] | s7[(x >>> 2) & 63];
-        w = lb ^ k[6];
-        x = ((lb << 4) | (lb >>> 28)) ^ k[7];
-        rb ^= s0[w >>> 26] | s2[(w >>> 18) & 63] | s4[(w >>> 10) & 63] | s6[(w >>> 2) & 63] | s1[x >>> 26] | s3[(x >>> 18) & 63] | s5[(x >>> 10) & 63] | s7[(x >>> 2) & 63];
-        w = rb ^ k[8];
-        x = ((rb << 4) | (rb >>> 28)) ^ k[9];
-        lb ^= s0[w >>> 26] | s2[(w >>> 18) & 63] | s4[(w >>> 10) & 63] | s6[(w >>> 2) & 63] | s1[x >>> 26] | s3[(x >>> 18) & 63] | s5[(x >>> 10) & 63] | s7[(x >>> 2) & 63];
-        w = lb ^ k[10];
-        x = ((lb << 4) | (lb >>> 28)) ^ k[11];
-        rb ^= s0[w >>> 26] | s2[(w >>> 18) & 63] | s4[(w >>> 10) & 63] | s6[(w >>> 2) & 63] | s1[x >>> 26] | s3[(x >>> 18) & 63] | s5[(x >>> 10) & 63] | s7[(x >>> 2) & 63];
-        w = rb ^ k[12];
-        x = ((rb << 4) | (rb >>> 28)) ^ k[13];
-        lb ^= s0[w >>> 26] | s2[(w >>> 18) & 63] | s4[(w >>> 10) & 63] | s6[(w >>> 2) & 63] | s1[x >>> 26] | s3[(x >>> 18) & 63] | s5[(x >>> 10) & 63] | s7[(x >>> 2) & 63];
-        w = lb ^ k[14];
-        x = ((lb << 4) | (lb >>> 28)) ^ k[15];
-        rb ^= s0[w >>> 26] | s2[(w >>> 18) & 63] | s4[(w >>> 10) & 63] | s6[(w >>> 2) & 63] | s1[x >>> 26] | s3[(x >>> 18) & 63] | s5[(x >>> 10) & 63] | s7[(x >>> 2) & 63];
-        w = rb ^ k[16];
-        x = ((rb << 4) | (rb >>> 28)) ^ k[17];
-        lb ^= s0[w >>> 26] | s2[(w >>> 18) & 63] | s4[(w >>> 10) & 63] | s6[(w >>> 2) & 63] | s1[x >>> 26] | s3[(x >>> 18) & 63] | s5[(x >>> 10) & 63] | s7[(x >>> 2) & 63];
-        w = lb ^ k[18];
-        x = ((lb << 4) | (lb >>> 28)) ^ k[19];
-        rb ^= s0[w >>> 26] | s2[(w >>> 18) & 63] | s4[(w >>> 10) & 63] | s6[(w >>> 2) & 63] | s1[x >>> 26] | s3[(x >>> 18) & 63] | s5[(x >>> 10) & 63] | s7[(x >>> 2) & 63];
-        w = rb ^ k[20];
-        x = ((rb << 4) | (rb >>> 28)) ^ k[21];
-        lb ^= s0[w >>> 26] | s2[(w >>> 18) & 63] | s4[(w >>> 10) & 63] | s6[(w >>> 2) & 63] | s1[x >>> 26] | s3[(x >>> 18) & 63] | s5[(x >>> 10) & 63] | s7[(x >>> 2) & 63];
-        w = lb ^ k[22];
-        x = ((lb << 4) | (lb >>> 28)) ^ k[23];
-        rb ^= s0[w >>> 26] | s2[(w >>> 18) & 63] | s4[(w >>> 10) & 63] | s6[(w >>> 2) & 63] | s1[x >>> 26] | s3[(x >>> 18) & 63] | s5[(x >>> 10) & 63] | s7[(x >>> 2) & 63];
-        w = rb ^ k[24];
-        x = ((rb << 4) | (rb >>> 28)) ^ k[25];
-        lb ^= s0[w >>> 26] | s2[(w >>> 18) & 63] | s4[(w >>> 10) & 63] | s6[(w >>> 2) & 63] | s1[x >>> 26] | s3[(x >>> 18) & 63] | s5[(x >>> 10) & 63] | s7[(x >>> 2) & 63];
-        w = lb ^ k[26];
-        x = ((lb << 4) | (lb >>> 28)) ^ k[27];
-        rb ^= s0[w >>> 26] | s2[(w >>> 18) & 63] | s4[(w >>> 10) & 63] | s6[(w >>> 2) & 63] | s1[x >>> 26] | s3[(x >>> 18) & 63] | s5[(x >>> 10) & 63] | s7[(x >>> 2) & 63];
-        w = rb ^ k[28];
-        x = ((rb << 4) | (rb >>> 28)) ^ k[29];
-        lb ^= s0[w >>> 26] | s2[(w >>> 18) & 63] | s4[(w >>> 10) & 63] | s6[(w >>> 2) & 63] | s1[x >>> 26] | s3[(x >>> 18) & 63] | s5[(x >>> 10) & 63] | s7[(x >>> 2) & 63];
-        w = lb ^ k[30];
-        x = ((lb << 4) | (lb >>> 28)) ^ k[31];
-        rb ^= s0[w >>> 26] | s2[(w >>> 18) & 63] | s4[(w >>> 10) & 63] | s6[(w >>> 2) & 63] | s1[x >>> 26] | s3[(x >>> 18) & 63] | s5[(x >>> 10) & 63] | s7[(x >>> 2) & 63];
-        // The preoutput is R16 || L16: the next pass or block starts from it.
-        l = rb;
-        r = lb;
+      for (; at < end; at += BLOCK) {
+        // IP of the block, rotated right by one (f then reads R's E groups without rotating per
+        // round), into the state.
+        v = (src[at] << 24) | (src[at + 1] << 16) | (src[at + 2] << 8) | src[at + 3];
+        w = (src[at + 4] << 24) | (src[at + 5] << 16) | (src[at + 6] << 8) | src[at + 7];
+        if (chain) {
+          v ^= lb;
+          w ^= rb;
+          lb = 0;
+          rb = 0;
+          chain = false;
+        }
+        t = ((v >>> 4) ^ w) & 0x0f0f0f0f;
+        w ^= t;
+        v ^= t << 4;
+        t = ((v >>> 16) ^ w) & 0x0000ffff;
+        w ^= t;
+        v ^= t << 16;
+        t = ((w >>> 2) ^ v) & 0x33333333;
+        v ^= t;
+        w ^= t << 2;
+        t = ((w >>> 8) ^ v) & 0x00ff00ff;
+        v ^= t;
+        w ^= t << 8;
+        t = ((v >>> 1) ^ w) & 0x55555555;
+        w ^= t;
+        v ^= t << 1;
+        lb ^= (v >>> 1) | (v << 31);
+        rb ^= (w >>> 1) | (w << 31);
+        for (pass = 0; pass < passes; pass++) {
+          k = pass === 0 ? ka : pass === 1 ? (kb as Int32Array) : (kc as Int32Array);
+          // The 16 rounds written out (Espruino interprets every token: no loop counter, no index
+          // arithmetic; ~13% of a block). The halves trade roles instead of places. A round: the
+          // two words without their gaps, XORed with the round key (whose gaps select the table),
+          // into the scratch; the eight SP words looked up natively; their OR (their sum) into the
+          // other half.
+          i[0] = (rb & m) ^ k[0];
+          i[1] = (((rb << 4) | (rb >>> 28)) & m) ^ k[1];
+          p(a, o, e);
+          p(b, q, f);
+          lb ^= z(y);
+          i[0] = (lb & m) ^ k[2];
+          i[1] = (((lb << 4) | (lb >>> 28)) & m) ^ k[3];
+          p(a, o, e);
+          p(b, q, f);
+          rb ^= z(y);
+          i[0] = (rb & m) ^ k[4];
+          i[1] = (((rb << 4) | (rb >>> 28)) & m) ^ k[5];
+          p(a, o, e);
+          p(b, q, f);
+          lb ^= z(y);
+          i[0] = (lb & m) ^ k[6];
+          i[1] = (((lb << 4) | (lb >>> 28)) & m) ^ k[7];
+          p(a, o, e);
+          p(b, q, f);
+          rb ^= z(y);
+          i[0] = (rb & m) ^ k[8];
+          i[1] = (((rb << 4) | (rb >>> 28)) & m) ^ k[9];
+          p(a, o, e);
+          p(b, q, f);
+          lb ^= z(y);
+          i[0] = (lb & m) ^ k[10];
+          i[1] = (((lb << 4) | (lb >>> 28)) & m) ^ k[11];
+          p(a, o, e);
+          p(b, q, f);
+          rb ^= z(y);
+          i[0] = (rb & m) ^ k[12];
+          i[1] = (((rb << 4) | (rb >>> 28)) & m) ^ k[13];
+          p(a, o, e);
+          p(b, q, f);
+          lb ^= z(y);
+          i[0] = (lb & m) ^ k[14];
+          i[1] = (((lb << 4) | (lb >>> 28)) & m) ^ k[15];
+          p(a, o, e);
+          p(b, q, f);
+          rb ^= z(y);
+          i[0] = (rb & m) ^ k[16];
+          i[1] = (((rb << 4) | (rb >>> 28)) & m) ^ k[17];
+          p(a, o, e);
+          p(b, q, f);
+          lb ^= z(y);
+          i[0] = (lb & m) ^ k[18];
+          i[1] = (((lb << 4) | (lb >>> 28)) & m) ^ k[19];
+          p(a, o, e);
+          p(b, q, f);
+          rb ^= z(y);
+          i[0] = (rb & m) ^ k[20];
+          i[1] = (((rb << 4) | (rb >>> 28)) & m) ^ k[21];
+          p(a, o, e);
+          p(b, q, f);
+          lb ^= z(y);
+          i[0] = (lb & m) ^ k[22];
+          i[1] = (((lb << 4) | (lb >>> 28)) & m) ^ k[23];
+          p(a, o, e);
+          p(b, q, f);
+          rb ^= z(y);
+          i[0] = (rb & m) ^ k[24];
+          i[1] = (((rb << 4) | (rb >>> 28)) & m) ^ k[25];
+          p(a, o, e);
+          p(b, q, f);
+          lb ^= z(y);
+          i[0] = (lb & m) ^ k[26];
+          i[1] = (((lb << 4) | (lb >>> 28)) & m) ^ k[27];
+          p(a, o, e);
+          p(b, q, f);
+          rb ^= z(y);
+          i[0] = (rb & m) ^ k[28];
+          i[1] = (((rb << 4) | (rb >>> 28)) & m) ^ k[29];
+          p(a, o, e);
+          p(b, q, f);
+          lb ^= z(y);
+          i[0] = (lb & m) ^ k[30];
+          i[1] = (((lb << 4) | (lb >>> 28)) & m) ^ k[31];
+          p(a, o, e);
+          p(b, q, f);
+          rb ^= z(y);
+          // The preoutput is R16 || L16: the next pass or block starts from it.
+          t = lb;
+          lb = rb;
+          rb = t;
+        }
       }
+      lb = (lb << 1) | (lb >>> 31);
+      rb = (rb << 1) | (rb >>> 31);
+      // IP^-1: the swaps of IP in reverse order.
+      t = ((lb >>> 1) ^ rb) & 0x55555555;
+      rb ^= t;
+      lb ^= t << 1;
+      t = ((rb >>> 8) ^ lb) & 0x00ff00ff;
+      lb ^= t;
+      rb ^= t << 8;
+      t = ((rb >>> 2) ^ lb) & 0x33333333;
+      lb ^= t;
+      rb ^= t << 2;
+      t = ((lb >>> 16) ^ rb) & 0x0000ffff;
+      rb ^= t;
+      lb ^= t << 16;
+      t = ((lb >>> 4) ^ rb) & 0x0f0f0f0f;
+      rb ^= t;
+      lb ^= t << 4;
+      dst[dstOff] = lb >>> 24;
+      dst[dstOff + 1] = lb >>> 16;
+      dst[dstOff + 2] = lb >>> 8;
+      dst[dstOff + 3] = lb;
+      dst[dstOff + 4] = rb >>> 24;
+      dst[dstOff + 5] = rb >>> 16;
+      dst[dstOff + 6] = rb >>> 8;
+      dst[dstOff + 7] = rb;
     }
-    l = (l << 1) | (l >>> 31);
-    r = (r << 1) | (r >>> 31);
-    // IP^-1: the swaps of IP in reverse order.
-    t = ((l >>> 1) ^ r) & 0x55555555;
-    r ^= t;
-    l ^= t << 1;
-    t = ((r >>> 8) ^ l) & 0x00ff00ff;
-    l ^= t;
-    r ^= t << 8;
-    t = ((r >>> 2) ^ l) & 0x33333333;
-    l ^= t;
-    r ^= t << 2;
-    t = ((l >>> 16) ^ r) & 0x0000ffff;
-    r ^= t;
-    l ^= t << 16;
-    t = ((l >>> 4) ^ r) & 0x0f0f0f0f;
-    r ^= t;
-    l ^= t << 4;
-    dst[dstOff] = l >>> 24;
-    dst[dstOff + 1] = l >>> 16;
-    dst[dstOff + 2] = l >>> 8;
-    dst[dstOff + 3] = l;
-    dst[dstOff + 4] = r >>> 24;
-    dst[dstOff + 5] = r >>> 16;
-    dst[dstOff + 6] = r >>> 8;
-    dst[dstOff + 7] = r;
   }
 }
 
