@@ -51,9 +51,14 @@ export function checkInitialize(card: PurseCard): number {
   return purse;
 }
 
-/** Copies keyIndex, amount and terminal id from INITIALIZE data into the session. */
+/**
+ * Copies keyIndex, amount and terminal id from INITIALIZE data into the session, and where the
+ * findKey() just before found the keys (CREDIT and DEBIT take them from there).
+ */
 export function startSession(card: PurseCard, purse: number, txType: number, balance: number, counter: number): void {
   const s = card.session;
+  s.keyAt = card.store.keyAt;
+  s.tacAt = card.store.alsoAt;
   const cmd = card.cmd as CommandApdu;
   const b = cmd.buf;
   const d = cmd.dataOff;
@@ -122,7 +127,7 @@ function credit(card: PurseCard): number {
   const good = equalCt(card.expectedMac, 0, b, mac2, MAC_LEN);
   fill(card.expectedMac, 0, MAC_LEN, 0);
   if (!good) return SW.PURSE_MAC_INVALID;
-  if (!st.findKey(KEY_TYPE_TAC, KEY_TYPE_TAC, s.keyIndex)) return SW.PURSE_MAC_UNAVAILABLE;
+  st.takeKey(s.tacAt); // INITIALIZE found it (findKey's alsoType)
 
   const newBalance = s.balance + s.amount;
   const n = st.next;

@@ -72,7 +72,9 @@ function debit(card: PurseCard): number {
   const dateTime = serial + TERMINAL_SERIAL_LEN;
   const mac1 = dateTime + DATE_TIME_LEN;
   if (st.balance(s.purse) !== s.balance || st.offlineCounter(s.purse) !== s.counter) return SW.ERR_CONDITIONS_NOT_SATISFIED;
-  if (!st.findKey(KEY_TYPE_PURCHASE, KEY_TYPE_PURCHASE, s.keyIndex)) return SW.PURSE_KEY_INDEX_NOT_SUPPORTED;
+  // The keys INITIALIZE found (9403 there when the index has no purchase or TAC key), taken
+  // without a search: KEYS never changes under a session
+  st.takeKey(s.keyAt);
   card.crypto.startPurchase(st.key, s.random, 0, s.counter, b, serial);
   st.wipeKey();
   let sw = st.spendMacTry();
@@ -81,7 +83,7 @@ function debit(card: PurseCard): number {
   const good = equalCt(card.expectedMac, 0, b, mac1, MAC_LEN);
   fill(card.expectedMac, 0, MAC_LEN, 0);
   if (!good) return SW.PURSE_MAC_INVALID;
-  if (!st.findKey(KEY_TYPE_TAC, KEY_TYPE_TAC, s.keyIndex)) return SW.PURSE_MAC_UNAVAILABLE;
+  st.takeKey(s.tacAt);
 
   const n = st.next;
   st.stage();

@@ -65,6 +65,13 @@ export class PurseStore {
   /** `key` may hold a key: findKey() found one and no wipeKey() has run since. */
   keyHeld = false;
   /**
+   * Where in the KEYS record the last findKey() that returned true found its key (keyAt) and the
+   * entry of `alsoType` (alsoAt): INITIALIZE keeps both in the session, and CREDIT or DEBIT takes
+   * its keys from there (takeKey) instead of searching again. Nothing rewrites KEYS (`keys`).
+   */
+  keyAt = 0;
+  alsoAt = 0;
+  /**
    * The KEYS record, read by the first findKey and kept: install writes it and nothing rewrites it
    * (a reinstalled card is a new instance). Kept in RAM like the key schedules (docs/board.md
    * "Keys in RAM"): a tap then reads no key record from flash.
@@ -122,18 +129,31 @@ export class PurseStore {
     for (let at = 0; at + KEY_ENTRY_LEN <= n && !(found && also); at += KEY_ENTRY_LEN) {
       if (this.keys[at + KEY_AT_INDEX] !== index) continue;
       const t = this.keys[at + KEY_AT_TYPE];
-      if (t === alsoType) also = true;
+      if (t === alsoType && !also) {
+        this.alsoAt = at;
+        also = true;
+      }
       if (t === type && !found) {
         copy(this.keys, at + KEY_AT_VALUE, this.key, 0, KEY_VALUE_LEN);
         this.keyHeld = true;
         this.keyVersion = this.keys[at + KEY_AT_VERSION];
         this.keyAlgorithm = this.keys[at + KEY_AT_ALGORITHM];
+        this.keyAt = at;
         found = true;
       }
     }
     if (found && also) return true;
     this.wipeKey();
     return false;
+  }
+
+  /**
+   * Copies the key of the KEYS entry at `at` (a keyAt or alsoAt of an earlier findKey) into `key`,
+   * without a search; keyVersion and keyAlgorithm are left as they are.
+   */
+  takeKey(at: number): void {
+    copy(this.keys, at + KEY_AT_VALUE, this.key, 0, KEY_VALUE_LEN);
+    this.keyHeld = true;
   }
 
   wipeKey(): void {

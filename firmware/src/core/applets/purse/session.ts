@@ -40,6 +40,9 @@ export class PurseSession {
   /** Balance and counter when INITIALIZE answered (they go into the MACs and the log). */
   balance = 0;
   counter = 0;
+  /** Where INITIALIZE found its load or purchase key and the TAC key in the KEYS record (PurseStore.takeKey). */
+  keyAt = 0;
+  tacAt = 0;
   readonly terminalId = new Uint8Array(TERMINAL_ID_LEN);
   readonly random = new Uint8Array(RANDOM_LEN);
   /** `random` and `terminalId` hold a transaction's data (set by whoever fills them), until back in IDLE. */
