@@ -53,19 +53,20 @@ function initialize(card: PurseCard): number {
 /**
  * The command table: CLA and INS of command i at 2i and 2i+1, its handler at HANDLERS[i]. Flat
  * bytes instead of one object per command: on Espruino each object and field is a JsVar for as
- * long as the firmware runs, a Uint8Array's bytes share a few.
+ * long as the firmware runs, a Uint8Array's bytes share a few. A tap's commands first: process()
+ * walks the table from the top, ~8 loop units an entry.
  */
 const CLA_INS = new Uint8Array([
-  CLA_PROPRIETARY, INS_GET_BALANCE, // GET BALANCE
-  CLA_PROPRIETARY, INS_INITIALIZE, // INITIALIZE FOR LOAD/PURCHASE
-  CLA_PROPRIETARY, INS_CREDIT_FOR_LOAD, // CREDIT FOR LOAD
   CLA_PROPRIETARY, INS_DEBIT_FOR_PURCHASE, // DEBIT FOR PURCHASE
+  CLA_PROPRIETARY, INS_INITIALIZE, // INITIALIZE FOR LOAD/PURCHASE
+  CLA_PROPRIETARY, INS_GET_BALANCE, // GET BALANCE
+  CLA_PROPRIETARY, INS_CREDIT_FOR_LOAD, // CREDIT FOR LOAD
   CLA_PROPRIETARY, INS_GET_TRANSACTION_PROVE, // GET TRANSACTION PROVE
   CLA_ISO, INS_READ_BINARY, // READ BINARY
   CLA_ISO, INS_READ_RECORD, // READ RECORD
   CLA_ISO, INS_VERIFY, // VERIFY
 ]);
-const HANDLERS: Handler[] = [getBalance, initialize, creditForLoad, debitForPurchase, getTransactionProve, readBinary, readRecord, verifyPin];
+const HANDLERS: Handler[] = [debitForPurchase, initialize, getBalance, creditForLoad, getTransactionProve, readBinary, readRecord, verifyPin];
 
 export class PurseApplet implements Applet {
   private readonly card: PurseCard;
