@@ -184,6 +184,10 @@ export class Log {
     e[at + 5] = addr & 0xff;
     e[at + 6] = shr(len, 8) & 0xff;
     e[at + 7] = len & 0xff;
+    // A value of the same length on the same page leaves the page's live bytes as they are (a
+    // purse's STATE, log and card-manager records have fixed lengths, and most debits find their
+    // older versions on the head page)
+    if (oldAt === newAt && oldLen === len) return;
     // recordSpace(oldLen) off the old page, recordSpace(len) onto the new one
     const live = this.live;
     let n = oldLen + RECORD_HEADER_SIZE + RECORD_CRC32_SIZE + 3;
