@@ -241,8 +241,11 @@ export class Store {
     if (this.txn.seq !== 0) throw new Error('store.spendTally: a transaction is open');
     const i = this.findKey(type, id);
     if (i < 0) return -1;
-    const len = this.index.lenAt(i);
-    const addr = this.index.addrAt(i);
+    // lenAt(i) and addrAt(i) written out (a call costs Espruino a scope: a purse spends a byte a debit)
+    const e = this.index.entries;
+    const at = i * 8;
+    const len = (e[at + 6] << 8) | e[at + 7];
+    const addr = (e[at + 3] << 16) | (e[at + 4] << 8) | e[at + 5];
     let n = -1;
     if (spent >= 0 && spent < len) {
       // The header (its tally flag) and the value up to byte `spent`: one read, no count.
