@@ -175,7 +175,7 @@ export class WordDes implements BlockCipher {
 
   setKey(key: Uint8Array, off: number, len: number): void {
     if (len !== 8) throw new Error('DES key: expected 8 bytes, got ' + len);
-    assertRange('DES key', key, off, len);
+    if (off < 0 || off + 8 > key.length) assertRange('DES key', key, off, len); // throws (see run())
     // PC-1 (FIPS 46-3 §3, parity bits dropped) into the 28-bit halves C and D: PC-1 is the 8 x 8
     // bit matrix of the key bytes transposed (C the bit columns 1, 2, 3 and half of 4 read from the
     // last byte up, D the columns 7, 6, 5 and the other half of 4), done as three rounds of bit-group

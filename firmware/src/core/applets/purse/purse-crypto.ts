@@ -15,7 +15,7 @@
  * MAC = single-DES CBC-MAC, ICV 0, 80-padding, leftmost 4 bytes (crypto/pboc.ts). The load TAC
  * layout is from memory of JR/T 0025, not a retrieved source (docs/standards.md says so too).
  */
-import { copy, fill, writeU16, writeU31 } from '../../bytes';
+import { writeU16, writeU31 } from '../../bytes';
 import { PBOC_SESSION_KEY_LEN, PbocCrypto } from '../../crypto/pboc';
 
 export const TERMINAL_ID_LEN = 6;
@@ -40,6 +40,10 @@ export interface PurseMacFields {
   terminalId: Uint8Array;
 }
 
+/**
+ * Copies and wipes go through the views' own set and fill (native on Espruino; the portable
+ * core's Uint8Array subset has both), not the byte helpers, which add a call each on the tap.
+ */
 export class PurseCrypto {
   private readonly pboc: PbocCrypto;
   private readonly sessionKey = new Uint8Array(PBOC_SESSION_KEY_LEN);
@@ -59,7 +63,7 @@ export class PurseCrypto {
   /** SESLK from the 16-byte DLK at dlk[0]. */
   startLoad(dlk: Uint8Array, random: Uint8Array, rOff: number, onlineCounter: number): void {
     this.dirty = true;
-    copy(random, rOff, this.input, 0, RANDOM_LEN);
+    this.input.set(random.subarray(rOff, rOff + RANDOM_LEN), 0);
     writeU16(this.input, 4, onlineCounter);
     this.input[6] = 0x80;
     this.input[7] = 0x00;
@@ -69,7 +73,7 @@ export class PurseCrypto {
   /** SESPK from the 16-byte DPK at dpk[0]; termSerial[sOff..] is the 4-byte terminal transaction serial. */
   startPurchase(dpk: Uint8Array, random: Uint8Array, rOff: number, offlineCounter: number, termSerial: Uint8Array, sOff: number): void {
     this.dirty = true;
-    copy(random, rOff, this.input, 0, RANDOM_LEN);
+    this.input.set(random.subarray(rOff, rOff + RANDOM_LEN), 0);
     writeU16(this.input, 4, offlineCounter);
     this.input[6] = termSerial[sOff + 2];
     this.input[7] = termSerial[sOff + 3];
@@ -82,7 +86,7 @@ export class PurseCrypto {
     writeU31(m, 0, oldBalance);
     writeU31(m, 4, tx.amount);
     m[8] = tx.txType;
-    copy(tx.terminalId, 0, m, 9, TERMINAL_ID_LEN);
+    m.set(tx.terminalId.subarray(0, TERMINAL_ID_LEN), 9);
     this.pboc.mac(this.sessionKey, m, 15, out, outOff);
   }
 
@@ -92,8 +96,8 @@ export class PurseCrypto {
     const m = this.msg;
     writeU31(m, 0, tx.amount);
     m[4] = tx.txType;
-    copy(tx.terminalId, 0, m, 5, TERMINAL_ID_LEN);
-    copy(dateTime, dOff, m, 11, DATE_TIME_LEN);
+    m.set(tx.terminalId.subarray(0, TERMINAL_ID_LEN), 5);
+    m.set(dateTime.subarray(dOff, dOff + DATE_TIME_LEN), 11);
     this.pboc.mac(this.sessionKey, m, 18, out, 0);
   }
 
@@ -111,8 +115,8 @@ export class PurseCrypto {
     writeU16(m, 4, onlineCounter);
     writeU31(m, 6, tx.amount);
     m[10] = tx.txType;
-    copy(tx.terminalId, 0, m, 11, TERMINAL_ID_LEN);
-    copy(dateTime, dOff, m, 17, DATE_TIME_LEN);
+    m.set(tx.terminalId.subarray(0, TERMINAL_ID_LEN), 11);
+    m.set(dateTime.subarray(dOff, dOff + DATE_TIME_LEN), 17);
     this.tac(dtk, 24, out);
   }
 
@@ -122,9 +126,9 @@ export class PurseCrypto {
     const m = this.msg;
     writeU31(m, 0, tx.amount);
     m[4] = tx.txType;
-    copy(tx.terminalId, 0, m, 5, TERMINAL_ID_LEN);
-    copy(termSerial, sOff, m, 11, TERMINAL_SERIAL_LEN);
-    copy(dateTime, dOff, m, 15, DATE_TIME_LEN);
+    m.set(tx.terminalId.subarray(0, TERMINAL_ID_LEN), 5);
+    m.set(termSerial.subarray(sOff, sOff + TERMINAL_SERIAL_LEN), 11);
+    m.set(dateTime.subarray(dOff, dOff + DATE_TIME_LEN), 15);
     this.tac(dtk, 22, out);
   }
 
@@ -132,14 +136,14 @@ export class PurseCrypto {
   clear(): void {
     if (!this.dirty) return;
     this.pboc.endSession();
-    fill(this.sessionKey, 0, PBOC_SESSION_KEY_LEN, 0);
-    fill(this.input, 0, 8, 0);
-    fill(this.msg, 0, MAX_MESSAGE, 0);
+    this.sessionKey.fill(0, 0, PBOC_SESSION_KEY_LEN);
+    this.input.fill(0, 0, 8);
+    this.msg.fill(0, 0, MAX_MESSAGE);
     this.dirty = false;
   }
 
   private tac(dtk: Uint8Array, len: number, out: Uint8Array): void {
     this.pboc.tac(dtk, this.msg, len, out);
-    fill(this.msg, 0, MAX_MESSAGE, 0);
+    this.msg.fill(0, 0, MAX_MESSAGE);
   }
 }
