@@ -174,8 +174,9 @@ describe('platform restart', () => {
     expect(installedRows(w, seSerial)).toBe(1);
   });
 
-  it('a terminal restarted mid-LOAD (SE session lost) makes the job start over: still one installed card', async () => {
-    world = await flowWorld();
+  /** A terminal restarted (its SE's session lost) at the second sequence's PoR. */
+  async function terminalReboot(sequenceWindow: number): Promise<{ done: { state: string; attempts: number; total_blocks: number | null }; t: Terminal; w: FlowWorld; seSerial: string }> {
+    world = await flowWorld({ dpu: { ...FAST, sequenceWindow } });
     const w = world;
     const bundle = await w.provision('term-1');
     let rebooted: Promise<Terminal> | null = null;
@@ -188,11 +189,33 @@ describe('platform restart', () => {
     const job = w.dpu.requestDownload('term-1', 'transit', 'test');
     while (rebooted === null) await new Promise((r) => setTimeout(r, 5));
     const t = await (rebooted as Promise<Terminal>);
-    const done = await w.dpu.waitFor(job.id);
+    return { done: await w.dpu.waitFor(job.id), t, w, seSerial: bundle.se.serial };
+  }
+
+  function askedOwnCard(w: FlowWorld): boolean[] {
+    return w.lines.filter((l) => l.includes('"dpu.job.installed.asked"')).map((l) => (JSON.parse(l) as { own: boolean }).own);
+  }
+
+  it('a terminal restarted mid-LOAD (SE session lost), one sequence in flight, makes the job start over: still one installed card', async () => {
+    const { done, t, w, seSerial } = await terminalReboot(1);
     expect(done.state).toBe('done');
     expect(done.attempts).toBe(1);
+    // Asked first which card holds the application: none yet (download-job.ts ownCardInstalled).
+    expect(askedOwnCard(w)[0]).toBe(false);
     expect(t.cards()).toHaveLength(1);
-    expect(installedRows(w, bundle.se.serial)).toBe(1);
+    expect(installedRows(w, seSerial)).toBe(1);
+  });
+
+  it('a terminal restarted after its SE ran the whole script, before the PoRs went up (window of 4): the job finds its card installed and ends without loading it again', async () => {
+    const { done, t, w, seSerial } = await terminalReboot(4);
+    expect(done.state).toBe('done');
+    expect(done.attempts).toBe(0);
+    expect(w.lines.some((l) => l.includes('dpu.job.restart'))).toBe(false);
+    expect(askedOwnCard(w)).toEqual([true]);
+    // The rebooted terminal's SE was given at most the first resent command (refused: no session), no second install.
+    expect(t.relay.relayed).toBeLessThanOrEqual(1);
+    expect(t.cards()).toHaveLength(1);
+    expect(installedRows(w, seSerial)).toBe(1);
   });
 });
 

@@ -214,3 +214,60 @@ describe('session opening', () => {
     rowsMatch(w, t, job.card_serial as string);
   });
 });
+
+/** The PoR of COMPLETE: after the script's four sequences (transit: 16 commands, four a sequence). */
+const COMPLETE_POR = FIRST_SCRIPT_POR + 4;
+
+describe('completion without waiting for the disk', () => {
+  /**
+   * The platform restarted as COMPLETE's PoR was about to go up (the MCU had run it, ending the
+   * SE's session), after `cut` rewrote what a power cut leaves of the job's unsynced commits.
+   */
+  async function cutAtComplete(cut: (job: Job<DownloadContext>) => void): Promise<{ w: FlowWorld; t: Terminal; job: Job<DownloadContext>; firstRef: number }> {
+    let restarted: Promise<void> | null = null;
+    let firstRef = -1;
+    const { w, t, jobId } = await download(async (n, frame, send) => {
+      if (n === COMPLETE_POR && restarted === null) {
+        const job = getJob<DownloadContext>(world!.platform.db, jobId)!;
+        expect(job.state).toBe('completing');
+        firstRef = job.context.relayRef;
+        cut(job);
+        restarted = world!.restartPlatform();
+        return;
+      }
+      await send(frame);
+    });
+    while (restarted === null) await new Promise((r) => setTimeout(r, 5));
+    await restarted;
+    const job = await w.dpu.waitFor<DownloadContext>(jobId);
+    expect(job.state).toBe('done');
+    expect(job.attempts).toBe(0);
+    expect(w.lines.some((l) => l.includes('dpu.job.restart'))).toBe(false);
+    expect(issued(w)).toBe(1);
+    rowsMatch(w, t, job.card_serial as string);
+    return { w, t, job, firstRef };
+  }
+
+  it('a power cut took back the move to completing and the last progress after COMPLETE ran: resumed in loading, the job finds the SE without a session, asks which card holds the application, finds its own and ends; nothing is installed again', async () => {
+    const { t, job, firstRef } = await cutAtComplete((j) => {
+      // What the database holds once the unsynced commits after the second sequence's are lost.
+      world!.platform.db.prepare("UPDATE jobs SET state = 'loading', acked_block = 7 WHERE id = ?").run(j.id);
+    });
+    expect(job.context.relayRef).toBe(firstRef);
+    // The first resent sequence's first command reached the SE (refused: no session), nothing more.
+    expect(t.relay.relayed).toBe((job.total_blocks as number) + BEFORE_SCRIPT + 1);
+  });
+
+  it('a power cut took back every move after the package (loading, progress, completing) after COMPLETE ran: the opening asks first which card holds the application, finds its own and ends; the SE is given nothing again', async () => {
+    let script = 0;
+    const { t, job, firstRef } = await cutAtComplete((j) => {
+      script = j.total_blocks as number;
+      world!.platform.db.prepare("UPDATE jobs SET state = 'opening', acked_block = -1, total_blocks = NULL, context = ? WHERE id = ?").run(
+        JSON.stringify({ ...j.context, seed: null, deleteAid: null }),
+        j.id,
+      );
+    });
+    expect(job.context.relayRef).not.toBe(firstRef);
+    expect(t.relay.relayed).toBe(script + BEFORE_SCRIPT);
+  });
+});

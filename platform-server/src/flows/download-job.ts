@@ -20,7 +20,8 @@
  *                          committed as the answers come (without waiting for the disk: jobs.ts
  *                          recordProgress)
  *   last       completing  the MCU reports the card-manager record of the installed card; cards and
- *                          installations rows are written under the lease's fencing token
+ *                          installations rows are written under the lease's fencing token; the
+ *                          move here does not wait for the disk (ownCardInstalled says why that is safe)
  *
  * A command whose PoR does not come (dropped link) is sent again, byte for byte; the MCU answers a
  * repeat from memory (core/mcu/download.ts). A resumed job in 'loading' derives its session again
@@ -36,6 +37,7 @@ import { OP_COMPLETE, RESULT_OK } from '../../../firmware/src/core/mcu/relay-mes
 import { CARD_NUMBER_LEN, CM_BALANCE, CM_CARD_NUMBER, CM_RECORD_LEN, CM_VERSION } from '../../../firmware/src/core/se/card-manager';
 import { SLOT_COUNT } from '../../../firmware/src/core/se/records';
 import { audit } from '../db/audit';
+import { DatabaseUnavailableError } from '../db/port';
 import { nowIso } from '../db/database';
 import { getDevice } from '../db/devices';
 import type { Platform } from '../platform-home';
@@ -46,7 +48,7 @@ import { IssuerError, type IssuedPackage } from '../../../contracts/issuer';
 import type { IssuerDirectory } from './issuers/issuer-directory';
 import { inSession, jobMachine, startOpening, type JobMachine, type StepEnv } from './job-steps';
 import { createJob, getJob, listJobs, recordProgress, updateJob, type Job } from './jobs';
-import { SEQ_AFTER_OPEN, registryEntries, statusCommand, type RelayContext } from './se-relay';
+import { SEQ_AFTER_OPEN, SessionLost, registryEntries, statusCommand, type RelayContext } from './se-relay';
 
 export interface DownloadContext extends RelayContext {
   /** Load file AID to DELETE (with its applications) before loading, when the SE already holds the application or package. */
@@ -110,6 +112,12 @@ const REGISTRY_OK = [SW.OK, SW.ERR_REFERENCED_DATA_NOT_FOUND];
  * context (issuePackage), so an opening that runs again does not ask the issuer again.
  */
 async function openAndTarget(env: StepEnv, job: Job<DownloadContext>, issuers: IssuerDirectory): Promise<Job<DownloadContext>> {
+  // An opening that runs again may follow a power cut that took back every move after the
+  // package's commit, the install and COMPLETE included (neither waits for the disk).
+  if (job.context.pkg !== null) {
+    const installed = await ownCardInstalled(env, job);
+    if (installed !== null) return recordInstalled(env, job, installed);
+  }
   const issued = job.context.pkg === null ? issuePackage(env.p, env.log, issuers, job, env.seSerial) : Promise.resolve(storedPackage(env.p, job.id, job.context.pkg));
   issued.catch(() => {}); // awaited below, or before the opening's error goes up
   let opened: Awaited<ReturnType<typeof env.relay.open>>;
@@ -170,23 +178,71 @@ function choose(env: StepEnv, job: Job<DownloadContext>, apps: Uint8Array, files
  * (se-relay.ts protectedSequences); acked_block moves to the last command of the sequences
  * answered, in order, committed without waiting for the disk (recordProgress). The grouping
  * depends on the script alone, so a job resumed from acked_block sends the same sequences byte for
- * byte, and the MCU answers the one it ran last from memory.
+ * byte, and the MCU answers the one it ran last from memory. A session lost here may be one COMPLETE
+ * ended before a power cut took back the move to completing: the job asks which card the SE holds
+ * before it starts over (ownCardInstalled).
  */
 async function load(env: StepEnv, job: Job<DownloadContext>): Promise<Job<DownloadContext>> {
   const script = buildInstallScript(storedPackage(env.p, job.id, job.context.pkg as PackageInfo), job.context.deleteAid);
   const plains = script.map((c) => c.apdu);
   const accepted = [statusCommand(P1_STATUS_APPS), statusCommand(P1_STATUS_LOAD_FILES)];
   for (let i = 0; i <= job.acked_block && i < script.length; i++) accepted.push(plains[i]);
-  return inSession(env, job, accepted, async (channel) => {
-    const total = script.length + SEQ_SCRIPT + 1;
-    await env.relay.protectedSequences(job, channel, SEQ_SCRIPT, plains, job.acked_block + 1, [SW.OK], total, () => env.ensureServed(job), (last) => {
-      // The last sequence's answer and the move to completing are one commit; before it, progress
-      // alone, which the next sequence does not wait to be on disk for (jobs.ts recordProgress).
-      job = last + 1 < script.length ? recordProgress(env.p.db, job, last) : updateJob(env.p.db, job, { ackedBlock: last, state: 'completing' });
-      env.log('dpu.job.progress', { jobId: job.id, acked: last + 1, total: script.length, command: script[last].name });
+  // Without a card number to tell its own card by (ownCardInstalled), the move waits for the disk.
+  const unsynced = (job.context.pkg as PackageInfo).cardNumber !== null;
+  try {
+    return await inSession(env, job, accepted, async (channel) => {
+      const total = script.length + SEQ_SCRIPT + 1;
+      await env.relay.protectedSequences(job, channel, SEQ_SCRIPT, plains, job.acked_block + 1, [SW.OK], total, () => env.ensureServed(job), (last) => {
+        // The last sequence's answer and the move to completing are one commit; before it, progress
+        // alone; COMPLETE and the next sequences do not wait for either to be on disk (jobs.ts recordProgress).
+        job = last + 1 < script.length ? recordProgress(env.p.db, job, last) : updateJob(env.p.db, job, { ackedBlock: last, state: 'completing', unsynced });
+        env.log('dpu.job.progress', { jobId: job.id, acked: last + 1, total: script.length, command: script[last].name });
+      });
+      return job.state === 'completing' ? job : updateJob(env.p.db, job, { state: 'completing', unsynced });
     });
-    return job.state === 'completing' ? job : updateJob(env.p.db, job, { state: 'completing' });
-  });
+  } catch (err) {
+    if (!(err instanceof SessionLost)) throw err;
+    // The SE's session is gone: COMPLETE may have ended it after a power cut took back the move
+    // to completing. The card the SE holds says whether the install is done.
+    let installed: Uint8Array | null = null;
+    try {
+      installed = await ownCardInstalled(env, job);
+    } catch (probe) {
+      if (probe instanceof DatabaseUnavailableError) throw probe;
+      env.log('dpu.job.probe.failed', { jobId: job.id, error: (probe as Error).message });
+    }
+    if (installed === null) throw err;
+    return recordInstalled(env, job, installed);
+  }
+}
+
+/**
+ * The MCU's answer to COMPLETE (slot | card-manager record) when the card holding the package's
+ * instance is this job's own, by the card number the issuer gave its package; else null (no card
+ * holds it, another card does (one the script replaces), or the package names no card number).
+ *
+ * Why a job asks: the moves to loading and to completing and the script's progress commit without
+ * waiting for the disk, so COMPLETE leaves as soon as the last sequence is answered, and a power
+ * cut may take all of them back after COMPLETE ran. The SE then holds the installed card and no
+ * session (COMPLETE ended it), and the job resumes in 'loading' (its sequences find no session:
+ * SessionLost) or 'opening' (the registry shows the card, which the script would DELETE and
+ * install again). Asked first, the MCU names the card, and the job writes the outcome COMPLETE
+ * would have given: the install runs once. COMPLETE is a read the MCU answers in every state
+ * (core/mcu/download.ts); sent with a total past its seq, it ends no SE session, and the device
+ * announces no install.
+ */
+async function ownCardInstalled(env: StepEnv, job: Job<DownloadContext>): Promise<Uint8Array | null> {
+  const pkg = job.context.pkg;
+  if (pkg === null || pkg.cardNumber === null) return null;
+  const seq = SEQ_SCRIPT + (job.total_blocks ?? 0);
+  const answer = await env.relay.relayRaw(job, OP_COMPLETE, seq, Buffer.from(pkg.instanceAid, 'hex'), seq + 2);
+  const own = answer[0] === RESULT_OK && answer.length === 2 + CM_RECORD_LEN && cardNumberOf(answer.subarray(2)) === pkg.cardNumber.toLowerCase();
+  env.log('dpu.job.installed.asked', { jobId: job.id, own });
+  return own ? answer : null;
+}
+
+function cardNumberOf(record: Uint8Array): string {
+  return Buffer.from(record.subarray(CM_CARD_NUMBER, CM_CARD_NUMBER + CARD_NUMBER_LEN)).toString('hex');
 }
 
 /** COMPLETE: the MCU names the card holding the installed instance; its rows are written under the fencing token. */
@@ -195,11 +251,16 @@ async function complete(env: StepEnv, job: Job<DownloadContext>): Promise<Job<Do
   const seq = SEQ_SCRIPT + (job.total_blocks as number);
   const answer = await env.relay.relayRaw(job, OP_COMPLETE, seq, Buffer.from(pkg.instanceAid, 'hex'), seq + 1);
   if (answer[0] !== RESULT_OK || answer.length !== 2 + CM_RECORD_LEN) throw new Error('the terminal reports no card holding the installed application');
+  return recordInstalled(env, job, answer);
+}
+
+/** The outcome of COMPLETE's answer (slot | card-manager record): cards and installations rows and the job done, under the fencing token. */
+function recordInstalled(env: StepEnv, job: Job<DownloadContext>, answer: Uint8Array): Job<DownloadContext> {
   const slot = answer[1];
   const record = answer.subarray(2);
   const seSerial = env.seSerial.toLowerCase();
   const cardSerial = `${seSerial}${slot.toString(16).padStart(2, '0')}`;
-  const cardNumber = Buffer.from(record.subarray(CM_CARD_NUMBER, CM_CARD_NUMBER + CARD_NUMBER_LEN)).toString('hex');
+  const cardNumber = cardNumberOf(record);
   const balance = (record[CM_BALANCE] << 24) | (record[CM_BALANCE + 1] << 16) | (record[CM_BALANCE + 2] << 8) | record[CM_BALANCE + 3];
   const at = nowIso();
   const db = env.p.db;
