@@ -58,7 +58,19 @@ function inSchema(url: string, schema: string): string {
   return u.toString();
 }
 
-/** Current time as the schema stores it (ISO-8601 UTC). */
+let isoMs = -1;
+let iso = '';
+
+/**
+ * Current time as the schema stores it (ISO-8601 UTC, to the millisecond). The text of the last
+ * millisecond is kept: a job step writes its row, its event and an audit entry in the same
+ * millisecond, and formatting cost ten times reading the clock (~480 against ~50 ns here).
+ */
 export function nowIso(): string {
-  return new Date().toISOString();
+  const ms = Date.now();
+  if (ms !== isoMs) {
+    isoMs = ms;
+    iso = new Date(ms).toISOString();
+  }
+  return iso;
 }
