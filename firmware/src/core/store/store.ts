@@ -197,7 +197,54 @@ export class Store {
     if (len < 0 || len > this.log.maxValue || off < 0 || off + len > data.length) {
       throw new Error(`store.put: value data[${off}..${off + len}) invalid (buffer ${data.length}, max ${this.log.maxValue})`);
     }
-    return this.writeRecord(KIND_PUT, type, id, data, off, len, false);
+    const p = this.packEnd;
+    const txn = this.txn;
+    // recordSpace(len) written out (a call costs Espruino a scope)
+    let space = RECORD_HEADER_SIZE + len + RECORD_CRC32_SIZE + 3;
+    space -= space % 4;
+    if (p === 0 || p + space + TXN_TAIL > this.packLimit || txn.count >= KEPT_RECORDS) {
+      return this.writeRecord(KIND_PUT, type, id, data, off, len, false); // ends packing if it was on
+    }
+    // A SUB record in the packed transaction, here rather than in writeRecord (a call of seven
+    // parameters; a debit puts three times). The key's index position (-1 when it has none) is
+    // kept for commit; the TXN record it makes (if it commits now) must fit with the delete
+    // reserve and a COMMIT pair after it, as a put's record must: smallRoomAfter's first test
+    // (all of it in the head page) written out.
+    const log = this.log;
+    const hint = this.index.find(type * 65536 + id); // storeKey(type, id)
+    if (
+      this.txnFailed ||
+      (hint < 0 && this.index.count + this.txnNewKeys >= this.index.capacity) ||
+      (!(log.headPhys >= 0 && log.pageSize - log.headOff - p - space - TXN_TAIL - (COMMIT_SPACE - 1) >= STORE_DELETE_RESERVE + COMMIT_SPACE) &&
+        !smallRoomAfter(log, p + space + TXN_TAIL, STORE_DELETE_RESERVE + COMMIT_SPACE, log.headPhys))
+    ) {
+      this.txnFailed = true;
+      return false;
+    }
+    const out = log.out;
+    // The SUB header (_layout.ts) written out
+    out[p] = KIND_SUB;
+    out[p + 1] = shr(p, 8) & 0xff;
+    out[p + 2] = p & 0xff;
+    out[p + 3] = 0;
+    out[p + 4] = 0;
+    out[p + 5] = type;
+    out[p + 6] = shr(id, 8) & 0xff;
+    out[p + 7] = id & 0xff;
+    out[p + 8] = shr(len, 8) & 0xff;
+    out[p + 9] = len & 0xff;
+    out[p + 10] = 0;
+    out[p + 11] = 0;
+    copy(data, off, out, p + RECORD_HEADER_SIZE, len);
+    fill(out, p + RECORD_HEADER_SIZE + len, space - RECORD_HEADER_SIZE - len, ERASED);
+    const k = txn.kept;
+    const h = txn.count * KEPT_ENTRY + K_HINT;
+    k[h] = hint < 0 ? 0xff : shr(hint, 8) & 0xff;
+    k[h + 1] = hint < 0 ? 0xff : hint & 0xff;
+    txn.count++;
+    this.packEnd = p + space;
+    if (hint < 0) this.txnNewKeys++;
+    return true;
   }
 
   /**
@@ -369,8 +416,9 @@ export class Store {
   }
 
   /**
-   * put(), putTally() and remove() once their arguments are checked. tally: a tally of `len`
-   * unspent bytes, `data` unused. False, and the transaction failed, when full.
+   * put() (a record that is not a packed transaction's SUB record), putTally() and remove() once
+   * their arguments are checked. tally: a tally of `len` unspent bytes, `data` unused. False, and
+   * the transaction failed, when full.
    */
   private writeRecord(kind: number, type: number, id: number, data: Uint8Array, off: number, len: number, tally: boolean): boolean {
     const log = this.log;
@@ -380,44 +428,8 @@ export class Store {
     // The key's index position (-1 when it has none), kept for commit. Not findKey(): the callers
     // have checked the store, the type and the id.
     const hint = kind === KIND_DEL ? -1 : this.index.find(type * 65536 + id); // storeKey(type, id)
-    const p = this.packEnd;
-    if (p > 0) {
-      if (kind === KIND_PUT && !tally && p + space + TXN_TAIL <= this.packLimit && this.txn.count < KEPT_RECORDS) {
-        // A SUB record in the packed transaction; the TXN record it makes (if it commits now) must
-        // fit with the delete reserve and a COMMIT pair after it, as a put's record must.
-        if (
-          this.txnFailed ||
-          (hint < 0 && this.index.count + this.txnNewKeys >= this.index.capacity) ||
-          !smallRoomAfter(log, p + space + TXN_TAIL, STORE_DELETE_RESERVE + COMMIT_SPACE, log.headPhys)
-        ) {
-          this.txnFailed = true;
-          return false;
-        }
-        const out = log.out;
-        // The SUB header (_layout.ts) written out: a call costs Espruino a scope
-        out[p] = KIND_SUB;
-        out[p + 1] = shr(p, 8) & 0xff;
-        out[p + 2] = p & 0xff;
-        out[p + 3] = 0;
-        out[p + 4] = 0;
-        out[p + 5] = type;
-        out[p + 6] = shr(id, 8) & 0xff;
-        out[p + 7] = id & 0xff;
-        out[p + 8] = shr(len, 8) & 0xff;
-        out[p + 9] = len & 0xff;
-        out[p + 10] = 0;
-        out[p + 11] = 0;
-        copy(data, off, out, p + RECORD_HEADER_SIZE, len);
-        fill(out, p + RECORD_HEADER_SIZE + len, space - RECORD_HEADER_SIZE - len, ERASED);
-        const k = this.txn.kept;
-        const h = this.txn.count * KEPT_ENTRY + K_HINT;
-        k[h] = hint < 0 ? 0xff : shr(hint, 8) & 0xff;
-        k[h + 1] = hint < 0 ? 0xff : hint & 0xff;
-        this.txn.count++;
-        this.packEnd = p + space;
-        if (hint < 0) this.txnNewKeys++;
-        return true;
-      }
+    // put() writes a packed transaction's SUB records itself; anything else ends the packing.
+    if (this.packEnd > 0) {
       this.unpack();
       if (this.txnFailed) return false;
     }
