@@ -9,6 +9,7 @@
  * counter + 1, log record, prove data and card-manager record go to flash in one commit.
  * tapcard's purses have no overdraft: the limit is always 000000.
  */
+import { shr } from '../../bits';
 import { copy, equalCt, fill, readU31, writeU16, writeU31 } from '../../bytes';
 import type { CommandApdu } from '../../apdu';
 import { KEY_TYPE_PURCHASE, KEY_TYPE_TAC } from '../../package/format';
@@ -40,9 +41,16 @@ export function initializeForPurchase(card: PurseCard): number {
   startSession(card, purse, card.txType(purse, false), balance, counter);
   const s = card.session;
   const r = rsp.buf;
-  writeU31(r, 0, balance);
-  writeU16(r, 4, counter);
-  fill(r, 6, 3, 0);
+  // writeU31, writeU16 and fill written out (a call costs Espruino a scope)
+  r[0] = shr(balance, 24) & 0x7f;
+  r[1] = shr(balance, 16) & 0xff;
+  r[2] = shr(balance, 8) & 0xff;
+  r[3] = balance & 0xff;
+  r[4] = shr(counter, 8) & 0xff;
+  r[5] = counter & 0xff;
+  r[6] = 0; // overdraft limit 000000
+  r[7] = 0;
+  r[8] = 0;
   r[9] = st.keyVersion;
   r[10] = st.keyAlgorithm;
   st.wipeKey();

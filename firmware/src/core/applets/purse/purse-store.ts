@@ -121,7 +121,7 @@ export class PurseStore {
    * the load or purchase key; `type` again when no other is needed): one pass over the key record.
    */
   findKey(type: number, alsoType: number, index: number): boolean {
-    this.wipeKey();
+    if (this.keyHeld) this.wipeKey(); // else `key` is zeros already: only takeKey and findKey fill it
     if (this.keysLen < 0) this.keysLen = this.store.get(this.ctx.dataType, REC_KEYS, this.keys, 0);
     const n = this.keysLen;
     let found = false;
