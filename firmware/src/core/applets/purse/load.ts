@@ -9,6 +9,7 @@
  * the log record, the GET TRANSACTION PROVE data and the card-manager record go to flash in one
  * commit. Any failure leaves the purse as it was.
  */
+import { shr } from '../../bits';
 import { copy, equalCt, fill, readU31, writeU16, writeU31 } from '../../bytes';
 import type { CommandApdu } from '../../apdu';
 import { KEY_TYPE_LOAD, KEY_TYPE_TAC } from '../../package/format';
@@ -151,9 +152,19 @@ function credit(card: PurseCard): number {
 export function writeLogEntry(card: PurseCard, dateTime: Uint8Array, dtOff: number): void {
   const s = card.session;
   const e = card.store.entry;
-  writeU16(e, LOG_COUNTER, s.counter);
-  fill(e, LOG_OVERDRAFT, 3, 0);
-  writeU31(e, LOG_AMOUNT, s.amount);
+  // writeU16, fill and writeU31 written out: every debit and credit writes one (a call costs
+  // Espruino a scope)
+  const c = s.counter;
+  const a = s.amount;
+  e[LOG_COUNTER] = shr(c, 8) & 0xff;
+  e[LOG_COUNTER + 1] = c & 0xff;
+  e[LOG_OVERDRAFT] = 0;
+  e[LOG_OVERDRAFT + 1] = 0;
+  e[LOG_OVERDRAFT + 2] = 0;
+  e[LOG_AMOUNT] = shr(a, 24) & 0x7f;
+  e[LOG_AMOUNT + 1] = shr(a, 16) & 0xff;
+  e[LOG_AMOUNT + 2] = shr(a, 8) & 0xff;
+  e[LOG_AMOUNT + 3] = a & 0xff;
   e[LOG_TYPE] = s.txType;
   copy(s.terminalId, 0, e, LOG_TERMINAL, TERMINAL_ID_LEN);
   copy(dateTime, dtOff, e, LOG_DATE_TIME, DATE_TIME_LEN);

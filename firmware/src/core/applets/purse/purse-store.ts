@@ -262,7 +262,11 @@ export class PurseStore {
     const e = this.entry;
     if (withTransaction) {
       r[CM_LAST_TYPE] = e[LOG_TYPE];
-      writeU31(r, CM_LAST_AMOUNT, readU31(e, LOG_AMOUNT));
+      // the amount's four bytes as the log record holds them (both 31-bit big-endian)
+      r[CM_LAST_AMOUNT] = e[LOG_AMOUNT];
+      r[CM_LAST_AMOUNT + 1] = e[LOG_AMOUNT + 1];
+      r[CM_LAST_AMOUNT + 2] = e[LOG_AMOUNT + 2];
+      r[CM_LAST_AMOUNT + 3] = e[LOG_AMOUNT + 3];
       r[CM_LAST_COUNTER] = e[LOG_COUNTER];
       r[CM_LAST_COUNTER + 1] = e[LOG_COUNTER + 1];
       copy(e, LOG_DATE_TIME, r, CM_LAST_DATETIME, DATETIME_LEN);
