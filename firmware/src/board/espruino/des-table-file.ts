@@ -1,5 +1,5 @@
 /**
- * The DES round tables (word-des.ts, 4,224 bytes) in a Storage file, read through
+ * The DES round tables (word-des.ts, 6,144 bytes) in a Storage file, read through
  * Storage.readArrayBuffer: on the board a view on memory-mapped flash, ~2 JsVars instead of the
  * ~250 the tables cost in RAM. Built and written at the first boot that finds the file missing,
  * of another size or with another CRC (a write cut by a power loss, another build's layout), then
@@ -18,7 +18,7 @@ import { crc32Of, type EspruinoStorage } from './espruino-api';
 import { buildDesTables, DES_TABLE_WORDS } from './word-des';
 
 /** CRC-32/ISO-HDLC of buildDesTables()'s bytes, little-endian words (test/board/des-table-file.test.ts checks it). */
-export const DES_TABLES_CRC = 0x3a52e778;
+export const DES_TABLES_CRC = 0xda750467;
 
 function checked(buffer: ArrayBuffer | undefined): ArrayBuffer | null {
   return buffer !== undefined && buffer.byteLength === 4 * DES_TABLE_WORDS && crc32Of(new Uint8Array(buffer)) === DES_TABLES_CRC ? buffer : null;

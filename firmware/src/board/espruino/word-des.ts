@@ -19,11 +19,11 @@
  *   the rounds, and so do the SP words. The scratch's bytes are read in memory order:
  *   little-endian, as on an ESP32 (Xtensa) and x86.
  * - PC-1 is a transpose of the key's 8 x 8 bit matrix, three rounds of bit-group swaps.
- * - The key schedule rotates the 28-bit halves C and D and reads PC-2 from chunk tables: five
- *   chunks of each half (6, 6, 6, 6 and 4 bits) give their share of both round-key words from one
- *   table each, ten lookups a round (it read fourteen nibbles from two tables each, 28 lookups).
+ * - The key schedule rotates the 28-bit halves C and D and reads PC-2 from chunk tables: four
+ *   7-bit chunks of each half give their share of both round-key words from one table each,
+ *   eight lookups a round (ten with 6-bit chunks; 28 when it read nibbles from two tables each).
  *
- * Tables: SP 2 x 256 words and PC-2 2 x (4 x 64 + 16) words, 4,224 bytes built once (DesTables); a
+ * Tables: SP 2 x 256 words and PC-2 2 x 4 x 128 words, 6,144 bytes built once (DesTables); a
  * keyed engine holds 32 words. Uses >>> and full 32-bit values, so it lives here, outside the portable core.
  */
 import { assertRange, type BlockCipher } from '../../core/crypto/block-cipher';
@@ -47,15 +47,15 @@ const GAP_BITS = 0x03020100;
 /** The halves without their gap bits (0xfcfcfcfc as a 32-bit integer literal). */
 const GAP_MASK = -50529028;
 /**
- * PC-2 tables, one per chunk of C or D: chunks 0-3 of a half are its bits 27..22, 21..16, 15..10
- * and 9..4 (64 entries), chunk 4 its bits 3..0 (16 entries). Entry v of a C chunk holds what the
- * chunk brings when it is v to the even round-key word (groups 0 2, high half) over what it brings
- * to the odd word (groups 1 3, high half, moved to the low half); entry v of a D chunk the even
- * word's low half (groups 4 6, moved to the high half) over the odd word's (groups 5 7).
+ * PC-2 tables, one per chunk of C or D: chunks 0-3 of a half are its bits 27..21, 20..14, 13..7
+ * and 6..0 (128 entries each). Entry v of a C chunk holds what the chunk brings when it is v to
+ * the even round-key word (groups 0 2, high half) over what it brings to the odd word (groups 1 3,
+ * high half, moved to the low half); entry v of a D chunk the even word's low half (groups 4 6,
+ * moved to the high half) over the odd word's (groups 5 7).
  */
-const PC2_CHUNK_BITS = [6, 6, 6, 6, 4];
-/** Words of the PC-2 tables: 4 x 64 + 16 per half. */
-const PC2_WORDS = 2 * (4 * 64 + 16);
+const PC2_CHUNK = 128;
+/** Words of the PC-2 tables: 4 x 128 per half. */
+const PC2_WORDS = 2 * 4 * PC2_CHUNK;
 /** Words in a table buffer: SP, then PC2_WORDS. */
 export const DES_TABLE_WORDS = SP_WORDS + PC2_WORDS;
 
@@ -86,23 +86,22 @@ export function buildDesTables(): Int32Array {
     const src = PC2[b] - 1; // 0..55 over C||D; C feeds b 0..23, D b 24..47
     const half = src < 28 ? 0 : 1;
     const bit = src - 28 * half; // 0 = the half's first (most significant) bit
-    const chunk = Math.floor(bit / 6);
-    const width = PC2_CHUNK_BITS[chunk];
-    const chunkBit = 1 << (width - 1 - (bit - 6 * chunk));
+    const chunk = Math.floor(bit / 7);
+    const chunkBit = 1 << (6 - (bit - 7 * chunk));
     const word = roundKeyBit(b);
     const odd = (Math.floor(b / 6) & 1) === 1;
     // C: even high half stays, odd high half moves down; D: even low half moves up, odd stays.
     const entryBit = half === 0 ? (odd ? word >>> 16 : word) : odd ? word : word << 16;
-    const base = SP_WORDS + half * (PC2_WORDS / 2) + 64 * chunk;
-    for (let v = 0; v < 1 << width; v++) {
+    const base = SP_WORDS + half * (PC2_WORDS / 2) + PC2_CHUNK * chunk;
+    for (let v = 0; v < PC2_CHUNK; v++) {
       if ((v & chunkBit) !== 0) t[base + v] |= entryBit;
     }
   }
   // The gap bits (GAP_BITS) ride in the last chunk's tables: C's entries give both words' high
   // halves (0x0302 each), D's their low halves (0x0100 each).
-  for (let v = 0; v < 16; v++) {
-    t[SP_WORDS + 4 * 64 + v] |= ((GAP_BITS >>> 16) * 0x10001) | 0;
-    t[SP_WORDS + PC2_WORDS / 2 + 4 * 64 + v] |= (GAP_BITS & 0xffff) * 0x10001;
+  for (let v = 0; v < PC2_CHUNK; v++) {
+    t[SP_WORDS + 3 * PC2_CHUNK + v] |= ((GAP_BITS >>> 16) * 0x10001) | 0;
+    t[SP_WORDS + PC2_WORDS / 2 + 3 * PC2_CHUNK + v] |= (GAP_BITS & 0xffff) * 0x10001;
   }
   return t;
 }
@@ -134,7 +133,7 @@ export class DesTables {
   /** SP for the even groups (0 2 4 6) and for the odd (1 3 5 7), 256 words each. */
   readonly even: Int32Array;
   readonly odd: Int32Array;
-  /** PC-2 chunk tables: C's chunks 0-4, then D's (PC2_CHUNK_BITS). */
+  /** PC-2 chunk tables: C's chunks 0-3, then D's (PC2_CHUNK entries each). */
   readonly pc2: Int32Array[] = [];
   /** A round's two words (the even groups' and the odd groups'), and their bytes. */
   readonly words = new Int32Array(2);
@@ -150,7 +149,7 @@ export class DesTables {
   constructor(buffer: ArrayBufferLike, map?: MapInPlace, sum?: SumOf) {
     this.even = new Int32Array(buffer, 0, 256);
     this.odd = new Int32Array(buffer, 4 * 256, 256);
-    for (let j = 0; j < 10; j++) this.pc2.push(new Int32Array(buffer, 4 * (SP_WORDS + 64 * j + (j < 5 ? 0 : -48)), j % 5 === 4 ? 16 : 64));
+    for (let j = 0; j < 8; j++) this.pc2.push(new Int32Array(buffer, 4 * (SP_WORDS + PC2_CHUNK * j), PC2_CHUNK));
     this.evenBytes = new Uint8Array(this.words.buffer, 0, 4);
     this.oddBytes = new Uint8Array(this.words.buffer, 4, 4);
     this.evenSp = new Int32Array(this.sp.buffer, 0, 4);
@@ -196,10 +195,10 @@ export class WordDes implements BlockCipher {
     // x now holds columns 1 2 3 4 (a byte each, the last key byte's bit first), y columns 5 6 7 8.
     const cx = x >>> 4;
     const dx = ((y & 0xff00) << 12) | ((y & 0xff0000) >>> 4) | ((y >>> 20) & 0xff0) | (x & 15);
-    // PC-2 from 6-bit chunks of C and D (the last chunk 4 bits), a table each (buildDesTables):
+    // PC-2 from 7-bit chunks of C and D, a table each (buildDesTables):
     // C feeds only round-key groups 0-3, which sit in the high halves of both words, D only groups
     // 4-7, in the low halves; so a C entry holds the even word's high half over the odd word's
-    // high half, a D entry the even word's low half over the odd word's, and each round is ten
+    // high half, a D entry the even word's low half over the odd word's, and each round is eight
     // lookups. The 16 rounds written out with their shifts (FIPS 46-3 §3 key schedule), in a block
     // whose own scope holds the names they read, most used first (run() says why).
     const pc = this.tables.pc2;
@@ -213,106 +212,104 @@ export class WordDes implements BlockCipher {
       const c1 = pc[1];
       const c2 = pc[2];
       const c3 = pc[3];
-      const c4 = pc[4];
-      const d0 = pc[5];
-      const d1 = pc[6];
-      const d2 = pc[7];
-      const d3 = pc[8];
-      const d4 = pc[9];
+      const d0 = pc[4];
+      const d1 = pc[5];
+      const d2 = pc[6];
+      const d3 = pc[7];
       c = ((c << 1) | (c >>> 27)) & HALF_MASK;
       d = ((d << 1) | (d >>> 27)) & HALF_MASK;
-      u = c0[c >>> 22] | c1[(c >>> 16) & 63] | c2[(c >>> 10) & 63] | c3[(c >>> 4) & 63] | c4[c & 15];
-      v = d0[d >>> 22] | d1[(d >>> 16) & 63] | d2[(d >>> 10) & 63] | d3[(d >>> 4) & 63] | d4[d & 15];
+      u = c0[c >>> 21] | c1[(c >>> 14) & 127] | c2[(c >>> 7) & 127] | c3[c & 127];
+      v = d0[d >>> 21] | d1[(d >>> 14) & 127] | d2[(d >>> 7) & 127] | d3[d & 127];
       k[0] = (u & HIGH_HALF) | (v >>> 16);
       k[1] = (u << 16) | (v & 0xffff);
       c = ((c << 1) | (c >>> 27)) & HALF_MASK;
       d = ((d << 1) | (d >>> 27)) & HALF_MASK;
-      u = c0[c >>> 22] | c1[(c >>> 16) & 63] | c2[(c >>> 10) & 63] | c3[(c >>> 4) & 63] | c4[c & 15];
-      v = d0[d >>> 22] | d1[(d >>> 16) & 63] | d2[(d >>> 10) & 63] | d3[(d >>> 4) & 63] | d4[d & 15];
+      u = c0[c >>> 21] | c1[(c >>> 14) & 127] | c2[(c >>> 7) & 127] | c3[c & 127];
+      v = d0[d >>> 21] | d1[(d >>> 14) & 127] | d2[(d >>> 7) & 127] | d3[d & 127];
       k[2] = (u & HIGH_HALF) | (v >>> 16);
       k[3] = (u << 16) | (v & 0xffff);
       c = ((c << 2) | (c >>> 26)) & HALF_MASK;
       d = ((d << 2) | (d >>> 26)) & HALF_MASK;
-      u = c0[c >>> 22] | c1[(c >>> 16) & 63] | c2[(c >>> 10) & 63] | c3[(c >>> 4) & 63] | c4[c & 15];
-      v = d0[d >>> 22] | d1[(d >>> 16) & 63] | d2[(d >>> 10) & 63] | d3[(d >>> 4) & 63] | d4[d & 15];
+      u = c0[c >>> 21] | c1[(c >>> 14) & 127] | c2[(c >>> 7) & 127] | c3[c & 127];
+      v = d0[d >>> 21] | d1[(d >>> 14) & 127] | d2[(d >>> 7) & 127] | d3[d & 127];
       k[4] = (u & HIGH_HALF) | (v >>> 16);
       k[5] = (u << 16) | (v & 0xffff);
       c = ((c << 2) | (c >>> 26)) & HALF_MASK;
       d = ((d << 2) | (d >>> 26)) & HALF_MASK;
-      u = c0[c >>> 22] | c1[(c >>> 16) & 63] | c2[(c >>> 10) & 63] | c3[(c >>> 4) & 63] | c4[c & 15];
-      v = d0[d >>> 22] | d1[(d >>> 16) & 63] | d2[(d >>> 10) & 63] | d3[(d >>> 4) & 63] | d4[d & 15];
+      u = c0[c >>> 21] | c1[(c >>> 14) & 127] | c2[(c >>> 7) & 127] | c3[c & 127];
+      v = d0[d >>> 21] | d1[(d >>> 14) & 127] | d2[(d >>> 7) & 127] | d3[d & 127];
       k[6] = (u & HIGH_HALF) | (v >>> 16);
       k[7] = (u << 16) | (v & 0xffff);
       c = ((c << 2) | (c >>> 26)) & HALF_MASK;
       d = ((d << 2) | (d >>> 26)) & HALF_MASK;
-      u = c0[c >>> 22] | c1[(c >>> 16) & 63] | c2[(c >>> 10) & 63] | c3[(c >>> 4) & 63] | c4[c & 15];
-      v = d0[d >>> 22] | d1[(d >>> 16) & 63] | d2[(d >>> 10) & 63] | d3[(d >>> 4) & 63] | d4[d & 15];
+      u = c0[c >>> 21] | c1[(c >>> 14) & 127] | c2[(c >>> 7) & 127] | c3[c & 127];
+      v = d0[d >>> 21] | d1[(d >>> 14) & 127] | d2[(d >>> 7) & 127] | d3[d & 127];
       k[8] = (u & HIGH_HALF) | (v >>> 16);
       k[9] = (u << 16) | (v & 0xffff);
       c = ((c << 2) | (c >>> 26)) & HALF_MASK;
       d = ((d << 2) | (d >>> 26)) & HALF_MASK;
-      u = c0[c >>> 22] | c1[(c >>> 16) & 63] | c2[(c >>> 10) & 63] | c3[(c >>> 4) & 63] | c4[c & 15];
-      v = d0[d >>> 22] | d1[(d >>> 16) & 63] | d2[(d >>> 10) & 63] | d3[(d >>> 4) & 63] | d4[d & 15];
+      u = c0[c >>> 21] | c1[(c >>> 14) & 127] | c2[(c >>> 7) & 127] | c3[c & 127];
+      v = d0[d >>> 21] | d1[(d >>> 14) & 127] | d2[(d >>> 7) & 127] | d3[d & 127];
       k[10] = (u & HIGH_HALF) | (v >>> 16);
       k[11] = (u << 16) | (v & 0xffff);
       c = ((c << 2) | (c >>> 26)) & HALF_MASK;
       d = ((d << 2) | (d >>> 26)) & HALF_MASK;
-      u = c0[c >>> 22] | c1[(c >>> 16) & 63] | c2[(c >>> 10) & 63] | c3[(c >>> 4) & 63] | c4[c & 15];
-      v = d0[d >>> 22] | d1[(d >>> 16) & 63] | d2[(d >>> 10) & 63] | d3[(d >>> 4) & 63] | d4[d & 15];
+      u = c0[c >>> 21] | c1[(c >>> 14) & 127] | c2[(c >>> 7) & 127] | c3[c & 127];
+      v = d0[d >>> 21] | d1[(d >>> 14) & 127] | d2[(d >>> 7) & 127] | d3[d & 127];
       k[12] = (u & HIGH_HALF) | (v >>> 16);
       k[13] = (u << 16) | (v & 0xffff);
       c = ((c << 2) | (c >>> 26)) & HALF_MASK;
       d = ((d << 2) | (d >>> 26)) & HALF_MASK;
-      u = c0[c >>> 22] | c1[(c >>> 16) & 63] | c2[(c >>> 10) & 63] | c3[(c >>> 4) & 63] | c4[c & 15];
-      v = d0[d >>> 22] | d1[(d >>> 16) & 63] | d2[(d >>> 10) & 63] | d3[(d >>> 4) & 63] | d4[d & 15];
+      u = c0[c >>> 21] | c1[(c >>> 14) & 127] | c2[(c >>> 7) & 127] | c3[c & 127];
+      v = d0[d >>> 21] | d1[(d >>> 14) & 127] | d2[(d >>> 7) & 127] | d3[d & 127];
       k[14] = (u & HIGH_HALF) | (v >>> 16);
       k[15] = (u << 16) | (v & 0xffff);
       c = ((c << 1) | (c >>> 27)) & HALF_MASK;
       d = ((d << 1) | (d >>> 27)) & HALF_MASK;
-      u = c0[c >>> 22] | c1[(c >>> 16) & 63] | c2[(c >>> 10) & 63] | c3[(c >>> 4) & 63] | c4[c & 15];
-      v = d0[d >>> 22] | d1[(d >>> 16) & 63] | d2[(d >>> 10) & 63] | d3[(d >>> 4) & 63] | d4[d & 15];
+      u = c0[c >>> 21] | c1[(c >>> 14) & 127] | c2[(c >>> 7) & 127] | c3[c & 127];
+      v = d0[d >>> 21] | d1[(d >>> 14) & 127] | d2[(d >>> 7) & 127] | d3[d & 127];
       k[16] = (u & HIGH_HALF) | (v >>> 16);
       k[17] = (u << 16) | (v & 0xffff);
       c = ((c << 2) | (c >>> 26)) & HALF_MASK;
       d = ((d << 2) | (d >>> 26)) & HALF_MASK;
-      u = c0[c >>> 22] | c1[(c >>> 16) & 63] | c2[(c >>> 10) & 63] | c3[(c >>> 4) & 63] | c4[c & 15];
-      v = d0[d >>> 22] | d1[(d >>> 16) & 63] | d2[(d >>> 10) & 63] | d3[(d >>> 4) & 63] | d4[d & 15];
+      u = c0[c >>> 21] | c1[(c >>> 14) & 127] | c2[(c >>> 7) & 127] | c3[c & 127];
+      v = d0[d >>> 21] | d1[(d >>> 14) & 127] | d2[(d >>> 7) & 127] | d3[d & 127];
       k[18] = (u & HIGH_HALF) | (v >>> 16);
       k[19] = (u << 16) | (v & 0xffff);
       c = ((c << 2) | (c >>> 26)) & HALF_MASK;
       d = ((d << 2) | (d >>> 26)) & HALF_MASK;
-      u = c0[c >>> 22] | c1[(c >>> 16) & 63] | c2[(c >>> 10) & 63] | c3[(c >>> 4) & 63] | c4[c & 15];
-      v = d0[d >>> 22] | d1[(d >>> 16) & 63] | d2[(d >>> 10) & 63] | d3[(d >>> 4) & 63] | d4[d & 15];
+      u = c0[c >>> 21] | c1[(c >>> 14) & 127] | c2[(c >>> 7) & 127] | c3[c & 127];
+      v = d0[d >>> 21] | d1[(d >>> 14) & 127] | d2[(d >>> 7) & 127] | d3[d & 127];
       k[20] = (u & HIGH_HALF) | (v >>> 16);
       k[21] = (u << 16) | (v & 0xffff);
       c = ((c << 2) | (c >>> 26)) & HALF_MASK;
       d = ((d << 2) | (d >>> 26)) & HALF_MASK;
-      u = c0[c >>> 22] | c1[(c >>> 16) & 63] | c2[(c >>> 10) & 63] | c3[(c >>> 4) & 63] | c4[c & 15];
-      v = d0[d >>> 22] | d1[(d >>> 16) & 63] | d2[(d >>> 10) & 63] | d3[(d >>> 4) & 63] | d4[d & 15];
+      u = c0[c >>> 21] | c1[(c >>> 14) & 127] | c2[(c >>> 7) & 127] | c3[c & 127];
+      v = d0[d >>> 21] | d1[(d >>> 14) & 127] | d2[(d >>> 7) & 127] | d3[d & 127];
       k[22] = (u & HIGH_HALF) | (v >>> 16);
       k[23] = (u << 16) | (v & 0xffff);
       c = ((c << 2) | (c >>> 26)) & HALF_MASK;
       d = ((d << 2) | (d >>> 26)) & HALF_MASK;
-      u = c0[c >>> 22] | c1[(c >>> 16) & 63] | c2[(c >>> 10) & 63] | c3[(c >>> 4) & 63] | c4[c & 15];
-      v = d0[d >>> 22] | d1[(d >>> 16) & 63] | d2[(d >>> 10) & 63] | d3[(d >>> 4) & 63] | d4[d & 15];
+      u = c0[c >>> 21] | c1[(c >>> 14) & 127] | c2[(c >>> 7) & 127] | c3[c & 127];
+      v = d0[d >>> 21] | d1[(d >>> 14) & 127] | d2[(d >>> 7) & 127] | d3[d & 127];
       k[24] = (u & HIGH_HALF) | (v >>> 16);
       k[25] = (u << 16) | (v & 0xffff);
       c = ((c << 2) | (c >>> 26)) & HALF_MASK;
       d = ((d << 2) | (d >>> 26)) & HALF_MASK;
-      u = c0[c >>> 22] | c1[(c >>> 16) & 63] | c2[(c >>> 10) & 63] | c3[(c >>> 4) & 63] | c4[c & 15];
-      v = d0[d >>> 22] | d1[(d >>> 16) & 63] | d2[(d >>> 10) & 63] | d3[(d >>> 4) & 63] | d4[d & 15];
+      u = c0[c >>> 21] | c1[(c >>> 14) & 127] | c2[(c >>> 7) & 127] | c3[c & 127];
+      v = d0[d >>> 21] | d1[(d >>> 14) & 127] | d2[(d >>> 7) & 127] | d3[d & 127];
       k[26] = (u & HIGH_HALF) | (v >>> 16);
       k[27] = (u << 16) | (v & 0xffff);
       c = ((c << 2) | (c >>> 26)) & HALF_MASK;
       d = ((d << 2) | (d >>> 26)) & HALF_MASK;
-      u = c0[c >>> 22] | c1[(c >>> 16) & 63] | c2[(c >>> 10) & 63] | c3[(c >>> 4) & 63] | c4[c & 15];
-      v = d0[d >>> 22] | d1[(d >>> 16) & 63] | d2[(d >>> 10) & 63] | d3[(d >>> 4) & 63] | d4[d & 15];
+      u = c0[c >>> 21] | c1[(c >>> 14) & 127] | c2[(c >>> 7) & 127] | c3[c & 127];
+      v = d0[d >>> 21] | d1[(d >>> 14) & 127] | d2[(d >>> 7) & 127] | d3[d & 127];
       k[28] = (u & HIGH_HALF) | (v >>> 16);
       k[29] = (u << 16) | (v & 0xffff);
       c = ((c << 1) | (c >>> 27)) & HALF_MASK;
       d = ((d << 1) | (d >>> 27)) & HALF_MASK;
-      u = c0[c >>> 22] | c1[(c >>> 16) & 63] | c2[(c >>> 10) & 63] | c3[(c >>> 4) & 63] | c4[c & 15];
-      v = d0[d >>> 22] | d1[(d >>> 16) & 63] | d2[(d >>> 10) & 63] | d3[(d >>> 4) & 63] | d4[d & 15];
+      u = c0[c >>> 21] | c1[(c >>> 14) & 127] | c2[(c >>> 7) & 127] | c3[c & 127];
+      v = d0[d >>> 21] | d1[(d >>> 14) & 127] | d2[(d >>> 7) & 127] | d3[d & 127];
       k[30] = (u & HIGH_HALF) | (v >>> 16);
       k[31] = (u << 16) | (v & 0xffff);
     }
