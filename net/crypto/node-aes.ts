@@ -7,26 +7,36 @@
  * Modes, CMAC and the SCP03 KDF stay in the core on top of this.
  *
  * Creating an OpenSSL context expands the key and costs about as much as several SoftAes blocks, so
- * the contexts are made once per key, on first use, and reused:
- * - ECB encrypt and decrypt contexts for single blocks and for cbcDecrypt (one ECB decryption of all
- *   blocks, then the XOR with the previous ciphertext of SP 800-38A §6.2);
- * - a CBC encrypt context for cbcMac and cbcEncrypt. OpenSSL keeps its chaining value (the last
- *   ciphertext block) between calls, so a call under another IV feeds its first block XORed with
- *   the IV and that chaining value: E(P1 xor IV xor last xor last) = E(P1 xor IV); the other
- *   blocks chain as usual.
- * wipe() zeroes the key copy and drops the contexts; OpenSSL frees their key schedules when they are
- * collected.
+ * the contexts are made once per key, on first use, and reused, and a key that only encrypts (a
+ * CMAC key: subkeys, absorbed blocks and the last block) gets one context, not two:
+ * - a CBC encrypt context for everything that encrypts: cbcMac, cbcEncrypt and single blocks.
+ *   OpenSSL keeps its chaining value (the last ciphertext block) between calls, so a call under
+ *   another IV feeds its first block XORed with the IV and that chaining value:
+ *   E(P1 xor IV xor last xor last) = E(P1 xor IV); the other blocks chain as usual. A single block
+ *   is the same with a zero IV: E(P xor last xor last) = E(P), the ECB encryption of SP 800-38A §6.1;
+ * - an ECB decrypt context for single blocks and cbcDecrypt (one ECB decryption of all blocks, then
+ *   the XOR with the previous ciphertext of SP 800-38A §6.2).
+ * The input of an encryption is staged in one module scratch buffer (grown to the longest input
+ * seen), so a call allocates only the output OpenSSL returns.
+ * wipe() zeroes the key copy and drops the contexts; OpenSSL frees their key schedules when they
+ * are collected.
  */
 import { createCipheriv, createDecipheriv, type Cipher, type Decipher } from 'node:crypto';
 import { assertRange, type BlockCipher } from '../../firmware/src/core/crypto/block-cipher';
 
 const BLOCK = 16;
 const ZERO_IV = Buffer.alloc(BLOCK);
+/**
+ * The staged input of an encryption (first block pre-XORed; see the header), shared by every
+ * cipher: calls are synchronous and never re-entered, and it is zeroed after each.
+ */
+let scratch = Buffer.alloc(2 * BLOCK);
+/** The same for one block. */
+const oneBlock = Buffer.alloc(BLOCK);
 
 export class NodeAes implements BlockCipher {
   readonly blockSize = BLOCK;
   private key: Buffer | null = null;
-  private ecbEncrypt: Cipher | null = null;
   private ecbDecrypt: Decipher | null = null;
   private cbc: Cipher | null = null;
   /** The CBC context's chaining value: its last output block (zero IV at creation). */
@@ -41,7 +51,8 @@ export class NodeAes implements BlockCipher {
 
   encryptBlock(src: Uint8Array, srcOff: number, dst: Uint8Array, dstOff: number): void {
     checkBlocks(src, srcOff, BLOCK, dst, dstOff, BLOCK);
-    dst.set(this.encryptor().update(src.subarray(srcOff, srcOff + BLOCK)), dstOff);
+    const out = this.chainedEncrypt(ZERO_IV, 0, src, srcOff, BLOCK);
+    dst.set(out, dstOff);
   }
 
   decryptBlock(src: Uint8Array, srcOff: number, dst: Uint8Array, dstOff: number): void {
@@ -77,7 +88,6 @@ export class NodeAes implements BlockCipher {
   wipe(): void {
     this.key?.fill(0);
     this.key = null;
-    this.ecbEncrypt = null;
     this.ecbDecrypt = null;
     this.cbc = null;
     this.cbcChain.fill(0);
@@ -92,11 +102,6 @@ export class NodeAes implements BlockCipher {
     return `aes-${this.keyOrThrow().length * 8}-${mode}`;
   }
 
-  private encryptor(): Cipher {
-    if (this.ecbEncrypt === null) this.ecbEncrypt = unpadded(createCipheriv(this.algorithm('ecb'), this.keyOrThrow(), null));
-    return this.ecbEncrypt;
-  }
-
   private decryptor(): Decipher {
     if (this.ecbDecrypt === null) this.ecbDecrypt = unpadded(createDecipheriv(this.algorithm('ecb'), this.keyOrThrow(), null));
     return this.ecbDecrypt;
@@ -104,18 +109,24 @@ export class NodeAes implements BlockCipher {
 
   /**
    * CBC encryption of src[srcOff..+len) under iv in one call on the kept context (see the header):
-   * the first block goes in XORed with the IV and the context's chaining value.
+   * the first block goes in XORed with the IV and the context's chaining value. Returns OpenSSL's
+   * output (len bytes); the chaining value is its last block.
    */
   private chainedEncrypt(iv: Uint8Array, ivOff: number, src: Uint8Array, srcOff: number, len: number): Buffer {
     if (this.cbc === null) {
       this.cbc = unpadded(createCipheriv(this.algorithm('cbc'), this.keyOrThrow(), ZERO_IV));
       this.cbcChain.fill(0);
     }
-    const input = Buffer.from(src.subarray(srcOff, srcOff + len));
-    for (let i = 0; i < BLOCK; i++) input[i] ^= iv[ivOff + i] ^ this.cbcChain[i];
+    if (scratch.length < len) scratch = Buffer.alloc(len);
+    const input = len === BLOCK ? oneBlock : len === scratch.length ? scratch : scratch.subarray(0, len);
+    const chain = this.cbcChain;
+    for (let i = 0; i < BLOCK; i++) input[i] = src[srcOff + i] ^ iv[ivOff + i] ^ chain[i];
+    if (len > BLOCK) input.set(src.subarray(srcOff + BLOCK, srcOff + len), BLOCK);
     const out = this.cbc.update(input);
-    input.fill(0);
-    out.copy(this.cbcChain, 0, len - BLOCK);
+    // Loops, not fill/copy: for a block or two they cost less than a call into Node's C++.
+    for (let i = 0; i < len; i++) input[i] = 0;
+    const last = len - BLOCK;
+    for (let i = 0; i < BLOCK; i++) chain[i] = out[last + i];
     return out;
   }
 }
