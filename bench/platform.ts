@@ -17,7 +17,8 @@
  * (bench/_platform-workers.ts), each with its bare replay through a fresh mosquitto; skipped with a
  * SKIPPED line when either binary is missing.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { P1_STATUS_ISD } from '../firmware/src/core/gp/constants';
@@ -210,6 +211,34 @@ function mb(bytes: number): number {
   return bytes / 1048576;
 }
 
+/**
+ * TAPCARD_BENCH_FLEET_CPU_PROF=DIR: a V8 CPU profile of this process (the fleet: the terminals'
+ * MQTT clients, MCUs and SEs) over the timed phase alone, written to
+ * DIR/fleet-<terminals>-<pid>.cpuprofile (the platform process has TAPCARD_BENCH_CPU_PROF); with
+ * TAPCARD_BENCH_FLEET_HEAP_PROF=1 as well, a sampling allocation profile (.heapprofile, objects the
+ * collector took kept in it) instead. Returns its stop, or null when not asked for.
+ */
+async function fleetProfile(terminals: number): Promise<(() => Promise<void>) | null> {
+  const dir = process.env.TAPCARD_BENCH_FLEET_CPU_PROF;
+  if (dir === undefined || dir === '') return null;
+  const session = new Session();
+  session.connect();
+  const heap = process.env.TAPCARD_BENCH_FLEET_HEAP_PROF === '1';
+  if (heap) {
+    await session.post('HeapProfiler.enable');
+    await session.post('HeapProfiler.startSampling', { samplingInterval: 4096, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
+  } else {
+    await session.post('Profiler.enable');
+    await session.post('Profiler.start');
+  }
+  return async () => {
+    const profile = heap ? (await session.post('HeapProfiler.stopSampling')).profile : (await session.post('Profiler.stop')).profile;
+    session.disconnect();
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(path.join(dir, `fleet-${terminals}-${process.pid}.${heap ? 'heapprofile' : 'cpuprofile'}`), JSON.stringify(profile));
+  };
+}
+
 function cpuSeconds(c: CpuFigure): number {
   return (c.userMs + c.systemMs) / 1000;
 }
@@ -260,6 +289,7 @@ async function runFleet(n: number, setup: Setup): Promise<FleetFigure> {
       if (rss > rssPeak) rssPeak = rss;
     }, MEMORY_SAMPLE_MS);
     await server.mark();
+    const stopProfile = await fleetProfile(n);
     const cpu0 = process.cpuUsage();
     const start = process.hrtime.bigint();
     stage(`${label}: jobs running`);
@@ -273,6 +303,7 @@ async function runFleet(n: number, setup: Setup): Promise<FleetFigure> {
     }
     const ms = msSince(start);
     const fleetCpu = process.cpuUsage(cpu0);
+    await stopProfile?.();
     const platform = await server.usage();
     if (server instanceof WorkerPool) services = server.services();
     const totals = times.map((t) => t.total);
