@@ -10,7 +10,7 @@ import { softPbocCrypto } from '../firmware/src/core/crypto/soft-pboc';
 import { encodeBcd } from '../firmware/src/core/package/bcd';
 import { encodeLoadFileDataBlock, encodePackageBody, type PackageSpec } from '../firmware/src/core/package/builder';
 import { makePackageSpec } from '../firmware/src/core/package/card-package';
-import { diversifyPurseKeys, type PurseCardKeys } from '../firmware/src/core/package/card-keys';
+import { diversifyPurseKey } from '../firmware/src/core/package/card-keys';
 import { devTransitMasterKeys } from '../firmware/src/core/package/dev-keys';
 import { APP_CLASS_TRANSIT } from '../firmware/src/core/se/package-header';
 import { GpSession } from '../host/gp/gp-session';
@@ -101,17 +101,29 @@ function u32(n: number): string {
   return n.toString(16).padStart(8, '0');
 }
 
-/** The transit server's security module for one card: builds the APDUs a POS sends, with their MACs. */
+/** What a TransitHost is made for: the card keys it diversifies (JR/T 0025: one per transaction type). */
+export type TransitUse = 'load' | 'purchase';
+
+/**
+ * The transit server's security module for one card: builds the APDUs a POS sends, with their MACs.
+ * It diversifies, when made, the card's keys for the transactions it is made for (both by default;
+ * the platform bench taps each card once, for a load); the TAC key is never used here.
+ */
 export class TransitHost {
-  private readonly crypto = new PurseCrypto(softPbocCrypto());
-  private readonly keys: PurseCardKeys;
+  private readonly crypto: PurseCrypto;
+  private readonly loadKey: Uint8Array | null;
+  private readonly purchaseKey: Uint8Array | null;
   private readonly keyIndex: number;
   readonly selectApdu: Uint8Array;
   private serial = 0;
 
-  constructor(spec: PackageSpec, cardNumber = CARD_NUMBER) {
+  constructor(spec: PackageSpec, cardNumber = CARD_NUMBER, uses: readonly TransitUse[] = ['load', 'purchase']) {
     const master = devTransitMasterKeys();
-    this.keys = diversifyPurseKeys(master, fromHex(cardNumber));
+    const pboc = softPbocCrypto();
+    const number = fromHex(cardNumber);
+    this.loadKey = uses.includes('load') ? diversifyPurseKey(pboc, master.load, number) : null;
+    this.purchaseKey = uses.includes('purchase') ? diversifyPurseKey(pboc, master.purchase, number) : null;
+    this.crypto = new PurseCrypto(pboc);
     this.keyIndex = master.keyIndex;
     const aid = toHex(spec.instanceAid);
     this.selectApdu = fromHex(`00a40400${(aid.length / 2).toString(16).padStart(2, '0')}${aid}00`);
@@ -127,7 +139,7 @@ export class TransitHost {
     const counter = (initData[4] << 8) | initData[5];
     const serial = fromHex(u32(++this.serial));
     const mac = new Uint8Array(4);
-    this.crypto.startPurchase(this.keys.purchase, initData, 11, counter, serial, 0);
+    this.crypto.startPurchase(keyFor('purchase', this.purchaseKey), initData, 11, counter, serial, 0);
     this.crypto.transactionMac({ amount, txType: TX_PURCHASE_EP, terminalId: TERMINAL_ID }, dateTime, 0, mac);
     return fromHex(`805401000f${toHex(serial)}${toHex(dateTime)}${toHex(mac)}08`);
   }
@@ -142,12 +154,17 @@ export class TransitHost {
     const balance = (initData[0] << 24) | (initData[1] << 16) | (initData[2] << 8) | initData[3];
     const counter = (initData[4] << 8) | initData[5];
     const mac = new Uint8Array(4);
-    this.crypto.startLoad(this.keys.load, initData, 8, counter);
+    this.crypto.startLoad(keyFor('load', this.loadKey), initData, 8, counter);
     this.crypto.loadMac1({ amount, txType: TX_LOAD_EP, terminalId: TERMINAL_ID }, balance, mac, 0);
     if (toHex(mac) !== toHex(initData, 12, 4)) throw new Error('INITIALIZE FOR LOAD: the card\'s MAC1 does not verify');
     this.crypto.transactionMac({ amount, txType: TX_LOAD_EP, terminalId: TERMINAL_ID }, dateTime, 0, mac);
     return fromHex(`805200000b${toHex(dateTime)}${toHex(mac)}04`);
   }
+}
+
+function keyFor(use: TransitUse, key: Uint8Array | null): Uint8Array {
+  if (key === null) throw new Error(`this transit host was not made for ${use} transactions`);
+  return key;
 }
 
 function hex8(n: number): string {

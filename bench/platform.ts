@@ -32,7 +32,8 @@ import { fmt, machineInfo, maxOf, msSince, percentile, type BenchOptions, type B
 import type { BareFigure } from './_platform-bare';
 import { ServerProcess, replayApart, type JobOutcome } from './_platform-apart';
 import { frameCount, frameOctets, type FrameLog } from './_platform-frames';
-import { BENCH_APPLICATION_ID, PLATFORM_BLOCK_SIZE, sizedTransitPackage, type IssuedCard } from './_platform-issuer';
+import { BENCH_APPLICATION_ID, PLATFORM_BLOCK_SIZE, sizedTransitPackage } from './_platform-issuer';
+import type { PackageSpec } from '../firmware/src/core/package/builder';
 import { Progress } from './_platform-progress';
 import { startBenchTerminal, startBenchTerminals } from './_platform-world';
 import type { Usage } from './_platform-process';
@@ -164,8 +165,14 @@ function readIsdStatus(session: { send(cmd: Uint8Array, len: number, out: Uint8A
   if (m < 2 || out[m - 2] !== 0x90 || out[m - 1] !== 0x00) throw new Error('GET STATUS in the permission session failed');
 }
 
-async function rechargeTap(terminal: Terminal, card: IssuedCard): Promise<void> {
-  const host = new TransitHost(card.pkg.spec, card.cardNumber);
+/**
+ * SELECT / INITIALIZE FOR LOAD / CREDIT FOR LOAD on the installed card. The transit host selects the
+ * instance AID of the bench package (the application's, the same for every card the bench issuer
+ * issues: core/package/aids.ts) and checks MAC1 and computes MAC2 with the load key diversified from
+ * this card's number, so a card installed with another number fails the tap.
+ */
+async function rechargeTap(terminal: Terminal, spec: PackageSpec, cardNumber: string): Promise<void> {
+  const host = new TransitHost(spec, cardNumber, ['load']);
   const out = new Uint8Array(MAX_RESPONSE_LEN);
   const transmit: Transmit = async (apdu) => out.slice(0, terminal.se.transceive(apdu, apdu.length, out));
   expectOk('SELECT', await transmit(host.selectApdu));
@@ -173,12 +180,12 @@ async function rechargeTap(terminal: Terminal, card: IssuedCard): Promise<void> 
   expectOk('CREDIT FOR LOAD', await transmit(host.credit(init, RECHARGE_FEN, DATE_TIME)));
 }
 
-/** The package the bench issuer made for this card number (it is a function of the number). */
-function issuedCard(cardNumber: string): IssuedCard {
-  return { cardNumber, pkg: sizedTransitPackage(PACKAGE_BYTES, PLATFORM_BLOCK_SIZE, cardNumber) };
-}
-
-async function oneJob(server: PlatformUnderTest, terminal: Terminal): Promise<JobTimes & { card: IssuedCard }> {
+/**
+ * One terminal's job. `spec`: the bench package's spec, which the bench issuer's packages share but
+ * for the card number (the package is a function of the number; the instance AID the tap selects
+ * does not depend on it), made once per fleet, not once per job.
+ */
+async function oneJob(server: PlatformUnderTest, terminal: Terminal, spec: PackageSpec): Promise<JobTimes & { cardNumber: string }> {
   const start = process.hrtime.bigint();
   await terminal.withPermission((s) => readIsdStatus(s));
   const permission = msSince(start);
@@ -187,10 +194,9 @@ async function oneJob(server: PlatformUnderTest, terminal: Terminal): Promise<Jo
   if (job.state !== 'done') throw new Error(`download for ${terminal.deviceId} failed: ${job.error}`);
   const download = msSince(start) - permission;
   if (job.cardNumber === null) throw new Error(`no package was issued for ${terminal.deviceId}`);
-  const card = issuedCard(job.cardNumber);
-  await rechargeTap(terminal, card);
+  await rechargeTap(terminal, spec, job.cardNumber);
   const total = msSince(start);
-  return { total, permission, download, tap: total - permission - download, card };
+  return { total, permission, download, tap: total - permission - download, cardNumber: job.cardNumber };
 }
 
 /** job(item) for every item, `limit` at a time, each next one as soon as one is done; results in item order. */
@@ -272,7 +278,10 @@ async function runFleet(n: number, setup: Setup): Promise<FleetFigure> {
     const terminalOptions = { flashPages: light ? LIGHT_FLASH_PAGES : undefined, porTimeoutMs };
     const warmTerminal = (await startBenchTerminal(warm, server.brokerUrl, stateRoot, terminalOptions)).terminal;
     terminals.push(warmTerminal);
-    const { card: sample } = await oneJob(server, warmTerminal);
+    const { spec } = sizedTransitPackage(PACKAGE_BYTES, PLATFORM_BLOCK_SIZE);
+    const { cardNumber: sampleNumber } = await oneJob(server, warmTerminal, spec);
+    // The warm-up card's package as the issuer built it, for the figures (size, LOAD blocks).
+    const sample = sizedTransitPackage(PACKAGE_BYTES, PLATFORM_BLOCK_SIZE, sampleNumber);
     stage(`${label}: devices enrolled, warm-up job done; connecting terminals`);
     const timed: Terminal[] = [];
     const progress = new Progress(n);
@@ -296,7 +305,7 @@ async function runFleet(n: number, setup: Setup): Promise<FleetFigure> {
     let times: JobTimes[];
     progress.timing();
     try {
-      times = await atMost(light ? LIGHT_JOBS_AT_ONCE : timed.length, timed, (t) => oneJob(server, t).then((j) => progress.jobDone(j), (err: unknown) => progress.jobFailed(err)));
+      times = await atMost(light ? LIGHT_JOBS_AT_ONCE : timed.length, timed, (t) => oneJob(server, t, spec).then((j) => progress.jobDone(j), (err: unknown) => progress.jobFailed(err)));
     } finally {
       clearInterval(sampler);
       progress.stop();
@@ -321,8 +330,8 @@ async function runFleet(n: number, setup: Setup): Promise<FleetFigure> {
       jobsPerS: n / (ms / 1000),
       jobMs: { p50: percentile(totals, 50), p99: percentile(totals, 99), max: maxOf(totals) },
       downloadMs: { p50: percentile(downloads, 50), p99: percentile(downloads, 99) },
-      packageBytes: sample.pkg.file.length,
-      loadBlocks: loadBlockCount(sample.pkg.file.length, PLATFORM_BLOCK_SIZE),
+      packageBytes: sample.file.length,
+      loadBlocks: loadBlockCount(sample.file.length, PLATFORM_BLOCK_SIZE),
       platform: { cpu: cpuFigure(platform.cpuUserMs, platform.cpuSystemMs, ms), rssStartMB: platform.rssStartMB, rssPeakMB: platform.rssPeakMB, heapPeakMB: platform.heapPeakMB },
       fleet: { cpu: cpuFigure(fleetCpu.user / 1000, fleetCpu.system / 1000, ms), rssPeakMB: mb(rssPeak) },
       messages,
