@@ -24,9 +24,31 @@ export const DEV_KVN = 0x30;
 export const DEFAULT_FLASH_PAGES = 256;
 export const STATE_FILE = 'se-flash.bin';
 
+/** Octets drawn from node:crypto at a time for nodeRandom. */
+const RANDOM_POOL = 4096;
+const pool = Buffer.alloc(RANDOM_POOL);
+let poolUsed = RANDOM_POOL;
+
+/**
+ * node:crypto's CSPRNG behind the core's Random port (the board's is E.hwRand), drawn RANDOM_POOL
+ * octets at a time: one randomFillSync costs about 4 us of CPU here whatever its length, and the SE
+ * and the MCU ask for 8 octets at a time (challenges, a purse transaction's random), so a terminal
+ * spent that per request. Each pooled octet is handed out once and zeroed in the pool as it goes;
+ * requests longer than the pool are filled directly.
+ */
 export const nodeRandom: Random = {
   fill(out, off, len) {
-    randomFillSync(out, off, len);
+    if (len > RANDOM_POOL) {
+      randomFillSync(out, off, len);
+      return;
+    }
+    if (poolUsed + len > RANDOM_POOL) {
+      randomFillSync(pool);
+      poolUsed = 0;
+    }
+    out.set(pool.subarray(poolUsed, poolUsed + len), off);
+    pool.fill(0, poolUsed, poolUsed + len);
+    poolUsed += len;
   },
 };
 
