@@ -49,7 +49,7 @@ export class Progress {
   private line(text: string): void {
     if (this.terminals <= QUIET_MAX) return;
     const s = ((Date.now() - this.t0) / 1000).toFixed(0);
-    const rss = (process.memoryUsage().rss / 1048576).toFixed(0);
+    const rss = (process.memoryUsage.rss() / 1048576).toFixed(0);
     console.error(`platform bench, ${fmt(this.terminals)} terminals, ${s} s: ${text} (fleet rss ${rss} MB)`);
   }
 }

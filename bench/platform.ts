@@ -292,9 +292,9 @@ async function runFleet(n: number, setup: Setup): Promise<FleetFigure> {
       devices.push({ bundle: bundles[i], frames: s.frames });
     });
 
-    let rssPeak = process.memoryUsage().rss;
+    let rssPeak = process.memoryUsage.rss();
     const sampler = setInterval(() => {
-      const rss = process.memoryUsage().rss;
+      const rss = process.memoryUsage.rss();
       if (rss > rssPeak) rssPeak = rss;
     }, MEMORY_SAMPLE_MS);
     await server.mark();

@@ -104,6 +104,8 @@ export class Terminal implements McuShell {
   private closed = false;
   /** Frames waiting for the counters to be durable, the last one's turn; null when none waits. */
   private held: Promise<void> | null = null;
+  /** The SE's serial in hex, for the log (made once, not per permission). */
+  private readonly seSerial: string;
 
   private constructor(
     readonly deviceId: string,
@@ -114,6 +116,7 @@ export class Terminal implements McuShell {
     private readonly log: TerminalLog,
     private readonly porTimeoutMs: number,
   ) {
+    this.seSerial = toHex(se.serial);
     // The MCU's AES on node:crypto, as the board's is Espruino's native AES; the SE keeps SoftAes.
     const kic = new NodeAes();
     const kid = new NodeAes();
@@ -234,7 +237,7 @@ export class Terminal implements McuShell {
   manage(session: ManagementSession): void {
     this.managed = session;
     const w = this.waiting;
-    this.log('terminal.permission.open', { seSerial: toHex(this.se.serial) });
+    this.log('terminal.permission.open', { seSerial: this.seSerial });
     if (w === null || w.work === undefined) return;
     try {
       w.result = w.work(session);

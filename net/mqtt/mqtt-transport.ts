@@ -141,13 +141,21 @@ export class MqttPlatformTransport implements LinkTransport {
   }
 }
 
+/** The options of every frame's PUBLISH (one object, not one per frame). */
+const QOS1 = { qos: 1 } as const;
+
 export class MqttDeviceTransport implements DeviceLinkTransport {
+  /** The device's up topic, made once. */
+  private readonly up: string;
+
   private constructor(
     readonly deviceId: string,
     private readonly client: MqttClient,
     private readonly frameSize: number,
     private readonly inbox: FrameInbox<[Uint8Array]>,
-  ) {}
+  ) {
+    this.up = upTopic(deviceId);
+  }
 
   /** Connects as the device (client id = device id) and subscribes to its down topic. */
   static async connect(deviceId: string, ep: MqttEndpoint, options: TransportOptions = {}): Promise<MqttDeviceTransport> {
@@ -174,9 +182,12 @@ export class MqttDeviceTransport implements DeviceLinkTransport {
     return t;
   }
 
-  async send(frame: Uint8Array): Promise<void> {
-    checkFrame(frame, this.frameSize);
-    await this.client.publishAsync(upTopic(this.deviceId), Buffer.from(frame), { qos: 1 });
+  /** Resolves once the broker has the frame (its PUBACK); one promise per frame, settled by mqtt.js's callback. */
+  send(frame: Uint8Array): Promise<void> {
+    return new Promise((resolve, reject) => {
+      checkFrame(frame, this.frameSize);
+      this.client.publish(this.up, Buffer.from(frame), QOS1, (err) => (err ? reject(err) : resolve()));
+    });
   }
 
   onFrame(handler: (frame: Uint8Array) => void): void {
