@@ -29,30 +29,8 @@ export interface Job<C> extends Omit<JobRow, 'context'> {
   context: C;
 }
 
-let idMs = -1;
-let idTime = '';
-
-/**
- * A new job id: a UUID in the version 7 layout (RFC 9562 §5.7), the first 48 bits the creation time
- * in milliseconds, then the version nibble, then the 74 random bits of a fresh random UUID (its own
- * variant bits kept). Ids made later sort later, so the jobs table's primary-key index and
- * job_events_by_job (job_id, id) take new jobs at their right-hand end, as the tables themselves
- * take rows, instead of on a random leaf page each: with random (version 4) ids each turn's commit
- * rewrote a page of those indexes for most of the jobs it touched (docs/performance.md).
- */
-export function newJobId(): string {
-  const ms = Date.now();
-  if (ms !== idMs) {
-    idMs = ms;
-    const hex = ms.toString(16).padStart(12, '0');
-    idTime = `${hex.slice(0, 8)}-${hex.slice(8)}-7`;
-  }
-  // xxxxxxxx-xxxx-4xxx-yxxx-xxxxxxxxxxxx: from the third group's second digit on.
-  return idTime + randomUUID().slice(15);
-}
-
 export function createJob<C>(db: PlatformDb, kind: JobKind, deviceId: string, applicationId: string | null, state: string, context: C): Job<C> {
-  const id = newJobId();
+  const id = randomUUID();
   const at = nowIso();
   const json = JSON.stringify(context);
   db.transactionGrouped(() => {
