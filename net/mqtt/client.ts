@@ -4,8 +4,9 @@
  * delivered when it comes back (ARCHITECTURE.md "Wire contracts"). mqtts:// URLs use the given CA
  * and client certificate; the server certificate is always verified.
  */
-import type { Duplex } from 'node:stream';
+import type { Duplex, Writable } from 'node:stream';
 import mqtt, { type IClientOptions, MqttClient } from 'mqtt';
+import { coalesceWrites } from './coalesce-writes';
 
 export interface MqttEndpoint {
   /** mqtt://host:port or mqtts://host:port; user:password@ in the URL is honoured. For logs only with `inProcess`. */
@@ -63,10 +64,17 @@ export function openMqtt(ep: MqttEndpoint, connectTimeoutMs = 10_000): { client:
   };
   const inProcess = ep.inProcess;
   const client = inProcess !== undefined ? new MqttClient(() => inProcess(), options) : mqtt.connect(ep.url, options);
-  // Small frames, each waiting for its PUBACK: turn Nagle off on every (re)connected socket.
+  // Small frames, each waiting for its PUBACK: turn Nagle off on every (re)connected socket, and
+  // let it send what one turn wrote in one write: the PUBACKs for the frames of one read together
+  // (coalesce-writes.ts). The in-process stream makes no syscall.
+  const coalesced = new WeakSet<object>();
   client.on('connect', () => {
-    const stream = client.stream as unknown as { setNoDelay?: (on: boolean) => void };
+    const stream = client.stream as unknown as Writable & { setNoDelay?: (on: boolean) => void };
     stream.setNoDelay?.(true);
+    if (inProcess === undefined && !coalesced.has(stream)) {
+      coalesced.add(stream);
+      coalesceWrites(stream);
+    }
   });
   const connected = new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => fail(new MqttConnectError(`${ep.url}: no CONNACK within ${connectTimeoutMs} ms`)), connectTimeoutMs);

@@ -5,9 +5,17 @@
  * when it comes back, as a PUBLISH from the platform's client did; frames arrive in the order published.
  * And its own subscription (broker.ts subscribe), through which the platform beside it receives the
  * devices' up frames: a device's QoS 1 PUBLISHes arrive in order, and nothing once unsubscribed.
+ * And the device sockets' writes (net/mqtt/coalesce-writes.ts): the 8 frames of a secured packet,
+ * published together, leave in one write of the broker and arrive in order at QoS 1, the device's
+ * PUBACKs for them in fewer writes than frames (the session redelivers nothing), and the device's
+ * 8 up frames arrive in order, each acknowledged (a QoS 1 publish resolves on its PUBACK).
  */
+import net from 'node:net';
 import mqtt from 'mqtt';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { MqttDeviceTransport, MqttPlatformTransport } from '../../net/mqtt/mqtt-transport';
+import { PLATFORM_PRINCIPAL } from '../../platform-server/src/platform-home';
+import { inProcessEndpoint } from '../../platform-server/src/server';
 import { platformPasswordCheck } from '../../platform-server/src/broker-credentials';
 import { startEmbeddedBroker, type EmbeddedBroker } from '../../platform-server/src/mqtt/broker';
 import { provisionDevice } from '../../platform-server/src/provision';
@@ -68,5 +76,60 @@ describe('embedded broker publish', () => {
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(got).toHaveLength(3);
     await d.client.endAsync();
+  });
+
+  it("delivers a packet's 8 frames in one broker write, in order at QoS 1, and the device's 8 up frames in order, each acknowledged", async () => {
+    const device = (await provisionDevice(t.platform, { deviceId: 'dev-burst' })).bundle;
+    const ep = { url: broker.url, clientId: 'dev-burst', username: 'dev-burst', password: device.broker.password };
+    const dev = await MqttDeviceTransport.connect('dev-burst', ep);
+    const platform = await MqttPlatformTransport.connect(inProcessEndpoint(broker, `${PLATFORM_PRINCIPAL}.burst`));
+    const down: number[] = [];
+    const up: number[] = [];
+    let downAll: () => void = () => {};
+    let upAll: () => void = () => {};
+    const downDone = new Promise<void>((resolve) => (downAll = resolve));
+    const upDone = new Promise<void>((resolve) => (upAll = resolve));
+    dev.onFrame((f) => down.push(f[0]) === 8 && downAll());
+    platform.onFrame((_id, f) => up.push(f[0]) === 8 && upAll());
+    // Every socket write in this process, by side: accepted sockets are the broker's.
+    const writes = { broker: 0, client: 0 };
+    const proto = net.Socket.prototype as unknown as Record<'_write' | '_writev', (...a: unknown[]) => void>;
+    const count = (name: '_write' | '_writev') => {
+      const original = proto[name];
+      return vi.spyOn(proto, name).mockImplementation(function (this: net.Socket & { server?: unknown }, ...a: unknown[]) {
+        writes[this.server === undefined || this.server === null ? 'client' : 'broker']++;
+        return original.apply(this, a);
+      });
+    };
+    const spies = [count('_write'), count('_writev')];
+    try {
+      const frames = Array.from({ length: 8 }, (_, i) => Uint8Array.of(i + 1, ...new Uint8Array(139)));
+      await Promise.all(frames.map((f) => platform.send('dev-burst', f)));
+      await downDone;
+      expect(down).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+      // aedes delivers each frame from its own immediate: one write for all 8 (the PUBACKs of
+      // the device may share a write with nothing else, so only the broker's side is exact).
+      expect(writes.broker).toBe(1);
+      // The device's 8 PUBACKs: the frames came in one write, so (on loopback) in one read.
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      expect(writes.client).toBeLessThan(8);
+
+      // QoS 1: each publishAsync resolves only on its PUBACK from the broker.
+      await Promise.all(frames.map((f) => dev.send(f)));
+      await upDone;
+      expect(up).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    } finally {
+      for (const s of spies) s.mockRestore();
+    }
+    // The broker holds nothing for the device (its 8 PUBACKs arrived): the persistent session
+    // redelivers nothing when it comes back.
+    await dev.close();
+    const again = await MqttDeviceTransport.connect('dev-burst', ep);
+    const redelivered: number[] = [];
+    again.onFrame((f) => redelivered.push(f[0]));
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(redelivered).toEqual([]);
+    await again.close();
+    await platform.close();
   });
 });

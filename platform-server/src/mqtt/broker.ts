@@ -21,6 +21,7 @@
 import { createServer as createNetServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { duplexPair } from './duplex-pair';
+import { coalesceWrites } from '../../../net/mqtt/coalesce-writes';
 import { createServer as createTlsServer } from 'node:tls';
 import { Aedes } from 'aedes';
 import type { AuthenticateError, Client } from 'aedes';
@@ -222,7 +223,8 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
       sockets.add(socket);
       socket.once('close', () => sockets.delete(socket));
       socket.setNoDelay(true);
-      if (guard.admit(socket)) aedes.handle(socket);
+      // The frames of a secured packet, published together, leave in one write (coalesce-writes.ts).
+      if (guard.admit(socket)) aedes.handle(coalesceWrites(socket));
     };
     let port: number | null = null;
     if (options.port !== null) {
