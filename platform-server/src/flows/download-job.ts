@@ -130,13 +130,16 @@ async function openAndTarget(env: StepEnv, job: Job<DownloadContext>, issuers: I
   }
   const { seed, channel, answers } = opened;
   let next: Job<DownloadContext>;
+  let pkg: IssuedPackage;
   try {
-    next = choose(env, { ...job, context: { ...job.context, seed } }, answers[0], answers[1], await issued, true);
+    pkg = await issued;
+    next = choose(env, { ...job, context: { ...job.context, seed } }, answers[0], answers[1], pkg, true);
   } catch (err) {
     channel.close();
     throw err;
   }
   env.session.keep(seed, channel);
+  env.session.keepLoadFile(job.id, pkg.loadFile);
   return next;
 }
 
@@ -144,7 +147,9 @@ async function target(env: StepEnv, job: Job<DownloadContext>, channel: SeChanne
   const apps = await env.relay.protectedCommand(job, channel, SEQ_STATUS_APPS, REGISTRY_READS[0], REGISTRY_OK, SEQ_SCRIPT);
   const files = await env.relay.protectedCommand(job, channel, SEQ_STATUS_FILES, REGISTRY_READS[1], REGISTRY_OK, SEQ_SCRIPT);
   const stored = job.context.pkg === null ? await issuePackage(env.p, env.log, issuers, job, env.seSerial) : storedPackage(env.p, job.id, job.context.pkg);
-  return choose(env, job, apps, files, stored, false);
+  const next = choose(env, job, apps, files, stored, false);
+  env.session.keepLoadFile(job.id, stored.loadFile);
+  return next;
 }
 
 /**
@@ -183,7 +188,8 @@ function choose(env: StepEnv, job: Job<DownloadContext>, apps: Uint8Array, files
  * before it starts over (ownCardInstalled).
  */
 async function load(env: StepEnv, job: Job<DownloadContext>): Promise<Job<DownloadContext>> {
-  const script = buildInstallScript(storedPackage(env.p, job.id, job.context.pkg as PackageInfo), job.context.deleteAid);
+  // The load file the opening had (KeptSession), else the key store's (a job resumed here).
+  const script = buildInstallScript(storedPackage(env.p, job.id, job.context.pkg as PackageInfo, env.session.takeLoadFile(job.id)), job.context.deleteAid);
   const plains = script.map((c) => c.apdu);
   const accepted = [statusCommand(P1_STATUS_APPS), statusCommand(P1_STATUS_LOAD_FILES)];
   for (let i = 0; i <= job.acked_block && i < script.length; i++) accepted.push(plains[i]);

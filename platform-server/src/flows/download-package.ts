@@ -55,10 +55,13 @@ export async function issuePackage(p: Platform, log: Log, issuers: IssuerDirecto
   return pkg;
 }
 
-/** The package issued earlier for the job: its context's info with the sealed load file. */
-export function storedPackage(p: Platform, jobId: string, info: PackageInfo): IssuedPackage {
+/**
+ * The package issued earlier for the job: its context's info with the sealed load file, or with
+ * loadFile when the caller has it already (job-steps.ts KeptSession: the same bytes, not unsealed again).
+ */
+export function storedPackage(p: Platform, jobId: string, info: PackageInfo, loadFile: Uint8Array | null = null): IssuedPackage {
   return {
-    loadFile: new Uint8Array(p.keys.get(jobOwner(jobId), PACKAGE_PURPOSE)),
+    loadFile: loadFile ?? new Uint8Array(p.keys.get(jobOwner(jobId), PACKAGE_PURPOSE)),
     packageAid: Buffer.from(info.packageAid, 'hex'),
     moduleAid: Buffer.from(info.moduleAid, 'hex'),
     instanceAid: Buffer.from(info.instanceAid, 'hex'),

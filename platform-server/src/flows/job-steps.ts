@@ -40,11 +40,15 @@ export interface StepEnv {
  * only when it is the session of the job's seed with exactly as many commands wrapped as the job's
  * state says the SE accepted; otherwise (a job resumed after a restart or taken over from another
  * worker, a step that failed midway) the step derives it from the seed as before. The scheduler
- * closes it (keys wiped) when it stops running the job.
+ * closes it (keys wiped) when it stops running the job. A download's load file rides along the same
+ * way (keepLoadFile), from the opening to the loading step, so the loading does not read and unseal
+ * its key-store row again.
  */
 export class KeptSession {
   private channel: SeChannel | null = null;
   private seed: SessionSeed | null = null;
+  /** A download's load file from the step that had it to the loading step (keepLoadFile). */
+  private loadFile: { jobId: string; bytes: Uint8Array } | null = null;
 
   /** Keeps channel, the session of seed, for the next step (closing any other kept before). */
   keep(seed: SessionSeed, channel: SeChannel): void {
@@ -65,10 +69,35 @@ export class KeptSession {
     return null;
   }
 
+  /**
+   * Keeps a copy of job's load file, the one its key-store row holds (download-package.ts), for the
+   * loading step that follows in this process, so that step does not read and unseal it again.
+   */
+  keepLoadFile(jobId: string, bytes: Uint8Array): void {
+    this.dropLoadFile();
+    this.loadFile = { jobId, bytes: new Uint8Array(bytes) };
+  }
+
+  /** The kept load file of jobId, handed over to the caller; else null (any other is wiped). */
+  takeLoadFile(jobId: string): Uint8Array | null {
+    const kept = this.loadFile;
+    this.loadFile = null;
+    if (kept === null) return null;
+    if (kept.jobId === jobId) return kept.bytes;
+    kept.bytes.fill(0);
+    return null;
+  }
+
   close(): void {
     this.channel?.close();
     this.channel = null;
     this.seed = null;
+    this.dropLoadFile();
+  }
+
+  private dropLoadFile(): void {
+    this.loadFile?.bytes.fill(0);
+    this.loadFile = null;
   }
 }
 
