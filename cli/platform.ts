@@ -72,7 +72,7 @@ TAPCARD_STORAGE_KEY (64 hex digits) or, for development only, generated into DIR
 `;
 
 const HELP_START = `usage: tapcard platform start [--data DIR] [--mqtt-port N] [--mqtts-port N] [--http-port N]
-                              [--host ADDR] [--broker URL] [--worker-id ID] [--json]
+                              [--host ADDR] [--broker URL] [--worker-id ID] [--share-group NAME] [--json]
 
 Runs the platform until SIGINT or SIGTERM. Without --broker it starts the embedded MQTT broker.
 Ports given as 0 are picked free and printed.
@@ -85,11 +85,14 @@ Ports given as 0 are picked free and printed.
   --broker URL     use an external broker (mqtt://[user:pass@]host:port or mqtts://host:port with
                    the platform's client certificate) instead of the embedded one
   --worker-id ID   MQTT client id suffix when several platform workers share one broker (default main)
+  --share-group NAME  with --broker: the shared subscription group ($share/NAME/...) of this
+                   platform's processes (default platform); platforms that share one broker
+                   need a group each (1-32 letters, digits, - or _)
   --json           log as JSON lines on stdout; {"event":"platform.ready",...} says it is up
 `;
 
 const HELP_WORKER = `usage: tapcard platform worker --broker URL --worker-id ID [--db postgres://...] [--data DIR]
-                               [--http-port N] [--host ADDR] [--lease-ms N] [--json]
+                               [--http-port N] [--host ADDR] [--lease-ms N] [--share-group NAME] [--json]
 
 Runs one platform worker until SIGINT or SIGTERM. Any number of workers share one external broker
 (MQTT shared subscriptions) and one PostgreSQL database (--db, or TAPCARD_DB); each serves the
@@ -103,6 +106,10 @@ acknowledged command on another worker. See docs/deployment.md.
   --host ADDR      interface for the HTTP API (default 127.0.0.1)
   --lease-ms N     how long a device stays with a silent worker before another takes it (default 10000)
   --por-timeout-ms N  how long a job waits for a device's PoR before sending the command again (default 10000)
+  --share-group NAME  the shared subscription group ($share/NAME/...) the workers of one platform
+                   take their devices' frames from (default platform); every worker of a platform
+                   gives the same NAME, and platforms that share one broker need a group each
+                   (1-32 letters, digits, - or _)
   --json           log as JSON lines on stdout; {"event":"platform.ready",...} says it is up
 `;
 
@@ -194,6 +201,7 @@ function start(argv: string[]): Promise<number> {
     host: { type: 'string', default: '127.0.0.1' },
     broker: { type: 'string' },
     'worker-id': { type: 'string' },
+    'share-group': { type: 'string' },
   }, argv, async (v) => {
     const mqttPort = v['mqtt-port'] === 'off' ? null : portOption('mqtt-port', v['mqtt-port']);
     const mqttsPort = v['mqtts-port'] === undefined ? undefined : portOption('mqtts-port', v['mqtts-port']);
@@ -201,13 +209,21 @@ function start(argv: string[]): Promise<number> {
     const httpPort = portOption('http-port', v['http-port']);
     if (v.broker !== undefined && !/^mqtts?:\/\/[^/]+/.test(v.broker)) throw new UsageError(`--broker: expected mqtt://host:port or mqtts://host:port`);
     if (v['worker-id'] !== undefined && !WORKER_ID.test(v['worker-id'])) throw new UsageError('--worker-id: 1-12 letters, digits, - or _');
+    const shareGroup = shareGroupOption(v['share-group']);
+    if (shareGroup !== undefined && v.broker === undefined) throw new UsageError('--share-group: only with --broker (the embedded broker serves one platform)');
 
     const platform = Platform.open(v.data, process.env, v.db);
-    return serve(platform, v.json, { mqttPort, mqttsPort, httpPort, host: v.host, broker: v.broker, workerId: v['worker-id'] }, {});
+    return serve(platform, v.json, { mqttPort, mqttsPort, httpPort, host: v.host, broker: v.broker, workerId: v['worker-id'], shareGroup }, {});
   });
 }
 
 const WORKER_ID = /^[A-Za-z0-9_-]{1,12}$/;
+const SHARE_GROUP = /^[A-Za-z0-9_-]{1,32}$/;
+
+function shareGroupOption(value: string | undefined): string | undefined {
+  if (value !== undefined && !SHARE_GROUP.test(value)) throw new UsageError('--share-group: 1-32 letters, digits, - or _');
+  return value;
+}
 
 function worker(argv: string[]): Promise<number> {
   return platformCommand('worker', HELP_WORKER, {
@@ -217,6 +233,7 @@ function worker(argv: string[]): Promise<number> {
     'worker-id': { type: 'string' },
     'lease-ms': { type: 'string', default: '10000' },
     'por-timeout-ms': { type: 'string', default: '10000' },
+    'share-group': { type: 'string' },
   }, argv, async (v) => {
     if (v.broker === undefined || !/^mqtts?:\/\/[^/]+/.test(v.broker)) throw new UsageError('--broker: the shared broker, mqtt://host:port or mqtts://host:port');
     if (v['worker-id'] === undefined || !WORKER_ID.test(v['worker-id'])) throw new UsageError('--worker-id: 1-12 letters, digits, - or _, unique among the workers');
@@ -225,13 +242,14 @@ function worker(argv: string[]): Promise<number> {
     const porTimeoutMs = Number(v['por-timeout-ms']);
     if (!Number.isInteger(porTimeoutMs) || porTimeoutMs < 100 || porTimeoutMs > 600_000) throw new UsageError('--por-timeout-ms: 100..600000');
     const httpPort = portOption('http-port', v['http-port']);
+    const shareGroup = shareGroupOption(v['share-group']);
     const platform = Platform.open(v.data, process.env, v.db);
     if (platform.db.dialect !== 'postgres') {
       platform.close();
       throw new UsageError('workers share one PostgreSQL database: give --db postgres://... (or TAPCARD_DB)');
     }
     const leases = new DeviceLeases(platform.db, v['worker-id'], leaseMs);
-    return serve(platform, v.json, { mqttPort: null, httpPort, host: v.host, broker: v.broker, workerId: v['worker-id'], leases }, { leases, porTimeoutMs });
+    return serve(platform, v.json, { mqttPort: null, httpPort, host: v.host, broker: v.broker, workerId: v['worker-id'], shareGroup, leases }, { leases, porTimeoutMs });
   });
 }
 

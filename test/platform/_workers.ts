@@ -22,6 +22,11 @@ export interface WorkerSetup {
   brokerUrl: string;
   leaseMs: number;
   porTimeoutMs: number;
+  /**
+   * The workers' share group: a suite's own, so that suites running at once on one broker
+   * (TAPCARD_MOSQUITTO_URL) do not take each other's devices' frames.
+   */
+  shareGroup: string;
 }
 
 export interface WorkerProcess {
@@ -35,7 +40,7 @@ export interface WorkerProcess {
 /** Starts worker id; resolves when it says it is ready. */
 export function startWorker(s: WorkerSetup, id: string): Promise<WorkerProcess> {
   const args = [CLI, 'platform', 'worker', '--data', s.dataDir, '--db', s.dbUrl, '--broker', s.brokerUrl];
-  args.push('--worker-id', id, '--http-port', '0', '--lease-ms', String(s.leaseMs), '--por-timeout-ms', String(s.porTimeoutMs), '--json');
+  args.push('--worker-id', id, '--http-port', '0', '--lease-ms', String(s.leaseMs), '--por-timeout-ms', String(s.porTimeoutMs), '--share-group', s.shareGroup, '--json');
   const child = spawn(process.execPath, args, { env: WORKER_ENV, stdio: ['ignore', 'pipe', 'pipe'] });
   const errors: string[] = [];
   const lines: string[] = [];

@@ -83,6 +83,10 @@ describe('tapcard platform', () => {
     const onSqlite = await cli('worker', '--data', data, '--broker', 'mqtt://127.0.0.1:1', '--worker-id', 'a');
     expect(onSqlite.code).toBe(2);
     expect(onSqlite.err).toMatch(/PostgreSQL/);
+    // A share group is an MQTT topic level: no '/', '+' or '#'; the embedded broker has no groups.
+    const badGroup = await cli('worker', '--data', data, '--broker', 'mqtt://127.0.0.1:1', '--worker-id', 'a', '--share-group', 'a/#');
+    expect([badGroup.code, badGroup.err]).toEqual([2, expect.stringMatching(/--share-group/)]);
+    expect((await cli('start', '--data', data, '--share-group', 'g1')).err).toMatch(/only with --broker/);
     for (const sub of ['init', 'start', 'worker', 'provision', 'devices']) {
       const r = await cli(sub, '--help');
       expect(r.code, sub).toBe(0);

@@ -47,7 +47,7 @@ describe.skipIf(skip)('platform workers over a PostgreSQL restart', () => {
     await initPlatform(dataDir, { env: WORKER_ENV, db: dbUrl });
     platform = Platform.open(dataDir, WORKER_ENV, dbUrl);
     for (const id of [`ra${run}`, `rb${run}`]) {
-      workers.push(await startWorker({ dataDir, dbUrl, brokerUrl: broker.url, leaseMs: LEASE_MS, porTimeoutMs: 1500 }, id));
+      workers.push(await startWorker({ dataDir, dbUrl, brokerUrl: broker.url, leaseMs: LEASE_MS, porTimeoutMs: 1500, shareGroup: `restart-${run}` }, id));
     }
   }, 120_000);
 

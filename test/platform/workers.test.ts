@@ -69,7 +69,7 @@ describe.skipIf(skip)(`${WORKERS} platform workers, one killed with SIGKILL at r
 
   /** Starts worker id; resolves when it says it is ready. */
   async function startWorker(id: string): Promise<void> {
-    const w = await spawnWorker({ dataDir, dbUrl, brokerUrl: (broker as MosquittoBroker).url, leaseMs: 1500, porTimeoutMs: 1500 }, id);
+    const w = await spawnWorker({ dataDir, dbUrl, brokerUrl: (broker as MosquittoBroker).url, leaseMs: 1500, porTimeoutMs: 1500, shareGroup: `workers-${run}` }, id);
     workers.set(id, w.child);
     logs.push(w.lines);
     httpUrls.set(id, w.http);
