@@ -30,6 +30,14 @@ function counted(db: PlatformDb): { db: PlatformDb; statements: () => number } {
 }
 
 describe('device leases', () => {
+  it('a device the platform does not know is nobody\'s: no lease written, no error (a frame on its up topic is dropped, the worker lives)', () => {
+    const w1 = new DeviceLeases(t.platform.db, 'w1', TTL);
+    expect(w1.claim('stranger-1')).toBe(false);
+    expect(w1.owner('stranger-1')).toBeNull();
+    expect(t.platform.db.prepare('SELECT COUNT(*) AS n FROM device_leases').get()).toEqual({ n: 0 });
+    expect(w1.claim('dev-1')).toBe(true);
+  });
+
   it('one holder; the other worker answers from what it saw, asks again after half a lease, takes over once the holder stops renewing', () => {
     let clock = 1_000_000;
     const w1 = new DeviceLeases(t.platform.db, 'w1', TTL, () => clock);

@@ -103,7 +103,7 @@ export class LeasedTransport implements LinkTransport {
     }
     const owner = this.leases.owner(deviceId);
     if (owner === null || hops >= MAX_HOPS) {
-      this.log('frame.dropped', { deviceId, reason: owner === null ? 'lease in flux' : 'too many hand-overs', hops });
+      this.log('frame.dropped', { deviceId, reason: owner === null ? 'unknown device or lease in flux' : 'too many hand-overs', hops });
       return;
     }
     const id = Buffer.from(deviceId, 'ascii');

@@ -52,21 +52,28 @@ export class DeviceLeases {
     this.renewer.unref();
   }
 
-  /** Takes the device's lease when it is free, expired or already ours; true when ours. */
+  /**
+   * Takes the device's lease when it is free, expired or already ours; true when ours. False for a
+   * device this platform does not know: anyone with broker access can publish on an up topic, and
+   * a device another platform on the same broker serves is not ours to lease.
+   */
   claim(deviceId: string): boolean {
     const now = this.now();
     const mine = this.held.get(deviceId);
     if (mine !== undefined && mine.until > now) return true;
     if (this.otherHolder(deviceId, now) !== null) return false;
+    // Written only for a known device (device_leases.device_id references devices): an unknown
+    // one inserts nothing instead of failing the foreign key.
     this.db
       .prepare(
-        `INSERT INTO device_leases (device_id, owner, token, expires_at) VALUES (?, ?, 1, ?)
+        `INSERT INTO device_leases (device_id, owner, token, expires_at)
+         SELECT ?, ?, 1, ? WHERE EXISTS (SELECT 1 FROM devices WHERE id = ?)
          ON CONFLICT (device_id) DO UPDATE SET
            token = CASE WHEN device_leases.owner = excluded.owner THEN device_leases.token ELSE device_leases.token + 1 END,
            owner = excluded.owner, expires_at = excluded.expires_at
          WHERE device_leases.owner = excluded.owner OR device_leases.expires_at < ?`,
       )
-      .run(deviceId, this.workerId, now + this.ttlMs, now);
+      .run(deviceId, this.workerId, now + this.ttlMs, deviceId, now);
     const row = this.row(deviceId);
     if (row === undefined || row.owner !== this.workerId) {
       this.held.delete(deviceId);
