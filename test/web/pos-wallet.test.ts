@@ -64,7 +64,8 @@ describe.skipIf(requireDebian('web POS and wallet pages (playwright-core)', ['ch
     await till.fill('#amount', '2.5');
     await till.click('#tap');
     await expect.poll(() => till.locator('#after').textContent(), WAIT).toBe('47.50');
-    expect(await till.locator('#taps tbody tr').count()).toBe(3);
+    // The page fetches the session's taps after it shows the result, so the table catches up a moment later.
+    await expect.poll(() => till.locator('#taps tbody tr').count(), WAIT).toBe(3);
 
     await phone.click('#refresh');
     await expect.poll(() => transit.locator('.balance').textContent(), WAIT).toBe('¥ 47.50');
