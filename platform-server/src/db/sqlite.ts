@@ -26,7 +26,7 @@
  * refused from then on (DatabaseUnavailableError) and waiting whenDurable() calls rejected, until a
  * restart reads the database again.
  */
-import { close as closeAsync, closeSync, fsync, fsyncSync, open, openSync } from 'node:fs';
+import { closeSync, fsync, fsyncSync, openSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { DatabaseUnavailableError, type PlatformDb, type RunResult, type Statement } from './port';
 
@@ -265,14 +265,8 @@ export class SqliteDb implements PlatformDb {
     this.commitTurn();
     if (this.durableCommits >= this.commits) return;
     const covered = this.commits;
-    const fd = this.openWal();
-    if (fd !== null) {
-      try {
-        fsyncSync(fd);
-      } finally {
-        closeSync(fd);
-      }
-    }
+    const fd = this.walFd();
+    if (fd !== null) fsyncSync(fd);
     this.synced(covered);
   }
 
@@ -290,6 +284,9 @@ export class SqliteDb implements PlatformDb {
       if (this.lostTurn === null) this.durable();
     } finally {
       this.native.close();
+      // A background fsync still running closes it when it ends.
+      if (this.wal !== null && !this.syncing) closeSync(this.wal);
+      this.wal = null;
     }
   }
 
@@ -318,34 +315,54 @@ export class SqliteDb implements PlatformDb {
     } catch {
       return; // the turn is lost: its waiters are told
     }
-    this.syncing = true;
     const covered = this.commits;
-    const done = (err: NodeJS.ErrnoException | null): void => {
+    let fd: number | null;
+    try {
+      fd = this.walFd();
+    } catch (err) {
+      // Not known durable: its waiters are told; later commits or callers try again.
+      this.failed(covered, err);
+      return;
+    }
+    if (fd === null) return this.synced(covered);
+    this.syncing = true;
+    fsync(fd, (err) => {
       this.syncing = false;
+      // The database closed while it ran (close() synced on its own thread).
+      if (!this.native.open) {
+        if (this.wal === null) closeSync(fd);
+        return;
+      }
       if (err !== null) {
-        // Not known durable: its waiters are told; later commits or callers try again.
         this.failed(covered, err);
         if (this.waiters.length > 0) this.syncSoon();
         return;
       }
       this.synced(covered);
       if (this.durableCommits < this.commits) this.syncSoon();
-    };
-    open(`${this.native.name}-wal`, 'r', (openErr, fd) => {
-      // No WAL: the last connection checkpointed it into the database (synced) and removed it.
-      if (openErr !== null) return done(openErr.code === 'ENOENT' ? null : openErr);
-      fsync(fd, (syncErr) => closeAsync(fd, () => done(syncErr)));
     });
   }
 
-  /** The WAL file opened for an fsync, or null when there is none (see syncInBackground). */
-  private openWal(): number | null {
+  /**
+   * The WAL file, opened once for the fsyncs and kept open until close(): an fsync on the thread
+   * pool is then one hop off the event loop, not three (open, fsync, close). The file stays the
+   * same while this connection is open: SQLite starts a WAL over from its beginning after a
+   * checkpoint (and truncates it at most), and deletes it only when the last connection closes.
+   * Its locks are on the database and -shm files, which this descriptor does not touch. Null while
+   * there is no WAL file: nothing was ever written through this connection (an fsync has nothing to
+   * do).
+   */
+  private wal: number | null = null;
+
+  private walFd(): number | null {
+    if (this.wal !== null) return this.wal;
     try {
-      return openSync(`${this.native.name}-wal`, 'r');
+      this.wal = openSync(`${this.native.name}-wal`, 'r');
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
       throw err;
     }
+    return this.wal;
   }
 
   private synced(covered: number): void {
