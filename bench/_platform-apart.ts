@@ -6,16 +6,14 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { MqttDeviceTransport } from '../net/mqtt/mqtt-transport';
+import type { MqttDeviceTransport } from '../net/mqtt/mqtt-transport';
 import type { ProvisioningBundle } from '../contracts/provisioning-bundle';
-import type { BareFigure } from './_platform-bare';
+import { connectDevices, type BareFigure } from './_platform-bare';
 import type { FrameLog } from './_platform-frames';
 import type { ProcessMode, Usage } from './_platform-process';
 import { msSince } from './_report';
 
 const SCRIPT = path.join(path.dirname(fileURLToPath(import.meta.url)), '_platform-process.ts');
-/** Clients connect this many at a time (as in bench/_platform-bare.ts). */
-const CONNECT_BATCH = 50;
 
 export interface JobOutcome {
   state: string;
@@ -108,50 +106,66 @@ export class ServerProcess {
 export async function replayApart(
   devices: { bundle: ProvisioningBundle; frames: FrameLog }[],
   external?: { url: string; onMark(): void },
+  warm: { bundle: ProvisioningBundle; frames: FrameLog }[] = [],
 ): Promise<{ bare: BareFigure; usage: Usage }> {
   const server = await ServerProcess.start('bare', 0, 0, external?.url);
   const clients: MqttDeviceTransport[] = [];
   try {
-    await server.call('admit', devices.map((d) => d.bundle));
-    let up = 0;
-    let down = 0;
+    await server.call('admit', [...devices, ...warm].map((d) => d.bundle));
+    // The warm-up devices' frames first, untimed (bench/platform.ts TAPCARD_BENCH_WARMUP_JOBS).
+    if (warm.length > 0) await replayOn(server, warm, clients, async () => {});
     let octets = 0;
     for (const d of devices) {
-      up += d.frames.up.length;
-      down += d.frames.down.length;
       for (const n of d.frames.up) octets += n;
       for (const n of d.frames.down) octets += n;
     }
-    let received = 0;
-    let allDown: () => void = () => {};
-    const downDone = new Promise<void>((resolve) => (allDown = resolve));
-    if (down === 0) allDown();
-    for (let i = 0; i < devices.length; i += CONNECT_BATCH) {
-      const batch = devices.slice(i, i + CONNECT_BATCH);
-      const connected = await Promise.all(
-        batch.map((d) => MqttDeviceTransport.connect(d.bundle.deviceId, { url: server.brokerUrl, clientId: d.bundle.deviceId, username: d.bundle.deviceId, password: d.bundle.broker.password })),
-      );
-      for (const t of connected) {
-        t.onFrame(() => {
-          if (++received === down) allDown();
-        });
-        clients.push(t);
-      }
-    }
-    await server.mark();
-    external?.onMark();
-    const start = process.hrtime.bigint();
-    const there = server.call('replay', { up, down: devices.map((d) => ({ deviceId: d.bundle.deviceId, sizes: d.frames.down })) });
-    const here = devices.map(async (d, i) => {
-      for (const n of d.frames.up) await clients[i].send(new Uint8Array(n));
+    const { messages, ms } = await replayOn(server, devices, clients, async () => {
+      await server.mark();
+      external?.onMark();
     });
-    await Promise.all([there, ...here, downDone]);
-    const ms = msSince(start);
     const usage = await server.usage();
-    const messages = up + down;
     return { bare: { messages, octets, ms, messagesPerS: messages / (ms / 1000) }, usage };
   } finally {
     for (const c of clients) await c.close().catch(() => {});
     await server.close();
   }
+}
+
+/**
+ * Connects the devices' clients (kept in `clients` for the caller to close), then, after `mark`,
+ * replays their frames: theirs up from here, the platform client's down there. Timed from the
+ * first publish to the last frame received on both sides.
+ */
+async function replayOn(
+  server: ServerProcess,
+  devices: { bundle: ProvisioningBundle; frames: FrameLog }[],
+  clients: MqttDeviceTransport[],
+  mark: () => Promise<void>,
+): Promise<{ messages: number; ms: number }> {
+  let up = 0;
+  let down = 0;
+  for (const d of devices) {
+    up += d.frames.up.length;
+    down += d.frames.down.length;
+  }
+  let received = 0;
+  let allDown: () => void = () => {};
+  const downDone = new Promise<void>((resolve) => (allDown = resolve));
+  if (down === 0) allDown();
+  const mine = await connectDevices(
+    server.brokerUrl,
+    devices,
+    () => {
+      if (++received === down) allDown();
+    },
+    clients,
+  );
+  await mark();
+  const start = process.hrtime.bigint();
+  const there = server.call('replay', { up, down: devices.map((d) => ({ deviceId: d.bundle.deviceId, sizes: d.frames.down })) });
+  const here = devices.map(async (d, i) => {
+    for (const n of d.frames.up) await mine[i].send(new Uint8Array(n));
+  });
+  await Promise.all([there, ...here, downDone]);
+  return { messages: up + down, ms: msSince(start) };
 }

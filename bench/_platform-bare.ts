@@ -26,6 +26,25 @@ export interface BareFigure {
 /** Clients connect this many at a time (aedes and the 2-core machine keep up without CONNACK timeouts). */
 const CONNECT_BATCH = 50;
 
+/**
+ * One MQTT client per device at `url` (bench broker credentials: its id and password), CONNECT_BATCH
+ * at a time, each frame it receives counted by onFrame; each is added to `clients` as soon as it
+ * is up, so the caller closes them all even if a later one fails. Returns them in the devices' order.
+ */
+export async function connectDevices(url: string, devices: { bundle: ProvisioningBundle }[], onFrame: () => void, clients: { close(): Promise<void> }[]): Promise<MqttDeviceTransport[]> {
+  const out: MqttDeviceTransport[] = [];
+  for (let i = 0; i < devices.length; i += CONNECT_BATCH) {
+    const batch = devices.slice(i, i + CONNECT_BATCH);
+    const connected = await Promise.all(batch.map((d) => MqttDeviceTransport.connect(d.bundle.deviceId, { url, clientId: d.bundle.deviceId, username: d.bundle.deviceId, password: d.bundle.broker.password })));
+    for (const t of connected) {
+      t.onFrame(onFrame);
+      out.push(t);
+      clients.push(t);
+    }
+  }
+  return out;
+}
+
 export async function replayOnBareBroker(devices: { bundle: ProvisioningBundle; frames: FrameLog }[]): Promise<BareFigure> {
   const creds = new BenchCredentials();
   for (const d of devices) creds.add(d.bundle.deviceId, d.bundle.broker.password, { role: 'device', id: d.bundle.deviceId });
@@ -48,18 +67,7 @@ export async function replayOnBareBroker(devices: { bundle: ProvisioningBundle; 
       if (++received === expected) allReceived();
     };
     platform.onFrame(count);
-    const transports: MqttDeviceTransport[] = [];
-    for (let i = 0; i < devices.length; i += CONNECT_BATCH) {
-      const batch = devices.slice(i, i + CONNECT_BATCH);
-      const connected = await Promise.all(
-        batch.map((d) => MqttDeviceTransport.connect(d.bundle.deviceId, { url: broker.url, clientId: d.bundle.deviceId, username: d.bundle.deviceId, password: d.bundle.broker.password })),
-      );
-      for (const t of connected) {
-        t.onFrame(count);
-        transports.push(t);
-        clients.push(t);
-      }
-    }
+    const transports = await connectDevices(broker.url, devices, count, clients);
     const start = process.hrtime.bigint();
     const sends: Promise<void>[] = [];
     devices.forEach((d, i) => {

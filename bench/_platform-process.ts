@@ -157,6 +157,7 @@ async function bareSide(external: string | undefined): Promise<ProcessSide> {
   const platform = await MqttPlatformTransport.connect(broker !== null ? inProcessEndpoint(broker, clientId) : { url: brokerUrl, clientId, username: PLATFORM_PRINCIPAL, password });
   let received = 0;
   let expectedUp = -1;
+  let upTarget = 0;
   let allUp: () => void = () => {};
   platform.onFrame(() => {
     if (++received === expectedUp) allUp();
@@ -171,10 +172,14 @@ async function bareSide(external: string | undefined): Promise<ProcessSide> {
       /** Publishes every device's down frames and resolves once `up` frames have arrived as well. */
       async replay(arg) {
         const { up, down } = arg as { up: number; down: { deviceId: string; sizes: number[] }[] };
+        // Replays run one after the other (a warm-up one first), each once the last has ended, and
+        // a device's first up frames may arrive before this call: the count goes on across them.
+        upTarget += up;
+        const target = upTarget;
         const upDone = new Promise<void>((resolve) => {
-          expectedUp = up;
+          expectedUp = target;
           allUp = resolve;
-          if (received >= up) resolve();
+          if (received >= target) resolve();
         });
         const sends = down.map(async (d) => {
           for (const n of d.sizes) await platform.send(d.deviceId, new Uint8Array(n));

@@ -83,6 +83,19 @@ function fleetStateInMemory(): boolean {
   return process.env.TAPCARD_BENCH_FLEET_STATE !== 'files';
 }
 const LIGHT_FLASH_PAGES = 32;
+/**
+ * TAPCARD_BENCH_WARMUP_JOBS=N: N warm-up jobs before the timed phase (default 1), the first alone,
+ * the others all at once, each on a terminal of its own that is neither timed nor replayed. A
+ * diagnostic, not a figure of record: with one warm-up job the platform process's V8 still compiles
+ * the flows (TurboFan, on its helper threads) during the timed phase, CPU a long-running platform
+ * pays once (docs/performance.md, "JIT compilation in the timed phase"). The embedded runs' bare
+ * aedes replay then replays those terminals' frames first, untimed, in its own process (the
+ * bare replay on mosquitto is not warmed).
+ */
+function warmupJobs(): number {
+  const asked = Number.parseInt(process.env.TAPCARD_BENCH_WARMUP_JOBS ?? '', 10);
+  return Number.isInteger(asked) && asked > 1 ? asked : 1;
+}
 /** The smallest transit package (no terms of use): a few LOAD blocks. */
 const PACKAGE_BYTES = 0;
 const MEMORY_SAMPLE_MS = 100;
@@ -268,21 +281,34 @@ async function runFleet(n: number, setup: Setup): Promise<FleetFigure> {
   const stateRoot = light || fleetStateInMemory() ? null : mkdtempSync(path.join(tmpdir(), 'tapcard-bench-terminals-'));
   const terminals: Terminal[] = [];
   const devices: { bundle: ProvisioningBundle; frames: FrameLog }[] = [];
+  /** The warm-up terminals beyond the first (TAPCARD_BENCH_WARMUP_JOBS): the bare replay replays their frames first, untimed. */
+  const warmDevices: { bundle: ProvisioningBundle; frames: FrameLog }[] = [];
   let figure: Omit<FleetFigure, 'bare' | 'bareBroker' | 'ratio' | 'services'>;
   let services: ServicesFigure | null = null;
   try {
-    // One more terminal than timed: the warm-up job (the JIT compiles the flows) runs on it alone.
-    const ids = Array.from({ length: n + 1 }, (_, i) => `bench-t${String(i).padStart(5, '0')}`);
-    const [warm, ...bundles] = await server.enrol(ids);
+    // One more terminal than timed: the warm-up job (the JIT compiles the flows) runs on it alone;
+    // TAPCARD_BENCH_WARMUP_JOBS asks for more, each on a terminal enrolled after the timed ones.
+    const warmups = warmupJobs();
+    const ids = Array.from({ length: n + warmups }, (_, i) => `bench-t${String(i).padStart(5, '0')}`);
+    const [warm, ...enrolled] = await server.enrol(ids);
+    const bundles = enrolled.slice(0, n);
     // The terminals wait for the platform's PoRs as long as the platform waits for theirs.
     const terminalOptions = { flashPages: light ? LIGHT_FLASH_PAGES : undefined, porTimeoutMs };
     const warmTerminal = (await startBenchTerminal(warm, server.brokerUrl, stateRoot, terminalOptions)).terminal;
     terminals.push(warmTerminal);
     const { spec } = sizedTransitPackage(PACKAGE_BYTES, PLATFORM_BLOCK_SIZE);
     const { cardNumber: sampleNumber } = await oneJob(server, warmTerminal, spec);
+    if (warmups > 1) {
+      const more = await startBenchTerminals(enrolled.slice(n), server.brokerUrl, stateRoot, terminalOptions);
+      more.forEach((m, i) => {
+        terminals.push(m.terminal);
+        warmDevices.push({ bundle: enrolled[n + i], frames: m.frames });
+      });
+      await atMost(light ? LIGHT_JOBS_AT_ONCE : more.length, more, (m) => oneJob(server, m.terminal, spec));
+    }
     // The warm-up card's package as the issuer built it, for the figures (size, LOAD blocks).
     const sample = sizedTransitPackage(PACKAGE_BYTES, PLATFORM_BLOCK_SIZE, sampleNumber);
-    stage(`${label}: devices enrolled, warm-up job done; connecting terminals`);
+    stage(`${label}: devices enrolled, warm-up ${warmups === 1 ? 'job' : `jobs (${warmups})`} done; connecting terminals`);
     const timed: Terminal[] = [];
     const progress = new Progress(n);
     const started = await startBenchTerminals(bundles, server.brokerUrl, stateRoot, terminalOptions, (count) => progress.started(count));
@@ -345,7 +371,7 @@ async function runFleet(n: number, setup: Setup): Promise<FleetFigure> {
   }
   stage(`${label}: ${fmt(figure.jobsPerS)} jobs/s; replaying its messages on the bare broker`);
   if (services === null) {
-    const { bare, usage } = await replayApart(devices);
+    const { bare, usage } = await replayApart(devices, undefined, warmDevices);
     return { ...figure, bare, bareBroker: { cpu: cpuFigure(usage.cpuUserMs, usage.cpuSystemMs, bare.ms), rssPeakMB: usage.rssPeakMB }, ratio: figure.messagesPerS / bare.messagesPerS, services: null };
   }
   const { bare, usage, mosquitto } = await replayOnMosquitto(devices);
@@ -504,7 +530,7 @@ export async function platformBench(opts: BenchOptions): Promise<BenchResult> {
       'CPU: process.cpuUsage of each process over the timed phase; "cores busy" = CPU time / wall time, out of 2 on this machine. Memory: rss and heapUsed sampled every 100 ms in each process; "rss start" is the platform process at the start of the timed phase (devices enrolled, terminals connected).',
       'messages: MQTT PUBLISHes of link frames (<= 140 octets) counted at the terminals, up and down; the bare broker replays exactly these counts and sizes per device, no flows: its broker and one platform client (down frames) in a child process, the device clients (up frames) in the bench process, each device and direction awaiting PUBACK per message. "us/msg" = that process\'s CPU time over the messages.',
       'set-up not timed: devices are enrolled by the bench (bench/_platform-fleet.ts: no certificate, a bench broker password table) because provisionDevice costs ~1 s of RSA key generation and a scrypt CONNECT check ~150 ms per device here; the platform joins that broker in process, as `tapcard platform start` joins its embedded one (no socket for the platform\'s own client); so does the bare replay\'s platform client.',
-      `the platform's PoR timeout is ${POR_TIMEOUT_MS / 1000} s here (${LIGHT_POR_TIMEOUT_MS / 1000} s for lightweight fleets), the terminals' the same, so a loaded platform waits instead of resending; one warm-up job runs before the timed phase. TAPCARD_BENCH_TERMINALS=100,1000 chooses the fleet sizes; fleets above ${FULL_FLEET_MAX} use lightweight terminals (the same MCU and SE core, each SE on ${LIGHT_FLASH_PAGES} pages of 4 KB of flash instead of 1 MB, flash and link counters in memory instead of files) and print progress on stderr.`,
+      `the platform's PoR timeout is ${POR_TIMEOUT_MS / 1000} s here (${LIGHT_POR_TIMEOUT_MS / 1000} s for lightweight fleets), the terminals' the same, so a loaded platform waits instead of resending; ${warmupJobs() === 1 ? 'one warm-up job runs' : `${warmupJobs()} warm-up jobs run (TAPCARD_BENCH_WARMUP_JOBS)`} before the timed phase. TAPCARD_BENCH_TERMINALS=100,1000 chooses the fleet sizes; fleets above ${FULL_FLEET_MAX} use lightweight terminals (the same MCU and SE core, each SE on ${LIGHT_FLASH_PAGES} pages of 4 KB of flash instead of 1 MB, flash and link counters in memory instead of files) and print progress on stderr.`,
       `terminal state: ${fleetStateInMemory() ? 'in memory (flash image and link counters), so the fleet process writes no file; TAPCARD_BENCH_FLEET_STATE=files keeps it in files for fleets of up to ' + FULL_FLEET_MAX : `in files (TAPCARD_BENCH_FLEET_STATE=files) up to ${FULL_FLEET_MAX} terminals: each terminal writes, fsyncs and renames its link counter file for every packet, one terminal after another in the fleet's one thread`}.`,
       ...(withServices.length > 0
         ? [
