@@ -15,6 +15,12 @@ import { copy, readU16, readU24, writeU16, writeU24 } from '../bytes';
 const ENTRY_SIZE = 8;
 const E_ADDR = 3;
 const E_LEN = 6;
+/**
+ * find() remembers its last answers in this many slots (a power of two), by the key's low bits:
+ * a byte each after the entries, which on Espruino fit the last block the entries' buffer has
+ * anyway when it holds 256 keys (the SE's store: 2,048 bytes in 14- or 18-byte blocks).
+ */
+const RECENT_SLOTS = 4;
 
 export function storeKey(type: number, id: number): number {
   return type * 65536 + id;
@@ -23,12 +29,21 @@ export function storeKey(type: number, id: number): number {
 export class KeyIndex {
   readonly capacity: number;
   count = 0;
-  /** The entries (Log.applyPut reads and writes one in place). */
+  /**
+   * The entries (Log.applyPut reads and writes one in place), then the recent positions: where
+   * find() last found a key of each slot (key & (RECENT_SLOTS - 1)), the position's low byte,
+   * after the capacity's entries (in this buffer: on Espruino a buffer of its own costs ~4 JsVars
+   * for as long as the store runs). A position is a guess that find() checks against the entry
+   * before it trusts it, so entries that move (insertAt, removeAt, clear), and positions above
+   * 255, cost a search and nothing else. A debit finds the same three or four keys (its purse
+   * STATE, MAC tally and card-manager record) tap after tap; a check costs Espruino a few byte
+   * reads where the binary search costs a loop pass a key bit.
+   */
   readonly entries: Uint8Array;
 
   constructor(capacity: number) {
     this.capacity = capacity;
-    this.entries = new Uint8Array(capacity * ENTRY_SIZE);
+    this.entries = new Uint8Array(capacity * ENTRY_SIZE + RECENT_SLOTS);
   }
 
   clear(): void {
@@ -69,11 +84,17 @@ export class KeyIndex {
 
   /** Position of key, or -1. */
   find(key: number): number {
-    const i = this.lowerBound(key);
     // keyAt(i) written out: every get and put finds its key
     const e = this.entries;
-    const at = i * ENTRY_SIZE;
-    return i < this.count && ((e[at] << 16) | (e[at + 1] << 8) | e[at + 2]) === key ? i : -1;
+    const slot = this.capacity * ENTRY_SIZE + (key & (RECENT_SLOTS - 1));
+    let i = e[slot];
+    let at = i * ENTRY_SIZE;
+    if (i < this.count && ((e[at] << 16) | (e[at + 1] << 8) | e[at + 2]) === key) return i;
+    i = this.lowerBound(key);
+    at = i * ENTRY_SIZE;
+    if (i >= this.count || ((e[at] << 16) | (e[at + 1] << 8) | e[at + 2]) !== key) return -1;
+    e[slot] = i & 0xff;
+    return i;
   }
 
   /** Inserts a new key at position i (from lowerBound). The caller checks count < capacity. */

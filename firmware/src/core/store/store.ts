@@ -193,7 +193,8 @@ export class Store {
   /** Writes (type, id) = data[off .. off+len) into the open transaction. False when full. */
   put(type: number, id: number, data: Uint8Array, off: number, len: number): boolean {
     if (!this.mounted || this.txn.seq === 0) this.requireTxn('put'); // throws (a call only then: a debit puts three times)
-    checkKey(type, id);
+    // checkKey called only to throw: an integer in range is its own low bits (NaN, fractions and negatives are not)
+    if ((type & 255) !== type || (id & 65535) !== id) checkKey(type, id);
     if (len < 0 || len > this.log.maxValue || off < 0 || off + len > data.length) {
       throw new Error(`store.put: value data[${off}..${off + len}) invalid (buffer ${data.length}, max ${this.log.maxValue})`);
     }
@@ -406,7 +407,7 @@ export class Store {
 
   private findKey(type: number, id: number): number {
     if (!this.mounted) throw new Error('store: mount() first');
-    checkKey(type, id);
+    if ((type & 255) !== type || (id & 65535) !== id) checkKey(type, id); // throws (see put)
     return this.index.find(type * 65536 + id); // storeKey(type, id)
   }
 
