@@ -32,9 +32,16 @@ export function equalCt(a: Uint8Array, aOff: number, b: Uint8Array, bOff: number
   return diff === 0;
 }
 
-/** Plain comparison of two ranges (for identifiers such as AIDs). */
+/**
+ * Plain comparison of two ranges (for identifiers such as AIDs). Four bytes a pass: every SELECT
+ * compares an AID of up to 16 bytes, and on Espruino a loop pass costs more than its comparison.
+ */
 export function equalBytes(a: Uint8Array, aOff: number, b: Uint8Array, bOff: number, len: number): boolean {
-  for (let i = 0; i < len; i++) if (a[aOff + i] !== b[bOff + i]) return false;
+  let i = 0;
+  for (; i + 4 <= len; i += 4) {
+    if (a[aOff + i] !== b[bOff + i] || a[aOff + i + 1] !== b[bOff + i + 1] || a[aOff + i + 2] !== b[bOff + i + 2] || a[aOff + i + 3] !== b[bOff + i + 3]) return false;
+  }
+  for (; i < len; i++) if (a[aOff + i] !== b[bOff + i]) return false;
   return true;
 }
 

@@ -53,8 +53,13 @@ export class PbocCrypto {
   /** Which of them hold a key: bit 1 << at for the engine whose key is kept at `at`. */
   private keyed = 0;
   private readonly block = new Uint8Array(BLOCK);
-  /** A MAC's data and padding for a cipher with cbcMac (macWith). */
-  private readonly padded = new Uint8Array(PADDED_LEN);
+  /**
+   * A MAC's data and padding for a cipher with cbcMac (macWith). A caller may write a MAC's data
+   * at message[0..len) and pass `message` itself as the data of mac() or tac(): it is padded in
+   * place, nothing is copied (the purse's MACs on the card, purse-crypto.ts). Holds no secret
+   * (amounts, terminal ids, dates).
+   */
+  readonly message = new Uint8Array(PADDED_LEN);
   private readonly tacKey = new Uint8Array(BLOCK);
 
   /** des: single DES; tripleDes: Triple DES EDE taking 16-byte keys; tacDes: a second single DES, for the TAC key (keeps schedules, above). */
@@ -168,9 +173,9 @@ export class PbocCrypto {
     if (des.cbcMac !== undefined && len < PADDED_LEN) {
       // A cipher that chains blocks itself (a board's): the data and its padding (80 then zeros)
       // in one buffer, one call. The MAC data is no secret (amounts, terminal ids, dates).
-      const p = this.padded;
+      const p = this.message;
       const n = len + BLOCK - (len % BLOCK);
-      if (len > 0) p.set(data.subarray(0, len), 0);
+      if (len > 0 && data !== p) p.set(data.subarray(0, len), 0);
       p[len] = 0x80;
       p.fill(0, len + 1, n);
       des.cbcMac(x, 0, p, 0, n);

@@ -10,7 +10,7 @@
  * tapcard's purses have no overdraft: the limit is always 000000.
  */
 import { shr } from '../../bits';
-import { copy, equalCt, fill, readU31, writeU16, writeU31 } from '../../bytes';
+import { copy, readU31 } from '../../bytes';
 import type { CommandApdu } from '../../apdu';
 import { KEY_TYPE_PURCHASE, KEY_TYPE_TAC } from '../../package/format';
 import type { ApduResponse } from '../../se/applet';
@@ -87,24 +87,42 @@ function debit(card: PurseCard): number {
   st.wipeKey();
   let sw = st.spendMacTry();
   if (sw !== SW.OK) return sw;
-  card.crypto.transactionMac(s, b, dateTime, card.expectedMac);
-  const good = equalCt(card.expectedMac, 0, b, mac1, MAC_LEN);
-  fill(card.expectedMac, 0, MAC_LEN, 0);
+  const x = card.expectedMac;
+  card.crypto.transactionMac(s, b, dateTime, x);
+  // equalCt written out (its loop costs Espruino ~8 units a byte): every byte compared, no early exit
+  const good = ((x[0] ^ b[mac1]) | (x[1] ^ b[mac1 + 1]) | (x[2] ^ b[mac1 + 2]) | (x[3] ^ b[mac1 + 3])) === 0;
+  x.fill(0, 0, MAC_LEN);
   if (!good) return SW.PURSE_MAC_INVALID;
   st.takeKey(s.tacAt);
 
   const n = st.next;
   st.stage();
-  writeU31(n, s.purse * PURSE_LEN + P_BALANCE, s.balance - s.amount);
-  writeU16(n, s.purse * PURSE_LEN + P_OFFLINE, s.counter + 1);
+  // writeU31 and writeU16 written out (a call costs Espruino a scope)
+  const at = s.purse * PURSE_LEN;
+  const balance = s.balance - s.amount;
+  const counter = s.counter + 1;
+  n[at + P_BALANCE] = shr(balance, 24) & 0x7f;
+  n[at + P_BALANCE + 1] = shr(balance, 16) & 0xff;
+  n[at + P_BALANCE + 2] = shr(balance, 8) & 0xff;
+  n[at + P_BALANCE + 3] = balance & 0xff;
+  n[at + P_OFFLINE] = shr(counter, 8) & 0xff;
+  n[at + P_OFFLINE + 1] = counter & 0xff;
   const r = rsp.buf;
   card.crypto.purchaseTac(st.key, s, b, serial, b, dateTime, r);
   st.wipeKey();
   card.crypto.purchaseMac2(s.amount, r, MAC_LEN);
   n[ST_PROVE_TYPE] = s.txType;
-  writeU16(n, ST_PROVE_COUNTER, s.counter);
-  copy(r, MAC_LEN, n, ST_PROVE_MAC, MAC_LEN);
-  copy(r, 0, n, ST_PROVE_TAC, MAC_LEN);
+  n[ST_PROVE_COUNTER] = shr(s.counter, 8) & 0xff;
+  n[ST_PROVE_COUNTER + 1] = s.counter & 0xff;
+  // MAC2 and the TAC are response bytes 4..7 and 0..3
+  n[ST_PROVE_MAC] = r[MAC_LEN];
+  n[ST_PROVE_MAC + 1] = r[MAC_LEN + 1];
+  n[ST_PROVE_MAC + 2] = r[MAC_LEN + 2];
+  n[ST_PROVE_MAC + 3] = r[MAC_LEN + 3];
+  n[ST_PROVE_TAC] = r[0];
+  n[ST_PROVE_TAC + 1] = r[1];
+  n[ST_PROVE_TAC + 2] = r[2];
+  n[ST_PROVE_TAC + 3] = r[3];
   writeLogEntry(card, b, dateTime);
   sw = st.commitTransaction();
   if (sw !== SW.OK) return sw;

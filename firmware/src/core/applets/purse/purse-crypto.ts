@@ -15,6 +15,7 @@
  * MAC = single-DES CBC-MAC, ICV 0, 80-padding, leftmost 4 bytes (crypto/pboc.ts). The load TAC
  * layout is from memory of JR/T 0025, not a retrieved source (docs/standards.md says so too).
  */
+import { shr } from '../../bits';
 import { writeU16, writeU31 } from '../../bytes';
 import { PBOC_SESSION_KEY_LEN, PbocCrypto } from '../../crypto/pboc';
 
@@ -24,9 +25,6 @@ export const DATE_TIME_LEN = 7;
 export const RANDOM_LEN = 4;
 export const TERMINAL_SERIAL_LEN = 4;
 export const MAC_LEN = 4;
-
-/** The largest MAC input: the load TAC, 4+2+4+1+6+7 bytes. */
-const MAX_MESSAGE = 24;
 
 /**
  * What every purse MAC after the session key covers: the card's PurseSession has these fields, a
@@ -43,12 +41,16 @@ export interface PurseMacFields {
 /**
  * Copies and wipes go through the views' own set and fill (native on Espruino; the portable
  * core's Uint8Array subset has both), not the byte helpers, which add a call each on the tap.
+ * The MAC data is written straight into PbocCrypto's message buffer, which mac() and tac() then
+ * pad in place (no copy); the purchase's fields are written byte by byte (writeU31 costs Espruino
+ * a call and a scope).
  */
 export class PurseCrypto {
   private readonly pboc: PbocCrypto;
   private readonly sessionKey = new Uint8Array(PBOC_SESSION_KEY_LEN);
   private readonly input = new Uint8Array(8);
-  private readonly msg = new Uint8Array(MAX_MESSAGE);
+  /** pboc.message: the MAC data, at most the load TAC's 4+2+4+1+6+7 bytes, and its padding. */
+  private readonly msg: Uint8Array;
   /**
    * False once clear() has wiped everything and nothing has been keyed or written since: a tap
    * ends the purse's session three times (SELECT, INITIALIZE, the end of DEBIT), and only the
@@ -58,6 +60,7 @@ export class PurseCrypto {
 
   constructor(pboc: PbocCrypto) {
     this.pboc = pboc;
+    this.msg = pboc.message;
   }
 
   /** SESLK from the 16-byte DLK at dlk[0]. */
@@ -73,11 +76,16 @@ export class PurseCrypto {
   /** SESPK from the 16-byte DPK at dpk[0]; termSerial[sOff..] is the 4-byte terminal transaction serial. */
   startPurchase(dpk: Uint8Array, random: Uint8Array, rOff: number, offlineCounter: number, termSerial: Uint8Array, sOff: number): void {
     this.dirty = true;
-    this.input.set(random.subarray(rOff, rOff + RANDOM_LEN), 0);
-    writeU16(this.input, 4, offlineCounter);
-    this.input[6] = termSerial[sOff + 2];
-    this.input[7] = termSerial[sOff + 3];
-    this.pboc.sessionKey(dpk, this.input, this.sessionKey);
+    const i = this.input;
+    i[0] = random[rOff];
+    i[1] = random[rOff + 1];
+    i[2] = random[rOff + 2];
+    i[3] = random[rOff + 3];
+    i[4] = shr(offlineCounter, 8) & 0xff;
+    i[5] = offlineCounter & 0xff;
+    i[6] = termSerial[sOff + 2];
+    i[7] = termSerial[sOff + 3];
+    this.pboc.sessionKey(dpk, i, this.sessionKey);
   }
 
   loadMac1(tx: PurseMacFields, oldBalance: number, out: Uint8Array, outOff: number): void {
@@ -94,7 +102,11 @@ export class PurseCrypto {
   transactionMac(tx: PurseMacFields, dateTime: Uint8Array, dOff: number, out: Uint8Array): void {
     this.dirty = true;
     const m = this.msg;
-    writeU31(m, 0, tx.amount);
+    const a = tx.amount;
+    m[0] = shr(a, 24) & 0x7f;
+    m[1] = shr(a, 16) & 0xff;
+    m[2] = shr(a, 8) & 0xff;
+    m[3] = a & 0xff;
     m[4] = tx.txType;
     m.set(tx.terminalId.subarray(0, TERMINAL_ID_LEN), 5);
     m.set(dateTime.subarray(dOff, dOff + DATE_TIME_LEN), 11);
@@ -103,8 +115,12 @@ export class PurseCrypto {
 
   purchaseMac2(amount: number, out: Uint8Array, outOff: number): void {
     this.dirty = true;
-    writeU31(this.msg, 0, amount);
-    this.pboc.mac(this.sessionKey, this.msg, 4, out, outOff);
+    const m = this.msg;
+    m[0] = shr(amount, 24) & 0x7f;
+    m[1] = shr(amount, 16) & 0xff;
+    m[2] = shr(amount, 8) & 0xff;
+    m[3] = amount & 0xff;
+    this.pboc.mac(this.sessionKey, m, 4, out, outOff);
   }
 
   /** The load TAC under the 16-byte DTK at dtk[0], into out[0..4). */
@@ -124,7 +140,11 @@ export class PurseCrypto {
   purchaseTac(dtk: Uint8Array, tx: PurseMacFields, termSerial: Uint8Array, sOff: number, dateTime: Uint8Array, dOff: number, out: Uint8Array): void {
     this.dirty = true;
     const m = this.msg;
-    writeU31(m, 0, tx.amount);
+    const a = tx.amount;
+    m[0] = shr(a, 24) & 0x7f;
+    m[1] = shr(a, 16) & 0xff;
+    m[2] = shr(a, 8) & 0xff;
+    m[3] = a & 0xff;
     m[4] = tx.txType;
     m.set(tx.terminalId.subarray(0, TERMINAL_ID_LEN), 5);
     m.set(termSerial.subarray(sOff, sOff + TERMINAL_SERIAL_LEN), 11);
@@ -138,12 +158,12 @@ export class PurseCrypto {
     this.pboc.endSession();
     this.sessionKey.fill(0, 0, PBOC_SESSION_KEY_LEN);
     this.input.fill(0, 0, 8);
-    this.msg.fill(0, 0, MAX_MESSAGE);
+    this.msg.fill(0, 0, this.msg.length);
     this.dirty = false;
   }
 
+  /** The TAC data is no secret: clear() wipes it with the rest at the end of the transaction. */
   private tac(dtk: Uint8Array, len: number, out: Uint8Array): void {
     this.pboc.tac(dtk, this.msg, len, out);
-    this.msg.fill(0, 0, MAX_MESSAGE);
   }
 }

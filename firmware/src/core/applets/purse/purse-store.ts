@@ -79,6 +79,12 @@ export class PurseStore {
   private readonly keys = new Uint8Array(MAX_KEY_ENTRIES * KEY_ENTRY_LEN);
   /** Bytes of `keys` read; -1 until the first findKey. */
   private keysLen = -1;
+  /**
+   * The last findKey() that found its keys, as type * 65536 + alsoType * 256 + index; -1: none.
+   * KEYS never changes, so the same question finds the same entries (keyAt, alsoAt, keyVersion and
+   * keyAlgorithm still hold them: only findKey sets them): every tap's INITIALIZE asks the same.
+   */
+  private lastFound = -1;
   private readonly ctx: AppletContext;
   private readonly store: Store;
   /** Bytes of the MAC try tally spent, as last read or spent; -1: the card has none yet (installed before tallies). */
@@ -122,6 +128,12 @@ export class PurseStore {
    */
   findKey(type: number, alsoType: number, index: number): boolean {
     if (this.keyHeld) this.wipeKey(); // else `key` is zeros already: only takeKey and findKey fill it
+    const query = type * 65536 + alsoType * 256 + index;
+    if (query === this.lastFound) {
+      this.takeKey(this.keyAt);
+      return true;
+    }
+    this.lastFound = -1;
     if (this.keysLen < 0) this.keysLen = this.store.get(this.ctx.dataType, REC_KEYS, this.keys, 0);
     const n = this.keysLen;
     let found = false;
@@ -142,7 +154,10 @@ export class PurseStore {
         found = true;
       }
     }
-    if (found && also) return true;
+    if (found && also) {
+      this.lastFound = query;
+      return true;
+    }
     this.wipeKey();
     return false;
   }
