@@ -295,4 +295,21 @@ ALTER TABLE payment_notifications DROP CONSTRAINT IF EXISTS payment_notification
 CREATE INDEX jobs_active ON jobs(created_at, id) WHERE state NOT IN ('done', 'failed');
 `,
   },
+  {
+    version: 6,
+    name: 'jobs by device without their state',
+    sql: `
+-- A job's state moves five or six times, and an UPDATE rewrites the entries of every index a column
+-- of its SET list (or of a partial index's WHERE) is in: jobs_by_device (device_id, state) was one,
+-- an entry on a random leaf (device ids are random) per move. Now the device's active jobs are
+-- read from jobs_active, which names the device first and is rewritten on a move anyway, and
+-- jobs_by_device (all of a device's jobs: its latest status report, the CLI's listing) holds
+-- columns no UPDATE sets, so only an INSERT writes it. The scheduler's poll sorts the active
+-- jobs' ids it reads from jobs_active (a few thousand at most).
+DROP INDEX jobs_by_device;
+DROP INDEX jobs_active;
+CREATE INDEX jobs_by_device ON jobs(device_id, kind);
+CREATE INDEX jobs_active ON jobs(device_id, created_at, id) WHERE state NOT IN ('done', 'failed');
+`,
+  },
 ];
