@@ -99,15 +99,15 @@ export class ServerProcess {
 /**
  * The same messages as a flows run on a bare broker in its own process: the devices publish their
  * up frames from here, the platform client there publishes the down frames; timed from the first
- * publish to the last frame received on both sides. Returns the figure and the broker process's usage.
- * With an external broker (mosquitto) the child holds only the platform client, its usage is then
+ * publish to the last frame received on both sides. Returns the figure, the broker process's usage
+ * and this process's CPU time over the timed replay (the device clients'). With an external broker (mosquitto) the child holds only the platform client, its usage is then
  * the client's alone, and external.onMark() starts the broker's own measurement with the timed phase.
  */
 export async function replayApart(
   devices: { bundle: ProvisioningBundle; frames: FrameLog }[],
   external?: { url: string; onMark(): void },
   warm: { bundle: ProvisioningBundle; frames: FrameLog }[] = [],
-): Promise<{ bare: BareFigure; usage: Usage }> {
+): Promise<{ bare: BareFigure; usage: Usage; devicesCpuMs: number }> {
   const server = await ServerProcess.start('bare', 0, 0, external?.url);
   const clients: MqttDeviceTransport[] = [];
   try {
@@ -119,12 +119,12 @@ export async function replayApart(
       for (const n of d.frames.up) octets += n;
       for (const n of d.frames.down) octets += n;
     }
-    const { messages, ms } = await replayOn(server, devices, clients, async () => {
+    const { messages, ms, cpuMs } = await replayOn(server, devices, clients, async () => {
       await server.mark();
       external?.onMark();
     });
     const usage = await server.usage();
-    return { bare: { messages, octets, ms, messagesPerS: messages / (ms / 1000) }, usage };
+    return { bare: { messages, octets, ms, messagesPerS: messages / (ms / 1000) }, usage, devicesCpuMs: cpuMs };
   } finally {
     for (const c of clients) await c.close().catch(() => {});
     await server.close();
@@ -134,14 +134,14 @@ export async function replayApart(
 /**
  * Connects the devices' clients (kept in `clients` for the caller to close), then, after `mark`,
  * replays their frames: theirs up from here, the platform client's down there. Timed from the
- * first publish to the last frame received on both sides.
+ * first publish to the last frame received on both sides; cpuMs is this process's CPU time over it.
  */
 async function replayOn(
   server: ServerProcess,
   devices: { bundle: ProvisioningBundle; frames: FrameLog }[],
   clients: MqttDeviceTransport[],
   mark: () => Promise<void>,
-): Promise<{ messages: number; ms: number }> {
+): Promise<{ messages: number; ms: number; cpuMs: number }> {
   let up = 0;
   let down = 0;
   for (const d of devices) {
@@ -161,11 +161,14 @@ async function replayOn(
     clients,
   );
   await mark();
+  const cpu0 = process.cpuUsage();
   const start = process.hrtime.bigint();
   const there = server.call('replay', { up, down: devices.map((d) => ({ deviceId: d.bundle.deviceId, sizes: d.frames.down })) });
   const here = devices.map(async (d, i) => {
     for (const n of d.frames.up) await mine[i].send(new Uint8Array(n));
   });
   await Promise.all([there, ...here, downDone]);
-  return { messages: up + down, ms: msSince(start) };
+  const ms = msSince(start);
+  const cpu = process.cpuUsage(cpu0);
+  return { messages: up + down, ms, cpuMs: (cpu.user + cpu.system) / 1000 };
 }

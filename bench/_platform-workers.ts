@@ -168,12 +168,12 @@ export class WorkerPool {
 }
 
 /** The bare replay through a fresh mosquitto; usage = the platform client's process, mosquitto apart. */
-export async function replayOnMosquitto(devices: { bundle: ProvisioningBundle; frames: FrameLog }[]): Promise<{ bare: BareFigure; usage: Usage; mosquitto: ServiceUsage }> {
+export async function replayOnMosquitto(devices: { bundle: ProvisioningBundle; frames: FrameLog }[]): Promise<{ bare: BareFigure; usage: Usage; devicesCpuMs: number; mosquitto: ServiceUsage }> {
   const mosquitto = await PrivateMosquitto.start();
   const meter = new ServiceMeter(() => mosquitto.usage());
   try {
-    const { bare, usage } = await replayApart(devices, { url: mosquitto.url, onMark: () => meter.mark() });
-    return { bare, usage, mosquitto: meter.finish() };
+    const { bare, usage, devicesCpuMs } = await replayApart(devices, { url: mosquitto.url, onMark: () => meter.mark() });
+    return { bare, usage, devicesCpuMs, mosquitto: meter.finish() };
   } finally {
     meter.finish();
     await mosquitto.stop();

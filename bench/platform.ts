@@ -164,6 +164,8 @@ interface FleetFigure {
   bare: BareFigure;
   /** The bare broker's process during its replay (with mosquitto: the platform client's process; mosquitto in services). */
   bareBroker: { cpu: CpuFigure; rssPeakMB: number };
+  /** This process during the bare replay: the devices' MQTT clients alone, no MCU or SE. */
+  bareDevicesCpuMs: number;
   /** Worker runs: mosquitto, PostgreSQL and each worker over the timed phase, and mosquitto in the bare replay. */
   services: (ServicesFigure & { bareMosquitto: ServiceUsage }) | null;
   /** Flow messages/s over bare-broker messages/s. */
@@ -283,7 +285,7 @@ async function runFleet(n: number, setup: Setup): Promise<FleetFigure> {
   const devices: { bundle: ProvisioningBundle; frames: FrameLog }[] = [];
   /** The warm-up terminals beyond the first (TAPCARD_BENCH_WARMUP_JOBS): the bare replay replays their frames first, untimed. */
   const warmDevices: { bundle: ProvisioningBundle; frames: FrameLog }[] = [];
-  let figure: Omit<FleetFigure, 'bare' | 'bareBroker' | 'ratio' | 'services'>;
+  let figure: Omit<FleetFigure, 'bare' | 'bareBroker' | 'bareDevicesCpuMs' | 'ratio' | 'services'>;
   let services: ServicesFigure | null = null;
   try {
     // One more terminal than timed: the warm-up job (the JIT compiles the flows) runs on it alone;
@@ -371,14 +373,15 @@ async function runFleet(n: number, setup: Setup): Promise<FleetFigure> {
   }
   stage(`${label}: ${fmt(figure.jobsPerS)} jobs/s; replaying its messages on the bare broker`);
   if (services === null) {
-    const { bare, usage } = await replayApart(devices, undefined, warmDevices);
-    return { ...figure, bare, bareBroker: { cpu: cpuFigure(usage.cpuUserMs, usage.cpuSystemMs, bare.ms), rssPeakMB: usage.rssPeakMB }, ratio: figure.messagesPerS / bare.messagesPerS, services: null };
+    const { bare, usage, devicesCpuMs } = await replayApart(devices, undefined, warmDevices);
+    return { ...figure, bare, bareBroker: { cpu: cpuFigure(usage.cpuUserMs, usage.cpuSystemMs, bare.ms), rssPeakMB: usage.rssPeakMB }, bareDevicesCpuMs: devicesCpuMs, ratio: figure.messagesPerS / bare.messagesPerS, services: null };
   }
-  const { bare, usage, mosquitto } = await replayOnMosquitto(devices);
+  const { bare, usage, devicesCpuMs, mosquitto } = await replayOnMosquitto(devices);
   return {
     ...figure,
     bare,
     bareBroker: { cpu: cpuFigure(usage.cpuUserMs, usage.cpuSystemMs, bare.ms), rssPeakMB: usage.rssPeakMB },
+    bareDevicesCpuMs: devicesCpuMs,
     ratio: figure.messagesPerS / bare.messagesPerS,
     services: { ...services, bareMosquitto: mosquitto },
   };
@@ -472,6 +475,8 @@ export async function platformBench(opts: BenchOptions): Promise<BenchResult> {
           'platform CPU us/msg',
           'with mosquitto + PostgreSQL us/msg',
           'bare broker CPU us/msg',
+          'fleet CPU us/msg',
+          'bare devices CPU us/msg',
           'bare / mosquitto',
         ],
         rows: figures.map((f) => [
@@ -486,6 +491,8 @@ export async function platformBench(opts: BenchOptions): Promise<BenchResult> {
           (cpuSeconds(f.platform.cpu) * 1e6) / f.messages,
           f.services === null ? '-' : (platformCpuS(f, true) * 1e6) / f.messages,
           (bareCpuS(f) * 1e6) / f.bare.messages,
+          (cpuSeconds(f.fleet.cpu) * 1e6) / f.messages,
+          (f.bareDevicesCpuMs * 1e3) / f.bare.messages,
           f.bare.messagesPerS / MOSQUITTO_MSG_PER_S,
         ]),
       },
@@ -529,6 +536,7 @@ export async function platformBench(opts: BenchOptions): Promise<BenchResult> {
       'processes: the platform (flows, data security unit crypto, SQLite, the embedded aedes broker) runs in a child process (bench/_platform-process.ts); the terminals (MQTT clients, every MCU and SE with its state) run in the bench process.',
       'CPU: process.cpuUsage of each process over the timed phase; "cores busy" = CPU time / wall time, out of 2 on this machine. Memory: rss and heapUsed sampled every 100 ms in each process; "rss start" is the platform process at the start of the timed phase (devices enrolled, terminals connected).',
       'messages: MQTT PUBLISHes of link frames (<= 140 octets) counted at the terminals, up and down; the bare broker replays exactly these counts and sizes per device, no flows: its broker and one platform client (down frames) in a child process, the device clients (up frames) in the bench process, each device and direction awaiting PUBACK per message. "us/msg" = that process\'s CPU time over the messages.',
+      'reading the ratio: when both runs keep the 2 cores busy, flows / bare is about (bare broker + bare devices CPU per message) / (platform + fleet CPU per message). "fleet" is this process over the flows (each terminal\'s MCU and SE core beside its MQTT client), "bare devices" this process over the bare replay (the MQTT clients alone); so a platform costing no more CPU per message than the bare broker\'s process would still read about (bare broker + bare devices) / (bare broker + fleet).',
       'set-up not timed: devices are enrolled by the bench (bench/_platform-fleet.ts: no certificate, a bench broker password table) because provisionDevice costs ~1 s of RSA key generation and a scrypt CONNECT check ~150 ms per device here; the platform joins that broker in process, as `tapcard platform start` joins its embedded one (no socket for the platform\'s own client); so does the bare replay\'s platform client.',
       `the platform's PoR timeout is ${POR_TIMEOUT_MS / 1000} s here (${LIGHT_POR_TIMEOUT_MS / 1000} s for lightweight fleets), the terminals' the same, so a loaded platform waits instead of resending; ${warmupJobs() === 1 ? 'one warm-up job runs' : `${warmupJobs()} warm-up jobs run (TAPCARD_BENCH_WARMUP_JOBS)`} before the timed phase. TAPCARD_BENCH_TERMINALS=100,1000 chooses the fleet sizes; fleets above ${FULL_FLEET_MAX} use lightweight terminals (the same MCU and SE core, each SE on ${LIGHT_FLASH_PAGES} pages of 4 KB of flash instead of 1 MB, flash and link counters in memory instead of files) and print progress on stderr.`,
       `terminal state: ${fleetStateInMemory() ? 'in memory (flash image and link counters), so the fleet process writes no file; TAPCARD_BENCH_FLEET_STATE=files keeps it in files for fleets of up to ' + FULL_FLEET_MAX : `in files (TAPCARD_BENCH_FLEET_STATE=files) up to ${FULL_FLEET_MAX} terminals: each terminal writes, fsyncs and renames its link counter file for every packet, one terminal after another in the fleet's one thread`}.`,
