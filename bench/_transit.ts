@@ -14,6 +14,7 @@ import { diversifyPurseKey } from '../firmware/src/core/package/card-keys';
 import { devTransitMasterKeys } from '../firmware/src/core/package/dev-keys';
 import { APP_CLASS_TRANSIT } from '../firmware/src/core/se/package-header';
 import { GpSession } from '../host/gp/gp-session';
+import { NodeAes } from '../net/crypto/node-aes';
 import { sameKeyForAll } from '../host/gp/keys';
 import { parseLoadFile } from '../host/gp/load-file';
 import { DEV_ISD_KEY } from '../host/se/virtual-se';
@@ -67,9 +68,14 @@ export function transitPackage(termsLength: number, cardNumber = CARD_NUMBER): T
   return { spec, file: out.slice(0, len) };
 }
 
-/** SELECT ISD, SCP03 at `securityLevel`, INSTALL [for load], LOAD..., INSTALL [for install]. */
+/**
+ * SELECT ISD, SCP03 at `securityLevel`, INSTALL [for load], LOAD..., INSTALL [for install]. The host
+ * side's AES is node:crypto's, as the platform's is: the download bench's raw install is the SE
+ * core's work beside a host as cheap as the platform's, not beside the portable SoftAes (about a
+ * fifth of a 4 KB raw install's CPU at SL 33 went to the host's wrapping).
+ */
 export async function installTransit(transmit: Transmit, pkg: TransitPackage, securityLevel = 0x03) {
-  const gp = new GpSession(transmit);
+  const gp = new GpSession(transmit, { cipherFactory: () => new NodeAes() });
   await gp.selectIsd();
   await gp.openSecureChannel({ keys: sameKeyForAll(fromHex(DEV_ISD_KEY)), securityLevel });
   const result = await gp.install(parseLoadFile(pkg.file), {
