@@ -18,6 +18,7 @@ import { NodeAes } from '../net/crypto/node-aes';
 import { sameKeyForAll } from '../host/gp/keys';
 import { parseLoadFile } from '../host/gp/load-file';
 import { DEV_ISD_KEY } from '../host/se/virtual-se';
+import { nodePbocCrypto } from '../net/crypto/node-des';
 
 export type Transmit = (apdu: Uint8Array) => Promise<Uint8Array>;
 
@@ -33,6 +34,12 @@ const TX_PURCHASE_EP = 0x06;
  * one, which the platform bench's issuer zeroed and dropped once per download job.
  */
 const BODY_ROOM = 1024;
+/**
+ * The issuer's DES for the card keys' diversification: node:crypto, as an issuer server runs it
+ * (net/crypto/node-des.ts), not the portable SoftDes the board needs. A host PbocCrypto wipes every
+ * key after every operation, so one serves every package.
+ */
+const ISSUER_PBOC = nodePbocCrypto();
 
 export interface TransitPackage {
   spec: PackageSpec;
@@ -57,7 +64,7 @@ export function transitPackage(termsLength: number, cardNumber = CARD_NUMBER): T
     issuerData: null,
     cardFaceName: new TextEncoder().encode('transit card'),
     terms: termsLength > 0 ? new TextEncoder().encode('T'.repeat(termsLength)) : null,
-  });
+  }, ISSUER_PBOC);
   const room = BODY_ROOM + termsLength;
   const body = new Uint8Array(room);
   const n = encodePackageBody(spec, body, 0);

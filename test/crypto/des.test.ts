@@ -5,6 +5,7 @@ import { SoftDes, SoftTripleDes } from '../../firmware/src/core/crypto/des';
 import { TripleDes } from '../../firmware/src/core/crypto/triple-des';
 import { buildDesTables, DesTables, WordDes, WordTripleDes } from '../../firmware/src/board/espruino/word-des';
 import { fromHex, toHex } from '../../firmware/src/core/hex';
+import { NodeDes, NodeTripleDes } from '../../net/crypto/node-des';
 import { nodeEcb, pseudoRandomBytes } from './_reference';
 
 function encrypt(cipher: BlockCipher, keyHex: string, blockHex: string): string {
@@ -25,10 +26,11 @@ function decrypt(cipher: BlockCipher, keyHex: string, blockHex: string): string 
 
 const WORD_TABLES = new DesTables(buildDesTables().buffer);
 
-/** The portable core's engines and the board's word-wide ones must give the same answers. */
+/** The portable core's engines, the board's word-wide ones and the servers' on node:crypto must give the same answers. */
 const ENGINES = [
   { name: 'SoftDes (portable core)', des: (): BlockCipher => new SoftDes(), tripleDes: (): BlockCipher => new SoftTripleDes() },
   { name: 'WordDes (board)', des: (): BlockCipher => new WordDes(WORD_TABLES), tripleDes: (): BlockCipher => new WordTripleDes(WORD_TABLES, false) },
+  { name: 'NodeDes (servers, node:crypto)', des: (): BlockCipher => new NodeDes(), tripleDes: (): BlockCipher => new NodeTripleDes() },
 ];
 
 /** Two-key-only engines (the board's SE makes these for the purse): the two-key answers, and 24-byte keys refused. */

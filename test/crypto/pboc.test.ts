@@ -4,6 +4,7 @@ import { SoftDes, SoftTripleDes } from '../../firmware/src/core/crypto/des';
 import { softPbocCrypto } from '../../firmware/src/core/crypto/soft-pboc';
 import { buildDesTables, DesTables, WordDes, WordTripleDes } from '../../firmware/src/board/espruino/word-des';
 import { fromHex, toHex } from '../../firmware/src/core/hex';
+import { nodePbocCrypto } from '../../net/crypto/node-des';
 import { nodeEcb } from './_reference';
 
 // Vectors: docs/standards.md "PBOC vectors". Load: zoukankan ttss-p-4280376 / ncuisine.com "基于PBOC的電子錢包的圈存過程";
@@ -23,8 +24,11 @@ function sessionKey(pboc: PbocCrypto, input: string): string {
   return toHex(out);
 }
 
-describe('PBOC e-purse crypto (JR/T 0025 e-purse security)', () => {
-  const pboc = softPbocCrypto();
+describe.each([
+  { engines: 'the portable engines', make: softPbocCrypto },
+  { engines: "the servers' node:crypto engines", make: nodePbocCrypto },
+])('PBOC e-purse crypto (JR/T 0025 e-purse security) on $engines', ({ make }) => {
+  const pboc = make();
 
   it('load: SESLK, MAC1 and MAC2', () => {
     // SESLK = EDE(DLK, random 11223344 || online counter 0000 || 8000)

@@ -7,11 +7,12 @@
 import { describe, expect, it } from 'vitest';
 import { fromHex, toHex } from '../../firmware/src/core/hex';
 import { encodeBcd, encodePin, decodeBcd, isBcdDate } from '../../firmware/src/core/package/bcd';
-import { diversifyPurseKeys, deriveLoyaltyKey } from '../../firmware/src/core/package/card-keys';
+import { diversifyPurseKeys, diversifyPurseKeysWith, deriveLoyaltyKey } from '../../firmware/src/core/package/card-keys';
 import { makePackageSpec } from '../../firmware/src/core/package/card-package';
 import { devMerchantMasterKeys, devTransitMasterKeys } from '../../firmware/src/core/package/dev-keys';
 import { parsePackage } from '../../firmware/src/core/package/parser';
 import { PackageHeader } from '../../firmware/src/core/se/package-header';
+import { nodePbocCrypto } from '../../net/crypto/node-des';
 import { buildPackageFile, devIssuerSigningKey, verifyPackageSignature } from '../../parties/keys';
 import { nodeEcb } from '../crypto/_reference';
 import { cardRequest } from '../applets/_harness';
@@ -62,6 +63,13 @@ describe('package builder and parser', () => {
     expect(toHex(keys.load)).not.toBe(toHex(diversifyPurseKeys(mk, fromHex('31041000000000012346')).load));
     const spec = transit();
     expect(spec.keys.map((k) => toHex(k.value))).toEqual([toHex(keys.load), toHex(keys.purchase), toHex(keys.tac)]);
+    // A server's engines (node:crypto), one PbocCrypto for several cards, give the same keys and package.
+    const server = nodePbocCrypto();
+    for (let round = 0; round < 2; round++) {
+      const onServer = diversifyPurseKeysWith(server, mk, fromHex(CARD));
+      expect([onServer.load, onServer.purchase, onServer.tac].map((k) => toHex(k))).toEqual([toHex(keys.load), toHex(keys.purchase), toHex(keys.tac)]);
+    }
+    expect(makePackageSpec(cardRequest({ cardNumber: CARD, app: 'transit' }), server).keys.map((k) => toHex(k.value))).toEqual(spec.keys.map((k) => toHex(k.value)));
     // Loyalty: SP 800-108 / AES-CMAC KDF, a different key per card.
     expect(toHex(deriveLoyaltyKey(devMerchantMasterKeys(), fromHex(CARD)))).not.toBe(toHex(deriveLoyaltyKey(devMerchantMasterKeys(), fromHex('31041000000000012346'))));
   });

@@ -41,8 +41,17 @@ export function diversifyPurseKey(pboc: PbocCrypto, masterKey: Uint8Array, cardN
   return out;
 }
 
+/** The three card keys, on the portable DES engines. */
 export function diversifyPurseKeys(master: PurseMasterKeys, cardNumber: Uint8Array): PurseCardKeys {
-  const pboc = softPbocCrypto();
+  return diversifyPurseKeysWith(softPbocCrypto(), master, cardNumber);
+}
+
+/**
+ * The three card keys on the caller's engines: a server passes node:crypto ones
+ * (net/crypto/node-des.ts). pboc must be a host PbocCrypto (no TAC engine): it wipes every key
+ * after every operation.
+ */
+export function diversifyPurseKeysWith(pboc: PbocCrypto, master: PurseMasterKeys, cardNumber: Uint8Array): PurseCardKeys {
   return {
     load: diversifyPurseKey(pboc, master.load, cardNumber),
     purchase: diversifyPurseKey(pboc, master.purchase, cardNumber),

@@ -4,10 +4,11 @@
  * (card-keys.ts), the privileges and the default issuer data. Tools and issuers only.
  */
 import { writeU16 } from '../bytes';
+import type { PbocCrypto } from '../crypto/pboc';
 import { APP_CLASS_ECASH, APP_CLASS_LOYALTY, APP_CLASS_TRANSIT } from '../se/package-header';
 import { applicationAid, moduleAid, packageAid } from './aids';
 import type { PackageKey, PackageSpec } from './builder';
-import { deriveLoyaltyKey, diversifyPurseKeys } from './card-keys';
+import { deriveLoyaltyKey, diversifyPurseKeys, diversifyPurseKeysWith } from './card-keys';
 import type { LoyaltyMasterKeys, PurseMasterKeys } from './dev-keys';
 import { ISSUER_DATA_LEN, KEY_ALG_3DES, KEY_ALG_AES128, KEY_TYPE_LOAD, KEY_TYPE_LOYALTY_MAC, KEY_TYPE_PURCHASE, KEY_TYPE_TAC, PRIVILEGE_CARD_RESET } from './format';
 
@@ -43,20 +44,21 @@ export interface CardPackageRequest {
   terms: Uint8Array | null;
 }
 
-function purseKeys(master: PurseMasterKeys, cardNumber: Uint8Array): PackageKey[] {
-  const k = diversifyPurseKeys(master, cardNumber);
+function purseKeys(master: PurseMasterKeys, cardNumber: Uint8Array, pboc: PbocCrypto | undefined): PackageKey[] {
+  const k = pboc === undefined ? diversifyPurseKeys(master, cardNumber) : diversifyPurseKeysWith(pboc, master, cardNumber);
   const entry = (type: number, value: Uint8Array): PackageKey => {
     return { type: type, index: master.keyIndex, version: master.keyVersion, algorithm: KEY_ALG_3DES, value: value };
   };
   return [entry(KEY_TYPE_LOAD, k.load), entry(KEY_TYPE_PURCHASE, k.purchase), entry(KEY_TYPE_TAC, k.tac)];
 }
 
-export function makePackageSpec(req: CardPackageRequest): PackageSpec {
+/** pboc: the DES engines of the purse keys' diversification (card-keys.ts diversifyPurseKeysWith); without it the portable ones. */
+export function makePackageSpec(req: CardPackageRequest, pboc?: PbocCrypto): PackageSpec {
   const cls = req.appClass;
   let keys: PackageKey[];
   if (cls === APP_CLASS_TRANSIT || cls === APP_CLASS_ECASH) {
     if (req.purseKeys === null) throw new Error('a purse package needs the issuer purse master keys');
-    keys = purseKeys(req.purseKeys, req.cardNumber);
+    keys = purseKeys(req.purseKeys, req.cardNumber, pboc);
   } else if (cls === APP_CLASS_LOYALTY) {
     if (req.loyaltyKeys === null) throw new Error('a loyalty package needs the merchant master key');
     const m = req.loyaltyKeys;
