@@ -11,6 +11,7 @@
  * platform's tables. Opened with the platform's database engines, with the parties' own migrations.
  */
 import path from 'node:path';
+import { nodePbocCrypto } from '../net/crypto/node-des';
 import { createParties, type PartiesOptions, type SimulatedParties } from '../parties/parties';
 import { PARTIES_MIGRATIONS } from '../parties/migrations';
 import { openDatabase, type PlatformDb } from '../platform-server/src/db/database';
@@ -46,7 +47,8 @@ export interface RunningParties {
 /** The simulated parties on their store, the payment system's notifications delivered to the platform. */
 export function startSimulatedParties(platform: Platform, options: PartiesOptions = {}): RunningParties {
   const db = openPartiesStore(platform);
-  const parties = createParties(db, options);
+  // The servers' DES on node:crypto, not the portable SoftDes the board needs (net/crypto/node-des.ts).
+  const parties = createParties(db, { pboc: nodePbocCrypto, ...options });
   parties.payments.onNotification((n) => receivePaymentNotification(platform.db, n));
   const { transit, bank, merchant, payments } = parties;
   return { parties, services: { db: platform.db, transit, bank, merchant, payments }, close: () => db.close() };

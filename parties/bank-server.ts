@@ -8,6 +8,7 @@
  * `account:<id>` on the ledger row). If the card never does that load (a later authorisation at the
  * same online counter proves it), the amount goes back to the account: no money made or lost.
  */
+import type { PbocCrypto } from '../firmware/src/core/crypto/pboc';
 import { devBankMasterKeys, type PurseMasterKeys } from '../firmware/src/core/package/dev-keys';
 import { APP_CLASS_ECASH } from '../firmware/src/core/se/package-header';
 import { fromHex } from '../firmware/src/core/hex';
@@ -34,12 +35,14 @@ export type BankServerOptions = PurseServerOptions;
 export class BankServer extends PurseIssuerServer implements BankService {
   readonly issuer = 'bank' as const;
   private readonly masterKeys: PurseMasterKeys;
+  private readonly pboc: PbocCrypto | undefined;
   private readonly nextCardNumber: () => string;
 
   constructor(db: PartiesDb, options: BankServerOptions = {}) {
     const masterKeys = options.masterKeys ?? devBankMasterKeys();
-    super(db, masterKeys);
+    super(db, masterKeys, options.pboc);
     this.masterKeys = masterKeys;
+    this.pboc = options.pboc;
     this.nextCardNumber = options.nextCardNumber ?? (() => newCardNumber(CARD_PREFIX));
   }
 
@@ -54,7 +57,7 @@ export class BankServer extends PurseIssuerServer implements BankService {
       appClass: APP_CLASS_ECASH, issuerId: BANK_ISSUER_ID, cardNumber: cardNumberBcd(digits), purseKeys: this.masterKeys, loyaltyKeys: null,
       applicationAid: null, tunion: false, defaultCard: false, validFrom: fromHex('20240101'), validTo: fromHex('20291231'), ceiling: null,
       pin: null, issuerData: null, cardFaceName: new TextEncoder().encode('Bank e-cash'), terms: null,
-    }, digits);
+    }, digits, this.pboc);
   }
 
   /**

@@ -5,6 +5,7 @@
  * transit, bank and merchant servers.
  */
 import { randomInt } from 'node:crypto';
+import type { PbocCrypto } from '../firmware/src/core/crypto/pboc';
 import { encodeBcd } from '../firmware/src/core/package/bcd';
 import { encodeLoadFileDataBlock, encodePackageBody } from '../firmware/src/core/package/builder';
 import { makePackageSpec, type CardPackageRequest } from '../firmware/src/core/package/card-package';
@@ -25,8 +26,9 @@ export function cardNumberBcd(digits: string): Uint8Array {
   return bcd;
 }
 
-export function issueCardPackage(request: CardPackageRequest, cardNumber: string): IssuedPackage {
-  const spec = makePackageSpec(request);
+/** pboc: the DES engines of the purse card keys (makePackageSpec); the portable ones when undefined. */
+export function issueCardPackage(request: CardPackageRequest, cardNumber: string, pboc?: PbocCrypto): IssuedPackage {
+  const spec = makePackageSpec(request, pboc);
   const body = new Uint8Array(PACKAGE_BUFFER);
   const out = new Uint8Array(PACKAGE_BUFFER + 8);
   try {

@@ -4,6 +4,7 @@
  * merchant's. The three card issuers are also the platform's download adapters (contracts/issuer.ts).
  */
 import type { IssuerServices } from '../contracts/issuer-services';
+import type { PbocCrypto } from '../firmware/src/core/crypto/pboc';
 import { BankServer, type BankServerOptions } from './bank-server';
 import type { PartiesDb } from './db';
 import { MerchantServer, type MerchantServerOptions } from './merchant-server';
@@ -22,6 +23,11 @@ export interface PartiesOptions {
   transit?: TransitServerOptions;
   bank?: BankServerOptions;
   merchant?: MerchantServerOptions;
+  /**
+   * Makes the DES engines of a purse server (its card keys and MACs) that its own options do not
+   * name: the portable ones when absent; `tapcard` passes node:crypto's (cli/simulated-parties.ts).
+   */
+  pboc?: () => PbocCrypto;
 }
 
 export function createParties(db: PartiesDb, options: PartiesOptions = {}): SimulatedParties {
@@ -29,8 +35,8 @@ export function createParties(db: PartiesDb, options: PartiesOptions = {}): Simu
   return {
     db,
     payments,
-    transit: new TransitServer(db, payments, options.transit),
-    bank: new BankServer(db, options.bank),
+    transit: new TransitServer(db, payments, { pboc: options.pboc?.(), ...options.transit }),
+    bank: new BankServer(db, { pboc: options.pboc?.(), ...options.bank }),
     merchant: new MerchantServer(db, options.merchant),
   };
 }

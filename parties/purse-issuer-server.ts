@@ -9,6 +9,7 @@
  * and issuer cannot drift. Every request carries the whole transaction; the server keeps only the ledger
  * and the cards it issued (issued-cards.ts).
  */
+import type { PbocCrypto } from '../firmware/src/core/crypto/pboc';
 import { toHex } from '../firmware/src/core/hex';
 import type { PurseMasterKeys } from '../firmware/src/core/package/dev-keys';
 import type { ApplicationInfo, IssuedPackage, PackageRequest } from '../contracts/issuer';
@@ -25,6 +26,11 @@ import { DevKeysSecurityModule } from './purse-security-module';
 export interface PurseServerOptions {
   masterKeys?: PurseMasterKeys;
   nextCardNumber?: () => string;
+  /**
+   * The DES engines of its card keys and MACs (the packages it issues, its security module): the
+   * portable ones unless given; `tapcard` passes node:crypto's (cli/simulated-parties.ts).
+   */
+  pboc?: PbocCrypto;
 }
 
 /** How a load is paid for; `hold` runs inside the ledger transaction and may refuse (nothing is written then). */
@@ -49,8 +55,9 @@ export abstract class PurseIssuerServer implements PurseIssuerService {
   protected constructor(
     protected readonly db: PartiesDb,
     masterKeys: PurseMasterKeys,
+    pboc: PbocCrypto | undefined,
   ) {
-    this.sm = new DevKeysSecurityModule(masterKeys);
+    this.sm = new DevKeysSecurityModule(masterKeys, pboc);
   }
 
   abstract applications(): ApplicationInfo[];

@@ -10,8 +10,9 @@
  */
 import { equalCt } from '../firmware/src/core/bytes';
 import { PurseCrypto, MAC_LEN } from '../firmware/src/core/applets/purse/purse-crypto';
+import type { PbocCrypto } from '../firmware/src/core/crypto/pboc';
 import { softPbocCrypto } from '../firmware/src/core/crypto/soft-pboc';
-import { diversifyPurseKeys } from '../firmware/src/core/package/card-keys';
+import { diversifyPurseKeysWith } from '../firmware/src/core/package/card-keys';
 import { devTransitMasterKeys, type PurseMasterKeys } from '../firmware/src/core/package/dev-keys';
 import { CardProofError, PurseDeclinedError } from '../contracts/purse-errors';
 import type { LoadRequest, PurchaseProof, PurchaseRequest, PurseSecurityModule } from '../contracts/purse-security-module';
@@ -20,19 +21,24 @@ import type { LoadRequest, PurchaseProof, PurchaseRequest, PurseSecurityModule }
  * A PurseSecurityModule with the issuer master keys in process: the card keys are diversified per
  * card number (package/card-keys.ts) and every MAC is the core PurseCrypto the card itself runs, so
  * card, POS and issuer cannot drift. The default keys are the development transit keys
- * (package/dev-keys.ts).
+ * (package/dev-keys.ts). The DES engines are the caller's: the portable ones by default; a server
+ * process passes node:crypto's (net/crypto/node-des.ts nodePbocCrypto, from the CLI's composition
+ * root: the parties import no net code). A host PbocCrypto wipes every key after every operation.
  */
 export class DevKeysSecurityModule implements PurseSecurityModule {
   private readonly master: PurseMasterKeys;
-  private readonly crypto = new PurseCrypto(softPbocCrypto());
+  private readonly pboc: PbocCrypto;
+  private readonly crypto: PurseCrypto;
 
-  constructor(master: PurseMasterKeys = devTransitMasterKeys()) {
+  constructor(master: PurseMasterKeys = devTransitMasterKeys(), pboc: PbocCrypto = softPbocCrypto()) {
     this.master = master;
+    this.pboc = pboc;
+    this.crypto = new PurseCrypto(pboc);
   }
 
   async purchaseMac1(tx: PurchaseRequest): Promise<Uint8Array> {
     this.checkKey(tx.keyIndex, tx.keyVersion);
-    const keys = diversifyPurseKeys(this.master, tx.cardNumber);
+    const keys = diversifyPurseKeysWith(this.pboc, this.master, tx.cardNumber);
     this.crypto.startPurchase(keys.purchase, tx.random, 0, tx.offlineCounter, tx.terminalSerial, 0);
     const mac1 = new Uint8Array(MAC_LEN);
     this.crypto.transactionMac(tx, tx.dateTime, 0, mac1);
@@ -41,7 +47,7 @@ export class DevKeysSecurityModule implements PurseSecurityModule {
   }
 
   async verifyPurchase(tx: PurchaseRequest, proof: PurchaseProof): Promise<boolean> {
-    const keys = diversifyPurseKeys(this.master, tx.cardNumber);
+    const keys = diversifyPurseKeysWith(this.pboc, this.master, tx.cardNumber);
     const expected = new Uint8Array(2 * MAC_LEN);
     this.crypto.purchaseTac(keys.tac, tx, tx.terminalSerial, 0, tx.dateTime, 0, expected);
     this.crypto.startPurchase(keys.purchase, tx.random, 0, tx.offlineCounter, tx.terminalSerial, 0);
@@ -52,7 +58,7 @@ export class DevKeysSecurityModule implements PurseSecurityModule {
 
   async loadMac2(tx: LoadRequest, mac1: Uint8Array): Promise<Uint8Array> {
     this.checkKey(tx.keyIndex, tx.keyVersion);
-    const keys = diversifyPurseKeys(this.master, tx.cardNumber);
+    const keys = diversifyPurseKeysWith(this.pboc, this.master, tx.cardNumber);
     this.crypto.startLoad(keys.load, tx.random, 0, tx.onlineCounter);
     const expected = new Uint8Array(MAC_LEN);
     this.crypto.loadMac1(tx, tx.balance, expected, 0);
@@ -67,7 +73,7 @@ export class DevKeysSecurityModule implements PurseSecurityModule {
   }
 
   async verifyLoadTac(tx: LoadRequest, tac: Uint8Array): Promise<boolean> {
-    const keys = diversifyPurseKeys(this.master, tx.cardNumber);
+    const keys = diversifyPurseKeysWith(this.pboc, this.master, tx.cardNumber);
     const expected = new Uint8Array(MAC_LEN);
     this.crypto.loadTac(keys.tac, tx, tx.balance + tx.amount, tx.onlineCounter, tx.dateTime, 0, expected);
     return tac.length === MAC_LEN && equalCt(expected, 0, tac, 0, MAC_LEN);

@@ -4,6 +4,7 @@
  * master keys over the card number, personalisation). Development master keys unless given.
  * The load/purchase security module role (MAC1/MAC2/TAC, ledger) is transit-server.ts's.
  */
+import type { PbocCrypto } from '../firmware/src/core/crypto/pboc';
 import { devTransitMasterKeys, type PurseMasterKeys } from '../firmware/src/core/package/dev-keys';
 import { APP_CLASS_TRANSIT } from '../firmware/src/core/se/package-header';
 import { cardNumberBcd, issueCardPackage, newCardNumber } from './card-package-file';
@@ -22,6 +23,8 @@ export interface TransitIssuerOptions {
   masterKeys?: PurseMasterKeys;
   /** Card numbers: 20 digits; default 3104 + issuer id + 12 random digits. */
   nextCardNumber?: () => string;
+  /** The DES engines of the card keys (makePackageSpec): the portable ones unless given. */
+  pboc?: PbocCrypto;
 }
 
 export class TransitIssuer implements IssuerAdapter {
@@ -61,6 +64,7 @@ export class TransitIssuer implements IssuerAdapter {
         terms: new TextEncoder().encode(TERMS_OF_USE),
       },
       digits,
+      this.options.pboc,
     );
   }
 }

@@ -41,8 +41,8 @@ export class TransitServer extends PurseIssuerServer implements TransitService {
     options: TransitServerOptions = {},
   ) {
     const masterKeys = options.masterKeys ?? devTransitMasterKeys();
-    super(db, masterKeys);
-    this.packages = new TransitIssuer({ masterKeys, nextCardNumber: options.nextCardNumber });
+    super(db, masterKeys, options.pboc);
+    this.packages = new TransitIssuer({ masterKeys, nextCardNumber: options.nextCardNumber, pboc: options.pboc });
   }
 
   applications(): ApplicationInfo[] {
