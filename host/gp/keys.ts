@@ -6,7 +6,7 @@ import { SoftAes } from '../../firmware/src/core/crypto/aes';
 import type { CipherFactory } from '../../firmware/src/core/crypto/block-cipher';
 import { Cmac } from '../../firmware/src/core/crypto/cmac';
 import { KCV_LEN, kcvAes } from '../../firmware/src/core/crypto/kcv';
-import { DIVERSIFY_DEK, DIVERSIFY_ENC, DIVERSIFY_MAC, diversifyKey } from '../../firmware/src/core/gp/diversify';
+import { diversifyKeySet } from '../../firmware/src/core/gp/diversify';
 
 export interface StaticKeys {
   enc: Uint8Array;
@@ -21,15 +21,11 @@ export function sameKeyForAll(key: Uint8Array): StaticKeys {
 
 /** The SE's key set from the master key (KMC) and its KDD (KDF3 diversification). */
 export function diversifyIsdKeys(master: Uint8Array, kdd: Uint8Array, cipherFactory: CipherFactory = () => new SoftAes()): StaticKeys {
-  const mac = new Cmac(cipherFactory());
-  const derive = (purpose: number): Uint8Array => {
-    const out = new Uint8Array(master.length);
-    if (diversifyKey(mac, master, purpose, kdd, 0, kdd.length, out, 0) < 0) {
-      throw new Error(`key diversification: master key must be 16, 24 or 32 bytes (got ${master.length}), KDD 1..64 bytes (got ${kdd.length})`);
-    }
-    return out;
-  };
-  return { enc: derive(DIVERSIFY_ENC), mac: derive(DIVERSIFY_MAC), dek: derive(DIVERSIFY_DEK) };
+  const keys = { enc: new Uint8Array(master.length), mac: new Uint8Array(master.length), dek: new Uint8Array(master.length) };
+  if (diversifyKeySet(new Cmac(cipherFactory()), master, kdd, 0, kdd.length, keys.enc, keys.mac, keys.dek) < 0) {
+    throw new Error(`key diversification: master key must be 16, 24 or 32 bytes (got ${master.length}), KDD 1..64 bytes (got ${kdd.length})`);
+  }
+  return keys;
 }
 
 /** Key check value (hex) of an AES key: what may be logged instead of the key (docs/standards.md "Keys"). */

@@ -10,7 +10,7 @@
 import { NodeAes } from '../../../net/crypto/node-aes';
 import { Cmac } from '../../../firmware/src/core/crypto/cmac';
 import { kcvAes } from '../../../firmware/src/core/crypto/kcv';
-import { DIVERSIFY_DEK, DIVERSIFY_ENC, DIVERSIFY_MAC, diversifyKey } from '../../../firmware/src/core/gp/diversify';
+import { diversifyKeySet } from '../../../firmware/src/core/gp/diversify';
 
 export const SE_SERIAL_LEN = 10;
 /** Key version number of the ISD key set (GP: SCP03 key versions 30..3F). */
@@ -24,15 +24,12 @@ export interface IsdKeys {
 
 export function diversifyIsdKeys(kmc: Uint8Array, seSerial: Uint8Array): IsdKeys {
   if (seSerial.length !== SE_SERIAL_LEN) throw new Error(`SE serial: expected ${SE_SERIAL_LEN} bytes, got ${seSerial.length}`);
-  const mac = new Cmac(new NodeAes());
-  const derive = (purpose: number): Uint8Array => {
-    const out = new Uint8Array(kmc.length);
-    if (diversifyKey(mac, kmc, purpose, seSerial, 0, seSerial.length, out, 0) < 0) {
-      throw new Error(`KMC: expected an AES key of 16, 24 or 32 bytes, got ${kmc.length}`);
-    }
-    return out;
-  };
-  return { enc: derive(DIVERSIFY_ENC), mac: derive(DIVERSIFY_MAC), dek: derive(DIVERSIFY_DEK) };
+  const keys = { enc: new Uint8Array(kmc.length), mac: new Uint8Array(kmc.length), dek: new Uint8Array(kmc.length) };
+  // KMC keyed once for the three (one OpenSSL context and one pair of CMAC subkeys, not three).
+  if (diversifyKeySet(new Cmac(new NodeAes()), kmc, seSerial, 0, seSerial.length, keys.enc, keys.mac, keys.dek) < 0) {
+    throw new Error(`KMC: expected an AES key of 16, 24 or 32 bytes, got ${kmc.length}`);
+  }
+  return keys;
 }
 
 /** AES key check value as lower-case hex (docs/standards.md "Keys"): what logs and listings show instead of a key. */
