@@ -14,7 +14,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Terminal } from '../host/terminal/terminal';
+import { Terminal, type TerminalOptions } from '../host/terminal/terminal';
 import type { DataProcessingUnit, DpuOptions } from '../platform-server/src/flows/data-processing-unit';
 import { attachFlows } from '../platform-server/src/flows/flows';
 import { silentLog } from '../platform-server/src/log';
@@ -47,16 +47,18 @@ export interface BenchWorld {
   close(): Promise<void>;
 }
 
+/** A bench terminal's SE flash size, PoR timeout and SE ciphers (the terminal's defaults when absent). */
+export type BenchTerminalOptions = Pick<TerminalOptions, 'flashPages' | 'porTimeoutMs' | 'seCiphers'>;
+
 /**
  * A terminal (MCU + SE core) joined to the broker at brokerUrl, its frames counted, its state under
- * stateRoot or, with stateRoot null, in memory (no open file per terminal); options: its SE's flash
- * size and its PoR timeout (the terminal's defaults when absent).
+ * stateRoot or, with stateRoot null, in memory (no open file per terminal).
  */
 export async function startBenchTerminal(
   bundle: ProvisioningBundle,
   brokerUrl: string,
   stateRoot: string | null,
-  options: { flashPages?: number; porTimeoutMs?: number } = {},
+  options: BenchTerminalOptions = {},
 ): Promise<BenchTerminal> {
   const frames: FrameLog = { up: [], down: [] };
   const mqtt = await MqttDeviceTransport.connect(
@@ -87,7 +89,7 @@ export async function startBenchTerminals(
   bundles: ProvisioningBundle[],
   brokerUrl: string,
   stateRoot: string | null,
-  options: { flashPages?: number; porTimeoutMs?: number },
+  options: BenchTerminalOptions,
   started: (count: number) => void = () => {},
 ): Promise<BenchTerminal[]> {
   const out: BenchTerminal[] = [];

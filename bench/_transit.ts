@@ -7,6 +7,7 @@
 import { fromHex, toHex } from '../firmware/src/core/hex';
 import { PurseCrypto } from '../firmware/src/core/applets/purse/purse-crypto';
 import { softPbocCrypto } from '../firmware/src/core/crypto/soft-pboc';
+import type { PbocCrypto } from '../firmware/src/core/crypto/pboc';
 import { encodeBcd } from '../firmware/src/core/package/bcd';
 import { encodeLoadFileDataBlock, encodePackageBody, type PackageSpec } from '../firmware/src/core/package/builder';
 import { makePackageSpec } from '../firmware/src/core/package/card-package';
@@ -130,9 +131,9 @@ export class TransitHost {
   readonly selectApdu: Uint8Array;
   private serial = 0;
 
-  constructor(spec: PackageSpec, cardNumber = CARD_NUMBER, uses: readonly TransitUse[] = ['load', 'purchase']) {
+  /** pboc: the DES engines of the host's PBOC crypto (the core's SoftDes by default). */
+  constructor(spec: PackageSpec, cardNumber = CARD_NUMBER, uses: readonly TransitUse[] = ['load', 'purchase'], pboc: PbocCrypto = softPbocCrypto()) {
     const master = devTransitMasterKeys();
-    const pboc = softPbocCrypto();
     const number = fromHex(cardNumber);
     this.loadKey = uses.includes('load') ? diversifyPurseKey(pboc, master.load, number) : null;
     this.purchaseKey = uses.includes('purchase') ? diversifyPurseKey(pboc, master.purchase, number) : null;

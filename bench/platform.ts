@@ -25,8 +25,9 @@ import { P1_STATUS_ISD } from '../firmware/src/core/gp/constants';
 import { loadBlockCount } from '../firmware/src/core/gp/load-script';
 import { buildGetStatus } from '../firmware/src/core/gp/get-status';
 import { fromHex } from '../firmware/src/core/hex';
+import { PbocCrypto } from '../firmware/src/core/crypto/pboc';
 import { MAX_RESPONSE_LEN } from '../firmware/src/core/se/secure-element';
-import type { Terminal } from '../host/terminal/terminal';
+import { HOST_SE_CIPHERS, type Terminal } from '../host/terminal/terminal';
 import type { ProvisioningBundle } from '../contracts/provisioning-bundle';
 import { fmt, machineInfo, maxOf, msSince, percentile, type BenchOptions, type BenchResult } from './_report';
 import type { BareFigure } from './_platform-bare';
@@ -187,7 +188,8 @@ function readIsdStatus(session: { send(cmd: Uint8Array, len: number, out: Uint8A
  * this card's number, so a card installed with another number fails the tap.
  */
 async function rechargeTap(terminal: Terminal, spec: PackageSpec, cardNumber: string): Promise<void> {
-  const host = new TransitHost(spec, cardNumber, ['load']);
+  // The POS side's DES on the engines of the SEs' (HOST_SE_CIPHERS): the fleet is the load, not measured.
+  const host = new TransitHost(spec, cardNumber, ['load'], new PbocCrypto(HOST_SE_CIPHERS.des(), HOST_SE_CIPHERS.tripleDes()));
   const out = new Uint8Array(MAX_RESPONSE_LEN);
   const transmit: Transmit = async (apdu) => out.slice(0, terminal.se.transceive(apdu, apdu.length, out));
   expectOk('SELECT', await transmit(host.selectApdu));
@@ -294,8 +296,9 @@ async function runFleet(n: number, setup: Setup): Promise<FleetFigure> {
     const ids = Array.from({ length: n + warmups }, (_, i) => `bench-t${String(i).padStart(5, '0')}`);
     const [warm, ...enrolled] = await server.enrol(ids);
     const bundles = enrolled.slice(0, n);
-    // The terminals wait for the platform's PoRs as long as the platform waits for theirs.
-    const terminalOptions = { flashPages: light ? LIGHT_FLASH_PAGES : undefined, porTimeoutMs };
+    // The terminals wait for the platform's PoRs as long as the platform waits for theirs. Their SEs
+    // run the core's SE on the host's table ciphers: the fleet is the load, the platform is measured.
+    const terminalOptions = { flashPages: light ? LIGHT_FLASH_PAGES : undefined, porTimeoutMs, seCiphers: HOST_SE_CIPHERS };
     const warmTerminal = (await startBenchTerminal(warm, server.brokerUrl, stateRoot, terminalOptions)).terminal;
     terminals.push(warmTerminal);
     const { spec } = sizedTransitPackage(PACKAGE_BYTES, PLATFORM_BLOCK_SIZE);
@@ -533,7 +536,7 @@ export async function platformBench(opts: BenchOptions): Promise<BenchResult> {
     ],
     notes: [
       `job: Terminal.withPermission (grant over the link, SCP03 with the SE, GET STATUS, keys wiped), Terminal.requestDownload + the platform's download job to done (package ${figures[0]?.packageBytes} bytes, ${figures[0]?.loadBlocks} LOAD blocks, SCP03 SL 33), then SELECT / INITIALIZE FOR LOAD / CREDIT FOR LOAD on the installed card; all terminals start together (lightweight fleets: all connected, ${fmt(LIGHT_JOBS_AT_ONCE)} jobs at a time, the next terminal starting as one finishes), latency is each terminal's start to its tap's answer.`,
-      'processes: the platform (flows, data security unit crypto, SQLite, the embedded aedes broker) runs in a child process (bench/_platform-process.ts); the terminals (MQTT clients, every MCU and SE with its state) run in the bench process.',
+      'processes: the platform (flows, data security unit crypto, SQLite, the embedded aedes broker) runs in a child process (bench/_platform-process.ts); the terminals (MQTT clients, every MCU and SE with its state) run in the bench process. Their SEs run the core\'s SE on the host\'s ciphers (host/terminal HOST_SE_CIPHERS: AES on lookup tables, the board SE\'s word-wide DES) instead of the board\'s SoftAes / SoftDes, and so does the tap\'s POS side: same bytes, less of the fleet\'s CPU, which is the load, not the figure.',
       'CPU: process.cpuUsage of each process over the timed phase; "cores busy" = CPU time / wall time, out of 2 on this machine. Memory: rss and heapUsed sampled every 100 ms in each process; "rss start" is the platform process at the start of the timed phase (devices enrolled, terminals connected).',
       'messages: MQTT PUBLISHes of link frames (<= 140 octets) counted at the terminals, up and down; the bare broker replays exactly these counts and sizes per device, no flows: its broker and one platform client (down frames) in a child process, the device clients (up frames) in the bench process, each device and direction awaiting PUBACK per message. "us/msg" = that process\'s CPU time over the messages.',
       'reading the ratio: when both runs keep the 2 cores busy, flows / bare is about (bare broker + bare devices CPU per message) / (platform + fleet CPU per message). "fleet" is this process over the flows (each terminal\'s MCU and SE core beside its MQTT client), "bare devices" this process over the bare replay (the MQTT clients alone); so a platform costing no more CPU per message than the bare broker\'s process would still read about (bare broker + bare devices) / (bare broker + fleet).',

@@ -32,6 +32,9 @@ import { BUILT_IN_APPLET_CLASSES } from '../../firmware/src/core/applets/built-i
 import { SecureElement } from '../../firmware/src/core/se/secure-element';
 import type { DeviceLinkTransport } from '../../net/mqtt/link-transport';
 import { NodeAes } from '../../net/crypto/node-aes';
+import { TableAes } from '../../net/crypto/table-aes';
+import { DesTables, WordDes, WordTripleDes, buildDesTables } from '../../firmware/src/board/espruino/word-des';
+import type { CipherFactory } from '../../firmware/src/core/crypto/block-cipher';
 import { MqttDeviceTransport } from '../../net/mqtt/mqtt-transport';
 import { killPoint } from '../../contracts/kill-point';
 import type { ProvisioningBundle } from '../../contracts/provisioning-bundle';
@@ -62,7 +65,40 @@ export interface TerminalOptions {
   porTimeoutMs?: number;
   /** Pages of 4 KB in the SE's flash when it is created (default DEFAULT_FLASH_PAGES). */
   flashPages?: number;
+  /**
+   * The SE core's block ciphers (default CORE_SE_CIPHERS, the board SE's own). HOST_SE_CIPHERS runs
+   * the same SE on the host's table-driven engines, for fleets whose SE speed is not the figure
+   * measured (the platform bench's simulated terminals).
+   */
+  seCiphers?: SeCiphers;
 }
+
+/** The engines behind the SE core's CipherFactory seams (SecureElementConfig's aes, des and tripleDes). */
+export interface SeCiphers {
+  aes: CipherFactory;
+  des: CipherFactory;
+  tripleDes: CipherFactory;
+}
+
+/** The portable core's SoftAes and SoftDes, which the board's SE runs: what a terminal's SE speed means. */
+export const CORE_SE_CIPHERS: SeCiphers = {
+  aes: () => new SoftAes(),
+  des: () => new SoftDes(),
+  tripleDes: () => new SoftTripleDes(),
+};
+
+/** DES tables for HOST_SE_CIPHERS, built once (6 KB), with the JavaScript stand-ins for E.mapInPlace and E.sum. */
+const WORD_DES_TABLES = new DesTables(buildDesTables().buffer);
+
+/**
+ * The same ciphers, bytes in and out as CORE_SE_CIPHERS, several times faster: AES on 32-bit lookup
+ * tables (net/crypto/table-aes.ts), DES on the board SE's own word-wide engine (board/espruino/word-des.ts).
+ */
+export const HOST_SE_CIPHERS: SeCiphers = {
+  aes: () => new TableAes(),
+  des: () => new WordDes(WORD_DES_TABLES),
+  tripleDes: () => new WordTripleDes(WORD_DES_TABLES, false),
+};
 
 export class TerminalError extends Error {
   constructor(
@@ -117,7 +153,7 @@ export class Terminal implements McuShell {
     private readonly porTimeoutMs: number,
   ) {
     this.seSerial = toHex(se.serial);
-    // The MCU's AES on node:crypto, as the board's is Espruino's native AES; the SE keeps SoftAes.
+    // The MCU's AES on node:crypto, as the board's is Espruino's native AES; the SE's are seCiphers'.
     const kic = new NodeAes();
     const kid = new NodeAes();
     const kicKey = fromHex(b.link.kic);
@@ -149,7 +185,7 @@ export class Terminal implements McuShell {
     let transport: DeviceLinkTransport;
     let se: SecureElement;
     try {
-      se = bootSe(b, state.flash);
+      se = bootSe(b, state.flash, opts.seCiphers ?? CORE_SE_CIPHERS);
       const url = opts.brokerUrl ?? b.broker.url;
       transport =
         opts.transport ??
@@ -359,13 +395,13 @@ function openTerminalState(b: ProvisioningBundle, dir: string | null, flashPages
 }
 
 /** The SE with the bundle's serial and ISD key set (first boot only; later boots keep the store's). */
-function bootSe(b: ProvisioningBundle, flash: Flash): SecureElement {
+function bootSe(b: ProvisioningBundle, flash: Flash, ciphers: SeCiphers): SecureElement {
   const se = new SecureElement({
     flash,
     random: nodeRandom,
-    aes: () => new SoftAes(),
-    des: () => new SoftDes(),
-    tripleDes: () => new SoftTripleDes(),
+    aes: ciphers.aes,
+    des: ciphers.des,
+    tripleDes: ciphers.tripleDes,
     serial: fromHex(b.se.serial),
     appletClasses: BUILT_IN_APPLET_CLASSES,
     initialKeys: { kvn: b.se.isdKeyVersion, enc: fromHex(b.se.isd.enc), mac: fromHex(b.se.isd.mac), dek: fromHex(b.se.isd.dek) },
@@ -388,9 +424,7 @@ export function openSeState(dir: string): SecureElement {
   const se = new SecureElement({
     flash: new FileFlash(path.join(dir, STATE_FILE), DEFAULT_FLASH_PAGES),
     random: nodeRandom,
-    aes: () => new SoftAes(),
-    des: () => new SoftDes(),
-    tripleDes: () => new SoftTripleDes(),
+    ...CORE_SE_CIPHERS,
     serial: fromHex(fs.readFileSync(serialFile, 'utf8').trim()),
     appletClasses: BUILT_IN_APPLET_CLASSES,
     // Only used to personalise a blank store, which an existing state never is.

@@ -1,11 +1,14 @@
 /**
  * A terminal with its state in memory (`stateDir: null`, as the platform bench's large fleets run
  * them): it installs a card like a terminal with a state directory, writes no file, and its link
- * counters still refuse a stale packet (TS 102 225 §5.1.1 counter check) without reaching the SE.
+ * counters still refuse a stale packet (TS 102 225 §5.1.1 counter check) without reaching the SE; and one whose SE runs on the host table ciphers (HOST_SE_CIPHERS).
  */
 import { readdirSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Terminal } from '../../host/terminal/terminal';
+import { P1_STATUS_ISD } from '../../firmware/src/core/gp/constants';
+import { buildGetStatus } from '../../firmware/src/core/gp/get-status';
+import { toHex } from '../../firmware/src/core/hex';
+import { HOST_SE_CIPHERS, Terminal } from '../../host/terminal/terminal';
 import type { DeviceLinkTransport } from '../../net/mqtt/link-transport';
 import { flowWorld, type FlowWorld } from './_world';
 
@@ -62,5 +65,24 @@ describe('terminal with its state in memory', () => {
     expect(t.relay.relayed).toBe(before.relayed);
     expect(t.mcu.link.refused).toBe(before.refused + 1);
     expect(w.lines.filter((l) => l.includes('link.command.refused')).some((l) => l.includes('CNTR low'))).toBe(true);
+  });
+
+  it('runs its SE on the host table ciphers (HOST_SE_CIPHERS, the platform bench fleet\'s): a permission session and an SL 33 download', async () => {
+    world = await flowWorld();
+    const bundle = await world.provision('term-2');
+    terminal = await Terminal.start({ bundle, stateDir: null, transport: world.network.device('term-2'), seCiphers: HOST_SE_CIPHERS });
+    const t = terminal;
+    // GET STATUS of the ISD in the SCP03 session the MCU opened with the grant (SE side: TableAes).
+    const sw = await t.withPermission((session) => {
+      const cmd = new Uint8Array(16);
+      const out = new Uint8Array(300);
+      const n = session.send(cmd, buildGetStatus(P1_STATUS_ISD, false, cmd), out);
+      return toHex(out.subarray(n - 2, n));
+    });
+    expect(sw).toBe('9000');
+    const done = await world.dpu.waitFor(await t.requestDownload('transit'));
+    expect(done.error).toBeNull();
+    expect(done.state).toBe('done');
+    expect(t.cards()).toHaveLength(1);
   });
 });
