@@ -31,7 +31,6 @@ import {
 import { BUILT_IN_APPLET_CLASSES } from '../../firmware/src/core/applets/built-in';
 import { SecureElement } from '../../firmware/src/core/se/secure-element';
 import type { DeviceLinkTransport } from '../../net/mqtt/link-transport';
-import { NodeAes } from '../../net/crypto/node-aes';
 import { TableAes } from '../../net/crypto/table-aes';
 import { DesTables, WordDes, WordTripleDes, buildDesTables } from '../../firmware/src/board/espruino/word-des';
 import type { CipherFactory } from '../../firmware/src/core/crypto/block-cipher';
@@ -153,9 +152,11 @@ export class Terminal implements McuShell {
     private readonly porTimeoutMs: number,
   ) {
     this.seSerial = toHex(se.serial);
-    // The MCU's AES on node:crypto, as the board's is Espruino's native AES; the SE's are seCiphers'.
-    const kic = new NodeAes();
-    const kid = new NodeAes();
+    // The MCU's AES on the host's table AES, as the board's is Espruino's native AES (short calls
+    // under many keys: a link packet of a few blocks, a management session's keys; node:crypto
+    // costs more per call and per key). The SE's ciphers are seCiphers'.
+    const kic = new TableAes();
+    const kid = new TableAes();
     const kicKey = fromHex(b.link.kic);
     const kidKey = fromHex(b.link.kid);
     kic.setKey(kicKey, 0, kicKey.length);
@@ -168,7 +169,7 @@ export class Terminal implements McuShell {
       state.counters.up,
       state.counters.down,
       b.broker.frameSize ?? SMS_USER_DATA_MAX,
-      () => new NodeAes(),
+      () => new TableAes(),
       nodeRandom,
       Math.ceil(porTimeoutMs / 1000),
       this,
