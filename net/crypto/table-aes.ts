@@ -16,7 +16,12 @@
  * Why not node:crypto (net/crypto/node-aes.ts): a terminal's work is many short calls under many
  * short-lived keys (an SCP03 session's three keys, a link packet of a few blocks), where OpenSSL's
  * per-call cost and a context per key weigh more than the blocks. No allocation after construction;
- * the key schedule and state live in the instance's typed arrays, wiped by wipe().
+ * the key schedule lives in the instance's typed arrays, wiped by wipe().
+ *
+ * Not constant-time: the lookups are indexed by key- and data-dependent bytes, so their timing
+ * through the CPU's caches can leak key bits to code sharing the machine (Bernstein, "Cache-timing
+ * attacks on AES", 2005). Fit for the host's simulated terminals; the platform, which holds every
+ * device's keys, stays on node:crypto (AES-NI where the CPU has it).
  */
 import { assertRange, type BlockCipher } from '../../firmware/src/core/crypto/block-cipher';
 
