@@ -31,7 +31,7 @@ import {
 import { BUILT_IN_APPLET_CLASSES } from '../../firmware/src/core/applets/built-in';
 import { SecureElement } from '../../firmware/src/core/se/secure-element';
 import type { DeviceLinkTransport } from '../../net/mqtt/link-transport';
-import { TableAes } from '../../net/crypto/table-aes';
+import { NobleAes } from '../../net/crypto/noble-aes';
 import { DesTables, WordDes, WordTripleDes, buildDesTables } from '../../firmware/src/board/espruino/word-des';
 import type { CipherFactory } from '../../firmware/src/core/crypto/block-cipher';
 import { MqttDeviceTransport } from '../../net/mqtt/mqtt-transport';
@@ -90,11 +90,11 @@ export const CORE_SE_CIPHERS: SeCiphers = {
 const WORD_DES_TABLES = new DesTables(buildDesTables().buffer);
 
 /**
- * The same ciphers, bytes in and out as CORE_SE_CIPHERS, several times faster: AES on 32-bit lookup
- * tables (net/crypto/table-aes.ts), DES on the board SE's own word-wide engine (board/espruino/word-des.ts).
+ * The same ciphers, bytes in and out as CORE_SE_CIPHERS, several times faster: AES on @noble/ciphers'
+ * 32-bit lookup tables (net/crypto/noble-aes.ts), DES on the board SE's own word-wide engine (board/espruino/word-des.ts).
  */
 export const HOST_SE_CIPHERS: SeCiphers = {
-  aes: () => new TableAes(),
+  aes: () => new NobleAes(),
   des: () => new WordDes(WORD_DES_TABLES),
   tripleDes: () => new WordTripleDes(WORD_DES_TABLES, false),
 };
@@ -155,8 +155,8 @@ export class Terminal implements McuShell {
     // The MCU's AES on the host's table AES, as the board's is Espruino's native AES (short calls
     // under many keys: a link packet of a few blocks, a management session's keys; node:crypto
     // costs more per call and per key). The SE's ciphers are seCiphers'.
-    const kic = new TableAes();
-    const kid = new TableAes();
+    const kic = new NobleAes();
+    const kid = new NobleAes();
     const kicKey = fromHex(b.link.kic);
     const kidKey = fromHex(b.link.kid);
     kic.setKey(kicKey, 0, kicKey.length);
@@ -169,7 +169,7 @@ export class Terminal implements McuShell {
       state.counters.up,
       state.counters.down,
       b.broker.frameSize ?? SMS_USER_DATA_MAX,
-      () => new TableAes(),
+      () => new NobleAes(),
       nodeRandom,
       Math.ceil(porTimeoutMs / 1000),
       this,

@@ -4,7 +4,7 @@
  * SCP03 host sessions (GP Amendment D §6) and key diversification on the platform do not run the
  * table-free SoftAes the board's SE core needs. Modes, CMAC and the SCP03 KDF stay in the core on
  * top of this; the kept OpenSSL contexts and their chaining are _node-block-cipher.ts's. (The host
- * terminal's MCU runs table-aes.ts: its calls are shorter and its keys shorter-lived than OpenSSL's
+ * terminal's MCU runs noble-aes.ts: its calls are shorter and its keys shorter-lived than OpenSSL's
  * per-call and per-context costs pay for.)
  */
 import { NodeBlockCipher } from './_node-block-cipher';

@@ -1,6 +1,6 @@
 /**
  * The Node shells' AES engines behind the core's BlockCipher seam, the platform's NodeAes
- * (net/crypto/node-aes.ts, node:crypto) and the host terminal's TableAes (net/crypto/table-aes.ts),
+ * (net/crypto/node-aes.ts, node:crypto) and the host terminal's NobleAes (net/crypto/noble-aes.ts, @noble/ciphers),
  * against published vectors and against the portable SoftAes the board runs: single blocks, the
  * core's CBC modes and CMAC going through their bulk calls, at offsets and in place.
  */
@@ -11,7 +11,7 @@ import { cbcDecrypt, cbcEncrypt } from '../../firmware/src/core/crypto/cbc';
 import { Cmac, cmac } from '../../firmware/src/core/crypto/cmac';
 import { fromHex, toHex } from '../../firmware/src/core/hex';
 import { NodeAes } from '../../net/crypto/node-aes';
-import { TableAes } from '../../net/crypto/table-aes';
+import { NobleAes } from '../../net/crypto/noble-aes';
 import { pseudoRandomBytes } from './_reference';
 
 // FIPS-197 Appendix C: plaintext 00112233445566778899aabbccddeeff under keys 00 01 02 ..
@@ -52,7 +52,7 @@ function keyed<T extends BlockCipher>(cipher: T, key: Uint8Array): T {
 
 const ENGINES: [string, () => BlockCipher][] = [
   ['NodeAes', () => new NodeAes()],
-  ['TableAes', () => new TableAes()],
+  ['NobleAes', () => new NobleAes()],
 ];
 
 for (const [name, make] of ENGINES) {
@@ -160,10 +160,10 @@ for (const [name, make] of ENGINES) {
   });
 }
 
-describe('TableAes', () => {
+describe('NobleAes', () => {
   it('decrypts under the key set last: its decryption schedule is made again after setKey', () => {
     const out = new Uint8Array(16);
-    const aes = keyed(new TableAes(), fromHex(FIPS197[1].key));
+    const aes = keyed(new NobleAes(), fromHex(FIPS197[1].key));
     aes.decryptBlock(fromHex(FIPS197[1].ct), 0, out, 0);
     expect(toHex(out)).toBe(FIPS197_PT);
     for (const v of FIPS197) {

@@ -72,7 +72,7 @@ describe('terminal with its state in memory', () => {
     const bundle = await world.provision('term-2');
     terminal = await Terminal.start({ bundle, stateDir: null, transport: world.network.device('term-2'), seCiphers: HOST_SE_CIPHERS });
     const t = terminal;
-    // GET STATUS of the ISD in the SCP03 session the MCU opened with the grant (SE side: TableAes).
+    // GET STATUS of the ISD in the SCP03 session the MCU opened with the grant (SE side: NobleAes).
     const sw = await t.withPermission((session) => {
       const cmd = new Uint8Array(16);
       const out = new Uint8Array(300);
