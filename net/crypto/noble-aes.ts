@@ -29,6 +29,15 @@ function putWord(b: Uint8Array, off: number, w: number): void {
   b[off + 3] = w >>> 24;
 }
 
+/** noble's encrypt or decrypt of one block under the schedule xk, src[srcOff..] to dst[dstOff..]. */
+function oneBlock(round: typeof unsafe.encrypt, xk: Uint32Array, src: Uint8Array, srcOff: number, dst: Uint8Array, dstOff: number): void {
+  const s = round(xk, word(src, srcOff), word(src, srcOff + 4), word(src, srcOff + 8), word(src, srcOff + 12));
+  putWord(dst, dstOff, s.s0);
+  putWord(dst, dstOff + 4, s.s1);
+  putWord(dst, dstOff + 8, s.s2);
+  putWord(dst, dstOff + 12, s.s3);
+}
+
 export class NobleAes implements BlockCipher {
   readonly blockSize = BLOCK;
   /** The key, kept for the decryption schedule, which is made on the first decryption after setKey. */
@@ -46,21 +55,11 @@ export class NobleAes implements BlockCipher {
   }
 
   encryptBlock(src: Uint8Array, srcOff: number, dst: Uint8Array, dstOff: number): void {
-    const xk = this.encryption(src, srcOff, BLOCK, dst, dstOff, BLOCK);
-    const s = unsafe.encrypt(xk, word(src, srcOff), word(src, srcOff + 4), word(src, srcOff + 8), word(src, srcOff + 12));
-    putWord(dst, dstOff, s.s0);
-    putWord(dst, dstOff + 4, s.s1);
-    putWord(dst, dstOff + 8, s.s2);
-    putWord(dst, dstOff + 12, s.s3);
+    oneBlock(unsafe.encrypt, this.encryption(src, srcOff, BLOCK, dst, dstOff, BLOCK), src, srcOff, dst, dstOff);
   }
 
   decryptBlock(src: Uint8Array, srcOff: number, dst: Uint8Array, dstOff: number): void {
-    const xk = this.decryption(src, srcOff, BLOCK, dst, dstOff, BLOCK);
-    const s = unsafe.decrypt(xk, word(src, srcOff), word(src, srcOff + 4), word(src, srcOff + 8), word(src, srcOff + 12));
-    putWord(dst, dstOff, s.s0);
-    putWord(dst, dstOff + 4, s.s1);
-    putWord(dst, dstOff + 8, s.s2);
-    putWord(dst, dstOff + 12, s.s3);
+    oneBlock(unsafe.decrypt, this.decryption(src, srcOff, BLOCK, dst, dstOff, BLOCK), src, srcOff, dst, dstOff);
   }
 
   cbcMac(iv: Uint8Array, ivOff: number, src: Uint8Array, srcOff: number, len: number): void {
